@@ -1,0 +1,47 @@
+/**
+ * The package's errors. Each carries a stable `code` (the CLI prints `[code] message`), a readonly
+ * `context` (file, reason, ffmpeg's stderr tail, ...) and an optional `hint` saying what to do.
+ */
+
+/** Base class of every error raised by `@kvc/video-io`. */
+export class VideoIoError extends Error {
+  readonly code: string;
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly hint: string | undefined;
+  constructor(code: string, message: string, context: Record<string, unknown> = {}, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.context = Object.freeze({ ...context });
+    this.hint = hint;
+  }
+}
+
+/** No working ffmpeg/ffprobe binary was found (`E_FFMPEG_NOT_FOUND`). */
+export class FfmpegNotFoundError extends VideoIoError {}
+
+/** A dataset cannot be read at all (missing split folder, unreadable manifest, ...). */
+export class DatasetError extends VideoIoError {}
+
+/** ffprobe failed or reported no video stream (`E_PROBE_FAILED`, `E_NO_VIDEO_STREAM`). */
+export class ProbeError extends VideoIoError {}
+
+/** ffmpeg failed to decode, or the video gave no frame (`E_DECODE_FAILED`, `E_NO_FRAMES`). */
+export class DecodeError extends VideoIoError {}
+
+/** Encoding a video failed (`E_ENCODE_FAILED`). */
+export class EncodeError extends VideoIoError {}
+
+/** An argument at the package boundary is invalid (`E_INVALID_ARGUMENT`). */
+export class InvalidArgumentError extends VideoIoError {
+  constructor(message: string, context: Record<string, unknown> = {}, hint?: string) {
+    super('E_INVALID_ARGUMENT', message, context, hint);
+  }
+}
+
+/** Keep the end of ffmpeg's stderr: the useful line is almost always among the last ones. */
+export function stderrTail(stderr: string | undefined, maxChars = 1500): string {
+  if (!stderr) return '';
+  const t = stderr.trim();
+  return t.length > maxChars ? '…' + t.slice(-maxChars) : t;
+}

@@ -1,0 +1,121 @@
+/**
+ * Probing a video with ffprobe: decoded frame count (`-count_frames`, because containers lie or
+ * omit nb_frames), fps, duration, and the display size after rotation metadata (the display
+ * matrix side data, or an old-style `rotate` tag): 90/270 degrees swap width and height.
+ */
+import { Observable, catchError, map, throwError } from 'rxjs';
+import { runFfprobeJson } from './ffmpeg-process.js';
+import { ProbeError, VideoIoError } from './errors.js';
+
+/** What a video looks like to the decoder. */
+export interface VideoProbe {
+  readonly file: string;
+  /** Frames in the first video stream (decoded count when `countFrames`, else the container's). */
+  readonly frameCount: number;
+  /** Where `frameCount` came from. */
+  readonly frameCountSource: 'decoded' | 'container' | 'estimated';
+  readonly fps: number;
+  readonly durationSec: number;
+  /** Size as displayed (after rotation). */
+  readonly width: number;
+  readonly height: number;
+  /** Size as stored in the stream. */
+  readonly codedWidth: number;
+  readonly codedHeight: number;
+  /** Counterclockwise display rotation in degrees, normalized to 0, 90, 180 or 270. */
+  readonly rotationDeg: number;
+  readonly codec: string;
+}
+
+/** Options of {@link probeVideo}. */
+export interface ProbeOptions {
+  /** Decode the stream to count frames (exact, slower). Default true. */
+  readonly countFrames?: boolean;
+}
+
+interface RawStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  nb_frames?: string;
+  nb_read_frames?: string;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  duration?: string;
+  tags?: Record<string, string>;
+  side_data_list?: { side_data_type?: string; rotation?: number | string }[];
+}
+
+function parseRate(r: string | undefined): number {
+  if (!r) return NaN;
+  const [n, d] = r.split('/').map(Number);
+  if (n === undefined || !Number.isFinite(n)) return NaN;
+  if (d === undefined) return n;
+  return d > 0 ? n / d : NaN;
+}
+
+function positiveInt(s: string | undefined): number | undefined {
+  const n = Number(s);
+  return s !== undefined && s !== '' && Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Rotation as a counterclockwise angle in {0, 90, 180, 270} (display matrix, else `rotate` tag). */
+export function rotationOf(stream: Pick<RawStream, 'tags' | 'side_data_list'>): number {
+  const matrix = stream.side_data_list?.find((s) => s.side_data_type === 'Display Matrix' && s.rotation !== undefined);
+  let ccw = 0;
+  if (matrix) ccw = Number(matrix.rotation);
+  else if (stream.tags?.rotate !== undefined) ccw = -Number(stream.tags.rotate); // the tag is clockwise
+  if (!Number.isFinite(ccw)) return 0;
+  const r = Math.round(ccw / 90) * 90;
+  return ((r % 360) + 360) % 360;
+}
+
+/** Turn ffprobe's JSON (`-show_streams -show_format`) into a {@link VideoProbe}. Pure. */
+export function parseProbeJson(file: string, json: unknown): VideoProbe {
+  const j = json as { streams?: RawStream[]; format?: { duration?: string } };
+  const s = j.streams?.find((x) => x.codec_type === 'video');
+  if (!s || !s.width || !s.height) {
+    throw new ProbeError('E_NO_VIDEO_STREAM', 'no video stream in file', { file, reason: 'ffprobe found no video stream with a size' }, 'is this a video file?');
+  }
+  const fps = [parseRate(s.avg_frame_rate), parseRate(s.r_frame_rate)].find((x) => Number.isFinite(x) && x > 0) ?? NaN;
+  const durationSec = Number(s.duration ?? j.format?.duration ?? NaN);
+  const decoded = positiveInt(s.nb_read_frames);
+  const container = positiveInt(s.nb_frames);
+  let frameCount: number;
+  let frameCountSource: VideoProbe['frameCountSource'];
+  if (decoded !== undefined) [frameCount, frameCountSource] = [decoded, 'decoded'];
+  else if (container !== undefined && container > 0) [frameCount, frameCountSource] = [container, 'container'];
+  else [frameCount, frameCountSource] = [Number.isFinite(fps * durationSec) ? Math.round(fps * durationSec) : 0, 'estimated'];
+  const rotationDeg = rotationOf(s);
+  const swap = rotationDeg === 90 || rotationDeg === 270;
+  return {
+    file,
+    frameCount,
+    frameCountSource,
+    fps,
+    durationSec,
+    width: swap ? s.height : s.width,
+    height: swap ? s.width : s.height,
+    codedWidth: s.width,
+    codedHeight: s.height,
+    rotationDeg,
+    codec: s.codec_name ?? 'unknown',
+  };
+}
+
+/** Probe one video (cold: ffprobe runs on subscribe, is killed on unsubscribe). */
+export function probeVideo(file: string, options: ProbeOptions = {}): Observable<VideoProbe> {
+  const args = ['-select_streams', 'v:0', '-show_streams', '-show_format'];
+  if (options.countFrames ?? true) args.unshift('-count_frames');
+  return runFfprobeJson(file, args).pipe(
+    map((json) => parseProbeJson(file, json)),
+    catchError((err: unknown) => {
+      if (err instanceof ProbeError) return throwError(() => err);
+      const ctx = err instanceof VideoIoError ? err.context : {};
+      return throwError(
+        () => new ProbeError('E_PROBE_FAILED', `cannot probe video: ${(err as Error).message}`, { file, reason: (err as Error).message, ...ctx }, 'check that the file exists and is a complete, decodable video', { cause: err }),
+      );
+    }),
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * Decoding the uniformly sampled frames of one video through ffmpeg: frame-exact selection by
+ * index (`select=eq(n\,i)+...` with `-vsync 0`, so nothing is duplicated or dropped), autorotate,
+ * optional resize/crop inside ffmpeg, raw RGB24 on a pipe. Duplicated indices are decoded once
+ * and emitted once per requested position; frames ffmpeg could not deliver are replaced by the
+ * last good one and reported in `substituted`.
+ */
+import { Observable, catchError, defer, of, switchMap, throwError, toArray } from 'rxjs';
+import { runFfmpeg } from './ffmpeg-process.js';
+import { probeVideo, type VideoProbe } from './probe-video.js';
+import { planResize, type ResizeSpec } from './resize-plan.js';
+import { blackFrame, type RgbFrame } from './rgb-frame.js';
+import { uniformIndices } from './uniform-indices.js';
+import { DecodeError, InvalidArgumentError, VideoIoError } from './errors.js';
+
+/** Options of {@link sampleVideo}. */
+export interface SampleOptions {
+  /** How many frames to sample uniformly (default 8, like the seed). */
+  readonly numFrames?: number;
+  /** Resize inside ffmpeg (default: keep the display size). */
+  readonly resize?: ResizeSpec;
+  /** A video that yields no frame is an error (default), or gives black frames (the seed's behaviour). */
+  readonly onEmpty?: 'error' | 'black';
+  /** A probe already made (skips running ffprobe again). */
+  readonly probe?: VideoProbe;
+  /** Override the frame count used for sampling (when the caller knows better than the probe). */
+  readonly totalFrames?: number;
+}
+
+/** The sampled frames of one video. */
+export interface SampledVideo {
+  readonly file: string;
+  readonly probe: VideoProbe;
+  /** Frame count the indices were computed from. */
+  readonly totalFrames: number;
+  /** Sampled frame indices, one per output frame. */
+  readonly indices: readonly number[];
+  /** Size of the output frames (after resize). */
+  readonly width: number;
+  readonly height: number;
+  readonly frames: readonly RgbFrame[];
+  /** Positions in `frames` that repeat the last good frame (or are black, with `onEmpty: 'black'`). */
+  readonly substituted: readonly number[];
+}
+
+/** Cut a byte stream into frames of `width*height*3` bytes. */
+function framesOf(chunks: Observable<Buffer>, width: number, height: number): Observable<RgbFrame> {
+  const size = width * height * 3;
+  return new Observable<RgbFrame>((subscriber) => {
+    let cur = new Uint8Array(size);
+    let off = 0;
+    return chunks.subscribe({
+      next: (chunk) => {
+        let pos = 0;
+        while (pos < chunk.length) {
+          const n = Math.min(size - off, chunk.length - pos);
+          cur.set(chunk.subarray(pos, pos + n), off);
+          off += n;
+          pos += n;
+          if (off === size) {
+            subscriber.next({ width, height, data: cur });
+            cur = new Uint8Array(size);
+            off = 0;
+          }
+        }
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => {
+        if (off !== 0) subscriber.error(new DecodeError('E_DECODE_FAILED', `ffmpeg output ${off} stray bytes (frame size mismatch)`, { reason: 'raw output is not a whole number of frames', expected: `${width}x${height}` }));
+        else subscriber.complete();
+      },
+    });
+  });
+}
+
+/**
+ * Decode the frames at `uniqueIndices` (strictly increasing) of `file`, displayed at
+ * `displayWidth`×`displayHeight`, optionally resized. Emits frames in index order; may emit fewer
+ * when the video has fewer decodable frames than indexed.
+ */
+export function decodeFramesAt(file: string, uniqueIndices: readonly number[], displayWidth: number, displayHeight: number, resize?: ResizeSpec): Observable<RgbFrame> {
+  return defer(() => {
+    for (let i = 0; i < uniqueIndices.length; i++) {
+      const v = uniqueIndices[i]!;
+      if (!Number.isInteger(v) || v < 0 || (i > 0 && v <= uniqueIndices[i - 1]!)) throw new InvalidArgumentError('frame indices must be increasing non-negative integers', { file, indices: uniqueIndices });
+    }
+    const plan = planResize(displayWidth, displayHeight, resize);
+    const select = `select=${uniqueIndices.map((i) => `eq(n\\,${i})`).join('+')}`;
+    const vf = [select, ...plan.filters].join(',');
+    const chunks = runFfmpeg({
+      input: file,
+      outputOptions: ['-loglevel', 'error', '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', vf, '-vsync', '0', '-frames:v', String(uniqueIndices.length), '-f', 'rawvideo', '-pix_fmt', 'rgb24'],
+    });
+    return framesOf(chunks, plan.width, plan.height);
+  }).pipe(
+    catchError((err: unknown) => {
+      if (err instanceof InvalidArgumentError) return throwError(() => err);
+      const ctx = err instanceof VideoIoError ? err.context : {};
+      const reason = (err as Error).message;
+      return throwError(() => new DecodeError('E_DECODE_FAILED', `cannot decode frames: ${reason}`, { file, reason, ...ctx }, 'check the file with `kvc frames <video>`; re-encode it (ffmpeg -i in.mp4 -c:v libx264 out.mp4) if it is damaged', { cause: err }));
+    }),
+  );
+}
+
+/** Sample `numFrames` frames uniformly from a video (cold; ffmpeg is killed on unsubscribe). */
+export function sampleVideo(file: string, options: SampleOptions = {}): Observable<SampledVideo> {
+  const n = options.numFrames ?? 8;
+  return defer(() => (options.probe ? of(options.probe) : probeVideo(file))).pipe(
+    switchMap((probe) => {
+      const total = options.totalFrames ?? probe.frameCount;
+      const plan = planResize(probe.width, probe.height, options.resize);
+      const empty = (reason: string): Observable<SampledVideo> => {
+        if (options.onEmpty !== 'black') {
+          return throwError(() => new DecodeError('E_NO_FRAMES', 'the video yielded no frame', { file, reason }, "the file may be truncated or empty; pass onEmpty: 'black' to get black frames instead"));
+        }
+        const indices = total > 0 ? uniformIndices(total, n) : new Array<number>(n).fill(0);
+        const frames = indices.map(() => blackFrame(plan.width, plan.height));
+        return of({ file, probe, totalFrames: total, indices, width: plan.width, height: plan.height, frames, substituted: indices.map((_, i) => i) });
+      };
+      if (total < 1) return empty(`frame count is ${total}`);
+      const indices = uniformIndices(total, n);
+      const unique = [...new Set(indices)];
+      return decodeFramesAt(file, unique, probe.width, probe.height, options.resize).pipe(
+        toArray(),
+        switchMap((decoded) => {
+          if (decoded.length === 0) return empty(`ffmpeg decoded none of the ${unique.length} selected frames`);
+          const substituted: number[] = [];
+          const frames = indices.map((idx, pos) => {
+            const u = unique.indexOf(idx);
+            if (u < decoded.length) return decoded[u]!;
+            substituted.push(pos);
+            return decoded[decoded.length - 1]!;
+          });
+          return of({ file, probe, totalFrames: total, indices, width: plan.width, height: plan.height, frames, substituted });
+        }),
+      );
+    }),
+  );
+}
