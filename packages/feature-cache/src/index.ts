@@ -1,1 +1,22 @@
-export {};
+/** @kvc/feature-cache: an LMDB store of vision feature tensors, its cache keys and the cacheThrough operator. */
+export { FeatureCache } from './feature-cache.js';
+export type { FeatureTensor, CachedTensor, CacheWrite, FeatureCacheOptions } from './feature-cache.js';
+export type { CacheStats, SessionCounters } from './cache-stats.js';
+export { featureKey } from './cache-key.js';
+export type { FeatureKey, FeatureRecipe, KeyIngredients, StorageDtype } from './cache-key.js';
+export { videoIdentity } from './video-identity.js';
+export type { VideoIdentity, IdentityMode } from './video-identity.js';
+export { canonicalJson } from './canonical-json.js';
+export type { EntryCheck, EntryHeader, InvalidReason } from './entry-codec.js';
+export {
+  float32ToFloat16Bits,
+  float16BitsToFloat32,
+  float32ArrayToFloat16,
+  float16ToFloat32Array,
+  float16RoundingBound,
+  FLOAT16_MAX,
+  FLOAT16_MIN_NORMAL,
+  FLOAT16_MIN_SUBNORMAL,
+} from './float16.js';
+export { crc32 } from './crc32.js';
+export { FeatureCacheError, CacheOpenError, CacheClosedError, InvalidArgumentError, EncodeError } from './errors.js';

@@ -1,0 +1,40 @@
+/** The statistics a feature cache reports (`FeatureCache.stats()`, `kvc cache-stats`). */
+import type { StorageDtype } from './cache-key.js';
+
+/** Hit/miss/write counts of one opened cache (this process, since open). */
+export interface SessionCounters {
+  hits: number;
+  misses: number;
+  /** Misses caused by entries failing their integrity check (subset of misses). */
+  invalid: number;
+  writes: number;
+}
+
+export interface CacheStats {
+  readonly path: string;
+  /** Valid-looking entries (by header). */
+  entries: number;
+  /** Tensor bytes stored (sum of byte lengths; headers not counted). */
+  bytes: number;
+  /** Size of data.mdb on disk (LMDB keeps freed pages, so this may exceed `bytes`). */
+  fileBytes: number;
+  /** Headers that could not be decoded (their entries read as misses). */
+  unreadableHeaders: number;
+  byDtype: Record<StorageDtype, { entries: number; bytes: number }>;
+  /** This session: hits, misses, invalid, writes, and hitRate = hits / (hits + misses), null before any lookup. */
+  session: Readonly<SessionCounters> & { readonly hitRate: number | null };
+}
+
+/** Zeroed stats carrying a snapshot of the session counters. */
+export function emptyStats(path: string, c: Readonly<SessionCounters>): CacheStats {
+  const lookups = c.hits + c.misses;
+  return {
+    path,
+    entries: 0,
+    bytes: 0,
+    fileBytes: 0,
+    unreadableHeaders: 0,
+    byDtype: { float32: { entries: 0, bytes: 0 }, float16: { entries: 0, bytes: 0 } },
+    session: { ...c, hitRate: lookups === 0 ? null : c.hits / lookups },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * FeatureCache: an LMDB environment holding feature tensors by cache key. Readers are synchronous
+ * and may live in other processes while one writes (LMDB's MVCC); each write of header + data is a
+ * single transaction, so a crash never leaves half an entry visible. Entries failing their integrity
+ * check are misses, never returned.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { open } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import type { FeatureKey, StorageDtype } from './cache-key.js';
+import { checkEntry, decodeBody, decodeHeader, encodeEntry } from './entry-codec.js';
+import type { EntryCheck } from './entry-codec.js';
+import { CacheClosedError, CacheOpenError, InvalidArgumentError } from './errors.js';
+import { emptyStats, type CacheStats, type SessionCounters } from './cache-stats.js';
+
+/** A row-major float tensor. */
+export interface FeatureTensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+/** A tensor read from the cache (always float32 values, whatever the storage dtype). */
+export interface CachedTensor extends FeatureTensor {
+  readonly dtype: StorageDtype;
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+/** One write: the key (a FeatureKey brings its ingredients and dtype), the tensor, the storage dtype. */
+export interface CacheWrite {
+  readonly key: string | FeatureKey;
+  readonly tensor: FeatureTensor;
+  /** Defaults to the FeatureKey's recipe dtype, else float32. */
+  readonly dtype?: StorageDtype;
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+export interface FeatureCacheOptions {
+  /** Open for reading only; the cache must exist. Default false (created when missing). */
+  readonly readOnly?: boolean;
+  /** Skip fsync (faster, for scratch caches; an OS crash may then lose recent writes). Default false. */
+  readonly noSync?: boolean;
+}
+
+const FORMAT = 'kvc-feature-cache/1';
+
+/** A feature cache opened on a directory (LMDB `data.mdb` + `lock.mdb` inside). */
+export class FeatureCache {
+  private closed = false;
+  private readonly counters: SessionCounters = { hits: 0, misses: 0, invalid: 0, writes: 0 };
+
+  private constructor(
+    /** Absolute path of the cache directory. */
+    readonly path: string,
+    readonly readOnly: boolean,
+    private readonly root: RootDatabase,
+    private readonly meta: Database<Uint8Array, string>,
+    private readonly data: Database<Uint8Array, string>,
+  ) {}
+
+  /** Opens (or, unless read-only, creates) the cache at `path`. */
+  static async open(path: string, options: FeatureCacheOptions = {}): Promise<FeatureCache> {
+    const abs = resolve(path);
+    const readOnly = options.readOnly ?? false;
+    if (readOnly && !existsSync(join(abs, 'data.mdb'))) {
+      throw new CacheOpenError('E_CACHE_NOT_FOUND', `no feature cache at ${abs}`, { path: abs },
+        'check the path, or build the cache first (`kvc cache`); a cache is a directory holding data.mdb');
+    }
+    let root: RootDatabase | undefined;
+    try {
+      if (!readOnly) mkdirSync(abs, { recursive: true });
+      root = open(abs, { maxDbs: 4, readOnly, noSync: options.noSync ?? false });
+      const info = root.openDB<string, string>('info', { encoding: 'string' });
+      const format = info.get('format');
+      if (format !== undefined && format !== FORMAT) {
+        throw new CacheOpenError('E_CACHE_FORMAT', `unsupported feature cache format ${format}`, { path: abs, format, expected: FORMAT },
+          'this cache was written by another version of kvc; rebuild it in a new directory');
+      }
+      if (format === undefined && !readOnly) info.putSync('format', FORMAT);
+      const meta = root.openDB<Uint8Array, string>('meta', { encoding: 'binary' });
+      const data = root.openDB<Uint8Array, string>('data', { encoding: 'binary' });
+      return new FeatureCache(abs, readOnly, root, meta, data);
+    } catch (err) {
+      await root?.close().catch(() => undefined);
+      if (err instanceof CacheOpenError) throw err;
+      throw new CacheOpenError('E_CACHE_OPEN', `cannot open the feature cache at ${abs}`, { path: abs, reason: (err as Error).message },
+        readOnly ? 'is this directory a kvc feature cache?' : undefined, { cause: err });
+    }
+  }
+
+  /** Checks the entry under `key` without decoding it (no hit/miss counted). */
+  check(key: string | FeatureKey): EntryCheck {
+    this.assertOpen();
+    const k = keyString(key);
+    // One read transaction: header and data come from the same snapshot even while another process writes.
+    const txn = this.root.useReadTransaction();
+    try {
+      const header = this.meta.get(k, { transaction: txn });
+      const body = this.data.get(k, { transaction: txn });
+      return checkEntry(k, header, body);
+    } finally {
+      txn.done();
+    }
+  }
+
+  /** The tensor under `key`, or undefined when absent or failing its integrity check (counted as a miss). */
+  get(key: string | FeatureKey): CachedTensor | undefined {
+    const c = this.check(key);
+    if (!c.ok) {
+      this.counters.misses++;
+      if (c.reason !== 'missing') this.counters.invalid++;
+      return undefined;
+    }
+    this.counters.hits++;
+    const { header, body } = c;
+    return { data: decodeBody(header, body), shape: [...header.shape], dtype: header.dtype, ...(header.meta ? { meta: header.meta } : {}) };
+  }
+
+  /** Whether a valid entry is stored under `key` (integrity checked; not counted in the hit rate). */
+  has(key: string | FeatureKey): boolean {
+    return this.check(key).ok;
+  }
+
+  /** Stores one tensor (atomically: header and data in one transaction). */
+  put(key: string | FeatureKey, tensor: FeatureTensor, options: { dtype?: StorageDtype; meta?: Readonly<Record<string, unknown>> } = {}): Promise<void> {
+    return this.putMany([{ key, tensor, ...options }]);
+  }
+
+  /** Stores several tensors in one transaction: all become visible together, or none. */
+  async putMany(writes: readonly CacheWrite[]): Promise<void> {
+    this.assertWritable();
+    const encoded = writes.map((w) => {
+      const k = keyString(w.key);
+      const recipeDtype = typeof w.key === 'string' ? undefined : w.key.ingredients.recipe.dtype;
+      if (w.dtype && recipeDtype && w.dtype !== recipeDtype) {
+        throw new InvalidArgumentError(`dtype ${w.dtype} differs from the key's recipe dtype ${recipeDtype}`, { key: k });
+      }
+      validateTensor(k, w.tensor);
+      const meta = w.meta ?? (typeof w.key === 'string' ? undefined : { ingredients: w.key.ingredients });
+      return { k, ...encodeEntry(k, w.tensor.data, w.tensor.shape, w.dtype ?? recipeDtype ?? 'float32', meta) };
+    });
+    await this.root.transaction(() => {
+      for (const e of encoded) {
+        this.data.putSync(e.k, e.body);
+        this.meta.putSync(e.k, e.header);
+      }
+    });
+    this.counters.writes += encoded.length;
+  }
+
+  /** Removes the entry under `key`; resolves to whether there was one. */
+  async delete(key: string | FeatureKey): Promise<boolean> {
+    this.assertWritable();
+    const k = keyString(key);
+    return this.root.transaction(() => {
+      const had = this.meta.get(k) !== undefined || this.data.get(k) !== undefined;
+      this.meta.removeSync(k);
+      this.data.removeSync(k);
+      return had;
+    });
+  }
+
+  /** Entries, bytes, dtype breakdown (from the headers) and this session's hit rate. */
+  stats(): CacheStats {
+    this.assertOpen();
+    const s = emptyStats(this.path, this.counters);
+    for (const { value } of this.meta.getRange()) {
+      const h = decodeHeader(value);
+      if (!h) {
+        s.unreadableHeaders++;
+        continue;
+      }
+      s.entries++;
+      s.bytes += h.byteLength;
+      const d = s.byDtype[h.dtype];
+      d.entries++;
+      d.bytes += h.byteLength;
+    }
+    try {
+      s.fileBytes = statSync(join(this.path, 'data.mdb')).size;
+    } catch {
+      // a cache opened in memory or removed under us: leave fileBytes at 0
+    }
+    return s;
+  }
+
+  /** Closes the environment; further calls fail with E_CACHE_CLOSED. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.root.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CacheClosedError(this.path);
+  }
+
+  private assertWritable(): void {
+    this.assertOpen();
+    if (this.readOnly) throw new InvalidArgumentError('the feature cache was opened read-only', { path: this.path }, 'open it without readOnly to write');
+  }
+}
+
+function keyString(key: string | FeatureKey): string {
+  const k = typeof key === 'string' ? key : key?.key;
+  if (typeof k !== 'string' || k.length === 0 || Buffer.byteLength(k) > 480) {
+    throw new InvalidArgumentError('a cache key must be a non-empty string of at most 480 bytes', { key: String(k) }, 'build keys with featureKey()');
+  }
+  return k;
+}
+
+function validateTensor(key: string, t: FeatureTensor): void {
+  if (!(t?.data instanceof Float32Array)) throw new InvalidArgumentError('tensor data must be a Float32Array', { key });
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  if (!t.shape.every((d) => Number.isInteger(d) && d >= 0) || n !== t.data.length) {
+    throw new InvalidArgumentError(`tensor shape [${t.shape.join(', ')}] does not match its ${t.data.length} values`, { key, shape: t.shape, length: t.data.length });
+  }
+}
