@@ -1,1 +1,43 @@
-export {};
+/**
+ * @kvc/video-io: dataset sources (AIHub layout, JSONL manifest) as cold RxJS Observables of
+ * sample/skip events, ffprobe probing, uniform frame sampling and ffmpeg decoding to RGB24,
+ * PNG output, and a deterministic synthetic video dataset generator.
+ */
+export { VideoIoError, FfmpegNotFoundError, DatasetError, ProbeError, DecodeError, EncodeError, InvalidArgumentError } from './errors.js';
+export { resolveFfmpeg, resolveFfprobe, ffmpegWarningOnce, resetFfmpegBinaries } from './ffmpeg-binaries.js';
+export type { ResolvedBinary, BinarySource } from './ffmpeg-binaries.js';
+export { runFfmpeg, runFfprobeJson, FfmpegProcessError } from './ffmpeg-process.js';
+export type { FfmpegRun } from './ffmpeg-process.js';
+export { probeVideo, parseProbeJson, rotationOf } from './probe-video.js';
+export type { VideoProbe, ProbeOptions } from './probe-video.js';
+export { uniformIndices } from './uniform-indices.js';
+export { planResize } from './resize-plan.js';
+export type { ResizeSpec, ResizePlan } from './resize-plan.js';
+export { blackFrame } from './rgb-frame.js';
+export type { RgbFrame } from './rgb-frame.js';
+export { sampleVideo, decodeFramesAt } from './sample-video.js';
+export type { SampleOptions, SampledVideo } from './sample-video.js';
+export { encodeVideo } from './encode-video.js';
+export type { EncodeOptions } from './encode-video.js';
+export { encodePng, writePng, decodePng } from './write-png.js';
+export { SKIP_CODES, skip, compareEvents } from './dataset-events.js';
+export type { SkipCode, SampleEvent, SkipEvent, DatasetEvent } from './dataset-events.js';
+export { checkCaption } from './caption-of.js';
+export { aihubSource } from './aihub-source.js';
+export type { AihubSourceOptions } from './aihub-source.js';
+export { manifestSource } from './manifest-source.js';
+export type { ManifestSourceOptions } from './manifest-source.js';
+export { probeSamples } from './operators/probe-samples.js';
+export type { ProbeSamplesOptions } from './operators/probe-samples.js';
+export { decodeSamples } from './operators/decode-samples.js';
+export type { DecodeSamplesOptions, FramesEvent } from './operators/decode-samples.js';
+export { orderedMergeMap } from './operators/ordered-merge-map.js';
+export { mulberry32, hashString } from './synth/prng.js';
+export type { Rng } from './synth/prng.js';
+export { SHAPE_COLORS, SHAPES, DIRECTIONS, BACKGROUNDS, ATTRIBUTE_VALUES, extractAttributes } from './synth/vocabulary.js';
+export type { SynthAttributes, ShapeColor, Shape, Direction, Background, VocabEntry } from './synth/vocabulary.js';
+export { synthCaption, CAPTION_TEMPLATE_COUNT } from './synth/caption.js';
+export { renderClip } from './synth/render.js';
+export type { ClipGeometry } from './synth/render.js';
+export { synthDataset, planSynth, synthLabel, synthDefaults } from './synth/synth-dataset.js';
+export type { SynthOptions, SynthSample, SynthProgress } from './synth/synth-dataset.js';

@@ -1,0 +1,96 @@
+/**
+ * The AIHub layout as a cold Observable of dataset events:
+ * `<root>/<split>/labels/<stem>.json` with `annotation.description_kr`, and the video at
+ * `<root>/<split>/videos/<stem>.mp4`. Every unusable sample becomes a typed skip event; events
+ * arrive sorted by id. With `probe: true` each video is probed (bounded concurrency) and
+ * undecodable ones are skipped too.
+ */
+import { access, readFile, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Observable, defer, from, mergeMap } from 'rxjs';
+import { type DatasetEvent, compareEvents, skip } from './dataset-events.js';
+import { checkCaption, isRecord } from './caption-of.js';
+import { probeSamples } from './operators/probe-samples.js';
+import { DatasetError, InvalidArgumentError } from './errors.js';
+
+/** Options of {@link aihubSource}. */
+export interface AihubSourceOptions {
+  /** Dataset root (holds one folder per split). */
+  readonly root: string;
+  /** Split folder name, e.g. `train`, `val`. */
+  readonly split: string;
+  /** Probe every video and skip undecodable ones (default false). */
+  readonly probe?: boolean;
+  /** ffprobe processes at once when probing (default 2). */
+  readonly probeConcurrency?: number;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readSplit(labelsDir: string, videosDir: string): Promise<DatasetEvent[]> {
+  const names = (await readdir(labelsDir, { withFileTypes: true })).filter((d) => d.isFile() && d.name.toLowerCase().endsWith('.json')).map((d) => d.name);
+  const events: DatasetEvent[] = [];
+  for (const name of names) {
+    const id = name.slice(0, -'.json'.length);
+    const labelFile = join(labelsDir, name);
+    let text: string;
+    try {
+      text = await readFile(labelFile, 'utf8');
+    } catch (err) {
+      events.push(skip(id, labelFile, 'E_LABEL_UNREADABLE', `cannot read label: ${(err as Error).message}`));
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text.replace(/^\uFEFF/, '')); // tolerate a UTF-8 BOM, common in exported labels
+    } catch (err) {
+      events.push(skip(id, labelFile, 'E_LABEL_INVALID_JSON', `invalid JSON: ${(err as Error).message}`));
+      continue;
+    }
+    if (!isRecord(json)) {
+      events.push(skip(id, labelFile, 'E_LABEL_NOT_OBJECT', `label JSON is ${Array.isArray(json) ? 'an array' : json === null ? 'null' : `a ${typeof json}`}, not an object`));
+      continue;
+    }
+    const annotation = json.annotation;
+    const cap = checkCaption(isRecord(annotation) ? annotation.description_kr : undefined, 'annotation.description_kr');
+    if (!cap.ok) {
+      events.push(skip(id, labelFile, cap.code, cap.reason));
+      continue;
+    }
+    const video = join(videosDir, `${id}.mp4`);
+    const st = await stat(video).catch(() => undefined);
+    if (!st || !st.isFile()) {
+      events.push(skip(id, video, 'E_VIDEO_MISSING', `video not found: ${video}`));
+      continue;
+    }
+    events.push({ type: 'sample', id, video, caption: cap.caption, labelFile, record: json });
+  }
+  return events.sort(compareEvents);
+}
+
+/** Read one split of an AIHub-layout dataset (cold: nothing is read until subscribed). */
+export function aihubSource(options: AihubSourceOptions): Observable<DatasetEvent> {
+  if (!options.root || !options.split) throw new InvalidArgumentError('aihubSource needs a root and a split', { root: options.root, split: options.split });
+  const root = resolve(options.root);
+  const splitDir = join(root, options.split);
+  const labelsDir = join(splitDir, 'labels');
+  const videosDir = join(splitDir, 'videos');
+  const events = defer(async () => {
+    if (!(await exists(labelsDir))) {
+      const present = await readdir(root).catch(() => undefined);
+      throw new DatasetError(
+        'E_SPLIT_MISSING',
+        `split "${options.split}" not found (no ${labelsDir})`,
+        { root, split: options.split, labelsDir, ...(present ? { foldersInRoot: present.join(', ') || '(none)' } : { reason: 'the root folder does not exist' }) },
+        present ? 'pass --split with one of the folders in the root; each needs labels/*.json and videos/<stem>.mp4' : 'check --data: it should point at the dataset root (the folder that holds train/, val/, ...)',
+      );
+    }
+    return readSplit(labelsDir, videosDir);
+  }).pipe(mergeMap((list) => from(list)));
+  return options.probe ? events.pipe(probeSamples({ concurrency: options.probeConcurrency ?? 2 })) : events;
+}

@@ -1,0 +1,33 @@
+/**
+ * `probeSamples`: probe each sample's video with bounded concurrency, attaching the probe, or
+ * turning the sample into an `E_VIDEO_UNDECODABLE` skip. Output keeps the input order, so
+ * sources stay deterministic.
+ */
+import { type OperatorFunction, catchError, map, of } from 'rxjs';
+import type { DatasetEvent } from '../dataset-events.js';
+import { skip } from '../dataset-events.js';
+import { probeVideo } from '../probe-video.js';
+import { orderedMergeMap } from './ordered-merge-map.js';
+
+/** Options of {@link probeSamples}. */
+export interface ProbeSamplesOptions {
+  /** ffprobe processes at once (default 2). */
+  readonly concurrency?: number;
+  /** Count frames by decoding (default true). */
+  readonly countFrames?: boolean;
+}
+
+/** Probe every sample's video; skip events pass through untouched. */
+export function probeSamples(options: ProbeSamplesOptions = {}): OperatorFunction<DatasetEvent, DatasetEvent> {
+  return orderedMergeMap<DatasetEvent, DatasetEvent>((ev) => {
+    if (ev.type !== 'sample') return of(ev);
+    return probeVideo(ev.video, { countFrames: options.countFrames ?? true }).pipe(
+      map((probe): DatasetEvent => (probe.frameCount > 0 ? { ...ev, probe } : skip(ev.id, ev.video, 'E_VIDEO_UNDECODABLE', 'ffprobe found 0 frames'))),
+      catchError((err: unknown) => {
+        const e = err as Error & { context?: { stderrTail?: string } };
+        const tail = e.context?.stderrTail ? ` (${e.context.stderrTail.split('\n').slice(-1)[0]})` : '';
+        return of(skip(ev.id, ev.video, 'E_VIDEO_UNDECODABLE', `${e.message}${tail}`));
+      }),
+    );
+  }, options.concurrency ?? 2);
+}

@@ -1,0 +1,134 @@
+/**
+ * The deterministic synthetic dataset: short clips of colored shapes moving over backgrounds,
+ * written in the AIHub layout with Korean captions that name color, shape, direction and
+ * background (several phrasings per fact, so a model has to look at the video). Label JSON also
+ * stores the ground-truth `attributes`. Same seed → byte-identical labels; videos are encoded
+ * with one x264 thread and fixed parameters, so they repeat too.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Observable, concat, defer, from, ignoreElements, map, mergeMap } from 'rxjs';
+import { encodeVideo } from '../encode-video.js';
+import { InvalidArgumentError } from '../errors.js';
+import { hashString, mulberry32 } from './prng.js';
+import { renderClip } from './render.js';
+import { CAPTION_TEMPLATE_COUNT, synthCaption } from './caption.js';
+import { ATTRIBUTE_VALUES, type SynthAttributes } from './vocabulary.js';
+
+/** Options of {@link synthDataset}. */
+export interface SynthOptions {
+  /** Dataset root to write (`<out>/train`, `<out>/val`). */
+  readonly out: string;
+  readonly train?: number;
+  readonly val?: number;
+  readonly seed?: number;
+  /** Frame side in pixels (even; default 64). */
+  readonly size?: number;
+  /** Frames per clip (default 16). */
+  readonly frames?: number;
+  readonly fps?: number;
+  /** Videos encoded at once (default 2). */
+  readonly concurrency?: number;
+}
+
+/** One planned sample: everything its label and video are made from. */
+export interface SynthSample {
+  readonly split: string;
+  readonly id: string;
+  readonly attributes: SynthAttributes;
+  readonly caption: string;
+  readonly crossOffset: number;
+}
+
+/** Progress: one event per written sample. */
+export interface SynthProgress {
+  readonly type: 'written';
+  readonly split: string;
+  readonly id: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+/** Resolved options with defaults. */
+export function synthDefaults(o: SynthOptions): Required<SynthOptions> {
+  const r = { train: 96, val: 24, seed: 42, size: 64, frames: 16, fps: 4, concurrency: 2, ...o };
+  const int = (name: string, v: number, min: number): void => {
+    if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`, { [name]: v });
+  };
+  int('train', r.train, 0);
+  int('val', r.val, 0);
+  int('seed', r.seed, 0);
+  int('size', r.size, 16);
+  int('frames', r.frames, 2);
+  int('concurrency', r.concurrency, 1);
+  if (r.size % 2 !== 0) throw new InvalidArgumentError(`size must be even (yuv420p), got ${r.size}`, { size: r.size });
+  if (!(r.fps > 0)) throw new InvalidArgumentError(`fps must be positive, got ${r.fps}`, { fps: r.fps });
+  return r;
+}
+
+/** Plan every sample (pure: the same options give the same plan). */
+export function planSynth(options: SynthOptions): SynthSample[] {
+  const o = synthDefaults(options);
+  const out: SynthSample[] = [];
+  for (const [split, count] of [['train', o.train], ['val', o.val]] as const) {
+    for (let i = 0; i < count; i++) {
+      // One stream per sample: sample i does not change when the counts do.
+      const rng = mulberry32(hashString(`${o.seed}:${split}:${i}`));
+      const attributes: SynthAttributes = {
+        color: rng.pick(ATTRIBUTE_VALUES.color),
+        shape: rng.pick(ATTRIBUTE_VALUES.shape),
+        direction: rng.pick(ATTRIBUTE_VALUES.direction),
+        background: rng.pick(ATTRIBUTE_VALUES.background),
+      };
+      const caption = synthCaption(attributes, rng.int(CAPTION_TEMPLATE_COUNT), rng.int(2));
+      const margin = Math.round(o.size * 0.3);
+      const crossOffset = margin + rng.int(o.size - 2 * margin + 1);
+      out.push({ split, id: `synth_${split}_${String(i).padStart(4, '0')}`, attributes, caption, crossOffset });
+    }
+  }
+  return out;
+}
+
+/** The label JSON of one sample (stable key order → byte-identical files). */
+export function synthLabel(s: SynthSample, o: Required<SynthOptions>): string {
+  const label = {
+    annotation: { description_kr: s.caption },
+    attributes: s.attributes,
+    video: { width: o.size, height: o.size, frames: o.frames, fps: o.fps },
+    source: { generator: '@kvc/video-io synth', seed: o.seed },
+  };
+  return JSON.stringify(label, null, 2) + '\n';
+}
+
+/** Write the dataset (cold; emits one progress event per sample, then completes). */
+export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
+  return defer(() => {
+    const o = synthDefaults(options);
+    const root = resolve(o.out);
+    const plan = planSynth(o);
+    let done = 0;
+    const dirs = defer(async () => {
+      for (const split of ['train', 'val']) {
+        await mkdir(join(root, split, 'labels'), { recursive: true });
+        await mkdir(join(root, split, 'videos'), { recursive: true });
+      }
+      const { out: _out, concurrency: _c, ...recorded } = o;
+      await writeFile(join(root, 'synth.json'), JSON.stringify({ generator: '@kvc/video-io synth', ...recorded }, null, 2) + '\n');
+    }).pipe(ignoreElements());
+    const samples = from(plan).pipe(
+      mergeMap((s) => {
+        const frames = renderClip(s.attributes, { size: o.size, frames: o.frames, crossOffset: s.crossOffset });
+        const video = join(root, s.split, 'videos', `${s.id}.mp4`);
+        return concat(
+          encodeVideo(frames, video, { fps: o.fps }),
+          defer(() => writeFile(join(root, s.split, 'labels', `${s.id}.json`), synthLabel(s, o))),
+        ).pipe(
+          ignoreElements(),
+          (src) => concat(src, [s]),
+        );
+      }, o.concurrency),
+      map((s): SynthProgress => ({ type: 'written', split: s.split, id: s.id, done: ++done, total: plan.length })),
+    );
+    return concat(dirs, samples);
+  });
+}
