@@ -1,0 +1,48 @@
+/**
+ * Presets: overrides on top of the schema's defaults, nothing else.
+ * `seed` is the research notebook's CONFIG exactly; every key and its source is listed in
+ * docs/presets.md. `demo` is the tiny end-to-end run on the synthetic dataset.
+ */
+import type { RunConfigInput } from './run-config.js';
+
+export const presets = {
+  seed: {
+    name: 'seed',
+    vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
+    llm: { model: 'Qwen/Qwen3-8B', quantization: '4bit' },
+    projector: { type: 'linear' },
+    lora: { r: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
+    prompt: '이 영상을 자세히 설명해주세요.',
+    maxTextLength: 768,
+    train: {
+      seed: 42,
+      batchSize: 4,
+      gradAccumulation: 2,
+      maxGradNorm: 1.0,
+      warmupRatio: 0.1,
+      weightDecay: 0.01,
+      stage1: { epochs: 2, lr: 1e-3 },
+      stage2: { epochs: 3, lr: 5e-5 },
+      bestMetric: 'siglip',
+    },
+    generation: { maxNewTokens: 128, repetitionPenalty: 1.2 },
+    eval: { siglipModel: 'google/siglip2-so400m-patch14-384', siglipPadding: 'longest', bertModel: 'bert-base-multilingual-cased', bertLayer: 9 },
+  },
+  demo: {
+    name: 'demo',
+    backend: 'auto',
+    data: { root: '.kvc-demo/data' },
+    vision: { model: 'demo:tiny-clip', frames: 8 },
+    features: { cacheDir: '.kvc-demo/cache', dtype: 'float32', batchVideos: 8 },
+    llm: { model: 'demo:tiny-qwen3' },
+    projector: { type: 'mlp2x_gelu' },
+    lora: { r: 8, alpha: 16, dropout: 0 },
+    prompt: '이 영상을 설명해주세요.',
+    maxTextLength: 64,
+    train: { batchSize: 8, gradAccumulation: 1, warmupRatio: 0.1, stage1: { epochs: 3, lr: 3e-3 }, stage2: { epochs: 4, lr: 1e-3 }, bestMetric: 'meteor', gradientCheckpointing: false },
+    generation: { maxNewTokens: 40, repetitionPenalty: 1.2, batchSize: 16 },
+    eval: { metrics: ['meteor', 'diversity', 'cider', 'bleu', 'rouge'] },
+  },
+} as const satisfies Record<string, RunConfigInput>;
+
+export type PresetName = keyof typeof presets;

@@ -1,0 +1,109 @@
+/**
+ * The run configuration: one typed, readonly object validated once (zod) at the CLI boundary and
+ * logged at the start of a run. Units are in the names. Unknown keys are errors (with a
+ * suggestion) so a typo never silently falls back to a default. Presets hold overrides only.
+ */
+import { z } from 'zod';
+
+const stage = (epochs: number, lr: number) =>
+  z.strictObject({
+    epochs: z.number().int().min(0).default(epochs),
+    lr: z.number().positive().default(lr),
+    /** Stage 2 only: a separate LR for the projector (defaults to `lr`). */
+    projectorLr: z.number().positive().optional(),
+  });
+
+export const runConfigSchema = z.strictObject({
+  /** Free text that names the run in reports. */
+  name: z.string().default('kvc-run'),
+  backend: z.enum(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  data: z
+    .strictObject({
+      root: z.string().default('data'),
+      trainSplit: z.string().default('train'),
+      valSplit: z.string().default('val'),
+      /** Use at most this many samples per split (0 = all). */
+      maxSamples: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
+  vision: z
+    .strictObject({
+      model: z.string().default('openai/clip-vit-large-patch14-336'),
+      revision: z.string().default('main'),
+      /** Which hidden state to cache: -1 = last_hidden_state (the seed), -2 = penultimate (LLaVA). */
+      layer: z.number().int().default(-1),
+      frames: z.number().int().min(1).default(8),
+      /** Drop the CLS token (the seed keeps the 576 patch tokens of each frame). */
+      dropCls: z.boolean().default(true),
+    })
+    .prefault({}),
+  features: z
+    .strictObject({
+      cacheDir: z.string().default('.kvc-cache/features'),
+      dtype: z.enum(['float16', 'float32']).default('float16'),
+      /** Frames of this many videos go through the vision encoder together. */
+      batchVideos: z.number().int().min(1).default(4),
+    })
+    .prefault({}),
+  llm: z
+    .strictObject({
+      model: z.string().default('Qwen/Qwen3-8B'),
+      revision: z.string().default('main'),
+      /** The seed loads the base in 4-bit (bitsandbytes nf4); kvc keeps the base in float32. */
+      quantization: z.enum(['none', '4bit']).default('none'),
+      tokenizer: z.string().optional(),
+    })
+    .prefault({}),
+  projector: z.strictObject({ type: z.enum(['linear', 'mlp2x_gelu']).default('linear') }).prefault({}),
+  lora: z
+    .strictObject({
+      r: z.number().int().min(1).default(16),
+      alpha: z.number().positive().default(32),
+      dropout: z.number().min(0).max(1).default(0.05),
+      targetModules: z.array(z.string()).default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
+    })
+    .prefault({}),
+  prompt: z.string().default('이 영상을 자세히 설명해주세요.'),
+  /** Text tokens per example (prompt + caption + EOS); the seed's max_length. */
+  maxTextLength: z.number().int().min(2).default(768),
+  train: z
+    .strictObject({
+      seed: z.number().int().default(42),
+      batchSize: z.number().int().min(1).default(4),
+      gradAccumulation: z.number().int().min(1).default(2),
+      maxGradNorm: z.number().positive().default(1.0),
+      warmupRatio: z.number().min(0).max(1).default(0.1),
+      weightDecay: z.number().min(0).default(0.01),
+      betas: z.tuple([z.number(), z.number()]).default([0.9, 0.999]),
+      eps: z.number().positive().default(1e-8),
+      gradientCheckpointing: z.boolean().default(true),
+      stage1: stage(2, 1e-3).prefault({}),
+      stage2: stage(3, 5e-5).prefault({}),
+      /** Metric that picks best/ (the seed: SigLIP2 score). */
+      bestMetric: z.enum(['siglip', 'meteor', 'bertscore_f1', 'cider', 'loss']).default('siglip'),
+    })
+    .prefault({}),
+  generation: z
+    .strictObject({
+      /** The seed used 128, which cuts AIHub captions (≈400 tokens): default higher. */
+      maxNewTokens: z.number().int().min(1).default(512),
+      repetitionPenalty: z.number().positive().default(1.2),
+      batchSize: z.number().int().min(1).default(8),
+    })
+    .prefault({}),
+  eval: z
+    .strictObject({
+      metrics: z.array(z.enum(['siglip', 'meteor', 'bertscore', 'cider', 'bleu', 'rouge', 'diversity'])).default(['siglip', 'meteor', 'bertscore', 'diversity']),
+      siglipModel: z.string().default('google/siglip2-so400m-patch14-384'),
+      /** `max_length` (64, the model card) or `longest` (the seed's padding=True). */
+      siglipPadding: z.enum(['max_length', 'longest']).default('max_length'),
+      bertModel: z.string().default('bert-base-multilingual-cased'),
+      bertLayer: z.number().int().default(9),
+      /** Evaluate on at most this many validation samples per epoch (0 = all). */
+      maxSamples: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
+});
+
+export type RunConfig = Readonly<z.output<typeof runConfigSchema>>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
