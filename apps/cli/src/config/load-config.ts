@@ -4,7 +4,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CliError } from '../cli-error.js';
 import { presets, type PresetName } from './presets.js';
 import { runConfigSchema, type RunConfig } from './run-config.js';
