@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CheckpointStore } from './checkpoint-store.js';
+import { configDiff } from './config-diff.js';
+import { appendTrainingLog, parseTrainingLog } from '../logs/training-log.js';
+
+describe('CheckpointStore', () => {
+  it('writes complete checkpoints, points latest at the newest and prunes old ones but keeps best', async () => {
+    const root = join(mkdtempSync(join(tmpdir(), 'kvc-ck-')), 'checkpoints');
+    const store = new CheckpointStore(root);
+    for (const step of [1, 2, 3]) {
+      await store.write(`step-${String(step).padStart(6, '0')}`, async (dir) => writeFileSync(join(dir, 'w.bin'), String(step)), { step });
+    }
+    await store.setPointer('best', 'step-000001');
+    expect(await store.resolve()).toBe(join(root, 'step-000003'));
+    expect(await store.readState(join(root, 'step-000003'))).toEqual({ step: 3 });
+    await store.prune(1);
+    expect(await store.list()).toEqual(['step-000001', 'step-000003']);
+  });
+
+  it('a failing write leaves no folder and keeps latest on the previous checkpoint', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kvc-ck-'));
+    const store = new CheckpointStore(root);
+    await store.write('a', async () => undefined, { ok: 1 });
+    await expect(store.write('b', async () => { throw new Error('disk full'); }, {})).rejects.toThrow('disk full');
+    expect(readdirSync(root).sort()).toEqual(['a', 'latest']);
+    expect(await store.resolve()).toBe(join(root, 'a'));
+  });
+
+  it('ignores a checkpoint folder without state.json (interrupted by hand) and cleans temp leftovers', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kvc-ck-'));
+    const store = new CheckpointStore(root);
+    mkdirSync(join(root, 'half'));
+    mkdirSync(join(root, '.tmp-x-1-2'));
+    writeFileSync(join(root, 'latest'), 'half\n');
+    expect(await store.resolve()).toBeUndefined();
+    expect(await store.list()).toEqual([]);
+    await store.prune(5);
+    expect(existsSync(join(root, '.tmp-x-1-2'))).toBe(false);
+  });
+});
+
+describe('configDiff', () => {
+  it('names every differing key path and skips ignored ones', () => {
+    const a = { train: { lr: 1, seed: 1 }, out: 'x', list: [1, 2] };
+    const b = { train: { lr: 2, seed: 1 }, out: 'y', list: [1, 3], extra: true };
+    expect(configDiff(a, b, ['out'])).toEqual(['extra', 'list', 'train.lr']);
+    expect(configDiff(a, a)).toEqual([]);
+  });
+});
+
+describe('training log', () => {
+  it('keeps the seed columns first and round-trips values with commas and quotes', async () => {
+    const p = join(mkdtempSync(join(tmpdir(), 'kvc-log-')), 'training_log.csv');
+    await appendTrainingLog(p, { stage: 'stage1', epoch: 1, train_loss: 2.5, lr: 1e-3, timestamp: 't' });
+    await appendTrainingLog(p, { stage: 'a,"b"', epoch: 2, siglip_score: NaN });
+    const text = readFileSync(p, 'utf8');
+    expect(text.split('\n')[0]!.startsWith('stage,epoch,train_loss,siglip_score,diversity,lr,timestamp')).toBe(true);
+    const rows = parseTrainingLog(text);
+    expect(rows[0]).toMatchObject({ stage: 'stage1', epoch: '1', train_loss: '2.5', lr: '0.001' });
+    expect(rows[1]).toMatchObject({ stage: 'a,"b"', siglip_score: '' });
+  });
+});
