@@ -20,3 +20,6 @@ export {
 } from './float16.js';
 export { crc32 } from './crc32.js';
 export { FeatureCacheError, CacheOpenError, CacheClosedError, InvalidArgumentError, EncodeError } from './errors.js';
+export { cacheThrough } from './operators/cache-through.js';
+export type { BatchEncoder, CacheThroughOptions, CachedFeatures } from './operators/cache-through.js';
+export { withFeatureCache } from './with-feature-cache.js';
