@@ -33,7 +33,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function readSplit(labelsDir: string, videosDir: string): Promise<DatasetEvent[]> {
-  const names = (await readdir(labelsDir, { withFileTypes: true })).filter((d) => d.isFile() && d.name.toLowerCase().endsWith('.json')).map((d) => d.name);
+  const names = (await readdir(labelsDir, { withFileTypes: true })).filter((d) => (d.isFile() || d.isSymbolicLink()) && d.name.toLowerCase().endsWith('.json')).map((d) => d.name);
   const events: DatasetEvent[] = [];
   for (const name of names) {
     const id = name.slice(0, -'.json'.length);
