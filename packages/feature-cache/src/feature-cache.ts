@@ -184,6 +184,15 @@ export class FeatureCache {
     return s;
   }
 
+  /**
+   * Moves this reader to the latest committed snapshot now, e.g. right after another process said it
+   * wrote (lmdb renews the snapshot by itself on the next event turn).
+   */
+  refresh(): void {
+    this.assertOpen();
+    this.root.resetReadTxn();
+  }
+
   /** Closes the environment; further calls fail with E_CACHE_CLOSED. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
