@@ -7,7 +7,8 @@
  */
 import { access, readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Observable, defer, from, mergeMap } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { defer, from, mergeMap } from 'rxjs';
 import { type DatasetEvent, compareEvents, skip } from './dataset-events.js';
 import { checkCaption, isRecord } from './caption-of.js';
 import { probeSamples } from './operators/probe-samples.js';

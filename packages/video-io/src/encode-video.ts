@@ -3,7 +3,8 @@
  * Used by the synthetic dataset generator and by tests that need videos with known pixels.
  */
 import { Readable } from 'node:stream';
-import { Observable, catchError, ignoreElements, throwError } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { catchError, ignoreElements, throwError } from 'rxjs';
 import { runFfmpeg } from './ffmpeg-process.js';
 import type { RgbFrame } from './rgb-frame.js';
 import { EncodeError, InvalidArgumentError, VideoIoError } from './errors.js';

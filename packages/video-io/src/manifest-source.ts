@@ -5,7 +5,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { Observable, defer, from, mergeMap } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { defer, from, mergeMap } from 'rxjs';
 import { type DatasetEvent, compareEvents, skip } from './dataset-events.js';
 import { checkCaption, isRecord } from './caption-of.js';
 import { probeSamples } from './operators/probe-samples.js';

@@ -3,7 +3,8 @@
  * omit nb_frames), fps, duration, and the display size after rotation metadata (the display
  * matrix side data, or an old-style `rotate` tag): 90/270 degrees swap width and height.
  */
-import { Observable, catchError, map, throwError } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { catchError, map, throwError } from 'rxjs';
 import { runFfprobeJson } from './ffmpeg-process.js';
 import { ProbeError, VideoIoError } from './errors.js';
 

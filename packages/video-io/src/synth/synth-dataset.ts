@@ -7,7 +7,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Observable, concat, defer, from, ignoreElements, map, mergeMap } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { concat, defer, from, ignoreElements, map, mergeMap } from 'rxjs';
 import { encodeVideo } from '../encode-video.js';
 import { InvalidArgumentError } from '../errors.js';
 import { hashString, mulberry32 } from './prng.js';

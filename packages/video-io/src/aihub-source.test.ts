@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { aihubSource } from './aihub-source.js';
+import { decodeSamples } from './operators/decode-samples.js';
+import type { SkipEvent } from './dataset-events.js';
+import { frameIndexOf, makeIndexedVideo, tempDir } from './__tests__/helpers.js';
+
+const label = (caption: unknown): string => JSON.stringify({ annotation: { description_kr: caption }, extra: 1 });
+
+// id → [label file content (undefined: none written), write a good video?, expected skip code (undefined: usable)]
+const CASES: Record<string, [string | undefined, 'good' | 'garbage' | 'none', string | undefined]> = {
+  'a_good': [label('  빨간 원이 움직인다.  '), 'good', undefined],
+  'b 공백 한글 이름': [label('파란 배경'), 'good', undefined],
+  'c_invalid_json': ['{"annotation": ', 'good', 'E_LABEL_INVALID_JSON'],
+  'd_array': ['[1, 2]', 'good', 'E_LABEL_NOT_OBJECT'],
+  'e_no_annotation': [JSON.stringify({ other: 1 }), 'good', 'E_CAPTION_MISSING'],
+  'f_no_caption': [JSON.stringify({ annotation: {} }), 'good', 'E_CAPTION_MISSING'],
+  'g_number_caption': [label(42), 'good', 'E_CAPTION_NOT_STRING'],
+  'h_blank_caption': [label(' \n\t '), 'good', 'E_CAPTION_EMPTY'],
+  'i_no_video': [label('영상이 없다'), 'none', 'E_VIDEO_MISSING'],
+  'j_bad_video': [label('깨진 영상'), 'garbage', 'E_VIDEO_UNDECODABLE'],
+  'k_unreadable': [undefined, 'good', 'E_LABEL_UNREADABLE'], // a dangling symlink
+  'l_null': ['null', 'good', 'E_LABEL_NOT_OBJECT'],
+  'm_bom': ['\uFEFF' + label('BOM 이 있는 라벨'), 'good', undefined],
+};
+
+describe('aihubSource', () => {
+  let root = '';
+  let cleanup: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    ({ dir: root, cleanup } = await tempDir('kvc-aihub-'));
+    const labels = join(root, 'train', 'labels');
+    const videos = join(root, 'train', 'videos');
+    await mkdir(labels, { recursive: true });
+    await mkdir(videos, { recursive: true });
+    const master = join(root, 'master.mp4');
+    await makeIndexedVideo(master, 5, 16, 16);
+    for (const [id, [content, video]] of Object.entries(CASES)) {
+      if (content === undefined) await symlink(join(root, 'does-not-exist.json'), join(labels, `${id}.json`));
+      else await writeFile(join(labels, `${id}.json`), content);
+      if (video === 'good') await copyFile(master, join(videos, `${id}.mp4`));
+      if (video === 'garbage') await writeFile(join(videos, `${id}.mp4`), 'garbage bytes');
+    }
+    await writeFile(join(labels, 'notes.txt'), 'not a label');
+  });
+  afterAll(() => cleanup());
+
+  const usable = Object.keys(CASES).filter((id) => CASES[id]![2] === undefined).sort();
+  const skipped = (probe: boolean): [string, string][] =>
+    Object.keys(CASES)
+      .filter((id) => CASES[id]![2] !== undefined && (probe || CASES[id]![2] !== 'E_VIDEO_UNDECODABLE'))
+      .sort()
+      .map((id) => [id, CASES[id]![2]!]);
+
+  it('with probe: every bad sample is a typed skip, every good sample arrives, sorted by id', async () => {
+    const events = await lastValueFrom(aihubSource({ root, split: 'train', probe: true }).pipe(toArray()));
+    const ids = events.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(events.filter((e) => e.type === 'sample').map((e) => e.id)).toEqual(usable);
+    expect(events.filter((e): e is SkipEvent => e.type === 'skip').map((e) => [e.id, e.code])).toEqual(skipped(true));
+    for (const e of events) {
+      if (e.type === 'skip') expect(e.reason.length).toBeGreaterThan(5);
+      else expect(e.probe).toMatchObject({ frameCount: 5, width: 16, height: 16 });
+    }
+  });
+
+  it('without probe: undecodable videos pass; captions are trimmed; ids are label stems', async () => {
+    const events = await lastValueFrom(aihubSource({ root, split: 'train' }).pipe(toArray()));
+    expect(events.filter((e) => e.type === 'skip').map((e) => [e.id, (e as SkipEvent).code])).toEqual(skipped(false));
+    const good = events.find((e) => e.id === 'a_good');
+    expect(good).toMatchObject({ type: 'sample', caption: '빨간 원이 움직인다.', video: join(root, 'train', 'videos', 'a_good.mp4'), labelFile: join(root, 'train', 'labels', 'a_good.json') });
+    expect(events.find((e) => e.id === 'b 공백 한글 이름')).toMatchObject({ type: 'sample', caption: '파란 배경' });
+  });
+
+  it('decodeSamples decodes usable samples with bounded concurrency and turns bad videos into skips', async () => {
+    const out = await lastValueFrom(aihubSource({ root, split: 'train' }).pipe(decodeSamples({ numFrames: 3, concurrency: 2 }), toArray()));
+    const frames = out.filter((e) => e.type === 'frames');
+    expect(frames.map((e) => e.sample.id).sort()).toEqual(usable);
+    for (const f of frames) expect(f.video.frames.map(frameIndexOf)).toEqual([0, 2, 4]);
+    expect(out.find((e) => e.type === 'skip' && e.id === 'j_bad_video')).toMatchObject({ code: 'E_VIDEO_UNDECODABLE' });
+  });
+
+  it('a missing split is an error with a hint', async () => {
+    const err = await firstValueFrom(aihubSource({ root, split: 'nope' })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_SPLIT_MISSING', context: { split: 'nope' } });
+    expect((err as { hint: string }).hint).toMatch(/--split/);
+    expect(String((err as { context: { foldersInRoot: string } }).context.foldersInRoot)).toContain('train');
+  });
+
+  it('is cold: nothing is read before subscribing', () => {
+    expect(() => aihubSource({ root: join(root, 'missing-root'), split: 'train' })).not.toThrow();
+  });
+});

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { manifestSource } from './manifest-source.js';
+import type { SkipEvent } from './dataset-events.js';
+import { makeIndexedVideo, tempDir } from './__tests__/helpers.js';
+
+describe('manifestSource', () => {
+  let dir = '';
+  let cleanup: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('kvc-manifest-'));
+    await mkdir(join(dir, 'clips'));
+    await makeIndexedVideo(join(dir, 'clips', '첫 번째.mp4'), 3, 16, 16);
+    await writeFile(join(dir, 'clips', 'broken.mp4'), 'nope');
+    const abs = join(dir, 'clips', '첫 번째.mp4');
+    const lines = [
+      JSON.stringify({ video: 'clips/첫 번째.mp4', caption: ' 상대 경로 ' }),
+      JSON.stringify({ video: abs, caption: '절대 경로', id: 'abs' }),
+      '',
+      '{not json',
+      '"a string"',
+      JSON.stringify({ caption: 'no video' }),
+      JSON.stringify({ video: 'clips/첫 번째.mp4', caption: '   ', id: 'blank' }),
+      JSON.stringify({ video: 'clips/missing.mp4', caption: '없음' }),
+      JSON.stringify({ video: abs, caption: '중복', id: 'abs' }),
+      JSON.stringify({ video: 'clips/broken.mp4', caption: '깨짐' }),
+      JSON.stringify({ video: abs, caption: ['list'], id: 'listcap' }),
+    ];
+    await writeFile(join(dir, 'manifest.jsonl'), lines.join('\n') + '\n');
+  });
+  afterAll(() => cleanup());
+
+  it('resolves relative and absolute videos and reports every bad line', async () => {
+    const events = await lastValueFrom(manifestSource({ manifest: join(dir, 'manifest.jsonl'), probe: true }).pipe(toArray()));
+    expect(events.filter((e) => e.type === 'sample').map((e) => [e.id, e.type === 'sample' ? e.caption : ''])).toEqual([
+      ['abs', '절대 경로'],
+      ['첫 번째', '상대 경로'],
+    ]);
+    expect(events.filter((e): e is SkipEvent => e.type === 'skip').map((e) => [e.id, e.code])).toEqual([
+      ['abs', 'E_DUPLICATE_ID'],
+      ['blank', 'E_CAPTION_EMPTY'],
+      ['broken', 'E_VIDEO_UNDECODABLE'],
+      ['line-000004', 'E_LABEL_INVALID_JSON'],
+      ['line-000005', 'E_LABEL_NOT_OBJECT'],
+      ['line-000006', 'E_VIDEO_PATH_INVALID'],
+      ['listcap', 'E_CAPTION_NOT_STRING'],
+      ['missing', 'E_VIDEO_MISSING'],
+    ]);
+    const dup = events.find((e) => e.type === 'skip' && e.code === 'E_DUPLICATE_ID') as SkipEvent;
+    expect(dup.file).toBe(`${join(dir, 'manifest.jsonl')}:9`);
+  });
+
+  it('a missing manifest is a typed error', async () => {
+    const err = await firstValueFrom(manifestSource({ manifest: join(dir, 'nope.jsonl') })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_MANIFEST_UNREADABLE' });
+  });
+});

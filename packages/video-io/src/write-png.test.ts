@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodePng, encodePng, writePng } from './write-png.js';
+import { indexedFrame, tempDir } from './__tests__/helpers.js';
+
+describe('PNG', () => {
+  it('round-trips an RGB frame exactly', async () => {
+    const frame = indexedFrame(3, 7, 5);
+    const { dir, cleanup } = await tempDir('kvc-png-');
+    try {
+      const file = join(dir, '프레임 0.png');
+      await writePng(frame, file);
+      const back = decodePng(await readFile(file));
+      expect([back.width, back.height]).toEqual([7, 5]);
+      expect(Buffer.from(back.data).equals(Buffer.from(frame.data))).toBe(true);
+    } finally {
+      await cleanup();
+    }
+  });
+  it('rejects a frame whose data does not match its size', () => {
+    expect(() => encodePng({ width: 2, height: 2, data: new Uint8Array(5) })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+  });
+});
