@@ -1,1 +1,29 @@
-export {};
+export { TrainError } from './errors.js';
+export type { TrainErrorCode } from './errors.js';
+
+export { cloneParamSet, paramSetFrom } from './optim/param-set.js';
+export type { ParamSet, ReadonlyParamSet } from './optim/param-set.js';
+export { AdamW } from './optim/adamw.js';
+export type { AdamWConfig, AdamWGroupConfig, AdamWParamState } from './optim/adamw.js';
+export { ADAMW_STATE_FORMAT, adamWStateFromTensors, adamWStateToTensors } from './optim/adamw-state.js';
+export type { AdamWGroupState, AdamWState, AdamWStateHeader } from './optim/adamw-state.js';
+export { constantWithWarmup, cosineWithWarmup, linearWithWarmup } from './optim/lr-lambda.js';
+export type { LrLambda, WarmupScheduleConfig } from './optim/lr-lambda.js';
+export { Scheduler } from './optim/scheduler.js';
+export type { LrGroupsTarget, SchedulerState } from './optim/scheduler.js';
+export { clipGradNorm, globalGradNorm } from './optim/clip-grad-norm.js';
+export type { ClipGradNormOptions } from './optim/clip-grad-norm.js';
+export { fmaF32, l2NormF32 } from './optim/f32-kernels.js';
+export {
+  accumulationPlan,
+  isOptimizerStepBoundary,
+  lossDivisor,
+  optimizerStepsPerEpoch,
+  totalOptimizerSteps,
+  warmupStepsFromRatio,
+} from './optim/accumulation.js';
+export type { AccumulationPlan } from './optim/accumulation.js';
+export { compareValues } from './optim/parity-report.js';
+export type { ParityCheck, ParityReport } from './optim/parity-report.js';
+export { ADAMW_COSINE_TOLERANCE, runAdamwCosineParity } from './optim/adamw-cosine-parity.js';
+export type { AdamwCosineHyperparameters } from './optim/adamw-cosine-parity.js';

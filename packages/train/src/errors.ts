@@ -1,0 +1,29 @@
+/**
+ * Errors of `@kvc/train`. Every error carries a stable `code` (the CLI prints `[code] message`),
+ * a readonly `context` (what was being processed and why it failed) and, where it helps, a `hint`.
+ */
+
+/** Stable codes of {@link TrainError}; add new ones here rather than inventing strings inline. */
+export type TrainErrorCode =
+  | 'E_OPTIM_CONFIG' // invalid optimizer / group configuration
+  | 'E_OPTIM_SHAPE' // a parameter, gradient or moment buffer has the wrong length or is missing
+  | 'E_OPTIM_STATE' // a saved optimizer / scheduler state does not fit the optimizer it is loaded into
+  | 'E_GRAD_NONFINITE' // clipGradNorm with errorIfNonfinite saw an inf/nan total norm
+  | 'E_SCHEDULE_CONFIG' // invalid LR schedule or accumulation arguments
+  | 'E_PARITY_CASE' // a reference case folder is missing, malformed or of another kind
+  | 'E_SAFETENSORS'; // a safetensors file could not be parsed
+
+/** The one error class of `@kvc/train`. */
+export class TrainError extends Error {
+  readonly code: TrainErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly hint: string | undefined;
+
+  constructor(code: TrainErrorCode, message: string, context: Record<string, unknown> = {}, hint?: string) {
+    super(message);
+    this.name = 'TrainError';
+    this.code = code;
+    this.context = Object.freeze({ ...context });
+    this.hint = hint;
+  }
+}
