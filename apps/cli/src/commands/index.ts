@@ -1,4 +1,7 @@
 /** Every `kvc` command, in the order `kvc --help` lists them. Each command lives in its own file. */
 import type { CommandModule } from '../command.js';
+import { synthCommand } from './synth.js';
+import { checkDataCommand } from './check-data.js';
+import { framesCommand } from './frames.js';
 
-export const commands: readonly CommandModule[] = [];
+export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand];
