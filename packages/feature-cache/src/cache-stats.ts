@@ -23,11 +23,17 @@ export interface CacheStats {
   byDtype: Record<StorageDtype, { entries: number; bytes: number }>;
   /** This session: hits, misses, invalid, writes, and hitRate = hits / (hits + misses), null before any lookup. */
   session: Readonly<SessionCounters> & { readonly hitRate: number | null };
+  /** All earlier sessions that wrote or looked up through a writable open (saved on close), plus this one. */
+  lifetime: Readonly<SessionCounters> & { readonly hitRate: number | null };
 }
 
-/** Zeroed stats carrying a snapshot of the session counters. */
-export function emptyStats(path: string, c: Readonly<SessionCounters>): CacheStats {
+const withRate = (c: Readonly<SessionCounters>) => {
   const lookups = c.hits + c.misses;
+  return { ...c, hitRate: lookups === 0 ? null : c.hits / lookups };
+};
+
+/** Zeroed stats carrying a snapshot of the session counters. */
+export function emptyStats(path: string, c: Readonly<SessionCounters>, earlier: Readonly<SessionCounters>): CacheStats {
   return {
     path,
     entries: 0,
@@ -35,6 +41,7 @@ export function emptyStats(path: string, c: Readonly<SessionCounters>): CacheSta
     fileBytes: 0,
     unreadableHeaders: 0,
     byDtype: { float32: { entries: 0, bytes: 0 }, float16: { entries: 0, bytes: 0 } },
-    session: { ...c, hitRate: lookups === 0 ? null : c.hits / lookups },
+    session: withRate(c),
+    lifetime: withRate({ hits: earlier.hits + c.hits, misses: earlier.misses + c.misses, invalid: earlier.invalid + c.invalid, writes: earlier.writes + c.writes }),
   };
 }

@@ -167,4 +167,22 @@ describe('FeatureCache.stats', () => {
     });
     expect(s.fileBytes).toBeGreaterThan(0);
   });
+
+  it('keeps lifetime counters across sessions (saved by writable opens on close)', async () => {
+    const { cache, dir } = await freshCache();
+    await cache.put('a', randomTensor([2]));
+    cache.get('a');
+    cache.get('b');
+    await cache.close();
+    const again = await FeatureCache.open(dir);
+    again.get('a');
+    expect(again.stats().lifetime).toMatchObject({ hits: 2, misses: 1, writes: 1 });
+    expect(again.stats().lifetime.hitRate).toBeCloseTo(2 / 3, 12);
+    expect(again.stats().session).toMatchObject({ hits: 1, misses: 0, writes: 0 });
+    await again.close();
+    const ro = await FeatureCache.open(dir, { readOnly: true });
+    expect(ro.stats().lifetime).toMatchObject({ hits: 2, misses: 1, writes: 1 });
+    expect(ro.stats().session).toMatchObject({ hits: 0, misses: 0 });
+    await ro.close();
+  });
 });

@@ -43,6 +43,19 @@ export interface FeatureCacheOptions {
 }
 
 const FORMAT = 'kvc-feature-cache/1';
+const LIFETIME = 'lifetime-counters';
+
+function readLifetime(json: string | undefined): SessionCounters {
+  const zero = { hits: 0, misses: 0, invalid: 0, writes: 0 };
+  if (!json) return zero;
+  try {
+    const x = JSON.parse(json) as Partial<SessionCounters>;
+    const n = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : 0);
+    return { hits: n(x.hits), misses: n(x.misses), invalid: n(x.invalid), writes: n(x.writes) };
+  } catch {
+    return zero; // counters are informational: a damaged record must not stop the cache opening
+  }
+}
 
 /** A feature cache opened on a directory (LMDB `data.mdb` + `lock.mdb` inside). */
 export class FeatureCache {
@@ -54,6 +67,7 @@ export class FeatureCache {
     readonly path: string,
     readonly readOnly: boolean,
     private readonly root: RootDatabase,
+    private readonly info: Database<string, string>,
     private readonly meta: Database<Uint8Array, string>,
     private readonly data: Database<Uint8Array, string>,
   ) {}
@@ -79,7 +93,7 @@ export class FeatureCache {
       if (format === undefined && !readOnly) info.putSync('format', FORMAT);
       const meta = root.openDB<Uint8Array, string>('meta', { encoding: 'binary' });
       const data = root.openDB<Uint8Array, string>('data', { encoding: 'binary' });
-      return new FeatureCache(abs, readOnly, root, meta, data);
+      return new FeatureCache(abs, readOnly, root, info, meta, data);
     } catch (err) {
       await root?.close().catch(() => undefined);
       if (err instanceof CacheOpenError) throw err;
@@ -163,7 +177,7 @@ export class FeatureCache {
   /** Entries, bytes, dtype breakdown (from the headers) and this session's hit rate. */
   stats(): CacheStats {
     this.assertOpen();
-    const s = emptyStats(this.path, this.counters);
+    const s = emptyStats(this.path, this.counters, readLifetime(this.info.get(LIFETIME)));
     for (const { value } of this.meta.getRange()) {
       const h = decodeHeader(value);
       if (!h) {
@@ -197,6 +211,16 @@ export class FeatureCache {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const c = this.counters;
+    if (!this.readOnly && c.hits + c.misses + c.writes > 0) {
+      // Fold this session into the lifetime counters (read-modify-write in one transaction, so two
+      // writer processes closing together both count).
+      await this.root.transaction(() => {
+        const l = readLifetime(this.info.get(LIFETIME));
+        const sum = { hits: l.hits + c.hits, misses: l.misses + c.misses, invalid: l.invalid + c.invalid, writes: l.writes + c.writes };
+        this.info.putSync(LIFETIME, JSON.stringify(sum));
+      });
+    }
     await this.root.close();
   }
 

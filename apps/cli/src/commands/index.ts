@@ -3,5 +3,6 @@ import type { CommandModule } from '../command.js';
 import { synthCommand } from './synth.js';
 import { checkDataCommand } from './check-data.js';
 import { framesCommand } from './frames.js';
+import { cacheStatsCommand } from './cache-stats.js';
 
-export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand];
+export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand];
