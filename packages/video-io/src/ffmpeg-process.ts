@@ -110,7 +110,8 @@ export function runFfprobeJson(file: string, args: readonly string[]): Observabl
       if (done) return;
       done = true;
       if (code !== 0) {
-        subscriber.error(new FfmpegProcessError(`ffprobe exited with ${signal ?? `code ${code}`}`, err));
+        const last = err.trim().split('\n').at(-1)?.trim();
+        subscriber.error(new FfmpegProcessError(`ffprobe exited with ${signal ?? `code ${code}`}${last ? `: ${last}` : ''}`, err));
         return;
       }
       try {

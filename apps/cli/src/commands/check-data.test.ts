@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jsonLines, runCaptured } from './__tests__/run-captured.js';
+
+describe('kvc synth + check-data', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kvc-cli-check-'));
+    const r = await runCaptured(['synth', '--out', dir, '--train', '4', '--val', '1', '--seed', '5', '--size', '32', '--frames', '6', '--json']);
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.at(-1)).toMatchObject({ type: 'result', command: 'synth', videos: 5, seed: 5 });
+    // break one sample's video
+    await writeFile(join(dir, 'train', 'videos', 'synth_train_0002.mp4'), 'truncated');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('--json: usable samples with probe data, the broken one skipped with its code', async () => {
+    const r = await runCaptured(['check-data', '--data', dir, '--split', 'train', '--json']);
+    expect(r.code).toBe(0);
+    const result = jsonLines(r.stdout).at(-1) as { usable: Record<string, unknown>[]; skipped: Record<string, unknown>[] };
+    expect(result.usable.map((u) => u.id)).toEqual(['synth_train_0000', 'synth_train_0001', 'synth_train_0003']);
+    for (const u of result.usable) expect(u).toMatchObject({ frameCount: 6, width: 32, height: 32, fps: 4 });
+    expect(typeof result.usable[0]!.caption).toBe('string');
+    expect(result.skipped).toEqual([{ id: 'synth_train_0002', file: join(dir, 'train', 'videos', 'synth_train_0002.mp4'), code: 'E_VIDEO_UNDECODABLE', reason: expect.any(String) }]);
+  });
+
+  it('human output lists counts and every skipped sample', async () => {
+    const r = await runCaptured(['check-data', '--data', dir, '--split', 'train']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('4 labels, 3 usable, 1 skipped');
+    expect(r.stdout).toMatch(/skip synth_train_0002: \[E_VIDEO_UNDECODABLE\]/);
+  });
+
+  it('a missing split exits non-zero with the hint', async () => {
+    const r = await runCaptured(['check-data', '--data', dir, '--split', 'test']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[E_SPLIT_MISSING\]/);
+    expect(r.stderr).toMatch(/hint: .*--split/);
+  });
+});
