@@ -71,6 +71,32 @@ describe('cacheThrough', () => {
     out.forEach((o) => expect(o.features.data).toEqual(featuresOf(o.item).data));
   });
 
+  it('hits waiting behind a pending miss are not read until their turn (memory stays one batch)', async () => {
+    const { cache } = await freshCache();
+    for (let i = 1; i <= 50; i++) await cache.put(keyOf(i), featuresOf(i));
+    let release: (() => void) | undefined;
+    const encode = (batch: readonly number[]) => new Promise<FeatureTensor[]>((r) => (release = () => r(batch.map(featuresOf))));
+    const out: number[] = [];
+    const done = lastValueFrom(from(Array.from({ length: 51 }, (_, i) => i)).pipe(cacheThrough(encode, { cache, keyOf, batchSize: 4 }), toArray()));
+    await new Promise((r) => setTimeout(r, 0));
+    // Item 0 is being encoded; the 50 hits behind it were only probed, not read (a read counts a hit).
+    expect(cache.stats().session).toMatchObject({ hits: 0, misses: 1 });
+    release!();
+    out.push(...(await done).map((o) => o.item));
+    expect(out).toEqual(Array.from({ length: 51 }, (_, i) => i));
+    expect(cache.stats().session).toMatchObject({ hits: 50, misses: 1 });
+  });
+
+  it('encodes a key repeated in the input once', async () => {
+    const { cache } = await freshCache();
+    const enc = recordingEncoder();
+    const items = [0, 1, 0, 2, 0, 1];
+    const out = await run(from(items).pipe(cacheThrough(enc.encode, { cache, keyOf, batchSize: 2 })));
+    expect(enc.batches.flat().sort()).toEqual([0, 1, 2]);
+    expect(out.map((o) => [o.item, o.source])).toEqual([[0, 'encoded'], [1, 'encoded'], [0, 'cache'], [2, 'encoded'], [0, 'cache'], [1, 'cache']]);
+    out.forEach((o) => expect(o.features.data).toEqual(featuresOf(o.item).data));
+  });
+
   it('accepts an Observable encoder emitting the batch in pieces', async () => {
     const { cache } = await freshCache();
     const encode = (batch: readonly number[]) => from(batch.map((i) => [featuresOf(i)]));

@@ -2,7 +2,7 @@
  * cacheThrough: features for a stream of videos, from the cache where valid, else from `encode`,
  * which receives misses batched across videos and whose results are written before they are emitted.
  *
- * Order: outputs come in input order. A hit behind a pending miss waits for it; while it waits only
+ * Order: outputs come in input order. A key repeated while it is being encoded is encoded once. A hit behind a pending miss waits for it; while it waits only
  * its key is held and its features are read when it is emitted, so memory holds at most the batches
  * being encoded (one runs at a time) plus the waiting items, never the dataset's features.
  * Crash safety: a batch is written in one transaction before any of it is emitted, so a crash loses
@@ -56,6 +56,8 @@ export function cacheThrough<T>(encode: BatchEncoder<T>, options: CacheThroughOp
       const queue: Slot<T>[] = []; // not yet emitted, input order
       let pending: Slot<T>[] = []; // misses not yet handed to encode
       const batches: Slot<T>[][] = [];
+      // Keys being encoded (pending or in a batch): a repeat of one waits for it instead of encoding twice.
+      const inflight = new Set<string>();
       let batchIndex = 0;
       let busy = false;
       let upstreamDone = false;
@@ -93,6 +95,7 @@ export function cacheThrough<T>(encode: BatchEncoder<T>, options: CacheThroughOp
             if (!got) {
               // Deleted or damaged since it was probed: encode it like any miss.
               head.state = 'waiting';
+              inflight.add(keyText(head.key));
               pending.push(head);
               if (upstreamDone || pending.length >= batchSize) submit();
               break;
@@ -156,6 +159,7 @@ export function cacheThrough<T>(encode: BatchEncoder<T>, options: CacheThroughOp
           // Emit what a later hit would return, so a run's features do not depend on the cache state.
           s.result = dtype === 'float16' ? { data: float16ToFloat32Array(float32ArrayToFloat16(t.data)), shape: t.shape } : t;
           s.state = 'done';
+          inflight.delete(keyText(s.key));
         });
         busy = false;
         drain();
@@ -171,6 +175,12 @@ export function cacheThrough<T>(encode: BatchEncoder<T>, options: CacheThroughOp
           fail(err instanceof FeatureCacheError ? err : new InvalidArgumentError(`keyOf failed: ${(err as Error)?.message}`, { item: String(item) }));
           return;
         }
+        if (inflight.has(keyText(key))) {
+          // Same video already on its way to the encoder: its features will be in the cache when this
+          // slot's turn comes (slots are emitted in order, and a batch is written before it is emitted).
+          queue.push({ item, key, state: 'hit' });
+          return;
+        }
         if (queue.length === 0) {
           const got = cache.get(key);
           if (got) return emit({ item, key, state: 'hit' }, { data: got.data, shape: got.shape }, 'cache');
@@ -181,6 +191,7 @@ export function cacheThrough<T>(encode: BatchEncoder<T>, options: CacheThroughOp
           cache.get(key); // counts the miss in the session stats (nothing to decode)
         }
         const slot: Slot<T> = { item, key, state: 'waiting' };
+        inflight.add(keyText(key));
         queue.push(slot);
         pending.push(slot);
         if (pending.length >= batchSize) submit();
