@@ -23,11 +23,8 @@ export function probeSamples(options: ProbeSamplesOptions = {}): OperatorFunctio
     if (ev.type !== 'sample') return of(ev);
     return probeVideo(ev.video, { countFrames: options.countFrames ?? true }).pipe(
       map((probe): DatasetEvent => (probe.frameCount > 0 ? { ...ev, probe } : skip(ev.id, ev.video, 'E_VIDEO_UNDECODABLE', 'ffprobe found 0 frames'))),
-      catchError((err: unknown) => {
-        const e = err as Error & { context?: { stderrTail?: string } };
-        const tail = e.context?.stderrTail ? ` (${e.context.stderrTail.split('\n').slice(-1)[0]})` : '';
-        return of(skip(ev.id, ev.video, 'E_VIDEO_UNDECODABLE', `${e.message}${tail}`));
-      }),
+      // the probe error's message already ends with ffprobe's last stderr line
+      catchError((err: unknown) => of(skip(ev.id, ev.video, 'E_VIDEO_UNDECODABLE', (err as Error).message))),
     );
   }, options.concurrency ?? 2);
 }
