@@ -1,3 +1,7 @@
+/**
+ * @kvc/train — batching, AdamW / schedules / clipping with torch semantics, stage-1/2 trainers,
+ * atomic checkpoints and resume, training logs.
+ */
 export { TrainError } from './errors.js';
 export type { TrainErrorCode } from './errors.js';
 
@@ -27,3 +31,19 @@ export { compareValues } from './optim/parity-report.js';
 export type { ParityCheck, ParityReport } from './optim/parity-report.js';
 export { ADAMW_COSINE_TOLERANCE, runAdamwCosineParity } from './optim/adamw-cosine-parity.js';
 export type { AdamwCosineHyperparameters } from './optim/adamw-cosine-parity.js';
+
+export { IGNORE_INDEX, buildExample, tokenizeExample } from './batching/build-example.js';
+export type { BuildExampleOptions, TextTokenizer, TrainingExample } from './batching/build-example.js';
+export { collate } from './batching/collate.js';
+export type { TextBatch } from './batching/collate.js';
+export { epochOrder } from './batching/epoch-order.js';
+export type { EpochOrderOptions } from './batching/epoch-order.js';
+export { batchSource } from './batching/batch-source.js';
+export type { BatchSourceOptions, FeatureTensor, TrainBatch, TrainSample } from './batching/batch-source.js';
+export { Rng, epochSeed, shuffleInPlace } from './batching/rng.js';
+
+export { CheckpointStore, STATE_FILE } from './checkpoint/checkpoint-store.js';
+export { configDiff } from './checkpoint/config-diff.js';
+export { TRAINING_LOG_COLUMNS, appendTrainingLog, parseTrainingLog } from './logs/training-log.js';
+export type { TrainingLogRow } from './logs/training-log.js';
+export { EventsLog } from './logs/events-log.js';
