@@ -45,3 +45,16 @@ export function emptyStats(path: string, c: Readonly<SessionCounters>, earlier: 
     lifetime: withRate({ hits: earlier.hits + c.hits, misses: earlier.misses + c.misses, invalid: earlier.invalid + c.invalid, writes: earlier.writes + c.writes }),
   };
 }
+
+/** Parses the saved lifetime counters; a damaged record reads as zeros. */
+export function readLifetime(json: string | undefined): SessionCounters {
+  const zero = { hits: 0, misses: 0, invalid: 0, writes: 0 };
+  if (!json) return zero;
+  try {
+    const x = JSON.parse(json) as Partial<SessionCounters>;
+    const n = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : 0);
+    return { hits: n(x.hits), misses: n(x.misses), invalid: n(x.invalid), writes: n(x.writes) };
+  } catch {
+    return zero; // counters are informational: a damaged record must not stop the cache opening
+  }
+}

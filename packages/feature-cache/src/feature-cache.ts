@@ -12,7 +12,9 @@ import type { FeatureKey, StorageDtype } from './cache-key.js';
 import { checkEntry, decodeBody, decodeHeader, encodeEntry } from './entry-codec.js';
 import type { EntryCheck } from './entry-codec.js';
 import { CacheClosedError, CacheOpenError, InvalidArgumentError } from './errors.js';
-import { emptyStats, type CacheStats, type SessionCounters } from './cache-stats.js';
+import { emptyStats, readLifetime } from './cache-stats.js';
+import type { CacheStats, SessionCounters } from './cache-stats.js';
+import { keyString, validateTensor } from './validate.js';
 
 /** A row-major float tensor. */
 export interface FeatureTensor {
@@ -45,17 +47,6 @@ export interface FeatureCacheOptions {
 const FORMAT = 'kvc-feature-cache/1';
 const LIFETIME = 'lifetime-counters';
 
-function readLifetime(json: string | undefined): SessionCounters {
-  const zero = { hits: 0, misses: 0, invalid: 0, writes: 0 };
-  if (!json) return zero;
-  try {
-    const x = JSON.parse(json) as Partial<SessionCounters>;
-    const n = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : 0);
-    return { hits: n(x.hits), misses: n(x.misses), invalid: n(x.invalid), writes: n(x.writes) };
-  } catch {
-    return zero; // counters are informational: a damaged record must not stop the cache opening
-  }
-}
 
 /** A feature cache opened on a directory (LMDB `data.mdb` + `lock.mdb` inside). */
 export class FeatureCache {
@@ -235,21 +226,5 @@ export class FeatureCache {
   private assertWritable(): void {
     this.assertOpen();
     if (this.readOnly) throw new InvalidArgumentError('the feature cache was opened read-only', { path: this.path }, 'open it without readOnly to write');
-  }
-}
-
-function keyString(key: string | FeatureKey): string {
-  const k = typeof key === 'string' ? key : key?.key;
-  if (typeof k !== 'string' || k.length === 0 || Buffer.byteLength(k) > 480) {
-    throw new InvalidArgumentError('a cache key must be a non-empty string of at most 480 bytes', { key: String(k) }, 'build keys with featureKey()');
-  }
-  return k;
-}
-
-function validateTensor(key: string, t: FeatureTensor): void {
-  if (!(t?.data instanceof Float32Array)) throw new InvalidArgumentError('tensor data must be a Float32Array', { key });
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  if (!t.shape.every((d) => Number.isInteger(d) && d >= 0) || n !== t.data.length) {
-    throw new InvalidArgumentError(`tensor shape [${t.shape.join(', ')}] does not match its ${t.data.length} values`, { key, shape: t.shape, length: t.data.length });
   }
 }

@@ -97,6 +97,17 @@ describe('cacheThrough', () => {
     out.forEach((o) => expect(o.features.data).toEqual(featuresOf(o.item).data));
   });
 
+  it('a bad key from keyOf ends the stream with E_INVALID_ARGUMENT', async () => {
+    const { cache } = await freshCache();
+    const enc = recordingEncoder();
+    await expect(run(of(0, 1).pipe(cacheThrough(enc.encode, { cache, keyOf: (i) => (i === 1 ? '' : keyOf(i)) })))).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+    const throwing = () => {
+      throw new Error('no path');
+    };
+    await expect(run(of(0).pipe(cacheThrough(enc.encode, { cache, keyOf: throwing })))).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringContaining('no path') });
+    expect(enc.batches).toEqual([]);
+  });
+
   it('accepts an Observable encoder emitting the batch in pieces', async () => {
     const { cache } = await freshCache();
     const encode = (batch: readonly number[]) => from(batch.map((i) => [featuresOf(i)]));

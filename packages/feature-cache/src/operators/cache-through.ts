@@ -14,6 +14,7 @@ import type { FeatureKey, StorageDtype } from '../cache-key.js';
 import type { FeatureCache, FeatureTensor } from '../feature-cache.js';
 import { EncodeError, FeatureCacheError, InvalidArgumentError } from '../errors.js';
 import { float16ToFloat32Array, float32ArrayToFloat16 } from '../float16.js';
+import { keyString } from '../validate.js';
 
 /** Encodes a batch of items into one tensor per item, in the same order. */
 export type BatchEncoder<T> = (batch: readonly T[]) => ObservableInput<readonly FeatureTensor[]>;
@@ -43,7 +44,7 @@ interface Slot<T> {
   result?: FeatureTensor;
 }
 
-const keyText = (k: string | FeatureKey) => (typeof k === 'string' ? k : k.key);
+const keyText = keyString;
 
 /** See the module comment. Errors (from the source, keyOf, encode or the cache) end the stream with context. */
 export function cacheThrough<T>(encode: BatchEncoder<T>, options: CacheThroughOptions<T>): OperatorFunction<T, CachedFeatures<T>> {
