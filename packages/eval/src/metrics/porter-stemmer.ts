@@ -6,6 +6,8 @@
  * astral characters are swapped for private-use placeholders so lengths and comparisons match.
  */
 
+import { type Rule, applyRuleList, at, containsVowel, dropSuffix, endsCvc, isConsonant, measure, positive } from './porter-rules.js';
+
 const IRREGULAR: Readonly<Record<string, readonly string[]>> = {
   sky: ['sky', 'skies'],
   die: ['dying'],
@@ -21,74 +23,6 @@ const IRREGULAR: Readonly<Record<string, readonly string[]>> = {
   succeed: ['succeed'],
 };
 const POOL = new Map<string, string>(Object.entries(IRREGULAR).flatMap(([k, vs]) => vs.map((v) => [v, k] as const)));
-const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
-
-type Condition = ((stem: string) => boolean) | null;
-type Rule = readonly [suffix: string, replacement: string, condition: Condition];
-
-const at = (w: string, i: number): string => w[i < 0 ? w.length + i : i] ?? '';
-
-function isConsonant(word: string, index: number): boolean {
-  let i = index;
-  if (VOWELS.has(at(word, i))) return false;
-  if (at(word, i) === 'y') {
-    let negate = false;
-    while (i > 0 && at(word, i) === 'y') {
-      negate = !negate;
-      i -= 1;
-    }
-    return !VOWELS.has(at(word, i)) !== negate;
-  }
-  return true;
-}
-
-function consonantFlags(word: string): boolean[] {
-  const flags: boolean[] = [];
-  for (let i = 0; i < word.length; i++) {
-    const ch = at(word, i);
-    if (VOWELS.has(ch)) flags.push(false);
-    else if (ch === 'y') flags.push(i === 0 ? true : !flags[i - 1]);
-    else flags.push(true);
-  }
-  return flags;
-}
-
-/** Porter's m: the number of VC sequences in the stem. */
-function measure(stem: string): number {
-  const cv = consonantFlags(stem)
-    .map((c) => (c ? 'c' : 'v'))
-    .join('');
-  return cv.split('vc').length - 1;
-}
-const positive = (stem: string) => measure(stem) > 0;
-const containsVowel = (stem: string) => !consonantFlags(stem).every(Boolean);
-const endsDoubleConsonant = (w: string) => w.length >= 2 && at(w, -1) === at(w, -2) && isConsonant(w, w.length - 1);
-function endsCvc(w: string): boolean {
-  return (
-    (w.length >= 3 &&
-      isConsonant(w, w.length - 3) &&
-      !isConsonant(w, w.length - 2) &&
-      isConsonant(w, w.length - 1) &&
-      !['w', 'x', 'y'].includes(at(w, -1))) ||
-    (w.length === 2 && !isConsonant(w, 0) && isConsonant(w, 1))
-  );
-}
-const dropSuffix = (w: string, suffix: string) => (suffix === '' ? w : w.slice(0, -suffix.length));
-
-function applyRuleList(word: string, rules: readonly Rule[]): string {
-  for (const [suffix, replacement, condition] of rules) {
-    if (suffix === '*d' && endsDoubleConsonant(word)) {
-      const stem = word.slice(0, -2);
-      return condition === null || condition(stem) ? stem + replacement : word;
-    }
-    if (word.endsWith(suffix)) {
-      const stem = dropSuffix(word, suffix);
-      return condition === null || condition(stem) ? stem + replacement : word;
-    }
-  }
-  return word;
-}
-
 function step1a(word: string): string {
   if (word.endsWith('ies') && word.length === 4) return dropSuffix(word, 'ies') + 'ie';
   return applyRuleList(word, [

@@ -13,20 +13,10 @@ import {
   ORTHO_UC,
   type PunktParameters,
 } from './punkt-parameters.js';
-import { PunktToken } from './punkt-token.js';
-import { PY_END, PY_NOT_S, PY_S, pyRstrip, pyStrip } from './py-regex.js';
+import { BOUNDARY_REALIGNMENT_RE, PERIOD_CONTEXT_RE, SENT_END_CHARS, tokenizeWords } from './punkt-language-vars.js';
+import type { PunktToken } from './punkt-token.js';
+import { pyRstrip } from './py-regex.js';
 
-const SENT_END_CHARS = ['.', '?', '!'];
-const NON_WORD = '(?:[)";}\\]*:@\'({\\[\\u2018\\u2019\\u201c\\u201d\\xab\\xbb?!])';
-const MULTI_CHAR = `(?:-{2,}|\\.{2,}|(?:\\.${PY_S}){2,}\\.)`;
-const WORD_START = '[^("`{\\[:;&#*@)}\\]\\-,]';
-const WORD_RE = new RegExp(
-  `${MULTI_CHAR}|(?=${WORD_START})${PY_NOT_S}+?(?=${PY_S}|${PY_END}|${NON_WORD}|${MULTI_CHAR}|,(?=${PY_END}|${PY_S}|${NON_WORD}|${MULTI_CHAR}))|${PY_NOT_S}`,
-  'gu',
-);
-const PERIOD_CONTEXT_RE = new RegExp(`[.?!](?=(?<after_tok>${NON_WORD}|${PY_S}+(?<next_tok>${PY_NOT_S}+)))`, 'gud');
-// Python compiles this with MULTILINE, so its `$` also matches before any "\n".
-const BOUNDARY_REALIGNMENT_RE = new RegExp(`^["')\\]}\\u2018\\u2019\\u201c\\u201d\\xab\\xbb]+?(?:${PY_S}+|(?=--)|(?=\\n|$))`, 'u');
 const PUNCTUATION = new Set([';', ':', ',', '.', '!', '?']);
 const ASCII_WHITESPACE = new Set([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
 
@@ -171,23 +161,6 @@ export class PunktSentenceTokenizer {
     if (aug.firstLower && (ctx & ORTHO_UC || !(ctx & ORTHO_BEG_LC))) return false;
     return 'unknown';
   }
-}
-
-/** nltk `_tokenize_words`: Punkt's own word split, line by line, marking line/paragraph starts. */
-function tokenizeWords(plaintext: string): PunktToken[] {
-  const out: PunktToken[] = [];
-  let parastart = false;
-  for (const line of plaintext.split('\n')) {
-    if (pyStrip(line)) {
-      const words = line.match(WORD_RE) ?? [];
-      if (words.length === 0) continue;
-      words.forEach((w, i) => out.push(i === 0 ? new PunktToken(w, parastart, true) : new PunktToken(w)));
-      parastart = false;
-    } else {
-      parastart = true;
-    }
-  }
-  return out;
 }
 
 function lastAsciiWhitespaceIndex(text: string): number {
