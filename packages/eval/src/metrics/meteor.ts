@@ -9,7 +9,11 @@
 import { MetricInputError } from '../errors.js';
 import { porterStem } from './porter-stemmer.js';
 
-/** Returns WordNet-style synonyms of a (pre-processed) word: lemma names of all its synsets. */
+/**
+ * Returns WordNet-style synonyms of a word: the lemma names of all its synsets (nltk's
+ * `wordnet.synsets(word)`). As in nltk, the word arrives lower-cased *and* Porter-stemmed when the
+ * stem stage is on, because nltk hands the stemmed leftovers to this stage.
+ */
 export type SynonymProvider = (word: string) => Iterable<string>;
 
 /** METEOR parameters; defaults are nltk's and HF `evaluate`'s. */
