@@ -108,6 +108,20 @@ describe('cacheThrough', () => {
     expect(enc.batches).toEqual([]);
   });
 
+  it('closing the cache under a running stream is an error down the stream, not an unhandled rejection', async () => {
+    const { cache } = await freshCache();
+    await cache.put(keyOf(1), featuresOf(1));
+    const encode = async (batch: readonly number[]) => {
+      await new Promise((r) => setTimeout(r, 0)); // both items are queued by now
+      await cache.close();
+      return batch.map(featuresOf);
+    };
+    await expect(run(of(0, 1).pipe(cacheThrough(encode, { cache, keyOf, batchSize: 1 })))).rejects.toMatchObject({
+      code: 'E_CACHE_WRITE',
+      context: { causeCode: 'E_CACHE_CLOSED' },
+    });
+  });
+
   it('accepts an Observable encoder emitting the batch in pieces', async () => {
     const { cache } = await freshCache();
     const encode = (batch: readonly number[]) => from(batch.map((i) => [featuresOf(i)]));

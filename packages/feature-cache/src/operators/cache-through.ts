@@ -163,8 +163,12 @@ export function cacheThrough<T>(encode: BatchEncoder<T>, options: CacheThroughOp
           inflight.delete(keyText(s.key));
         });
         busy = false;
-        drain();
-        pump();
+        try {
+          drain();
+          pump();
+        } catch (err) {
+          fail(err); // e.g. the cache was closed under a running stream
+        }
       };
 
       const onItem = (item: T): void => {
@@ -210,8 +214,12 @@ export function cacheThrough<T>(encode: BatchEncoder<T>, options: CacheThroughOp
         error: fail,
         complete: () => {
           upstreamDone = true;
-          submit();
-          drain();
+          try {
+            submit();
+            drain();
+          } catch (err) {
+            fail(err);
+          }
         },
       });
 
