@@ -4,5 +4,6 @@ import { synthCommand } from './synth.js';
 import { checkDataCommand } from './check-data.js';
 import { framesCommand } from './frames.js';
 import { cacheStatsCommand } from './cache-stats.js';
+import { parityCommand } from './parity.js';
 
-export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand];
+export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand, parityCommand];

@@ -1,0 +1,42 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCaptured } from './__tests__/run-captured.js';
+
+const REF = new URL('../../../../test/fixtures/reference/', import.meta.url).pathname;
+
+describe('kvc parity', () => {
+  it('passes the meteor and adamw-cosine reference cases and prints every check', async () => {
+    const m = await runCaptured(['parity', join(REF, 'meteor')]);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/PASS: all \d+ checks/);
+    const a = await runCaptured(['parity', join(REF, 'optim'), '--json']);
+    expect(a.code).toBe(0);
+    const [report] = jsonLines(a.stdout);
+    expect(report).toMatchObject({ type: 'parity', kind: 'adamw-cosine', pass: true });
+    expect((report!.checks as unknown[]).length).toBeGreaterThan(10);
+  });
+
+  it('exits 1 and names the failing check when the reference disagrees', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvc-parity-'));
+    cpSync(join(REF, 'meteor'), dir, { recursive: true });
+    const file = join(dir, 'meteor_reference.json');
+    const ref = JSON.parse(readFileSync(file, 'utf8')) as { corpus_meteor: number };
+    ref.corpus_meteor += 1e-3; // a reference that our (correct) implementation cannot match
+    writeFileSync(file, JSON.stringify(ref));
+    const r = await runCaptured(['parity', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL: 1 of \d+ checks/);
+  });
+
+  it('gives a clear error for a folder without case.json or of an unknown kind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvc-parity-'));
+    const r = await runCaptured(['parity', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/E_CASE_NOT_FOUND/);
+    writeFileSync(join(dir, 'case.json'), JSON.stringify({ kind: 'nope' }));
+    const k = await runCaptured(['parity', dir]);
+    expect(k.stderr).toMatch(/no parity runner for kind "nope"/);
+  });
+});
