@@ -1,0 +1,169 @@
+/**
+ * CLIP's vision tower (HF CLIPVisionModel) in tfjs: patch embedding (conv as matmul over
+ * patches, no bias), class token, position embeddings, `pre_layrnorm`, pre-LN encoder with
+ * the config's activation (quick_gelu), `post_layernorm` on the class token for the pooler.
+ * Reads `clip_vision_model` checkpoints and the vision half of full `clip` ones.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ModelsError } from '../errors.js';
+import { Checkpoint } from '../io/checkpoint.js';
+import { readJsonConfig } from '../io/read-config.js';
+import { resolveModelDir, type ResolveOptions } from '../io/resolve-model-dir.js';
+import { getActivation, type Activation } from '../nn-vision/activations.js';
+import { layerNorm, type LayerNormWeights } from '../nn-vision/layer-norm.js';
+import { convWeightAsMatrix, patchify } from '../nn-vision/patchify.js';
+import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn-vision/pre-ln-encoder-layer.js';
+import { WeightLoader, layerNormShapes } from '../nn-vision/weight-loader.js';
+import { clipNumPositions, parseClipVisionConfig, type ClipVisionConfig } from './clip-vision-config.js';
+
+export interface ClipVisionOutput {
+  /** [N, 1 + patches, H], the encoder output before post_layernorm (CLS first). */
+  readonly lastHiddenState: tf.Tensor3D;
+  /** [N, H], post_layernorm of the CLS token. */
+  readonly poolerOutput: tf.Tensor2D;
+  /** The requested `hidden_states[k]` (0 = embeddings after pre_layrnorm, L = last layer), in request order. */
+  readonly hiddenStates: tf.Tensor3D[];
+}
+
+export interface ClipLoadOptions extends ResolveOptions {
+  /** Overrides of parsed config values (tests, experiments). */
+  readonly config?: Partial<ClipVisionConfig>;
+}
+
+interface Weights {
+  readonly patch: tf.Tensor2D;
+  readonly classEmbedding: tf.Tensor1D;
+  readonly positions: tf.Tensor2D;
+  readonly preLn: LayerNormWeights;
+  readonly layers: readonly PreLnLayerWeights[];
+  readonly postLn: LayerNormWeights;
+}
+
+/** Expected tensors of the vision tower under `prefix`. */
+export function clipVisionShapes(c: ClipVisionConfig, prefix = ''): Map<string, number[]> {
+  const h = c.hiddenSize;
+  const entries: [string, number[]][] = [
+    ['embeddings.class_embedding', [h]],
+    ['embeddings.patch_embedding.weight', [h, c.numChannels, c.patchSize, c.patchSize]],
+    ['embeddings.position_embedding.weight', [clipNumPositions(c), h]],
+    ...layerNormShapes('pre_layrnorm', h),
+    ...layerNormShapes('post_layernorm', h),
+  ];
+  for (let i = 0; i < c.numHiddenLayers; i++) entries.push(...preLnLayerShapes(`encoder.layers.${i}.`, h, c.intermediateSize));
+  return new Map(entries.map(([n, s]) => [prefix + n, s]));
+}
+
+export class ClipVisionModel {
+  private readonly act: Activation;
+
+  private constructor(
+    readonly config: ClipVisionConfig,
+    private readonly w: Weights,
+    private readonly loader: WeightLoader,
+  ) {
+    this.act = getActivation(config.hiddenAct);
+  }
+
+  /** Loads from a folder or hub id (config.json + safetensors). */
+  static async load(nameOrDir: string, opts: ClipLoadOptions = {}): Promise<ClipVisionModel> {
+    const dir = await resolveModelDir(nameOrDir, opts);
+    const raw = await readJsonConfig(dir);
+    const config = { ...parseClipVisionConfig(raw, `${dir}/config.json`), ...opts.config };
+    const ckpt = await Checkpoint.open(dir);
+    try {
+      return await ClipVisionModel.fromCheckpoint(ckpt, config);
+    } finally {
+      await ckpt.close();
+    }
+  }
+
+  /** Builds from an open checkpoint; a full CLIPModel's `vision_model.` prefix is detected. */
+  static async fromCheckpoint(ckpt: Checkpoint, config: ClipVisionConfig): Promise<ClipVisionModel> {
+    const prefix = ckpt.has('vision_model.embeddings.class_embedding') ? 'vision_model.' : '';
+    ckpt.validate(clipVisionShapes(config, prefix), { ignore: (n) => !n.startsWith(prefix) || n.endsWith('position_ids') });
+    const l = new WeightLoader(ckpt, prefix);
+    try {
+      const conv = await l.tensor('embeddings.patch_embedding.weight');
+      const patch = convWeightAsMatrix(conv);
+      l.created.push(patch);
+      const layers: PreLnLayerWeights[] = [];
+      for (let i = 0; i < config.numHiddenLayers; i++) layers.push(await loadPreLnLayer(l, `encoder.layers.${i}.`));
+      const w: Weights = {
+        patch,
+        classEmbedding: (await l.tensor('embeddings.class_embedding')) as tf.Tensor1D,
+        positions: (await l.tensor('embeddings.position_embedding.weight')) as tf.Tensor2D,
+        preLn: await l.layerNorm('pre_layrnorm'),
+        layers,
+        postLn: await l.layerNorm('post_layernorm'),
+      };
+      return new ClipVisionModel(config, w, l);
+    } catch (err) {
+      l.dispose();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the tower on pixel values [N, C, S, S] (NCHW, as HF). `hiddenStates` picks
+   * `hidden_states[k]` to return (negative k from the end: -2 is LLaVA's penultimate layer).
+   */
+  forward(pixelValues: tf.Tensor4D, opts: { hiddenStates?: readonly number[] } = {}): ClipVisionOutput {
+    const L = this.config.numHiddenLayers;
+    const wanted = (opts.hiddenStates ?? []).map((k) => this.layerIndex(k));
+    return tf.tidy(() => {
+      const states: tf.Tensor3D[] = [];
+      let x = this.embed(pixelValues);
+      states.push(x);
+      for (let i = 0; i < L; i++) {
+        x = preLnLayer(x, this.w.layers[i]!, { numHeads: this.config.numAttentionHeads, eps: this.config.layerNormEps, act: this.act });
+        states.push(x);
+      }
+      const cls = tf.squeeze(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [1]);
+      return {
+        lastHiddenState: x,
+        poolerOutput: layerNorm(cls, this.w.postLn, this.config.layerNormEps) as tf.Tensor2D,
+        hiddenStates: wanted.map((k) => tf.clone(states[k]!)),
+      };
+    });
+  }
+
+  /** Only `hidden_states[k]` [N, 1 + patches, H], running just the layers it needs. */
+  hiddenState(pixelValues: tf.Tensor4D, k: number): tf.Tensor3D {
+    const upTo = this.layerIndex(k);
+    return tf.tidy(() => {
+      let x = this.embed(pixelValues);
+      for (let i = 0; i < upTo; i++) {
+        x = preLnLayer(x, this.w.layers[i]!, { numHeads: this.config.numAttentionHeads, eps: this.config.layerNormEps, act: this.act });
+      }
+      return x;
+    });
+  }
+
+  dispose(): void {
+    this.loader.dispose();
+  }
+
+  private layerIndex(k: number): number {
+    const L = this.config.numHiddenLayers;
+    const i = k < 0 ? L + 1 + k : k;
+    if (!Number.isInteger(i) || i < 0 || i > L) {
+      throw new ModelsError('E_LAYER_RANGE', `hidden state ${k} does not exist: the model has ${L} layers (indices 0..${L} or -${L + 1}..-1)`, { layer: k, num_hidden_layers: L });
+    }
+    return i;
+  }
+
+  /** Patch + class embeddings + positions, then pre_layrnorm: hidden_states[0]. */
+  private embed(pixelValues: tf.Tensor4D): tf.Tensor3D {
+    const c = this.config;
+    const [n, ch, h, w] = pixelValues.shape;
+    if (ch !== c.numChannels || h !== c.imageSize || w !== c.imageSize) {
+      throw new ModelsError('E_INPUT_SHAPE', `pixel values [${pixelValues.shape.join(',')}] do not match the model's [N,${c.numChannels},${c.imageSize},${c.imageSize}]`, { shape: pixelValues.shape, image_size: c.imageSize }, 'preprocess frames with the model\'s image processor (preprocessor_config.json)');
+    }
+    return tf.tidy(() => {
+      const patches = tf.reshape(tf.matMul(tf.reshape(patchify(pixelValues, c.patchSize), [-1, this.w.patch.shape[0]]), this.w.patch), [n, -1, c.hiddenSize]);
+      const cls = tf.tile(tf.reshape(this.w.classEmbedding, [1, 1, c.hiddenSize]), [n, 1, 1]);
+      const x = tf.add(tf.concat([cls, patches], 1), this.w.positions);
+      return layerNorm(x, this.w.preLn, c.layerNormEps) as tf.Tensor3D;
+    });
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Non-overlapping patches of NCHW pixels as rows, so a stride-p conv is one matmul:
+ * [N, C, S, S] → [N, (S/p)², C·p·p], each row ordered (c, dy, dx) like a torch conv weight
+ * [out, C, p, p] flattened, and patches in raster order like conv output `.flatten(2)`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ModelsError } from '../errors.js';
+
+export function patchify(pixels: tf.Tensor4D, patch: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [n, c, h, w] = pixels.shape;
+    const gh = Math.floor(h / patch);
+    const gw = Math.floor(w / patch);
+    if (gh === 0 || gw === 0) throw new ModelsError('E_INPUT_SHAPE', `image ${h}x${w} is smaller than one ${patch}x${patch} patch`, { shape: pixels.shape });
+    // A stride-p conv ignores a remainder that does not fill a patch: so do we.
+    const x = h === gh * patch && w === gw * patch ? pixels : tf.slice(pixels, [0, 0, 0, 0], [n, c, gh * patch, gw * patch]);
+    const six = tf.reshape(x, [n, c, gh, patch, gw, patch]);
+    return tf.reshape(tf.transpose(six, [0, 2, 4, 1, 3, 5]), [n, gh * gw, c * patch * patch]) as tf.Tensor3D;
+  });
+}
+
+/** A torch conv weight [out, C, p, p] as the [C·p·p, out] matrix that multiplies patch rows. */
+export function convWeightAsMatrix(weight: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => tf.transpose(tf.reshape(weight, [weight.shape[0]!, -1])) as tf.Tensor2D);
+}

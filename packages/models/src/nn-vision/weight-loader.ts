@@ -1,0 +1,62 @@
+/**
+ * Reads a checkpoint's tensors one at a time into tfjs tensors under a name prefix, and
+ * remembers every tensor it made so a model can `dispose()` them all (or a failed build can).
+ * Linear weights are transposed once here ([out, in] → [in, out]).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Checkpoint } from '../io/checkpoint.js';
+import type { LayerNormWeights } from './layer-norm.js';
+import type { LinearWeights } from './linear.js';
+
+export class WeightLoader {
+  /** Every tensor this loader created (the model owns them). */
+  readonly created: tf.Tensor[] = [];
+
+  constructor(
+    private readonly ckpt: Checkpoint,
+    readonly prefix = '',
+  ) {}
+
+  /** A loader for names under `prefix + sub` sharing this one's list of created tensors. */
+  child(sub: string): WeightLoader {
+    const c = new WeightLoader(this.ckpt, this.prefix + sub);
+    (c as { created: tf.Tensor[] }).created = this.created;
+    return c;
+  }
+
+  async tensor(name: string): Promise<tf.Tensor> {
+    const full = this.prefix + name;
+    const data = await this.ckpt.readFloat32(full);
+    const t = tf.tensor(data, [...this.ckpt.info(full).shape], 'float32');
+    this.created.push(t);
+    return t;
+  }
+
+  async linear(name: string, bias = true): Promise<LinearWeights> {
+    const full = this.prefix + name;
+    const w = tf.tensor2d(await this.ckpt.readFloat32(`${full}.weight`), this.ckpt.info(`${full}.weight`).shape as [number, number]);
+    const weightT = tf.transpose(w);
+    w.dispose();
+    this.created.push(weightT);
+    return bias ? { weightT, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weightT };
+  }
+
+  async layerNorm(name: string): Promise<LayerNormWeights> {
+    return { weight: (await this.tensor(`${name}.weight`)) as tf.Tensor1D, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D };
+  }
+
+  dispose(): void {
+    for (const t of this.created) t.dispose();
+    this.created.length = 0;
+  }
+}
+
+/** Expected names and shapes of a linear layer (torch layout). */
+export function linearShapes(name: string, inDim: number, outDim: number, bias = true): [string, number[]][] {
+  return bias ? [[`${name}.weight`, [outDim, inDim]], [`${name}.bias`, [outDim]]] : [[`${name}.weight`, [outDim, inDim]]];
+}
+
+/** Expected names and shapes of a LayerNorm. */
+export function layerNormShapes(name: string, dim: number): [string, number[]][] {
+  return [[`${name}.weight`, [dim]], [`${name}.bias`, [dim]]];
+}
