@@ -25,7 +25,7 @@ export class WeightLoader {
   }
 
   async tensor(name: string): Promise<tf.Tensor> {
-    const full = this.prefix + name;
+    const full = resolveWeightName(this.ckpt, this.prefix + name);
     const data = await this.ckpt.readFloat32(full);
     const t = tf.tensor(data, [...this.ckpt.info(full).shape], 'float32');
     this.created.push(t);
@@ -49,6 +49,16 @@ export class WeightLoader {
     for (const t of this.created) t.dispose();
     this.created.length = 0;
   }
+}
+
+/**
+ * The name a tensor has in this checkpoint: itself, or the TF-era LayerNorm spelling
+ * (`gamma`/`beta`, which HF renames to `weight`/`bias` on load) that old BERT files keep.
+ */
+export function resolveWeightName(ckpt: Pick<Checkpoint, 'has'>, name: string): string {
+  if (ckpt.has(name)) return name;
+  const legacy = name.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta');
+  return ckpt.has(legacy) ? legacy : name;
 }
 
 /** Expected names and shapes of a linear layer (torch layout). */

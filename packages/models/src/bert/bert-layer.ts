@@ -1,0 +1,56 @@
+/**
+ * One post-LayerNorm BERT encoder layer (HF BertLayer): x = LN(x + dense(MHA(x))), then
+ * x = LN(x + output(act(intermediate(x)))), with the padding mask added on attention scores.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Activation } from '../nn-vision/activations.js';
+import { layerNorm, type LayerNormWeights } from '../nn-vision/layer-norm.js';
+import { linear, type LinearWeights } from '../nn-vision/linear.js';
+import { multiHeadAttention } from '../nn-vision/multi-head-attention.js';
+import { layerNormShapes, linearShapes, type WeightLoader } from '../nn-vision/weight-loader.js';
+
+export interface BertLayerWeights {
+  readonly query: LinearWeights;
+  readonly key: LinearWeights;
+  readonly value: LinearWeights;
+  readonly attnOut: LinearWeights;
+  readonly attnLn: LayerNormWeights;
+  readonly intermediate: LinearWeights;
+  readonly output: LinearWeights;
+  readonly outLn: LayerNormWeights;
+}
+
+export function bertLayerShapes(p: string, hidden: number, inter: number): [string, number[]][] {
+  return [
+    ...linearShapes(`${p}attention.self.query`, hidden, hidden),
+    ...linearShapes(`${p}attention.self.key`, hidden, hidden),
+    ...linearShapes(`${p}attention.self.value`, hidden, hidden),
+    ...linearShapes(`${p}attention.output.dense`, hidden, hidden),
+    ...layerNormShapes(`${p}attention.output.LayerNorm`, hidden),
+    ...linearShapes(`${p}intermediate.dense`, hidden, inter),
+    ...linearShapes(`${p}output.dense`, inter, hidden),
+    ...layerNormShapes(`${p}output.LayerNorm`, hidden),
+  ];
+}
+
+export async function loadBertLayer(w: WeightLoader, p: string): Promise<BertLayerWeights> {
+  return {
+    query: await w.linear(`${p}attention.self.query`),
+    key: await w.linear(`${p}attention.self.key`),
+    value: await w.linear(`${p}attention.self.value`),
+    attnOut: await w.linear(`${p}attention.output.dense`),
+    attnLn: await w.layerNorm(`${p}attention.output.LayerNorm`),
+    intermediate: await w.linear(`${p}intermediate.dense`),
+    output: await w.linear(`${p}output.dense`),
+    outLn: await w.layerNorm(`${p}output.LayerNorm`),
+  };
+}
+
+export function bertLayer(x: tf.Tensor3D, w: BertLayerWeights, o: { numHeads: number; eps: number; act: Activation; mask?: tf.Tensor }): tf.Tensor3D {
+  return tf.tidy(() => {
+    const a = multiHeadAttention(linear(x, w.query) as tf.Tensor3D, linear(x, w.key) as tf.Tensor3D, linear(x, w.value) as tf.Tensor3D, o.numHeads, o.mask);
+    const x1 = layerNorm(tf.add(linear(a, w.attnOut), x), w.attnLn, o.eps);
+    const m = linear(o.act(linear(x1, w.intermediate)), w.output);
+    return layerNorm(tf.add(m, x1), w.outLn, o.eps) as tf.Tensor3D;
+  });
+}
