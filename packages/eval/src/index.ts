@@ -38,3 +38,25 @@ export {
   type PureMetricsOptions,
   type PureMetricsSample,
 } from './metrics/compute-pure-metrics.js';
+
+export { type CaptionRecord } from './predictions/caption-record.js';
+export { parsePredictionsJsonl, type ParsedPredictions, type PredictionLineIssue } from './predictions/parse-predictions.js';
+export { readPredictionsFile } from './predictions/read-predictions-file.js';
+export { writeFileAtomic } from './predictions/write-file-atomic.js';
+export { flattenAggregate } from './predictions/flatten-aggregate.js';
+export { predictionLine, writeEvalOutputs, type EvalOutputFiles } from './predictions/write-eval-outputs.js';
+export { ModelMetricError, PredictionsFileError, ScorerError } from './stream/evaluation-errors.js';
+export { RunningMeans, type SampleScores, type Scorer } from './stream/scorer.js';
+export { type EvalAggregate, type EvalEvent, type MetricsEvent, type ProgressEvent, type SampleEvent, type SampleResult } from './stream/eval-events.js';
+export { evaluateCaptions, type EvaluateCaptionsOptions } from './stream/evaluate-captions.js';
+
+export { buildRunReport, writeRunReport, writeRunReportWithSummary, type RunReportOptions, type RunReportSummary } from './report/build-run-report.js';
+export { readRun, RUN_FILES, type RunData, type RunFile, type SkippedLines } from './report/read-run.js';
+export { parseRunEvents, type RunEvent, type StepEvent, type EpochEvent, type EvaluationEvent, type CheckpointEvent, type WarningEvent, type RunBoundaryEvent, type ParsedEvents } from './report/run-events.js';
+export { parseTrainingLogCsv, type TrainingLogRow, type ParsedTrainingLog } from './report/training-log-csv.js';
+export { parsePredictions, type PredictionRecord, type ParsedPredictions } from './report/predictions-jsonl.js';
+export { svgLineChart, CHART_PALETTE, type ChartSeries, type ChartMarker, type LineChartSpec } from './report/svg-line-chart.js';
+export { niceTicks, logTicks, formatNumber, downsampleMinMax, type AxisTicks } from './report/chart-scale.js';
+export { escapeHtml } from './report/escape-html.js';
+export { videoThumbnails, type ThumbnailProvider, type ThumbnailOptions } from './report/video-thumbnails.js';
+export { RunNotFoundError, ReportOptionError } from './report/report-errors.js';
