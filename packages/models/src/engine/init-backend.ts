@@ -1,0 +1,148 @@
+/**
+ * Chooses and initialises the TensorFlow.js backend from one option:
+ * `auto | webgpu | tensorflow | wasm | cpu`.
+ *
+ * - `webgpu`: Dawn through the optional `webgpu` npm package; its globals and
+ *   `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported.
+ * - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
+ *   optional peers the user installs (they download native binaries at install time).
+ * - `wasm`: XNNPACK/SIMD, fast on CPU for inference, but it lacks some kernels that
+ *   backward passes need (UnsortedSegmentSum → no `gather` gradient), so `auto` only picks
+ *   it for inference; training on a CPU-only machine gets `cpu`, which has every kernel.
+ * - `cpu`: plain JavaScript, every kernel and gradient; slow (~1 GFLOP/s) but exact.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '../errors.js';
+
+export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type ConcreteBackend = Exclude<BackendName, 'auto'>;
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+export interface BackendChoice {
+  /** The backend now active. */
+  readonly backend: ConcreteBackend;
+  /** Why it was picked (printed by the CLI). */
+  readonly reason: string;
+}
+
+export interface InitBackendOptions {
+  /** `auto` avoids backends that lack gradient kernels when this is `training`. Default `inference`. */
+  readonly purpose?: 'inference' | 'training';
+}
+
+let gradientsLoaded: Promise<void> | undefined;
+
+/**
+ * tfjs-core ships its gradient functions separately; the `@tensorflow/tfjs` bundle registers
+ * them all (the ESM files in tfjs-core/dist cannot be imported by Node directly).
+ */
+export function ensureGradients(): Promise<void> {
+  gradientsLoaded ??= import('@tensorflow/tfjs').then(() => undefined);
+  return gradientsLoaded;
+}
+
+async function trySet(name: string): Promise<boolean> {
+  try {
+    const ok = await tf.setBackend(name);
+    if (ok) await tf.ready();
+    return ok && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+async function initCpu(): Promise<boolean> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  const ok = await trySet('cpu');
+  // The cpu backend prints a "install tfjs-node" banner on first use; initBackend already
+  // tells the user what was picked and why.
+  if (ok) (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  return ok;
+}
+
+async function initWasm(): Promise<boolean> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  return trySet('wasm');
+}
+
+/** Registers `webgpu` through Dawn. Returns undefined when ok, else why it is unavailable. */
+async function initWebgpu(): Promise<string | undefined> {
+  const g = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } } };
+  if (!g.navigator?.gpu) {
+    let dawn: { create(opts: string[]): unknown; globals: Record<string, unknown> };
+    try {
+      dawn = (await import(/* @vite-ignore */ 'webgpu' as string)) as typeof dawn;
+    } catch (err) {
+      return `the optional package "webgpu" (Dawn) is not installed or failed to load: ${(err as Error).message}`;
+    }
+    Object.assign(globalThis, dawn.globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]), userAgent: 'node' }, configurable: true, writable: true });
+  }
+  const adapter = await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  if (!adapter) return 'no WebGPU adapter (no GPU, or no Vulkan/Metal/D3D12 driver)';
+  await import('@tensorflow/tfjs-backend-webgpu');
+  return (await trySet('webgpu')) ? undefined : 'tfjs-backend-webgpu failed to initialise on the adapter';
+}
+
+/** Registers `tensorflow` through tfjs-node(-gpu). Returns undefined when ok, else why not. */
+async function initTensorflow(): Promise<string | undefined> {
+  const errors: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(/* @vite-ignore */ pkg as string);
+      if (await trySet('tensorflow')) return undefined;
+      errors.push(`${pkg} loaded but the backend did not initialise`);
+    } catch (err) {
+      errors.push(`${pkg}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return `neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is usable (${errors.join('; ')})`;
+}
+
+/**
+ * Activates a backend (and registers gradients). `auto` picks the fastest available:
+ * webgpu if an adapter exists, else tensorflow if tfjs-node is installed, else wasm for
+ * inference / cpu for training. Throws a BackendError naming why an explicit choice failed.
+ */
+export async function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<BackendChoice> {
+  if (!BACKEND_NAMES.includes(name)) {
+    throw new BackendError('E_BACKEND_UNKNOWN', `unknown backend "${String(name)}"`, { backend: name }, `choose one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  await ensureGradients();
+  const fail = (b: string, why: string, hint: string) => new BackendError('E_BACKEND_UNAVAILABLE', `backend ${b} is not available: ${why}`, { backend: b, reason: why }, hint);
+  switch (name) {
+    case 'cpu':
+      if (!(await initCpu())) throw fail('cpu', 'tfjs-backend-cpu did not initialise', 'reinstall @tensorflow/tfjs-backend-cpu');
+      return { backend: 'cpu', reason: 'requested' };
+    case 'wasm':
+      if (!(await initWasm())) throw fail('wasm', 'tfjs-backend-wasm did not initialise', 'use --backend cpu');
+      return { backend: 'wasm', reason: 'requested' };
+    case 'webgpu': {
+      const why = await initWebgpu();
+      if (why) throw fail('webgpu', why, 'npm install webgpu (Dawn) and check the GPU driver, or use --backend auto');
+      return { backend: 'webgpu', reason: 'requested' };
+    }
+    case 'tensorflow': {
+      const why = await initTensorflow();
+      if (why) throw fail('tensorflow', why, 'npm install @tensorflow/tfjs-node-gpu (CUDA 11.2) or @tensorflow/tfjs-node, or use --backend auto');
+      return { backend: 'tensorflow', reason: 'requested' };
+    }
+    case 'auto': {
+      const skipped: string[] = [];
+      const gpuWhy = await initWebgpu();
+      if (!gpuWhy) return { backend: 'webgpu', reason: 'auto: a WebGPU adapter is available (fastest)' };
+      skipped.push(`webgpu: ${gpuWhy}`);
+      const tfWhy = await initTensorflow();
+      if (!tfWhy) return { backend: 'tensorflow', reason: `auto: tfjs-node is installed (${skipped.join('; ')})` };
+      skipped.push(`tensorflow: not installed`);
+      if (opts.purpose !== 'training' && (await initWasm())) {
+        return { backend: 'wasm', reason: `auto: fastest CPU backend for inference (${skipped.join('; ')})` };
+      }
+      if (await initCpu()) {
+        const why = opts.purpose === 'training' ? 'training needs gradients wasm lacks (gather), so cpu' : 'wasm unavailable, so cpu';
+        return { backend: 'cpu', reason: `auto: ${why} (${skipped.join('; ')})` };
+      }
+      throw fail('auto', skipped.join('; '), 'reinstall @tensorflow/tfjs-backend-cpu');
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * One Qwen3 decoder layer, as a function of explicit tensors (so gradient checkpointing can
+ * recompute it): pre-norm attention with per-head q/k RMSNorm, RoPE and grouped-query
+ * attention, then a pre-norm SwiGLU MLP, each added to the residual stream.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { linear, type LoraPair } from '../nn-lm/linear.js';
+import { rmsNorm } from '../nn-lm/rms-norm.js';
+import { applyRope } from '../nn-lm/rotary.js';
+import type { Qwen3Config } from './qwen3-config.js';
+import type { Qwen3LayerWeights } from './qwen3-weights.js';
+
+export type Qwen3ModuleKey = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
+
+export interface DecoderLayerContext {
+  readonly config: Qwen3Config;
+  /** RoPE tables of the new tokens [B, 1, T, headDim]. */
+  readonly cos: tf.Tensor4D;
+  readonly sin: tf.Tensor4D;
+  /** Additive attention bias [B, 1, T, Tpast + T]. */
+  readonly bias: tf.Tensor4D;
+  /** LoRA of each module, if any. */
+  readonly lora: Partial<Record<Qwen3ModuleKey, LoraPair>>;
+  /** Seeds for LoRA dropout per module (training); absent → no dropout. */
+  readonly dropoutSeeds?: Partial<Record<Qwen3ModuleKey, number>>;
+  /** Prepends cached keys/values and returns the full ones (KV cache), or identity. */
+  readonly extendKv?: (k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D };
+}
+
+function heads(x: tf.Tensor, b: number, t: number, n: number, d: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [b, t, n, d]), [0, 2, 1, 3]);
+}
+
+/** x [B, T, H] → [B, T, H]. */
+export function qwen3DecoderLayer(x: tf.Tensor3D, w: Qwen3LayerWeights, ctx: DecoderLayerContext): tf.Tensor3D {
+  return tf.tidy(() => {
+    const c = ctx.config;
+    const [b, t] = x.shape;
+    const nh = c.numAttentionHeads;
+    const nkv = c.numKeyValueHeads;
+    const d = c.headDim;
+    const rep = nh / nkv;
+    const lin = (h: tf.Tensor, key: Qwen3ModuleKey) => linear(h, w[key], ctx.lora[key], ctx.dropoutSeeds?.[key]);
+
+    const h = rmsNorm(x, w.inputNorm, c.rmsNormEps);
+    // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
+    const q = applyRope(tf.transpose(rmsNorm(tf.reshape(lin(h, 'q'), [b, t, nh, d]), w.qNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D, ctx.cos, ctx.sin);
+    let k = applyRope(tf.transpose(rmsNorm(tf.reshape(lin(h, 'k'), [b, t, nkv, d]), w.kNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D, ctx.cos, ctx.sin);
+    let v = heads(lin(h, 'v'), b, t, nkv, d);
+    if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
+    const tk = k.shape[2];
+    // GQA without repeating K/V: query heads of one kv group are stacked along the row axis.
+    const qg = tf.reshape(q, [b, nkv, rep * t, d]);
+    const scores = tf.reshape(tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(d)), [b, nh, t, tk]);
+    const probs = tf.softmax(tf.add(scores, ctx.bias));
+    const attn = tf.reshape(tf.matMul(tf.reshape(probs, [b, nkv, rep * t, tk]), v), [b, nh, t, d]);
+    const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [b, t, nh * d]);
+    const x1 = tf.add(x, lin(merged, 'o'));
+
+    const h2 = rmsNorm(x1, w.postAttentionNorm, c.rmsNormEps);
+    const g = lin(h2, 'gate');
+    const act = tf.mul(tf.mul(g, tf.sigmoid(g)), lin(h2, 'up'));
+    return tf.add(x1, lin(act, 'down')) as tf.Tensor3D;
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * Qwen3ForCausalLM in TensorFlow.js with frozen base weights (plain tensors, never
+ * variables: only LoRA and projector variables get gradients). `forward` returns the final
+ * hidden states; `lmHead` maps them to logits, so a loss can compute logits in chunks.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { SeededRandom } from '../engine/seeded-random.js';
+import type { LoraProvider } from '../lora/lora-provider.js';
+import { causalAttentionBias } from '../nn-lm/attention-bias.js';
+import { checkpointed } from '../nn-lm/checkpointed.js';
+import type { KvCache } from '../nn-lm/kv-cache.js';
+import type { LoraPair } from '../nn-lm/linear.js';
+import { rmsNorm } from '../nn-lm/rms-norm.js';
+import { ropeCosSin } from '../nn-lm/rotary.js';
+import type { Qwen3Config } from './qwen3-config.js';
+import { qwen3DecoderLayer, type DecoderLayerContext, type Qwen3ModuleKey } from './qwen3-decoder-layer.js';
+import { qwen3LinearModules, type Qwen3Weights } from './qwen3-weights.js';
+
+export interface Qwen3ForwardInput {
+  /** Token ids [B, T] (int32); or give `inputsEmbeds`. */
+  readonly inputIds?: tf.Tensor2D;
+  readonly inputsEmbeds?: tf.Tensor3D;
+  /** Mask of the new tokens [B, T] (1 real, 0 pad); with a cache, the past mask is in the cache. Default all ones. */
+  readonly attentionMask?: tf.Tensor2D;
+  /** Positions [B, T] (int32). Default: cache length + arange(T), as HF does without position_ids. */
+  readonly positionIds?: tf.Tensor2D;
+  readonly cache?: KvCache;
+  readonly lora?: LoraProvider;
+  /** Training: draws LoRA dropout seeds (no dropout when absent). */
+  readonly dropoutRng?: SeededRandom;
+  /** Recompute each decoder layer in backward instead of keeping its activations. */
+  readonly checkpointLayers?: boolean;
+}
+
+const MODULE_KEYS: readonly Qwen3ModuleKey[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+
+export class Qwen3ForCausalLM {
+  private disposed = false;
+
+  /**
+   * Takes ownership of `weights` (or only of `owned`, when the weights are shared with
+   * another model, as a LoRA-merged copy shares every unadapted tensor).
+   */
+  constructor(
+    readonly config: Qwen3Config,
+    readonly weights: Qwen3Weights,
+    private readonly owned?: readonly tf.Tensor[],
+  ) {}
+
+  /**
+   * A copy with LoRA merged into the base weights (W + scaling·B·A) for inference: same
+   * outputs, no LoRA matmuls. Shares unadapted tensors with this model; dispose it first.
+   */
+  withMergedLora(lora: LoraProvider): Qwen3ForCausalLM {
+    const owned: tf.Tensor[] = [];
+    const layers = this.weights.layers.map((l, i) => {
+      const paths = qwen3LinearModules(this.config, i);
+      const merged = { ...l };
+      for (const key of MODULE_KEYS) {
+        const pair = lora.pair(paths[key][0]);
+        if (!pair) continue;
+        const w = tf.tidy(() => tf.add(l[key].weight, tf.mul(tf.matMul(pair.b, pair.a), pair.scaling)) as tf.Tensor2D);
+        owned.push(w);
+        merged[key] = { ...l[key], weight: w };
+      }
+      return merged;
+    });
+    return new Qwen3ForCausalLM(this.config, { ...this.weights, layers }, owned);
+  }
+
+  /** Every linear module path → [out, in] (what LoRA can adapt). */
+  linearModules(): Map<string, readonly [number, number]> {
+    const m = new Map<string, readonly [number, number]>();
+    for (let i = 0; i < this.config.numHiddenLayers; i++) {
+      for (const [path, out, inp] of Object.values(qwen3LinearModules(this.config, i))) m.set(path, [out, inp]);
+    }
+    return m;
+  }
+
+  /** The output projection [V, H] (the embedding matrix when tied). */
+  get lmHeadWeight(): tf.Tensor2D {
+    return this.weights.lmHead ?? this.weights.embedTokens;
+  }
+
+  /** Token embeddings [B, T, H] of int32 ids [B, T]. */
+  embed(ids: tf.Tensor2D): tf.Tensor3D {
+    return tf.gather(this.weights.embedTokens, ids) as unknown as tf.Tensor3D;
+  }
+
+  /** Final hidden states (after the last RMSNorm) [B, T, H]. */
+  forward(input: Qwen3ForwardInput): tf.Tensor3D {
+    return tf.tidy(() => {
+      const c = this.config;
+      const x0 = input.inputsEmbeds ?? (input.inputIds ? this.embed(input.inputIds) : undefined);
+      if (!x0) throw new TypeError('Qwen3ForCausalLM.forward: give inputIds or inputsEmbeds');
+      const [b, t] = x0.shape;
+      const past = input.cache?.length ?? 0;
+      const newMask = input.attentionMask ?? tf.ones([b, t]);
+      const keyMask = input.cache ? input.cache.appendMask(tf.cast(newMask, 'float32') as tf.Tensor2D) : (tf.cast(newMask, 'float32') as tf.Tensor2D);
+      const positions = input.positionIds ?? (tf.tile(tf.reshape(tf.range(past, past + t, 1, 'int32'), [1, t]), [b, 1]) as tf.Tensor2D);
+      const { cos, sin } = ropeCosSin(positions, c.headDim, c.ropeTheta);
+      const bias = causalAttentionBias(keyMask, t);
+      let x = x0;
+      for (let i = 0; i < c.numHiddenLayers; i++) {
+        const lora: Partial<Record<Qwen3ModuleKey, LoraPair>> = {};
+        const seeds: Partial<Record<Qwen3ModuleKey, number>> = {};
+        const paths = qwen3LinearModules(c, i);
+        for (const key of MODULE_KEYS) {
+          const pair = input.lora?.pair(paths[key][0]);
+          if (pair) {
+            lora[key] = pair;
+            if (input.dropoutRng && pair.dropout > 0) seeds[key] = input.dropoutRng.int31();
+          }
+        }
+        const cache = input.cache;
+        const ctx: DecoderLayerContext = { config: c, cos, sin, bias, lora, dropoutSeeds: seeds, ...(cache ? { extendKv: (k, v) => cache.update(i, k, v) } : {}) };
+        const w = this.weights.layers[i]!;
+        x = input.checkpointLayers && !cache ? checkpointed(x, ctx, (h, cx) => qwen3DecoderLayer(h, w, cx)) : qwen3DecoderLayer(x, w, ctx);
+      }
+      return rmsNorm(x, this.weights.norm, c.rmsNormEps) as tf.Tensor3D;
+    });
+  }
+
+  /** Logits [..., V] of hidden states [..., H]. */
+  lmHead(hidden: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const h = hidden.shape[hidden.shape.length - 1]!;
+      const y = tf.matMul(tf.reshape(hidden, [-1, h]) as tf.Tensor2D, this.lmHeadWeight, false, true);
+      return tf.reshape(y, [...hidden.shape.slice(0, -1), this.config.vocabSize]);
+    });
+  }
+
+  /** forward + lmHead: logits [B, T, V]. */
+  logits(input: Qwen3ForwardInput): tf.Tensor3D {
+    return tf.tidy(() => this.lmHead(this.forward(input)) as tf.Tensor3D);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.owned) {
+      for (const t of this.owned) t.dispose();
+      return;
+    }
+    const w = this.weights;
+    const all: (tf.Tensor | undefined)[] = [w.embedTokens, w.norm, w.lmHead];
+    for (const l of w.layers) {
+      all.push(l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm);
+      for (const key of MODULE_KEYS) all.push(l[key].weight, l[key].bias);
+    }
+    for (const t of all) if (t && !t.isDisposed) t.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The tensors of a Qwen3ForCausalLM checkpoint: their HF names and shapes (to validate a
+ * checkpoint in one pass) and the loaded, frozen tensors grouped per layer.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { LinearParams } from '../nn-lm/linear.js';
+import type { Qwen3Config } from './qwen3-config.js';
+
+export interface Qwen3LayerWeights {
+  readonly inputNorm: tf.Tensor1D;
+  readonly postAttentionNorm: tf.Tensor1D;
+  readonly qNorm: tf.Tensor1D;
+  readonly kNorm: tf.Tensor1D;
+  readonly q: LinearParams;
+  readonly k: LinearParams;
+  readonly v: LinearParams;
+  readonly o: LinearParams;
+  readonly gate: LinearParams;
+  readonly up: LinearParams;
+  readonly down: LinearParams;
+}
+
+export interface Qwen3Weights {
+  readonly embedTokens: tf.Tensor2D;
+  readonly layers: readonly Qwen3LayerWeights[];
+  readonly norm: tf.Tensor1D;
+  /** Undefined when tie_word_embeddings: the embedding matrix is the output head. */
+  readonly lmHead: tf.Tensor2D | undefined;
+}
+
+/** The linear modules of layer i: short key → [HF module path, out, in]. */
+export function qwen3LinearModules(c: Qwen3Config, i: number): Record<'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down', [string, number, number]> {
+  const p = `model.layers.${i}`;
+  const qd = c.numAttentionHeads * c.headDim;
+  const kvd = c.numKeyValueHeads * c.headDim;
+  return {
+    q: [`${p}.self_attn.q_proj`, qd, c.hiddenSize],
+    k: [`${p}.self_attn.k_proj`, kvd, c.hiddenSize],
+    v: [`${p}.self_attn.v_proj`, kvd, c.hiddenSize],
+    o: [`${p}.self_attn.o_proj`, c.hiddenSize, qd],
+    gate: [`${p}.mlp.gate_proj`, c.intermediateSize, c.hiddenSize],
+    up: [`${p}.mlp.up_proj`, c.intermediateSize, c.hiddenSize],
+    down: [`${p}.mlp.down_proj`, c.hiddenSize, c.intermediateSize],
+  };
+}
+
+/** Every tensor name → shape a checkpoint of this config holds (lm_head only if untied). */
+export function qwen3ExpectedShapes(c: Qwen3Config): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  m.set('model.embed_tokens.weight', [c.vocabSize, c.hiddenSize]);
+  m.set('model.norm.weight', [c.hiddenSize]);
+  m.set('lm_head.weight', [c.vocabSize, c.hiddenSize]);
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const p = `model.layers.${i}`;
+    m.set(`${p}.input_layernorm.weight`, [c.hiddenSize]);
+    m.set(`${p}.post_attention_layernorm.weight`, [c.hiddenSize]);
+    m.set(`${p}.self_attn.q_norm.weight`, [c.headDim]);
+    m.set(`${p}.self_attn.k_norm.weight`, [c.headDim]);
+    for (const [key, [path, out, inp]] of Object.entries(qwen3LinearModules(c, i))) {
+      m.set(`${path}.weight`, [out, inp]);
+      if (c.attentionBias && ['q', 'k', 'v', 'o'].includes(key)) m.set(`${path}.bias`, [out]);
+    }
+  }
+  return m;
+}

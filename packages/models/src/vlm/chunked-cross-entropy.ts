@@ -1,0 +1,61 @@
+/**
+ * Mean next-token cross-entropy of hidden rows against a frozen output head, computed in
+ * row chunks so [N, V] logits never exist at once (Qwen3's V = 151,936: 768 text tokens ×
+ * batch 4 would be 1.9 GB of f32 logits, and autodiff would keep them). A custom gradient
+ * recomputes each chunk's logits in the backward pass: d loss / d h = (softmax − onehot)·W / N.
+ * The head W gets no gradient (it is frozen in every stage of the recipe).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Rows per chunk so one chunk's logits stay near 64 Mi floats (256 MB). */
+export function defaultChunkRows(vocabSize: number): number {
+  return Math.max(1, Math.floor(2 ** 26 / vocabSize));
+}
+
+function chunkLossSum(h: tf.Tensor2D, w: tf.Tensor2D, t: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const z = tf.matMul(h, w, false, true);
+    const v = w.shape[0];
+    const flat = tf.add(tf.mul(tf.range(0, h.shape[0], 1, 'int32'), tf.scalar(v, 'int32')), t);
+    const picked = tf.gather(tf.reshape(z, [-1]), flat);
+    return tf.sum(tf.sub(tf.logSumExp(z, 1), picked));
+  });
+}
+
+/**
+ * `hidden` [N, H] rows whose next-token `targets` (N ids) are all counted; `weight` [V, H].
+ * Returns the mean loss (0 when N = 0, which then contributes no gradient).
+ */
+export function chunkedCrossEntropy(hidden: tf.Tensor2D, weight: tf.Tensor2D, targets: Int32Array, chunkRows = defaultChunkRows(weight.shape[0])): tf.Scalar {
+  const n = hidden.shape[0];
+  if (targets.length !== n) throw new RangeError(`chunkedCrossEntropy: ${n} rows but ${targets.length} targets`);
+  if (n === 0) return tf.scalar(0);
+  const bounds: [number, number][] = [];
+  for (let s = 0; s < n; s += chunkRows) bounds.push([s, Math.min(chunkRows, n - s)]);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const h = args[0] as tf.Tensor2D;
+    (args[1] as tf.GradSaveFunc)([h]);
+    const value = tf.tidy(() => {
+      let total: tf.Tensor = tf.scalar(0);
+      for (const [s, c] of bounds) total = tf.add(total, chunkLossSum(tf.slice(h, [s, 0], [c, -1]), weight, tf.tensor1d(targets.subarray(s, s + c), 'int32')));
+      return tf.div(total, n) as tf.Scalar;
+    });
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const hs = saved[0] as tf.Tensor2D;
+          const scale = tf.div(dy, n);
+          const parts = bounds.map(([s, c]) =>
+            tf.tidy(() => {
+              const p = tf.softmax(tf.matMul(tf.slice(hs, [s, 0], [c, -1]), weight, false, true));
+              const dz = tf.sub(p, tf.oneHot(tf.tensor1d(targets.subarray(s, s + c), 'int32'), weight.shape[0], 1, 0, 'float32'));
+              return tf.mul(tf.matMul(dz, weight), scale);
+            }),
+          );
+          return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+        }),
+    };
+  });
+  return f(hidden) as tf.Scalar;
+}

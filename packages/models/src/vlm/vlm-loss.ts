@@ -1,0 +1,80 @@
+/**
+ * The seed's `forward_with_cache` in TensorFlow.js: logits, the mean next-token
+ * cross-entropy over unmasked targets, and its gradients with respect to the trainable
+ * variables only (projector, and LoRA in stage 2; base weights are frozen tensors).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { withBackendErrors } from '../engine/backend-op-error.js';
+import type { SeededRandom } from '../engine/seeded-random.js';
+import type { LoraProvider } from '../lora/lora-provider.js';
+import type { Projector } from '../projector/projector.js';
+import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
+import { chunkedCrossEntropy } from './chunked-cross-entropy.js';
+import { targetRuns, vlmInputs, type VlmBatch } from './vlm-batch.js';
+
+export interface VlmParts {
+  readonly model: Qwen3ForCausalLM;
+  readonly projector: Projector;
+  readonly lora?: LoraProvider;
+}
+
+export interface VlmLossOptions {
+  /** Rows of logits computed at once in the loss (default: ~256 MB of logits). */
+  readonly lossChunkRows?: number;
+  /** Recompute decoder layers in backward (less memory, ~1.3× compute). */
+  readonly checkpointLayers?: boolean;
+  /** Training: LoRA dropout seeds are drawn from it (no dropout when absent). */
+  readonly dropoutRng?: SeededRandom;
+}
+
+/** Logits [B, V+T, vocab] of the assembled sequence (for inspection and parity). */
+export function vlmLogits(parts: VlmParts, batch: VlmBatch): tf.Tensor3D {
+  return tf.tidy(() => {
+    const { inputsEmbeds, attentionMask } = vlmInputs(parts.model, parts.projector, batch);
+    return parts.model.logits({ inputsEmbeds, attentionMask, ...(parts.lora ? { lora: parts.lora } : {}) });
+  });
+}
+
+/** Mean cross-entropy over every label ≠ -100 (shifted by one), as HF's ForCausalLMLoss. */
+export function vlmLoss(parts: VlmParts, batch: VlmBatch, opts: VlmLossOptions = {}): tf.Scalar {
+  if (!batch.labels) throw new TypeError('vlmLoss: the batch has no labels');
+  const labels = batch.labels;
+  return tf.tidy(() => {
+    const [b, nv] = batch.visionFeatures.shape;
+    const t = batch.inputIds.shape[1];
+    if (labels.length !== b * t) throw new RangeError(`vlmLoss: labels has ${labels.length} entries, input_ids ${b}×${t}`);
+    const { inputsEmbeds, attentionMask } = vlmInputs(parts.model, parts.projector, batch);
+    const hidden = parts.model.forward({
+      inputsEmbeds,
+      attentionMask,
+      ...(parts.lora ? { lora: parts.lora } : {}),
+      ...(opts.dropoutRng ? { dropoutRng: opts.dropoutRng } : {}),
+      ...(opts.checkpointLayers ? { checkpointLayers: true } : {}),
+    });
+    const h2 = tf.reshape(hidden, [-1, hidden.shape[2]]) as tf.Tensor2D;
+    const { runs, targets } = targetRuns(labels, b, t, nv);
+    const rows = runs.length === 1 ? tf.slice(h2, [runs[0]![0], 0], [runs[0]![1], -1]) : runs.length ? tf.concat(runs.map(([s, n]) => tf.slice(h2, [s, 0], [n, -1])), 0) : tf.zeros([0, h2.shape[1]]);
+    return chunkedCrossEntropy(rows as tf.Tensor2D, parts.model.lmHeadWeight, targets, opts.lossChunkRows);
+  });
+}
+
+/**
+ * Loss and gradients with respect to `trainable` (name → variable, e.g. the projector's
+ * and the adapter's variables). The caller owns the returned tensors.
+ */
+export function vlmLossAndGrads(
+  parts: VlmParts,
+  batch: VlmBatch,
+  trainable: ReadonlyMap<string, tf.Variable>,
+  opts: VlmLossOptions = {},
+): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const vars = [...trainable.values()];
+  const { value, grads } = withBackendErrors('the VLM backward pass', () => tf.variableGrads(() => vlmLoss(parts, batch, opts), vars));
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, v] of trainable) {
+    const g = grads[v.name];
+    // A variable the loss does not depend on gets a zero gradient (as torch's .grad would be None → treated as 0).
+    out.set(name, g ?? tf.zerosLike(v));
+  }
+  return { loss: value, grads: out };
+}
