@@ -40,7 +40,7 @@ export {
 } from './metrics/compute-pure-metrics.js';
 
 export { type CaptionRecord } from './predictions/caption-record.js';
-export { parsePredictionsJsonl, type ParsedPredictions, type PredictionLineIssue } from './predictions/parse-predictions.js';
+export { parsePredictionsJsonl, type ParsedPredictionsJsonl, type PredictionLineIssue } from './predictions/parse-predictions.js';
 export { readPredictionsFile } from './predictions/read-predictions-file.js';
 export { writeFileAtomic } from './predictions/write-file-atomic.js';
 export { flattenAggregate } from './predictions/flatten-aggregate.js';
@@ -54,7 +54,7 @@ export { buildRunReport, writeRunReport, writeRunReportWithSummary, type RunRepo
 export { readRun, RUN_FILES, type RunData, type RunFile, type SkippedLines } from './report/read-run.js';
 export { parseRunEvents, type RunEvent, type StepEvent, type EpochEvent, type EvaluationEvent, type CheckpointEvent, type WarningEvent, type RunBoundaryEvent, type ParsedEvents } from './report/run-events.js';
 export { parseTrainingLogCsv, type TrainingLogRow, type ParsedTrainingLog } from './report/training-log-csv.js';
-export { parsePredictions, type PredictionRecord, type ParsedPredictions } from './report/predictions-jsonl.js';
+export { parseReportPredictions, type ReportPrediction, type ParsedReportPredictions } from './report/predictions-jsonl.js';
 export { svgLineChart, CHART_PALETTE, type ChartSeries, type ChartMarker, type LineChartSpec } from './report/svg-line-chart.js';
 export { niceTicks, logTicks, formatNumber, downsampleMinMax, type AxisTicks } from './report/chart-scale.js';
 export { escapeHtml } from './report/escape-html.js';

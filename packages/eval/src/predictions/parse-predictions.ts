@@ -13,7 +13,7 @@ export interface PredictionLineIssue {
 }
 
 /** What {@link parsePredictionsJsonl} found. */
-export interface ParsedPredictions {
+export interface ParsedPredictionsJsonl {
   readonly records: readonly CaptionRecord[];
   readonly issues: readonly PredictionLineIssue[];
   /** Records whose prediction is empty after trimming (valid, scored). */
@@ -42,7 +42,7 @@ function toRecord(value: unknown, line: number): CaptionRecord | string {
 }
 
 /** Parse predictions JSONL text. Blank lines are ignored; nothing throws. */
-export function parsePredictionsJsonl(text: string): ParsedPredictions {
+export function parsePredictionsJsonl(text: string): ParsedPredictionsJsonl {
   const records: CaptionRecord[] = [];
   const issues: PredictionLineIssue[] = [];
   let emptyPredictions = 0;

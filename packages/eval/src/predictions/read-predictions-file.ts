@@ -2,10 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PredictionsFileError } from '../stream/evaluation-errors.js';
-import { type ParsedPredictions, parsePredictionsJsonl } from './parse-predictions.js';
+import { type ParsedPredictionsJsonl, parsePredictionsJsonl } from './parse-predictions.js';
 
 /** Read and parse `file`; throws {@link PredictionsFileError} only when the file cannot be read. */
-export async function readPredictionsFile(file: string): Promise<ParsedPredictions & { readonly file: string }> {
+export async function readPredictionsFile(file: string): Promise<ParsedPredictionsJsonl & { readonly file: string }> {
   const path = resolve(file);
   let text: string;
   try {
