@@ -16,14 +16,15 @@ import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } 
 import { WeightLoader, layerNormShapes } from '../nn-vision/weight-loader.js';
 import { clipNumPositions, parseClipVisionConfig, type ClipVisionConfig } from './clip-vision-config.js';
 
-export interface ClipVisionOutput {
+// A type alias (not an interface) so tf.tidy accepts it as a TensorContainer.
+export type ClipVisionOutput = {
   /** [N, 1 + patches, H], the encoder output before post_layernorm (CLS first). */
   readonly lastHiddenState: tf.Tensor3D;
   /** [N, H], post_layernorm of the CLS token. */
   readonly poolerOutput: tf.Tensor2D;
   /** The requested `hidden_states[k]` (0 = embeddings after pre_layrnorm, L = last layer), in request order. */
   readonly hiddenStates: tf.Tensor3D[];
-}
+};
 
 export interface ClipLoadOptions extends ResolveOptions {
   /** Overrides of parsed config values (tests, experiments). */

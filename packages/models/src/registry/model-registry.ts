@@ -7,6 +7,9 @@ import { ConfigError } from '../errors.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { resolveModelDir, type ResolveOptions } from '../io/resolve-model-dir.js';
 import { loadQwen3 } from '../qwen3/load-qwen3.js';
+import { BertModel } from '../bert/bert-model.js';
+import { ClipVisionModel } from '../clip/clip-vision-model.js';
+import { SiglipModel } from '../siglip/siglip-model.js';
 
 /** Anything a loader returns: a model that owns tensors. */
 export interface LoadedModel {
@@ -19,6 +22,10 @@ export type ModelLoader = (dir: string, config: Readonly<Record<string, unknown>
 /** One line per architecture: model_type → loader. */
 const MODEL_LOADERS: Record<string, ModelLoader> = {
   qwen3: (dir) => loadQwen3(dir),
+  clip_vision_model: (dir) => ClipVisionModel.load(dir),
+  clip: (dir) => ClipVisionModel.load(dir), // the vision tower of a full CLIPModel
+  siglip: (dir) => SiglipModel.load(dir),
+  bert: (dir) => BertModel.load(dir),
 };
 
 /** Adds or replaces the loader of a model_type. */

@@ -13,7 +13,8 @@ import { parseSiglipConfig, type SiglipConfig, type SiglipTextConfig, type Sigli
 import { loadSiglipText, siglipTextForward, siglipTextShapes, type SiglipTextWeights } from './siglip-text-tower.js';
 import { loadSiglipVision, siglipVisionForward, siglipVisionShapes, type SiglipVisionWeights } from './siglip-vision-tower.js';
 
-export interface SiglipOutput {
+// A type alias (not an interface) so tf.tidy accepts it as a TensorContainer.
+export type SiglipOutput = {
   /** [numImages, numTexts] */
   readonly logitsPerImage: tf.Tensor2D;
   /** [numTexts, numImages] */
@@ -22,7 +23,7 @@ export interface SiglipOutput {
   readonly imageEmbeds: tf.Tensor2D;
   /** L2-normalised text embeddings [numTexts, P]. */
   readonly textEmbeds: tf.Tensor2D;
-}
+};
 
 export interface SiglipLoadOptions extends ResolveOptions {
   /** Overrides of parsed config values (tests, experiments). */
