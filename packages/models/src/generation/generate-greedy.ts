@@ -70,7 +70,6 @@ export async function generateGreedy(model: Qwen3ForCausalLM, prompts: readonly 
   const out = prompts.map(() => [] as number[]);
   const done = prompts.map(() => false);
   const seen = prompts.map((_, i) => [...(opts.penaltyContextIds?.[i] ?? [])]);
-  const fill = eos.values().next().value ?? model.config.padTokenId ?? 0;
   const cache = new KvCache(model.config.numHiddenLayers);
   const lora = opts.lora ? { lora: opts.lora } : {};
   let logits: tf.Tensor | undefined;
@@ -89,7 +88,9 @@ export async function generateGreedy(model: Qwen3ForCausalLM, prompts: readonly 
       const next: number[] = [];
       for (let i = 0; i < b; i++) {
         if (done[i]) {
-          next.push(fill);
+          // A finished sequence keeps decoding in the batch (its output is ignored); feed its
+          // own EOS, always a valid id (HF feeds pad_token_id).
+          next.push(out[i]![out[i]!.length - 1]!);
           continue;
         }
         const row = data.subarray(i * vocab, (i + 1) * vocab);
