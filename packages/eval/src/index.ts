@@ -56,7 +56,7 @@ export { parseRunEvents, type RunEvent, type StepEvent, type EpochEvent, type Ev
 export { parseTrainingLogCsv, type TrainingLogRow, type ParsedTrainingLog } from './report/training-log-csv.js';
 export { parseReportPredictions, type ReportPrediction, type ParsedReportPredictions } from './report/predictions-jsonl.js';
 export { svgLineChart, CHART_PALETTE, type ChartSeries, type ChartMarker, type LineChartSpec } from './report/svg-line-chart.js';
-export { niceTicks, logTicks, formatNumber, downsampleMinMax, type AxisTicks } from './report/chart-scale.js';
+export { niceTicks, logTicks, formatNumber, formatTicks, downsampleMinMax, type AxisTicks } from './report/chart-scale.js';
 export { escapeHtml } from './report/escape-html.js';
 export { videoThumbnails, type ThumbnailProvider, type ThumbnailOptions } from './report/video-thumbnails.js';
 export { RunNotFoundError, ReportOptionError } from './report/report-errors.js';
