@@ -5,5 +5,6 @@ import { checkDataCommand } from './check-data.js';
 import { framesCommand } from './frames.js';
 import { cacheStatsCommand } from './cache-stats.js';
 import { parityCommand } from './parity.js';
+import { reportCommand } from './report.js';
 
-export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand, parityCommand];
+export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand, parityCommand, reportCommand];
