@@ -15,6 +15,15 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
+  it('auto picks an available backend and says why', async () => {
+    const choice = await initBackend('auto', { purpose: 'training' });
+    expect(['webgpu', 'tensorflow', 'wasm']).toContain(choice.backend);
+    expect(choice.reason).toMatch(/^auto: /);
+    expect(tf.getBackend()).toBe(choice.backend);
+    const strict = await initBackend('auto', { purpose: 'training-any' });
+    expect(strict.backend).not.toBe('wasm');
+  });
+
   it('rejects an unknown backend name with the valid ones in the hint', async () => {
     await expect(initBackend('cuda' as never)).rejects.toMatchObject({ code: 'E_BACKEND_UNKNOWN', hint: expect.stringContaining('webgpu') });
   });

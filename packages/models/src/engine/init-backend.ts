@@ -6,10 +6,13 @@
  *   `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported.
  * - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
  *   optional peers the user installs (they download native binaries at install time).
- * - `wasm`: XNNPACK/SIMD, fast on CPU for inference, but it lacks some kernels that
- *   backward passes need (UnsortedSegmentSum → no `gather` gradient), so `auto` only picks
- *   it for inference; training on a CPU-only machine gets `cpu`, which has every kernel.
- * - `cpu`: plain JavaScript, every kernel and gradient; slow (~1 GFLOP/s) but exact.
+ * - `wasm`: XNNPACK/SIMD, ~30× the `cpu` backend on CPU. It lacks some kernels (e.g.
+ *   UnsortedSegmentSum, so `gather` has no gradient), but the VLM's backward never needs
+ *   them (embeddings are frozen; the loss selects rows with slices), and the qwen3-vlm
+ *   parity case passes on wasm (gradients included; a test runs it), so `auto` picks wasm
+ *   on CPU-only machines for training too. Pass `purpose: 'training-any'` to avoid it for
+ *   graphs that may need the missing gradients; those fail with a BackendError naming the op.
+ * - `cpu`: plain JavaScript, every kernel and gradient; slow (~1 GFLOP/s) but complete.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
@@ -26,8 +29,11 @@ export interface BackendChoice {
 }
 
 export interface InitBackendOptions {
-  /** `auto` avoids backends that lack gradient kernels when this is `training`. Default `inference`. */
-  readonly purpose?: 'inference' | 'training';
+  /**
+   * What the backend will run. `training-any` makes `auto` skip wasm (some gradients are
+   * missing there); `inference` and `training` (the VLM recipe, proven on wasm) allow it.
+   */
+  readonly purpose?: 'inference' | 'training' | 'training-any';
 }
 
 let gradientsLoaded: Promise<void> | undefined;
@@ -135,11 +141,11 @@ export async function initBackend(name: BackendName = 'auto', opts: InitBackendO
       const tfWhy = await initTensorflow();
       if (!tfWhy) return { backend: 'tensorflow', reason: `auto: tfjs-node is installed (${skipped.join('; ')})` };
       skipped.push(`tensorflow: not installed`);
-      if (opts.purpose !== 'training' && (await initWasm())) {
-        return { backend: 'wasm', reason: `auto: fastest CPU backend for inference (${skipped.join('; ')})` };
+      if (opts.purpose !== 'training-any' && (await initWasm())) {
+        return { backend: 'wasm', reason: `auto: fastest CPU backend (${skipped.join('; ')})` };
       }
       if (await initCpu()) {
-        const why = opts.purpose === 'training' ? 'training needs gradients wasm lacks (gather), so cpu' : 'wasm unavailable, so cpu';
+        const why = opts.purpose === 'training-any' ? 'a graph that may need gradients wasm lacks (gather), so cpu' : 'wasm unavailable, so cpu';
         return { backend: 'cpu', reason: `auto: ${why} (${skipped.join('; ')})` };
       }
       throw fail('auto', skipped.join('; '), 'reinstall @tensorflow/tfjs-backend-cpu');

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
 import { formatParityReport } from './parity-report.js';
 import { modelParityRunners } from './model-parity-runners.js';
 
@@ -15,6 +16,13 @@ describe('qwen3 parity runners (what `kvc parity` runs)', () => {
     expect(r.checks.filter((c) => c.name.startsWith('grad.base_model.')).length).toBeGreaterThan(0);
     expect(r.checks.filter((c) => !c.pass)).toEqual([]);
     expect(r.pass).toBe(true);
+  });
+
+  it('qwen3-vlm passes on the wasm backend too (forward, gradients, generation)', async () => {
+    const r = await modelParityRunners['qwen3-vlm']!(join(REF, 'qwen3'), { backend: 'wasm' });
+    expect(r.backend).toBe('wasm');
+    expect(r.checks.filter((c) => !c.pass)).toEqual([]);
+    await initBackend('cpu');
   });
 
   it('qwen3-vlm fails when the model is wrong (rope_theta changed in a copy of the case)', async () => {

@@ -49,7 +49,8 @@ export function chunkedCrossEntropy(hidden: tf.Tensor2D, weight: tf.Tensor2D, ta
           const parts = bounds.map(([s, c]) =>
             tf.tidy(() => {
               const p = tf.softmax(tf.matMul(tf.slice(hs, [s, 0], [c, -1]), weight, false, true));
-              const dz = tf.sub(p, tf.oneHot(tf.tensor1d(targets.subarray(s, s + c), 'int32'), weight.shape[0], 1, 0, 'float32'));
+              // int32 oneHot then cast: tfjs-backend-wasm 4.22 writes int bits into a float32 oneHot.
+              const dz = tf.sub(p, tf.cast(tf.oneHot(tf.tensor1d(targets.subarray(s, s + c), 'int32'), weight.shape[0]), 'float32'));
               return tf.mul(tf.matMul(dz, weight), scale);
             }),
           );
