@@ -1,0 +1,46 @@
+/**
+ * Frames for the SigLIP score by decoding the video (uniformly sampled, as the seed does) with
+ * @kvc/video-io and running the SigLIP image processor on them. Videos are resolved against a
+ * data folder; a record without a video, or a video that cannot be decoded, is an error with
+ * the sample id and path in its context.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { lastValueFrom } from 'rxjs';
+import type { ImageProcessor } from '@kvc/models';
+import { sampleVideo } from '@kvc/video-io';
+import { ModelMetricError } from '../stream/evaluation-errors.js';
+import type { SiglipFrameSource } from './siglip-video-input.js';
+
+/** Options of {@link decodedFrameSource}. */
+export interface DecodedFrameSourceOptions {
+  /** Folder that relative `video` paths are resolved against (default the working directory). */
+  readonly dataDir?: string;
+  /** Frames sampled uniformly per video (default 8, the seed's). */
+  readonly numFrames?: number;
+  /** Where a dataset keeps its videos below `dataDir`, tried in order (default `''`, `videos/`). */
+  readonly subdirs?: readonly string[];
+}
+
+/** A frame source that decodes each record's video and preprocesses its frames with `processor`. */
+export function decodedFrameSource(processor: ImageProcessor, options: DecodedFrameSourceOptions = {}): SiglipFrameSource {
+  const subdirs = options.subdirs ?? ['', 'videos'];
+  return async (record) => {
+    if (!record.video) {
+      throw new ModelMetricError('the SigLIP score needs the video of every caption', { id: record.id }, 'give each predictions line a "video" (a path, absolute or relative to --data)');
+    }
+    const candidates = isAbsolute(record.video) ? [record.video] : subdirs.map((d) => join(options.dataDir ?? '.', d, record.video!));
+    const file = candidates.find((f) => existsSync(f));
+    if (!file) {
+      throw new ModelMetricError(`video not found: ${record.video}`, { id: record.id, video: record.video, tried: candidates }, 'pass --data, the folder the predictions\' video paths are relative to');
+    }
+    try {
+      const sampled = await lastValueFrom(sampleVideo(file, { numFrames: options.numFrames ?? 8 }));
+      const px = processor.preprocess(sampled.frames);
+      return { pixels: { data: px.data, shape: px.shape } };
+    } catch (err) {
+      const e = err as { message?: string; code?: string };
+      throw new ModelMetricError(`cannot read the frames of ${record.video}`, { id: record.id, video: file, reason: e?.message ?? String(err), ...(e?.code ? { cause: e.code } : {}) }, 'check that ffmpeg can decode the file');
+    }
+  };
+}

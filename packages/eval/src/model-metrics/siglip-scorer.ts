@@ -1,0 +1,155 @@
+/**
+ * The SigLIP2 image–text score as a {@link Scorer}: per caption, the mean over its video's frames
+ * of sigmoid(logit) (the seed's score, `siglipCaptionScore`). A batch runs the vision tower once
+ * over the frames of all its distinct videos (in chunks of `imageBatchSize`) and the text tower
+ * once over its captions. Text is padded to `max_length` 64 (the model card); `padding:
+ * 'longest'` tokenizes each caption alone with no padding, as the seed's per-sample
+ * `padding=True` did, so its numbers can be compared with the notebook's.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { EncoderTokenizer, SiglipModel, loadImageProcessor, resolveModelDir, siglipCaptionScore, siglipTokenize, type ResolveOptions } from '@kvc/models';
+import type { CaptionRecord } from '../predictions/caption-record.js';
+import { ModelMetricError } from '../stream/evaluation-errors.js';
+import { RunningMeans, type SampleScores, type Scorer } from '../stream/scorer.js';
+import { type DecodedFrameSourceOptions, decodedFrameSource } from './decoded-frame-source.js';
+import { type SiglipFrameSource, type SiglipVideoInput, frameCount } from './siglip-video-input.js';
+
+/** The seed's SigLIP2 checkpoint. */
+export const SEED_SIGLIP_MODEL = 'google/siglip2-so400m-patch14-384';
+
+/** Options of {@link SiglipScorer}. */
+export interface SiglipScorerOptions extends ResolveOptions {
+  /** Local folder or hub id (default the seed's siglip2-so400m-patch14-384). */
+  readonly model?: string;
+  /** Where frames come from (cached embeddings, your decoder); default: decode `video` with `decode`. */
+  readonly frames?: SiglipFrameSource;
+  /** Options of the default decoding frame source (data folder, frames per video). */
+  readonly decode?: DecodedFrameSourceOptions;
+  /** `max_length` (default, 64 tokens) or the seed's `longest`. */
+  readonly padding?: 'max_length' | 'longest';
+  /** Token limit (default 64, SigLIP's text positions). */
+  readonly maxLength?: number;
+  /** Frames per vision forward pass (default 32). */
+  readonly imageBatchSize?: number;
+  /** Replaces the tokenizer (tests feed reference ids through it): one id row a caption. */
+  readonly tokenize?: (texts: readonly string[]) => readonly (readonly number[])[];
+}
+
+export class SiglipScorer implements Scorer {
+  readonly name = 'siglip';
+  readonly model: string;
+  private loaded: { model: SiglipModel; tokenize: (texts: readonly string[]) => readonly (readonly number[])[]; frames: SiglipFrameSource } | undefined;
+  private readonly means = new RunningMeans();
+
+  constructor(private readonly options: SiglipScorerOptions = {}) {
+    this.model = options.model ?? SEED_SIGLIP_MODEL;
+  }
+
+  async init(): Promise<void> {
+    this.means.reset();
+    if (this.loaded) return;
+    const o = this.options;
+    const dir = await resolveModelDir(this.model, o);
+    const model = await SiglipModel.load(dir);
+    try {
+      let tokenize = o.tokenize;
+      if (!tokenize) {
+        const tok = await EncoderTokenizer.load(dir);
+        const opts = { padding: o.padding ?? 'max_length', maxLength: o.maxLength ?? 64 } as const;
+        // 'longest' per caption: the seed tokenized one caption at a time, so nothing was padded.
+        tokenize = opts.padding === 'longest' ? (texts) => texts.flatMap((t) => siglipTokenize(tok, [t], opts).inputIds) : (texts) => siglipTokenize(tok, texts, opts).inputIds;
+      }
+      const frames = o.frames ?? decodedFrameSource(await loadImageProcessor(dir), o.decode);
+      this.loaded = { model, tokenize, frames };
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+
+  async scoreBatch(records: readonly CaptionRecord[]): Promise<readonly SampleScores[]> {
+    if (!this.loaded) throw new ModelMetricError('SiglipScorer.scoreBatch before init()', { scorer: this.name });
+    const { model, tokenize, frames } = this.loaded;
+    // One frame set per distinct video (several captions of one video share it).
+    const keyOf = (r: CaptionRecord) => r.video ?? `\u0000${r.id}`;
+    const inputs = new Map<string, SiglipVideoInput>();
+    for (const r of records) if (!inputs.has(keyOf(r))) inputs.set(keyOf(r), await frames(r));
+    const ids = tokenize(records.map((r) => r.prediction));
+    if (ids.length !== records.length) throw new ModelMetricError(`tokenizer gave ${ids.length} rows for ${records.length} captions`, {});
+
+    const videoEmbeds = this.imageEmbeds([...inputs.values()]);
+    const keys = [...inputs.keys()];
+    const textEmbeds = this.textEmbeds(model, ids);
+    try {
+      const scores = records.map((r, j) => {
+        const img = videoEmbeds[keys.indexOf(keyOf(r))]!;
+        const logits = tf.tidy(() => model.logitsFromEmbeds(img, tf.slice(textEmbeds, [j, 0], [1, -1])).logitsPerImage);
+        const value = siglipCaptionScore({ data: logits.dataSync(), shape: logits.shape as [number, number] }, 0);
+        logits.dispose();
+        return { siglip: value };
+      });
+      this.means.add(scores);
+      return scores;
+    } finally {
+      tf.dispose([...videoEmbeds, textEmbeds]);
+    }
+  }
+
+  /** Image embeddings [F, H] of each video, the vision tower run over all frames in chunks. */
+  private imageEmbeds(videos: readonly SiglipVideoInput[]): tf.Tensor2D[] {
+    const { model } = this.loaded!;
+    const chunk = this.options.imageBatchSize ?? 32;
+    const pixelVideos = videos.filter((v) => 'pixels' in v);
+    const pooled: tf.Tensor2D[] = [];
+    if (pixelVideos.length > 0) {
+      const [, c, h, w] = pixelVideos[0]!.pixels.shape;
+      const total = pixelVideos.reduce((a, v) => a + frameCount(v), 0);
+      const all = new Float32Array(total * c * h * w);
+      let off = 0;
+      for (const v of pixelVideos) {
+        if (v.pixels.shape[1] !== c || v.pixels.shape[2] !== h || v.pixels.shape[3] !== w) throw new ModelMetricError('videos of one batch have frames of different sizes', { expected: [c, h, w], got: v.pixels.shape.slice(1) });
+        all.set(v.pixels.data, off);
+        off += v.pixels.data.length;
+      }
+      for (let s = 0; s < total; s += chunk) {
+        const n = Math.min(chunk, total - s);
+        pooled.push(tf.tidy(() => model.getImageFeatures(tf.tensor4d(all.subarray(s * c * h * w, (s + n) * c * h * w), [n, c, h, w]))));
+      }
+    }
+    const frames = pooled.length === 0 ? undefined : pooled.length === 1 ? pooled[0]! : tf.concat(pooled, 0);
+    if (pooled.length > 1) tf.dispose(pooled);
+    let row = 0;
+    const out = videos.map((v) => {
+      if ('imageEmbeds' in v) return tf.tensor2d(v.imageEmbeds.data, [v.imageEmbeds.shape[0], v.imageEmbeds.shape[1]]);
+      const n = frameCount(v);
+      const t = tf.slice(frames!, [row, 0], [n, -1]);
+      row += n;
+      return t;
+    });
+    frames?.dispose();
+    return out;
+  }
+
+  /** Text embeddings [B, P]: one forward per distinct row length (one in max_length mode). */
+  private textEmbeds(model: SiglipModel, ids: readonly (readonly number[])[]): tf.Tensor2D {
+    const byLength = new Map<number, number[]>();
+    ids.forEach((row, j) => byLength.set(row.length, [...(byLength.get(row.length) ?? []), j]));
+    return tf.tidy(() => {
+      const rows = new Array<tf.Tensor2D>(ids.length);
+      for (const [len, js] of byLength) {
+        const emb = model.getTextFeatures(tf.tensor2d(js.flatMap((j) => [...ids[j]!]), [js.length, len], 'int32'));
+        js.forEach((j, k) => (rows[j] = tf.slice(emb, [k, 0], [1, -1])));
+      }
+      return tf.concat(rows, 0);
+    });
+  }
+
+  aggregate(): SampleScores {
+    return this.means.means();
+  }
+
+  dispose(): void {
+    this.loaded?.model.dispose();
+    this.loaded = undefined;
+  }
+}
