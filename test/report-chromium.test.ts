@@ -3,8 +3,8 @@
  * dataset generator, generated events / CSV / predictions / metrics) → `writeRunReport` → headless
  * Debian Chromium. `--dump-dom` must show the charts (SVG with paths), the thumbnails (data-URI
  * PNGs that decode) and the Korean captions, and nothing a caption smuggled in as markup; a
- * screenshot must be a real, non-blank picture. Without Chromium this test fails and says how to
- * install it: a browser test that silently passes proves nothing.
+ * screenshot must be a real, non-blank picture. Without Chromium (or without a Korean font) this
+ * test fails and says what to install: a browser test that silently passes proves nothing.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -85,6 +85,11 @@ describe('run report in headless Chromium', () => {
   });
   afterAll(() => {
     if (root && !process.env.KVC_KEEP_REPORT) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('has a Korean font, so captions are drawn as Hangul and not as boxes', async () => {
+    const { stdout } = await run('fc-list', [':lang=ko', 'family']).catch((err: unknown) => ({ stdout: `fc-list failed: ${(err as Error).message}` }));
+    expect(stdout.trim().length > 0 && !stdout.startsWith('fc-list failed'), `no Korean font for Chromium: install one (Debian: apt-get install -y fonts-noto-cjk). ${stdout}`).toBe(true);
   });
 
   it('summarizes what it drew', () => {

@@ -86,3 +86,10 @@ describe('svgLineChart', () => {
     expect(svgLineChart({ ...one, legend: true })).toContain('class="legend"');
   });
 });
+
+describe('svgLineChart on very long runs', () => {
+  it('handles more points than a function call takes arguments', () => {
+    const svg = svgLineChart({ title: 'Huge', series: [{ name: 'a', points: line(300_000, (i) => 1 + (i % 7)) }] });
+    expect(svg).toContain('<path d="M');
+  });
+});

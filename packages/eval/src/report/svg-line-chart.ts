@@ -88,10 +88,12 @@ export function svgLineChart(spec: LineChartSpec): string {
     return out.join('');
   }
 
-  const xs = [...all.map((p) => p.x), ...markers.map((k) => k.x)];
-  const ys = all.map((p) => p.y);
-  const xt = niceTicks(Math.min(...xs), Math.max(...xs), 6, spec.integerX ? 1 : 0);
-  const yt = spec.logY ? logTicks(Math.min(...ys), Math.max(...ys)) : niceTicks(Math.min(...ys), Math.max(...ys), 5);
+  // Loops, not Math.min(...xs): a long run has more points than a call may take arguments.
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const p of all) [x0, x1, y0, y1] = [Math.min(x0, p.x), Math.max(x1, p.x), Math.min(y0, p.y), Math.max(y1, p.y)];
+  for (const k of markers) [x0, x1] = [Math.min(x0, k.x), Math.max(x1, k.x)];
+  const xt = niceTicks(x0, x1, 6, spec.integerX ? 1 : 0);
+  const yt = spec.logY ? logTicks(y0, y1) : niceTicks(y0, y1, 5);
   const sx = (x: number): number => m.left + ((x - xt.min) / (xt.max - xt.min)) * pw;
   const sy = spec.logY
     ? (y: number): number => m.top + ph - ((Math.log10(y) - Math.log10(yt.min)) / (Math.log10(yt.max) - Math.log10(yt.min))) * ph
