@@ -8,6 +8,7 @@ import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../qwen3/testing-models.js';
 import { generateGreedy, generateGreedyFromIds } from './generate-greedy.js';
 import { applyRepetitionPenalty, argmax } from './repetition-penalty.js';
+import { bundledQwen3TokenizerDir, loadTokenizer } from '../tokenizer/text-tokenizer.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -74,6 +75,12 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
     expect(batched.map((r) => r.ids)).toEqual(alone.map((r) => r.ids));
     expect(new Set(batched.map((r) => r.ids.join(','))).size).toBeGreaterThan(1);
     tf.dispose(prompts);
+  });
+
+  it('returns decoded text (special tokens and EOS skipped) when given a tokenizer', async () => {
+    const tokenizer = await loadTokenizer(bundledQwen3TokenizerDir());
+    const [r] = await generateGreedyFromIds(model, [randomIds(1, 3, model.config.vocabSize, 2)[0]!], { maxNewTokens: 4, eosTokenId: [], tokenizer });
+    expect(r!.text).toBe(tokenizer.decode(r!.ids, { skipSpecialTokens: true }));
   });
 
   it('each sequence stops at its own EOS (a list of eos ids), others continue', async () => {

@@ -11,6 +11,7 @@ import { generateGreedy } from '../generation/generate-greedy.js';
 import { chunkedCrossEntropy } from './chunked-cross-entropy.js';
 import { IGNORE_INDEX, targetRuns, type VlmBatch } from './vlm-batch.js';
 import { vlmLoss, vlmLossAndGrads } from './vlm-loss.js';
+import { vlmGenerate } from './vlm-generate.js';
 
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
@@ -108,6 +109,16 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
       return n;
     };
     expect(live(true)).toBeLessThan(live(false));
+  });
+
+  it('vlmGenerate batches captions from features + prompt, equal to each alone', async () => {
+    const parts = { model, projector, lora: adapter };
+    const prompt = [1, 2, 3];
+    const both = await vlmGenerate(parts, batch.visionFeatures, prompt, { maxNewTokens: 4, eosTokenId: [], repetitionPenalty: 1.2 });
+    const first = tf.slice(batch.visionFeatures, [1, 0, 0], [1, -1, -1]);
+    const alone = await vlmGenerate(parts, first as tf.Tensor3D, [prompt], { maxNewTokens: 4, eosTokenId: [], repetitionPenalty: 1.2 });
+    expect(both[1]!.ids).toEqual(alone[0]!.ids);
+    first.dispose();
   });
 
   it('only the given variables get gradients; base weights stay frozen tensors', () => {
