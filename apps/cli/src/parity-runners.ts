@@ -35,6 +35,13 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
     const { runMeteorParity } = await import('@kvc/eval');
     return (dir) => runMeteorParity(dir);
   },
+  bertscore: async () => {
+    const [{ runBertscoreParity }, { initBackend }] = await Promise.all([import('@kvc/eval'), import('@kvc/models')]);
+    return async (dir, opts) => {
+      await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
+      return runBertscoreParity(dir);
+    };
+  },
   'adamw-cosine': async () => {
     const { runAdamwCosineParity } = await import('@kvc/train');
     return (dir) => runAdamwCosineParity(dir);

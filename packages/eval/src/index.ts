@@ -50,6 +50,16 @@ export { RunningMeans, type SampleScores, type Scorer } from './stream/scorer.js
 export { type EvalAggregate, type EvalEvent, type MetricsEvent, type ProgressEvent, type SampleEvent, type SampleResult } from './stream/eval-events.js';
 export { evaluateCaptions, type EvaluateCaptionsOptions } from './stream/evaluate-captions.js';
 
+export { buildRunReport, writeRunReport, writeRunReportWithSummary, type RunReportOptions, type RunReportSummary } from './report/build-run-report.js';
+export { readRun, RUN_FILES, type RunData, type RunFile, type SkippedLines } from './report/read-run.js';
+export { parseRunEvents, type RunEvent, type StepEvent, type EpochEvent, type EvaluationEvent, type CheckpointEvent, type WarningEvent, type RunBoundaryEvent, type ParsedEvents } from './report/run-events.js';
+export { parseTrainingLogCsv, type TrainingLogRow, type ParsedTrainingLog } from './report/training-log-csv.js';
+export { parseReportPredictions, type ReportPrediction, type ParsedReportPredictions } from './report/predictions-jsonl.js';
+export { svgLineChart, CHART_PALETTE, type ChartSeries, type ChartMarker, type LineChartSpec } from './report/svg-line-chart.js';
+export { niceTicks, logTicks, formatNumber, formatTicks, downsampleMinMax, type AxisTicks } from './report/chart-scale.js';
+export { escapeHtml } from './report/escape-html.js';
+export { videoThumbnails, type ThumbnailProvider, type ThumbnailOptions } from './report/video-thumbnails.js';
+export { RunNotFoundError, ReportOptionError } from './report/report-errors.js';
 
 export { greedyCosineBatch, type BertScoreValue, type TokenEmbeddings, type WeightedSentence } from './model-metrics/bertscore-greedy.js';
 export { BERTSCORE_KO_MODEL, bertscoreDefaultLayer } from './model-metrics/bert-default-layer.js';
@@ -61,13 +71,3 @@ export { resolveLegacyModelDir } from './model-metrics/resolve-legacy-model-dir.
 export { frameCount, type SiglipFrameSource, type SiglipVideoInput } from './model-metrics/siglip-video-input.js';
 export { decodedFrameSource, type DecodedFrameSourceOptions } from './model-metrics/decoded-frame-source.js';
 export { SEED_SIGLIP_MODEL, SiglipScorer, type SiglipScorerOptions } from './model-metrics/siglip-scorer.js';
-export { buildRunReport, writeRunReport, writeRunReportWithSummary, type RunReportOptions, type RunReportSummary } from './report/build-run-report.js';
-export { readRun, RUN_FILES, type RunData, type RunFile, type SkippedLines } from './report/read-run.js';
-export { parseRunEvents, type RunEvent, type StepEvent, type EpochEvent, type EvaluationEvent, type CheckpointEvent, type WarningEvent, type RunBoundaryEvent, type ParsedEvents } from './report/run-events.js';
-export { parseTrainingLogCsv, type TrainingLogRow, type ParsedTrainingLog } from './report/training-log-csv.js';
-export { parseReportPredictions, type ReportPrediction, type ParsedReportPredictions } from './report/predictions-jsonl.js';
-export { svgLineChart, CHART_PALETTE, type ChartSeries, type ChartMarker, type LineChartSpec } from './report/svg-line-chart.js';
-export { niceTicks, logTicks, formatNumber, formatTicks, downsampleMinMax, type AxisTicks } from './report/chart-scale.js';
-export { escapeHtml } from './report/escape-html.js';
-export { videoThumbnails, type ThumbnailProvider, type ThumbnailOptions } from './report/video-thumbnails.js';
-export { RunNotFoundError, ReportOptionError } from './report/report-errors.js';

@@ -79,6 +79,8 @@ export { parseClipVisionConfig } from './clip/clip-vision-config.js';
 export type { ClipVisionConfig } from './clip/clip-vision-config.js';
 export { ClipVisionModel, clipVisionShapes } from './clip/clip-vision-model.js';
 export type { ClipVisionOutput, ClipLoadOptions } from './clip/clip-vision-model.js';
+export { encodeFrames } from './clip/encode-frames.js';
+export type { EncodeFramesOptions } from './clip/encode-frames.js';
 export { parseSiglipConfig } from './siglip/siglip-config.js';
 export type { SiglipConfig, SiglipVisionConfig, SiglipTextConfig } from './siglip/siglip-config.js';
 export { SiglipModel } from './siglip/siglip-model.js';

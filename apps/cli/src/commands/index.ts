@@ -6,5 +6,6 @@ import { framesCommand } from './frames.js';
 import { cacheStatsCommand } from './cache-stats.js';
 import { parityCommand } from './parity.js';
 import { reportCommand } from './report.js';
+import { metricsCommand } from './metrics.js';
 
-export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand, parityCommand, reportCommand];
+export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand, parityCommand, metricsCommand, reportCommand];

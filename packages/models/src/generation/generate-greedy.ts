@@ -5,6 +5,7 @@
  * sequence decodes as if it ran alone. Each stops at its own EOS; HF's repetition penalty.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import { KvCache } from '../nn-lm/kv-cache.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
@@ -60,7 +61,11 @@ function leftPad(prompts: readonly tf.Tensor2D[]): { embeds: tf.Tensor3D; mask: 
 }
 
 /** Greedy generation from prompt embeddings [T_i, H] (one tensor per sequence). */
-export async function generateGreedy(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[], opts: GenerateOptions): Promise<GenerationResult[]> {
+export function generateGreedy(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[], opts: GenerateOptions): Promise<GenerationResult[]> {
+  return withBackendErrorsAsync('greedy generation', () => generate(model, prompts, opts));
+}
+
+async function generate(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[], opts: GenerateOptions): Promise<GenerationResult[]> {
   if (!prompts.length) return [];
   if (!(opts.maxNewTokens >= 0)) throw new RangeError(`generateGreedy: maxNewTokens must be >= 0, got ${opts.maxNewTokens}`);
   const eos = new Set(opts.eosTokenId === undefined ? model.config.eosTokenIds : typeof opts.eosTokenId === 'number' ? [opts.eosTokenId] : opts.eosTokenId);
