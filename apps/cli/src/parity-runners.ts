@@ -42,8 +42,31 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
       return runBertscoreParity(dir);
     };
   },
+  'qwen3-vlm': () => modelRunner('qwen3-vlm'),
+  'qwen3-tokenizer': () => modelRunner('qwen3-tokenizer'),
+  'clip-vision': () => visionRunner('clip-vision'),
+  siglip: () => visionRunner('siglip'),
+  bert: () => visionRunner('bert'),
+  'image-processors': () => visionRunner('image-processors'),
   'adamw-cosine': async () => {
     const { runAdamwCosineParity } = await import('@kvc/train');
     return (dir) => runAdamwCosineParity(dir);
   },
 };
+
+async function modelRunner(kind: 'qwen3-vlm' | 'qwen3-tokenizer'): Promise<Runner> {
+  const { modelParityRunners, initBackend } = await import('@kvc/models');
+  const run = modelParityRunners[kind]!;
+  return async (dir, opts) => {
+    const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
+    return { ...(await run(dir, { backend })), backend };
+  };
+}
+
+async function visionRunner(kind: 'clip-vision' | 'siglip' | 'bert' | 'image-processors'): Promise<Runner> {
+  const { visionParityRunners, initBackend } = await import('@kvc/models');
+  return async (dir, opts) => {
+    const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
+    return { ...(await visionParityRunners[kind](dir)), backend };
+  };
+}

@@ -18,6 +18,14 @@ describe('kvc parity', () => {
     expect((report!.checks as unknown[]).length).toBeGreaterThan(10);
   });
 
+  it.each(['clip', 'tokenizer'])('routes the model case %s to the models package on the cpu backend', async (name) => {
+    const r = await runCaptured(['parity', join(REF, name), '--json']);
+    expect(r.code).toBe(0);
+    const [report] = jsonLines(r.stdout);
+    expect(report).toMatchObject({ type: 'parity', pass: true });
+    if (name === 'clip') expect(report).toMatchObject({ kind: 'clip-vision', backend: 'cpu' });
+  });
+
   it('exits 1 and names the failing check when the reference disagrees', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-parity-'));
     cpSync(join(REF, 'meteor'), dir, { recursive: true });
