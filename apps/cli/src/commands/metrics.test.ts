@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeVideo } from '@kvc/video-io';
+import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { jsonLines, runCaptured } from './__tests__/run-captured.js';
 
@@ -74,5 +76,34 @@ describe('kvc metrics', () => {
     const r = await runCaptured(['parity', join(REF, 'bertscore'), '--json']);
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout)[0]).toMatchObject({ type: 'parity', kind: 'bertscore', pass: true });
+  });
+
+  it('--metrics siglip decodes each video from --data and scores it; --siglip-padding longest changes the text input', async () => {
+    // The tiny SigLIP with a WordPiece tokenizer (the BERTScore fixture's) and a 56x56 SigLIP processor.
+    const model = mkdtempSync(join(tmpdir(), 'kvc-siglip-'));
+    for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(REF, 'siglip', 'model', f), join(model, f));
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(BERT, f), join(model, f));
+    const proc = JSON.parse(readFileSync(join(REF, 'processors', 'siglip', 'preprocessor_config.json'), 'utf8')) as object;
+    writeFileSync(join(model, 'preprocessor_config.json'), JSON.stringify({ ...proc, size: { height: 56, width: 56 } }));
+    const data = mkdtempSync(join(tmpdir(), 'kvc-siglip-data-'));
+    mkdirSync(join(data, 'videos'));
+    for (const [name, shift] of [['a.mp4', 0], ['b.mp4', 90]] as const) {
+      const frames = Array.from({ length: 8 }, (_, i) => ({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).map((_, k) => (k * 5 + i * 30 + shift) % 256) }));
+      await lastValueFrom(encodeVideo(frames, join(data, 'videos', name), { fps: 8 }), { defaultValue: undefined });
+    }
+    const file = join(data, 'preds.jsonl');
+    writeFileSync(file, [['a.mp4', ref.cases[0]!], ['b.mp4', ref.cases[2]!], ['a.mp4', ref.cases[3]!]].map(([video, c], i) => JSON.stringify({ id: `v${i}`, video, prediction: (c as RefCase).candidate, reference: (c as RefCase).reference })).join('\n'));
+    const run = async (padding: string) => {
+      const outDir = join(data, `out-${padding}`);
+      const r = await runCaptured(['metrics', '--predictions', file, '--metrics', 'siglip,meteor', '--siglip-model', model, '--siglip-padding', padding, '--data', data, '--frames', '4', '--backend', 'cpu', '--out', outDir, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = readFileSync(join(outDir, 'predictions.jsonl'), 'utf8').trim().split('\n');
+      return lines.map((l) => (JSON.parse(l) as { metrics: Record<string, number> }).metrics.siglip!);
+    };
+    const maxLength = await run('max_length');
+    expect(maxLength).toHaveLength(3);
+    for (const v of maxLength) expect(v > 0 && v < 1).toBe(true);
+    const longest = await run('longest');
+    expect(longest.every((v, i) => v !== maxLength[i])).toBe(true);
   });
 });
