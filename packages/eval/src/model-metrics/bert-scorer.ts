@@ -2,6 +2,10 @@
  * BERTScore as a {@link Scorer} of the evaluation stream: loads the BERT model once, scores each
  * batch of captions (prediction = candidate, reference = reference) and reports the means of
  * `bertscore_precision`, `bertscore_recall`, `bertscore_f1`.
+ *
+ * Values equal bert_score's when the stream's batches are its batches of 64 consecutive pairs
+ * (`kvc metrics` uses 64): within a batch a padded side offers similarity 0 to the greedy max,
+ * which only changes a token whose every cosine similarity is negative.
  */
 import type { ResolveOptions } from '@kvc/models';
 import type { CaptionRecord } from '../predictions/caption-record.js';

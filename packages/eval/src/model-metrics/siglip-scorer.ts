@@ -1,7 +1,7 @@
 /**
  * The SigLIP2 image–text score as a {@link Scorer}: per caption, the mean over its video's frames
  * of sigmoid(logit) (the seed's score, `siglipCaptionScore`). A batch runs the vision tower once
- * over the frames of all its distinct videos (in chunks of `imageBatchSize`) and the text tower
+ * over the frames of its distinct videos (`imageBatchSize` frames a pass) and the text tower
  * once over its captions. Text is padded to `max_length` 64 (the model card); `padding:
  * 'longest'` tokenizes each caption alone with no padding, as the seed's per-sample
  * `padding=True` did, so its numbers can be compared with the notebook's.
@@ -34,6 +34,9 @@ export interface SiglipScorerOptions extends ResolveOptions {
   /** Replaces the tokenizer (tests feed reference ids through it): one id row a caption. */
   readonly tokenize?: (texts: readonly string[]) => readonly (readonly number[])[];
 }
+
+/** Captions of one video share its frames; a caption without a video is its own key. */
+const videoKey = (r: CaptionRecord): string => r.video ?? `\u0000${r.id}`;
 
 export class SiglipScorer implements Scorer {
   readonly name = 'siglip';
@@ -69,20 +72,14 @@ export class SiglipScorer implements Scorer {
 
   async scoreBatch(records: readonly CaptionRecord[]): Promise<readonly SampleScores[]> {
     if (!this.loaded) throw new ModelMetricError('SiglipScorer.scoreBatch before init()', { scorer: this.name });
-    const { model, tokenize, frames } = this.loaded;
-    // One frame set per distinct video (several captions of one video share it).
-    const keyOf = (r: CaptionRecord) => r.video ?? `\u0000${r.id}`;
-    const inputs = new Map<string, SiglipVideoInput>();
-    for (const r of records) if (!inputs.has(keyOf(r))) inputs.set(keyOf(r), await frames(r));
+    const { model, tokenize } = this.loaded;
     const ids = tokenize(records.map((r) => r.prediction));
     if (ids.length !== records.length) throw new ModelMetricError(`tokenizer gave ${ids.length} rows for ${records.length} captions`, {});
-
-    const videoEmbeds = this.imageEmbeds([...inputs.values()]);
-    const keys = [...inputs.keys()];
+    const videoEmbeds = await this.videoEmbeds(records);
     const textEmbeds = this.textEmbeds(model, ids);
     try {
       const scores = records.map((r, j) => {
-        const img = videoEmbeds[keys.indexOf(keyOf(r))]!;
+        const img = videoEmbeds.get(videoKey(r))!;
         const logits = tf.tidy(() => model.logitsFromEmbeds(img, tf.slice(textEmbeds, [j, 0], [1, -1])).logitsPerImage);
         const value = siglipCaptionScore({ data: logits.dataSync(), shape: logits.shape as [number, number] }, 0);
         logits.dispose();
@@ -91,43 +88,65 @@ export class SiglipScorer implements Scorer {
       this.means.add(scores);
       return scores;
     } finally {
-      tf.dispose([...videoEmbeds, textEmbeds]);
+      tf.dispose([...videoEmbeds.values(), textEmbeds]);
     }
   }
 
-  /** Image embeddings [F, H] of each video, the vision tower run over all frames in chunks. */
-  private imageEmbeds(videos: readonly SiglipVideoInput[]): tf.Tensor2D[] {
-    const { model } = this.loaded!;
+  /**
+   * Image embeddings [F, H] of each distinct video of the batch. Frames of several videos share
+   * a vision forward pass (up to `imageBatchSize` frames); pixels are dropped once embedded, so
+   * memory holds about one pass of frames, not the whole batch's.
+   */
+  private async videoEmbeds(records: readonly CaptionRecord[]): Promise<Map<string, tf.Tensor2D>> {
+    const { model, frames } = this.loaded!;
     const chunk = this.options.imageBatchSize ?? 32;
-    const pixelVideos = videos.filter((v) => 'pixels' in v);
-    const pooled: tf.Tensor2D[] = [];
-    if (pixelVideos.length > 0) {
-      const [, c, h, w] = pixelVideos[0]!.pixels.shape;
-      const total = pixelVideos.reduce((a, v) => a + frameCount(v), 0);
-      const all = new Float32Array(total * c * h * w);
+    const out = new Map<string, tf.Tensor2D>();
+    let pending: { key: string; pixels: Extract<SiglipVideoInput, { pixels: unknown }>['pixels'] }[] = [];
+    const flush = (): void => {
+      if (pending.length === 0) return;
+      const [, c, h, w] = pending[0]!.pixels.shape;
+      const per = c * h * w;
+      const total = pending.reduce((a, p) => a + p.pixels.shape[0], 0);
+      const all = new Float32Array(total * per);
       let off = 0;
-      for (const v of pixelVideos) {
-        if (v.pixels.shape[1] !== c || v.pixels.shape[2] !== h || v.pixels.shape[3] !== w) throw new ModelMetricError('videos of one batch have frames of different sizes', { expected: [c, h, w], got: v.pixels.shape.slice(1) });
-        all.set(v.pixels.data, off);
-        off += v.pixels.data.length;
+      for (const p of pending) {
+        if (p.pixels.shape[1] !== c || p.pixels.shape[2] !== h || p.pixels.shape[3] !== w) {
+          throw new ModelMetricError('videos of one batch have frames of different sizes', { video: p.key, expected: [c, h, w], got: p.pixels.shape.slice(1) });
+        }
+        all.set(p.pixels.data, off);
+        off += p.pixels.data.length;
       }
+      const parts: tf.Tensor2D[] = [];
       for (let s = 0; s < total; s += chunk) {
         const n = Math.min(chunk, total - s);
-        pooled.push(tf.tidy(() => model.getImageFeatures(tf.tensor4d(all.subarray(s * c * h * w, (s + n) * c * h * w), [n, c, h, w]))));
+        parts.push(tf.tidy(() => model.getImageFeatures(tf.tensor4d(all.subarray(s * per, (s + n) * per), [n, c, h, w]))));
       }
+      const joined = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+      if (parts.length > 1) tf.dispose(parts);
+      let row = 0;
+      for (const p of pending) {
+        out.set(p.key, tf.slice(joined, [row, 0], [p.pixels.shape[0], -1]));
+        row += p.pixels.shape[0];
+      }
+      joined.dispose();
+      pending = [];
+    };
+    try {
+      for (const r of records) {
+        const key = videoKey(r);
+        if (out.has(key) || pending.some((p) => p.key === key)) continue;
+        const input = await frames(r);
+        if (frameCount(input) < 1) throw new ModelMetricError('a video gave no frames', { id: r.id, video: r.video });
+        if ('imageEmbeds' in input) out.set(key, tf.tensor2d(input.imageEmbeds.data, [input.imageEmbeds.shape[0], input.imageEmbeds.shape[1]]));
+        else pending.push({ key, pixels: input.pixels });
+        if (pending.reduce((a, p) => a + p.pixels.shape[0], 0) >= chunk) flush();
+      }
+      flush();
+      return out;
+    } catch (err) {
+      tf.dispose([...out.values()]);
+      throw err;
     }
-    const frames = pooled.length === 0 ? undefined : pooled.length === 1 ? pooled[0]! : tf.concat(pooled, 0);
-    if (pooled.length > 1) tf.dispose(pooled);
-    let row = 0;
-    const out = videos.map((v) => {
-      if ('imageEmbeds' in v) return tf.tensor2d(v.imageEmbeds.data, [v.imageEmbeds.shape[0], v.imageEmbeds.shape[1]]);
-      const n = frameCount(v);
-      const t = tf.slice(frames!, [row, 0], [n, -1]);
-      row += n;
-      return t;
-    });
-    frames?.dispose();
-    return out;
   }
 
   /** Text embeddings [B, P]: one forward per distinct row length (one in max_length mode). */
