@@ -19,7 +19,9 @@ for entry in "$@"; do
 done
 cp node_modules/webgpu/index.js node_modules/webgpu/package.json .gpu/app/node_modules/webgpu/
 rm -rf .gpu/app/node_modules/webgpu/dist/linux-x64
-cp -r node_modules/webgpu/dist/linux-x64 .gpu/app/node_modules/webgpu/dist/
+mkdir -p .gpu/app/node_modules/webgpu/dist/linux-x64
+# Compressed to stay well inside the 64 MiB the device tool carries; run-on-gpu.sh unpacks it.
+xz -6 -T2 -c node_modules/webgpu/dist/linux-x64/dawn.node > .gpu/app/node_modules/webgpu/dist/linux-x64/dawn.node.xz
 # tfjs-backend-wasm loads its .wasm files next to the bundle.
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm .gpu/app/ 2>/dev/null || true
 du -sh .gpu

@@ -1,0 +1,38 @@
+/**
+ * Runs every model reference case on the webgpu backend (Dawn) and prints each report: the
+ * GPU-machine half of the parity tests. Also checks that repeated forward/backward/generate
+ * keeps tf.memory().numTensors flat on the GPU. Usage (packed by pack.sh, run by run-on-gpu.sh):
+ *   node webgpu-parity.mjs <fixtures/reference dir> [backend]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { formatParityReport, initBackend, modelParityRunners, visionParityRunners } from '@kvc/models';
+import type { ParityReport } from '@kvc/models';
+
+const ref = process.argv[2] ?? 'test/fixtures/reference';
+const backendArg = (process.argv[3] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
+const choice = await initBackend(backendArg, { purpose: 'training' });
+console.log(`backend: ${choice.backend} (${choice.reason})`);
+const cases: [string, () => Promise<ParityReport>][] = [
+  ['qwen3', () => modelParityRunners['qwen3-vlm']!(`${ref}/qwen3`, { backend: choice.backend })],
+  ['clip', () => visionParityRunners['clip-vision'](`${ref}/clip`)],
+  ['siglip', () => visionParityRunners.siglip(`${ref}/siglip`)],
+  ['bert', () => visionParityRunners.bert(`${ref}/bert`)],
+];
+let failed = 0;
+for (const [name, run] of cases) {
+  const t0 = performance.now();
+  try {
+    const before = tf.memory().numTensors;
+    const r = await run();
+    const r2 = await run(); // a second run: tensors must not accumulate
+    const after = tf.memory().numTensors;
+    console.log(formatParityReport(r));
+    console.log(`  ${name}: ${(performance.now() - t0).toFixed(0)} ms for two runs; numTensors ${before} -> ${after}`);
+    if (!r.pass || !r2.pass) failed++;
+  } catch (err) {
+    failed++;
+    console.log(`${name}: ERROR ${(err as Error).stack ?? err}`);
+  }
+}
+console.log(failed ? `${failed} case(s) FAILED on ${choice.backend}` : `all cases passed on ${choice.backend}`);
+process.exit(failed ? 1 : 0);
