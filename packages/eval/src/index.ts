@@ -61,10 +61,10 @@ export { escapeHtml } from './report/escape-html.js';
 export { videoThumbnails, type ThumbnailProvider, type ThumbnailOptions } from './report/video-thumbnails.js';
 export { RunNotFoundError, ReportOptionError } from './report/report-errors.js';
 
-export { greedyCosineBatch, type BertScoreValue, type TokenEmbeddings, type WeightedSentence } from './model-metrics/bertscore-greedy.js';
+export { cosineSimilarity, greedyCosineBatch, type BertScoreValue, type CosineSimilarity, type TokenEmbeddings, type WeightedSentence } from './model-metrics/bertscore-greedy.js';
 export { BERTSCORE_KO_MODEL, bertscoreDefaultLayer } from './model-metrics/bert-default-layer.js';
 export { BertSentenceEncoder, type BertSentenceEncoderOptions } from './model-metrics/bert-sentence-encoder.js';
-export { computeBertScore, type ComputeBertScoreOptions } from './model-metrics/bert-score.js';
+export { computeBertScore, tensorCosineSimilarity, type ComputeBertScoreOptions } from './model-metrics/bert-score.js';
 export { BertScorer, type BertScorerOptions } from './model-metrics/bert-scorer.js';
 export { BERTSCORE_PARITY_TOLERANCE, runBertscoreParity, type BertscoreParityOptions } from './model-metrics/bertscore-parity.js';
 export { resolveLegacyModelDir } from './model-metrics/resolve-legacy-model-dir.js';

@@ -27,6 +27,12 @@ export interface BertScoreValue {
   readonly f1: number;
 }
 
+/**
+ * Cosine similarities of every candidate token (rows) with every reference token (columns),
+ * row-major `candidate.length × reference.length`.
+ */
+export type CosineSimilarity = (candidate: TokenEmbeddings, reference: TokenEmbeddings) => ArrayLike<number>;
+
 /** One side of a pair: embeddings and the per-token weights (same length). */
 export interface WeightedSentence {
   readonly embeddings: TokenEmbeddings;
@@ -40,6 +46,23 @@ function normalizedRows(e: TokenEmbeddings): Float64Array {
     for (let k = 0; k < e.dim; k++) ss += e.data[t * e.dim + k]! ** 2;
     const n = Math.sqrt(ss);
     for (let k = 0; k < e.dim; k++) out[t * e.dim + k] = e.data[t * e.dim + k]! / n;
+  }
+  return out;
+}
+
+/** The plain-JS {@link CosineSimilarity} (float64). */
+export function cosineSimilarity(candidate: TokenEmbeddings, reference: TokenEmbeddings): Float64Array {
+  if (candidate.dim !== reference.dim) throw new RangeError(`embedding sizes differ: ${candidate.dim} vs ${reference.dim}`);
+  const c = normalizedRows(candidate);
+  const r = normalizedRows(reference);
+  const d = candidate.dim;
+  const out = new Float64Array(candidate.length * reference.length);
+  for (let a = 0; a < candidate.length; a++) {
+    for (let b = 0; b < reference.length; b++) {
+      let dot = 0;
+      for (let k = 0; k < d; k++) dot += c[a * d + k]! * r[b * d + k]!;
+      out[a * reference.length + b] = dot;
+    }
   }
   return out;
 }
@@ -59,7 +82,11 @@ function weightedMean(values: Float64Array, weights: readonly number[]): number 
  * Score a batch of pairs as bert_score does when they form one of its batches (`batch_size`
  * consecutive pairs). `candidates[i]` is matched with `references[i]`.
  */
-export function greedyCosineBatch(candidates: readonly WeightedSentence[], references: readonly WeightedSentence[]): BertScoreValue[] {
+export function greedyCosineBatch(
+  candidates: readonly WeightedSentence[],
+  references: readonly WeightedSentence[],
+  similarity: CosineSimilarity = cosineSimilarity,
+): BertScoreValue[] {
   if (candidates.length !== references.length) throw new RangeError(`${candidates.length} candidates for ${references.length} references`);
   const candMax = Math.max(0, ...candidates.map((c) => c.embeddings.length));
   const refMax = Math.max(0, ...references.map((r) => r.embeddings.length));
@@ -69,17 +96,15 @@ export function greedyCosineBatch(candidates: readonly WeightedSentence[], refer
     const re = ref.embeddings;
     if (ce.dim !== re.dim) throw new RangeError(`embedding sizes differ: ${ce.dim} vs ${re.dim}`);
     if (cand.weights.length !== ce.length || ref.weights.length !== re.length) throw new RangeError('weights and embeddings differ in length');
-    const c = normalizedRows(ce);
-    const r = normalizedRows(re);
+    const sim = similarity(ce, re);
     // Masked (padded) positions offer 0 to every max, as the masked similarity matrix does.
     const wordPrecision = new Float64Array(ce.length).fill(re.length < refMax ? 0 : -Infinity);
     const wordRecall = new Float64Array(re.length).fill(ce.length < candMax ? 0 : -Infinity);
     for (let a = 0; a < ce.length; a++) {
       for (let b = 0; b < re.length; b++) {
-        let dot = 0;
-        for (let k = 0; k < ce.dim; k++) dot += c[a * ce.dim + k]! * r[b * ce.dim + k]!;
-        if (dot > wordPrecision[a]!) wordPrecision[a] = dot;
-        if (dot > wordRecall[b]!) wordRecall[b] = dot;
+        const v = sim[a * re.length + b]!;
+        if (v > wordPrecision[a]!) wordPrecision[a] = v;
+        if (v > wordRecall[b]!) wordRecall[b] = v;
       }
     }
     let precision = weightedMean(wordPrecision, cand.weights);
