@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BertModel, loadTokenizer, type ResolveOptions, type TextTokenizer } from '@kvc/models';
 import { ModelMetricError } from '../stream/evaluation-errors.js';
 import type { TokenEmbeddings } from './bertscore-greedy.js';
+import { pythonStrip } from './python-strip.js';
 import { resolveLegacyModelDir } from './resolve-legacy-model-dir.js';
 
 /** Options of {@link BertSentenceEncoder.load}. */
@@ -67,7 +68,7 @@ export class BertSentenceEncoder {
 
   /** bert_score's `sent_encode`: ids with [CLS]/[SEP], truncated to {@link maxLength}. */
   encode(sentence: string): number[] {
-    const s = sentence.trim();
+    const s = pythonStrip(sentence);
     if (s === '') return [this.clsId, this.sepId];
     return [this.clsId, ...this.tokenizer.encode(s).slice(0, this.maxLength - 2), this.sepId];
   }
