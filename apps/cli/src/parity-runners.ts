@@ -48,6 +48,10 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
   siglip: () => visionRunner('siglip'),
   bert: () => visionRunner('bert'),
   'image-processors': () => visionRunner('image-processors'),
+  'train-trajectory': async () => {
+    const { runTrainTrajectoryParity } = await import('@kvc/train');
+    return (dir, opts) => runTrainTrajectoryParity(dir, opts.backend ? { backend: opts.backend as 'cpu' } : {});
+  },
   'adamw-cosine': async () => {
     const { runAdamwCosineParity } = await import('@kvc/train');
     return (dir) => runAdamwCosineParity(dir);

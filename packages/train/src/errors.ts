@@ -11,7 +11,12 @@ export type TrainErrorCode =
   | 'E_GRAD_NONFINITE' // clipGradNorm with errorIfNonfinite saw an inf/nan total norm
   | 'E_SCHEDULE_CONFIG' // invalid LR schedule or accumulation arguments
   | 'E_PARITY_CASE' // a reference case folder is missing, malformed or of another kind
-  | 'E_SAFETENSORS'; // a safetensors file could not be parsed
+  | 'E_SAFETENSORS' // a safetensors file could not be parsed
+  | 'E_CHECKPOINT_MISMATCH' // a checkpoint's tensors do not fit the model being trained
+  | 'E_RESUME_CONFIG' // resuming with a config that changes what training computes
+  | 'E_RUN_EXISTS' // a run folder already holds an unfinished run and --resume was not given
+  | 'E_TRAIN_DATA' // the data source gave no batches or batches that do not fit
+  | 'E_NONFINITE_LOSS'; // the loss became NaN or infinite
 
 /** The one error class of `@kvc/train`. */
 export class TrainError extends Error {

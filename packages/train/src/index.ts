@@ -47,3 +47,13 @@ export { configDiff } from './checkpoint/config-diff.js';
 export { TRAINING_LOG_COLUMNS, appendTrainingLog, parseTrainingLog } from './logs/training-log.js';
 export type { TrainingLogRow } from './logs/training-log.js';
 export { EventsLog } from './logs/events-log.js';
+
+export { train } from './trainer/train.js';
+export type { TrainInputs } from './trainer/train.js';
+export { runTraining } from './trainer/run-training.js';
+export type { StopFlag } from './trainer/run-training.js';
+export type { EvaluateHook, EvaluationContext, EvaluationResult, StageSpec, TrainEvent, TrainParts, TrainState, TrainerData, TrainerOptions } from './trainer/trainer-types.js';
+export { ADAPTER_DIR, PROJECTOR_FILE, loadModelFiles, readOptimizerState, writeModelFiles } from './trainer/train-checkpoint.js';
+export { trainableVariables, loraIsIdentity } from './trainer/trainable-params.js';
+export { toVlmBatch, disposeVlmBatch, batchTokens } from './trainer/to-vlm-batch.js';
+export { runTrainTrajectoryParity, TRAJECTORY_TOLERANCES } from './trainer/trajectory-parity.js';

@@ -4,7 +4,7 @@
  * So a kill -9 at any moment leaves either the previous checkpoint or the new one, never a half
  * one. `state.json` is written last inside the temp folder and marks a checkpoint as complete.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -79,7 +79,8 @@ export class CheckpointStore {
     const pinned = new Set<string>();
     for (const p of pointers) {
       const f = join(this.root, p);
-      if (existsSync(f)) pinned.add((await readFile(f, 'utf8')).trim());
+      // A pointer is a file naming a checkpoint; a checkpoint folder of that name is pinned itself.
+      if (existsSync(f)) pinned.add(statSync(f).isDirectory() ? p : (await readFile(f, 'utf8')).trim());
     }
     const all = await this.list();
     for (const n of all.slice(0, Math.max(0, all.length - keep))) if (!pinned.has(n)) await rm(join(this.root, n), { recursive: true, force: true });

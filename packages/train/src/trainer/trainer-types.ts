@@ -1,0 +1,130 @@
+/**
+ * Types of the stage-1 / stage-2 trainer: its options (stages are configs, not subclasses),
+ * the data it pulls, the evaluation hook that @kvc/eval fills, the events it emits, and the
+ * state a checkpoint holds so a run resumes exactly where it stopped.
+ */
+import type { LoraAdapter, VlmParts } from '@kvc/models';
+import type { TrainBatch } from '../batching/batch-source.js';
+import type { SchedulerState } from '../optim/scheduler.js';
+
+/** The model parts a trainer updates: a VLM whose adapter can be saved and loaded. */
+export interface TrainParts extends VlmParts {
+  readonly lora?: LoraAdapter;
+}
+
+export interface StageSpec {
+  /** `stage1`, `stage2`, ... (names the checkpoints, logs and events). */
+  readonly name: string;
+  readonly epochs: number;
+  readonly lr: number;
+  /** LR of the projector group when LoRA trains too (default `lr`). */
+  readonly projectorLr?: number;
+  /** Stage 1: false (projector only, LLM and LoRA frozen); stage 2: true. */
+  readonly trainLora: boolean;
+  /** Run the evaluation hook after each epoch of this stage. */
+  readonly evaluate?: boolean;
+}
+
+export interface TrainerOptions {
+  readonly runDir: string;
+  readonly stages: readonly StageSpec[];
+  readonly gradAccumulation: number;
+  readonly maxGradNorm: number;
+  readonly warmupRatio: number;
+  readonly weightDecay: number;
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  /** Seeds LoRA dropout (data order is the data source's business). */
+  readonly seed: number;
+  readonly gradientCheckpointing?: boolean;
+  readonly lossChunkRows?: number;
+  /** Also checkpoint every N optimizer steps inside an epoch (0: only at epoch ends). */
+  readonly checkpointEverySteps?: number;
+  /** Step checkpoints kept besides latest and best (default 2). */
+  readonly keepCheckpoints?: number;
+  /** Metric (from the evaluation hook) that chooses best/; `loss` means lowest train loss. */
+  readonly bestMetric?: string;
+  readonly bestMode?: 'max' | 'min';
+  /** The full run config: saved with every checkpoint, compared on resume. */
+  readonly config: unknown;
+  /** Config keys that may differ when resuming (output paths, display options). */
+  readonly resumeIgnoreKeys?: readonly string[];
+  /** Continue from the latest checkpoint of runDir. */
+  readonly resume?: boolean;
+  /** Name of the base model, written into adapter_config.json. */
+  readonly baseModelName?: string;
+}
+
+export interface TrainerData {
+  /** Micro-batches in one epoch (the schedule's length depends on it). */
+  readonly batchesPerEpoch: number;
+  /** The batches of one epoch of one stage, from `startBatch` on, in a deterministic order. */
+  batches(stage: string, epoch: number, startBatch: number): AsyncIterable<TrainBatch>;
+}
+
+export interface EvaluationContext {
+  readonly stage: string;
+  /** 1-based. */
+  readonly epoch: number;
+  readonly parts: TrainParts;
+}
+
+export interface EvaluationResult {
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Anything else to log (e.g. where predictions were written). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export type EvaluateHook = (ctx: EvaluationContext) => Promise<EvaluationResult>;
+
+export type TrainEvent =
+  | { type: 'run-start'; runDir: string; stages: readonly string[]; resumedFrom?: string; backend?: string }
+  | { type: 'skip'; reason: string; checkpoint: string }
+  | { type: 'stage-start'; stage: string; epochs: number; totalSteps: number; warmupSteps: number; batchesPerEpoch: number }
+  | {
+      type: 'step';
+      stage: string;
+      epoch: number;
+      /** Optimizer steps done in this stage (1-based after this step). */
+      step: number;
+      globalStep: number;
+      batch: number;
+      batchesPerEpoch: number;
+      totalSteps: number;
+      loss: number;
+      microLosses: readonly number[];
+      lr: number;
+      gradNorm: number;
+      tokens: number;
+      tokensPerS: number;
+      memoryMB: number;
+      rssMB: number;
+      elapsedS: number;
+    }
+  | { type: 'epoch'; stage: string; epoch: number; trainLoss: number; lr: number; elapsedS: number }
+  | { type: 'evaluation'; stage: string; epoch: number; metrics: Readonly<Record<string, number>>; details?: Readonly<Record<string, unknown>>; best: boolean }
+  | { type: 'checkpoint'; stage: string; epoch: number; step: number; path: string; reason: 'epoch' | 'steps' | 'stop' | 'final' | 'best' }
+  | { type: 'warning'; code: string; message: string }
+  | { type: 'stopped'; checkpoint: string; stage: string; epoch: number; batch: number }
+  | { type: 'run-end'; status: 'finished' | 'stopped'; checkpoint: string; best?: { metric: string; value: number; stage: string; epoch: number } };
+
+/** Everything besides tensors that a checkpoint must hold to continue exactly. */
+export interface TrainState {
+  readonly version: 1;
+  readonly stageIndex: number;
+  /** 0-based epoch in progress (or the next one when batch = 0). */
+  readonly epoch: number;
+  /** Next micro-batch index in the epoch. */
+  readonly batch: number;
+  /** Optimizer steps done in the current stage. */
+  readonly stageStep: number;
+  readonly globalStep: number;
+  readonly scheduler: SchedulerState;
+  readonly dropoutRngState: number;
+  readonly epochLossSum: number;
+  readonly epochLossCount: number;
+  readonly best: { metric: string; value: number; stage: string; epoch: number } | null;
+  readonly finished: boolean;
+  readonly config: unknown;
+  readonly savedAt: string;
+}
