@@ -5,7 +5,8 @@ import { checkDataCommand } from './check-data.js';
 import { framesCommand } from './frames.js';
 import { cacheStatsCommand } from './cache-stats.js';
 import { parityCommand } from './parity.js';
+import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
 import { metricsCommand } from './metrics.js';
 
-export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand, parityCommand, metricsCommand, reportCommand];
+export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand, parityCommand, metricsCommand, reportCommand, trainCommand];

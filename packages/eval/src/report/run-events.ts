@@ -84,7 +84,7 @@ function numbersOf(v: unknown): Record<string, number> | undefined {
 }
 
 /** One parsed object → an event, `null` for malformed, `'unknown'` for an unknown type. */
-function toEvent(o: Record<string, unknown>): RunEvent | null | 'unknown' {
+function toEvent(o: Record<string, unknown>): RunEvent | null | 'unknown' | 'ignored' {
   const stage = str(o.stage) ?? (typeof o.stage === 'number' ? `stage${o.stage}` : undefined);
   switch (o.type) {
     case 'step':
@@ -101,7 +101,7 @@ function toEvent(o: Record<string, unknown>): RunEvent | null | 'unknown' {
     case 'checkpoint': {
       const path = str(o.path);
       if (path === undefined) return null;
-      return defined<CheckpointEvent>({ type: 'checkpoint', stage: stage ?? '', epoch: num(o.epoch), path, best: o.best === true });
+      return defined<CheckpointEvent>({ type: 'checkpoint', stage: stage ?? '', epoch: num(o.epoch), path, best: o.best === true || o.reason === 'best' });
     }
     case 'warning': {
       const message = str(o.message);
@@ -113,6 +113,11 @@ function toEvent(o: Record<string, unknown>): RunEvent | null | 'unknown' {
       const { type, ...fields } = o;
       return { type, fields };
     }
+    // The trainer's bookkeeping events: known, nothing to draw.
+    case 'stage-start':
+    case 'skip':
+    case 'stopped':
+      return 'ignored';
     default:
       return typeof o.type === 'string' ? 'unknown' : null;
   }
@@ -135,6 +140,7 @@ export function parseRunEvents(text: string): ParsedEvents {
     const e = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? toEvent(parsed as Record<string, unknown>) : null;
     if (e === null) malformed++;
     else if (e === 'unknown') unknown++;
+    else if (e === 'ignored') continue;
     else events.push(e);
   }
   return { events, malformed, unknown };

@@ -14,6 +14,8 @@
  *   graphs that may need the missing gradients; those fail with a BackendError naming the op.
  * - `cpu`: plain JavaScript, every kernel and gradient; slow (~1 GFLOP/s) but complete.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 
@@ -69,6 +71,16 @@ async function initCpu(): Promise<boolean> {
 async function initWasm(): Promise<boolean> {
   await import('@tensorflow/tfjs-backend-wasm');
   return trySet('wasm');
+}
+
+/**
+ * Whether a Vulkan loader is installed (Linux). Dawn prints a warning to stderr when it is not, so
+ * `auto` checks first instead of trying — a CPU-only machine then picks its backend quietly.
+ */
+export function vulkanLoaderPresent(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':'), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  return dirs.some((d) => d && existsSync(join(d, 'libvulkan.so.1')));
 }
 
 /** Registers `webgpu` through Dawn. Returns undefined when ok, else why it is unavailable. */
@@ -135,7 +147,7 @@ export async function initBackend(name: BackendName = 'auto', opts: InitBackendO
     }
     case 'auto': {
       const skipped: string[] = [];
-      const gpuWhy = await initWebgpu();
+      const gpuWhy = vulkanLoaderPresent() ? await initWebgpu() : 'no Vulkan loader (libvulkan.so.1) on this machine';
       if (!gpuWhy) return { backend: 'webgpu', reason: 'auto: a WebGPU adapter is available (fastest)' };
       skipped.push(`webgpu: ${gpuWhy}`);
       const tfWhy = await initTensorflow();

@@ -1,0 +1,73 @@
+/**
+ * `kvc train --preset demo|seed | --config FILE [--out DIR] [--resume] [key=value ...]`:
+ * cache → stage 1 → stage 2 (evaluated every epoch) → final evaluation, with progress bars
+ * (or JSON events with --json). Ctrl-C stops after the current step with a checkpoint;
+ * `--resume` continues from it.
+ */
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { ActionRunner, CommandModule } from '../command.js';
+import { loadRunConfig } from '../config/load-config.js';
+import { formatMetrics, runTrainPipeline } from '../pipeline/train-pipeline.js';
+
+interface TrainOptions {
+  preset?: string;
+  config?: string;
+  out?: string;
+  resume?: boolean;
+  printConfig?: boolean;
+  json?: boolean;
+}
+
+/** First Ctrl-C: stop cleanly after the current step; second: exit at once. */
+export function abortOnSigint(onFirst: () => void): { signal: AbortSignal; dispose: () => void } {
+  const ctrl = new AbortController();
+  let count = 0;
+  const handler = (): void => {
+    count++;
+    if (count === 1) {
+      onFirst();
+      ctrl.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  return { signal: ctrl.signal, dispose: () => process.off('SIGINT', handler) };
+}
+
+export const trainCommand: CommandModule = {
+  register(program: Command, runner: ActionRunner): void {
+    program
+      .command('train')
+      .description('train a captioner: cache features, stage 1 (projector), stage 2 (projector + LoRA) with per-epoch eval, final eval')
+      .argument('[overrides...]', 'config overrides as key=value (e.g. train.stage1.lr=1e-3)')
+      .option('--preset <name>', 'demo | seed')
+      .option('--config <file>', 'a YAML or JSON config file')
+      .option('--out <dir>', 'run folder (default runs/<name>)')
+      .option('--resume', 'continue the run in --out from its latest checkpoint')
+      .option('--print-config', 'print the resolved config and exit')
+      .option('--json', 'JSON events on stdout (the result last)')
+      .action(
+        runner<TrainOptions>('train', async (out, opts, overrides) => {
+          const config = loadRunConfig({ ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.config ? { file: opts.config } : {}), overrides });
+          if (opts.printConfig) {
+            out.result({ type: 'config', config }, JSON.stringify(config, null, 2));
+            return 0;
+          }
+          const runDir = resolve(opts.out ?? join('runs', config.name));
+          out.info(`run ${config.name} → ${runDir}`);
+          const sig = abortOnSigint(() => out.info('stopping after the current step (Ctrl-C again to quit at once)...'));
+          try {
+            const r = await runTrainPipeline({ config, runDir, resume: Boolean(opts.resume), out, signal: sig.signal });
+            const human =
+              r.status === 'stopped'
+                ? `stopped; resume with: kvc train ${opts.preset ? `--preset ${opts.preset}` : `--config ${opts.config}`} --out ${runDir} --resume`
+                : `${r.status === 'skipped' ? 'already trained' : 'done'}: ${formatMetrics(r.metrics)}\nrun folder: ${runDir} (kvc report --run ${runDir})`;
+            out.result({ type: 'result', command: 'train', ...r }, human);
+            return 0;
+          } finally {
+            sig.dispose();
+          }
+        }),
+      );
+  },
+};
