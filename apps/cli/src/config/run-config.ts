@@ -17,6 +17,8 @@ export const runConfigSchema = z.strictObject({
   /** Free text that names the run in reports. */
   name: z.string().default('kvc-run'),
   backend: z.enum(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** Download hub models missing from the Hugging Face cache into it (never implicit). */
+  allowDownload: z.boolean().default(false),
   data: z
     .strictObject({
       root: z.string().default('data'),

@@ -22,12 +22,12 @@ export interface RunModels extends TrainParts {
 }
 
 export async function loadRunModels(config: RunConfig, visionDim: number, out: Output, checkpointDir?: string): Promise<RunModels> {
-  const llmDir = await resolveModelDir(config.llm.model, { revision: config.llm.revision });
+  const llmDir = await resolveModelDir(config.llm.model, { revision: config.llm.revision, allowDownload: config.allowDownload });
   if (config.llm.quantization === '4bit') {
     out.warn('llm.quantization=4bit: kvc has no 4-bit kernels yet; the base model runs in float32 (more memory, same LoRA/projector training)');
   }
   const model = await loadQwen3(llmDir);
-  const tokenizer = await loadTokenizer(config.llm.tokenizer ? await resolveModelDir(config.llm.tokenizer) : llmDir);
+  const tokenizer = await loadTokenizer(config.llm.tokenizer ? await resolveModelDir(config.llm.tokenizer, { allowDownload: config.allowDownload }) : llmDir);
   const eosId = tokenizer.eosTokenId ?? model.config.eosTokenIds[0];
   if (eosId === undefined) {
     model.dispose();

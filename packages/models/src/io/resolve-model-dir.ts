@@ -63,7 +63,7 @@ export async function resolveModelDir(nameOrPath: string, opts: ResolveOptions =
       'E_MODEL_NOT_CACHED',
       `${nameOrPath} is neither a local folder nor in the Hugging Face cache`,
       { model: nameOrPath, cache: opts.cacheDir ?? hubCacheDir(), revision: opts.revision ?? 'main' },
-      'download it once (e.g. `huggingface-cli download ' + nameOrPath + '`), point HF_HOME at a cache that has it, or allow downloads',
+      'download it once (e.g. `huggingface-cli download ' + nameOrPath + '`), point HF_HOME at a cache that has it, or allow downloads (kvc: allowDownload=true)',
     );
   }
   return downloadToHubCache(nameOrPath, opts);
