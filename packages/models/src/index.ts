@@ -114,3 +114,13 @@ export { runImageProcessorsParity, IMAGE_PROCESSORS_TOL_255 } from './parity/ima
 export type { ImageProcessorsParityOptions } from './parity/image-processors-parity.js';
 export { visionParityRunners } from './parity/vision-parity-runners.js';
 export type { VisionParityKind } from './parity/vision-parity-runners.js';
+// --- tiny demo models: random CLIP tower, compact Qwen3 vocabulary, text warm-up
+export { writeTinyClipVision, tinyClipVisionConfigJson, tinyClipPreprocessorJson } from './tiny/write-tiny-clip-vision.js';
+export type { TinyClipVisionOptions } from './tiny/write-tiny-clip-vision.js';
+export { VOCAB_MAP_FILE, collectVocabIds, readVocabMap, writeVocabMap, compactTokenizer } from './tiny/vocab-map.js';
+export { writeCompactTokenizer } from './tiny/write-compact-tokenizer.js';
+export type { CompactTokenizerOptions, CompactVocabulary } from './tiny/write-compact-tokenizer.js';
+export { qwen3NamedWeights, saveQwen3Weights } from './tiny/qwen3-named-weights.js';
+export { warmUpCausalLm, causalLmLoss } from './tiny/warm-up-causal-lm.js';
+export type { WarmUpOptions, WarmUpResult } from './tiny/warm-up-causal-lm.js';
+export { installWasmMatMulFix } from './tiny/wasm-matmul-fix.js';

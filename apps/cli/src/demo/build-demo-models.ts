@@ -1,0 +1,129 @@
+/**
+ * The demo's models, built once and cached by content: a tiny random CLIP vision tower and a
+ * tiny Qwen3 over a compact slice of the real Qwen3 vocabulary, whose base is warmed up as a
+ * plain causal LM on `prompt + caption + EOS` of the training captions (a real LLM arrives
+ * pretrained; this one must first learn the caption language). Folder names carry a hash of
+ * everything that shapes them, so a second run with the same inputs reuses them.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  loadQwen3,
+  loadTokenizer,
+  saveQwen3Weights,
+  tinyClipVisionConfigJson,
+  tinyQwen3ConfigJson,
+  warmUpCausalLm,
+  writeCompactTokenizer,
+  writeRandomQwen3,
+  writeTinyClipVision,
+  type TinyClipVisionOptions,
+} from '@kvc/models';
+import { allSynthCaptions } from './synth-caption-corpus.js';
+
+export const DEMO_BUILD_FILE = 'kvc_build.json';
+
+export interface DemoWarmUpOptions {
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  /** Stop the warm-up early after this many seconds. */
+  readonly maxSeconds?: number;
+}
+
+export interface DemoModelOptions {
+  /** Warm-up corpus: the training captions. */
+  readonly captions: readonly string[];
+  readonly prompt: string;
+  /** Texts the compact vocabulary must cover besides `captions` and `prompt` (default: every synthetic caption). */
+  readonly vocabTexts?: readonly string[];
+  readonly seed?: number;
+  readonly vision?: TinyClipVisionOptions;
+  /** config.json overrides of the tiny Qwen3. */
+  readonly llm?: Readonly<Record<string, unknown>>;
+  readonly warmUp?: DemoWarmUpOptions;
+  readonly onProgress?: (e: { phase: 'warm-up'; step: number; steps: number; loss: number; elapsedS: number }) => void;
+}
+
+export interface DemoModels {
+  readonly visionDir: string;
+  readonly llmDir: string;
+  /** True when both folders already existed with these inputs. */
+  readonly reused: boolean;
+  readonly warmUp: { readonly lossBefore: number; readonly lossAfter: number; readonly steps: number; readonly seconds: number };
+}
+
+/** The demo preset's tiny Qwen3 shape (vocab, eos and pad come from the compact vocabulary). */
+export const DEMO_LLM_CONFIG: Readonly<Record<string, unknown>> = {
+  hidden_size: 128,
+  intermediate_size: 384,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 32,
+  tie_word_embeddings: true,
+  max_position_embeddings: 1024,
+};
+export const DEMO_WARM_UP: DemoWarmUpOptions = { steps: 150, batchSize: 32, lr: 3e-3, maxSeconds: 90 };
+
+const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 12);
+
+/** Writes into a temporary sibling, then renames: a folder that exists is complete. */
+async function buildOnce(dir: string, build: (tmp: string) => Promise<void>): Promise<boolean> {
+  if (existsSync(join(dir, DEMO_BUILD_FILE))) return false;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await build(tmp);
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  return true;
+}
+
+export async function buildDemoModels(outDir: string, o: DemoModelOptions): Promise<DemoModels> {
+  const seed = o.seed ?? 42;
+  const visionJson = tinyClipVisionConfigJson(o.vision);
+  const visionKey = { v: 1, visionJson, seed };
+  const visionDir = join(outDir, `tiny-clip-${hash(visionKey)}`);
+  const builtVision = await buildOnce(visionDir, async (tmp) => {
+    await writeTinyClipVision(tmp, { ...o.vision, seed });
+    await writeFile(join(tmp, DEMO_BUILD_FILE), JSON.stringify({ kind: 'tiny-clip-vision', ...visionKey }, null, 2));
+  });
+
+  const warm = o.warmUp ?? DEMO_WARM_UP;
+  const llmOverrides = { ...DEMO_LLM_CONFIG, ...o.llm };
+  const vocabTexts = o.vocabTexts ?? allSynthCaptions();
+  const llmKey = { v: 1, captions: o.captions, prompt: o.prompt, vocabTexts: hash(vocabTexts), llmOverrides, warm, seed };
+  const llmDir = join(outDir, `tiny-qwen3-${hash(llmKey)}`);
+  let warmUp: DemoModels['warmUp'] | undefined;
+  const builtLlm = await buildOnce(llmDir, async (tmp) => {
+    const vocab = await writeCompactTokenizer(tmp, [o.prompt, ...o.captions, ...vocabTexts]);
+    const config = tinyQwen3ConfigJson({ ...llmOverrides, vocab_size: vocab.originalIds.length, eos_token_id: vocab.eosTokenId, pad_token_id: vocab.padTokenId });
+    await writeRandomQwen3(tmp, config, { seed, scale: 0.02 });
+    const tok = await loadTokenizer(tmp);
+    const promptIds = tok.encode(o.prompt);
+    // Segment by segment, as the VLM batches are built: prompt, caption, EOS.
+    const seqs = o.captions.map((c) => [...promptIds, ...tok.encode(c), vocab.eosTokenId]);
+    const base = await loadQwen3(tmp);
+    try {
+      const r = await warmUpCausalLm(base, seqs, {
+        ...warm,
+        padId: vocab.padTokenId,
+        seed,
+        ...(o.onProgress ? { onStep: (s: { step: number; steps: number; loss: number; elapsedS: number }) => o.onProgress!({ phase: 'warm-up', ...s }) } : {}),
+      });
+      try {
+        await saveQwen3Weights(r.model, tmp);
+      } finally {
+        r.model.dispose();
+      }
+      warmUp = { lossBefore: r.lossBefore, lossAfter: r.lossAfter, steps: r.steps, seconds: r.seconds };
+      await writeFile(join(tmp, DEMO_BUILD_FILE), JSON.stringify({ kind: 'tiny-qwen3', ...llmKey, captions: o.captions.length, vocabSize: vocab.originalIds.length, warmUp }, null, 2));
+    } finally {
+      base.dispose();
+    }
+  });
+  if (!warmUp) warmUp = (JSON.parse(await readFile(join(llmDir, DEMO_BUILD_FILE), 'utf8')) as { warmUp: DemoModels['warmUp'] }).warmUp;
+  return { visionDir, llmDir, reused: !builtVision && !builtLlm, warmUp };
+}

@@ -1,0 +1,136 @@
+/**
+ * Text-only warm-up of a whole (tiny) Qwen3 as a plain causal LM: a real LLM arrives
+ * pretrained, the demo's tiny one must first learn the caption language. Every weight becomes
+ * a variable; token embeddings are a one-hot matmul (wasm has no gather gradient) and the
+ * loss a one-hot-weighted log-softmax, so the whole graph trains on wasm. Adam with linear
+ * warmup + cosine decay and global-norm clipping 1.0; batches drawn with a seeded RNG.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { SeededRandom } from '../engine/seeded-random.js';
+import { ModelsError } from '../errors.js';
+import { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
+import type { Qwen3Weights } from '../qwen3/qwen3-weights.js';
+
+export interface WarmUpOptions {
+  readonly steps: number;
+  readonly batchSize: number;
+  /** Peak learning rate (default 3e-3). */
+  readonly lr?: number;
+  /** Warmup fraction of the steps (default 0.1). */
+  readonly warmupRatio?: number;
+  readonly seed?: number;
+  /** Stop early after this many seconds (the schedule still assumes `steps`). */
+  readonly maxSeconds?: number;
+  /** Pad id of the batches (never a target: padding is masked by position). */
+  readonly padId: number;
+  readonly onStep?: (s: { step: number; steps: number; loss: number; elapsedS: number }) => void;
+}
+
+export interface WarmUpResult {
+  /** A model whose weights are the trained variables (the caller disposes it). */
+  readonly model: Qwen3ForCausalLM;
+  /** Mean loss on a fixed batch of the first sequences, before and after. */
+  readonly lossBefore: number;
+  readonly lossAfter: number;
+  readonly steps: number;
+  readonly seconds: number;
+}
+
+function asVariables(w: Qwen3Weights): { weights: Qwen3Weights; vars: tf.Variable[] } {
+  const vars: tf.Variable[] = [];
+  const v = <T extends tf.Tensor>(t: T): T => {
+    const x = tf.variable(t, true);
+    vars.push(x);
+    return x as unknown as T;
+  };
+  const lin = (p: { weight: tf.Tensor2D; bias?: tf.Tensor1D }) => ({ weight: v(p.weight), ...(p.bias ? { bias: v(p.bias) } : {}) });
+  const layers = w.layers.map((l) => ({
+    inputNorm: v(l.inputNorm), postAttentionNorm: v(l.postAttentionNorm), qNorm: v(l.qNorm), kNorm: v(l.kNorm),
+    q: lin(l.q), k: lin(l.k), v: lin(l.v), o: lin(l.o), gate: lin(l.gate), up: lin(l.up), down: lin(l.down),
+  }));
+  return { weights: { embedTokens: v(w.embedTokens), layers, norm: v(w.norm), lmHead: w.lmHead ? v(w.lmHead) : undefined }, vars };
+}
+
+/** Right-padded ids [B, T] and their mask. */
+function pad(seqs: readonly (readonly number[])[], padId: number): { ids: Int32Array; mask: Float32Array; b: number; t: number } {
+  const t = Math.max(...seqs.map((s) => s.length));
+  const ids = new Int32Array(seqs.length * t).fill(padId);
+  const mask = new Float32Array(seqs.length * t);
+  seqs.forEach((s, b) => s.forEach((id, i) => {
+    ids[b * t + i] = id;
+    mask[b * t + i] = 1;
+  }));
+  return { ids, mask, b: seqs.length, t };
+}
+
+/** Mean next-token cross-entropy over real tokens; differentiable on wasm (no gather). */
+export function causalLmLoss(model: Qwen3ForCausalLM, seqs: readonly (readonly number[])[], padId: number): tf.Scalar {
+  const { ids, mask, b, t } = pad(seqs, padId);
+  const V = model.config.vocabSize;
+  return tf.tidy(() => {
+    // int32 oneHot then cast: tfjs-backend-wasm 4.22 writes int bits into a float32 oneHot.
+    const oh = tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), V), 'float32') as tf.Tensor2D;
+    const embeds = tf.reshape(tf.matMul(oh, model.weights.embedTokens), [b, t, -1]) as tf.Tensor3D;
+    const m = tf.tensor2d(mask, [b, t]);
+    const hidden = model.forward({ inputsEmbeds: embeds, attentionMask: m });
+    const logits = tf.reshape(model.lmHead(tf.slice(hidden, [0, 0, 0], [b, t - 1, -1])), [b * (t - 1), V]);
+    const target = tf.reshape(tf.slice(tf.reshape(oh, [b, t, V]), [0, 1, 0], [b, t - 1, V]), [b * (t - 1), V]);
+    const w = tf.reshape(tf.slice(m, [0, 1], [b, t - 1]), [-1]);
+    const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), target), 1));
+    return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
+  });
+}
+
+/** Trains every weight of `base` on `sequences` (token ids, EOS included). */
+export async function warmUpCausalLm(base: Qwen3ForCausalLM, sequences: readonly (readonly number[])[], o: WarmUpOptions): Promise<WarmUpResult> {
+  if (!sequences.length || sequences.some((s) => s.length < 2)) throw new ModelsError('E_OPTIONS', 'warm-up needs sequences of at least 2 tokens', { sequences: sequences.length });
+  if (!(o.steps >= 0 && o.batchSize > 0)) throw new ModelsError('E_OPTIONS', 'warm-up steps must be >= 0 and batchSize > 0', { steps: o.steps, batchSize: o.batchSize });
+  const { weights, vars } = asVariables(base.weights);
+  const model = new Qwen3ForCausalLM(base.config, weights);
+  const rng = new SeededRandom(o.seed ?? 0);
+  const probe = sequences.slice(0, 64);
+  const evalLoss = async () => {
+    const l = causalLmLoss(model, probe, o.padId);
+    const x = (await l.data())[0]!;
+    l.dispose();
+    return x;
+  };
+  const lossBefore = await evalLoss();
+  const peak = o.lr ?? 3e-3;
+  const warm = Math.max(1, Math.round(o.steps * (o.warmupRatio ?? 0.1)));
+  const lrAt = (s: number) => (s < warm ? (peak * (s + 1)) / warm : peak * 0.5 * (1 + Math.cos((Math.PI * (s - warm)) / Math.max(1, o.steps - warm))));
+  const m1: tf.Tensor[] = vars.map((v) => tf.zeros(v.shape));
+  const m2: tf.Tensor[] = vars.map((v) => tf.zeros(v.shape));
+  const [b1, b2, eps] = [0.9, 0.98, 1e-8];
+  const t0 = Date.now();
+  let step = 0;
+  for (; step < o.steps; step++) {
+    if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 > o.maxSeconds) break;
+    const batch = Array.from({ length: o.batchSize }, () => sequences[Math.floor(rng.next() * sequences.length)]!);
+    const { value, grads } = tf.variableGrads(() => causalLmLoss(model, batch, o.padId), vars);
+    const lr = lrAt(step);
+    tf.tidy(() => {
+      const gs = vars.map((v) => grads[v.name]!);
+      const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
+      const clip = tf.minimum(1, tf.div(1, tf.add(norm, 1e-6)));
+      vars.forEach((v, i) => {
+        const g = tf.mul(gs[i]!, clip);
+        const a = tf.add(tf.mul(m1[i]!, b1), tf.mul(g, 1 - b1));
+        const s = tf.add(tf.mul(m2[i]!, b2), tf.mul(tf.square(g), 1 - b2));
+        m1[i]!.dispose();
+        m2[i]!.dispose();
+        m1[i] = tf.keep(a);
+        m2[i] = tf.keep(s);
+        const c1 = 1 - b1 ** (step + 1);
+        const c2 = 1 - b2 ** (step + 1);
+        v.assign(tf.sub(v, tf.mul(tf.div(tf.div(a, c1), tf.add(tf.sqrt(tf.div(s, c2)), eps)), lr)));
+      });
+    });
+    const loss = (await value.data())[0]!;
+    tf.dispose([value, ...Object.values(grads)]);
+    o.onStep?.({ step: step + 1, steps: o.steps, loss, elapsedS: (Date.now() - t0) / 1000 });
+  }
+  tf.dispose([...m1, ...m2]);
+  const lossAfter = await evalLoss();
+  return { model, lossBefore, lossAfter, steps: step, seconds: (Date.now() - t0) / 1000 };
+}
