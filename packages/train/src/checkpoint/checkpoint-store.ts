@@ -83,7 +83,14 @@ export class CheckpointStore {
       if (existsSync(f)) pinned.add(statSync(f).isDirectory() ? p : (await readFile(f, 'utf8')).trim());
     }
     const all = await this.list();
-    for (const n of all.slice(0, Math.max(0, all.length - keep))) if (!pinned.has(n)) await rm(join(this.root, n), { recursive: true, force: true });
+    for (const n of all.slice(0, Math.max(0, all.length - keep))) {
+      if (pinned.has(n)) continue;
+      // Hide it first: a kill during the recursive delete must not leave a visible half checkpoint
+      // (state.json present, weights gone); the hidden leftover is removed by the next prune.
+      const old = join(this.root, `.old-${n}-${process.pid}-${Date.now()}`);
+      await rename(join(this.root, n), old);
+      await rm(old, { recursive: true, force: true });
+    }
   }
 }
 
