@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   loadQwen3,
   loadTokenizer,
+  installWasmMatMulFix,
   saveQwen3Weights,
   tinyClipVisionConfigJson,
   tinyQwen3ConfigJson,
@@ -82,6 +83,8 @@ async function buildOnce(dir: string, build: (tmp: string) => Promise<void>): Pr
 }
 
 export async function buildDemoModels(outDir: string, o: DemoModelOptions): Promise<DemoModels> {
+  // The warm-up trains every weight: on wasm it needs the untransposed matmul fast path.
+  installWasmMatMulFix();
   const seed = o.seed ?? 42;
   const visionJson = tinyClipVisionConfigJson(o.vision);
   const visionKey = { v: 1, visionJson, seed };
