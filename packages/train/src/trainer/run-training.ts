@@ -59,6 +59,10 @@ export async function runTraining(
       out({ type: 'skip', reason: 'this run already finished with the same config', checkpoint: latest });
       return;
     }
+    if (saved.finished) {
+      // --resume cannot help here: a finished run is only ever skipped, and only with its own config.
+      throw new TrainError('E_RUN_EXISTS', `the run folder holds a finished run whose config differs in ${diff.length} key(s): ${diff.join(', ')}`, { runDir: opts.runDir, checkpoint: latest, keys: diff }, 'start a new run with --out, or run again with the same config to skip it');
+    }
     if (!opts.resume) {
       throw new TrainError('E_RUN_EXISTS', 'the run folder already holds a training run', { runDir: opts.runDir, checkpoint: latest }, 'pass --resume to continue it, or --out to start a new run elsewhere');
     }

@@ -3,11 +3,15 @@
  * step with a checkpoint (`stopped`, then `run-end` with status `stopped`), and resuming from it
  * ends at exactly the weights of an uninterrupted run (LoRA dropout on, so the RNG state must be
  * restored). Also what a run folder that already holds a run does: refuse without `resume`
- * (with a hint), refuse a changed config naming the keys, and `skip` a finished run.
+ * (with a hint), refuse a changed config naming the keys, and `skip` a finished run. Unsubscribing
+ * stops the same way as the signal does.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@kvc/models';
 import { TrainError } from '../errors.js';
+import { train } from './train.js';
 import { tinySetup, type TinySetup } from './testing/tiny-setup.js';
 import { maxAbsDiff, ofType, readCheckpointWeights, runEvents } from './testing/run-events.js';
 import type { TrainerOptions } from './trainer-types.js';
@@ -76,5 +80,41 @@ describe('stop via AbortSignal, then resume', () => {
     // Running the finished run again (ignored keys may differ): skip, nothing trained.
     const third = await runEvents({ options: options({ resumeIgnoreKeys: ['out'] }), parts: s.parts, data: data() });
     expect(third.map((e) => e.type)).toEqual(['skip']);
+    // ... but not with another config, with or without resume: the keys are named, and the hint
+    // does not suggest --resume (which cannot continue a finished run).
+    for (const resume of [false, true]) {
+      const other = await runEvents({ options: options({ resume, config: { ...CONFIG, out: 'b', lr: 0.5 } }), parts: s.parts, data: data() }).catch((e: unknown) => e);
+      expect((other as TrainError).code).toBe('E_RUN_EXISTS');
+      expect((other as TrainError).context.keys).toEqual(['lr']);
+      expect((other as TrainError).hint).not.toMatch(/resume/);
+    }
+  });
+
+  it('unsubscribing stops after the current step with a checkpoint, and resuming finishes the same', async () => {
+    // Fresh parts: the first test left s.parts trained.
+    const f = await tinySetup({ loraDropout: 0.2 });
+    const opts = f.options('unsubscribed', { stages: STAGES, config: CONFIG });
+    const fdata = () => f.data({ batchSize: 1 });
+    const sub = train({ options: opts, parts: f.parts, data: fdata() }).subscribe((e) => {
+      if (e.type === 'step' && e.globalStep === 3) sub.unsubscribe();
+    });
+    // Nobody listens any more: the run's end shows in events.jsonl.
+    const logged = async (): Promise<Record<string, unknown>[]> => {
+      const text = await readFile(join(opts.runDir, 'events.jsonl'), 'utf8').catch(() => '');
+      return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    for (let i = 0; i < 200 && !(await logged()).some((e) => e.type === 'run-end'); i++) await new Promise((r) => setTimeout(r, 50));
+    const log = await logged();
+    expect(log.filter((e) => e.type === 'step').map((e) => e.globalStep)).toEqual([1, 2, 3]);
+    expect(log.find((e) => e.type === 'stopped')).toMatchObject({ stage: 'stage1', epoch: 1, batch: 3 });
+    expect(log.find((e) => e.type === 'run-end')).toMatchObject({ status: 'stopped' });
+
+    try {
+      const second = await runEvents({ options: { ...opts, resume: true }, parts: f.parts, data: fdata() });
+      expect(ofType(second, 'step')[0]!.globalStep).toBe(4);
+      expect(maxAbsDiff(await readCheckpointWeights(ofType(second, 'run-end')[0]!.checkpoint), reference)).toBe(0);
+    } finally {
+      await f.dispose();
+    }
   });
 });
