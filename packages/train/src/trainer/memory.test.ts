@@ -1,7 +1,7 @@
 /**
  * Tensor memory is explicit: a full two-stage run (accumulation, LoRA dropout, step checkpoints,
  * an evaluation hook that generates) leaves `tf.memory().numTensors` where it was before the
- * run, and the count does not grow from step to step.
+ * run, and the count does not grow from step to step; nor does a stop and a resume.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,21 @@ describe('tensor memory', () => {
     expect(ofType(events, 'evaluation')).toHaveLength(4);
     expect(perStep).toHaveLength(8);
     expect(new Set(perStep)).toEqual(new Set([before]));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stopping and resuming (weights and optimizer state read back) leaks no tensors', async () => {
+    const before = tf.memory().numTensors;
+    const options = s.options('memory-resume', { gradAccumulation: 2 });
+    const ctrl = new AbortController();
+    const first = await runEvents({ options, parts: s.parts, data: s.data({ batchSize: 1 }), signal: ctrl.signal }, (e) => {
+      if (e.type === 'step' && e.globalStep === 4) ctrl.abort(); // stage 2, mid-epoch
+    });
+    expect(ofType(first, 'stopped')).toHaveLength(1);
+    expect(tf.memory().numTensors).toBe(before);
+    const second = await runEvents({ options: { ...options, resume: true }, parts: s.parts, data: s.data({ batchSize: 1 }) });
+    expect(ofType(second, 'run-start')[0]!.resumedFrom).toBeDefined();
+    expect(ofType(second, 'run-end')[0]!.status).toBe('finished');
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * The per-epoch evaluation hook and `best/`: the epoch with the best metric is kept in best/
+ * (the weights of that epoch's checkpoint, plus metrics.json), the choice survives a stop and a
+ * resume, and `run-end` names it. (The seed's "best model" held only the projector.)
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '@kvc/models';
+import { tinySetup, type TinySetup } from './testing/tiny-setup.js';
+import { maxAbsDiff, ofType, readCheckpointWeights, runEvents } from './testing/run-events.js';
+import type { EvaluateHook } from './trainer-types.js';
+
+let s: TinySetup;
+beforeAll(async () => {
+  await initBackend('wasm', { purpose: 'training' });
+  s = await tinySetup({ numSamples: 3, captionLength: 3, hidden: 16 });
+});
+afterAll(async () => s?.dispose());
+
+describe('evaluation and best/', () => {
+  it('keeps the best epoch across a stop and a resume', async () => {
+    // A scripted metric per (stage, epoch): the best is stage 1, epoch 2.
+    const scores: Record<string, number> = { 'stage1/1': 0.1, 'stage1/2': 0.5, 'stage2/1': 0.3, 'stage2/2': 0.4 };
+    const evaluate: EvaluateHook = async ({ stage, epoch }) => ({ metrics: { siglip: scores[`${stage}/${epoch}`]!, diversity: 1 } });
+    const options = s.options('best', {
+      stages: [
+        { name: 'stage1', epochs: 2, lr: 1e-2, trainLora: false, evaluate: true },
+        { name: 'stage2', epochs: 2, lr: 1e-2, trainLora: true, evaluate: true },
+      ],
+      keepCheckpoints: 10,
+    });
+    const ctrl = new AbortController();
+    const first = await runEvents({ options, parts: s.parts, data: s.data({ batchSize: 1 }), evaluate, signal: ctrl.signal }, (e) => {
+      if (e.type === 'evaluation' && e.stage === 'stage2') ctrl.abort(); // stops at the end of stage 2, epoch 1
+    });
+    expect(ofType(first, 'evaluation').map((e) => e.best)).toEqual([true, true, false]);
+    expect(ofType(first, 'run-end')[0]).toMatchObject({ status: 'stopped', best: { metric: 'siglip', value: 0.5, stage: 'stage1', epoch: 2 } });
+    const stage1End = ofType(first, 'checkpoint').find((c) => c.reason === 'epoch' && c.stage === 'stage1' && c.epoch === 2)!;
+
+    const second = await runEvents({ options: { ...options, resume: true }, parts: s.parts, data: s.data({ batchSize: 1 }), evaluate });
+    expect(ofType(second, 'evaluation').map((e) => [e.stage, e.epoch, e.best])).toEqual([['stage2', 2, false]]);
+    const end = ofType(second, 'run-end')[0]!;
+    expect(end).toMatchObject({ status: 'finished', best: { metric: 'siglip', value: 0.5, stage: 'stage1', epoch: 2 } });
+    const best = join(options.runDir, 'best');
+    expect(maxAbsDiff(await readCheckpointWeights(best), await readCheckpointWeights(stage1End.path))).toBe(0);
+    expect(maxAbsDiff(await readCheckpointWeights(best), await readCheckpointWeights(end.checkpoint))).toBeGreaterThan(0);
+    expect(JSON.parse(await readFile(join(best, 'metrics.json'), 'utf8'))).toMatchObject({ value: 0.5, stage: 'stage1', epoch: 2, metrics: { siglip: 0.5 } });
+  });
+});
