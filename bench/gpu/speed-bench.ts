@@ -1,0 +1,67 @@
+/**
+ * Speed of the TypeScript models on the GPU machine (webgpu through Dawn), in the real shapes
+ * with random weights (speed does not depend on the values): CLIP ViT-L/14-336 over 8 frames
+ * (one video) and 64 frames, and one Qwen3-0.6B LoRA training step (projector + LoRA
+ * gradients, gradient checkpointing) at batch 1 × (4608 vision + 768 text) tokens.
+ * The PyTorch baseline runs in the same session (speed-baseline.py). Usage: see README.md.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { ClipVisionModel, LoraAdapter, Projector, SEED_LORA_CONFIG, initBackend, loadQwen3, tinyQwen3ConfigJson, vlmLossAndGrads, writeRandomQwen3, writeTinyClipVision } from '@kvc/models';
+
+const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
+const only = process.argv[3] ?? 'all';
+const choice = await initBackend(backend, { purpose: 'training' });
+console.log(`backend ${choice.backend}`);
+const dir = await mkdtemp(join(tmpdir(), 'kvc-speed-'));
+
+async function time(label: string, reps: number, fn: () => Promise<void>, perUnit = 1, unit = ''): Promise<void> {
+  await fn(); // warm-up (shader compilation)
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await fn();
+  const ms = (performance.now() - t0) / reps;
+  console.log(`${label}: ${ms.toFixed(1)} ms${perUnit !== 1 ? ` (${(ms / perUnit).toFixed(1)} ms/${unit})` : ''}`);
+}
+
+if (only === 'all' || only === 'clip') {
+  await writeTinyClipVision(join(dir, 'clip'), { imageSize: 336, patchSize: 14, hiddenSize: 1024, numLayers: 24, numHeads: 16, intermediateSize: 4096 });
+  const clip = await ClipVisionModel.load(join(dir, 'clip'));
+  for (const frames of [8, 64]) {
+    const px = tf.randomNormal([frames, 3, 336, 336]) as tf.Tensor4D;
+    await time(`CLIP-L/14-336 f32 ${frames} frames`, frames === 8 ? 10 : 3, async () => {
+      const h = clip.hiddenState(px, -1);
+      await h.data();
+      h.dispose();
+    }, frames / 8, 'video');
+    px.dispose();
+  }
+  clip.dispose();
+  console.log(`numTensors after CLIP ${tf.memory().numTensors}`);
+}
+
+if (only === 'all' || only === 'qwen') {
+  await writeRandomQwen3(join(dir, 'qwen'), tinyQwen3ConfigJson({ vocab_size: 151936, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 28, num_attention_heads: 16, num_key_value_heads: 8, head_dim: 128, rope_theta: 1000000, tie_word_embeddings: true, eos_token_id: 151645, pad_token_id: 151643 }), { seed: 1, scale: 0.02 });
+  const model = await loadQwen3(join(dir, 'qwen'));
+  const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
+  const projector = Projector.create('linear', 1024, 1024, 1);
+  const trainable = new Map([...projector.variables('projector.'), ...lora.variables()]);
+  for (const [nv, nt] of [[4608, 768]] as const) {
+    const feats = tf.randomNormal([1, nv, 1024]) as tf.Tensor3D;
+    const ids = tf.randomUniform([1, nt], 0, 151000, 'int32') as tf.Tensor2D;
+    const mask = tf.ones([1, nt], 'int32') as tf.Tensor2D;
+    const labels = (await ids.data()) as Int32Array;
+    await time(`Qwen3-0.6B LoRA r16 train step f32, batch 1 × (${nv}+${nt}) tokens, checkpointing`, 2, async () => {
+      const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels }, trainable, { checkpointLayers: true });
+      await loss.data();
+      loss.dispose();
+      for (const g of grads.values()) g.dispose();
+    });
+    tf.dispose([feats, ids, mask]);
+  }
+  model.dispose();
+  lora.dispose();
+  projector.dispose();
+}
+process.exit(0);
