@@ -8,5 +8,8 @@ import { parityCommand } from './parity.js';
 import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
 import { metricsCommand } from './metrics.js';
+import { cacheCommand } from './cache.js';
+import { evalCommand } from './eval.js';
+import { captionCommand } from './caption.js';
 
-export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheStatsCommand, parityCommand, metricsCommand, reportCommand, trainCommand];
+export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheCommand, cacheStatsCommand, parityCommand, metricsCommand, reportCommand, trainCommand, evalCommand, captionCommand];

@@ -1,0 +1,55 @@
+/**
+ * `kvc eval --run DIR [--checkpoint best|last|PATH] [--split val] [key=value ...] [--json]`:
+ * loads the run's config, its base models and the chosen checkpoint (projector + LoRA), captions
+ * the split from cached features (caching missing ones), scores the captions, and writes
+ * `<run>/eval/<checkpoint>-<split>/predictions.jsonl` + `metrics.json`. Overrides change what
+ * may differ at evaluation time (data.root, generation.*, eval.*).
+ */
+import type { Command } from 'commander';
+import type { ActionRunner, CommandModule } from '../command.js';
+import { evaluateRun } from '../pipeline/evaluate-run.js';
+import type { EvaluateRunResult } from '../pipeline/evaluate-run.js';
+import { openTrainedRun } from '../pipeline/trained-run.js';
+
+interface EvalOptions {
+  run: string;
+  checkpoint: string;
+  split: string;
+  json?: boolean;
+}
+
+/** Scores first, then counts and rates; integers print as integers. */
+const ORDER = ['meteor', 'siglip', 'bertscore_f1', 'bertscore_precision', 'bertscore_recall', 'cider_d', 'bleu_1', 'bleu_2', 'bleu_3', 'bleu_4', 'rouge_l', 'diversity', 'unique_ratio', 'distinct_1', 'distinct_2', 'repetition', 'eos_rate'];
+
+/** The human-readable metrics table. */
+export function formatEvalTable(r: EvaluateRunResult): string {
+  const m = r.metrics;
+  const keys = [...ORDER.filter((k) => m[k] !== undefined), ...Object.keys(m).filter((k) => !ORDER.includes(k) && k !== 'count').sort()];
+  const w = Math.max(6, ...keys.map((k) => k.length));
+  const lines = [`checkpoint ${r.checkpoint} on ${r.split}: ${m.count ?? 0} captions${r.skipped ? ` (${r.skipped} samples skipped)` : ''}`, `  ${'metric'.padEnd(w)}  value`];
+  for (const k of keys) lines.push(`  ${k.padEnd(w)}  ${Number.isInteger(m[k]) && !/^(meteor|siglip|bert|cider|bleu|rouge|eos|diversity|unique|distinct)/.test(k) ? String(m[k]) : m[k]!.toFixed(4)}`);
+  lines.push(`wrote ${r.files.predictions} and ${r.files.metrics}`);
+  return lines.join('\n');
+}
+
+export const evalCommand: CommandModule = {
+  register(program: Command, runner: ActionRunner): void {
+    program
+      .command('eval')
+      .description("caption a split with a trained run's checkpoint and score the captions")
+      .argument('[overrides...]', 'config overrides as key=value (e.g. generation.maxNewTokens=256 data.root=DIR)')
+      .requiredOption('--run <dir>', 'run folder written by kvc train')
+      .option('--checkpoint <which>', 'best | last | a checkpoint folder', 'best')
+      .option('--split <name>', 'dataset split to caption', 'val')
+      .option('--json', 'JSON events on stdout (the result last)')
+      .action(
+        runner<EvalOptions>('eval', async (out, opts, overrides) => {
+          const run = await openTrainedRun(opts.run, opts.checkpoint, overrides);
+          out.info(`evaluating ${run.checkpoint.dir} on ${run.config.data.root}/${opts.split}`);
+          const r = await evaluateRun(run, opts.split, out);
+          out.result({ type: 'result', command: 'eval', run: run.runDir, ...r }, formatEvalTable(r));
+          return 0;
+        }),
+      );
+  },
+};
