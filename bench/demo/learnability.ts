@@ -14,6 +14,7 @@ import { sampleVideo, synthDataset, type SynthAttributes } from '@kvc/video-io';
 import { corpusMeteor, diversityStats } from '@kvc/eval';
 import { buildDemoModels } from '../../apps/cli/src/demo/build-demo-models.js';
 import { demoAttributeAccuracy } from '../../apps/cli/src/demo/demo-attribute-accuracy.js';
+import { synthWarmUpContexts } from '../../apps/cli/src/demo/synth-caption-corpus.js';
 
 const env = (k: string, d: number) => (process.env[k] !== undefined ? Number(process.env[k]) : d);
 const cfg = {
@@ -23,7 +24,7 @@ const cfg = {
   llmLayers: env('LL', 2), llmHidden: env('LH', 128),
   projector: (process.env.PROJ ?? 'mlp2x_gelu') as 'mlp2x_gelu' | 'linear',
   e1: env('E1', 4), lr1: env('LR1', 1e-3), e2: env('E2', 4), lr2: env('LR2', 5e-4), bs: env('BS', 8), accum: env('ACC', 1),
-  loraR: env('LORA_R', 8), loraAlpha: env('LORA_ALPHA', 16), maxNew: env('MAXNEW', 48), penalty: env('PENALTY', 1.0), evalEvery: env('EVAL_EVERY', 0),
+  loraR: env('LORA_R', 8), loraAlpha: env('LORA_ALPHA', 16), maxNew: env('MAXNEW', 48), penalty: env('PENALTY', 1.0), evalEvery: env('EVAL_EVERY', 0), ctx: env('CTX', 1),
 };
 const root = process.env.ROOT ?? '/tmp/kvc-demo-bench';
 const prompt = '이 영상을 자세히 설명해주세요.';
@@ -57,6 +58,7 @@ const valItems = items('val');
 const models = await phase('models', () =>
   buildDemoModels(join(root, 'models'), {
     captions: trainItems.map((s) => s.caption), prompt, seed: cfg.seed,
+    ...(cfg.ctx ? { contexts: synthWarmUpContexts(trainItems.map((s) => s.attributes), cfg.seed) } : {}),
     vision: { imageSize: cfg.imageSize, patchSize: cfg.patch, hiddenSize: cfg.visionHidden, numLayers: cfg.visionLayers },
     llm: { num_hidden_layers: cfg.llmLayers, hidden_size: cfg.llmHidden },
     warmUp: { steps: cfg.warmSteps, batchSize: cfg.warmBs, lr: cfg.warmLr },

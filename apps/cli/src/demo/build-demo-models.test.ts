@@ -54,4 +54,8 @@ describe('buildDemoModels', () => {
     expect(readdirSync(out).filter((d) => d.includes('.tmp-'))).toEqual([]);
     expect(existsSync(join(other.llmDir, DEMO_BUILD_FILE))).toBe(true);
   });
+
+  it('warm-up contexts must parallel the captions', async () => {
+    await expect(buildDemoModels(out, { ...opts, contexts: ['x'] })).rejects.toThrow(RangeError);
+  });
 });

@@ -38,6 +38,12 @@ export interface DemoModelOptions {
   /** Warm-up corpus: the training captions. */
   readonly captions: readonly string[];
   readonly prompt: string;
+  /**
+   * Optional context before each caption in the warm-up (parallel to `captions`), e.g. another
+   * phrasing of the same facts: the tiny LM then learns to read facts from its context and
+   * say them, the in-context ability a pretrained LLM brings and the vision prefix relies on.
+   */
+  readonly contexts?: readonly string[];
   /** Texts the compact vocabulary must cover besides `captions` and `prompt` (default: every synthetic caption). */
   readonly vocabTexts?: readonly string[];
   readonly seed?: number;
@@ -97,17 +103,18 @@ export async function buildDemoModels(outDir: string, o: DemoModelOptions): Prom
   const warm = o.warmUp ?? DEMO_WARM_UP;
   const llmOverrides = { ...DEMO_LLM_CONFIG, ...o.llm };
   const vocabTexts = o.vocabTexts ?? allSynthCaptions();
-  const llmKey = { v: 1, captions: o.captions, prompt: o.prompt, vocabTexts: hash(vocabTexts), llmOverrides, warm, seed };
+  if (o.contexts && o.contexts.length !== o.captions.length) throw new RangeError(`buildDemoModels: ${o.contexts.length} contexts for ${o.captions.length} captions`);
+  const llmKey = { v: 1, captions: o.captions, contexts: o.contexts ?? null, prompt: o.prompt, vocabTexts: hash(vocabTexts), llmOverrides, warm, seed };
   const llmDir = join(outDir, `tiny-qwen3-${hash(llmKey)}`);
   let warmUp: DemoModels['warmUp'] | undefined;
   const builtLlm = await buildOnce(llmDir, async (tmp) => {
-    const vocab = await writeCompactTokenizer(tmp, [o.prompt, ...o.captions, ...vocabTexts]);
+    const vocab = await writeCompactTokenizer(tmp, [o.prompt, ...o.captions, ...(o.contexts ?? []), ...vocabTexts]);
     const config = tinyQwen3ConfigJson({ ...llmOverrides, vocab_size: vocab.originalIds.length, eos_token_id: vocab.eosTokenId, pad_token_id: vocab.padTokenId });
     await writeRandomQwen3(tmp, config, { seed, scale: 0.02 });
     const tok = await loadTokenizer(tmp);
     const promptIds = tok.encode(o.prompt);
-    // Segment by segment, as the VLM batches are built: prompt, caption, EOS.
-    const seqs = o.captions.map((c) => [...promptIds, ...tok.encode(c), vocab.eosTokenId]);
+    // Segment by segment, as the VLM batches are built: [context,] prompt, caption, EOS.
+    const seqs = o.captions.map((c, i) => [...(o.contexts ? tok.encode(o.contexts[i]!) : []), ...promptIds, ...tok.encode(c), vocab.eosTokenId]);
     const base = await loadQwen3(tmp);
     try {
       const r = await warmUpCausalLm(base, seqs, {

@@ -3,7 +3,7 @@
  * noun): the texts the tiny LLM's compact vocabulary must cover, so any train or val caption
  * of any seed encodes.
  */
-import { ATTRIBUTE_VALUES, CAPTION_TEMPLATE_COUNT, synthCaption } from '@kvc/video-io';
+import { ATTRIBUTE_VALUES, CAPTION_TEMPLATE_COUNT, mulberry32, synthCaption, type SynthAttributes } from '@kvc/video-io';
 
 export function allSynthCaptions(): string[] {
   const out: string[] = [];
@@ -14,4 +14,13 @@ export function allSynthCaptions(): string[] {
           for (let t = 0; t < CAPTION_TEMPLATE_COUNT; t++)
             for (let n = 0; n < 2; n++) out.push(synthCaption({ color, shape, direction, background }, t, n));
   return [...new Set(out)];
+}
+
+/**
+ * Warm-up contexts: for each training caption's attributes, another phrasing of the same facts
+ * (seeded), so the warmed-up LM learns to say what its context shows.
+ */
+export function synthWarmUpContexts(attributes: readonly SynthAttributes[], seed: number): string[] {
+  const rng = mulberry32(seed);
+  return attributes.map((a) => synthCaption(a, rng.int(CAPTION_TEMPLATE_COUNT), rng.int(2)));
 }
