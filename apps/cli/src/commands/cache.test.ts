@@ -1,0 +1,86 @@
+/**
+ * `kvc cache` on a tiny synthetic dataset with a tiny random CLIP tower: every usable video is
+ * encoded once, a second run finds them all cached, an undecodable video and a bad label are
+ * reported as skips, `--json` keeps stdout JSON, and `kvc cache-stats` sees the entries.
+ */
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lastValueFrom } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyClipVision } from '@kvc/models';
+import { synthDataset } from '@kvc/video-io';
+import { jsonLines, runCaptured } from './__tests__/run-captured.js';
+import { formatCacheSummary } from './cache.js';
+
+let dir: string;
+let data: string;
+let clip: string;
+let cacheDir: string;
+const args = (): string[] => ['cache', '--data', data, `vision.model=${clip}`, `features.cacheDir=${cacheDir}`, 'features.dtype=float32', 'backend=cpu'];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kvc-cli-cachecmd-'));
+  data = join(dir, 'data');
+  clip = join(dir, 'clip');
+  cacheDir = join(dir, 'cache');
+  await lastValueFrom(synthDataset({ out: data, train: 3, val: 2, seed: 5, size: 32, frames: 4, fps: 4 }), { defaultValue: undefined });
+  const labels = join(data, 'train', 'labels');
+  const first = (await readdir(labels)).sort()[0]!;
+  await writeFile(join(labels, 'broken_video.json'), await readFile(join(labels, first)));
+  await writeFile(join(data, 'train', 'videos', 'broken_video.mp4'), 'not a video');
+  await writeFile(join(labels, 'broken_label.json'), '{"annotation": ');
+  await writeTinyClipVision(clip, { seed: 2, imageSize: 16, patchSize: 8, hiddenSize: 16, numLayers: 1, numHeads: 2 });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('kvc cache', () => {
+  it('encodes every usable video, reports the skips, then finds everything cached', async () => {
+    const first = await runCaptured([...args(), '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const lines = jsonLines(first.stdout);
+    const result = lines.at(-1)! as { type: string; entries: number; splits: { split: string; samples: number; hits: number; encoded: number; skipped: number; skips: { id: string; reason: string }[] }[] };
+    expect(result.type).toBe('result');
+    expect(result.entries).toBe(5);
+    const [train, val] = result.splits;
+    expect(train).toMatchObject({ split: 'train', samples: 4, hits: 0, encoded: 3, skipped: 2 });
+    expect(train!.skips.map((s) => s.id).sort()).toEqual(['broken_label', 'broken_video']);
+    expect(train!.skips.find((s) => s.id === 'broken_label')!.reason).toContain('E_LABEL_INVALID_JSON');
+    expect(val).toMatchObject({ split: 'val', samples: 2, hits: 0, encoded: 2, skipped: 0 });
+    expect(lines.filter((l) => l.type === 'skip').map((l) => l.id)).toEqual(expect.arrayContaining(['broken_label', 'broken_video']));
+
+    const second = await runCaptured(args());
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('train    4 samples: 3 cached already, 0 encoded, 2 skipped');
+    expect(second.stdout).toContain('val      2 samples: 2 cached already, 0 encoded, 0 skipped');
+    expect(second.stdout).toContain(`kvc cache-stats --cache ${cacheDir}`);
+
+    const stats = await runCaptured(['cache-stats', '--cache', cacheDir, '--json']);
+    expect(jsonLines(stats.stdout)[0]).toMatchObject({ entries: 5, byDtype: { float32: { entries: 5 } } });
+  });
+
+  it('--split picks the splits', async () => {
+    const r = await runCaptured([...args(), '--split', 'val', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = jsonLines(r.stdout).at(-1)! as { splits: { split: string }[] };
+    expect(result.splits.map((s) => s.split)).toEqual(['val']);
+  });
+
+  it('an empty --split and a missing split folder are errors', async () => {
+    const empty = await runCaptured([...args(), '--split', ',']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('[E_BAD_ARGUMENT]');
+    const missing = await runCaptured([...args(), '--split', 'test', '--json']);
+    expect(missing.code).toBe(1);
+    expect(jsonLines(missing.stdout).at(-1)).toMatchObject({ type: 'error' });
+    expect(missing.stderr).toContain('test');
+  });
+
+  it('formats one line per split and one per skip', () => {
+    const text = formatCacheSummary('/c', [{ split: 'train', samples: 2, hits: 1, encoded: 0, skipped: 1, skips: [{ id: 'x', file: '/x.mp4', reason: '[E] bad' }] }], 1);
+    expect(text.split('\n')).toEqual(['feature cache /c (1 entries)', '  train    2 samples: 1 cached already, 0 encoded, 1 skipped', '  skipped train/x: [E] bad', 'details: kvc cache-stats --cache /c']);
+  });
+});
