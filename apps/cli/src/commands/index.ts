@@ -1,5 +1,6 @@
 /** Every `kvc` command, in the order `kvc --help` lists them. Each command lives in its own file. */
 import type { CommandModule } from '../command.js';
+import { demoCommand } from './demo.js';
 import { synthCommand } from './synth.js';
 import { checkDataCommand } from './check-data.js';
 import { framesCommand } from './frames.js';
@@ -12,4 +13,4 @@ import { cacheCommand } from './cache.js';
 import { evalCommand } from './eval.js';
 import { captionCommand } from './caption.js';
 
-export const commands: readonly CommandModule[] = [synthCommand, checkDataCommand, framesCommand, cacheCommand, cacheStatsCommand, parityCommand, metricsCommand, reportCommand, trainCommand, evalCommand, captionCommand];
+export const commands: readonly CommandModule[] = [demoCommand, synthCommand, checkDataCommand, framesCommand, cacheCommand, cacheStatsCommand, parityCommand, metricsCommand, reportCommand, trainCommand, evalCommand, captionCommand];
