@@ -113,7 +113,7 @@ describe('kvc train on a tiny setup', () => {
     const args = tinyTrainArgs(setup, undefined, ['train.stage2.lr=0.0005']);
     const changed = await kvc(args, { cwd: work });
     expect(changed.code).toBe(1);
-    expect(changed.stderr).toContain('train.stage2.lr');
+    expect(changed.stderr).toMatch(/error \[E_RUN_EXISTS\] .*differs.*train\.stage2\.lr/);
     expect(changed.stdout).toBe('');
   });
 });
@@ -140,10 +140,12 @@ describe('kvc cache / eval / caption on the trained run', () => {
     expect(existsSync(join(dir, 'metrics.json'))).toBe(true);
   });
 
-  it('kvc eval --checkpoint last --json names the checkpoint and keeps stdout JSON', async () => {
-    const r = await kvc(['eval', '--run', runDir, '--checkpoint', 'last', '--json']);
+  it('kvc eval --checkpoint last --json caches missing features, names the checkpoint, keeps stdout JSON', async () => {
+    const r = await kvc(['eval', '--run', runDir, '--checkpoint', 'last', '--json', `features.cacheDir=${join(work, 'fresh-cache')}`]);
     expectOk(r);
-    const last = jsonLines(r.stdout).at(-1)!;
+    const lines = jsonLines(r.stdout);
+    expect(lines.find((l) => l.type === 'features')).toMatchObject({ val: { hits: 0, encoded: 4, skipped: 0 } });
+    const last = lines.at(-1)!;
     expect(last).toMatchObject({ type: 'result', command: 'eval', checkpoint: 'final', split: 'val' });
     expect(existsSync(join(runDir, 'eval', 'final-val', 'predictions.jsonl'))).toBe(true);
   });
