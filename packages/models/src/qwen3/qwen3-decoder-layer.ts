@@ -23,9 +23,18 @@ export interface DecoderLayerContext {
   readonly lora: Partial<Record<Qwen3ModuleKey, LoraPair>>;
   /** Seeds for LoRA dropout per module (training); absent → no dropout. */
   readonly dropoutSeeds?: Partial<Record<Qwen3ModuleKey, number>>;
+  /**
+   * Largest attention-score block [B, heads, rows, keys] computed at once, in bytes (default
+   * {@link DEFAULT_SCORE_CHUNK_BYTES}). Longer sequences attend in query chunks: softmax is per
+   * row, so the result is identical, and no tensor outgrows a WebGPU buffer binding (2 GiB).
+   */
+  readonly scoreChunkBytes?: number;
   /** Prepends cached keys/values and returns the full ones (KV cache), or identity. */
   readonly extendKv?: (k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D };
 }
+
+/** 256 MiB of float32 scores per block. */
+export const DEFAULT_SCORE_CHUNK_BYTES = 256 * 2 ** 20;
 
 function heads(x: tf.Tensor, b: number, t: number, n: number, d: number): tf.Tensor4D {
   return tf.transpose(tf.reshape(x, [b, t, n, d]), [0, 2, 1, 3]);
@@ -50,10 +59,19 @@ export function qwen3DecoderLayer(x: tf.Tensor3D, w: Qwen3LayerWeights, ctx: Dec
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
     const tk = k.shape[2];
     // GQA without repeating K/V: query heads of one kv group are stacked along the row axis.
-    const qg = tf.reshape(q, [b, nkv, rep * t, d]);
-    const scores = tf.reshape(tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(d)), [b, nh, t, tk]);
-    const probs = tf.softmax(tf.add(scores, ctx.bias));
-    const attn = tf.reshape(tf.matMul(tf.reshape(probs, [b, nkv, rep * t, tk]), v), [b, nh, t, d]);
+    const attend = (qc: tf.Tensor4D, biasC: tf.Tensor4D, n: number): tf.Tensor4D => {
+      const qg = tf.reshape(qc, [b, nkv, rep * n, d]);
+      const scores = tf.reshape(tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(d)), [b, nh, n, tk]);
+      const probs = tf.softmax(tf.add(scores, biasC));
+      return tf.reshape(tf.matMul(tf.reshape(probs, [b, nkv, rep * n, tk]), v), [b, nh, n, d]);
+    };
+    const rows = Math.max(1, Math.floor((ctx.scoreChunkBytes ?? DEFAULT_SCORE_CHUNK_BYTES) / (b * nh * tk * 4)));
+    const chunks: tf.Tensor4D[] = [];
+    for (let s = 0; rows < t && s < t; s += rows) {
+      const n = Math.min(rows, t - s);
+      chunks.push(attend(tf.slice(q, [0, 0, s, 0], [-1, -1, n, -1]), tf.slice(ctx.bias, [0, 0, s, 0], [-1, -1, n, -1]), n));
+    }
+    const attn = rows >= t ? attend(q, ctx.bias, t) : (tf.concat(chunks, 2) as tf.Tensor4D);
     const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [b, t, nh * d]);
     const x1 = tf.add(x, lin(merged, 'o'));
 

@@ -30,6 +30,8 @@ export interface Qwen3ForwardInput {
   readonly dropoutRng?: SeededRandom;
   /** Recompute each decoder layer in backward instead of keeping its activations. */
   readonly checkpointLayers?: boolean;
+  /** Largest attention-score block in bytes (long sequences attend in query chunks). */
+  readonly attentionChunkBytes?: number;
 }
 
 const MODULE_KEYS: readonly Qwen3ModuleKey[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
@@ -113,7 +115,7 @@ export class Qwen3ForCausalLM {
           }
         }
         const cache = input.cache;
-        const ctx: DecoderLayerContext = { config: c, cos, sin, bias, lora, dropoutSeeds: seeds, ...(cache ? { extendKv: (k, v) => cache.update(i, k, v) } : {}) };
+        const ctx: DecoderLayerContext = { config: c, cos, sin, bias, lora, dropoutSeeds: seeds, ...(input.attentionChunkBytes ? { scoreChunkBytes: input.attentionChunkBytes } : {}), ...(cache ? { extendKv: (k, v) => cache.update(i, k, v) } : {}) };
         const w = this.weights.layers[i]!;
         x = input.checkpointLayers && !cache ? checkpointed(x, ctx, (h, cx) => qwen3DecoderLayer(h, w, cx)) : qwen3DecoderLayer(x, w, ctx);
       }

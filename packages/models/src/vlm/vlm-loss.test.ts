@@ -97,6 +97,21 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
     tf.dispose([a.loss, b.loss, c, ...a.grads.values(), ...b.grads.values()]);
   });
 
+  it('attention in query chunks (long sequences) gives the same loss and gradients', async () => {
+    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable());
+    // 1 byte per block: every query row is its own chunk; with checkpointing too.
+    for (const opts of [{ attentionChunkBytes: 1 }, { attentionChunkBytes: 1, checkpointLayers: true }]) {
+      const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), opts);
+      expect(await maxAbsDiff(a.loss, b.loss)).toBeLessThan(1e-6);
+      for (const [name, g] of a.grads) {
+        const norm = (await tf.tidy(() => tf.norm(g)).data())[0]!;
+        expect(await maxAbsDiff(g, b.grads.get(name)!), name).toBeLessThanOrEqual(1e-5 * Math.max(norm, 1e-3));
+      }
+      tf.dispose([b.loss, ...b.grads.values()]);
+    }
+    tf.dispose([a.loss, ...a.grads.values()]);
+  });
+
   it('checkpointing keeps fewer tensors alive between forward and backward', () => {
     const live = (checkpointLayers: boolean) => {
       let n = 0;

@@ -23,6 +23,8 @@ export interface VlmLossOptions {
   readonly lossChunkRows?: number;
   /** Recompute decoder layers in backward (less memory, ~1.3× compute). */
   readonly checkpointLayers?: boolean;
+  /** Largest attention-score block in bytes (default 256 MiB; long sequences attend in query chunks). */
+  readonly attentionChunkBytes?: number;
   /** Training: LoRA dropout seeds are drawn from it (no dropout when absent). */
   readonly dropoutRng?: SeededRandom;
 }
@@ -50,6 +52,7 @@ export function vlmLoss(parts: VlmParts, batch: VlmBatch, opts: VlmLossOptions =
       ...(parts.lora ? { lora: parts.lora } : {}),
       ...(opts.dropoutRng ? { dropoutRng: opts.dropoutRng } : {}),
       ...(opts.checkpointLayers ? { checkpointLayers: true } : {}),
+      ...(opts.attentionChunkBytes ? { attentionChunkBytes: opts.attentionChunkBytes } : {}),
     });
     const h2 = tf.reshape(hidden, [-1, hidden.shape[2]]) as tf.Tensor2D;
     const { runs, targets } = targetRuns(labels, b, t, nv);
