@@ -1,6 +1,5 @@
 // Probe: do the tiny CLIP features of the synthetic videos carry color / shape / direction?
 // Spread across videos vs within, and a nearest-class-mean probe (train → val) per attribute.
-import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';

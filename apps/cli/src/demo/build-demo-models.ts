@@ -73,7 +73,9 @@ export const DEMO_LLM_CONFIG: Readonly<Record<string, unknown>> = {
   tie_word_embeddings: true,
   max_position_embeddings: 1024,
 };
-export const DEMO_WARM_UP: DemoWarmUpOptions = { steps: 150, batchSize: 32, lr: 3e-3, maxSeconds: 90 };
+export const DEMO_WARM_UP: DemoWarmUpOptions = { steps: 80, batchSize: 32, lr: 3e-3, maxSeconds: 120 };
+/** The demo preset's tiny CLIP: 32×32 frames, 16×16 patches (4 tokens a frame, 32 for 8 frames). */
+export const DEMO_VISION: TinyClipVisionOptions = { imageSize: 32, patchSize: 16, hiddenSize: 64, numLayers: 2, numHeads: 4 };
 
 const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 12);
 
@@ -92,11 +94,12 @@ export async function buildDemoModels(outDir: string, o: DemoModelOptions): Prom
   // The warm-up trains every weight: on wasm it needs the untransposed matmul fast path.
   installWasmMatMulFix();
   const seed = o.seed ?? 42;
-  const visionJson = tinyClipVisionConfigJson(o.vision);
+  const vision = o.vision ?? DEMO_VISION;
+  const visionJson = tinyClipVisionConfigJson(vision);
   const visionKey = { v: 1, visionJson, seed };
   const visionDir = join(outDir, `tiny-clip-${hash(visionKey)}`);
   const builtVision = await buildOnce(visionDir, async (tmp) => {
-    await writeTinyClipVision(tmp, { ...o.vision, seed });
+    await writeTinyClipVision(tmp, { ...vision, seed });
     await writeFile(join(tmp, DEMO_BUILD_FILE), JSON.stringify({ kind: 'tiny-clip-vision', ...visionKey }, null, 2));
   });
 
