@@ -123,4 +123,4 @@ export type { CompactTokenizerOptions, CompactVocabulary } from './tiny/write-co
 export { qwen3NamedWeights, saveQwen3Weights } from './tiny/qwen3-named-weights.js';
 export { warmUpCausalLm, causalLmLoss } from './tiny/warm-up-causal-lm.js';
 export type { WarmUpOptions, WarmUpResult } from './tiny/warm-up-causal-lm.js';
-export { installWasmMatMulFix } from './tiny/wasm-matmul-fix.js';
+export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';

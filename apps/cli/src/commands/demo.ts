@@ -23,6 +23,7 @@ import { presets } from '../config/presets.js';
 import { formatMetrics, runTrainPipeline } from '../pipeline/train-pipeline.js';
 import { readSplit } from '../pipeline/read-split.js';
 import { buildDemoModels } from '../demo/build-demo-models.js';
+import { synthWarmUpContexts } from '../demo/synth-caption-corpus.js';
 import { demoAttributeAccuracy } from '../demo/demo-attribute-accuracy.js';
 import { DEMO_DATA } from '../demo/demo-settings.js';
 import { abortOnSigint } from './train.js';
@@ -89,6 +90,9 @@ export const demoCommand: CommandModule = {
           const bar = out.progress('LM warm-up (caption language)', 0);
           const models = await buildDemoModels(join(root, 'models'), {
             captions: trainSplit.samples.map((s) => s.caption),
+            // Another phrasing of the same facts before each caption: the warmed-up LM learns to
+            // say what its context shows, which the vision prefix then relies on.
+            contexts: synthWarmUpContexts(trainSplit.samples.map((s) => attributesOf(s.record)!), DEMO_DATA.seed),
             prompt,
             seed: DEMO_DATA.seed,
             onProgress: (e) => {

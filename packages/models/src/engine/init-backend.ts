@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
+import { installWasmMatMulFix } from './wasm-matmul-fix.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -70,7 +71,10 @@ async function initCpu(): Promise<boolean> {
 
 async function initWasm(): Promise<boolean> {
   await import('@tensorflow/tfjs-backend-wasm');
-  return trySet('wasm');
+  const ok = await trySet('wasm');
+  // tfjs-backend-wasm 4.22 is ~10× slower on transposed matmuls (every Linear layer): fix it once.
+  if (ok) installWasmMatMulFix();
+  return ok;
 }
 
 /**
