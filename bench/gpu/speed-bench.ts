@@ -9,7 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ClipVisionModel, LoraAdapter, Projector, SEED_LORA_CONFIG, initBackend, loadQwen3, tinyQwen3ConfigJson, vlmLossAndGrads, writeRandomQwen3, writeTinyClipVision } from '@kvc/models';
+import { ClipVisionModel, LoraAdapter, Projector, SEED_LORA_CONFIG, initBackend, throwIfDeviceError, loadQwen3, tinyQwen3ConfigJson, vlmLossAndGrads, writeRandomQwen3, writeTinyClipVision } from '@kvc/models';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const only = process.argv[3] ?? 'all';
@@ -41,20 +41,22 @@ if (only === 'all' || only === 'clip') {
   console.log(`numTensors after CLIP ${tf.memory().numTensors}`);
 }
 
-if (only === 'all' || only === 'qwen') {
+if (only === 'all' || only.startsWith('qwen')) {
   await writeRandomQwen3(join(dir, 'qwen'), tinyQwen3ConfigJson({ vocab_size: 151936, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 28, num_attention_heads: 16, num_key_value_heads: 8, head_dim: 128, rope_theta: 1000000, tie_word_embeddings: true, eos_token_id: 151645, pad_token_id: 151643 }), { seed: 1, scale: 0.02 });
   const model = await loadQwen3(join(dir, 'qwen'));
   const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
   const projector = Projector.create('linear', 1024, 1024, 1);
   const trainable = new Map([...projector.variables('projector.'), ...lora.variables()]);
-  for (const [nv, nt] of [[4608, 768]] as const) {
-    const feats = tf.randomNormal([1, nv, 1024]) as tf.Tensor3D;
-    const ids = tf.randomUniform([1, nt], 0, 151000, 'int32') as tf.Tensor2D;
-    const mask = tf.ones([1, nt], 'int32') as tf.Tensor2D;
+  const shapes: (readonly [number, number, number])[] = only === 'qwen-b4' ? [[4, 4608, 768]] : [[1, 4608, 768]];
+  for (const [bsz, nv, nt] of shapes) {
+    const feats = tf.randomNormal([bsz, nv, 1024]) as tf.Tensor3D;
+    const ids = tf.randomUniform([bsz, nt], 0, 151000, 'int32') as tf.Tensor2D;
+    const mask = tf.ones([bsz, nt], 'int32') as tf.Tensor2D;
     const labels = (await ids.data()) as Int32Array;
-    await time(`Qwen3-0.6B LoRA r16 train step f32, batch 1 × (${nv}+${nt}) tokens, checkpointing`, 2, async () => {
+    await time(`Qwen3-0.6B LoRA r16 train step f32, batch ${bsz} × (${nv}+${nt}) tokens, checkpointing, attention in query chunks`, 2, async () => {
       const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels }, trainable, { checkpointLayers: true });
       await loss.data();
+      throwIfDeviceError('the train step');
       loss.dispose();
       for (const g of grads.values()) g.dispose();
     });

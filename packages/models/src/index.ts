@@ -124,3 +124,4 @@ export { qwen3NamedWeights, saveQwen3Weights } from './tiny/qwen3-named-weights.
 export { warmUpCausalLm, causalLmLoss } from './tiny/warm-up-causal-lm.js';
 export type { WarmUpOptions, WarmUpResult } from './tiny/warm-up-causal-lm.js';
 export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';
+export { throwIfDeviceError, watchDeviceErrors } from './engine/device-errors.js';

@@ -3,6 +3,7 @@
  * into a BackendError that names the op and a backend that has it, so a user who picked
  * `--backend wasm` for training learns what to pick instead.
  */
+import { throwIfDeviceError } from './device-errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 
@@ -54,7 +55,9 @@ export function withBackendErrors<T>(what: string, fn: () => T): T {
 /** Async variant of withBackendErrors. */
 export async function withBackendErrorsAsync<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    const r = await fn();
+    throwIfDeviceError(what);
+    return r;
   } catch (err) {
     throw translateBackendError(err, what) ?? err;
   }

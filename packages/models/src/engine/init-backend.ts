@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { installWasmMatMulFix } from './wasm-matmul-fix.js';
+import { watchDeviceErrors } from './device-errors.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -103,7 +104,10 @@ async function initWebgpu(): Promise<string | undefined> {
   const adapter = await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) return 'no WebGPU adapter (no GPU, or no Vulkan/Metal/D3D12 driver)';
   await import('@tensorflow/tfjs-backend-webgpu');
-  return (await trySet('webgpu')) ? undefined : 'tfjs-backend-webgpu failed to initialise on the adapter';
+  if (!(await trySet('webgpu'))) return 'tfjs-backend-webgpu failed to initialise on the adapter';
+  const device = (tf.backend() as unknown as { device?: Parameters<typeof watchDeviceErrors>[0] }).device;
+  if (device) watchDeviceErrors(device);
+  return undefined;
 }
 
 /** Registers `tensorflow` through tfjs-node(-gpu). Returns undefined when ok, else why not. */

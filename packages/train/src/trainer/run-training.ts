@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom, vlmLossAndGrads } from '@kvc/models';
+import { SeededRandom, throwIfDeviceError, vlmLossAndGrads } from '@kvc/models';
 import { TrainError } from '../errors.js';
 import { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import { configDiff } from '../checkpoint/config-diff.js';
@@ -160,6 +160,8 @@ export async function runTraining(
           lossValue = (await loss.data())[0]!;
           loss.dispose();
           await accumulateGrads(acc, grads, accum);
+          // WebGPU reports out-of-memory asynchronously: never step on invalid results.
+          throwIfDeviceError(`${stage.name} epoch ${epoch + 1} batch ${batch.index}`);
         } finally {
           disposeVlmBatch(vb);
         }
