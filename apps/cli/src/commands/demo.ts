@@ -25,9 +25,11 @@ import { readSplit } from '../pipeline/read-split.js';
 import { buildDemoModels } from '../demo/build-demo-models.js';
 import { synthWarmUpContexts } from '../demo/synth-caption-corpus.js';
 import { demoAttributeAccuracy } from '../demo/demo-attribute-accuracy.js';
-import { DEMO_DATA } from '../demo/demo-settings.js';
+import { demoSize } from '../demo/demo-settings.js';
+import type { DemoData } from '../demo/demo-settings.js';
 import { abortOnSigint } from './train.js';
 import type { Output } from '../output.js';
+import { CliError } from '../cli-error.js';
 
 interface DemoOptions {
   out?: string;
@@ -36,9 +38,9 @@ interface DemoOptions {
   json?: boolean;
 }
 
-async function ensureDataset(root: string, out: Output): Promise<void> {
+async function ensureDataset(root: string, data: DemoData, out: Output): Promise<void> {
   const marker = join(root, 'synth.json');
-  const want = { train: DEMO_DATA.train, val: DEMO_DATA.val, seed: DEMO_DATA.seed };
+  const want = { train: data.train, val: data.val, seed: data.seed };
   if (existsSync(marker)) {
     const have = JSON.parse(readFileSync(marker, 'utf8')) as Record<string, unknown>;
     if (have.train === want.train && have.val === want.val && have.seed === want.seed) {
@@ -77,8 +79,16 @@ export const demoCommand: CommandModule = {
             await rm(runDir, { recursive: true, force: true });
             await rm(join(root, 'cache'), { recursive: true, force: true });
           }
+          // KVC_DEMO_SIZE shrinks the dataset and the warm-up (the end-to-end test's reduced demo).
+          const size = (() => {
+            try {
+              return demoSize();
+            } catch (err) {
+              throw new CliError('E_DEMO_SIZE', (err as Error).message, { KVC_DEMO_SIZE: process.env.KVC_DEMO_SIZE ?? '' }, 'unset KVC_DEMO_SIZE for the full demo');
+            }
+          })();
           const dataRoot = join(root, 'data');
-          await ensureDataset(dataRoot, out);
+          await ensureDataset(dataRoot, size.data, out);
           // The LM warm-up trains before the pipeline starts: pick the backend now.
           const choice = await initBackend((opts.backend ?? 'auto') as BackendName, { purpose: 'training' });
           out.info(`backend ${choice.backend} (${choice.reason})`);
@@ -92,9 +102,10 @@ export const demoCommand: CommandModule = {
             captions: trainSplit.samples.map((s) => s.caption),
             // Another phrasing of the same facts before each caption: the warmed-up LM learns to
             // say what its context shows, which the vision prefix then relies on.
-            contexts: synthWarmUpContexts(trainSplit.samples.map((s) => attributesOf(s.record)!), DEMO_DATA.seed),
+            contexts: synthWarmUpContexts(trainSplit.samples.map((s) => attributesOf(s.record)!), size.data.seed),
             prompt,
-            seed: DEMO_DATA.seed,
+            seed: size.data.seed,
+            warmUp: size.warmUp,
             onProgress: (e) => {
               bar.setTotal(e.steps);
               bar.tick(1, `loss ${e.loss.toFixed(3)}`);

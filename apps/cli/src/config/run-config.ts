@@ -45,6 +45,8 @@ export const runConfigSchema = z.strictObject({
       dtype: z.enum(['float16', 'float32']).default('float16'),
       /** Frames of this many videos go through the vision encoder together. */
       batchVideos: z.number().int().min(1).default(4),
+      /** Append per-patch late-minus-early frame tokens on load (pipeline/motion-tokens.ts); off in the seed. */
+      motionTokens: z.boolean().default(false),
     })
     .prefault({}),
   llm: z

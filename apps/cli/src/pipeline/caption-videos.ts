@@ -16,6 +16,7 @@ import type { RgbFrame } from '@kvc/video-io';
 import { toPrintableError } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { RunModels } from './run-models.js';
+import { featureView } from './motion-tokens.js';
 import type { VisionEncoder } from './vision-encoder.js';
 
 export type CaptionEvent =
@@ -62,7 +63,13 @@ async function captionBatch(
     // One row per video: [frames·tokens, dim], as cached.
     let data = h.dataSync() as Float32Array;
     if (config.features.dtype === 'float16') data = float16ToFloat32Array(float32ArrayToFloat16(data));
-    return tf.tensor3d(data, [batch.length, config.vision.frames * tokens, dim]);
+    if (!config.features.motionTokens) return tf.tensor3d(data, [batch.length, config.vision.frames * tokens, dim]);
+    const n = config.vision.frames * tokens * dim;
+    const view = featureView(config);
+    const rows = batch.map((_, k) => view({ shape: [config.vision.frames * tokens, dim], data: data.subarray(k * n, (k + 1) * n) }));
+    const out = new Float32Array(rows.reduce((a, r) => a + r.data.length, 0));
+    rows.forEach((r, k) => out.set(r.data, k * r.data.length));
+    return tf.tensor3d(out, [batch.length, rows[0]!.shape[0]!, dim]);
   });
   try {
     const results = await vlmGenerate(models, x, promptIds, {

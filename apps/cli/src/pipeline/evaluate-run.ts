@@ -52,7 +52,7 @@ export async function evaluateRun(run: TrainedRun, split: string, out: Output): 
     out.event('features', { [split]: { hits: cached.hits, encoded: cached.encoded, skipped: cached.skipped.length } });
     const firstKey = cached.keys.values().next().value as string | undefined;
     if (!firstKey) throw new CliError('E_NO_EVAL_DATA', `no video of ${root}/${split} could be decoded`, { root, split }, 'run `kvc check-data --data DIR` to see why');
-    const visionDim = featuresOf(cache, firstKey, 'first sample').shape[1]!;
+    const visionDim = featuresOf(cache, firstKey, 'first sample', config).shape[1]!;
     const models = await loadRunModels(config, visionDim, out, run.checkpoint.dir);
     try {
       const records = await generateCaptions({ samples: data.samples, keys: cached.keys, cache, models, config, out, label: `captions ${run.checkpoint.name} ${split}` });

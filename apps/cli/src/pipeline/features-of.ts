@@ -2,11 +2,15 @@
 import type { FeatureCache } from '@kvc/feature-cache';
 import type { FeatureTensor } from '@kvc/train';
 import { CliError } from '../cli-error.js';
+import type { RunConfig } from '../config/run-config.js';
+import { featureView } from './motion-tokens.js';
 
-export function featuresOf(cache: FeatureCache, key: string, id: string): FeatureTensor {
+/** With `config`, as the projector sees them (e.g. with motion tokens appended). */
+export function featuresOf(cache: FeatureCache, key: string, id: string, config?: RunConfig): FeatureTensor {
   const t = cache.get(key);
   if (!t) {
     throw new CliError('E_FEATURES_MISSING', `features of ${id} are not in the cache (removed, or failed an integrity check)`, { id, key, cache: cache.path }, 'run the command again: missing features are recomputed');
   }
-  return { shape: t.shape, data: t.data };
+  const raw = { shape: t.shape, data: t.data };
+  return config ? featureView(config)(raw) : raw;
 }

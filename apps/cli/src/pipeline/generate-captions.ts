@@ -30,7 +30,7 @@ export async function generateCaptions(args: {
   const bar = args.out.progress(args.label, usable.length);
   for (let i = 0; i < usable.length; i += bs) {
     const batch = usable.slice(i, i + bs);
-    const feats = batch.map((s) => featuresOf(args.cache, args.keys.get(s.id)!, s.id));
+    const feats = batch.map((s) => featuresOf(args.cache, args.keys.get(s.id)!, s.id, config));
     const [v, d] = feats[0]!.shape as [number, number];
     const data = new Float32Array(batch.length * v * d);
     feats.forEach((f, k) => data.set(f.data, k * v * d));

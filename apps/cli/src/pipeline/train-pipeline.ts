@@ -70,7 +70,7 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
     out.event('features', { train: { hits: trainCached.hits, encoded: trainCached.encoded, skipped: trainCached.skipped.length }, val: { hits: valCached.hits, encoded: valCached.encoded, skipped: valCached.skipped.length } });
     const firstKey = trainCached.keys.values().next().value as string | undefined;
     if (!firstKey) throw new CliError('E_NO_TRAIN_DATA', 'no training video could be decoded', { root }, 'run `kvc check-data --data DIR` to see why');
-    const visionDim = featuresOf(cache, firstKey, 'first sample').shape[1]!;
+    const visionDim = featuresOf(cache, firstKey, 'first sample', config).shape[1]!;
 
     // --- models and examples
     const models = await loadRunModels(config, visionDim, out);
@@ -91,7 +91,7 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
         batches: (stage, epoch, start) =>
           batchSource({
             samples,
-            loadFeatures: async (id) => featuresOf(cache, trainCached.keys.get(id)!, id),
+            loadFeatures: async (id) => featuresOf(cache, trainCached.keys.get(id)!, id, config),
             batchSize: bs,
             padId: models.padId,
             seed: config.train.seed,
