@@ -29,13 +29,15 @@ export const presets = {
     eval: { siglipModel: 'google/siglip2-so400m-patch14-384', siglipPadding: 'longest', bertModel: 'bert-base-multilingual-cased', bertLayer: 9 },
   },
   demo: {
-    // Tuned on the 2-core CPU machine (bench/demo/RESULTS.md, run F): tiny CLIP (32×32 frames,
-    // 16×16 patches → 4 tokens a frame), tiny Qwen3 (hidden 128, 2 layers) warmed up on captions.
+    // Tuned on the 2-core CPU machine (bench/demo/RESULTS.md, runs F and H): tiny CLIP (32×32
+    // frames, 16×16 patches → 4 tokens a frame) plus 4 motion tokens (late minus early frames: a
+    // 2-layer LM does not learn to compare far-apart frame tokens in minutes), tiny Qwen3
+    // (hidden 128, 2 layers) warmed up on captions.
     name: 'demo',
     backend: 'auto',
     data: { root: '.kvc-demo/data' },
     vision: { model: 'demo:tiny-clip', frames: 8 },
-    features: { cacheDir: '.kvc-demo/cache', dtype: 'float32', batchVideos: 16 },
+    features: { cacheDir: '.kvc-demo/cache', dtype: 'float32', batchVideos: 16, motionTokens: true },
     llm: { model: 'demo:tiny-qwen3' },
     projector: { type: 'mlp2x_gelu' },
     lora: { r: 16, alpha: 32, dropout: 0 },
