@@ -25,6 +25,9 @@ describe('Qwen3 tokenizer (bundled, offline)', () => {
     expect(tok.decode(ids)).toBe(text);
     expect(tok.decode([...ids, tok.eosTokenId!], { skipSpecialTokens: true })).toBe(text);
     expect(tok.decode([...ids, tok.eosTokenId!])).toBe(`${text}<|im_end|>`);
+    // A generation that stopped at once has no ids to decode (transformers.js would throw).
+    expect(tok.decode([])).toBe('');
+    expect(tok.decode([tok.eosTokenId!], { skipSpecialTokens: true })).toBe('');
   });
 
   it('a folder without tokenizer.json is a clear error', async () => {

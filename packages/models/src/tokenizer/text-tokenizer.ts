@@ -53,7 +53,8 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const eos = tok.eos_token_id ?? undefined;
   const base: TextTokenizer = {
     encode: (text) => Array.from(tok.encode(text, { add_special_tokens: false })),
-    decode: (ids, opts = {}) => tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false }),
+    // transformers.js rejects an empty id list; an empty generation decodes to ''.
+    decode: (ids, opts = {}) => (ids.length === 0 ? '' : tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false })),
     eosTokenId: eos,
     padTokenId: tok.pad_token_id ?? eos,
     vocabSize: entries.size,
