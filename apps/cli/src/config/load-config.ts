@@ -36,7 +36,7 @@ export function validateRunConfig(input: unknown, origin: string): RunConfig {
   const r = runConfigSchema.safeParse(input);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => describeIssue(i));
-  throw new CliError('E_CONFIG_INVALID', `invalid config (${origin}):\n  ${lines.join('\n  ')}`, {}, 'see docs/config.md for every key; `kvc train --preset seed --print-config` shows a full config');
+  throw new CliError('E_CONFIG_INVALID', `invalid config (${origin}):\n  ${lines.join('\n  ')}`, {}, '`kvc train --preset seed --print-config` shows every key with its value; docs/presets.md says where the seed values come from');
 }
 
 function describeIssue(i: z.core.$ZodIssue): string {
