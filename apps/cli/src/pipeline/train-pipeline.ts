@@ -5,7 +5,7 @@
  * what is done, the trainer continues from its latest checkpoint, a finished run is not redone.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { lastValueFrom, tap } from 'rxjs';
 import { FeatureCache } from '@kvc/feature-cache';
@@ -176,7 +176,6 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
 }
 
 async function ensureDir(dir: string): Promise<string> {
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });
   return dir;
 }
