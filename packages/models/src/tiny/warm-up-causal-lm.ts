@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../engine/seeded-random.js';
 import { ModelsError } from '../errors.js';
+import { ClippedAdam, warmupCosineLr } from './clipped-adam.js';
 import { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import type { Qwen3Weights } from '../qwen3/qwen3-weights.js';
 
@@ -96,41 +97,20 @@ export async function warmUpCausalLm(base: Qwen3ForCausalLM, sequences: readonly
     return x;
   };
   const lossBefore = await evalLoss();
-  const peak = o.lr ?? 3e-3;
-  const warm = Math.max(1, Math.round(o.steps * (o.warmupRatio ?? 0.1)));
-  const lrAt = (s: number) => (s < warm ? (peak * (s + 1)) / warm : peak * 0.5 * (1 + Math.cos((Math.PI * (s - warm)) / Math.max(1, o.steps - warm))));
-  const m1: tf.Tensor[] = vars.map((v) => tf.zeros(v.shape));
-  const m2: tf.Tensor[] = vars.map((v) => tf.zeros(v.shape));
-  const [b1, b2, eps] = [0.9, 0.98, 1e-8];
+  const lrAt = warmupCosineLr(o.lr ?? 3e-3, o.steps, o.warmupRatio ?? 0.1);
+  const adam = new ClippedAdam(vars);
   const t0 = Date.now();
   let step = 0;
   for (; step < o.steps; step++) {
     if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 > o.maxSeconds) break;
     const batch = Array.from({ length: o.batchSize }, () => sequences[Math.floor(rng.next() * sequences.length)]!);
     const { value, grads } = tf.variableGrads(() => causalLmLoss(model, batch, o.padId), vars);
-    const lr = lrAt(step);
-    tf.tidy(() => {
-      const gs = vars.map((v) => grads[v.name]!);
-      const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
-      const clip = tf.minimum(1, tf.div(1, tf.add(norm, 1e-6)));
-      vars.forEach((v, i) => {
-        const g = tf.mul(gs[i]!, clip);
-        const a = tf.add(tf.mul(m1[i]!, b1), tf.mul(g, 1 - b1));
-        const s = tf.add(tf.mul(m2[i]!, b2), tf.mul(tf.square(g), 1 - b2));
-        m1[i]!.dispose();
-        m2[i]!.dispose();
-        m1[i] = tf.keep(a);
-        m2[i] = tf.keep(s);
-        const c1 = 1 - b1 ** (step + 1);
-        const c2 = 1 - b2 ** (step + 1);
-        v.assign(tf.sub(v, tf.mul(tf.div(tf.div(a, c1), tf.add(tf.sqrt(tf.div(s, c2)), eps)), lr)));
-      });
-    });
+    adam.step(grads, lrAt(step));
     const loss = (await value.data())[0]!;
     tf.dispose([value, ...Object.values(grads)]);
     o.onStep?.({ step: step + 1, steps: o.steps, loss, elapsedS: (Date.now() - t0) / 1000 });
   }
-  tf.dispose([...m1, ...m2]);
+  adam.dispose();
   const lossAfter = await evalLoss();
   return { model, lossBefore, lossAfter, steps: step, seconds: (Date.now() - t0) / 1000 };
 }
