@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { linear, type LoraPair } from '../nn-lm/linear.js';
 import { rmsNorm } from '../nn-lm/rms-norm.js';
 import { applyRope } from '../nn-lm/rotary.js';
+import { fusedAttention } from '../nn-lm/fused-attention.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import type { Qwen3LayerWeights } from './qwen3-weights.js';
 
@@ -25,8 +26,9 @@ export interface DecoderLayerContext {
   readonly dropoutSeeds?: Partial<Record<Qwen3ModuleKey, number>>;
   /**
    * Largest attention-score block [B, heads, rows, keys] computed at once, in bytes (default
-   * {@link DEFAULT_SCORE_CHUNK_BYTES}). Longer sequences attend in query chunks: softmax is per
-   * row, so the result is identical, and no tensor outgrows a WebGPU buffer binding (2 GiB).
+   * {@link DEFAULT_SCORE_CHUNK_BYTES}). Longer sequences attend in query chunks, forward and
+   * backward (`fusedAttention`): softmax is per row, so the result is identical, training keeps
+   * no T×T probabilities, and no tensor outgrows a WebGPU buffer binding (2 GiB).
    */
   readonly scoreChunkBytes?: number;
   /** Prepends cached keys/values and returns the full ones (KV cache), or identity. */
@@ -48,7 +50,6 @@ export function qwen3DecoderLayer(x: tf.Tensor3D, w: Qwen3LayerWeights, ctx: Dec
     const nh = c.numAttentionHeads;
     const nkv = c.numKeyValueHeads;
     const d = c.headDim;
-    const rep = nh / nkv;
     const lin = (h: tf.Tensor, key: Qwen3ModuleKey) => linear(h, w[key], ctx.lora[key], ctx.dropoutSeeds?.[key]);
 
     const h = rmsNorm(x, w.inputNorm, c.rmsNormEps);
@@ -57,21 +58,7 @@ export function qwen3DecoderLayer(x: tf.Tensor3D, w: Qwen3LayerWeights, ctx: Dec
     let k = applyRope(tf.transpose(rmsNorm(tf.reshape(lin(h, 'k'), [b, t, nkv, d]), w.kNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D, ctx.cos, ctx.sin);
     let v = heads(lin(h, 'v'), b, t, nkv, d);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
-    const tk = k.shape[2];
-    // GQA without repeating K/V: query heads of one kv group are stacked along the row axis.
-    const attend = (qc: tf.Tensor4D, biasC: tf.Tensor4D, n: number): tf.Tensor4D => {
-      const qg = tf.reshape(qc, [b, nkv, rep * n, d]);
-      const scores = tf.reshape(tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(d)), [b, nh, n, tk]);
-      const probs = tf.softmax(tf.add(scores, biasC));
-      return tf.reshape(tf.matMul(tf.reshape(probs, [b, nkv, rep * n, tk]), v), [b, nh, n, d]);
-    };
-    const rows = Math.max(1, Math.floor((ctx.scoreChunkBytes ?? DEFAULT_SCORE_CHUNK_BYTES) / (b * nh * tk * 4)));
-    const chunks: tf.Tensor4D[] = [];
-    for (let s = 0; rows < t && s < t; s += rows) {
-      const n = Math.min(rows, t - s);
-      chunks.push(attend(tf.slice(q, [0, 0, s, 0], [-1, -1, n, -1]), tf.slice(ctx.bias, [0, 0, s, 0], [-1, -1, n, -1]), n));
-    }
-    const attn = rows >= t ? attend(q, ctx.bias, t) : (tf.concat(chunks, 2) as tf.Tensor4D);
+    const attn = fusedAttention(q, k, v, ctx.bias, { chunkBytes: ctx.scoreChunkBytes ?? DEFAULT_SCORE_CHUNK_BYTES });
     const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [b, t, nh * d]);
     const x1 = tf.add(x, lin(merged, 'o'));
 

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { causalAttentionBias } from './attention-bias.js';
+import { attentionRowsPerChunk, fusedAttention } from './fused-attention.js';
+
+/** The textbook attention autodiff differentiates: repeat K/V per query head, softmax, matmul. */
+function plainAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor4D): tf.Tensor4D {
+  const rep = q.shape[1] / k.shape[1];
+  // HF repeat_kv: query head h reads kv head floor(h / rep).
+  const heads = tf.tensor1d(Array.from({ length: q.shape[1] }, (_, h) => Math.floor(h / rep)), 'int32');
+  const kr = tf.gather(k, heads, 1);
+  const vr = tf.gather(v, heads, 1);
+  const p = tf.softmax(tf.add(tf.mul(tf.matMul(q, kr, false, true), 1 / Math.sqrt(q.shape[3])), bias));
+  return tf.matMul(p, vr) as tf.Tensor4D;
+}
+
+const maxRel = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(1e-12, tf.max(tf.abs(b)).dataSync()[0]!));
+
+function setup(b: number, nh: number, nkv: number, t: number, d: number, pads: number[]) {
+  const q = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const k = tf.randomNormal([b, nkv, t, d], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const v = tf.randomNormal([b, nkv, t, d], 0, 1, 'float32', 3) as tf.Tensor4D;
+  // Left padding: row i has pads[i] masked keys (and fully masked query rows).
+  const mask = tf.tensor2d(pads.flatMap((p) => Array.from({ length: t }, (_, j) => (j < p ? 0 : 1))), [b, t]);
+  const bias = causalAttentionBias(mask, t);
+  const dy = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 4) as tf.Tensor4D;
+  return { q, k, v, bias, dy };
+}
+
+describe('fusedAttention', () => {
+  // chunk sizes: one block, uneven chunks, one row at a time.
+  for (const [name, b, nh, nkv, t, d, rows] of [
+    ['no GQA, one chunk', 2, 2, 2, 9, 8, 100],
+    ['4:1 GQA, uneven chunks of 4 rows', 2, 4, 1, 11, 6, 4],
+    ['2:1 GQA, one row per chunk', 1, 4, 2, 7, 5, 1],
+  ] as const) {
+    it(`equals autodiff through plain attention, value and q/k/v gradients: ${name}`, () => {
+      const { q, k, v, bias, dy } = setup(b, nh, nkv, t, d, b === 2 ? [0, 3] : [2]);
+      const chunkBytes = rows * b * nh * t * 4;
+      expect(attentionRowsPerChunk(b, nh, t, chunkBytes)).toBe(rows);
+      const fused = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => fusedAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias, { chunkBytes }));
+      const plain = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => plainAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias));
+      const outF = fusedAttention(q, k, v, bias, { chunkBytes });
+      const outP = plainAttention(q, k, v, bias);
+      expect(maxRel(outF, outP)).toBeLessThan(1e-6);
+      const gf = fused([q, k, v], dy);
+      const gp = plain([q, k, v], dy);
+      ['dq', 'dk', 'dv'].forEach((label, i) => {
+        expect(gf[i]!.shape, label).toEqual(gp[i]!.shape);
+        expect(maxRel(gf[i]!, gp[i]!), label).toBeLessThan(1e-5);
+      });
+      tf.dispose([q, k, v, bias, dy, outF, outP, ...gf, ...gp]);
+    });
+  }
+
+  it('keeps no T×T probabilities between forward and backward (plain attention does)', () => {
+    // 8 heads: the probabilities (heads × T × T) dwarf the one [T, T] bias both keep.
+    const [b, nh, t, d] = [1, 8, 64, 4];
+    const { q, k, v, bias, dy } = setup(b, nh, nh, t, d, [0]);
+    const chunkBytes = 8 * b * nh * t * 4;
+    // Bytes alive right after the forward, while the tape holds what its backward will need.
+    const held = (attn: (a: tf.Tensor4D, c: tf.Tensor4D, e: tf.Tensor4D) => tf.Tensor4D): number => {
+      let during = 0;
+      const g = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => {
+        const before = tf.memory().numBytes;
+        const out = attn(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D);
+        during = tf.memory().numBytes - before;
+        return out;
+      })([q, k, v], dy);
+      tf.dispose(g);
+      return during;
+    };
+    const scoreBytes = b * nh * t * t * 4;
+    const fused = held((a, c, e) => fusedAttention(a, c, e, bias, { chunkBytes }));
+    const plain = held((a, c, e) => plainAttention(a, c, e, bias));
+    expect(plain).toBeGreaterThan(scoreBytes);
+    // What the fused op may keep: its output twice (value + saved), q, k, v, the row max and
+    // sum, and a handle on the caller's bias (counted again by tf.memory though it is shared).
+    const qBytes = b * nh * t * d * 4;
+    expect(fused).toBeLessThanOrEqual(5 * qBytes + 2 * b * nh * t * 4 + t * t * 4);
+    expect(fused).toBeLessThan(scoreBytes);
+    tf.dispose([q, k, v, bias, dy]);
+  });
+
+  it('leaks no tensors over forward + backward', () => {
+    const { q, k, v, bias, dy } = setup(2, 4, 2, 10, 4, [0, 2]);
+    const run = () => tf.dispose(tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => fusedAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias, { chunkBytes: 2 * 2 * 4 * 10 * 4 }))([q, k, v], dy));
+    run();
+    const before = tf.memory().numTensors;
+    run();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([q, k, v, bias, dy]);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Memory-bounded scaled dot-product attention with grouped-query heads, forward and backward
+ * (the FlashAttention recipe written with tfjs ops). The forward attends in query chunks and
+ * keeps, per query row, only the softmax max and denominator; the backward recomputes each
+ * chunk's probabilities from them. Neither pass ever holds more than one chunk of scores, so
+ * training memory grows with T·d, not T², and no tensor outgrows a WebGPU binding (2 GiB).
+ *
+ * Without this, autodiff through a chunked softmax keeps every chunk's probabilities until
+ * the backward pass: 7.4 GB a layer for the seed's batch of 4 × 5376 tokens.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface FusedAttentionOptions {
+  /** Largest score block [B, heads, rows, keys] in bytes (float32). */
+  readonly chunkBytes: number;
+}
+
+interface Shapes {
+  readonly b: number;
+  readonly nh: number;
+  readonly nkv: number;
+  readonly rep: number;
+  readonly t: number;
+  readonly tk: number;
+  readonly d: number;
+}
+
+/** Query rows per chunk so that one [B, heads, rows, Tk] float32 block stays under `chunkBytes`. */
+export function attentionRowsPerChunk(b: number, heads: number, tk: number, chunkBytes: number): number {
+  return Math.max(1, Math.floor(chunkBytes / (b * heads * tk * 4)));
+}
+
+/** [B, nh, n, X] ↔ [B, nkv, rep·n, X]: the query heads of one kv head stacked along rows (no K/V repeat). */
+const grouped = (x: tf.Tensor, s: Shapes, n: number): tf.Tensor4D => tf.reshape(x, [s.b, s.nkv, s.rep * n, x.shape[3]!]);
+const ungrouped = (x: tf.Tensor, s: Shapes, n: number): tf.Tensor4D => tf.reshape(x, [s.b, s.nh, n, x.shape[3]!]);
+
+/** Scaled, biased scores of one query chunk, [B, nkv, rep·n, Tk]. */
+function scores(qc: tf.Tensor4D, k: tf.Tensor4D, biasC: tf.Tensor4D, s: Shapes, n: number): tf.Tensor4D {
+  const raw = tf.mul(tf.matMul(grouped(qc, s, n), k, false, true), 1 / Math.sqrt(s.d));
+  return grouped(tf.add(ungrouped(raw, s, n), biasC), s, n);
+}
+
+function chunkStarts(t: number, rows: number): number[] {
+  const out: number[] = [];
+  for (let s = 0; s < t; s += rows) out.push(s);
+  return out;
+}
+
+const rowsOf = <T extends tf.Tensor>(x: T, start: number, n: number): T => tf.slice(x, [0, 0, start, 0], [-1, -1, n, -1]);
+
+/**
+ * softmax(q·kᵀ/√d + bias)·v for q [B, nh, T, d], k and v [B, nkv, Tk, d], bias [B, 1, T, Tk]
+ * (not differentiated: masks and positions). Gradients flow to q, k and v.
+ */
+export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor4D, opts: FusedAttentionOptions): tf.Tensor4D {
+  const [b, nh, t, d] = q.shape;
+  const [, nkv, tk] = k.shape;
+  if (nh % nkv !== 0) throw new RangeError(`fusedAttention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
+  const s: Shapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
+  const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes);
+  const starts = chunkStarts(t, rows);
+
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [qi, ki, vi] = args as tf.Tensor4D[];
+    const outs: tf.Tensor4D[] = [];
+    const maxes: tf.Tensor4D[] = [];
+    const sums: tf.Tensor4D[] = [];
+    for (const start of starts) {
+      const n = Math.min(rows, t - start);
+      const [o, m, l] = tf.tidy(() => {
+        const sc = scores(rowsOf(qi!, start, n), ki!, rowsOf(bias, start, n), s, n);
+        // Max subtraction as torch's softmax: exp(x - max) is exact where x - lse would round
+        // away (a fully masked row sits near -1e9, where float32 steps are 64 apart).
+        const mx = tf.max(sc, -1, true);
+        const e = tf.exp(tf.sub(sc, mx));
+        const sum = tf.sum(e, -1, true);
+        const oc = ungrouped(tf.matMul(tf.div(e, sum), vi!), s, n);
+        // Row statistics are kept per head [B, nh, n, 1] so chunks concatenate along rows.
+        return [oc, ungrouped(mx, s, n), ungrouped(sum, s, n)] as tf.Tensor4D[];
+      });
+      outs.push(o!);
+      maxes.push(m!);
+      sums.push(l!);
+    }
+    const cat = (xs: tf.Tensor4D[]): tf.Tensor4D => (xs.length === 1 ? xs[0]! : (tf.concat(xs, 2) as tf.Tensor4D));
+    const out = cat(outs);
+    const mx = cat(maxes);
+    const sum = cat(sums);
+    // The bias is saved too: the caller's copy is gone (tidied) by the time the backward runs.
+    save([qi!, ki!, vi!, out, mx, sum, bias]);
+    return { value: out, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor4D, saved as tf.Tensor4D[], s, rows, starts) };
+  });
+  return f(q, k, v) as tf.Tensor4D;
+}
+
+/** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
+function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], s: Shapes, rows: number, starts: number[]): tf.Tensor[] {
+  const [q, k, v, out, mx, sum, bias] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const scale = 1 / Math.sqrt(s.d);
+  let dk: tf.Tensor = tf.zerosLike(k);
+  let dv: tf.Tensor = tf.zerosLike(v);
+  const dqs: tf.Tensor[] = [];
+  for (const start of starts) {
+    const n = Math.min(rows, s.t - start);
+    const [dq, dkNext, dvNext] = tf.tidy(() => {
+      const qc = rowsOf(q, start, n);
+      const doc = grouped(rowsOf(dy, start, n), s, n);
+      const sc = scores(qc, k, rowsOf(bias, start, n), s, n);
+      const p = tf.div(tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n))), grouped(rowsOf(sum, start, n), s, n));
+      // softmax backward: dS = P ⊙ (dP − rowsum(dO ⊙ O)).
+      const dRow = grouped(tf.sum(tf.mul(rowsOf(dy, start, n), rowsOf(out, start, n)), -1, true), s, n);
+      const ds = tf.mul(p, tf.sub(tf.matMul(doc, v, false, true), dRow));
+      return [
+        ungrouped(tf.mul(tf.matMul(ds, k), scale), s, n),
+        tf.add(dk, tf.mul(tf.matMul(ds, grouped(qc, s, n), true, false), scale)),
+        tf.add(dv, tf.matMul(p, doc, true, false)),
+      ];
+    });
+    dk.dispose();
+    dv.dispose();
+    dk = dkNext!;
+    dv = dvNext!;
+    dqs.push(dq!);
+  }
+  const dq = dqs.length === 1 ? dqs[0]! : tf.concat(dqs, 2);
+  if (dqs.length > 1) for (const x of dqs) x.dispose();
+  return [dq, dk, dv];
+}
