@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
+import { backendMaxTensorBytes, rowShards, toRowMatrix, type RowMatrix } from '../nn-lm/row-matrix.js';
 import { readJsonConfig } from '../io/read-config.js';
 import type { LinearParams } from '../nn-lm/linear.js';
 import { parseQwen3Config, type Qwen3Config } from './qwen3-config.js';
@@ -17,7 +18,16 @@ export async function readQwen3Config(dir: string): Promise<Qwen3Config> {
   return parseQwen3Config(raw, `${dir}/config.json`);
 }
 
-export async function loadQwen3(dir: string): Promise<Qwen3ForCausalLM> {
+export interface LoadQwen3Options {
+  /**
+   * Largest single tensor in bytes (default: the backend's buffer binding limit, 2 GiB on
+   * WebGPU, unbounded elsewhere): a larger embedding or output head loads as row shards.
+   */
+  readonly maxTensorBytes?: number;
+}
+
+export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promise<Qwen3ForCausalLM> {
+  const maxTensorBytes = opts.maxTensorBytes ?? backendMaxTensorBytes();
   const config = await readQwen3Config(dir);
   const ck = await Checkpoint.open(dir);
   const created: tf.Tensor[] = [];
@@ -56,9 +66,15 @@ export async function loadQwen3(dir: string): Promise<Qwen3ForCausalLM> {
         down: await lin(m.down[0], false),
       });
     }
-    const embedTokens = await read<tf.Tensor2D>('model.embed_tokens.weight');
+    const readRows = async (name: string): Promise<RowMatrix> => {
+      const [rows, cols] = ck.info(name).shape as [number, number];
+      const m = toRowMatrix(await ck.readFloat32(name), rows, cols, maxTensorBytes);
+      created.push(...rowShards(m));
+      return m;
+    };
+    const embedTokens = await readRows('model.embed_tokens.weight');
     const norm = await read<tf.Tensor1D>('model.norm.weight');
-    const lmHead = config.tieWordEmbeddings ? undefined : await read<tf.Tensor2D>('lm_head.weight');
+    const lmHead = config.tieWordEmbeddings ? undefined : await readRows('lm_head.weight');
     return new Qwen3ForCausalLM(config, { embedTokens, layers, norm, lmHead });
   } catch (err) {
     for (const t of created) t.dispose();

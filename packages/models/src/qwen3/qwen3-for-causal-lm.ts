@@ -3,6 +3,7 @@
  * variables: only LoRA and projector variables get gradients). `forward` returns the final
  * hidden states; `lmHead` maps them to logits, so a loss can compute logits in chunks.
  */
+import { gatherRows, matMulTransposed, rowShards, type RowMatrix } from '../nn-lm/row-matrix.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SeededRandom } from '../engine/seeded-random.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
@@ -80,13 +81,13 @@ export class Qwen3ForCausalLM {
   }
 
   /** The output projection [V, H] (the embedding matrix when tied). */
-  get lmHeadWeight(): tf.Tensor2D {
+  get lmHeadWeight(): RowMatrix {
     return this.weights.lmHead ?? this.weights.embedTokens;
   }
 
   /** Token embeddings [B, T, H] of int32 ids [B, T]. */
   embed(ids: tf.Tensor2D): tf.Tensor3D {
-    return tf.gather(this.weights.embedTokens, ids) as unknown as tf.Tensor3D;
+    return gatherRows(this.weights.embedTokens, ids) as tf.Tensor3D;
   }
 
   /** Final hidden states (after the last RMSNorm) [B, T, H]. */
@@ -127,7 +128,7 @@ export class Qwen3ForCausalLM {
   lmHead(hidden: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const h = hidden.shape[hidden.shape.length - 1]!;
-      const y = tf.matMul(tf.reshape(hidden, [-1, h]) as tf.Tensor2D, this.lmHeadWeight, false, true);
+      const y = matMulTransposed(tf.reshape(hidden, [-1, h]) as tf.Tensor2D, this.lmHeadWeight);
       return tf.reshape(y, [...hidden.shape.slice(0, -1), this.config.vocabSize]);
     });
   }
@@ -145,7 +146,7 @@ export class Qwen3ForCausalLM {
       return;
     }
     const w = this.weights;
-    const all: (tf.Tensor | undefined)[] = [w.embedTokens, w.norm, w.lmHead];
+    const all: (tf.Tensor | undefined)[] = [...rowShards(w.embedTokens), w.norm, ...(w.lmHead ? rowShards(w.lmHead) : [])];
     for (const l of w.layers) {
       all.push(l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm);
       for (const key of MODULE_KEYS) all.push(l[key].weight, l[key].bias);

@@ -3,6 +3,7 @@
  * checkpoint in one pass) and the loaded, frozen tensors grouped per layer.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { RowMatrix } from '../nn-lm/row-matrix.js';
 import type { LinearParams } from '../nn-lm/linear.js';
 import type { Qwen3Config } from './qwen3-config.js';
 
@@ -21,11 +22,12 @@ export interface Qwen3LayerWeights {
 }
 
 export interface Qwen3Weights {
-  readonly embedTokens: tf.Tensor2D;
+  /** [V, H]; row shards when one tensor would exceed the GPU's buffer binding limit. */
+  readonly embedTokens: RowMatrix;
   readonly layers: readonly Qwen3LayerWeights[];
   readonly norm: tf.Tensor1D;
   /** Undefined when tie_word_embeddings: the embedding matrix is the output head. */
-  readonly lmHead: tf.Tensor2D | undefined;
+  readonly lmHead: RowMatrix | undefined;
 }
 
 /** The linear modules of layer i: short key → [HF module path, out, in]. */

@@ -4,6 +4,7 @@
  * warmed-up tiny LLM) goes back to disk in a folder HF transformers can read.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { singleMatrix } from '../nn-lm/row-matrix.js';
 import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
@@ -16,7 +17,8 @@ const KEYS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 /** HF name → tensor of every weight (no lm_head when tied). */
 export function qwen3NamedWeights(config: Qwen3Config, w: Qwen3Weights): Map<string, tf.Tensor> {
   const m = new Map<string, tf.Tensor>();
-  m.set('model.embed_tokens.weight', w.embedTokens);
+  // Saving is for tiny models, whose matrices are never split into row shards.
+  m.set('model.embed_tokens.weight', singleMatrix(w.embedTokens, 'qwen3NamedWeights'));
   w.layers.forEach((l, i) => {
     const p = `model.layers.${i}`;
     m.set(`${p}.input_layernorm.weight`, l.inputNorm);
@@ -30,7 +32,7 @@ export function qwen3NamedWeights(config: Qwen3Config, w: Qwen3Weights): Map<str
     }
   });
   m.set('model.norm.weight', w.norm);
-  if (w.lmHead) m.set('lm_head.weight', w.lmHead);
+  if (w.lmHead) m.set('lm_head.weight', singleMatrix(w.lmHead, 'qwen3NamedWeights'));
   return m;
 }
 

@@ -6,6 +6,7 @@
  * warmup + cosine decay and global-norm clipping 1.0; batches drawn with a seeded RNG.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { singleMatrix } from '../nn-lm/row-matrix.js';
 import { SeededRandom } from '../engine/seeded-random.js';
 import { ModelsError } from '../errors.js';
 import { ClippedAdam, warmupCosineLr } from './clipped-adam.js';
@@ -49,7 +50,10 @@ function asVariables(w: Qwen3Weights): { weights: Qwen3Weights; vars: tf.Variabl
     inputNorm: v(l.inputNorm), postAttentionNorm: v(l.postAttentionNorm), qNorm: v(l.qNorm), kNorm: v(l.kNorm),
     q: lin(l.q), k: lin(l.k), v: lin(l.v), o: lin(l.o), gate: lin(l.gate), up: lin(l.up), down: lin(l.down),
   }));
-  return { weights: { embedTokens: v(w.embedTokens), layers, norm: v(w.norm), lmHead: w.lmHead ? v(w.lmHead) : undefined }, vars };
+  // The warm-up trains tiny models only: their matrices are never split into row shards.
+  const embedTokens = v(singleMatrix(w.embedTokens, 'warmUpCausalLm'));
+  const lmHead = w.lmHead ? v(singleMatrix(w.lmHead, 'warmUpCausalLm')) : undefined;
+  return { weights: { embedTokens, layers, norm: v(w.norm), lmHead }, vars };
 }
 
 /** Right-padded ids [B, T] and their mask. */
@@ -71,7 +75,7 @@ export function causalLmLoss(model: Qwen3ForCausalLM, seqs: readonly (readonly n
   return tf.tidy(() => {
     // int32 oneHot then cast: tfjs-backend-wasm 4.22 writes int bits into a float32 oneHot.
     const oh = tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), V), 'float32') as tf.Tensor2D;
-    const embeds = tf.reshape(tf.matMul(oh, model.weights.embedTokens), [b, t, -1]) as tf.Tensor3D;
+    const embeds = tf.reshape(tf.matMul(oh, singleMatrix(model.weights.embedTokens, 'warmUpCausalLm')), [b, t, -1]) as tf.Tensor3D;
     const m = tf.tensor2d(mask, [b, t]);
     const hidden = model.forward({ inputsEmbeds: embeds, attentionMask: m });
     const logits = tf.reshape(model.lmHead(tf.slice(hidden, [0, 0, 0], [b, t - 1, -1])), [b * (t - 1), V]);

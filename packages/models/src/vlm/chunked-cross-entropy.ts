@@ -6,16 +6,17 @@
  * The head W gets no gradient (it is frozen in every stage of the recipe).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { matMulRows, matMulTransposed, rowMatrixShape, type RowMatrix } from '../nn-lm/row-matrix.js';
 
 /** Rows per chunk so one chunk's logits stay near 64 Mi floats (256 MB). */
 export function defaultChunkRows(vocabSize: number): number {
   return Math.max(1, Math.floor(2 ** 26 / vocabSize));
 }
 
-function chunkLossSum(h: tf.Tensor2D, w: tf.Tensor2D, t: tf.Tensor1D): tf.Scalar {
+function chunkLossSum(h: tf.Tensor2D, w: RowMatrix, t: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
-    const z = tf.matMul(h, w, false, true);
-    const v = w.shape[0];
+    const z = matMulTransposed(h, w);
+    const v = z.shape[1];
     const flat = tf.add(tf.mul(tf.range(0, h.shape[0], 1, 'int32'), tf.scalar(v, 'int32')), t);
     const picked = tf.gather(tf.reshape(z, [-1]), flat);
     return tf.sum(tf.sub(tf.logSumExp(z, 1), picked));
@@ -23,10 +24,12 @@ function chunkLossSum(h: tf.Tensor2D, w: tf.Tensor2D, t: tf.Tensor1D): tf.Scalar
 }
 
 /**
- * `hidden` [N, H] rows whose next-token `targets` (N ids) are all counted; `weight` [V, H].
+ * `hidden` [N, H] rows whose next-token `targets` (N ids) are all counted; `weight` [V, H]
+ * (one tensor or row shards).
  * Returns the mean loss (0 when N = 0, which then contributes no gradient).
  */
-export function chunkedCrossEntropy(hidden: tf.Tensor2D, weight: tf.Tensor2D, targets: Int32Array, chunkRows = defaultChunkRows(weight.shape[0])): tf.Scalar {
+export function chunkedCrossEntropy(hidden: tf.Tensor2D, weight: RowMatrix, targets: Int32Array, chunkRows = defaultChunkRows(rowMatrixShape(weight)[0])): tf.Scalar {
+  const vocab = rowMatrixShape(weight)[0];
   const n = hidden.shape[0];
   if (targets.length !== n) throw new RangeError(`chunkedCrossEntropy: ${n} rows but ${targets.length} targets`);
   if (n === 0) return tf.scalar(0);
@@ -48,13 +51,13 @@ export function chunkedCrossEntropy(hidden: tf.Tensor2D, weight: tf.Tensor2D, ta
           const scale = tf.div(dy, n);
           const parts = bounds.map(([s, c]) =>
             tf.tidy(() => {
-              const p = tf.softmax(tf.matMul(tf.slice(hs, [s, 0], [c, -1]), weight, false, true));
+              const p = tf.softmax(matMulTransposed(tf.slice(hs, [s, 0], [c, -1]), weight));
               // int32 oneHot then cast: tfjs-backend-wasm 4.22 writes int bits into a float32 oneHot.
-              const dz = tf.sub(p, tf.cast(tf.oneHot(tf.tensor1d(targets.subarray(s, s + c), 'int32'), weight.shape[0]), 'float32'));
-              return tf.mul(tf.matMul(dz, weight), scale);
+              const dz: tf.Tensor2D = tf.sub(p, tf.cast(tf.oneHot(tf.tensor1d(targets.subarray(s, s + c), 'int32'), vocab), 'float32'));
+              return tf.mul(matMulRows(dz, weight), scale);
             }),
           );
-          return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+          return parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D);
         }),
     };
   });

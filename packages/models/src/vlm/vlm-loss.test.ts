@@ -12,6 +12,8 @@ import { chunkedCrossEntropy } from './chunked-cross-entropy.js';
 import { IGNORE_INDEX, targetRuns, type VlmBatch } from './vlm-batch.js';
 import { vlmLoss, vlmLossAndGrads } from './vlm-loss.js';
 import { vlmGenerate } from './vlm-generate.js';
+import { loadQwen3 } from '../qwen3/load-qwen3.js';
+import { rowShards } from '../nn-lm/row-matrix.js';
 
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
@@ -61,8 +63,9 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
   let projector: Projector;
   let adapter: LoraAdapter;
   let batch: VlmBatch;
+  let dir: string;
   beforeAll(async () => {
-    ({ model } = await randomQwen3(cfgJson, 4));
+    ({ model, dir } = await randomQwen3(cfgJson, 4));
     projector = Projector.create('mlp2x_gelu', 6, model.config.hiddenSize, 9);
     adapter = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, r: 2, loraDropout: 0.25 }, 2);
     for (const [n, v] of adapter.variables()) if (n.includes('lora_B')) v.assign(tf.fill(v.shape, 0.05));
@@ -110,6 +113,27 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
       tf.dispose([b.loss, ...b.grads.values()]);
     }
     tf.dispose([a.loss, ...a.grads.values()]);
+  });
+
+  it('embedding and output head in row shards (too large for one GPU buffer) give the same loss, gradients and captions', async () => {
+    const [v, h] = [model.config.vocabSize, model.config.hiddenSize];
+    // 3 shards of uneven size: 4 bytes short of a third of the matrix.
+    const sharded = await loadQwen3(dir, { maxTensorBytes: Math.ceil((v * h * 4) / 3) + 4 });
+    const shards = rowShards(sharded.weights.embedTokens);
+    expect(shards.length).toBe(3);
+    if (!model.config.tieWordEmbeddings) expect(rowShards(sharded.lmHeadWeight).length).toBe(3);
+    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), { checkpointLayers: true, lossChunkRows: 3 });
+    const b = vlmLossAndGrads({ model: sharded, projector, lora: adapter }, batch, trainable(), { checkpointLayers: true, lossChunkRows: 3 });
+    expect(await maxAbsDiff(a.loss, b.loss)).toBeLessThan(1e-6);
+    for (const [name, g] of a.grads) {
+      const norm = (await tf.tidy(() => tf.norm(g)).data())[0]!;
+      expect(await maxAbsDiff(g, b.grads.get(name)!), name).toBeLessThanOrEqual(1e-6 * Math.max(norm, 1e-3));
+    }
+    const gen = (m: Qwen3ForCausalLM) => vlmGenerate({ model: m, projector, lora: adapter }, batch.visionFeatures, [1, 2, 3], { maxNewTokens: 5, eosTokenId: [], repetitionPenalty: 1.2 });
+    expect((await gen(sharded)).map((c) => c.ids)).toEqual((await gen(model)).map((c) => c.ids));
+    tf.dispose([a.loss, b.loss, ...a.grads.values(), ...b.grads.values()]);
+    sharded.dispose();
+    expect(shards.every((t) => t.isDisposed)).toBe(true);
   });
 
   it('checkpointing keeps fewer tensors alive between forward and backward', () => {
