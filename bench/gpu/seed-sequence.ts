@@ -1,0 +1,123 @@
+/**
+ * The seed's training sequence on the GPU: batch 4 × (8 frames × 576 vision tokens + 768 text
+ * tokens) through a LoRA r16 (all 7 modules) + linear projector loss and backward, with
+ * per-layer gradient checkpointing, fused (query-chunked, recomputing) attention and the
+ * chunked lm_head cross-entropy. Random weights built on the device (speed and memory do not
+ * depend on the values).
+ *
+ *   0.6b      Qwen3-0.6B (28 layers, hidden 1024, tied 151936-row embedding)
+ *   8b [L]    Qwen3-8B widths (hidden 4096, 32/8 heads, MLP 12288, untied embedding and head
+ *             of 151936 × 4096 = 2.5 GB each, over the 2 GiB binding: loaded as row shards),
+ *             L of its 36 layers (default 4: the per-layer cost and memory scale with L)
+ *
+ * Usage on the device: bash bench/gpu/run-on-gpu.sh seed-sequence webgpu 0.6b
+ * Prints one line per step (ms, loss) and the engine's GPU bytes; peak device memory comes
+ * from nvidia-smi sampled alongside (see bench/results/*-seed-sequence-h100.md).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  LoraAdapter,
+  Projector,
+  Qwen3ForCausalLM,
+  SEED_LORA_CONFIG,
+  backendMaxTensorBytes,
+  initBackend,
+  parseQwen3Config,
+  qwen3ExpectedShapes,
+  throwIfDeviceError,
+  tinyQwen3ConfigJson,
+  vlmLossAndGrads,
+  type Qwen3LayerWeights,
+  type RowMatrix,
+} from '@kvc/models';
+
+const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
+const size = process.argv[3] ?? '0.6b';
+const layers8b = Number(process.argv[4] ?? 4);
+const steps = Number(process.argv[5] ?? 3);
+await initBackend(backend, { purpose: 'training' });
+// `tiny` is a CPU smoke test of this script (small shapes, embedding forced into 3 shards).
+const tiny = size === 'tiny';
+const [B, NV, NT, VISION_HIDDEN] = tiny ? [2, 64, 16, 32] : [4, 8 * 576, 768, 1024];
+
+const json = tiny
+  ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, tie_word_embeddings: false, num_hidden_layers: 2 })
+  : size === '8b'
+    ? tinyQwen3ConfigJson({ vocab_size: 151936, hidden_size: 4096, intermediate_size: 12288, num_hidden_layers: layers8b, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, rope_theta: 1000000, tie_word_embeddings: false, eos_token_id: 151645, pad_token_id: 151643 })
+    : tinyQwen3ConfigJson({ vocab_size: 151936, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 28, num_attention_heads: 16, num_key_value_heads: 8, head_dim: 128, rope_theta: 1000000, tie_word_embeddings: true, eos_token_id: 151645, pad_token_id: 151643 });
+const config = parseQwen3Config(json, 'seed-sequence');
+const shapes = qwen3ExpectedShapes(config);
+const maxBytes = tiny ? (1000 * 64 * 4) / 3 + 4 : backendMaxTensorBytes();
+console.log(`backend ${tf.getBackend()}, max tensor ${maxBytes} B, Qwen3 ${size}${size === '8b' ? ` (${layers8b} layers)` : ''}, batch ${B} × (${NV} + ${NT})`);
+
+let seed = 1;
+const rand = (shape: readonly number[], std = 0.02): tf.Tensor => tf.randomNormal([...shape], 0, std, 'float32', seed++);
+const ones = (shape: readonly number[]): tf.Tensor => tf.ones([...shape]);
+/** A [rows, cols] matrix as the loader would hold it: row shards when over the binding limit. */
+function matrix(name: string): RowMatrix {
+  const [rows, cols] = shapes.get(name)! as [number, number];
+  const shards = Math.ceil((rows * cols * 4) / maxBytes);
+  if (shards <= 1) return rand([rows, cols]) as tf.Tensor2D;
+  const per = Math.ceil(rows / shards);
+  const out: tf.Tensor2D[] = [];
+  for (let r = 0; r < rows; r += per) out.push(rand([Math.min(per, rows - r), cols]) as tf.Tensor2D);
+  console.log(`${name}: ${rows}×${cols} in ${out.length} row shards`);
+  return out;
+}
+const lin = (name: string) => ({ weight: rand(shapes.get(`${name}.weight`)!) as tf.Tensor2D });
+const layers: Qwen3LayerWeights[] = [];
+for (let i = 0; i < config.numHiddenLayers; i++) {
+  const p = `model.layers.${i}`;
+  layers.push({
+    inputNorm: ones([config.hiddenSize]) as tf.Tensor1D,
+    postAttentionNorm: ones([config.hiddenSize]) as tf.Tensor1D,
+    qNorm: ones([config.headDim]) as tf.Tensor1D,
+    kNorm: ones([config.headDim]) as tf.Tensor1D,
+    q: lin(`${p}.self_attn.q_proj`),
+    k: lin(`${p}.self_attn.k_proj`),
+    v: lin(`${p}.self_attn.v_proj`),
+    o: lin(`${p}.self_attn.o_proj`),
+    gate: lin(`${p}.mlp.gate_proj`),
+    up: lin(`${p}.mlp.up_proj`),
+    down: lin(`${p}.mlp.down_proj`),
+  });
+}
+const model = new Qwen3ForCausalLM(config, {
+  embedTokens: matrix('model.embed_tokens.weight'),
+  layers,
+  norm: ones([config.hiddenSize]) as tf.Tensor1D,
+  lmHead: config.tieWordEmbeddings ? undefined : matrix('lm_head.weight'),
+});
+const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
+// LoRA B starts at 0 (PEFT): make it non-zero so every LoRA gradient is exercised.
+for (const [n, v] of lora.variables()) if (n.includes('lora_B')) v.assign(rand(v.shape, 0.01));
+const projector = Projector.create('linear', VISION_HIDDEN, config.hiddenSize, 1);
+const trainable = new Map([...projector.variables('projector.'), ...lora.variables()]);
+
+const feats = rand([B, NV, VISION_HIDDEN], 1) as tf.Tensor3D;
+const ids = tf.randomUniform([B, NT], 0, config.vocabSize - 2, 'int32', 7) as tf.Tensor2D;
+const mask = tf.ones([B, NT], 'int32') as tf.Tensor2D;
+const idData = (await ids.data()) as Int32Array;
+// Labels cover the text positions (vlmLoss puts the vision prefix in front, unlabelled): every
+// text token is a target, the most the seed's 768-token captions can have.
+const labels = idData;
+const gpuBytes = (): string => {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesInGPUAllocated?: number };
+  return `tensors ${(m.numBytes / 2 ** 30).toFixed(2)} GiB, gpu in use ${((m.numBytesInGPU ?? 0) / 2 ** 30).toFixed(2)} GiB, gpu allocated ${((m.numBytesInGPUAllocated ?? 0) / 2 ** 30).toFixed(2)} GiB`;
+};
+console.log(`weights built: ${gpuBytes()}`);
+
+for (let step = 0; step < steps; step++) {
+  const t0 = performance.now();
+  const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels }, trainable, { checkpointLayers: true });
+  const l = (await loss.data())[0]!;
+  // Read every gradient back: the step is done only when all of them exist.
+  let sq = 0;
+  for (const g of grads.values()) sq += (await tf.tidy(() => tf.sum(tf.square(g))).data())[0]!;
+  throwIfDeviceError('the train step');
+  const ms = performance.now() - t0;
+  console.log(`step ${step}: ${ms.toFixed(0)} ms, loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`);
+  loss.dispose();
+  for (const g of grads.values()) g.dispose();
+}
+process.exit(0);

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs a command while sampling the GPU's used memory every 250 ms (nvidia-smi: the whole
+# device, so it sees Dawn's and PyTorch's allocations alike); prints the peak after it.
+# Usage: bash bench/gpu/with-peak-memory.sh LABEL command [args...]
+set -uo pipefail
+label=$1; shift
+log=$(mktemp)
+nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 > "$log" &
+sampler=$!
+"$@"; rc=$?
+kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
+echo "[$label] exit $rc, peak GPU memory used: $(sort -n "$log" | tail -1) MiB (nvidia-smi, sampled every 250 ms)"
+exit $rc
