@@ -1,7 +1,7 @@
 /**
  * `kvc demo [--out DIR] [--backend B] [--fresh] [--json] [key=value ...]`: the whole pipeline on a
  * laptop with nothing downloaded — a synthetic Korean-captioned video dataset, tiny models in the
- * real architectures (a CLIP-shaped tower; a Qwen3 on the real Qwen3 tokenizer, warmed up on the
+ * real architectures (a CLIP-shaped tower pretrained on separate labelled synthetic frames; a Qwen3 on the real Qwen3 tokenizer, warmed up on the
  * caption language once and cached), feature caching, stage 1, stage 2 with per-epoch evaluation,
  * the final evaluation of the best checkpoint and the HTML report. Running it again reuses the
  * data, the models, the cache and the finished run (and says so) unless --fresh.
@@ -79,7 +79,7 @@ export const demoCommand: CommandModule = {
             await rm(runDir, { recursive: true, force: true });
             await rm(join(root, 'cache'), { recursive: true, force: true });
           }
-          // KVC_DEMO_SIZE shrinks the dataset and the warm-up (the end-to-end test's reduced demo).
+          // KVC_DEMO_SIZE shrinks the dataset, the warm-up and the tiny CLIP's pretraining (the end-to-end test's reduced demo).
           const size = (() => {
             try {
               return demoSize();
@@ -97,7 +97,15 @@ export const demoCommand: CommandModule = {
           const trainSplit = await readSplit(dataRoot, 'train', 0, out);
           const valSplit = await readSplit(dataRoot, 'val', 0, out);
           const prompt = presets.demo.prompt;
-          const bar = out.progress('LM warm-up (caption language)', 0);
+          // One bar per build phase: the tiny CLIP's pretraining, then the LM warm-up.
+          let active: { phase: string; bar: ReturnType<typeof out.progress> } | undefined;
+          const barOf = (phase: string) => {
+            if (active?.phase !== phase) {
+              active?.bar.done();
+              active = { phase, bar: out.progress(phase === 'vision-pretrain' ? 'tiny CLIP pretraining (shapes, colors, positions)' : 'LM warm-up (caption language)', 0) };
+            }
+            return active.bar;
+          };
           const models = await buildDemoModels(join(root, 'models'), {
             captions: trainSplit.samples.map((s) => s.caption),
             // Another phrasing of the same facts before each caption: the warmed-up LM learns to
@@ -106,13 +114,17 @@ export const demoCommand: CommandModule = {
             prompt,
             seed: size.data.seed,
             warmUp: size.warmUp,
+            visionPretrain: size.visionPretrain,
             onProgress: (e) => {
-              bar.setTotal(e.steps);
-              bar.tick(1, `loss ${e.loss.toFixed(3)}`);
+              const b = barOf(e.phase);
+              b.setTotal(e.steps);
+              b.tick(1, `loss ${e.loss.toFixed(3)}`);
             },
           });
-          bar.done();
-          out.info(models.reused ? `reusing the tiny models in ${root}/models` : `built tiny models (warm-up loss ${models.warmUp.lossBefore.toFixed(2)} → ${models.warmUp.lossAfter.toFixed(2)} in ${models.warmUp.seconds.toFixed(0)} s)`);
+          (active as { bar: ReturnType<typeof out.progress> } | undefined)?.bar.done();
+          const vp = models.visionPretrain;
+          const vpText = vp ? `; tiny CLIP pretraining held-out shape ${pct(vp.before.shape)} → ${pct(vp.after.shape)}, color ${pct(vp.before.color)} → ${pct(vp.after.color)} in ${vp.seconds.toFixed(0)} s` : '';
+          out.info(models.reused ? `reusing the tiny models in ${root}/models` : `built tiny models (warm-up loss ${models.warmUp.lossBefore.toFixed(2)} → ${models.warmUp.lossAfter.toFixed(2)} in ${models.warmUp.seconds.toFixed(0)} s${vpText})`);
           out.event('demo-models', { ...models });
 
           const config = loadRunConfig({

@@ -16,6 +16,7 @@ const opts: DemoModelOptions = {
   vision: { hiddenSize: 32, numLayers: 1 },
   llm: { hidden_size: 32, intermediate_size: 64, head_dim: 8, num_hidden_layers: 1 },
   warmUp: { steps: 12, batchSize: 8, lr: 1e-2 },
+  visionPretrain: { clips: 64, framesPerClip: 4, steps: 30, batchSize: 16, lr: 3e-3 },
 };
 
 describe('buildDemoModels', () => {
@@ -26,8 +27,12 @@ describe('buildDemoModels', () => {
     first = await buildDemoModels(out, opts);
   }, 120_000);
 
-  it('writes a tiny CLIP and a warmed-up tiny Qwen3 over a compact vocabulary', async () => {
+  it('writes a pretrained tiny CLIP and a warmed-up tiny Qwen3 over a compact vocabulary', async () => {
     expect(first.reused).toBe(false);
+    expect(first.visionPretrain?.steps).toBe(30);
+    expect(first.visionPretrain!.after.loss).toBeLessThan(first.visionPretrain!.before.loss!);
+    expect(Object.keys(first.visionPretrain!.after).sort()).toEqual(['background', 'center', 'color', 'coverage', 'loss', 'shape']);
+    expect(JSON.parse(readFileSync(join(first.visionDir, DEMO_BUILD_FILE), 'utf8'))).toMatchObject({ kind: 'tiny-clip-vision', pretrain: opts.visionPretrain, visionPretrain: first.visionPretrain });
     expect(first.warmUp.steps).toBe(12);
     expect(first.warmUp.lossAfter).toBeLessThan(first.warmUp.lossBefore * 0.8);
     const clip = await ClipVisionModel.load(first.visionDir);
@@ -53,6 +58,13 @@ describe('buildDemoModels', () => {
     expect(other.llmDir).not.toBe(first.llmDir);
     expect(readdirSync(out).filter((d) => d.includes('.tmp-'))).toEqual([]);
     expect(existsSync(join(other.llmDir, DEMO_BUILD_FILE))).toBe(true);
+    // The pretraining settings key the vision folder only; `false` keeps the tower random.
+    const random = await buildDemoModels(out, { ...opts, visionPretrain: false });
+    expect(random.visionDir).not.toBe(first.visionDir);
+    expect(random.llmDir).toBe(first.llmDir);
+    expect(random.visionPretrain).toBeNull();
+    const randomAgain = await buildDemoModels(out, { ...opts, visionPretrain: false });
+    expect(randomAgain).toEqual({ ...random, reused: true });
   });
 
   it('warm-up contexts must parallel the captions', async () => {

@@ -1,6 +1,7 @@
 /**
- * The demo's models, built once and cached by content: a tiny random CLIP vision tower and a
- * tiny Qwen3 over a compact slice of the real Qwen3 vocabulary, whose base is warmed up as a
+ * The demo's models, built once and cached by content: a tiny CLIP vision tower, pretrained on
+ * a separate labelled synthetic set so its patch tokens know shape, color, background and
+ * position (a real CLIP arrives pretrained), and a tiny Qwen3 over a compact slice of the real Qwen3 vocabulary, whose base is warmed up as a
  * plain causal LM on `prompt + caption + EOS` of the training captions (a real LLM arrives
  * pretrained; this one must first learn the caption language). Folder names carry a hash of
  * everything that shapes them, so a second run with the same inputs reuses them.
@@ -10,8 +11,10 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  loadImageProcessor,
   loadQwen3,
   loadTokenizer,
+  pretrainTinyClipVision,
   installWasmMatMulFix,
   saveQwen3Weights,
   tinyClipVisionConfigJson,
@@ -23,6 +26,7 @@ import {
   type TinyClipVisionOptions,
 } from '@kvc/models';
 import { allSynthCaptions } from './synth-caption-corpus.js';
+import { visionPretrainFrames } from './vision-pretrain-frames.js';
 
 export const DEMO_BUILD_FILE = 'kvc_build.json';
 
@@ -33,6 +37,19 @@ export interface DemoWarmUpOptions {
   /** Stop the warm-up early after this many seconds. */
   readonly maxSeconds?: number;
 }
+
+export interface DemoVisionPretrainOptions {
+  /** Synthetic clips rendered for it (a separate set: its own seed, never the demo's videos). */
+  readonly clips: number;
+  readonly framesPerClip: number;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  /** Stop the pretraining early after this many seconds. */
+  readonly maxSeconds?: number;
+}
+
+export type DemoProgress = { phase: 'warm-up' | 'vision-pretrain'; step: number; steps: number; loss: number; elapsedS: number };
 
 export interface DemoModelOptions {
   /** Warm-up corpus: the training captions. */
@@ -51,7 +68,17 @@ export interface DemoModelOptions {
   /** config.json overrides of the tiny Qwen3. */
   readonly llm?: Readonly<Record<string, unknown>>;
   readonly warmUp?: DemoWarmUpOptions;
-  readonly onProgress?: (e: { phase: 'warm-up'; step: number; steps: number; loss: number; elapsedS: number }) => void;
+  /** Supervised pretraining of the tiny CLIP (default DEMO_VISION_PRETRAIN; `false`: keep it random). */
+  readonly visionPretrain?: DemoVisionPretrainOptions | false;
+  readonly onProgress?: (e: DemoProgress) => void;
+}
+
+/** Held-out loss and per-target accuracy / squared error of the vision pretraining, before and after. */
+export interface DemoVisionPretrainSummary {
+  readonly before: Readonly<Record<string, number>>;
+  readonly after: Readonly<Record<string, number>>;
+  readonly steps: number;
+  readonly seconds: number;
 }
 
 export interface DemoModels {
@@ -60,6 +87,8 @@ export interface DemoModels {
   /** True when both folders already existed with these inputs. */
   readonly reused: boolean;
   readonly warmUp: { readonly lossBefore: number; readonly lossAfter: number; readonly steps: number; readonly seconds: number };
+  /** null when the tower stayed random. */
+  readonly visionPretrain: DemoVisionPretrainSummary | null;
 }
 
 /** The demo preset's tiny Qwen3 shape (vocab, eos and pad come from the compact vocabulary). */
@@ -75,6 +104,8 @@ export const DEMO_LLM_CONFIG: Readonly<Record<string, unknown>> = {
 };
 export const DEMO_WARM_UP: DemoWarmUpOptions = { steps: 80, batchSize: 32, lr: 3e-3, maxSeconds: 120 };
 /** The demo preset's tiny CLIP: 32×32 frames, 16×16 patches (4 tokens a frame, 32 for 8 frames). */
+/** The demo's tiny-CLIP pretraining (bench/demo/RESULTS.md, run I). */
+export const DEMO_VISION_PRETRAIN: DemoVisionPretrainOptions = { clips: 1000, framesPerClip: 8, steps: 1000, batchSize: 32, lr: 3e-3, maxSeconds: 100 };
 export const DEMO_VISION: TinyClipVisionOptions = { imageSize: 32, patchSize: 16, hiddenSize: 64, numLayers: 2, numHeads: 4 };
 
 const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 12);
@@ -96,12 +127,27 @@ export async function buildDemoModels(outDir: string, o: DemoModelOptions): Prom
   const seed = o.seed ?? 42;
   const vision = o.vision ?? DEMO_VISION;
   const visionJson = tinyClipVisionConfigJson(vision);
-  const visionKey = { v: 1, visionJson, seed };
+  const pre = o.visionPretrain ?? DEMO_VISION_PRETRAIN;
+  const visionKey = { v: 2, visionJson, seed, pretrain: pre || null };
   const visionDir = join(outDir, `tiny-clip-${hash(visionKey)}`);
+  let visionPretrain: DemoVisionPretrainSummary | null | undefined;
   const builtVision = await buildOnce(visionDir, async (tmp) => {
     await writeTinyClipVision(tmp, { ...vision, seed });
-    await writeFile(join(tmp, DEMO_BUILD_FILE), JSON.stringify({ kind: 'tiny-clip-vision', ...visionKey }, null, 2));
+    visionPretrain = null;
+    if (pre) {
+      // Its own seed: the pretraining clips are never the demo's train or val videos.
+      const grid = Number(visionJson.image_size) / Number(visionJson.patch_size);
+      const data = visionPretrainFrames(await loadImageProcessor(tmp), { clips: pre.clips, framesPerClip: pre.framesPerClip, seed: seed + 100_003, grid });
+      const r = await pretrainTinyClipVision(tmp, data.frames, data.targets, {
+        ...pre,
+        seed,
+        ...(o.onProgress ? { onStep: (s: { step: number; steps: number; loss: number; elapsedS: number }) => o.onProgress!({ phase: 'vision-pretrain', ...s }) } : {}),
+      });
+      visionPretrain = { before: r.before, after: r.after, steps: r.steps, seconds: r.seconds };
+    }
+    await writeFile(join(tmp, DEMO_BUILD_FILE), JSON.stringify({ kind: 'tiny-clip-vision', ...visionKey, visionPretrain }, null, 2));
   });
+  if (visionPretrain === undefined) visionPretrain = (JSON.parse(await readFile(join(visionDir, DEMO_BUILD_FILE), 'utf8')) as { visionPretrain?: DemoVisionPretrainSummary | null }).visionPretrain ?? null;
 
   const warm = o.warmUp ?? DEMO_WARM_UP;
   const llmOverrides = { ...DEMO_LLM_CONFIG, ...o.llm };
@@ -138,5 +184,5 @@ export async function buildDemoModels(outDir: string, o: DemoModelOptions): Prom
     }
   });
   if (!warmUp) warmUp = (JSON.parse(await readFile(join(llmDir, DEMO_BUILD_FILE), 'utf8')) as { warmUp: DemoModels['warmUp'] }).warmUp;
-  return { visionDir, llmDir, reused: !builtVision && !builtLlm, warmUp };
+  return { visionDir, llmDir, reused: !builtVision && !builtLlm, warmUp, visionPretrain };
 }
