@@ -102,8 +102,8 @@ const idData = (await ids.data()) as Int32Array;
 // text token is a target, the most the seed's 768-token captions can have.
 const labels = idData;
 const gpuBytes = (): string => {
-  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesInGPUAllocated?: number };
-  return `tensors ${(m.numBytes / 2 ** 30).toFixed(2)} GiB, gpu in use ${((m.numBytesInGPU ?? 0) / 2 ** 30).toFixed(2)} GiB, gpu allocated ${((m.numBytesInGPUAllocated ?? 0) / 2 ** 30).toFixed(2)} GiB`;
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
+  return `tensors ${(m.numBytes / 2 ** 30).toFixed(2)} GiB, gpu in use ${((m.numBytesInGPU ?? 0) / 2 ** 30).toFixed(2)} GiB, gpu allocated incl. free pool ${((m.numBytesAllocatedInGPU ?? 0) / 2 ** 30).toFixed(2)} GiB`;
 };
 console.log(`weights built: ${gpuBytes()}`);
 
