@@ -30,7 +30,6 @@ export { linear } from './nn-lm/linear.js';
 export type { LinearParams, LoraPair } from './nn-lm/linear.js';
 export { KvCache } from './nn-lm/kv-cache.js';
 export { checkpointed } from './nn-lm/checkpointed.js';
-export { releaseFreeGpuBuffers } from './engine/gpu-buffer-pool.js';
 export { fusedAttention, attentionRowsPerChunk } from './nn-lm/fused-attention.js';
 export type { FusedAttentionOptions } from './nn-lm/fused-attention.js';
 export { rowShards, rowMatrixShape, singleMatrix, backendMaxTensorBytes, toRowMatrix, gatherRows, matMulTransposed, matMulRows } from './nn-lm/row-matrix.js';

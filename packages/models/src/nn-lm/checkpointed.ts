@@ -5,7 +5,6 @@
  * the number of layers × one hidden state instead of × every intermediate.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { releaseFreeGpuBuffers } from '../engine/gpu-buffer-pool.js';
 import type { LoraPair } from './linear.js';
 
 interface LayerCtx<K extends string> {
@@ -49,11 +48,7 @@ export function checkpointed<C extends LayerCtx<K>, K extends string>(x: tf.Tens
       value: layer(xin as tf.Tensor3D, ctx),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, cos, sin, bias, ...sl] = saved;
-        const grads = nestedGrads((hx, ...hl) => layer(hx as tf.Tensor3D, withTensors(cos!, sin!, bias!, hl)), [sx!, ...sl], dy);
-        // The recomputed layer's intermediates are free now: hand their GPU buffers back
-        // instead of letting the WebGPU pool keep every size it ever saw.
-        releaseFreeGpuBuffers();
-        return grads;
+        return nestedGrads((hx, ...hl) => layer(hx as tf.Tensor3D, withTensors(cos!, sin!, bias!, hl)), [sx!, ...sl], dy);
       },
     };
   });
