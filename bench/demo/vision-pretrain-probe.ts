@@ -1,6 +1,6 @@
 // Probe: how fast the tiny CLIP's supervised pretraining runs and what it reaches on held-out
 // frames, then a nearest-class-mean probe of the resulting video features on a demo dataset
-// (train → val) per attribute, before and after. Knobs: env STEPS, CLIPS, LR, BS, SECS.
+// (train → val) per attribute, before and after. Knobs: env STEPS, CLIPS, LR, BS, SECS, SHAPEW, HIDDEN, LAYERS.
 //   bash bench/demo/run.sh bench/demo/vision-pretrain-probe.ts /tmp/kvcm/data
 import { cpSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,13 +18,15 @@ installWasmMatMulFix();
 const base = '/tmp/kvc-vprobe-base';
 const dir = '/tmp/kvc-vprobe-trained';
 rmSync(dir, { recursive: true, force: true });
-await writeTinyClipVision(base, { ...DEMO_VISION, seed: 42 });
+await writeTinyClipVision(base, { ...DEMO_VISION, hiddenSize: env('HIDDEN', DEMO_VISION.hiddenSize!), numLayers: env('LAYERS', DEMO_VISION.numLayers!), seed: 42 });
 cpSync(base, dir, { recursive: true });
 let t = Date.now();
 const set = visionPretrainFrames(await loadImageProcessor(dir), { clips: pre.clips, framesPerClip: pre.framesPerClip, seed: 42 + 100_003, grid: 2 });
 console.log(`frames ${set.frames.shape[0]} rendered+processed in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 t = Date.now();
-const r = await pretrainTinyClipVision(dir, set.frames, set.targets, { ...pre, seed: 42, onStep: (s) => s.step % 50 === 0 && console.log(`step ${s.step} loss ${s.loss.toFixed(3)} ${s.elapsedS.toFixed(0)} s`) });
+// SHAPEW weights the shape loss (the hardest target).
+const targets = set.targets.map((x) => (x.name === 'shape' ? { ...x, weight: env('SHAPEW', 1) } : x));
+const r = await pretrainTinyClipVision(dir, set.frames, targets, { ...pre, seed: 42, onStep: (s) => s.step % 50 === 0 && console.log(`step ${s.step} loss ${s.loss.toFixed(3)} ${s.elapsedS.toFixed(0)} s`) });
 console.log(JSON.stringify({ pre, before: r.before, after: r.after, steps: r.steps, seconds: r.seconds }));
 
 if (data) {

@@ -29,10 +29,11 @@ export const presets = {
     eval: { siglipModel: 'google/siglip2-so400m-patch14-384', siglipPadding: 'longest', bertModel: 'bert-base-multilingual-cased', bertLayer: 9 },
   },
   demo: {
-    // Tuned on the 2-core CPU machine (bench/demo/RESULTS.md, runs F and H): tiny CLIP (32×32
-    // frames, 16×16 patches → 4 tokens a frame) plus 4 motion tokens (late minus early frames: a
-    // 2-layer LM does not learn to compare far-apart frame tokens in minutes), tiny Qwen3
-    // (hidden 128, 2 layers) warmed up on captions.
+    // Tuned on the 2-core CPU machine (bench/demo/RESULTS.md, runs F, H and K): tiny CLIP (32×32
+    // frames, 16×16 patches → 4 tokens a frame, pretrained on separate labelled synthetic frames)
+    // plus 4 motion tokens (late minus early frames: a 2-layer LM does not learn to compare
+    // far-apart frame tokens in minutes), tiny Qwen3 (hidden 128, 2 layers) warmed up on captions;
+    // 320 training videos.
     name: 'demo',
     backend: 'auto',
     data: { root: '.kvc-demo/data' },
@@ -49,7 +50,7 @@ export const presets = {
       warmupRatio: 0.1,
       weightDecay: 0,
       stage1: { epochs: 3, lr: 5e-3 },
-      stage2: { epochs: 24, lr: 3e-3 },
+      stage2: { epochs: 20, lr: 3e-3 },
       bestMetric: 'meteor',
       gradientCheckpointing: false,
     },

@@ -12,7 +12,7 @@ export interface DemoData {
   readonly seed: number;
 }
 
-export const DEMO_DATA: DemoData = { train: 160, val: 32, seed: 42 };
+export const DEMO_DATA: DemoData = { train: 320, val: 32, seed: 42 };
 
 export interface DemoSize {
   readonly data: DemoData;
