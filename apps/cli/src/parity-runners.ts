@@ -3,32 +3,13 @@
  * their tests run); this table only routes `case.json`'s kind to one. Runners load lazily so
  * `kvc parity` of one kind does not import every model.
  */
-
-/** The shape every package's parity report has (packages may add fields such as `mode`). */
-export interface AnyParityCheck {
-  readonly name: string;
-  readonly maxAbs: number;
-  readonly maxRel: number;
-  readonly tolerance: number;
-  readonly pass: boolean;
-  readonly mode?: string;
-  readonly error?: number;
-  readonly detail?: string;
-}
-
-export interface AnyParityReport {
-  readonly kind: string;
-  readonly caseDir: string;
-  readonly backend?: string;
-  readonly checks: readonly AnyParityCheck[];
-  readonly pass: boolean;
-}
+import type { ParityReport } from '@kvc/models';
 
 export interface ParityRunOptions {
   readonly backend?: string;
 }
 
-type Runner = (caseDir: string, opts: ParityRunOptions) => Promise<AnyParityReport>;
+type Runner = (caseDir: string, opts: ParityRunOptions) => Promise<ParityReport>;
 
 export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
   meteor: async () => {

@@ -13,7 +13,6 @@ export { porterStem } from './metrics/porter-stemmer.js';
 export { countChunks, meteorAlign, meteorScore, singleMeteorScore, type MeteorOptions, type SynonymProvider } from './metrics/meteor.js';
 export { corpusMeteor, type CorpusMeteorOptions, type CorpusMeteorResult } from './metrics/corpus-meteor.js';
 export { numpyMean } from './metrics/numpy-mean.js';
-export { type ParityCheck, type ParityReport } from './metrics/parity-report.js';
 export { METEOR_PARITY_TOLERANCE, runMeteorParity } from './metrics/meteor-parity.js';
 
 export { type Tokenizer, whitespaceTokenize } from './tokenize/whitespace-tokenize.js';

@@ -27,8 +27,6 @@ export {
   warmupStepsFromRatio,
 } from './optim/accumulation.js';
 export type { AccumulationPlan } from './optim/accumulation.js';
-export { compareValues } from './optim/parity-report.js';
-export type { ParityCheck, ParityReport } from './optim/parity-report.js';
 export { ADAMW_COSINE_TOLERANCE, runAdamwCosineParity } from './optim/adamw-cosine-parity.js';
 export type { AdamwCosineHyperparameters } from './optim/adamw-cosine-parity.js';
 

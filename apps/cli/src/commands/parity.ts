@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
-import { parityRunners, type AnyParityReport } from '../parity-runners.js';
+import type { ParityReport } from '@kvc/models';
+import { parityRunners } from '../parity-runners.js';
 
 interface ParityOptions {
   backend?: string;
@@ -29,13 +30,13 @@ export function readCaseKind(caseDir: string): string {
   return kind;
 }
 
-export function formatReport(r: AnyParityReport): string {
+export function formatReport(r: ParityReport): string {
   const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
   const w = Math.min(64, Math.max(4, ...r.checks.map((c) => c.name.length)));
   const lines = [`${r.kind}  ${r.caseDir}${r.backend ? `  (backend ${r.backend})` : ''}`];
   lines.push(`  ${'    '} ${'tensor'.padEnd(w)}  ${'max_abs'.padStart(9)}  ${'max_rel'.padStart(9)}  tolerance`);
   for (const c of r.checks) {
-    const tol = c.mode === 'exact' ? 'exact' : `${c.mode ?? 'abs'} ${e(c.tolerance)}${c.mode && c.mode !== 'abs' && c.error !== undefined ? ` (err ${e(c.error)})` : ''}`;
+    const tol = c.mode === 'exact' ? 'exact' : `${c.mode} ${e(c.tolerance)}${c.mode !== 'abs' ? ` (err ${e(c.error)})` : ''}`;
     lines.push(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name.padEnd(w)}  ${e(c.maxAbs).padStart(9)}  ${e(c.maxRel).padStart(9)}  ${tol}${c.detail && !c.pass ? `  ${c.detail}` : ''}`);
   }
   const failed = r.checks.filter((c) => !c.pass);

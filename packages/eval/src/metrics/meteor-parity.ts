@@ -9,7 +9,8 @@ import { ParityCaseError } from '../errors.js';
 import { nltkWordTokenize } from '../tokenize/nltk-word-tokenize.js';
 import { type MeteorOptions, singleMeteorScore } from './meteor.js';
 import { numpyMean } from './numpy-mean.js';
-import { type ParityCheck, type ParityReport, numericCheck, tokensCheck } from './parity-report.js';
+import { makeReport, type ParityCheck, type ParityReport } from '@kvc/models';
+import { numericCheck, tokensCheck } from './parity-checks.js';
 
 /** Absolute tolerance of METEOR values. */
 export const METEOR_PARITY_TOLERANCE = 1e-6;
@@ -73,5 +74,5 @@ export async function runMeteorParity(caseDir: string, options: MeteorOptions = 
     return score;
   });
   checks.push(numericCheck('corpus_meteor', numpyMean(scores), ref.corpus_meteor, METEOR_PARITY_TOLERANCE));
-  return { kind: 'meteor', caseDir, checks, pass: checks.every((c) => c.pass) };
+  return makeReport('meteor', caseDir, checks);
 }

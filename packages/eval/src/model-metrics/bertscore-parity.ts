@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ParityCaseError } from '../errors.js';
-import { type ParityCheck, type ParityReport, numericCheck, tokensCheck } from '../metrics/parity-report.js';
+import { makeReport, type ParityCheck, type ParityReport } from '@kvc/models';
+import { numericCheck, tokensCheck } from '../metrics/parity-checks.js';
 import { computeBertScore } from './bert-score.js';
 import { BertSentenceEncoder } from './bert-sentence-encoder.js';
 
@@ -76,7 +77,7 @@ export async function runBertscoreParity(caseDir: string, options: BertscorePari
     scores.forEach((s, i) => keys.forEach((k) => checks.push(numericCheck(`pair[${i}].${k}`, s[k], ref.cases[i]![k], BERTSCORE_PARITY_TOLERANCE))));
     // torch means in float32; the tolerance covers the difference from a float64 mean.
     for (const k of keys) checks.push(numericCheck(`mean.${k}`, scores.reduce((a, s) => a + s[k], 0) / scores.length, ref.mean[k], BERTSCORE_PARITY_TOLERANCE));
-    return { kind: 'bertscore', caseDir: dir, backend: tf.getBackend(), checks, pass: checks.every((c) => c.pass) };
+    return { ...makeReport('bertscore', dir, checks), backend: tf.getBackend() };
   } finally {
     encoder.dispose();
   }

@@ -20,7 +20,7 @@ describe('runAdamwCosineParity (reference kind adamw-cosine)', () => {
     // Far inside the tolerance: within a few float32 ulps of torch (see f32-kernels.ts).
     const finals = report.checks.filter((c) => c.name.endsWith('_final'));
     for (const c of finals) expect(c.maxAbs).toBeLessThan(1e-7);
-    for (const c of report.checks) expect(c.metric === 'abs' ? c.maxAbs : c.maxRel).toBeLessThanOrEqual(c.tolerance);
+    for (const c of report.checks) expect(c.error).toBeLessThanOrEqual(c.tolerance);
   });
 
   it.each([

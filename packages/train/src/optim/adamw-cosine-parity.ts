@@ -10,8 +10,7 @@ import { TrainError } from '../errors.js';
 import { AdamW } from './adamw.js';
 import { clipGradNorm } from './clip-grad-norm.js';
 import { cosineWithWarmup } from './lr-lambda.js';
-import type { ParityCheck, ParityReport } from './parity-report.js';
-import { compareValues } from './parity-report.js';
+import { compare, makeReport, type ParityCheck, type ParityReport } from '@kvc/models';
 import { Scheduler } from './scheduler.js';
 import type { SafetensorsTensor } from './testing/read-safetensors.js';
 import { readSafetensorsFile } from './testing/read-safetensors.js';
@@ -28,7 +27,7 @@ export interface AdamwCosineHyperparameters {
 }
 
 /** Tolerances: relative on norms and lrs (their scale varies), absolute on the O(1) parameters. */
-export const ADAMW_COSINE_TOLERANCE = { norm: { metric: 'rel', value: 1e-6 }, lr: { metric: 'rel', value: 1e-6 }, param: { metric: 'abs', value: 1e-6 } } as const;
+export const ADAMW_COSINE_TOLERANCE = { norm: { mode: 'rel', value: 1e-6 }, lr: { mode: 'rel', value: 1e-6 }, param: { mode: 'abs', value: 1e-6 } } as const;
 
 /** Run the `adamw-cosine` case in `caseDir` and compare with its reference. */
 export async function runAdamwCosineParity(caseDir: string, options: { readonly override?: Partial<AdamwCosineHyperparameters> } = {}): Promise<ParityReport> {
@@ -66,14 +65,14 @@ export async function runAdamwCosineParity(caseDir: string, options: { readonly 
   const t = ADAMW_COSINE_TOLERANCE;
   const checks: ParityCheck[] = [];
   for (let i = 0; i < Math.max(steps, expectedNorms.length); i++) {
-    checks.push(compareValues(`pre_clip_norms[${i}]`, norms.slice(i, i + 1), expectedNorms.slice(i, i + 1), t.norm.metric, t.norm.value));
+    checks.push(compare(`pre_clip_norms[${i}]`, norms.slice(i, i + 1), expectedNorms.slice(i, i + 1), t.norm.mode, t.norm.value));
   }
   for (let i = 0; i < Math.max(steps, expectedLrs.length); i++) {
-    checks.push(compareValues(`lrs[${i}]`, lrs.slice(i, i + 1), expectedLrs.slice(i, i + 1), t.lr.metric, t.lr.value));
+    checks.push(compare(`lrs[${i}]`, lrs.slice(i, i + 1), expectedLrs.slice(i, i + 1), t.lr.mode, t.lr.value));
   }
-  checks.push(compareValues('p_final', params.get('p')!, get('p_final').data as Float32Array, t.param.metric, t.param.value));
-  checks.push(compareValues('q_final', params.get('q')!, get('q_final').data as Float32Array, t.param.metric, t.param.value));
-  return { kind: 'adamw-cosine', caseDir, checks, pass: checks.every((c) => c.pass) };
+  checks.push(compare('p_final', params.get('p')!, get('p_final').data as Float32Array, t.param.mode, t.param.value));
+  checks.push(compare('q_final', params.get('q')!, get('q_final').data as Float32Array, t.param.mode, t.param.value));
+  return makeReport('adamw-cosine', caseDir, checks);
 }
 
 async function readCase(caseDir: string): Promise<AdamwCosineHyperparameters> {
