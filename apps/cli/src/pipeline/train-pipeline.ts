@@ -21,6 +21,7 @@ import { featuresOf } from './features-of.js';
 import { generateCaptions } from './generate-captions.js';
 import { readSplit } from './read-split.js';
 import { loadRunModels } from './run-models.js';
+import { ModelScorers } from './model-scorers.js';
 import { scoreCaptions } from './score-captions.js';
 import { loadVisionEncoder } from './vision-encoder.js';
 
@@ -74,6 +75,7 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
 
     // --- models and examples
     const models = await loadRunModels(config, visionDim, out);
+    let disposeScorers: () => Promise<void> = async () => undefined;
     try {
       const promptIds = models.tokenizer.encode(config.prompt);
       let truncated = 0;
@@ -100,9 +102,11 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
             startBatch: start,
           }),
       };
+      const scorers = new ModelScorers(config, out, join(root, config.data.valSplit));
+      disposeScorers = () => scorers.dispose();
       const evaluateSplit = async (label: string, dir: string) => {
         const records = await generateCaptions({ samples: valSplit.samples, keys: valCached.keys, cache, models, config, out, label });
-        return scoreCaptions({ records, config, dir, out, dataRoot: join(root, config.data.valSplit), ...(o.extraMetrics ? { extraMetrics: o.extraMetrics } : {}) });
+        return scoreCaptions({ records, config, dir, out, scorers, dataRoot: join(root, config.data.valSplit), ...(o.extraMetrics ? { extraMetrics: o.extraMetrics } : {}) });
       };
 
       // --- stages
@@ -168,6 +172,7 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
       await writeFile(join(runDir, 'final_metrics.json'), JSON.stringify(final.metrics, null, 2) + '\n');
       return { status, runDir, metrics: final.metrics };
     } finally {
+      await disposeScorers();
       models.dispose();
     }
   } finally {
