@@ -8,14 +8,14 @@
  */
 import { bufferCount, catchError, concatMap, from, map, of } from 'rxjs';
 import type { Observable } from 'rxjs';
-import * as tf from '@tensorflow/tfjs-core';
 import { float16ToFloat32Array, float32ArrayToFloat16 } from '@kvc/feature-cache';
-import { encodeFrames, vlmGenerate } from '@kvc/models';
+import { encodeFrames } from '@kvc/models';
 import { orderedMergeMap, sampleVideo } from '@kvc/video-io';
 import type { RgbFrame } from '@kvc/video-io';
 import { toPrintableError } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { RunModels } from './run-models.js';
+import { captionFeatures } from './caption-features.js';
 import { featureView } from './motion-tokens.js';
 import type { VisionEncoder } from './vision-encoder.js';
 
@@ -57,29 +57,19 @@ async function captionBatch(
   promptIds: readonly number[],
 ): Promise<CaptionEvent[]> {
   const { config, models, encoder } = parts;
-  const x = tf.tidy(() => {
-    const h = encodeFrames(encoder.model, encoder.processor, batch.flatMap((d) => d.frames), { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 });
-    const [, tokens, dim] = h.shape;
-    // One row per video: [frames·tokens, dim], as cached.
-    let data = h.dataSync() as Float32Array;
-    if (config.features.dtype === 'float16') data = float16ToFloat32Array(float32ArrayToFloat16(data));
-    if (!config.features.motionTokens) return tf.tensor3d(data, [batch.length, config.vision.frames * tokens, dim]);
-    const n = config.vision.frames * tokens * dim;
-    const view = featureView(config);
-    const rows = batch.map((_, k) => view({ shape: [config.vision.frames * tokens, dim], data: data.subarray(k * n, (k + 1) * n) }));
-    const out = new Float32Array(rows.reduce((a, r) => a + r.data.length, 0));
-    rows.forEach((r, k) => out.set(r.data, k * r.data.length));
-    return tf.tensor3d(out, [batch.length, rows[0]!.shape[0]!, dim]);
-  });
+  const h = encodeFrames(encoder.model, encoder.processor, batch.flatMap((d) => d.frames), { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 });
+  const [, tokens = 0, dim = 0] = h.shape;
+  let data: Float32Array;
   try {
-    const results = await vlmGenerate(models, x, promptIds, {
-      maxNewTokens: config.generation.maxNewTokens,
-      eosTokenId: models.eosId,
-      repetitionPenalty: config.generation.repetitionPenalty,
-      tokenizer: models.tokenizer,
-    });
-    return results.map((r, k) => ({ type: 'caption', video: batch[k]!.video, caption: (r.text ?? '').trim(), eosReached: r.reachedEos, tokens: r.ids.length }));
+    data = (await h.data()) as Float32Array;
   } finally {
-    x.dispose();
+    h.dispose();
   }
+  // Exactly what the cache would have stored (float16 rounding included), then the run's view.
+  if (config.features.dtype === 'float16') data = float16ToFloat32Array(float32ArrayToFloat16(data));
+  const n = config.vision.frames * tokens * dim;
+  const view = featureView(config);
+  const rows = batch.map((_, k) => view({ shape: [config.vision.frames * tokens, dim], data: data.subarray(k * n, (k + 1) * n) }));
+  const results = await captionFeatures(models, config, rows, promptIds);
+  return results.map((r, k) => ({ type: 'caption', video: batch[k]!.video, caption: (r.text ?? '').trim(), eosReached: r.reachedEos, tokens: r.ids.length }));
 }

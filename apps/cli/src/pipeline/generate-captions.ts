@@ -3,14 +3,13 @@
  * re-decoded every video): greedy, repetition penalty counted on generated tokens only, each
  * sequence stops at its own EOS, `reachedEos` recorded.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { vlmGenerate } from '@kvc/models';
 import type { FeatureCache } from '@kvc/feature-cache';
 import type { CaptionRecord } from '@kvc/eval';
 import type { SampleEvent } from '@kvc/video-io';
 import type { RunConfig } from '../config/run-config.js';
 import type { Output } from '../output.js';
 import type { RunModels } from './run-models.js';
+import { captionFeatures } from './caption-features.js';
 import { featuresOf } from './features-of.js';
 
 export async function generateCaptions(args: {
@@ -31,24 +30,11 @@ export async function generateCaptions(args: {
   for (let i = 0; i < usable.length; i += bs) {
     const batch = usable.slice(i, i + bs);
     const feats = batch.map((s) => featuresOf(args.cache, args.keys.get(s.id)!, s.id, config));
-    const [v, d] = feats[0]!.shape as [number, number];
-    const data = new Float32Array(batch.length * v * d);
-    feats.forEach((f, k) => data.set(f.data, k * v * d));
-    const x = tf.tensor3d(data, [batch.length, v, d]);
-    try {
-      const results = await vlmGenerate(models, x, promptIds, {
-        maxNewTokens: config.generation.maxNewTokens,
-        eosTokenId: models.eosId,
-        repetitionPenalty: config.generation.repetitionPenalty,
-        tokenizer: models.tokenizer,
-      });
-      results.forEach((r, k) => {
-        const s = batch[k]!;
-        records.push({ id: s.id, video: s.video, prediction: (r.text ?? '').trim(), reference: s.caption, eosReached: r.reachedEos });
-      });
-    } finally {
-      x.dispose();
-    }
+    const results = await captionFeatures(models, config, feats, promptIds);
+    results.forEach((r, k) => {
+      const s = batch[k]!;
+      records.push({ id: s.id, video: s.video, prediction: (r.text ?? '').trim(), reference: s.caption, eosReached: r.reachedEos });
+    });
     bar.tick(batch.length);
   }
   bar.done();
