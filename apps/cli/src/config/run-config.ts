@@ -83,8 +83,11 @@ export const runConfigSchema = z.strictObject({
       gradientCheckpointing: z.boolean().default(true),
       stage1: stage(2, 1e-3).prefault({}),
       stage2: stage(3, 5e-5).prefault({}),
-      /** Metric that picks best/ (the seed: SigLIP2 score). */
-      bestMetric: z.enum(['siglip', 'meteor', 'bertscore_f1', 'cider', 'loss']).default('siglip'),
+      /**
+       * Metric that picks best/ (the seed: SigLIP2 score). `attribute_accuracy` exists only in
+       * `kvc demo` (validation captions naming color, shape and direction right).
+       */
+      bestMetric: z.enum(['siglip', 'meteor', 'bertscore_f1', 'cider', 'loss', 'attribute_accuracy']).default('siglip'),
     })
     .prefault({}),
   generation: z

@@ -47,4 +47,17 @@ describe('evaluation and best/', () => {
     expect(maxAbsDiff(await readCheckpointWeights(best), await readCheckpointWeights(end.checkpoint))).toBeGreaterThan(0);
     expect(JSON.parse(await readFile(join(best, 'metrics.json'), 'utf8'))).toMatchObject({ value: 0.5, stage: 'stage1', epoch: 2, metrics: { siglip: 0.5 } });
   });
+
+  it('warns once when the best metric is not evaluated, and best/ is then the final weights', async () => {
+    // e.g. bestMetric siglip while the SigLIP2 model is not available offline.
+    const evaluate: EvaluateHook = async () => ({ metrics: { meteor: 0.3, diversity: 1 } });
+    const options = s.options('best-missing', { stages: [{ name: 'stage1', epochs: 2, lr: 1e-2, trainLora: false, evaluate: true }], bestMetric: 'siglip' });
+    const events = await runEvents({ options, parts: s.parts, data: s.data({ batchSize: 1 }), evaluate });
+    const warnings = ofType(events, 'warning').filter((w) => w.code === 'W_BEST_METRIC_MISSING');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toMatch(/best metric "siglip" is not among the evaluated metrics \(meteor, diversity\)/);
+    const end = ofType(events, 'run-end')[0]!;
+    expect(end.best).toBeUndefined();
+    expect(maxAbsDiff(await readCheckpointWeights(join(options.runDir, 'best')), await readCheckpointWeights(end.checkpoint))).toBe(0);
+  });
 });

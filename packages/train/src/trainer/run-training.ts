@@ -79,6 +79,7 @@ export async function runTraining(
 
   const dropoutRng = resume ? SeededRandom.fromState(resume.dropoutRngState) : new SeededRandom(opts.seed);
   let best = resume?.best ?? null;
+  let warnedMissingBest = false;
   let globalStep = resume?.globalStep ?? 0;
   const accum = opts.gradAccumulation;
   const keep = opts.keepCheckpoints ?? 2;
@@ -230,6 +231,10 @@ export async function runTraining(
         const metric = opts.bestMetric ?? 'siglip';
         const value = metric === 'loss' ? trainLoss : metrics[metric];
         const mode = opts.bestMode ?? (metric === 'loss' ? 'min' : 'max');
+        if (value === undefined && !warnedMissingBest) {
+          warnedMissingBest = true;
+          out({ type: 'warning', code: 'W_BEST_METRIC_MISSING', message: `best metric "${metric}" is not among the evaluated metrics (${Object.keys(metrics).join(', ') || 'none'}): best/ will be the final weights unless it appears` });
+        }
         const improved = value !== undefined && Number.isFinite(value) && (!best || (mode === 'max' ? value > best.value : value < best.value));
         if (improved) {
           best = { metric, value: value!, stage: stage.name, epoch: epoch + 1 };
