@@ -3,7 +3,8 @@
  * data → tiny models with the LM warm-up → features → stage 1 → stage 2 → final evaluation →
  * report), shrunk with KVC_DEMO_SIZE and key=value overrides. It must visibly learn: METEOR
  * clearly above the constant-caption baseline the demo itself reports, most generations end
- * with EOS, captions that differ, background far above chance (1 in 5). Thresholds come from measured
+ * with EOS, captions that differ, background and color far above chance (the tiny CLIP is
+ * pretrained on separate labelled synthetic frames first). Thresholds come from measured
  * runs with several seeds (bench/demo/RESULTS.md, "reduced demo for CI"): they sit below every
  * measured run but far above what an untrained or prefix-ignoring model scores. Then a second
  * run reuses the data, the models, the features and the finished run, and says so.
@@ -27,9 +28,9 @@ interface DemoResult {
   meteorConstantBaseline: number;
 }
 
-/** The reduced demo: 64 training / 16 validation videos, a shorter warm-up, fewer epochs. */
+/** The reduced demo: 64 training / 16 validation videos, a shorter warm-up and tiny-CLIP pretraining, fewer epochs. */
 const REDUCED_DEMO = {
-  env: { KVC_DEMO_SIZE: 'train=64,val=16,seed=7,warmUpSteps=60' },
+  env: { KVC_DEMO_SIZE: 'train=64,val=16,seed=7,warmUpSteps=60,visionSteps=500' },
   overrides: ['train.seed=7', 'train.stage1.epochs=2', 'train.stage2.epochs=12'],
 };
 
@@ -68,6 +69,11 @@ describe('kvc demo (reduced) learns', () => {
     const models = firstLines.find((l) => l.type === 'demo-models') as { reused: boolean; warmUp: { lossBefore: number; lossAfter: number } };
     expect(models.reused).toBe(false);
     expect(models.warmUp.lossAfter).toBeLessThan(models.warmUp.lossBefore / 2);
+    // The tiny CLIP was pretrained: its held-out frames' loss fell and color became readable.
+    const vp = (models as unknown as { visionPretrain: { before: Record<string, number>; after: Record<string, number>; steps: number } }).visionPretrain;
+    expect(vp.steps).toBe(500);
+    expect(vp.after.loss!).toBeLessThan(vp.before.loss! / 2);
+    expect(vp.after.color!).toBeGreaterThan(0.9);
   });
 
   it('beats the constant-caption baseline and writes diverse captions that end with EOS', () => {
@@ -76,15 +82,17 @@ describe('kvc demo (reduced) learns', () => {
     // Measured (64/16 videos, seeds 7 and 11): METEOR .42–.44 vs baselines .22–.26; EOS 100 %.
     expect(m.meteor).toBeGreaterThan(baseline + 0.1);
     expect(m.eos_rate).toBeGreaterThanOrEqual(0.9);
-    // The full demo reaches .97 (run H); the reduced run's best-METEOR checkpoint .31–.44 of 16.
-    expect(m.unique_ratio).toBeGreaterThanOrEqual(0.25);
+    // The full demo reaches .88 (run K); the reduced run with the pretrained CLIP: see RESULTS.md.
+    expect(m.unique_ratio).toBeGreaterThanOrEqual(0.5);
   });
 
-  it('reads the video: background far above chance (1 in 5)', () => {
-    // Measured .81–1.0. Color (.25–.44 in the reduced run, .78–1.0 in the full demo) needs more
-    // videos and epochs than CI's budget allows, so it is not asserted here.
+  it('reads the video: background and color far above chance (1 in 5 each)', () => {
+    // With the pretrained tiny CLIP (bench/demo/RESULTS.md, "reduced demo for CI"): background
+    // .69–.75, color .63+ on seeds 7 and 11. Shape (.25 on seed 11) and direction need more
+    // videos and epochs than CI's budget (the full demo: .66 and .69), so they are not asserted.
     const m = resultOf(firstLines).metrics;
-    expect(m.background_accuracy).toBeGreaterThanOrEqual(0.75);
+    expect(m.background_accuracy).toBeGreaterThanOrEqual(0.6);
+    expect(m.color_accuracy).toBeGreaterThanOrEqual(0.4);
   });
 });
 
