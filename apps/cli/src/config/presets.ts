@@ -51,7 +51,7 @@ export const presets = {
       weightDecay: 0,
       stage1: { epochs: 3, lr: 5e-3 },
       stage2: { epochs: 20, lr: 3e-3 },
-      bestMetric: 'meteor',
+      bestMetric: 'attribute_accuracy',
       gradientCheckpointing: false,
     },
     generation: { maxNewTokens: 48, repetitionPenalty: 1.0, batchSize: 32 },
