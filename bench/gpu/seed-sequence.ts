@@ -38,7 +38,9 @@ const steps = Number(process.argv[5] ?? 3);
 await initBackend(backend, { purpose: 'training' });
 // `tiny` is a CPU smoke test of this script (small shapes, embedding forced into 3 shards).
 const tiny = size === 'tiny';
-const [B, NV, NT, VISION_HIDDEN] = tiny ? [2, 64, 16, 32] : [4, 8 * 576, 768, 1024];
+const [B, NV, NT, VISION_HIDDEN] = tiny ? [2, 64, 16, 32] : [Number(process.env.KVC_BENCH_BATCH ?? 4), 8 * 576, 768, 1024];
+// KVC_BENCH_PROFILE=1: the last step runs under tf.profile and prints GPU time per kernel.
+const profile = process.env.KVC_BENCH_PROFILE === '1';
 
 const json = tiny
   ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, tie_word_embeddings: false, num_hidden_layers: 2 })
@@ -107,7 +109,7 @@ const gpuBytes = (): string => {
 };
 console.log(`weights built: ${gpuBytes()}`);
 
-for (let step = 0; step < steps; step++) {
+async function trainStep(step: number): Promise<void> {
   const t0 = performance.now();
   const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels }, trainable, { checkpointLayers: true });
   const l = (await loss.data())[0]!;
@@ -119,5 +121,32 @@ for (let step = 0; step < steps; step++) {
   console.log(`step ${step}: ${ms.toFixed(0)} ms, loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`);
   loss.dispose();
   for (const g of grads.values()) g.dispose();
+}
+
+for (let step = 0; step < steps; step++) {
+  if (!(profile && step === steps - 1)) {
+    await trainStep(step);
+    continue;
+  }
+  const info = await tf.profile(() => trainStep(step));
+  // GPU time per kernel name, and per name + output shape (where the time goes).
+  const byName = new Map<string, { ms: number; n: number }>();
+  const byShape = new Map<string, { ms: number; n: number }>();
+  // Custom-gradient ops show up as "unnamed scope" wrapping the kernels they ran: counted twice.
+  for (const k of info.kernels.filter((x) => x.name !== 'unnamed scope')) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    for (const [m, key] of [[byName, k.name], [byShape, `${k.name} ${JSON.stringify(k.inputShapes)} -> ${JSON.stringify(k.outputShapes)}`]] as const) {
+      const e = m.get(key) ?? { ms: 0, n: 0 };
+      e.ms += ms;
+      e.n += 1;
+      m.set(key, e);
+    }
+  }
+  const total = [...byName.values()].reduce((a, e) => a + e.ms, 0);
+  console.log(`profile: ${info.kernels.length} kernels, ${total.toFixed(0)} ms of kernel time`);
+  for (const [m, top] of [[byName, 20], [byShape, 25]] as const) {
+    for (const [key, e] of [...m].sort((x, y) => y[1].ms - x[1].ms).slice(0, top)) console.log(`  ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ×${e.n}  ${key}`);
+    console.log('  --');
+  }
 }
 process.exit(0);
