@@ -123,7 +123,16 @@ async function trainStep(step: number): Promise<void> {
   for (const g of grads.values()) g.dispose();
 }
 
+// KVC_BENCH_SUBMIT="15,64,256": rerun the steps under each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
+// (how many dispatches tfjs-webgpu records before it submits; tfjs's default is 15).
+for (const submit of (process.env.KVC_BENCH_SUBMIT ?? '').split(',').filter(Boolean).map(Number)) {
+  if (tf.getBackend() === 'webgpu') tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submit);
+  console.log(`WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=${submit}`);
+  for (let step = 0; step < steps; step++) await trainStep(step);
+}
+
 for (let step = 0; step < steps; step++) {
+  if (process.env.KVC_BENCH_SUBMIT) break;
   if (!(profile && step === steps - 1)) {
     await trainStep(step);
     continue;
