@@ -31,7 +31,8 @@ export interface ClipLoadOptions extends ResolveOptions {
   readonly config?: Partial<ClipVisionConfig>;
 }
 
-interface Weights {
+/** The tower's weights as the forward reads them (patch conv as a matrix, linears transposed). */
+export interface ClipVisionWeights {
   readonly patch: tf.Tensor2D;
   readonly classEmbedding: tf.Tensor1D;
   readonly positions: tf.Tensor2D;
@@ -59,7 +60,7 @@ export class ClipVisionModel {
 
   private constructor(
     readonly config: ClipVisionConfig,
-    private readonly w: Weights,
+    private readonly w: ClipVisionWeights,
     private readonly loader: WeightLoader,
   ) {
     this.act = getActivation(config.hiddenAct);
@@ -89,7 +90,7 @@ export class ClipVisionModel {
       l.created.push(patch);
       const layers: PreLnLayerWeights[] = [];
       for (let i = 0; i < config.numHiddenLayers; i++) layers.push(await loadPreLnLayer(l, `encoder.layers.${i}.`));
-      const w: Weights = {
+      const w: ClipVisionWeights = {
         patch,
         classEmbedding: (await l.tensor('embeddings.class_embedding')) as tf.Tensor1D,
         positions: (await l.tensor('embeddings.position_embedding.weight')) as tf.Tensor2D,
@@ -131,13 +132,8 @@ export class ClipVisionModel {
   /** Only `hidden_states[k]` [N, 1 + patches, H], running just the layers it needs. */
   hiddenState(pixelValues: tf.Tensor4D, k: number): tf.Tensor3D {
     const upTo = this.layerIndex(k);
-    return tf.tidy(() => {
-      let x = this.embed(pixelValues);
-      for (let i = 0; i < upTo; i++) {
-        x = preLnLayer(x, this.w.layers[i]!, { numHeads: this.config.numAttentionHeads, eps: this.config.layerNormEps, act: this.act });
-      }
-      return x;
-    });
+    this.checkPixels(pixelValues);
+    return clipVisionHiddenState(this.config, this.w, pixelValues, upTo);
   }
 
   dispose(): void {
@@ -153,18 +149,33 @@ export class ClipVisionModel {
     return i;
   }
 
-  /** Patch + class embeddings + positions, then pre_layrnorm: hidden_states[0]. */
-  private embed(pixelValues: tf.Tensor4D): tf.Tensor3D {
+  private checkPixels(pixelValues: tf.Tensor4D): void {
     const c = this.config;
-    const [n, ch, h, w] = pixelValues.shape;
+    const [, ch, h, w] = pixelValues.shape;
     if (ch !== c.numChannels || h !== c.imageSize || w !== c.imageSize) {
       throw new ModelsError('E_INPUT_SHAPE', `pixel values [${pixelValues.shape.join(',')}] do not match the model's [N,${c.numChannels},${c.imageSize},${c.imageSize}]`, { shape: pixelValues.shape, image_size: c.imageSize }, 'preprocess frames with the model\'s image processor (preprocessor_config.json)');
     }
-    return tf.tidy(() => {
-      const patches = tf.reshape(tf.matMul(tf.reshape(patchify(pixelValues, c.patchSize), [-1, this.w.patch.shape[0]]), this.w.patch), [n, -1, c.hiddenSize]);
-      const cls = tf.tile(tf.reshape(this.w.classEmbedding, [1, 1, c.hiddenSize]), [n, 1, 1]);
-      const x = tf.add(tf.concat([cls, patches], 1), this.w.positions);
-      return layerNorm(x, this.w.preLn, c.layerNormEps) as tf.Tensor3D;
-    });
   }
+
+  private embed(pixelValues: tf.Tensor4D): tf.Tensor3D {
+    this.checkPixels(pixelValues);
+    return clipVisionHiddenState(this.config, this.w, pixelValues, 0);
+  }
+}
+
+/**
+ * `hidden_states[upTo]` [N, 1 + patches, H]: patch + class embeddings + positions, pre_layrnorm
+ * (hidden_states[0]), then `upTo` pre-LN blocks. Plain tfjs ops on `w`, so it is differentiable
+ * when `w` is built from variables (vision pretraining runs exactly this forward).
+ */
+export function clipVisionHiddenState(c: ClipVisionConfig, w: ClipVisionWeights, pixelValues: tf.Tensor4D, upTo: number): tf.Tensor3D {
+  const act = getActivation(c.hiddenAct);
+  return tf.tidy(() => {
+    const n = pixelValues.shape[0];
+    const patches = tf.reshape(tf.matMul(tf.reshape(patchify(pixelValues, c.patchSize), [-1, w.patch.shape[0]]), w.patch), [n, -1, c.hiddenSize]);
+    const cls = tf.tile(tf.reshape(w.classEmbedding, [1, 1, c.hiddenSize]), [n, 1, 1]);
+    let x = layerNorm(tf.add(tf.concat([cls, patches], 1), w.positions), w.preLn, c.layerNormEps) as tf.Tensor3D;
+    for (let i = 0; i < upTo; i++) x = preLnLayer(x, w.layers[i]!, { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act });
+    return x;
+  });
 }
