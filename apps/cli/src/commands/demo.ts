@@ -1,8 +1,8 @@
 /**
  * `kvc demo [--out DIR] [--backend B] [--fresh] [--json] [key=value ...]`: the whole pipeline on a
  * laptop with nothing downloaded — a synthetic Korean-captioned video dataset, tiny models in the
- * real architectures (a CLIP-shaped tower pretrained on separate labelled synthetic frames; a Qwen3 on the real Qwen3 tokenizer, warmed up on the
- * caption language once and cached), feature caching, stage 1, stage 2 with per-epoch evaluation,
+ * real architectures (a CLIP-shaped tower pretrained on separate labelled synthetic frames; a
+ * Qwen3 on the real Qwen3 tokenizer, warmed up on the caption language; both once and cached), feature caching, stage 1, stage 2 with per-epoch evaluation,
  * the final evaluation of the best checkpoint and the HTML report. Running it again reuses the
  * data, the models, the cache and the finished run (and says so) unless --fresh.
  */
@@ -79,7 +79,8 @@ export const demoCommand: CommandModule = {
             await rm(runDir, { recursive: true, force: true });
             await rm(join(root, 'cache'), { recursive: true, force: true });
           }
-          // KVC_DEMO_SIZE shrinks the dataset, the warm-up and the tiny CLIP's pretraining (the end-to-end test's reduced demo).
+          // KVC_DEMO_SIZE shrinks the dataset, the warm-up and the tiny CLIP's pretraining (the
+          // end-to-end test's reduced demo).
           const size = (() => {
             try {
               return demoSize();

@@ -1,8 +1,8 @@
 /**
  * The demo's models, built once and cached by content: a tiny CLIP vision tower, pretrained on
  * a separate labelled synthetic set so its patch tokens know shape, color, background and
- * position (a real CLIP arrives pretrained), and a tiny Qwen3 over a compact slice of the real Qwen3 vocabulary, whose base is warmed up as a
- * plain causal LM on `prompt + caption + EOS` of the training captions (a real LLM arrives
+ * position (a real CLIP arrives pretrained), and a tiny Qwen3 over a compact slice of the real
+ * Qwen3 vocabulary, whose base is warmed up as a plain causal LM on `prompt + caption + EOS` of the training captions (a real LLM arrives
  * pretrained; this one must first learn the caption language). Folder names carry a hash of
  * everything that shapes them, so a second run with the same inputs reuses them.
  */
@@ -103,9 +103,9 @@ export const DEMO_LLM_CONFIG: Readonly<Record<string, unknown>> = {
   max_position_embeddings: 1024,
 };
 export const DEMO_WARM_UP: DemoWarmUpOptions = { steps: 80, batchSize: 32, lr: 3e-3, maxSeconds: 120 };
-/** The demo preset's tiny CLIP: 32×32 frames, 16×16 patches (4 tokens a frame, 32 for 8 frames). */
 /** The demo's tiny-CLIP pretraining (bench/demo/RESULTS.md, run I). */
 export const DEMO_VISION_PRETRAIN: DemoVisionPretrainOptions = { clips: 1000, framesPerClip: 8, steps: 1000, batchSize: 32, lr: 3e-3, maxSeconds: 100 };
+/** The demo preset's tiny CLIP: 32×32 frames, 16×16 patches (4 tokens a frame, 32 for 8 frames). */
 export const DEMO_VISION: TinyClipVisionOptions = { imageSize: 32, patchSize: 16, hiddenSize: 64, numLayers: 2, numHeads: 4 };
 
 const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 12);
