@@ -2,8 +2,9 @@
  * `kvc demo [--out DIR] [--backend B] [--fresh] [--json] [key=value ...]`: the whole pipeline on a
  * laptop with nothing downloaded — a synthetic Korean-captioned video dataset, tiny models in the
  * real architectures (a CLIP-shaped tower pretrained on separate labelled synthetic frames; a
- * Qwen3 on the real Qwen3 tokenizer, warmed up on the caption language; both once and cached), feature caching, stage 1, stage 2 with per-epoch evaluation,
- * the final evaluation of the best checkpoint and the HTML report. Running it again reuses the
+ * Qwen3 on the real Qwen3 tokenizer, warmed up on the caption language; both once and cached),
+ * feature caching, stage 1, stage 2 with per-epoch evaluation, the final evaluation of the best
+ * checkpoint and the HTML report. Running it again reuses the
  * data, the models, the cache and the finished run (and says so) unless --fresh.
  */
 import { existsSync, readFileSync } from 'node:fs';
