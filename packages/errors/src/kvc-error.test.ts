@@ -16,7 +16,8 @@ describe('KvcError', () => {
     expect(e).toBeInstanceOf(PackageError);
     expect(e).toBeInstanceOf(KvcError);
     expect(e).toBeInstanceOf(Error);
-    expect(e).toMatchObject({ name: 'FixedCodeError', code: 'E_FIXED', message: 'it broke', hint: 'do the fixed thing' });
+    const expected = { name: 'FixedCodeError', code: 'E_FIXED', message: 'it broke', hint: 'do the fixed thing' };
+    expect(e).toMatchObject(expected);
     expect(e.context).toEqual({ file: 'a.mp4' });
     expect(String(e)).toBe('FixedCodeError: it broke');
   });
@@ -57,7 +58,8 @@ describe('causeChain', () => {
       { code: 'E_CACHE_WRITE', message: 'cannot store the batch' },
       { code: 'ENOSPC', message: 'ENOSPC: no space left' },
     ]);
-    expect(causeChain(new PackageError('E_X', 'm', {}, undefined, { cause: 'a string' }))).toEqual([{ message: 'a string' }]);
+    const fromString = new PackageError('E_X', 'm', {}, undefined, { cause: 'a string' });
+    expect(causeChain(fromString)).toEqual([{ message: 'a string' }]);
     expect(causeChain(new Error('no cause'))).toEqual([]);
     expect(causeChain('not an error')).toEqual([]);
   });

@@ -20,7 +20,13 @@ export class KvcError<Code extends string = string> extends Error {
   readonly context: Readonly<Record<string, unknown>>;
   readonly hint: string | undefined;
 
-  constructor(code: Code, message: string, context: Record<string, unknown> = {}, hint?: string, options: KvcErrorOptions = {}) {
+  constructor(
+    code: Code,
+    message: string,
+    context: Record<string, unknown> = {},
+    hint?: string,
+    options: KvcErrorOptions = {},
+  ) {
     // Pass `cause` only when given, so `'cause' in err` stays false for errors without one.
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = new.target.name;

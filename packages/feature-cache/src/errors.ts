@@ -3,7 +3,7 @@
  * reason, ...), where we know one a `hint` saying what to do about it, and optionally a `cause`.
  * The CLI prints them as `[code] message`, then each context entry, the hint and the causes.
  */
-import { KvcError } from '@kvc/errors';
+import { KvcError, type KvcErrorOptions } from '@kvc/errors';
 
 /** Base class of every error raised by `@kvc/feature-cache` (see {@link KvcError}). */
 export class FeatureCacheError extends KvcError {}
@@ -20,10 +20,10 @@ export class CacheClosedError extends FeatureCacheError {
 
 /** Invalid arguments at the public boundary (bad shape, dtype, key ingredients, options). */
 export class InvalidArgumentError extends FeatureCacheError {
-  constructor(message: string, context: Record<string, unknown> = {}, hint?: string) {
-    super('E_INVALID_ARGUMENT', message, context, hint);
+  constructor(message: string, context: Record<string, unknown> = {}, hint?: string, options?: KvcErrorOptions) {
+    super('E_INVALID_ARGUMENT', message, context, hint, options);
   }
 }
 
-/** The `encode` function of `cacheThrough` failed or returned something unusable. */
+/** The `encode` function of `cacheFeatures`/`cacheThrough` failed, returned something unusable, or could not be stored. */
 export class EncodeError extends FeatureCacheError {}

@@ -32,6 +32,7 @@ export function decodeSample(sample: SampleEvent, options: DecodeSampleOptions =
  */
 export function decodeSkip(sample: SampleEvent, err: unknown): SkipEvent {
   if (err instanceof FfmpegNotFoundError) throw err;
-  const code: SkipCode = err instanceof VideoIoError && err.code === 'E_NO_FRAMES' ? 'E_NO_FRAMES' : 'E_VIDEO_UNDECODABLE';
+  const noFrames = err instanceof VideoIoError && err.code === 'E_NO_FRAMES';
+  const code: SkipCode = noFrames ? 'E_NO_FRAMES' : 'E_VIDEO_UNDECODABLE';
   return skip(sample.id, sample.video, code, err instanceof Error ? err.message : String(err));
 }
