@@ -14,6 +14,7 @@ import { decodeSample, decodeSkip } from '@kvc/video-io';
 import type { FramesEvent, SampleEvent, SkipEvent } from '@kvc/video-io';
 import type { Output } from '../output.js';
 import type { RunConfig } from '../config/run-config.js';
+import { reportSkip } from './report-skip.js';
 import type { VisionEncoder } from './vision-encoder.js';
 
 export interface CachedSplit {
@@ -57,8 +58,7 @@ export async function cacheSplitFeatures(args: {
         if (r.source === 'skipped') {
           const s = decodeSkip(r.item.sample, r.error); // rethrows what is not the video's fault (no ffmpeg)
           skipped.push(s);
-          out.warn(`skipped ${split}/${s.id}: cannot decode ${s.file}: [${s.code}] ${s.reason}`);
-          out.event('skip', { split, id: s.id, file: s.file, code: s.code, reason: s.reason });
+          reportSkip(out, split, s);
         } else {
           keys.set(r.item.sample.id, r.key);
           if (r.source === 'cache') hits++;
