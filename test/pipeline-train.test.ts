@@ -56,7 +56,7 @@ describe('kvc train on a tiny setup', () => {
     const label = skips.find((s) => s.id === setup.broken.badLabel);
     const video = skips.find((s) => s.id === setup.broken.badVideo);
     expect(label, JSON.stringify(skips)).toMatchObject({ split: 'train', code: 'E_LABEL_INVALID_JSON' });
-    expect(video, JSON.stringify(skips)).toMatchObject({ split: 'train', code: 'undecodable-video' });
+    expect(video, JSON.stringify(skips)).toMatchObject({ split: 'train', code: 'E_VIDEO_UNDECODABLE' });
     expect(String(video!.file)).toMatch(/broken_video\.mp4$/);
     // Nothing else was skipped: the 8 real training videos and 4 validation videos were used.
     expect(skips).toHaveLength(2);

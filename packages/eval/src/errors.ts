@@ -1,20 +1,12 @@
 /**
- * Errors of @kvc/eval. Each has a stable `code`, a readonly `context` (file, metric, reason, ...)
- * and, where we know one, a `hint` saying what to do about it. The CLI prints `[code] message`,
- * each context entry, and the hint.
+ * Errors of @kvc/eval. Each has a stable `code`, a frozen `context` (file, metric, reason, ...),
+ * where we know one a `hint` saying what to do about it, and optionally a `cause`. The CLI prints
+ * `[code] message`, each context entry, the hint and the causes.
  */
-export class EvalError extends Error {
-  readonly code: string;
-  readonly context: Readonly<Record<string, unknown>>;
-  readonly hint: string | undefined;
-  constructor(code: string, message: string, context: Record<string, unknown> = {}, hint?: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.context = context;
-    this.hint = hint;
-  }
-}
+import { KvcError } from '@kvc/errors';
+
+/** Base class of every error raised by `@kvc/eval` (see {@link KvcError}). */
+export class EvalError extends KvcError {}
 
 /** Bad input to a metric: mismatched lengths, an unknown metric name, a bad option value. */
 export class MetricInputError extends EvalError {

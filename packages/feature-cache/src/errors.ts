@@ -1,20 +1,12 @@
 /**
- * Errors of @kvc/feature-cache. Each has a stable `code`, a readonly `context` (cache path, key,
- * reason, ...) and, where we know one, a `hint` saying what to do about it. The CLI prints them as
- * `[code] message`, then each context entry, then the hint.
+ * Errors of @kvc/feature-cache. Each has a stable `code`, a frozen `context` (cache path, key,
+ * reason, ...), where we know one a `hint` saying what to do about it, and optionally a `cause`.
+ * The CLI prints them as `[code] message`, then each context entry, the hint and the causes.
  */
-export class FeatureCacheError extends Error {
-  readonly code: string;
-  readonly context: Readonly<Record<string, unknown>>;
-  readonly hint: string | undefined;
-  constructor(code: string, message: string, context: Record<string, unknown> = {}, hint?: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.context = context;
-    this.hint = hint;
-  }
-}
+import { KvcError, type KvcErrorOptions } from '@kvc/errors';
+
+/** Base class of every error raised by `@kvc/feature-cache` (see {@link KvcError}). */
+export class FeatureCacheError extends KvcError {}
 
 /** The cache directory does not exist (opened read-only) or could not be opened. */
 export class CacheOpenError extends FeatureCacheError {}
@@ -28,10 +20,10 @@ export class CacheClosedError extends FeatureCacheError {
 
 /** Invalid arguments at the public boundary (bad shape, dtype, key ingredients, options). */
 export class InvalidArgumentError extends FeatureCacheError {
-  constructor(message: string, context: Record<string, unknown> = {}, hint?: string) {
-    super('E_INVALID_ARGUMENT', message, context, hint);
+  constructor(message: string, context: Record<string, unknown> = {}, hint?: string, options?: KvcErrorOptions) {
+    super('E_INVALID_ARGUMENT', message, context, hint, options);
   }
 }
 
-/** The `encode` function of `cacheThrough` failed or returned something unusable. */
+/** The `encode` function of `cacheFeatures`/`cacheThrough` failed, returned something unusable, or could not be stored. */
 export class EncodeError extends FeatureCacheError {}

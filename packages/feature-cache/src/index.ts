@@ -1,4 +1,7 @@
-/** @kvc/feature-cache: an LMDB store of vision feature tensors, its cache keys and the cacheThrough operator. */
+/**
+ * @kvc/feature-cache: an LMDB store of vision feature tensors, its cache keys, and the cacheFeatures operator
+ * (decode misses, batch them for the encoder, write, emit in order, bounded memory) with cacheThrough on top.
+ */
 export { FeatureCache } from './feature-cache.js';
 export type { FeatureTensor, CachedTensor, CacheWrite, FeatureCacheOptions } from './feature-cache.js';
 export type { CacheStats, SessionCounters } from './cache-stats.js';
@@ -20,6 +23,10 @@ export {
 } from './float16.js';
 export { crc32 } from './crc32.js';
 export { FeatureCacheError, CacheOpenError, CacheClosedError, InvalidArgumentError, EncodeError } from './errors.js';
+export { cacheFeatures } from './operators/cache-features.js';
+export type { CacheFeaturesOptions } from './operators/cache-features.js';
+export type { CachedFeatures, SkippedItem, FeatureResult } from './operators/feature-result.js';
 export { cacheThrough } from './operators/cache-through.js';
-export type { BatchEncoder, CacheThroughOptions, CachedFeatures } from './operators/cache-through.js';
+export type { CacheThroughOptions } from './operators/cache-through.js';
+export type { BatchEncoder } from './operators/encode-and-store.js';
 export { withFeatureCache } from './with-feature-cache.js';

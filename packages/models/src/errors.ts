@@ -1,19 +1,11 @@
 /**
- * Errors of @kvc/models. Each has a stable `code`, a readonly `context` (file, tensor names, ...)
- * and, where we know one, a `hint` saying what to do about it.
+ * Errors of @kvc/models. Each has a stable `code`, a frozen `context` (file, tensor names, ...),
+ * where we know one a `hint` saying what to do about it, and optionally a `cause`.
  */
-export class ModelsError extends Error {
-  readonly code: string;
-  readonly context: Readonly<Record<string, unknown>>;
-  readonly hint: string | undefined;
-  constructor(code: string, message: string, context: Record<string, unknown> = {}, hint?: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.context = context;
-    this.hint = hint;
-  }
-}
+import { KvcError } from '@kvc/errors';
+
+/** Base class of every error raised by `@kvc/models` (see {@link KvcError}). */
+export class ModelsError extends KvcError {}
 
 /** A file that is not a valid safetensors file (bad header, offsets out of range, ...). */
 export class SafetensorsError extends ModelsError {}

@@ -1,7 +1,9 @@
 /**
  * Errors of `@kvc/train`. Every error carries a stable `code` (the CLI prints `[code] message`),
- * a readonly `context` (what was being processed and why it failed) and, where it helps, a `hint`.
+ * a frozen `context` (what was being processed and why it failed), where it helps a `hint`, and
+ * optionally a `cause`.
  */
+import { KvcError } from '@kvc/errors';
 
 /** Stable codes of {@link TrainError}; add new ones here rather than inventing strings inline. */
 export type TrainErrorCode =
@@ -18,17 +20,5 @@ export type TrainErrorCode =
   | 'E_TRAIN_DATA' // the data source gave no batches or batches that do not fit
   | 'E_NONFINITE_LOSS'; // the loss became NaN or infinite
 
-/** The one error class of `@kvc/train`. */
-export class TrainError extends Error {
-  readonly code: TrainErrorCode;
-  readonly context: Readonly<Record<string, unknown>>;
-  readonly hint: string | undefined;
-
-  constructor(code: TrainErrorCode, message: string, context: Record<string, unknown> = {}, hint?: string) {
-    super(message);
-    this.name = 'TrainError';
-    this.code = code;
-    this.context = Object.freeze({ ...context });
-    this.hint = hint;
-  }
-}
+/** The one error class of `@kvc/train` (see {@link KvcError}); its codes are typed. */
+export class TrainError extends KvcError<TrainErrorCode> {}

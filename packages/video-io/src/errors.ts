@@ -1,21 +1,12 @@
 /**
- * The package's errors. Each carries a stable `code` (the CLI prints `[code] message`), a readonly
- * `context` (file, reason, ffmpeg's stderr tail, ...) and an optional `hint` saying what to do.
+ * The package's errors. Each carries a stable `code` (the CLI prints `[code] message`), a frozen
+ * `context` (file, reason, ffmpeg's stderr tail, ...), an optional `hint` saying what to do and an
+ * optional `cause`.
  */
+import { KvcError } from '@kvc/errors';
 
-/** Base class of every error raised by `@kvc/video-io`. */
-export class VideoIoError extends Error {
-  readonly code: string;
-  readonly context: Readonly<Record<string, unknown>>;
-  readonly hint: string | undefined;
-  constructor(code: string, message: string, context: Record<string, unknown> = {}, hint?: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.context = Object.freeze({ ...context });
-    this.hint = hint;
-  }
-}
+/** Base class of every error raised by `@kvc/video-io` (see {@link KvcError}). */
+export class VideoIoError extends KvcError {}
 
 /** No working ffmpeg/ffprobe binary was found (`E_FFMPEG_NOT_FOUND`). */
 export class FfmpegNotFoundError extends VideoIoError {}

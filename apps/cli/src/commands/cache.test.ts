@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyClipVision } from '@kvc/models';
-import { synthDataset } from '@kvc/video-io';
+import { SKIP_CODES, synthDataset } from '@kvc/video-io';
 import { jsonLines, runCaptured } from './__tests__/run-captured.js';
 import { formatCacheSummary } from './cache.js';
 
@@ -51,6 +51,11 @@ describe('kvc cache', () => {
     expect(train!.skips.find((s) => s.id === 'broken_label')!.reason).toContain('E_LABEL_INVALID_JSON');
     expect(val).toMatchObject({ split: 'val', samples: 2, hits: 0, encoded: 2, skipped: 0 });
     expect(lines.filter((l) => l.type === 'skip').map((l) => l.id)).toEqual(expect.arrayContaining(['broken_label', 'broken_video']));
+    // Every skip, the decoder's included, carries one of video-io's listed codes (it once said 'undecodable-video').
+    const skipEvents = lines.filter((l) => l.type === 'skip') as { id: string; code: string }[];
+    expect(skipEvents.find((l) => l.id === 'broken_video')).toMatchObject({ code: 'E_VIDEO_UNDECODABLE' });
+    for (const l of skipEvents) expect(SKIP_CODES).toContain(l.code);
+    expect(train!.skips.find((s) => s.id === 'broken_video')!.reason).toMatch(/^\[E_VIDEO_UNDECODABLE\] /);
 
     const second = await runCaptured(args());
     expect(second.code, second.stderr).toBe(0);

@@ -72,7 +72,12 @@ export const cacheCommand: CommandModule = {
               for (const split of splits) {
                 const data = await readSplit(root, split, config.data.maxSamples, out);
                 const r = await cacheSplitFeatures({ split, samples: data.samples, cache, encoder, config, out });
-                const skips = [...data.skipped.map((s) => ({ id: s.id, file: s.file, reason: `[${s.code}] ${s.reason}` })), ...r.skipped.map((s) => ({ id: s.id, file: s.video, reason: `[undecodable-video] ${s.reason}` }))];
+                // Bad labels (reader) and undecodable videos (decoder) alike: video-io's skip events.
+                const skips = [...data.skipped, ...r.skipped].map((s) => ({
+                  id: s.id,
+                  file: s.file,
+                  reason: `[${s.code}] ${s.reason}`,
+                }));
                 const summary = { split, samples: data.samples.length, hits: r.hits, encoded: r.encoded, skipped: skips.length, skips };
                 summaries.push(summary);
                 out.event('split', { ...summary });

@@ -67,6 +67,10 @@ describe('kvc metrics', () => {
     const u = await runCaptured(['metrics', '--predictions', file, '--metrics', 'meteor,bleurt']);
     expect(u.code).toBe(1);
     expect(u.stderr).toMatch(/\[E_METRICS_UNKNOWN\] unknown metric bleurt/);
+    // Bad option values share the one code of bad arguments (E_BAD_OPTION was a second name for it).
+    const o = await runCaptured(['metrics', '--predictions', file, '--siglip-padding', 'wide']);
+    expect(o.code).toBe(1);
+    expect(o.stderr).toContain('[E_BAD_ARGUMENT] --siglip-padding must be max_length or longest');
     const f = await runCaptured(['metrics', '--predictions', join(dir, 'nope.jsonl'), '--json']);
     expect(f.code).toBe(1);
     expect(jsonLines(f.stdout)[0]).toMatchObject({ type: 'error', code: 'E_PREDICTIONS_FILE' });

@@ -49,7 +49,9 @@ export const DEFAULT_METRICS = 'meteor,bertscore,bleu,rouge,cider,diversity';
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CliError('E_BAD_OPTION', `${name} must be a positive integer`, { [name]: v });
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliError('E_BAD_ARGUMENT', `${name} must be a positive integer`, { [name]: v });
+  }
   return n;
 }
 
@@ -94,10 +96,16 @@ export const metricsCommand: CommandModule = {
           const names = [...new Set(opts.metrics.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
           const unknown = names.filter((n) => !METRIC_CHOICES.includes(n));
           if (unknown.length || names.length === 0) throw new CliError('E_METRICS_UNKNOWN', `unknown metric ${unknown.join(', ') || '(none given)'}`, { known: METRIC_CHOICES.join(',') });
-          if (!['max_length', 'longest'].includes(opts.siglipPadding)) throw new CliError('E_BAD_OPTION', '--siglip-padding must be max_length or longest', { value: opts.siglipPadding });
+          if (!['max_length', 'longest'].includes(opts.siglipPadding)) {
+            const value = opts.siglipPadding;
+            throw new CliError('E_BAD_ARGUMENT', '--siglip-padding must be max_length or longest', { value });
+          }
           const batchSize = positiveInt('batch-size', opts.batchSize);
           const layer = opts.bertLayer === undefined ? undefined : Number(opts.bertLayer);
-          if (layer !== undefined && (!Number.isInteger(layer) || layer < 0)) throw new CliError('E_BAD_OPTION', '--bert-layer must be a non-negative integer', { value: opts.bertLayer });
+          if (layer !== undefined && (!Number.isInteger(layer) || layer < 0)) {
+            const value = opts.bertLayer;
+            throw new CliError('E_BAD_ARGUMENT', '--bert-layer must be a non-negative integer', { value });
+          }
 
           const parsed = await readPredictionsFile(opts.predictions);
           for (const issue of parsed.issues) {

@@ -1,33 +1,33 @@
 /**
- * Vision features of one split into the LMDB cache: hits are skipped at once; misses are decoded
- * (8 uniform frames, two videos at a time), encoded by the frozen CLIP tower in batches of
- * videos through `cacheThrough`, and written. A video that cannot be decoded is reported and
- * skipped, never fatal. Returns each usable sample's cache key.
+ * Vision features of one split into the LMDB cache, through feature-cache's `cacheFeatures`: hits
+ * cost a cache read; misses are decoded by video-io's `decodeSample` (uniform frames, two videos at
+ * a time), encoded by the frozen CLIP tower in batches of videos, and written, with at most two
+ * batches of decoded videos alive at once. A video that cannot be decoded is reported (a skip event
+ * with video-io's code) and skipped, never fatal. Returns each usable sample's cache key.
  */
-import { EMPTY, catchError, from, lastValueFrom, map, mergeMap, tap } from 'rxjs';
+import { concatMap, from, lastValueFrom, tap } from 'rxjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { cacheThrough, featureKey, videoIdentity } from '@kvc/feature-cache';
+import { cacheFeatures, featureKey, videoIdentity } from '@kvc/feature-cache';
 import type { FeatureCache, FeatureKey, FeatureTensor } from '@kvc/feature-cache';
 import { encodeFrames } from '@kvc/models';
-import { sampleVideo } from '@kvc/video-io';
-import type { RgbFrame, SampleEvent } from '@kvc/video-io';
+import { decodeSample, decodeSkip } from '@kvc/video-io';
+import type { FramesEvent, SampleEvent, SkipEvent } from '@kvc/video-io';
 import type { Output } from '../output.js';
 import type { RunConfig } from '../config/run-config.js';
+import { reportSkip } from './report-skip.js';
 import type { VisionEncoder } from './vision-encoder.js';
 
 export interface CachedSplit {
   /** Sample id → cache key of its features (only usable samples). */
   readonly keys: ReadonlyMap<string, string>;
-  readonly skipped: readonly { id: string; video: string; reason: string }[];
+  /** Samples whose video could not be decoded, with video-io's skip code and the reason. */
+  readonly skipped: readonly SkipEvent[];
   readonly hits: number;
   readonly encoded: number;
 }
 
-interface Decoded {
-  readonly sample: SampleEvent;
-  readonly key: FeatureKey;
-  readonly frames: readonly RgbFrame[];
-}
+/** Videos decoded at once: each holds an ffmpeg process and its frames. */
+const DECODE_CONCURRENCY = 2;
 
 export async function cacheSplitFeatures(args: {
   readonly split: string;
@@ -37,63 +37,54 @@ export async function cacheSplitFeatures(args: {
   readonly config: RunConfig;
   readonly out: Output;
 }): Promise<CachedSplit> {
-  const { samples, cache, encoder, config, out } = args;
-  const keyed = await Promise.all(samples.map(async (s) => ({ sample: s, key: featureKey(await videoIdentity(s.video), encoder.recipe) })));
+  const { split, samples, cache, encoder, config, out } = args;
   const keys = new Map<string, string>();
-  const misses: typeof keyed = [];
-  for (const k of keyed) {
-    if (cache.has(k.key)) keys.set(k.sample.id, k.key.key);
-    else misses.push(k);
-  }
-  const hits = keys.size;
-  const skipped: { id: string; video: string; reason: string }[] = [];
-  const bar = out.progress(`features ${args.split}`, keyed.length);
-  bar.tick(hits, hits ? `${hits} cached` : undefined);
+  const skipped: SkipEvent[] = [];
+  let hits = 0;
   let encoded = 0;
-  if (misses.length) {
-    const encode = (batch: readonly Decoded[]): Promise<FeatureTensor[]> => Promise.resolve(encodeBatch(batch, encoder, config));
-    await lastValueFrom(
-      from(misses).pipe(
-        mergeMap(
-          (m) =>
-            sampleVideo(m.sample.video, { numFrames: config.vision.frames }).pipe(
-              map((v): Decoded => ({ sample: m.sample, key: m.key, frames: v.frames })),
-              catchError((err: unknown) => {
-                const reason = (err as Error).message;
-                skipped.push({ id: m.sample.id, video: m.sample.video, reason });
-                out.warn(`skipped ${args.split}/${m.sample.id}: cannot decode ${m.sample.video}: ${reason}`);
-                out.event('skip', { split: args.split, id: m.sample.id, file: m.sample.video, code: 'undecodable-video', reason });
-                bar.tick(1);
-                return EMPTY;
-              }),
-            ),
-          2,
-        ),
-        cacheThrough(encode, { cache, keyOf: (d) => d.key, batchSize: config.features.batchVideos }),
-        tap((r) => {
-          keys.set(r.item.sample.id, r.item.key.key);
-          encoded++;
-          bar.tick(1);
-        }),
-      ),
-      { defaultValue: undefined },
-    );
-  }
+  const bar = out.progress(`features ${split}`, samples.length);
+  await lastValueFrom(
+    from(samples).pipe(
+      concatMap(async (sample) => ({ sample, key: featureKey(await videoIdentity(sample.video), encoder.recipe) })),
+      cacheFeatures<{ sample: SampleEvent; key: FeatureKey }, FramesEvent>({
+        cache,
+        keyOf: (k) => k.key,
+        decode: (k) => decodeSample(k.sample, { numFrames: config.vision.frames }),
+        encode: async (batch) => encodeBatch(batch, encoder, config),
+        batchSize: config.features.batchVideos,
+        decodeConcurrency: DECODE_CONCURRENCY,
+      }),
+      tap((r) => {
+        if (r.source === 'skipped') {
+          const s = decodeSkip(r.item.sample, r.error); // rethrows what is not the video's fault (no ffmpeg)
+          skipped.push(s);
+          reportSkip(out, split, s);
+        } else {
+          keys.set(r.item.sample.id, r.key);
+          if (r.source === 'cache') hits++;
+          else encoded++;
+        }
+        bar.tick(1, hits ? `${hits} cached` : undefined);
+      }),
+    ),
+    { defaultValue: undefined },
+  );
   bar.done();
   return { keys, skipped, hits, encoded };
 }
 
 /** Frames of several videos through CLIP at once; each video's features as [frames·tokens, dim]. */
-function encodeBatch(batch: readonly Decoded[], encoder: VisionEncoder, config: RunConfig): FeatureTensor[] {
-  const all = batch.flatMap((d) => d.frames);
-  const h = encodeFrames(encoder.model, encoder.processor, all, { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 });
+function encodeBatch(batch: readonly FramesEvent[], encoder: VisionEncoder, config: RunConfig): FeatureTensor[] {
+  const all = batch.flatMap((d) => d.video.frames);
+  const h = encodeFrames(encoder.model, encoder.processor, all,
+    { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 });
   try {
     const [, tokens, dim] = h.shape;
     const data = h.dataSync() as Float32Array;
     let offset = 0;
     return batch.map((d) => {
-      const n = d.frames.length * tokens * dim;
-      const t = { data: data.slice(offset, offset + n), shape: [d.frames.length * tokens, dim] };
+      const n = d.video.frames.length * tokens * dim;
+      const t = { data: data.slice(offset, offset + n), shape: [d.video.frames.length * tokens, dim] };
       offset += n;
       return t;
     });

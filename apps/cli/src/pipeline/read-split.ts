@@ -6,6 +6,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { aihubSource } from '@kvc/video-io';
 import type { SampleEvent, SkipEvent } from '@kvc/video-io';
 import type { Output } from '../output.js';
+import { reportSkip } from './report-skip.js';
 
 export interface SplitSamples {
   readonly split: string;
@@ -18,9 +19,6 @@ export async function readSplit(root: string, split: string, maxSamples: number,
   const skipped = events.filter((e): e is SkipEvent => e.type === 'skip');
   let samples = events.filter((e): e is SampleEvent => e.type === 'sample');
   if (maxSamples > 0) samples = samples.slice(0, maxSamples);
-  for (const s of skipped) {
-    out.warn(`skipped ${split}/${s.id}: [${s.code}] ${s.reason}`);
-    out.event('skip', { split, id: s.id, file: s.file, code: s.code, reason: s.reason });
-  }
+  for (const s of skipped) reportSkip(out, split, s);
   return { split, samples, skipped };
 }

@@ -8,7 +8,7 @@ import { featureKey } from '../cache-key.js';
 import type { FeatureRecipe } from '../cache-key.js';
 import { videoIdentity } from '../video-identity.js';
 import { cacheThrough } from './cache-through.js';
-import type { CachedFeatures } from './cache-through.js';
+import type { CachedFeatures } from './feature-result.js';
 import { withFeatureCache } from '../with-feature-cache.js';
 import { randomTensor, tempDir } from '../test-helpers.js';
 

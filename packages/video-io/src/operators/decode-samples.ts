@@ -4,21 +4,12 @@
  * video that fails to decode becomes a skip event (default) or errors the stream.
  * Output order follows completion, not input.
  */
-import { type OperatorFunction, catchError, map, mergeMap, of, throwError } from 'rxjs';
-import { type SampleEvent, type SkipEvent, type SkipCode, skip } from '../dataset-events.js';
-import type { DatasetEvent } from '../dataset-events.js';
-import { type SampleOptions, type SampledVideo, sampleVideo } from '../sample-video.js';
-import { VideoIoError } from '../errors.js';
-
-/** A sample with its decoded frames. */
-export interface FramesEvent {
-  readonly type: 'frames';
-  readonly sample: SampleEvent;
-  readonly video: SampledVideo;
-}
+import { type OperatorFunction, catchError, mergeMap, of, throwError } from 'rxjs';
+import type { DatasetEvent, SkipEvent } from '../dataset-events.js';
+import { type DecodeSampleOptions, type FramesEvent, decodeSample, decodeSkip } from '../decode-sample.js';
 
 /** Options of {@link decodeSamples}. */
-export interface DecodeSamplesOptions extends Omit<SampleOptions, 'probe' | 'totalFrames'> {
+export interface DecodeSamplesOptions extends DecodeSampleOptions {
   /** Videos decoded at once (default 2). */
   readonly concurrency?: number;
   /** What a decoding failure does: become a skip event (default) or error the stream. */
@@ -30,13 +21,8 @@ export function decodeSamples(options: DecodeSamplesOptions = {}): OperatorFunct
   const { concurrency = 2, onError = 'skip', ...sampling } = options;
   return mergeMap((ev: DatasetEvent) => {
     if (ev.type === 'skip') return of(ev);
-    return sampleVideo(ev.video, { ...sampling, ...(ev.probe ? { probe: ev.probe } : {}) }).pipe(
-      map((video): FramesEvent => ({ type: 'frames', sample: ev, video })),
-      catchError((err: unknown) => {
-        if (onError === 'error') return throwError(() => err);
-        const code: SkipCode = err instanceof VideoIoError && err.code === 'E_NO_FRAMES' ? 'E_NO_FRAMES' : 'E_VIDEO_UNDECODABLE';
-        return of(skip(ev.id, ev.video, code, (err as Error).message));
-      }),
+    return decodeSample(ev, sampling).pipe(
+      catchError((err: unknown) => (onError === 'error' ? throwError(() => err) : of(decodeSkip(ev, err)))),
     );
   }, concurrency);
 }
