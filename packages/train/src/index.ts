@@ -39,6 +39,7 @@ export type { EpochOrderOptions } from './batching/epoch-order.js';
 export { batchSource } from './batching/batch-source.js';
 export type { BatchSourceOptions, FeatureTensor, TrainBatch, TrainSample } from './batching/batch-source.js';
 export { Rng, epochSeed, shuffleInPlace } from './batching/rng.js';
+export { STAGE_EPOCH_STRIDE, stageDataEpoch } from './batching/stage-data-epoch.js';
 
 export { CheckpointStore, STATE_FILE } from './checkpoint/checkpoint-store.js';
 export { configDiff } from './checkpoint/config-diff.js';

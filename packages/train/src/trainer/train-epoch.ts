@@ -52,7 +52,7 @@ export async function trainEpoch(run: RunContext, stage: StageRun, epoch: number
     epochLossCount: lossCount,
   });
 
-  for await (const batch of data.batches(name, epoch, next)) {
+  for await (const batch of data.batches(name, epoch, next, stage.index)) {
     if (batch.index !== next) {
       const message = `the data source gave batch ${batch.index}, expected ${next}`;
       throw new TrainError('E_TRAIN_DATA', message, { stage: name, epoch });

@@ -68,8 +68,11 @@ export interface TrainerOptions {
 export interface TrainerData {
   /** Micro-batches in one epoch (the schedule's length depends on it). */
   readonly batchesPerEpoch: number;
-  /** The batches of one epoch of one stage, from `startBatch` on, in a deterministic order. */
-  batches(stage: string, epoch: number, startBatch: number): AsyncIterable<TrainBatch>;
+  /**
+   * The batches of one epoch of one stage, from `startBatch` on, in a deterministic order
+   * (`stageDataEpoch(stageIndex, epoch)` gives each stage's epochs orders of their own).
+   */
+  batches(stage: string, epoch: number, startBatch: number, stageIndex: number): AsyncIterable<TrainBatch>;
 }
 
 export interface EvaluationContext {
