@@ -8,18 +8,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { lastValueFrom, tap } from 'rxjs';
-import { METRICS, TRAINING_LOG_METRICS, metricSpec } from '@kvc/eval';
+import { METRICS, metricSpec } from '@kvc/eval';
 import type { CaptionRecord } from '@kvc/eval';
-import { batchSource, buildExample, loadModelFiles, stageDataEpoch, train } from '@kvc/train';
-import type { EvaluateHook, TrainEvent, TrainSample, TrainerData, TrainerOptions } from '@kvc/train';
+import { loadModelFiles, train } from '@kvc/train';
+import type { EvaluateHook, TrainEvent, TrainerOptions } from '@kvc/train';
 import type { RunConfig } from '../config/run-config.js';
 import type { Output, Progress } from '../output.js';
-import { featuresOf } from './features-of.js';
 import { generateCaptions } from './generate-captions.js';
 import { ModelScorers } from './model-scorers.js';
-import { withPipelineSetup, type PipelineSetup, type ReadySplit } from './pipeline-setup.js';
-import { loadRunModels, type RunModels } from './run-models.js';
+import { withPipelineSetup, type ReadySplit } from './pipeline-setup.js';
+import { loadRunModels } from './run-models.js';
 import { scoreCaptions } from './score-captions.js';
+import { trainerData, trainerOptions } from './trainer-inputs.js';
 
 export interface TrainPipelineOptions {
   readonly config: RunConfig;
@@ -37,8 +37,6 @@ export interface TrainPipelineResult {
   readonly metrics: Record<string, number>;
 }
 
-/** Config keys that only change where things go or how they are shown: they may differ on resume. */
-const RESUME_IGNORE = ['name', 'backend', 'features.cacheDir', 'features.batchVideos', 'generation.batchSize', 'eval', 'data.root'];
 /** Below this share of unique captions the model is probably collapsing to one caption. */
 const LOW_DIVERSITY = 0.5;
 
@@ -97,68 +95,6 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
       models.dispose();
     }
   });
-}
-
-/** The trainer's options from the run config (stage 2 evaluated when there is a validation split). */
-function trainerOptions(config: RunConfig, runDir: string, evaluate: boolean): TrainerOptions {
-  const t = config.train;
-  const projectorLr = t.stage2.projectorLr ? { projectorLr: t.stage2.projectorLr } : {};
-  return {
-    runDir,
-    stages: [
-      { name: 'stage1', epochs: t.stage1.epochs, lr: t.stage1.lr, trainLora: false },
-      { name: 'stage2', epochs: t.stage2.epochs, lr: t.stage2.lr, ...projectorLr, trainLora: true, evaluate },
-    ],
-    gradAccumulation: t.gradAccumulation,
-    maxGradNorm: t.maxGradNorm,
-    warmupRatio: t.warmupRatio,
-    weightDecay: t.weightDecay,
-    betas: t.betas,
-    eps: t.eps,
-    seed: t.seed,
-    gradientCheckpointing: t.gradientCheckpointing,
-    logMetrics: TRAINING_LOG_METRICS,
-    config,
-    resumeIgnoreKeys: RESUME_IGNORE,
-    baseModelName: config.llm.model,
-  };
-}
-
-/** Tokenized training examples (prompt + caption + EOS) and their cached features, batched per (stage, epoch). */
-function trainerData(
-  config: RunConfig,
-  setup: PipelineSetup,
-  split: ReadySplit,
-  models: RunModels,
-  out: Output,
-): TrainerData {
-  const promptIds = models.tokenizer.encode(config.prompt);
-  let truncated = 0;
-  const samples: TrainSample[] = split.samples
-    .filter((s) => split.keys.has(s.id))
-    .map((s) => {
-      const captionIds = models.tokenizer.encode(s.caption);
-      const example = buildExample({ promptIds, captionIds, eosId: models.eosId, maxTextLength: config.maxTextLength });
-      if (example.truncated) truncated++;
-      return { id: s.id, example };
-    });
-  if (truncated) {
-    out.warn(`${truncated} of ${samples.length} captions were cut to maxTextLength ${config.maxTextLength} (EOS kept)`);
-  }
-  const bs = config.train.batchSize;
-  return {
-    batchesPerEpoch: Math.ceil(samples.length / bs),
-    batches: (_stage, epoch, start, stageIndex) =>
-      batchSource({
-        samples,
-        loadFeatures: async (id) => featuresOf(setup.cache, split.keys.get(id)!, id, config),
-        batchSize: bs,
-        padId: models.padId,
-        seed: config.train.seed,
-        epoch: stageDataEpoch(stageIndex, epoch),
-        startBatch: start,
-      }),
-  };
 }
 
 /** Follow the trainer's events with progress bars and messages; returns how the run ended. */
