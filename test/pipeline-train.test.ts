@@ -13,6 +13,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRAINING_LOG_METRICS } from '@kvc/eval';
+import { parseTrainingLog } from '@kvc/train';
 import { jsonLines, kvc, makeTinySetup, tinyTrainArgs } from './helpers/tiny-setup.js';
 import type { KvcResult, TinySetup } from './helpers/tiny-setup.js';
 
@@ -75,6 +77,21 @@ describe('kvc train on a tiny setup', () => {
     const stages = log.slice(1).map((r) => r.split(',')[0]);
     expect(stages).toContain('stage1');
     expect(stages).toContain('stage2');
+    // Every metric the evaluation returned is logged under the registry's column (CIDEr-D
+    // included), and the measured throughput in every row.
+    const rows = parseTrainingLog(log.join('\n'));
+    const evaluations = (await readJsonl(join(runDir, 'events.jsonl'))).filter((e) => e.type === 'evaluation');
+    expect(evaluations.length).toBeGreaterThan(0);
+    for (const e of evaluations) {
+      const row = rows.find((r) => r.stage === e.stage && Number(r.epoch) === e.epoch)!;
+      for (const [key, v] of Object.entries(e.metrics as Record<string, number>)) {
+        const column = TRAINING_LOG_METRICS.find((m) => m.key === key)?.column;
+        expect(column, key).toBeDefined();
+        expect(Number(row[column!]), key).toBe(v);
+      }
+      expect(Object.keys(e.metrics as object)).toContain('cider_d');
+    }
+    for (const r of rows) expect(Number(r.tokens_per_s)).toBeGreaterThan(0);
 
     const events = await readJsonl(join(runDir, 'events.jsonl'));
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['run-start', 'stage-start', 'step', 'evaluation']));

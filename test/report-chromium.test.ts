@@ -1,114 +1,143 @@
 /**
- * The run report in a real browser: a synthetic run folder (three real videos from the synthetic
- * dataset generator, generated events / CSV / predictions / metrics) → `writeRunReport` → headless
- * Debian Chromium. `--dump-dom` must show the charts (SVG with paths), the thumbnails (data-URI
- * PNGs that decode) and the Korean captions, and nothing a caption smuggled in as markup; a
- * screenshot must be a real, non-blank picture. Without Chromium (or without a Korean font) this
- * test fails and says what to install: a browser test that silently passes proves nothing.
+ * The run report in a real browser, of a run folder the real trainer wrote: `kvc train` on the
+ * tiny setup (two stages, stage 2 evaluated every epoch, final predictions), then
+ * `writeRunReport` → headless Debian Chromium. So the report is checked against the schema
+ * production writes, not one a test invented: training_log.csv must hold CIDEr-D (`cider_d`, the
+ * registry key) and the measured throughput in every evaluated row, and the page must show CIDEr-D
+ * as a headline card and an evaluation chart. `--dump-dom` must show the charts (SVG with paths),
+ * thumbnails (data-URI PNGs that decode), the Korean captions, and none of the markup the run's
+ * name smuggled in; a screenshot must be a real, non-blank picture. Without Chromium (or without
+ * a Korean font) this test fails and says what to install: a browser test that silently passes
+ * proves nothing.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { lastValueFrom } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePng, planSynth, synthDataset } from '@kvc/video-io';
-import { writeRunReportWithSummary, type RunReportSummary } from '@kvc/eval';
+import { decodePng, probeVideo } from '@kvc/video-io';
+import { findMetric, formatMetric, parseRunEvents, parseTrainingLogCsv, writeRunReportWithSummary } from '@kvc/eval';
+import type { RunReportSummary } from '@kvc/eval';
+import { kvc, makeTinySetup, tinyTrainArgs } from './helpers/tiny-setup.js';
 
 const run = promisify(execFile);
 const CHROMIUM = process.env.KVC_CHROMIUM ?? '/usr/bin/chromium';
-const SYNTH = { train: 0, val: 3, seed: 7, size: 64, frames: 8 } as const;
 const EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>';
+const CIDER = findMetric('cider')!;
 
-/** A run folder like the trainer writes: two stages, per-epoch evaluation, final predictions. */
-async function syntheticRun(root: string): Promise<{ runDir: string; captions: string[] }> {
-  const data = join(root, 'data');
-  await lastValueFrom(synthDataset({ out: data, ...SYNTH }), { defaultValue: undefined });
-  const samples = planSynth({ out: data, ...SYNTH }).filter((s) => s.split === 'val');
-  const runDir = join(root, 'runs', 'demo-run');
-  await mkdir(runDir, { recursive: true });
-  await writeFile(join(runDir, 'config.json'), JSON.stringify({ name: 'demo-run', preset: 'demo', prompt: '이 영상을 자세히 설명해주세요.', stage1: { epochs: 2, lr: 1e-3 }, stage2: { epochs: 2, lr: 5e-5 } }, null, 2));
-
-  const events: unknown[] = [{ type: 'run-start', time: '2025-01-01T00:00:00Z' }];
-  const csv = ['stage,epoch,train_loss,siglip_score,diversity,lr,timestamp,step,meteor,bertscore_f1,cider,eos_rate,grad_norm,tokens_per_s,elapsed_s'];
-  let t = 0;
-  for (const [stage, peak, epochs] of [['stage1', 1e-3, 2], ['stage2', 5e-5, 2]] as const) {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      for (let step = 1; step <= 40; step++) {
-        const g = (epoch - 1) * 40 + step;
-        const loss = (stage === 'stage1' ? 3 : 1.2) * Math.exp(-g / 50) + 0.4 + 0.15 * Math.sin(g * 1.7);
-        const lr = peak * (g <= 8 ? g / 8 : 0.5 * (1 + Math.cos((Math.PI * (g - 8)) / (epochs * 40 - 8))));
-        events.push({ type: 'step', stage, epoch, step: g, loss, lr, gradNorm: 1 + Math.cos(g), tokensPerS: 900 + 50 * Math.sin(g), memoryMB: 512, time: new Date(Date.UTC(2025, 0, 1, 0, 0, t++)).toISOString() });
-      }
-      const metrics = { meteor: 0.1 + 0.05 * epoch + (stage === 'stage2' ? 0.1 : 0), siglip: 0.05 + 0.01 * epoch, bertscore_f1: 0.6 + 0.02 * epoch, diversity: 0.5, eos_rate: stage === 'stage2' ? 0.9 : 0.4, cider: 0.2 * epoch };
-      events.push({ type: 'epoch', stage, epoch, trainLoss: 1, elapsedS: t }, { type: 'evaluation', stage, epoch, metrics }, { type: 'checkpoint', stage, epoch, path: `ckpt/${stage}-e${epoch}`, best: epoch === epochs });
-      csv.push(`${stage},${epoch},1,${metrics.siglip},0.5,${peak},2025-01-01T00:00:00Z,${epoch * 40},${metrics.meteor},${metrics.bertscore_f1},${metrics.cider},${metrics.eos_rate},,900,${t}`);
-    }
-  }
-  events.push({ type: 'warning', message: `stage2: 3 captions hit max_new_tokens ${EVIL}` }, { type: 'gpu-telemetry', util: 0.9 }, { type: 'run-end', status: 'completed', time: new Date(Date.UTC(2025, 0, 1, 0, 0, t)).toISOString() });
-  await writeFile(join(runDir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n{"type":"step","stage"\n');
-  await writeFile(join(runDir, 'training_log.csv'), csv.join('\n') + '\n');
-
-  // Videos by absolute path, by a path relative to the run, and one that does not exist.
-  const videos = samples.map((s, i) => {
-    const abs = join(data, 'val', 'videos', `${s.id}.mp4`);
-    return i === 1 ? relative(runDir, abs) : abs;
-  });
-  const preds = samples.map((s, i) => ({ id: s.id, video: videos[i], prediction: s.caption.replace('움직', '이동'), reference: s.caption, metrics: { meteor: 0.3 + i / 10, bertscore_f1: 0.7, siglip: 0.08, cider: 0.5 }, eos_reached: i !== 2 }));
-  preds.push({ id: 'missing-video', video: join(data, 'val', 'videos', 'nope.mp4'), prediction: EVIL, reference: '없는 영상', metrics: { meteor: 0, bertscore_f1: 0, siglip: 0, cider: 0 }, eos_reached: false });
-  await writeFile(join(runDir, 'predictions.jsonl'), preds.map((p) => JSON.stringify(p)).join('\n') + '\n');
-  await writeFile(join(runDir, 'metrics.json'), JSON.stringify({ meteor: 0.31, bertscore_f1: 0.71, siglip: 0.081, diversity: 0.52, distinct_1: 0.4, distinct_2: 0.6, eos_rate: 0.75, cider: 0.43, bleu_4: 0.12, rouge_l: 0.33 }));
-  return { runDir, captions: samples.map((s) => s.caption) };
+interface Prediction {
+  id: string;
+  video: string;
+  prediction: string;
+  reference: string;
 }
 
 /** Headless Chromium with a fresh profile and everything that phones home turned off. */
 async function chromium(profile: string, ...args: string[]): Promise<string> {
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${profile}`];
+  const flags = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+    `--user-data-dir=${profile}`,
+  ];
   const { stdout } = await run(CHROMIUM, [...flags, ...args], { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
 
-describe('run report in headless Chromium', () => {
+describe('run report of a real tiny run, in headless Chromium', () => {
   let root: string;
+  let runDir: string;
   let report: string;
   let summary: RunReportSummary;
-  let captions: string[];
+  let predictions: Prediction[];
+  let moved: Prediction;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (Debian: apt-get update && apt-get install -y chromium) or set KVC_CHROMIUM to its path`);
+    if (!existsSync(CHROMIUM)) {
+      const install = 'install it (Debian: apt-get update && apt-get install -y chromium) or set KVC_CHROMIUM';
+      throw new Error(`Chromium not found at ${CHROMIUM}: ${install}`);
+    }
     root = mkdtempSync(join(tmpdir(), 'kvc-report-chromium-'));
-    const made = await syntheticRun(root);
-    captions = made.captions;
-    ({ path: report, summary } = await writeRunReportWithSummary(made.runDir, { samples: 12 }));
-  });
+    const setup = await makeTinySetup(root, { train: 8, val: 3 });
+    runDir = join(root, 'runs', 'tiny-run');
+    // The run's name is free text that reaches the page: it carries markup that must stay text.
+    const trained = await kvc([...tinyTrainArgs(setup, runDir, [`name=${EVIL}`]), '--json']);
+    expect(trained.code, trained.stderr.slice(-3000)).toBe(0);
+    const lines = (await readFile(join(runDir, 'predictions.jsonl'), 'utf8')).trim().split('\n');
+    predictions = lines.map((l) => JSON.parse(l) as Prediction);
+    // One video moved away after the run: its card must say so instead of failing the report.
+    moved = predictions.at(-1)!;
+    await rename(moved.video, `${moved.video}.moved`);
+    ({ path: report, summary } = await writeRunReportWithSummary(runDir, { samples: 12 }));
+  }, 600_000);
   afterAll(() => {
     if (root && !process.env.KVC_KEEP_REPORT) rmSync(root, { recursive: true, force: true });
   });
 
   it('has a Korean font, so captions are drawn as Hangul and not as boxes', async () => {
-    const { stdout } = await run('fc-list', [':lang=ko', 'family']).catch((err: unknown) => ({ stdout: `fc-list failed: ${(err as Error).message}` }));
-    expect(stdout.trim().length > 0 && !stdout.startsWith('fc-list failed'), `no Korean font for Chromium: install one (Debian: apt-get install -y fonts-noto-cjk). ${stdout}`).toBe(true);
+    const failed = (err: unknown) => ({ stdout: `fc-list failed: ${(err as Error).message}` });
+    const { stdout } = await run('fc-list', [':lang=ko', 'family']).catch(failed);
+    const why = `no Korean font for Chromium: install one (Debian: apt-get install -y fonts-noto-cjk). ${stdout}`;
+    expect(stdout.trim().length > 0 && !stdout.startsWith('fc-list failed'), why).toBe(true);
   });
 
-  it('summarizes what it drew', () => {
-    expect(summary).toMatchObject({ name: 'demo-run', status: 'finished', samples: 4, samplesWithoutFrames: 1, missing: [], skippedLines: 2, warnings: 1 });
-    expect(summary.chartIds).toEqual(expect.arrayContaining(['loss', 'lr', 'grad-norm', 'throughput', 'eval-meteor', 'eval-siglip']));
+  it('reads a training_log.csv whose evaluated rows hold CIDEr-D as evaluated, and the throughput', async () => {
+    const log = parseTrainingLogCsv(await readFile(join(runDir, 'training_log.csv'), 'utf8'));
+    expect(log.columns).toContain(CIDER.key);
+    expect(log.columns).not.toContain('cider');
+    expect(log.malformed).toBe(0);
+    const events = parseRunEvents(await readFile(join(runDir, 'events.jsonl'), 'utf8')).events;
+    const evaluations = events.filter((e) => e.type === 'evaluation');
+    expect(evaluations.length).toBeGreaterThan(0);
+    for (const e of evaluations) {
+      const row = log.rows.find((r) => r.stage === e.stage && r.values.epoch === e.epoch);
+      expect(row, `${e.stage} epoch ${e.epoch}`).toBeDefined();
+      expect(e.metrics[CIDER.key]).toBeTypeOf('number');
+      expect(row!.values[CIDER.key]).toBe(e.metrics[CIDER.key]);
+    }
+    for (const r of log.rows) expect(r.values.tokens_per_s).toBeGreaterThan(0);
   });
 
-  it('renders charts, decodable thumbnails, Korean captions, and no injected markup', async () => {
+  it('summarizes what it drew, CIDEr-D chart included', async () => {
+    const events = parseRunEvents(await readFile(join(runDir, 'events.jsonl'), 'utf8')).events;
+    const warnings = events.filter((e) => e.type === 'warning').length;
+    const samples = predictions.length;
+    const drawn = { samples, samplesWithoutFrames: 1, missing: [], skippedLines: 0, warnings };
+    expect(summary).toMatchObject({ name: EVIL, status: 'finished', ...drawn });
+    const charts = ['loss', 'lr', 'grad-norm', 'throughput', 'eval-meteor', `eval-${CIDER.key}`];
+    expect(summary.chartIds).toEqual(expect.arrayContaining(charts));
+  });
+
+  it('renders charts, a CIDEr-D card, decodable thumbnails, Korean captions, and no injected markup', async () => {
     const dom = await chromium(join(root, 'profile-dom'), '--dump-dom', `file://${report}`);
     const svgs = dom.match(/<svg[^>]*class="kvc-chart"[\s\S]*?<\/svg>/g) ?? [];
     expect(svgs).toHaveLength(summary.charts);
     for (const svg of svgs) expect(svg).toMatch(/<path d="M[\d.]+ [\d.]+L/);
+    expect(dom).toContain(`id="chart-eval-${CIDER.key}"`);
+
+    const metrics = JSON.parse(await readFile(join(runDir, 'metrics.json'), 'utf8')) as Record<string, number>;
+    const value = formatMetric(CIDER.key, metrics[CIDER.key]!);
+    const card = `<div class="card primary"><div class="k">${CIDER.label}</div><div class="v">${value}</div></div>`;
+    expect(dom).toContain(card);
+
+    const shown = predictions.filter((p) => p !== moved);
+    const probe = await firstValueFrom(probeVideo(shown[0]!.video));
     const srcs = [...dom.matchAll(/<img src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g)].map((m) => m[1]!);
-    expect(srcs).toHaveLength(3 * 3);
+    expect(srcs).toHaveLength(shown.length * 3);
     for (const b64 of srcs) {
       const png = decodePng(Buffer.from(b64, 'base64'));
-      expect(Math.min(png.width, png.height)).toBe(64);
+      expect(Math.min(png.width, png.height)).toBe(Math.min(96, probe.width, probe.height));
     }
-    for (const c of captions) expect(dom).toContain(c);
+    for (const p of predictions) expect(dom).toContain(p.reference);
     expect(dom).toContain('video not found');
     expect(dom).not.toMatch(/<script|<img src="?x[ ">]/);
     expect(dom).toContain('&lt;script&gt;');
@@ -116,12 +145,15 @@ describe('run report in headless Chromium', () => {
 
   it('takes a non-trivial screenshot', async () => {
     const shot = join(root, 'report.png');
-    await chromium(join(root, 'profile-shot'), `--screenshot=${shot}`, '--window-size=1280,2000', '--hide-scrollbars', `file://${report}`);
+    const args = [`--screenshot=${shot}`, '--window-size=1280,2000', '--hide-scrollbars', `file://${report}`];
+    await chromium(join(root, 'profile-shot'), ...args);
     expect(statSync(shot).size).toBeGreaterThan(50_000);
     const png = decodePng(readFileSync(shot));
     expect([png.width, png.height]).toEqual([1280, 2000]);
     const colors = new Set<number>();
-    for (let i = 0; i < png.data.length; i += 3 * 97) colors.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+    for (let i = 0; i < png.data.length; i += 3 * 97) {
+      colors.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+    }
     expect(colors.size).toBeGreaterThan(50);
   });
 });

@@ -1,6 +1,8 @@
 /**
- * @kvc/eval — caption metrics. Pure metrics (no model): METEOR (nltk-exact), BLEU, ROUGE-L,
- * CIDEr-D, diversity; the nltk tokenizers they need; parity runners against Python references.
+ * @kvc/eval — caption metrics: the metric registry (keys, labels, directions) every other package
+ * reads; pure metrics (METEOR nltk-exact, BLEU, ROUGE-L, CIDEr-D, diversity) and the nltk
+ * tokenizers they need; model-based metrics (BERTScore, SigLIP2 score); the evaluation stream,
+ * predictions / metrics files, the run report, and parity runners against Python references.
  */
 export { EvalError, MetricInputError, ParityCaseError } from './errors.js';
 
@@ -8,6 +10,25 @@ export { nltkSentTokenize, nltkWordTokenize, type NltkWordTokenizeOptions } from
 export { nltkTreebankTokenize } from './tokenize/nltk-word-tokenizer.js';
 export { PunktSentenceTokenizer } from './tokenize/punkt-sentence-tokenizer.js';
 export { EMPTY_PUNKT_PARAMETERS, loadPunktParameters, type PunktParameters } from './tokenize/punkt-parameters.js';
+
+export {
+  METRICS,
+  METRIC_CHOICES,
+  TRAINING_LOG_METRICS,
+  canonicalMetricKey,
+  canonicalMetrics,
+  findMetric,
+  metricFamilies,
+  metricLabel,
+  metricSpec,
+  sortMetrics,
+  type LoggedMetric,
+  type MetricDirection,
+  type MetricFamily,
+  type MetricFormat,
+  type MetricSpec,
+} from './metrics/metric-registry.js';
+export { formatMetric, type MetricTextStyle } from './metrics/format-metric.js';
 
 export { porterStem } from './metrics/porter-stemmer.js';
 export { countChunks, meteorAlign, meteorScore, singleMeteorScore, type MeteorOptions, type SynonymProvider } from './metrics/meteor.js';

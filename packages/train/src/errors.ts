@@ -18,7 +18,8 @@ export type TrainErrorCode =
   | 'E_RESUME_CONFIG' // resuming with a config that changes what training computes
   | 'E_RUN_EXISTS' // a run folder already holds an unfinished run and --resume was not given
   | 'E_TRAIN_DATA' // the data source gave no batches or batches that do not fit
-  | 'E_NONFINITE_LOSS'; // the loss became NaN or infinite
+  | 'E_NONFINITE_LOSS' // the loss became NaN or infinite
+  | 'E_TRAIN_OPTIONS'; // trainer options that contradict each other (e.g. two log columns of one name)
 
 /** The one error class of `@kvc/train` (see {@link KvcError}); its codes are typed. */
 export class TrainError extends KvcError<TrainErrorCode> {}

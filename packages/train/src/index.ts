@@ -39,18 +39,30 @@ export type { EpochOrderOptions } from './batching/epoch-order.js';
 export { batchSource } from './batching/batch-source.js';
 export type { BatchSourceOptions, FeatureTensor, TrainBatch, TrainSample } from './batching/batch-source.js';
 export { Rng, epochSeed, shuffleInPlace } from './batching/rng.js';
+export { STAGE_EPOCH_STRIDE, stageDataEpoch } from './batching/stage-data-epoch.js';
 
 export { CheckpointStore, STATE_FILE } from './checkpoint/checkpoint-store.js';
 export { configDiff } from './checkpoint/config-diff.js';
-export { TRAINING_LOG_COLUMNS, appendTrainingLog, parseTrainingLog } from './logs/training-log.js';
-export type { TrainingLogRow } from './logs/training-log.js';
+export { appendTrainingLog, parseTrainingLog, trainingLogColumns } from './logs/training-log.js';
+export type { TrainerLogFields, TrainingLogMetric, TrainingLogRow } from './logs/training-log.js';
 export { EventsLog } from './logs/events-log.js';
 
 export { train } from './trainer/train.js';
 export type { TrainInputs } from './trainer/train.js';
 export { runTraining } from './trainer/run-training.js';
-export type { StopFlag } from './trainer/run-training.js';
-export type { EvaluateHook, EvaluationContext, EvaluationResult, StageSpec, TrainEvent, TrainParts, TrainState, TrainerData, TrainerOptions } from './trainer/trainer-types.js';
+export type { RunTrainingInputs } from './trainer/run-training.js';
+export type {
+  BestEpoch,
+  EvaluateHook,
+  EvaluationContext,
+  EvaluationResult,
+  StageSpec,
+  TrainEvent,
+  TrainParts,
+  TrainState,
+  TrainerData,
+  TrainerOptions,
+} from './trainer/trainer-types.js';
 export { ADAPTER_DIR, PROJECTOR_FILE, loadModelFiles, readOptimizerState, writeModelFiles } from './trainer/train-checkpoint.js';
 export { trainableVariables, loraIsIdentity } from './trainer/trainable-params.js';
 export { toVlmBatch, disposeVlmBatch, batchTokens } from './trainer/to-vlm-batch.js';

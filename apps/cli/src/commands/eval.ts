@@ -6,6 +6,7 @@
  * may differ at evaluation time (data.root, generation.*, eval.*).
  */
 import type { Command } from 'commander';
+import { formatMetric, sortMetrics } from '@kvc/eval';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { evaluateRun } from '../pipeline/evaluate-run.js';
 import type { EvaluateRunResult } from '../pipeline/evaluate-run.js';
@@ -18,16 +19,13 @@ interface EvalOptions {
   json?: boolean;
 }
 
-/** Scores first, then counts and rates; integers print as integers. */
-const ORDER = ['meteor', 'siglip', 'bertscore_f1', 'bertscore_precision', 'bertscore_recall', 'cider_d', 'bleu_1', 'bleu_2', 'bleu_3', 'bleu_4', 'rouge_l', 'diversity', 'unique_ratio', 'distinct_1', 'distinct_2', 'repetition', 'eos_rate'];
-
-/** The human-readable metrics table. */
+/** The human-readable metrics table: in the metric registry's order, counts as integers. */
 export function formatEvalTable(r: EvaluateRunResult): string {
   const m = r.metrics;
-  const keys = [...ORDER.filter((k) => m[k] !== undefined), ...Object.keys(m).filter((k) => !ORDER.includes(k) && k !== 'count').sort()];
+  const keys = sortMetrics(Object.keys(m)).filter((k) => k !== 'count');
   const w = Math.max(6, ...keys.map((k) => k.length));
   const lines = [`checkpoint ${r.checkpoint} on ${r.split}: ${m.count ?? 0} captions${r.skipped ? ` (${r.skipped} samples skipped)` : ''}`, `  ${'metric'.padEnd(w)}  value`];
-  for (const k of keys) lines.push(`  ${k.padEnd(w)}  ${Number.isInteger(m[k]) && !/^(meteor|siglip|bert|cider|bleu|rouge|eos|diversity|unique|distinct)/.test(k) ? String(m[k]) : m[k]!.toFixed(4)}`);
+  for (const k of keys) lines.push(`  ${k.padEnd(w)}  ${formatMetric(k, m[k]!, 'table')}`);
   lines.push(`wrote ${r.files.predictions} and ${r.files.metrics}`);
   return lines.join('\n');
 }

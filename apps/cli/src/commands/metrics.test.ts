@@ -58,6 +58,16 @@ describe('kvc metrics', () => {
     expect(r.stderr).toContain(`${file}:5: missing "reference" (line skipped)`);
   });
 
+  it('--metrics takes the registry\'s keys and aliases alike (cider_d, rouge-l)', async () => {
+    const { file } = predictionsFile();
+    const r = await runCaptured(['metrics', '--predictions', file, '--metrics', 'cider_d,rouge-l', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = jsonLines(r.stdout).at(-1)!.metrics as Record<string, number>;
+    expect(typeof m.cider_d).toBe('number');
+    expect(typeof m.rouge_l).toBe('number');
+    expect(m.meteor).toBeUndefined();
+  });
+
   it('gives clear errors: a missing model (with a hint), an unknown metric, a missing file', async () => {
     const { file, dir } = predictionsFile();
     const m = await runCaptured(['metrics', '--predictions', file, '--bert-model', join(dir, 'no-model'), '--bert-layer', '3', '--backend', 'cpu']);

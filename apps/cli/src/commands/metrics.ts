@@ -12,14 +12,17 @@ import { lastValueFrom, from, tap } from 'rxjs';
 import {
   BERTSCORE_KO_MODEL,
   BertScorer,
+  METRIC_CHOICES,
   SEED_SIGLIP_MODEL,
   SiglipScorer,
   evaluateCaptions,
   flattenAggregate,
+  formatMetric,
+  metricFamilies,
   readPredictionsFile,
+  sortMetrics,
   writeEvalOutputs,
   type MetricsEvent,
-  type PureMetricName,
   type Scorer,
 } from '@kvc/eval';
 import { initBackend, type BackendName } from '@kvc/models';
@@ -41,10 +44,6 @@ interface MetricsOptions {
   json?: boolean;
 }
 
-/** CLI metric names → what computes them. */
-const PURE: Readonly<Record<string, PureMetricName>> = { meteor: 'meteor', bleu: 'bleu', rouge: 'rouge-l', cider: 'cider-d', diversity: 'diversity' };
-const MODEL = ['bertscore', 'siglip'] as const;
-export const METRIC_CHOICES = [...Object.keys(PURE), ...MODEL];
 export const DEFAULT_METRICS = 'meteor,bertscore,bleu,rouge,cider,diversity';
 
 function positiveInt(name: string, v: string): number {
@@ -55,12 +54,15 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
-/** The human-readable table. */
+/** The human-readable table, in the metric registry's order. */
 export function formatMetricsTable(file: string, flat: Readonly<Record<string, number>>, skipped: number): string {
   const w = Math.max(...Object.keys(flat).map((k) => k.length));
-  const fmt = (k: string, v: number) => (Number.isInteger(v) && !/^(meteor|bleu|rouge|cider|bertscore|siglip)/.test(k) ? String(v) : v.toFixed(4));
-  const lines = [`metrics of ${file}: ${flat.count ?? 0} predictions (${flat.empty_predictions ?? 0} empty), ${skipped} line(s) skipped`];
-  for (const [k, v] of Object.entries(flat)) if (k !== 'count' && k !== 'empty_predictions') lines.push(`  ${k.padEnd(w)}  ${fmt(k, v)}`);
+  const counts = `${flat.count ?? 0} predictions (${flat.empty_predictions ?? 0} empty), ${skipped} line(s) skipped`;
+  const lines = [`metrics of ${file}: ${counts}`];
+  for (const k of sortMetrics(Object.keys(flat))) {
+    if (k === 'count' || k === 'empty_predictions') continue;
+    lines.push(`  ${k.padEnd(w)}  ${formatMetric(k, flat[k]!, 'table')}`);
+  }
   return lines.join('\n');
 }
 
@@ -94,8 +96,12 @@ export const metricsCommand: CommandModule = {
       .action(
         runner<MetricsOptions>('metrics', async (out, opts) => {
           const names = [...new Set(opts.metrics.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
-          const unknown = names.filter((n) => !METRIC_CHOICES.includes(n));
-          if (unknown.length || names.length === 0) throw new CliError('E_METRICS_UNKNOWN', `unknown metric ${unknown.join(', ') || '(none given)'}`, { known: METRIC_CHOICES.join(',') });
+          // Names go through the metric registry: `cider` and `cider_d` both select CIDEr-D.
+          const { families, unknown } = metricFamilies(names);
+          if (unknown.length || names.length === 0) {
+            const what = unknown.join(', ') || '(none given)';
+            throw new CliError('E_METRICS_UNKNOWN', `unknown metric ${what}`, { known: METRIC_CHOICES.join(',') });
+          }
           if (!['max_length', 'longest'].includes(opts.siglipPadding)) {
             const value = opts.siglipPadding;
             throw new CliError('E_BAD_ARGUMENT', '--siglip-padding must be max_length or longest', { value });
@@ -117,15 +123,18 @@ export const metricsCommand: CommandModule = {
           }
 
           const scorers: Scorer[] = [];
-          if (names.includes('bertscore')) scorers.push(new BertScorer({ model: opts.bertModel ?? BERTSCORE_KO_MODEL, ...(layer === undefined ? {} : { layer }), batchSize }));
-          if (names.includes('siglip')) {
+          if (families.includes('bertscore')) {
+            const bertLayer = layer === undefined ? {} : { layer };
+            scorers.push(new BertScorer({ model: opts.bertModel ?? BERTSCORE_KO_MODEL, ...bertLayer, batchSize }));
+          }
+          if (families.includes('siglip')) {
             scorers.push(new SiglipScorer({ model: opts.siglipModel ?? SEED_SIGLIP_MODEL, padding: opts.siglipPadding as 'max_length' | 'longest', decode: { ...(opts.data ? { dataDir: opts.data } : {}), numFrames: positiveInt('frames', opts.frames) } }));
           }
           if (scorers.length) {
             const b = await initBackend(opts.backend as BackendName);
             out.info(`backend ${b.backend} (${b.reason}); loading ${scorers.map((s) => s.name).join(', ')}`);
           }
-          const pure = names.filter((n) => n in PURE).map((n) => PURE[n]!);
+          const pure = families.filter((f) => f !== 'bertscore' && f !== 'siglip');
           const bar = scorers.length ? out.progress(`scoring ${scorers.map((s) => s.name).join('+')}`, parsed.records.length) : undefined;
           let result: MetricsEvent | undefined;
           let done = 0;

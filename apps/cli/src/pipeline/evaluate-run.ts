@@ -5,19 +5,13 @@
  * `<run>/eval/<checkpoint>-<split>/predictions.jsonl` + `metrics.json`.
  */
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { FeatureCache } from '@kvc/feature-cache';
-import { initBackend } from '@kvc/models';
-import { CliError } from '../cli-error.js';
+import { join } from 'node:path';
 import type { Output } from '../output.js';
-import { cacheSplitFeatures } from './cache-split-features.js';
-import { featuresOf } from './features-of.js';
 import { generateCaptions } from './generate-captions.js';
-import { readSplit } from './read-split.js';
+import { withPipelineSetup } from './pipeline-setup.js';
 import { loadRunModels } from './run-models.js';
 import { scoreCaptions } from './score-captions.js';
 import type { TrainedRun } from './trained-run.js';
-import { loadVisionEncoder } from './vision-encoder.js';
 
 export interface EvaluateRunResult {
   readonly checkpoint: string;
@@ -31,39 +25,23 @@ export interface EvaluateRunResult {
 
 export async function evaluateRun(run: TrainedRun, split: string, out: Output): Promise<EvaluateRunResult> {
   const { config } = run;
-  const choice = await initBackend(config.backend, { purpose: 'inference' });
-  out.info(`backend ${choice.backend} (${choice.reason})`);
-  out.event('backend', { ...choice });
-  const root = resolve(config.data.root);
-  const data = await readSplit(root, split, config.eval.maxSamples || config.data.maxSamples, out);
-  if (data.samples.length === 0) {
-    throw new CliError('E_NO_EVAL_DATA', `no usable samples in ${root}/${split}`, { root, split }, 'check the split name (--split) and data.root (override with data.root=DIR); `kvc check-data` tells why samples are skipped');
-  }
-  const cache = await FeatureCache.open(resolve(config.features.cacheDir));
-  try {
-    const encoder = await loadVisionEncoder(config);
-    const cached = await (async () => {
-      try {
-        return await cacheSplitFeatures({ split, samples: data.samples, cache, encoder, config, out });
-      } finally {
-        encoder.dispose();
-      }
-    })();
-    out.event('features', { [split]: { hits: cached.hits, encoded: cached.encoded, skipped: cached.skipped.length } });
-    const firstKey = cached.keys.values().next().value as string | undefined;
-    if (!firstKey) throw new CliError('E_NO_EVAL_DATA', `no video of ${root}/${split} could be decoded`, { root, split }, 'run `kvc check-data --data DIR` to see why');
-    const visionDim = featuresOf(cache, firstKey, 'first sample', config).shape[1]!;
-    const models = await loadRunModels(config, visionDim, out, run.checkpoint.dir);
+  const splits = [{ role: split, split, maxSamples: config.eval.maxSamples || config.data.maxSamples }];
+  const setupOptions = { config, out, purpose: 'inference', splits, noDataCode: 'E_NO_EVAL_DATA' } as const;
+  return withPipelineSetup(setupOptions, async (setup) => {
+    const data = setup.splits[0]!;
+    const models = await loadRunModels(config, setup.visionDim, out, run.checkpoint.dir);
     try {
-      const records = await generateCaptions({ samples: data.samples, keys: cached.keys, cache, models, config, out, label: `captions ${run.checkpoint.name} ${split}` });
+      const label = `captions ${run.checkpoint.name} ${split}`;
+      const { cache } = setup;
+      const { samples, keys } = data;
+      const records = await generateCaptions({ samples, keys, cache, models, config, out, label });
       const dir = join(run.runDir, 'eval', `${run.checkpoint.name}-${split}`);
       await mkdir(dir, { recursive: true });
-      const scored = await scoreCaptions({ records, config, dir, out, dataRoot: join(root, split) });
-      return { checkpoint: run.checkpoint.name, split, dir, metrics: scored.metrics, files: scored.files, skipped: data.skipped.length + cached.skipped.length };
+      const scored = await scoreCaptions({ records, config, dir, out, dataRoot: join(setup.root, split) });
+      const skipped = data.labelSkips + data.skipped.length;
+      return { checkpoint: run.checkpoint.name, split, dir, metrics: scored.metrics, files: scored.files, skipped };
     } finally {
       models.dispose();
     }
-  } finally {
-    await cache.close();
-  }
+  });
 }

@@ -4,7 +4,7 @@
  * seed's SigLIP2 so400m alone is over a gigabyte to read and upload each time. A model that is
  * not available is dropped with one warning (the pure metrics still run offline).
  */
-import { BertScorer, SiglipScorer, resolveLegacyModelDir, type Scorer } from '@kvc/eval';
+import { BertScorer, SiglipScorer, metricFamilies, resolveLegacyModelDir, type Scorer } from '@kvc/eval';
 import type { RunConfig } from '../config/run-config.js';
 import type { Output } from '../output.js';
 
@@ -40,12 +40,12 @@ export class ModelScorers {
 
   private async create(): Promise<Scorer[]> {
     const { config } = this;
-    const names = config.eval.metrics;
+    const { families } = metricFamilies(config.eval.metrics);
     const scorers: Scorer[] = [];
-    if (names.includes('siglip') && (await this.available(config.eval.siglipModel, 'siglip'))) {
+    if (families.includes('siglip') && (await this.available(config.eval.siglipModel, 'siglip'))) {
       scorers.push(new SiglipScorer({ model: config.eval.siglipModel, padding: config.eval.siglipPadding, decode: { numFrames: config.vision.frames, ...(this.dataRoot ? { dataDir: this.dataRoot } : {}) } }));
     }
-    if (names.includes('bertscore') && (await this.available(config.eval.bertModel, 'bertscore'))) {
+    if (families.includes('bertscore') && (await this.available(config.eval.bertModel, 'bertscore'))) {
       scorers.push(new BertScorer({ model: config.eval.bertModel, layer: config.eval.bertLayer }));
     }
     return scorers;

@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { downsampleMinMax, formatNumber, formatTicks, logTicks, niceTicks } from './chart-scale.js';
 
 describe('niceTicks', () => {
+  it('keeps a tiny range (an untrained model\'s BLEU, ~1e-17) a range, not one point', () => {
+    const t = niceTicks(5.5e-18, 1.5e-17, 5);
+    expect(t.max).toBeGreaterThan(t.min);
+    expect(t.min).toBeLessThanOrEqual(5.5e-18);
+    expect(t.max).toBeGreaterThanOrEqual(1.5e-17);
+    expect(t.ticks.length).toBeGreaterThan(2);
+    expect(t.ticks.every(Number.isFinite)).toBe(true);
+  });
   it.each([
     [0, 10, 5, [0, 2, 4, 6, 8, 10]],
     [0.13, 0.87, 5, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]],

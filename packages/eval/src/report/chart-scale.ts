@@ -18,9 +18,12 @@ function niceStep(raw: number): number {
   return (f < 1.5 ? 1 : f < 2.25 ? 2 : f < 3.5 ? 2.5 : f < 7.5 ? 5 : 10) * p;
 }
 
-/** Round away float noise (0.30000000000000004 → 0.3) relative to the step. */
+/**
+ * Round away float noise (0.30000000000000004 → 0.3) relative to the step. Up to toFixed's 100
+ * digits: a cap of 15 rounded tiny ranges (BLEU of an untrained model, ~1e-17) to one point.
+ */
 function clean(v: number, step: number): number {
-  const digits = Math.max(0, Math.min(15, -Math.floor(Math.log10(step)) + 2));
+  const digits = Math.max(0, Math.min(100, -Math.floor(Math.log10(step)) + 2));
   return Number(v.toFixed(digits));
 }
 

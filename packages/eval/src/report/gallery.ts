@@ -7,7 +7,8 @@ import { access } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { escapeHtml } from './escape-html.js';
 import type { ReportPrediction } from './predictions-jsonl.js';
-import { metricLabel, sortMetrics } from './run-charts.js';
+import { formatMetric } from '../metrics/format-metric.js';
+import { metricLabel, sortMetrics } from '../metrics/metric-registry.js';
 import type { ThumbnailOptions, ThumbnailProvider } from './video-thumbnails.js';
 
 /** One gallery card's data. */
@@ -52,8 +53,6 @@ export async function loadGallery(samples: readonly ReportPrediction[], runDir: 
   return out;
 }
 
-const fmtScore = (v: number): string => (Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3));
-
 function card(item: GalleryItem): string {
   const p = item.prediction;
   const frames =
@@ -62,7 +61,7 @@ function card(item: GalleryItem): string {
       : `<div class="frames placeholder" aria-label="no frames"><span>no frames</span></div>`;
   const eos = p.eosReached === undefined ? '' : p.eosReached ? '<span class="badge ok" title="generation stopped at the end-of-sequence token">EOS</span>' : '<span class="badge bad" title="generation hit max_new_tokens without emitting EOS">no EOS</span>';
   const scores = sortMetrics(Object.keys(p.metrics))
-    .map((k) => `<li><span>${escapeHtml(metricLabel(k))}</span><b>${fmtScore(p.metrics[k]!)}</b></li>`)
+    .map((k) => `<li><span>${escapeHtml(metricLabel(k))}</span><b>${formatMetric(k, p.metrics[k]!)}</b></li>`)
     .join('');
   return [
     '<article class="sample">',

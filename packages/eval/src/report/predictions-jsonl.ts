@@ -2,6 +2,7 @@
  * A tolerant reader of `predictions.jsonl` (one final-evaluation sample a line): a line without a
  * prediction is skipped and counted; missing per-sample scores are simply not shown.
  */
+import { canonicalMetrics } from '../metrics/metric-registry.js';
 
 /** One evaluated sample. */
 export interface ReportPrediction {
@@ -56,7 +57,7 @@ export function parseReportPredictions(text: string): ParsedReportPredictions {
       ...(typeof r.video === 'string' ? { video: r.video } : {}),
       prediction: r.prediction,
       ...(typeof r.reference === 'string' ? { reference: r.reference } : Array.isArray(r.reference) ? { reference: r.reference.map(String).join('\n') } : {}),
-      metrics,
+      metrics: canonicalMetrics(metrics),
       ...(eos === undefined ? {} : { eosReached: eos }),
     });
   }

@@ -9,6 +9,7 @@ import { parseReportPredictions, type ReportPrediction } from './predictions-jso
 import { RunNotFoundError } from './report-errors.js';
 import { parseRunEvents, type RunEvent } from './run-events.js';
 import { parseTrainingLogCsv, type TrainingLogRow } from './training-log-csv.js';
+import { canonicalMetrics } from '../metrics/metric-registry.js';
 
 /** The files of a run folder, in the order the report talks about them. */
 export const RUN_FILES = ['config.json', 'events.jsonl', 'training_log.csv', 'predictions.jsonl', 'metrics.json'] as const;
@@ -79,7 +80,7 @@ export async function readRun(runDir: string): Promise<RunData> {
   if (metricsText !== undefined) {
     const m = jsonObject(metricsText);
     if (typeof m === 'string') unreadable.push({ file: 'metrics.json', reason: m });
-    else metrics = Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+    else metrics = canonicalMetrics(Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]))));
   }
   const ev = parseRunEvents(eventsText ?? '');
   if (ev.malformed || ev.unknown) skipped.push({ file: 'events.jsonl', malformed: ev.malformed, unknown: ev.unknown });

@@ -9,7 +9,9 @@ import type { GalleryItem } from './gallery.js';
 import { renderGallery } from './gallery.js';
 import type { RunData } from './read-run.js';
 import { REPORT_CSS } from './report-styles.js';
-import { metricLabel, sortMetrics, type ReportChart } from './run-charts.js';
+import type { ReportChart } from './run-charts.js';
+import { formatMetric } from '../metrics/format-metric.js';
+import { findMetric, metricLabel, sortMetrics } from '../metrics/metric-registry.js';
 import { formatDurationS, type RunFacts } from './run-facts.js';
 import { svgLineChart } from './svg-line-chart.js';
 
@@ -22,16 +24,6 @@ export interface ReportModel {
   readonly seed: number;
   /** ISO time the report was made (passed in so rendering stays pure). */
   readonly generatedAt: string;
-}
-
-/** Rates read better as percentages. */
-const PERCENT = new Set(['eos_rate', 'attribute_accuracy']);
-const PRIMARY = new Set(['meteor', 'bertscore_f1', 'siglip', 'cider']);
-
-/** A metric value for a big number card. */
-export function formatMetric(name: string, v: number): string {
-  if (PERCENT.has(name)) return `${(v * 100).toFixed(1)}%`;
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3);
 }
 
 function header(m: ReportModel): string {
@@ -52,7 +44,7 @@ function header(m: ReportModel): string {
 function metricCards(facts: RunFacts): string {
   const names = sortMetrics(Object.keys(facts.finalMetrics));
   if (names.length === 0) return '<h2>Final metrics</h2><p class="empty">No metrics yet (no metrics.json and no evaluation events).</p>';
-  const cards = names.map((k) => `<div class="card${PRIMARY.has(k) ? ' primary' : ''}"><div class="k">${escapeHtml(metricLabel(k))}</div><div class="v">${formatMetric(k, facts.finalMetrics[k]!)}</div></div>`).join('');
+  const cards = names.map((k) => `<div class="card${findMetric(k)?.headline ? ' primary' : ''}"><div class="k">${escapeHtml(metricLabel(k))}</div><div class="v">${formatMetric(k, facts.finalMetrics[k]!)}</div></div>`).join('');
   const note = facts.metricsSource === 'last evaluation' ? '<p class="hint">metrics.json is missing: these are the last evaluation\'s numbers.</p>' : '';
   return `<section id="metrics"><h2>Final metrics</h2><div class="cards">${cards}</div>${note}</section>`;
 }

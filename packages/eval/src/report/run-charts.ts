@@ -1,40 +1,17 @@
 /**
  * Which charts a run report shows, as chart specs: training loss (log scale, raw and smoothed,
  * one color per stage), learning rate, grad norm, throughput, and one small chart per evaluation
- * metric. A chart with no data is left out (the page says so) rather than drawn empty.
+ * metric (labels and order from the metric registry). A chart with no data is left out (the page says so) rather than drawn empty.
  */
 import { CHART_PALETTE, type ChartSeries, type LineChartSpec } from './svg-line-chart.js';
 import type { RunSeries, StepPoint } from './run-series.js';
+import { metricLabel, sortMetrics } from '../metrics/metric-registry.js';
 
 /** A chart of the report, with a stable id (used for anchors and tests). */
 export interface ReportChart {
   readonly id: string;
   readonly group: 'training' | 'evaluation';
   readonly spec: LineChartSpec;
-}
-
-/** Metric names as people write them. */
-export const METRIC_LABELS: Readonly<Record<string, string>> = {
-  meteor: 'METEOR',
-  bertscore_f1: 'BERTScore F1',
-  siglip: 'SigLIP2 score',
-  cider: 'CIDEr',
-  bleu_4: 'BLEU-4',
-  rouge_l: 'ROUGE-L',
-  diversity: 'Diversity',
-  distinct_1: 'Distinct-1',
-  distinct_2: 'Distinct-2',
-  eos_rate: 'EOS rate',
-  attribute_accuracy: 'Attribute accuracy',
-};
-/** The order metrics are shown in; others follow alphabetically. */
-export const METRIC_ORDER = Object.keys(METRIC_LABELS);
-
-export const metricLabel = (k: string): string => METRIC_LABELS[k] ?? k;
-/** Sort metric names: known ones in {@link METRIC_ORDER}, then the rest alphabetically. */
-export function sortMetrics(names: Iterable<string>): string[] {
-  const rank = (k: string): number => (METRIC_ORDER.includes(k) ? METRIC_ORDER.indexOf(k) : METRIC_ORDER.length);
-  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /** Exponential moving average (bias-corrected, like TensorBoard's smoothing). */

@@ -3,6 +3,7 @@
  * progress may end mid-line and a newer trainer may write event types this report does not know,
  * so bad and unknown lines are skipped and counted instead of failing the whole report.
  */
+import { canonicalMetrics } from '../metrics/metric-registry.js';
 
 /** One optimizer step. Numbers that were not measured are absent. */
 export interface StepEvent {
@@ -96,7 +97,7 @@ function toEvent(o: Record<string, unknown>): RunEvent | null | 'unknown' | 'ign
     case 'evaluation': {
       const metrics = numbersOf(o.metrics);
       if (stage === undefined || !metrics) return null;
-      return defined<EvaluationEvent>({ type: 'evaluation', stage, epoch: num(o.epoch), metrics });
+      return defined<EvaluationEvent>({ type: 'evaluation', stage, epoch: num(o.epoch), metrics: canonicalMetrics(metrics) });
     }
     case 'checkpoint': {
       const path = str(o.path);

@@ -24,7 +24,7 @@ describe('runSeries', () => {
     '{"type":"evaluation","stage":"stage1","epoch":1,"metrics":{"meteor":0.1}}',
     '{"type":"evaluation","stage":"stage1","epoch":2,"metrics":{"meteor":0.2}}',
     ...[1, 2].map((s) => `{"type":"step","stage":"stage2","epoch":1,"step":${s},"loss":1,"tokensPerS":100}`),
-    '{"type":"evaluation","stage":"stage2","epoch":1,"metrics":{"meteor":0.3,"cider":0.5}}',
+    '{"type":"evaluation","stage":"stage2","epoch":1,"metrics":{"meteor":0.3,"cider_d":0.5}}',
   ].join('\n');
 
   it('puts both stages on one step axis and one epoch axis, with a marker between them', () => {
@@ -39,7 +39,16 @@ describe('runSeries', () => {
 
   it('makes only the charts that have data, eval metrics in the usual order', () => {
     const ids = runCharts(runSeries(run(events))).map((c) => c.id);
-    expect(ids).toEqual(['loss', 'lr', 'throughput', 'eval-meteor', 'eval-cider']);
+    expect(ids).toEqual(['loss', 'lr', 'throughput', 'eval-meteor', 'eval-cider_d']);
+  });
+
+  it('reads a legacy `cider` key as CIDEr-D, from events and from training_log.csv', () => {
+    const legacy = '{"type":"evaluation","stage":"stage1","epoch":1,"metrics":{"cider":0.5}}';
+    expect(runSeries(run(legacy)).evals[0]!.metrics).toEqual({ cider_d: 0.5 });
+    const csv = 'stage,epoch,train_loss,lr,step,cider,tokens_per_s\nstage1,1,2.0,0.001,10,0.5,900\n';
+    const s = runSeries(run('', csv));
+    expect(s.evals[0]!.metrics).toEqual({ cider_d: 0.5 });
+    expect(s.steps[0]!.tokensPerS).toBe(900);
   });
 
   it('falls back to training_log.csv when there are no events', () => {

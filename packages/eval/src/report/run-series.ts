@@ -6,6 +6,7 @@
  */
 import type { ChartMarker } from './svg-line-chart.js';
 import type { RunData } from './read-run.js';
+import { findMetric } from '../metrics/metric-registry.js';
 
 /** One optimizer step on the global axis. */
 export interface StepPoint {
@@ -37,9 +38,6 @@ export interface RunSeries {
   readonly source: 'events' | 'training_log.csv' | 'none';
 }
 
-/** Column names of training_log.csv → the names events use. */
-const CSV_METRIC: Readonly<Record<string, string>> = { siglip_score: 'siglip' };
-const CSV_EVAL_COLUMNS = ['meteor', 'bertscore_f1', 'siglip_score', 'siglip', 'cider', 'diversity', 'eos_rate'];
 
 interface RawStep {
   stage: string;
@@ -104,7 +102,11 @@ export function runSeries(run: RunData): RunSeries {
     : csv
         .map((r) => {
           const metrics: Record<string, number> = {};
-          for (const c of CSV_EVAL_COLUMNS) if (r.values[c] !== undefined) metrics[CSV_METRIC[c] ?? c] = r.values[c];
+          // Every column the metric registry knows (by key, alias or its CSV name: siglip_score → siglip).
+          for (const [c, v] of Object.entries(r.values)) {
+            const m = findMetric(c);
+            if (m) metrics[m.key] = v;
+          }
           return { stage: r.stage, epoch: r.values.epoch, metrics };
         })
         .filter((r) => Object.keys(r.metrics).length > 0);

@@ -1,13 +1,15 @@
 /**
  * The evaluation stream: captions in, typed events out. Model-based scorers are loaded once when
- * the stream is subscribed, then fed batches of captions as they arrive (so generation and
- * scoring overlap); pure metrics are corpus-level, so they run once the captions complete.
+ * the stream is subscribed, then fed batches of captions as the source emits them (a source that
+ * emits while it generates gets its captions scored in between; the CLI generates a whole split
+ * first and passes an array); pure metrics are corpus-level, so they run once the captions complete.
  * Scorers are disposed on completion, error and unsubscribe. Every failure goes down the stream
  * as an error with the scorer, the stage and the sample ids in its context.
  */
 import { type Observable, type OperatorFunction, bufferCount, concatMap, concatWith, defer, finalize, from, of } from 'rxjs';
 import { MetricInputError } from '../errors.js';
 import { PURE_METRIC_NAMES, type PureMetricName, type PureMetricsOptions, computePureMetrics } from '../metrics/compute-pure-metrics.js';
+import { METRICS } from '../metrics/metric-registry.js';
 import type { CaptionRecord } from '../predictions/caption-record.js';
 import type { EvalEvent, MetricsEvent, SampleResult } from './eval-events.js';
 import { ScorerError } from './evaluation-errors.js';
@@ -26,8 +28,8 @@ export interface EvaluateCaptionsOptions {
   readonly total?: number;
 }
 
-/** Per-sample keys of the pure metrics as written to predictions.jsonl. */
-const PURE_SAMPLE_KEYS = { meteor: 'meteor', rougeL: 'rouge_l', ciderD: 'cider_d', bleu4: 'bleu_4' } as const;
+/** The per-sample pure metrics written to predictions.jsonl, by their registry keys. */
+const PURE_SAMPLE_METRICS = METRICS.filter((m) => m.sampleField !== undefined);
 
 function scorerFailure(scorer: Scorer, stage: 'init' | 'score', err: unknown, ids?: readonly string[]): ScorerError {
   const e = err as { message?: unknown; code?: unknown; context?: unknown; hint?: unknown };
@@ -97,9 +99,9 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
         const merged = samples.map((s, i) => {
           const p = pure.perSample[i];
           const extra: Record<string, number> = {};
-          for (const [key, to] of Object.entries(PURE_SAMPLE_KEYS)) {
-            const v = p?.[key as keyof typeof PURE_SAMPLE_KEYS];
-            if (typeof v === 'number') extra[to] = v;
+          for (const m of PURE_SAMPLE_METRICS) {
+            const v = p?.[m.sampleField!];
+            if (typeof v === 'number') extra[m.key] = v;
           }
           return { ...s, metrics: { ...extra, ...s.metrics } };
         });

@@ -4,6 +4,7 @@ import { collate } from './collate.js';
 import { epochOrder } from './epoch-order.js';
 import { batchSource, type TrainSample } from './batch-source.js';
 import { Rng } from './rng.js';
+import { STAGE_EPOCH_STRIDE, stageDataEpoch } from './stage-data-epoch.js';
 
 // A toy tokenizer that merges across a boundary the way BPE can: "ab" is one token when adjacent.
 const toy = {
@@ -127,3 +128,17 @@ async function collectRest<T>(it: AsyncGenerator<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+
+describe('stageDataEpoch', () => {
+  it('keeps stage 1 on the plain epoch numbers and gives stage 2 orders of its own', () => {
+    expect([0, 1, 2].map((e) => stageDataEpoch(0, e))).toEqual([0, 1, 2]);
+    expect(stageDataEpoch(1, 2)).toBe(STAGE_EPOCH_STRIDE + 2);
+    const order = (stage: number, epoch: number) => epochOrder({ numSamples: 12, batchSize: 1, seed: 42, epoch: stageDataEpoch(stage, epoch) });
+    for (const e of [0, 1, 2]) expect(order(1, e)).not.toEqual(order(0, e));
+  });
+
+  it('refuses an epoch that would run into the next stage', () => {
+    expect(() => stageDataEpoch(0, STAGE_EPOCH_STRIDE)).toThrow(RangeError);
+    expect(() => stageDataEpoch(-1, 0)).toThrow(RangeError);
+  });
+});

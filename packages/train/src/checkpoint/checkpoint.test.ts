@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CheckpointStore } from './checkpoint-store.js';
 import { configDiff } from './config-diff.js';
-import { appendTrainingLog, parseTrainingLog } from '../logs/training-log.js';
+import { appendTrainingLog, parseTrainingLog, trainingLogColumns } from '../logs/training-log.js';
 
 describe('CheckpointStore', () => {
   it('writes complete checkpoints, points latest at the newest and prunes old ones but keeps best', async () => {
@@ -52,14 +52,37 @@ describe('configDiff', () => {
 });
 
 describe('training log', () => {
+  const METRICS = [
+    { key: 'siglip', column: 'siglip_score', seedColumn: true },
+    { key: 'diversity', column: 'diversity', seedColumn: true },
+    { key: 'cider_d', column: 'cider_d' },
+  ];
+
   it('keeps the seed columns first and round-trips values with commas and quotes', async () => {
     const p = join(mkdtempSync(join(tmpdir(), 'kvc-log-')), 'training_log.csv');
-    await appendTrainingLog(p, { stage: 'stage1', epoch: 1, train_loss: 2.5, lr: 1e-3, timestamp: 't' });
-    await appendTrainingLog(p, { stage: 'a,"b"', epoch: 2, siglip_score: NaN });
+    const cols = trainingLogColumns(METRICS);
+    const row = { stage: 'stage1', epoch: 1, train_loss: 2.5, lr: 1e-3, timestamp: 't', cider_d: 0.25 };
+    await appendTrainingLog(p, cols, row);
+    await appendTrainingLog(p, cols, { stage: 'a,"b"', epoch: 2, siglip_score: NaN });
     const text = readFileSync(p, 'utf8');
-    expect(text.split('\n')[0]!.startsWith('stage,epoch,train_loss,siglip_score,diversity,lr,timestamp')).toBe(true);
+    const header = text.split('\n')[0]!;
+    expect(header.startsWith('stage,epoch,train_loss,siglip_score,diversity,lr,timestamp,step,cider_d')).toBe(true);
     const rows = parseTrainingLog(text);
-    expect(rows[0]).toMatchObject({ stage: 'stage1', epoch: '1', train_loss: '2.5', lr: '0.001' });
+    expect(rows[0]).toMatchObject({ stage: 'stage1', epoch: '1', train_loss: '2.5', lr: '0.001', cider_d: '0.25' });
     expect(rows[1]).toMatchObject({ stage: 'a,"b"', siglip_score: '' });
+  });
+
+  it('widens an older header instead of dropping a new column, keeping old rows and old-only columns', async () => {
+    const p = join(mkdtempSync(join(tmpdir(), 'kvc-log-')), 'training_log.csv');
+    await appendTrainingLog(p, ['stage', 'epoch', 'cider'], { stage: 'stage1', epoch: 1, cider: 0.5 });
+    await appendTrainingLog(p, trainingLogColumns(METRICS), { stage: 'stage2', epoch: 1, cider_d: 0.75 });
+    const rows = parseTrainingLog(readFileSync(p, 'utf8'));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ stage: 'stage1', cider: '0.5', cider_d: '' });
+    expect(rows[1]).toMatchObject({ stage: 'stage2', cider: '', cider_d: '0.75' });
+  });
+
+  it('refuses a metric column that clashes with another column', () => {
+    expect(() => trainingLogColumns([{ key: 'lr', column: 'lr' }])).toThrow(/column\(s\) lr twice/);
   });
 });

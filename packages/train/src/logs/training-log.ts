@@ -1,35 +1,75 @@
 /**
  * `training_log.csv` with the seed's columns first (stage, epoch, train_loss, siglip_score,
- * diversity, lr, timestamp) and ours after. Appended one row per epoch, each row flushed, so a
- * crash keeps every finished epoch; on resume rows are appended, never rewritten.
+ * diversity, lr, timestamp) and ours after. The trainer's own columns are named here; metric
+ * columns come from the caller (the metric registry of @kvc/eval), so this package never names a
+ * metric. Appended one row per epoch, each row flushed, so a crash keeps every finished epoch; on
+ * resume rows are appended, and a file whose header lacks a column is first rewritten (atomically)
+ * with the wider header, its rows kept, rather than dropping the new column's values.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { TrainError } from '../errors.js';
 
-export const TRAINING_LOG_COLUMNS = [
-  'stage',
-  'epoch',
-  'train_loss',
-  'siglip_score',
-  'diversity',
-  'lr',
-  'timestamp',
-  'step',
-  'meteor',
-  'bertscore_f1',
-  'cider',
-  'eos_rate',
-  'grad_norm',
-  'tokens_per_s',
-  'elapsed_s',
-] as const;
+/** A metric column of the log: the evaluation's key and the CSV column that holds it. */
+export interface TrainingLogMetric {
+  readonly key: string;
+  readonly column: string;
+  /** One of the seed's columns: placed between train_loss and lr, as the notebook wrote them. */
+  readonly seedColumn?: boolean;
+}
 
-export type TrainingLogRow = Partial<Record<(typeof TRAINING_LOG_COLUMNS)[number], string | number | undefined>>;
+/** The trainer's own columns of one row. */
+export interface TrainerLogFields {
+  readonly stage: string;
+  readonly epoch: number;
+  readonly train_loss: number;
+  readonly lr: number;
+  readonly timestamp: string;
+  readonly step: number;
+  readonly grad_norm: number;
+  /** Measured training throughput of the epoch: tokens trained / seconds spent training them. */
+  readonly tokens_per_s: number;
+  readonly elapsed_s: number;
+}
 
-export async function appendTrainingLog(path: string, row: TrainingLogRow): Promise<void> {
-  if (!existsSync(path)) await writeFile(path, TRAINING_LOG_COLUMNS.join(',') + '\n');
-  const cells = TRAINING_LOG_COLUMNS.map((c) => csvCell(row[c]));
-  await appendFile(path, cells.join(',') + '\n');
+export type TrainingLogRow = Readonly<Record<string, string | number | undefined>>;
+
+/** The header for these metric columns (validated: no column twice). */
+export function trainingLogColumns(metrics: readonly TrainingLogMetric[] = []): string[] {
+  const seed = metrics.filter((m) => m.seedColumn).map((m) => m.column);
+  const ours = metrics.filter((m) => !m.seedColumn).map((m) => m.column);
+  const cols = ['stage', 'epoch', 'train_loss', ...seed, 'lr', 'timestamp', 'step', ...ours];
+  cols.push('grad_norm', 'tokens_per_s', 'elapsed_s');
+  const twice = cols.filter((c, i) => cols.indexOf(c) !== i);
+  if (twice.length) {
+    const message = `training_log.csv would have column(s) ${twice.join(', ')} twice`;
+    throw new TrainError('E_TRAIN_OPTIONS', message, { columns: twice }, 'give each logged metric its own column name');
+  }
+  return cols;
+}
+
+/** Append `row` under `columns`; a new file gets the header, an older narrower one is widened first. */
+export async function appendTrainingLog(path: string, columns: readonly string[], row: TrainingLogRow): Promise<void> {
+  if (!existsSync(path)) await writeFile(path, columns.join(',') + '\n');
+  else await widenHeader(path, columns);
+  // The file's own header: it may hold columns an older run wrote besides ours.
+  const header = splitCsv((await readFile(path, 'utf8')).split('\n', 1)[0]!);
+  await appendFile(path, header.map((c) => csvCell(row[c])).join(',') + '\n');
+}
+
+async function widenHeader(path: string, columns: readonly string[]): Promise<void> {
+  const text = await readFile(path, 'utf8');
+  const [head = '', ...rest] = text.split('\n');
+  const old = splitCsv(head);
+  if (columns.every((c) => old.includes(c))) return;
+  // Ours in order, then any column only the old file has (kept, never dropped).
+  const wide = [...columns, ...old.filter((c) => !columns.includes(c))];
+  const rows = rest.filter((l) => l !== '').map((l) => {
+    const cells = splitCsv(l);
+    return wide.map((c) => (old.includes(c) ? csvCell(cells[old.indexOf(c)]) : '')).join(',');
+  });
+  await writeFile(`${path}.tmp`, [wide.join(','), ...rows].join('\n') + '\n');
+  await rename(`${path}.tmp`, path);
 }
 
 function csvCell(v: string | number | undefined): string {
@@ -42,7 +82,7 @@ function csvCell(v: string | number | undefined): string {
 export function parseTrainingLog(text: string): Record<string, string>[] {
   const [head, ...rows] = text.trim().split('\n');
   if (!head) return [];
-  const cols = head.split(',');
+  const cols = splitCsv(head);
   return rows.map((r) => Object.fromEntries(splitCsv(r).map((v, i) => [cols[i]!, v])));
 }
 

@@ -4,7 +4,7 @@
  * goes on to emit `stopped` and `run-end`, so a CLI can wait for the checkpoint on Ctrl-C.
  */
 import { Observable } from 'rxjs';
-import { runTraining, type StopFlag } from './run-training.js';
+import { runTraining } from './run-training.js';
 import type { EvaluateHook, TrainEvent, TrainParts, TrainerData, TrainerOptions } from './trainer-types.js';
 
 export interface TrainInputs {
@@ -17,17 +17,17 @@ export interface TrainInputs {
 
 export function train(inputs: TrainInputs): Observable<TrainEvent> {
   return new Observable<TrainEvent>((subscriber) => {
-    const stop: StopFlag = { requested: Boolean(inputs.signal?.aborted) };
-    const onAbort = (): void => {
-      stop.requested = true;
-    };
+    // One controller for both ways to stop: the caller's signal and unsubscribing.
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    if (inputs.signal?.aborted) stop.abort();
     inputs.signal?.addEventListener('abort', onAbort);
-    runTraining(inputs.options, inputs.parts, inputs.data, inputs.evaluate, (e) => subscriber.next(e), stop).then(
+    runTraining({ ...inputs, signal: stop.signal, emit: (e) => subscriber.next(e) }).then(
       () => subscriber.complete(),
       (err: unknown) => subscriber.error(err),
     );
     return () => {
-      stop.requested = true;
+      stop.abort();
       inputs.signal?.removeEventListener('abort', onAbort);
     };
   });

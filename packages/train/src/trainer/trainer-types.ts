@@ -5,6 +5,7 @@
  */
 import type { LoraAdapter, VlmParts } from '@kvc/models';
 import type { TrainBatch } from '../batching/batch-source.js';
+import type { TrainingLogMetric } from '../logs/training-log.js';
 import type { SchedulerState } from '../optim/scheduler.js';
 
 /** The model parts a trainer updates: a VLM whose adapter can be saved and loaded. */
@@ -42,7 +43,16 @@ export interface TrainerOptions {
   readonly checkpointEverySteps?: number;
   /** Step checkpoints kept besides latest and best (default 2). */
   readonly keepCheckpoints?: number;
-  /** Metric (from the evaluation hook) that chooses best/; `loss` means lowest train loss. */
+  /**
+   * The metric columns of training_log.csv (pass `TRAINING_LOG_METRICS` of @kvc/eval). The trainer
+   * logs what the evaluation returns under these columns; a key without a column still goes to
+   * events.jsonl and is named in one `W_METRIC_NOT_LOGGED` warning, never dropped silently.
+   */
+  readonly logMetrics?: readonly TrainingLogMetric[];
+  /**
+   * Metric (from the evaluation hook) that chooses best/; `loss` means lowest train loss.
+   * Default `siglip`, the seed's choice.
+   */
   readonly bestMetric?: string;
   readonly bestMode?: 'max' | 'min';
   /** The full run config: saved with every checkpoint, compared on resume. */
@@ -58,8 +68,11 @@ export interface TrainerOptions {
 export interface TrainerData {
   /** Micro-batches in one epoch (the schedule's length depends on it). */
   readonly batchesPerEpoch: number;
-  /** The batches of one epoch of one stage, from `startBatch` on, in a deterministic order. */
-  batches(stage: string, epoch: number, startBatch: number): AsyncIterable<TrainBatch>;
+  /**
+   * The batches of one epoch of one stage, from `startBatch` on, in a deterministic order
+   * (`stageDataEpoch(stageIndex, epoch)` gives each stage's epochs orders of their own).
+   */
+  batches(stage: string, epoch: number, startBatch: number, stageIndex: number): AsyncIterable<TrainBatch>;
 }
 
 export interface EvaluationContext {
@@ -73,6 +86,8 @@ export interface EvaluationResult {
   readonly metrics: Readonly<Record<string, number>>;
   /** Anything else to log (e.g. where predictions were written). */
   readonly details?: Readonly<Record<string, unknown>>;
+  /** Warnings about these results (e.g. low diversity), emitted as `warning` events. */
+  readonly warnings?: readonly { readonly code: string; readonly message: string }[];
 }
 
 export type EvaluateHook = (ctx: EvaluationContext) => Promise<EvaluationResult>;
@@ -106,7 +121,15 @@ export type TrainEvent =
   | { type: 'checkpoint'; stage: string; epoch: number; step: number; path: string; reason: 'epoch' | 'steps' | 'stop' | 'final' | 'best' }
   | { type: 'warning'; code: string; message: string }
   | { type: 'stopped'; checkpoint: string; stage: string; epoch: number; batch: number }
-  | { type: 'run-end'; status: 'finished' | 'stopped'; checkpoint: string; best?: { metric: string; value: number; stage: string; epoch: number } };
+  | { type: 'run-end'; status: 'finished' | 'stopped'; checkpoint: string; best?: BestEpoch };
+
+/** The epoch best/ holds, by the best metric. */
+export interface BestEpoch {
+  readonly metric: string;
+  readonly value: number;
+  readonly stage: string;
+  readonly epoch: number;
+}
 
 /** Everything besides tensors that a checkpoint must hold to continue exactly. */
 export interface TrainState {
@@ -123,7 +146,7 @@ export interface TrainState {
   readonly dropoutRngState: number;
   readonly epochLossSum: number;
   readonly epochLossCount: number;
-  readonly best: { metric: string; value: number; stage: string; epoch: number } | null;
+  readonly best: BestEpoch | null;
   readonly finished: boolean;
   readonly config: unknown;
   readonly savedAt: string;

@@ -1,0 +1,86 @@
+/**
+ * What `kvc train` hands the trainer, from the run config: its options (two stages, the run's
+ * optimizer settings, training_log.csv columns from the metric registry) and its data
+ * (tokenized examples with their cached features, each (stage, epoch) in its own order).
+ */
+import { TRAINING_LOG_METRICS } from '@kvc/eval';
+import { batchSource, buildExample, stageDataEpoch } from '@kvc/train';
+import type { TrainSample, TrainerData, TrainerOptions } from '@kvc/train';
+import type { RunConfig } from '../config/run-config.js';
+import type { Output } from '../output.js';
+import { featuresOf } from './features-of.js';
+import type { PipelineSetup, ReadySplit } from './pipeline-setup.js';
+import type { RunModels } from './run-models.js';
+
+/** Config keys that only change where things go or how they are shown: they may differ on resume. */
+const RESUME_IGNORE = [
+  'name',
+  'backend',
+  'features.cacheDir',
+  'features.batchVideos',
+  'generation.batchSize',
+  'eval',
+  'data.root',
+];
+
+/** The trainer's options from the run config (stage 2 evaluated when there is a validation split). */
+export function trainerOptions(config: RunConfig, runDir: string, evaluate: boolean): TrainerOptions {
+  const t = config.train;
+  const projectorLr = t.stage2.projectorLr ? { projectorLr: t.stage2.projectorLr } : {};
+  return {
+    runDir,
+    stages: [
+      { name: 'stage1', epochs: t.stage1.epochs, lr: t.stage1.lr, trainLora: false },
+      { name: 'stage2', epochs: t.stage2.epochs, lr: t.stage2.lr, ...projectorLr, trainLora: true, evaluate },
+    ],
+    gradAccumulation: t.gradAccumulation,
+    maxGradNorm: t.maxGradNorm,
+    warmupRatio: t.warmupRatio,
+    weightDecay: t.weightDecay,
+    betas: t.betas,
+    eps: t.eps,
+    seed: t.seed,
+    gradientCheckpointing: t.gradientCheckpointing,
+    logMetrics: TRAINING_LOG_METRICS,
+    config,
+    resumeIgnoreKeys: RESUME_IGNORE,
+    baseModelName: config.llm.model,
+  };
+}
+
+/** Tokenized training examples (prompt + caption + EOS) and their cached features, batched per (stage, epoch). */
+export function trainerData(
+  config: RunConfig,
+  setup: PipelineSetup,
+  split: ReadySplit,
+  models: RunModels,
+  out: Output,
+): TrainerData {
+  const promptIds = models.tokenizer.encode(config.prompt);
+  let truncated = 0;
+  const samples: TrainSample[] = split.samples
+    .filter((s) => split.keys.has(s.id))
+    .map((s) => {
+      const captionIds = models.tokenizer.encode(s.caption);
+      const example = buildExample({ promptIds, captionIds, eosId: models.eosId, maxTextLength: config.maxTextLength });
+      if (example.truncated) truncated++;
+      return { id: s.id, example };
+    });
+  if (truncated) {
+    out.warn(`${truncated} of ${samples.length} captions were cut to maxTextLength ${config.maxTextLength} (EOS kept)`);
+  }
+  const bs = config.train.batchSize;
+  return {
+    batchesPerEpoch: Math.ceil(samples.length / bs),
+    batches: (_stage, epoch, start, stageIndex) =>
+      batchSource({
+        samples,
+        loadFeatures: async (id) => featuresOf(setup.cache, split.keys.get(id)!, id, config),
+        batchSize: bs,
+        padId: models.padId,
+        seed: config.train.seed,
+        epoch: stageDataEpoch(stageIndex, epoch),
+        startBatch: start,
+      }),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The first step of a run: open the run folder, then either start fresh (config.json written),
+ * continue from the latest checkpoint (its config must match), or recognise a run that already
+ * finished with this config (the seed's "SKIP"). Everything else in the folder is refused with
+ * a hint, so a run is never silently overwritten or continued with different settings.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { SeededRandom } from '@kvc/models';
+import { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { configDiff } from '../checkpoint/config-diff.js';
+import { TrainError } from '../errors.js';
+import { EventsLog } from '../logs/events-log.js';
+import { trainingLogColumns } from '../logs/training-log.js';
+import type { RunContext } from './run-state.js';
+import { loadModelFiles } from './train-checkpoint.js';
+import type { EvaluateHook, TrainEvent, TrainParts, TrainState, TrainerData, TrainerOptions } from './trainer-types.js';
+
+/** What {@link runTraining} is given. */
+export interface RunTrainingInputs {
+  readonly options: TrainerOptions;
+  readonly parts: TrainParts;
+  readonly data: TrainerData;
+  readonly evaluate?: EvaluateHook;
+  /** Abort to stop cleanly with a checkpoint (after the current optimizer step). */
+  readonly signal?: AbortSignal;
+  /** Receives every event (after it is appended to events.jsonl). */
+  readonly emit: (e: TrainEvent) => void;
+}
+
+/** The run to continue, or undefined when it already finished (a `skip` event was emitted). */
+export async function startOrResume(inputs: RunTrainingInputs): Promise<RunContext | undefined> {
+  const started = performance.now();
+  const opts = inputs.options;
+  const logColumns = trainingLogColumns(opts.logMetrics);
+  await mkdir(opts.runDir, { recursive: true });
+  const store = new CheckpointStore(join(opts.runDir, 'checkpoints'));
+  const events = new EventsLog(join(opts.runDir, 'events.jsonl'));
+  const out = (e: TrainEvent): void => {
+    events.write(e as unknown as Record<string, unknown>);
+    inputs.emit(e);
+  };
+  if (inputs.data.batchesPerEpoch < 1) {
+    const hint = 'check the dataset split and --data';
+    throw new TrainError('E_TRAIN_DATA', 'the training data has no batches', { runDir: opts.runDir }, hint);
+  }
+
+  let resume: RunContext['resume'];
+  const latest = await store.resolve('latest');
+  if (latest) {
+    const saved = await store.readState<TrainState>(latest);
+    const diff = configDiff(saved.config, opts.config, opts.resumeIgnoreKeys ?? []);
+    if (saved.finished && diff.length === 0) {
+      out({ type: 'skip', reason: 'this run already finished with the same config', checkpoint: latest });
+      return undefined;
+    }
+    refuseUnlessResumable(saved, diff, latest, opts);
+    await loadModelFiles(latest, inputs.parts);
+    resume = { state: saved, dir: latest };
+  } else {
+    await writeFile(join(opts.runDir, 'config.json'), JSON.stringify(opts.config, null, 2) + '\n');
+  }
+  const stages = opts.stages.map((s) => s.name);
+  const from = resume ? { resumedFrom: resume.dir } : {};
+  out({ type: 'run-start', runDir: opts.runDir, stages, ...from, backend: tf.getBackend() });
+
+  return {
+    opts,
+    parts: inputs.parts,
+    data: inputs.data,
+    evaluate: inputs.evaluate,
+    signal: inputs.signal,
+    out,
+    store,
+    runStore: new CheckpointStore(opts.runDir),
+    elapsedS: () => (performance.now() - started) / 1000,
+    dropoutRng: resume ? SeededRandom.fromState(resume.state.dropoutRngState) : new SeededRandom(opts.seed),
+    resume,
+    logColumns,
+    globalStep: resume?.state.globalStep ?? 0,
+    best: resume?.state.best ?? null,
+    warnedMissingBest: false,
+    warnedUnlogged: new Set(),
+  };
+}
+
+function refuseUnlessResumable(saved: TrainState, diff: readonly string[], latest: string, opts: TrainerOptions): void {
+  const keys = `${diff.length} key(s): ${diff.join(', ')}`;
+  if (saved.finished) {
+    // --resume cannot help here: a finished run is only ever skipped, and only with its own config.
+    const context = { runDir: opts.runDir, checkpoint: latest, keys: diff };
+    const hint = 'start a new run with --out, or run again with the same config to skip it';
+    const message = `the run folder holds a finished run whose config differs in ${keys}`;
+    throw new TrainError('E_RUN_EXISTS', message, context, hint);
+  }
+  if (!opts.resume) {
+    const hint = 'pass --resume to continue it, or --out to start a new run elsewhere';
+    const context = { runDir: opts.runDir, checkpoint: latest };
+    throw new TrainError('E_RUN_EXISTS', 'the run folder already holds a training run', context, hint);
+  }
+  if (diff.length) {
+    const hint = 'resume with the same config, or start a new run with --out';
+    const message = `cannot resume: the config differs from the checkpoint's in ${keys}`;
+    throw new TrainError('E_RESUME_CONFIG', message, { checkpoint: latest, keys: diff }, hint);
+  }
+}

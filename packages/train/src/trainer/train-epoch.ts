@@ -1,0 +1,136 @@
+/**
+ * One epoch of one stage: pull the micro-batches (from the resume point), forward and backward
+ * with loss / accumulation, and at each optimizer-step boundary clip the global norm, step AdamW
+ * and the schedule, emit `step`, and checkpoint when asked to (every N steps, or once on abort,
+ * after which the run stops mid-epoch).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { throwIfDeviceError, vlmLossAndGrads } from '@kvc/models';
+import { TrainError } from '../errors.js';
+import { clipGradNorm } from '../optim/clip-grad-norm.js';
+import { isOptimizerStepBoundary } from '../optim/accumulation.js';
+import { savedState, type RunContext, type RunPosition } from './run-state.js';
+import { writeCheckpoint, type StageRun } from './stage-run.js';
+import { accumulateGrads, writeParams, zeroGrads } from './trainable-params.js';
+import { batchTokens, disposeVlmBatch, toVlmBatch } from './to-vlm-batch.js';
+
+/** How an epoch ended: trained to its end, or stopped mid-epoch with a checkpoint. */
+export type EpochOutcome =
+  | {
+      readonly stopped: false;
+      /** Mean micro-batch loss over the whole epoch (across a resume too). */
+      readonly trainLoss: number;
+      /** Pre-clip norm of the epoch's last optimizer step (NaN if this process made none). */
+      readonly gradNorm: number;
+      /** Tokens trained per second in this epoch (by this process, evaluation not counted). */
+      readonly tokensPerS: number;
+    }
+  | { readonly stopped: true; readonly checkpoint: string; /** Next micro-batch. */ readonly batch: number };
+
+export async function trainEpoch(run: RunContext, stage: StageRun, epoch: number): Promise<EpochOutcome> {
+  const { opts, data } = run;
+  const name = stage.spec.name;
+  const accum = opts.gradAccumulation;
+  const er = stage.resume && stage.resume.epoch === epoch ? stage.resume : undefined;
+  let next = er?.batch ?? 0;
+  let lossSum = er?.epochLossSum ?? 0;
+  let lossCount = er?.epochLossCount ?? 0;
+  let acc = zeroGrads(stage.trainable);
+  let micro: number[] = [];
+  let tokens = 0;
+  let epochTokens = 0;
+  const epochStart = performance.now();
+  let stepStart = performance.now();
+  let lastNorm = NaN;
+  const here = (): RunPosition => ({
+    stageIndex: stage.index,
+    epoch,
+    batch: next,
+    stageStep: stage.stageStep,
+    scheduler: stage.scheduler.state(),
+    epochLossSum: lossSum,
+    epochLossCount: lossCount,
+  });
+
+  for await (const batch of data.batches(name, epoch, next, stage.index)) {
+    if (batch.index !== next) {
+      const message = `the data source gave batch ${batch.index}, expected ${next}`;
+      throw new TrainError('E_TRAIN_DATA', message, { stage: name, epoch });
+    }
+    const vb = toVlmBatch(batch);
+    let lossValue: number;
+    try {
+      const { loss, grads } = vlmLossAndGrads(stage.fwdParts, vb, stage.trainable, {
+        ...(opts.gradientCheckpointing ? { checkpointLayers: true } : {}),
+        ...(opts.lossChunkRows ? { lossChunkRows: opts.lossChunkRows } : {}),
+        dropoutRng: run.dropoutRng,
+      });
+      lossValue = (await loss.data())[0]!;
+      loss.dispose();
+      await accumulateGrads(acc, grads, accum);
+      // WebGPU reports out-of-memory asynchronously: never step on invalid results.
+      throwIfDeviceError(`${name} epoch ${epoch + 1} batch ${batch.index}`);
+    } finally {
+      disposeVlmBatch(vb);
+    }
+    if (!Number.isFinite(lossValue)) {
+      const context = { stage: name, epoch: epoch + 1, batch: batch.index, ids: batch.ids.join(',') };
+      const hint = 'lower the learning rate, or resume from the last checkpoint';
+      throw new TrainError('E_NONFINITE_LOSS', `the loss became ${lossValue}`, context, hint);
+    }
+    micro.push(lossValue);
+    lossSum += lossValue;
+    lossCount++;
+    tokens += batchTokens(batch);
+    next = batch.index + 1;
+    if (!isOptimizerStepBoundary(batch.index, data.batchesPerEpoch, accum)) continue;
+
+    const lr = stage.scheduler.lastLr()[stage.mainGroup]!;
+    lastNorm = clipGradNorm(acc, opts.maxGradNorm);
+    stage.optimizer.step(stage.params, acc);
+    stage.scheduler.step();
+    writeParams(stage.trainable, stage.params);
+    stage.stageStep++;
+    run.globalStep++;
+    const dt = (performance.now() - stepStart) / 1000;
+    run.out({
+      type: 'step',
+      stage: name,
+      epoch: epoch + 1,
+      step: stage.stageStep,
+      globalStep: run.globalStep,
+      batch: next,
+      batchesPerEpoch: data.batchesPerEpoch,
+      totalSteps: stage.totalSteps,
+      loss: micro.reduce((a, b) => a + b, 0) / micro.length,
+      microLosses: micro,
+      lr,
+      gradNorm: lastNorm,
+      tokens,
+      tokensPerS: tokens / Math.max(dt, 1e-9),
+      memoryMB: tf.memory().numBytes / 2 ** 20,
+      rssMB: process.memoryUsage().rss / 2 ** 20,
+      elapsedS: run.elapsedS(),
+    });
+    epochTokens += tokens;
+    acc = zeroGrads(stage.trainable);
+    micro = [];
+    tokens = 0;
+    stepStart = performance.now();
+    const midEpoch = next < data.batchesPerEpoch;
+    if (run.signal?.aborted && midEpoch) {
+      const checkpoint = await writeCheckpoint(run, stage, epoch, savedState(run, here()), 'stop');
+      return { stopped: true, checkpoint, batch: next };
+    }
+    if (midEpoch && opts.checkpointEverySteps && stage.stageStep % opts.checkpointEverySteps === 0) {
+      await writeCheckpoint(run, stage, epoch, savedState(run, here()), 'steps');
+    }
+  }
+  if (next !== data.batchesPerEpoch) {
+    const message = `the data source ended after ${next} of ${data.batchesPerEpoch} batches`;
+    throw new TrainError('E_TRAIN_DATA', message, { stage: name, epoch: epoch + 1 });
+  }
+  const trainS = (performance.now() - epochStart) / 1000;
+  const trainLoss = lossSum / Math.max(lossCount, 1);
+  return { stopped: false, trainLoss, gradNorm: lastNorm, tokensPerS: epochTokens / Math.max(trainS, 1e-9) };
+}
