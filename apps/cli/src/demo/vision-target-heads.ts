@@ -6,8 +6,8 @@
  * differentiable on wasm (one-hot targets built in JS, no gather).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { SeededRandom } from '../engine/seeded-random.js';
-import { ModelsError } from '../errors.js';
+import type { SeededRandom } from '@kvc/models';
+import { CliError } from '../cli-error.js';
 
 interface TargetBase {
   readonly name: string;
@@ -38,7 +38,10 @@ export function targetHeads(targets: readonly VisionTarget[], s: { frames: numbe
     const rowsPerFrame = perPatch ? s.patches : 1;
     const have = t.kind === 'class' ? t.labels.length : t.values.length;
     const want = s.frames * rowsPerFrame * (t.kind === 'class' ? 1 : t.dims);
-    if (have !== want || !(out >= 1)) throw new ModelsError('E_OPTIONS', `vision target ${t.name}: ${have} values, expected ${want}`, { target: t.name, have, want });
+    if (have !== want || !(out >= 1)) {
+      const context = { target: t.name, have, want };
+      throw new CliError('E_OPTIONS', `vision target ${t.name}: ${have} values, expected ${want}`, context);
+    }
     const fanIn = perPatch ? s.hidden : s.patches * s.hidden;
     const bound = 1 / Math.sqrt(fanIn);
     const [w, b] = tf.tidy(() => [tf.variable(tf.tensor2d(s.rng.uniform(fanIn * out, -bound, bound), [fanIn, out]), true), tf.variable(tf.zeros([out]), true)]);
