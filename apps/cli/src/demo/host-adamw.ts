@@ -3,7 +3,8 @@
  * AdamW (torch semantics), its warmup + cosine schedule and global-norm clipping, run on host
  * copies of a list of tfjs variables. Each step reads the gradients to the CPU, clips, updates
  * the float32 master copies and writes them back: cheap for these tiny models, and the same
- * math as the captioner's trainer. It holds no tensors, so there is nothing to dispose.
+ * math as the captioner's trainer. It holds no tensors, so there is nothing to dispose. Every
+ * read is asynchronous: webgpu in Node has no synchronous read (`dataSync` throws there).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, Scheduler, clipGradNorm, cosineWithWarmup, warmupStepsFromRatio, type ParamSet } from '@kvc/train';
@@ -25,9 +26,16 @@ export interface HostAdamWOptions {
   readonly maxGradNorm?: number;
 }
 
+async function readVariables(vars: readonly tf.Variable[]): Promise<ParamSet> {
+  const out: ParamSet = new Map();
+  for (const v of vars) out.set(v.name, Float32Array.from((await v.data()) as Float32Array));
+  return out;
+}
+
 /** AdamW + warmup-cosine + clipping over `vars`, keyed by variable name (as `tf.variableGrads` keys gradients). */
 export class HostAdamW {
-  private readonly params: ParamSet = new Map();
+  /** Master copies, read from the variables at the first step. */
+  private params: ParamSet | undefined;
   private readonly optimizer: AdamW;
   private readonly scheduler: Scheduler;
   private readonly maxGradNorm: number;
@@ -36,7 +44,6 @@ export class HostAdamW {
     private readonly vars: readonly tf.Variable[],
     o: HostAdamWOptions,
   ) {
-    for (const v of vars) this.params.set(v.name, Float32Array.from(v.dataSync() as Float32Array));
     this.optimizer = new AdamW({
       groups: [{ name: 'all', params: vars.map((v) => v.name), lr: o.lr }],
       weightDecay: o.weightDecay ?? 0,
@@ -58,6 +65,7 @@ export class HostAdamW {
    * the gradient norm before clipping.
    */
   async step(grads: tf.NamedTensorMap): Promise<{ lr: number; gradNorm: number }> {
+    const params = this.params ?? (this.params = await readVariables(this.vars));
     const host: ParamSet = new Map();
     for (const v of this.vars) {
       const g = grads[v.name];
@@ -66,11 +74,11 @@ export class HostAdamW {
     }
     const lr = this.lr;
     const gradNorm = clipGradNorm(host, this.maxGradNorm);
-    this.optimizer.step(this.params, host);
+    this.optimizer.step(params, host);
     this.scheduler.step();
     for (const v of this.vars) {
       // A copy: the cpu backend keeps the array it is given, and the master copy changes next step.
-      const p = this.params.get(v.name)!;
+      const p = params.get(v.name)!;
       tf.tidy(() => v.assign(tf.tensor(p.slice(), v.shape, 'float32')));
     }
     return { lr, gradNorm };

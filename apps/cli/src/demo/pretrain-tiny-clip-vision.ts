@@ -72,17 +72,18 @@ export async function pretrainTinyClipVision(dir: string, frames: PixelBatch, ta
   const heads = targetHeads(targets, { frames: n, patches, hidden: tower.config.hiddenSize, rng });
   const vars = [...tower.variables, ...heads.variables];
   const train = n - holdOut;
-  const evaluate = (): VisionPretrainMetrics => {
+  const evaluate = async (): Promise<VisionPretrainMetrics> => {
     const sums: Record<string, number> = {};
     for (let s = train; s < n; s += 128) {
       const idx = Array.from({ length: Math.min(128, n - s) }, (_, k) => s + k);
-      const m = tf.tidy(() => heads.metrics(tower.patchTokens(gatherPixels(frames, idx)), idx));
+      const tokens = tf.tidy(() => tower.patchTokens(gatherPixels(frames, idx)));
+      const m = await heads.metrics(tokens, idx).finally(() => tokens.dispose());
       for (const [k, v] of Object.entries(m)) sums[k] = (sums[k] ?? 0) + v * idx.length;
     }
     return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / holdOut]));
   };
   try {
-    const before = evaluate();
+    const before = await evaluate();
     const adam = new HostAdamW(vars, {
       lr: o.lr ?? 2e-3,
       totalSteps: o.steps,
@@ -105,7 +106,7 @@ export async function pretrainTinyClipVision(dir: string, frames: PixelBatch, ta
       }
       o.onStep?.({ step: step + 1, steps: o.steps, loss, elapsedS: (Date.now() - t0) / 1000 });
     }
-    const after = evaluate();
+    const after = await evaluate();
     await tower.save(dir);
     return { before, after, steps: step, seconds: (Date.now() - t0) / 1000 };
   } finally {

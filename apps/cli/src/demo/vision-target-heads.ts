@@ -26,8 +26,8 @@ export interface TargetHeads {
   readonly variables: tf.Variable[];
   /** Weighted sum of the targets' losses for tokens [B, patches, H] of frames `idx`. */
   loss(tokens: tf.Tensor3D, idx: readonly number[]): tf.Scalar;
-  /** `loss` plus each target's accuracy (class) or mean squared error (regression). */
-  metrics(tokens: tf.Tensor3D, idx: readonly number[]): Record<string, number>;
+  /** `loss` plus each target's accuracy (class) or mean squared error (regression), read asynchronously. */
+  metrics(tokens: tf.Tensor3D, idx: readonly number[]): Promise<Record<string, number>>;
   dispose(): void;
 }
 
@@ -83,12 +83,16 @@ export function targetHeads(targets: readonly VisionTarget[], s: { frames: numbe
   return {
     variables: heads.flatMap((h) => [h.w, h.b]),
     loss: (tokens, idx) => tf.tidy(() => tf.addN(run(tokens, idx).map((r) => r.loss)) as tf.Scalar),
-    metrics: (tokens, idx) =>
-      tf.tidy(() => {
-        const rs = run(tokens, idx);
-        const m: Record<string, number> = { loss: tf.addN(rs.map((r) => r.loss)).dataSync()[0]! };
-        for (const r of rs) {
-          const p = r.pred.dataSync() as Float32Array;
+    metrics: async (tokens, idx) => {
+      let rs: ReturnType<typeof run> = [];
+      const out = tf.tidy(() => {
+        rs = run(tokens, idx);
+        return { loss: tf.addN(rs.map((r) => r.loss)), preds: rs.map((r) => r.pred) };
+      });
+      try {
+        const m: Record<string, number> = { loss: (await out.loss.data())[0]! };
+        for (const [k, r] of rs.entries()) {
+          const p = (await out.preds[k]!.data()) as Float32Array;
           if (r.h.t.kind === 'regression') {
             m[r.h.t.name] = p.reduce((a, v, i) => a + (v - r.y[i]!) ** 2, 0) / Math.max(1, p.length);
             continue;
@@ -103,7 +107,10 @@ export function targetHeads(targets: readonly VisionTarget[], s: { frames: numbe
           m[r.h.t.name] = right / Math.max(1, r.labelled);
         }
         return m;
-      }),
+      } finally {
+        tf.dispose([out.loss, ...out.preds]);
+      }
+    },
     dispose: () => tf.dispose(heads.flatMap((h) => [h.w, h.b])),
   };
 }
