@@ -35,6 +35,10 @@ const REDUCED_DEMO = {
   // run, the all-three attribute rate the full demo selects by is too coarse (steps of 1/16) and
   // mostly near zero, so it would pick an arbitrary epoch.
   overrides: ['train.seed=7', 'train.stage1.epochs=2', 'train.stage2.epochs=12', 'train.bestMetric=meteor'],
+  // The backend the thresholds were measured on. `auto` would take a software WebGPU adapter
+  // (Mesa's lavapipe) where one is installed: far slower than wasm, and the pipeline's feature
+  // encoding still reads tensors synchronously, which webgpu in Node cannot.
+  backend: ['--backend', 'wasm'],
 };
 
 let work: string;
@@ -46,7 +50,7 @@ const resultOf = (lines: Line[]): DemoResult => lines.at(-1) as unknown as DemoR
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'kvc-demo-e2e-'));
-  const args = ['demo', '--out', join(work, 'demo'), '--json', ...REDUCED_DEMO.overrides];
+  const args = ['demo', '--out', join(work, 'demo'), '--json', ...REDUCED_DEMO.backend, ...REDUCED_DEMO.overrides];
   // The child inherits this process's environment (this test file runs in its own worker).
   Object.assign(process.env, REDUCED_DEMO.env);
   first = await kvc(args, { cwd: work });

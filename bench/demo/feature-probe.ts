@@ -1,6 +1,7 @@
 // Probe: do the tiny CLIP features of the synthetic videos carry color / shape / direction?
 // Spread across videos vs within, and a nearest-class-mean probe (train → val) per attribute.
-import { ClipVisionModel, initBackend, installWasmMatMulFix, loadImageProcessor, writeTinyClipVision } from '@kvc/models';
+import { ClipVisionModel, initBackend, installWasmMatMulFix, loadImageProcessor } from '@kvc/models';
+import { writeTinyClipVision } from '../../apps/cli/src/demo/write-tiny-clip-vision.js';
 import { loadSplitFeatures, nearestClassMeanAccuracy } from './video-feature-probe.js';
 
 const data = process.argv[2]!;

@@ -1,6 +1,7 @@
 // Probe: per-kernel times of one tiny Qwen3 forward (tf.profile).
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, loadQwen3, causalLmLoss, installWasmMatMulFix } from '@kvc/models';
+import { initBackend, loadQwen3, installWasmMatMulFix } from '@kvc/models';
+import { causalLmLoss } from '../../apps/cli/src/demo/warm-up-causal-lm.js';
 
 await initBackend((process.argv[3] ?? 'wasm') as 'wasm');
 installWasmMatMulFix();

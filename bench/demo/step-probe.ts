@@ -1,6 +1,7 @@
 // Probe: time of one forward / one warm-up step of the tiny Qwen3 on a backend.
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, loadQwen3, causalLmLoss, warmUpCausalLm, installWasmMatMulFix } from '@kvc/models';
+import { initBackend, loadQwen3, installWasmMatMulFix } from '@kvc/models';
+import { causalLmLoss, warmUpCausalLm } from '../../apps/cli/src/demo/warm-up-causal-lm.js';
 
 await initBackend((process.argv[3] ?? 'wasm') as 'wasm');
 if (process.env.FIX) installWasmMatMulFix();

@@ -3,8 +3,10 @@
 // (train → val) per attribute, before and after. Knobs: env STEPS, CLIPS, LR, BS, SECS, SHAPEW, HIDDEN, LAYERS.
 //   bash bench/demo/run.sh bench/demo/vision-pretrain-probe.ts /tmp/kvcm/data
 import { cpSync, rmSync } from 'node:fs';
-import { ClipVisionModel, initBackend, installWasmMatMulFix, loadImageProcessor, pretrainTinyClipVision, writeTinyClipVision } from '@kvc/models';
+import { ClipVisionModel, initBackend, installWasmMatMulFix, loadImageProcessor } from '@kvc/models';
 import { DEMO_VISION, DEMO_VISION_PRETRAIN } from '../../apps/cli/src/demo/build-demo-models.js';
+import { pretrainTinyClipVision } from '../../apps/cli/src/demo/pretrain-tiny-clip-vision.js';
+import { writeTinyClipVision } from '../../apps/cli/src/demo/write-tiny-clip-vision.js';
 import { visionPretrainFrames } from '../../apps/cli/src/demo/vision-pretrain-frames.js';
 import { loadSplitFeatures, nearestClassMeanAccuracy } from './video-feature-probe.js';
 

@@ -10,8 +10,11 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom } from 'rxjs';
-import { tinyQwen3ConfigJson, writeCompactTokenizer, writeRandomQwen3, writeTinyClipVision } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models';
 import { synthDataset } from '@kvc/video-io';
+// The tiny-model writers are the CLI demo's (not part of any package's public entry).
+import { writeCompactTokenizer } from '../../apps/cli/src/demo/write-compact-tokenizer.js';
+import { writeTinyClipVision } from '../../apps/cli/src/demo/write-tiny-clip-vision.js';
 
 /** The built CLI entry (turbo builds dependencies before the test task). */
 export const KVC_BIN = fileURLToPath(new URL('../../apps/cli/bin/kvc.js', import.meta.url));

@@ -72,6 +72,7 @@ export type CliErrorCode =
   | 'E_RUN_CONFIG' // a run folder's config cannot be read
   | 'E_RUN_NOT_FOUND' // no run folder where one was named
   | 'E_SCORER' // a model-based scorer failed
+  | 'E_TOKENIZER_SPECIALS' // a tokenizer lacks the special tokens the demo's compact vocabulary keeps
   | 'E_UNKNOWN_PRESET'; // a preset name that does not exist
 
 /** An error raised by the CLI itself (bad arguments and the like); see {@link KvcError}. */

@@ -119,19 +119,14 @@ export { runImageProcessorsParity, IMAGE_PROCESSORS_TOL_255 } from './parity/ima
 export type { ImageProcessorsParityOptions } from './parity/image-processors-parity.js';
 export { visionParityRunners } from './parity/vision-parity-runners.js';
 export type { VisionParityKind } from './parity/vision-parity-runners.js';
-// --- tiny demo models: random CLIP tower and its supervised pretraining, compact Qwen3 vocabulary, text warm-up
-export { writeTinyClipVision, tinyClipVisionConfigJson, tinyClipPreprocessorJson } from './tiny/write-tiny-clip-vision.js';
-export type { TinyClipVisionOptions } from './tiny/write-tiny-clip-vision.js';
-export { VOCAB_MAP_FILE, collectVocabIds, readVocabMap, writeVocabMap, compactTokenizer } from './tiny/vocab-map.js';
-export { writeCompactTokenizer } from './tiny/write-compact-tokenizer.js';
-export type { CompactTokenizerOptions, CompactVocabulary } from './tiny/write-compact-tokenizer.js';
-export { qwen3NamedWeights, saveQwen3Weights } from './tiny/qwen3-named-weights.js';
-export { warmUpCausalLm, causalLmLoss } from './tiny/warm-up-causal-lm.js';
-export type { WarmUpOptions, WarmUpResult } from './tiny/warm-up-causal-lm.js';
-export { pretrainTinyClipVision } from './tiny/pretrain-tiny-clip-vision.js';
-export type { VisionPretrainOptions, VisionPretrainResult, VisionPretrainMetrics, VisionTarget } from './tiny/pretrain-tiny-clip-vision.js';
-export { TrainableClipVision } from './tiny/trainable-clip-vision.js';
-export { ClippedAdam, warmupCosineLr } from './tiny/clipped-adam.js';
-export type { ClippedAdamOptions } from './tiny/clipped-adam.js';
 export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';
 export { throwIfDeviceError, watchDeviceErrors } from './engine/device-errors.js';
+// --- for the CLI demo's tiny models (apps/cli/src/demo: writers, vision pretraining, LM warm-up), which may
+// import only this entry: the compact-vocabulary file and the CLIP vision internals its trainable tower reuses.
+export { VOCAB_MAP_FILE, readVocabMap, writeVocabMap, compactTokenizer } from './tokenizer/vocab-map.js';
+export { clipVisionHiddenState } from './clip/clip-vision-model.js';
+export type { ClipVisionWeights } from './clip/clip-vision-model.js';
+export { convWeightAsMatrix } from './nn-vision/patchify.js';
+export type { LinearWeights } from './nn-vision/linear.js';
+export type { PreLnLayerWeights } from './nn-vision/pre-ln-encoder-layer.js';
+// --- end of the CLI demo's block

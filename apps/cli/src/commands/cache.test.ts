@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTinyClipVision } from '@kvc/models';
+import { writeTinyClipVision } from '../demo/write-tiny-clip-vision.js';
 import { SKIP_CODES, synthDataset } from '@kvc/video-io';
 import { jsonLines, runCaptured } from './__tests__/run-captured.js';
 import { formatCacheSummary } from './cache.js';

@@ -11,22 +11,20 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  installWasmMatMulFix,
   loadImageProcessor,
   loadQwen3,
   loadTokenizer,
-  pretrainTinyClipVision,
-  installWasmMatMulFix,
-  saveQwen3Weights,
-  tinyClipVisionConfigJson,
   tinyQwen3ConfigJson,
-  warmUpCausalLm,
-  writeCompactTokenizer,
   writeRandomQwen3,
-  writeTinyClipVision,
-  type TinyClipVisionOptions,
 } from '@kvc/models';
+import { pretrainTinyClipVision } from './pretrain-tiny-clip-vision.js';
+import { saveQwen3Weights } from './qwen3-named-weights.js';
 import { allSynthCaptions } from './synth-caption-corpus.js';
 import { visionPretrainFrames } from './vision-pretrain-frames.js';
+import { warmUpCausalLm } from './warm-up-causal-lm.js';
+import { writeCompactTokenizer } from './write-compact-tokenizer.js';
+import { tinyClipVisionConfigJson, writeTinyClipVision, type TinyClipVisionOptions } from './write-tiny-clip-vision.js';
 
 export const DEMO_BUILD_FILE = 'kvc_build.json';
 

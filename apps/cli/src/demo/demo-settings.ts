@@ -2,7 +2,7 @@
  * The demo's dataset size, seed, LM warm-up and tiny-CLIP pretraining (the preset holds the
  * training settings), and `KVC_DEMO_SIZE`, the one way to shrink them: the end-to-end test runs
  * a reduced demo in CI through the real `kvc demo` code with it
- * (`train=64,val=16,seed=7,warmUpSteps=60,visionSteps=400`; `visionSteps=0` keeps the tower random).
+ * (`train=64,val=16,seed=7,warmUpSteps=60,visionSteps=500`; `visionSteps=0` keeps the tower random).
  */
 import { DEMO_VISION_PRETRAIN, DEMO_WARM_UP, type DemoVisionPretrainOptions, type DemoWarmUpOptions } from './build-demo-models.js';
 

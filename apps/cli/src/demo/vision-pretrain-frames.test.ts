@@ -1,7 +1,8 @@
-import { ImageProcessor, parseImageProcessorConfig, tinyClipPreprocessorJson } from '@kvc/models';
+import { ImageProcessor, parseImageProcessorConfig } from '@kvc/models';
 import { ATTRIBUTE_VALUES, planSynth } from '@kvc/video-io';
 import { describe, expect, it } from 'vitest';
 import { shapeGeometry, visionPretrainFrames } from './vision-pretrain-frames.js';
+import { tinyClipPreprocessorJson } from './write-tiny-clip-vision.js';
 
 /** A w×h frame of gray with the pixels listed as [x, y] in `rgb`. */
 function frame(w: number, h: number, pixels: readonly (readonly [number, number])[], rgb: readonly number[]) {

@@ -7,7 +7,8 @@
  * in the shape's color, in [-1, 1]), and per patch the fraction of the patch the shape covers.
  */
 import { ATTRIBUTE_VALUES, SHAPE_COLORS, planSynth, renderClip, uniformIndices, type RgbFrame } from '@kvc/video-io';
-import type { ImageProcessor, PixelBatch, VisionTarget } from '@kvc/models';
+import type { ImageProcessor, PixelBatch } from '@kvc/models';
+import type { VisionTarget } from './vision-target-heads.js';
 
 export interface VisionPretrainFrames {
   readonly frames: PixelBatch;

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ModelNotFoundError } from '../errors.js';
-import { compactTokenizer, readVocabMap } from '../tiny/vocab-map.js';
+import { compactTokenizer, readVocabMap } from './vocab-map.js';
 
 export interface TextTokenizer {
   /** Ids of `text` with no special tokens added (add_special_tokens=False). */

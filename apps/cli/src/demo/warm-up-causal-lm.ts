@@ -2,16 +2,14 @@
  * Text-only warm-up of a whole (tiny) Qwen3 as a plain causal LM: a real LLM arrives
  * pretrained, the demo's tiny one must first learn the caption language. Every weight becomes
  * a variable; token embeddings are a one-hot matmul (wasm has no gather gradient) and the
- * loss a one-hot-weighted log-softmax, so the whole graph trains on wasm. Adam with linear
- * warmup + cosine decay and global-norm clipping 1.0; batches drawn with a seeded RNG.
+ * loss a one-hot-weighted log-softmax, so the whole graph trains on wasm. @kvc/train's AdamW
+ * with warmup + cosine decay and global-norm clipping 1.0 (HostAdamW); batches drawn with a
+ * seeded RNG.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { singleMatrix } from '../nn-lm/row-matrix.js';
-import { SeededRandom } from '../engine/seeded-random.js';
-import { ModelsError } from '../errors.js';
-import { ClippedAdam, warmupCosineLr } from './clipped-adam.js';
-import { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
-import type { Qwen3Weights } from '../qwen3/qwen3-weights.js';
+import { Qwen3ForCausalLM, SeededRandom, singleMatrix, type Qwen3Weights } from '@kvc/models';
+import { CliError } from '../cli-error.js';
+import { HostAdamW } from './host-adamw.js';
 
 export interface WarmUpOptions {
   readonly steps: number;
@@ -88,8 +86,13 @@ export function causalLmLoss(model: Qwen3ForCausalLM, seqs: readonly (readonly n
 
 /** Trains every weight of `base` on `sequences` (token ids, EOS included). */
 export async function warmUpCausalLm(base: Qwen3ForCausalLM, sequences: readonly (readonly number[])[], o: WarmUpOptions): Promise<WarmUpResult> {
-  if (!sequences.length || sequences.some((s) => s.length < 2)) throw new ModelsError('E_OPTIONS', 'warm-up needs sequences of at least 2 tokens', { sequences: sequences.length });
-  if (!(o.steps >= 0 && o.batchSize > 0)) throw new ModelsError('E_OPTIONS', 'warm-up steps must be >= 0 and batchSize > 0', { steps: o.steps, batchSize: o.batchSize });
+  if (!sequences.length || sequences.some((s) => s.length < 2)) {
+    throw new CliError('E_BAD_ARGUMENT', 'warm-up needs sequences of at least 2 tokens', { sequences: sequences.length });
+  }
+  if (!(o.steps >= 0 && o.batchSize > 0)) {
+    const context = { steps: o.steps, batchSize: o.batchSize };
+    throw new CliError('E_BAD_ARGUMENT', 'warm-up steps must be >= 0 and batchSize > 0', context);
+  }
   const { weights, vars } = asVariables(base.weights);
   const model = new Qwen3ForCausalLM(base.config, weights);
   const rng = new SeededRandom(o.seed ?? 0);
@@ -101,20 +104,22 @@ export async function warmUpCausalLm(base: Qwen3ForCausalLM, sequences: readonly
     return x;
   };
   const lossBefore = await evalLoss();
-  const lrAt = warmupCosineLr(o.lr ?? 3e-3, o.steps, o.warmupRatio ?? 0.1);
-  const adam = new ClippedAdam(vars);
+  const adam = new HostAdamW(vars, { lr: o.lr ?? 3e-3, totalSteps: o.steps, warmupRatio: o.warmupRatio ?? 0.1 });
   const t0 = Date.now();
   let step = 0;
   for (; step < o.steps; step++) {
     if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 > o.maxSeconds) break;
     const batch = Array.from({ length: o.batchSize }, () => sequences[Math.floor(rng.next() * sequences.length)]!);
     const { value, grads } = tf.variableGrads(() => causalLmLoss(model, batch, o.padId), vars);
-    adam.step(grads, lrAt(step));
-    const loss = (await value.data())[0]!;
-    tf.dispose([value, ...Object.values(grads)]);
+    let loss: number;
+    try {
+      await adam.step(grads);
+      loss = (await value.data())[0]!;
+    } finally {
+      tf.dispose([value, ...Object.values(grads)]);
+    }
     o.onStep?.({ step: step + 1, steps: o.steps, loss, elapsedS: (Date.now() - t0) / 1000 });
   }
-  adam.dispose();
   const lossAfter = await evalLoss();
   return { model, lossBefore, lossAfter, steps: step, seconds: (Date.now() - t0) / 1000 };
 }

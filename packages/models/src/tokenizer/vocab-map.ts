@@ -4,22 +4,17 @@
  * (`{"original_ids": [...]}`: compact id i ↔ original id original_ids[i]) sits next to the real
  * tokenizer.json, and `loadTokenizer` wraps the real tokenizer with it: encode with the real
  * tokenizer then map, decode back through the map. A token outside the map is an error
- * (E_TOKEN_NOT_IN_VOCAB): a silent UNK would corrupt training targets and captions.
+ * (E_TOKEN_NOT_IN_VOCAB): a silent UNK would corrupt training targets and captions. The file
+ * format lives here, beside its reader; which ids to keep is the writer's choice (the CLI demo's
+ * `writeCompactTokenizer`).
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelsError } from '../errors.js';
-import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import type { TextTokenizer } from './text-tokenizer.js';
 
 export const VOCAB_MAP_FILE = 'kvc_vocab_map.json';
-
-/** The ids of every text (no special tokens) plus `extraIds`, ascending and unique. */
-export function collectVocabIds(tokenizer: Pick<TextTokenizer, 'encode'>, texts: readonly string[], extraIds: readonly number[] = []): number[] {
-  const ids = new Set<number>(extraIds);
-  for (const t of texts) for (const id of tokenizer.encode(t)) ids.add(id);
-  return [...ids].sort((a, b) => a - b);
-}
 
 function validate(ids: unknown, file: string): number[] {
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => Number.isInteger(x) && (x as number) >= 0)) {
@@ -42,6 +37,7 @@ export async function readVocabMap(dir: string): Promise<number[] | undefined> {
   return validate((raw as { original_ids?: unknown } | null)?.original_ids, file);
 }
 
+/** Writes `dir/kvc_vocab_map.json` (validated: non-empty, unique, non-negative ids). */
 export async function writeVocabMap(dir: string, originalIds: readonly number[]): Promise<void> {
   const file = join(dir, VOCAB_MAP_FILE);
   validate([...originalIds], file);

@@ -3,14 +3,17 @@
  * `loadQwen3`), and saving them as `model.safetensors`: how a model trained in kvc (the demo's
  * warmed-up tiny LLM) goes back to disk in a folder HF transformers can read.
  */
-import type * as tf from '@tensorflow/tfjs-core';
-import { singleMatrix } from '../nn-lm/row-matrix.js';
 import { join } from 'node:path';
-import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
-import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
-import type { Qwen3Weights } from '../qwen3/qwen3-weights.js';
-import { qwen3LinearModules } from '../qwen3/qwen3-weights.js';
-import type { Qwen3Config } from '../qwen3/qwen3-config.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import {
+  qwen3LinearModules,
+  singleMatrix,
+  writeSafetensors,
+  type Qwen3Config,
+  type Qwen3ForCausalLM,
+  type Qwen3Weights,
+  type TensorToWrite,
+} from '@kvc/models';
 
 const KEYS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 

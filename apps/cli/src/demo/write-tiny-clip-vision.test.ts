@@ -3,11 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClipVisionModel } from '../clip/clip-vision-model.js';
-import { encodeFrames } from '../clip/encode-frames.js';
-import { initBackend } from '../engine/init-backend.js';
-import { loadImageProcessor } from '../processors/image-processor.js';
-import type { RgbFrame } from '../processors/image-processor.js';
+import { ClipVisionModel, encodeFrames, initBackend, loadImageProcessor, type RgbFrame } from '@kvc/models';
 import { writeTinyClipVision } from './write-tiny-clip-vision.js';
 
 /** A 32×32 frame: gray background, an 8×8 block of `rgb` at (x, y). */

@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundledQwen3TokenizerDir, loadTokenizer, type TextTokenizer } from '../tokenizer/text-tokenizer.js';
-import { VOCAB_MAP_FILE, readVocabMap } from './vocab-map.js';
+import { VOCAB_MAP_FILE, bundledQwen3TokenizerDir, loadTokenizer, readVocabMap, type TextTokenizer } from '@kvc/models';
 import { writeCompactTokenizer, type CompactVocabulary } from './write-compact-tokenizer.js';
 
 const captions = ['빨간 원이 검은 배경 위에서 오른쪽으로 움직인다.', '줄무늬 배경에서 파란색 세모가 위쪽으로 이동하고 있다.'];

@@ -8,10 +8,9 @@
  * model.safetensors rewritten in place (same names and layout) out.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '../engine/seeded-random.js';
-import { ModelsError } from '../errors.js';
-import type { PixelBatch } from '../processors/image-processor.js';
-import { ClippedAdam, warmupCosineLr } from './clipped-adam.js';
+import { SeededRandom, type PixelBatch } from '@kvc/models';
+import { CliError } from '../cli-error.js';
+import { HostAdamW } from './host-adamw.js';
 import { TrainableClipVision } from './trainable-clip-vision.js';
 import { targetHeads, type VisionTarget } from './vision-target-heads.js';
 
@@ -23,6 +22,7 @@ export interface VisionPretrainOptions {
   /** Peak learning rate (default 2e-3), linear warmup then cosine decay. */
   readonly lr?: number;
   readonly warmupRatio?: number;
+  /** Decoupled (AdamW) weight decay (default 0). */
   readonly weightDecay?: number;
   readonly seed?: number;
   /** Stop early after this many seconds (the schedule still assumes `steps`). */
@@ -60,7 +60,11 @@ export async function pretrainTinyClipVision(dir: string, frames: PixelBatch, ta
   const n = frames.shape[0];
   const holdOut = o.holdOut ?? Math.min(256, Math.floor(n / 5));
   if (!(o.steps >= 0 && o.batchSize > 0) || !targets.length || !(holdOut >= 1 && holdOut < n)) {
-    throw new ModelsError('E_OPTIONS', 'vision pretraining needs steps >= 0, batchSize > 0, at least one target and frames beyond the held-out ones', { steps: o.steps, batchSize: o.batchSize, targets: targets.length, frames: n, holdOut });
+    throw new CliError(
+      'E_BAD_ARGUMENT',
+      'vision pretraining needs steps >= 0, batchSize > 0, at least one target and frames beyond the held-out ones',
+      { steps: o.steps, batchSize: o.batchSize, targets: targets.length, frames: n, holdOut },
+    );
   }
   const tower = await TrainableClipVision.load(dir);
   const rng = new SeededRandom(o.seed ?? 0);
@@ -68,36 +72,41 @@ export async function pretrainTinyClipVision(dir: string, frames: PixelBatch, ta
   const heads = targetHeads(targets, { frames: n, patches, hidden: tower.config.hiddenSize, rng });
   const vars = [...tower.variables, ...heads.variables];
   const train = n - holdOut;
-  const evaluate = (): VisionPretrainMetrics => {
+  const evaluate = async (): Promise<VisionPretrainMetrics> => {
     const sums: Record<string, number> = {};
     for (let s = train; s < n; s += 128) {
       const idx = Array.from({ length: Math.min(128, n - s) }, (_, k) => s + k);
-      const m = tf.tidy(() => heads.metrics(tower.patchTokens(gatherPixels(frames, idx)), idx));
+      const tokens = tf.tidy(() => tower.patchTokens(gatherPixels(frames, idx)));
+      const m = await heads.metrics(tokens, idx).finally(() => tokens.dispose());
       for (const [k, v] of Object.entries(m)) sums[k] = (sums[k] ?? 0) + v * idx.length;
     }
     return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / holdOut]));
   };
   try {
-    const before = evaluate();
-    const lrAt = warmupCosineLr(o.lr ?? 2e-3, o.steps, o.warmupRatio ?? 0.1);
-    const adam = new ClippedAdam(vars, { weightDecay: o.weightDecay ?? 0 });
+    const before = await evaluate();
+    const adam = new HostAdamW(vars, {
+      lr: o.lr ?? 2e-3,
+      totalSteps: o.steps,
+      warmupRatio: o.warmupRatio ?? 0.1,
+      weightDecay: o.weightDecay ?? 0,
+    });
     const t0 = Date.now();
     let step = 0;
-    try {
-      for (; step < o.steps; step++) {
-        if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 > o.maxSeconds) break;
-        const idx = Array.from({ length: o.batchSize }, () => Math.floor(rng.next() * train));
-        const pixels = gatherPixels(frames, idx);
-        const { value, grads } = tf.variableGrads(() => heads.loss(tower.patchTokens(pixels), idx), vars);
-        adam.step(grads, lrAt(step));
-        const loss = (await value.data())[0]!;
+    for (; step < o.steps; step++) {
+      if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 > o.maxSeconds) break;
+      const idx = Array.from({ length: o.batchSize }, () => Math.floor(rng.next() * train));
+      const pixels = gatherPixels(frames, idx);
+      const { value, grads } = tf.variableGrads(() => heads.loss(tower.patchTokens(pixels), idx), vars);
+      let loss: number;
+      try {
+        await adam.step(grads);
+        loss = (await value.data())[0]!;
+      } finally {
         tf.dispose([pixels, value, ...Object.values(grads)]);
-        o.onStep?.({ step: step + 1, steps: o.steps, loss, elapsedS: (Date.now() - t0) / 1000 });
       }
-    } finally {
-      adam.dispose();
+      o.onStep?.({ step: step + 1, steps: o.steps, loss, elapsedS: (Date.now() - t0) / 1000 });
     }
-    const after = evaluate();
+    const after = await evaluate();
     await tower.save(dir);
     return { before, after, steps: step, seconds: (Date.now() - t0) / 1000 };
   } finally {

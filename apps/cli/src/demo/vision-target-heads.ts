@@ -6,8 +6,8 @@
  * differentiable on wasm (one-hot targets built in JS, no gather).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { SeededRandom } from '../engine/seeded-random.js';
-import { ModelsError } from '../errors.js';
+import type { SeededRandom } from '@kvc/models';
+import { CliError } from '../cli-error.js';
 
 interface TargetBase {
   readonly name: string;
@@ -26,8 +26,8 @@ export interface TargetHeads {
   readonly variables: tf.Variable[];
   /** Weighted sum of the targets' losses for tokens [B, patches, H] of frames `idx`. */
   loss(tokens: tf.Tensor3D, idx: readonly number[]): tf.Scalar;
-  /** `loss` plus each target's accuracy (class) or mean squared error (regression). */
-  metrics(tokens: tf.Tensor3D, idx: readonly number[]): Record<string, number>;
+  /** `loss` plus each target's accuracy (class) or mean squared error (regression), read asynchronously. */
+  metrics(tokens: tf.Tensor3D, idx: readonly number[]): Promise<Record<string, number>>;
   dispose(): void;
 }
 
@@ -38,7 +38,10 @@ export function targetHeads(targets: readonly VisionTarget[], s: { frames: numbe
     const rowsPerFrame = perPatch ? s.patches : 1;
     const have = t.kind === 'class' ? t.labels.length : t.values.length;
     const want = s.frames * rowsPerFrame * (t.kind === 'class' ? 1 : t.dims);
-    if (have !== want || !(out >= 1)) throw new ModelsError('E_OPTIONS', `vision target ${t.name}: ${have} values, expected ${want}`, { target: t.name, have, want });
+    if (have !== want || !(out >= 1)) {
+      const context = { target: t.name, have, want };
+      throw new CliError('E_BAD_ARGUMENT', `vision target ${t.name}: ${have} values, expected ${want}`, context);
+    }
     const fanIn = perPatch ? s.hidden : s.patches * s.hidden;
     const bound = 1 / Math.sqrt(fanIn);
     const [w, b] = tf.tidy(() => [tf.variable(tf.tensor2d(s.rng.uniform(fanIn * out, -bound, bound), [fanIn, out]), true), tf.variable(tf.zeros([out]), true)]);
@@ -80,12 +83,16 @@ export function targetHeads(targets: readonly VisionTarget[], s: { frames: numbe
   return {
     variables: heads.flatMap((h) => [h.w, h.b]),
     loss: (tokens, idx) => tf.tidy(() => tf.addN(run(tokens, idx).map((r) => r.loss)) as tf.Scalar),
-    metrics: (tokens, idx) =>
-      tf.tidy(() => {
-        const rs = run(tokens, idx);
-        const m: Record<string, number> = { loss: tf.addN(rs.map((r) => r.loss)).dataSync()[0]! };
-        for (const r of rs) {
-          const p = r.pred.dataSync() as Float32Array;
+    metrics: async (tokens, idx) => {
+      let rs: ReturnType<typeof run> = [];
+      const out = tf.tidy(() => {
+        rs = run(tokens, idx);
+        return { loss: tf.addN(rs.map((r) => r.loss)), preds: rs.map((r) => r.pred) };
+      });
+      try {
+        const m: Record<string, number> = { loss: (await out.loss.data())[0]! };
+        for (const [k, r] of rs.entries()) {
+          const p = (await out.preds[k]!.data()) as Float32Array;
           if (r.h.t.kind === 'regression') {
             m[r.h.t.name] = p.reduce((a, v, i) => a + (v - r.y[i]!) ** 2, 0) / Math.max(1, p.length);
             continue;
@@ -100,7 +107,10 @@ export function targetHeads(targets: readonly VisionTarget[], s: { frames: numbe
           m[r.h.t.name] = right / Math.max(1, r.labelled);
         }
         return m;
-      }),
+      } finally {
+        tf.dispose([out.loss, ...out.preds]);
+      }
+    },
     dispose: () => tf.dispose(heads.flatMap((h) => [h.w, h.b])),
   };
 }

@@ -7,9 +7,8 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelsError } from '../errors.js';
-import { bundledQwen3TokenizerDir, loadTokenizer } from '../tokenizer/text-tokenizer.js';
-import { collectVocabIds, writeVocabMap } from './vocab-map.js';
+import { bundledQwen3TokenizerDir, loadTokenizer, writeVocabMap, type TextTokenizer } from '@kvc/models';
+import { CliError } from '../cli-error.js';
 
 export interface CompactTokenizerOptions {
   /** Folder of the real tokenizer (default: the bundled Qwen3 one). */
@@ -25,12 +24,19 @@ export interface CompactVocabulary {
   readonly padTokenId: number;
 }
 
+/** The ids of every text (no special tokens) plus `extra`, ascending and unique. */
+function collectVocabIds(tok: Pick<TextTokenizer, 'encode'>, texts: readonly string[], extra: number[]): number[] {
+  const ids = new Set<number>(extra);
+  for (const t of texts) for (const id of tok.encode(t)) ids.add(id);
+  return [...ids].sort((a, b) => a - b);
+}
+
 /** Writes the folder; returns the map and the compact eos/pad ids. */
 export async function writeCompactTokenizer(dir: string, texts: readonly string[], opts: CompactTokenizerOptions = {}): Promise<CompactVocabulary> {
   const src = opts.sourceDir ?? bundledQwen3TokenizerDir();
   const real = await loadTokenizer(src);
   if (real.eosTokenId === undefined || real.padTokenId === undefined) {
-    throw new ModelsError('E_TOKENIZER_SPECIALS', 'the source tokenizer has no eos or pad token', { dir: src });
+    throw new CliError('E_TOKENIZER_SPECIALS', 'the source tokenizer has no eos or pad token', { dir: src });
   }
   const extra = (opts.extraTokens ?? ['<|im_start|>']).flatMap((t) => {
     const id = real.tokenToId(t);

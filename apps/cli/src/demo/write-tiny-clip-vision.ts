@@ -6,12 +6,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SeededRandom } from '../engine/seeded-random.js';
-import { ConfigError } from '../errors.js';
-import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
-import { clipVisionShapes } from '../clip/clip-vision-model.js';
-import { parseClipVisionConfig } from '../clip/clip-vision-config.js';
-import { CLIP_MEAN, CLIP_STD } from '../processors/image-processor-config.js';
+import {
+  CLIP_MEAN,
+  CLIP_STD,
+  ConfigError,
+  SeededRandom,
+  clipVisionShapes,
+  parseClipVisionConfig,
+  writeSafetensors,
+  type TensorToWrite,
+} from '@kvc/models';
 
 export interface TinyClipVisionOptions {
   /** Square input side in pixels (default 32). */

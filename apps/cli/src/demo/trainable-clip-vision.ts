@@ -7,15 +7,21 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import { clipVisionHiddenState, clipVisionShapes, type ClipVisionWeights } from '../clip/clip-vision-model.js';
-import { parseClipVisionConfig, type ClipVisionConfig } from '../clip/clip-vision-config.js';
-import { Checkpoint } from '../io/checkpoint.js';
-import { readJsonConfig } from '../io/read-config.js';
-import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
-import type { LayerNormWeights } from '../nn-vision/layer-norm.js';
-import type { LinearWeights } from '../nn-vision/linear.js';
-import { convWeightAsMatrix } from '../nn-vision/patchify.js';
-import type { PreLnLayerWeights } from '../nn-vision/pre-ln-encoder-layer.js';
+import {
+  Checkpoint,
+  clipVisionHiddenState,
+  clipVisionShapes,
+  convWeightAsMatrix,
+  parseClipVisionConfig,
+  readJsonConfig,
+  writeSafetensors,
+  type ClipVisionConfig,
+  type ClipVisionWeights,
+  type LayerNormWeights,
+  type LinearWeights,
+  type PreLnLayerWeights,
+  type TensorToWrite,
+} from '@kvc/models';
 
 export class TrainableClipVision {
   private constructor(
