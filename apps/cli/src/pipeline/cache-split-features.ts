@@ -50,7 +50,7 @@ export async function cacheSplitFeatures(args: {
         cache,
         keyOf: (k) => k.key,
         decode: (k) => decodeSample(k.sample, { numFrames: config.vision.frames }),
-        encode: async (batch) => encodeBatch(batch, encoder, config),
+        encode: (batch) => encodeBatch(batch, encoder, config),
         batchSize: config.features.batchVideos,
         decodeConcurrency: DECODE_CONCURRENCY,
       }),
@@ -73,14 +73,17 @@ export async function cacheSplitFeatures(args: {
   return { keys, skipped, hits, encoded };
 }
 
-/** Frames of several videos through CLIP at once; each video's features as [frames·tokens, dim]. */
-function encodeBatch(batch: readonly FramesEvent[], encoder: VisionEncoder, config: RunConfig): FeatureTensor[] {
+/**
+ * Frames of several videos through CLIP at once; each video's features as [frames·tokens, dim].
+ * Read asynchronously: webgpu in Node has no synchronous read.
+ */
+async function encodeBatch(batch: readonly FramesEvent[], encoder: VisionEncoder, config: RunConfig): Promise<FeatureTensor[]> {
   const all = batch.flatMap((d) => d.video.frames);
   const h = encodeFrames(encoder.model, encoder.processor, all,
     { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 });
   try {
     const [, tokens, dim] = h.shape;
-    const data = h.dataSync() as Float32Array;
+    const data = (await h.data()) as Float32Array;
     let offset = 0;
     return batch.map((d) => {
       const n = d.video.frames.length * tokens * dim;

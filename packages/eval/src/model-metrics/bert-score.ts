@@ -5,13 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BertSentenceEncoder } from './bert-sentence-encoder.js';
-import { type BertScoreValue, type CosineSimilarity, type TokenEmbeddings, greedyCosineBatch, type WeightedSentence } from './bertscore-greedy.js';
+import { type BertScoreValue, type TokenEmbeddings, greedyCosineBatch, type WeightedSentence } from './bertscore-greedy.js';
 
 /**
  * Cosine similarities on the tensor backend (float32 matmul): with 768-wide embeddings of
  * caption-length sentences the JS loop would cost more than the BERT forward on a GPU.
  */
-export const tensorCosineSimilarity: CosineSimilarity = (c: TokenEmbeddings, r: TokenEmbeddings) => {
+export const tensorCosineSimilarity = async (c: TokenEmbeddings, r: TokenEmbeddings): Promise<Float32Array> => {
   const sim = tf.tidy(() => {
     const unit = (e: TokenEmbeddings) => {
       const x = tf.tensor2d(e.data, [e.length, e.dim]);
@@ -19,7 +19,8 @@ export const tensorCosineSimilarity: CosineSimilarity = (c: TokenEmbeddings, r: 
     };
     return tf.matMul(unit(c), unit(r), false, true);
   });
-  const values = sim.dataSync();
+  // Read asynchronously: webgpu in Node has no synchronous read.
+  const values = (await sim.data()) as Float32Array;
   sim.dispose();
   return values;
 };
@@ -29,27 +30,32 @@ export interface ComputeBertScoreOptions {
   /** Pairs per greedy-matching batch (bert_score's `batch_size`, default 64): see greedyCosineBatch on padding. */
   readonly batchSize?: number;
   /** How similarities are computed (default on the tensor backend). */
-  readonly similarity?: CosineSimilarity;
+  readonly similarity?: (c: TokenEmbeddings, r: TokenEmbeddings) => ArrayLike<number> | Promise<ArrayLike<number>>;
 }
 
 /** P, R, F of every pair, in order. */
-export function computeBertScore(
+export async function computeBertScore(
   encoder: Pick<BertSentenceEncoder, 'encode' | 'weights' | 'embed'>,
   candidates: readonly string[],
   references: readonly string[],
   options: ComputeBertScoreOptions = {},
-): BertScoreValue[] {
+): Promise<BertScoreValue[]> {
   if (candidates.length !== references.length) throw new RangeError(`${candidates.length} candidates for ${references.length} references`);
   const unique = [...new Set([...candidates, ...references])];
   const ids = unique.map((s) => encoder.encode(s));
-  const embeddings = encoder.embed(ids);
+  const embeddings = await encoder.embed(ids);
   const bySentence = new Map<string, WeightedSentence>(unique.map((s, i) => [s, { embeddings: embeddings[i]!, weights: encoder.weights(ids[i]!) }]));
   const batch = options.batchSize ?? 64;
   const out: BertScoreValue[] = [];
   for (let s = 0; s < candidates.length; s += batch) {
     const c = candidates.slice(s, s + batch).map((x) => bySentence.get(x)!);
     const r = references.slice(s, s + batch).map((x) => bySentence.get(x)!);
-    out.push(...greedyCosineBatch(c, r, options.similarity ?? tensorCosineSimilarity));
+    // Similarities first (asynchronous on a GPU), then the greedy match, which asks for pair i's
+    // matrix exactly once, in pair order.
+    const similarity = options.similarity ?? tensorCosineSimilarity;
+    const sims = await Promise.all(c.map((x, i) => similarity(x.embeddings, r[i]!.embeddings)));
+    let pair = 0;
+    out.push(...greedyCosineBatch(c, r, () => sims[pair++]!));
   }
   return out;
 }

@@ -48,7 +48,7 @@ export class BertScorer implements Scorer {
 
   async scoreBatch(records: readonly CaptionRecord[]): Promise<readonly SampleScores[]> {
     if (!this.encoder) throw new ModelMetricError('BertScorer.scoreBatch before init()', { scorer: this.name });
-    const values = computeBertScore(
+    const values = await computeBertScore(
       this.encoder,
       records.map((r) => r.prediction),
       records.map((r) => r.reference),

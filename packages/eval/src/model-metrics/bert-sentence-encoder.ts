@@ -79,7 +79,7 @@ export class BertSentenceEncoder {
   }
 
   /** hidden_states[layer] of each id list (rows of its real tokens only). */
-  embed(idLists: readonly (readonly number[])[]): TokenEmbeddings[] {
+  async embed(idLists: readonly (readonly number[])[]): Promise<TokenEmbeddings[]> {
     const out: TokenEmbeddings[] = new Array<TokenEmbeddings>(idLists.length);
     // Longest first so each padded batch wastes little (bert_score sorts too).
     const order = idLists.map((_, i) => i).sort((a, b) => idLists[b]!.length - idLists[a]!.length);
@@ -95,7 +95,7 @@ export class BertSentenceEncoder {
         const attentionMask = tf.tensor2d(mask, [rows.length, T], 'int32');
         return this.model.hiddenState({ inputIds, attentionMask }, this.layer);
       });
-      const values = data.dataSync() as Float32Array;
+      const values = (await data.data()) as Float32Array;
       data.dispose();
       rows.forEach((i, r) => {
         const len = idLists[i]!.length;

@@ -72,7 +72,7 @@ export async function runBertscoreParity(caseDir: string, options: BertscorePari
       checks.push(tokensCheck(`pair[${i}].candidate_ids`, str(encoder.encode(c.candidate)), str(c.candidate_ids)));
       checks.push(tokensCheck(`pair[${i}].reference_ids`, str(encoder.encode(c.reference)), str(c.reference_ids)));
     });
-    const scores = computeBertScore(encoder, ref.cases.map((c) => c.candidate), ref.cases.map((c) => c.reference));
+    const scores = await computeBertScore(encoder, ref.cases.map((c) => c.candidate), ref.cases.map((c) => c.reference));
     const keys = ['precision', 'recall', 'f1'] as const;
     scores.forEach((s, i) => keys.forEach((k) => checks.push(numericCheck(`pair[${i}].${k}`, s[k], ref.cases[i]![k], BERTSCORE_PARITY_TOLERANCE))));
     // torch means in float32; the tolerance covers the difference from a float64 mean.

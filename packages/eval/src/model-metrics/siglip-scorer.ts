@@ -78,13 +78,15 @@ export class SiglipScorer implements Scorer {
     const videoEmbeds = await this.videoEmbeds(records);
     const textEmbeds = this.textEmbeds(model, ids);
     try {
-      const scores = records.map((r, j) => {
+      const scores: { siglip: number }[] = [];
+      for (const [j, r] of records.entries()) {
         const img = videoEmbeds.get(videoKey(r))!;
         const logits = tf.tidy(() => model.logitsFromEmbeds(img, tf.slice(textEmbeds, [j, 0], [1, -1])).logitsPerImage);
-        const value = siglipCaptionScore({ data: logits.dataSync(), shape: logits.shape as [number, number] }, 0);
+        // Read asynchronously: webgpu in Node has no synchronous read.
+        const data = await logits.data();
         logits.dispose();
-        return { siglip: value };
-      });
+        scores.push({ siglip: siglipCaptionScore({ data, shape: logits.shape as [number, number] }, 0) });
+      }
       this.means.add(scores);
       return scores;
     } finally {

@@ -60,9 +60,9 @@ export async function startStage(run: RunContext, index: number): Promise<StageR
   }
   const { batchesPerEpoch } = data;
   run.out({ type: 'stage-start', stage: spec.name, epochs: spec.epochs, totalSteps, warmupSteps, batchesPerEpoch });
-  const params = readParams(trainable);
+  const params = await readParams(trainable);
   // A frozen adapter whose B matrices are all zero adds exactly nothing: skip its compute.
-  const skipLora = !spec.trainLora && loraIsIdentity(parts);
+  const skipLora = !spec.trainLora && (await loraIsIdentity(parts));
   const fwdParts = skipLora ? { model: parts.model, projector: parts.projector } : parts;
   return {
     index,

@@ -18,10 +18,13 @@ export function trainableVariables(parts: TrainParts, trainLora: boolean): Map<s
   return vars;
 }
 
-/** Host copies of the variables (the optimizer's master weights). */
-export function readParams(vars: ReadonlyMap<string, tf.Variable>): ParamSet {
+/**
+ * Host copies of the variables (the optimizer's master weights). Asynchronous because webgpu in
+ * Node has no synchronous read (`dataSync` needs an OffscreenCanvas there).
+ */
+export async function readParams(vars: ReadonlyMap<string, tf.Variable>): Promise<ParamSet> {
   const out: ParamSet = new Map();
-  for (const [k, v] of vars) out.set(k, Float32Array.from(v.dataSync() as Float32Array));
+  for (const [k, v] of vars) out.set(k, Float32Array.from((await v.data()) as Float32Array));
   return out;
 }
 
@@ -56,11 +59,11 @@ export async function accumulateGrads(acc: ParamSet, grads: Map<string, tf.Tenso
 }
 
 /** True when every LoRA B matrix is zero (a fresh adapter adds nothing: skip it in stage 1). */
-export function loraIsIdentity(parts: TrainParts): boolean {
+export async function loraIsIdentity(parts: TrainParts): Promise<boolean> {
   if (!parts.lora) return true;
   for (const [k, v] of parts.lora.variables()) {
     if (!k.includes('lora_B')) continue;
-    const d = v.dataSync() as Float32Array;
+    const d = (await v.data()) as Float32Array;
     for (let i = 0; i < d.length; i++) if (d[i] !== 0) return false;
   }
   return true;
