@@ -5,8 +5,9 @@
  *   node webgpu-parity.mjs <fixtures/reference dir> [backend]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { formatParityReport, initBackend, modelParityRunners, visionParityRunners } from '@kvc/models';
-import type { ParityReport } from '@kvc/models';
+import { initBackend } from '@kvc/models';
+import { formatParityReport, modelParityRunners, visionParityRunners } from '@kvc/models/parity';
+import type { ParityReport } from '@kvc/models/parity';
 
 const ref = process.argv[2] ?? 'test/fixtures/reference';
 const backendArg = (process.argv[3] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';

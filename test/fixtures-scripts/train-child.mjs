@@ -6,7 +6,8 @@
 // usage: node train-child.mjs <workDir> <runName> [--resume]
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoraAdapter, Projector, SEED_LORA_CONFIG, SeededRandom, initBackend, loadQwen3, tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models';
+import { LoraAdapter, Projector, SEED_LORA_CONFIG, SeededRandom, initBackend, loadQwen3 } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import { batchSource, buildExample, epochOrder, train } from '@kvc/train';
 
 const [workDir, runName, flag] = process.argv.slice(2);

@@ -10,7 +10,8 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom } from 'rxjs';
-import { tinyQwen3ConfigJson, writeCompactTokenizer, writeRandomQwen3, writeTinyClipVision } from '@kvc/models';
+import { writeCompactTokenizer, writeTinyClipVision } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import { synthDataset } from '@kvc/video-io';
 
 /** The built CLI entry (turbo builds dependencies before the test task). */

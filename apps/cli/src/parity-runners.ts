@@ -3,7 +3,7 @@
  * their tests run); this table only routes `case.json`'s kind to one. Runners load lazily so
  * `kvc parity` of one kind does not import every model.
  */
-import type { ParityReport } from '@kvc/models';
+import type { ParityReport } from '@kvc/models/parity';
 
 export interface ParityRunOptions {
   readonly backend?: string;
@@ -40,7 +40,7 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
 };
 
 async function modelRunner(kind: 'qwen3-vlm' | 'qwen3-tokenizer'): Promise<Runner> {
-  const { modelParityRunners, initBackend } = await import('@kvc/models');
+  const [{ modelParityRunners }, { initBackend }] = await Promise.all([import('@kvc/models/parity'), import('@kvc/models')]);
   const run = modelParityRunners[kind]!;
   return async (dir, opts) => {
     const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
@@ -49,7 +49,7 @@ async function modelRunner(kind: 'qwen3-vlm' | 'qwen3-tokenizer'): Promise<Runne
 }
 
 async function visionRunner(kind: 'clip-vision' | 'siglip' | 'bert' | 'image-processors'): Promise<Runner> {
-  const { visionParityRunners, initBackend } = await import('@kvc/models');
+  const [{ visionParityRunners }, { initBackend }] = await Promise.all([import('@kvc/models/parity'), import('@kvc/models')]);
   return async (dir, opts) => {
     const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
     return { ...(await visionParityRunners[kind](dir)), backend };

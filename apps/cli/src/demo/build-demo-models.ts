@@ -18,13 +18,12 @@ import {
   installWasmMatMulFix,
   saveQwen3Weights,
   tinyClipVisionConfigJson,
-  tinyQwen3ConfigJson,
   warmUpCausalLm,
   writeCompactTokenizer,
-  writeRandomQwen3,
   writeTinyClipVision,
   type TinyClipVisionOptions,
 } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import { allSynthCaptions } from './synth-caption-corpus.js';
 import { visionPretrainFrames } from './vision-pretrain-frames.js';
 

@@ -4,7 +4,7 @@
  * warmed-up tiny LLM) goes back to disk in a folder HF transformers can read.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { singleMatrix } from '../nn-lm/row-matrix.js';
+import { singleMatrix } from '../nn/row-matrix.js';
 import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';

@@ -12,10 +12,10 @@ import { parseClipVisionConfig, type ClipVisionConfig } from '../clip/clip-visio
 import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
-import type { LayerNormWeights } from '../nn-vision/layer-norm.js';
-import type { LinearWeights } from '../nn-vision/linear.js';
-import { convWeightAsMatrix } from '../nn-vision/patchify.js';
-import type { PreLnLayerWeights } from '../nn-vision/pre-ln-encoder-layer.js';
+import type { LayerNormWeights } from '../nn/layer-norm.js';
+import type { LinearWeights } from '../nn/linear.js';
+import { convAsLinearWeight } from '../nn/patchify.js';
+import type { PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
 
 export class TrainableClipVision {
   private constructor(
@@ -55,12 +55,12 @@ export class TrainableClipVision {
   patchTokens(pixelValues: tf.Tensor4D): tf.Tensor3D {
     const c = this.config;
     const w = (n: string) => this.weights.get(n)!;
-    const lin = (p: string): LinearWeights => ({ weightT: tf.transpose(w(`${p}.weight`)) as tf.Tensor2D, bias: w(`${p}.bias`) as tf.Tensor1D });
+    const lin = (p: string): LinearWeights => ({ weight: w(`${p}.weight`) as tf.Tensor2D, bias: w(`${p}.bias`) as tf.Tensor1D });
     const ln = (p: string): LayerNormWeights => ({ weight: w(`${p}.weight`) as tf.Tensor1D, bias: w(`${p}.bias`) as tf.Tensor1D });
     return tf.tidy(() => {
-      // Built inside the caller's gradient tape: the transposes are differentiated too.
+      // Built inside the caller's gradient tape: the patch reshape is differentiated too.
       const weights: ClipVisionWeights = {
-        patch: convWeightAsMatrix(w('embeddings.patch_embedding.weight')),
+        patch: { weight: convAsLinearWeight(w('embeddings.patch_embedding.weight')) },
         classEmbedding: w('embeddings.class_embedding') as tf.Tensor1D,
         positions: w('embeddings.position_embedding.weight') as tf.Tensor2D,
         preLn: ln('pre_layrnorm'),

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { loadQwen3 } from '../qwen3/load-qwen3.js';
-import { tinyQwen3ConfigJson, writeRandomQwen3 } from '../qwen3/write-random-qwen3.js';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '../testing/write-random-qwen3.js';
 import { saveQwen3Weights } from './qwen3-named-weights.js';
 import { causalLmLoss, warmUpCausalLm } from './warm-up-causal-lm.js';
 

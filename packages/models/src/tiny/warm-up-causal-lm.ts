@@ -6,7 +6,7 @@
  * warmup + cosine decay and global-norm clipping 1.0; batches drawn with a seeded RNG.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { singleMatrix } from '../nn-lm/row-matrix.js';
+import { singleMatrix } from '../nn/row-matrix.js';
 import { SeededRandom } from '../engine/seeded-random.js';
 import { ModelsError } from '../errors.js';
 import { ClippedAdam, warmupCosineLr } from './clipped-adam.js';

@@ -1,6 +1,7 @@
 /**
- * Memory-bounded scaled dot-product attention with grouped-query heads, forward and backward
- * (the FlashAttention recipe written with tfjs ops). The forward attends in query chunks and
+ * The one attention of every model here: scaled dot-product attention over heads, causal or
+ * bidirectional (the mask is an additive bias), with grouped-query heads, forward and backward,
+ * memory-bounded (the FlashAttention recipe written with tfjs ops). The forward attends in query chunks and
  * keeps, per query row, only the softmax max and denominator; the backward recomputes each
  * chunk's probabilities from them. Neither pass ever holds more than one chunk of scores, so
  * training memory grows with T·d, not T², and no tensor outgrows a WebGPU binding (2 GiB).
@@ -10,10 +11,18 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export interface FusedAttentionOptions {
-  /** Largest score block [B, heads, rows, keys] in bytes (float32). */
-  readonly chunkBytes: number;
+export interface AttentionOptions {
+  /**
+   * Additive bias on the scores (masks, never differentiated): [B, 1, Tq, Tk] (causal) or
+   * [B, 1, 1, Tk] (padding, the same for every query). None: every query sees every key.
+   */
+  readonly bias?: tf.Tensor4D | undefined;
+  /** Largest score block [B, heads, rows, keys] in bytes (float32); default {@link DEFAULT_ATTENTION_CHUNK_BYTES}. */
+  readonly chunkBytes?: number | undefined;
 }
+
+/** 256 MiB of float32 scores per block. */
+export const DEFAULT_ATTENTION_CHUNK_BYTES = 256 * 2 ** 20;
 
 interface Shapes {
   readonly b: number;
@@ -35,9 +44,9 @@ const grouped = (x: tf.Tensor, s: Shapes, n: number): tf.Tensor4D => tf.reshape(
 const ungrouped = (x: tf.Tensor, s: Shapes, n: number): tf.Tensor4D => tf.reshape(x, [s.b, s.nh, n, x.shape[3]!]);
 
 /** Scaled, biased scores of one query chunk, [B, nkv, rep·n, Tk]. */
-function scores(qc: tf.Tensor4D, k: tf.Tensor4D, biasC: tf.Tensor4D, s: Shapes, n: number): tf.Tensor4D {
+function scores(qc: tf.Tensor4D, k: tf.Tensor4D, biasC: tf.Tensor4D | undefined, s: Shapes, n: number): tf.Tensor4D {
   const raw = tf.mul(tf.matMul(grouped(qc, s, n), k, false, true), 1 / Math.sqrt(s.d));
-  return grouped(tf.add(ungrouped(raw, s, n), biasC), s, n);
+  return biasC ? grouped(tf.add(ungrouped(raw, s, n), biasC), s, n) : (raw as tf.Tensor4D);
 }
 
 function chunkStarts(t: number, rows: number): number[] {
@@ -48,16 +57,22 @@ function chunkStarts(t: number, rows: number): number[] {
 
 const rowsOf = <T extends tf.Tensor>(x: T, start: number, n: number): T => tf.slice(x, [0, 0, start, 0], [-1, -1, n, -1]);
 
+/** The bias rows of one query chunk (a padding bias has one row for all queries). */
+const biasRows = (bias: tf.Tensor4D | undefined, start: number, n: number): tf.Tensor4D | undefined =>
+  bias && bias.shape[2] !== 1 ? rowsOf(bias, start, n) : bias;
+
 /**
- * softmax(q·kᵀ/√d + bias)·v for q [B, nh, T, d], k and v [B, nkv, Tk, d], bias [B, 1, T, Tk]
- * (not differentiated: masks and positions). Gradients flow to q, k and v.
+ * softmax(q·kᵀ/√d + bias)·v for q [B, nh, T, d], k and v [B, nkv, Tk, d] (nh a multiple of
+ * nkv). Gradients flow to q, k and v. One function, so a backend-specific kernel can take
+ * its place behind this signature.
  */
-export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor4D, opts: FusedAttentionOptions): tf.Tensor4D {
+export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: AttentionOptions = {}): tf.Tensor4D {
   const [b, nh, t, d] = q.shape;
   const [, nkv, tk] = k.shape;
-  if (nh % nkv !== 0) throw new RangeError(`fusedAttention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
+  if (nh % nkv !== 0) throw new RangeError(`attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
   const s: Shapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
-  const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes);
+  const bias = opts.bias;
+  const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
   const starts = chunkStarts(t, rows);
 
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -69,9 +84,9 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, b
     for (const start of starts) {
       const n = Math.min(rows, t - start);
       const [o, m, l] = tf.tidy(() => {
-        const sc = scores(rowsOf(qi!, start, n), ki!, rowsOf(bias, start, n), s, n);
+        const sc = scores(rowsOf(qi!, start, n), ki!, biasRows(bias, start, n), s, n);
         // Max subtraction as torch's softmax: exp(x - max) is exact where x - lse would round
-        // away (a fully masked row sits near -1e9, where float32 steps are 64 apart).
+        // away (a fully masked row sits near MASK_MIN, where float32 steps are 2·10³¹ apart).
         const mx = tf.max(sc, -1, true);
         const e = tf.exp(tf.sub(sc, mx));
         const sum = tf.sum(e, -1, true);
@@ -88,7 +103,7 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, b
     const mx = cat(maxes);
     const sum = cat(sums);
     // The bias is saved too: the caller's copy is gone (tidied) by the time the backward runs.
-    save([qi!, ki!, vi!, out, mx, sum, bias]);
+    save(bias ? [qi!, ki!, vi!, out, mx, sum, bias] : [qi!, ki!, vi!, out, mx, sum]);
     return { value: out, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor4D, saved as tf.Tensor4D[], s, rows, starts) };
   });
   return f(q, k, v) as tf.Tensor4D;
@@ -96,7 +111,7 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, b
 
 /** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
 function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], s: Shapes, rows: number, starts: number[]): tf.Tensor[] {
-  const [q, k, v, out, mx, sum, bias] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const [q, k, v, out, mx, sum, bias] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D?];
   const scale = 1 / Math.sqrt(s.d);
   let dk: tf.Tensor = tf.zerosLike(k);
   let dv: tf.Tensor = tf.zerosLike(v);
@@ -106,7 +121,7 @@ function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], s: Shapes, rows: number
     const [dq, dkNext, dvNext] = tf.tidy(() => {
       const qc = rowsOf(q, start, n);
       const doc = grouped(rowsOf(dy, start, n), s, n);
-      const sc = scores(qc, k, rowsOf(bias, start, n), s, n);
+      const sc = scores(qc, k, biasRows(bias, start, n), s, n);
       const p = tf.div(tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n))), grouped(rowsOf(sum, start, n), s, n));
       // softmax backward: dS = P ⊙ (dP − rowsum(dO ⊙ O)).
       const dRow = grouped(tf.sum(tf.mul(rowsOf(dy, start, n), rowsOf(out, start, n)), -1, true), s, n);
