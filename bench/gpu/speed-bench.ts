@@ -9,7 +9,17 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ClipVisionModel, LoraAdapter, Projector, SEED_LORA_CONFIG, initBackend, throwIfDeviceError, loadQwen3, vlmLossAndGrads, writeTinyClipVision } from '@kvc/models';
+import {
+  ClipVisionModel,
+  LoraAdapter,
+  Projector,
+  SEED_LORA_CONFIG,
+  initBackend,
+  throwIfDeviceError,
+  loadQwen3,
+  vlmLossAndGrads,
+  writeTinyClipVision,
+} from '@kvc/models';
 import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';

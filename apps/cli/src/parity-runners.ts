@@ -40,7 +40,10 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
 };
 
 async function modelRunner(kind: 'qwen3-vlm' | 'qwen3-tokenizer'): Promise<Runner> {
-  const [{ modelParityRunners }, { initBackend }] = await Promise.all([import('@kvc/models/parity'), import('@kvc/models')]);
+  const [{ modelParityRunners }, { initBackend }] = await Promise.all([
+    import('@kvc/models/parity'),
+    import('@kvc/models'),
+  ]);
   const run = modelParityRunners[kind]!;
   return async (dir, opts) => {
     const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
@@ -49,7 +52,10 @@ async function modelRunner(kind: 'qwen3-vlm' | 'qwen3-tokenizer'): Promise<Runne
 }
 
 async function visionRunner(kind: 'clip-vision' | 'siglip' | 'bert' | 'image-processors'): Promise<Runner> {
-  const [{ visionParityRunners }, { initBackend }] = await Promise.all([import('@kvc/models/parity'), import('@kvc/models')]);
+  const [{ visionParityRunners }, { initBackend }] = await Promise.all([
+    import('@kvc/models/parity'),
+    import('@kvc/models'),
+  ]);
   return async (dir, opts) => {
     const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
     return { ...(await visionParityRunners[kind](dir)), backend };

@@ -47,8 +47,15 @@ export async function loadBertLayer(w: WeightLoader, p: string): Promise<BertLay
   };
 }
 
-/** `mask`: the padding bias [B, 1, 1, T] (paddingAttentionBias). */
-export function bertLayer(x: tf.Tensor3D, w: BertLayerWeights, o: { numHeads: number; eps: number; act: Activation; mask?: tf.Tensor4D | undefined }): tf.Tensor3D {
+export interface BertLayerOptions {
+  readonly numHeads: number;
+  readonly eps: number;
+  readonly act: Activation;
+  /** The padding bias [B, 1, 1, T] (paddingAttentionBias). */
+  readonly mask?: tf.Tensor4D | undefined;
+}
+
+export function bertLayer(x: tf.Tensor3D, w: BertLayerWeights, o: BertLayerOptions): tf.Tensor3D {
   return tf.tidy(() => {
     const heads = (l: LinearWeights) => splitHeads(linear(x, l), o.numHeads);
     const a = mergeHeads(attention(heads(w.query), heads(w.key), heads(w.value), { bias: o.mask }));

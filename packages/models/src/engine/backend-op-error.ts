@@ -53,7 +53,11 @@ export function withBackendErrors<T>(what: string, fn: () => T): T {
 }
 
 /** Async variant of withBackendErrors; also surfaces a GPU error reported meanwhile (hint by `phase`). */
-export async function withBackendErrorsAsync<T>(what: string, fn: () => Promise<T>, phase?: DeviceErrorPhase): Promise<T> {
+export async function withBackendErrorsAsync<T>(
+  what: string,
+  fn: () => Promise<T>,
+  phase?: DeviceErrorPhase,
+): Promise<T> {
   try {
     const r = await fn();
     throwIfDeviceError(what, phase);

@@ -38,7 +38,9 @@ const OOM_HINTS: Readonly<Record<DeviceErrorPhase, string>> = {
   training: 'lower the batch size or the sequence length, or turn on train.gradientCheckpointing',
   // Generation keeps no activations for a backward pass: what grows is the batch, the KV cache
   // (prefix + new tokens) and the vision prefix.
-  generation: 'generate fewer captions at once (a smaller batch), fewer new tokens or a shorter prefix (fewer frames), or use another backend (--backend wasm or cpu)',
+  generation:
+    'generate fewer captions at once (a smaller batch), fewer new tokens or a shorter prefix ' +
+    '(fewer frames), or use another backend (--backend wasm or cpu)',
   inference: 'encode fewer frames or texts at once (a smaller batch), or use another backend (--backend wasm or cpu)',
 };
 

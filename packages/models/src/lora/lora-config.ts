@@ -63,7 +63,10 @@ export function parseLoraConfig(raw: Record<string, unknown>, file?: string): Lo
   const r = intField(raw, 'r', undefined, file);
   const tm = raw.target_modules;
   const targetModules = typeof tm === 'string' ? tm : Array.isArray(tm) ? tm.map(String) : undefined;
-  if (!targetModules) throw new ConfigError('E_CONFIG_INVALID', 'adapter_config.json: "target_modules" must be a list or a regex', { file, field: 'target_modules' });
+  if (!targetModules) {
+    const why = 'adapter_config.json: "target_modules" must be a list or a regex';
+    throw new ConfigError('E_CONFIG_INVALID', why, { file, field: 'target_modules' });
+  }
   return {
     r,
     loraAlpha: typeof raw.lora_alpha === 'number' ? raw.lora_alpha : 8,

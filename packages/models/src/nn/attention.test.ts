@@ -15,6 +15,10 @@ function plainAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias?: t
   return tf.matMul(p, vr) as tf.Tensor4D;
 }
 
+/** tf.grads of a function of three rank-4 tensors. */
+const grads4 = (f: (a: tf.Tensor4D, c: tf.Tensor4D, e: tf.Tensor4D) => tf.Tensor4D) =>
+  tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => f(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D));
+
 const maxRel = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(1e-12, tf.max(tf.abs(b)).dataSync()[0]!));
 
 function setup(b: number, nh: number, nkv: number, t: number, d: number, pads: number[], causal = true) {
@@ -40,7 +44,7 @@ describe('attention', () => {
       const { q, k, v, bias, dy } = setup(b, nh, nkv, t, d, b === 2 ? [0, 3] : [2]);
       const chunkBytes = rows * b * nh * t * 4;
       expect(attentionRowsPerChunk(b, nh, t, chunkBytes)).toBe(rows);
-      const fused = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => attention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, { bias, chunkBytes }));
+      const fused = grads4((a, c, e) => attention(a, c, e, { bias, chunkBytes }));
       const plain = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => plainAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias));
       const outF = attention(q, k, v, { bias, chunkBytes });
       const outP = plainAttention(q, k, v, bias);
@@ -67,8 +71,8 @@ describe('attention', () => {
       const out = attention(q, k, v, { bias: used, chunkBytes });
       const ref = plainAttention(q, k, v, used);
       expect(maxRel(out, ref)).toBeLessThan(1e-6);
-      const gf = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => attention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, { bias: used, chunkBytes }))([q, k, v], dy);
-      const gp = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => plainAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, used))([q, k, v], dy);
+      const gf = grads4((a, c, e) => attention(a, c, e, { bias: used, chunkBytes }))([q, k, v], dy);
+      const gp = grads4((a, c, e) => plainAttention(a, c, e, used))([q, k, v], dy);
       gf.forEach((g, i) => expect(maxRel(g, gp[i]!), ['dq', 'dk', 'dv'][i]).toBeLessThan(1e-5));
       tf.dispose([q, k, v, bias, dy, out, ref, ...gf, ...gp]);
     });
@@ -106,7 +110,7 @@ describe('attention', () => {
   it('leaks no tensors over forward + backward', () => {
     const { q, k, v, bias, dy } = setup(2, 4, 2, 10, 4, [0, 2]);
     const run = () =>
-      tf.dispose(tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => attention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, { bias, chunkBytes: 2 * 2 * 4 * 10 * 4 }))([q, k, v], dy));
+      tf.dispose(grads4((a, c, e) => attention(a, c, e, { bias, chunkBytes: 2 * 2 * 4 * 10 * 4 }))([q, k, v], dy));
     run();
     const before = tf.memory().numTensors;
     run();

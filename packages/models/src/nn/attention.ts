@@ -111,7 +111,8 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
 
 /** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
 function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], s: Shapes, rows: number, starts: number[]): tf.Tensor[] {
-  const [q, k, v, out, mx, sum, bias] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D?];
+  type T4 = tf.Tensor4D;
+  const [q, k, v, out, mx, sum, bias] = saved as [T4, T4, T4, T4, T4, T4, T4?];
   const scale = 1 / Math.sqrt(s.d);
   let dk: tf.Tensor = tf.zerosLike(k);
   let dv: tf.Tensor = tf.zerosLike(v);

@@ -3,7 +3,7 @@
  * shards; bf16/f16/f32 weights become float32 tensors). A checkpoint that does not match the
  * config fails with one WeightMismatchError listing every missing/extra/mis-shaped tensor.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { backendMaxTensorBytes, rowShards, toRowMatrix, type RowMatrix } from '../nn/row-matrix.js';

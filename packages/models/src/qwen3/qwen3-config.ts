@@ -35,7 +35,8 @@ export function eosList(v: unknown): number[] {
 export function parseQwen3Config(raw: RawConfig, file?: string): Qwen3Config {
   const bad = (field: string, why: string, hint?: string) => new ConfigError('E_CONFIG_UNSUPPORTED', `config.json: ${why}`, { file, field }, hint);
   if (raw.model_type !== undefined && raw.model_type !== 'qwen3') {
-    throw bad('model_type', `model_type ${JSON.stringify(raw.model_type)} is not qwen3`, 'this loader reads Qwen3ForCausalLM checkpoints (model_type "qwen3")');
+    const hint = 'this loader reads Qwen3ForCausalLM checkpoints (model_type "qwen3")';
+    throw bad('model_type', `model_type ${JSON.stringify(raw.model_type)} is not qwen3`, hint);
   }
   const hiddenSize = intField(raw, 'hidden_size', undefined, file);
   const numAttentionHeads = intField(raw, 'num_attention_heads', undefined, file);

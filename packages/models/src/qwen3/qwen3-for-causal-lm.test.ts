@@ -103,6 +103,7 @@ describe('loading', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(tinyQwen3ConfigJson({ rope_scaling: { rope_type: 'yarn', factor: 4 } })));
     await expect(loadQwen3(dir)).rejects.toMatchObject({ code: 'E_CONFIG_UNSUPPORTED', context: { field: 'rope_parameters' } });
     writeFileSync(join(dir, 'config.json'), JSON.stringify(tinyQwen3ConfigJson({ model_type: 'llama4' })));
-    await expect(loadQwen3(dir)).rejects.toMatchObject({ code: 'E_CONFIG_UNSUPPORTED', context: { field: 'model_type' } });
+    const wrongType = { code: 'E_CONFIG_UNSUPPORTED', context: { field: 'model_type' } };
+    await expect(loadQwen3(dir)).rejects.toMatchObject(wrongType);
   });
 });

@@ -64,7 +64,8 @@ export function siglipTextForward(
     const ids = tf.cast(inputIds, 'int32');
     let x = tf.add(tf.reshape(tf.gather(w.tokens, tf.reshape(ids, [-1])), [b, t, c.hiddenSize]), tf.slice(w.positions, [0, 0], [t, -1])) as tf.Tensor3D;
     const mask = attentionMask ? paddingAttentionBias(attentionMask) : undefined;
-    for (const layer of w.layers) x = preLnLayer(x, layer, { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act, mask });
+    const opts = { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act, mask };
+    for (const layer of w.layers) x = preLnLayer(x, layer, opts);
     const last = layerNorm(x, w.finalLn, c.layerNormEps) as tf.Tensor3D;
     const lastToken = tf.reshape(tf.slice(last, [0, t - 1, 0], [b, 1, c.hiddenSize]), [b, c.hiddenSize]);
     return { lastHiddenState: last, pooled: linear(lastToken, w.head) as tf.Tensor2D };

@@ -55,7 +55,10 @@ export class TrainableClipVision {
   patchTokens(pixelValues: tf.Tensor4D): tf.Tensor3D {
     const c = this.config;
     const w = (n: string) => this.weights.get(n)!;
-    const lin = (p: string): LinearWeights => ({ weight: w(`${p}.weight`) as tf.Tensor2D, bias: w(`${p}.bias`) as tf.Tensor1D });
+    const lin = (p: string): LinearWeights => ({
+      weight: w(`${p}.weight`) as tf.Tensor2D,
+      bias: w(`${p}.bias`) as tf.Tensor1D,
+    });
     const ln = (p: string): LayerNormWeights => ({ weight: w(`${p}.weight`) as tf.Tensor1D, bias: w(`${p}.bias`) as tf.Tensor1D });
     return tf.tidy(() => {
       // Built inside the caller's gradient tape: the patch reshape is differentiated too.
