@@ -46,9 +46,14 @@ describe('attention', () => {
       expect(attentionRowsPerChunk(b, nh, t, chunkBytes)).toBe(rows);
       const fused = grads4((a, c, e) => attention(a, c, e, { bias, chunkBytes }));
       const plain = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => plainAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias));
+      // Without a tape (inference) and under one (the forward a backward follows).
       const outF = attention(q, k, v, { bias, chunkBytes });
       const outP = plainAttention(q, k, v, bias);
       expect(maxRel(outF, outP)).toBeLessThan(1e-6);
+      const tapedAttention = (a: tf.Tensor) => attention(a as tf.Tensor4D, k, v, { bias, chunkBytes });
+      const taped = tf.valueAndGrads(tapedAttention)([q], dy);
+      expect(maxRel(taped.value, outP)).toBeLessThan(1e-6);
+      tf.dispose([taped.value, ...taped.grads]);
       const gf = fused([q, k, v], dy);
       const gp = plain([q, k, v], dy);
       ['dq', 'dk', 'dv'].forEach((label, i) => {

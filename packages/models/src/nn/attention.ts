@@ -1,15 +1,28 @@
 /**
  * The one attention of every model here: scaled dot-product attention over heads, causal or
  * bidirectional (the mask is an additive bias), with grouped-query heads, forward and backward,
- * memory-bounded (the FlashAttention recipe written with tfjs ops). The forward attends in query chunks and
- * keeps, per query row, only the softmax max and denominator; the backward recomputes each
+ * memory-bounded (the FlashAttention recipe written with tfjs ops). The forward attends in query
+ * chunks and keeps, per query row, only the softmax max and denominator; the backward recomputes each
  * chunk's probabilities from them. Neither pass ever holds more than one chunk of scores, so
  * training memory grows with T·d, not T², and no tensor outgrows a WebGPU binding (2 GiB).
  *
  * Without this, autodiff through a chunked softmax keeps every chunk's probabilities until
- * the backward pass: 7.4 GB a layer for the seed's batch of 4 × 5376 tokens.
+ * the backward pass: 7.4 GB a layer for the seed's batch of 4 × 5376 tokens. Where no gradient
+ * tape records (inference, generation), each chunk is a plain softmax (one kernel) and nothing
+ * is kept for a backward.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  attentionRowsPerChunk,
+  biasRows,
+  catRows,
+  chunkStarts,
+  grouped,
+  rowsOf,
+  scores,
+  ungrouped,
+  type AttentionShapes,
+} from './attention-blocks.js';
 
 export interface AttentionOptions {
   /**
@@ -17,49 +30,14 @@ export interface AttentionOptions {
    * [B, 1, 1, Tk] (padding, the same for every query). None: every query sees every key.
    */
   readonly bias?: tf.Tensor4D | undefined;
-  /** Largest score block [B, heads, rows, keys] in bytes (float32); default {@link DEFAULT_ATTENTION_CHUNK_BYTES}. */
+  /** Largest score block [B, heads, rows, keys] in bytes (float32); default DEFAULT_ATTENTION_CHUNK_BYTES. */
   readonly chunkBytes?: number | undefined;
 }
 
 /** 256 MiB of float32 scores per block. */
 export const DEFAULT_ATTENTION_CHUNK_BYTES = 256 * 2 ** 20;
 
-interface Shapes {
-  readonly b: number;
-  readonly nh: number;
-  readonly nkv: number;
-  readonly rep: number;
-  readonly t: number;
-  readonly tk: number;
-  readonly d: number;
-}
-
-/** Query rows per chunk so that one [B, heads, rows, Tk] float32 block stays under `chunkBytes`. */
-export function attentionRowsPerChunk(b: number, heads: number, tk: number, chunkBytes: number): number {
-  return Math.max(1, Math.floor(chunkBytes / (b * heads * tk * 4)));
-}
-
-/** [B, nh, n, X] ↔ [B, nkv, rep·n, X]: the query heads of one kv head stacked along rows (no K/V repeat). */
-const grouped = (x: tf.Tensor, s: Shapes, n: number): tf.Tensor4D => tf.reshape(x, [s.b, s.nkv, s.rep * n, x.shape[3]!]);
-const ungrouped = (x: tf.Tensor, s: Shapes, n: number): tf.Tensor4D => tf.reshape(x, [s.b, s.nh, n, x.shape[3]!]);
-
-/** Scaled, biased scores of one query chunk, [B, nkv, rep·n, Tk]. */
-function scores(qc: tf.Tensor4D, k: tf.Tensor4D, biasC: tf.Tensor4D | undefined, s: Shapes, n: number): tf.Tensor4D {
-  const raw = tf.mul(tf.matMul(grouped(qc, s, n), k, false, true), 1 / Math.sqrt(s.d));
-  return biasC ? grouped(tf.add(ungrouped(raw, s, n), biasC), s, n) : (raw as tf.Tensor4D);
-}
-
-function chunkStarts(t: number, rows: number): number[] {
-  const out: number[] = [];
-  for (let s = 0; s < t; s += rows) out.push(s);
-  return out;
-}
-
-const rowsOf = <T extends tf.Tensor>(x: T, start: number, n: number): T => tf.slice(x, [0, 0, start, 0], [-1, -1, n, -1]);
-
-/** The bias rows of one query chunk (a padding bias has one row for all queries). */
-const biasRows = (bias: tf.Tensor4D | undefined, start: number, n: number): tf.Tensor4D | undefined =>
-  bias && bias.shape[2] !== 1 ? rowsOf(bias, start, n) : bias;
+export { attentionRowsPerChunk };
 
 /**
  * softmax(q·kᵀ/√d + bias)·v for q [B, nh, T, d], k and v [B, nkv, Tk, d] (nh a multiple of
@@ -70,11 +48,44 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
   const [b, nh, t, d] = q.shape;
   const [, nkv, tk] = k.shape;
   if (nh % nkv !== 0) throw new RangeError(`attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
-  const s: Shapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
-  const bias = opts.bias;
+  const s: AttentionShapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
   const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
   const starts = chunkStarts(t, rows);
+  const c: Chunks = { s, rows, starts };
+  return recording() ? withBackward(q, k, v, opts.bias, c) : forwardOnly(q, k, v, opts.bias, c);
+}
 
+/** The shapes and the query chunks (`rows` rows from each of `starts`) of one call. */
+interface Chunks {
+  readonly s: AttentionShapes;
+  readonly rows: number;
+  readonly starts: readonly number[];
+}
+
+type Bias = tf.Tensor4D | undefined;
+
+/** Whether a gradient tape is open (tf.grads, variableGrads, a checkpointed layer's recompute). */
+function recording(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+}
+
+/** No backward can follow: each chunk is softmax(scores)·v, and nothing is kept. */
+function forwardOnly(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias, c: Chunks): tf.Tensor4D {
+  const { s, rows, starts } = c;
+  return tf.tidy(() =>
+    catRows(
+      starts.map((start) => {
+        const n = Math.min(rows, s.t - start);
+        const p = tf.softmax(scores(rowsOf(q, start, n), k, biasRows(bias, start, n), s, n));
+        return ungrouped(tf.matMul(p, v), s, n);
+      }),
+    ),
+  );
+}
+
+/** The forward a backward may follow: per row, only the softmax max and denominator are kept. */
+function withBackward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias, c: Chunks): tf.Tensor4D {
+  const { s, rows, starts } = c;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [qi, ki, vi] = args as tf.Tensor4D[];
@@ -82,7 +93,7 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
     const maxes: tf.Tensor4D[] = [];
     const sums: tf.Tensor4D[] = [];
     for (const start of starts) {
-      const n = Math.min(rows, t - start);
+      const n = Math.min(rows, s.t - start);
       const [o, m, l] = tf.tidy(() => {
         const sc = scores(rowsOf(qi!, start, n), ki!, biasRows(bias, start, n), s, n);
         // Max subtraction as torch's softmax: exp(x - max) is exact where x - lse would round
@@ -98,19 +109,19 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
       maxes.push(m!);
       sums.push(l!);
     }
-    const cat = (xs: tf.Tensor4D[]): tf.Tensor4D => (xs.length === 1 ? xs[0]! : (tf.concat(xs, 2) as tf.Tensor4D));
-    const out = cat(outs);
-    const mx = cat(maxes);
-    const sum = cat(sums);
+    const out = catRows(outs);
+    const mx = catRows(maxes);
+    const sum = catRows(sums);
     // The bias is saved too: the caller's copy is gone (tidied) by the time the backward runs.
     save(bias ? [qi!, ki!, vi!, out, mx, sum, bias] : [qi!, ki!, vi!, out, mx, sum]);
-    return { value: out, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor4D, saved as tf.Tensor4D[], s, rows, starts) };
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor4D, saved as tf.Tensor4D[], c);
+    return { value: out, gradFunc };
   });
   return f(q, k, v) as tf.Tensor4D;
 }
 
 /** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
-function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], s: Shapes, rows: number, starts: number[]): tf.Tensor[] {
+function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], { s, rows, starts }: Chunks): tf.Tensor[] {
   type T4 = tf.Tensor4D;
   const [q, k, v, out, mx, sum, bias] = saved as [T4, T4, T4, T4, T4, T4, T4?];
   const scale = 1 / Math.sqrt(s.d);
