@@ -25,11 +25,11 @@ import {
   parseQwen3Config,
   qwen3ExpectedShapes,
   throwIfDeviceError,
-  tinyQwen3ConfigJson,
   vlmLossAndGrads,
   type Qwen3LayerWeights,
   type RowMatrix,
 } from '@kvc/models';
+import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const size = process.argv[3] ?? '0.6b';

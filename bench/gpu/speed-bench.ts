@@ -17,10 +17,9 @@ import {
   initBackend,
   throwIfDeviceError,
   loadQwen3,
-  tinyQwen3ConfigJson,
   vlmLossAndGrads,
-  writeRandomQwen3,
 } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import { writeTinyClipVision } from '../../apps/cli/src/demo/write-tiny-clip-vision.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';

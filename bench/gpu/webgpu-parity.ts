@@ -5,18 +5,19 @@
  *   node webgpu-parity.mjs <fixtures/reference dir> [backend]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { formatParityReport, initBackend, modelParityRunners, visionParityRunners } from '@kvc/models';
-import type { ParityReport } from '@kvc/models';
+import { initBackend } from '@kvc/models';
+import { formatParityReport, modelParityRunners } from '@kvc/models/parity';
+import type { ParityReport } from '@kvc/models/parity';
 
 const ref = process.argv[2] ?? 'test/fixtures/reference';
 const backendArg = (process.argv[3] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const choice = await initBackend(backendArg, { purpose: 'training' });
 console.log(`backend: ${choice.backend} (${choice.reason})`);
 const cases: [string, () => Promise<ParityReport>][] = [
-  ['qwen3', () => modelParityRunners['qwen3-vlm']!(`${ref}/qwen3`, { backend: choice.backend })],
-  ['clip', () => visionParityRunners['clip-vision'](`${ref}/clip`)],
-  ['siglip', () => visionParityRunners.siglip(`${ref}/siglip`)],
-  ['bert', () => visionParityRunners.bert(`${ref}/bert`)],
+  ['qwen3', () => modelParityRunners['qwen3-vlm'](`${ref}/qwen3`, { backend: choice.backend })],
+  ['clip', () => modelParityRunners['clip-vision'](`${ref}/clip`)],
+  ['siglip', () => modelParityRunners.siglip(`${ref}/siglip`)],
+  ['bert', () => modelParityRunners.bert(`${ref}/bert`)],
 ];
 let failed = 0;
 for (const [name, run] of cases) {

@@ -10,7 +10,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom } from 'rxjs';
-import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import { synthDataset } from '@kvc/video-io';
 // The tiny-model writers are the CLI demo's (not part of any package's public entry).
 import { writeCompactTokenizer } from '../../apps/cli/src/demo/write-compact-tokenizer.js';

@@ -3,7 +3,7 @@
  * their tests run); this table only routes `case.json`'s kind to one. Runners load lazily so
  * `kvc parity` of one kind does not import every model.
  */
-import type { ParityReport } from '@kvc/models';
+import type { ModelParityKind, ParityReport } from '@kvc/models/parity';
 
 export interface ParityRunOptions {
   readonly backend?: string;
@@ -25,10 +25,10 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
   },
   'qwen3-vlm': () => modelRunner('qwen3-vlm'),
   'qwen3-tokenizer': () => modelRunner('qwen3-tokenizer'),
-  'clip-vision': () => visionRunner('clip-vision'),
-  siglip: () => visionRunner('siglip'),
-  bert: () => visionRunner('bert'),
-  'image-processors': () => visionRunner('image-processors'),
+  'clip-vision': () => modelRunner('clip-vision'),
+  siglip: () => modelRunner('siglip'),
+  bert: () => modelRunner('bert'),
+  'image-processors': () => modelRunner('image-processors'),
   'train-trajectory': async () => {
     const { runTrainTrajectoryParity } = await import('@kvc/train');
     return (dir, opts) => runTrainTrajectoryParity(dir, opts.backend ? { backend: opts.backend as 'cpu' } : {});
@@ -39,19 +39,14 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
   },
 };
 
-async function modelRunner(kind: 'qwen3-vlm' | 'qwen3-tokenizer'): Promise<Runner> {
-  const { modelParityRunners, initBackend } = await import('@kvc/models');
-  const run = modelParityRunners[kind]!;
+async function modelRunner(kind: ModelParityKind): Promise<Runner> {
+  const [{ modelParityRunners }, { initBackend }] = await Promise.all([
+    import('@kvc/models/parity'),
+    import('@kvc/models'),
+  ]);
+  const run = modelParityRunners[kind];
   return async (dir, opts) => {
     const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
     return { ...(await run(dir, { backend })), backend };
-  };
-}
-
-async function visionRunner(kind: 'clip-vision' | 'siglip' | 'bert' | 'image-processors'): Promise<Runner> {
-  const { visionParityRunners, initBackend } = await import('@kvc/models');
-  return async (dir, opts) => {
-    const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
-    return { ...(await visionParityRunners[kind](dir)), backend };
   };
 }

@@ -1,7 +1,9 @@
 /**
  * @kvc/models — tensor engine, Hugging Face checkpoint loading, and the networks of kvc
- * (Qwen3 + LoRA + projector, CLIP vision, SigLIP, BERT) in TensorFlow.js.
+ * (Qwen3 + LoRA + projector, CLIP vision, SigLIP, BERT) in TensorFlow.js. Random-model
+ * writers live in `@kvc/models/testing`, parity runners in `@kvc/models/parity`.
  */
+// --- errors, checkpoint files and model folders
 export { ModelsError, SafetensorsError, WeightMismatchError, ModelNotFoundError, ConfigError, BackendError } from './errors.js';
 export { DTYPE_BYTES, toFloat32, toInt32 } from './io/dtype.js';
 export type { SafetensorsDtype } from './io/dtype.js';
@@ -13,38 +15,30 @@ export { Checkpoint } from './io/checkpoint.js';
 export { resolveModelDir, findInHubCache, hubCacheDir } from './io/resolve-model-dir.js';
 export type { ResolveOptions } from './io/resolve-model-dir.js';
 export { readJsonConfig } from './io/read-config.js';
-export { compare } from './parity/compare.js';
-export { makeReport, formatParityReport } from './parity/parity-report.js';
-export type { ParityCheck, ParityReport, ToleranceMode } from './parity/parity-report.js';
-export { readCaseJson, readReferenceTensors } from './parity/read-case.js';
-export type { CaseJson } from './parity/read-case.js';
-// --- engine, Qwen3 LM, LoRA, projector, VLM, generation, tokenizer, registry (language-model half)
+// --- engine: backends, their errors, seeded randomness
 export { initBackend, ensureGradients, BACKEND_NAMES } from './engine/init-backend.js';
 export type { BackendName, ConcreteBackend, BackendChoice, InitBackendOptions } from './engine/init-backend.js';
 export { translateBackendError, withBackendErrors, withBackendErrorsAsync, backendsWithKernel } from './engine/backend-op-error.js';
+export { throwIfDeviceError, watchDeviceErrors } from './engine/device-errors.js';
+export type { DeviceErrorPhase } from './engine/device-errors.js';
+export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';
 export { SeededRandom, kaimingUniformA5 } from './engine/seeded-random.js';
-export { rmsNorm } from './nn-lm/rms-norm.js';
-export { ropeInvFreq, ropeCosSin, applyRope } from './nn-lm/rotary.js';
-export { causalAttentionBias, MASKED_BIAS } from './nn-lm/attention-bias.js';
-export { linear } from './nn-lm/linear.js';
-export type { LinearParams, LoraPair } from './nn-lm/linear.js';
-export { KvCache } from './nn-lm/kv-cache.js';
-export { checkpointed } from './nn-lm/checkpointed.js';
-export { fusedAttention, attentionRowsPerChunk } from './nn-lm/fused-attention.js';
-export type { FusedAttentionOptions } from './nn-lm/fused-attention.js';
-export { rowShards, rowMatrixShape, singleMatrix, backendMaxTensorBytes, toRowMatrix, gatherRows, matMulTransposed, matMulRows } from './nn-lm/row-matrix.js';
-export type { RowMatrix } from './nn-lm/row-matrix.js';
+// --- the weights of the shared layers (nn/), for code that builds or trains model weights
+export type { LinearWeights, LoraPair } from './nn/linear.js';
+export type { LayerNormWeights } from './nn/layer-norm.js';
+export type { PreLnLayerWeights } from './nn/pre-ln-encoder-layer.js';
+export { convAsLinearWeight } from './nn/patchify.js';
+export { singleMatrix, backendMaxTensorBytes } from './nn/row-matrix.js';
+export type { RowMatrix } from './nn/row-matrix.js';
+// --- Qwen3 causal LM, LoRA, projector, VLM, generation, tokenizer
 export { parseQwen3Config, eosList } from './qwen3/qwen3-config.js';
 export type { Qwen3Config } from './qwen3/qwen3-config.js';
 export { qwen3ExpectedShapes, qwen3LinearModules } from './qwen3/qwen3-weights.js';
 export type { Qwen3Weights, Qwen3LayerWeights } from './qwen3/qwen3-weights.js';
-export { qwen3DecoderLayer } from './qwen3/qwen3-decoder-layer.js';
 export { Qwen3ForCausalLM } from './qwen3/qwen3-for-causal-lm.js';
 export type { Qwen3ForwardInput } from './qwen3/qwen3-for-causal-lm.js';
 export { loadQwen3, readQwen3Config } from './qwen3/load-qwen3.js';
 export type { LoadQwen3Options } from './qwen3/load-qwen3.js';
-export { writeRandomQwen3, tinyQwen3ConfigJson } from './qwen3/write-random-qwen3.js';
-export type { RandomQwen3Options } from './qwen3/write-random-qwen3.js';
 export { LoraAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from './lora/lora-adapter.js';
 export type { LinearModuleShapes } from './lora/lora-adapter.js';
 export { parseLoraConfig, loraConfigToPeftJson, isLoraTarget, loraRankAndScaling, SEED_LORA_CONFIG } from './lora/lora-config.js';
@@ -52,7 +46,7 @@ export type { LoraConfig } from './lora/lora-config.js';
 export { peftLoraKey, parsePeftLoraKey } from './lora/peft-names.js';
 export type { LoraSide } from './lora/peft-names.js';
 export type { LoraProvider } from './lora/lora-provider.js';
-export { Projector, PROJECTOR_TYPES, geluErf } from './projector/projector.js';
+export { Projector, PROJECTOR_TYPES } from './projector/projector.js';
 export type { ProjectorType } from './projector/projector.js';
 export { vlmInputs, targetRuns, IGNORE_INDEX } from './vlm/vlm-batch.js';
 export type { VlmBatch } from './vlm/vlm-batch.js';
@@ -65,25 +59,11 @@ export { generateGreedy, generateGreedyFromIds } from './generation/generate-gre
 export type { GenerateOptions, GenerationResult } from './generation/generate-greedy.js';
 export { loadTokenizer, bundledQwen3TokenizerDir } from './tokenizer/text-tokenizer.js';
 export type { TextTokenizer } from './tokenizer/text-tokenizer.js';
-export { loadModel, registerModel, registeredModelTypes } from './registry/model-registry.js';
-export type { LoadedModel, ModelLoader } from './registry/model-registry.js';
-export { runQwen3VlmParity, QWEN3_VLM_TOLERANCES } from './parity/run-qwen3-vlm-parity.js';
-export type { ModelParityOptions } from './parity/run-qwen3-vlm-parity.js';
-export { runQwen3TokenizerParity } from './parity/run-qwen3-tokenizer-parity.js';
-export type { TokenizerParityOptions } from './parity/run-qwen3-tokenizer-parity.js';
-export { modelParityRunners } from './parity/model-parity-runners.js';
-export type { ModelParityRunner } from './parity/model-parity-runners.js';
-// --- encoders: CLIP vision, SigLIP, BERT, image processors (vision/text-encoder half)
-export { quickGelu, geluTanh, getActivation } from './nn-vision/activations.js';
-export type { Activation } from './nn-vision/activations.js';
-export { layerNorm } from './nn-vision/layer-norm.js';
-export type { LayerNormWeights } from './nn-vision/layer-norm.js';
-export { multiHeadAttention, additiveKeyMask, MASK_MIN } from './nn-vision/multi-head-attention.js';
-export { patchify } from './nn-vision/patchify.js';
+// --- encoders: CLIP vision, SigLIP, BERT; image processors
 export { parseClipVisionConfig } from './clip/clip-vision-config.js';
 export type { ClipVisionConfig } from './clip/clip-vision-config.js';
-export { ClipVisionModel, clipVisionShapes } from './clip/clip-vision-model.js';
-export type { ClipVisionOutput, ClipLoadOptions } from './clip/clip-vision-model.js';
+export { ClipVisionModel, clipVisionShapes, clipVisionHiddenState } from './clip/clip-vision-model.js';
+export type { ClipVisionOutput, ClipLoadOptions, ClipVisionWeights } from './clip/clip-vision-model.js';
 export { encodeFrames } from './clip/encode-frames.js';
 export type { EncodeFramesOptions } from './clip/encode-frames.js';
 export { parseSiglipConfig } from './siglip/siglip-config.js';
@@ -109,24 +89,4 @@ export { ImageProcessor, loadImageProcessor, resizeOutputSize } from './processo
 export type { RgbFrame, PixelBatch, ProcessorFlavor } from './processors/image-processor.js';
 export { pixelBatchToTensor } from './processors/pixel-batch-tensor.js';
 export { readPngFrame } from './processors/png-frame.js';
-export { runClipVisionParity, CLIP_PARITY_TOL } from './parity/clip-parity.js';
-export type { ClipParityOptions } from './parity/clip-parity.js';
-export { runSiglipParity, SIGLIP_PARITY_TOL } from './parity/siglip-parity.js';
-export type { SiglipParityOptions } from './parity/siglip-parity.js';
-export { runBertParity, BERT_PARITY_TOL } from './parity/bert-parity.js';
-export type { BertParityOptions } from './parity/bert-parity.js';
-export { runImageProcessorsParity, IMAGE_PROCESSORS_TOL_255 } from './parity/image-processors-parity.js';
-export type { ImageProcessorsParityOptions } from './parity/image-processors-parity.js';
-export { visionParityRunners } from './parity/vision-parity-runners.js';
-export type { VisionParityKind } from './parity/vision-parity-runners.js';
-export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';
-export { throwIfDeviceError, watchDeviceErrors } from './engine/device-errors.js';
-// --- for the CLI demo's tiny models (apps/cli/src/demo: writers, vision pretraining, LM warm-up), which may
-// import only this entry: the compact-vocabulary file and the CLIP vision internals its trainable tower reuses.
 export { VOCAB_MAP_FILE, readVocabMap, writeVocabMap, compactTokenizer } from './tokenizer/vocab-map.js';
-export { clipVisionHiddenState } from './clip/clip-vision-model.js';
-export type { ClipVisionWeights } from './clip/clip-vision-model.js';
-export { convWeightAsMatrix } from './nn-vision/patchify.js';
-export type { LinearWeights } from './nn-vision/linear.js';
-export type { PreLnLayerWeights } from './nn-vision/pre-ln-encoder-layer.js';
-// --- end of the CLI demo's block

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
-import type { ParityReport } from '@kvc/models';
+import type { ParityReport } from '@kvc/models/parity';
 import { parityRunners } from '../parity-runners.js';
 
 interface ParityOptions {

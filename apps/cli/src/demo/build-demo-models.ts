@@ -15,9 +15,8 @@ import {
   loadImageProcessor,
   loadQwen3,
   loadTokenizer,
-  tinyQwen3ConfigJson,
-  writeRandomQwen3,
 } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import { pretrainTinyClipVision } from './pretrain-tiny-clip-vision.js';
 import { saveQwen3Weights } from './qwen3-named-weights.js';
 import { allSynthCaptions } from './synth-caption-corpus.js';

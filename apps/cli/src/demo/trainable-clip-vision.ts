@@ -11,7 +11,7 @@ import {
   Checkpoint,
   clipVisionHiddenState,
   clipVisionShapes,
-  convWeightAsMatrix,
+  convAsLinearWeight,
   parseClipVisionConfig,
   readJsonConfig,
   writeSafetensors,
@@ -61,12 +61,15 @@ export class TrainableClipVision {
   patchTokens(pixelValues: tf.Tensor4D): tf.Tensor3D {
     const c = this.config;
     const w = (n: string) => this.weights.get(n)!;
-    const lin = (p: string): LinearWeights => ({ weightT: tf.transpose(w(`${p}.weight`)) as tf.Tensor2D, bias: w(`${p}.bias`) as tf.Tensor1D });
+    const lin = (p: string): LinearWeights => ({
+      weight: w(`${p}.weight`) as tf.Tensor2D,
+      bias: w(`${p}.bias`) as tf.Tensor1D,
+    });
     const ln = (p: string): LayerNormWeights => ({ weight: w(`${p}.weight`) as tf.Tensor1D, bias: w(`${p}.bias`) as tf.Tensor1D });
     return tf.tidy(() => {
-      // Built inside the caller's gradient tape: the transposes are differentiated too.
+      // Built inside the caller's gradient tape: the patch reshape is differentiated too.
       const weights: ClipVisionWeights = {
-        patch: convWeightAsMatrix(w('embeddings.patch_embedding.weight')),
+        patch: { weight: convAsLinearWeight(w('embeddings.patch_embedding.weight')) },
         classEmbedding: w('embeddings.class_embedding') as tf.Tensor1D,
         positions: w('embeddings.position_embedding.weight') as tf.Tensor2D,
         preLn: ln('pre_layrnorm'),

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, loadQwen3, tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models';
+import { initBackend, loadQwen3 } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import { saveQwen3Weights } from './qwen3-named-weights.js';
 import { causalLmLoss, warmUpCausalLm } from './warm-up-causal-lm.js';
 

@@ -9,7 +9,7 @@ import { ParityCaseError } from '../errors.js';
 import { nltkWordTokenize } from '../tokenize/nltk-word-tokenize.js';
 import { type MeteorOptions, singleMeteorScore } from './meteor.js';
 import { numpyMean } from './numpy-mean.js';
-import { makeReport, type ParityCheck, type ParityReport } from '@kvc/models';
+import { makeReport, type ParityCheck, type ParityReport } from '@kvc/models/parity';
 import { numericCheck, tokensCheck } from './parity-checks.js';
 
 /** Absolute tolerance of METEOR values. */

@@ -3,7 +3,7 @@
  * report type for every `kvc parity` kind): a score against the reference's under an absolute
  * tolerance, and a token list that must match exactly.
  */
-import { compare, type ParityCheck } from '@kvc/models';
+import { compare, type ParityCheck } from '@kvc/models/parity';
 
 /** A numeric check of `actual` against `expected` with an absolute tolerance (NaN never passes). */
 export function numericCheck(name: string, actual: number, expected: number, tolerance: number): ParityCheck {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ParityCaseError } from '../errors.js';
-import { makeReport, type ParityCheck, type ParityReport } from '@kvc/models';
+import { makeReport, type ParityCheck, type ParityReport } from '@kvc/models/parity';
 import { numericCheck, tokensCheck } from '../metrics/parity-checks.js';
 import { computeBertScore } from './bert-score.js';
 import { BertSentenceEncoder } from './bert-sentence-encoder.js';

@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, loadImageProcessor, readReferenceTensors } from '@kvc/models';
+import { initBackend, loadImageProcessor } from '@kvc/models';
+import { readReferenceTensors } from '@kvc/models/parity';
 import { encodeVideo } from '@kvc/video-io';
 import { lastValueFrom } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, readReferenceTensors } from '@kvc/models';
+import { initBackend } from '@kvc/models';
+import { readReferenceTensors } from '@kvc/models/parity';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CaptionRecord } from '../predictions/caption-record.js';
 import { SiglipScorer } from './siglip-scorer.js';

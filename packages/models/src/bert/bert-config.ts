@@ -1,6 +1,6 @@
 /** BERT config.json (`model_type` `bert`) with HF BertConfig defaults; absolute positions only. */
 import { ConfigError } from '../errors.js';
-import { checkHeads, intField, numField, strField, type RawConfig } from '../nn-vision/config-fields.js';
+import { checkHeads, intField, numField, strField, type RawConfig } from '../io/config-fields.js';
 
 export interface BertConfig {
   readonly vocabSize: number;

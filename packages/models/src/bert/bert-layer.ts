@@ -1,13 +1,14 @@
 /**
  * One post-LayerNorm BERT encoder layer (HF BertLayer): x = LN(x + dense(MHA(x))), then
- * x = LN(x + output(act(intermediate(x)))), with the padding mask added on attention scores.
+ * x = LN(x + output(act(intermediate(x)))), with the padding bias added on attention scores.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Activation } from '../nn-vision/activations.js';
-import { layerNorm, type LayerNormWeights } from '../nn-vision/layer-norm.js';
-import { linear, type LinearWeights } from '../nn-vision/linear.js';
-import { multiHeadAttention } from '../nn-vision/multi-head-attention.js';
-import { layerNormShapes, linearShapes, type WeightLoader } from '../nn-vision/weight-loader.js';
+import type { Activation } from '../nn/activations.js';
+import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
+import { linear, type LinearWeights } from '../nn/linear.js';
+import { attention } from '../nn/attention.js';
+import { mergeHeads, splitHeads } from '../nn/heads.js';
+import { layerNormShapes, linearShapes, type WeightLoader } from '../nn/weight-loader.js';
 
 export interface BertLayerWeights {
   readonly query: LinearWeights;
@@ -46,9 +47,18 @@ export async function loadBertLayer(w: WeightLoader, p: string): Promise<BertLay
   };
 }
 
-export function bertLayer(x: tf.Tensor3D, w: BertLayerWeights, o: { numHeads: number; eps: number; act: Activation; mask?: tf.Tensor }): tf.Tensor3D {
+export interface BertLayerOptions {
+  readonly numHeads: number;
+  readonly eps: number;
+  readonly act: Activation;
+  /** The padding bias [B, 1, 1, T] (paddingAttentionBias). */
+  readonly mask?: tf.Tensor4D | undefined;
+}
+
+export function bertLayer(x: tf.Tensor3D, w: BertLayerWeights, o: BertLayerOptions): tf.Tensor3D {
   return tf.tidy(() => {
-    const a = multiHeadAttention(linear(x, w.query) as tf.Tensor3D, linear(x, w.key) as tf.Tensor3D, linear(x, w.value) as tf.Tensor3D, o.numHeads, o.mask);
+    const heads = (l: LinearWeights) => splitHeads(linear(x, l), o.numHeads);
+    const a = mergeHeads(attention(heads(w.query), heads(w.key), heads(w.value), { bias: o.mask }));
     const x1 = layerNorm(tf.add(linear(a, w.attnOut), x), w.attnLn, o.eps);
     const m = linear(o.act(linear(x1, w.intermediate)), w.output);
     return layerNorm(tf.add(m, x1), w.outLn, o.eps) as tf.Tensor3D;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeRandomModel } from '../nn-vision/testing/write-random-model.js';
+import { writeRandomModel } from '../testing/write-random-model.js';
 import { EncoderTokenizer } from '../processors/encoder-tokenizer.js';
 import { parseBertConfig } from './bert-config.js';
 import { bertEncodeTexts, bertTokenize, encodedBatchTensors } from './bert-encode.js';

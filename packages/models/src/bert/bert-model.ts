@@ -9,10 +9,10 @@ import { ModelsError } from '../errors.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { resolveModelDir, type ResolveOptions } from '../io/resolve-model-dir.js';
-import { getActivation } from '../nn-vision/activations.js';
-import { layerNorm, type LayerNormWeights } from '../nn-vision/layer-norm.js';
-import { additiveKeyMask } from '../nn-vision/multi-head-attention.js';
-import { WeightLoader, layerNormShapes, resolveWeightName } from '../nn-vision/weight-loader.js';
+import { getActivation } from '../nn/activations.js';
+import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
+import { paddingAttentionBias } from '../nn/attention-bias.js';
+import { WeightLoader, layerNormShapes, resolveWeightName } from '../nn/weight-loader.js';
 import { parseBertConfig, type BertConfig } from './bert-config.js';
 import { bertLayer, bertLayerShapes, loadBertLayer, type BertLayerWeights } from './bert-layer.js';
 
@@ -124,10 +124,10 @@ export class BertModel {
     const types = inputs.tokenTypeIds ? tf.reshape(tf.cast(inputs.tokenTypeIds, 'int32'), [-1]) : tf.zeros([b * t], 'int32');
     const emb = tf.add(tf.add(tf.reshape(tf.gather(this.w.words, ids), [b, t, c.hiddenSize]), tf.reshape(tf.gather(this.w.types, types), [b, t, c.hiddenSize])), tf.slice(this.w.positions, [0, 0], [t, -1]));
     let x = layerNorm(emb, this.w.embLn, c.layerNormEps) as tf.Tensor3D;
-    const mask = inputs.attentionMask ? additiveKeyMask(inputs.attentionMask) : undefined;
+    const mask = inputs.attentionMask ? paddingAttentionBias(inputs.attentionMask) : undefined;
     const states = [x];
     for (let i = 0; i < upTo; i++) {
-      x = bertLayer(x, this.w.layers[i]!, { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act, ...(mask ? { mask } : {}) });
+      x = bertLayer(x, this.w.layers[i]!, { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act, mask });
       states.push(x);
     }
     return states;

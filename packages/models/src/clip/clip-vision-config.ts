@@ -4,7 +4,7 @@
  * HF CLIPVisionConfig's.
  */
 import { ConfigError } from '../errors.js';
-import { checkHeads, intField, numField, strField, type RawConfig } from '../nn-vision/config-fields.js';
+import { checkHeads, intField, numField, strField, type RawConfig } from '../io/config-fields.js';
 
 export interface ClipVisionConfig {
   readonly hiddenSize: number;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WeightMismatchError } from '../errors.js';
-import { writeRandomModel, seededUniform } from '../nn-vision/testing/write-random-model.js';
+import { writeRandomModel, seededUniform } from '../testing/write-random-model.js';
 import { parseClipVisionConfig } from './clip-vision-config.js';
 import { ClipVisionModel, clipVisionShapes } from './clip-vision-model.js';
 

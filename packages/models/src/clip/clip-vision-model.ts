@@ -9,11 +9,12 @@ import { ModelsError } from '../errors.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { resolveModelDir, type ResolveOptions } from '../io/resolve-model-dir.js';
-import { getActivation, type Activation } from '../nn-vision/activations.js';
-import { layerNorm, type LayerNormWeights } from '../nn-vision/layer-norm.js';
-import { convWeightAsMatrix, patchify } from '../nn-vision/patchify.js';
-import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn-vision/pre-ln-encoder-layer.js';
-import { WeightLoader, layerNormShapes } from '../nn-vision/weight-loader.js';
+import { getActivation, type Activation } from '../nn/activations.js';
+import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
+import { linear, type LinearWeights } from '../nn/linear.js';
+import { patchify } from '../nn/patchify.js';
+import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
+import { WeightLoader, layerNormShapes } from '../nn/weight-loader.js';
 import { clipNumPositions, parseClipVisionConfig, type ClipVisionConfig } from './clip-vision-config.js';
 
 // A type alias (not an interface) so tf.tidy accepts it as a TensorContainer.
@@ -31,9 +32,9 @@ export interface ClipLoadOptions extends ResolveOptions {
   readonly config?: Partial<ClipVisionConfig>;
 }
 
-/** The tower's weights as the forward reads them (patch conv as a matrix, linears transposed). */
+/** The tower's weights as the forward reads them: checkpoint layout, the patch conv as a linear layer (no bias). */
 export interface ClipVisionWeights {
-  readonly patch: tf.Tensor2D;
+  readonly patch: LinearWeights;
   readonly classEmbedding: tf.Tensor1D;
   readonly positions: tf.Tensor2D;
   readonly preLn: LayerNormWeights;
@@ -85,9 +86,7 @@ export class ClipVisionModel {
     ckpt.validate(clipVisionShapes(config, prefix), { ignore: (n) => !n.startsWith(prefix) || n.endsWith('position_ids') });
     const l = new WeightLoader(ckpt, prefix);
     try {
-      const conv = await l.tensor('embeddings.patch_embedding.weight');
-      const patch = convWeightAsMatrix(conv);
-      l.created.push(patch);
+      const patch = await l.patchConv('embeddings.patch_embedding', false);
       const layers: PreLnLayerWeights[] = [];
       for (let i = 0; i < config.numHiddenLayers; i++) layers.push(await loadPreLnLayer(l, `encoder.layers.${i}.`));
       const w: ClipVisionWeights = {
@@ -172,7 +171,7 @@ export function clipVisionHiddenState(c: ClipVisionConfig, w: ClipVisionWeights,
   const act = getActivation(c.hiddenAct);
   return tf.tidy(() => {
     const n = pixelValues.shape[0];
-    const patches = tf.reshape(tf.matMul(tf.reshape(patchify(pixelValues, c.patchSize), [-1, w.patch.shape[0]]), w.patch), [n, -1, c.hiddenSize]);
+    const patches = linear(patchify(pixelValues, c.patchSize), w.patch);
     const cls = tf.tile(tf.reshape(w.classEmbedding, [1, 1, c.hiddenSize]), [n, 1, 1]);
     let x = layerNorm(tf.add(tf.concat([cls, patches], 1), w.positions), w.preLn, c.layerNormEps) as tf.Tensor3D;
     for (let i = 0; i < upTo; i++) x = preLnLayer(x, w.layers[i]!, { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act });

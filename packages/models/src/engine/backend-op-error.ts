@@ -3,9 +3,9 @@
  * into a BackendError that names the op and a backend that has it, so a user who picked
  * `--backend wasm` for training learns what to pick instead.
  */
-import { throwIfDeviceError } from './device-errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
+import { throwIfDeviceError, type DeviceErrorPhase } from './device-errors.js';
 
 const PREFERENCE = ['webgpu', 'tensorflow', 'cpu', 'wasm'];
 
@@ -52,11 +52,15 @@ export function withBackendErrors<T>(what: string, fn: () => T): T {
   }
 }
 
-/** Async variant of withBackendErrors. */
-export async function withBackendErrorsAsync<T>(what: string, fn: () => Promise<T>): Promise<T> {
+/** Async variant of withBackendErrors; also surfaces a GPU error reported meanwhile (hint by `phase`). */
+export async function withBackendErrorsAsync<T>(
+  what: string,
+  fn: () => Promise<T>,
+  phase?: DeviceErrorPhase,
+): Promise<T> {
   try {
     const r = await fn();
-    throwIfDeviceError(what);
+    throwIfDeviceError(what, phase);
     return r;
   } catch (err) {
     throw translateBackendError(err, what) ?? err;

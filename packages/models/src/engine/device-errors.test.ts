@@ -13,4 +13,20 @@ describe('device errors', () => {
     recordDeviceError('Invalid buffer');
     expect(() => throwIfDeviceError('x')).toThrow(expect.objectContaining({ code: 'E_GPU_ERROR' }));
   });
+
+  it('gives out-of-memory hints that fit the phase: no gradient checkpointing during generation', () => {
+    const oom = (phase?: 'training' | 'generation' | 'inference') => {
+      recordDeviceError('VK_ERROR_OUT_OF_DEVICE_MEMORY');
+      try {
+        throwIfDeviceError('a step', phase);
+      } catch (err) {
+        return (err as { hint: string }).hint;
+      }
+      throw new Error('expected a BackendError');
+    };
+    expect(oom()).toMatch(/gradientCheckpointing/);
+    expect(oom('generation')).not.toMatch(/gradientCheckpointing/);
+    expect(oom('generation')).toMatch(/batch.*new tokens.*backend/);
+    expect(oom('inference')).not.toMatch(/gradientCheckpointing/);
+  });
 });

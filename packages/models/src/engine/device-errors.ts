@@ -31,8 +31,21 @@ export function recordDeviceError(message: string): void {
   pending ??= message;
 }
 
-/** Throws (once) if the GPU reported an error since the last check. */
-export function throwIfDeviceError(what: string): void {
+/** What was running when the GPU failed: it decides what the out-of-memory hint suggests. */
+export type DeviceErrorPhase = 'training' | 'generation' | 'inference';
+
+const OOM_HINTS: Readonly<Record<DeviceErrorPhase, string>> = {
+  training: 'lower the batch size or the sequence length, or turn on train.gradientCheckpointing',
+  // Generation keeps no activations for a backward pass: what grows is the batch, the KV cache
+  // (prefix + new tokens) and the vision prefix.
+  generation:
+    'generate fewer captions at once (a smaller batch), fewer new tokens or a shorter prefix ' +
+    '(fewer frames), or use another backend (--backend wasm or cpu)',
+  inference: 'encode fewer frames or texts at once (a smaller batch), or use another backend (--backend wasm or cpu)',
+};
+
+/** Throws (once) if the GPU reported an error since the last check; `phase` picks the out-of-memory hint. */
+export function throwIfDeviceError(what: string, phase: DeviceErrorPhase = 'training'): void {
   if (pending === undefined) return;
   const message = pending;
   pending = undefined;
@@ -41,6 +54,6 @@ export function throwIfDeviceError(what: string): void {
     oom ? 'E_GPU_OUT_OF_MEMORY' : 'E_GPU_ERROR',
     `the GPU reported ${oom ? 'running out of memory' : 'an error'} during ${what}: ${message.split('\n')[0]}`,
     { reason: message.slice(0, 2000) },
-    oom ? 'lower the batch size or the sequence length, or turn on train.gradientCheckpointing' : 'results computed after a GPU error are invalid: fix the cause and run again',
+    oom ? OOM_HINTS[phase] : 'results computed after a GPU error are invalid: fix the cause and run again',
   );
 }

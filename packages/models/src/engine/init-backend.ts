@@ -127,8 +127,9 @@ async function initTensorflow(): Promise<string | undefined> {
 
 /**
  * Activates a backend (and registers gradients). `auto` picks the fastest available:
- * webgpu if an adapter exists, else tensorflow if tfjs-node is installed, else wasm for
- * inference / cpu for training. Throws a BackendError naming why an explicit choice failed.
+ * webgpu if an adapter exists, else tensorflow if tfjs-node is installed, else wasm (for
+ * inference and the VLM training recipe alike), else cpu; `purpose: 'training-any'` skips wasm
+ * for cpu. Throws a BackendError naming why an explicit choice failed.
  */
 export async function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<BackendChoice> {
   if (!BACKEND_NAMES.includes(name)) {

@@ -5,7 +5,7 @@ import { SeededRandom } from '../engine/seeded-random.js';
 import { LoraAdapter } from '../lora/lora-adapter.js';
 import { SEED_LORA_CONFIG } from '../lora/lora-config.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
-import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../qwen3/testing-models.js';
+import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../testing/random-qwen3.js';
 import { generateGreedy, generateGreedyFromIds } from './generate-greedy.js';
 import { applyRepetitionPenalty, argmax } from './repetition-penalty.js';
 import { bundledQwen3TokenizerDir, loadTokenizer } from '../tokenizer/text-tokenizer.js';

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
-import { KvCache } from '../nn-lm/kv-cache.js';
+import { KvCache } from '../nn/kv-cache.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { applyRepetitionPenalty, argmax } from './repetition-penalty.js';
@@ -62,7 +62,7 @@ function leftPad(prompts: readonly tf.Tensor2D[]): { embeds: tf.Tensor3D; mask: 
 
 /** Greedy generation from prompt embeddings [T_i, H] (one tensor per sequence). */
 export function generateGreedy(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[], opts: GenerateOptions): Promise<GenerationResult[]> {
-  return withBackendErrorsAsync('greedy generation', () => generate(model, prompts, opts));
+  return withBackendErrorsAsync('greedy generation', () => generate(model, prompts, opts), 'generation');
 }
 
 async function generate(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[], opts: GenerateOptions): Promise<GenerationResult[]> {

@@ -7,10 +7,10 @@ import { initBackend } from '../engine/init-backend.js';
 import { SeededRandom } from '../engine/seeded-random.js';
 import { SafetensorsFile } from '../io/safetensors-file.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
-import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../qwen3/testing-models.js';
-import { tinyQwen3ConfigJson } from '../qwen3/write-random-qwen3.js';
+import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../testing/random-qwen3.js';
+import { tinyQwen3ConfigJson } from '../testing/write-random-qwen3.js';
 import { LoraAdapter } from './lora-adapter.js';
-import { rowShards } from '../nn-lm/row-matrix.js';
+import { rowShards } from '../nn/row-matrix.js';
 import { isLoraTarget, loraRankAndScaling, parseLoraConfig, SEED_LORA_CONFIG } from './lora-config.js';
 import { parsePeftLoraKey, peftLoraKey } from './peft-names.js';
 

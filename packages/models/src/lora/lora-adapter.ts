@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
-import type { LoraPair } from '../nn-lm/linear.js';
+import type { LoraPair } from '../nn/linear.js';
 import { isLoraTarget, loraConfigToPeftJson, loraRankAndScaling, parseLoraConfig, type LoraConfig } from './lora-config.js';
 import type { LoraProvider } from './lora-provider.js';
 import { peftLoraKey } from './peft-names.js';

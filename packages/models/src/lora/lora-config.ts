@@ -3,6 +3,7 @@
  * up front) and written back with every field peft needs to load the adapter in Python.
  */
 import { ConfigError } from '../errors.js';
+import { intField } from '../io/config-fields.js';
 
 export interface LoraConfig {
   readonly r: number;
@@ -59,11 +60,13 @@ export function parseLoraConfig(raw: Record<string, unknown>, file?: string): Lo
   if (raw.modules_to_save != null && !(Array.isArray(raw.modules_to_save) && raw.modules_to_save.length === 0)) {
     throw unsupported('modules_to_save', 'modules_to_save is not supported');
   }
-  const r = raw.r;
-  if (typeof r !== 'number' || !Number.isInteger(r) || r <= 0) throw new ConfigError('E_CONFIG_FIELD', 'adapter_config.json: "r" must be a positive integer', { file, field: 'r' });
+  const r = intField(raw, 'r', undefined, file);
   const tm = raw.target_modules;
   const targetModules = typeof tm === 'string' ? tm : Array.isArray(tm) ? tm.map(String) : undefined;
-  if (!targetModules) throw new ConfigError('E_CONFIG_FIELD', 'adapter_config.json: "target_modules" must be a list or a regex', { file, field: 'target_modules' });
+  if (!targetModules) {
+    const why = 'adapter_config.json: "target_modules" must be a list or a regex';
+    throw new ConfigError('E_CONFIG_INVALID', why, { file, field: 'target_modules' });
+  }
   return {
     r,
     loraAlpha: typeof raw.lora_alpha === 'number' ? raw.lora_alpha : 8,

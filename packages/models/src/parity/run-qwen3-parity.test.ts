@@ -10,7 +10,7 @@ const REF = new URL('../../../../test/fixtures/reference/', import.meta.url).pat
 
 describe('qwen3 parity runners (what `kvc parity` runs)', () => {
   it('qwen3-vlm: logits, loss, every gradient and the generated ids match transformers/peft', async () => {
-    const r = await modelParityRunners['qwen3-vlm']!(join(REF, 'qwen3'), { backend: 'cpu' });
+    const r = await modelParityRunners['qwen3-vlm'](join(REF, 'qwen3'), { backend: 'cpu' });
     console.log(formatParityReport(r));
     expect(r.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['logits_base', 'logits_lora', 'logits_vlm', 'loss', 'generated_ids', 'grad.projector.weight']));
     expect(r.checks.filter((c) => c.name.startsWith('grad.base_model.')).length).toBeGreaterThan(0);
@@ -19,7 +19,7 @@ describe('qwen3 parity runners (what `kvc parity` runs)', () => {
   });
 
   it('qwen3-vlm passes on the wasm backend too (forward, gradients, generation)', async () => {
-    const r = await modelParityRunners['qwen3-vlm']!(join(REF, 'qwen3'), { backend: 'wasm' });
+    const r = await modelParityRunners['qwen3-vlm'](join(REF, 'qwen3'), { backend: 'wasm' });
     expect(r.backend).toBe('wasm');
     expect(r.checks.filter((c) => !c.pass)).toEqual([]);
     await initBackend('cpu');
@@ -33,13 +33,13 @@ describe('qwen3 parity runners (what `kvc parity` runs)', () => {
     if (cfg.rope_parameters) cfg.rope_parameters.rope_theta /= 100;
     else cfg.rope_theta = (cfg.rope_theta ?? 10000) / 100;
     writeFileSync(cfgPath, JSON.stringify(cfg));
-    const r = await modelParityRunners['qwen3-vlm']!(dir, { backend: 'cpu' });
+    const r = await modelParityRunners['qwen3-vlm'](dir, { backend: 'cpu' });
     expect(r.pass).toBe(false);
     expect(r.checks.find((c) => c.name === 'logits_base')?.pass).toBe(false);
   });
 
   it('qwen3-tokenizer: the bundled real Qwen3 tokenizer reproduces the Python ids exactly', async () => {
-    const r = await modelParityRunners['qwen3-tokenizer']!(join(REF, 'tokenizer'));
+    const r = await modelParityRunners['qwen3-tokenizer'](join(REF, 'tokenizer'));
     console.log(formatParityReport(r));
     expect(r.checks.length).toBeGreaterThan(0);
     expect(r.checks.filter((c) => !c.pass)).toEqual([]);

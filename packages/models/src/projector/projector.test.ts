@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { SafetensorsFile } from '../io/safetensors-file.js';
-import { geluErf, Projector } from './projector.js';
+import { geluErf } from '../nn/activations.js';
+import { Projector } from './projector.js';
 
 beforeAll(async () => {
   await initBackend('cpu');

@@ -9,18 +9,14 @@ import { kaimingUniformA5, SeededRandom } from '../engine/seeded-random.js';
 import { ConfigError } from '../errors.js';
 import { SafetensorsFile } from '../io/safetensors-file.js';
 import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
-import { linear } from '../nn-lm/linear.js';
+import { geluErf } from '../nn/activations.js';
+import { linear } from '../nn/linear.js';
 
 export type ProjectorType = 'linear' | 'mlp2x_gelu';
 export const PROJECTOR_TYPES: readonly ProjectorType[] = ['linear', 'mlp2x_gelu'];
 
 function names(type: ProjectorType): string[] {
   return type === 'linear' ? ['weight', 'bias'] : ['0.weight', '0.bias', '2.weight', '2.bias'];
-}
-
-/** GELU with the exact erf form (torch's default nn.GELU()). */
-export function geluErf(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }
 
 export class Projector {

@@ -4,10 +4,11 @@
  * attention, then a pre-norm SwiGLU MLP, each added to the residual stream.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { linear, type LoraPair } from '../nn-lm/linear.js';
-import { rmsNorm } from '../nn-lm/rms-norm.js';
-import { applyRope } from '../nn-lm/rotary.js';
-import { fusedAttention } from '../nn-lm/fused-attention.js';
+import { attention } from '../nn/attention.js';
+import { mergeHeads, splitHeads } from '../nn/heads.js';
+import { linear, type LoraPair } from '../nn/linear.js';
+import { rmsNorm } from '../nn/rms-norm.js';
+import { applyRope } from '../nn/rotary.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import type { Qwen3LayerWeights } from './qwen3-weights.js';
 
@@ -26,20 +27,13 @@ export interface DecoderLayerContext {
   readonly dropoutSeeds?: Partial<Record<Qwen3ModuleKey, number>>;
   /**
    * Largest attention-score block [B, heads, rows, keys] computed at once, in bytes (default
-   * {@link DEFAULT_SCORE_CHUNK_BYTES}). Longer sequences attend in query chunks, forward and
-   * backward (`fusedAttention`): softmax is per row, so the result is identical, training keeps
+   * DEFAULT_ATTENTION_CHUNK_BYTES). Longer sequences attend in query chunks, forward and
+   * backward (`attention`): softmax is per row, so the result is identical, training keeps
    * no T×T probabilities, and no tensor outgrows a WebGPU buffer binding (2 GiB).
    */
   readonly scoreChunkBytes?: number;
   /** Prepends cached keys/values and returns the full ones (KV cache), or identity. */
   readonly extendKv?: (k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D };
-}
-
-/** 256 MiB of float32 scores per block. */
-export const DEFAULT_SCORE_CHUNK_BYTES = 256 * 2 ** 20;
-
-function heads(x: tf.Tensor, b: number, t: number, n: number, d: number): tf.Tensor4D {
-  return tf.transpose(tf.reshape(x, [b, t, n, d]), [0, 2, 1, 3]);
 }
 
 /** x [B, T, H] → [B, T, H]. */
@@ -56,11 +50,10 @@ export function qwen3DecoderLayer(x: tf.Tensor3D, w: Qwen3LayerWeights, ctx: Dec
     // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
     const q = applyRope(tf.transpose(rmsNorm(tf.reshape(lin(h, 'q'), [b, t, nh, d]), w.qNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D, ctx.cos, ctx.sin);
     let k = applyRope(tf.transpose(rmsNorm(tf.reshape(lin(h, 'k'), [b, t, nkv, d]), w.kNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D, ctx.cos, ctx.sin);
-    let v = heads(lin(h, 'v'), b, t, nkv, d);
+    let v = splitHeads(lin(h, 'v'), nkv);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
-    const attn = fusedAttention(q, k, v, ctx.bias, { chunkBytes: ctx.scoreChunkBytes ?? DEFAULT_SCORE_CHUNK_BYTES });
-    const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [b, t, nh * d]);
-    const x1 = tf.add(x, lin(merged, 'o'));
+    const attn = attention(q, k, v, { bias: ctx.bias, chunkBytes: ctx.scoreChunkBytes });
+    const x1 = tf.add(x, lin(mergeHeads(attn), 'o'));
 
     const h2 = rmsNorm(x1, w.postAttentionNorm, c.rmsNormEps);
     const g = lin(h2, 'gate');

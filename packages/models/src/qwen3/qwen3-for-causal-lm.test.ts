@@ -5,12 +5,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { Checkpoint } from '../io/checkpoint.js';
-import { KvCache } from '../nn-lm/kv-cache.js';
-import { loadModel } from '../registry/model-registry.js';
+import { KvCache } from '../nn/kv-cache.js';
 import { loadQwen3 } from './load-qwen3.js';
 import { Qwen3ForCausalLM } from './qwen3-for-causal-lm.js';
-import { OTHER_CONFIGS, randomIds as ids } from './testing-models.js';
-import { tinyQwen3ConfigJson, writeRandomQwen3 } from './write-random-qwen3.js';
+import { OTHER_CONFIGS, randomIds as ids } from '../testing/random-qwen3.js';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '../testing/write-random-qwen3.js';
 
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
@@ -65,11 +64,11 @@ describe.each(Object.entries(OTHER_CONFIGS))('Qwen3ForCausalLM with %s', (_name,
 });
 
 describe('loading', () => {
-  it('loads a sharded bf16 checkpoint through the registry (model_type qwen3)', async () => {
+  it('loads a sharded bf16 checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-qwen3-bf16-'));
     const cfg = Object.values(OTHER_CONFIGS)[0]!;
     await writeRandomQwen3(dir, cfg, { dtype: 'BF16', shards: 3, seed: 11 });
-    const model = await loadModel<Qwen3ForCausalLM>(dir);
+    const model = await loadQwen3(dir);
     expect(model).toBeInstanceOf(Qwen3ForCausalLM);
     expect(model.config.headDim).toBe(cfg.head_dim);
     expect(model.weights.lmHead).toBeDefined();
@@ -104,6 +103,7 @@ describe('loading', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(tinyQwen3ConfigJson({ rope_scaling: { rope_type: 'yarn', factor: 4 } })));
     await expect(loadQwen3(dir)).rejects.toMatchObject({ code: 'E_CONFIG_UNSUPPORTED', context: { field: 'rope_parameters' } });
     writeFileSync(join(dir, 'config.json'), JSON.stringify(tinyQwen3ConfigJson({ model_type: 'llama4' })));
-    await expect(loadModel(dir)).rejects.toMatchObject({ code: 'E_MODEL_TYPE_UNSUPPORTED' });
+    const wrongType = { code: 'E_CONFIG_UNSUPPORTED', context: { field: 'model_type' } };
+    await expect(loadQwen3(dir)).rejects.toMatchObject(wrongType);
   });
 });

@@ -3,16 +3,16 @@
  * variables: only LoRA and projector variables get gradients). `forward` returns the final
  * hidden states; `lmHead` maps them to logits, so a loss can compute logits in chunks.
  */
-import { gatherRows, matMulTransposed, rowShards, type RowMatrix } from '../nn-lm/row-matrix.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SeededRandom } from '../engine/seeded-random.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
-import { causalAttentionBias } from '../nn-lm/attention-bias.js';
-import { checkpointed } from '../nn-lm/checkpointed.js';
-import type { KvCache } from '../nn-lm/kv-cache.js';
-import type { LoraPair } from '../nn-lm/linear.js';
-import { rmsNorm } from '../nn-lm/rms-norm.js';
-import { ropeCosSin } from '../nn-lm/rotary.js';
+import { causalAttentionBias } from '../nn/attention-bias.js';
+import { checkpointed } from '../nn/checkpointed.js';
+import type { KvCache } from '../nn/kv-cache.js';
+import type { LoraPair } from '../nn/linear.js';
+import { rmsNorm } from '../nn/rms-norm.js';
+import { gatherRows, matMulTransposed, rowShards, type RowMatrix } from '../nn/row-matrix.js';
+import { ropeCosSin } from '../nn/rotary.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import { qwen3DecoderLayer, type DecoderLayerContext, type Qwen3ModuleKey } from './qwen3-decoder-layer.js';
 import { qwen3LinearModules, type Qwen3Weights } from './qwen3-weights.js';

@@ -3,8 +3,8 @@
  * checkpoint in one pass) and the loaded, frozen tensors grouped per layer.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { RowMatrix } from '../nn-lm/row-matrix.js';
-import type { LinearParams } from '../nn-lm/linear.js';
+import type { LinearWeights } from '../nn/linear.js';
+import type { RowMatrix } from '../nn/row-matrix.js';
 import type { Qwen3Config } from './qwen3-config.js';
 
 export interface Qwen3LayerWeights {
@@ -12,13 +12,13 @@ export interface Qwen3LayerWeights {
   readonly postAttentionNorm: tf.Tensor1D;
   readonly qNorm: tf.Tensor1D;
   readonly kNorm: tf.Tensor1D;
-  readonly q: LinearParams;
-  readonly k: LinearParams;
-  readonly v: LinearParams;
-  readonly o: LinearParams;
-  readonly gate: LinearParams;
-  readonly up: LinearParams;
-  readonly down: LinearParams;
+  readonly q: LinearWeights;
+  readonly k: LinearWeights;
+  readonly v: LinearWeights;
+  readonly o: LinearWeights;
+  readonly gate: LinearWeights;
+  readonly up: LinearWeights;
+  readonly down: LinearWeights;
 }
 
 export interface Qwen3Weights {

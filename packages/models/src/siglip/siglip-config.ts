@@ -4,7 +4,7 @@
  * (google/siglip2-so400m-patch14-384) use this type.
  */
 import { ConfigError } from '../errors.js';
-import { checkHeads, intField, numField, strField, type RawConfig } from '../nn-vision/config-fields.js';
+import { checkHeads, intField, numField, strField, type RawConfig } from '../io/config-fields.js';
 
 export interface SiglipTowerConfig {
   readonly hiddenSize: number;

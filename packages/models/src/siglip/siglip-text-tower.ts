@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelsError } from '../errors.js';
-import type { Activation } from '../nn-vision/activations.js';
-import { layerNorm, type LayerNormWeights } from '../nn-vision/layer-norm.js';
-import { linear, type LinearWeights } from '../nn-vision/linear.js';
-import { additiveKeyMask } from '../nn-vision/multi-head-attention.js';
-import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn-vision/pre-ln-encoder-layer.js';
-import { layerNormShapes, linearShapes, type WeightLoader } from '../nn-vision/weight-loader.js';
+import type { Activation } from '../nn/activations.js';
+import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
+import { linear, type LinearWeights } from '../nn/linear.js';
+import { paddingAttentionBias } from '../nn/attention-bias.js';
+import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
+import { layerNormShapes, linearShapes, type WeightLoader } from '../nn/weight-loader.js';
 import type { SiglipTextConfig } from './siglip-config.js';
 
 export interface SiglipTextWeights {
@@ -63,8 +63,9 @@ export function siglipTextForward(
   return tf.tidy(() => {
     const ids = tf.cast(inputIds, 'int32');
     let x = tf.add(tf.reshape(tf.gather(w.tokens, tf.reshape(ids, [-1])), [b, t, c.hiddenSize]), tf.slice(w.positions, [0, 0], [t, -1])) as tf.Tensor3D;
-    const mask = attentionMask ? additiveKeyMask(attentionMask) : undefined;
-    for (const layer of w.layers) x = preLnLayer(x, layer, { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act, ...(mask ? { mask } : {}) });
+    const mask = attentionMask ? paddingAttentionBias(attentionMask) : undefined;
+    const opts = { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act, mask };
+    for (const layer of w.layers) x = preLnLayer(x, layer, opts);
     const last = layerNorm(x, w.finalLn, c.layerNormEps) as tf.Tensor3D;
     const lastToken = tf.reshape(tf.slice(last, [0, t - 1, 0], [b, 1, c.hiddenSize]), [b, c.hiddenSize]);
     return { lastHiddenState: last, pooled: linear(lastToken, w.head) as tf.Tensor2D };

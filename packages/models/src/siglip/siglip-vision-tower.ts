@@ -6,13 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelsError } from '../errors.js';
-import type { Activation } from '../nn-vision/activations.js';
-import { layerNorm, type LayerNormWeights } from '../nn-vision/layer-norm.js';
-import { linear, type LinearWeights } from '../nn-vision/linear.js';
-import { multiHeadAttention } from '../nn-vision/multi-head-attention.js';
-import { convWeightAsMatrix, patchify } from '../nn-vision/patchify.js';
-import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn-vision/pre-ln-encoder-layer.js';
-import { layerNormShapes, linearShapes, type WeightLoader } from '../nn-vision/weight-loader.js';
+import type { Activation } from '../nn/activations.js';
+import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
+import { linear, type LinearWeights } from '../nn/linear.js';
+import { attention } from '../nn/attention.js';
+import { mergeHeads, splitHeads } from '../nn/heads.js';
+import { patchify } from '../nn/patchify.js';
+import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
+import { layerNormShapes, linearShapes, type WeightLoader } from '../nn/weight-loader.js';
 import type { SiglipVisionConfig } from './siglip-config.js';
 
 export interface SiglipVisionWeights {
@@ -52,19 +53,17 @@ export function siglipVisionShapes(c: SiglipVisionConfig, prefix: string): [stri
 }
 
 export async function loadSiglipVision(l: WeightLoader, c: SiglipVisionConfig): Promise<SiglipVisionWeights> {
-  const conv = await l.tensor('embeddings.patch_embedding.weight');
-  const patchT = convWeightAsMatrix(conv);
-  l.created.push(patchT);
   const layers: PreLnLayerWeights[] = [];
   for (let i = 0; i < c.numHiddenLayers; i++) layers.push(await loadPreLnLayer(l, `encoder.layers.${i}.`));
-  // nn.MultiheadAttention packs q, k, v as rows of one [3H, H] matrix: split and transpose once.
+  // nn.MultiheadAttention packs q, k, v as rows of one [3H, H] matrix: three linears in torch layout.
   const inW = await l.tensor('head.attention.in_proj_weight');
   const inB = await l.tensor('head.attention.in_proj_bias');
-  const [qkvW, qkvB] = tf.tidy(() => [tf.split(inW, 3, 0).map((w) => tf.transpose(w)), tf.split(inB, 3, 0)]);
-  l.created.push(...qkvW!, ...qkvB!);
-  const part = (i: number): LinearWeights => ({ weightT: qkvW![i] as tf.Tensor2D, bias: qkvB![i] as tf.Tensor1D });
+  const qkvW = tf.split(inW, 3, 0) as tf.Tensor2D[];
+  const qkvB = tf.split(inB, 3, 0) as tf.Tensor1D[];
+  l.created.push(...qkvW, ...qkvB);
+  const part = (i: number): LinearWeights => ({ weight: qkvW[i]!, bias: qkvB[i]! });
   return {
-    patch: { weightT: patchT, bias: (await l.tensor('embeddings.patch_embedding.bias')) as tf.Tensor1D },
+    patch: await l.patchConv('embeddings.patch_embedding', true),
     positions: (await l.tensor('embeddings.position_embedding.weight')) as tf.Tensor2D,
     layers,
     postLn: await l.layerNorm('post_layernorm'),
@@ -93,7 +92,8 @@ export function siglipVisionForward(pixels: tf.Tensor4D, w: SiglipVisionWeights,
     const last = layerNorm(x, w.postLn, c.layerNormEps) as tf.Tensor3D;
     const hd = w.head;
     const probe = tf.tile(hd.probe, [n, 1, 1]) as tf.Tensor3D;
-    const attn = linear(multiHeadAttention(linear(probe, hd.q) as tf.Tensor3D, linear(last, hd.k) as tf.Tensor3D, linear(last, hd.v) as tf.Tensor3D, c.numAttentionHeads), hd.o);
+    const heads = (x3: tf.Tensor, l: LinearWeights) => splitHeads(linear(x3, l), c.numAttentionHeads);
+    const attn = linear(mergeHeads(attention(heads(probe, hd.q), heads(last, hd.k), heads(last, hd.v))), hd.o);
     const pooled = tf.add(attn, linear(act(linear(layerNorm(attn, hd.ln, c.layerNormEps), hd.fc1)), hd.fc2));
     return { lastHiddenState: last, pooled: tf.reshape(pooled, [n, c.hiddenSize]) as tf.Tensor2D };
   });

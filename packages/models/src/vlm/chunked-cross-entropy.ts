@@ -6,7 +6,7 @@
  * The head W gets no gradient (it is frozen in every stage of the recipe).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulRows, matMulTransposed, rowMatrixShape, type RowMatrix } from '../nn-lm/row-matrix.js';
+import { matMulRows, matMulTransposed, rowMatrixShape, type RowMatrix } from '../nn/row-matrix.js';
 
 /** Rows per chunk so one chunk's logits stay near 64 Mi floats (256 MB). */
 export function defaultChunkRows(vocabSize: number): number {

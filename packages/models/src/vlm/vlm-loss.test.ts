@@ -6,14 +6,14 @@ import { LoraAdapter } from '../lora/lora-adapter.js';
 import { SEED_LORA_CONFIG } from '../lora/lora-config.js';
 import { Projector } from '../projector/projector.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
-import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../qwen3/testing-models.js';
+import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../testing/random-qwen3.js';
 import { generateGreedy } from '../generation/generate-greedy.js';
 import { chunkedCrossEntropy } from './chunked-cross-entropy.js';
 import { IGNORE_INDEX, targetRuns, type VlmBatch } from './vlm-batch.js';
 import { vlmLoss, vlmLossAndGrads } from './vlm-loss.js';
 import { vlmGenerate } from './vlm-generate.js';
 import { loadQwen3 } from '../qwen3/load-qwen3.js';
-import { rowShards } from '../nn-lm/row-matrix.js';
+import { rowShards } from '../nn/row-matrix.js';
 
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));

@@ -10,7 +10,7 @@ import { TrainError } from '../errors.js';
 import { AdamW } from './adamw.js';
 import { clipGradNorm } from './clip-grad-norm.js';
 import { cosineWithWarmup } from './lr-lambda.js';
-import { compare, makeReport, type ParityCheck, type ParityReport } from '@kvc/models';
+import { compare, makeReport, type ParityCheck, type ParityReport } from '@kvc/models/parity';
 import { Scheduler } from './scheduler.js';
 import type { SafetensorsTensor } from './testing/read-safetensors.js';
 import { readSafetensorsFile } from './testing/read-safetensors.js';

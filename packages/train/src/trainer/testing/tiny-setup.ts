@@ -8,7 +8,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LoraAdapter, Projector, SEED_LORA_CONFIG, SeededRandom, loadQwen3, tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models';
+import { LoraAdapter, Projector, SEED_LORA_CONFIG, SeededRandom, loadQwen3 } from '@kvc/models';
+import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import type { LoraAdapter as LoraAdapterT, Projector as ProjectorT, Qwen3ForCausalLM } from '@kvc/models';
 import { buildExample } from '../../batching/build-example.js';
 import { batchSource, type FeatureTensor, type TrainSample } from '../../batching/batch-source.js';

@@ -1,33 +1,39 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { causalAttentionBias } from './attention-bias.js';
-import { attentionRowsPerChunk, fusedAttention } from './fused-attention.js';
+import { causalAttentionBias, paddingAttentionBias } from './attention-bias.js';
+import { attention, attentionRowsPerChunk } from './attention.js';
 
 /** The textbook attention autodiff differentiates: repeat K/V per query head, softmax, matmul. */
-function plainAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor4D): tf.Tensor4D {
+function plainAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias?: tf.Tensor4D): tf.Tensor4D {
   const rep = q.shape[1] / k.shape[1];
   // HF repeat_kv: query head h reads kv head floor(h / rep).
   const heads = tf.tensor1d(Array.from({ length: q.shape[1] }, (_, h) => Math.floor(h / rep)), 'int32');
   const kr = tf.gather(k, heads, 1);
   const vr = tf.gather(v, heads, 1);
-  const p = tf.softmax(tf.add(tf.mul(tf.matMul(q, kr, false, true), 1 / Math.sqrt(q.shape[3])), bias));
+  const sc = tf.mul(tf.matMul(q, kr, false, true), 1 / Math.sqrt(q.shape[3]));
+  const p = tf.softmax(bias ? tf.add(sc, bias) : sc);
   return tf.matMul(p, vr) as tf.Tensor4D;
 }
 
+/** tf.grads of a function of three rank-4 tensors. */
+const grads4 = (f: (a: tf.Tensor4D, c: tf.Tensor4D, e: tf.Tensor4D) => tf.Tensor4D) =>
+  tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => f(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D));
+
 const maxRel = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(1e-12, tf.max(tf.abs(b)).dataSync()[0]!));
 
-function setup(b: number, nh: number, nkv: number, t: number, d: number, pads: number[]) {
+function setup(b: number, nh: number, nkv: number, t: number, d: number, pads: number[], causal = true) {
   const q = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 1) as tf.Tensor4D;
   const k = tf.randomNormal([b, nkv, t, d], 0, 1, 'float32', 2) as tf.Tensor4D;
   const v = tf.randomNormal([b, nkv, t, d], 0, 1, 'float32', 3) as tf.Tensor4D;
   // Left padding: row i has pads[i] masked keys (and fully masked query rows).
   const mask = tf.tensor2d(pads.flatMap((p) => Array.from({ length: t }, (_, j) => (j < p ? 0 : 1))), [b, t]);
-  const bias = causalAttentionBias(mask, t);
+  const bias = causal ? causalAttentionBias(mask, t) : paddingAttentionBias(mask);
+  mask.dispose();
   const dy = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 4) as tf.Tensor4D;
   return { q, k, v, bias, dy };
 }
 
-describe('fusedAttention', () => {
+describe('attention', () => {
   // chunk sizes: one block, uneven chunks, one row at a time.
   for (const [name, b, nh, nkv, t, d, rows] of [
     ['no GQA, one chunk', 2, 2, 2, 9, 8, 100],
@@ -38,11 +44,16 @@ describe('fusedAttention', () => {
       const { q, k, v, bias, dy } = setup(b, nh, nkv, t, d, b === 2 ? [0, 3] : [2]);
       const chunkBytes = rows * b * nh * t * 4;
       expect(attentionRowsPerChunk(b, nh, t, chunkBytes)).toBe(rows);
-      const fused = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => fusedAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias, { chunkBytes }));
+      const fused = grads4((a, c, e) => attention(a, c, e, { bias, chunkBytes }));
       const plain = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => plainAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias));
-      const outF = fusedAttention(q, k, v, bias, { chunkBytes });
+      // Without a tape (inference) and under one (the forward a backward follows).
+      const outF = attention(q, k, v, { bias, chunkBytes });
       const outP = plainAttention(q, k, v, bias);
       expect(maxRel(outF, outP)).toBeLessThan(1e-6);
+      const tapedAttention = (a: tf.Tensor) => attention(a as tf.Tensor4D, k, v, { bias, chunkBytes });
+      const taped = tf.valueAndGrads(tapedAttention)([q], dy);
+      expect(maxRel(taped.value, outP)).toBeLessThan(1e-6);
+      tf.dispose([taped.value, ...taped.grads]);
       const gf = fused([q, k, v], dy);
       const gp = plain([q, k, v], dy);
       ['dq', 'dk', 'dv'].forEach((label, i) => {
@@ -50,6 +61,25 @@ describe('fusedAttention', () => {
         expect(maxRel(gf[i]!, gp[i]!), label).toBeLessThan(1e-5);
       });
       tf.dispose([q, k, v, bias, dy, outF, outP, ...gf, ...gp]);
+    });
+  }
+
+  // Encoders: a padding bias [B, 1, 1, T] shared by every query, or no bias at all.
+  for (const [name, padded, rows] of [
+    ['padding bias, uneven chunks of 3 rows', true, 3],
+    ['no bias, one chunk', false, 100],
+  ] as const) {
+    it(`bidirectional (${name}) equals plain attention, value and gradients`, () => {
+      const { q, k, v, bias, dy } = setup(2, 3, 3, 8, 4, [0, 3], false);
+      const used = padded ? bias : undefined;
+      const chunkBytes = rows * 2 * 3 * 8 * 4;
+      const out = attention(q, k, v, { bias: used, chunkBytes });
+      const ref = plainAttention(q, k, v, used);
+      expect(maxRel(out, ref)).toBeLessThan(1e-6);
+      const gf = grads4((a, c, e) => attention(a, c, e, { bias: used, chunkBytes }))([q, k, v], dy);
+      const gp = grads4((a, c, e) => plainAttention(a, c, e, used))([q, k, v], dy);
+      gf.forEach((g, i) => expect(maxRel(g, gp[i]!), ['dq', 'dk', 'dv'][i]).toBeLessThan(1e-5));
+      tf.dispose([q, k, v, bias, dy, out, ref, ...gf, ...gp]);
     });
   }
 
@@ -71,7 +101,7 @@ describe('fusedAttention', () => {
       return during;
     };
     const scoreBytes = b * nh * t * t * 4;
-    const fused = held((a, c, e) => fusedAttention(a, c, e, bias, { chunkBytes }));
+    const fused = held((a, c, e) => attention(a, c, e, { bias, chunkBytes }));
     const plain = held((a, c, e) => plainAttention(a, c, e, bias));
     expect(plain).toBeGreaterThan(scoreBytes);
     // What the fused op may keep: its output twice (value + saved), q, k, v, the row max and
@@ -84,7 +114,8 @@ describe('fusedAttention', () => {
 
   it('leaks no tensors over forward + backward', () => {
     const { q, k, v, bias, dy } = setup(2, 4, 2, 10, 4, [0, 2]);
-    const run = () => tf.dispose(tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => fusedAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias, { chunkBytes: 2 * 2 * 4 * 10 * 4 }))([q, k, v], dy));
+    const run = () =>
+      tf.dispose(grads4((a, c, e) => attention(a, c, e, { bias, chunkBytes: 2 * 2 * 4 * 10 * 4 }))([q, k, v], dy));
     run();
     const before = tf.memory().numTensors;
     run();

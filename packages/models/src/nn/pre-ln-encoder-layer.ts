@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from './activations.js';
 import { layerNorm, type LayerNormWeights } from './layer-norm.js';
 import { linear, type LinearWeights } from './linear.js';
-import { multiHeadAttention } from './multi-head-attention.js';
+import { attention } from './attention.js';
+import { mergeHeads, splitHeads } from './heads.js';
 import { layerNormShapes, linearShapes, type WeightLoader } from './weight-loader.js';
 
 export interface PreLnLayerWeights {
@@ -24,8 +25,8 @@ export interface PreLnLayerOptions {
   readonly numHeads: number;
   readonly eps: number;
   readonly act: Activation;
-  /** Additive key mask [B, 1, 1, T]. */
-  readonly mask?: tf.Tensor;
+  /** Additive padding bias [B, 1, 1, T] (paddingAttentionBias). */
+  readonly mask?: tf.Tensor4D | undefined;
 }
 
 /** Names and shapes of one layer under `prefix` (e.g. `encoder.layers.0.`). */
@@ -59,7 +60,8 @@ export async function loadPreLnLayer(w: WeightLoader, prefix: string): Promise<P
 export function preLnLayer(x: tf.Tensor3D, w: PreLnLayerWeights, o: PreLnLayerOptions): tf.Tensor3D {
   return tf.tidy(() => {
     const h = layerNorm(x, w.layerNorm1, o.eps) as tf.Tensor3D;
-    const attn = multiHeadAttention(linear(h, w.q) as tf.Tensor3D, linear(h, w.k) as tf.Tensor3D, linear(h, w.v) as tf.Tensor3D, o.numHeads, o.mask);
+    const heads = (l: LinearWeights) => splitHeads(linear(h, l), o.numHeads);
+    const attn = mergeHeads(attention(heads(w.q), heads(w.k), heads(w.v), { bias: o.mask }));
     const x1 = tf.add(x, linear(attn, w.o));
     const m = linear(o.act(linear(layerNorm(x1, w.layerNorm2, o.eps), w.fc1)), w.fc2);
     return tf.add(x1, m) as tf.Tensor3D;

@@ -1,12 +1,12 @@
 /**
- * Tiny random Qwen3 models for tests (not exported from the package): configs unlike the
+ * Tiny random Qwen3 models for tests (`@kvc/models/testing`): configs unlike the
  * reference fixture's, so no constant of one fixture can hide in the implementation.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadQwen3 } from './load-qwen3.js';
-import type { Qwen3ForCausalLM } from './qwen3-for-causal-lm.js';
+import { loadQwen3 } from '../qwen3/load-qwen3.js';
+import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import { tinyQwen3ConfigJson, writeRandomQwen3 } from './write-random-qwen3.js';
 
 /** head_dim ≠ hidden/heads, kv ratios 4:1 and 1:1, tied and untied, other eps and theta, biases. */

@@ -12,7 +12,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 /** CLIP's `quick_gelu`: x * sigmoid(1.702 x). */
 export const quickGelu: Activation = (x) => tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
 
-/** Exact (erf) GELU, HF `gelu` (BERT): 0.5 x (1 + erf(x / sqrt 2)). */
+/** Exact (erf) GELU, HF `gelu` (BERT) and torch's default nn.GELU() (the mlp2x_gelu projector). */
 export const geluErf: Activation = (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 
 /** Tanh-approximated GELU, HF `gelu_pytorch_tanh` / `gelu_new` (SigLIP). */

@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeSafetensors, type TensorToWrite } from '../../io/write-safetensors.js';
+import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
 
 /** mulberry32: a tiny deterministic PRNG in [0, 1). */
 export function seededUniform(seed: number): () => number {

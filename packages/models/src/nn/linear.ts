@@ -1,10 +1,12 @@
 /**
- * A linear layer in PyTorch's layout (weight [out, in], y = x Wᵀ + b) with an optional
- * LoRA branch as PEFT computes it: y += B(A(dropout(x))) · scaling.
+ * The one linear layer of every model here, in PyTorch's layout (weight [out, in], y = x Wᵀ + b,
+ * so checkpoints load without a copy) with an optional LoRA branch as PEFT computes it:
+ * y += B(A(dropout(x))) · scaling.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export interface LinearParams {
+/** A torch nn.Linear's tensors: weight [out, in], optional bias [out]. */
+export interface LinearWeights {
   readonly weight: tf.Tensor2D;
   readonly bias?: tf.Tensor1D;
 }
@@ -19,18 +21,18 @@ export interface LoraPair {
 }
 
 /** y = x Wᵀ + b (+ LoRA). `x` is [..., in]; `dropoutSeed` turns LoRA dropout on (training). */
-export function linear(x: tf.Tensor, p: LinearParams, lora?: LoraPair, dropoutSeed?: number): tf.Tensor {
+export function linear(x: tf.Tensor, w: LinearWeights, lora?: LoraPair, dropoutSeed?: number): tf.Tensor {
   return tf.tidy(() => {
     const inDim = x.shape[x.shape.length - 1]!;
     const lead = x.shape.slice(0, -1);
-    const x2 = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
-    let y: tf.Tensor2D = tf.matMul(x2, p.weight, false, true);
-    if (p.bias) y = tf.add(y, p.bias);
+    const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
+    let y: tf.Tensor2D = tf.matMul(x2, w.weight, false, true);
+    if (w.bias) y = tf.add(y, w.bias);
     if (lora) {
       const xin = dropoutSeed !== undefined && lora.dropout > 0 ? tf.dropout(x2, lora.dropout, undefined, dropoutSeed) : x2;
       const low = tf.matMul(tf.matMul(xin as tf.Tensor2D, lora.a, false, true), lora.b, false, true);
       y = tf.add(y, tf.mul(low, lora.scaling));
     }
-    return tf.reshape(y, [...lead, p.weight.shape[0]]);
+    return x.rank === 2 ? y : tf.reshape(y, [...lead, w.weight.shape[0]]);
   });
 }

@@ -19,7 +19,10 @@ export function patchify(pixels: tf.Tensor4D, patch: number): tf.Tensor3D {
   });
 }
 
-/** A torch conv weight [out, C, p, p] as the [C·p·p, out] matrix that multiplies patch rows. */
-export function convWeightAsMatrix(weight: tf.Tensor): tf.Tensor2D {
-  return tf.tidy(() => tf.transpose(tf.reshape(weight, [weight.shape[0]!, -1])) as tf.Tensor2D);
+/**
+ * A torch conv weight [out, C, p, p] as the linear weight [out, C·p·p] that multiplies patch
+ * rows (a reshape: the conv's flattening order is the patch rows' order).
+ */
+export function convAsLinearWeight(weight: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(weight, [weight.shape[0]!, -1]);
 }

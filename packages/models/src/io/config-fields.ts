@@ -1,4 +1,8 @@
-/** Typed reads of HF config.json fields with defaults, failing with a ConfigError that names the field. */
+/**
+ * Typed reads of HF config fields (config.json, adapter_config.json) with defaults: the one
+ * reader every model's config parser uses. A bad value is a ConfigError `E_CONFIG_INVALID`
+ * naming the field (unsupported but valid values are the parsers' `E_CONFIG_UNSUPPORTED`).
+ */
 import { ConfigError } from '../errors.js';
 
 export type RawConfig = Readonly<Record<string, unknown>>;

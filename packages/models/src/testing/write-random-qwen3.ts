@@ -7,8 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SeededRandom } from '../engine/seeded-random.js';
 import { float32ToBf16Bits, writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
-import { parseQwen3Config } from './qwen3-config.js';
-import { qwen3ExpectedShapes } from './qwen3-weights.js';
+import { parseQwen3Config } from '../qwen3/qwen3-config.js';
+import { qwen3ExpectedShapes } from '../qwen3/qwen3-weights.js';
 
 export interface RandomQwen3Options {
   readonly seed?: number;

@@ -1,12 +1,13 @@
 /**
  * Reads a checkpoint's tensors one at a time into tfjs tensors under a name prefix, and
  * remembers every tensor it made so a model can `dispose()` them all (or a failed build can).
- * Linear weights are transposed once here ([out, in] → [in, out]).
+ * Every tensor keeps its checkpoint (torch) layout: `linear` reads weight [out, in] as is.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from '../io/checkpoint.js';
 import type { LayerNormWeights } from './layer-norm.js';
 import type { LinearWeights } from './linear.js';
+import { convAsLinearWeight } from './patchify.js';
 
 export class WeightLoader {
   /** Every tensor this loader created (the model owns them). */
@@ -33,12 +34,16 @@ export class WeightLoader {
   }
 
   async linear(name: string, bias = true): Promise<LinearWeights> {
-    const full = this.prefix + name;
-    const w = tf.tensor2d(await this.ckpt.readFloat32(`${full}.weight`), this.ckpt.info(`${full}.weight`).shape as [number, number]);
-    const weightT = tf.transpose(w);
-    w.dispose();
-    this.created.push(weightT);
-    return bias ? { weightT, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weightT };
+    const weight = (await this.tensor(`${name}.weight`)) as tf.Tensor2D;
+    return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
+  }
+
+  /** A stride-p patch conv [out, C, p, p] (+ bias) as the linear layer over patch rows it is. */
+  async patchConv(name: string, bias: boolean): Promise<LinearWeights> {
+    const conv = await this.tensor(`${name}.weight`);
+    const weight = convAsLinearWeight(conv);
+    this.created.push(weight);
+    return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
   }
 
   async layerNorm(name: string): Promise<LayerNormWeights> {

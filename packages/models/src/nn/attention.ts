@@ -1,0 +1,156 @@
+/**
+ * The one attention of every model here: scaled dot-product attention over heads, causal or
+ * bidirectional (the mask is an additive bias), with grouped-query heads, forward and backward,
+ * memory-bounded (the FlashAttention recipe written with tfjs ops). The forward attends in query
+ * chunks and keeps, per query row, only the softmax max and denominator; the backward recomputes each
+ * chunk's probabilities from them. Neither pass ever holds more than one chunk of scores, so
+ * training memory grows with T·d, not T², and no tensor outgrows a WebGPU binding (2 GiB).
+ *
+ * Without this, autodiff through a chunked softmax keeps every chunk's probabilities until
+ * the backward pass: 7.4 GB a layer for the seed's batch of 4 × 5376 tokens. Where no gradient
+ * tape records (inference, generation), each chunk is a plain softmax (one kernel) and nothing
+ * is kept for a backward.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  attentionRowsPerChunk,
+  biasRows,
+  catRows,
+  chunkStarts,
+  grouped,
+  rowsOf,
+  scores,
+  ungrouped,
+  type AttentionShapes,
+} from './attention-blocks.js';
+
+export interface AttentionOptions {
+  /**
+   * Additive bias on the scores (masks, never differentiated): [B, 1, Tq, Tk] (causal) or
+   * [B, 1, 1, Tk] (padding, the same for every query). None: every query sees every key.
+   */
+  readonly bias?: tf.Tensor4D | undefined;
+  /** Largest score block [B, heads, rows, keys] in bytes (float32); default DEFAULT_ATTENTION_CHUNK_BYTES. */
+  readonly chunkBytes?: number | undefined;
+}
+
+/** 256 MiB of float32 scores per block. */
+export const DEFAULT_ATTENTION_CHUNK_BYTES = 256 * 2 ** 20;
+
+export { attentionRowsPerChunk };
+
+/**
+ * softmax(q·kᵀ/√d + bias)·v for q [B, nh, T, d], k and v [B, nkv, Tk, d] (nh a multiple of
+ * nkv). Gradients flow to q, k and v. One function, so a backend-specific kernel can take
+ * its place behind this signature.
+ */
+export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: AttentionOptions = {}): tf.Tensor4D {
+  const [b, nh, t, d] = q.shape;
+  const [, nkv, tk] = k.shape;
+  if (nh % nkv !== 0) throw new RangeError(`attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
+  const s: AttentionShapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
+  const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
+  const starts = chunkStarts(t, rows);
+  const c: Chunks = { s, rows, starts };
+  return recording() ? withBackward(q, k, v, opts.bias, c) : forwardOnly(q, k, v, opts.bias, c);
+}
+
+/** The shapes and the query chunks (`rows` rows from each of `starts`) of one call. */
+interface Chunks {
+  readonly s: AttentionShapes;
+  readonly rows: number;
+  readonly starts: readonly number[];
+}
+
+type Bias = tf.Tensor4D | undefined;
+
+/** Whether a gradient tape is open (tf.grads, variableGrads, a checkpointed layer's recompute). */
+function recording(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+}
+
+/** No backward can follow: each chunk is softmax(scores)·v, and nothing is kept. */
+function forwardOnly(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias, c: Chunks): tf.Tensor4D {
+  const { s, rows, starts } = c;
+  return tf.tidy(() =>
+    catRows(
+      starts.map((start) => {
+        const n = Math.min(rows, s.t - start);
+        const p = tf.softmax(scores(rowsOf(q, start, n), k, biasRows(bias, start, n), s, n));
+        return ungrouped(tf.matMul(p, v), s, n);
+      }),
+    ),
+  );
+}
+
+/** The forward a backward may follow: per row, only the softmax max and denominator are kept. */
+function withBackward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias, c: Chunks): tf.Tensor4D {
+  const { s, rows, starts } = c;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [qi, ki, vi] = args as tf.Tensor4D[];
+    const outs: tf.Tensor4D[] = [];
+    const maxes: tf.Tensor4D[] = [];
+    const sums: tf.Tensor4D[] = [];
+    for (const start of starts) {
+      const n = Math.min(rows, s.t - start);
+      const [o, m, l] = tf.tidy(() => {
+        const sc = scores(rowsOf(qi!, start, n), ki!, biasRows(bias, start, n), s, n);
+        // Max subtraction as torch's softmax: exp(x - max) is exact where x - lse would round
+        // away (a fully masked row sits near MASK_MIN, where float32 steps are 2·10³¹ apart).
+        const mx = tf.max(sc, -1, true);
+        const e = tf.exp(tf.sub(sc, mx));
+        const sum = tf.sum(e, -1, true);
+        const oc = ungrouped(tf.matMul(tf.div(e, sum), vi!), s, n);
+        // Row statistics are kept per head [B, nh, n, 1] so chunks concatenate along rows.
+        return [oc, ungrouped(mx, s, n), ungrouped(sum, s, n)] as tf.Tensor4D[];
+      });
+      outs.push(o!);
+      maxes.push(m!);
+      sums.push(l!);
+    }
+    const out = catRows(outs);
+    const mx = catRows(maxes);
+    const sum = catRows(sums);
+    // The bias is saved too: the caller's copy is gone (tidied) by the time the backward runs.
+    save(bias ? [qi!, ki!, vi!, out, mx, sum, bias] : [qi!, ki!, vi!, out, mx, sum]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor4D, saved as tf.Tensor4D[], c);
+    return { value: out, gradFunc };
+  });
+  return f(q, k, v) as tf.Tensor4D;
+}
+
+/** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
+function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], { s, rows, starts }: Chunks): tf.Tensor[] {
+  type T4 = tf.Tensor4D;
+  const [q, k, v, out, mx, sum, bias] = saved as [T4, T4, T4, T4, T4, T4, T4?];
+  const scale = 1 / Math.sqrt(s.d);
+  let dk: tf.Tensor = tf.zerosLike(k);
+  let dv: tf.Tensor = tf.zerosLike(v);
+  const dqs: tf.Tensor[] = [];
+  for (const start of starts) {
+    const n = Math.min(rows, s.t - start);
+    const [dq, dkNext, dvNext] = tf.tidy(() => {
+      const qc = rowsOf(q, start, n);
+      const doc = grouped(rowsOf(dy, start, n), s, n);
+      const sc = scores(qc, k, biasRows(bias, start, n), s, n);
+      const p = tf.div(tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n))), grouped(rowsOf(sum, start, n), s, n));
+      // softmax backward: dS = P ⊙ (dP − rowsum(dO ⊙ O)).
+      const dRow = grouped(tf.sum(tf.mul(rowsOf(dy, start, n), rowsOf(out, start, n)), -1, true), s, n);
+      const ds = tf.mul(p, tf.sub(tf.matMul(doc, v, false, true), dRow));
+      return [
+        ungrouped(tf.mul(tf.matMul(ds, k), scale), s, n),
+        tf.add(dk, tf.mul(tf.matMul(ds, grouped(qc, s, n), true, false), scale)),
+        tf.add(dv, tf.matMul(p, doc, true, false)),
+      ];
+    });
+    dk.dispose();
+    dv.dispose();
+    dk = dkNext!;
+    dv = dvNext!;
+    dqs.push(dq!);
+  }
+  const dq = dqs.length === 1 ? dqs[0]! : tf.concat(dqs, 2);
+  if (dqs.length > 1) for (const x of dqs) x.dispose();
+  return [dq, dk, dv];
+}
