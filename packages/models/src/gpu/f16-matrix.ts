@@ -4,7 +4,7 @@
  * GPUBuffer's lifetime (deferred release while commands are queued, tf.memory accounting).
  * Weights are packed once and kept; activations are packed per call and disposed.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { padTo } from './gemm-layout.js';
 import { packDispatch, packWgsl } from './pack-wgsl.js';
@@ -35,10 +35,12 @@ export class F16Matrix {
     }
     const rowsP = padTo(rows), colsP = padTo(cols);
     if (rowsP > MAX_PACK_ROWS) {
-      throw new BackendError('E_GPU_SHAPE', `cannot pack ${rows} rows to f16 (at most ${MAX_PACK_ROWS})`, { shape: t.shape },
+      throw new BackendError('E_GPU_SHAPE', `cannot pack ${rows} rows to f16 (at most ${MAX_PACK_ROWS})`,
+        { shape: t.shape },
         'split the matrix into row blocks');
     }
-    const bits = runKernel(packWgsl(rows, cols, colsP), [t], [(rowsP * colsP) / 2], 'int32', packDispatch(rowsP, colsP));
+    const code = packWgsl(rows, cols, colsP);
+    const bits = runKernel(code, [t], [(rowsP * colsP) / 2], 'int32', packDispatch(rowsP, colsP));
     return new F16Matrix(bits as tf.Tensor1D, rows, cols);
   }
 

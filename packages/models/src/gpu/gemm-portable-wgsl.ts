@@ -52,7 +52,9 @@ var<workgroup> Bs: array<f32, ${T * BK}>;
     for (var kk = 0u; kk < ${BK}u; kk++) {
       var a: array<f32, 4>; var b: array<f32, 4>;
       for (var i = 0u; i < 4u; i++) { a[i] = As[kk * ${T}u + li.y + 16u * i]; b[i] = Bs[kk * ${T}u + li.x + 16u * i]; }
-      for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] = fma(a[i], b[j], acc[i * 4u + j]); } }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] = fma(a[i], b[j], acc[i * 4u + j]); }
+      }
     }
     workgroupBarrier();
   }

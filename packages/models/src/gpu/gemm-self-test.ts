@@ -25,7 +25,8 @@ async function worstRatio(variant: GemmVariant): Promise<number> {
   const w = Float32Array.from({ length: N * K }, (_, i) => val(i, 5));
   const dy = Float32Array.from({ length: M * N }, (_, i) => val(i, 3));
   // [gpu, a (m×k row-major), b (k×n row-major), m, n, k] for y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x
-  const tr = (a: Float32Array, r: number, c: number) => Float32Array.from({ length: r * c }, (_, i) => a[(i % r) * c + Math.floor(i / r)]!);
+  const tr = (a: Float32Array, r: number, c: number) =>
+    Float32Array.from({ length: r * c }, (_, i) => a[(i % r) * c + Math.floor(i / r)]!);
   const cases = tf.tidy(() => {
     const tx = tf.tensor2d(x, [M, K]), tw = tf.tensor2d(w, [N, K]), tdy = tf.tensor2d(dy, [M, N]);
     return [
@@ -52,9 +53,10 @@ async function worstRatio(variant: GemmVariant): Promise<number> {
   return worst;
 }
 
-export async function selectGemmVariant(): Promise<GemmSelection> {
+/** `candidates` defaults to what the device offers, best first (tests pass their own). */
+export async function selectGemmVariant(candidates?: readonly GemmVariant[]): Promise<GemmSelection> {
   const device = webgpuBackend().device;
-  const candidates: GemmVariant[] = device.features.has('chromium-experimental-subgroup-matrix')
+  candidates ??= device.features.has('chromium-experimental-subgroup-matrix')
     ? ['subgroup-matrix', 'portable']
     : ['portable'];
   const warnings: string[] = [];

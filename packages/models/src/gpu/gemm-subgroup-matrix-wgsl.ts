@@ -26,11 +26,15 @@ const each = (n: number, f: (i: number) => string): string => Array.from({ lengt
 /** Offsets (in halves) of left tile i / right tile j at K offset `k`, in a buffer of stride `ld`. */
 function leftLoad(src: string, trans: boolean, ld: number, row: string, k: string, i: number): string {
   const r = `${row} + ${16 * i}u`;
-  return trans ? `subgroupMatrixLoad<L>(&${src}, ${k} * ${ld}u + ${r}, true, ${ld}u)` : `subgroupMatrixLoad<L>(&${src}, (${r}) * ${ld}u + ${k}, false, ${ld}u)`;
+  return trans
+    ? `subgroupMatrixLoad<L>(&${src}, ${k} * ${ld}u + ${r}, true, ${ld}u)`
+    : `subgroupMatrixLoad<L>(&${src}, (${r}) * ${ld}u + ${k}, false, ${ld}u)`;
 }
 function rightLoad(src: string, trans: boolean, ld: number, col: string, k: string, j: number): string {
   const c = `${col} + ${16 * j}u`;
-  return trans ? `subgroupMatrixLoad<R>(&${src}, (${c}) * ${ld}u + ${k}, true, ${ld}u)` : `subgroupMatrixLoad<R>(&${src}, ${k} * ${ld}u + ${c}, false, ${ld}u)`;
+  return trans
+    ? `subgroupMatrixLoad<R>(&${src}, (${c}) * ${ld}u + ${k}, true, ${ld}u)`
+    : `subgroupMatrixLoad<R>(&${src}, ${k} * ${ld}u + ${c}, false, ${ld}u)`;
 }
 
 /** Copies one BK slice of a block (`rows` × `cols` halves as stored) into workgroup memory. */
@@ -116,7 +120,10 @@ ${staged}
 }`;
 }
 
-export const subgroupMatrixDispatch = (s: GemmShape, t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING): [number, number] => [
+export const subgroupMatrixDispatch = (
+  s: GemmShape,
+  t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING,
+): [number, number] => [
   Math.ceil(s.n / (16 * t.tn)),
   Math.ceil(s.m / (16 * t.tm)),
 ];

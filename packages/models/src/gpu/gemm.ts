@@ -7,7 +7,7 @@
  *   input grad     dx = gemm(dy, W)
  *   weight grad    dW = gemm(dy, x, { transA: true })
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import type { GemmShape } from './gemm-layout.js';
 import { portableDispatch, portableGemmWgsl } from './gemm-portable-wgsl.js';

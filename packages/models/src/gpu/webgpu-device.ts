@@ -11,7 +11,12 @@ import * as tf from '@tensorflow/tfjs-core';
 /** Flags for Dawn's `create()`: experimental features and f16 on NVIDIA's older drivers. */
 export const DAWN_FLAGS: readonly string[] = ['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia'];
 
-export const GEMM_FEATURES = ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix', 'timestamp-query'] as const;
+export const GEMM_FEATURES = [
+  'shader-f16',
+  'subgroups',
+  'chromium-experimental-subgroup-matrix',
+  'timestamp-query',
+] as const;
 
 /** Requests a device with tfjs-webgpu's limits and every GEMM_FEATURES entry the adapter has. */
 export async function requestGemmDevice(adapter: GPUAdapter): Promise<GPUDevice> {

@@ -11,7 +11,8 @@ export async function webgpuForTests(): Promise<boolean> {
     return true;
   } catch (err) {
     if (process.env.KVC_REQUIRE_WEBGPU === '1') throw err;
-    console.warn(`skipping WebGPU kernel tests: ${(err as Error).message} (set VK_DRIVER_FILES to lavapipe's lvp_icd.json)`);
+    const why = (err as Error).message;
+    console.warn(`skipping WebGPU kernel tests: ${why} (set VK_DRIVER_FILES to lavapipe's lvp_icd.json)`);
     return false;
   }
 }
