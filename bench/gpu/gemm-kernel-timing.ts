@@ -4,7 +4,7 @@
  * warms up). Also the two comparison kernels: shared/gpu/f16gemm.mjs's g4x4 and the ceiling
  * experiment "MMA only" (operand tiles loaded once, the loop only multiplies).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { F16Matrix } from '../../packages/models/src/gpu/index.js';
 import { gpuBufferOf, pipelineFor, webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
 

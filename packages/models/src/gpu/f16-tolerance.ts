@@ -3,8 +3,9 @@
  *
  * Each input x is rounded to f16. WGSL lets a conversion to f16 return either neighbour
  * (pack2x16float, f16(x)), so |x̂ − x| ≤ u·|x| + η with u = 2⁻¹⁰ (one ulp of the 11-bit
- * significand; 2⁻¹¹ under round-to-nearest) and η = 2⁻²⁴ (the subnormal spacing, which bounds the
- * absolute error below 2⁻¹⁴). Then for one product
+ * significand; 2⁻¹¹ under round-to-nearest) and η = 2⁻¹⁴ (the smallest normal f16: a device may
+ * flush subnormals to zero; without flushing the subnormal spacing 2⁻²⁴ would do). Inputs must stay
+ * below 65504 (f16 overflows to infinity). Then for one product
  *   |âb̂ − ab| ≤ (2u + u²)|a||b| + η(1 + u)(|a| + |b|) + η².
  * The product of two f16 values has at most 22 significant bits, exact in f32. Summing K terms
  * in f32 (FMA or tensor-core accumulation, whose rounding may truncate: unit 2⁻²³) adds at most
@@ -14,7 +15,7 @@
  *   |gemm − ref| ≤ (2u + u² + γ_K(1 + u)² + γ_K)·S + η(1 + u)(1 + γ_K)(Sa + Sb) + K·η².
  */
 export const F16_UNIT = 2 ** -10;
-export const F16_SUBNORMAL = 2 ** -24;
+export const F16_SUBNORMAL = 2 ** -14;
 const F32_ACC_UNIT = 2 ** -23;
 
 /** The bound for one entry from S, Sa, Sb (see above) and the inner dimension K. */
