@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@kvc/models';
 import { F16Matrix, gemm, gemmKernel, gemmVariant } from '../../packages/models/src/gpu/index.js';
 import type { GemmVariant, SubgroupMatrixTiling } from '../../packages/models/src/gpu/index.js';
-import { gemmErrorRatio } from '../../packages/models/src/gpu/gemm-check.js';
+import { gemmErrorRatio } from '../../packages/models/src/gpu/gemm-error-ratio.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { mmaOnly, referenceG4x4, timeKernel } from './gemm-kernel-timing.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { F16Matrix } from './f16-matrix.js';
-import { gemmErrorRatio as worstRatio } from './gemm-check.js';
+import { gemmErrorRatio as worstRatio } from './gemm-error-ratio.js';
 import { gemm } from './gemm.js';
 import type { GemmVariant } from './gemm-variant.js';
 import { webgpuBackend } from './webgpu-internals.js';

@@ -2,8 +2,8 @@
 export { gemm, gemmKernel, gemmVariant, setGemmVariant } from './gemm.js';
 export type { GemmOptions } from './gemm.js';
 export type { GemmVariant } from './gemm-variant.js';
-export { selectGemmVariant } from './gemm-self-test.js';
-export type { GemmSelection } from './gemm-self-test.js';
+export { selectGemmVariant } from './select-gemm-variant.js';
+export type { GemmSelection } from './select-gemm-variant.js';
 export { F16Matrix } from './f16-matrix.js';
 export { f16GemmBound } from './f16-tolerance.js';
 export { PACK_ALIGN, padTo, packedDims } from './gemm-layout.js';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { gemmVariant } from './gemm.js';
-import { selectGemmVariant } from './gemm-self-test.js';
+import { selectGemmVariant } from './select-gemm-variant.js';
 import { webgpuBackend } from './webgpu-internals.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
 
