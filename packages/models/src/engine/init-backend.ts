@@ -4,6 +4,8 @@
  *
  * - `webgpu`: Dawn through the optional `webgpu` npm package; its globals and
  *   `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported.
+ *   tfjs runs on a device we request (gpu/webgpu-device.ts: shader-f16, subgroups, subgroup
+ *   matrices when offered), and the f16 GEMM's start-up self-test picks its variant.
  * - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
  *   optional peers the user installs (they download native binaries at install time).
  * - `wasm`: XNNPACK/SIMD, ~30× the `cpu` backend on CPU. It lacks some kernels (e.g.
@@ -21,7 +23,7 @@ import { BackendError } from '../errors.js';
 import { installWasmMatMulFix } from './wasm-matmul-fix.js';
 import { watchDeviceErrors } from './device-errors.js';
 import { DAWN_FLAGS, registerWebgpuBackend } from '../gpu/webgpu-device.js';
-import { selectGemmVariant } from '../gpu/gemm-self-test.js';
+import { selectGemmVariant } from '../gpu/select-gemm-variant.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
