@@ -4,6 +4,8 @@
  *
  * - `webgpu`: Dawn through the optional `webgpu` npm package; its globals and
  *   `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported.
+ *   tfjs runs on a device we request (gpu/webgpu-device.ts: shader-f16, subgroups, subgroup
+ *   matrices when offered), and the f16 GEMM's start-up self-test picks its variant.
  * - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
  *   optional peers the user installs (they download native binaries at install time).
  * - `wasm`: XNNPACK/SIMD, ~30× the `cpu` backend on CPU. It lacks some kernels (e.g.
@@ -20,6 +22,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { installWasmMatMulFix } from './wasm-matmul-fix.js';
 import { watchDeviceErrors } from './device-errors.js';
+import { DAWN_FLAGS, registerWebgpuBackend } from '../gpu/webgpu-device.js';
+import { selectGemmVariant } from '../gpu/select-gemm-variant.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -88,6 +92,8 @@ export function vulkanLoaderPresent(env: NodeJS.ProcessEnv = process.env): boole
   return dirs.some((d) => d && existsSync(join(d, 'libvulkan.so.1')));
 }
 
+let gemmSelected: Promise<void> | undefined;
+
 /** Registers `webgpu` through Dawn. Returns undefined when ok, else why it is unavailable. */
 async function initWebgpu(): Promise<string | undefined> {
   const g = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } } };
@@ -99,14 +105,18 @@ async function initWebgpu(): Promise<string | undefined> {
       return `the optional package "webgpu" (Dawn) is not installed or failed to load: ${(err as Error).message}`;
     }
     Object.assign(globalThis, dawn.globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]), userAgent: 'node' }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([...DAWN_FLAGS]), userAgent: 'node' }, configurable: true, writable: true });
   }
   const adapter = await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) return 'no WebGPU adapter (no GPU, or no Vulkan/Metal/D3D12 driver)';
   await import('@tensorflow/tfjs-backend-webgpu');
+  // Our device, with shader-f16 / subgroups / subgroup matrices when offered (tfjs asks for none).
+  if (!tf.engine().registry['webgpu']) await registerWebgpuBackend(adapter as GPUAdapter);
   if (!(await trySet('webgpu'))) return 'tfjs-backend-webgpu failed to initialise on the adapter';
   const device = (tf.backend() as unknown as { device?: Parameters<typeof watchDeviceErrors>[0] }).device;
   if (device) watchDeviceErrors(device);
+  gemmSelected ??= selectGemmVariant().then((s) => s.warnings.forEach((w) => console.warn(`kvc: ${w}`)));
+  await gemmSelected;
   return undefined;
 }
 

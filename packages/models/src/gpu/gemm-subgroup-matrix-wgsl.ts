@@ -1,0 +1,129 @@
+/**
+ * The tensor-core GEMM: Chromium's experimental subgroup matrices (16×16×16, f16 × f16 → f32).
+ * One subgroup per workgroup, because Tint requires subgroupMatrixLoad/Store offsets to be
+ * workgroup-uniform: subgroups of one workgroup cannot address different tiles. So each
+ * workgroup owns a register tile of `tm × tn` 16×16 accumulators.
+ * - `direct`: operands are loaded from storage (L1/L2 serve the reuse);
+ * - `staged`: each K step of 32 is first copied into workgroup memory with vec4<u32> loads.
+ * Transposed operands are read with colMajor loads, never copied. Edge tiles (M or N not a
+ * multiple of 16) are stored through a 16×16 workgroup scratch and written with bounds checks.
+ */
+import { packedDims, type GemmShape } from './gemm-layout.js';
+
+export interface SubgroupMatrixTiling {
+  readonly tm: number;
+  readonly tn: number;
+  readonly staged: boolean;
+}
+
+export const DEFAULT_SUBGROUP_MATRIX_TILING: SubgroupMatrixTiling = { tm: 4, tn: 4, staged: false };
+const BK = 32;
+
+const grid = (t: SubgroupMatrixTiling, f: (i: number, j: number) => string): string =>
+  Array.from({ length: t.tm }, (_, i) => Array.from({ length: t.tn }, (_, j) => f(i, j)).join('\n  ')).join('\n  ');
+const each = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join('\n    ');
+
+/** Offsets (in halves) of left tile i / right tile j at K offset `k`, in a buffer of stride `ld`. */
+function leftLoad(src: string, trans: boolean, ld: number, row: string, k: string, i: number): string {
+  const r = `${row} + ${16 * i}u`;
+  return trans
+    ? `subgroupMatrixLoad<L>(&${src}, ${k} * ${ld}u + ${r}, true, ${ld}u)`
+    : `subgroupMatrixLoad<L>(&${src}, (${r}) * ${ld}u + ${k}, false, ${ld}u)`;
+}
+function rightLoad(src: string, trans: boolean, ld: number, col: string, k: string, j: number): string {
+  const c = `${col} + ${16 * j}u`;
+  return trans
+    ? `subgroupMatrixLoad<R>(&${src}, (${c}) * ${ld}u + ${k}, true, ${ld}u)`
+    : `subgroupMatrixLoad<R>(&${src}, ${k} * ${ld}u + ${c}, false, ${ld}u)`;
+}
+
+/** Copies one BK slice of a block (`rows` × `cols` halves as stored) into workgroup memory. */
+function stage(src: string, dst: string, rows: number, cols: number, ldWords: number, origin: string): string {
+  const perRow = cols / 8;
+  return `for (var v = lid; v < ${(rows * cols) / 8}u; v += 32u) {
+      let r = v / ${perRow}u; let c = v % ${perRow}u;
+      let q = ${src}[${origin} + r * ${ldWords}u + c];
+      for (var h = 0u; h < 4u; h++) {
+        let p = bitcast<vec2<f16>>(q[h]);
+        ${dst}[r * ${cols}u + c * 8u + 2u * h] = p.x; ${dst}[r * ${cols}u + c * 8u + 2u * h + 1u] = p.y;
+      }
+    }`;
+}
+
+function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: number, kp: number): string {
+  const mma = grid(t, (i, j) => `c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`);
+  if (!t.staged) {
+    return `for (var k = 0u; k < ${kp}u; k += 16u) {
+    ${each(t.tm, (i) => `let a${i} = ${leftLoad('A', s.transA, lda, 'row0', 'k', i)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${rightLoad('B', s.transB, ldb, 'col0', 'k', j)};`)}
+    ${mma}
+  }`;
+  }
+  const bm = 16 * t.tm, bn = 16 * t.tn;
+  // Staged blocks keep the stored orientation: [bm][BK] or [BK][bm] for A, likewise for B.
+  const [aRows, aCols] = s.transA ? [BK, bm] : [bm, BK];
+  const [bRows, bCols] = s.transB ? [bn, BK] : [BK, bn];
+  const aOrigin = s.transA ? `(k0 * ${lda}u + row0) / 8u` : `(row0 * ${lda}u + k0) / 8u`;
+  const bOrigin = s.transB ? `(col0 * ${ldb}u + k0) / 8u` : `(k0 * ${ldb}u + col0) / 8u`;
+  return `for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
+    ${stage('A', 'As', aRows, aCols, lda / 8, aOrigin)}
+    ${stage('B', 'Bs', bRows, bCols, ldb / 8, bOrigin)}
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${BK}u; kk += 16u) {
+    ${each(t.tm, (i) => `let a${i} = ${leftLoad('As', s.transA, aCols, '0u', 'kk', i)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${rightLoad('Bs', s.transB, bCols, '0u', 'kk', j)};`)}
+    ${mma}
+    }
+    workgroupBarrier();
+  }`;
+}
+
+export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING): string {
+  if (![1, 2, 4, 8].includes(t.tm) || ![1, 2, 4, 8].includes(t.tn)) {
+    // Blocks must divide PACK_ALIGN (128) so that loads never leave the padded operands.
+    throw new RangeError(`subgroup-matrix tiling ${t.tm}×${t.tn}: tm and tn must be 1, 2, 4 or 8`);
+  }
+  const { lda, ldb, kp } = packedDims(s);
+  const operand = t.staged ? 'vec4<u32>' : 'f16';
+  const staged = t.staged
+    ? `var<workgroup> As: array<f16, ${16 * t.tm * BK}>;\nvar<workgroup> Bs: array<f16, ${16 * t.tn * BK}>;`
+    : '';
+  const store = grid(t, (i, j) => {
+    const r = `row0 + ${16 * i}u`, c = `col0 + ${16 * j}u`;
+    return `if (${r} + 16u <= ${s.m}u && ${c} + 16u <= ${s.n}u) {
+    subgroupMatrixStore(&C, (${r}) * ${s.n}u + ${c}, c${i}_${j}, false, ${s.n}u);
+  } else if (${r} < ${s.m}u && ${c} < ${s.n}u) {
+    subgroupMatrixStore(&edge, 0u, c${i}_${j}, false, 16u);
+    workgroupBarrier();
+    for (var e = lid; e < 256u; e += 32u) {
+      let r = ${r} + e / 16u; let c = ${c} + e % 16u;
+      if (r < ${s.m}u && c < ${s.n}u) { C[r * ${s.n}u + c] = edge[e]; }
+    }
+    workgroupBarrier();
+  }`;
+  });
+  return `enable f16;
+enable chromium_experimental_subgroup_matrix;
+alias L = subgroup_matrix_left<f16, 16, 16>;
+alias R = subgroup_matrix_right<f16, 16, 16>;
+alias Acc = subgroup_matrix_result<f32, 16, 16>;
+@group(0) @binding(0) var<storage, read> A: array<${operand}>;
+@group(0) @binding(1) var<storage, read> B: array<${operand}>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+var<workgroup> edge: array<f32, 256>;
+${staged}
+@compute @workgroup_size(32) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row0 = wg.y * ${16 * t.tm}u; let col0 = wg.x * ${16 * t.tn}u;
+  ${grid(t, (i, j) => `var c${i}_${j} = Acc();`)}
+  ${mainLoop(s, t, lda, ldb, kp)}
+  ${store}
+}`;
+}
+
+export const subgroupMatrixDispatch = (
+  s: GemmShape,
+  t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING,
+): [number, number] => [
+  Math.ceil(s.n / (16 * t.tn)),
+  Math.ceil(s.m / (16 * t.tm)),
+];

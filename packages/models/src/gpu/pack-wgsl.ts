@@ -1,0 +1,30 @@
+/**
+ * WGSL that converts an f32 matrix to f16 in the packed layout of gemm-layout.ts: row-major,
+ * `rowsP × colsP` with zeros beyond `rows × cols`, two halves per u32. Core WGSL only
+ * (`pack2x16float`), so it runs on adapters without `shader-f16`.
+ */
+export const PACK_WORKGROUP = 64;
+
+export function packWgsl(rows: number, cols: number, colsP: number): string {
+  const words = colsP / 2;
+  return `@group(0) @binding(0) var<storage, read> S: array<f32>;
+@group(0) @binding(1) var<storage, read_write> D: array<u32>;
+@compute @workgroup_size(${PACK_WORKGROUP}) fn main(@builtin(workgroup_id) wg: vec3u,
+    @builtin(local_invocation_index) lid: u32) {
+  let r = wg.y; let w = wg.x * ${PACK_WORKGROUP}u + lid;
+  if (w >= ${words}u) { return; }
+  let c = 2u * w;
+  var v = vec2f(0.0, 0.0);
+  if (r < ${rows}u) {
+    if (c < ${cols}u) { v.x = S[r * ${cols}u + c]; }
+    if (c + 1u < ${cols}u) { v.y = S[r * ${cols}u + c + 1u]; }
+  }
+  D[r * ${words}u + w] = pack2x16float(v);
+}`;
+}
+
+/** Workgroups for packWgsl: one row per y, PACK_WORKGROUP words per x. */
+export const packDispatch = (rowsP: number, colsP: number): [number, number] => [
+  Math.ceil(colsP / 2 / PACK_WORKGROUP),
+  rowsP,
+];

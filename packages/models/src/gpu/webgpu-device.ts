@@ -1,0 +1,48 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The GPUDevice tfjs-webgpu runs on, created by us so that it has the features our kernels use.
+ * tfjs-backend-webgpu 4.22 registers a factory that requests a device with only
+ * `timestamp-query`; we replace that factory with one asking for the same limits plus
+ * `shader-f16`, `subgroups` and `chromium-experimental-subgroup-matrix` when the adapter offers
+ * them (on NVIDIA, Dawn offers f16 only with its `vulkan_enable_f16_on_nvidia` toggle: DAWN_FLAGS).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Flags for Dawn's `create()`: experimental features and f16 on NVIDIA's older drivers. */
+export const DAWN_FLAGS: readonly string[] = ['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia'];
+
+export const GEMM_FEATURES = [
+  'shader-f16',
+  'subgroups',
+  'chromium-experimental-subgroup-matrix',
+  'timestamp-query',
+] as const;
+
+/** Requests a device with tfjs-webgpu's limits and every GEMM_FEATURES entry the adapter has. */
+export async function requestGemmDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  const want = GEMM_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  const l = adapter.limits;
+  return adapter.requestDevice({
+    requiredFeatures: want,
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+}
+
+/**
+ * Re-registers tfjs's `webgpu` backend so it runs on a device from requestGemmDevice. Call after
+ * importing '@tensorflow/tfjs-backend-webgpu' and before tf.setBackend('webgpu').
+ */
+export async function registerWebgpuBackend(adapter: GPUAdapter): Promise<void> {
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  // Dawn has `adapter.info`; the @webgpu/types version tfjs pins predates it.
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  tf.registerBackend('webgpu', async () => new WebGPUBackend(await requestGemmDevice(adapter), info), 3);
+}

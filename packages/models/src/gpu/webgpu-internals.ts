@@ -1,0 +1,82 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The few internals of tfjs-backend-webgpu 4.22 our kernels need, typed in one place: the device,
+ * the GPUBuffer behind a tensor, and tfjs's own command encoder. Recording our passes into that
+ * encoder keeps them ordered with tfjs's kernels, and marking the tensors as queue-owned makes
+ * tfjs defer releasing their buffers until the commands are submitted (as it does for its own).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '../errors.js';
+
+type DataId = object;
+interface TensorData {
+  resource: unknown;
+}
+export interface WebgpuBackendInternals {
+  readonly device: GPUDevice;
+  readonly tensorMap: { get(id: DataId): TensorData };
+  commandEncoder: GPUCommandEncoder | null;
+  commandQueueOwnedIds: WeakSet<DataId>;
+  uploadToGPU(id: DataId): void;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** The active tfjs-webgpu backend, or a BackendError when another backend is active. */
+export function webgpuBackend(): WebgpuBackendInternals {
+  if (tf.getBackend() !== 'webgpu') {
+    throw new BackendError('E_GPU_NOT_WEBGPU', `GPU kernels need the webgpu backend, not ${tf.getBackend()}`,
+      { backend: tf.getBackend() }, 'initBackend("webgpu") first, or use tf.matMul on this backend');
+  }
+  return tf.backend() as unknown as WebgpuBackendInternals;
+}
+
+/** The GPUBuffer holding a tensor (uploaded first if it still lives on the CPU). */
+export function gpuBufferOf(b: WebgpuBackendInternals, t: tf.TensorInfo): GPUBuffer {
+  b.uploadToGPU(t.dataId);
+  return b.tensorMap.get(t.dataId).resource as GPUBuffer;
+}
+
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+/** A compute pipeline for WGSL code, compiled once per device. */
+export function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
+  let cache = pipelines.get(device);
+  if (!cache) pipelines.set(device, (cache = new Map()));
+  let p = cache.get(code);
+  if (!p) {
+    const module = device.createShaderModule({ code });
+    p = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    cache.set(code, p);
+  }
+  return p;
+}
+
+/**
+ * Records one dispatch of `code` reading `inputs` and writing a new tensor of `shape`/`dtype`
+ * (bindings 0..n-1 are the inputs, n the output), in tfjs's command stream. Returns the output.
+ */
+export function runKernel(code: string, inputs: tf.TensorInfo[], shape: number[], dtype: tf.DataType,
+  dispatch: [number, number]): tf.Tensor {
+  const b = webgpuBackend();
+  const out = b.makeTensorInfo(shape, dtype);
+  const buffers = [...inputs, out].map((t) => gpuBufferOf(b, t));
+  const pipeline = pipelineFor(b.device, code);
+  const bindGroup = b.device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  b.ensureCommandEncoderReady();
+  b.endComputePassEncoder();
+  const pass = b.commandEncoder!.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(dispatch[0], dispatch[1]);
+  pass.end();
+  for (const t of [...inputs, out]) b.commandQueueOwnedIds.add(t.dataId);
+  // Submit now: tfjs submits its own batches every few dispatches, ours are each large.
+  b.submitQueue();
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
