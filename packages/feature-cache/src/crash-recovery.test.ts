@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { FeatureCache } from './feature-cache.js';
 import { cacheThrough } from './operators/cache-through.js';
-import { randomTensor, tempDir } from './test-helpers.js';
+import { randomTensor, tempDir } from './__tests__/test-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The child runs plain JS: transpile the package sources under the package's node_modules so that
@@ -26,7 +26,7 @@ const SHAPE = [32, 512]; // 64 KiB per entry: writes take long enough to be inte
 const CHILD = `
 import { range } from 'rxjs';
 import { FeatureCache, cacheThrough } from './index.js';
-import { randomTensor } from './test-helpers.js';
+import { randomTensor } from './__tests__/test-helpers.js';
 const [path, total, batchSize, delayMs] = process.argv.slice(2);
 const cache = await FeatureCache.open(path);
 const encode = (batch) => new Promise((resolve) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32, crc32Fallback } from './crc32.js';
-import { randomTensor } from './test-helpers.js';
+import { randomTensor } from './__tests__/test-helpers.js';
 
 describe('crc32', () => {
   it('matches the standard CRC-32 check value and the TypeScript fallback', () => {

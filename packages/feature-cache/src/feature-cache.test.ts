@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { FeatureCache } from './feature-cache.js';
 import { float16RoundingBound } from './float16.js';
 import { FeatureCacheError } from './errors.js';
-import { randomTensor, tempDir } from './test-helpers.js';
+import { randomTensor, tempDir } from './__tests__/test-helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { FeatureCache } from '../feature-cache.js';
 import type { FeatureTensor } from '../feature-cache.js';
 import { cacheFeatures } from './cache-features.js';
 import type { CacheFeaturesOptions } from './cache-features.js';
-import { randomTensor, tempDir } from '../test-helpers.js';
+import { randomTensor, tempDir } from '../__tests__/test-helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

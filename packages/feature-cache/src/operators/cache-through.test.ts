@@ -10,7 +10,7 @@ import { videoIdentity } from '../video-identity.js';
 import { cacheThrough } from './cache-through.js';
 import type { CachedFeatures } from './feature-result.js';
 import { withFeatureCache } from '../with-feature-cache.js';
-import { randomTensor, tempDir } from '../test-helpers.js';
+import { randomTensor, tempDir } from '../__tests__/test-helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

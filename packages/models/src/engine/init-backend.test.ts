@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendError } from '../errors.js';
 import { withBackendErrors } from './backend-op-error.js';
-import { initBackend } from './init-backend.js';
+import { initBackend, isSoftwareAdapter } from './init-backend.js';
 import { kaimingUniformA5, SeededRandom } from './seeded-random.js';
 
 afterAll(async () => {
@@ -22,6 +22,19 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe(choice.backend);
     const strict = await initBackend('auto', { purpose: 'training-any' });
     expect(strict.backend).not.toBe('wasm');
+  });
+
+  it('auto never picks a software WebGPU adapter (lavapipe): wasm is faster there', async () => {
+    expect(isSoftwareAdapter({ isFallbackAdapter: true })).toBe(true);
+    expect(isSoftwareAdapter({ architecture: 'software' })).toBe(true);
+    expect(isSoftwareAdapter({ isFallbackAdapter: false, architecture: 'hopper' })).toBe(false);
+    expect(isSoftwareAdapter(undefined)).toBe(false);
+    // Where CI installs lavapipe (KVC_REQUIRE_WEBGPU=1), the only adapter is a software one.
+    if (process.env.KVC_REQUIRE_WEBGPU === '1') {
+      const choice = await initBackend('auto', { purpose: 'training' });
+      expect(choice.backend).toBe('wasm');
+      expect(choice.reason).toMatch(/software/);
+    }
   });
 
   it('rejects an unknown backend name with the valid ones in the hint', async () => {

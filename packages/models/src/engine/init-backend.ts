@@ -94,8 +94,20 @@ export function vulkanLoaderPresent(env: NodeJS.ProcessEnv = process.env): boole
 
 let gemmSelected: Promise<void> | undefined;
 
-/** Registers `webgpu` through Dawn. Returns undefined when ok, else why it is unavailable. */
-async function initWebgpu(): Promise<string | undefined> {
+/**
+ * Whether an adapter is a CPU emulation (Mesa's lavapipe, SwiftShader): Dawn marks them as
+ * fallback adapters, and lavapipe says `architecture: 'software'`.
+ */
+export function isSoftwareAdapter(info: { isFallbackAdapter?: boolean; architecture?: string } | undefined): boolean {
+  return info?.isFallbackAdapter === true || info?.architecture === 'software';
+}
+
+/**
+ * Registers `webgpu` through Dawn. Returns undefined when ok, else why it is unavailable.
+ * `allowSoftware: false` (what `auto` passes) refuses a CPU-emulated adapter: there wasm is
+ * faster, and a machine with Mesa's Vulkan drivers installed would otherwise train on lavapipe.
+ */
+async function initWebgpu(allowSoftware = true): Promise<string | undefined> {
   const g = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } } };
   if (!g.navigator?.gpu) {
     let dawn: { create(opts: string[]): unknown; globals: Record<string, unknown> };
@@ -109,6 +121,10 @@ async function initWebgpu(): Promise<string | undefined> {
   }
   const adapter = await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) return 'no WebGPU adapter (no GPU, or no Vulkan/Metal/D3D12 driver)';
+  const info = (adapter as { info?: { isFallbackAdapter?: boolean; architecture?: string; description?: string } }).info;
+  if (!allowSoftware && isSoftwareAdapter(info)) {
+    return `the only WebGPU adapter is a software one (${info?.description ?? 'CPU emulation'}); --backend webgpu forces it`;
+  }
   await import('@tensorflow/tfjs-backend-webgpu');
   // Our device, with shader-f16 / subgroups / subgroup matrices when offered (tfjs asks for none).
   if (!tf.engine().registry['webgpu']) await registerWebgpuBackend(adapter as GPUAdapter);
@@ -137,7 +153,7 @@ async function initTensorflow(): Promise<string | undefined> {
 
 /**
  * Activates a backend (and registers gradients). `auto` picks the fastest available:
- * webgpu if an adapter exists, else tensorflow if tfjs-node is installed, else wasm (for
+ * webgpu if a hardware adapter exists (a software one such as lavapipe is skipped), else tensorflow if tfjs-node is installed, else wasm (for
  * inference and the VLM training recipe alike), else cpu; `purpose: 'training-any'` skips wasm
  * for cpu. Throws a BackendError naming why an explicit choice failed.
  */
@@ -166,7 +182,7 @@ export async function initBackend(name: BackendName = 'auto', opts: InitBackendO
     }
     case 'auto': {
       const skipped: string[] = [];
-      const gpuWhy = vulkanLoaderPresent() ? await initWebgpu() : 'no Vulkan loader (libvulkan.so.1) on this machine';
+      const gpuWhy = vulkanLoaderPresent() ? await initWebgpu(false) : 'no Vulkan loader (libvulkan.so.1) on this machine';
       if (!gpuWhy) return { backend: 'webgpu', reason: 'auto: a WebGPU adapter is available (fastest)' };
       skipped.push(`webgpu: ${gpuWhy}`);
       const tfWhy = await initTensorflow();

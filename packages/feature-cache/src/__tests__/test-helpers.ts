@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FeatureTensor } from './feature-cache.js';
+import type { FeatureTensor } from '../feature-cache.js';
 
 /** A fresh temp directory and its cleanup. */
 export function tempDir(prefix = 'kvc-fc-'): { dir: string; cleanup: () => void } {
