@@ -38,7 +38,7 @@ range(0, Number(total)).pipe(cacheThrough(encode, { cache, keyOf: (i) => 'item-'
 `;
 
 beforeAll(() => {
-  mkdirSync(join(buildDir, 'operators'), { recursive: true });
+  for (const sub of ['operators', '__tests__']) mkdirSync(join(buildDir, sub), { recursive: true });
   const walk = (rel: string): void => {
     for (const e of readdirSync(join(here, rel), { withFileTypes: true })) {
       const r = join(rel, e.name);
