@@ -19,7 +19,20 @@
 import { readdir } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EMPTY, catchError, concat, concatMap, defer, filter, from, ignoreElements, lastValueFrom, map, of, tap } from 'rxjs';
+import {
+  EMPTY,
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  filter,
+  from,
+  ignoreElements,
+  lastValueFrom,
+  map,
+  of,
+  tap,
+} from 'rxjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { cacheThrough, featureKey, videoIdentity, withFeatureCache } from '@kvc/feature-cache';
 import { ClipVisionModel, encodeFrames, initBackend, loadImageProcessor, resolveModelDir } from '@kvc/models';
@@ -39,12 +52,17 @@ const { values, positionals } = parseArgs({
 });
 const folder = positionals[0];
 if (!folder || !values.vision || !values.cache) {
-  console.error('usage: node examples/cache-folder-features.mjs <videoDir> --vision <model dir|hub id> --cache <dir> [--frames 8] [--dtype float16|float32] [--batch 4]');
+  console.error(
+    'usage: node examples/cache-folder-features.mjs <videoDir> --vision <model dir|hub id> --cache <dir> [--frames 8] [--dtype float16|float32] [--batch 4]',
+  );
   process.exit(2);
 }
 const numFrames = Number(values.frames);
 
-const files = (await readdir(folder)).filter((f) => VIDEO_EXTENSIONS.has(extname(f).toLowerCase())).sort().map((f) => resolve(folder, f));
+const files = (await readdir(folder))
+  .filter((f) => VIDEO_EXTENSIONS.has(extname(f).toLowerCase()))
+  .sort()
+  .map((f) => resolve(folder, f));
 const backend = await initBackend(values.backend, { purpose: 'inference' });
 console.error(`backend ${backend.backend}; ${files.length} videos in ${folder}`);
 
@@ -64,7 +82,12 @@ const recipe = {
 /** Misses only: decode each video's uniform frames, run all frames of the batch through CLIP at once. */
 async function encode(batch) {
   const videos = await Promise.all(batch.map((item) => lastValueFrom(sampleVideo(item.file, { numFrames }))));
-  const h = encodeFrames(model, processor, videos.flatMap((v) => v.frames), { hiddenState: -1, dropCls: true, batchSize: 32 });
+  const h = encodeFrames(
+    model,
+    processor,
+    videos.flatMap((v) => v.frames),
+    { hiddenState: -1, dropCls: true, batchSize: 32 },
+  );
   try {
     const [, tokens, dim] = h.shape;
     const data = await h.data();
@@ -98,7 +121,11 @@ const stats = await lastValueFrom(
           2,
         ),
         cacheThrough(encode, { cache, keyOf: (item) => item.key, batchSize: Number(values.batch) }),
-        tap((r) => console.log(`${r.source === 'cache' ? 'hit     ' : 'encoded '} ${r.item.file} [${r.features.shape.join(' x ')}]`)),
+        tap((r) =>
+          console.log(
+            `${r.source === 'cache' ? 'hit     ' : 'encoded '} ${r.item.file} [${r.features.shape.join(' x ')}]`,
+          ),
+        ),
         ignoreElements(),
       ),
       // After the last write: what the cache now holds, and this session's hits and misses.

@@ -15,17 +15,35 @@ import { extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EMPTY, bufferCount, catchError, concatMap, from, lastValueFrom, map, tap } from 'rxjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { ClipVisionModel, LoraAdapter, Projector, encodeFrames, initBackend, loadImageProcessor, loadQwen3, loadTokenizer, resolveModelDir, vlmGenerate } from '@kvc/models';
+import {
+  ClipVisionModel,
+  LoraAdapter,
+  Projector,
+  encodeFrames,
+  initBackend,
+  loadImageProcessor,
+  loadQwen3,
+  loadTokenizer,
+  resolveModelDir,
+  vlmGenerate,
+} from '@kvc/models';
 import { orderedMergeMap, sampleVideo } from '@kvc/video-io';
 
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.mov', '.mkv', '.avi', '.webm', '.m4v']);
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { run: { type: 'string' }, checkpoint: { type: 'string', default: 'best' }, batch: { type: 'string', default: '4' }, backend: { type: 'string', default: 'auto' } },
+  options: {
+    run: { type: 'string' },
+    checkpoint: { type: 'string', default: 'best' },
+    batch: { type: 'string', default: '4' },
+    backend: { type: 'string', default: 'auto' },
+  },
 });
 const folder = positionals[0];
 if (!folder || !values.run) {
-  console.error('usage: node examples/caption-folder.mjs <videoDir> --run <runDir> [--checkpoint best|last|DIR] [--batch 4]');
+  console.error(
+    'usage: node examples/caption-folder.mjs <videoDir> --run <runDir> [--checkpoint best|last|DIR] [--batch 4]',
+  );
   process.exit(2);
 }
 
@@ -55,7 +73,12 @@ const frames = config.vision.frames;
 /** One batch of decoded videos → captions. */
 async function captionBatch(batch) {
   const x = tf.tidy(() => {
-    const h = encodeFrames(clip, processor, batch.flatMap((v) => v.frames), { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 });
+    const h = encodeFrames(
+      clip,
+      processor,
+      batch.flatMap((v) => v.frames),
+      { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 },
+    );
     // [videos·frames, tokens, dim] → [videos, frames·tokens, dim]: each video is one sequence of patch features.
     return tf.reshape(h, [batch.length, frames * h.shape[1], h.shape[2]]);
   });
@@ -72,7 +95,10 @@ async function captionBatch(batch) {
   }
 }
 
-const files = (await readdir(folder)).filter((f) => VIDEO_EXTENSIONS.has(extname(f).toLowerCase())).sort().map((f) => resolve(folder, f));
+const files = (await readdir(folder))
+  .filter((f) => VIDEO_EXTENSIONS.has(extname(f).toLowerCase()))
+  .sort()
+  .map((f) => resolve(folder, f));
 let captioned = 0;
 let failed = 0;
 await lastValueFrom(

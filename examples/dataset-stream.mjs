@@ -22,7 +22,9 @@ const { values, positionals } = parseArgs({
 });
 const root = positionals[0];
 if (!root) {
-  console.error('usage: node examples/dataset-stream.mjs <datasetRoot> [--split train] [--frames 4] [--min-seconds S] [--min-side PX]');
+  console.error(
+    'usage: node examples/dataset-stream.mjs <datasetRoot> [--split train] [--frames 4] [--min-seconds S] [--min-side PX]',
+  );
   process.exit(2);
 }
 const minSeconds = Number(values['min-seconds']);
@@ -32,8 +34,22 @@ const minSide = Number(values['min-side']);
 const policy = (ev) => {
   if (ev.type !== 'sample') return ev;
   const p = ev.probe;
-  if (p.durationSec < minSeconds) return { type: 'skip', id: ev.id, file: ev.video, code: 'too-short', reason: `${p.durationSec.toFixed(2)} s < ${minSeconds} s` };
-  if (Math.min(p.width, p.height) < minSide) return { type: 'skip', id: ev.id, file: ev.video, code: 'too-small', reason: `${p.width}x${p.height}, shorter side < ${minSide}` };
+  if (p.durationSec < minSeconds)
+    return {
+      type: 'skip',
+      id: ev.id,
+      file: ev.video,
+      code: 'too-short',
+      reason: `${p.durationSec.toFixed(2)} s < ${minSeconds} s`,
+    };
+  if (Math.min(p.width, p.height) < minSide)
+    return {
+      type: 'skip',
+      id: ev.id,
+      file: ev.video,
+      code: 'too-small',
+      reason: `${p.width}x${p.height}, shorter side < ${minSide}`,
+    };
   return ev;
 };
 
@@ -73,4 +89,11 @@ const summary = await lastValueFrom(
   { defaultValue: {} },
 );
 // decodeSamples emits as videos finish (two at a time): lines may come in any order, the counts do not.
-console.log(`summary: ${Object.entries(summary).sort().map(([k, n]) => `${k} ${n}`).join(', ') || 'no samples'}`);
+console.log(
+  `summary: ${
+    Object.entries(summary)
+      .sort()
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'no samples'
+  }`,
+);

@@ -14,7 +14,10 @@ import { parseArgs } from 'node:util';
 import { filter, from, lastValueFrom } from 'rxjs';
 import { evaluateCaptions, readPredictionsFile } from '@kvc/eval';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { worst: { type: 'string', default: '3' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { worst: { type: 'string', default: '3' } },
+});
 const file = positionals[0];
 if (!file) {
   console.error('usage: node examples/score-predictions.mjs <predictions.jsonl> [--worst N]');

@@ -73,11 +73,18 @@ describe('kvc demo (reduced) learns', () => {
     expect(existsSync(r.report)).toBe(true);
     expect(existsSync(join(r.runDir, 'final_metrics.json'))).toBe(true);
     // The LM warm-up ran and lowered its loss.
-    const models = firstLines.find((l) => l.type === 'demo-models') as { reused: boolean; warmUp: { lossBefore: number; lossAfter: number } };
+    const models = firstLines.find((l) => l.type === 'demo-models') as {
+      reused: boolean;
+      warmUp: { lossBefore: number; lossAfter: number };
+    };
     expect(models.reused).toBe(false);
     expect(models.warmUp.lossAfter).toBeLessThan(models.warmUp.lossBefore / 2);
     // The tiny CLIP was pretrained: its held-out frames' loss fell and color became readable.
-    const vp = (models as unknown as { visionPretrain: { before: Record<string, number>; after: Record<string, number>; steps: number } }).visionPretrain;
+    const vp = (
+      models as unknown as {
+        visionPretrain: { before: Record<string, number>; after: Record<string, number>; steps: number };
+      }
+    ).visionPretrain;
     expect(vp.steps).toBe(500);
     expect(vp.after.loss!).toBeLessThan(vp.before.loss! / 2);
     expect(vp.after.color!).toBeGreaterThan(0.9);
@@ -108,7 +115,10 @@ describe('kvc demo again', () => {
     expect(second.stderr).toMatch(/reusing the synthetic dataset/);
     expect(second.stderr).toMatch(/reusing the tiny models/);
     expect(secondLines.find((l) => l.type === 'demo-models')).toMatchObject({ reused: true });
-    const features = secondLines.find((l) => l.type === 'features') as { train: { hits: number; encoded: number }; val: { hits: number; encoded: number } };
+    const features = secondLines.find((l) => l.type === 'features') as {
+      train: { hits: number; encoded: number };
+      val: { hits: number; encoded: number };
+    };
     expect(features).toMatchObject({ train: { hits: 64, encoded: 0 }, val: { hits: 16, encoded: 0 } });
     const r = resultOf(secondLines);
     expect(r.status).toBe('skipped');

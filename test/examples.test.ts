@@ -48,7 +48,8 @@ describe('examples/', () => {
   it('every example is covered here', async () => {
     const scripts = (await readdir(EXAMPLES)).filter((f) => f.endsWith('.mjs')).sort();
     const source = await readFile(new URL(import.meta.url), 'utf8');
-    for (const s of scripts) expect(source.split(`'${s}'`).length - 1, `${s} is run by a test`).toBeGreaterThanOrEqual(1);
+    for (const s of scripts)
+      expect(source.split(`'${s}'`).length - 1, `${s} is run by a test`).toBeGreaterThanOrEqual(1);
   });
 
   it('dataset-stream.mjs: probes, applies the skip policy, decodes and summarizes', async () => {
@@ -76,7 +77,16 @@ describe('examples/', () => {
     expect(second.stdout.match(/^hit /gm)).toHaveLength(4);
     expect(second.stdout).toMatch(/this run: 4 hits, 0 misses, 0 written/);
     // The recipe is kvc's: `kvc cache` with the same vision model and default settings encodes nothing.
-    const cli = await kvc(['cache', '--data', setup.data, '--split', 'val', `vision.model=${setup.clipDir}`, `features.cacheDir=${cache}`, '--json']);
+    const cli = await kvc([
+      'cache',
+      '--data',
+      setup.data,
+      '--split',
+      'val',
+      `vision.model=${setup.clipDir}`,
+      `features.cacheDir=${cache}`,
+      '--json',
+    ]);
     expectOk(cli);
     expect(jsonLines(cli.stdout).at(-1)).toMatchObject({ splits: [{ split: 'val', hits: 4, encoded: 0 }] });
 
@@ -92,7 +102,10 @@ describe('examples/', () => {
     const r = await example('score-predictions.mjs', [file, '--worst', '2']);
     expectOk(r);
     expect(r.stderr).toMatch(/skipped line 5: "prediction" is not a string/);
-    const metrics = JSON.parse(await readFile(join(runDir, 'final_metrics.json'), 'utf8')) as { meteor: number; cider_d: number };
+    const metrics = JSON.parse(await readFile(join(runDir, 'final_metrics.json'), 'utf8')) as {
+      meteor: number;
+      cider_d: number;
+    };
     expect(r.stdout).toContain(`meteor   ${metrics.meteor.toFixed(4)}`);
     expect(r.stdout).toContain(`cider_d  ${metrics.cider_d.toFixed(4)}`);
     expect(r.stdout.match(/^ {4}prediction: /gm)).toHaveLength(2);
@@ -104,13 +117,19 @@ describe('examples/', () => {
     const r = await example('caption-folder.mjs', [ownVideos, '--run', runDir]);
     expect(r.code, r.stderr.slice(-2000)).toBe(1);
     expect(r.stderr).toMatch(/skipped .*zz_broken\.mp4/);
-    const lines = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(lines.map((l) => l[0])).toEqual(predictions.map((p) => join(ownVideos, `${p.id}.mp4`)));
     // Same checkpoint (best), same frames, float32 features: the run's own final predictions.
     // Features computed live (other batch shapes) can differ from the cached ones in the last float
     // bits, which flips near-tied greedy choices of this untrained tiny model: most must match.
     const same = lines.filter((l, i) => l[1] === predictions[i]!.prediction).length;
-    expect(same, JSON.stringify({ got: lines.map((l) => l[1]), want: predictions.map((p) => p.prediction) })).toBeGreaterThanOrEqual(Math.ceil(predictions.length / 2));
+    expect(
+      same,
+      JSON.stringify({ got: lines.map((l) => l[1]), want: predictions.map((p) => p.prediction) }),
+    ).toBeGreaterThanOrEqual(Math.ceil(predictions.length / 2));
     for (const l of lines) expect(['eos', 'cut']).toContain(l[2]);
   });
 });

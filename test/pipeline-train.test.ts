@@ -19,8 +19,13 @@ import { jsonLines, kvc, makeTinySetup, tinyTrainArgs } from './helpers/tiny-set
 import type { KvcResult, TinySetup } from './helpers/tiny-setup.js';
 
 type Line = Record<string, unknown> & { type?: string };
-const readJson = async <T = Record<string, unknown>>(f: string): Promise<T> => JSON.parse(await readFile(f, 'utf8')) as T;
-const readJsonl = async (f: string): Promise<Line[]> => (await readFile(f, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Line);
+const readJson = async <T = Record<string, unknown>>(f: string): Promise<T> =>
+  JSON.parse(await readFile(f, 'utf8')) as T;
+const readJsonl = async (f: string): Promise<Line[]> =>
+  (await readFile(f, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Line);
 const expectOk = (r: KvcResult): void => expect(r.code, r.stderr.slice(-3000)).toBe(0);
 
 let work: string;
@@ -62,7 +67,10 @@ describe('kvc train on a tiny setup', () => {
     expect(String(video!.file)).toMatch(/broken_video\.mp4$/);
     // Nothing else was skipped: the 8 real training videos and 4 validation videos were used.
     expect(skips).toHaveLength(2);
-    const features = trainLines.find((l) => l.type === 'features') as { train: { encoded: number; skipped: number }; val: { encoded: number } };
+    const features = trainLines.find((l) => l.type === 'features') as {
+      train: { encoded: number; skipped: number };
+      val: { encoded: number };
+    };
     expect(features.train).toMatchObject({ encoded: 8, skipped: 1 });
     expect(features.val.encoded).toBe(4);
   });
@@ -73,7 +81,15 @@ describe('kvc train on a tiny setup', () => {
 
     const log = (await readFile(join(runDir, 'training_log.csv'), 'utf8')).trim().split('\n');
     // The notebook's training_log.csv columns come first, in its order.
-    expect(log[0]!.split(',').slice(0, 7)).toEqual(['stage', 'epoch', 'train_loss', 'siglip_score', 'diversity', 'lr', 'timestamp']);
+    expect(log[0]!.split(',').slice(0, 7)).toEqual([
+      'stage',
+      'epoch',
+      'train_loss',
+      'siglip_score',
+      'diversity',
+      'lr',
+      'timestamp',
+    ]);
     const stages = log.slice(1).map((r) => r.split(',')[0]);
     expect(stages).toContain('stage1');
     expect(stages).toContain('stage2');
@@ -94,9 +110,13 @@ describe('kvc train on a tiny setup', () => {
     for (const r of rows) expect(Number(r.tokens_per_s)).toBeGreaterThan(0);
 
     const events = await readJsonl(join(runDir, 'events.jsonl'));
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['run-start', 'stage-start', 'step', 'evaluation']));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['run-start', 'stage-start', 'step', 'evaluation']),
+    );
 
-    const adapter = await readJson<{ peft_type: string; r: number; target_modules: string[] }>(join(runDir, 'best', 'adapter', 'adapter_config.json'));
+    const adapter = await readJson<{ peft_type: string; r: number; target_modules: string[] }>(
+      join(runDir, 'best', 'adapter', 'adapter_config.json'),
+    );
     expect(adapter.peft_type).toBe('LORA');
     // The adapter's rank is the run config's (the preset's), written in PEFT's field.
     expect(adapter.r).toBe((config as unknown as { lora: { r: number } }).lora.r);
@@ -138,11 +158,27 @@ describe('kvc train on a tiny setup', () => {
 
 describe('kvc cache / eval / caption on the trained run', () => {
   it('kvc cache finds every usable video cached and reports the two skips', async () => {
-    const r = await kvc(['cache', '--data', setup.data, '--preset', 'demo', `vision.model=${setup.clipDir}`, `features.cacheDir=${setup.cacheDir}`, '--json']);
+    const r = await kvc([
+      'cache',
+      '--data',
+      setup.data,
+      '--preset',
+      'demo',
+      `vision.model=${setup.clipDir}`,
+      `features.cacheDir=${setup.cacheDir}`,
+      '--json',
+    ]);
     expectOk(r);
-    const result = jsonLines(r.stdout).at(-1)! as { type: string; splits: { split: string; hits: number; encoded: number; skipped: number }[]; entries: number };
+    const result = jsonLines(r.stdout).at(-1)! as {
+      type: string;
+      splits: { split: string; hits: number; encoded: number; skipped: number }[];
+      entries: number;
+    };
     expect(result.type).toBe('result');
-    expect(result.splits).toEqual([expect.objectContaining({ split: 'train', hits: 8, encoded: 0, skipped: 2 }), expect.objectContaining({ split: 'val', hits: 4, encoded: 0, skipped: 0 })]);
+    expect(result.splits).toEqual([
+      expect.objectContaining({ split: 'train', hits: 8, encoded: 0, skipped: 2 }),
+      expect.objectContaining({ split: 'val', hits: 4, encoded: 0, skipped: 0 }),
+    ]);
     expect(result.entries).toBe(12);
   });
 
@@ -159,7 +195,15 @@ describe('kvc cache / eval / caption on the trained run', () => {
   });
 
   it('kvc eval --checkpoint last --json caches missing features, names the checkpoint, keeps stdout JSON', async () => {
-    const r = await kvc(['eval', '--run', runDir, '--checkpoint', 'last', '--json', `features.cacheDir=${join(work, 'fresh-cache')}`]);
+    const r = await kvc([
+      'eval',
+      '--run',
+      runDir,
+      '--checkpoint',
+      'last',
+      '--json',
+      `features.cacheDir=${join(work, 'fresh-cache')}`,
+    ]);
     expectOk(r);
     const lines = jsonLines(r.stdout);
     expect(lines.find((l) => l.type === 'features')).toMatchObject({ val: { hits: 0, encoded: 4, skipped: 0 } });
@@ -188,12 +232,19 @@ describe('kvc cache / eval / caption on the trained run', () => {
     // Live features (other batch shapes) may differ from the cached ones in the last float bits,
     // which can flip a near-tied greedy choice of this untrained tiny model: most must match.
     const same = captions.filter((c, i) => c.caption === final[i]!.prediction).length;
-    expect(same, JSON.stringify({ got: captions.map((c) => c.caption), want: final.map((p) => p.prediction) })).toBeGreaterThanOrEqual(Math.ceil(final.length / 2));
+    expect(
+      same,
+      JSON.stringify({ got: captions.map((c) => c.caption), want: final.map((p) => p.prediction) }),
+    ).toBeGreaterThanOrEqual(Math.ceil(final.length / 2));
     for (const c of captions) {
       expect(typeof c.eos_reached).toBe('boolean');
       expect(c.tokens).toBeGreaterThan(0);
     }
-    const result = lines.at(-1)! as { type: string; captioned: number; failed: { video: string; code: string; reason: string; hint?: string }[] };
+    const result = lines.at(-1)! as {
+      type: string;
+      captioned: number;
+      failed: { video: string; code: string; reason: string; hint?: string }[];
+    };
     expect(result).toMatchObject({ type: 'result', command: 'caption', captioned: 4 });
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]!.video).toBe(broken);

@@ -19,9 +19,15 @@ const CHILD = new URL('./fixtures-scripts/train-child.mjs', import.meta.url).pat
 type Ev = Record<string, unknown> & { type: string };
 
 /** Runs the child; with `killAfterStep`, SIGKILLs it as soon as it reports that global step. */
-function child(work: string, run: string, opts: { resume?: boolean; killAfterStep?: number } = {}): Promise<{ events: Ev[]; killed: boolean; code: number | null }> {
+function child(
+  work: string,
+  run: string,
+  opts: { resume?: boolean; killAfterStep?: number } = {},
+): Promise<{ events: Ev[]; killed: boolean; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CHILD, work, run, ...(opts.resume ? ['--resume'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CHILD, work, run, ...(opts.resume ? ['--resume'] : [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const events: Ev[] = [];
     let stderr = '';
     let killed = false;
@@ -37,7 +43,8 @@ function child(work: string, run: string, opts: { resume?: boolean; killAfterSte
     });
     p.on('error', reject);
     p.on('close', (code) => {
-      if (!killed && code !== 0 && !events.some((e) => e.type === 'error')) reject(new Error(`child exited ${code}: ${stderr.slice(-2000)}`));
+      if (!killed && code !== 0 && !events.some((e) => e.type === 'error'))
+        reject(new Error(`child exited ${code}: ${stderr.slice(-2000)}`));
       else resolve({ events, killed, code });
     });
   });
@@ -45,7 +52,10 @@ function child(work: string, run: string, opts: { resume?: boolean; killAfterSte
 
 async function readWeights(ck: string): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
-  for (const [file, prefix] of [['projector.safetensors', 'projector.'], ['adapter/adapter_model.safetensors', '']] as const) {
+  for (const [file, prefix] of [
+    ['projector.safetensors', 'projector.'],
+    ['adapter/adapter_model.safetensors', ''],
+  ] as const) {
     const f = await SafetensorsFile.open(join(ck, file));
     for (const n of f.tensors.keys()) out.set(prefix + n, await f.readFloat32(n));
     await f.close();
@@ -69,7 +79,11 @@ async function expectCompleteCheckpoints(runDir: string): Promise<string[]> {
   for (const name of visible) {
     const dir = join(root, name);
     JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
-    const files = ['projector.safetensors', 'adapter/adapter_model.safetensors', ...(existsSync(join(dir, 'optimizer.json')) ? ['optimizer.safetensors'] : [])];
+    const files = [
+      'projector.safetensors',
+      'adapter/adapter_model.safetensors',
+      ...(existsSync(join(dir, 'optimizer.json')) ? ['optimizer.safetensors'] : []),
+    ];
     if (name !== 'final') expect(existsSync(join(dir, 'optimizer.json')), `${name}/optimizer.json`).toBe(true);
     JSON.parse(await readFile(join(dir, 'adapter', 'adapter_config.json'), 'utf8'));
     for (const f of files) {
@@ -104,7 +118,10 @@ afterAll(async () => {
 const pick = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
 describe('kill -9 and resume', () => {
-  for (const [stage, k] of [['stage1', pick(2, 6)], ['stage2', pick(7, 11)]] as const) {
+  for (const [stage, k] of [
+    ['stage1', pick(2, 6)],
+    ['stage2', pick(7, 11)],
+  ] as const) {
     it(`killed after global step ${k} (${stage}) resumes to the uninterrupted weights`, async () => {
       const run = `killed-${stage}`;
       const first = await child(work, run, { killAfterStep: k });

@@ -16,7 +16,13 @@ const va = await loadSplitFeatures(data, 'val', clip, proc);
 const n = tr[0]!.f.length;
 const mean = new Float32Array(n);
 for (const x of tr) x.f.forEach((v, i) => (mean[i]! += v / tr.length));
-let across = 0, total = 0;
-for (const x of tr) x.f.forEach((v, i) => { across += (v - mean[i]!) ** 2; total += v * v; });
+let across = 0,
+  total = 0;
+for (const x of tr)
+  x.f.forEach((v, i) => {
+    across += (v - mean[i]!) ** 2;
+    total += v * v;
+  });
 console.log('feature dims', n, 'across-video variance / total energy', (across / total).toFixed(4));
-for (const [key, acc] of Object.entries(nearestClassMeanAccuracy(tr, va, mean))) console.log(key, 'nearest-class-mean val accuracy', acc.toFixed(2));
+for (const [key, acc] of Object.entries(nearestClassMeanAccuracy(tr, va, mean)))
+  console.log(key, 'nearest-class-mean val accuracy', acc.toFixed(2));

@@ -11,9 +11,19 @@ const B = Number(process.argv[4] ?? 32);
 const seqs = Array.from({ length: B }, (_, i) => Array.from({ length: 40 }, (_, j) => (i * 7 + j * 3) % V));
 for (let r = 0; r < 3; r++) {
   const t = Date.now();
-  const l = causalLmLoss(m, seqs, 0); await l.data(); l.dispose();
+  const l = causalLmLoss(m, seqs, 0);
+  await l.data();
+  l.dispose();
   console.log(`fwd ${Date.now() - t} ms`);
 }
 let last = Date.now();
-await warmUpCausalLm(m, seqs, { steps: 4, batchSize: B, padId: 0, onStep: (s) => { console.log(`step ${s.step} ${Date.now() - last} ms`); last = Date.now(); } });
+await warmUpCausalLm(m, seqs, {
+  steps: 4,
+  batchSize: B,
+  padId: 0,
+  onStep: (s) => {
+    console.log(`step ${s.step} ${Date.now() - last} ms`);
+    last = Date.now();
+  },
+});
 console.log(tf.memory().numTensors);

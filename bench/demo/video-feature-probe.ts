@@ -11,11 +11,22 @@ export interface VideoFeatures {
   readonly a: SynthAttributes;
 }
 
-export async function loadSplitFeatures(data: string, split: string, clip: ClipVisionModel, proc: ImageProcessor): Promise<VideoFeatures[]> {
+export async function loadSplitFeatures(
+  data: string,
+  split: string,
+  clip: ClipVisionModel,
+  proc: ImageProcessor,
+): Promise<VideoFeatures[]> {
   const out: VideoFeatures[] = [];
   for (const f of readdirSync(join(data, split, 'labels')).sort()) {
-    const a = (JSON.parse(readFileSync(join(data, split, 'labels', f), 'utf8')) as { attributes: SynthAttributes }).attributes;
-    const v = await firstValueFrom(sampleVideo(join(data, split, 'videos', f.replace('.json', '.mp4')), { numFrames: 8, resize: { mode: 'exact', width: 32, height: 32 } }));
+    const a = (JSON.parse(readFileSync(join(data, split, 'labels', f), 'utf8')) as { attributes: SynthAttributes })
+      .attributes;
+    const v = await firstValueFrom(
+      sampleVideo(join(data, split, 'videos', f.replace('.json', '.mp4')), {
+        numFrames: 8,
+        resize: { mode: 'exact', width: 32, height: 32 },
+      }),
+    );
     const e = encodeFrames(clip, proc, v.frames, { dropCls: true });
     out.push({ f: e.dataSync() as Float32Array, a });
     e.dispose();
@@ -24,7 +35,11 @@ export async function loadSplitFeatures(data: string, split: string, clip: ClipV
 }
 
 /** Per attribute, validation accuracy of the nearest training-class mean (features centred by `center`, if given). */
-export function nearestClassMeanAccuracy(tr: readonly VideoFeatures[], va: readonly VideoFeatures[], center?: Float32Array): Record<string, number> {
+export function nearestClassMeanAccuracy(
+  tr: readonly VideoFeatures[],
+  va: readonly VideoFeatures[],
+  center?: Float32Array,
+): Record<string, number> {
   const n = tr[0]!.f.length;
   const c0 = center ?? new Float32Array(n);
   const res: Record<string, number> = {};

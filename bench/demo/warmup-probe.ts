@@ -16,6 +16,8 @@ const r = await buildDemoModels(out, {
   captions: plan.map((s) => s.caption),
   prompt: '이 영상을 자세히 설명해주세요.',
   warmUp: { steps, batchSize: bs, lr: 3e-3 },
-  onProgress: (e) => { if (e.step % 10 === 0) console.log(`step ${e.step} loss ${e.loss.toFixed(3)} ${e.elapsedS.toFixed(1)}s`); },
+  onProgress: (e) => {
+    if (e.step % 10 === 0) console.log(`step ${e.step} loss ${e.loss.toFixed(3)} ${e.elapsedS.toFixed(1)}s`);
+  },
 });
 console.log(JSON.stringify(r), ((Date.now() - t0) / 1000).toFixed(1), 's');

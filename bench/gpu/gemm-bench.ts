@@ -27,12 +27,19 @@ const errorNote = () => (gpuError ? ` GPU ERROR ${gpuError}` : '');
 console.log(`features ${[...device.features].sort().join(' ')}; self-test chose ${gemmVariant()}`);
 
 type Kernel = { name: string; variant: GemmVariant; tiling?: SubgroupMatrixTiling };
-const sm = (tm: number, tn: number, staged = false): Kernel =>
-  ({ name: `sm ${tm}x${tn}${staged ? ' staged' : ''}`, variant: 'subgroup-matrix', tiling: { tm, tn, staged } });
+const sm = (tm: number, tn: number, staged = false): Kernel => ({
+  name: `sm ${tm}x${tn}${staged ? ' staged' : ''}`,
+  variant: 'subgroup-matrix',
+  tiling: { tm, tn, staged },
+});
 const hasSM = device.features.has('chromium-experimental-subgroup-matrix');
 const SM = [sm(4, 4), sm(2, 4), sm(4, 2), sm(2, 8), sm(8, 2), sm(4, 8), sm(8, 4), sm(4, 4, true), sm(2, 8, true)];
 const KERNELS: Kernel[] = [...(hasSM ? SM : []), { name: 'portable', variant: 'portable' }];
-const LAYOUTS = [[false, false], [false, true], [true, false]] as const; // dx = dy·W, y = x·Wᵀ, dW = dyᵀ·x
+const LAYOUTS = [
+  [false, false],
+  [false, true],
+  [true, false],
+] as const; // dx = dy·W, y = x·Wᵀ, dW = dyᵀ·x
 const bad = new Set<string>();
 const layout = (transA: boolean, transB: boolean) => `tA=${+transA} tB=${+transB}`;
 
@@ -41,21 +48,31 @@ const operands = (m: number, n: number, k: number, transA: boolean, transB: bool
   [rand(transA ? [k, m] : [m, k], 1), rand(transB ? [n, k] : [k, n], 2)] as const;
 
 /** Kernel-alone TFLOP/s on fresh operands (see gemm-kernel-timing.ts). */
-async function raw(m: number, n: number, k: number, transA: boolean, transB: boolean, code: string,
-  dispatch: [number, number]) {
+async function raw(
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  code: string,
+  dispatch: [number, number],
+) {
   const [a, b] = operands(m, n, k, transA, transB);
   const t = await timeKernel(a, b, m, n, k, code, dispatch);
   tf.dispose([a, b]);
   return t;
 }
 const logRaw = (name: string, transA: boolean, transB: boolean, all: number[]) =>
-  console.log(`raw ${name} ${S}x${S}x${S} ${layout(transA, transB)}: ${all.map((x) => x.toFixed(1)).join(' ')} TFLOP/s`
-    + errorNote());
+  console.log(
+    `raw ${name} ${S}x${S}x${S} ${layout(transA, transB)}: ${all.map((x) => x.toFixed(1)).join(' ')} TFLOP/s` +
+      errorNote(),
+  );
 
 /** The gemm() op, wall clock over ≥ 0.2 s (Dawn resolves onSubmittedWorkDone when it polls). */
 async function viaOp(m: number, n: number, k: number, transA: boolean, transB: boolean, kern: Kernel, packA = false) {
   const [a, b] = operands(m, n, k, transA, transB);
-  const fa = F16Matrix.fromTensor(a), fb = F16Matrix.fromTensor(b);
+  const fa = F16Matrix.fromTensor(a),
+    fb = F16Matrix.fromTensor(b);
   const run = () => gemm(packA ? a : fa, fb, { transA, transB, variant: kern.variant, tiling: kern.tiling });
   const reps = Math.max(3, Math.min(400, Math.round(3e13 / (2 * m * n * k))));
   tf.dispose([run(), run()]);
@@ -78,7 +95,10 @@ if (phases.includes('warm') && hasSM) {
 
 if (phases.includes('check')) {
   for (const kern of KERNELS) {
-    for (const [m, n, k] of [[37, 53, 70], [130, 200, 259]] as const) {
+    for (const [m, n, k] of [
+      [37, 53, 70],
+      [130, 200, 259],
+    ] as const) {
       for (const [transA, transB] of LAYOUTS) {
         const [a, b] = operands(m, n, k, transA, transB);
         const c = gemm(a, b, { transA, transB, variant: kern.variant, tiling: kern.tiling });
@@ -95,8 +115,8 @@ if (phases.includes('check')) {
 
 if (phases.includes('raw') && hasSM) {
   // Each line: 3 timings on one set of operands; each kernel twice, on fresh operands.
-  for (let rep = 0; rep < 2; rep++) logRaw('README g4x4', false, false, (await raw(S, S, S, false, false,
-    referenceG4x4(S), [S / 64, S / 64])).all);
+  for (let rep = 0; rep < 2; rep++)
+    logRaw('README g4x4', false, false, (await raw(S, S, S, false, false, referenceG4x4(S), [S / 64, S / 64])).all);
   for (const kern of KERNELS.filter((x) => !bad.has(x.name))) {
     for (const [transA, transB] of LAYOUTS) {
       const { code, dispatch } = gemmKernel({ m: S, n: S, k: S, transA, transB }, kern.variant, kern.tiling);
@@ -108,7 +128,15 @@ if (phases.includes('raw') && hasSM) {
 }
 
 if (phases.includes('ceiling') && hasSM) {
-  for (const [tm, tn] of [[1, 4], [2, 2], [2, 4], [4, 2], [4, 4], [2, 8], [4, 8]] as const) {
+  for (const [tm, tn] of [
+    [1, 4],
+    [2, 2],
+    [2, 4],
+    [4, 2],
+    [4, 4],
+    [2, 8],
+    [4, 8],
+  ] as const) {
     const t = await raw(S, S, S, false, false, mmaOnly(S, tm, tn), [S / (16 * tn), S / (16 * tm)]);
     logRaw(`MMA only (no loads in the loop) ${tm}x${tn}`, false, false, t.all);
   }
@@ -119,8 +147,10 @@ if (phases.includes('sweep')) {
     for (const [transA, transB] of LAYOUTS) {
       for (const packA of [false, true]) {
         const { ms, cpu, tflops } = await viaOp(S, S, S, transA, transB, kern, packA);
-        console.log(`gemm() ${kern.name} ${S}^3 ${layout(transA, transB)}${packA ? ' f32 A packed per call' : ''}: `
-          + `${ms.toFixed(2)} ms (CPU ${cpu.toFixed(2)} ms/call) ${tflops.toFixed(1)} TFLOP/s`);
+        console.log(
+          `gemm() ${kern.name} ${S}^3 ${layout(transA, transB)}${packA ? ' f32 A packed per call' : ''}: ` +
+            `${ms.toFixed(2)} ms (CPU ${cpu.toFixed(2)} ms/call) ${tflops.toFixed(1)} TFLOP/s`,
+        );
       }
     }
   }
@@ -129,14 +159,22 @@ if (phases.includes('sweep')) {
 if (phases.includes('linear')) {
   const M = 4 * 5376;
   // [name, in, out] of Qwen3-0.6B's linear layers (hidden 1024, q 16×128, kv 8×128, intermediate 3072)
-  const layers = [['q_proj', 1024, 2048], ['k/v_proj', 1024, 1024], ['o_proj', 2048, 1024],
-    ['gate/up_proj', 1024, 3072], ['down_proj', 3072, 1024]] as const;
+  const layers = [
+    ['q_proj', 1024, 2048],
+    ['k/v_proj', 1024, 1024],
+    ['o_proj', 2048, 1024],
+    ['gate/up_proj', 1024, 3072],
+    ['down_proj', 3072, 1024],
+  ] as const;
   const tilings = KERNELS.filter((k) => ['sm 4x4', 'sm 2x8', 'portable'].includes(k.name) && !bad.has(k.name));
   const byDefault: Kernel = { name: 'default', variant: gemmVariant()! };
   for (const [name, din, dout] of layers) {
     // y = x·Wᵀ: (M,dout,din) tB; dx = dy·W: (M,din,dout); dW = dyᵀ·x: (dout,din,M) tA
-    const products = [['y=x·Wt', M, dout, din, false, true], ['dx=dy·W', M, din, dout, false, false],
-      ['dW=dyt·x', dout, din, M, true, false]] as const;
+    const products = [
+      ['y=x·Wt', M, dout, din, false, true],
+      ['dx=dy·W', M, din, dout, false, false],
+      ['dW=dyt·x', dout, din, M, true, false],
+    ] as const;
     for (const [pname, m, n, k, transA, transB] of products) {
       const cells: string[] = [];
       for (const kern of tilings) {
@@ -145,8 +183,10 @@ if (phases.includes('linear')) {
       }
       const op = [];
       for (let i = 0; i < 2; i++) op.push(await viaOp(m, n, k, transA, transB, byDefault, true));
-      console.log(`linear ${name} ${pname} ${m}x${n}x${k}: kernel TFLOP/s (median of 3) ${cells.join(', ')}; `
-        + `gemm() default, f32 A packed per call, wall clock, twice: ${op.map((o) => o.tflops.toFixed(1)).join(' ')}`);
+      console.log(
+        `linear ${name} ${pname} ${m}x${n}x${k}: kernel TFLOP/s (median of 3) ${cells.join(', ')}; ` +
+          `gemm() default, f32 A packed per call, wall clock, twice: ${op.map((o) => o.tflops.toFixed(1)).join(' ')}`,
+      );
     }
   }
 }

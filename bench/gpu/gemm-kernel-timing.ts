@@ -17,15 +17,25 @@ export interface KernelTiming {
 const REPS = 20;
 
 /** Times `code` on f16 copies of a and b (stored as the kernel expects) writing an m×n f32 result. */
-export async function timeKernel(a: tf.Tensor2D, b: tf.Tensor2D, m: number, n: number, k: number, code: string,
-  dispatch: [number, number]): Promise<KernelTiming> {
+export async function timeKernel(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  m: number,
+  n: number,
+  k: number,
+  code: string,
+  dispatch: [number, number],
+): Promise<KernelTiming> {
   const device = webgpuBackend().device;
-  const fa = F16Matrix.fromTensor(a), fb = F16Matrix.fromTensor(b);
+  const fa = F16Matrix.fromTensor(a),
+    fb = F16Matrix.fromTensor(b);
   const c = device.createBuffer({ size: m * n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const pipe = pipelineFor(device, code);
   const buffers = [gpuBufferOf(webgpuBackend(), fa.bits), gpuBufferOf(webgpuBackend(), fb.bits), c];
-  const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  const bg = device.createBindGroup({
+    layout: pipe.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
   const qs = device.createQuerySet({ type: 'timestamp', count: 2 });
   const qb = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
   const rb = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -48,7 +58,12 @@ export async function timeKernel(a: tf.Tensor2D, b: tf.Tensor2D, m: number, n: n
     rb.unmap();
     if (round > 0) all.push((2 * m * n * k) / (Number(t[1]! - t[0]!) / 1e6 / REPS) / 1e9);
   }
-  fa.dispose(); fb.dispose(); c.destroy(); qs.destroy(); qb.destroy(); rb.destroy();
+  fa.dispose();
+  fb.dispose();
+  c.destroy();
+  qs.destroy();
+  qb.destroy();
+  rb.destroy();
   return { all, median: [...all].sort((x, y) => x - y)[1]! };
 }
 
@@ -65,10 +80,12 @@ alias Acc = subgroup_matrix_result<f32, 16, 16>;`;
 function registerTileKernel(S: number, tm: number, tn: number, loadInLoop: boolean): string {
   const lines = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n  ');
   const acc = (f: (i: number, j: number) => string) => lines(tm, (i) => lines(tn, (j) => f(i, j)));
-  const kOff = loadInLoop ? ' + k' : '', kRow = loadInLoop ? 'k * ' + S + 'u + ' : '';
-  const loads = lines(tm, (i) =>
-     `let a${i} = subgroupMatrixLoad<L>(&A, (row + ${i * 16}u) * ${S}u${kOff}, false, ${S}u);`)
-    + '\n  ' + lines(tn, (j) => `let b${j} = subgroupMatrixLoad<R>(&B, ${kRow}col + ${j * 16}u, false, ${S}u);`);
+  const kOff = loadInLoop ? ' + k' : '',
+    kRow = loadInLoop ? 'k * ' + S + 'u + ' : '';
+  const loads =
+    lines(tm, (i) => `let a${i} = subgroupMatrixLoad<L>(&A, (row + ${i * 16}u) * ${S}u${kOff}, false, ${S}u);`) +
+    '\n  ' +
+    lines(tn, (j) => `let b${j} = subgroupMatrixLoad<R>(&B, ${kRow}col + ${j * 16}u, false, ${S}u);`);
   const mma = acc((i, j) => `c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`);
   return `${HEAD}
 @compute @workgroup_size(32) fn main(@builtin(workgroup_id) wg: vec3u) {

@@ -38,22 +38,51 @@ const steps = Number(process.argv[5] ?? 3);
 await initBackend(backend, { purpose: 'training' });
 // `tiny` is a CPU smoke test of this script (small shapes, embedding forced into 3 shards).
 const tiny = size === 'tiny';
-const [B, NV, NT, VISION_HIDDEN] = tiny ? [2, 64, 16, 32] : [Number(process.env.KVC_BENCH_BATCH ?? 4), 8 * 576, 768, 1024];
+const [B, NV, NT, VISION_HIDDEN] = tiny
+  ? [2, 64, 16, 32]
+  : [Number(process.env.KVC_BENCH_BATCH ?? 4), 8 * 576, 768, 1024];
 // KVC_BENCH_PROFILE=1: the last step runs under tf.profile and prints GPU time per kernel.
 const profile = process.env.KVC_BENCH_PROFILE === '1';
 
 const json = tiny
   ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, tie_word_embeddings: false, num_hidden_layers: 2 })
   : size === '8b'
-    ? tinyQwen3ConfigJson({ vocab_size: 151936, hidden_size: 4096, intermediate_size: 12288, num_hidden_layers: layers8b, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, rope_theta: 1000000, tie_word_embeddings: false, eos_token_id: 151645, pad_token_id: 151643 })
-    : tinyQwen3ConfigJson({ vocab_size: 151936, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 28, num_attention_heads: 16, num_key_value_heads: 8, head_dim: 128, rope_theta: 1000000, tie_word_embeddings: true, eos_token_id: 151645, pad_token_id: 151643 });
+    ? tinyQwen3ConfigJson({
+        vocab_size: 151936,
+        hidden_size: 4096,
+        intermediate_size: 12288,
+        num_hidden_layers: layers8b,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        head_dim: 128,
+        rope_theta: 1000000,
+        tie_word_embeddings: false,
+        eos_token_id: 151645,
+        pad_token_id: 151643,
+      })
+    : tinyQwen3ConfigJson({
+        vocab_size: 151936,
+        hidden_size: 1024,
+        intermediate_size: 3072,
+        num_hidden_layers: 28,
+        num_attention_heads: 16,
+        num_key_value_heads: 8,
+        head_dim: 128,
+        rope_theta: 1000000,
+        tie_word_embeddings: true,
+        eos_token_id: 151645,
+        pad_token_id: 151643,
+      });
 const config = parseQwen3Config(json, 'seed-sequence');
 const shapes = qwen3ExpectedShapes(config);
 const maxBytes = tiny ? (1000 * 64 * 4) / 3 + 4 : backendMaxTensorBytes();
-console.log(`backend ${tf.getBackend()}, max tensor ${maxBytes} B, Qwen3 ${size}${size === '8b' ? ` (${layers8b} layers)` : ''}, batch ${B} × (${NV} + ${NT})`);
+console.log(
+  `backend ${tf.getBackend()}, max tensor ${maxBytes} B, Qwen3 ${size}${size === '8b' ? ` (${layers8b} layers)` : ''}, batch ${B} × (${NV} + ${NT})`,
+);
 
 let seed = 1;
-const rand = (shape: readonly number[], std = 0.02): tf.Tensor => tf.randomNormal([...shape], 0, std, 'float32', seed++);
+const rand = (shape: readonly number[], std = 0.02): tf.Tensor =>
+  tf.randomNormal([...shape], 0, std, 'float32', seed++);
 const ones = (shape: readonly number[]): tf.Tensor => tf.ones([...shape]);
 /** A [rows, cols] matrix as the loader would hold it: row shards when over the binding limit. */
 function matrix(name: string): RowMatrix {
@@ -111,14 +140,21 @@ console.log(`weights built: ${gpuBytes()}`);
 
 async function trainStep(step: number): Promise<void> {
   const t0 = performance.now();
-  const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels }, trainable, { checkpointLayers: true });
+  const { loss, grads } = vlmLossAndGrads(
+    { model, projector, lora },
+    { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels },
+    trainable,
+    { checkpointLayers: true },
+  );
   const l = (await loss.data())[0]!;
   // Read every gradient back: the step is done only when all of them exist.
   let sq = 0;
   for (const g of grads.values()) sq += (await tf.tidy(() => tf.sum(tf.square(g))).data())[0]!;
   throwIfDeviceError('the train step');
   const ms = performance.now() - t0;
-  console.log(`step ${step}: ${ms.toFixed(0)} ms, loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`);
+  console.log(
+    `step ${step}: ${ms.toFixed(0)} ms, loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`,
+  );
   loss.dispose();
   for (const g of grads.values()) g.dispose();
 }
@@ -144,7 +180,10 @@ for (let step = 0; step < steps; step++) {
   // Custom-gradient ops show up as "unnamed scope" wrapping the kernels they ran: counted twice.
   for (const k of info.kernels.filter((x) => x.name !== 'unnamed scope')) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    for (const [m, key] of [[byName, k.name], [byShape, `${k.name} ${JSON.stringify(k.inputShapes)} -> ${JSON.stringify(k.outputShapes)}`]] as const) {
+    for (const [m, key] of [
+      [byName, k.name],
+      [byShape, `${k.name} ${JSON.stringify(k.inputShapes)} -> ${JSON.stringify(k.outputShapes)}`],
+    ] as const) {
       const e = m.get(key) ?? { ms: 0, n: 0 };
       e.ms += ms;
       e.n += 1;
@@ -153,8 +192,14 @@ for (let step = 0; step < steps; step++) {
   }
   const total = [...byName.values()].reduce((a, e) => a + e.ms, 0);
   console.log(`profile: ${info.kernels.length} kernels, ${total.toFixed(0)} ms of kernel time`);
-  for (const [m, top] of [[byName, 20], [byShape, 25]] as const) {
-    for (const [key, e] of [...m].sort((x, y) => y[1].ms - x[1].ms).slice(0, top)) console.log(`  ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ×${e.n}  ${key}`);
+  for (const [m, top] of [
+    [byName, 20],
+    [byShape, 25],
+  ] as const) {
+    for (const [key, e] of [...m].sort((x, y) => y[1].ms - x[1].ms).slice(0, top))
+      console.log(
+        `  ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ×${e.n}  ${key}`,
+      );
     console.log('  --');
   }
 }

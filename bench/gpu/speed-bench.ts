@@ -37,15 +37,28 @@ async function time(label: string, reps: number, fn: () => Promise<void>, perUni
 }
 
 if (only === 'all' || only === 'clip') {
-  await writeTinyClipVision(join(dir, 'clip'), { imageSize: 336, patchSize: 14, hiddenSize: 1024, numLayers: 24, numHeads: 16, intermediateSize: 4096 });
+  await writeTinyClipVision(join(dir, 'clip'), {
+    imageSize: 336,
+    patchSize: 14,
+    hiddenSize: 1024,
+    numLayers: 24,
+    numHeads: 16,
+    intermediateSize: 4096,
+  });
   const clip = await ClipVisionModel.load(join(dir, 'clip'));
   for (const frames of [8, 64]) {
     const px = tf.randomNormal([frames, 3, 336, 336]) as tf.Tensor4D;
-    await time(`CLIP-L/14-336 f32 ${frames} frames`, frames === 8 ? 10 : 3, async () => {
-      const h = clip.hiddenState(px, -1);
-      await h.data();
-      h.dispose();
-    }, frames / 8, 'video');
+    await time(
+      `CLIP-L/14-336 f32 ${frames} frames`,
+      frames === 8 ? 10 : 3,
+      async () => {
+        const h = clip.hiddenState(px, -1);
+        await h.data();
+        h.dispose();
+      },
+      frames / 8,
+      'video',
+    );
     px.dispose();
   }
   clip.dispose();
@@ -53,7 +66,23 @@ if (only === 'all' || only === 'clip') {
 }
 
 if (only === 'all' || only.startsWith('qwen')) {
-  await writeRandomQwen3(join(dir, 'qwen'), tinyQwen3ConfigJson({ vocab_size: 151936, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 28, num_attention_heads: 16, num_key_value_heads: 8, head_dim: 128, rope_theta: 1000000, tie_word_embeddings: true, eos_token_id: 151645, pad_token_id: 151643 }), { seed: 1, scale: 0.02 });
+  await writeRandomQwen3(
+    join(dir, 'qwen'),
+    tinyQwen3ConfigJson({
+      vocab_size: 151936,
+      hidden_size: 1024,
+      intermediate_size: 3072,
+      num_hidden_layers: 28,
+      num_attention_heads: 16,
+      num_key_value_heads: 8,
+      head_dim: 128,
+      rope_theta: 1000000,
+      tie_word_embeddings: true,
+      eos_token_id: 151645,
+      pad_token_id: 151643,
+    }),
+    { seed: 1, scale: 0.02 },
+  );
   const model = await loadQwen3(join(dir, 'qwen'));
   const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
   const projector = Projector.create('linear', 1024, 1024, 1);
@@ -64,13 +93,22 @@ if (only === 'all' || only.startsWith('qwen')) {
     const ids = tf.randomUniform([bsz, nt], 0, 151000, 'int32') as tf.Tensor2D;
     const mask = tf.ones([bsz, nt], 'int32') as tf.Tensor2D;
     const labels = (await ids.data()) as Int32Array;
-    await time(`Qwen3-0.6B LoRA r16 train step f32, batch ${bsz} × (${nv}+${nt}) tokens, checkpointing, attention in query chunks`, 2, async () => {
-      const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels }, trainable, { checkpointLayers: true });
-      await loss.data();
-      throwIfDeviceError('the train step');
-      loss.dispose();
-      for (const g of grads.values()) g.dispose();
-    });
+    await time(
+      `Qwen3-0.6B LoRA r16 train step f32, batch ${bsz} × (${nv}+${nt}) tokens, checkpointing, attention in query chunks`,
+      2,
+      async () => {
+        const { loss, grads } = vlmLossAndGrads(
+          { model, projector, lora },
+          { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels },
+          trainable,
+          { checkpointLayers: true },
+        );
+        await loss.data();
+        throwIfDeviceError('the train step');
+        loss.dispose();
+        for (const g of grads.values()) g.dispose();
+      },
+    );
     tf.dispose([feats, ids, mask]);
   }
   model.dispose();

@@ -14,7 +14,15 @@ const SEED = 11;
 
 await initBackend('wasm', { purpose: 'training' });
 // Children run one after another, so rewriting the (identical, seeded) model never races a reader.
-const setup = await tinySetup({ dir: workDir, seed: SEED, hidden: 16, numSamples: 6, captionLength: 4, visionTokens: 3, loraDropout: 0.1 });
+const setup = await tinySetup({
+  dir: workDir,
+  seed: SEED,
+  hidden: 16,
+  numSamples: 6,
+  captionLength: 4,
+  visionTokens: 3,
+  loraDropout: 0.1,
+});
 
 const events = train({
   options: setup.options(runName, {
@@ -36,7 +44,9 @@ const events = train({
 events.subscribe({
   next: (e) => process.stdout.write(JSON.stringify(e) + '\n'),
   error: (err) => {
-    process.stdout.write(JSON.stringify({ type: 'error', code: err.code, message: err.message, hint: err.hint }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ type: 'error', code: err.code, message: err.message, hint: err.hint }) + '\n',
+    );
     process.exitCode = 1;
   },
 });

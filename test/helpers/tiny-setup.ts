@@ -42,7 +42,10 @@ export interface TinySetupOptions {
 /** Writes the dataset and both models under `dir`. */
 export async function makeTinySetup(dir: string, o: TinySetupOptions = {}): Promise<TinySetup> {
   const data = join(dir, 'data');
-  await lastValueFrom(synthDataset({ out: data, train: o.train ?? 8, val: o.val ?? 4, seed: 7, size: 32, frames: 8, fps: 4 }), { defaultValue: undefined });
+  await lastValueFrom(
+    synthDataset({ out: data, train: o.train ?? 8, val: o.val ?? 4, seed: 7, size: 32, frames: 8, fps: 4 }),
+    { defaultValue: undefined },
+  );
   const broken: { badVideo?: string; badLabel?: string } = {};
   const labels = join(data, 'train', 'labels');
   const videos = join(data, 'train', 'videos');
@@ -80,11 +83,21 @@ export async function datasetCaptions(data: string): Promise<string[]> {
 }
 
 /** A tiny CLIP vision tower and a tiny Qwen3 whose compact vocabulary covers `texts` and the prompt. */
-export async function makeTinyModels(dir: string, texts: readonly string[]): Promise<{ clipDir: string; llmDir: string }> {
+export async function makeTinyModels(
+  dir: string,
+  texts: readonly string[],
+): Promise<{ clipDir: string; llmDir: string }> {
   const clipDir = join(dir, 'clip');
   const llmDir = join(dir, 'llm');
   await mkdir(dir, { recursive: true });
-  await writeTinyClipVision(clipDir, { seed: 1, imageSize: 32, patchSize: 8, hiddenSize: 32, numLayers: 1, numHeads: 2 });
+  await writeTinyClipVision(clipDir, {
+    seed: 1,
+    imageSize: 32,
+    patchSize: 8,
+    hiddenSize: 32,
+    numLayers: 1,
+    numHeads: 2,
+  });
   const vocab = await writeCompactTokenizer(llmDir, [PROMPT, ...texts]);
   const config = tinyQwen3ConfigJson({
     vocab_size: vocab.originalIds.length,
@@ -137,7 +150,11 @@ export function kvc(args: readonly string[], opts: { cwd?: string } = {}): Promi
 /** Runs `node <args>` (a script and its arguments) from the repository root. */
 export function runNode(args: readonly string[], opts: { cwd?: string } = {}): Promise<KvcResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...args], { cwd: opts.cwd ?? REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const p = spawn(process.execPath, [...args], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

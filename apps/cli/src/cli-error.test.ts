@@ -16,10 +16,12 @@ describe('CLI errors', () => {
 
   it('prints the cause chain briefly, one line per link, root cause last', () => {
     const sys = Object.assign(new Error('ENOSPC: no space left on device\n    at write (node:fs)'), { code: 'ENOSPC' });
-    const store = new FeatureCacheError('E_CACHE_WRITE', 'cannot store the batch', { path: '/c' }, undefined,
-      { cause: sys });
-    const top = new VideoIoError('E_DECODE_FAILED', 'frames lost', { file: 'a.mp4' }, 'free some disk',
-      { cause: store });
+    const store = new FeatureCacheError('E_CACHE_WRITE', 'cannot store the batch', { path: '/c' }, undefined, {
+      cause: sys,
+    });
+    const top = new VideoIoError('E_DECODE_FAILED', 'frames lost', { file: 'a.mp4' }, 'free some disk', {
+      cause: store,
+    });
     const p = toPrintableError(top);
     expect(p.causes).toEqual([
       { code: 'E_CACHE_WRITE', message: 'cannot store the batch' },

@@ -20,7 +20,9 @@ export function makeRunner(setExit: (code: number) => void): ActionRunner {
       // commander passes positional args, then the options object, then the Command.
       const cmd = raw[raw.length - 1] as Command;
       const opts = cmd.opts() as { json?: boolean };
-      const args = raw.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
+      const args = raw
+        .slice(0, -2)
+        .flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
       const out = new Output({ json: Boolean(opts.json) });
       try {
         const code = await action(out, opts as never, args);

@@ -77,7 +77,9 @@ export class Output {
       if (!force && now - lastDraw < 100) return;
       lastDraw = now;
       const cols = (this.stderr as NodeJS.WriteStream).columns ?? 80;
-      this.stderr.write('\r' + progressLine({ label, current, total, elapsedMs: now - start, status, width: cols }) + '\x1b[K');
+      this.stderr.write(
+        '\r' + progressLine({ label, current, total, elapsedMs: now - start, status, width: cols }) + '\x1b[K',
+      );
       this.barVisible = true;
     };
     return {

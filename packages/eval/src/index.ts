@@ -31,7 +31,14 @@ export {
 export { formatMetric, type MetricTextStyle } from './metrics/format-metric.js';
 
 export { porterStem } from './metrics/porter-stemmer.js';
-export { countChunks, meteorAlign, meteorScore, singleMeteorScore, type MeteorOptions, type SynonymProvider } from './metrics/meteor.js';
+export {
+  countChunks,
+  meteorAlign,
+  meteorScore,
+  singleMeteorScore,
+  type MeteorOptions,
+  type SynonymProvider,
+} from './metrics/meteor.js';
 export { corpusMeteor, type CorpusMeteorOptions, type CorpusMeteorResult } from './metrics/corpus-meteor.js';
 export { numpyMean } from './metrics/numpy-mean.js';
 export { METEOR_PARITY_TOLERANCE, runMeteorParity } from './metrics/meteor-parity.js';
@@ -60,33 +67,88 @@ export {
 } from './metrics/compute-pure-metrics.js';
 
 export { type CaptionRecord } from './predictions/caption-record.js';
-export { parsePredictionsJsonl, type ParsedPredictionsJsonl, type PredictionLineIssue } from './predictions/parse-predictions.js';
+export {
+  parsePredictionsJsonl,
+  type ParsedPredictionsJsonl,
+  type PredictionLineIssue,
+} from './predictions/parse-predictions.js';
 export { readPredictionsFile } from './predictions/read-predictions-file.js';
 export { writeFileAtomic } from './predictions/write-file-atomic.js';
 export { flattenAggregate } from './predictions/flatten-aggregate.js';
 export { predictionLine, writeEvalOutputs, type EvalOutputFiles } from './predictions/write-eval-outputs.js';
 export { ModelMetricError, PredictionsFileError, ScorerError } from './stream/evaluation-errors.js';
 export { RunningMeans, type SampleScores, type Scorer } from './stream/scorer.js';
-export { type EvalAggregate, type EvalEvent, type MetricsEvent, type ProgressEvent, type SampleEvent, type SampleResult } from './stream/eval-events.js';
+export {
+  type EvalAggregate,
+  type EvalEvent,
+  type MetricsEvent,
+  type ProgressEvent,
+  type SampleEvent,
+  type SampleResult,
+} from './stream/eval-events.js';
 export { evaluateCaptions, type EvaluateCaptionsOptions } from './stream/evaluate-captions.js';
 
-export { buildRunReport, writeRunReport, writeRunReportWithSummary, type RunReportOptions, type RunReportSummary } from './report/build-run-report.js';
+export {
+  buildRunReport,
+  writeRunReport,
+  writeRunReportWithSummary,
+  type RunReportOptions,
+  type RunReportSummary,
+} from './report/build-run-report.js';
 export { readRun, RUN_FILES, type RunData, type RunFile, type SkippedLines } from './report/read-run.js';
-export { parseRunEvents, type RunEvent, type StepEvent, type EpochEvent, type EvaluationEvent, type CheckpointEvent, type WarningEvent, type RunBoundaryEvent, type ParsedEvents } from './report/run-events.js';
+export {
+  parseRunEvents,
+  type RunEvent,
+  type StepEvent,
+  type EpochEvent,
+  type EvaluationEvent,
+  type CheckpointEvent,
+  type WarningEvent,
+  type RunBoundaryEvent,
+  type ParsedEvents,
+} from './report/run-events.js';
 export { parseTrainingLogCsv, type TrainingLogRow, type ParsedTrainingLog } from './report/training-log-csv.js';
-export { parseReportPredictions, type ReportPrediction, type ParsedReportPredictions } from './report/predictions-jsonl.js';
-export { svgLineChart, CHART_PALETTE, type ChartSeries, type ChartMarker, type LineChartSpec } from './report/svg-line-chart.js';
-export { niceTicks, logTicks, formatNumber, formatTicks, downsampleMinMax, type AxisTicks } from './report/chart-scale.js';
+export {
+  parseReportPredictions,
+  type ReportPrediction,
+  type ParsedReportPredictions,
+} from './report/predictions-jsonl.js';
+export {
+  svgLineChart,
+  CHART_PALETTE,
+  type ChartSeries,
+  type ChartMarker,
+  type LineChartSpec,
+} from './report/svg-line-chart.js';
+export {
+  niceTicks,
+  logTicks,
+  formatNumber,
+  formatTicks,
+  downsampleMinMax,
+  type AxisTicks,
+} from './report/chart-scale.js';
 export { escapeHtml } from './report/escape-html.js';
 export { videoThumbnails, type ThumbnailProvider, type ThumbnailOptions } from './report/video-thumbnails.js';
 export { RunNotFoundError, ReportOptionError } from './report/report-errors.js';
 
-export { cosineSimilarity, greedyCosineBatch, type BertScoreValue, type CosineSimilarity, type TokenEmbeddings, type WeightedSentence } from './model-metrics/bertscore-greedy.js';
+export {
+  cosineSimilarity,
+  greedyCosineBatch,
+  type BertScoreValue,
+  type CosineSimilarity,
+  type TokenEmbeddings,
+  type WeightedSentence,
+} from './model-metrics/bertscore-greedy.js';
 export { BERTSCORE_KO_MODEL, bertscoreDefaultLayer } from './model-metrics/bert-default-layer.js';
 export { BertSentenceEncoder, type BertSentenceEncoderOptions } from './model-metrics/bert-sentence-encoder.js';
 export { computeBertScore, tensorCosineSimilarity, type ComputeBertScoreOptions } from './model-metrics/bert-score.js';
 export { BertScorer, type BertScorerOptions } from './model-metrics/bert-scorer.js';
-export { BERTSCORE_PARITY_TOLERANCE, runBertscoreParity, type BertscoreParityOptions } from './model-metrics/bertscore-parity.js';
+export {
+  BERTSCORE_PARITY_TOLERANCE,
+  runBertscoreParity,
+  type BertscoreParityOptions,
+} from './model-metrics/bertscore-parity.js';
 export { resolveLegacyModelDir } from './model-metrics/resolve-legacy-model-dir.js';
 export { frameCount, type SiglipFrameSource, type SiglipVideoInput } from './model-metrics/siglip-video-input.js';
 export { decodedFrameSource, type DecodedFrameSourceOptions } from './model-metrics/decoded-frame-source.js';

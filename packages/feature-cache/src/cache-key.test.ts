@@ -18,7 +18,12 @@ const recipe: FeatureRecipe = {
   preprocessingVersion: 'clip-336/1',
   dtype: 'float16',
 };
-const video: VideoIdentity = { kind: 'stat', path: '/data/videos/a.mp4', sizeBytes: 1234, mtimeNs: '1700000000000000000' };
+const video: VideoIdentity = {
+  kind: 'stat',
+  path: '/data/videos/a.mp4',
+  sizeBytes: 1234,
+  mtimeNs: '1700000000000000000',
+};
 
 describe('featureKey', () => {
   const base = featureKey(video, recipe).key;
@@ -63,7 +68,9 @@ describe('featureKey', () => {
   });
 
   it('validates the recipe at the boundary', () => {
-    expect(() => featureKey(video, { ...recipe, frameCount: 0 })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => featureKey(video, { ...recipe, frameCount: 0 })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+    );
     expect(() => featureKey(video, { ...recipe, dtype: 'bfloat16' as never })).toThrow(/dtype/);
     expect(() => featureKey(video, { ...recipe, encoderId: '' })).toThrow(/encoderId/);
     expect(() => featureKey({ kind: 'content', sha256: 'xyz' }, recipe)).toThrow(/video identity/);

@@ -50,21 +50,37 @@ const DTYPES: readonly string[] = ['float32', 'float16'];
 
 function validateRecipe(r: FeatureRecipe): void {
   const bad = (field: string, why: string) =>
-    new InvalidArgumentError(`invalid feature recipe: ${field} ${why}`, { field, value: (r as unknown as Record<string, unknown>)[field] });
+    new InvalidArgumentError(`invalid feature recipe: ${field} ${why}`, {
+      field,
+      value: (r as unknown as Record<string, unknown>)[field],
+    });
   for (const f of ['encoderId', 'encoderRevision', 'preprocessingVersion'] as const) {
     if (typeof r[f] !== 'string' || r[f].length === 0) throw bad(f, 'must be a non-empty string');
   }
   if (!Number.isInteger(r.frameCount) || r.frameCount <= 0) throw bad('frameCount', 'must be a positive integer');
   if (typeof r.layer !== 'string' && !Number.isInteger(r.layer)) throw bad('layer', 'must be an integer or a name');
-  if (typeof r.sampling !== 'string' && (typeof r.sampling !== 'object' || r.sampling === null)) throw bad('sampling', 'must be a string or an object');
+  if (typeof r.sampling !== 'string' && (typeof r.sampling !== 'object' || r.sampling === null))
+    throw bad('sampling', 'must be a string or an object');
   if (!DTYPES.includes(r.dtype)) throw bad('dtype', `must be one of ${DTYPES.join(', ')}`);
 }
 
 /** Builds the cache key of `video`'s features under `recipe` (validated). */
-export function featureKey(video: VideoIdentity, recipe: FeatureRecipe, extra?: Readonly<Record<string, unknown>>): FeatureKey {
+export function featureKey(
+  video: VideoIdentity,
+  recipe: FeatureRecipe,
+  extra?: Readonly<Record<string, unknown>>,
+): FeatureKey {
   validateRecipe(recipe);
-  if (video.kind === 'stat' ? !video.path || !Number.isInteger(video.sizeBytes) || !/^\d+$/.test(video.mtimeNs) : !/^[0-9a-f]{64}$/.test(video.sha256)) {
-    throw new InvalidArgumentError('invalid video identity', { video }, 'build it with videoIdentity(path) or videoIdentity(path, { mode: "content" })');
+  if (
+    video.kind === 'stat'
+      ? !video.path || !Number.isInteger(video.sizeBytes) || !/^\d+$/.test(video.mtimeNs)
+      : !/^[0-9a-f]{64}$/.test(video.sha256)
+  ) {
+    throw new InvalidArgumentError(
+      'invalid video identity',
+      { video },
+      'build it with videoIdentity(path) or videoIdentity(path, { mode: "content" })',
+    );
   }
   const ingredients: KeyIngredients = { schema: 1, video, recipe, ...(extra ? { extra } : {}) };
   const digest = createHash('sha256').update(canonicalJson(ingredients)).digest('base64url');

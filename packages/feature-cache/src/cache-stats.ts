@@ -42,7 +42,12 @@ export function emptyStats(path: string, c: Readonly<SessionCounters>, earlier: 
     unreadableHeaders: 0,
     byDtype: { float32: { entries: 0, bytes: 0 }, float16: { entries: 0, bytes: 0 } },
     session: withRate(c),
-    lifetime: withRate({ hits: earlier.hits + c.hits, misses: earlier.misses + c.misses, invalid: earlier.invalid + c.invalid, writes: earlier.writes + c.writes }),
+    lifetime: withRate({
+      hits: earlier.hits + c.hits,
+      misses: earlier.misses + c.misses,
+      invalid: earlier.invalid + c.invalid,
+      writes: earlier.writes + c.writes,
+    }),
   };
 }
 

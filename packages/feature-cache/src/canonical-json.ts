@@ -8,7 +8,8 @@ import { InvalidArgumentError } from './errors.js';
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InvalidArgumentError(`cannot put ${value} in a cache key`, { value: String(value) });
+    if (!Number.isFinite(value))
+      throw new InvalidArgumentError(`cannot put ${value} in a cache key`, { value: String(value) });
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';

@@ -58,8 +58,17 @@ beforeAll(() => {
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 
 /** Runs the writer and SIGKILLs it once `killWhen(line, emittedSoFar)` says so; resolves with what it emitted. */
-function runWriterAndKill(cachePath: string, delayMs: number, killWhen: (line: string, emitted: number[]) => boolean, onEmitted?: (item: number) => void) {
-  const child = spawn(process.execPath, [join(buildDir, 'child.js'), cachePath, String(TOTAL), String(BATCH), String(delayMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function runWriterAndKill(
+  cachePath: string,
+  delayMs: number,
+  killWhen: (line: string, emitted: number[]) => boolean,
+  onEmitted?: (item: number) => void,
+) {
+  const child = spawn(
+    process.execPath,
+    [join(buildDir, 'child.js'), cachePath, String(TOTAL), String(BATCH), String(delayMs)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const emitted: number[] = [];
@@ -72,7 +81,9 @@ function runWriterAndKill(cachePath: string, delayMs: number, killWhen: (line: s
     if (killWhen(line, emitted)) child.kill('SIGKILL');
   });
   return new Promise<{ emitted: number[]; signal: NodeJS.Signals | null }>((resolve, reject) =>
-    child.on('exit', (code, signal) => (code ? reject(new Error(`writer exited ${code}: ${stderr}`)) : resolve({ emitted, signal }))),
+    child.on('exit', (code, signal) =>
+      code ? reject(new Error(`writer exited ${code}: ${stderr}`)) : resolve({ emitted, signal }),
+    ),
   );
 }
 
@@ -97,8 +108,16 @@ function assertWholeValidBatches(cache: FeatureCache): number[] {
 
 async function finishRun(cache: FeatureCache): Promise<number[]> {
   const encoded: number[] = [];
-  const encode = async (batch: readonly number[]) => (encoded.push(...batch), batch.map((i) => randomTensor(SHAPE, i + 1)));
-  const out = await lastValueFrom(from(Array.from({ length: TOTAL }, (_, i) => i)).pipe(cacheThrough(encode, { cache, keyOf: (i) => `item-${i}`, batchSize: BATCH }), toArray()));
+  const encode = async (batch: readonly number[]) => (
+    encoded.push(...batch),
+    batch.map((i) => randomTensor(SHAPE, i + 1))
+  );
+  const out = await lastValueFrom(
+    from(Array.from({ length: TOTAL }, (_, i) => i)).pipe(
+      cacheThrough(encode, { cache, keyOf: (i) => `item-${i}`, batchSize: BATCH }),
+      toArray(),
+    ),
+  );
   expect(out.map((o) => o.item)).toEqual(Array.from({ length: TOTAL }, (_, i) => i));
   return encoded;
 }

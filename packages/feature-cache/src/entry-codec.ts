@@ -23,7 +23,13 @@ export interface EntryHeader {
 }
 
 /** Why an entry cannot be served. */
-export type InvalidReason = 'missing' | 'header-unreadable' | 'bad-header' | 'length-mismatch' | 'shape-mismatch' | 'checksum-mismatch';
+export type InvalidReason =
+  | 'missing'
+  | 'header-unreadable'
+  | 'bad-header'
+  | 'length-mismatch'
+  | 'shape-mismatch'
+  | 'checksum-mismatch';
 
 /** Result of checking one entry: valid (with its parts) or the reason it is treated as a miss. */
 export type EntryCheck =
@@ -83,11 +89,13 @@ export function decodeHeader(bytes: Uint8Array): EntryHeader | undefined {
 export function checkEntry(key: string, headerBytes: Uint8Array | undefined, body: Uint8Array | undefined): EntryCheck {
   if (headerBytes === undefined || body === undefined) return { ok: false, reason: 'missing' };
   const header = decodeHeader(headerBytes);
-  if (!header) return { ok: false, reason: headerBytes.length === 0 ? 'header-unreadable' : decodeHeaderReason(headerBytes) };
+  if (!header)
+    return { ok: false, reason: headerBytes.length === 0 ? 'header-unreadable' : decodeHeaderReason(headerBytes) };
   const elements = header.shape.reduce((a, b) => a * b, 1);
   if (elements * BYTES_PER_ELEMENT[header.dtype] !== header.byteLength) return { ok: false, reason: 'shape-mismatch' };
   if (body.length !== header.byteLength) return { ok: false, reason: 'length-mismatch' };
-  if (checksum(key, header.dtype, header.shape, body) !== header.crc32) return { ok: false, reason: 'checksum-mismatch' };
+  if (checksum(key, header.dtype, header.shape, body) !== header.crc32)
+    return { ok: false, reason: 'checksum-mismatch' };
   return { ok: true, header, body };
 }
 
@@ -104,5 +112,7 @@ function decodeHeaderReason(bytes: Uint8Array): InvalidReason {
 export function decodeBody(header: EntryHeader, body: Uint8Array): Float32Array {
   const copy = new Uint8Array(body.length);
   copy.set(body);
-  return header.dtype === 'float16' ? float16ToFloat32Array(new Uint16Array(copy.buffer)) : new Float32Array(copy.buffer);
+  return header.dtype === 'float16'
+    ? float16ToFloat32Array(new Uint16Array(copy.buffer))
+    : new Float32Array(copy.buffer);
 }

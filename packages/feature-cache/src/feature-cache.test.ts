@@ -21,7 +21,12 @@ async function freshCache(): Promise<{ cache: FeatureCache; dir: string }> {
 }
 
 /** Rewrites one stored value directly through lmdb, bypassing FeatureCache (the cache must be closed). */
-async function tamper(dir: string, db: 'data' | 'meta', key: string, edit: (bytes: Buffer) => Uint8Array): Promise<void> {
+async function tamper(
+  dir: string,
+  db: 'data' | 'meta',
+  key: string,
+  edit: (bytes: Buffer) => Uint8Array,
+): Promise<void> {
   const root = open(dir, { maxDbs: 4 });
   const d = root.openDB<Uint8Array, string>(db, { encoding: 'binary' });
   const bytes = d.get(key);
@@ -73,7 +78,9 @@ describe('FeatureCache roundtrip', () => {
 
   it('rejects bad tensors at the boundary and calls after close', async () => {
     const { cache } = await freshCache();
-    await expect(cache.put('k', { data: new Float32Array(5), shape: [2, 3] })).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+    await expect(cache.put('k', { data: new Float32Array(5), shape: [2, 3] })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+    });
     await cache.close();
     expect(() => cache.get('k')).toThrow(expect.objectContaining({ code: 'E_CACHE_CLOSED' }));
   });

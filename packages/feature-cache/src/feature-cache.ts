@@ -47,7 +47,6 @@ export interface FeatureCacheOptions {
 const FORMAT = 'kvc-feature-cache/1';
 const LIFETIME = 'lifetime-counters';
 
-
 /** A feature cache opened on a directory (LMDB `data.mdb` + `lock.mdb` inside). */
 export class FeatureCache {
   private closed = false;
@@ -68,8 +67,12 @@ export class FeatureCache {
     const abs = resolve(path);
     const readOnly = options.readOnly ?? false;
     if (readOnly && !existsSync(join(abs, 'data.mdb'))) {
-      throw new CacheOpenError('E_CACHE_NOT_FOUND', `no feature cache at ${abs}`, { path: abs },
-        'check the path, or build the cache first (`kvc cache`); a cache is a directory holding data.mdb');
+      throw new CacheOpenError(
+        'E_CACHE_NOT_FOUND',
+        `no feature cache at ${abs}`,
+        { path: abs },
+        'check the path, or build the cache first (`kvc cache`); a cache is a directory holding data.mdb',
+      );
     }
     let root: RootDatabase | undefined;
     try {
@@ -78,8 +81,12 @@ export class FeatureCache {
       const info = root.openDB<string, string>('info', { encoding: 'string' });
       const format = info.get('format');
       if (format !== undefined && format !== FORMAT) {
-        throw new CacheOpenError('E_CACHE_FORMAT', `unsupported feature cache format ${format}`, { path: abs, format, expected: FORMAT },
-          'this cache was written by another version of kvc; rebuild it in a new directory');
+        throw new CacheOpenError(
+          'E_CACHE_FORMAT',
+          `unsupported feature cache format ${format}`,
+          { path: abs, format, expected: FORMAT },
+          'this cache was written by another version of kvc; rebuild it in a new directory',
+        );
       }
       if (format === undefined && !readOnly) info.putSync('format', FORMAT);
       const meta = root.openDB<Uint8Array, string>('meta', { encoding: 'binary' });
@@ -88,8 +95,13 @@ export class FeatureCache {
     } catch (err) {
       await root?.close().catch(() => undefined);
       if (err instanceof CacheOpenError) throw err;
-      throw new CacheOpenError('E_CACHE_OPEN', `cannot open the feature cache at ${abs}`, { path: abs, reason: (err as Error).message },
-        readOnly ? 'is this directory a kvc feature cache?' : undefined, { cause: err });
+      throw new CacheOpenError(
+        'E_CACHE_OPEN',
+        `cannot open the feature cache at ${abs}`,
+        { path: abs, reason: (err as Error).message },
+        readOnly ? 'is this directory a kvc feature cache?' : undefined,
+        { cause: err },
+      );
     }
   }
 
@@ -118,7 +130,12 @@ export class FeatureCache {
     }
     this.counters.hits++;
     const { header, body } = c;
-    return { data: decodeBody(header, body), shape: [...header.shape], dtype: header.dtype, ...(header.meta ? { meta: header.meta } : {}) };
+    return {
+      data: decodeBody(header, body),
+      shape: [...header.shape],
+      dtype: header.dtype,
+      ...(header.meta ? { meta: header.meta } : {}),
+    };
   }
 
   /** Whether a valid entry is stored under `key` (integrity checked; not counted in the hit rate). */
@@ -127,7 +144,11 @@ export class FeatureCache {
   }
 
   /** Stores one tensor (atomically: header and data in one transaction). */
-  put(key: string | FeatureKey, tensor: FeatureTensor, options: { dtype?: StorageDtype; meta?: Readonly<Record<string, unknown>> } = {}): Promise<void> {
+  put(
+    key: string | FeatureKey,
+    tensor: FeatureTensor,
+    options: { dtype?: StorageDtype; meta?: Readonly<Record<string, unknown>> } = {},
+  ): Promise<void> {
     return this.putMany([{ key, tensor, ...options }]);
   }
 
@@ -138,7 +159,9 @@ export class FeatureCache {
       const k = keyString(w.key);
       const recipeDtype = typeof w.key === 'string' ? undefined : w.key.ingredients.recipe.dtype;
       if (w.dtype && recipeDtype && w.dtype !== recipeDtype) {
-        throw new InvalidArgumentError(`dtype ${w.dtype} differs from the key's recipe dtype ${recipeDtype}`, { key: k });
+        throw new InvalidArgumentError(`dtype ${w.dtype} differs from the key's recipe dtype ${recipeDtype}`, {
+          key: k,
+        });
       }
       validateTensor(k, w.tensor);
       const meta = w.meta ?? (typeof w.key === 'string' ? undefined : { ingredients: w.key.ingredients });
@@ -208,7 +231,12 @@ export class FeatureCache {
       // writer processes closing together both count).
       await this.root.transaction(() => {
         const l = readLifetime(this.info.get(LIFETIME));
-        const sum = { hits: l.hits + c.hits, misses: l.misses + c.misses, invalid: l.invalid + c.invalid, writes: l.writes + c.writes };
+        const sum = {
+          hits: l.hits + c.hits,
+          misses: l.misses + c.misses,
+          invalid: l.invalid + c.invalid,
+          writes: l.writes + c.writes,
+        };
         this.info.putSync(LIFETIME, JSON.stringify(sum));
       });
     }
@@ -225,6 +253,11 @@ export class FeatureCache {
 
   private assertWritable(): void {
     this.assertOpen();
-    if (this.readOnly) throw new InvalidArgumentError('the feature cache was opened read-only', { path: this.path }, 'open it without readOnly to write');
+    if (this.readOnly)
+      throw new InvalidArgumentError(
+        'the feature cache was opened read-only',
+        { path: this.path },
+        'open it without readOnly to write',
+      );
   }
 }

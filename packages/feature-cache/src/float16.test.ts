@@ -92,7 +92,7 @@ describe('float16BitsToFloat32', () => {
 describe('float16RoundingBound', () => {
   it('bounds the round-trip error and is attained (ties) on a dense sweep', () => {
     const xs = new Float32Array(200_000);
-    for (let i = 0; i < xs.length; i++) xs[i] = Math.sign(i % 2 - 0.5) * Math.exp((i / xs.length) * 30 - 20);
+    for (let i = 0; i < xs.length; i++) xs[i] = Math.sign((i % 2) - 0.5) * Math.exp((i / xs.length) * 30 - 20);
     const back = float16ToFloat32Array(float32ArrayToFloat16(xs));
     let worstRatio = 0;
     let worstAt = -1;

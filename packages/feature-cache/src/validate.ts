@@ -7,7 +7,11 @@ import type { FeatureTensor } from './feature-cache.js';
 export function keyString(key: string | FeatureKey): string {
   const k = typeof key === 'string' ? key : key?.key;
   if (typeof k !== 'string' || k.length === 0 || Buffer.byteLength(k) > 480) {
-    throw new InvalidArgumentError('a cache key must be a non-empty string of at most 480 bytes', { key: String(k) }, 'build keys with featureKey()');
+    throw new InvalidArgumentError(
+      'a cache key must be a non-empty string of at most 480 bytes',
+      { key: String(k) },
+      'build keys with featureKey()',
+    );
   }
   return k;
 }
@@ -18,6 +22,10 @@ export function validateTensor(key: string, t: FeatureTensor): void {
   if (!Array.isArray(t.shape)) throw new InvalidArgumentError('tensor shape must be an array of dimensions', { key });
   const n = t.shape.reduce((a, b) => a * b, 1);
   if (!t.shape.every((d) => Number.isInteger(d) && d >= 0) || n !== t.data.length) {
-    throw new InvalidArgumentError(`tensor shape [${t.shape.join(', ')}] does not match its ${t.data.length} values`, { key, shape: t.shape, length: t.data.length });
+    throw new InvalidArgumentError(`tensor shape [${t.shape.join(', ')}] does not match its ${t.data.length} values`, {
+      key,
+      shape: t.shape,
+      length: t.data.length,
+    });
   }
 }

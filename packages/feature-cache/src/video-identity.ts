@@ -18,7 +18,10 @@ export type VideoIdentity =
 export type IdentityMode = 'stat' | 'content';
 
 /** Reads the identity of the video at `path`. Fails with `E_VIDEO_UNREADABLE` if it cannot be read. */
-export async function videoIdentity(path: string, options: { readonly mode?: IdentityMode } = {}): Promise<VideoIdentity> {
+export async function videoIdentity(
+  path: string,
+  options: { readonly mode?: IdentityMode } = {},
+): Promise<VideoIdentity> {
   const mode = options.mode ?? 'stat';
   const abs = resolve(path);
   try {
@@ -31,6 +34,12 @@ export async function videoIdentity(path: string, options: { readonly mode?: Ide
     const s = await stat(abs, { bigint: true });
     return { kind: 'stat', path: abs, sizeBytes: Number(s.size), mtimeNs: s.mtimeNs.toString() };
   } catch (err) {
-    throw new FeatureCacheError('E_VIDEO_UNREADABLE', `cannot read video ${abs}`, { file: abs, mode, reason: (err as Error).message }, undefined, { cause: err });
+    throw new FeatureCacheError(
+      'E_VIDEO_UNREADABLE',
+      `cannot read video ${abs}`,
+      { file: abs, mode, reason: (err as Error).message },
+      undefined,
+      { cause: err },
+    );
   }
 }

@@ -8,7 +8,11 @@ import { FeatureCache } from './feature-cache.js';
 import type { FeatureCacheOptions } from './feature-cache.js';
 
 /** Opens the cache at `path` for the lifetime of one subscription to `use(cache)`. */
-export function withFeatureCache<R>(path: string, options: FeatureCacheOptions, use: (cache: FeatureCache) => ObservableInput<R>): Observable<R> {
+export function withFeatureCache<R>(
+  path: string,
+  options: FeatureCacheOptions,
+  use: (cache: FeatureCache) => ObservableInput<R>,
+): Observable<R> {
   return new Observable<R>((subscriber) => {
     let cache: FeatureCache | undefined;
     let inner: Subscription | undefined;

@@ -22,7 +22,8 @@ export class WeightMismatchError extends ModelsError {
     if (missing.length) parts.push(`${missing.length} missing`);
     if (unexpected.length) parts.push(`${unexpected.length} unexpected`);
     if (misshaped.length) parts.push(`${misshaped.length} mis-shaped`);
-    const list = (xs: readonly string[]) => (xs.length > 20 ? [...xs.slice(0, 20), `... and ${xs.length - 20} more`] : xs);
+    const list = (xs: readonly string[]) =>
+      xs.length > 20 ? [...xs.slice(0, 20), `... and ${xs.length - 20} more`] : xs;
     super(
       'E_WEIGHTS_MISMATCH',
       `checkpoint does not match the model: ${parts.join(', ')} tensor(s)`,
@@ -31,7 +32,11 @@ export class WeightMismatchError extends ModelsError {
         ...(missing.length ? { missing: list(missing) } : {}),
         ...(unexpected.length ? { unexpected: list(unexpected) } : {}),
         ...(misshaped.length
-          ? { misshaped: misshaped.slice(0, 20).map((m) => `${m.name}: expected [${m.expected.join(',')}], got [${m.actual.join(',')}]`) }
+          ? {
+              misshaped: misshaped
+                .slice(0, 20)
+                .map((m) => `${m.name}: expected [${m.expected.join(',')}], got [${m.actual.join(',')}]`),
+            }
           : {}),
       },
       'check that config.json belongs to these weights and that model_type selects the right architecture',

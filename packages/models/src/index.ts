@@ -4,7 +4,14 @@
  * writers live in `@kvc/models/testing`, parity runners in `@kvc/models/parity`.
  */
 // --- errors, checkpoint files and model folders
-export { ModelsError, SafetensorsError, WeightMismatchError, ModelNotFoundError, ConfigError, BackendError } from './errors.js';
+export {
+  ModelsError,
+  SafetensorsError,
+  WeightMismatchError,
+  ModelNotFoundError,
+  ConfigError,
+  BackendError,
+} from './errors.js';
 export { DTYPE_BYTES, toFloat32, toInt32 } from './io/dtype.js';
 export type { SafetensorsDtype } from './io/dtype.js';
 export { SafetensorsFile } from './io/safetensors-file.js';
@@ -18,7 +25,12 @@ export { readJsonConfig } from './io/read-config.js';
 // --- engine: backends, their errors, seeded randomness
 export { initBackend, ensureGradients, BACKEND_NAMES } from './engine/init-backend.js';
 export type { BackendName, ConcreteBackend, BackendChoice, InitBackendOptions } from './engine/init-backend.js';
-export { translateBackendError, withBackendErrors, withBackendErrorsAsync, backendsWithKernel } from './engine/backend-op-error.js';
+export {
+  translateBackendError,
+  withBackendErrors,
+  withBackendErrorsAsync,
+  backendsWithKernel,
+} from './engine/backend-op-error.js';
 export { throwIfDeviceError, watchDeviceErrors } from './engine/device-errors.js';
 export type { DeviceErrorPhase } from './engine/device-errors.js';
 export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';
@@ -41,7 +53,13 @@ export { loadQwen3, readQwen3Config } from './qwen3/load-qwen3.js';
 export type { LoadQwen3Options } from './qwen3/load-qwen3.js';
 export { LoraAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from './lora/lora-adapter.js';
 export type { LinearModuleShapes } from './lora/lora-adapter.js';
-export { parseLoraConfig, loraConfigToPeftJson, isLoraTarget, loraRankAndScaling, SEED_LORA_CONFIG } from './lora/lora-config.js';
+export {
+  parseLoraConfig,
+  loraConfigToPeftJson,
+  isLoraTarget,
+  loraRankAndScaling,
+  SEED_LORA_CONFIG,
+} from './lora/lora-config.js';
 export type { LoraConfig } from './lora/lora-config.js';
 export { peftLoraKey, parsePeftLoraKey } from './lora/peft-names.js';
 export type { LoraSide } from './lora/peft-names.js';

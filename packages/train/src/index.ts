@@ -63,7 +63,13 @@ export type {
   TrainerData,
   TrainerOptions,
 } from './trainer/trainer-types.js';
-export { ADAPTER_DIR, PROJECTOR_FILE, loadModelFiles, readOptimizerState, writeModelFiles } from './trainer/train-checkpoint.js';
+export {
+  ADAPTER_DIR,
+  PROJECTOR_FILE,
+  loadModelFiles,
+  readOptimizerState,
+  writeModelFiles,
+} from './trainer/train-checkpoint.js';
 export { trainableVariables, loraIsIdentity } from './trainer/trainable-params.js';
 export { toVlmBatch, disposeVlmBatch, batchTokens } from './trainer/to-vlm-batch.js';
 export { runTrainTrajectoryParity, TRAJECTORY_TOLERANCES } from './trainer/trajectory-parity.js';

@@ -11,19 +11,19 @@ const label = (caption: unknown): string => JSON.stringify({ annotation: { descr
 
 // id → [label file content (undefined: none written), write a good video?, expected skip code (undefined: usable)]
 const CASES: Record<string, [string | undefined, 'good' | 'garbage' | 'none', string | undefined]> = {
-  'a_good': [label('  빨간 원이 움직인다.  '), 'good', undefined],
+  a_good: [label('  빨간 원이 움직인다.  '), 'good', undefined],
   'b 공백 한글 이름': [label('파란 배경'), 'good', undefined],
-  'c_invalid_json': ['{"annotation": ', 'good', 'E_LABEL_INVALID_JSON'],
-  'd_array': ['[1, 2]', 'good', 'E_LABEL_NOT_OBJECT'],
-  'e_no_annotation': [JSON.stringify({ other: 1 }), 'good', 'E_CAPTION_MISSING'],
-  'f_no_caption': [JSON.stringify({ annotation: {} }), 'good', 'E_CAPTION_MISSING'],
-  'g_number_caption': [label(42), 'good', 'E_CAPTION_NOT_STRING'],
-  'h_blank_caption': [label(' \n\t '), 'good', 'E_CAPTION_EMPTY'],
-  'i_no_video': [label('영상이 없다'), 'none', 'E_VIDEO_MISSING'],
-  'j_bad_video': [label('깨진 영상'), 'garbage', 'E_VIDEO_UNDECODABLE'],
-  'k_unreadable': [undefined, 'good', 'E_LABEL_UNREADABLE'], // a dangling symlink
-  'l_null': ['null', 'good', 'E_LABEL_NOT_OBJECT'],
-  'm_bom': ['\uFEFF' + label('BOM 이 있는 라벨'), 'good', undefined],
+  c_invalid_json: ['{"annotation": ', 'good', 'E_LABEL_INVALID_JSON'],
+  d_array: ['[1, 2]', 'good', 'E_LABEL_NOT_OBJECT'],
+  e_no_annotation: [JSON.stringify({ other: 1 }), 'good', 'E_CAPTION_MISSING'],
+  f_no_caption: [JSON.stringify({ annotation: {} }), 'good', 'E_CAPTION_MISSING'],
+  g_number_caption: [label(42), 'good', 'E_CAPTION_NOT_STRING'],
+  h_blank_caption: [label(' \n\t '), 'good', 'E_CAPTION_EMPTY'],
+  i_no_video: [label('영상이 없다'), 'none', 'E_VIDEO_MISSING'],
+  j_bad_video: [label('깨진 영상'), 'garbage', 'E_VIDEO_UNDECODABLE'],
+  k_unreadable: [undefined, 'good', 'E_LABEL_UNREADABLE'], // a dangling symlink
+  l_null: ['null', 'good', 'E_LABEL_NOT_OBJECT'],
+  m_bom: ['\uFEFF' + label('BOM 이 있는 라벨'), 'good', undefined],
 };
 
 describe('aihubSource', () => {
@@ -47,7 +47,9 @@ describe('aihubSource', () => {
   });
   afterAll(() => cleanup());
 
-  const usable = Object.keys(CASES).filter((id) => CASES[id]![2] === undefined).sort();
+  const usable = Object.keys(CASES)
+    .filter((id) => CASES[id]![2] === undefined)
+    .sort();
   const skipped = (probe: boolean): [string, string][] =>
     Object.keys(CASES)
       .filter((id) => CASES[id]![2] !== undefined && (probe || CASES[id]![2] !== 'E_VIDEO_UNDECODABLE'))
@@ -70,12 +72,19 @@ describe('aihubSource', () => {
     const events = await lastValueFrom(aihubSource({ root, split: 'train' }).pipe(toArray()));
     expect(events.filter((e) => e.type === 'skip').map((e) => [e.id, (e as SkipEvent).code])).toEqual(skipped(false));
     const good = events.find((e) => e.id === 'a_good');
-    expect(good).toMatchObject({ type: 'sample', caption: '빨간 원이 움직인다.', video: join(root, 'train', 'videos', 'a_good.mp4'), labelFile: join(root, 'train', 'labels', 'a_good.json') });
+    expect(good).toMatchObject({
+      type: 'sample',
+      caption: '빨간 원이 움직인다.',
+      video: join(root, 'train', 'videos', 'a_good.mp4'),
+      labelFile: join(root, 'train', 'labels', 'a_good.json'),
+    });
     expect(events.find((e) => e.id === 'b 공백 한글 이름')).toMatchObject({ type: 'sample', caption: '파란 배경' });
   });
 
   it('decodeSamples decodes usable samples with bounded concurrency and turns bad videos into skips', async () => {
-    const out = await lastValueFrom(aihubSource({ root, split: 'train' }).pipe(decodeSamples({ numFrames: 3, concurrency: 2 }), toArray()));
+    const out = await lastValueFrom(
+      aihubSource({ root, split: 'train' }).pipe(decodeSamples({ numFrames: 3, concurrency: 2 }), toArray()),
+    );
     const frames = out.filter((e) => e.type === 'frames');
     expect(frames.map((e) => e.sample.id).sort()).toEqual(usable);
     for (const f of frames) expect(f.video.frames.map(frameIndexOf)).toEqual([0, 2, 4]);

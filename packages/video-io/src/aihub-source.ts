@@ -7,7 +7,7 @@
  */
 import { access, readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Observable} from 'rxjs';
+import type { Observable } from 'rxjs';
 import { defer, from, mergeMap } from 'rxjs';
 import { type DatasetEvent, compareEvents, skip } from './dataset-events.js';
 import { checkCaption, isRecord } from './caption-of.js';
@@ -34,7 +34,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function readSplit(labelsDir: string, videosDir: string): Promise<DatasetEvent[]> {
-  const names = (await readdir(labelsDir, { withFileTypes: true })).filter((d) => (d.isFile() || d.isSymbolicLink()) && d.name.toLowerCase().endsWith('.json')).map((d) => d.name);
+  const names = (await readdir(labelsDir, { withFileTypes: true }))
+    .filter((d) => (d.isFile() || d.isSymbolicLink()) && d.name.toLowerCase().endsWith('.json'))
+    .map((d) => d.name);
   const events: DatasetEvent[] = [];
   for (const name of names) {
     const id = name.slice(0, -'.json'.length);
@@ -54,7 +56,14 @@ async function readSplit(labelsDir: string, videosDir: string): Promise<DatasetE
       continue;
     }
     if (!isRecord(json)) {
-      events.push(skip(id, labelFile, 'E_LABEL_NOT_OBJECT', `label JSON is ${Array.isArray(json) ? 'an array' : json === null ? 'null' : `a ${typeof json}`}, not an object`));
+      events.push(
+        skip(
+          id,
+          labelFile,
+          'E_LABEL_NOT_OBJECT',
+          `label JSON is ${Array.isArray(json) ? 'an array' : json === null ? 'null' : `a ${typeof json}`}, not an object`,
+        ),
+      );
       continue;
     }
     const annotation = json.annotation;
@@ -76,7 +85,11 @@ async function readSplit(labelsDir: string, videosDir: string): Promise<DatasetE
 
 /** Read one split of an AIHub-layout dataset (cold: nothing is read until subscribed). */
 export function aihubSource(options: AihubSourceOptions): Observable<DatasetEvent> {
-  if (!options.root || !options.split) throw new InvalidArgumentError('aihubSource needs a root and a split', { root: options.root, split: options.split });
+  if (!options.root || !options.split)
+    throw new InvalidArgumentError('aihubSource needs a root and a split', {
+      root: options.root,
+      split: options.split,
+    });
   const root = resolve(options.root);
   const splitDir = join(root, options.split);
   const labelsDir = join(splitDir, 'labels');
@@ -87,8 +100,17 @@ export function aihubSource(options: AihubSourceOptions): Observable<DatasetEven
       throw new DatasetError(
         'E_SPLIT_MISSING',
         `split "${options.split}" not found (no ${labelsDir})`,
-        { root, split: options.split, labelsDir, ...(present ? { foldersInRoot: present.join(', ') || '(none)' } : { reason: 'the root folder does not exist' }) },
-        present ? 'pass --split with one of the folders in the root; each needs labels/*.json and videos/<stem>.mp4' : 'check --data: it should point at the dataset root (the folder that holds train/, val/, ...)',
+        {
+          root,
+          split: options.split,
+          labelsDir,
+          ...(present
+            ? { foldersInRoot: present.join(', ') || '(none)' }
+            : { reason: 'the root folder does not exist' }),
+        },
+        present
+          ? 'pass --split with one of the folders in the root; each needs labels/*.json and videos/<stem>.mp4'
+          : 'check --data: it should point at the dataset root (the folder that holds train/, val/, ...)',
       );
     }
     return readSplit(labelsDir, videosDir);

@@ -37,7 +37,7 @@ describe('decodeSample / decodeSkip', () => {
     expect(decodeSkip(s, 'a string').reason).toBe('a string');
   });
 
-  it('a missing ffmpeg is not the video\'s fault: it is rethrown, not turned into a skip', () => {
+  it("a missing ffmpeg is not the video's fault: it is rethrown, not turned into a skip", () => {
     const err = new FfmpegNotFoundError('E_FFMPEG_NOT_FOUND', 'no ffmpeg');
     expect(() => decodeSkip(sampleOf('x', '/x.mp4'), err)).toThrow(err);
   });

@@ -3,7 +3,7 @@
  * Used by the synthetic dataset generator and by tests that need videos with known pixels.
  */
 import { Readable } from 'node:stream';
-import type { Observable} from 'rxjs';
+import type { Observable } from 'rxjs';
 import { catchError, ignoreElements, throwError } from 'rxjs';
 import { runFfmpeg } from './ffmpeg-process.js';
 import type { RgbFrame } from './rgb-frame.js';
@@ -28,27 +28,70 @@ export interface EncodeOptions {
  */
 export function encodeVideo(frames: readonly RgbFrame[], outFile: string, options: EncodeOptions): Observable<never> {
   const first = frames[0];
-  if (!first) return throwError(() => new InvalidArgumentError('cannot encode a video without frames', { file: outFile }));
+  if (!first)
+    return throwError(() => new InvalidArgumentError('cannot encode a video without frames', { file: outFile }));
   for (const f of frames) {
     if (f.width !== first.width || f.height !== first.height || f.data.length !== f.width * f.height * 3) {
-      return throwError(() => new InvalidArgumentError('all frames must have the same size and hold width*height*3 bytes', { file: outFile }));
+      return throwError(
+        () =>
+          new InvalidArgumentError('all frames must have the same size and hold width*height*3 bytes', {
+            file: outFile,
+          }),
+      );
     }
   }
   const codec = options.codec ?? 'libx264';
-  const x264 = codec.startsWith('libx264') ? ['-preset', 'medium', '-crf', String(options.crf ?? 18), '-x264-params', 'threads=1:sliced-threads=0'] : [];
+  const x264 = codec.startsWith('libx264')
+    ? ['-preset', 'medium', '-crf', String(options.crf ?? 18), '-x264-params', 'threads=1:sliced-threads=0']
+    : [];
   return runFfmpeg({
     input: Readable.from(frames.map((f) => Buffer.from(f.data.buffer, f.data.byteOffset, f.data.length))),
-    inputOptions: ['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${first.width}x${first.height}`, '-r', String(options.fps)],
+    inputOptions: [
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${first.width}x${first.height}`,
+      '-r',
+      String(options.fps),
+    ],
     outputOptions: [
-      '-loglevel', 'error', '-y', '-threads', '1', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact',
-      '-c:v', codec, ...x264, '-pix_fmt', options.pixFmt ?? 'yuv420p', ...(options.extraOutputOptions ?? []), '-f', 'mp4',
+      '-loglevel',
+      'error',
+      '-y',
+      '-threads',
+      '1',
+      '-map_metadata',
+      '-1',
+      '-fflags',
+      '+bitexact',
+      '-flags:v',
+      '+bitexact',
+      '-c:v',
+      codec,
+      ...x264,
+      '-pix_fmt',
+      options.pixFmt ?? 'yuv420p',
+      ...(options.extraOutputOptions ?? []),
+      '-f',
+      'mp4',
     ],
     output: outFile,
   }).pipe(
     ignoreElements(),
     catchError((err: unknown) => {
       const ctx = err instanceof VideoIoError ? err.context : {};
-      return throwError(() => new EncodeError('E_ENCODE_FAILED', `cannot encode video: ${(err as Error).message}`, { file: outFile, ...ctx }, undefined, { cause: err }));
+      return throwError(
+        () =>
+          new EncodeError(
+            'E_ENCODE_FAILED',
+            `cannot encode video: ${(err as Error).message}`,
+            { file: outFile, ...ctx },
+            undefined,
+            { cause: err },
+          ),
+      );
     }),
   );
 }

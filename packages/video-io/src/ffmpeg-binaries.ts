@@ -25,7 +25,9 @@ const require = createRequire(import.meta.url);
 
 function embeddedPath(tool: Tool): string | undefined {
   try {
-    const mod = require(tool === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe') as { path?: string };
+    const mod = require(tool === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe') as {
+      path?: string;
+    };
     return mod.path;
   } catch {
     return undefined; // the optional platform package is not installed for this OS/arch

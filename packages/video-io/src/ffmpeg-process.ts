@@ -111,7 +111,9 @@ export function runFfprobeJson(file: string, args: readonly string[]): Observabl
       done = true;
       if (code !== 0) {
         const last = err.trim().split('\n').at(-1)?.trim();
-        subscriber.error(new FfmpegProcessError(`ffprobe exited with ${signal ?? `code ${code}`}${last ? `: ${last}` : ''}`, err));
+        subscriber.error(
+          new FfmpegProcessError(`ffprobe exited with ${signal ?? `code ${code}`}${last ? `: ${last}` : ''}`, err),
+        );
         return;
       }
       try {

@@ -3,7 +3,15 @@
  * sample/skip events, ffprobe probing, uniform frame sampling and ffmpeg decoding to RGB24,
  * PNG output, and a deterministic synthetic video dataset generator.
  */
-export { VideoIoError, FfmpegNotFoundError, DatasetError, ProbeError, DecodeError, EncodeError, InvalidArgumentError } from './errors.js';
+export {
+  VideoIoError,
+  FfmpegNotFoundError,
+  DatasetError,
+  ProbeError,
+  DecodeError,
+  EncodeError,
+  InvalidArgumentError,
+} from './errors.js';
 export { resolveFfmpeg, resolveFfprobe, ffmpegWarningOnce, resetFfmpegBinaries } from './ffmpeg-binaries.js';
 export type { ResolvedBinary, BinarySource } from './ffmpeg-binaries.js';
 export { runFfmpeg, runFfprobeJson, FfmpegProcessError } from './ffmpeg-process.js';
@@ -36,7 +44,14 @@ export type { DecodeSamplesOptions } from './operators/decode-samples.js';
 export { orderedMergeMap } from './operators/ordered-merge-map.js';
 export { mulberry32, hashString } from './synth/prng.js';
 export type { Rng } from './synth/prng.js';
-export { SHAPE_COLORS, SHAPES, DIRECTIONS, BACKGROUNDS, ATTRIBUTE_VALUES, extractAttributes } from './synth/vocabulary.js';
+export {
+  SHAPE_COLORS,
+  SHAPES,
+  DIRECTIONS,
+  BACKGROUNDS,
+  ATTRIBUTE_VALUES,
+  extractAttributes,
+} from './synth/vocabulary.js';
 export type { SynthAttributes, ShapeColor, Shape, Direction, Background, VocabEntry } from './synth/vocabulary.js';
 export { synthCaption, CAPTION_TEMPLATE_COUNT } from './synth/caption.js';
 export { renderClip } from './synth/render.js';

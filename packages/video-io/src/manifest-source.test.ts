@@ -33,7 +33,9 @@ describe('manifestSource', () => {
   afterAll(() => cleanup());
 
   it('resolves relative and absolute videos and reports every bad line', async () => {
-    const events = await lastValueFrom(manifestSource({ manifest: join(dir, 'manifest.jsonl'), probe: true }).pipe(toArray()));
+    const events = await lastValueFrom(
+      manifestSource({ manifest: join(dir, 'manifest.jsonl'), probe: true }).pipe(toArray()),
+    );
     expect(events.filter((e) => e.type === 'sample').map((e) => [e.id, e.type === 'sample' ? e.caption : ''])).toEqual([
       ['abs', '절대 경로'],
       ['첫 번째', '상대 경로'],

@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import type { Observable} from 'rxjs';
+import type { Observable } from 'rxjs';
 import { defer, from, mergeMap } from 'rxjs';
 import { type DatasetEvent, compareEvents, skip } from './dataset-events.js';
 import { checkCaption, isRecord } from './caption-of.js';
@@ -33,7 +33,12 @@ async function readManifest(manifest: string): Promise<DatasetEvent[]> {
   try {
     text = await readFile(manifest, 'utf8');
   } catch (err) {
-    throw new DatasetError('E_MANIFEST_UNREADABLE', `cannot read manifest: ${(err as Error).message}`, { file: manifest }, 'pass the path of a .jsonl file with one {"video", "caption"} object per line');
+    throw new DatasetError(
+      'E_MANIFEST_UNREADABLE',
+      `cannot read manifest: ${(err as Error).message}`,
+      { file: manifest },
+      'pass the path of a .jsonl file with one {"video", "caption"} object per line',
+    );
   }
   const dir = dirname(manifest);
   const events: DatasetEvent[] = [];

@@ -6,11 +6,27 @@ import { parseProbeJson, probeVideo, rotationOf } from './probe-video.js';
 import { makeIndexedVideo, tempDir } from './__tests__/helpers.js';
 
 describe('parseProbeJson', () => {
-  const stream = { codec_type: 'video', codec_name: 'h264', width: 40, height: 20, r_frame_rate: '30000/1001', avg_frame_rate: '0/0' };
+  const stream = {
+    codec_type: 'video',
+    codec_name: 'h264',
+    width: 40,
+    height: 20,
+    r_frame_rate: '30000/1001',
+    avg_frame_rate: '0/0',
+  };
   it('prefers the decoded frame count, then the container, then fps × duration', () => {
-    expect(parseProbeJson('f', { streams: [{ ...stream, nb_read_frames: '7', nb_frames: '9' }] })).toMatchObject({ frameCount: 7, frameCountSource: 'decoded' });
-    expect(parseProbeJson('f', { streams: [{ ...stream, nb_frames: '9' }] })).toMatchObject({ frameCount: 9, frameCountSource: 'container' });
-    expect(parseProbeJson('f', { streams: [{ ...stream, duration: '2.002' }] })).toMatchObject({ frameCount: 60, frameCountSource: 'estimated' });
+    expect(parseProbeJson('f', { streams: [{ ...stream, nb_read_frames: '7', nb_frames: '9' }] })).toMatchObject({
+      frameCount: 7,
+      frameCountSource: 'decoded',
+    });
+    expect(parseProbeJson('f', { streams: [{ ...stream, nb_frames: '9' }] })).toMatchObject({
+      frameCount: 9,
+      frameCountSource: 'container',
+    });
+    expect(parseProbeJson('f', { streams: [{ ...stream, duration: '2.002' }] })).toMatchObject({
+      frameCount: 60,
+      frameCountSource: 'estimated',
+    });
   });
   it('reads fps from avg_frame_rate, else r_frame_rate', () => {
     expect(parseProbeJson('f', { streams: [stream] }).fps).toBeCloseTo(29.97, 2);
@@ -29,7 +45,9 @@ describe('parseProbeJson', () => {
     expect(rotationOf(extra)).toBe(deg);
   });
   it('a file without a video stream is a typed error', () => {
-    expect(() => parseProbeJson('f', { streams: [{ codec_type: 'audio' }] })).toThrow(expect.objectContaining({ code: 'E_NO_VIDEO_STREAM' }));
+    expect(() => parseProbeJson('f', { streams: [{ codec_type: 'audio' }] })).toThrow(
+      expect.objectContaining({ code: 'E_NO_VIDEO_STREAM' }),
+    );
   });
 });
 
@@ -46,7 +64,15 @@ describe('probeVideo (ffprobe)', () => {
 
   it('counts frames, reads fps and duration', async () => {
     const p = await firstValueFrom(probeVideo(join(dir, 'plain.mp4')));
-    expect(p).toMatchObject({ frameCount: 6, frameCountSource: 'decoded', fps: 5, width: 32, height: 16, rotationDeg: 0, codec: 'h264' });
+    expect(p).toMatchObject({
+      frameCount: 6,
+      frameCountSource: 'decoded',
+      fps: 5,
+      width: 32,
+      height: 16,
+      rotationDeg: 0,
+      codec: 'h264',
+    });
     expect(p.durationSec).toBeCloseTo(1.2, 1);
   });
   it('swaps the display size of a rotated video', async () => {

@@ -3,7 +3,7 @@
  * omit nb_frames), fps, duration, and the display size after rotation metadata (the display
  * matrix side data, or an old-style `rotate` tag): 90/270 degrees swap width and height.
  */
-import type { Observable} from 'rxjs';
+import type { Observable } from 'rxjs';
 import { catchError, map, throwError } from 'rxjs';
 import { runFfprobeJson } from './ffmpeg-process.js';
 import { ProbeError, VideoIoError } from './errors.js';
@@ -77,7 +77,12 @@ export function parseProbeJson(file: string, json: unknown): VideoProbe {
   const j = json as { streams?: RawStream[]; format?: { duration?: string } };
   const s = j.streams?.find((x) => x.codec_type === 'video');
   if (!s || !s.width || !s.height) {
-    throw new ProbeError('E_NO_VIDEO_STREAM', 'no video stream in file', { file, reason: 'ffprobe found no video stream with a size' }, 'is this a video file?');
+    throw new ProbeError(
+      'E_NO_VIDEO_STREAM',
+      'no video stream in file',
+      { file, reason: 'ffprobe found no video stream with a size' },
+      'is this a video file?',
+    );
   }
   const fps = [parseRate(s.avg_frame_rate), parseRate(s.r_frame_rate)].find((x) => Number.isFinite(x) && x > 0) ?? NaN;
   const durationSec = Number(s.duration ?? j.format?.duration ?? NaN);
@@ -87,7 +92,11 @@ export function parseProbeJson(file: string, json: unknown): VideoProbe {
   let frameCountSource: VideoProbe['frameCountSource'];
   if (decoded !== undefined) [frameCount, frameCountSource] = [decoded, 'decoded'];
   else if (container !== undefined && container > 0) [frameCount, frameCountSource] = [container, 'container'];
-  else [frameCount, frameCountSource] = [Number.isFinite(fps * durationSec) ? Math.round(fps * durationSec) : 0, 'estimated'];
+  else
+    [frameCount, frameCountSource] = [
+      Number.isFinite(fps * durationSec) ? Math.round(fps * durationSec) : 0,
+      'estimated',
+    ];
   const rotationDeg = rotationOf(s);
   const swap = rotationDeg === 90 || rotationDeg === 270;
   return {
@@ -115,7 +124,14 @@ export function probeVideo(file: string, options: ProbeOptions = {}): Observable
       if (err instanceof ProbeError) return throwError(() => err);
       const ctx = err instanceof VideoIoError ? err.context : {};
       return throwError(
-        () => new ProbeError('E_PROBE_FAILED', `cannot probe video: ${(err as Error).message}`, { file, reason: (err as Error).message, ...ctx }, 'check that the file exists and is a complete, decodable video', { cause: err }),
+        () =>
+          new ProbeError(
+            'E_PROBE_FAILED',
+            `cannot probe video: ${(err as Error).message}`,
+            { file, reason: (err as Error).message, ...ctx },
+            'check that the file exists and is a complete, decodable video',
+            { cause: err },
+          ),
       );
     }),
   );

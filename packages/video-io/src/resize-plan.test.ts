@@ -18,7 +18,11 @@ describe('planResize', () => {
   });
 
   it('rejects sizes that are not positive integers', () => {
-    expect(() => planResize(10, 10, { mode: 'shortest', size: 0 })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
-    expect(() => planResize(10, 10, { mode: 'exact', width: 4.5, height: 4 })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => planResize(10, 10, { mode: 'shortest', size: 0 })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+    );
+    expect(() => planResize(10, 10, { mode: 'exact', width: 4.5, height: 4 })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+    );
   });
 });

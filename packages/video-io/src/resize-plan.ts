@@ -18,7 +18,8 @@ export interface ResizePlan {
 }
 
 function checkSize(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1 || v > 16384) throw new InvalidArgumentError(`${name} must be an integer in [1, 16384], got ${v}`, { [name]: v });
+  if (!Number.isInteger(v) || v < 1 || v > 16384)
+    throw new InvalidArgumentError(`${name} must be an integer in [1, 16384], got ${v}`, { [name]: v });
 }
 
 /** Plan the resize of frames displayed at `width`×`height`. Pure. */
@@ -32,7 +33,10 @@ export function planResize(width: number, height: number, spec: ResizeSpec | und
   checkSize('size', spec.size);
   const s = spec.size;
   // Same rounding as PIL-style processors: the short side becomes exactly s.
-  const [w, h] = width <= height ? [s, Math.max(s, Math.round((height * s) / width))] : [Math.max(s, Math.round((width * s) / height)), s];
+  const [w, h] =
+    width <= height
+      ? [s, Math.max(s, Math.round((height * s) / width))]
+      : [Math.max(s, Math.round((width * s) / height)), s];
   const filters = [`scale=${w}:${h}:flags=bicubic`];
   if (spec.centerCrop === false) return { filters, width: w, height: h };
   const x = Math.floor((w - s) / 2);

@@ -6,7 +6,15 @@ import { firstValueFrom } from 'rxjs';
 import { sampleVideo } from './sample-video.js';
 import { uniformIndices } from './uniform-indices.js';
 import { type VideoProbe } from './probe-video.js';
-import { channelMean, frameIndexOf, indexedFrame, makeIndexedVideo, pidsWithArg, tempDir, waitFor } from './__tests__/helpers.js';
+import {
+  channelMean,
+  frameIndexOf,
+  indexedFrame,
+  makeIndexedVideo,
+  pidsWithArg,
+  tempDir,
+  waitFor,
+} from './__tests__/helpers.js';
 import type { RgbFrame } from './rgb-frame.js';
 
 /** Largest per-byte difference between two frames. */
@@ -82,13 +90,17 @@ describe('sampleVideo', () => {
   });
 
   it('resizes inside ffmpeg (shortest side + center crop, exact size)', async () => {
-    const a = await firstValueFrom(sampleVideo(join(dir, 'short.mp4'), { numFrames: 2, resize: { mode: 'shortest', size: 8 } }));
+    const a = await firstValueFrom(
+      sampleVideo(join(dir, 'short.mp4'), { numFrames: 2, resize: { mode: 'shortest', size: 8 } }),
+    );
     expect([a.width, a.height, a.frames[0]!.data.length]).toEqual([8, 8, 8 * 8 * 3]);
     expect(a.frames.map(frameIndexOf)).toEqual([0, 4]);
     // center crop keeps the middle of the x gradient
     expect(channelMean(a.frames[0]!, 1)).toBeGreaterThan(90);
     expect(channelMean(a.frames[0]!, 1)).toBeLessThan(165);
-    const b = await firstValueFrom(sampleVideo(join(dir, 'short.mp4'), { numFrames: 2, resize: { mode: 'exact', width: 10, height: 6 } }));
+    const b = await firstValueFrom(
+      sampleVideo(join(dir, 'short.mp4'), { numFrames: 2, resize: { mode: 'exact', width: 10, height: 6 } }),
+    );
     expect([b.width, b.height, b.frames[1]!.data.length]).toEqual([10, 6, 10 * 6 * 3]);
   });
 
@@ -101,16 +113,32 @@ describe('sampleVideo', () => {
   });
 
   it('a video that yields no frame is an error, or black frames with onEmpty: black', async () => {
-    const err = await firstValueFrom(sampleVideo(join(dir, 'short.mp4'), { numFrames: 3, totalFrames: 0 })).catch((e: unknown) => e);
+    const err = await firstValueFrom(sampleVideo(join(dir, 'short.mp4'), { numFrames: 3, totalFrames: 0 })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'E_NO_FRAMES', context: { file: join(dir, 'short.mp4') } });
-    const v = await firstValueFrom(sampleVideo(join(dir, 'short.mp4'), { numFrames: 3, totalFrames: 0, onEmpty: 'black' }));
+    const v = await firstValueFrom(
+      sampleVideo(join(dir, 'short.mp4'), { numFrames: 3, totalFrames: 0, onEmpty: 'black' }),
+    );
     expect(v.substituted).toEqual([0, 1, 2]);
     expect(v.frames.every((f) => f.data.every((b) => b === 0))).toBe(true);
   });
 
   it('a bad video errors with the file, the reason and ffmpeg stderr tail', async () => {
     const file = join(dir, 'garbage.mp4');
-    const probe: VideoProbe = { file, frameCount: 5, frameCountSource: 'container', fps: 5, durationSec: 1, width: 32, height: 16, codedWidth: 32, codedHeight: 16, rotationDeg: 0, codec: 'h264' };
+    const probe: VideoProbe = {
+      file,
+      frameCount: 5,
+      frameCountSource: 'container',
+      fps: 5,
+      durationSec: 1,
+      width: 32,
+      height: 16,
+      codedWidth: 32,
+      codedHeight: 16,
+      rotationDeg: 0,
+      codec: 'h264',
+    };
     const err = await firstValueFrom(sampleVideo(file, { probe })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_DECODE_FAILED', context: { file } });
     expect((err as { context: { stderrTail: string } }).context.stderrTail).toMatch(/invalid data/i);
@@ -121,7 +149,19 @@ describe('sampleVideo', () => {
     // ffmpeg blocks forever opening a FIFO nobody writes to: it is alive until we kill it
     const fifo = join(dir, `blocked-${process.pid}.mp4`);
     mkfifo(fifo);
-    const probe: VideoProbe = { file: fifo, frameCount: 5, frameCountSource: 'container', fps: 5, durationSec: 1, width: 32, height: 16, codedWidth: 32, codedHeight: 16, rotationDeg: 0, codec: 'h264' };
+    const probe: VideoProbe = {
+      file: fifo,
+      frameCount: 5,
+      frameCountSource: 'container',
+      fps: 5,
+      durationSec: 1,
+      width: 32,
+      height: 16,
+      codedWidth: 32,
+      codedHeight: 16,
+      rotationDeg: 0,
+      codec: 'h264',
+    };
     const sub = sampleVideo(fifo, { probe }).subscribe({ error: () => {} });
     expect(await waitFor(() => pidsWithArg(fifo).length === 1)).toBe(true);
     const [pid] = pidsWithArg(fifo);

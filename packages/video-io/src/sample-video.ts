@@ -66,7 +66,13 @@ function framesOf(chunks: Observable<Buffer>, width: number, height: number): Ob
       },
       error: (e: unknown) => subscriber.error(e),
       complete: () => {
-        if (off !== 0) subscriber.error(new DecodeError('E_DECODE_FAILED', `ffmpeg output ${off} stray bytes (frame size mismatch)`, { reason: 'raw output is not a whole number of frames', expected: `${width}x${height}` }));
+        if (off !== 0)
+          subscriber.error(
+            new DecodeError('E_DECODE_FAILED', `ffmpeg output ${off} stray bytes (frame size mismatch)`, {
+              reason: 'raw output is not a whole number of frames',
+              expected: `${width}x${height}`,
+            }),
+          );
         else subscriber.complete();
       },
     });
@@ -78,18 +84,46 @@ function framesOf(chunks: Observable<Buffer>, width: number, height: number): Ob
  * `displayWidth`×`displayHeight`, optionally resized. Emits frames in index order; may emit fewer
  * when the video has fewer decodable frames than indexed.
  */
-export function decodeFramesAt(file: string, uniqueIndices: readonly number[], displayWidth: number, displayHeight: number, resize?: ResizeSpec): Observable<RgbFrame> {
+export function decodeFramesAt(
+  file: string,
+  uniqueIndices: readonly number[],
+  displayWidth: number,
+  displayHeight: number,
+  resize?: ResizeSpec,
+): Observable<RgbFrame> {
   return defer(() => {
     for (let i = 0; i < uniqueIndices.length; i++) {
       const v = uniqueIndices[i]!;
-      if (!Number.isInteger(v) || v < 0 || (i > 0 && v <= uniqueIndices[i - 1]!)) throw new InvalidArgumentError('frame indices must be increasing non-negative integers', { file, indices: uniqueIndices });
+      if (!Number.isInteger(v) || v < 0 || (i > 0 && v <= uniqueIndices[i - 1]!))
+        throw new InvalidArgumentError('frame indices must be increasing non-negative integers', {
+          file,
+          indices: uniqueIndices,
+        });
     }
     const plan = planResize(displayWidth, displayHeight, resize);
     const select = `select=${uniqueIndices.map((i) => `eq(n\\,${i})`).join('+')}`;
     const vf = [select, ...plan.filters].join(',');
     const chunks = runFfmpeg({
       input: file,
-      outputOptions: ['-loglevel', 'error', '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', vf, '-vsync', '0', '-frames:v', String(uniqueIndices.length), '-f', 'rawvideo', '-pix_fmt', 'rgb24'],
+      outputOptions: [
+        '-loglevel',
+        'error',
+        '-map',
+        '0:v:0',
+        '-an',
+        '-sn',
+        '-dn',
+        '-vf',
+        vf,
+        '-vsync',
+        '0',
+        '-frames:v',
+        String(uniqueIndices.length),
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+      ],
     });
     return framesOf(chunks, plan.width, plan.height);
   }).pipe(
@@ -97,7 +131,16 @@ export function decodeFramesAt(file: string, uniqueIndices: readonly number[], d
       if (err instanceof InvalidArgumentError) return throwError(() => err);
       const ctx = err instanceof VideoIoError ? err.context : {};
       const reason = (err as Error).message;
-      return throwError(() => new DecodeError('E_DECODE_FAILED', `cannot decode frames: ${reason}`, { file, reason, ...ctx }, 'check the file with `kvc frames <video>`; re-encode it (ffmpeg -i in.mp4 -c:v libx264 out.mp4) if it is damaged', { cause: err }));
+      return throwError(
+        () =>
+          new DecodeError(
+            'E_DECODE_FAILED',
+            `cannot decode frames: ${reason}`,
+            { file, reason, ...ctx },
+            'check the file with `kvc frames <video>`; re-encode it (ffmpeg -i in.mp4 -c:v libx264 out.mp4) if it is damaged',
+            { cause: err },
+          ),
+      );
     }),
   );
 }
@@ -111,11 +154,28 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
       const plan = planResize(probe.width, probe.height, options.resize);
       const empty = (reason: string): Observable<SampledVideo> => {
         if (options.onEmpty !== 'black') {
-          return throwError(() => new DecodeError('E_NO_FRAMES', 'the video yielded no frame', { file, reason }, "the file may be truncated or empty; pass onEmpty: 'black' to get black frames instead"));
+          return throwError(
+            () =>
+              new DecodeError(
+                'E_NO_FRAMES',
+                'the video yielded no frame',
+                { file, reason },
+                "the file may be truncated or empty; pass onEmpty: 'black' to get black frames instead",
+              ),
+          );
         }
         const indices = total > 0 ? uniformIndices(total, n) : new Array<number>(n).fill(0);
         const frames = indices.map(() => blackFrame(plan.width, plan.height));
-        return of({ file, probe, totalFrames: total, indices, width: plan.width, height: plan.height, frames, substituted: indices.map((_, i) => i) });
+        return of({
+          file,
+          probe,
+          totalFrames: total,
+          indices,
+          width: plan.width,
+          height: plan.height,
+          frames,
+          substituted: indices.map((_, i) => i),
+        });
       };
       if (total < 1) return empty(`frame count is ${total}`);
       const indices = uniformIndices(total, n);
@@ -131,7 +191,16 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
             substituted.push(pos);
             return decoded[decoded.length - 1]!;
           });
-          return of({ file, probe, totalFrames: total, indices, width: plan.width, height: plan.height, frames, substituted });
+          return of({
+            file,
+            probe,
+            totalFrames: total,
+            indices,
+            width: plan.width,
+            height: plan.height,
+            frames,
+            substituted,
+          });
         }),
       );
     }),

@@ -8,8 +8,10 @@ import { InvalidArgumentError } from './errors.js';
 
 /** The frame indices to sample from a video of `totalFrames` frames (length `n`, non-decreasing). */
 export function uniformIndices(totalFrames: number, n: number): number[] {
-  if (!Number.isInteger(totalFrames) || totalFrames < 1) throw new InvalidArgumentError(`totalFrames must be a positive integer, got ${totalFrames}`, { totalFrames });
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`the number of frames must be a positive integer, got ${n}`, { n });
+  if (!Number.isInteger(totalFrames) || totalFrames < 1)
+    throw new InvalidArgumentError(`totalFrames must be a positive integer, got ${totalFrames}`, { totalFrames });
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`the number of frames must be a positive integer, got ${n}`, { n });
   const stop = totalFrames - 1;
   if (n === 1) return [0]; // numpy: div = 0, so y = [0 * delta] + start
   const step = stop / (n - 1);

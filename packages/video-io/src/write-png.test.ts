@@ -19,6 +19,8 @@ describe('PNG', () => {
     }
   });
   it('rejects a frame whose data does not match its size', () => {
-    expect(() => encodePng({ width: 2, height: 2, data: new Uint8Array(5) })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => encodePng({ width: 2, height: 2, data: new Uint8Array(5) })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+    );
   });
 });

@@ -7,7 +7,11 @@ import { InvalidArgumentError } from './errors.js';
 /** Encode an RGB frame as PNG bytes. */
 export function encodePng(frame: RgbFrame): Buffer {
   const { width, height, data } = frame;
-  if (data.length !== width * height * 3) throw new InvalidArgumentError(`frame data has ${data.length} bytes, expected ${width * height * 3}`, { width, height });
+  if (data.length !== width * height * 3)
+    throw new InvalidArgumentError(`frame data has ${data.length} bytes, expected ${width * height * 3}`, {
+      width,
+      height,
+    });
   const png = new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
   png.data = Buffer.from(data.buffer, data.byteOffset, data.length);
   return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });

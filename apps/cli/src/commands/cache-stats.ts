@@ -14,7 +14,13 @@ interface CacheStatsOptions {
 }
 
 const mb = (bytes: number): string =>
-  bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`;
+  bytes >= 1e9
+    ? `${(bytes / 1e9).toFixed(2)} GB`
+    : bytes >= 1e6
+      ? `${(bytes / 1e6).toFixed(1)} MB`
+      : bytes >= 1e3
+        ? `${(bytes / 1e3).toFixed(1)} kB`
+        : `${bytes} B`;
 
 /** The human-readable report. */
 export function formatCacheStats(s: CacheStats): string {
@@ -31,7 +37,8 @@ export function formatCacheStats(s: CacheStats): string {
       ? '  hit rate     n/a (no lookups recorded yet)'
       : `  hit rate     ${(l.hitRate * 100).toFixed(1)}% of ${lookups} lookups (${l.hits} hits, ${l.misses} misses${l.invalid ? `, ${l.invalid} damaged entries recomputed` : ''}), ${l.writes} writes`,
   ];
-  if (s.unreadableHeaders > 0) lines.push(`  warning: ${s.unreadableHeaders} entries have unreadable headers (they are recomputed when needed)`);
+  if (s.unreadableHeaders > 0)
+    lines.push(`  warning: ${s.unreadableHeaders} entries have unreadable headers (they are recomputed when needed)`);
   return lines.join('\n');
 }
 

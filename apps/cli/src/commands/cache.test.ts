@@ -17,14 +17,24 @@ let dir: string;
 let data: string;
 let clip: string;
 let cacheDir: string;
-const args = (): string[] => ['cache', '--data', data, `vision.model=${clip}`, `features.cacheDir=${cacheDir}`, 'features.dtype=float32', 'backend=cpu'];
+const args = (): string[] => [
+  'cache',
+  '--data',
+  data,
+  `vision.model=${clip}`,
+  `features.cacheDir=${cacheDir}`,
+  'features.dtype=float32',
+  'backend=cpu',
+];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kvc-cli-cachecmd-'));
   data = join(dir, 'data');
   clip = join(dir, 'clip');
   cacheDir = join(dir, 'cache');
-  await lastValueFrom(synthDataset({ out: data, train: 3, val: 2, seed: 5, size: 32, frames: 4, fps: 4 }), { defaultValue: undefined });
+  await lastValueFrom(synthDataset({ out: data, train: 3, val: 2, seed: 5, size: 32, frames: 4, fps: 4 }), {
+    defaultValue: undefined,
+  });
   const labels = join(data, 'train', 'labels');
   const first = (await readdir(labels)).sort()[0]!;
   await writeFile(join(labels, 'broken_video.json'), await readFile(join(labels, first)));
@@ -42,7 +52,18 @@ describe('kvc cache', () => {
     const first = await runCaptured([...args(), '--json']);
     expect(first.code, first.stderr).toBe(0);
     const lines = jsonLines(first.stdout);
-    const result = lines.at(-1)! as { type: string; entries: number; splits: { split: string; samples: number; hits: number; encoded: number; skipped: number; skips: { id: string; reason: string }[] }[] };
+    const result = lines.at(-1)! as {
+      type: string;
+      entries: number;
+      splits: {
+        split: string;
+        samples: number;
+        hits: number;
+        encoded: number;
+        skipped: number;
+        skips: { id: string; reason: string }[];
+      }[];
+    };
     expect(result.type).toBe('result');
     expect(result.entries).toBe(5);
     const [train, val] = result.splits;
@@ -50,7 +71,9 @@ describe('kvc cache', () => {
     expect(train!.skips.map((s) => s.id).sort()).toEqual(['broken_label', 'broken_video']);
     expect(train!.skips.find((s) => s.id === 'broken_label')!.reason).toContain('E_LABEL_INVALID_JSON');
     expect(val).toMatchObject({ split: 'val', samples: 2, hits: 0, encoded: 2, skipped: 0 });
-    expect(lines.filter((l) => l.type === 'skip').map((l) => l.id)).toEqual(expect.arrayContaining(['broken_label', 'broken_video']));
+    expect(lines.filter((l) => l.type === 'skip').map((l) => l.id)).toEqual(
+      expect.arrayContaining(['broken_label', 'broken_video']),
+    );
     // Every skip, the decoder's included, carries one of video-io's listed codes (it once said 'undecodable-video').
     const skipEvents = lines.filter((l) => l.type === 'skip') as { id: string; code: string }[];
     expect(skipEvents.find((l) => l.id === 'broken_video')).toMatchObject({ code: 'E_VIDEO_UNDECODABLE' });
@@ -85,7 +108,25 @@ describe('kvc cache', () => {
   });
 
   it('formats one line per split and one per skip', () => {
-    const text = formatCacheSummary('/c', [{ split: 'train', samples: 2, hits: 1, encoded: 0, skipped: 1, skips: [{ id: 'x', file: '/x.mp4', reason: '[E] bad' }] }], 1);
-    expect(text.split('\n')).toEqual(['feature cache /c (1 entries)', '  train    2 samples: 1 cached already, 0 encoded, 1 skipped', '  skipped train/x: [E] bad', 'details: kvc cache-stats --cache /c']);
+    const text = formatCacheSummary(
+      '/c',
+      [
+        {
+          split: 'train',
+          samples: 2,
+          hits: 1,
+          encoded: 0,
+          skipped: 1,
+          skips: [{ id: 'x', file: '/x.mp4', reason: '[E] bad' }],
+        },
+      ],
+      1,
+    );
+    expect(text.split('\n')).toEqual([
+      'feature cache /c (1 entries)',
+      '  train    2 samples: 1 cached already, 0 encoded, 1 skipped',
+      '  skipped train/x: [E] bad',
+      'details: kvc cache-stats --cache /c',
+    ]);
   });
 });

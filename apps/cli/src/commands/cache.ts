@@ -37,7 +37,10 @@ export interface SplitCacheSummary {
 /** The human-readable summary. */
 export function formatCacheSummary(cacheDir: string, splits: readonly SplitCacheSummary[], entries: number): string {
   const lines = [`feature cache ${cacheDir} (${entries} entries)`];
-  for (const s of splits) lines.push(`  ${s.split.padEnd(8)} ${s.samples} samples: ${s.hits} cached already, ${s.encoded} encoded, ${s.skipped} skipped`);
+  for (const s of splits)
+    lines.push(
+      `  ${s.split.padEnd(8)} ${s.samples} samples: ${s.hits} cached already, ${s.encoded} encoded, ${s.skipped} skipped`,
+    );
   for (const s of splits) for (const k of s.skips) lines.push(`  skipped ${s.split}/${k.id}: ${k.reason}`);
   lines.push(`details: kvc cache-stats --cache ${cacheDir}`);
   return lines.join('\n');
@@ -56,9 +59,22 @@ export const cacheCommand: CommandModule = {
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<CacheOptions>('cache', async (out, opts, overrides) => {
-          const config = loadRunConfig({ ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.config ? { file: opts.config } : {}), overrides: [...overrides, `data.root=${opts.data}`] });
-          const splits = opts.split.split(',').map((s) => s.trim()).filter(Boolean);
-          if (!splits.length) throw new CliError('E_BAD_ARGUMENT', '--split names no split', { split: opts.split }, 'e.g. --split train,val');
+          const config = loadRunConfig({
+            ...(opts.preset ? { preset: opts.preset } : {}),
+            ...(opts.config ? { file: opts.config } : {}),
+            overrides: [...overrides, `data.root=${opts.data}`],
+          });
+          const splits = opts.split
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+          if (!splits.length)
+            throw new CliError(
+              'E_BAD_ARGUMENT',
+              '--split names no split',
+              { split: opts.split },
+              'e.g. --split train,val',
+            );
           const choice = await initBackend(config.backend, { purpose: 'inference' });
           out.info(`backend ${choice.backend} (${choice.reason})`);
           const root = resolve(opts.data);
@@ -78,7 +94,14 @@ export const cacheCommand: CommandModule = {
                   file: s.file,
                   reason: `[${s.code}] ${s.reason}`,
                 }));
-                const summary = { split, samples: data.samples.length, hits: r.hits, encoded: r.encoded, skipped: skips.length, skips };
+                const summary = {
+                  split,
+                  samples: data.samples.length,
+                  hits: r.hits,
+                  encoded: r.encoded,
+                  skipped: skips.length,
+                  skips,
+                };
                 summaries.push(summary);
                 out.event('split', { ...summary });
               }
@@ -89,7 +112,10 @@ export const cacheCommand: CommandModule = {
           } finally {
             await cache.close();
           }
-          out.result({ type: 'result', command: 'cache', cache: cacheDir, entries, splits: summaries }, formatCacheSummary(cacheDir, summaries, entries));
+          out.result(
+            { type: 'result', command: 'cache', cache: cacheDir, entries, splits: summaries },
+            formatCacheSummary(cacheDir, summaries, entries),
+          );
           return 0;
         }),
       );

@@ -58,13 +58,30 @@ export const captionCommand: CommandModule = {
                     bar.tick(1);
                     if (e.type === 'failed') {
                       failed.push(e);
-                      out.event('failed', { video: e.video, code: e.code, reason: e.reason, ...(e.hint ? { hint: e.hint } : {}) });
-                      out.info(formatError('caption', { code: e.code, message: `cannot caption ${e.video}: ${e.reason}`, context: { file: e.video }, ...(e.hint ? { hint: e.hint } : {}) }));
+                      out.event('failed', {
+                        video: e.video,
+                        code: e.code,
+                        reason: e.reason,
+                        ...(e.hint ? { hint: e.hint } : {}),
+                      });
+                      out.info(
+                        formatError('caption', {
+                          code: e.code,
+                          message: `cannot caption ${e.video}: ${e.reason}`,
+                          context: { file: e.video },
+                          ...(e.hint ? { hint: e.hint } : {}),
+                        }),
+                      );
                       return;
                     }
                     captioned++;
                     if (e.eosReached) eos++;
-                    out.event('caption', { video: e.video, caption: e.caption, eos_reached: e.eosReached, tokens: e.tokens });
+                    out.event('caption', {
+                      video: e.video,
+                      caption: e.caption,
+                      eos_reached: e.eosReached,
+                      tokens: e.tokens,
+                    });
                     if (!out.json) out.print(`${e.video}\t${e.caption}`);
                   }),
                 ),
@@ -78,7 +95,23 @@ export const captionCommand: CommandModule = {
             encoder.dispose();
           }
           const summary = `${captioned} captioned (${eos} ended with EOS), ${failed.length} failed`;
-          out.result({ type: 'result', command: 'caption', run: run.runDir, checkpoint: run.checkpoint.name, captioned, eos_reached: eos, failed: failed.map((f) => ({ video: f.video, code: f.code, reason: f.reason, ...(f.hint ? { hint: f.hint } : {}) })) }, undefined);
+          out.result(
+            {
+              type: 'result',
+              command: 'caption',
+              run: run.runDir,
+              checkpoint: run.checkpoint.name,
+              captioned,
+              eos_reached: eos,
+              failed: failed.map((f) => ({
+                video: f.video,
+                code: f.code,
+                reason: f.reason,
+                ...(f.hint ? { hint: f.hint } : {}),
+              })),
+            },
+            undefined,
+          );
           if (!out.json) out.info(summary);
           return failed.length ? 1 : 0;
         }),

@@ -8,7 +8,22 @@ describe('kvc synth + check-data', () => {
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kvc-cli-check-'));
-    const r = await runCaptured(['synth', '--out', dir, '--train', '4', '--val', '1', '--seed', '5', '--size', '32', '--frames', '6', '--json']);
+    const r = await runCaptured([
+      'synth',
+      '--out',
+      dir,
+      '--train',
+      '4',
+      '--val',
+      '1',
+      '--seed',
+      '5',
+      '--size',
+      '32',
+      '--frames',
+      '6',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines.at(-1)).toMatchObject({ type: 'result', command: 'synth', videos: 5, seed: 5 });
@@ -20,11 +35,21 @@ describe('kvc synth + check-data', () => {
   it('--json: usable samples with probe data, the broken one skipped with its code', async () => {
     const r = await runCaptured(['check-data', '--data', dir, '--split', 'train', '--json']);
     expect(r.code).toBe(0);
-    const result = jsonLines(r.stdout).at(-1) as { usable: Record<string, unknown>[]; skipped: Record<string, unknown>[] };
+    const result = jsonLines(r.stdout).at(-1) as {
+      usable: Record<string, unknown>[];
+      skipped: Record<string, unknown>[];
+    };
     expect(result.usable.map((u) => u.id)).toEqual(['synth_train_0000', 'synth_train_0001', 'synth_train_0003']);
     for (const u of result.usable) expect(u).toMatchObject({ frameCount: 6, width: 32, height: 32, fps: 4 });
     expect(typeof result.usable[0]!.caption).toBe('string');
-    expect(result.skipped).toEqual([{ id: 'synth_train_0002', file: join(dir, 'train', 'videos', 'synth_train_0002.mp4'), code: 'E_VIDEO_UNDECODABLE', reason: expect.any(String) }]);
+    expect(result.skipped).toEqual([
+      {
+        id: 'synth_train_0002',
+        file: join(dir, 'train', 'videos', 'synth_train_0002.mp4'),
+        code: 'E_VIDEO_UNDECODABLE',
+        reason: expect.any(String),
+      },
+    ]);
   });
 
   it('human output lists counts and every skipped sample', async () => {

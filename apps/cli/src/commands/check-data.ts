@@ -20,9 +20,14 @@ interface CheckOpts {
 function summarize(probes: readonly VideoProbe[]): Record<string, unknown> {
   if (probes.length === 0) return {};
   const frames = probes.map((p) => p.frameCount);
-  const count = <T>(xs: readonly T[]): Record<string, number> => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [String(x)]: (m[String(x)] ?? 0) + 1 }), {});
+  const count = <T>(xs: readonly T[]): Record<string, number> =>
+    xs.reduce<Record<string, number>>((m, x) => ({ ...m, [String(x)]: (m[String(x)] ?? 0) + 1 }), {});
   return {
-    frames: { min: Math.min(...frames), max: Math.max(...frames), mean: frames.reduce((a, b) => a + b, 0) / frames.length },
+    frames: {
+      min: Math.min(...frames),
+      max: Math.max(...frames),
+      mean: frames.reduce((a, b) => a + b, 0) / frames.length,
+    },
     fps: count(probes.map((p) => Math.round(p.fps * 100) / 100)),
     sizes: count(probes.map((p) => `${p.width}x${p.height}`)),
     codecs: count(probes.map((p) => p.codec)),
@@ -35,7 +40,9 @@ export const checkDataCommand: CommandModule = {
   register(program: Command, runner: ActionRunner): void {
     program
       .command('check-data')
-      .description('check a dataset split: read every label, probe every video, list every sample that cannot be used and why')
+      .description(
+        'check a dataset split: read every label, probe every video, list every sample that cannot be used and why',
+      )
       .requiredOption('--data <dir>', 'dataset root (holds <split>/labels/*.json and <split>/videos/*.mp4)')
       .option('--split <name>', 'split folder', 'train')
       .option('--concurrency <n>', 'ffprobe processes at once', '2')
@@ -43,7 +50,8 @@ export const checkDataCommand: CommandModule = {
       .action(
         runner<CheckOpts>('check-data', async (out, opts) => {
           const concurrency = Number(opts.concurrency);
-          if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError('E_BAD_ARGUMENT', `--concurrency must be a positive integer, got "${opts.concurrency}"`);
+          if (!Number.isInteger(concurrency) || concurrency < 1)
+            throw new CliError('E_BAD_ARGUMENT', `--concurrency must be a positive integer, got "${opts.concurrency}"`);
           const root = resolve(opts.data);
           const warning = ffmpegWarningOnce();
           if (warning) out.warn(warning);
@@ -67,15 +75,36 @@ export const checkDataCommand: CommandModule = {
             return { id: s.id, video: s.video, caption: s.caption, ...probe };
           });
           const skipped = skips.map(({ id, file, code, reason }) => ({ id, file, code, reason }));
-          const summary = { labels: labelled.length, usable: usable.length, skipped: skipped.length, byCode: skipped.reduce<Record<string, number>>((m, s) => ({ ...m, [s.code]: (m[s.code] ?? 0) + 1 }), {}), probe: summarize(samples.map((s) => s.probe!)) };
-          const lines = [`${root} [${opts.split}]: ${labelled.length} labels, ${usable.length} usable, ${skipped.length} skipped`];
-          const p = summary.probe as { frames?: { min: number; max: number; mean: number }; fps?: object; sizes?: object; rotated?: number; totalDurationSec?: number };
+          const summary = {
+            labels: labelled.length,
+            usable: usable.length,
+            skipped: skipped.length,
+            byCode: skipped.reduce<Record<string, number>>((m, s) => ({ ...m, [s.code]: (m[s.code] ?? 0) + 1 }), {}),
+            probe: summarize(samples.map((s) => s.probe!)),
+          };
+          const lines = [
+            `${root} [${opts.split}]: ${labelled.length} labels, ${usable.length} usable, ${skipped.length} skipped`,
+          ];
+          const p = summary.probe as {
+            frames?: { min: number; max: number; mean: number };
+            fps?: object;
+            sizes?: object;
+            rotated?: number;
+            totalDurationSec?: number;
+          };
           if (p.frames) {
-            lines.push(`  frames per video: min ${p.frames.min}, mean ${p.frames.mean.toFixed(1)}, max ${p.frames.max}; total ${p.totalDurationSec!.toFixed(1)} s`);
-            lines.push(`  fps: ${JSON.stringify(p.fps)}  sizes (displayed): ${JSON.stringify(p.sizes)}  rotated: ${p.rotated}`);
+            lines.push(
+              `  frames per video: min ${p.frames.min}, mean ${p.frames.mean.toFixed(1)}, max ${p.frames.max}; total ${p.totalDurationSec!.toFixed(1)} s`,
+            );
+            lines.push(
+              `  fps: ${JSON.stringify(p.fps)}  sizes (displayed): ${JSON.stringify(p.sizes)}  rotated: ${p.rotated}`,
+            );
           }
           for (const s of skipped) lines.push(`  skip ${s.id}: [${s.code}] ${s.reason}\n      ${s.file}`);
-          out.result({ type: 'result', command: 'check-data', root, split: opts.split, summary, usable, skipped }, lines.join('\n'));
+          out.result(
+            { type: 'result', command: 'check-data', root, split: opts.split, summary, usable, skipped },
+            lines.join('\n'),
+          );
           return 0;
         }),
       );

@@ -64,7 +64,9 @@ export const demoCommand: CommandModule = {
   register(program: Command, runner: ActionRunner): void {
     program
       .command('demo')
-      .description('the whole pipeline on synthetic videos with tiny models: train, evaluate, report (minutes on a CPU)')
+      .description(
+        'the whole pipeline on synthetic videos with tiny models: train, evaluate, report (minutes on a CPU)',
+      )
       .argument('[overrides...]', 'config overrides as key=value (on top of the demo preset)')
       .option('--out <dir>', 'where the demo writes everything', '.kvc-demo')
       .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', 'auto')
@@ -86,7 +88,12 @@ export const demoCommand: CommandModule = {
             try {
               return demoSize();
             } catch (err) {
-              throw new CliError('E_DEMO_SIZE', (err as Error).message, { KVC_DEMO_SIZE: process.env.KVC_DEMO_SIZE ?? '' }, 'unset KVC_DEMO_SIZE for the full demo');
+              throw new CliError(
+                'E_DEMO_SIZE',
+                (err as Error).message,
+                { KVC_DEMO_SIZE: process.env.KVC_DEMO_SIZE ?? '' },
+                'unset KVC_DEMO_SIZE for the full demo',
+              );
             }
           })();
           const dataRoot = join(root, 'data');
@@ -104,7 +111,15 @@ export const demoCommand: CommandModule = {
           const barOf = (phase: string) => {
             if (active?.phase !== phase) {
               active?.bar.done();
-              active = { phase, bar: out.progress(phase === 'vision-pretrain' ? 'tiny CLIP pretraining (shapes, colors, positions)' : 'LM warm-up (caption language)', 0) };
+              active = {
+                phase,
+                bar: out.progress(
+                  phase === 'vision-pretrain'
+                    ? 'tiny CLIP pretraining (shapes, colors, positions)'
+                    : 'LM warm-up (caption language)',
+                  0,
+                ),
+              };
             }
             return active.bar;
           };
@@ -112,7 +127,10 @@ export const demoCommand: CommandModule = {
             captions: trainSplit.samples.map((s) => s.caption),
             // Another phrasing of the same facts before each caption: the warmed-up LM learns to
             // say what its context shows, which the vision prefix then relies on.
-            contexts: synthWarmUpContexts(trainSplit.samples.map((s) => attributesOf(s.record)!), size.data.seed),
+            contexts: synthWarmUpContexts(
+              trainSplit.samples.map((s) => attributesOf(s.record)!),
+              size.data.seed,
+            ),
             prompt,
             seed: size.data.seed,
             warmUp: size.warmUp,
@@ -125,21 +143,45 @@ export const demoCommand: CommandModule = {
           });
           (active as { bar: ReturnType<typeof out.progress> } | undefined)?.bar.done();
           const vp = models.visionPretrain;
-          const vpText = vp ? `; tiny CLIP pretraining held-out shape ${pct(vp.before.shape)} → ${pct(vp.after.shape)}, color ${pct(vp.before.color)} → ${pct(vp.after.color)} in ${vp.seconds.toFixed(0)} s` : '';
-          out.info(models.reused ? `reusing the tiny models in ${root}/models` : `built tiny models (warm-up loss ${models.warmUp.lossBefore.toFixed(2)} → ${models.warmUp.lossAfter.toFixed(2)} in ${models.warmUp.seconds.toFixed(0)} s${vpText})`);
+          const vpText = vp
+            ? `; tiny CLIP pretraining held-out shape ${pct(vp.before.shape)} → ${pct(vp.after.shape)}, color ${pct(vp.before.color)} → ${pct(vp.after.color)} in ${vp.seconds.toFixed(0)} s`
+            : '';
+          out.info(
+            models.reused
+              ? `reusing the tiny models in ${root}/models`
+              : `built tiny models (warm-up loss ${models.warmUp.lossBefore.toFixed(2)} → ${models.warmUp.lossAfter.toFixed(2)} in ${models.warmUp.seconds.toFixed(0)} s${vpText})`,
+          );
           out.event('demo-models', { ...models });
 
           const config = loadRunConfig({
             preset: 'demo',
-            overrides: [...overrides, `data.root=${dataRoot}`, `vision.model=${models.visionDir}`, `llm.model=${models.llmDir}`, `features.cacheDir=${join(root, 'cache')}`, `backend=${opts.backend ?? 'auto'}`],
+            overrides: [
+              ...overrides,
+              `data.root=${dataRoot}`,
+              `vision.model=${models.visionDir}`,
+              `llm.model=${models.llmDir}`,
+              `features.cacheDir=${join(root, 'cache')}`,
+              `backend=${opts.backend ?? 'auto'}`,
+            ],
           });
           const labels = new Map(valSplit.samples.map((s) => [s.id, attributesOf(s.record)]));
           const extraMetrics = (records: readonly CaptionRecord[]): Record<string, number> => {
             const withLabels = records.filter((r) => labels.get(r.id));
-            const acc = demoAttributeAccuracy(withLabels.map((r) => r.prediction), withLabels.map((r) => labels.get(r.id)!));
-            return { attribute_accuracy: acc.all3, color_accuracy: acc.color, shape_accuracy: acc.shape, direction_accuracy: acc.direction, background_accuracy: acc.background };
+            const acc = demoAttributeAccuracy(
+              withLabels.map((r) => r.prediction),
+              withLabels.map((r) => labels.get(r.id)!),
+            );
+            return {
+              attribute_accuracy: acc.all3,
+              color_accuracy: acc.color,
+              shape_accuracy: acc.shape,
+              direction_accuracy: acc.direction,
+              background_accuracy: acc.background,
+            };
           };
-          const sig = abortOnSigint(() => out.info('stopping after the current step (run the demo again to continue)...'));
+          const sig = abortOnSigint(() =>
+            out.info('stopping after the current step (run the demo again to continue)...'),
+          );
           let result;
           try {
             result = await runTrainPipeline({ config, runDir, resume: true, out, signal: sig.signal, extraMetrics });
@@ -147,25 +189,45 @@ export const demoCommand: CommandModule = {
             sig.dispose();
           }
           if (result.status === 'stopped') {
-            out.result({ type: 'result', command: 'demo', ...result }, `stopped; run \`npx kvc demo${opts.out ? ` --out ${opts.out}` : ''}\` again to continue`);
+            out.result(
+              { type: 'result', command: 'demo', ...result },
+              `stopped; run \`npx kvc demo${opts.out ? ` --out ${opts.out}` : ''}\` again to continue`,
+            );
             return 0;
           }
           // A constant caption (the most common training caption for every video) is the baseline.
           const counts = new Map<string, number>();
           for (const s of trainSplit.samples) counts.set(s.caption, (counts.get(s.caption) ?? 0) + 1);
           const constant = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
-          const baseline = corpusMeteor(valSplit.samples.map(() => constant), valSplit.samples.map((s) => s.caption)).meteor;
+          const baseline = corpusMeteor(
+            valSplit.samples.map(() => constant),
+            valSplit.samples.map((s) => s.caption),
+          ).meteor;
           const report = await writeRunReport(runDir, { videoRoots: [join(dataRoot, 'val', 'videos')] });
           const m = result.metrics;
           const seconds = (performance.now() - started) / 1000;
           const lines = [
-            result.status === 'skipped' ? 'the demo run had already finished: showing its results (--fresh to train again)' : `demo finished in ${(seconds / 60).toFixed(1)} min`,
+            result.status === 'skipped'
+              ? 'the demo run had already finished: showing its results (--fresh to train again)'
+              : `demo finished in ${(seconds / 60).toFixed(1)} min`,
             `  attributes right (color, shape and direction): ${pct(m.attribute_accuracy)} of ${m.count ?? '?'} validation videos (color ${pct(m.color_accuracy)}, shape ${pct(m.shape_accuracy)}, direction ${pct(m.direction_accuracy)})`,
             `  METEOR ${fmt(m.meteor)} (constant-caption baseline ${baseline.toFixed(3)})  diversity ${fmt(m.diversity)}  ended with EOS ${pct(m.eos_rate)}`,
             `  ${formatMetrics(m)}`,
             `report: ${report}`,
           ];
-          out.result({ type: 'result', command: 'demo', status: result.status, runDir, report, metrics: m, meteorConstantBaseline: baseline, seconds }, lines.join('\n'));
+          out.result(
+            {
+              type: 'result',
+              command: 'demo',
+              status: result.status,
+              runDir,
+              report,
+              metrics: m,
+              meteorConstantBaseline: baseline,
+              seconds,
+            },
+            lines.join('\n'),
+          );
           return 0;
         }),
       );

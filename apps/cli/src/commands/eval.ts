@@ -24,7 +24,10 @@ export function formatEvalTable(r: EvaluateRunResult): string {
   const m = r.metrics;
   const keys = sortMetrics(Object.keys(m)).filter((k) => k !== 'count');
   const w = Math.max(6, ...keys.map((k) => k.length));
-  const lines = [`checkpoint ${r.checkpoint} on ${r.split}: ${m.count ?? 0} captions${r.skipped ? ` (${r.skipped} samples skipped)` : ''}`, `  ${'metric'.padEnd(w)}  value`];
+  const lines = [
+    `checkpoint ${r.checkpoint} on ${r.split}: ${m.count ?? 0} captions${r.skipped ? ` (${r.skipped} samples skipped)` : ''}`,
+    `  ${'metric'.padEnd(w)}  value`,
+  ];
   for (const k of keys) lines.push(`  ${k.padEnd(w)}  ${formatMetric(k, m[k]!, 'table')}`);
   lines.push(`wrote ${r.files.predictions} and ${r.files.metrics}`);
   return lines.join('\n');

@@ -12,7 +12,10 @@ describe('kvc frames', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kvc-cli-frames-'));
     video = join(dir, '테스트 영상.mp4');
-    const frames = renderClip({ color: 'red', shape: 'square', direction: 'right', background: 'white' }, { size: 32, frames: 5, crossOffset: 16 });
+    const frames = renderClip(
+      { color: 'red', shape: 'square', direction: 'right', background: 'white' },
+      { size: 32, frames: 5, crossOffset: 16 },
+    );
     await lastValueFrom(encodeVideo(frames, video, { fps: 5 }), { defaultValue: undefined });
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -21,7 +24,13 @@ describe('kvc frames', () => {
     const outDir = join(dir, 'out');
     const r = await runCaptured(['frames', video, '-n', '8', '--size', '16', '--out', outDir, '--json']);
     expect(r.code).toBe(0);
-    const result = jsonLines(r.stdout).at(-1) as { totalFrames: number; indices: number[]; width: number; height: number; frames: string[] };
+    const result = jsonLines(r.stdout).at(-1) as {
+      totalFrames: number;
+      indices: number[];
+      width: number;
+      height: number;
+      frames: string[];
+    };
     expect(result).toMatchObject({ totalFrames: 5, indices: [0, 0, 1, 1, 2, 2, 3, 4], width: 32, height: 32 });
     expect(result.frames).toHaveLength(8);
     const png = decodePng(await readFile(result.frames[7]!));

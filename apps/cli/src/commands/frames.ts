@@ -21,7 +21,10 @@ function parseSize(v: string | undefined): ResizeSpec | undefined {
   const exact = /^(\d+)x(\d+)$/i.exec(v);
   if (exact) return { mode: 'exact', width: Number(exact[1]), height: Number(exact[2]) };
   if (/^\d+$/.test(v) && Number(v) > 0) return { mode: 'shortest', size: Number(v) };
-  throw new CliError('E_BAD_ARGUMENT', `--size must be a side in pixels (336) or WxH (320x240), got "${v}"`, { option: 'size', value: v });
+  throw new CliError('E_BAD_ARGUMENT', `--size must be a side in pixels (336) or WxH (320x240), got "${v}"`, {
+    option: 'size',
+    value: v,
+  });
 }
 
 export const framesCommand: CommandModule = {
@@ -38,22 +41,34 @@ export const framesCommand: CommandModule = {
         runner<FramesOpts>('frames', async (out, opts, args) => {
           const video = resolve(args[0] ?? '');
           const n = Number(opts.n);
-          if (!Number.isInteger(n) || n < 1) throw new CliError('E_BAD_ARGUMENT', `-n must be a positive integer, got "${opts.n}"`, { option: 'n', value: opts.n });
+          if (!Number.isInteger(n) || n < 1)
+            throw new CliError('E_BAD_ARGUMENT', `-n must be a positive integer, got "${opts.n}"`, {
+              option: 'n',
+              value: opts.n,
+            });
           const resize = parseSize(opts.size);
           const warning = ffmpegWarningOnce();
           if (warning) out.warn(warning);
           const probe = await firstValueFrom(probeVideo(video));
-          const sampled = await firstValueFrom(sampleVideo(video, { numFrames: n, probe, ...(resize ? { resize } : {}) }));
+          const sampled = await firstValueFrom(
+            sampleVideo(video, { numFrames: n, probe, ...(resize ? { resize } : {}) }),
+          );
           const stem = basename(video, extname(video));
           const dir = resolve(opts.out ?? `${stem}-frames`);
           await mkdir(dir, { recursive: true });
           const frames: string[] = [];
           for (const [k, f] of sampled.frames.entries()) {
-            const file = join(dir, `frame_${String(k).padStart(2, '0')}_idx${String(sampled.indices[k]).padStart(5, '0')}.png`);
+            const file = join(
+              dir,
+              `frame_${String(k).padStart(2, '0')}_idx${String(sampled.indices[k]).padStart(5, '0')}.png`,
+            );
             await writePng(f, file);
             frames.push(file);
           }
-          if (sampled.substituted.length) out.warn(`frames at positions ${sampled.substituted.join(', ')} could not be decoded and repeat the last good frame`);
+          if (sampled.substituted.length)
+            out.warn(
+              `frames at positions ${sampled.substituted.join(', ')} could not be decoded and repeat the last good frame`,
+            );
           const result = {
             type: 'result',
             command: 'frames',

@@ -13,4 +13,17 @@ import { cacheCommand } from './cache.js';
 import { evalCommand } from './eval.js';
 import { captionCommand } from './caption.js';
 
-export const commands: readonly CommandModule[] = [demoCommand, synthCommand, checkDataCommand, framesCommand, cacheCommand, cacheStatsCommand, parityCommand, metricsCommand, reportCommand, trainCommand, evalCommand, captionCommand];
+export const commands: readonly CommandModule[] = [
+  demoCommand,
+  synthCommand,
+  checkDataCommand,
+  framesCommand,
+  cacheCommand,
+  cacheStatsCommand,
+  parityCommand,
+  metricsCommand,
+  reportCommand,
+  trainCommand,
+  evalCommand,
+  captionCommand,
+];

@@ -8,13 +8,22 @@ import { jsonLines, runCaptured } from './__tests__/run-captured.js';
 
 const REF = new URL('../../../../test/fixtures/reference/', import.meta.url).pathname;
 const BERT = join(REF, 'bertscore', 'model');
-interface RefCase { candidate: string; reference: string; f1: number }
-const ref = JSON.parse(readFileSync(join(REF, 'bertscore', 'bertscore_reference.json'), 'utf8')) as { num_layers: number; cases: RefCase[] };
+interface RefCase {
+  candidate: string;
+  reference: string;
+  f1: number;
+}
+const ref = JSON.parse(readFileSync(join(REF, 'bertscore', 'bertscore_reference.json'), 'utf8')) as {
+  num_layers: number;
+  cases: RefCase[];
+};
 
 /** The reference pairs (one has an empty prediction) with a malformed line and a line missing its reference. */
 function predictionsFile(): { file: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kvc-metrics-'));
-  const lines = ref.cases.map((c, i) => JSON.stringify({ id: `p${i}`, prediction: c.candidate, reference: c.reference, eos_reached: i !== 1 }));
+  const lines = ref.cases.map((c, i) =>
+    JSON.stringify({ id: `p${i}`, prediction: c.candidate, reference: c.reference, eos_reached: i !== 1 }),
+  );
   lines.splice(1, 0, '{"id": "broken", "prediction": "잘린 줄');
   lines.splice(4, 0, JSON.stringify({ id: 'noref', prediction: '참조가 없는 예측' }));
   const file = join(dir, 'preds.jsonl');
@@ -38,9 +47,13 @@ describe('kvc metrics', () => {
     expect(result.type).toBe('metrics');
     const m = result.metrics as Record<string, number>;
     expect(m).toMatchObject({ count: ref.cases.length, empty_predictions: 1 });
-    for (const k of ['meteor', 'bleu_4', 'rouge_l', 'cider_d', 'bertscore_f1', 'distinct_1']) expect(typeof m[k]).toBe('number');
+    for (const k of ['meteor', 'bleu_4', 'rouge_l', 'cider_d', 'bertscore_f1', 'distinct_1'])
+      expect(typeof m[k]).toBe('number');
     // per-sample BERTScore equals bert_score's, empty prediction 0
-    const samples = readFileSync(join(outDir, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; metrics: Record<string, number> });
+    const samples = readFileSync(join(outDir, 'predictions.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; metrics: Record<string, number> });
     expect(samples.map((s) => s.id)).toEqual(ref.cases.map((_, i) => `p${i}`));
     samples.forEach((s, i) => expect(Math.abs(s.metrics.bertscore_f1! - ref.cases[i]!.f1)).toBeLessThan(1e-4));
     const metricsJson = JSON.parse(readFileSync(join(outDir, 'metrics.json'), 'utf8')) as Record<string, unknown>;
@@ -58,7 +71,7 @@ describe('kvc metrics', () => {
     expect(r.stderr).toContain(`${file}:5: missing "reference" (line skipped)`);
   });
 
-  it('--metrics takes the registry\'s keys and aliases alike (cider_d, rouge-l)', async () => {
+  it("--metrics takes the registry's keys and aliases alike (cider_d, rouge-l)", async () => {
     const { file } = predictionsFile();
     const r = await runCaptured(['metrics', '--predictions', file, '--metrics', 'cider_d,rouge-l', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -70,10 +83,22 @@ describe('kvc metrics', () => {
 
   it('gives clear errors: a missing model (with a hint), an unknown metric, a missing file', async () => {
     const { file, dir } = predictionsFile();
-    const m = await runCaptured(['metrics', '--predictions', file, '--bert-model', join(dir, 'no-model'), '--bert-layer', '3', '--backend', 'cpu']);
+    const m = await runCaptured([
+      'metrics',
+      '--predictions',
+      file,
+      '--bert-model',
+      join(dir, 'no-model'),
+      '--bert-layer',
+      '3',
+      '--backend',
+      'cpu',
+    ]);
     expect(m.code).toBe(1);
     expect(m.stderr).toMatch(/\[E_SCORER\] bertscore could not load: model folder not found/);
-    expect(m.stderr).toMatch(/hint: .*pass a local model folder with --bert-model, or leave bertscore out of --metrics/);
+    expect(m.stderr).toMatch(
+      /hint: .*pass a local model folder with --bert-model, or leave bertscore out of --metrics/,
+    );
     const u = await runCaptured(['metrics', '--predictions', file, '--metrics', 'meteor,bleurt']);
     expect(u.code).toBe(1);
     expect(u.stderr).toMatch(/\[E_METRICS_UNKNOWN\] unknown metric bleurt/);
@@ -97,19 +122,66 @@ describe('kvc metrics', () => {
     const model = mkdtempSync(join(tmpdir(), 'kvc-siglip-'));
     for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(REF, 'siglip', 'model', f), join(model, f));
     for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(BERT, f), join(model, f));
-    const proc = JSON.parse(readFileSync(join(REF, 'processors', 'siglip', 'preprocessor_config.json'), 'utf8')) as object;
-    writeFileSync(join(model, 'preprocessor_config.json'), JSON.stringify({ ...proc, size: { height: 56, width: 56 } }));
+    const proc = JSON.parse(
+      readFileSync(join(REF, 'processors', 'siglip', 'preprocessor_config.json'), 'utf8'),
+    ) as object;
+    writeFileSync(
+      join(model, 'preprocessor_config.json'),
+      JSON.stringify({ ...proc, size: { height: 56, width: 56 } }),
+    );
     const data = mkdtempSync(join(tmpdir(), 'kvc-siglip-data-'));
     mkdirSync(join(data, 'videos'));
-    for (const [name, shift] of [['a.mp4', 0], ['b.mp4', 90]] as const) {
-      const frames = Array.from({ length: 8 }, (_, i) => ({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).map((_, k) => (k * 5 + i * 30 + shift) % 256) }));
+    for (const [name, shift] of [
+      ['a.mp4', 0],
+      ['b.mp4', 90],
+    ] as const) {
+      const frames = Array.from({ length: 8 }, (_, i) => ({
+        width: 64,
+        height: 48,
+        data: new Uint8Array(64 * 48 * 3).map((_, k) => (k * 5 + i * 30 + shift) % 256),
+      }));
       await lastValueFrom(encodeVideo(frames, join(data, 'videos', name), { fps: 8 }), { defaultValue: undefined });
     }
     const file = join(data, 'preds.jsonl');
-    writeFileSync(file, [['a.mp4', ref.cases[0]!], ['b.mp4', ref.cases[2]!], ['a.mp4', ref.cases[3]!]].map(([video, c], i) => JSON.stringify({ id: `v${i}`, video, prediction: (c as RefCase).candidate, reference: (c as RefCase).reference })).join('\n'));
+    writeFileSync(
+      file,
+      [
+        ['a.mp4', ref.cases[0]!],
+        ['b.mp4', ref.cases[2]!],
+        ['a.mp4', ref.cases[3]!],
+      ]
+        .map(([video, c], i) =>
+          JSON.stringify({
+            id: `v${i}`,
+            video,
+            prediction: (c as RefCase).candidate,
+            reference: (c as RefCase).reference,
+          }),
+        )
+        .join('\n'),
+    );
     const run = async (padding: string) => {
       const outDir = join(data, `out-${padding}`);
-      const r = await runCaptured(['metrics', '--predictions', file, '--metrics', 'siglip,meteor', '--siglip-model', model, '--siglip-padding', padding, '--data', data, '--frames', '4', '--backend', 'cpu', '--out', outDir, '--json']);
+      const r = await runCaptured([
+        'metrics',
+        '--predictions',
+        file,
+        '--metrics',
+        'siglip,meteor',
+        '--siglip-model',
+        model,
+        '--siglip-padding',
+        padding,
+        '--data',
+        data,
+        '--frames',
+        '4',
+        '--backend',
+        'cpu',
+        '--out',
+        outDir,
+        '--json',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const lines = readFileSync(join(outDir, 'predictions.jsonl'), 'utf8').trim().split('\n');
       return lines.map((l) => (JSON.parse(l) as { metrics: Record<string, number> }).metrics.siglip!);

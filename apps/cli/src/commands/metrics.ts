@@ -80,22 +80,35 @@ export const metricsCommand: CommandModule = {
   register(program: Command, runner: ActionRunner): void {
     program
       .command('metrics')
-      .description('score a predictions JSONL file: METEOR, BERTScore, SigLIP2 score, CIDEr-D, BLEU, ROUGE-L, diversity')
+      .description(
+        'score a predictions JSONL file: METEOR, BERTScore, SigLIP2 score, CIDEr-D, BLEU, ROUGE-L, diversity',
+      )
       .requiredOption('--predictions <file>', 'JSONL, one {"prediction", "reference", "video"?, "id"?} object a line')
       .option('--metrics <list>', `comma-separated: ${METRIC_CHOICES.join(',')}`, DEFAULT_METRICS)
       .option('--bert-model <model>', 'BERTScore model: local folder or cached hub id', BERTSCORE_KO_MODEL)
-      .option('--bert-layer <n>', 'BERTScore hidden layer (default: bert_score\'s for the model, 9 for mBERT)')
+      .option('--bert-layer <n>', "BERTScore hidden layer (default: bert_score's for the model, 9 for mBERT)")
       .option('--siglip-model <model>', 'SigLIP2 model: local folder or cached hub id', SEED_SIGLIP_MODEL)
-      .option('--siglip-padding <mode>', 'max_length (the model card: 64 tokens) or longest (the seed\'s padding=True)', 'max_length')
-      .option('--data <dir>', 'folder the predictions\' video paths are relative to (SigLIP)')
+      .option(
+        '--siglip-padding <mode>',
+        "max_length (the model card: 64 tokens) or longest (the seed's padding=True)",
+        'max_length',
+      )
+      .option('--data <dir>', "folder the predictions' video paths are relative to (SigLIP)")
       .option('--frames <n>', 'frames sampled per video for SigLIP', '8')
-      .option('--batch-size <n>', 'captions per model batch (64 = bert_score\'s)', '64')
+      .option('--batch-size <n>', "captions per model batch (64 = bert_score's)", '64')
       .option('--backend <name>', 'tensor backend: auto|webgpu|tensorflow|wasm|cpu', 'auto')
       .option('--out <dir>', 'write predictions.jsonl (per-sample metrics) and metrics.json here')
       .option('--json', 'print JSON lines (skipped lines, progress, the result last)')
       .action(
         runner<MetricsOptions>('metrics', async (out, opts) => {
-          const names = [...new Set(opts.metrics.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+          const names = [
+            ...new Set(
+              opts.metrics
+                .split(',')
+                .map((s) => s.trim().toLowerCase())
+                .filter(Boolean),
+            ),
+          ];
           // Names go through the metric registry: `cider` and `cider_d` both select CIDEr-D.
           const { families, unknown } = metricFamilies(names);
           if (unknown.length || names.length === 0) {
@@ -119,7 +132,12 @@ export const metricsCommand: CommandModule = {
             if (!out.json) out.info(`warning: ${opts.predictions}:${issue.line}: ${issue.reason} (line skipped)`);
           }
           if (parsed.records.length === 0) {
-            throw new CliError('E_NO_PREDICTIONS', 'no usable prediction lines', { file: parsed.file, skipped: parsed.issues.length }, 'each line needs a JSON object with string "prediction" and "reference"');
+            throw new CliError(
+              'E_NO_PREDICTIONS',
+              'no usable prediction lines',
+              { file: parsed.file, skipped: parsed.issues.length },
+              'each line needs a JSON object with string "prediction" and "reference"',
+            );
           }
 
           const scorers: Scorer[] = [];
@@ -128,14 +146,22 @@ export const metricsCommand: CommandModule = {
             scorers.push(new BertScorer({ model: opts.bertModel ?? BERTSCORE_KO_MODEL, ...bertLayer, batchSize }));
           }
           if (families.includes('siglip')) {
-            scorers.push(new SiglipScorer({ model: opts.siglipModel ?? SEED_SIGLIP_MODEL, padding: opts.siglipPadding as 'max_length' | 'longest', decode: { ...(opts.data ? { dataDir: opts.data } : {}), numFrames: positiveInt('frames', opts.frames) } }));
+            scorers.push(
+              new SiglipScorer({
+                model: opts.siglipModel ?? SEED_SIGLIP_MODEL,
+                padding: opts.siglipPadding as 'max_length' | 'longest',
+                decode: { ...(opts.data ? { dataDir: opts.data } : {}), numFrames: positiveInt('frames', opts.frames) },
+              }),
+            );
           }
           if (scorers.length) {
             const b = await initBackend(opts.backend as BackendName);
             out.info(`backend ${b.backend} (${b.reason}); loading ${scorers.map((s) => s.name).join(', ')}`);
           }
           const pure = families.filter((f) => f !== 'bertscore' && f !== 'siglip');
-          const bar = scorers.length ? out.progress(`scoring ${scorers.map((s) => s.name).join('+')}`, parsed.records.length) : undefined;
+          const bar = scorers.length
+            ? out.progress(`scoring ${scorers.map((s) => s.name).join('+')}`, parsed.records.length)
+            : undefined;
           let result: MetricsEvent | undefined;
           let done = 0;
           try {
@@ -157,10 +183,16 @@ export const metricsCommand: CommandModule = {
             bar?.done();
           }
           const flat = flattenAggregate(result!.aggregate);
-          const files = opts.out ? await writeEvalOutputs(opts.out, result!, { predictions_file: parsed.file, skipped_lines: parsed.issues.length }) : undefined;
+          const files = opts.out
+            ? await writeEvalOutputs(opts.out, result!, {
+                predictions_file: parsed.file,
+                skipped_lines: parsed.issues.length,
+              })
+            : undefined;
           out.result(
             { type: 'metrics', file: parsed.file, metrics: flat, skipped: parsed.issues, ...(files ? { files } : {}) },
-            formatMetricsTable(opts.predictions, flat, parsed.issues.length) + (files ? `\nwrote ${files.predictions} and ${files.metrics}` : ''),
+            formatMetricsTable(opts.predictions, flat, parsed.issues.length) +
+              (files ? `\nwrote ${files.predictions} and ${files.metrics}` : ''),
           );
           return 0;
         }),

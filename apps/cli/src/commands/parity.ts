@@ -19,7 +19,13 @@ interface ParityOptions {
 
 export function readCaseKind(caseDir: string): string {
   const file = join(resolve(caseDir), 'case.json');
-  if (!existsSync(file)) throw new CliError('E_CASE_NOT_FOUND', 'no case.json in the case folder', { dir: resolve(caseDir) }, 'a reference case is a folder with case.json and reference files (see test/fixtures/README.md)');
+  if (!existsSync(file))
+    throw new CliError(
+      'E_CASE_NOT_FOUND',
+      'no case.json in the case folder',
+      { dir: resolve(caseDir) },
+      'a reference case is a folder with case.json and reference files (see test/fixtures/README.md)',
+    );
   let kind: unknown;
   try {
     kind = (JSON.parse(readFileSync(file, 'utf8')) as { kind?: unknown }).kind;
@@ -36,11 +42,21 @@ export function formatReport(r: ParityReport): string {
   const lines = [`${r.kind}  ${r.caseDir}${r.backend ? `  (backend ${r.backend})` : ''}`];
   lines.push(`  ${'    '} ${'tensor'.padEnd(w)}  ${'max_abs'.padStart(9)}  ${'max_rel'.padStart(9)}  tolerance`);
   for (const c of r.checks) {
-    const tol = c.mode === 'exact' ? 'exact' : `${c.mode} ${e(c.tolerance)}${c.mode !== 'abs' ? ` (err ${e(c.error)})` : ''}`;
-    lines.push(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name.padEnd(w)}  ${e(c.maxAbs).padStart(9)}  ${e(c.maxRel).padStart(9)}  ${tol}${c.detail && !c.pass ? `  ${c.detail}` : ''}`);
+    const tol =
+      c.mode === 'exact' ? 'exact' : `${c.mode} ${e(c.tolerance)}${c.mode !== 'abs' ? ` (err ${e(c.error)})` : ''}`;
+    lines.push(
+      `  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name.padEnd(w)}  ${e(c.maxAbs).padStart(9)}  ${e(c.maxRel).padStart(9)}  ${tol}${c.detail && !c.pass ? `  ${c.detail}` : ''}`,
+    );
   }
   const failed = r.checks.filter((c) => !c.pass);
-  lines.push(r.pass ? `PASS: all ${r.checks.length} checks within tolerance` : `FAIL: ${failed.length} of ${r.checks.length} checks out of tolerance: ${failed.map((c) => c.name).slice(0, 10).join(', ')}`);
+  lines.push(
+    r.pass
+      ? `PASS: all ${r.checks.length} checks within tolerance`
+      : `FAIL: ${failed.length} of ${r.checks.length} checks out of tolerance: ${failed
+          .map((c) => c.name)
+          .slice(0, 10)
+          .join(', ')}`,
+  );
   return lines.join('\n');
 }
 
@@ -58,7 +74,10 @@ export const parityCommand: CommandModule = {
           const kind = readCaseKind(caseDir);
           const load = parityRunners[kind];
           if (!load) {
-            throw new CliError('E_PARITY_KIND', `no parity runner for kind "${kind}"`, { dir: caseDir, known: Object.keys(parityRunners).join(', ') });
+            throw new CliError('E_PARITY_KIND', `no parity runner for kind "${kind}"`, {
+              dir: caseDir,
+              known: Object.keys(parityRunners).join(', '),
+            });
           }
           const run = await load();
           out.info(`running ${kind} parity on ${caseDir}`);

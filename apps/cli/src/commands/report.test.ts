@@ -13,12 +13,31 @@ describe('kvc report', () => {
     dir = await mkdtemp(join(tmpdir(), 'kvc-cli-report-'));
     runDir = join(dir, 'run');
     await mkdir(runDir);
-    const frames = renderClip({ color: 'blue', shape: 'circle', direction: 'left', background: 'white' }, { size: 32, frames: 6, crossOffset: 16 });
+    const frames = renderClip(
+      { color: 'blue', shape: 'circle', direction: 'left', background: 'white' },
+      { size: 32, frames: 6, crossOffset: 16 },
+    );
     await lastValueFrom(encodeVideo(frames, join(runDir, 'clip.mp4'), { fps: 6 }), { defaultValue: undefined });
-    const steps = [1, 2, 3].map((s) => JSON.stringify({ type: 'step', stage: 'stage1', epoch: 1, step: s, loss: 3 / s, lr: 1e-3 }));
-    await writeFile(join(runDir, 'events.jsonl'), [...steps, '{"type":"evaluation","stage":"stage1","epoch":1,"metrics":{"meteor":0.2}}', '{"type":"run-end"}'].join('\n'));
+    const steps = [1, 2, 3].map((s) =>
+      JSON.stringify({ type: 'step', stage: 'stage1', epoch: 1, step: s, loss: 3 / s, lr: 1e-3 }),
+    );
+    await writeFile(
+      join(runDir, 'events.jsonl'),
+      [
+        ...steps,
+        '{"type":"evaluation","stage":"stage1","epoch":1,"metrics":{"meteor":0.2}}',
+        '{"type":"run-end"}',
+      ].join('\n'),
+    );
     const preds = [
-      { id: 'a', video: 'clip.mp4', prediction: '파란 원이 왼쪽으로 움직인다.', reference: '파란 원', metrics: { meteor: 0.4 }, eos_reached: true },
+      {
+        id: 'a',
+        video: 'clip.mp4',
+        prediction: '파란 원이 왼쪽으로 움직인다.',
+        reference: '파란 원',
+        metrics: { meteor: 0.4 },
+        eos_reached: true,
+      },
       { id: 'b', video: 'missing.mp4', prediction: '?', reference: '!', metrics: {} },
     ];
     await writeFile(join(runDir, 'predictions.jsonl'), preds.map((p) => JSON.stringify(p)).join('\n'));
@@ -29,9 +48,21 @@ describe('kvc report', () => {
     const r = await runCaptured(['report', '--run', runDir, '--json']);
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
-    expect(lines[0]).toMatchObject({ type: 'warning', message: expect.stringContaining('1 of 2 gallery samples have no frames') });
+    expect(lines[0]).toMatchObject({
+      type: 'warning',
+      message: expect.stringContaining('1 of 2 gallery samples have no frames'),
+    });
     const result = lines.at(-1)!;
-    expect(result).toEqual({ type: 'result', command: 'report', report: join(runDir, 'report.html'), charts: 3, samples: 2, missing: ['config.json', 'training_log.csv', 'metrics.json'], status: 'finished', skippedLines: 0 });
+    expect(result).toEqual({
+      type: 'result',
+      command: 'report',
+      report: join(runDir, 'report.html'),
+      charts: 3,
+      samples: 2,
+      missing: ['config.json', 'training_log.csv', 'metrics.json'],
+      status: 'finished',
+      skippedLines: 0,
+    });
     const html = await readFile(join(runDir, 'report.html'), 'utf8');
     expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(3);
     expect(html).toContain('파란 원이 왼쪽으로 움직인다.');

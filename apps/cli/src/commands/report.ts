@@ -23,13 +23,19 @@ interface ReportOpts {
 
 function int(option: string, value: string, min: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min) throw new CliError('E_BAD_ARGUMENT', `--${option} must be an integer >= ${min}, got "${value}"`, { option, value });
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min)
+    throw new CliError('E_BAD_ARGUMENT', `--${option} must be an integer >= ${min}, got "${value}"`, { option, value });
   return n;
 }
 
 /** The human-readable result. */
 export function formatReportResult(path: string, s: RunReportSummary): string {
-  const lines = [`report written: ${path}`, `  run      ${s.name} (${s.status})`, `  charts   ${s.charts}`, `  samples  ${s.samples}${s.samplesWithoutFrames ? ` (${s.samplesWithoutFrames} without frames)` : ''}`];
+  const lines = [
+    `report written: ${path}`,
+    `  run      ${s.name} (${s.status})`,
+    `  charts   ${s.charts}`,
+    `  samples  ${s.samples}${s.samplesWithoutFrames ? ` (${s.samplesWithoutFrames} without frames)` : ''}`,
+  ];
   if (s.missing.length) lines.push(`  missing  ${s.missing.join(', ')}`);
   if (s.skippedLines) lines.push(`  skipped  ${s.skippedLines} unreadable line${s.skippedLines === 1 ? '' : 's'}`);
   return lines.join('\n');
@@ -40,7 +46,10 @@ export const reportCommand: CommandModule = {
     program
       .command('report')
       .description('write one self-contained HTML report of a training run (metrics, charts, sample gallery, config)')
-      .requiredOption('--run <dir>', 'the run folder (events.jsonl, training_log.csv, predictions.jsonl, metrics.json, config.json)')
+      .requiredOption(
+        '--run <dir>',
+        'the run folder (events.jsonl, training_log.csv, predictions.jsonl, metrics.json, config.json)',
+      )
       .option('--out <file>', 'where to write the page (default <run>/report.html)')
       .option('--samples <n>', 'predictions shown in the gallery', '12')
       .option('--seed <n>', 'seed of the gallery choice', '0')
@@ -58,8 +67,23 @@ export const reportCommand: CommandModule = {
             thumbnailPx: int('thumb-size', opts.thumbSize, 16),
             videoRoots: opts.videoRoot ?? [],
           });
-          if (summary.samplesWithoutFrames > 0) out.warn(`${summary.samplesWithoutFrames} of ${summary.samples} gallery samples have no frames (the report says why for each)`);
-          out.result({ type: 'result', command: 'report', report: path, charts: summary.charts, samples: summary.samples, missing: summary.missing, status: summary.status, skippedLines: summary.skippedLines }, formatReportResult(path, summary));
+          if (summary.samplesWithoutFrames > 0)
+            out.warn(
+              `${summary.samplesWithoutFrames} of ${summary.samples} gallery samples have no frames (the report says why for each)`,
+            );
+          out.result(
+            {
+              type: 'result',
+              command: 'report',
+              report: path,
+              charts: summary.charts,
+              samples: summary.samples,
+              missing: summary.missing,
+              status: summary.status,
+              skippedLines: summary.skippedLines,
+            },
+            formatReportResult(path, summary),
+          );
           return 0;
         }),
       );

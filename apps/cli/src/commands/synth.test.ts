@@ -13,14 +13,36 @@ describe('kvc synth', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('writes the AIHub layout with progress events and the result last', async () => {
-    const r = await runCaptured(['synth', '--out', dir, '--train', '3', '--val', '2', '--seed', '9', '--size', '32', '--frames', '4', '--json']);
+    const r = await runCaptured([
+      'synth',
+      '--out',
+      dir,
+      '--train',
+      '3',
+      '--val',
+      '2',
+      '--seed',
+      '9',
+      '--size',
+      '32',
+      '--frames',
+      '4',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines.some((l) => l.type === 'progress')).toBe(true);
     expect(lines.at(-1)).toMatchObject({ type: 'result', command: 'synth', train: 3, val: 2, seed: 9, videos: 5 });
-    expect((await readdir(join(dir, 'train', 'labels'))).sort()).toEqual(['synth_train_0000.json', 'synth_train_0001.json', 'synth_train_0002.json']);
+    expect((await readdir(join(dir, 'train', 'labels'))).sort()).toEqual([
+      'synth_train_0000.json',
+      'synth_train_0001.json',
+      'synth_train_0002.json',
+    ]);
     expect((await readdir(join(dir, 'val', 'videos'))).sort()).toEqual(['synth_val_0000.mp4', 'synth_val_0001.mp4']);
-    const label = JSON.parse(await readFile(join(dir, 'val', 'labels', 'synth_val_0001.json'), 'utf8')) as { annotation: { description_kr: string }; attributes: object };
+    const label = JSON.parse(await readFile(join(dir, 'val', 'labels', 'synth_val_0001.json'), 'utf8')) as {
+      annotation: { description_kr: string };
+      attributes: object;
+    };
     expect(extractAttributes(label.annotation.description_kr)).toEqual(label.attributes);
   });
 

@@ -38,7 +38,9 @@ export const trainCommand: CommandModule = {
   register(program: Command, runner: ActionRunner): void {
     program
       .command('train')
-      .description('train a captioner: cache features, stage 1 (projector), stage 2 (projector + LoRA) with per-epoch eval, final eval')
+      .description(
+        'train a captioner: cache features, stage 1 (projector), stage 2 (projector + LoRA) with per-epoch eval, final eval',
+      )
       .argument('[overrides...]', 'config overrides as key=value (e.g. train.stage1.lr=1e-3)')
       .option('--preset <name>', 'demo | seed')
       .option('--config <file>', 'a YAML or JSON config file')
@@ -48,14 +50,20 @@ export const trainCommand: CommandModule = {
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<TrainOptions>('train', async (out, opts, overrides) => {
-          const config = loadRunConfig({ ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.config ? { file: opts.config } : {}), overrides });
+          const config = loadRunConfig({
+            ...(opts.preset ? { preset: opts.preset } : {}),
+            ...(opts.config ? { file: opts.config } : {}),
+            overrides,
+          });
           if (opts.printConfig) {
             out.result({ type: 'config', config }, JSON.stringify(config, null, 2));
             return 0;
           }
           const runDir = resolve(opts.out ?? join('runs', config.name));
           out.info(`run ${config.name} → ${runDir}`);
-          const sig = abortOnSigint(() => out.info('stopping after the current step (Ctrl-C again to quit at once)...'));
+          const sig = abortOnSigint(() =>
+            out.info('stopping after the current step (Ctrl-C again to quit at once)...'),
+          );
           try {
             const r = await runTrainPipeline({ config, runDir, resume: Boolean(opts.resume), out, signal: sig.signal });
             const human =

@@ -17,7 +17,15 @@ describe('run config', () => {
   });
 
   it('applies key=value overrides with YAML scalar parsing', () => {
-    const c = loadRunConfig({ preset: 'demo', overrides: ['train.stage1.lr=2e-3', 'eval.metrics=meteor,cider', 'llm.model=Qwen/Qwen3-0.6B', 'vision.dropCls=false'] });
+    const c = loadRunConfig({
+      preset: 'demo',
+      overrides: [
+        'train.stage1.lr=2e-3',
+        'eval.metrics=meteor,cider',
+        'llm.model=Qwen/Qwen3-0.6B',
+        'vision.dropCls=false',
+      ],
+    });
     expect(c.train.stage1.lr).toBe(2e-3);
     expect(c.eval.metrics).toEqual(['meteor', 'cider']);
     expect(c.llm.model).toBe('Qwen/Qwen3-0.6B');
@@ -25,7 +33,9 @@ describe('run config', () => {
   });
 
   it('rejects unknown keys with a suggestion, and bad values with their path', () => {
-    expect(() => loadRunConfig({ overrides: ['train.stage1.lrr=1'] })).toThrow(/train\.stage1\.lrr: unknown key \(did you mean "lr"\?\)/);
+    expect(() => loadRunConfig({ overrides: ['train.stage1.lrr=1'] })).toThrow(
+      /train\.stage1\.lrr: unknown key \(did you mean "lr"\?\)/,
+    );
     expect(() => loadRunConfig({ overrides: ['trian.seed=1'] })).toThrow(/did you mean "train"/);
     expect(() => loadRunConfig({ overrides: ['train.batchSize=0'] })).toThrow(/train\.batchSize/);
     expect(() => loadRunConfig({ preset: 'sed' })).toThrow(/unknown preset/);

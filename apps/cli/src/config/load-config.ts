@@ -22,7 +22,12 @@ export function loadRunConfig(src: ConfigSource): RunConfig {
   if (src.preset) {
     if (!(src.preset in presets)) {
       const s = suggest(src.preset, Object.keys(presets));
-      throw new CliError('E_UNKNOWN_PRESET', `unknown preset "${src.preset}"`, { presets: Object.keys(presets).join(', ') }, s ? `did you mean "${s}"?` : undefined);
+      throw new CliError(
+        'E_UNKNOWN_PRESET',
+        `unknown preset "${src.preset}"`,
+        { presets: Object.keys(presets).join(', ') },
+        s ? `did you mean "${s}"?` : undefined,
+      );
     }
     base = structuredClone(presets[src.preset as PresetName]) as Record<string, unknown>;
   } else if (src.file) {
@@ -36,7 +41,12 @@ export function validateRunConfig(input: unknown, origin: string): RunConfig {
   const r = runConfigSchema.safeParse(input);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => describeIssue(i));
-  throw new CliError('E_CONFIG_INVALID', `invalid config (${origin}):\n  ${lines.join('\n  ')}`, {}, '`kvc train --preset seed --print-config` shows every key with its value; docs/presets.md says where the seed values come from');
+  throw new CliError(
+    'E_CONFIG_INVALID',
+    `invalid config (${origin}):\n  ${lines.join('\n  ')}`,
+    {},
+    '`kvc train --preset seed --print-config` shows every key with its value; docs/presets.md says where the seed values come from',
+  );
 }
 
 function describeIssue(i: z.core.$ZodIssue): string {
@@ -76,25 +86,39 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     v = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new CliError('E_CONFIG_FILE', `cannot parse config: ${(err as Error).message}`, { file }, 'configs are YAML (.yaml/.yml) or JSON (.json)');
+    throw new CliError(
+      'E_CONFIG_FILE',
+      `cannot parse config: ${(err as Error).message}`,
+      { file },
+      'configs are YAML (.yaml/.yml) or JSON (.json)',
+    );
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new CliError('E_CONFIG_FILE', 'config must be a mapping of keys to values', { file });
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new CliError('E_CONFIG_FILE', 'config must be a mapping of keys to values', { file });
   return v as Record<string, unknown>;
 }
 
 /** `train.stage1.lr=1e-3`, `eval.metrics=meteor,cider`, `llm.model=Qwen/Qwen3-0.6B`. Values are parsed as YAML scalars. */
 export function applyOverride(target: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new CliError('E_CONFIG_OVERRIDE', `override "${assignment}" is not key=value`, {}, 'e.g. train.stage1.lr=1e-3');
+  if (eq <= 0)
+    throw new CliError(
+      'E_CONFIG_OVERRIDE',
+      `override "${assignment}" is not key=value`,
+      {},
+      'e.g. train.stage1.lr=1e-3',
+    );
   const path = assignment.slice(0, eq).split('.');
   const raw = assignment.slice(eq + 1);
-  let value: unknown = raw.includes(',') && !raw.startsWith('[') ? raw.split(',').map((x) => parseScalar(x.trim())) : parseScalar(raw);
+  let value: unknown =
+    raw.includes(',') && !raw.startsWith('[') ? raw.split(',').map((x) => parseScalar(x.trim())) : parseScalar(raw);
   if (typeof value === 'string' && value.startsWith('[')) value = parseYaml(value);
   let node = target;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
     if (next === undefined) node[key] = {};
-    else if (typeof next !== 'object' || next === null || Array.isArray(next)) throw new CliError('E_CONFIG_OVERRIDE', `cannot set ${path.join('.')}: ${key} is not a section`);
+    else if (typeof next !== 'object' || next === null || Array.isArray(next))
+      throw new CliError('E_CONFIG_OVERRIDE', `cannot set ${path.join('.')}: ${key} is not a section`);
     node = node[key] as Record<string, unknown>;
   }
   node[path.at(-1)!] = value;

@@ -11,7 +11,12 @@ export const presets = {
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
     llm: { model: 'Qwen/Qwen3-8B', quantization: '4bit' },
     projector: { type: 'linear' },
-    lora: { r: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
+    lora: {
+      r: 16,
+      alpha: 32,
+      dropout: 0.05,
+      targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    },
     prompt: '이 영상을 자세히 설명해주세요.',
     maxTextLength: 768,
     train: {
@@ -26,7 +31,12 @@ export const presets = {
       bestMetric: 'siglip',
     },
     generation: { maxNewTokens: 128, repetitionPenalty: 1.2 },
-    eval: { siglipModel: 'google/siglip2-so400m-patch14-384', siglipPadding: 'longest', bertModel: 'bert-base-multilingual-cased', bertLayer: 9 },
+    eval: {
+      siglipModel: 'google/siglip2-so400m-patch14-384',
+      siglipPadding: 'longest',
+      bertModel: 'bert-base-multilingual-cased',
+      bertLayer: 9,
+    },
   },
   demo: {
     // Tuned on the 2-core CPU machine (bench/demo/RESULTS.md, runs F, H and K): tiny CLIP (32×32

@@ -64,7 +64,9 @@ export const runConfigSchema = z.strictObject({
       r: z.number().int().min(1).default(16),
       alpha: z.number().positive().default(32),
       dropout: z.number().min(0).max(1).default(0.05),
-      targetModules: z.array(z.string()).default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
+      targetModules: z
+        .array(z.string())
+        .default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
     })
     .prefault({}),
   prompt: z.string().default('이 영상을 자세히 설명해주세요.'),
@@ -100,7 +102,9 @@ export const runConfigSchema = z.strictObject({
     .prefault({}),
   eval: z
     .strictObject({
-      metrics: z.array(z.enum(['siglip', 'meteor', 'bertscore', 'cider', 'bleu', 'rouge', 'diversity'])).default(['siglip', 'meteor', 'bertscore', 'diversity']),
+      metrics: z
+        .array(z.enum(['siglip', 'meteor', 'bertscore', 'cider', 'bleu', 'rouge', 'diversity']))
+        .default(['siglip', 'meteor', 'bertscore', 'diversity']),
       siglipModel: z.string().default('google/siglip2-so400m-patch14-384'),
       /** `max_length` (64, the model card) or `longest` (the seed's padding=True). */
       siglipPadding: z.enum(['max_length', 'longest']).default('max_length'),

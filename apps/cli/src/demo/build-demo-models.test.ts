@@ -31,8 +31,19 @@ describe('buildDemoModels', () => {
     expect(first.reused).toBe(false);
     expect(first.visionPretrain?.steps).toBe(30);
     expect(first.visionPretrain!.after.loss).toBeLessThan(first.visionPretrain!.before.loss!);
-    expect(Object.keys(first.visionPretrain!.after).sort()).toEqual(['background', 'center', 'color', 'coverage', 'loss', 'shape']);
-    expect(JSON.parse(readFileSync(join(first.visionDir, DEMO_BUILD_FILE), 'utf8'))).toMatchObject({ kind: 'tiny-clip-vision', pretrain: opts.visionPretrain, visionPretrain: first.visionPretrain });
+    expect(Object.keys(first.visionPretrain!.after).sort()).toEqual([
+      'background',
+      'center',
+      'color',
+      'coverage',
+      'loss',
+      'shape',
+    ]);
+    expect(JSON.parse(readFileSync(join(first.visionDir, DEMO_BUILD_FILE), 'utf8'))).toMatchObject({
+      kind: 'tiny-clip-vision',
+      pretrain: opts.visionPretrain,
+      visionPretrain: first.visionPretrain,
+    });
     expect(first.warmUp.steps).toBe(12);
     expect(first.warmUp.lossAfter).toBeLessThan(first.warmUp.lossBefore * 0.8);
     const clip = await ClipVisionModel.load(first.visionDir);
@@ -45,8 +56,12 @@ describe('buildDemoModels', () => {
     expect(lm.config.tieWordEmbeddings).toBe(true);
     lm.dispose();
     // Every caption the synthetic dataset can write (val included) encodes and round-trips.
-    for (const c of [...plan.map((s) => s.caption), ...allSynthCaptions().slice(0, 200)]) expect(tok.decode(tok.encode(c))).toBe(c);
-    expect(JSON.parse(readFileSync(join(first.llmDir, DEMO_BUILD_FILE), 'utf8'))).toMatchObject({ kind: 'tiny-qwen3', warmUp: first.warmUp });
+    for (const c of [...plan.map((s) => s.caption), ...allSynthCaptions().slice(0, 200)])
+      expect(tok.decode(tok.encode(c))).toBe(c);
+    expect(JSON.parse(readFileSync(join(first.llmDir, DEMO_BUILD_FILE), 'utf8'))).toMatchObject({
+      kind: 'tiny-qwen3',
+      warmUp: first.warmUp,
+    });
   });
 
   it('reuses the folders for the same inputs and builds new ones when an input changes', async () => {

@@ -10,12 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  installWasmMatMulFix,
-  loadImageProcessor,
-  loadQwen3,
-  loadTokenizer,
-} from '@kvc/models';
+import { installWasmMatMulFix, loadImageProcessor, loadQwen3, loadTokenizer } from '@kvc/models';
 import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
 import { pretrainTinyClipVision } from './pretrain-tiny-clip-vision.js';
 import { saveQwen3Weights } from './qwen3-named-weights.js';
@@ -46,7 +41,13 @@ export interface DemoVisionPretrainOptions {
   readonly maxSeconds?: number;
 }
 
-export type DemoProgress = { phase: 'warm-up' | 'vision-pretrain'; step: number; steps: number; loss: number; elapsedS: number };
+export type DemoProgress = {
+  phase: 'warm-up' | 'vision-pretrain';
+  step: number;
+  steps: number;
+  loss: number;
+  elapsedS: number;
+};
 
 export interface DemoModelOptions {
   /** Warm-up corpus: the training captions. */
@@ -83,7 +84,12 @@ export interface DemoModels {
   readonly llmDir: string;
   /** True when both folders already existed with these inputs. */
   readonly reused: boolean;
-  readonly warmUp: { readonly lossBefore: number; readonly lossAfter: number; readonly steps: number; readonly seconds: number };
+  readonly warmUp: {
+    readonly lossBefore: number;
+    readonly lossAfter: number;
+    readonly steps: number;
+    readonly seconds: number;
+  };
   /** null when the tower stayed random. */
   readonly visionPretrain: DemoVisionPretrainSummary | null;
 }
@@ -101,9 +107,22 @@ export const DEMO_LLM_CONFIG: Readonly<Record<string, unknown>> = {
 };
 export const DEMO_WARM_UP: DemoWarmUpOptions = { steps: 80, batchSize: 32, lr: 3e-3, maxSeconds: 120 };
 /** The demo's tiny-CLIP pretraining (bench/demo/RESULTS.md, run I). */
-export const DEMO_VISION_PRETRAIN: DemoVisionPretrainOptions = { clips: 1000, framesPerClip: 8, steps: 1000, batchSize: 32, lr: 3e-3, maxSeconds: 100 };
+export const DEMO_VISION_PRETRAIN: DemoVisionPretrainOptions = {
+  clips: 1000,
+  framesPerClip: 8,
+  steps: 1000,
+  batchSize: 32,
+  lr: 3e-3,
+  maxSeconds: 100,
+};
 /** The demo preset's tiny CLIP: 32×32 frames, 16×16 patches (4 tokens a frame, 32 for 8 frames). */
-export const DEMO_VISION: TinyClipVisionOptions = { imageSize: 32, patchSize: 16, hiddenSize: 64, numLayers: 2, numHeads: 4 };
+export const DEMO_VISION: TinyClipVisionOptions = {
+  imageSize: 32,
+  patchSize: 16,
+  hiddenSize: 64,
+  numLayers: 2,
+  numHeads: 4,
+};
 
 const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 12);
 
@@ -134,40 +153,84 @@ export async function buildDemoModels(outDir: string, o: DemoModelOptions): Prom
     if (pre) {
       // Its own seed: the pretraining clips are never the demo's train or val videos.
       const grid = Number(visionJson.image_size) / Number(visionJson.patch_size);
-      const data = visionPretrainFrames(await loadImageProcessor(tmp), { clips: pre.clips, framesPerClip: pre.framesPerClip, seed: seed + 100_003, grid });
+      const data = visionPretrainFrames(await loadImageProcessor(tmp), {
+        clips: pre.clips,
+        framesPerClip: pre.framesPerClip,
+        seed: seed + 100_003,
+        grid,
+      });
       const r = await pretrainTinyClipVision(tmp, data.frames, data.targets, {
         ...pre,
         seed,
-        ...(o.onProgress ? { onStep: (s: { step: number; steps: number; loss: number; elapsedS: number }) => o.onProgress!({ phase: 'vision-pretrain', ...s }) } : {}),
+        ...(o.onProgress
+          ? {
+              onStep: (s: { step: number; steps: number; loss: number; elapsedS: number }) =>
+                o.onProgress!({ phase: 'vision-pretrain', ...s }),
+            }
+          : {}),
       });
       visionPretrain = { before: r.before, after: r.after, steps: r.steps, seconds: r.seconds };
     }
-    await writeFile(join(tmp, DEMO_BUILD_FILE), JSON.stringify({ kind: 'tiny-clip-vision', ...visionKey, visionPretrain }, null, 2));
+    await writeFile(
+      join(tmp, DEMO_BUILD_FILE),
+      JSON.stringify({ kind: 'tiny-clip-vision', ...visionKey, visionPretrain }, null, 2),
+    );
   });
-  if (visionPretrain === undefined) visionPretrain = (JSON.parse(await readFile(join(visionDir, DEMO_BUILD_FILE), 'utf8')) as { visionPretrain?: DemoVisionPretrainSummary | null }).visionPretrain ?? null;
+  if (visionPretrain === undefined)
+    visionPretrain =
+      (
+        JSON.parse(await readFile(join(visionDir, DEMO_BUILD_FILE), 'utf8')) as {
+          visionPretrain?: DemoVisionPretrainSummary | null;
+        }
+      ).visionPretrain ?? null;
 
   const warm = o.warmUp ?? DEMO_WARM_UP;
   const llmOverrides = { ...DEMO_LLM_CONFIG, ...o.llm };
   const vocabTexts = o.vocabTexts ?? allSynthCaptions();
-  if (o.contexts && o.contexts.length !== o.captions.length) throw new RangeError(`buildDemoModels: ${o.contexts.length} contexts for ${o.captions.length} captions`);
-  const llmKey = { v: 1, captions: o.captions, contexts: o.contexts ?? null, prompt: o.prompt, vocabTexts: hash(vocabTexts), llmOverrides, warm, seed };
+  if (o.contexts && o.contexts.length !== o.captions.length)
+    throw new RangeError(`buildDemoModels: ${o.contexts.length} contexts for ${o.captions.length} captions`);
+  const llmKey = {
+    v: 1,
+    captions: o.captions,
+    contexts: o.contexts ?? null,
+    prompt: o.prompt,
+    vocabTexts: hash(vocabTexts),
+    llmOverrides,
+    warm,
+    seed,
+  };
   const llmDir = join(outDir, `tiny-qwen3-${hash(llmKey)}`);
   let warmUp: DemoModels['warmUp'] | undefined;
   const builtLlm = await buildOnce(llmDir, async (tmp) => {
     const vocab = await writeCompactTokenizer(tmp, [o.prompt, ...o.captions, ...(o.contexts ?? []), ...vocabTexts]);
-    const config = tinyQwen3ConfigJson({ ...llmOverrides, vocab_size: vocab.originalIds.length, eos_token_id: vocab.eosTokenId, pad_token_id: vocab.padTokenId });
+    const config = tinyQwen3ConfigJson({
+      ...llmOverrides,
+      vocab_size: vocab.originalIds.length,
+      eos_token_id: vocab.eosTokenId,
+      pad_token_id: vocab.padTokenId,
+    });
     await writeRandomQwen3(tmp, config, { seed, scale: 0.02 });
     const tok = await loadTokenizer(tmp);
     const promptIds = tok.encode(o.prompt);
     // Segment by segment, as the VLM batches are built: [context,] prompt, caption, EOS.
-    const seqs = o.captions.map((c, i) => [...(o.contexts ? tok.encode(o.contexts[i]!) : []), ...promptIds, ...tok.encode(c), vocab.eosTokenId]);
+    const seqs = o.captions.map((c, i) => [
+      ...(o.contexts ? tok.encode(o.contexts[i]!) : []),
+      ...promptIds,
+      ...tok.encode(c),
+      vocab.eosTokenId,
+    ]);
     const base = await loadQwen3(tmp);
     try {
       const r = await warmUpCausalLm(base, seqs, {
         ...warm,
         padId: vocab.padTokenId,
         seed,
-        ...(o.onProgress ? { onStep: (s: { step: number; steps: number; loss: number; elapsedS: number }) => o.onProgress!({ phase: 'warm-up', ...s }) } : {}),
+        ...(o.onProgress
+          ? {
+              onStep: (s: { step: number; steps: number; loss: number; elapsedS: number }) =>
+                o.onProgress!({ phase: 'warm-up', ...s }),
+            }
+          : {}),
       });
       try {
         await saveQwen3Weights(r.model, tmp);
@@ -175,11 +238,20 @@ export async function buildDemoModels(outDir: string, o: DemoModelOptions): Prom
         r.model.dispose();
       }
       warmUp = { lossBefore: r.lossBefore, lossAfter: r.lossAfter, steps: r.steps, seconds: r.seconds };
-      await writeFile(join(tmp, DEMO_BUILD_FILE), JSON.stringify({ kind: 'tiny-qwen3', ...llmKey, captions: o.captions.length, vocabSize: vocab.originalIds.length, warmUp }, null, 2));
+      await writeFile(
+        join(tmp, DEMO_BUILD_FILE),
+        JSON.stringify(
+          { kind: 'tiny-qwen3', ...llmKey, captions: o.captions.length, vocabSize: vocab.originalIds.length, warmUp },
+          null,
+          2,
+        ),
+      );
     } finally {
       base.dispose();
     }
   });
-  if (!warmUp) warmUp = (JSON.parse(await readFile(join(llmDir, DEMO_BUILD_FILE), 'utf8')) as { warmUp: DemoModels['warmUp'] }).warmUp;
+  if (!warmUp)
+    warmUp = (JSON.parse(await readFile(join(llmDir, DEMO_BUILD_FILE), 'utf8')) as { warmUp: DemoModels['warmUp'] })
+      .warmUp;
   return { visionDir, llmDir, reused: !builtVision && !builtLlm, warmUp, visionPretrain };
 }

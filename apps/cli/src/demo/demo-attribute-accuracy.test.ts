@@ -21,7 +21,10 @@ describe('demoAttributeAccuracy', () => {
 
   it('averages over samples, and the reference captions score 1 everywhere', () => {
     const plan = planSynth({ out: '/unused', train: 40, val: 0 });
-    const perfect = demoAttributeAccuracy(plan.map((s) => s.caption), plan.map((s) => s.attributes));
+    const perfect = demoAttributeAccuracy(
+      plan.map((s) => s.caption),
+      plan.map((s) => s.attributes),
+    );
     expect(perfect).toEqual({ count: 40, color: 1, shape: 1, direction: 1, background: 1, all3: 1 });
     const half = demoAttributeAccuracy(['빨간 원이 검은 배경 위에서 오른쪽으로 움직인다.', '노란 네모'], [red, red]);
     expect(half).toMatchObject({ color: 0.5, shape: 0.5, direction: 0.5, all3: 0.5 });

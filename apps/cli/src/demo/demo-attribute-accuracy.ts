@@ -16,8 +16,12 @@ export interface AttributeAccuracy {
 }
 
 /** Fraction of `predictions[i]` naming `labels[i]`'s attributes (a missing mention is wrong). */
-export function demoAttributeAccuracy(predictions: readonly string[], labels: readonly SynthAttributes[]): AttributeAccuracy {
-  if (predictions.length !== labels.length) throw new RangeError(`demoAttributeAccuracy: ${predictions.length} predictions but ${labels.length} labels`);
+export function demoAttributeAccuracy(
+  predictions: readonly string[],
+  labels: readonly SynthAttributes[],
+): AttributeAccuracy {
+  if (predictions.length !== labels.length)
+    throw new RangeError(`demoAttributeAccuracy: ${predictions.length} predictions but ${labels.length} labels`);
   const n = predictions.length;
   const hits = { color: 0, shape: 0, direction: 0, background: 0, all3: 0 };
   predictions.forEach((p, i) => {
@@ -33,5 +37,12 @@ export function demoAttributeAccuracy(predictions: readonly string[], labels: re
     hits.all3 += +(c && s && d);
   });
   const rate = (k: number) => (n ? k / n : 0);
-  return { count: n, color: rate(hits.color), shape: rate(hits.shape), direction: rate(hits.direction), background: rate(hits.background), all3: rate(hits.all3) };
+  return {
+    count: n,
+    color: rate(hits.color),
+    shape: rate(hits.shape),
+    direction: rate(hits.direction),
+    background: rate(hits.background),
+    all3: rate(hits.all3),
+  };
 }

@@ -19,7 +19,10 @@ describe('demoSize', () => {
     expect(demoSize('visionSteps=0').visionPretrain).toBe(false);
   });
 
-  it.each(['trian=64', 'train=', 'train=0', 'val=1.5', 'seed=-1', 'warmUpSteps=x', 'visionSteps=-1', 'train'])('rejects %j', (spec) => {
-    expect(() => demoSize(spec)).toThrow(/KVC_DEMO_SIZE/);
-  });
+  it.each(['trian=64', 'train=', 'train=0', 'val=1.5', 'seed=-1', 'warmUpSteps=x', 'visionSteps=-1', 'train'])(
+    'rejects %j',
+    (spec) => {
+      expect(() => demoSize(spec)).toThrow(/KVC_DEMO_SIZE/);
+    },
+  );
 });

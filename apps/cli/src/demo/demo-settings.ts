@@ -4,7 +4,12 @@
  * a reduced demo in CI through the real `kvc demo` code with it
  * (`train=64,val=16,seed=7,warmUpSteps=60,visionSteps=500`; `visionSteps=0` keeps the tower random).
  */
-import { DEMO_VISION_PRETRAIN, DEMO_WARM_UP, type DemoVisionPretrainOptions, type DemoWarmUpOptions } from './build-demo-models.js';
+import {
+  DEMO_VISION_PRETRAIN,
+  DEMO_WARM_UP,
+  type DemoVisionPretrainOptions,
+  type DemoWarmUpOptions,
+} from './build-demo-models.js';
 
 export interface DemoData {
   readonly train: number;
@@ -29,11 +34,23 @@ const KEYS = ['train', 'val', 'seed', 'warmUpSteps', 'visionSteps'] as const;
  * run the full demo in CI.
  */
 export function demoSize(spec: string | undefined = process.env.KVC_DEMO_SIZE): DemoSize {
-  const v: Record<string, number> = { ...DEMO_DATA, warmUpSteps: DEMO_WARM_UP.steps, visionSteps: DEMO_VISION_PRETRAIN.steps };
-  for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  const v: Record<string, number> = {
+    ...DEMO_DATA,
+    warmUpSteps: DEMO_WARM_UP.steps,
+    visionSteps: DEMO_VISION_PRETRAIN.steps,
+  };
+  for (const part of (spec ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [k = '', raw] = part.split('=').map((s) => s.trim());
     const n = Number(raw);
-    if (!KEYS.includes(k as (typeof KEYS)[number]) || raw === undefined || !Number.isInteger(n) || n < (k === 'seed' || k === 'visionSteps' ? 0 : 1)) {
+    if (
+      !KEYS.includes(k as (typeof KEYS)[number]) ||
+      raw === undefined ||
+      !Number.isInteger(n) ||
+      n < (k === 'seed' || k === 'visionSteps' ? 0 : 1)
+    ) {
       throw new RangeError(`KVC_DEMO_SIZE: bad entry "${part}" (want ${KEYS.map((x) => `${x}=<integer>`).join(',')})`);
     }
     v[k] = n;

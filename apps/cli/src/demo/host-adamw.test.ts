@@ -18,14 +18,16 @@ function referenceStep(s: AdamState, g: number[][], lr: number, wd = 0): void {
   const norm = Math.sqrt(g.flat().reduce((a, x) => a + x * x, 0));
   const coef = Math.min(1, 1 / (norm + 1e-6));
   s.t++;
-  s.p.forEach((p, i) => p.forEach((_, j) => {
-    const gj = g[i]![j]! * coef;
-    s.m[i]![j] = 0.9 * s.m[i]![j]! + 0.1 * gj;
-    s.v[i]![j] = 0.98 * s.v[i]![j]! + 0.02 * gj * gj;
-    const mh = s.m[i]![j]! / (1 - 0.9 ** s.t);
-    const vh = s.v[i]![j]! / (1 - 0.98 ** s.t);
-    p[j] = p[j]! * (1 - lr * wd) - (lr * mh) / (Math.sqrt(vh) + 1e-8);
-  }));
+  s.p.forEach((p, i) =>
+    p.forEach((_, j) => {
+      const gj = g[i]![j]! * coef;
+      s.m[i]![j] = 0.9 * s.m[i]![j]! + 0.1 * gj;
+      s.v[i]![j] = 0.98 * s.v[i]![j]! + 0.02 * gj * gj;
+      const mh = s.m[i]![j]! / (1 - 0.9 ** s.t);
+      const vh = s.v[i]![j]! / (1 - 0.98 ** s.t);
+      p[j] = p[j]! * (1 - lr * wd) - (lr * mh) / (Math.sqrt(vh) + 1e-8);
+    }),
+  );
 }
 
 const gradsAt = (k: number): number[][] => [
@@ -39,7 +41,10 @@ describe('HostAdamW', () => {
   });
 
   it('follows warmup + cosine (torch LambdaLR: lr 0 first) and matches plain Adam with clipping', async () => {
-    const p0 = [[1, -1, 0.5], [2, 0]];
+    const p0 = [
+      [1, -1, 0.5],
+      [2, 0],
+    ];
     const vars = p0.map((p) => tf.variable(tf.tensor1d(p), true));
     const opt = new HostAdamW(vars, { lr: 0.1, totalSteps: 4, warmupRatio: 0.5, weightDecay: 0.01 });
     const ref = { p: p0.map((p) => [...p]), m: p0.map((p) => p.map(() => 0)), v: p0.map((p) => p.map(() => 0)), t: 0 };

@@ -25,10 +25,11 @@ function task(n: number, seed: number): { frames: PixelBatch; targets: VisionTar
     const [x0, y0] = [Math.floor(rng.next() * (S - 4)), Math.floor(rng.next() * (S - 4))];
     const rgb = c === 0 ? [1.5, -1, -1] : [-1, -0.5, 1.5];
     for (let ch = 0; ch < 3; ch++) {
-      for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
-        const on = x >= x0 && x < x0 + 4 && y >= y0 && y < y0 + 4;
-        data[((i * 3 + ch) * S + y) * S + x] = on ? rgb[ch]! : 0;
-      }
+      for (let y = 0; y < S; y++)
+        for (let x = 0; x < S; x++) {
+          const on = x >= x0 && x < x0 + 4 && y >= y0 && y < y0 + 4;
+          data[((i * 3 + ch) * S + y) * S + x] = on ? rgb[ch]! : 0;
+        }
     }
     labels.push(c);
     xy.push(((x0 + 2) / S) * 2 - 1, ((y0 + 2) / S) * 2 - 1);
@@ -62,7 +63,9 @@ describe('pretrainTinyClipVision', () => {
     const copy = join(root, 'copy');
     cpSync(join(root, 'base'), copy, { recursive: true });
     await t.save(copy);
-    expect(readFileSync(join(copy, 'model.safetensors')).equals(readFileSync(join(root, 'base', 'model.safetensors')))).toBe(true);
+    expect(
+      readFileSync(join(copy, 'model.safetensors')).equals(readFileSync(join(root, 'base', 'model.safetensors'))),
+    ).toBe(true);
     tf.dispose([px, a, b, out.lastHiddenState, out.poolerOutput]);
     t.dispose();
     m.dispose();
@@ -73,7 +76,14 @@ describe('pretrainTinyClipVision', () => {
     cpSync(join(root, 'base'), dir, { recursive: true });
     const before = tf.memory().numTensors;
     const losses: number[] = [];
-    const r = await pretrainTinyClipVision(dir, frames, targets, { steps: 40, batchSize: 16, lr: 1e-2, seed: 5, holdOut: 32, onStep: (s) => losses.push(s.loss) });
+    const r = await pretrainTinyClipVision(dir, frames, targets, {
+      steps: 40,
+      batchSize: 16,
+      lr: 1e-2,
+      seed: 5,
+      holdOut: 32,
+      onStep: (s) => losses.push(s.loss),
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.steps).toBe(40);
     expect(losses).toHaveLength(40);
@@ -100,17 +110,32 @@ describe('pretrainTinyClipVision', () => {
       cpSync(join(root, 'base'), dir, { recursive: true });
       // Per-patch: which of the 4 patches holds the block's center.
       const patchOf = Array.from({ length: 160 }, (_, i) => {
-        const [x, y] = [targets[1]!.kind === 'regression' ? Number(targets[1]!.values[2 * i]) : 0, targets[1]!.kind === 'regression' ? Number(targets[1]!.values[2 * i + 1]) : 0];
+        const [x, y] = [
+          targets[1]!.kind === 'regression' ? Number(targets[1]!.values[2 * i]) : 0,
+          targets[1]!.kind === 'regression' ? Number(targets[1]!.values[2 * i + 1]) : 0,
+        ];
         return [0, 1, 2, 3].map((p) => (p === (y > 0 ? 2 : 0) + (x > 0 ? 1 : 0) ? 1 : 0));
       }).flat();
-      const r = await pretrainTinyClipVision(dir, frames, [...targets, { name: 'holds', kind: 'class', per: 'patch', classes: 2, labels: patchOf }], { steps: 6, batchSize: 8, seed, holdOut: 32 });
+      const r = await pretrainTinyClipVision(
+        dir,
+        frames,
+        [...targets, { name: 'holds', kind: 'class', per: 'patch', classes: 2, labels: patchOf }],
+        { steps: 6, batchSize: 8, seed, holdOut: 32 },
+      );
       expect(r.after.holds).toBeGreaterThan(0);
       return readFileSync(join(dir, 'model.safetensors'));
     };
     const [a, b, c] = [await run('s1', 9), await run('s1b', 9), await run('s2', 10)];
     expect(a.equals(b)).toBe(true);
     expect(a.equals(c)).toBe(false);
-    await expect(pretrainTinyClipVision(join(root, 'base'), frames, [{ name: 'x', kind: 'class', classes: 2, labels: [0, 1] }], { steps: 1, batchSize: 4 })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
-    await expect(pretrainTinyClipVision(join(root, 'base'), frames, [], { steps: 1, batchSize: 4 })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    await expect(
+      pretrainTinyClipVision(join(root, 'base'), frames, [{ name: 'x', kind: 'class', classes: 2, labels: [0, 1] }], {
+        steps: 1,
+        batchSize: 4,
+      }),
+    ).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    await expect(
+      pretrainTinyClipVision(join(root, 'base'), frames, [], { steps: 1, batchSize: 4 }),
+    ).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
   });
 });

@@ -56,7 +56,12 @@ function gatherPixels(frames: PixelBatch, idx: readonly number[]): tf.Tensor4D {
  * Trains every weight of the tower in `dir` on `frames` and their `targets`, then rewrites
  * `dir/model.safetensors`. Deterministic for a seed (same data, same backend).
  */
-export async function pretrainTinyClipVision(dir: string, frames: PixelBatch, targets: readonly VisionTarget[], o: VisionPretrainOptions): Promise<VisionPretrainResult> {
+export async function pretrainTinyClipVision(
+  dir: string,
+  frames: PixelBatch,
+  targets: readonly VisionTarget[],
+  o: VisionPretrainOptions,
+): Promise<VisionPretrainResult> {
   const n = frames.shape[0];
   const holdOut = o.holdOut ?? Math.min(256, Math.floor(n / 5));
   if (!(o.steps >= 0 && o.batchSize > 0) || !targets.length || !(holdOut >= 1 && holdOut < n)) {

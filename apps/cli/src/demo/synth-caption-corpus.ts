@@ -3,7 +3,13 @@
  * noun): the texts the tiny LLM's compact vocabulary must cover, so any train or val caption
  * of any seed encodes.
  */
-import { ATTRIBUTE_VALUES, CAPTION_TEMPLATE_COUNT, mulberry32, synthCaption, type SynthAttributes } from '@kvc/video-io';
+import {
+  ATTRIBUTE_VALUES,
+  CAPTION_TEMPLATE_COUNT,
+  mulberry32,
+  synthCaption,
+  type SynthAttributes,
+} from '@kvc/video-io';
 
 export function allSynthCaptions(): string[] {
   const out: string[] = [];

@@ -65,7 +65,10 @@ export class TrainableClipVision {
       weight: w(`${p}.weight`) as tf.Tensor2D,
       bias: w(`${p}.bias`) as tf.Tensor1D,
     });
-    const ln = (p: string): LayerNormWeights => ({ weight: w(`${p}.weight`) as tf.Tensor1D, bias: w(`${p}.bias`) as tf.Tensor1D });
+    const ln = (p: string): LayerNormWeights => ({
+      weight: w(`${p}.weight`) as tf.Tensor1D,
+      bias: w(`${p}.bias`) as tf.Tensor1D,
+    });
     return tf.tidy(() => {
       // Built inside the caller's gradient tape: the patch reshape is differentiated too.
       const weights: ClipVisionWeights = {
@@ -77,8 +80,14 @@ export class TrainableClipVision {
         layers: Array.from({ length: c.numHiddenLayers }, (_, i): PreLnLayerWeights => {
           const p = `encoder.layers.${i}.`;
           return {
-            layerNorm1: ln(`${p}layer_norm1`), q: lin(`${p}self_attn.q_proj`), k: lin(`${p}self_attn.k_proj`), v: lin(`${p}self_attn.v_proj`),
-            o: lin(`${p}self_attn.out_proj`), layerNorm2: ln(`${p}layer_norm2`), fc1: lin(`${p}mlp.fc1`), fc2: lin(`${p}mlp.fc2`),
+            layerNorm1: ln(`${p}layer_norm1`),
+            q: lin(`${p}self_attn.q_proj`),
+            k: lin(`${p}self_attn.k_proj`),
+            v: lin(`${p}self_attn.v_proj`),
+            o: lin(`${p}self_attn.out_proj`),
+            layerNorm2: ln(`${p}layer_norm2`),
+            fc1: lin(`${p}mlp.fc1`),
+            fc2: lin(`${p}mlp.fc2`),
           };
         }),
       };
@@ -90,7 +99,8 @@ export class TrainableClipVision {
   /** Writes the weights as `dir/model.safetensors` (same names, shapes, float32). */
   async save(dir: string): Promise<void> {
     const tensors: Record<string, TensorToWrite> = {};
-    for (const [name, v] of this.weights) tensors[name] = { dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array };
+    for (const [name, v] of this.weights)
+      tensors[name] = { dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array };
     await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
   }
 

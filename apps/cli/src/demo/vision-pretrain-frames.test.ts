@@ -16,8 +16,22 @@ describe('shapeGeometry', () => {
   it.each([
     // pixels, center, coverage of the 2×2 grid (each cell 2×2 = 4 pixels)
     [[[0, 0]], [-0.75, -0.75], [0.25, 0, 0, 0]],
-    [[[3, 3], [2, 3]], [0.5, 0.75], [0, 0, 0, 0.5]],
-    [[[0, 0], [3, 3]], [0, 0], [0.25, 0, 0, 0.25]],
+    [
+      [
+        [3, 3],
+        [2, 3],
+      ],
+      [0.5, 0.75],
+      [0, 0, 0, 0.5],
+    ],
+    [
+      [
+        [0, 0],
+        [3, 3],
+      ],
+      [0, 0],
+      [0.25, 0, 0, 0.25],
+    ],
     [[], [0, 0], [0, 0, 0, 0]],
   ] as const)('%j → center %j, coverage %j', (pixels, center, coverage) => {
     const g = shapeGeometry(frame(4, 4, pixels, red), red, 2);
@@ -38,7 +52,9 @@ describe('visionPretrainFrames', () => {
     const shape = byName.shape!;
     if (shape.kind !== 'class') throw new Error('shape is a class target');
     // Four frames per clip, labelled with the clip's own attributes.
-    expect(Array.from(shape.labels)).toEqual(plan.flatMap((s) => Array(4).fill(ATTRIBUTE_VALUES.shape.indexOf(s.attributes.shape))));
+    expect(Array.from(shape.labels)).toEqual(
+      plan.flatMap((s) => Array(4).fill(ATTRIBUTE_VALUES.shape.indexOf(s.attributes.shape))),
+    );
     const center = byName.center!;
     const coverage = byName.coverage!;
     if (center.kind !== 'regression' || coverage.kind !== 'regression') throw new Error('regression targets');
@@ -46,7 +62,12 @@ describe('visionPretrainFrames', () => {
     expect(coverage.values).toHaveLength(96);
     expect(Array.from(center.values).every((v) => v > -1 && v < 1)).toBe(true);
     // The shape is in the frame: its coverage over the 4 patches sums to its area (> 0).
-    for (let f = 0; f < 24; f++) expect(Array.from(coverage.values).slice(f * 4, f * 4 + 4).reduce((a, b) => a + b, 0)).toBeGreaterThan(0.05);
+    for (let f = 0; f < 24; f++)
+      expect(
+        Array.from(coverage.values)
+          .slice(f * 4, f * 4 + 4)
+          .reduce((a, b) => a + b, 0),
+      ).toBeGreaterThan(0.05);
   });
 
   it('moves the shape across the frames of a clip: the center changes between the first and last frame', () => {

@@ -28,7 +28,11 @@ export interface VisionPretrainFramesOptions {
 }
 
 /** Shape center in [-1, 1] and per-cell coverage (grid × grid, raster order) of one frame. */
-export function shapeGeometry(f: RgbFrame, rgb: readonly number[], grid: number): { center: [number, number]; coverage: number[] } {
+export function shapeGeometry(
+  f: RgbFrame,
+  rgb: readonly number[],
+  grid: number,
+): { center: [number, number]; coverage: number[] } {
   const cover = new Array<number>(grid * grid).fill(0);
   let [sx, sy, n] = [0, 0, 0];
   for (let y = 0; y < f.height; y++) {
@@ -52,7 +56,13 @@ export function visionPretrainFrames(processor: ImageProcessor, o: VisionPretrai
   const clipFrames = o.clipFrames ?? 16;
   const plan = planSynth({ out: '/unused', train: o.clips, val: 0, seed: o.seed, size, frames: clipFrames });
   const frames: RgbFrame[] = [];
-  const [shape, color, background, center, coverage]: [number[], number[], number[], number[], number[]] = [[], [], [], [], []];
+  const [shape, color, background, center, coverage]: [number[], number[], number[], number[], number[]] = [
+    [],
+    [],
+    [],
+    [],
+    [],
+  ];
   for (const s of plan) {
     const all = renderClip(s.attributes, { size, frames: clipFrames, crossOffset: s.crossOffset });
     for (const i of uniformIndices(clipFrames, o.framesPerClip)) {

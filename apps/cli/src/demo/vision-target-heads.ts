@@ -19,8 +19,16 @@ interface TargetBase {
 
 /** What a frame (or each patch) should make linearly readable. */
 export type VisionTarget =
-  | (TargetBase & { readonly kind: 'class'; readonly classes: number; /** N (or N·patches) class ids, -1 = unlabelled. */ readonly labels: ArrayLike<number> })
-  | (TargetBase & { readonly kind: 'regression'; readonly dims: number; /** N·dims (or N·patches·dims) values. */ readonly values: ArrayLike<number> });
+  | (TargetBase & {
+      readonly kind: 'class';
+      readonly classes: number;
+      /** N (or N·patches) class ids, -1 = unlabelled. */ readonly labels: ArrayLike<number>;
+    })
+  | (TargetBase & {
+      readonly kind: 'regression';
+      readonly dims: number;
+      /** N·dims (or N·patches·dims) values. */ readonly values: ArrayLike<number>;
+    });
 
 export interface TargetHeads {
   readonly variables: tf.Variable[];
@@ -31,7 +39,10 @@ export interface TargetHeads {
   dispose(): void;
 }
 
-export function targetHeads(targets: readonly VisionTarget[], s: { frames: number; patches: number; hidden: number; rng: SeededRandom }): TargetHeads {
+export function targetHeads(
+  targets: readonly VisionTarget[],
+  s: { frames: number; patches: number; hidden: number; rng: SeededRandom },
+): TargetHeads {
   const heads = targets.map((t) => {
     const perPatch = t.per === 'patch';
     const out = t.kind === 'class' ? t.classes : t.dims;
@@ -44,7 +55,10 @@ export function targetHeads(targets: readonly VisionTarget[], s: { frames: numbe
     }
     const fanIn = perPatch ? s.hidden : s.patches * s.hidden;
     const bound = 1 / Math.sqrt(fanIn);
-    const [w, b] = tf.tidy(() => [tf.variable(tf.tensor2d(s.rng.uniform(fanIn * out, -bound, bound), [fanIn, out]), true), tf.variable(tf.zeros([out]), true)]);
+    const [w, b] = tf.tidy(() => [
+      tf.variable(tf.tensor2d(s.rng.uniform(fanIn * out, -bound, bound), [fanIn, out]), true),
+      tf.variable(tf.zeros([out]), true),
+    ]);
     return { t, perPatch, out, rowsPerFrame, fanIn, w, b };
   });
 

@@ -14,7 +14,14 @@ const seqs = [
   [1, 2, 7, 8, 9, 23],
   [1, 2, 3, 4, 10, 23],
 ];
-const config = tinyQwen3ConfigJson({ vocab_size: 24, eos_token_id: 23, pad_token_id: 22, tie_word_embeddings: true, hidden_size: 32, head_dim: 8 });
+const config = tinyQwen3ConfigJson({
+  vocab_size: 24,
+  eos_token_id: 23,
+  pad_token_id: 22,
+  tie_word_embeddings: true,
+  hidden_size: 32,
+  head_dim: 8,
+});
 
 describe.each(['cpu', 'wasm'] as const)('warmUpCausalLm on %s', (backend) => {
   const dir = mkdtempSync(join(tmpdir(), `kvc-warm-${backend}-`));

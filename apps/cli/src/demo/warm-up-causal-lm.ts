@@ -43,10 +43,22 @@ function asVariables(w: Qwen3Weights): { weights: Qwen3Weights; vars: tf.Variabl
     vars.push(x);
     return x as unknown as T;
   };
-  const lin = (p: { weight: tf.Tensor2D; bias?: tf.Tensor1D }) => ({ weight: v(p.weight), ...(p.bias ? { bias: v(p.bias) } : {}) });
+  const lin = (p: { weight: tf.Tensor2D; bias?: tf.Tensor1D }) => ({
+    weight: v(p.weight),
+    ...(p.bias ? { bias: v(p.bias) } : {}),
+  });
   const layers = w.layers.map((l) => ({
-    inputNorm: v(l.inputNorm), postAttentionNorm: v(l.postAttentionNorm), qNorm: v(l.qNorm), kNorm: v(l.kNorm),
-    q: lin(l.q), k: lin(l.k), v: lin(l.v), o: lin(l.o), gate: lin(l.gate), up: lin(l.up), down: lin(l.down),
+    inputNorm: v(l.inputNorm),
+    postAttentionNorm: v(l.postAttentionNorm),
+    qNorm: v(l.qNorm),
+    kNorm: v(l.kNorm),
+    q: lin(l.q),
+    k: lin(l.k),
+    v: lin(l.v),
+    o: lin(l.o),
+    gate: lin(l.gate),
+    up: lin(l.up),
+    down: lin(l.down),
   }));
   // The warm-up trains tiny models only: their matrices are never split into row shards.
   const embedTokens = v(singleMatrix(w.embedTokens, 'warmUpCausalLm'));
@@ -55,14 +67,19 @@ function asVariables(w: Qwen3Weights): { weights: Qwen3Weights; vars: tf.Variabl
 }
 
 /** Right-padded ids [B, T] and their mask. */
-function pad(seqs: readonly (readonly number[])[], padId: number): { ids: Int32Array; mask: Float32Array; b: number; t: number } {
+function pad(
+  seqs: readonly (readonly number[])[],
+  padId: number,
+): { ids: Int32Array; mask: Float32Array; b: number; t: number } {
   const t = Math.max(...seqs.map((s) => s.length));
   const ids = new Int32Array(seqs.length * t).fill(padId);
   const mask = new Float32Array(seqs.length * t);
-  seqs.forEach((s, b) => s.forEach((id, i) => {
-    ids[b * t + i] = id;
-    mask[b * t + i] = 1;
-  }));
+  seqs.forEach((s, b) =>
+    s.forEach((id, i) => {
+      ids[b * t + i] = id;
+      mask[b * t + i] = 1;
+    }),
+  );
   return { ids, mask, b: seqs.length, t };
 }
 
@@ -73,7 +90,11 @@ export function causalLmLoss(model: Qwen3ForCausalLM, seqs: readonly (readonly n
   return tf.tidy(() => {
     // int32 oneHot then cast: tfjs-backend-wasm 4.22 writes int bits into a float32 oneHot.
     const oh = tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), V), 'float32') as tf.Tensor2D;
-    const embeds = tf.reshape(tf.matMul(oh, singleMatrix(model.weights.embedTokens, 'warmUpCausalLm')), [b, t, -1]) as tf.Tensor3D;
+    const embeds = tf.reshape(tf.matMul(oh, singleMatrix(model.weights.embedTokens, 'warmUpCausalLm')), [
+      b,
+      t,
+      -1,
+    ]) as tf.Tensor3D;
     const m = tf.tensor2d(mask, [b, t]);
     const hidden = model.forward({ inputsEmbeds: embeds, attentionMask: m });
     const logits = tf.reshape(model.lmHead(tf.slice(hidden, [0, 0, 0], [b, t - 1, -1])), [b * (t - 1), V]);
@@ -85,9 +106,15 @@ export function causalLmLoss(model: Qwen3ForCausalLM, seqs: readonly (readonly n
 }
 
 /** Trains every weight of `base` on `sequences` (token ids, EOS included). */
-export async function warmUpCausalLm(base: Qwen3ForCausalLM, sequences: readonly (readonly number[])[], o: WarmUpOptions): Promise<WarmUpResult> {
+export async function warmUpCausalLm(
+  base: Qwen3ForCausalLM,
+  sequences: readonly (readonly number[])[],
+  o: WarmUpOptions,
+): Promise<WarmUpResult> {
   if (!sequences.length || sequences.some((s) => s.length < 2)) {
-    throw new CliError('E_BAD_ARGUMENT', 'warm-up needs sequences of at least 2 tokens', { sequences: sequences.length });
+    throw new CliError('E_BAD_ARGUMENT', 'warm-up needs sequences of at least 2 tokens', {
+      sequences: sequences.length,
+    });
   }
   if (!(o.steps >= 0 && o.batchSize > 0)) {
     const context = { steps: o.steps, batchSize: o.batchSize };

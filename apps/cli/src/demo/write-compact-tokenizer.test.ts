@@ -6,7 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { VOCAB_MAP_FILE, bundledQwen3TokenizerDir, loadTokenizer, readVocabMap, type TextTokenizer } from '@kvc/models';
 import { writeCompactTokenizer, type CompactVocabulary } from './write-compact-tokenizer.js';
 
-const captions = ['빨간 원이 검은 배경 위에서 오른쪽으로 움직인다.', '줄무늬 배경에서 파란색 세모가 위쪽으로 이동하고 있다.'];
+const captions = [
+  '빨간 원이 검은 배경 위에서 오른쪽으로 움직인다.',
+  '줄무늬 배경에서 파란색 세모가 위쪽으로 이동하고 있다.',
+];
 const prompt = '이 영상을 자세히 설명해주세요.';
 
 describe('compact vocabulary through loadTokenizer', () => {
@@ -20,7 +23,7 @@ describe('compact vocabulary through loadTokenizer', () => {
     real = await loadTokenizer(bundledQwen3TokenizerDir());
   });
 
-  it('holds exactly the texts\' ids plus eos, pad and <|im_start|>, ascending', async () => {
+  it("holds exactly the texts' ids plus eos, pad and <|im_start|>, ascending", async () => {
     const want = new Set([prompt, ...captions].flatMap((t) => real.encode(t)));
     for (const t of ['<|im_end|>', '<|endoftext|>', '<|im_start|>']) want.add(real.tokenToId(t)!);
     expect(vocab.originalIds).toEqual([...want].sort((a, b) => a - b));
@@ -47,7 +50,9 @@ describe('compact vocabulary through loadTokenizer', () => {
   });
 
   it('rejects text with a token outside the map, and compact ids outside the vocabulary', () => {
-    expect(() => tok.encode('qzxv 완전히 다른 문장')).toThrow(expect.objectContaining({ code: 'E_TOKEN_NOT_IN_VOCAB' }));
+    expect(() => tok.encode('qzxv 완전히 다른 문장')).toThrow(
+      expect.objectContaining({ code: 'E_TOKEN_NOT_IN_VOCAB' }),
+    );
     expect(() => tok.decode([tok.vocabSize])).toThrow(expect.objectContaining({ code: 'E_TOKEN_NOT_IN_VOCAB' }));
   });
 
@@ -57,7 +62,10 @@ describe('compact vocabulary through loadTokenizer', () => {
     writeFileSync(join(bad, VOCAB_MAP_FILE), JSON.stringify({ original_ids: [1, 1] }));
     await expect(loadTokenizer(bad)).rejects.toMatchObject({ code: 'E_VOCAB_MAP_INVALID' });
     const ids = JSON.parse(await readFile(join(dir, VOCAB_MAP_FILE), 'utf8')) as { original_ids: number[] };
-    writeFileSync(join(bad, VOCAB_MAP_FILE), JSON.stringify({ original_ids: ids.original_ids.filter((i) => i !== real.eosTokenId) }));
+    writeFileSync(
+      join(bad, VOCAB_MAP_FILE),
+      JSON.stringify({ original_ids: ids.original_ids.filter((i) => i !== real.eosTokenId) }),
+    );
     await expect(loadTokenizer(bad)).rejects.toMatchObject({ code: 'E_VOCAB_MAP_INVALID' });
   });
 });

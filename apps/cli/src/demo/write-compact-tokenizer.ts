@@ -32,7 +32,11 @@ function collectVocabIds(tok: Pick<TextTokenizer, 'encode'>, texts: readonly str
 }
 
 /** Writes the folder; returns the map and the compact eos/pad ids. */
-export async function writeCompactTokenizer(dir: string, texts: readonly string[], opts: CompactTokenizerOptions = {}): Promise<CompactVocabulary> {
+export async function writeCompactTokenizer(
+  dir: string,
+  texts: readonly string[],
+  opts: CompactTokenizerOptions = {},
+): Promise<CompactVocabulary> {
   const src = opts.sourceDir ?? bundledQwen3TokenizerDir();
   const real = await loadTokenizer(src);
   if (real.eosTokenId === undefined || real.padTokenId === undefined) {
@@ -44,7 +48,12 @@ export async function writeCompactTokenizer(dir: string, texts: readonly string[
   });
   const originalIds = collectVocabIds(real, texts, [real.eosTokenId, real.padTokenId, ...extra]);
   await mkdir(dir, { recursive: true });
-  for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(src, f))) await copyFile(join(src, f), join(dir, f));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+    if (existsSync(join(src, f))) await copyFile(join(src, f), join(dir, f));
   await writeVocabMap(dir, originalIds);
-  return { originalIds, eosTokenId: originalIds.indexOf(real.eosTokenId), padTokenId: originalIds.indexOf(real.padTokenId) };
+  return {
+    originalIds,
+    eosTokenId: originalIds.indexOf(real.eosTokenId),
+    padTokenId: originalIds.indexOf(real.padTokenId),
+  };
 }

@@ -45,7 +45,12 @@ describe('writeTinyClipVision', () => {
     const m = await ClipVisionModel.load(join(root, 'a'));
     const p = await loadImageProcessor(join(root, 'a'));
     const before = tf.memory().numTensors;
-    const frames = [frame([220, 40, 40], 0, 0), frame([220, 40, 40], 0, 0), frame([40, 80, 230], 0, 0), frame([220, 40, 40], 24, 24)];
+    const frames = [
+      frame([220, 40, 40], 0, 0),
+      frame([220, 40, 40], 0, 0),
+      frame([40, 80, 230], 0, 0),
+      frame([220, 40, 40], 24, 24),
+    ];
     const f = encodeFrames(m, p, frames, { dropCls: true });
     const rows = [0, 1, 2, 3].map((i) => tf.tidy(() => tf.slice(f, [i, 0, 0], [1, -1, -1]).dataSync() as Float32Array));
     f.dispose();

@@ -36,7 +36,11 @@ export function tinyClipVisionConfigJson(o: TinyClipVisionOptions = {}): Record<
   const imageSize = o.imageSize ?? 32;
   const patchSize = o.patchSize ?? 8;
   if (imageSize % patchSize !== 0) {
-    throw new ConfigError('E_CONFIG_INVALID', `image size ${imageSize} is not a multiple of the patch size ${patchSize}`, { imageSize, patchSize });
+    throw new ConfigError(
+      'E_CONFIG_INVALID',
+      `image size ${imageSize} is not a multiple of the patch size ${patchSize}`,
+      { imageSize, patchSize },
+    );
   }
   return {
     architectures: ['CLIPVisionModel'],
@@ -76,7 +80,10 @@ export function tinyClipPreprocessorJson(imageSize: number): Record<string, unkn
 const u = (std: number): number => std * Math.sqrt(3);
 
 /** Writes the folder; returns its config.json object. */
-export async function writeTinyClipVision(dir: string, opts: TinyClipVisionOptions = {}): Promise<Record<string, unknown>> {
+export async function writeTinyClipVision(
+  dir: string,
+  opts: TinyClipVisionOptions = {},
+): Promise<Record<string, unknown>> {
   const json = tinyClipVisionConfigJson(opts);
   const c = parseClipVisionConfig(json);
   const rng = new SeededRandom(opts.seed ?? 1);
@@ -89,7 +96,8 @@ export async function writeTinyClipVision(dir: string, opts: TinyClipVisionOptio
     if (/(layer_?norm\d?|layrnorm)\.weight$/.test(name)) data = new Float32Array(n).fill(1);
     else if (name.endsWith('.bias')) data = new Float32Array(n);
     // Unit-variance patch embeddings: every pixel of the patch moves the token.
-    else if (name.endsWith('patch_embedding.weight')) data = rng.uniform(n, -u(1 / Math.sqrt(fanPatch)), u(1 / Math.sqrt(fanPatch)));
+    else if (name.endsWith('patch_embedding.weight'))
+      data = rng.uniform(n, -u(1 / Math.sqrt(fanPatch)), u(1 / Math.sqrt(fanPatch)));
     // Positions as strong as content, so pre_layrnorm keeps where a patch is.
     else if (name.endsWith('position_embedding.weight')) data = rng.uniform(n, -u(1), u(1));
     else if (name.endsWith('class_embedding')) data = rng.uniform(n, -u(0.5), u(0.5));
@@ -100,6 +108,9 @@ export async function writeTinyClipVision(dir: string, opts: TinyClipVisionOptio
   await mkdir(dir, { recursive: true });
   await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
   await writeFile(join(dir, 'config.json'), JSON.stringify(json, null, 2));
-  await writeFile(join(dir, 'preprocessor_config.json'), JSON.stringify(tinyClipPreprocessorJson(c.imageSize), null, 2));
+  await writeFile(
+    join(dir, 'preprocessor_config.json'),
+    JSON.stringify(tinyClipPreprocessorJson(c.imageSize), null, 2),
+  );
   return json;
 }

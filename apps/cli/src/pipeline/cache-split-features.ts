@@ -77,10 +77,17 @@ export async function cacheSplitFeatures(args: {
  * Frames of several videos through CLIP at once; each video's features as [frames·tokens, dim].
  * Read asynchronously: webgpu in Node has no synchronous read.
  */
-async function encodeBatch(batch: readonly FramesEvent[], encoder: VisionEncoder, config: RunConfig): Promise<FeatureTensor[]> {
+async function encodeBatch(
+  batch: readonly FramesEvent[],
+  encoder: VisionEncoder,
+  config: RunConfig,
+): Promise<FeatureTensor[]> {
   const all = batch.flatMap((d) => d.video.frames);
-  const h = encodeFrames(encoder.model, encoder.processor, all,
-    { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 });
+  const h = encodeFrames(encoder.model, encoder.processor, all, {
+    hiddenState: config.vision.layer,
+    dropCls: config.vision.dropCls,
+    batchSize: 32,
+  });
   try {
     const [, tokens, dim] = h.shape;
     const data = (await h.data()) as Float32Array;

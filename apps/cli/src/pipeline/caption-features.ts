@@ -10,9 +10,15 @@ import type { FeatureTensor } from '@kvc/train';
 import type { RunConfig } from '../config/run-config.js';
 import type { RunModels } from './run-models.js';
 
-export async function captionFeatures(models: RunModels, config: RunConfig, rows: readonly FeatureTensor[], promptIds: readonly number[]): Promise<GenerationResult[]> {
+export async function captionFeatures(
+  models: RunModels,
+  config: RunConfig,
+  rows: readonly FeatureTensor[],
+  promptIds: readonly number[],
+): Promise<GenerationResult[]> {
   const [v = 0, d = 0] = rows[0]?.shape ?? [];
-  if (rows.some((r) => r.shape[0] !== v || r.shape[1] !== d)) throw new RangeError(`captionFeatures: feature rows differ in shape (first [${v}, ${d}])`);
+  if (rows.some((r) => r.shape[0] !== v || r.shape[1] !== d))
+    throw new RangeError(`captionFeatures: feature rows differ in shape (first [${v}, ${d}])`);
   const data = new Float32Array(rows.length * v * d);
   rows.forEach((r, k) => data.set(r.data, k * v * d));
   const x = tf.tensor3d(data, [rows.length, v, d]);

@@ -20,12 +20,29 @@ import { featureView } from './motion-tokens.js';
 import type { VisionEncoder } from './vision-encoder.js';
 
 export type CaptionEvent =
-  | { readonly type: 'caption'; readonly video: string; readonly caption: string; readonly eosReached: boolean; readonly tokens: number }
-  | { readonly type: 'failed'; readonly video: string; readonly code: string; readonly reason: string; readonly hint?: string };
+  | {
+      readonly type: 'caption';
+      readonly video: string;
+      readonly caption: string;
+      readonly eosReached: boolean;
+      readonly tokens: number;
+    }
+  | {
+      readonly type: 'failed';
+      readonly video: string;
+      readonly code: string;
+      readonly reason: string;
+      readonly hint?: string;
+    };
 
-type Decoded = { readonly video: string; readonly frames: readonly RgbFrame[] } | Extract<CaptionEvent, { type: 'failed' }>;
+type Decoded =
+  | { readonly video: string; readonly frames: readonly RgbFrame[] }
+  | Extract<CaptionEvent, { type: 'failed' }>;
 
-export function captionVideos(videos: readonly string[], parts: { readonly encoder: VisionEncoder; readonly models: RunModels; readonly config: RunConfig }): Observable<CaptionEvent> {
+export function captionVideos(
+  videos: readonly string[],
+  parts: { readonly encoder: VisionEncoder; readonly models: RunModels; readonly config: RunConfig },
+): Observable<CaptionEvent> {
   const { config, models } = parts;
   const promptIds = models.tokenizer.encode(config.prompt);
   return from(videos).pipe(
@@ -35,7 +52,13 @@ export function captionVideos(videos: readonly string[], parts: { readonly encod
           map((v): Decoded => ({ video, frames: v.frames })),
           catchError((err: unknown) => {
             const p = toPrintableError(err);
-            return of<Decoded>({ type: 'failed', video, code: p.code, reason: p.message, ...(p.hint ? { hint: p.hint } : {}) });
+            return of<Decoded>({
+              type: 'failed',
+              video,
+              code: p.code,
+              reason: p.message,
+              ...(p.hint ? { hint: p.hint } : {}),
+            });
           }),
         ),
       2,
@@ -57,7 +80,12 @@ async function captionBatch(
   promptIds: readonly number[],
 ): Promise<CaptionEvent[]> {
   const { config, models, encoder } = parts;
-  const h = encodeFrames(encoder.model, encoder.processor, batch.flatMap((d) => d.frames), { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 });
+  const h = encodeFrames(
+    encoder.model,
+    encoder.processor,
+    batch.flatMap((d) => d.frames),
+    { hiddenState: config.vision.layer, dropCls: config.vision.dropCls, batchSize: 32 },
+  );
   const [, tokens = 0, dim = 0] = h.shape;
   let data: Float32Array;
   try {
@@ -69,7 +97,15 @@ async function captionBatch(
   if (config.features.dtype === 'float16') data = float16ToFloat32Array(float32ArrayToFloat16(data));
   const n = config.vision.frames * tokens * dim;
   const view = featureView(config);
-  const rows = batch.map((_, k) => view({ shape: [config.vision.frames * tokens, dim], data: data.subarray(k * n, (k + 1) * n) }));
+  const rows = batch.map((_, k) =>
+    view({ shape: [config.vision.frames * tokens, dim], data: data.subarray(k * n, (k + 1) * n) }),
+  );
   const results = await captionFeatures(models, config, rows, promptIds);
-  return results.map((r, k) => ({ type: 'caption', video: batch[k]!.video, caption: (r.text ?? '').trim(), eosReached: r.reachedEos, tokens: r.ids.length }));
+  return results.map((r, k) => ({
+    type: 'caption',
+    video: batch[k]!.video,
+    caption: (r.text ?? '').trim(),
+    eosReached: r.reachedEos,
+    tokens: r.ids.length,
+  }));
 }

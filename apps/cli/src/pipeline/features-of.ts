@@ -9,7 +9,12 @@ import { featureView } from './motion-tokens.js';
 export function featuresOf(cache: FeatureCache, key: string, id: string, config?: RunConfig): FeatureTensor {
   const t = cache.get(key);
   if (!t) {
-    throw new CliError('E_FEATURES_MISSING', `features of ${id} are not in the cache (removed, or failed an integrity check)`, { id, key, cache: cache.path }, 'run the command again: missing features are recomputed');
+    throw new CliError(
+      'E_FEATURES_MISSING',
+      `features of ${id} are not in the cache (removed, or failed an integrity check)`,
+      { id, key, cache: cache.path },
+      'run the command again: missing features are recomputed',
+    );
   }
   const raw = { shape: t.shape, data: t.data };
   return config ? featureView(config)(raw) : raw;

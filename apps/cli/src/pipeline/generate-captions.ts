@@ -33,7 +33,13 @@ export async function generateCaptions(args: {
     const results = await captionFeatures(models, config, feats, promptIds);
     results.forEach((r, k) => {
       const s = batch[k]!;
-      records.push({ id: s.id, video: s.video, prediction: (r.text ?? '').trim(), reference: s.caption, eosReached: r.reachedEos });
+      records.push({
+        id: s.id,
+        video: s.video,
+        prediction: (r.text ?? '').trim(),
+        reference: s.caption,
+        eosReached: r.reachedEos,
+      });
     });
     bar.tick(batch.length);
   }

@@ -43,7 +43,13 @@ export class ModelScorers {
     const { families } = metricFamilies(config.eval.metrics);
     const scorers: Scorer[] = [];
     if (families.includes('siglip') && (await this.available(config.eval.siglipModel, 'siglip'))) {
-      scorers.push(new SiglipScorer({ model: config.eval.siglipModel, padding: config.eval.siglipPadding, decode: { numFrames: config.vision.frames, ...(this.dataRoot ? { dataDir: this.dataRoot } : {}) } }));
+      scorers.push(
+        new SiglipScorer({
+          model: config.eval.siglipModel,
+          padding: config.eval.siglipPadding,
+          decode: { numFrames: config.vision.frames, ...(this.dataRoot ? { dataDir: this.dataRoot } : {}) },
+        }),
+      );
     }
     if (families.includes('bertscore') && (await this.available(config.eval.bertModel, 'bertscore'))) {
       scorers.push(new BertScorer({ model: config.eval.bertModel, layer: config.eval.bertLayer }));
@@ -57,7 +63,9 @@ export class ModelScorers {
       await resolveLegacyModelDir(model);
       return true;
     } catch (err) {
-      this.out.warn(`${metric} skipped: ${(err as Error).message} (set eval.metrics without ${metric}, or make ${model} available locally)`);
+      this.out.warn(
+        `${metric} skipped: ${(err as Error).message} (set eval.metrics without ${metric}, or make ${model} available locally)`,
+      );
       return false;
     }
   }

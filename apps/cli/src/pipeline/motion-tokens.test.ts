@@ -6,7 +6,9 @@ import { appendMotionTokens, featureView } from './motion-tokens.js';
 /** frames × tokens × dim features where value = f (frame index) for token 0 and 10·f for token 1, dim 2. */
 function ramp(frames: number): { shape: number[]; data: Float32Array } {
   const data = new Float32Array(frames * 2 * 2);
-  for (let f = 0; f < frames; f++) for (let k = 0; k < 2; k++) for (let d = 0; d < 2; d++) data[(f * 2 + k) * 2 + d] = (k === 0 ? 1 : 10) * f * (d === 0 ? 1 : -1);
+  for (let f = 0; f < frames; f++)
+    for (let k = 0; k < 2; k++)
+      for (let d = 0; d < 2; d++) data[(f * 2 + k) * 2 + d] = (k === 0 ? 1 : 10) * f * (d === 0 ? 1 : -1);
   return { shape: [frames * 2, 2], data };
 }
 

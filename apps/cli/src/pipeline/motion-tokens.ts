@@ -11,7 +11,10 @@ import type { RunConfig } from '../config/run-config.js';
 /** `t` ([frames·tokens, dim]) with `tokens` motion rows appended ([(frames+1)·tokens, dim]). */
 export function appendMotionTokens(t: FeatureTensor, frames: number): FeatureTensor {
   const [rows = 0, dim = 0] = t.shape;
-  if (frames < 2 || rows % frames !== 0) throw new RangeError(`appendMotionTokens: ${rows} rows are not ${frames} frames (need at least 2) of equal token count`);
+  if (frames < 2 || rows % frames !== 0)
+    throw new RangeError(
+      `appendMotionTokens: ${rows} rows are not ${frames} frames (need at least 2) of equal token count`,
+    );
   const tokens = rows / frames;
   const early = Math.floor(frames / 2);
   const late = frames - early;

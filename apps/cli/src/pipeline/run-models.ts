@@ -21,23 +21,49 @@ export interface RunModels extends TrainParts {
   dispose(): void;
 }
 
-export async function loadRunModels(config: RunConfig, visionDim: number, out: Output, checkpointDir?: string): Promise<RunModels> {
-  const llmDir = await resolveModelDir(config.llm.model, { revision: config.llm.revision, allowDownload: config.allowDownload });
+export async function loadRunModels(
+  config: RunConfig,
+  visionDim: number,
+  out: Output,
+  checkpointDir?: string,
+): Promise<RunModels> {
+  const llmDir = await resolveModelDir(config.llm.model, {
+    revision: config.llm.revision,
+    allowDownload: config.allowDownload,
+  });
   if (config.llm.quantization === '4bit') {
-    out.warn('llm.quantization=4bit: kvc has no 4-bit kernels yet; the base model runs in float32 (more memory, same LoRA/projector training)');
+    out.warn(
+      'llm.quantization=4bit: kvc has no 4-bit kernels yet; the base model runs in float32 (more memory, same LoRA/projector training)',
+    );
   }
   const model = await loadQwen3(llmDir);
-  const tokenizer = await loadTokenizer(config.llm.tokenizer ? await resolveModelDir(config.llm.tokenizer, { allowDownload: config.allowDownload }) : llmDir);
+  const tokenizer = await loadTokenizer(
+    config.llm.tokenizer
+      ? await resolveModelDir(config.llm.tokenizer, { allowDownload: config.allowDownload })
+      : llmDir,
+  );
   const eosId = tokenizer.eosTokenId ?? model.config.eosTokenIds[0];
   if (eosId === undefined) {
     model.dispose();
-    throw new CliError('E_NO_EOS', 'neither the tokenizer nor config.json names an EOS token', { llm: llmDir }, 'captions must end with EOS for the model to learn to stop');
+    throw new CliError(
+      'E_NO_EOS',
+      'neither the tokenizer nor config.json names an EOS token',
+      { llm: llmDir },
+      'captions must end with EOS for the model to learn to stop',
+    );
   }
   const padId = tokenizer.padTokenId ?? model.config.padTokenId ?? eosId;
   const projector = Projector.create(config.projector.type, visionDim, model.config.hiddenSize, config.train.seed);
   const lora = LoraAdapter.create(
     model.linearModules(),
-    { ...SEED_LORA_CONFIG, r: config.lora.r, loraAlpha: config.lora.alpha, loraDropout: config.lora.dropout, targetModules: config.lora.targetModules, baseModelNameOrPath: config.llm.model },
+    {
+      ...SEED_LORA_CONFIG,
+      r: config.lora.r,
+      loraAlpha: config.lora.alpha,
+      loraDropout: config.lora.dropout,
+      targetModules: config.lora.targetModules,
+      baseModelNameOrPath: config.llm.model,
+    },
     config.train.seed + 1,
   );
   const parts = { model, projector, lora };

@@ -67,7 +67,8 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
         await mkdir(dir, { recursive: true });
         const r = await evaluateSplit(`captions ${stage} epoch ${epoch}`, dir);
         const d = r.metrics.diversity;
-        const message = `diversity ${d?.toFixed(3)} < ${LOW_DIVERSITY} after ${stage} epoch ${epoch}: ` +
+        const message =
+          `diversity ${d?.toFixed(3)} < ${LOW_DIVERSITY} after ${stage} epoch ${epoch}: ` +
           'the model may be collapsing to one caption';
         const warnings = d !== undefined && d < LOW_DIVERSITY ? [{ code: 'W_LOW_DIVERSITY', message }] : [];
         return { metrics: r.metrics, details: { predictions: r.files.predictions }, warnings };
@@ -111,8 +112,7 @@ async function runStages(events: ReturnType<typeof train>, out: Output): Promise
         } else if (e.type === 'step') bar?.tick(1, `loss ${e.loss.toFixed(3)} lr ${e.lr.toExponential(1)}`);
         else if (e.type === 'evaluation') {
           out.info(`  ${e.stage} epoch ${e.epoch}: ${formatMetrics(e.metrics)}${e.best ? ' (best)' : ''}`);
-        }
-        else if (e.type === 'warning') out.warn(e.message);
+        } else if (e.type === 'warning') out.warn(e.message);
         else if (e.type === 'skip') {
           status = 'skipped';
           out.info(`skip: ${e.reason} (${e.checkpoint})`);

@@ -45,24 +45,39 @@ describe('openTrainedRun', () => {
   it('refuses a folder without config.json and an unknown override key', async () => {
     const run = await runFolder({ best: true });
     await expect(openTrainedRun(join(run, 'best'))).rejects.toMatchObject({ code: 'E_RUN_NOT_FOUND' });
-    await expect(openTrainedRun(run, 'best', ['generation.maxNewToken=3'])).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringContaining('maxNewTokens') });
+    await expect(openTrainedRun(run, 'best', ['generation.maxNewToken=3'])).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringContaining('maxNewTokens'),
+    });
   });
 });
 
 describe('resolveCheckpoint', () => {
   it('last follows checkpoints/latest; a path is taken as given', async () => {
     const run = await runFolder({ last: true });
-    expect(await resolveCheckpoint(run, 'last')).toEqual({ dir: join(run, 'checkpoints', 'step-00000003'), name: 'step-00000003' });
-    expect(await resolveCheckpoint(run, join(run, 'checkpoints', 'step-00000003'))).toEqual({ dir: join(run, 'checkpoints', 'step-00000003'), name: 'step-00000003' });
+    expect(await resolveCheckpoint(run, 'last')).toEqual({
+      dir: join(run, 'checkpoints', 'step-00000003'),
+      name: 'step-00000003',
+    });
+    expect(await resolveCheckpoint(run, join(run, 'checkpoints', 'step-00000003'))).toEqual({
+      dir: join(run, 'checkpoints', 'step-00000003'),
+      name: 'step-00000003',
+    });
   });
 
   it('says what is missing: best/, a latest pointer, a folder, the model files', async () => {
     const run = await runFolder();
-    await expect(resolveCheckpoint(run, 'best')).rejects.toMatchObject({ code: 'E_NO_CHECKPOINT', hint: expect.stringContaining('--checkpoint last') });
+    await expect(resolveCheckpoint(run, 'best')).rejects.toMatchObject({
+      code: 'E_NO_CHECKPOINT',
+      hint: expect.stringContaining('--checkpoint last'),
+    });
     await expect(resolveCheckpoint(run, 'last')).rejects.toMatchObject({ code: 'E_NO_CHECKPOINT' });
     await expect(resolveCheckpoint(run, join(run, 'nope'))).rejects.toMatchObject({ code: 'E_NO_CHECKPOINT' });
     await mkdir(join(run, 'half'));
     await writeFile(join(run, 'half', 'projector.safetensors'), '');
-    await expect(resolveCheckpoint(run, join(run, 'half'))).rejects.toMatchObject({ code: 'E_CHECKPOINT_INCOMPLETE', context: { missing: join('adapter', 'adapter_model.safetensors') } });
+    await expect(resolveCheckpoint(run, join(run, 'half'))).rejects.toMatchObject({
+      code: 'E_CHECKPOINT_INCOMPLETE',
+      context: { missing: join('adapter', 'adapter_model.safetensors') },
+    });
   });
 });

@@ -20,11 +20,20 @@ export interface TrainedRun {
 }
 
 /** Reads `<runDir>/config.json` and resolves `checkpoint` (default `best`). */
-export async function openTrainedRun(runDir: string, checkpoint = 'best', overrides: readonly string[] = []): Promise<TrainedRun> {
+export async function openTrainedRun(
+  runDir: string,
+  checkpoint = 'best',
+  overrides: readonly string[] = [],
+): Promise<TrainedRun> {
   const dir = resolve(runDir);
   const configFile = join(dir, 'config.json');
   if (!existsSync(configFile)) {
-    throw new CliError('E_RUN_NOT_FOUND', `${dir} is not a run folder (no config.json)`, { run: dir }, 'give the --out folder of a `kvc train` run');
+    throw new CliError(
+      'E_RUN_NOT_FOUND',
+      `${dir} is not a run folder (no config.json)`,
+      { run: dir },
+      'give the --out folder of a `kvc train` run',
+    );
   }
   let raw: Record<string, unknown>;
   try {
@@ -47,7 +56,12 @@ export async function resolveCheckpoint(runDir: string, which: string): Promise<
   } else if (which === 'last') {
     const latest = await new CheckpointStore(join(runDir, 'checkpoints')).resolve('latest');
     if (!latest) {
-      throw new CliError('E_NO_CHECKPOINT', 'the run has no complete checkpoint yet', { run: runDir, pointer: join(runDir, 'checkpoints', 'latest') }, 'train it first (`kvc train ... --out RUN`), or pass --checkpoint PATH');
+      throw new CliError(
+        'E_NO_CHECKPOINT',
+        'the run has no complete checkpoint yet',
+        { run: runDir, pointer: join(runDir, 'checkpoints', 'latest') },
+        'train it first (`kvc train ... --out RUN`), or pass --checkpoint PATH',
+      );
     }
     dir = latest;
     name = basename(latest);
@@ -60,12 +74,19 @@ export async function resolveCheckpoint(runDir: string, which: string): Promise<
       'E_NO_CHECKPOINT',
       `checkpoint ${which} not found`,
       { run: runDir, checkpoint: dir },
-      which === 'best' ? 'best/ is written after the first evaluated epoch of stage 2; try --checkpoint last' : 'use best, last, or a checkpoint folder path',
+      which === 'best'
+        ? 'best/ is written after the first evaluated epoch of stage 2; try --checkpoint last'
+        : 'use best, last, or a checkpoint folder path',
     );
   }
   for (const f of [PROJECTOR_FILE, join(ADAPTER_DIR, 'adapter_model.safetensors')]) {
     if (!existsSync(join(dir, f))) {
-      throw new CliError('E_CHECKPOINT_INCOMPLETE', `checkpoint ${name} has no ${f}`, { checkpoint: dir, missing: f }, 'a checkpoint folder holds projector.safetensors and adapter/ (PEFT format)');
+      throw new CliError(
+        'E_CHECKPOINT_INCOMPLETE',
+        `checkpoint ${name} has no ${f}`,
+        { checkpoint: dir, missing: f },
+        'a checkpoint folder holds projector.safetensors and adapter/ (PEFT format)',
+      );
     }
   }
   return { dir, name };

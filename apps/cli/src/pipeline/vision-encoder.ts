@@ -19,7 +19,10 @@ export interface VisionEncoder {
 }
 
 export async function loadVisionEncoder(config: RunConfig): Promise<VisionEncoder> {
-  const dir = await resolveModelDir(config.vision.model, { revision: config.vision.revision, allowDownload: config.allowDownload });
+  const dir = await resolveModelDir(config.vision.model, {
+    revision: config.vision.revision,
+    allowDownload: config.allowDownload,
+  });
   const model = await ClipVisionModel.load(dir);
   const processor = await loadImageProcessor(dir);
   return {

@@ -50,14 +50,23 @@ function closestRefLength(refLengths: readonly number[], testlen: number): numbe
 
 function cook(test: readonly string[], refs: readonly (readonly string[])[], n: number): Comps {
   const maxCounts = new Map<string, number>();
-  for (const ref of refs) for (const [g, c] of ngramCounts(ref, n)) maxCounts.set(g, Math.max(maxCounts.get(g) ?? 0, c));
+  for (const ref of refs)
+    for (const [g, c] of ngramCounts(ref, n)) maxCounts.set(g, Math.max(maxCounts.get(g) ?? 0, c));
   const correct = new Array<number>(n).fill(0);
   for (const [g, c] of ngramCounts(test, n)) {
     const k = ngramOrder(g) - 1;
     correct[k] = (correct[k] as number) + Math.min(maxCounts.get(g) ?? 0, c);
   }
   const guess = Array.from({ length: n }, (_, k) => Math.max(0, test.length - k));
-  return { testlen: test.length, reflen: closestRefLength(refs.map((r) => r.length), test.length), guess, correct };
+  return {
+    testlen: test.length,
+    reflen: closestRefLength(
+      refs.map((r) => r.length),
+      test.length,
+    ),
+    guess,
+    correct,
+  };
 }
 
 function bleuOf(correct: readonly number[], guess: readonly number[], testlen: number, reflen: number): number[] {
@@ -73,7 +82,11 @@ function bleuOf(correct: readonly number[], guess: readonly number[], testlen: n
 }
 
 /** pycocoevalcap `Bleu(n).compute_score` on `predictions` vs `references`. */
-export function corpusBleu(predictions: readonly string[], references: readonly SampleReferences[], options: BleuOptions = {}): BleuResult {
+export function corpusBleu(
+  predictions: readonly string[],
+  references: readonly SampleReferences[],
+  options: BleuOptions = {},
+): BleuResult {
   const n = options.n ?? 4;
   const tokenize = options.tokenize ?? whitespaceTokenize;
   const refs = checkCorpus('bleu', predictions, references);

@@ -11,13 +11,20 @@ const reference = JSON.parse(readFileSync(refUrl, 'utf8')) as {
   corpus_meteor: number;
   cases: { prediction: string; reference: string; meteor: number }[];
 };
-const records = reference.cases.map((c, i) => ({ id: `v${i}`, prediction: c.prediction, references: c.reference, eosReached: i % 2 === 0 }));
+const records = reference.cases.map((c, i) => ({
+  id: `v${i}`,
+  prediction: c.prediction,
+  references: c.reference,
+  eosReached: i % 2 === 0,
+}));
 
 describe('computePureMetrics', () => {
   it('computes all pure metrics with aggregate and per-sample values', () => {
     const { aggregate, perSample } = computePureMetrics(records);
     expect(Math.abs((aggregate.meteor as number) - reference.corpus_meteor)).toBeLessThanOrEqual(1e-6);
-    perSample.forEach((s, i) => expect(Math.abs((s.meteor as number) - (reference.cases[i]?.meteor as number))).toBeLessThanOrEqual(1e-6));
+    perSample.forEach((s, i) =>
+      expect(Math.abs((s.meteor as number) - (reference.cases[i]?.meteor as number))).toBeLessThanOrEqual(1e-6),
+    );
     const preds = records.map((r) => r.prediction);
     const refs = records.map((r) => r.references);
     expect(aggregate.bleu).toEqual(corpusBleu(preds, refs).bleu);
@@ -37,6 +44,8 @@ describe('computePureMetrics', () => {
   });
 
   it('rejects unknown names with a typed error', () => {
-    expect(() => computePureMetrics(records, ['spice' as PureMetricName])).toThrow(expect.objectContaining({ code: 'E_METRIC_INPUT' }));
+    expect(() => computePureMetrics(records, ['spice' as PureMetricName])).toThrow(
+      expect.objectContaining({ code: 'E_METRIC_INPUT' }),
+    );
   });
 });

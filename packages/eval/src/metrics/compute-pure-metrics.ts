@@ -61,14 +61,19 @@ export function computePureMetrics(
 ): { readonly aggregate: PureMetricsAggregate; readonly perSample: readonly PureMetricsSample[] } {
   const unknown = names.filter((n) => !(PURE_METRIC_NAMES as readonly string[]).includes(n));
   if (unknown.length > 0) {
-    throw new MetricInputError(`unknown metric ${unknown.join(', ')}`, { unknown, known: PURE_METRIC_NAMES.join(', ') });
+    throw new MetricInputError(`unknown metric ${unknown.join(', ')}`, {
+      unknown,
+      known: PURE_METRIC_NAMES.join(', '),
+    });
   }
   const wanted = new Set(names);
   const preds = records.map((r) => r.prediction);
   const refs = records.map((r) => r.references);
   const tok = options.tokenize ? { tokenize: options.tokenize } : {};
   const aggregate: PureMetricsAggregate = {};
-  const perSample: PureMetricsSample[] = records.map((r, index) => (r.id === undefined ? { index } : { index, id: r.id }));
+  const perSample: PureMetricsSample[] = records.map((r, index) =>
+    r.id === undefined ? { index } : { index, id: r.id },
+  );
   const put = (key: 'meteor' | 'rougeL' | 'ciderD' | 'bleu4', values: readonly number[]) =>
     values.forEach((v, i) => ((perSample[i] as PureMetricsSample)[key] = v));
 
@@ -92,6 +97,7 @@ export function computePureMetrics(
     aggregate.ciderD = c.ciderD;
     put('ciderD', c.scores);
   }
-  if (wanted.has('diversity')) aggregate.diversity = diversityStats(preds, { ...tok, eosReached: records.map((r) => r.eosReached) });
+  if (wanted.has('diversity'))
+    aggregate.diversity = diversityStats(preds, { ...tok, eosReached: records.map((r) => r.eosReached) });
   return { aggregate, perSample };
 }

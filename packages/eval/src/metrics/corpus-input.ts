@@ -8,7 +8,11 @@ import { MetricInputError } from '../errors.js';
 export type SampleReferences = string | readonly string[];
 
 /** Normalize references to arrays and check the corpus shape. */
-export function checkCorpus(metric: string, predictions: readonly string[], references: readonly SampleReferences[]): string[][] {
+export function checkCorpus(
+  metric: string,
+  predictions: readonly string[],
+  references: readonly SampleReferences[],
+): string[][] {
   if (predictions.length !== references.length) {
     throw new MetricInputError('predictions and references differ in length', {
       metric,
@@ -18,7 +22,12 @@ export function checkCorpus(metric: string, predictions: readonly string[], refe
   }
   return references.map((r, i) => {
     const refs = typeof r === 'string' ? [r] : [...r];
-    if (refs.length === 0) throw new MetricInputError('a sample has no reference', { metric, sample: i }, 'give every prediction at least one reference');
+    if (refs.length === 0)
+      throw new MetricInputError(
+        'a sample has no reference',
+        { metric, sample: i },
+        'give every prediction at least one reference',
+      );
     return refs;
   });
 }

@@ -54,7 +54,8 @@ export function lengthStats(values: readonly number[]): LengthStats {
   if (values.length === 0) return { mean: 0, min: 0, max: 0, median: 0 };
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const median =
+    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return { mean, min: sorted[0] as number, max: sorted[sorted.length - 1] as number, median };
 }
@@ -66,14 +67,21 @@ export function diversityStats(captions: readonly string[], options: DiversityOp
   const tokenize = options.tokenize ?? whitespaceTokenize;
   const eos = options.eosReached;
   if (eos && eos.length !== captions.length) {
-    throw new MetricInputError('eosReached and captions differ in length', { metric: 'diversity', captions: captions.length, eosReached: eos.length });
+    throw new MetricInputError('eosReached and captions differ in length', {
+      metric: 'diversity',
+      captions: captions.length,
+      eosReached: eos.length,
+    });
   }
   const tokens = captions.map((c) => tokenize(c));
   const unigrams = tokens.flat();
   // Bigram keys joined with U+0000 so tokens containing spaces cannot collide.
   const bigrams = tokens.flatMap((t) => t.slice(1).map((w, i) => `${t[i]}\u0000${w}`));
   const nonEmpty = tokens.filter((t) => t.length > 0);
-  const repetition = nonEmpty.length === 0 ? 0 : nonEmpty.reduce((acc, t) => acc + (1 - new Set(t).size / t.length), 0) / nonEmpty.length;
+  const repetition =
+    nonEmpty.length === 0
+      ? 0
+      : nonEmpty.reduce((acc, t) => acc + (1 - new Set(t).size / t.length), 0) / nonEmpty.length;
   const uniqueRatio = captions.length === 0 ? 0 : new Set(captions).size / captions.length;
   const eosKnown = (eos ?? []).filter((e): e is boolean => e !== undefined);
   return {

@@ -35,7 +35,15 @@ describe('runMeteorParity', () => {
   it('fails on token mismatches', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'meteor-case-'));
     await writeFile(join(dir, 'case.json'), JSON.stringify({ kind: 'meteor', reference: 'r.json' }));
-    const cases = [{ prediction: '고양이가 앉았다.', reference: '고양이가 앉았다.', pred_tokens: ['고양이가', '앉았다.'], ref_tokens: ['고양이가', '앉았다', '.'], meteor: 0 }];
+    const cases = [
+      {
+        prediction: '고양이가 앉았다.',
+        reference: '고양이가 앉았다.',
+        pred_tokens: ['고양이가', '앉았다.'],
+        ref_tokens: ['고양이가', '앉았다', '.'],
+        meteor: 0,
+      },
+    ];
     await writeFile(join(dir, 'r.json'), JSON.stringify({ corpus_meteor: 0, cases }));
     const report = await runMeteorParity(dir);
     expect(report.pass).toBe(false);

@@ -28,7 +28,11 @@ async function readJson(file: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ParityCaseError(`cannot read ${file}`, { file, reason: (err as Error).message }, 'pass a folder made by the reference scripts');
+    throw new ParityCaseError(
+      `cannot read ${file}`,
+      { file, reason: (err as Error).message },
+      'pass a folder made by the reference scripts',
+    );
   }
   try {
     return JSON.parse(text);
@@ -41,8 +45,13 @@ function isMeteorCase(c: unknown): c is MeteorCase {
   const o = c as Record<string, unknown> | null;
   const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
   return (
-    typeof o === 'object' && o !== null && typeof o.prediction === 'string' && typeof o.reference === 'string' &&
-    strings(o.pred_tokens) && strings(o.ref_tokens) && typeof o.meteor === 'number'
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.prediction === 'string' &&
+    typeof o.reference === 'string' &&
+    strings(o.pred_tokens) &&
+    strings(o.ref_tokens) &&
+    typeof o.meteor === 'number'
   );
 }
 
@@ -54,14 +63,20 @@ function isMeteorCase(c: unknown): c is MeteorCase {
 export async function runMeteorParity(caseDir: string, options: MeteorOptions = {}): Promise<ParityReport> {
   const caseJson = (await readJson(join(caseDir, 'case.json'))) as { kind?: unknown; reference?: unknown };
   if (caseJson.kind !== 'meteor') {
-    throw new ParityCaseError('case.json is not a meteor case', { file: join(caseDir, 'case.json'), kind: String(caseJson.kind) });
+    throw new ParityCaseError('case.json is not a meteor case', {
+      file: join(caseDir, 'case.json'),
+      kind: String(caseJson.kind),
+    });
   }
   const refFile = join(caseDir, typeof caseJson.reference === 'string' ? caseJson.reference : 'meteor_reference.json');
   const ref = (await readJson(refFile)) as { cases?: unknown; corpus_meteor?: unknown };
   if (!Array.isArray(ref.cases) || !ref.cases.every(isMeteorCase) || typeof ref.corpus_meteor !== 'number') {
-    throw new ParityCaseError('reference JSON lacks cases[] {prediction, reference, pred_tokens, ref_tokens, meteor} or corpus_meteor', {
-      file: refFile,
-    });
+    throw new ParityCaseError(
+      'reference JSON lacks cases[] {prediction, reference, pred_tokens, ref_tokens, meteor} or corpus_meteor',
+      {
+        file: refFile,
+      },
+    );
   }
   const checks: ParityCheck[] = [];
   const scores = ref.cases.map((c, i) => {

@@ -36,7 +36,10 @@ describe('singleMeteorScore', () => {
     // Porter stage: runs/running -> run; quickly -> quickli, quick -> quick do not match.
     ['runs quickly', 'running quick', 1, 1],
   ] as const)('%s | %s', (hyp, ref, m, chunks) => {
-    expect(singleMeteorScore(split(ref), split(hyp))).toBeCloseTo(meteorOf(m, split(hyp).length, split(ref).length, chunks), 14);
+    expect(singleMeteorScore(split(ref), split(hyp))).toBeCloseTo(
+      meteorOf(m, split(hyp).length, split(ref).length, chunks),
+      14,
+    );
     expect(countChunks(meteorAlign(split(hyp), split(ref)))).toBe(chunks);
   });
 

@@ -101,7 +101,11 @@ function synonymMatch(hyp: readonly Enum[], ref: readonly Enum[], synonyms: Syno
 }
 
 /** The alignment METEOR scores: matched (hypothesis index, reference index) pairs sorted by hypothesis index. */
-export function meteorAlign(hypothesis: readonly string[], reference: readonly string[], options: MeteorOptions = {}): Match[] {
+export function meteorAlign(
+  hypothesis: readonly string[],
+  reference: readonly string[],
+  options: MeteorOptions = {},
+): Match[] {
   const pre = options.preprocess ?? ((t: string) => t.toLowerCase());
   const hyp: Enum[] = hypothesis.map((w, i) => [i, pre(w)]);
   const ref: Enum[] = reference.map((w, i) => [i, pre(w)]);
@@ -130,7 +134,11 @@ export function countChunks(matches: readonly Match[]): number {
 }
 
 /** nltk `single_meteor_score(reference, hypothesis, ...)` on pre-tokenized input. */
-export function singleMeteorScore(reference: readonly string[], hypothesis: readonly string[], options: MeteorOptions = {}): number {
+export function singleMeteorScore(
+  reference: readonly string[],
+  hypothesis: readonly string[],
+  options: MeteorOptions = {},
+): number {
   const { alpha = 0.9, beta = 3, gamma = 0.5 } = options;
   const matches = meteorAlign(hypothesis, reference, options);
   const m = matches.length;
@@ -147,7 +155,12 @@ export function singleMeteorScore(reference: readonly string[], hypothesis: read
 }
 
 /** nltk `meteor_score(references, hypothesis)`: the best score over several references. */
-export function meteorScore(references: readonly (readonly string[])[], hypothesis: readonly string[], options: MeteorOptions = {}): number {
-  if (references.length === 0) throw new MetricInputError('meteorScore needs at least one reference', { metric: 'meteor' });
+export function meteorScore(
+  references: readonly (readonly string[])[],
+  hypothesis: readonly string[],
+  options: MeteorOptions = {},
+): number {
+  if (references.length === 0)
+    throw new MetricInputError('meteorScore needs at least one reference', { metric: 'meteor' });
   return Math.max(...references.map((r) => singleMeteorScore(r, hypothesis, options)));
 }

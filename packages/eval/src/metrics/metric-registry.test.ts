@@ -21,12 +21,23 @@ import {
   sortMetrics,
 } from './metric-registry.js';
 
-const records = ['빨간 공이 왼쪽으로 굴러간다', '파란 상자가 오른쪽으로 움직인다', '빨간 공이 왼쪽으로 굴러간다', ''].map(
-  (prediction, i) => ({ id: `v${i}`, prediction, reference: '빨간 공이 오른쪽으로 굴러간다', eosReached: i !== 1 }),
-);
+const records = [
+  '빨간 공이 왼쪽으로 굴러간다',
+  '파란 상자가 오른쪽으로 움직인다',
+  '빨간 공이 왼쪽으로 굴러간다',
+  '',
+].map((prediction, i) => ({
+  id: `v${i}`,
+  prediction,
+  reference: '빨간 공이 오른쪽으로 굴러간다',
+  eosReached: i !== 1,
+}));
 
 async function evaluateAll(): Promise<MetricsEvent> {
-  const events = from(records).pipe(evaluateCaptions({ pureMetrics: PURE_METRIC_NAMES }), filter((e) => e.type === 'metrics'));
+  const events = from(records).pipe(
+    evaluateCaptions({ pureMetrics: PURE_METRIC_NAMES }),
+    filter((e) => e.type === 'metrics'),
+  );
   return (await lastValueFrom(events)) as MetricsEvent;
 }
 
@@ -54,7 +65,10 @@ describe('metric registry', () => {
     expect(unknown).toEqual([]);
     expect(families.sort()).toEqual([...PURE_METRIC_NAMES, 'bertscore', 'siglip'].sort());
     expect(METRIC_CHOICES).toHaveLength(families.length);
-    expect(metricFamilies(['cider_d', 'cider', 'bleurt', 'count'])).toEqual({ families: ['cider-d'], unknown: ['bleurt', 'count'] });
+    expect(metricFamilies(['cider_d', 'cider', 'bleurt', 'count'])).toEqual({
+      families: ['cider-d'],
+      unknown: ['bleurt', 'count'],
+    });
   });
 
   it('resolves aliases and legacy keys to canonical keys, and refuses unknown names', () => {
@@ -67,8 +81,15 @@ describe('metric registry', () => {
 
   it('gives training_log.csv one column per metric, the seed keeping its own column names', () => {
     expect(TRAINING_LOG_METRICS.map((c) => c.key)).toEqual(METRICS.map((m) => m.key));
-    expect(TRAINING_LOG_METRICS.find((c) => c.key === 'siglip')).toEqual({ key: 'siglip', column: 'siglip_score', seedColumn: true });
-    expect(TRAINING_LOG_METRICS.filter((c) => c.seedColumn).map((c) => c.column)).toEqual(['siglip_score', 'diversity']);
+    expect(TRAINING_LOG_METRICS.find((c) => c.key === 'siglip')).toEqual({
+      key: 'siglip',
+      column: 'siglip_score',
+      seedColumn: true,
+    });
+    expect(TRAINING_LOG_METRICS.filter((c) => c.seedColumn).map((c) => c.column)).toEqual([
+      'siglip_score',
+      'diversity',
+    ]);
   });
 
   it('formats by the metric: counts as integers, rates as percentages on cards, 4 decimals in tables', () => {

@@ -46,7 +46,8 @@ export function measure(stem: string): number {
 }
 export const positive = (stem: string) => measure(stem) > 0;
 export const containsVowel = (stem: string) => !consonantFlags(stem).every(Boolean);
-export const endsDoubleConsonant = (w: string) => w.length >= 2 && at(w, -1) === at(w, -2) && isConsonant(w, w.length - 1);
+export const endsDoubleConsonant = (w: string) =>
+  w.length >= 2 && at(w, -1) === at(w, -2) && isConsonant(w, w.length - 1);
 export function endsCvc(w: string): boolean {
   return (
     (w.length >= 3 &&

@@ -6,7 +6,17 @@
  * astral characters are swapped for private-use placeholders so lengths and comparisons match.
  */
 
-import { type Rule, applyRuleList, at, containsVowel, dropSuffix, endsCvc, isConsonant, measure, positive } from './porter-rules.js';
+import {
+  type Rule,
+  applyRuleList,
+  at,
+  containsVowel,
+  dropSuffix,
+  endsCvc,
+  isConsonant,
+  measure,
+  positive,
+} from './porter-rules.js';
 
 const IRREGULAR: Readonly<Record<string, readonly string[]>> = {
   sky: ['sky', 'skies'],
@@ -60,7 +70,8 @@ function step1b(word: string): string {
   ]);
 }
 
-const step1c = (word: string) => applyRuleList(word, [['y', 'i', (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]]);
+const step1c = (word: string) =>
+  applyRuleList(word, [['y', 'i', (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]]);
 
 function step2(word: string): string {
   if (word.endsWith('alli') && positive(dropSuffix(word, 'alli'))) return step2(dropSuffix(word, 'alli') + 'al');
@@ -104,7 +115,27 @@ const step3 = (word: string) =>
   ]);
 
 const gt1 = (stem: string) => measure(stem) > 1;
-const STEP4_SUFFIXES = ['al', 'ance', 'ence', 'er', 'ic', 'able', 'ible', 'ant', 'ement', 'ment', 'ent', 'ion', 'ou', 'ism', 'ate', 'iti', 'ous', 'ive', 'ize'];
+const STEP4_SUFFIXES = [
+  'al',
+  'ance',
+  'ence',
+  'er',
+  'ic',
+  'able',
+  'ible',
+  'ant',
+  'ement',
+  'ment',
+  'ent',
+  'ion',
+  'ou',
+  'ism',
+  'ate',
+  'iti',
+  'ous',
+  'ive',
+  'ize',
+];
 const STEP4: readonly Rule[] = STEP4_SUFFIXES.map((s) =>
   s === 'ion' ? [s, '', (stem: string) => gt1(stem) && ['s', 't'].includes(at(stem, -1))] : [s, '', gt1],
 );

@@ -22,7 +22,8 @@ export function lcsLength(a: readonly string[], b: readonly string[]): number {
   for (let i = 1; i <= long.length; i++) {
     const cur = new Array<number>(short.length + 1).fill(0);
     for (let j = 1; j <= short.length; j++) {
-      cur[j] = long[i - 1] === short[j - 1] ? (prev[j - 1] as number) + 1 : Math.max(prev[j] as number, cur[j - 1] as number);
+      cur[j] =
+        long[i - 1] === short[j - 1] ? (prev[j - 1] as number) + 1 : Math.max(prev[j] as number, cur[j - 1] as number);
     }
     prev = cur;
   }

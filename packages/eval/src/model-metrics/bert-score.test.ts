@@ -11,7 +11,10 @@ beforeAll(async () => {
 /** Deterministic pseudo-random embeddings. */
 function embeddings(length: number, dim: number, seed: number): TokenEmbeddings {
   let x = seed;
-  const data = Float32Array.from({ length: length * dim }, () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1);
+  const data = Float32Array.from(
+    { length: length * dim },
+    () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1,
+  );
   return { data, length, dim };
 }
 
@@ -34,10 +37,16 @@ describe('computeBertScore', () => {
       weights: (ids: readonly number[]) => ids.map((_, i) => (i === 0 || i === ids.length - 1 ? 0 : 1)),
       embed: async (lists: readonly (readonly number[])[]) => {
         embedded.push(...lists.map((l) => [...l]));
-        return lists.map((l) => ({ data: Float32Array.from(l.flatMap((id) => [Math.cos(id), Math.sin(id)])), length: l.length, dim: 2 }));
+        return lists.map((l) => ({
+          data: Float32Array.from(l.flatMap((id) => [Math.cos(id), Math.sin(id)])),
+          length: l.length,
+          dim: 2,
+        }));
       },
     };
-    const scores = await computeBertScore(encoder, ['ab', 'ab', ''], ['ab', 'cd', 'ab'], { similarity: cosineSimilarity });
+    const scores = await computeBertScore(encoder, ['ab', 'ab', ''], ['ab', 'cd', 'ab'], {
+      similarity: cosineSimilarity,
+    });
     expect(embedded).toHaveLength(3); // 'ab', '', 'cd'
     expect(scores[0]!.f1).toBeCloseTo(1, 12);
     expect(scores[1]!.f1).toBeLessThan(1);

@@ -5,7 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BertSentenceEncoder } from './bert-sentence-encoder.js';
-import { type BertScoreValue, type TokenEmbeddings, greedyCosineBatch, type WeightedSentence } from './bertscore-greedy.js';
+import {
+  type BertScoreValue,
+  type TokenEmbeddings,
+  greedyCosineBatch,
+  type WeightedSentence,
+} from './bertscore-greedy.js';
 
 /**
  * Cosine similarities on the tensor backend (float32 matmul): with 768-wide embeddings of
@@ -40,11 +45,14 @@ export async function computeBertScore(
   references: readonly string[],
   options: ComputeBertScoreOptions = {},
 ): Promise<BertScoreValue[]> {
-  if (candidates.length !== references.length) throw new RangeError(`${candidates.length} candidates for ${references.length} references`);
+  if (candidates.length !== references.length)
+    throw new RangeError(`${candidates.length} candidates for ${references.length} references`);
   const unique = [...new Set([...candidates, ...references])];
   const ids = unique.map((s) => encoder.encode(s));
   const embeddings = await encoder.embed(ids);
-  const bySentence = new Map<string, WeightedSentence>(unique.map((s, i) => [s, { embeddings: embeddings[i]!, weights: encoder.weights(ids[i]!) }]));
+  const bySentence = new Map<string, WeightedSentence>(
+    unique.map((s, i) => [s, { embeddings: embeddings[i]!, weights: encoder.weights(ids[i]!) }]),
+  );
   const batch = options.batchSize ?? 64;
   const out: BertScoreValue[] = [];
   for (let s = 0; s < candidates.length; s += batch) {

@@ -36,7 +36,11 @@ export class BertScorer implements Scorer {
     this.model = options.model ?? BERTSCORE_KO_MODEL;
     const layer = options.layer ?? bertscoreDefaultLayer(this.model);
     if (layer === undefined) {
-      throw new ModelMetricError(`no default BERTScore layer for ${this.model}`, { model: this.model }, 'pass the layer to read (--bert-layer); bert_score picks 9 for bert-base-multilingual-cased');
+      throw new ModelMetricError(
+        `no default BERTScore layer for ${this.model}`,
+        { model: this.model },
+        'pass the layer to read (--bert-layer); bert_score picks 9 for bert-base-multilingual-cased',
+      );
     }
     this.layer = layer;
   }
@@ -54,7 +58,11 @@ export class BertScorer implements Scorer {
       records.map((r) => r.reference),
       this.options.batchSize === undefined ? {} : { batchSize: this.options.batchSize },
     );
-    const scores = values.map((v) => ({ bertscore_precision: v.precision, bertscore_recall: v.recall, bertscore_f1: v.f1 }));
+    const scores = values.map((v) => ({
+      bertscore_precision: v.precision,
+      bertscore_recall: v.recall,
+      bertscore_f1: v.f1,
+    }));
     this.means.add(scores);
     return scores;
   }

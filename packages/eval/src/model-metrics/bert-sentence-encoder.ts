@@ -53,13 +53,21 @@ export class BertSentenceEncoder {
     const clsId = tokenizer.tokenToId(cfg.cls_token ?? '[CLS]');
     const sepId = tokenizer.tokenToId(cfg.sep_token ?? '[SEP]');
     if (clsId === undefined || sepId === undefined) {
-      throw new ModelMetricError('the tokenizer has no [CLS]/[SEP] tokens', { dir, cls: cfg.cls_token ?? '[CLS]', sep: cfg.sep_token ?? '[SEP]' }, 'BERTScore needs a BERT (WordPiece) tokenizer');
+      throw new ModelMetricError(
+        'the tokenizer has no [CLS]/[SEP] tokens',
+        { dir, cls: cfg.cls_token ?? '[CLS]', sep: cfg.sep_token ?? '[SEP]' },
+        'BERTScore needs a BERT (WordPiece) tokenizer',
+      );
     }
     const model = await BertModel.load(dir);
     const L = model.config.numHiddenLayers;
     if (!Number.isInteger(opts.layer) || opts.layer < 0 || opts.layer > L) {
       model.dispose();
-      throw new ModelMetricError(`layer ${opts.layer} does not exist: the model has ${L} layers`, { dir, layer: opts.layer, num_hidden_layers: L }, `pass a layer between 0 and ${L} (--bert-layer)`);
+      throw new ModelMetricError(
+        `layer ${opts.layer} does not exist: the model has ${L} layers`,
+        { dir, layer: opts.layer, num_hidden_layers: L },
+        `pass a layer between 0 and ${L} (--bert-layer)`,
+      );
     }
     // transformers' "no limit" sentinel is huge; positions cap what the model can read anyway.
     const maxLength = Math.min(cfg.model_max_length ?? Infinity, model.config.maxPositionEmbeddings);

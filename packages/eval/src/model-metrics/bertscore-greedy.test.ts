@@ -24,7 +24,8 @@ describe('greedyCosineBatch (bert_score greedy_cos_idf)', () => {
     const cand = sentence(CLS, [1, 0.9], SEP);
     const ref = sentence(CLS, [0, 1], SEP);
     const [v] = greedyCosineBatch([cand], [ref]);
-    const cos = (x: number[], y: number[]) => (x[0]! * y[0]! + x[1]! * y[1]!) / Math.hypot(x[0]!, x[1]!) / Math.hypot(y[0]!, y[1]!);
+    const cos = (x: number[], y: number[]) =>
+      (x[0]! * y[0]! + x[1]! * y[1]!) / Math.hypot(x[0]!, x[1]!) / Math.hypot(y[0]!, y[1]!);
     expect(v!.precision).toBeCloseTo(cos([1, 0.9], CLS), 7);
     expect(v!.recall).toBeCloseTo(cos([0, 1], CLS), 7);
     expect(v!.f1).toBeCloseTo((2 * v!.precision * v!.recall) / (v!.precision + v!.recall), 12);

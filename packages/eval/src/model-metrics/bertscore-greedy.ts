@@ -52,7 +52,8 @@ function normalizedRows(e: TokenEmbeddings): Float64Array {
 
 /** The plain-JS {@link CosineSimilarity} (float64). */
 export function cosineSimilarity(candidate: TokenEmbeddings, reference: TokenEmbeddings): Float64Array {
-  if (candidate.dim !== reference.dim) throw new RangeError(`embedding sizes differ: ${candidate.dim} vs ${reference.dim}`);
+  if (candidate.dim !== reference.dim)
+    throw new RangeError(`embedding sizes differ: ${candidate.dim} vs ${reference.dim}`);
   const c = normalizedRows(candidate);
   const r = normalizedRows(reference);
   const d = candidate.dim;
@@ -87,7 +88,8 @@ export function greedyCosineBatch(
   references: readonly WeightedSentence[],
   similarity: CosineSimilarity = cosineSimilarity,
 ): BertScoreValue[] {
-  if (candidates.length !== references.length) throw new RangeError(`${candidates.length} candidates for ${references.length} references`);
+  if (candidates.length !== references.length)
+    throw new RangeError(`${candidates.length} candidates for ${references.length} references`);
   const candMax = Math.max(0, ...candidates.map((c) => c.embeddings.length));
   const refMax = Math.max(0, ...references.map((r) => r.embeddings.length));
   return candidates.map((cand, i) => {
@@ -95,7 +97,8 @@ export function greedyCosineBatch(
     const ce = cand.embeddings;
     const re = ref.embeddings;
     if (ce.dim !== re.dim) throw new RangeError(`embedding sizes differ: ${ce.dim} vs ${re.dim}`);
-    if (cand.weights.length !== ce.length || ref.weights.length !== re.length) throw new RangeError('weights and embeddings differ in length');
+    if (cand.weights.length !== ce.length || ref.weights.length !== re.length)
+      throw new RangeError('weights and embeddings differ in length');
     const sim = similarity(ce, re);
     // Masked (padded) positions offer 0 to every max, as the masked similarity matrix does.
     const wordPrecision = new Float64Array(ce.length).fill(re.length < refMax ? 0 : -Infinity);

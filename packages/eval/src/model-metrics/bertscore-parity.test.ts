@@ -11,8 +11,18 @@ import { BertScorer } from './bert-scorer.js';
 import { BERTSCORE_PARITY_TOLERANCE, runBertscoreParity } from './bertscore-parity.js';
 
 const CASE = new URL('../../../../test/fixtures/reference/bertscore/', import.meta.url).pathname;
-interface RefCase { candidate: string; reference: string; precision: number; recall: number; f1: number }
-const ref = JSON.parse(readFileSync(join(CASE, 'bertscore_reference.json'), 'utf8')) as { num_layers: number; cases: RefCase[]; mean: { f1: number } };
+interface RefCase {
+  candidate: string;
+  reference: string;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+const ref = JSON.parse(readFileSync(join(CASE, 'bertscore_reference.json'), 'utf8')) as {
+  num_layers: number;
+  cases: RefCase[];
+  mean: { f1: number };
+};
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -42,7 +52,9 @@ describe('BertScorer in the evaluation stream', () => {
   it('loads once, scores batches and gives bert_score values per sample and their mean', async () => {
     const scorer = new BertScorer({ model: join(CASE, 'model'), layer: ref.num_layers });
     const records = ref.cases.map((c, i) => ({ id: `p${i}`, prediction: c.candidate, reference: c.reference }));
-    const last = (await lastValueFrom(from(records).pipe(evaluateCaptions({ scorers: [scorer], batchSize: 4, pureMetrics: [] })))) as MetricsEvent;
+    const last = (await lastValueFrom(
+      from(records).pipe(evaluateCaptions({ scorers: [scorer], batchSize: 4, pureMetrics: [] })),
+    )) as MetricsEvent;
     last.samples.forEach((s, i) => {
       expect(Math.abs(s.metrics.bertscore_f1! - ref.cases[i]!.f1)).toBeLessThan(1e-4);
       expect(Math.abs(s.metrics.bertscore_precision! - ref.cases[i]!.precision)).toBeLessThan(1e-4);
@@ -59,6 +71,9 @@ describe('BertScorer in the evaluation stream', () => {
     }
     expect(err).toMatchObject({ code: 'E_MODEL_METRIC', hint: expect.stringMatching(/--bert-layer/) as unknown });
     const scorer = new BertScorer({ cacheDir: mkdtempSync(join(tmpdir(), 'kvc-hub-')) });
-    await expect(scorer.init()).rejects.toMatchObject({ code: 'E_MODEL_NOT_CACHED', context: { model: 'bert-base-multilingual-cased' } });
+    await expect(scorer.init()).rejects.toMatchObject({
+      code: 'E_MODEL_NOT_CACHED',
+      context: { model: 'bert-base-multilingual-cased' },
+    });
   });
 });

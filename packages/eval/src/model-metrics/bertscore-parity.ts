@@ -36,15 +36,26 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new ParityCaseError(`cannot read ${file}`, { file, reason: (err as Error).message }, 'pass a folder made by make_bertscore_reference.py');
+    throw new ParityCaseError(
+      `cannot read ${file}`,
+      { file, reason: (err as Error).message },
+      'pass a folder made by make_bertscore_reference.py',
+    );
   }
 }
 
 const ints = (v: unknown) => Array.isArray(v) && v.every((x) => Number.isInteger(x));
 function isCase(c: unknown): c is BertscoreCase {
   const o = c as Record<string, unknown> | null;
-  return typeof o === 'object' && o !== null && typeof o.candidate === 'string' && typeof o.reference === 'string' && ints(o.candidate_ids) &&
-    ints(o.reference_ids) && ['precision', 'recall', 'f1'].every((k) => typeof o[k] === 'number');
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.candidate === 'string' &&
+    typeof o.reference === 'string' &&
+    ints(o.candidate_ids) &&
+    ints(o.reference_ids) &&
+    ['precision', 'recall', 'f1'].every((k) => typeof o[k] === 'number')
+  );
 }
 
 /** Options of {@link runBertscoreParity}: overrides a mutation test uses to prove it can fail. */
@@ -54,14 +65,29 @@ export interface BertscoreParityOptions {
 }
 
 /** Compare our BERTScore with the bert_score reference in `caseDir`. */
-export async function runBertscoreParity(caseDir: string, options: BertscoreParityOptions = {}): Promise<ParityReport & { readonly backend: string }> {
+export async function runBertscoreParity(
+  caseDir: string,
+  options: BertscoreParityOptions = {},
+): Promise<ParityReport & { readonly backend: string }> {
   const dir = resolve(caseDir);
   const caseJson = await readJson(join(dir, 'case.json'));
-  if (caseJson.kind !== 'bertscore') throw new ParityCaseError('case.json is not a bertscore case', { file: join(dir, 'case.json'), kind: String(caseJson.kind) });
+  if (caseJson.kind !== 'bertscore')
+    throw new ParityCaseError('case.json is not a bertscore case', {
+      file: join(dir, 'case.json'),
+      kind: String(caseJson.kind),
+    });
   const refFile = join(dir, typeof caseJson.reference === 'string' ? caseJson.reference : 'bertscore_reference.json');
   const ref = (await readJson(refFile)) as unknown as BertscoreReference;
-  if (!Array.isArray(ref.cases) || !ref.cases.every(isCase) || !Number.isInteger(ref.num_layers) || typeof ref.mean?.f1 !== 'number') {
-    throw new ParityCaseError('reference JSON lacks num_layers, mean {precision, recall, f1} or cases[] {candidate, reference, *_ids, precision, recall, f1}', { file: refFile });
+  if (
+    !Array.isArray(ref.cases) ||
+    !ref.cases.every(isCase) ||
+    !Number.isInteger(ref.num_layers) ||
+    typeof ref.mean?.f1 !== 'number'
+  ) {
+    throw new ParityCaseError(
+      'reference JSON lacks num_layers, mean {precision, recall, f1} or cases[] {candidate, reference, *_ids, precision, recall, f1}',
+      { file: refFile },
+    );
   }
   const modelDir = join(dir, typeof caseJson.model === 'string' ? caseJson.model : 'model/');
   const encoder = await BertSentenceEncoder.load(modelDir, { layer: options.layer ?? ref.num_layers });
@@ -72,11 +98,27 @@ export async function runBertscoreParity(caseDir: string, options: BertscorePari
       checks.push(tokensCheck(`pair[${i}].candidate_ids`, str(encoder.encode(c.candidate)), str(c.candidate_ids)));
       checks.push(tokensCheck(`pair[${i}].reference_ids`, str(encoder.encode(c.reference)), str(c.reference_ids)));
     });
-    const scores = await computeBertScore(encoder, ref.cases.map((c) => c.candidate), ref.cases.map((c) => c.reference));
+    const scores = await computeBertScore(
+      encoder,
+      ref.cases.map((c) => c.candidate),
+      ref.cases.map((c) => c.reference),
+    );
     const keys = ['precision', 'recall', 'f1'] as const;
-    scores.forEach((s, i) => keys.forEach((k) => checks.push(numericCheck(`pair[${i}].${k}`, s[k], ref.cases[i]![k], BERTSCORE_PARITY_TOLERANCE))));
+    scores.forEach((s, i) =>
+      keys.forEach((k) =>
+        checks.push(numericCheck(`pair[${i}].${k}`, s[k], ref.cases[i]![k], BERTSCORE_PARITY_TOLERANCE)),
+      ),
+    );
     // torch means in float32; the tolerance covers the difference from a float64 mean.
-    for (const k of keys) checks.push(numericCheck(`mean.${k}`, scores.reduce((a, s) => a + s[k], 0) / scores.length, ref.mean[k], BERTSCORE_PARITY_TOLERANCE));
+    for (const k of keys)
+      checks.push(
+        numericCheck(
+          `mean.${k}`,
+          scores.reduce((a, s) => a + s[k], 0) / scores.length,
+          ref.mean[k],
+          BERTSCORE_PARITY_TOLERANCE,
+        ),
+      );
     return { ...makeReport('bertscore', dir, checks), backend: tf.getBackend() };
   } finally {
     encoder.dispose();

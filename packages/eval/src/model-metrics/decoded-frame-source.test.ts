@@ -19,14 +19,26 @@ beforeAll(async () => {
   await initBackend('cpu');
   // The tiny SigLIP with a SigLIP image processor config resized to its image size.
   modelDir = mkdtempSync(join(tmpdir(), 'kvc-siglip-model-'));
-  for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(REF, 'siglip', 'model', f), join(modelDir, f));
-  const proc = JSON.parse(readFileSync(join(REF, 'processors', 'siglip', 'preprocessor_config.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(modelDir, 'preprocessor_config.json'), JSON.stringify({ ...proc, size: { height: SIZE, width: SIZE } }));
+  for (const f of ['config.json', 'model.safetensors'])
+    copyFileSync(join(REF, 'siglip', 'model', f), join(modelDir, f));
+  const proc = JSON.parse(
+    readFileSync(join(REF, 'processors', 'siglip', 'preprocessor_config.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  writeFileSync(
+    join(modelDir, 'preprocessor_config.json'),
+    JSON.stringify({ ...proc, size: { height: SIZE, width: SIZE } }),
+  );
   // A 12-frame clip whose brightness changes over time, under videos/.
   dataDir = mkdtempSync(join(tmpdir(), 'kvc-siglip-data-'));
   mkdirSync(join(dataDir, 'videos'));
-  const frames = Array.from({ length: 12 }, (_, i) => ({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).map((_, k) => (k * 7 + i * 20) % 256) }));
-  await lastValueFrom(encodeVideo(frames, join(dataDir, 'videos', 'clip.mp4'), { fps: 6 }), { defaultValue: undefined });
+  const frames = Array.from({ length: 12 }, (_, i) => ({
+    width: 64,
+    height: 48,
+    data: new Uint8Array(64 * 48 * 3).map((_, k) => (k * 7 + i * 20) % 256),
+  }));
+  await lastValueFrom(encodeVideo(frames, join(dataDir, 'videos', 'clip.mp4'), { fps: 6 }), {
+    defaultValue: undefined,
+  });
   const ids = (await readReferenceTensors(join(REF, 'siglip'))).get('input_ids')!;
   idRow = Array.from(ids.data.subarray(0, ids.shape[1]));
 });
@@ -43,21 +55,28 @@ describe('decodedFrameSource', () => {
 
   it('says which sample has no video and which paths it tried', async () => {
     const source = decodedFrameSource(await loadImageProcessor(modelDir), { dataDir });
-    await expect(source({ id: 'x', prediction: '', reference: '' })).rejects.toMatchObject({ code: 'E_MODEL_METRIC', context: { id: 'x' } });
+    await expect(source({ id: 'x', prediction: '', reference: '' })).rejects.toMatchObject({
+      code: 'E_MODEL_METRIC',
+      context: { id: 'x' },
+    });
     await expect(source({ id: 'y', video: 'gone.mp4', prediction: '', reference: '' })).rejects.toMatchObject({
       code: 'E_MODEL_METRIC',
       context: { id: 'y', tried: [join(dataDir, 'gone.mp4'), join(dataDir, 'videos', 'gone.mp4')] },
     });
   });
 
-  it('is what SiglipScorer uses by default, with the model folder\'s image processor', async () => {
+  it("is what SiglipScorer uses by default, with the model folder's image processor", async () => {
     const tokenize = (texts: readonly string[]) => texts.map(() => idRow);
     const records = [{ id: 'a', video: 'clip.mp4', prediction: 'x', reference: '' }];
     const byDefault = new SiglipScorer({ model: modelDir, tokenize, decode: { dataDir, numFrames: 4 } });
     await byDefault.init();
     const [a] = await byDefault.scoreBatch(records);
     byDefault.dispose();
-    const explicit = new SiglipScorer({ model: modelDir, tokenize, frames: decodedFrameSource(await loadImageProcessor(modelDir), { dataDir, numFrames: 4 }) });
+    const explicit = new SiglipScorer({
+      model: modelDir,
+      tokenize,
+      frames: decodedFrameSource(await loadImageProcessor(modelDir), { dataDir, numFrames: 4 }),
+    });
     await explicit.init();
     const [b] = await explicit.scoreBatch(records);
     explicit.dispose();

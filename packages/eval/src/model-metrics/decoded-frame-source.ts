@@ -23,16 +23,29 @@ export interface DecodedFrameSourceOptions {
 }
 
 /** A frame source that decodes each record's video and preprocesses its frames with `processor`. */
-export function decodedFrameSource(processor: ImageProcessor, options: DecodedFrameSourceOptions = {}): SiglipFrameSource {
+export function decodedFrameSource(
+  processor: ImageProcessor,
+  options: DecodedFrameSourceOptions = {},
+): SiglipFrameSource {
   const subdirs = options.subdirs ?? ['', 'videos'];
   return async (record) => {
     if (!record.video) {
-      throw new ModelMetricError('the SigLIP score needs the video of every caption', { id: record.id }, 'give each predictions line a "video" (a path, absolute or relative to --data)');
+      throw new ModelMetricError(
+        'the SigLIP score needs the video of every caption',
+        { id: record.id },
+        'give each predictions line a "video" (a path, absolute or relative to --data)',
+      );
     }
-    const candidates = isAbsolute(record.video) ? [record.video] : subdirs.map((d) => join(options.dataDir ?? '.', d, record.video!));
+    const candidates = isAbsolute(record.video)
+      ? [record.video]
+      : subdirs.map((d) => join(options.dataDir ?? '.', d, record.video!));
     const file = candidates.find((f) => existsSync(f));
     if (!file) {
-      throw new ModelMetricError(`video not found: ${record.video}`, { id: record.id, video: record.video, tried: candidates }, 'pass --data, the folder the predictions\' video paths are relative to');
+      throw new ModelMetricError(
+        `video not found: ${record.video}`,
+        { id: record.id, video: record.video, tried: candidates },
+        "pass --data, the folder the predictions' video paths are relative to",
+      );
     }
     try {
       const sampled = await lastValueFrom(sampleVideo(file, { numFrames: options.numFrames ?? 8 }));
@@ -40,7 +53,11 @@ export function decodedFrameSource(processor: ImageProcessor, options: DecodedFr
       return { pixels: { data: px.data, shape: px.shape } };
     } catch (err) {
       const e = err as { message?: string; code?: string };
-      throw new ModelMetricError(`cannot read the frames of ${record.video}`, { id: record.id, video: file, reason: e?.message ?? String(err), ...(e?.code ? { cause: e.code } : {}) }, 'check that ffmpeg can decode the file');
+      throw new ModelMetricError(
+        `cannot read the frames of ${record.video}`,
+        { id: record.id, video: file, reason: e?.message ?? String(err), ...(e?.code ? { cause: e.code } : {}) },
+        'check that ffmpeg can decode the file',
+      );
     }
   };
 }

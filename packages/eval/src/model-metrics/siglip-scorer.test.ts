@@ -44,7 +44,10 @@ const records: CaptionRecord[] = [
 describe('SiglipScorer', () => {
   it('reproduces the reference score_text0 from pixel values, frames batched in chunks, video decoded once', async () => {
     const px = get('pixel_values');
-    const { scorer: s, calls } = scorer(() => ({ pixels: { data: px.data, shape: px.shape as [number, number, number, number] } }), 3);
+    const { scorer: s, calls } = scorer(
+      () => ({ pixels: { data: px.data, shape: px.shape as [number, number, number, number] } }),
+      3,
+    );
     await s.init();
     const before = tf.memory().numTensors;
     const scores = await s.scoreBatch(records);
@@ -69,7 +72,10 @@ describe('SiglipScorer', () => {
   });
 
   it('fails with the model path in the error when the model folder is missing', async () => {
-    const s = new SiglipScorer({ model: join(CASE, 'no-such-model'), frames: () => Promise.reject(new Error('unused')) });
+    const s = new SiglipScorer({
+      model: join(CASE, 'no-such-model'),
+      frames: () => Promise.reject(new Error('unused')),
+    });
     await expect(s.init()).rejects.toMatchObject({ code: 'E_MODEL_NOT_FOUND' });
   });
 });

@@ -7,7 +7,15 @@
  * `padding=True` did, so its numbers can be compared with the notebook's.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { EncoderTokenizer, SiglipModel, loadImageProcessor, resolveModelDir, siglipCaptionScore, siglipTokenize, type ResolveOptions } from '@kvc/models';
+import {
+  EncoderTokenizer,
+  SiglipModel,
+  loadImageProcessor,
+  resolveModelDir,
+  siglipCaptionScore,
+  siglipTokenize,
+  type ResolveOptions,
+} from '@kvc/models';
 import type { CaptionRecord } from '../predictions/caption-record.js';
 import { ModelMetricError } from '../stream/evaluation-errors.js';
 import { RunningMeans, type SampleScores, type Scorer } from '../stream/scorer.js';
@@ -41,7 +49,13 @@ const videoKey = (r: CaptionRecord): string => r.video ?? `\u0000${r.id}`;
 export class SiglipScorer implements Scorer {
   readonly name = 'siglip';
   readonly model: string;
-  private loaded: { model: SiglipModel; tokenize: (texts: readonly string[]) => readonly (readonly number[])[]; frames: SiglipFrameSource } | undefined;
+  private loaded:
+    | {
+        model: SiglipModel;
+        tokenize: (texts: readonly string[]) => readonly (readonly number[])[];
+        frames: SiglipFrameSource;
+      }
+    | undefined;
   private readonly means = new RunningMeans();
 
   constructor(private readonly options: SiglipScorerOptions = {}) {
@@ -60,7 +74,10 @@ export class SiglipScorer implements Scorer {
         const tok = await EncoderTokenizer.load(dir);
         const opts = { padding: o.padding ?? 'max_length', maxLength: o.maxLength ?? 64 } as const;
         // 'longest' per caption: the seed tokenized one caption at a time, so nothing was padded.
-        tokenize = opts.padding === 'longest' ? (texts) => texts.flatMap((t) => siglipTokenize(tok, [t], opts).inputIds) : (texts) => siglipTokenize(tok, texts, opts).inputIds;
+        tokenize =
+          opts.padding === 'longest'
+            ? (texts) => texts.flatMap((t) => siglipTokenize(tok, [t], opts).inputIds)
+            : (texts) => siglipTokenize(tok, texts, opts).inputIds;
       }
       const frames = o.frames ?? decodedFrameSource(await loadImageProcessor(dir), o.decode);
       this.loaded = { model, tokenize, frames };
@@ -74,7 +91,8 @@ export class SiglipScorer implements Scorer {
     if (!this.loaded) throw new ModelMetricError('SiglipScorer.scoreBatch before init()', { scorer: this.name });
     const { model, tokenize } = this.loaded;
     const ids = tokenize(records.map((r) => r.prediction));
-    if (ids.length !== records.length) throw new ModelMetricError(`tokenizer gave ${ids.length} rows for ${records.length} captions`, {});
+    if (ids.length !== records.length)
+      throw new ModelMetricError(`tokenizer gave ${ids.length} rows for ${records.length} captions`, {});
     const videoEmbeds = await this.videoEmbeds(records);
     const textEmbeds = this.textEmbeds(model, ids);
     try {
@@ -113,7 +131,11 @@ export class SiglipScorer implements Scorer {
       let off = 0;
       for (const p of pending) {
         if (p.pixels.shape[1] !== c || p.pixels.shape[2] !== h || p.pixels.shape[3] !== w) {
-          throw new ModelMetricError('videos of one batch have frames of different sizes', { video: p.key, expected: [c, h, w], got: p.pixels.shape.slice(1) });
+          throw new ModelMetricError('videos of one batch have frames of different sizes', {
+            video: p.key,
+            expected: [c, h, w],
+            got: p.pixels.shape.slice(1),
+          });
         }
         all.set(p.pixels.data, off);
         off += p.pixels.data.length;
@@ -121,7 +143,9 @@ export class SiglipScorer implements Scorer {
       const parts: tf.Tensor2D[] = [];
       for (let s = 0; s < total; s += chunk) {
         const n = Math.min(chunk, total - s);
-        parts.push(tf.tidy(() => model.getImageFeatures(tf.tensor4d(all.subarray(s * per, (s + n) * per), [n, c, h, w]))));
+        parts.push(
+          tf.tidy(() => model.getImageFeatures(tf.tensor4d(all.subarray(s * per, (s + n) * per), [n, c, h, w]))),
+        );
       }
       const joined = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
       if (parts.length > 1) tf.dispose(parts);
@@ -139,7 +163,8 @@ export class SiglipScorer implements Scorer {
         if (out.has(key) || pending.some((p) => p.key === key)) continue;
         const input = await frames(r);
         if (frameCount(input) < 1) throw new ModelMetricError('a video gave no frames', { id: r.id, video: r.video });
-        if ('imageEmbeds' in input) out.set(key, tf.tensor2d(input.imageEmbeds.data, [input.imageEmbeds.shape[0], input.imageEmbeds.shape[1]]));
+        if ('imageEmbeds' in input)
+          out.set(key, tf.tensor2d(input.imageEmbeds.data, [input.imageEmbeds.shape[0], input.imageEmbeds.shape[1]]));
         else pending.push({ key, pixels: input.pixels });
         if (pending.reduce((a, p) => a + p.pixels.shape[0], 0) >= chunk) flush();
       }
@@ -158,7 +183,13 @@ export class SiglipScorer implements Scorer {
     return tf.tidy(() => {
       const rows = new Array<tf.Tensor2D>(ids.length);
       for (const [len, js] of byLength) {
-        const emb = model.getTextFeatures(tf.tensor2d(js.flatMap((j) => [...ids[j]!]), [js.length, len], 'int32'));
+        const emb = model.getTextFeatures(
+          tf.tensor2d(
+            js.flatMap((j) => [...ids[j]!]),
+            [js.length, len],
+            'int32',
+          ),
+        );
         js.forEach((j, k) => (rows[j] = tf.slice(emb, [k, 0], [1, -1])));
       }
       return tf.concat(rows, 0);

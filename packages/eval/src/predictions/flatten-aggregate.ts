@@ -15,5 +15,7 @@ export function flattenAggregate(aggregate: EvalAggregate): Record<string, numbe
   }
   // Scorers report flat keys already (`bertscore_f1`, `siglip`, or a custom scorer's own).
   Object.assign(out, aggregate.model);
-  return Object.fromEntries(sortMetrics(Object.keys(out)).flatMap((k) => (Number.isFinite(out[k]) ? [[k, out[k]!]] : [])));
+  return Object.fromEntries(
+    sortMetrics(Object.keys(out)).flatMap((k) => (Number.isFinite(out[k]) ? [[k, out[k]!]] : [])),
+  );
 }

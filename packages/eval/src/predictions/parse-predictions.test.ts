@@ -7,7 +7,13 @@ import { readPredictionsFile } from './read-predictions-file.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 const LINES = [
-  JSON.stringify({ id: 'a', video: 'v/a.mp4', prediction: '남자가 걷는다.', reference: '남자가 걷고 있다.', eos_reached: true }),
+  JSON.stringify({
+    id: 'a',
+    video: 'v/a.mp4',
+    prediction: '남자가 걷는다.',
+    reference: '남자가 걷고 있다.',
+    eos_reached: true,
+  }),
   '{"prediction": "broken", ',
   JSON.stringify({ prediction: '', reference: '빈 예측' }),
   '',
@@ -56,7 +62,10 @@ describe('readPredictionsFile / writeFileAtomic', () => {
     const r = await readPredictionsFile(file);
     expect(r.records).toHaveLength(3);
     expect(r.file).toBe(file);
-    await expect(readPredictionsFile(join(dir, 'nope.jsonl'))).rejects.toMatchObject({ code: 'E_PREDICTIONS_FILE', context: { file: join(dir, 'nope.jsonl') } });
+    await expect(readPredictionsFile(join(dir, 'nope.jsonl'))).rejects.toMatchObject({
+      code: 'E_PREDICTIONS_FILE',
+      context: { file: join(dir, 'nope.jsonl') },
+    });
   });
 
   it('replaces the file in one rename and leaves no temporary file behind', async () => {

@@ -24,14 +24,16 @@ const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v)
 
 /** Checks one parsed line; returns the record or the reason it is unusable. */
 function toRecord(value: unknown, line: number): CaptionRecord | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `not a JSON object (got ${describe(value)})`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `not a JSON object (got ${describe(value)})`;
   const o = value as Record<string, unknown>;
   if (!('prediction' in o)) return 'missing "prediction"';
   if (typeof o.prediction !== 'string') return `"prediction" is not a string (got ${describe(o.prediction)})`;
   if (!('reference' in o)) return 'missing "reference"';
   if (typeof o.reference !== 'string') return `"reference" is not a string (got ${describe(o.reference)})`;
   const id = typeof o.id === 'string' || typeof o.id === 'number' ? String(o.id) : `line-${line}`;
-  const eos = typeof o.eos_reached === 'boolean' ? o.eos_reached : typeof o.eosReached === 'boolean' ? o.eosReached : undefined;
+  const eos =
+    typeof o.eos_reached === 'boolean' ? o.eos_reached : typeof o.eosReached === 'boolean' ? o.eosReached : undefined;
   return {
     id,
     ...(typeof o.video === 'string' ? { video: o.video } : {}),

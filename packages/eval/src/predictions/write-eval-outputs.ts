@@ -30,9 +30,16 @@ export interface EvalOutputFiles {
  * Write `predictions.jsonl` and `metrics.json` into `dir` (created if needed). `extra` entries
  * (model names, skipped line count, ...) are added to metrics.json beside the numbers.
  */
-export async function writeEvalOutputs(dir: string, result: Pick<MetricsEvent, 'aggregate' | 'samples'>, extra: Readonly<Record<string, unknown>> = {}): Promise<EvalOutputFiles> {
+export async function writeEvalOutputs(
+  dir: string,
+  result: Pick<MetricsEvent, 'aggregate' | 'samples'>,
+  extra: Readonly<Record<string, unknown>> = {},
+): Promise<EvalOutputFiles> {
   const files = { predictions: join(dir, 'predictions.jsonl'), metrics: join(dir, 'metrics.json') };
   await writeFileAtomic(files.predictions, result.samples.map((s) => predictionLine(s) + '\n').join(''));
-  await writeFileAtomic(files.metrics, JSON.stringify({ ...flattenAggregate(result.aggregate), ...extra }, null, 2) + '\n');
+  await writeFileAtomic(
+    files.metrics,
+    JSON.stringify({ ...flattenAggregate(result.aggregate), ...extra }, null, 2) + '\n',
+  );
   return files;
 }

@@ -38,7 +38,12 @@ describe('buildRunReport', () => {
   it('an empty run folder still gives a page that says what is missing', async () => {
     const d = tmp();
     const { html, summary } = await buildRunReport(d, { thumbnails: fake });
-    expect(summary).toMatchObject({ charts: 0, samples: 0, status: 'unknown', missing: ['config.json', 'events.jsonl', 'training_log.csv', 'predictions.jsonl', 'metrics.json'] });
+    expect(summary).toMatchObject({
+      charts: 0,
+      samples: 0,
+      status: 'unknown',
+      missing: ['config.json', 'events.jsonl', 'training_log.csv', 'predictions.jsonl', 'metrics.json'],
+    });
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<meta charset="utf-8">');
     expect(html).toContain('<code>metrics.json</code> is missing');
@@ -50,7 +55,14 @@ describe('buildRunReport', () => {
     writeFileSync(join(d, 'ok.mp4'), '');
     writeFileSync(join(d, 'broken.mp4'), '');
     const lines = [
-      { id: 'a', video: 'ok.mp4', prediction: '빨간 원이 <b>움직인다</b>', reference: '빨간 원', metrics: { meteor: 0.5 }, eos_reached: true },
+      {
+        id: 'a',
+        video: 'ok.mp4',
+        prediction: '빨간 원이 <b>움직인다</b>',
+        reference: '빨간 원',
+        metrics: { meteor: 0.5 },
+        eos_reached: true,
+      },
       { id: 'b', video: 'gone.mp4', prediction: 'x', reference: 'y', metrics: {}, eos_reached: false },
       { id: 'c', video: 'broken.mp4', prediction: 'x', reference: 'y', metrics: {} },
       { id: 'd', prediction: 'no video', reference: 'y', metrics: {} },
@@ -71,7 +83,10 @@ describe('buildRunReport', () => {
 
   it('metric cards from metrics.json, or from the last evaluation when it is missing', async () => {
     const d = tmp();
-    writeFileSync(join(d, 'events.jsonl'), '{"type":"evaluation","stage":"stage1","epoch":1,"metrics":{"meteor":0.25,"eos_rate":0.5}}\n');
+    writeFileSync(
+      join(d, 'events.jsonl'),
+      '{"type":"evaluation","stage":"stage1","epoch":1,"metrics":{"meteor":0.25,"eos_rate":0.5}}\n',
+    );
     const partial = await buildRunReport(d, { thumbnails: fake });
     expect(partial.html).toContain('the last evaluation');
     expect(partial.html).toContain('>50.0%<');
@@ -85,9 +100,14 @@ describe('buildRunReport', () => {
   it('config is pretty-printed, escaped and collapsible; warnings are listed escaped', async () => {
     const d = tmp();
     writeFileSync(join(d, 'config.json'), JSON.stringify({ prompt: '이 영상을 <자세히> 설명해주세요.' }));
-    writeFileSync(join(d, 'events.jsonl'), '{"type":"warning","message":"<img src=x>"}\n{"type":"run-end","status":"failed","error":"OOM"}\n');
+    writeFileSync(
+      join(d, 'events.jsonl'),
+      '{"type":"warning","message":"<img src=x>"}\n{"type":"run-end","status":"failed","error":"OOM"}\n',
+    );
     const { html, summary } = await buildRunReport(d, { thumbnails: fake });
-    expect(html).toMatch(/<details><summary>config\.json \(1 keys\)<\/summary><pre>\{\n {2}&quot;prompt&quot;: &quot;이 영상을 &lt;자세히&gt; 설명해주세요.&quot;\n\}<\/pre><\/details>/);
+    expect(html).toMatch(
+      /<details><summary>config\.json \(1 keys\)<\/summary><pre>\{\n {2}&quot;prompt&quot;: &quot;이 영상을 &lt;자세히&gt; 설명해주세요.&quot;\n\}<\/pre><\/details>/,
+    );
     expect(html).toContain('<li>&lt;img src=x&gt;</li>');
     expect(summary).toMatchObject({ status: 'failed', warnings: 1 });
   });

@@ -48,11 +48,15 @@ export interface RunReportSummary {
 }
 
 function checkInt(name: string, v: number, min: number, max: number): void {
-  if (!Number.isInteger(v) || v < min || v > max) throw new ReportOptionError(`${name} must be an integer in [${min}, ${max}], got ${v}`, { [name]: v });
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new ReportOptionError(`${name} must be an integer in [${min}, ${max}], got ${v}`, { [name]: v });
 }
 
 /** Build the report of the run in `runDir` (the HTML and a summary). */
-export async function buildRunReport(runDir: string, opts: RunReportOptions = {}): Promise<{ html: string; summary: RunReportSummary }> {
+export async function buildRunReport(
+  runDir: string,
+  opts: RunReportOptions = {},
+): Promise<{ html: string; summary: RunReportSummary }> {
   const samples = opts.samples ?? 12;
   const seed = opts.seed ?? 0;
   const frames = opts.framesPerSample ?? 3;
@@ -66,8 +70,19 @@ export async function buildRunReport(runDir: string, opts: RunReportOptions = {}
   const facts = runFacts(run);
   const charts = runCharts(runSeries(run));
   const chosen = pickSamples(run.predictions, samples, seed);
-  const gallery = await loadGallery(chosen, run.dir, opts.thumbnails ?? videoThumbnails, { frames, sizePx, videoRoots: (opts.videoRoots ?? []).map((r) => resolve(r)) });
-  const html = renderReport({ run, facts, charts, gallery, seed, generatedAt: (opts.now ?? new Date()).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' });
+  const gallery = await loadGallery(chosen, run.dir, opts.thumbnails ?? videoThumbnails, {
+    frames,
+    sizePx,
+    videoRoots: (opts.videoRoots ?? []).map((r) => resolve(r)),
+  });
+  const html = renderReport({
+    run,
+    facts,
+    charts,
+    gallery,
+    seed,
+    generatedAt: (opts.now ?? new Date()).toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
+  });
   return {
     html,
     summary: {
@@ -86,12 +101,18 @@ export async function buildRunReport(runDir: string, opts: RunReportOptions = {}
 }
 
 /** Write the report to `out` (default `<runDir>/report.html`) atomically; returns its path and summary. */
-export async function writeRunReport(runDir: string, opts: RunReportOptions & { readonly out?: string } = {}): Promise<string> {
+export async function writeRunReport(
+  runDir: string,
+  opts: RunReportOptions & { readonly out?: string } = {},
+): Promise<string> {
   return (await writeRunReportWithSummary(runDir, opts)).path;
 }
 
 /** {@link writeRunReport}, also returning the summary (what the CLI prints with `--json`). */
-export async function writeRunReportWithSummary(runDir: string, opts: RunReportOptions & { readonly out?: string } = {}): Promise<{ path: string; summary: RunReportSummary }> {
+export async function writeRunReportWithSummary(
+  runDir: string,
+  opts: RunReportOptions & { readonly out?: string } = {},
+): Promise<{ path: string; summary: RunReportSummary }> {
   const { html, summary } = await buildRunReport(runDir, opts);
   const path = resolve(opts.out ?? join(summary.runDir, 'report.html'));
   // Write beside, then rename: a browser refreshing the page never sees half a file.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { downsampleMinMax, formatNumber, formatTicks, logTicks, niceTicks } from './chart-scale.js';
 
 describe('niceTicks', () => {
-  it('keeps a tiny range (an untrained model\'s BLEU, ~1e-17) a range, not one point', () => {
+  it("keeps a tiny range (an untrained model's BLEU, ~1e-17) a range, not one point", () => {
     const t = niceTicks(5.5e-18, 1.5e-17, 5);
     expect(t.max).toBeGreaterThan(t.min);
     expect(t.min).toBeLessThanOrEqual(5.5e-18);
@@ -87,12 +87,18 @@ describe('formatNumber / formatTicks', () => {
 
 describe('downsampleMinMax', () => {
   it('returns short input as is', () => {
-    const pts = [{ x: 0, y: 1 }, { x: 1, y: 2 }];
+    const pts = [
+      { x: 0, y: 1 },
+      { x: 1, y: 2 },
+    ];
     expect(downsampleMinMax(pts, 100)).toBe(pts);
   });
 
   it('stays under the limit, keeps x order and keeps the spikes', () => {
-    const pts = Array.from({ length: 10_000 }, (_, i) => ({ x: i, y: i === 4321 ? 100 : i === 777 ? -50 : Math.sin(i) }));
+    const pts = Array.from({ length: 10_000 }, (_, i) => ({
+      x: i,
+      y: i === 4321 ? 100 : i === 777 ? -50 : Math.sin(i),
+    }));
     const out = downsampleMinMax(pts, 200);
     expect(out.length).toBeLessThanOrEqual(200);
     expect(out.map((p) => p.y)).toEqual(expect.arrayContaining([100, -50]));

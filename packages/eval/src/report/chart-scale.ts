@@ -104,7 +104,10 @@ export function formatTicks(ticks: readonly number[]): string[] {
  * Keep at most `maxPoints` points: per bucket of consecutive points, the lowest and the highest
  * (in x order), so spikes survive. Input shorter than the limit is returned as is.
  */
-export function downsampleMinMax<P extends { readonly x: number; readonly y: number }>(points: readonly P[], maxPoints: number): readonly P[] {
+export function downsampleMinMax<P extends { readonly x: number; readonly y: number }>(
+  points: readonly P[],
+  maxPoints: number,
+): readonly P[] {
   if (points.length <= maxPoints || maxPoints < 4) return points;
   const buckets = Math.floor(maxPoints / 2);
   const size = points.length / buckets;

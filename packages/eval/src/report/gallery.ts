@@ -21,16 +21,33 @@ export interface GalleryItem {
 }
 
 /** Where a prediction's video is: absolute, else relative to the run folder, the cwd, or `roots`. */
-export async function resolveVideo(video: string, runDir: string, roots: readonly string[] = []): Promise<string | undefined> {
-  const candidates = isAbsolute(video) ? [video] : [join(runDir, video), resolve(video), ...roots.map((r) => join(r, video))];
+export async function resolveVideo(
+  video: string,
+  runDir: string,
+  roots: readonly string[] = [],
+): Promise<string | undefined> {
+  const candidates = isAbsolute(video)
+    ? [video]
+    : [join(runDir, video), resolve(video), ...roots.map((r) => join(r, video))];
   for (const c of candidates) {
-    if (await access(c).then(() => true, () => false)) return c;
+    if (
+      await access(c).then(
+        () => true,
+        () => false,
+      )
+    )
+      return c;
   }
   return undefined;
 }
 
 /** Load the frames of each sample, two videos at a time (ffmpeg is the slow part). */
-export async function loadGallery(samples: readonly ReportPrediction[], runDir: string, thumbnails: ThumbnailProvider, options: ThumbnailOptions & { readonly videoRoots?: readonly string[] }): Promise<GalleryItem[]> {
+export async function loadGallery(
+  samples: readonly ReportPrediction[],
+  runDir: string,
+  thumbnails: ThumbnailProvider,
+  options: ThumbnailOptions & { readonly videoRoots?: readonly string[] },
+): Promise<GalleryItem[]> {
   const one = async (p: ReportPrediction): Promise<GalleryItem> => {
     if (p.video === undefined) return { prediction: p, frames: [], note: 'no video path in predictions.jsonl' };
     const file = await resolveVideo(p.video, runDir, options.videoRoots);
@@ -38,7 +55,11 @@ export async function loadGallery(samples: readonly ReportPrediction[], runDir: 
     try {
       return { prediction: p, frames: await thumbnails(file, options) };
     } catch (err) {
-      return { prediction: p, frames: [], note: `could not decode ${p.video}: ${(err as Error).message.split('\n')[0]}` };
+      return {
+        prediction: p,
+        frames: [],
+        note: `could not decode ${p.video}: ${(err as Error).message.split('\n')[0]}`,
+      };
     }
   };
   const out: GalleryItem[] = new Array<GalleryItem>(samples.length);
@@ -59,7 +80,12 @@ function card(item: GalleryItem): string {
     item.frames.length > 0
       ? `<div class="frames">${item.frames.map((src, i) => `<img src="${src}" alt="frame ${i + 1} of ${escapeHtml(p.id)}">`).join('')}</div>`
       : `<div class="frames placeholder" aria-label="no frames"><span>no frames</span></div>`;
-  const eos = p.eosReached === undefined ? '' : p.eosReached ? '<span class="badge ok" title="generation stopped at the end-of-sequence token">EOS</span>' : '<span class="badge bad" title="generation hit max_new_tokens without emitting EOS">no EOS</span>';
+  const eos =
+    p.eosReached === undefined
+      ? ''
+      : p.eosReached
+        ? '<span class="badge ok" title="generation stopped at the end-of-sequence token">EOS</span>'
+        : '<span class="badge bad" title="generation hit max_new_tokens without emitting EOS">no EOS</span>';
   const scores = sortMetrics(Object.keys(p.metrics))
     .map((k) => `<li><span>${escapeHtml(metricLabel(k))}</span><b>${formatMetric(k, p.metrics[k]!)}</b></li>`)
     .join('');
@@ -68,7 +94,9 @@ function card(item: GalleryItem): string {
     frames,
     `<div class="sample-body"><header><code>${escapeHtml(p.id)}</code>${eos}</header>`,
     `<p class="cap pred"><span class="lbl">prediction</span><span lang="ko">${escapeHtml(p.prediction)}</span></p>`,
-    p.reference !== undefined ? `<p class="cap ref"><span class="lbl">reference</span><span lang="ko">${escapeHtml(p.reference)}</span></p>` : '',
+    p.reference !== undefined
+      ? `<p class="cap ref"><span class="lbl">reference</span><span lang="ko">${escapeHtml(p.reference)}</span></p>`
+      : '',
     scores ? `<ul class="scores">${scores}</ul>` : '',
     item.note ? `<p class="note">${escapeHtml(item.note)}</p>` : '',
     '</div></article>',

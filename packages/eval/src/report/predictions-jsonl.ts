@@ -51,12 +51,17 @@ export function parseReportPredictions(text: string): ParsedReportPredictions {
     if (r.metrics && typeof r.metrics === 'object') {
       for (const [k, v] of Object.entries(r.metrics)) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
     }
-    const eos = typeof r.eos_reached === 'boolean' ? r.eos_reached : typeof r.eosReached === 'boolean' ? r.eosReached : undefined;
+    const eos =
+      typeof r.eos_reached === 'boolean' ? r.eos_reached : typeof r.eosReached === 'boolean' ? r.eosReached : undefined;
     predictions.push({
       id: typeof r.id === 'string' || typeof r.id === 'number' ? String(r.id) : `#${n}`,
       ...(typeof r.video === 'string' ? { video: r.video } : {}),
       prediction: r.prediction,
-      ...(typeof r.reference === 'string' ? { reference: r.reference } : Array.isArray(r.reference) ? { reference: r.reference.map(String).join('\n') } : {}),
+      ...(typeof r.reference === 'string'
+        ? { reference: r.reference }
+        : Array.isArray(r.reference)
+          ? { reference: r.reference.map(String).join('\n') }
+          : {}),
       metrics: canonicalMetrics(metrics),
       ...(eos === undefined ? {} : { eosReached: eos }),
     });

@@ -46,7 +46,8 @@ describe('parseRunEvents', () => {
 
 describe('parseTrainingLogCsv', () => {
   it('reads columns by name, leaves empty cells out, skips ragged rows', () => {
-    const text = 'stage,epoch,train_loss,lr,timestamp,meteor\nstage1,1,2.5,0.001,2025-01-01T00:00:00Z,\n2,1,1.2,5e-5,,0.3\nstage2,2,1.1\n\n';
+    const text =
+      'stage,epoch,train_loss,lr,timestamp,meteor\nstage1,1,2.5,0.001,2025-01-01T00:00:00Z,\n2,1,1.2,5e-5,,0.3\nstage2,2,1.1\n\n';
     const r = parseTrainingLogCsv(text);
     expect(r.malformed).toBe(1);
     expect(r.rows).toEqual([
@@ -63,11 +64,23 @@ describe('parseTrainingLogCsv', () => {
 
 describe('parseReportPredictions', () => {
   it('needs a prediction string; keeps finite scores; reads eos_reached', () => {
-    const text = ['{"id":"a","video":"v.mp4","prediction":"빨간 원","reference":"빨간 원","metrics":{"meteor":0.5,"siglip":"x"},"eos_reached":true}', '{"id":"b"}', '{oops', '{"id":7,"prediction":"","reference":["r1","r2"]}'].join('\n');
+    const text = [
+      '{"id":"a","video":"v.mp4","prediction":"빨간 원","reference":"빨간 원","metrics":{"meteor":0.5,"siglip":"x"},"eos_reached":true}',
+      '{"id":"b"}',
+      '{oops',
+      '{"id":7,"prediction":"","reference":["r1","r2"]}',
+    ].join('\n');
     const r = parseReportPredictions(text);
     expect(r.malformed).toBe(2);
     expect(r.predictions).toEqual([
-      { id: 'a', video: 'v.mp4', prediction: '빨간 원', reference: '빨간 원', metrics: { meteor: 0.5 }, eosReached: true },
+      {
+        id: 'a',
+        video: 'v.mp4',
+        prediction: '빨간 원',
+        reference: '빨간 원',
+        metrics: { meteor: 0.5 },
+        eosReached: true,
+      },
       { id: '7', prediction: '', reference: 'r1\nr2', metrics: {} },
     ]);
   });
@@ -87,7 +100,10 @@ describe('readRun', () => {
     const d = tmp();
     writeFileSync(join(d, 'config.json'), '{"name":"my run","lr":0.001}');
     writeFileSync(join(d, 'metrics.json'), '{"meteor":0.3,"note":"x","cider":null}');
-    writeFileSync(join(d, 'events.jsonl'), '{"type":"step","stage":"stage1","step":1,"loss":1}\nbad\n{"type":"new-kind"}\n');
+    writeFileSync(
+      join(d, 'events.jsonl'),
+      '{"type":"step","stage":"stage1","step":1,"loss":1}\nbad\n{"type":"new-kind"}\n',
+    );
     writeFileSync(join(d, 'predictions.jsonl'), '{"id":"a","prediction":"p"}\n{"id":"b"}\n');
     writeFileSync(join(d, 'training_log.csv'), 'stage,epoch\nstage1,1\nstage1\n');
     const run = await readRun(d);
@@ -108,8 +124,14 @@ describe('readRun', () => {
 
   it('a missing folder or a file is E_RUN_NOT_FOUND with a hint', async () => {
     const d = tmp();
-    await expect(readRun(join(d, 'nope'))).rejects.toMatchObject({ code: 'E_RUN_NOT_FOUND', hint: expect.stringContaining('kvc report --run') });
+    await expect(readRun(join(d, 'nope'))).rejects.toMatchObject({
+      code: 'E_RUN_NOT_FOUND',
+      hint: expect.stringContaining('kvc report --run'),
+    });
     writeFileSync(join(d, 'f'), '');
-    await expect(readRun(join(d, 'f'))).rejects.toMatchObject({ code: 'E_RUN_NOT_FOUND', context: { reason: expect.stringContaining('file') } });
+    await expect(readRun(join(d, 'f'))).rejects.toMatchObject({
+      code: 'E_RUN_NOT_FOUND',
+      context: { reason: expect.stringContaining('file') },
+    });
   });
 });

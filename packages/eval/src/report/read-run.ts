@@ -12,7 +12,13 @@ import { parseTrainingLogCsv, type TrainingLogRow } from './training-log-csv.js'
 import { canonicalMetrics } from '../metrics/metric-registry.js';
 
 /** The files of a run folder, in the order the report talks about them. */
-export const RUN_FILES = ['config.json', 'events.jsonl', 'training_log.csv', 'predictions.jsonl', 'metrics.json'] as const;
+export const RUN_FILES = [
+  'config.json',
+  'events.jsonl',
+  'training_log.csv',
+  'predictions.jsonl',
+  'metrics.json',
+] as const;
 export type RunFile = (typeof RUN_FILES)[number];
 
 /** Lines of one file that were skipped. */
@@ -65,8 +71,12 @@ export async function readRun(runDir: string): Promise<RunData> {
   const st = await stat(dir).catch(() => undefined);
   if (!st) throw new RunNotFoundError(dir, 'the path does not exist');
   if (!st.isDirectory()) throw new RunNotFoundError(dir, 'the path is a file, not a folder');
-  const [configText, eventsText, csvText, predictionsText, metricsText] = await Promise.all(RUN_FILES.map((f) => readText(join(dir, f))));
-  const missing = RUN_FILES.filter((_, i) => [configText, eventsText, csvText, predictionsText, metricsText][i] === undefined);
+  const [configText, eventsText, csvText, predictionsText, metricsText] = await Promise.all(
+    RUN_FILES.map((f) => readText(join(dir, f))),
+  );
+  const missing = RUN_FILES.filter(
+    (_, i) => [configText, eventsText, csvText, predictionsText, metricsText][i] === undefined,
+  );
   const unreadable: { file: RunFile; reason: string }[] = [];
   const skipped: SkippedLines[] = [];
 
@@ -80,7 +90,12 @@ export async function readRun(runDir: string): Promise<RunData> {
   if (metricsText !== undefined) {
     const m = jsonObject(metricsText);
     if (typeof m === 'string') unreadable.push({ file: 'metrics.json', reason: m });
-    else metrics = canonicalMetrics(Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]))));
+    else
+      metrics = canonicalMetrics(
+        Object.fromEntries(
+          Object.entries(m).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+        ),
+      );
   }
   const ev = parseRunEvents(eventsText ?? '');
   if (ev.malformed || ev.unknown) skipped.push({ file: 'events.jsonl', malformed: ev.malformed, unknown: ev.unknown });

@@ -4,7 +4,12 @@ import { EvalError } from '../errors.js';
 /** The run folder does not exist or is not a folder. */
 export class RunNotFoundError extends EvalError {
   constructor(runDir: string, reason: string) {
-    super('E_RUN_NOT_FOUND', `no run folder at ${runDir}`, { runDir, reason }, 'pass the folder a training run writes (it holds events.jsonl, training_log.csv, metrics.json, ...), e.g. `kvc report --run runs/<name>`');
+    super(
+      'E_RUN_NOT_FOUND',
+      `no run folder at ${runDir}`,
+      { runDir, reason },
+      'pass the folder a training run writes (it holds events.jsonl, training_log.csv, metrics.json, ...), e.g. `kvc report --run runs/<name>`',
+    );
   }
 }
 

@@ -29,12 +29,23 @@ function perStage(series: RunSeries, pick: (p: StepPoint) => number | undefined,
   const out: ChartSeries[] = [];
   series.stages.forEach((stage, i) => {
     const color = CHART_PALETTE[i % CHART_PALETTE.length]!;
-    const pts = series.steps.filter((p) => p.stage === stage && pick(p) !== undefined).map((p) => ({ x: p.x, y: pick(p)! }));
+    const pts = series.steps
+      .filter((p) => p.stage === stage && pick(p) !== undefined)
+      .map((p) => ({ x: p.x, y: pick(p)! }));
     if (pts.length === 0) return;
     const smoothed = smooth && pts.length >= 30;
-    out.push({ name: smoothed ? `${stage} (raw)` : stage, points: pts, color, opacity: smoothed ? 0.3 : 1, width: smoothed ? 1 : 2 });
+    out.push({
+      name: smoothed ? `${stage} (raw)` : stage,
+      points: pts,
+      color,
+      opacity: smoothed ? 0.3 : 1,
+      width: smoothed ? 1 : 2,
+    });
     if (smoothed) {
-      const s = ema(pts.map((p) => p.y), 0.9);
+      const s = ema(
+        pts.map((p) => p.y),
+        0.9,
+      );
       out.push({ name: `${stage} (smoothed)`, points: pts.map((p, j) => ({ x: p.x, y: s[j]! })), color });
     }
   });
@@ -44,9 +55,20 @@ function perStage(series: RunSeries, pick: (p: StepPoint) => number | undefined,
 /** The charts for a run (only those with data). */
 export function runCharts(series: RunSeries): ReportChart[] {
   const charts: ReportChart[] = [];
-  const step = (id: string, title: string, yLabel: string, pick: (p: StepPoint) => number | undefined, extra: Partial<LineChartSpec> = {}): void => {
+  const step = (
+    id: string,
+    title: string,
+    yLabel: string,
+    pick: (p: StepPoint) => number | undefined,
+    extra: Partial<LineChartSpec> = {},
+  ): void => {
     const s = perStage(series, pick, id === 'loss');
-    if (s.length > 0) charts.push({ id, group: 'training', spec: { title, series: s, xLabel: 'optimizer step', yLabel, markers: series.stepMarkers, ...extra } });
+    if (s.length > 0)
+      charts.push({
+        id,
+        group: 'training',
+        spec: { title, series: s, xLabel: 'optimizer step', yLabel, markers: series.stepMarkers, ...extra },
+      });
   };
   step('loss', 'Training loss (log scale)', 'loss', (p) => p.loss, { logY: true });
   step('lr', 'Learning rate', 'lr', (p) => p.lr);
@@ -62,7 +84,9 @@ export function runCharts(series: RunSeries): ReportChart[] {
       group: 'evaluation',
       spec: {
         title: metricLabel(name),
-        series: [{ name: metricLabel(name), points: pts, dots: true, color: CHART_PALETTE[(i + 2) % CHART_PALETTE.length]! }],
+        series: [
+          { name: metricLabel(name), points: pts, dots: true, color: CHART_PALETTE[(i + 2) % CHART_PALETTE.length]! },
+        ],
         xLabel: 'epoch (both stages)',
         integerX: true,
         markers: series.evalMarkers,

@@ -90,19 +90,47 @@ function toEvent(o: Record<string, unknown>): RunEvent | null | 'unknown' | 'ign
   switch (o.type) {
     case 'step':
       if (stage === undefined) return null;
-      return defined<StepEvent>({ type: 'step', stage, epoch: num(o.epoch), step: num(o.step), loss: num(o.loss), lr: num(o.lr), gradNorm: num(o.gradNorm), tokensPerS: num(o.tokensPerS), memoryMB: num(o.memoryMB), time: str(o.time) });
+      return defined<StepEvent>({
+        type: 'step',
+        stage,
+        epoch: num(o.epoch),
+        step: num(o.step),
+        loss: num(o.loss),
+        lr: num(o.lr),
+        gradNorm: num(o.gradNorm),
+        tokensPerS: num(o.tokensPerS),
+        memoryMB: num(o.memoryMB),
+        time: str(o.time),
+      });
     case 'epoch':
       if (stage === undefined) return null;
-      return defined<EpochEvent>({ type: 'epoch', stage, epoch: num(o.epoch), trainLoss: num(o.trainLoss), elapsedS: num(o.elapsedS) });
+      return defined<EpochEvent>({
+        type: 'epoch',
+        stage,
+        epoch: num(o.epoch),
+        trainLoss: num(o.trainLoss),
+        elapsedS: num(o.elapsedS),
+      });
     case 'evaluation': {
       const metrics = numbersOf(o.metrics);
       if (stage === undefined || !metrics) return null;
-      return defined<EvaluationEvent>({ type: 'evaluation', stage, epoch: num(o.epoch), metrics: canonicalMetrics(metrics) });
+      return defined<EvaluationEvent>({
+        type: 'evaluation',
+        stage,
+        epoch: num(o.epoch),
+        metrics: canonicalMetrics(metrics),
+      });
     }
     case 'checkpoint': {
       const path = str(o.path);
       if (path === undefined) return null;
-      return defined<CheckpointEvent>({ type: 'checkpoint', stage: stage ?? '', epoch: num(o.epoch), path, best: o.best === true || o.reason === 'best' });
+      return defined<CheckpointEvent>({
+        type: 'checkpoint',
+        stage: stage ?? '',
+        epoch: num(o.epoch),
+        path,
+        best: o.best === true || o.reason === 'best',
+      });
     }
     case 'warning': {
       const message = str(o.message);
@@ -138,7 +166,10 @@ export function parseRunEvents(text: string): ParsedEvents {
       malformed++;
       continue;
     }
-    const e = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? toEvent(parsed as Record<string, unknown>) : null;
+    const e =
+      parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? toEvent(parsed as Record<string, unknown>)
+        : null;
     if (e === null) malformed++;
     else if (e === 'unknown') unknown++;
     else if (e === 'ignored') continue;

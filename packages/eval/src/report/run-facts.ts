@@ -22,7 +22,8 @@ export interface RunFacts {
   readonly warnings: readonly string[];
 }
 
-const timeOf = (v: unknown): number | undefined => (typeof v === 'string' && Number.isFinite(Date.parse(v)) ? Date.parse(v) : undefined);
+const timeOf = (v: unknown): number | undefined =>
+  typeof v === 'string' && Number.isFinite(Date.parse(v)) ? Date.parse(v) : undefined;
 
 /** Derive the header facts of a run. */
 export function runFacts(run: RunData): RunFacts {
@@ -30,14 +31,30 @@ export function runFacts(run: RunData): RunFacts {
   const end = [...run.events].reverse().find((e) => e.type === 'run-end');
   const endFields = end?.type === 'run-end' ? end.fields : undefined;
   const statusText = typeof endFields?.status === 'string' ? endFields.status : '';
-  const failed = /fail|error|crash|abort/i.test(statusText) || (endFields !== undefined && typeof endFields.error === 'string');
-  const status: RunStatus = failed ? 'failed' : end ? 'finished' : start || run.events.length > 0 ? 'running' : run.metrics ? 'finished' : 'unknown';
+  const failed =
+    /fail|error|crash|abort/i.test(statusText) || (endFields !== undefined && typeof endFields.error === 'string');
+  const status: RunStatus = failed
+    ? 'failed'
+    : end
+      ? 'finished'
+      : start || run.events.length > 0
+        ? 'running'
+        : run.metrics
+          ? 'finished'
+          : 'unknown';
 
   const startFields = start?.type === 'run-start' ? start.fields : undefined;
-  const stepTimes = run.events.flatMap((e) => (e.type === 'step' && timeOf(e.time) !== undefined ? [timeOf(e.time)!] : []));
+  const stepTimes = run.events.flatMap((e) =>
+    e.type === 'step' && timeOf(e.time) !== undefined ? [timeOf(e.time)!] : [],
+  );
   const t0 = timeOf(startFields?.time) ?? stepTimes[0];
   const t1 = timeOf(endFields?.time) ?? stepTimes[stepTimes.length - 1];
-  const elapsed = typeof endFields?.elapsedS === 'number' ? endFields.elapsedS : t0 !== undefined && t1 !== undefined && t1 >= t0 ? (t1 - t0) / 1000 : undefined;
+  const elapsed =
+    typeof endFields?.elapsedS === 'number'
+      ? endFields.elapsedS
+      : t0 !== undefined && t1 !== undefined && t1 >= t0
+        ? (t1 - t0) / 1000
+        : undefined;
 
   const stageMap = new Map<string, { steps: number; epochs: Set<number> }>();
   for (const e of run.events) {

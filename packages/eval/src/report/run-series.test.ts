@@ -5,7 +5,16 @@ import { runCharts } from './run-charts.js';
 import { parseRunEvents } from './run-events.js';
 import { parseTrainingLogCsv } from './training-log-csv.js';
 
-const run = (events: string, csv = ''): RunData => ({ dir: '/r', name: 'r', events: parseRunEvents(events).events, trainingLog: parseTrainingLogCsv(csv).rows, predictions: [], missing: [], unreadable: [], skipped: [] });
+const run = (events: string, csv = ''): RunData => ({
+  dir: '/r',
+  name: 'r',
+  events: parseRunEvents(events).events,
+  trainingLog: parseTrainingLogCsv(csv).rows,
+  predictions: [],
+  missing: [],
+  unreadable: [],
+  skipped: [],
+});
 
 describe('globalSteps', () => {
   it.each([
@@ -52,10 +61,15 @@ describe('runSeries', () => {
   });
 
   it('falls back to training_log.csv when there are no events', () => {
-    const csv = 'stage,epoch,train_loss,siglip_score,lr,step\nstage1,1,2.0,0.05,0.001,10\nstage1,2,1.5,0.06,0.0005,20\nstage2,1,1.0,,0.00005,10\n';
+    const csv =
+      'stage,epoch,train_loss,siglip_score,lr,step\nstage1,1,2.0,0.05,0.001,10\nstage1,2,1.5,0.06,0.0005,20\nstage2,1,1.0,,0.00005,10\n';
     const s = runSeries(run('', csv));
     expect(s.source).toBe('training_log.csv');
-    expect(s.steps.map((p) => [p.stage, p.x, p.loss])).toEqual([['stage1', 10, 2], ['stage1', 20, 1.5], ['stage2', 30, 1]]);
+    expect(s.steps.map((p) => [p.stage, p.x, p.loss])).toEqual([
+      ['stage1', 10, 2],
+      ['stage1', 20, 1.5],
+      ['stage2', 30, 1],
+    ]);
     expect(s.evals.map((e) => e.metrics)).toEqual([{ siglip: 0.05 }, { siglip: 0.06 }]);
   });
 

@@ -38,7 +38,6 @@ export interface RunSeries {
   readonly source: 'events' | 'training_log.csv' | 'none';
 }
 
-
 interface RawStep {
   stage: string;
   step?: number | undefined;
@@ -72,7 +71,10 @@ export function globalSteps(raw: readonly RawStep[]): StepPoint[] {
 }
 
 /** Markers where the stage changes (labelled with the new stage). */
-function stageMarkers<P extends { stage: string; x: number }>(points: readonly P[], before: (p: P, prev: P) => number): ChartMarker[] {
+function stageMarkers<P extends { stage: string; x: number }>(
+  points: readonly P[],
+  before: (p: P, prev: P) => number,
+): ChartMarker[] {
   const out: ChartMarker[] = [];
   for (let i = 1; i < points.length; i++) {
     const p = points[i]!;
@@ -94,7 +96,14 @@ export function runSeries(run: RunData): RunSeries {
     ? stepEvents
     : csv
         .filter((r) => r.values.train_loss !== undefined || r.values.lr !== undefined)
-        .map((r) => ({ stage: r.stage, step: r.values.step, loss: r.values.train_loss, lr: r.values.lr, gradNorm: r.values.grad_norm, tokensPerS: r.values.tokens_per_s }));
+        .map((r) => ({
+          stage: r.stage,
+          step: r.values.step,
+          loss: r.values.train_loss,
+          lr: r.values.lr,
+          gradNorm: r.values.grad_norm,
+          tokensPerS: r.values.tokens_per_s,
+        }));
   const steps = globalSteps(rawSteps);
 
   const rawEvals: { stage: string; epoch?: number | undefined; metrics: Record<string, number> }[] = fromEvents

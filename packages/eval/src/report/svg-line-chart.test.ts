@@ -2,11 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { svgLineChart } from './svg-line-chart.js';
 
 const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
-const line = (n: number, f: (i: number) => number): { x: number; y: number }[] => Array.from({ length: n }, (_, i) => ({ x: i + 1, y: f(i) }));
+const line = (n: number, f: (i: number) => number): { x: number; y: number }[] =>
+  Array.from({ length: n }, (_, i) => ({ x: i + 1, y: f(i) }));
 
 describe('svgLineChart', () => {
   it('draws one path per series, a legend, ticks, axis labels and hover tooltips', () => {
-    const svg = svgLineChart({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [{ name: 'stage1', points: line(20, (i) => 3 - i / 10) }, { name: 'stage2', points: line(20, (i) => 1 - i / 40) }] });
+    const svg = svgLineChart({
+      title: 'Loss',
+      xLabel: 'step',
+      yLabel: 'loss',
+      series: [
+        { name: 'stage1', points: line(20, (i) => 3 - i / 10) },
+        { name: 'stage2', points: line(20, (i) => 1 - i / 40) },
+      ],
+    });
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.endsWith('</svg>')).toBe(true);
     expect(count(svg, /<path /g)).toBe(2);
@@ -43,7 +52,21 @@ describe('svgLineChart', () => {
   });
 
   it('log scale drops non-positive values and places equal ratios at equal distances', () => {
-    const svg = svgLineChart({ title: 'Log', logY: true, series: [{ name: 'a', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 10 }, { x: 3, y: 100 }] }] });
+    const svg = svgLineChart({
+      title: 'Log',
+      logY: true,
+      series: [
+        {
+          name: 'a',
+          points: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+            { x: 2, y: 10 },
+            { x: 3, y: 100 },
+          ],
+        },
+      ],
+    });
     const ys = [...svg.matchAll(/<circle class="pt" cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(ys).toHaveLength(3);
     expect(Math.abs(ys[0]! - ys[1]! - (ys[1]! - ys[2]!))).toBeLessThan(0.2);
@@ -51,13 +74,28 @@ describe('svgLineChart', () => {
   });
 
   it('higher values are drawn higher (y grows downwards in SVG)', () => {
-    const svg = svgLineChart({ title: 'Up', series: [{ name: 'a', points: [{ x: 0, y: 0 }, { x: 1, y: 10 }] }] });
+    const svg = svgLineChart({
+      title: 'Up',
+      series: [
+        {
+          name: 'a',
+          points: [
+            { x: 0, y: 0 },
+            { x: 1, y: 10 },
+          ],
+        },
+      ],
+    });
     const ys = [...svg.matchAll(/<circle class="pt" cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(ys[1]!).toBeLessThan(ys[0]!);
   });
 
   it('draws markers and widens the x domain to include them', () => {
-    const svg = svgLineChart({ title: 'M', series: [{ name: 'a', points: line(10, (i) => i) }], markers: [{ x: 15, label: 'stage2 →' }] });
+    const svg = svgLineChart({
+      title: 'M',
+      series: [{ name: 'a', points: line(10, (i) => i) }],
+      markers: [{ x: 15, label: 'stage2 →' }],
+    });
     expect(svg).toContain('class="marker"');
     expect(svg).toContain('stage2 →');
     const right = 640 - 16;
@@ -66,7 +104,13 @@ describe('svgLineChart', () => {
   });
 
   it('escapes titles and series names', () => {
-    const svg = svgLineChart({ title: '<b>"loss"</b>', series: [{ name: '<i>&', points: line(3, (i) => i) }, { name: 'b', points: line(3, (i) => i) }] });
+    const svg = svgLineChart({
+      title: '<b>"loss"</b>',
+      series: [
+        { name: '<i>&', points: line(3, (i) => i) },
+        { name: 'b', points: line(3, (i) => i) },
+      ],
+    });
     expect(svg).not.toContain('<b>');
     expect(svg).not.toContain('<i>');
     expect(svg).toContain('&lt;b&gt;&quot;loss&quot;&lt;/b&gt;');
@@ -74,7 +118,11 @@ describe('svgLineChart', () => {
   });
 
   it('downsamples long series but keeps a tooltip budget', () => {
-    const svg = svgLineChart({ title: 'Long', series: [{ name: 'a', points: line(20_000, (i) => Math.sin(i)) }], maxPoints: 500 });
+    const svg = svgLineChart({
+      title: 'Long',
+      series: [{ name: 'a', points: line(20_000, (i) => Math.sin(i)) }],
+      maxPoints: 500,
+    });
     const d = /<path d="([^"]+)"/.exec(svg)![1]!;
     expect(count(d, /[ML]/g)).toBeLessThanOrEqual(500);
     expect(count(svg, /<circle/g)).toBeLessThanOrEqual(302);

@@ -22,6 +22,8 @@ export const videoThumbnails: ThumbnailProvider = async (videoPath, { frames, si
   const probe = await firstValueFrom(probeVideo(videoPath));
   // Never upscale: a 64 px video stays 64 px (the page scales it for display anyway).
   const size = Math.max(1, Math.min(sizePx, probe.width, probe.height));
-  const sampled = await firstValueFrom(sampleVideo(videoPath, { numFrames: frames, probe, resize: { mode: 'shortest', size, centerCrop: false } }));
+  const sampled = await firstValueFrom(
+    sampleVideo(videoPath, { numFrames: frames, probe, resize: { mode: 'shortest', size, centerCrop: false } }),
+  );
   return sampled.frames.map((f) => `data:image/png;base64,${encodePng(f).toString('base64')}`);
 };

@@ -24,7 +24,8 @@ class LengthScorer implements Scorer {
   }
   async scoreBatch(records: readonly CaptionRecord[]): Promise<readonly SampleScores[]> {
     this.batches.push(records.length);
-    if (this.failOn && records.some((r) => r.id === this.failOn)) throw Object.assign(new Error('boom'), { code: 'E_BOOM', context: { file: 'model.safetensors' } });
+    if (this.failOn && records.some((r) => r.id === this.failOn))
+      throw Object.assign(new Error('boom'), { code: 'E_BOOM', context: { file: 'model.safetensors' } });
     const out = records.map((r) => ({ len: r.prediction.length }));
     this.means.add(out);
     return out;
@@ -48,12 +49,18 @@ const tick = () => new Promise((r) => setTimeout(r, 0));
 describe('evaluateCaptions', () => {
   it('inits each scorer once, scores in batches, emits samples, progress and the aggregate last', async () => {
     const scorer = new LengthScorer();
-    const events = await lastValueFrom(from(records).pipe(evaluateCaptions({ scorers: [scorer], batchSize: 2, total: 5 }), toArray()));
+    const events = await lastValueFrom(
+      from(records).pipe(evaluateCaptions({ scorers: [scorer], batchSize: 2, total: 5 }), toArray()),
+    );
     expect(scorer.inits).toBe(1);
     expect(scorer.batches).toEqual([2, 2, 1]);
-    expect(events.filter((e) => e.type === 'progress')).toEqual([2, 4, 5].map((done) => ({ type: 'progress', done, total: 5 })));
+    expect(events.filter((e) => e.type === 'progress')).toEqual(
+      [2, 4, 5].map((done) => ({ type: 'progress', done, total: 5 })),
+    );
     const samples = events.filter((e): e is SampleEvent => e.type === 'sample');
-    expect(samples.map((s) => [s.index, s.id, s.metrics.len])).toEqual(records.map((r, i) => [i, r.id, r.prediction.length]));
+    expect(samples.map((s) => [s.index, s.id, s.metrics.len])).toEqual(
+      records.map((r, i) => [i, r.id, r.prediction.length]),
+    );
     const last = events[events.length - 1] as MetricsEvent;
     expect(last.type).toBe('metrics');
     expect(last.aggregate.model.len).toBeCloseTo(records.reduce((a, r) => a + r.prediction.length, 0) / 5, 12);
@@ -69,7 +76,9 @@ describe('evaluateCaptions', () => {
     const input = new Subject<CaptionRecord>();
     const seen: EvalEvent[] = [];
     const done = new Promise<void>((resolve) =>
-      input.pipe(evaluateCaptions({ scorers: [new LengthScorer()], batchSize: 2, pureMetrics: [] })).subscribe({ next: (e) => seen.push(e), complete: resolve }),
+      input
+        .pipe(evaluateCaptions({ scorers: [new LengthScorer()], batchSize: 2, pureMetrics: [] }))
+        .subscribe({ next: (e) => seen.push(e), complete: resolve }),
     );
     await tick();
     input.next(records[0]!);
@@ -84,20 +93,37 @@ describe('evaluateCaptions', () => {
 
   it('sends a scorer failure down the stream with scorer, stage, ids and the original context, and disposes', async () => {
     const scorer = new LengthScorer('s3');
-    const err = await lastValueFrom(from(records).pipe(evaluateCaptions({ scorers: [scorer], batchSize: 2 }))).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'E_SCORER', context: { scorer: 'len', stage: 'score', ids: ['s2', 's3'], cause: 'E_BOOM', file: 'model.safetensors' } });
+    const err = await lastValueFrom(from(records).pipe(evaluateCaptions({ scorers: [scorer], batchSize: 2 }))).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      code: 'E_SCORER',
+      context: { scorer: 'len', stage: 'score', ids: ['s2', 's3'], cause: 'E_BOOM', file: 'model.safetensors' },
+    });
     await tick();
     expect(scorer.disposes).toBe(1);
   });
 
   it('fails at init without subscribing to the captions, and passes source errors through', async () => {
-    const bad: Scorer = { ...new LengthScorer(), name: 'bad', init: () => Promise.reject(new Error('no weights')), scoreBatch: async () => [], aggregate: () => ({}), dispose: () => undefined };
+    const bad: Scorer = {
+      ...new LengthScorer(),
+      name: 'bad',
+      init: () => Promise.reject(new Error('no weights')),
+      scoreBatch: async () => [],
+      aggregate: () => ({}),
+      dispose: () => undefined,
+    };
     let subscribed = false;
     const src = defer(() => ((subscribed = true), from(records)));
     const e1 = await firstValueFrom(src.pipe(evaluateCaptions({ scorers: [bad] }))).catch((e: unknown) => e);
     expect(e1).toMatchObject({ code: 'E_SCORER', context: { scorer: 'bad', stage: 'init', reason: 'no weights' } });
     expect(subscribed).toBe(false);
-    const e2 = await lastValueFrom(concat(from(records.slice(0, 1)), throwError(() => new Error('decoder died'))).pipe(evaluateCaptions())).catch((e: unknown) => e);
+    const e2 = await lastValueFrom(
+      concat(
+        from(records.slice(0, 1)),
+        throwError(() => new Error('decoder died')),
+      ).pipe(evaluateCaptions()),
+    ).catch((e: unknown) => e);
     expect((e2 as Error).message).toBe('decoder died');
   });
 
@@ -108,7 +134,9 @@ describe('evaluateCaptions', () => {
   });
 
   it('writes predictions.jsonl and metrics.json that read back', async () => {
-    const last = (await lastValueFrom(from(records).pipe(evaluateCaptions({ scorers: [new LengthScorer()] })))) as MetricsEvent;
+    const last = (await lastValueFrom(
+      from(records).pipe(evaluateCaptions({ scorers: [new LengthScorer()] })),
+    )) as MetricsEvent;
     const dir = mkdtempSync(join(tmpdir(), 'kvc-eval-out-'));
     const files = await writeEvalOutputs(dir, last, { predictions_file: 'x.jsonl' });
     const back = parsePredictionsJsonl(readFileSync(files.predictions, 'utf8'));
@@ -117,7 +145,13 @@ describe('evaluateCaptions', () => {
     const firstLine = JSON.parse(readFileSync(files.predictions, 'utf8').split('\n')[0]!) as Record<string, unknown>;
     expect(firstLine).toMatchObject({ id: 's0', eos_reached: true, metrics: { len: 5 } });
     const metrics = JSON.parse(readFileSync(files.metrics, 'utf8')) as Record<string, unknown>;
-    expect(metrics).toMatchObject({ count: 5, empty_predictions: 1, eos_rate: 0.6, meteor: last.aggregate.pure.meteor, predictions_file: 'x.jsonl' });
+    expect(metrics).toMatchObject({
+      count: 5,
+      empty_predictions: 1,
+      eos_rate: 0.6,
+      meteor: last.aggregate.pure.meteor,
+      predictions_file: 'x.jsonl',
+    });
     expect(metrics.bleu_4).toBe(last.aggregate.pure.bleu?.[3]);
   });
 });

@@ -6,9 +6,24 @@
  * Scorers are disposed on completion, error and unsubscribe. Every failure goes down the stream
  * as an error with the scorer, the stage and the sample ids in its context.
  */
-import { type Observable, type OperatorFunction, bufferCount, concatMap, concatWith, defer, finalize, from, of } from 'rxjs';
+import {
+  type Observable,
+  type OperatorFunction,
+  bufferCount,
+  concatMap,
+  concatWith,
+  defer,
+  finalize,
+  from,
+  of,
+} from 'rxjs';
 import { MetricInputError } from '../errors.js';
-import { PURE_METRIC_NAMES, type PureMetricName, type PureMetricsOptions, computePureMetrics } from '../metrics/compute-pure-metrics.js';
+import {
+  PURE_METRIC_NAMES,
+  type PureMetricName,
+  type PureMetricsOptions,
+  computePureMetrics,
+} from '../metrics/compute-pure-metrics.js';
 import { METRICS } from '../metrics/metric-registry.js';
 import type { CaptionRecord } from '../predictions/caption-record.js';
 import type { EvalEvent, MetricsEvent, SampleResult } from './eval-events.js';
@@ -33,12 +48,21 @@ const PURE_SAMPLE_METRICS = METRICS.filter((m) => m.sampleField !== undefined);
 
 function scorerFailure(scorer: Scorer, stage: 'init' | 'score', err: unknown, ids?: readonly string[]): ScorerError {
   const e = err as { message?: unknown; code?: unknown; context?: unknown; hint?: unknown };
-  const ctx: Record<string, unknown> = { scorer: scorer.name, stage, reason: typeof e?.message === 'string' ? e.message : String(err) };
+  const ctx: Record<string, unknown> = {
+    scorer: scorer.name,
+    stage,
+    reason: typeof e?.message === 'string' ? e.message : String(err),
+  };
   if (typeof e?.code === 'string') ctx.cause = e.code;
   if (e?.context && typeof e.context === 'object') Object.assign(ctx, e.context, { scorer: scorer.name, stage });
   if (ids) ctx.ids = ids.length > 8 ? [...ids.slice(0, 8), `... ${ids.length - 8} more`] : ids;
   const what = stage === 'init' ? 'could not load' : 'failed on a batch';
-  return new ScorerError(`${scorer.name} ${what}: ${String(ctx.reason)}`, ctx, typeof e?.hint === 'string' ? e.hint : undefined, { cause: err });
+  return new ScorerError(
+    `${scorer.name} ${what}: ${String(ctx.reason)}`,
+    ctx,
+    typeof e?.hint === 'string' ? e.hint : undefined,
+    { cause: err },
+  );
 }
 
 /** Score captions: an operator from {@link CaptionRecord}s to {@link EvalEvent}s (the `metrics` event last). */
@@ -46,9 +70,14 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
   const scorers = options.scorers ?? [];
   const pureNames = options.pureMetrics ?? PURE_METRIC_NAMES;
   const batchSize = options.batchSize ?? 16;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new MetricInputError('batchSize must be a positive integer', { batchSize });
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new MetricInputError('batchSize must be a positive integer', { batchSize });
   const unknown = pureNames.filter((n) => !(PURE_METRIC_NAMES as readonly string[]).includes(n));
-  if (unknown.length) throw new MetricInputError(`unknown metric ${unknown.join(', ')}`, { unknown, known: PURE_METRIC_NAMES.join(', ') });
+  if (unknown.length)
+    throw new MetricInputError(`unknown metric ${unknown.join(', ')}`, {
+      unknown,
+      known: PURE_METRIC_NAMES.join(', '),
+    });
   const names = scorers.map((s) => s.name);
   if (new Set(names).size !== names.length) throw new MetricInputError('two scorers share a name', { scorers: names });
 
@@ -75,19 +104,35 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
           try {
             values = await s.scoreBatch(batch);
           } catch (err) {
-            throw scorerFailure(s, 'score', err, batch.map((r) => r.id));
+            throw scorerFailure(
+              s,
+              'score',
+              err,
+              batch.map((r) => r.id),
+            );
           }
           if (values.length !== batch.length) {
-            throw new ScorerError(`${s.name} returned ${values.length} scores for ${batch.length} captions`, { scorer: s.name, stage: 'score' });
+            throw new ScorerError(`${s.name} returned ${values.length} scores for ${batch.length} captions`, {
+              scorer: s.name,
+              stage: 'score',
+            });
           }
           perScorer.push(values);
         }
         const events: EvalEvent[] = batch.map((r, i) => {
-          const result: SampleResult = { ...r, index: samples.length, metrics: Object.assign({}, ...perScorer.map((v) => v[i])) as SampleScores };
+          const result: SampleResult = {
+            ...r,
+            index: samples.length,
+            metrics: Object.assign({}, ...perScorer.map((v) => v[i])) as SampleScores,
+          };
           samples.push(result);
           return { type: 'sample', ...result };
         });
-        events.push({ type: 'progress', done: samples.length, ...(options.total === undefined ? {} : { total: options.total }) });
+        events.push({
+          type: 'progress',
+          done: samples.length,
+          ...(options.total === undefined ? {} : { total: options.total }),
+        });
         return events;
       };
 
@@ -95,7 +140,16 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
         const pure =
           samples.length === 0 || pureNames.length === 0
             ? { aggregate: {}, perSample: [] }
-            : computePureMetrics(samples.map((s) => ({ id: s.id, prediction: s.prediction, references: s.reference, ...(s.eosReached === undefined ? {} : { eosReached: s.eosReached }) })), pureNames, options.pureOptions);
+            : computePureMetrics(
+                samples.map((s) => ({
+                  id: s.id,
+                  prediction: s.prediction,
+                  references: s.reference,
+                  ...(s.eosReached === undefined ? {} : { eosReached: s.eosReached }),
+                })),
+                pureNames,
+                options.pureOptions,
+              );
         const merged = samples.map((s, i) => {
           const p = pure.perSample[i];
           const extra: Record<string, number> = {};
@@ -126,7 +180,10 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
         concatWith(defer(() => of(finish()))),
         finalize(() => {
           // Dispose in reverse order of loading; a failing dispose must not hide the real outcome.
-          for (const s of started.reverse()) void Promise.resolve().then(() => s.dispose()).catch(() => undefined);
+          for (const s of started.reverse())
+            void Promise.resolve()
+              .then(() => s.dispose())
+              .catch(() => undefined);
         }),
       );
     });

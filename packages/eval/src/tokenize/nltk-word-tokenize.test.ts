@@ -19,15 +19,22 @@ const refUrl = new URL('../../../../test/fixtures/reference/meteor/meteor_refere
 const reference = JSON.parse(readFileSync(refUrl, 'utf8')) as { cases: RefCase[] };
 
 describe('nltkWordTokenize on the reference pairs', () => {
-  it.each(reference.cases.map((c, i) => [i, c] as const))('pair %i: prediction and reference tokens equal nltk', (_, c) => {
-    expect(nltkWordTokenize(c.prediction)).toEqual(c.pred_tokens);
-    expect(nltkWordTokenize(c.reference)).toEqual(c.ref_tokens);
-  });
+  it.each(reference.cases.map((c, i) => [i, c] as const))(
+    'pair %i: prediction and reference tokens equal nltk',
+    (_, c) => {
+      expect(nltkWordTokenize(c.prediction)).toEqual(c.pred_tokens);
+      expect(nltkWordTokenize(c.reference)).toEqual(c.ref_tokens);
+    },
+  );
 });
 
 // [text, sentences, tokens]
 const TABLE: readonly (readonly [string, readonly string[], readonly string[]])[] = [
-  ['그는 "안녕하세요"라고 말했다.', ['그는 "안녕하세요"라고 말했다.'], ['그는', '``', '안녕하세요', "''", '라고', '말했다', '.']],
+  [
+    '그는 "안녕하세요"라고 말했다.',
+    ['그는 "안녕하세요"라고 말했다.'],
+    ['그는', '``', '안녕하세요', "''", '라고', '말했다', '.'],
+  ],
   // A single quote before a word character opens a quote; the closing one stays attached.
   ["그녀는 '좋아요'라고 답했다.", ["그녀는 '좋아요'라고 답했다."], ['그녀는', "'", "좋아요'라고", '답했다', '.']],
   ['“정말요?” 그가 물었다.', ['“정말요?”', '그가 물었다.'], ['“', '정말요', '?', '”', '그가', '물었다', '.']],
@@ -37,19 +44,35 @@ const TABLE: readonly (readonly [string, readonly string[], readonly string[]])[
     ['상자(빨간색)와 공[파란색]이 {함께} 있다.'],
     ['상자', '(', '빨간색', ')', '와', '공', '[', '파란색', ']', '이', '{', '함께', '}', '있다', '.'],
   ],
-  ['남자가 걷는다... 그리고 멈춘다.', ['남자가 걷는다... 그리고 멈춘다.'], ['남자가', '걷는다', '...', '그리고', '멈춘다', '.']],
+  [
+    '남자가 걷는다... 그리고 멈춘다.',
+    ['남자가 걷는다... 그리고 멈춘다.'],
+    ['남자가', '걷는다', '...', '그리고', '멈춘다', '.'],
+  ],
   // U+2026 is neither a sentence end nor split off by the word tokenizer.
   ['남자가 걷는다… 그리고 멈춘다.', ['남자가 걷는다… 그리고 멈춘다.'], ['남자가', '걷는다…', '그리고', '멈춘다', '.']],
-  ['하늘--맑고 푸른--이 보인다.', ['하늘--맑고 푸른--이 보인다.'], ['하늘', '--', '맑고', '푸른', '--', '이', '보인다', '.']],
+  [
+    '하늘--맑고 푸른--이 보인다.',
+    ['하늘--맑고 푸른--이 보인다.'],
+    ['하늘', '--', '맑고', '푸른', '--', '이', '보인다', '.'],
+  ],
   ['하늘—맑고 푸른—이 보인다.', ['하늘—맑고 푸른—이 보인다.'], ['하늘', '—', '맑고', '푸른', '—', '이', '보인다', '.']],
   [
     '첫 문장이다. 두 번째 문장이다! 세 번째인가? 네.',
     ['첫 문장이다.', '두 번째 문장이다!', '세 번째인가?', '네.'],
     ['첫', '문장이다', '.', '두', '번째', '문장이다', '!', '세', '번째인가', '?', '네', '.'],
   ],
-  ['가격은 1,000원이고 무게는 2.5kg이다.', ['가격은 1,000원이고 무게는 2.5kg이다.'], ['가격은', '1,000원이고', '무게는', '2.5kg이다', '.']],
+  [
+    '가격은 1,000원이고 무게는 2.5kg이다.',
+    ['가격은 1,000원이고 무게는 2.5kg이다.'],
+    ['가격은', '1,000원이고', '무게는', '2.5kg이다', '.'],
+  ],
   // Numbers followed by Hangul: the orthographic heuristic is "unknown", so each period breaks.
-  ['2024. 3. 15. 촬영된 영상이다.', ['2024.', '3.', '15.', '촬영된 영상이다.'], ['2024', '.', '3', '.', '15', '.', '촬영된', '영상이다', '.']],
+  [
+    '2024. 3. 15. 촬영된 영상이다.',
+    ['2024.', '3.', '15.', '촬영된 영상이다.'],
+    ['2024', '.', '3', '.', '15', '.', '촬영된', '영상이다', '.'],
+  ],
   [
     'https://example.com/video.mp4 에서 볼 수 있다.',
     ['https://example.com/video.mp4 에서 볼 수 있다.'],
@@ -61,19 +84,43 @@ const TABLE: readonly (readonly [string, readonly string[], readonly string[]])[
     ['점수: 90%, 순위: 1위; 태그 #바다 @친구 & 가족'],
     ['점수', ':', '90', '%', ',', '순위', ':', '1위', ';', '태그', '#', '바다', '@', '친구', '&', '가족'],
   ],
-  ['빨간 공이 굴러간다.\n\n파란 공이 멈춘다.', ['빨간 공이 굴러간다.', '파란 공이 멈춘다.'], ['빨간', '공이', '굴러간다', '.', '파란', '공이', '멈춘다', '.']],
-  ['(괄호 안의 문장이다.) 다음 문장이다.', ['(괄호 안의 문장이다.)', '다음 문장이다.'], ['(', '괄호', '안의', '문장이다', '.', ')', '다음', '문장이다', '.']],
-  ['"따옴표 안의 문장이다." 다음 문장이다.', ['"따옴표 안의 문장이다."', '다음 문장이다.'], ['``', '따옴표', '안의', '문장이다', '.', "''", '다음', '문장이다', '.']],
+  [
+    '빨간 공이 굴러간다.\n\n파란 공이 멈춘다.',
+    ['빨간 공이 굴러간다.', '파란 공이 멈춘다.'],
+    ['빨간', '공이', '굴러간다', '.', '파란', '공이', '멈춘다', '.'],
+  ],
+  [
+    '(괄호 안의 문장이다.) 다음 문장이다.',
+    ['(괄호 안의 문장이다.)', '다음 문장이다.'],
+    ['(', '괄호', '안의', '문장이다', '.', ')', '다음', '문장이다', '.'],
+  ],
+  [
+    '"따옴표 안의 문장이다." 다음 문장이다.',
+    ['"따옴표 안의 문장이다."', '다음 문장이다.'],
+    ['``', '따옴표', '안의', '문장이다', '.', "''", '다음', '문장이다', '.'],
+  ],
   // Without the English model "Dr" is no abbreviation (see punkt-parameters.ts).
   [
     'CCTV 영상은 AI가 분석했다. Dr. Kim이 확인했다.',
     ['CCTV 영상은 AI가 분석했다.', 'Dr.', 'Kim이 확인했다.'],
     ['CCTV', '영상은', 'AI가', '분석했다', '.', 'Dr', '.', 'Kim이', '확인했다', '.'],
   ],
-  ["It's a dog and they can't see it.", ["It's a dog and they can't see it."], ['It', "'s", 'a', 'dog', 'and', 'they', 'ca', "n't", 'see', 'it', '.']],
-  ['사람들이 *강조* 하며 웃는다!!', ['사람들이 *강조* 하며 웃는다!', '!'], ['사람들이', '*', '강조', '*', '하며', '웃는다', '!', '!']],
+  [
+    "It's a dog and they can't see it.",
+    ["It's a dog and they can't see it."],
+    ['It', "'s", 'a', 'dog', 'and', 'they', 'ca', "n't", 'see', 'it', '.'],
+  ],
+  [
+    '사람들이 *강조* 하며 웃는다!!',
+    ['사람들이 *강조* 하며 웃는다!', '!'],
+    ['사람들이', '*', '강조', '*', '하며', '웃는다', '!', '!'],
+  ],
   // Initial + capitalised word: the special orthographic heuristic keeps "J." inside the sentence.
-  ['Music by J. Bach is played. 음악이 나온다.', ['Music by J. Bach is played.', '음악이 나온다.'], ['Music', 'by', 'J.', 'Bach', 'is', 'played', '.', '음악이', '나온다', '.']],
+  [
+    'Music by J. Bach is played. 음악이 나온다.',
+    ['Music by J. Bach is played.', '음악이 나온다.'],
+    ['Music', 'by', 'J.', 'Bach', 'is', 'played', '.', '음악이', '나온다', '.'],
+  ],
   ['', [], []],
   ['   ', [], []],
 ];
@@ -86,7 +133,12 @@ describe('nltk tokenizer table (Korean quotes, brackets, ellipses, dashes, numbe
 
   it('preserveLine skips the sentence split', () => {
     // One Treebank pass only splits the final period, so inner periods stay attached.
-    expect(nltkWordTokenize('첫 문장이다. 둘째다.', { preserveLine: true })).toEqual(['첫', '문장이다.', '둘째다', '.']);
+    expect(nltkWordTokenize('첫 문장이다. 둘째다.', { preserveLine: true })).toEqual([
+      '첫',
+      '문장이다.',
+      '둘째다',
+      '.',
+    ]);
   });
 });
 
@@ -96,7 +148,17 @@ describe('Punkt parameters', () => {
   it('a known abbreviation is not a sentence break and keeps its period', () => {
     const punkt = { ...EMPTY_PUNKT_PARAMETERS, abbrevTypes: new Set(['dr']) };
     expect(nltkSentTokenize(text, punkt)).toEqual(['CCTV 영상은 AI가 분석했다.', 'Dr. Kim이 확인했다.']);
-    expect(nltkWordTokenize(text, { punkt })).toEqual(['CCTV', '영상은', 'AI가', '분석했다', '.', 'Dr.', 'Kim이', '확인했다', '.']);
+    expect(nltkWordTokenize(text, { punkt })).toEqual([
+      'CCTV',
+      '영상은',
+      'AI가',
+      '분석했다',
+      '.',
+      'Dr.',
+      'Kim이',
+      '확인했다',
+      '.',
+    ]);
   });
 
   it('loads an nltk_data punkt_tab folder', async () => {

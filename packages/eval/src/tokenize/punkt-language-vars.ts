@@ -17,10 +17,16 @@ const WORD_RE = new RegExp(
   'gu',
 );
 /** A sentence-end character followed by punctuation or by whitespace and the next token (`next_tok`). */
-export const PERIOD_CONTEXT_RE = new RegExp(`[.?!](?=(?<after_tok>${NON_WORD}|${PY_S}+(?<next_tok>${PY_NOT_S}+)))`, 'gud');
+export const PERIOD_CONTEXT_RE = new RegExp(
+  `[.?!](?=(?<after_tok>${NON_WORD}|${PY_S}+(?<next_tok>${PY_NOT_S}+)))`,
+  'gud',
+);
 /** Closing punctuation after a break that belongs to the previous sentence. */
 // Python compiles this with MULTILINE, so its `$` also matches before any "\n".
-export const BOUNDARY_REALIGNMENT_RE = new RegExp(`^["')\\]}\\u2018\\u2019\\u201c\\u201d\\xab\\xbb]+?(?:${PY_S}+|(?=--)|(?=\\n|$))`, 'u');
+export const BOUNDARY_REALIGNMENT_RE = new RegExp(
+  `^["')\\]}\\u2018\\u2019\\u201c\\u201d\\xab\\xbb]+?(?:${PY_S}+|(?=--)|(?=\\n|$))`,
+  'u',
+);
 
 /** nltk `_tokenize_words`: Punkt's own word split, line by line, marking line/paragraph starts. */
 export function tokenizeWords(plaintext: string): PunktToken[] {

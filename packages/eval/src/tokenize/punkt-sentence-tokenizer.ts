@@ -45,7 +45,8 @@ export class PunktSentenceTokenizer {
       // nltk's quirk: index 0 means "none found" even when the whitespace is at 0.
       indexAfterLastSpace = indexAfterLastSpace ? indexAfterLastSpace + previous.stop + 1 : previous.start;
       const prevWordSlice = { start: indexAfterLastSpace, stop: m.index };
-      if (previousMatch && previous.stop <= prevWordSlice.start) yield [previousMatch, context(previousMatch, previous)];
+      if (previousMatch && previous.stop <= prevWordSlice.start)
+        yield [previousMatch, context(previousMatch, previous)];
       previousMatch = m;
       previous = prevWordSlice;
     }
@@ -110,7 +111,8 @@ export class PunktSentenceTokenizer {
     else if (aug.isEllipsis) aug.ellipsis = true;
     else if (aug.periodFinal && !tok.endsWith('..')) {
       const base = tok.slice(0, -1).toLowerCase();
-      if (this.params.abbrevTypes.has(base) || this.params.abbrevTypes.has(base.split('-').at(-1) ?? '')) aug.abbr = true;
+      if (this.params.abbrevTypes.has(base) || this.params.abbrevTypes.has(base.split('-').at(-1) ?? ''))
+        aug.abbr = true;
       else aug.sentbreak = true;
     }
   }

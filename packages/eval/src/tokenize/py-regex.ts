@@ -7,7 +7,8 @@
  */
 
 /** Members of Python's `str.isspace()` / `\s` (Unicode), as a character-class body. */
-export const PY_SPACE_BODY = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const PY_SPACE_BODY =
+  '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 /** Python `\s`. */
 export const PY_S = `[${PY_SPACE_BODY}]`;
 /** Python `\S`. */

@@ -32,10 +32,12 @@ function countingPipeline(delayOf: (i: number) => number, encodeMs: number, fail
     s.decodes.push(i);
     s.alive++; // alive from the start of its decode until it is emitted
     s.maxAlive = Math.max(s.maxAlive, s.alive);
-    return timer(delayOf(i)).pipe(map(() => {
-      if (failing.includes(i)) throw Object.assign(new Error(`cannot decode ${i}`), { code: 'E_VIDEO_UNDECODABLE' });
-      return { frames: i };
-    }));
+    return timer(delayOf(i)).pipe(
+      map(() => {
+        if (failing.includes(i)) throw Object.assign(new Error(`cannot decode ${i}`), { code: 'E_VIDEO_UNDECODABLE' });
+        return { frames: i };
+      }),
+    );
   };
   const encode = (batch: readonly { frames: number }[]) => {
     s.batches.push(batch.map((b) => b.frames));
@@ -44,7 +46,10 @@ function countingPipeline(delayOf: (i: number) => number, encodeMs: number, fail
   type Extra = Partial<CacheFeaturesOptions<number, { frames: number }>>;
   /** The operator under test, counting each emission as the end of its item's life. */
   const operator = (cache: FeatureCache, extra: Extra = {}) =>
-    pipe(cacheFeatures({ cache, keyOf, decode, encode, ...extra }), tap(() => void s.alive--));
+    pipe(
+      cacheFeatures({ cache, keyOf, decode, encode, ...extra }),
+      tap(() => void s.alive--),
+    );
   return { s, operator };
 }
 
@@ -126,7 +131,10 @@ describe('cacheFeatures', () => {
     };
     const decode = (i: number) => (decoded.push(i), [i]);
     const out = await run(from([0, 1]).pipe(cacheFeatures({ cache, keyOf, decode, encode, batchSize: 1 })));
-    expect(out.map((r) => [r.item, r.source])).toEqual([[0, 'encoded'], [1, 'encoded']]);
+    expect(out.map((r) => [r.item, r.source])).toEqual([
+      [0, 'encoded'],
+      [1, 'encoded'],
+    ]);
     expect(decoded).toEqual([0, 1]);
     expect(cache.has(keyOf(1))).toBe(true);
   });

@@ -50,8 +50,11 @@ export function cacheFeatures<T, D>(options: CacheFeaturesOptions<T, D>): Operat
     }
   }
   if (maxInFlight < batchSize) {
-    throw new InvalidArgumentError('maxInFlight must be at least batchSize', { maxInFlight, batchSize },
-      'a whole batch must fit in flight');
+    throw new InvalidArgumentError(
+      'maxInFlight must be at least batchSize',
+      { maxInFlight, batchSize },
+      'a whole batch must fit in flight',
+    );
   }
 
   return (source) =>
@@ -59,7 +62,10 @@ export function cacheFeatures<T, D>(options: CacheFeaturesOptions<T, D>): Operat
       const queue: Slot<T, D>[] = []; // not yet emitted, input order
       const onTheirWay = new Map<string, Slot<T, D>>(); // misses not yet emitted, by key: repeats wait for them
       const failed = new Map<string, unknown>(); // keys whose decode failed, with the error
-      let upstreamDone = false, stopped = false, stepping = false, again = false;
+      let upstreamDone = false,
+        stopped = false,
+        stepping = false,
+        again = false;
 
       const fail = (err: unknown): void => {
         if (stopped) return;
@@ -130,16 +136,22 @@ export function cacheFeatures<T, D>(options: CacheFeaturesOptions<T, D>): Operat
           text = keyString(key);
         } catch (err) {
           if (err instanceof FeatureCacheError) throw err;
-          throw new InvalidArgumentError(`keyOf failed: ${(err as Error)?.message}`, { item: String(item) }, undefined,
-            { cause: err });
+          throw new InvalidArgumentError(
+            `keyOf failed: ${(err as Error)?.message}`,
+            { item: String(item) },
+            undefined,
+            { cause: err },
+          );
         }
         const slot: Slot<T, D> = { item, key, text, state: 'queued' };
         if (failed.has(text)) Object.assign(slot, { state: 'skipped', error: failed.get(text) });
-        else if (onTheirWay.has(text)) slot.state = 'hit'; // in the cache (or failed) by the time its turn comes
+        else if (onTheirWay.has(text))
+          slot.state = 'hit'; // in the cache (or failed) by the time its turn comes
         else if (queue.length === 0) {
           const got = cache.get(key);
           if (got) return out(slot, { features: { data: got.data, shape: got.shape }, source: 'cache' });
-        } else if (cache.has(key)) slot.state = 'hit'; // read when its turn comes
+        } else if (cache.has(key))
+          slot.state = 'hit'; // read when its turn comes
         else cache.get(key); // counts the miss in the session stats (nothing to decode)
         if (slot.state === 'queued') {
           onTheirWay.set(text, slot);

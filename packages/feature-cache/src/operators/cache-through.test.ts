@@ -47,7 +47,11 @@ describe('cacheThrough', () => {
     const items = Array.from({ length: 10 }, (_, i) => i);
     const first = recordingEncoder();
     const out1 = await run(from(items).pipe(cacheThrough(first.encode, { cache, keyOf, batchSize: 4 })));
-    expect(first.batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(first.batches).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     expect(out1.map((o) => o.item)).toEqual(items);
     expect(out1.every((o) => o.source === 'encoded')).toBe(true);
 
@@ -65,7 +69,10 @@ describe('cacheThrough', () => {
     const enc = recordingEncoder();
     const items = Array.from({ length: 10 }, (_, i) => i);
     const out = await run(from(items).pipe(cacheThrough(enc.encode, { cache, keyOf, batchSize: 4 })));
-    expect(enc.batches).toEqual([[0, 2, 3, 6], [7, 9]]);
+    expect(enc.batches).toEqual([
+      [0, 2, 3, 6],
+      [7, 9],
+    ]);
     expect(out.map((o) => o.item)).toEqual(items);
     expect(out.map((o) => o.source)).toEqual(items.map((i) => ([1, 4, 5, 8].includes(i) ? 'cache' : 'encoded')));
     out.forEach((o) => expect(o.features.data).toEqual(featuresOf(o.item).data));
@@ -75,9 +82,15 @@ describe('cacheThrough', () => {
     const { cache } = await freshCache();
     for (let i = 1; i <= 50; i++) await cache.put(keyOf(i), featuresOf(i));
     let release: (() => void) | undefined;
-    const encode = (batch: readonly number[]) => new Promise<FeatureTensor[]>((r) => (release = () => r(batch.map(featuresOf))));
+    const encode = (batch: readonly number[]) =>
+      new Promise<FeatureTensor[]>((r) => (release = () => r(batch.map(featuresOf))));
     const out: number[] = [];
-    const done = lastValueFrom(from(Array.from({ length: 51 }, (_, i) => i)).pipe(cacheThrough(encode, { cache, keyOf, batchSize: 4 }), toArray()));
+    const done = lastValueFrom(
+      from(Array.from({ length: 51 }, (_, i) => i)).pipe(
+        cacheThrough(encode, { cache, keyOf, batchSize: 4 }),
+        toArray(),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 0));
     // Item 0 is being encoded; the 50 hits behind it were only probed, not read (a read counts a hit).
     expect(cache.stats().session).toMatchObject({ hits: 0, misses: 1 });
@@ -93,18 +106,30 @@ describe('cacheThrough', () => {
     const items = [0, 1, 0, 2, 0, 1];
     const out = await run(from(items).pipe(cacheThrough(enc.encode, { cache, keyOf, batchSize: 2 })));
     expect(enc.batches.flat().sort()).toEqual([0, 1, 2]);
-    expect(out.map((o) => [o.item, o.source])).toEqual([[0, 'encoded'], [1, 'encoded'], [0, 'cache'], [2, 'encoded'], [0, 'cache'], [1, 'cache']]);
+    expect(out.map((o) => [o.item, o.source])).toEqual([
+      [0, 'encoded'],
+      [1, 'encoded'],
+      [0, 'cache'],
+      [2, 'encoded'],
+      [0, 'cache'],
+      [1, 'cache'],
+    ]);
     out.forEach((o) => expect(o.features.data).toEqual(featuresOf(o.item).data));
   });
 
   it('a bad key from keyOf ends the stream with E_INVALID_ARGUMENT', async () => {
     const { cache } = await freshCache();
     const enc = recordingEncoder();
-    await expect(run(of(0, 1).pipe(cacheThrough(enc.encode, { cache, keyOf: (i) => (i === 1 ? '' : keyOf(i)) })))).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+    await expect(
+      run(of(0, 1).pipe(cacheThrough(enc.encode, { cache, keyOf: (i) => (i === 1 ? '' : keyOf(i)) }))),
+    ).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
     const throwing = () => {
       throw new Error('no path');
     };
-    await expect(run(of(0).pipe(cacheThrough(enc.encode, { cache, keyOf: throwing })))).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringContaining('no path') });
+    await expect(run(of(0).pipe(cacheThrough(enc.encode, { cache, keyOf: throwing })))).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringContaining('no path'),
+    });
     expect(enc.batches).toEqual([]);
   });
 
@@ -133,16 +158,25 @@ describe('cacheThrough', () => {
     const { cache } = await freshCache();
     const seen: CachedFeatures<number>[] = [];
     const encode = async (batch: readonly number[]) => {
-      if (batch.includes(3)) throw Object.assign(new Error('decoder exploded'), { code: 'E_FFMPEG', context: { file: 'v3.mp4' } });
+      if (batch.includes(3))
+        throw Object.assign(new Error('decoder exploded'), { code: 'E_FFMPEG', context: { file: 'v3.mp4' } });
       return batch.map(featuresOf);
     };
     const err = await new Promise<unknown>((resolve) =>
-      from([0, 1, 2, 3]).pipe(cacheThrough(encode, { cache, keyOf, batchSize: 2 })).subscribe({ next: (v) => seen.push(v), error: resolve }),
+      from([0, 1, 2, 3])
+        .pipe(cacheThrough(encode, { cache, keyOf, batchSize: 2 }))
+        .subscribe({ next: (v) => seen.push(v), error: resolve }),
     );
     expect(err).toMatchObject({
       code: 'E_ENCODE_FAILED',
       message: expect.stringContaining('decoder exploded'),
-      context: { batchIndex: 1, batchSize: 2, keys: ['item-2', 'item-3'], causeCode: 'E_FFMPEG', cause: { file: 'v3.mp4' } },
+      context: {
+        batchIndex: 1,
+        batchSize: 2,
+        keys: ['item-2', 'item-3'],
+        causeCode: 'E_FFMPEG',
+        cause: { file: 'v3.mp4' },
+      },
     });
     expect(seen.map((s) => s.item)).toEqual([0, 1]);
     expect(cache.has(keyOf(1))).toBe(true);
@@ -152,9 +186,13 @@ describe('cacheThrough', () => {
   it('a wrong number of tensors or a mis-shaped tensor is E_ENCODE_RESULT and nothing is stored', async () => {
     const { cache } = await freshCache();
     const short = () => Promise.resolve([featuresOf(0)]);
-    await expect(run(of(0, 1).pipe(cacheThrough(short, { cache, keyOf, batchSize: 2 })))).rejects.toMatchObject({ code: 'E_ENCODE_RESULT' });
+    await expect(run(of(0, 1).pipe(cacheThrough(short, { cache, keyOf, batchSize: 2 })))).rejects.toMatchObject({
+      code: 'E_ENCODE_RESULT',
+    });
     const bad = (b: readonly number[]) => Promise.resolve(b.map(() => ({ data: new Float32Array(5), shape: [2, 3] })));
-    await expect(run(of(0, 1).pipe(cacheThrough(bad, { cache, keyOf, batchSize: 2 })))).rejects.toMatchObject({ code: 'E_ENCODE_RESULT' });
+    await expect(run(of(0, 1).pipe(cacheThrough(bad, { cache, keyOf, batchSize: 2 })))).rejects.toMatchObject({
+      code: 'E_ENCODE_RESULT',
+    });
     expect(cache.stats().entries).toBe(0);
   });
 
@@ -164,7 +202,9 @@ describe('cacheThrough', () => {
     const a = await run(of(0, 1, 2).pipe(cacheThrough(enc.encode, { cache, keyOf, batchSize: 2, dtype: 'float16' })));
     const b = await run(of(0, 1, 2).pipe(cacheThrough(enc.encode, { cache, keyOf, batchSize: 2, dtype: 'float16' })));
     expect(b.map((o) => o.source)).toEqual(['cache', 'cache', 'cache']);
-    a.forEach((o, i) => expect(Buffer.from(o.features.data.buffer).equals(Buffer.from(b[i]!.features.data.buffer))).toBe(true));
+    a.forEach((o, i) =>
+      expect(Buffer.from(o.features.data.buffer).equals(Buffer.from(b[i]!.features.data.buffer))).toBe(true),
+    );
     expect(cache.stats().byDtype.float16.entries).toBe(3);
   });
 
@@ -172,7 +212,9 @@ describe('cacheThrough', () => {
     const { cache } = await freshCache();
     let tornDown = false;
     const encode = () => new Observable<FeatureTensor[]>(() => () => void (tornDown = true));
-    const sub = of(0, 1).pipe(cacheThrough(encode, { cache, keyOf, batchSize: 1 })).subscribe();
+    const sub = of(0, 1)
+      .pipe(cacheThrough(encode, { cache, keyOf, batchSize: 1 }))
+      .subscribe();
     sub.unsubscribe();
     expect(tornDown).toBe(true);
   });
@@ -181,11 +223,25 @@ describe('cacheThrough', () => {
     const { cache, dir } = await freshCache();
     const files = [0, 1, 2].map((i) => join(dir, `v${i}.mp4`));
     files.forEach((f, i) => writeFileSync(f, `video ${i}`));
-    const recipe: FeatureRecipe = { encoderId: 'enc', encoderRevision: 'r1', layer: -2, frameCount: 8, sampling: 'uniform', preprocessingVersion: 'p1', dtype: 'float32' };
+    const recipe: FeatureRecipe = {
+      encoderId: 'enc',
+      encoderRevision: 'r1',
+      layer: -2,
+      frameCount: 8,
+      sampling: 'uniform',
+      preprocessingVersion: 'p1',
+      dtype: 'float32',
+    };
     const pass = async () => {
-      const keyed = await Promise.all(files.map(async (f, i) => ({ i, key: featureKey(await videoIdentity(f), recipe) })));
+      const keyed = await Promise.all(
+        files.map(async (f, i) => ({ i, key: featureKey(await videoIdentity(f), recipe) })),
+      );
       const enc = recordingEncoder();
-      await run(from(keyed).pipe(cacheThrough((b) => enc.encode(b.map((x) => x.i)), { cache, keyOf: (x) => x.key, batchSize: 8 })));
+      await run(
+        from(keyed).pipe(
+          cacheThrough((b) => enc.encode(b.map((x) => x.i)), { cache, keyOf: (x) => x.key, batchSize: 8 }),
+        ),
+      );
       return enc.batches.flat();
     };
     expect(await pass()).toEqual([0, 1, 2]);
@@ -208,7 +264,10 @@ describe('withFeatureCache', () => {
     const n = await firstValueFrom(
       withFeatureCache(join(t.dir, 'c'), {}, (cache) => {
         seen = cache;
-        return of(0, 1).pipe(cacheThrough((b) => Promise.resolve(b.map(featuresOf)), { cache, keyOf }), toArray());
+        return of(0, 1).pipe(
+          cacheThrough((b) => Promise.resolve(b.map(featuresOf)), { cache, keyOf }),
+          toArray(),
+        );
       }),
     );
     expect(n).toHaveLength(2);

@@ -22,8 +22,12 @@ export interface EncodeBatch<D> {
 }
 
 /** Encodes `batch`, stores the results (all or none), emits them once as stored. */
-export function encodeAndStore<D>(encode: BatchEncoder<D>, batch: EncodeBatch<D>, cache: FeatureCache,
-  dtype: StorageDtype | undefined): Observable<FeatureTensor[]> {
+export function encodeAndStore<D>(
+  encode: BatchEncoder<D>,
+  batch: EncodeBatch<D>,
+  cache: FeatureCache,
+  dtype: StorageDtype | undefined,
+): Observable<FeatureTensor[]> {
   const n = batch.inputs.length;
   const context = (err?: unknown): Record<string, unknown> => ({
     batchIndex: batch.index,
@@ -33,13 +37,26 @@ export function encodeAndStore<D>(encode: BatchEncoder<D>, batch: EncodeBatch<D>
   });
   return defer(() => from(encode(batch.inputs))).pipe(
     reduce((all, tensors) => (all.push(...tensors), all), [] as FeatureTensor[]),
-    catchError((err: unknown) => throwError(() => new EncodeError('E_ENCODE_FAILED',
-      `encode failed on a batch of ${n}: ${(err as Error)?.message ?? String(err)}`, context(err),
-      (err as { hint?: string })?.hint, { cause: err }))),
+    catchError((err: unknown) =>
+      throwError(
+        () =>
+          new EncodeError(
+            'E_ENCODE_FAILED',
+            `encode failed on a batch of ${n}: ${(err as Error)?.message ?? String(err)}`,
+            context(err),
+            (err as { hint?: string })?.hint,
+            { cause: err },
+          ),
+      ),
+    ),
     concatMap(async (tensors) => {
       if (tensors.length !== n) {
-        throw new EncodeError('E_ENCODE_RESULT', `encode returned ${tensors.length} tensors for a batch of ${n}`,
-          context(), 'encode must return one tensor per item, in order');
+        throw new EncodeError(
+          'E_ENCODE_RESULT',
+          `encode returned ${tensors.length} tensors for a batch of ${n}`,
+          context(),
+          'encode must return one tensor per item, in order',
+        );
       }
       const dtypeOf = (key: string | FeatureKey) => (typeof key === 'string' && dtype ? { dtype } : {});
       const writes = batch.keys.map((key, i) => ({ key, tensor: tensors[i]!, ...dtypeOf(key) }));

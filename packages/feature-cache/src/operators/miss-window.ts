@@ -46,8 +46,11 @@ export class MissWindow<T, D> {
   private batchIndex = 0;
 
   /** `changed`: a slot moved on (call `pump` again); `fail`: an error that ends the stream. */
-  constructor(private readonly o: MissWindowOptions<T, D>, private readonly changed: () => void,
-    private readonly fail: (err: unknown) => void) {}
+  constructor(
+    private readonly o: MissWindowOptions<T, D>,
+    private readonly changed: () => void,
+    private readonly fail: (err: unknown) => void,
+  ) {}
 
   /** Queues a miss; `first` puts it ahead of the others (the output is waiting for it). */
   add(slot: Slot<T, D>, first = false): void {
@@ -93,25 +96,35 @@ export class MissWindow<T, D> {
     this.decoding++;
     this.held++;
     let got = false;
-    this.work.add(defer(() => from(this.o.decode(s.item))).pipe(take(1)).subscribe({
-      next: (input) => {
-        got = true;
-        Object.assign(s, { state: 'ready', input });
-        this.ready.push(s);
-      },
-      error: (error: unknown) => {
-        this.decoding--;
-        this.held--; // a skipped item holds nothing
-        Object.assign(s, { state: 'skipped', error });
-        this.changed();
-      },
-      complete: () => {
-        this.decoding--;
-        if (got) return this.changed();
-        this.fail(new FeatureCacheError('E_DECODE_EMPTY', 'decode completed without a value', { key: s.text },
-          'decode must emit what encode needs, or error to skip the item'));
-      },
-    }));
+    this.work.add(
+      defer(() => from(this.o.decode(s.item)))
+        .pipe(take(1))
+        .subscribe({
+          next: (input) => {
+            got = true;
+            Object.assign(s, { state: 'ready', input });
+            this.ready.push(s);
+          },
+          error: (error: unknown) => {
+            this.decoding--;
+            this.held--; // a skipped item holds nothing
+            Object.assign(s, { state: 'skipped', error });
+            this.changed();
+          },
+          complete: () => {
+            this.decoding--;
+            if (got) return this.changed();
+            this.fail(
+              new FeatureCacheError(
+                'E_DECODE_EMPTY',
+                'decode completed without a value',
+                { key: s.text },
+                'decode must emit what encode needs, or error to skip the item',
+              ),
+            );
+          },
+        }),
+    );
   }
 
   private startBatch(batch: Slot<T, D>[]): void {
@@ -119,15 +132,17 @@ export class MissWindow<T, D> {
     this.encoding = true;
     const inputs = batch.map((s) => s.input!);
     const job = { inputs, keys: batch.map((s) => s.key), index: this.batchIndex++ };
-    this.work.add(encodeAndStore(this.o.encode, job, this.o.cache, this.o.dtype).subscribe({
-      next: (tensors) => {
-        batch.forEach((s, i) => Object.assign(s, { state: 'done', result: tensors[i], input: undefined }));
-      },
-      error: (err: unknown) => this.fail(err),
-      complete: () => {
-        this.encoding = false;
-        this.changed();
-      },
-    }));
+    this.work.add(
+      encodeAndStore(this.o.encode, job, this.o.cache, this.o.dtype).subscribe({
+        next: (tensors) => {
+          batch.forEach((s, i) => Object.assign(s, { state: 'done', result: tensors[i], input: undefined }));
+        },
+        error: (err: unknown) => this.fail(err),
+        complete: () => {
+          this.encoding = false;
+          this.changed();
+        },
+      }),
+    );
   }
 }

@@ -16,11 +16,19 @@ export interface BertConfig {
 
 export function parseBertConfig(raw: RawConfig, file?: string): BertConfig {
   if (raw.model_type !== undefined && raw.model_type !== 'bert') {
-    throw new ConfigError('E_CONFIG_UNSUPPORTED', `model_type ${String(raw.model_type)} is not bert`, { model_type: raw.model_type, ...(file ? { file } : {}) });
+    throw new ConfigError('E_CONFIG_UNSUPPORTED', `model_type ${String(raw.model_type)} is not bert`, {
+      model_type: raw.model_type,
+      ...(file ? { file } : {}),
+    });
   }
   const pos = raw.position_embedding_type ?? 'absolute';
   if (pos !== 'absolute') {
-    throw new ConfigError('E_CONFIG_UNSUPPORTED', `position_embedding_type ${String(pos)} is not supported`, { position_embedding_type: pos, ...(file ? { file } : {}) }, 'only absolute position embeddings (every BERTScore model we use) are implemented');
+    throw new ConfigError(
+      'E_CONFIG_UNSUPPORTED',
+      `position_embedding_type ${String(pos)} is not supported`,
+      { position_embedding_type: pos, ...(file ? { file } : {}) },
+      'only absolute position embeddings (every BERTScore model we use) are implemented',
+    );
   }
   const c: BertConfig = {
     vocabSize: intField(raw, 'vocab_size', 30522, file),

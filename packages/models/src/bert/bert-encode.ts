@@ -22,7 +22,13 @@ export function encodedBatchTensors(b: EncodedBatch): { inputIds: tf.Tensor2D; a
 }
 
 /** Tokenizes texts and returns hidden_states[layer] [B, T, H] with the ids and mask used. */
-export function bertEncodeTexts(model: BertModel, tokenizer: EncoderTokenizer, texts: readonly string[], layer: number, maxLength = 512): { hidden: tf.Tensor3D; batch: EncodedBatch } {
+export function bertEncodeTexts(
+  model: BertModel,
+  tokenizer: EncoderTokenizer,
+  texts: readonly string[],
+  layer: number,
+  maxLength = 512,
+): { hidden: tf.Tensor3D; batch: EncodedBatch } {
   const batch = bertTokenize(tokenizer, texts, Math.min(maxLength, model.config.maxPositionEmbeddings));
   const t = encodedBatchTensors(batch);
   try {

@@ -13,7 +13,18 @@ import { BertModel, bertShapes } from './bert-model.js';
 
 const BERTSCORE = fileURLToPath(new URL('../../../../test/fixtures/reference/bertscore/', import.meta.url));
 // Unlike the fixture: 5 heads of 4, 3 layers.
-const RAW = { model_type: 'bert', vocab_size: 50, hidden_size: 20, num_attention_heads: 5, num_hidden_layers: 3, intermediate_size: 36, max_position_embeddings: 16, type_vocab_size: 2, hidden_act: 'gelu', layer_norm_eps: 1e-12 };
+const RAW = {
+  model_type: 'bert',
+  vocab_size: 50,
+  hidden_size: 20,
+  num_attention_heads: 5,
+  num_hidden_layers: 3,
+  intermediate_size: 36,
+  max_position_embeddings: 16,
+  type_vocab_size: 2,
+  hidden_act: 'gelu',
+  layer_norm_eps: 1e-12,
+};
 const CFG = parseBertConfig(RAW);
 let root: string;
 let model: BertModel;
@@ -38,7 +49,11 @@ afterAll(async () => {
 });
 
 describe('BertModel on a random config', () => {
-  const seqs = [[2, 7, 9, 11, 13, 3], [2, 5, 3], [2, 40, 41, 3]];
+  const seqs = [
+    [2, 7, 9, 11, 13, 3],
+    [2, 5, 3],
+    [2, 40, 41, 3],
+  ];
   const padded = seqs.map((s) => [...s, ...new Array<number>(6 - s.length).fill(0)]);
   const mask = seqs.map((s) => [...s.map(() => 1), ...new Array<number>(6 - s.length).fill(0)]);
 
@@ -64,7 +79,9 @@ describe('BertModel on a random config', () => {
     const withMask = encodedBatchTensors({ inputIds: padded, attentionMask: mask });
     const a = model.hiddenState({ inputIds: ids }, 2);
     const b = model.hiddenState(withMask, 2);
-    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(a, [1, 0, 0], [1, 3, -1]), tf.slice(b, [1, 0, 0], [1, 3, -1])))));
+    const d = tf.tidy(() =>
+      tf.max(tf.abs(tf.sub(tf.slice(a, [1, 0, 0], [1, 3, -1]), tf.slice(b, [1, 0, 0], [1, 3, -1])))),
+    );
     expect((await d.data())[0]).toBeGreaterThan(1e-3);
     tf.dispose([ids, withMask.inputIds, withMask.attentionMask, a, b, d]);
   });
@@ -81,7 +98,13 @@ describe('BertModel on a random config', () => {
 
   it('reads BertFor* checkpoints: bert. prefix, TF-era LayerNorm gamma/beta, task heads ignored', async () => {
     const legacy = new Map(
-      [...bertShapes(CFG)].map(([n, s]) => [`bert.${n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta')}`, s] as [string, number[]]),
+      [...bertShapes(CFG)].map(
+        ([n, s]) =>
+          [
+            `bert.${n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta')}`,
+            s,
+          ] as [string, number[]],
+      ),
     );
     legacy.set('cls.predictions.bias', [50]);
     legacy.set('bert.pooler.dense.weight', [20, 20]);
@@ -98,7 +121,9 @@ describe('BertModel on a random config', () => {
 
 describe('BERT WordPiece tokenizer (transformers.js, cased)', () => {
   it('gives the ids bert_score used for the BERTScore reference pairs', async () => {
-    const ref = JSON.parse(await readFile(join(BERTSCORE, 'bertscore_reference.json'), 'utf8')) as { cases: { candidate: string; candidate_ids: number[]; reference: string; reference_ids: number[] }[] };
+    const ref = JSON.parse(await readFile(join(BERTSCORE, 'bertscore_reference.json'), 'utf8')) as {
+      cases: { candidate: string; candidate_ids: number[]; reference: string; reference_ids: number[] }[];
+    };
     const tok = await EncoderTokenizer.load(join(BERTSCORE, 'model'));
     const cands = ref.cases.map((c) => c.candidate);
     const enc = bertTokenize(tok, cands);
@@ -109,7 +134,12 @@ describe('BERT WordPiece tokenizer (transformers.js, cased)', () => {
       expect(enc.attentionMask[i]!.slice(n).every((x) => x === 0)).toBe(true);
       expect(enc.inputIds[i]!.slice(n).every((x) => x === tok.padTokenId)).toBe(true);
     });
-    expect(bertTokenize(tok, ref.cases.map((c) => c.reference)).inputIds.map((r, i) => r.slice(0, ref.cases[i]!.reference_ids.length))).toEqual(ref.cases.map((c) => c.reference_ids));
+    expect(
+      bertTokenize(
+        tok,
+        ref.cases.map((c) => c.reference),
+      ).inputIds.map((r, i) => r.slice(0, ref.cases[i]!.reference_ids.length)),
+    ).toEqual(ref.cases.map((c) => c.reference_ids));
   });
 
   it('truncates keeping [CLS] and [SEP], and encodes through the BERTScore model', async () => {

@@ -65,9 +65,13 @@ export class BertModel {
     const prefix = ckpt.has('bert.embeddings.word_embeddings.weight') ? 'bert.' : '';
     const l = new WeightLoader(ckpt, prefix);
     try {
-      const expected = new Map([...bertShapes(config)].map(([n, s]) => [resolveWeightName(ckpt, prefix + n), s] as const));
+      const expected = new Map(
+        [...bertShapes(config)].map(([n, s]) => [resolveWeightName(ckpt, prefix + n), s] as const),
+      );
       // The pooler and task heads (cls.*) are not part of the hidden states.
-      ckpt.validate(expected, { ignore: (n) => !n.startsWith(prefix) || n.startsWith(`${prefix}pooler.`) || n.endsWith('position_ids') });
+      ckpt.validate(expected, {
+        ignore: (n) => !n.startsWith(prefix) || n.startsWith(`${prefix}pooler.`) || n.endsWith('position_ids'),
+      });
       const layers: BertLayerWeights[] = [];
       for (let i = 0; i < config.numHiddenLayers; i++) layers.push(await loadBertLayer(l, `encoder.layer.${i}.`));
       const w: Weights = {
@@ -114,15 +118,34 @@ export class BertModel {
     const c = this.config;
     const [b, t] = inputs.inputIds.shape;
     if (t > c.maxPositionEmbeddings) {
-      throw new ModelsError('E_INPUT_SHAPE', `${t} tokens exceed max_position_embeddings ${c.maxPositionEmbeddings}`, { length: t, max: c.maxPositionEmbeddings }, 'tokenize with truncation to the model max length');
+      throw new ModelsError(
+        'E_INPUT_SHAPE',
+        `${t} tokens exceed max_position_embeddings ${c.maxPositionEmbeddings}`,
+        { length: t, max: c.maxPositionEmbeddings },
+        'tokenize with truncation to the model max length',
+      );
     }
-    for (const [name, x] of [['attentionMask', inputs.attentionMask], ['tokenTypeIds', inputs.tokenTypeIds]] as const) {
-      if (x && (x.shape[0] !== b || x.shape[1] !== t)) throw new ModelsError('E_INPUT_SHAPE', `${name} [${x.shape.join(',')}] does not match input_ids [${b},${t}]`, { name });
+    for (const [name, x] of [
+      ['attentionMask', inputs.attentionMask],
+      ['tokenTypeIds', inputs.tokenTypeIds],
+    ] as const) {
+      if (x && (x.shape[0] !== b || x.shape[1] !== t))
+        throw new ModelsError('E_INPUT_SHAPE', `${name} [${x.shape.join(',')}] does not match input_ids [${b},${t}]`, {
+          name,
+        });
     }
     const act = getActivation(c.hiddenAct);
     const ids = tf.reshape(tf.cast(inputs.inputIds, 'int32'), [-1]);
-    const types = inputs.tokenTypeIds ? tf.reshape(tf.cast(inputs.tokenTypeIds, 'int32'), [-1]) : tf.zeros([b * t], 'int32');
-    const emb = tf.add(tf.add(tf.reshape(tf.gather(this.w.words, ids), [b, t, c.hiddenSize]), tf.reshape(tf.gather(this.w.types, types), [b, t, c.hiddenSize])), tf.slice(this.w.positions, [0, 0], [t, -1]));
+    const types = inputs.tokenTypeIds
+      ? tf.reshape(tf.cast(inputs.tokenTypeIds, 'int32'), [-1])
+      : tf.zeros([b * t], 'int32');
+    const emb = tf.add(
+      tf.add(
+        tf.reshape(tf.gather(this.w.words, ids), [b, t, c.hiddenSize]),
+        tf.reshape(tf.gather(this.w.types, types), [b, t, c.hiddenSize]),
+      ),
+      tf.slice(this.w.positions, [0, 0], [t, -1]),
+    );
     let x = layerNorm(emb, this.w.embLn, c.layerNormEps) as tf.Tensor3D;
     const mask = inputs.attentionMask ? paddingAttentionBias(inputs.attentionMask) : undefined;
     const states = [x];
@@ -137,7 +160,11 @@ export class BertModel {
     const L = this.config.numHiddenLayers;
     const i = k < 0 ? L + 1 + k : k;
     if (!Number.isInteger(i) || i < 0 || i > L) {
-      throw new ModelsError('E_LAYER_RANGE', `hidden state ${k} does not exist: the model has ${L} layers (indices 0..${L} or -${L + 1}..-1)`, { layer: k, num_hidden_layers: L });
+      throw new ModelsError(
+        'E_LAYER_RANGE',
+        `hidden state ${k} does not exist: the model has ${L} layers (indices 0..${L} or -${L + 1}..-1)`,
+        { layer: k, num_hidden_layers: L },
+      );
     }
     return i;
   }

@@ -22,11 +22,18 @@ export function parseClipVisionConfig(raw: RawConfig, file?: string): ClipVision
   let v: RawConfig = raw;
   if (raw.model_type === 'clip') {
     if (!raw.vision_config || typeof raw.vision_config !== 'object') {
-      throw new ConfigError('E_CONFIG_INVALID', 'a clip config.json needs a vision_config object', { ...(file ? { file } : {}) });
+      throw new ConfigError('E_CONFIG_INVALID', 'a clip config.json needs a vision_config object', {
+        ...(file ? { file } : {}),
+      });
     }
     v = raw.vision_config as RawConfig;
   } else if (raw.model_type !== undefined && raw.model_type !== 'clip_vision_model') {
-    throw new ConfigError('E_CONFIG_UNSUPPORTED', `model_type ${String(raw.model_type)} is not a CLIP vision model`, { model_type: raw.model_type, ...(file ? { file } : {}) }, 'expected clip or clip_vision_model');
+    throw new ConfigError(
+      'E_CONFIG_UNSUPPORTED',
+      `model_type ${String(raw.model_type)} is not a CLIP vision model`,
+      { model_type: raw.model_type, ...(file ? { file } : {}) },
+      'expected clip or clip_vision_model',
+    );
   }
   const c: ClipVisionConfig = {
     hiddenSize: intField(v, 'hidden_size', 768, file),

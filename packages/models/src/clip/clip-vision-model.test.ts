@@ -10,14 +10,27 @@ import { parseClipVisionConfig } from './clip-vision-config.js';
 import { ClipVisionModel, clipVisionShapes } from './clip-vision-model.js';
 
 // A config unlike the fixture's: 3 heads of 8, 3 layers, 28-pixel images of 7-pixel patches.
-const RAW = { model_type: 'clip_vision_model', hidden_size: 24, intermediate_size: 40, num_attention_heads: 3, num_hidden_layers: 3, image_size: 28, patch_size: 7, hidden_act: 'quick_gelu', layer_norm_eps: 1e-5 };
+const RAW = {
+  model_type: 'clip_vision_model',
+  hidden_size: 24,
+  intermediate_size: 40,
+  num_attention_heads: 3,
+  num_hidden_layers: 3,
+  image_size: 28,
+  patch_size: 7,
+  hidden_act: 'quick_gelu',
+  layer_norm_eps: 1e-5,
+};
 const CFG = parseClipVisionConfig(RAW);
 let root: string;
 let model: ClipVisionModel;
 
 function pixels(n: number, seed: number): tf.Tensor4D {
   const r = seededUniform(seed);
-  return tf.tensor4d(Float32Array.from({ length: n * 3 * 28 * 28 }, () => r() * 4 - 2), [n, 3, 28, 28]);
+  return tf.tensor4d(
+    Float32Array.from({ length: n * 3 * 28 * 28 }, () => r() * 4 - 2),
+    [n, 3, 28, 28],
+  );
 }
 
 async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -45,7 +58,10 @@ describe('ClipVisionModel on a random config', () => {
     const out = model.forward(px, { hiddenStates: [0, -2] });
     expect(out.lastHiddenState.shape).toEqual([2, 17, 24]);
     expect(out.poolerOutput.shape).toEqual([2, 24]);
-    expect(out.hiddenStates.map((t) => t.shape)).toEqual([[2, 17, 24], [2, 17, 24]]);
+    expect(out.hiddenStates.map((t) => t.shape)).toEqual([
+      [2, 17, 24],
+      [2, 17, 24],
+    ]);
     tf.dispose([px, out.lastHiddenState, out.poolerOutput, ...out.hiddenStates]);
   });
 
@@ -104,7 +120,12 @@ describe('ClipVisionModel on a random config', () => {
 describe('loading', () => {
   it('reads the vision tower of a full `clip` checkpoint (vision_model. prefix, text weights ignored)', async () => {
     const full = { model_type: 'clip', vision_config: RAW, text_config: { hidden_size: 8 } };
-    const shapes = new Map([...clipVisionShapes(CFG, 'vision_model.'), ['text_model.embeddings.token_embedding.weight', [10, 8]], ['logit_scale', []], ['visual_projection.weight', [4, 24]]] as [string, number[]][]);
+    const shapes = new Map([
+      ...clipVisionShapes(CFG, 'vision_model.'),
+      ['text_model.embeddings.token_embedding.weight', [10, 8]],
+      ['logit_scale', []],
+      ['visual_projection.weight', [4, 24]],
+    ] as [string, number[]][]);
     await writeRandomModel(join(root, 'full'), full, shapes, 7);
     const m = await ClipVisionModel.load(join(root, 'full'));
     const px = pixels(1, 5);

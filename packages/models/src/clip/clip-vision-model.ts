@@ -52,7 +52,8 @@ export function clipVisionShapes(c: ClipVisionConfig, prefix = ''): Map<string, 
     ...layerNormShapes('pre_layrnorm', h),
     ...layerNormShapes('post_layernorm', h),
   ];
-  for (let i = 0; i < c.numHiddenLayers; i++) entries.push(...preLnLayerShapes(`encoder.layers.${i}.`, h, c.intermediateSize));
+  for (let i = 0; i < c.numHiddenLayers; i++)
+    entries.push(...preLnLayerShapes(`encoder.layers.${i}.`, h, c.intermediateSize));
   return new Map(entries.map(([n, s]) => [prefix + n, s]));
 }
 
@@ -83,7 +84,9 @@ export class ClipVisionModel {
   /** Builds from an open checkpoint; a full CLIPModel's `vision_model.` prefix is detected. */
   static async fromCheckpoint(ckpt: Checkpoint, config: ClipVisionConfig): Promise<ClipVisionModel> {
     const prefix = ckpt.has('vision_model.embeddings.class_embedding') ? 'vision_model.' : '';
-    ckpt.validate(clipVisionShapes(config, prefix), { ignore: (n) => !n.startsWith(prefix) || n.endsWith('position_ids') });
+    ckpt.validate(clipVisionShapes(config, prefix), {
+      ignore: (n) => !n.startsWith(prefix) || n.endsWith('position_ids'),
+    });
     const l = new WeightLoader(ckpt, prefix);
     try {
       const patch = await l.patchConv('embeddings.patch_embedding', false);
@@ -116,7 +119,11 @@ export class ClipVisionModel {
       let x = this.embed(pixelValues);
       states.push(x);
       for (let i = 0; i < L; i++) {
-        x = preLnLayer(x, this.w.layers[i]!, { numHeads: this.config.numAttentionHeads, eps: this.config.layerNormEps, act: this.act });
+        x = preLnLayer(x, this.w.layers[i]!, {
+          numHeads: this.config.numAttentionHeads,
+          eps: this.config.layerNormEps,
+          act: this.act,
+        });
         states.push(x);
       }
       const cls = tf.squeeze(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [1]);
@@ -143,7 +150,11 @@ export class ClipVisionModel {
     const L = this.config.numHiddenLayers;
     const i = k < 0 ? L + 1 + k : k;
     if (!Number.isInteger(i) || i < 0 || i > L) {
-      throw new ModelsError('E_LAYER_RANGE', `hidden state ${k} does not exist: the model has ${L} layers (indices 0..${L} or -${L + 1}..-1)`, { layer: k, num_hidden_layers: L });
+      throw new ModelsError(
+        'E_LAYER_RANGE',
+        `hidden state ${k} does not exist: the model has ${L} layers (indices 0..${L} or -${L + 1}..-1)`,
+        { layer: k, num_hidden_layers: L },
+      );
     }
     return i;
   }
@@ -152,7 +163,12 @@ export class ClipVisionModel {
     const c = this.config;
     const [, ch, h, w] = pixelValues.shape;
     if (ch !== c.numChannels || h !== c.imageSize || w !== c.imageSize) {
-      throw new ModelsError('E_INPUT_SHAPE', `pixel values [${pixelValues.shape.join(',')}] do not match the model's [N,${c.numChannels},${c.imageSize},${c.imageSize}]`, { shape: pixelValues.shape, image_size: c.imageSize }, 'preprocess frames with the model\'s image processor (preprocessor_config.json)');
+      throw new ModelsError(
+        'E_INPUT_SHAPE',
+        `pixel values [${pixelValues.shape.join(',')}] do not match the model's [N,${c.numChannels},${c.imageSize},${c.imageSize}]`,
+        { shape: pixelValues.shape, image_size: c.imageSize },
+        "preprocess frames with the model's image processor (preprocessor_config.json)",
+      );
     }
   }
 
@@ -167,14 +183,20 @@ export class ClipVisionModel {
  * (hidden_states[0]), then `upTo` pre-LN blocks. Plain tfjs ops on `w`, so it is differentiable
  * when `w` is built from variables (vision pretraining runs exactly this forward).
  */
-export function clipVisionHiddenState(c: ClipVisionConfig, w: ClipVisionWeights, pixelValues: tf.Tensor4D, upTo: number): tf.Tensor3D {
+export function clipVisionHiddenState(
+  c: ClipVisionConfig,
+  w: ClipVisionWeights,
+  pixelValues: tf.Tensor4D,
+  upTo: number,
+): tf.Tensor3D {
   const act = getActivation(c.hiddenAct);
   return tf.tidy(() => {
     const n = pixelValues.shape[0];
     const patches = linear(patchify(pixelValues, c.patchSize), w.patch);
     const cls = tf.tile(tf.reshape(w.classEmbedding, [1, 1, c.hiddenSize]), [n, 1, 1]);
     let x = layerNorm(tf.add(tf.concat([cls, patches], 1), w.positions), w.preLn, c.layerNormEps) as tf.Tensor3D;
-    for (let i = 0; i < upTo; i++) x = preLnLayer(x, w.layers[i]!, { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act });
+    for (let i = 0; i < upTo; i++)
+      x = preLnLayer(x, w.layers[i]!, { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act });
     return x;
   });
 }

@@ -20,7 +20,13 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   model = await ClipVisionModel.load(MODEL);
   // The fixture model takes 56-pixel images: a CLIP processor sized for it.
-  proc = new ImageProcessor(parseImageProcessorConfig({ image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 56 }, crop_size: { height: 56, width: 56 } }));
+  proc = new ImageProcessor(
+    parseImageProcessorConfig({
+      image_processor_type: 'CLIPImageProcessor',
+      size: { shortest_edge: 56 },
+      crop_size: { height: 56, width: 56 },
+    }),
+  );
 });
 
 afterAll(() => model.dispose());

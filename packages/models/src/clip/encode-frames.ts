@@ -19,9 +19,15 @@ export interface EncodeFramesOptions {
   readonly batchSize?: number;
 }
 
-export function encodeFrames(model: ClipVisionModel, processor: ImageProcessor, frames: readonly RgbFrame[], opts: EncodeFramesOptions = {}): tf.Tensor3D {
+export function encodeFrames(
+  model: ClipVisionModel,
+  processor: ImageProcessor,
+  frames: readonly RgbFrame[],
+  opts: EncodeFramesOptions = {},
+): tf.Tensor3D {
   const bs = opts.batchSize ?? 16;
-  if (!Number.isInteger(bs) || bs <= 0) throw new ModelsError('E_OPTIONS', `batchSize must be a positive integer, got ${bs}`, { batchSize: bs });
+  if (!Number.isInteger(bs) || bs <= 0)
+    throw new ModelsError('E_OPTIONS', `batchSize must be a positive integer, got ${bs}`, { batchSize: bs });
   if (frames.length === 0) throw new ModelsError('E_INPUT_EMPTY', 'no frames to encode', {});
   const parts: tf.Tensor3D[] = [];
   try {

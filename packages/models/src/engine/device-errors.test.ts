@@ -8,7 +8,9 @@ describe('device errors', () => {
     watchDeviceErrors({ addEventListener: (_t, h) => (handler = h) });
     handler!({ error: { message: 'vkAllocateMemory failed with VK_ERROR_OUT_OF_DEVICE_MEMORY' } });
     handler!({ error: { message: 'a later error' } });
-    expect(() => throwIfDeviceError('a training step')).toThrow(expect.objectContaining({ code: 'E_GPU_OUT_OF_MEMORY', hint: expect.stringMatching(/batch size/) }));
+    expect(() => throwIfDeviceError('a training step')).toThrow(
+      expect.objectContaining({ code: 'E_GPU_OUT_OF_MEMORY', hint: expect.stringMatching(/batch size/) }),
+    );
     expect(() => throwIfDeviceError('again')).not.toThrow();
     recordDeviceError('Invalid buffer');
     expect(() => throwIfDeviceError('x')).toThrow(expect.objectContaining({ code: 'E_GPU_ERROR' }));

@@ -38,7 +38,10 @@ describe('initBackend', () => {
   });
 
   it('rejects an unknown backend name with the valid ones in the hint', async () => {
-    await expect(initBackend('cuda' as never)).rejects.toMatchObject({ code: 'E_BACKEND_UNKNOWN', hint: expect.stringContaining('webgpu') });
+    await expect(initBackend('cuda' as never)).rejects.toMatchObject({
+      code: 'E_BACKEND_UNKNOWN',
+      hint: expect.stringContaining('webgpu'),
+    });
   });
 
   it('a missing gradient kernel (wasm has no gather gradient) names the op and a backend that has it', async () => {
@@ -46,12 +49,17 @@ describe('initBackend', () => {
     const table = tf.variable(tf.ones([4, 3]));
     let err: unknown;
     try {
-      withBackendErrors('embedding backward', () => tf.variableGrads(() => tf.sum(tf.gather(table, tf.tensor1d([0, 2], 'int32'))), [table]));
+      withBackendErrors('embedding backward', () =>
+        tf.variableGrads(() => tf.sum(tf.gather(table, tf.tensor1d([0, 2], 'int32'))), [table]),
+      );
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(BackendError);
-    expect(err).toMatchObject({ code: 'E_BACKEND_MISSING_KERNEL', context: { op: 'UnsortedSegmentSum', backend: 'wasm', availableOn: expect.arrayContaining(['cpu']) } });
+    expect(err).toMatchObject({
+      code: 'E_BACKEND_MISSING_KERNEL',
+      context: { op: 'UnsortedSegmentSum', backend: 'wasm', availableOn: expect.arrayContaining(['cpu']) },
+    });
     expect((err as BackendError).message).toMatch(/embedding backward/);
     table.dispose();
     await initBackend('cpu');

@@ -88,7 +88,15 @@ async function initWasm(): Promise<boolean> {
  */
 export function vulkanLoaderPresent(env: NodeJS.ProcessEnv = process.env): boolean {
   if (process.platform !== 'linux') return true;
-  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':'), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':'),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
   return dirs.some((d) => d && existsSync(join(d, 'libvulkan.so.1')));
 }
 
@@ -117,11 +125,16 @@ async function initWebgpu(allowSoftware = true): Promise<string | undefined> {
       return `the optional package "webgpu" (Dawn) is not installed or failed to load: ${(err as Error).message}`;
     }
     Object.assign(globalThis, dawn.globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([...DAWN_FLAGS]), userAgent: 'node' }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu: dawn.create([...DAWN_FLAGS]), userAgent: 'node' },
+      configurable: true,
+      writable: true,
+    });
   }
   const adapter = await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) return 'no WebGPU adapter (no GPU, or no Vulkan/Metal/D3D12 driver)';
-  const info = (adapter as { info?: { isFallbackAdapter?: boolean; architecture?: string; description?: string } }).info;
+  const info = (adapter as { info?: { isFallbackAdapter?: boolean; architecture?: string; description?: string } })
+    .info;
   if (!allowSoftware && isSoftwareAdapter(info)) {
     return `the only WebGPU adapter is a software one (${info?.description ?? 'CPU emulation'}); --backend webgpu forces it`;
   }
@@ -159,13 +172,25 @@ async function initTensorflow(): Promise<string | undefined> {
  */
 export async function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<BackendChoice> {
   if (!BACKEND_NAMES.includes(name)) {
-    throw new BackendError('E_BACKEND_UNKNOWN', `unknown backend "${String(name)}"`, { backend: name }, `choose one of ${BACKEND_NAMES.join(', ')}`);
+    throw new BackendError(
+      'E_BACKEND_UNKNOWN',
+      `unknown backend "${String(name)}"`,
+      { backend: name },
+      `choose one of ${BACKEND_NAMES.join(', ')}`,
+    );
   }
   await ensureGradients();
-  const fail = (b: string, why: string, hint: string) => new BackendError('E_BACKEND_UNAVAILABLE', `backend ${b} is not available: ${why}`, { backend: b, reason: why }, hint);
+  const fail = (b: string, why: string, hint: string) =>
+    new BackendError(
+      'E_BACKEND_UNAVAILABLE',
+      `backend ${b} is not available: ${why}`,
+      { backend: b, reason: why },
+      hint,
+    );
   switch (name) {
     case 'cpu':
-      if (!(await initCpu())) throw fail('cpu', 'tfjs-backend-cpu did not initialise', 'reinstall @tensorflow/tfjs-backend-cpu');
+      if (!(await initCpu()))
+        throw fail('cpu', 'tfjs-backend-cpu did not initialise', 'reinstall @tensorflow/tfjs-backend-cpu');
       return { backend: 'cpu', reason: 'requested' };
     case 'wasm':
       if (!(await initWasm())) throw fail('wasm', 'tfjs-backend-wasm did not initialise', 'use --backend cpu');
@@ -177,12 +202,19 @@ export async function initBackend(name: BackendName = 'auto', opts: InitBackendO
     }
     case 'tensorflow': {
       const why = await initTensorflow();
-      if (why) throw fail('tensorflow', why, 'npm install @tensorflow/tfjs-node-gpu (CUDA 11.2) or @tensorflow/tfjs-node, or use --backend auto');
+      if (why)
+        throw fail(
+          'tensorflow',
+          why,
+          'npm install @tensorflow/tfjs-node-gpu (CUDA 11.2) or @tensorflow/tfjs-node, or use --backend auto',
+        );
       return { backend: 'tensorflow', reason: 'requested' };
     }
     case 'auto': {
       const skipped: string[] = [];
-      const gpuWhy = vulkanLoaderPresent() ? await initWebgpu(false) : 'no Vulkan loader (libvulkan.so.1) on this machine';
+      const gpuWhy = vulkanLoaderPresent()
+        ? await initWebgpu(false)
+        : 'no Vulkan loader (libvulkan.so.1) on this machine';
       if (!gpuWhy) return { backend: 'webgpu', reason: 'auto: a WebGPU adapter is available (fastest)' };
       skipped.push(`webgpu: ${gpuWhy}`);
       const tfWhy = await initTensorflow();
@@ -192,7 +224,10 @@ export async function initBackend(name: BackendName = 'auto', opts: InitBackendO
         return { backend: 'wasm', reason: `auto: fastest CPU backend (${skipped.join('; ')})` };
       }
       if (await initCpu()) {
-        const why = opts.purpose === 'training-any' ? 'a graph that may need gradients wasm lacks (gather), so cpu' : 'wasm unavailable, so cpu';
+        const why =
+          opts.purpose === 'training-any'
+            ? 'a graph that may need gradients wasm lacks (gather), so cpu'
+            : 'wasm unavailable, so cpu';
         return { backend: 'cpu', reason: `auto: ${why} (${skipped.join('; ')})` };
       }
       throw fail('auto', skipped.join('; '), 'reinstall @tensorflow/tfjs-backend-cpu');

@@ -12,7 +12,9 @@ function cases(): tf.Tensor[] {
     const b = tf.randomUniform([2, 7, 3], -1, 1, 'float32', 2);
     const a2 = tf.randomUniform([6, 4], -1, 1, 'float32', 3);
     const w = tf.randomUniform([9, 4], -1, 1, 'float32', 4);
-    const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true))));
+    const g = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+      tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true))),
+    );
     return [
       tf.matMul(a, b),
       tf.matMul(tf.transpose(a, [0, 2, 1]), b, true, false),

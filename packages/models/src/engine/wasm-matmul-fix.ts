@@ -32,7 +32,11 @@ export function installWasmMatMulFix(): boolean {
       const a2 = transposeA ? swapLast(a) : a;
       const b2 = transposeB ? swapLast(b) : b;
       try {
-        return orig.kernelFunc({ inputs: { a: a2, b: b2 }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+        return orig.kernelFunc({
+          inputs: { a: a2, b: b2 },
+          backend,
+          attrs: { ...attrs, transposeA: false, transposeB: false },
+        });
       } finally {
         const be = backend as { disposeData(id: unknown): void };
         if (a2 !== a) be.disposeData(a2.dataId);

@@ -41,7 +41,8 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
     ({ model } = await randomQwen3(cfgJson, 21));
     adapter = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, r: 2 }, 3);
     const rng = new SeededRandom(4);
-    for (const [n, v] of adapter.variables()) if (n.includes('lora_B')) v.assign(tf.tensor(rng.uniform(v.size, -0.3, 0.3), v.shape));
+    for (const [n, v] of adapter.variables())
+      if (n.includes('lora_B')) v.assign(tf.tensor(rng.uniform(v.size, -0.3, 0.3), v.shape));
   });
   afterAll(() => {
     adapter.dispose();
@@ -50,7 +51,12 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
 
   it('KV-cache decoding equals recomputing the full sequence every step', async () => {
     const prompt = randomIds(1, 5, model.config.vocabSize, 7)[0]!;
-    const [res] = await generateGreedyFromIds(model, [prompt], { maxNewTokens: 6, repetitionPenalty: 1.3, eosTokenId: [], lora: adapter });
+    const [res] = await generateGreedyFromIds(model, [prompt], {
+      maxNewTokens: 6,
+      repetitionPenalty: 1.3,
+      eosTokenId: [],
+      lora: adapter,
+    });
     const seq = [...prompt];
     for (let i = 0; i < 6; i++) {
       const logits = tf.tidy(() => {
@@ -79,7 +85,11 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
 
   it('returns decoded text (special tokens and EOS skipped) when given a tokenizer', async () => {
     const tokenizer = await loadTokenizer(bundledQwen3TokenizerDir());
-    const [r] = await generateGreedyFromIds(model, [randomIds(1, 3, model.config.vocabSize, 2)[0]!], { maxNewTokens: 4, eosTokenId: [], tokenizer });
+    const [r] = await generateGreedyFromIds(model, [randomIds(1, 3, model.config.vocabSize, 2)[0]!], {
+      maxNewTokens: 4,
+      eosTokenId: [],
+      tokenizer,
+    });
     expect(r!.text).toBe(tokenizer.decode(r!.ids, { skipSpecialTokens: true }));
   });
 
@@ -89,7 +99,11 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
     const free = await generateGreedyFromIds(model, prompts, { maxNewTokens: 8, eosTokenId: [], lora: adapter });
     expect(free.every((r) => r.ids.length === 8 && !r.reachedEos)).toBe(true);
     const eos = free[0]!.ids[2]!;
-    const stopped = await generateGreedyFromIds(model, prompts, { maxNewTokens: 8, eosTokenId: [model.config.vocabSize + 5, eos], lora: adapter });
+    const stopped = await generateGreedyFromIds(model, prompts, {
+      maxNewTokens: 8,
+      eosTokenId: [model.config.vocabSize + 5, eos],
+      lora: adapter,
+    });
     const cut = free[0]!.ids.indexOf(eos);
     expect(stopped[0]).toMatchObject({ ids: free[0]!.ids.slice(0, cut + 1), reachedEos: true });
     const cut1 = free[1]!.ids.indexOf(eos);

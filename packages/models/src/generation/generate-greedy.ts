@@ -37,7 +37,12 @@ export interface GenerationResult {
 }
 
 /** Left-pads prompts [T_i, H] into [B, L, H] with mask and HF's left-padding position ids. */
-function leftPad(prompts: readonly tf.Tensor2D[]): { embeds: tf.Tensor3D; mask: tf.Tensor2D; positions: tf.Tensor2D; lastPos: number[] } {
+function leftPad(prompts: readonly tf.Tensor2D[]): {
+  embeds: tf.Tensor3D;
+  mask: tf.Tensor2D;
+  positions: tf.Tensor2D;
+  lastPos: number[];
+} {
   return tf.tidy(() => {
     const h = prompts[0]!.shape[1];
     const len = Math.max(...prompts.map((p) => p.shape[0]));
@@ -61,14 +66,29 @@ function leftPad(prompts: readonly tf.Tensor2D[]): { embeds: tf.Tensor3D; mask: 
 }
 
 /** Greedy generation from prompt embeddings [T_i, H] (one tensor per sequence). */
-export function generateGreedy(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[], opts: GenerateOptions): Promise<GenerationResult[]> {
+export function generateGreedy(
+  model: Qwen3ForCausalLM,
+  prompts: readonly tf.Tensor2D[],
+  opts: GenerateOptions,
+): Promise<GenerationResult[]> {
   return withBackendErrorsAsync('greedy generation', () => generate(model, prompts, opts), 'generation');
 }
 
-async function generate(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[], opts: GenerateOptions): Promise<GenerationResult[]> {
+async function generate(
+  model: Qwen3ForCausalLM,
+  prompts: readonly tf.Tensor2D[],
+  opts: GenerateOptions,
+): Promise<GenerationResult[]> {
   if (!prompts.length) return [];
-  if (!(opts.maxNewTokens >= 0)) throw new RangeError(`generateGreedy: maxNewTokens must be >= 0, got ${opts.maxNewTokens}`);
-  const eos = new Set(opts.eosTokenId === undefined ? model.config.eosTokenIds : typeof opts.eosTokenId === 'number' ? [opts.eosTokenId] : opts.eosTokenId);
+  if (!(opts.maxNewTokens >= 0))
+    throw new RangeError(`generateGreedy: maxNewTokens must be >= 0, got ${opts.maxNewTokens}`);
+  const eos = new Set(
+    opts.eosTokenId === undefined
+      ? model.config.eosTokenIds
+      : typeof opts.eosTokenId === 'number'
+        ? [opts.eosTokenId]
+        : opts.eosTokenId,
+  );
   const penalty = opts.repetitionPenalty ?? 1;
   const b = prompts.length;
   const vocab = model.config.vocabSize;
@@ -82,7 +102,13 @@ async function generate(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[]
     const first = leftPad(prompts);
     const lastPos = first.lastPos;
     logits = tf.tidy(() => {
-      const hidden = model.forward({ inputsEmbeds: first.embeds, attentionMask: first.mask, positionIds: first.positions, cache, ...lora });
+      const hidden = model.forward({
+        inputsEmbeds: first.embeds,
+        attentionMask: first.mask,
+        positionIds: first.positions,
+        cache,
+        ...lora,
+      });
       return model.lmHead(tf.slice(hidden, [0, hidden.shape[1] - 1, 0], [b, 1, -1])).reshape([b, vocab]);
     });
     tf.dispose([first.embeds, first.mask, first.positions]);
@@ -110,7 +136,13 @@ async function generate(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[]
       for (let i = 0; i < b; i++) lastPos[i]!++;
       logits = tf.tidy(() => {
         const ids = tf.tensor2d(next, [b, 1], 'int32');
-        const hidden = model.forward({ inputIds: ids, attentionMask: tf.ones([b, 1]), positionIds: tf.tensor2d(lastPos, [b, 1], 'int32'), cache, ...lora });
+        const hidden = model.forward({
+          inputIds: ids,
+          attentionMask: tf.ones([b, 1]),
+          positionIds: tf.tensor2d(lastPos, [b, 1], 'int32'),
+          cache,
+          ...lora,
+        });
         return model.lmHead(hidden).reshape([b, vocab]);
       });
     }
@@ -121,13 +153,26 @@ async function generate(model: Qwen3ForCausalLM, prompts: readonly tf.Tensor2D[]
   return out.map((ids, i) => ({
     ids,
     reachedEos: done[i]!,
-    ...(opts.tokenizer ? { text: opts.tokenizer.decode(ids.filter((t) => !eos.has(t)), { skipSpecialTokens: true }) } : {}),
+    ...(opts.tokenizer
+      ? {
+          text: opts.tokenizer.decode(
+            ids.filter((t) => !eos.has(t)),
+            { skipSpecialTokens: true },
+          ),
+        }
+      : {}),
   }));
 }
 
 /** Greedy generation from token ids (prompt ids count for the repetition penalty, as in HF). */
-export async function generateGreedyFromIds(model: Qwen3ForCausalLM, prompts: readonly (readonly number[])[], opts: GenerateOptions): Promise<GenerationResult[]> {
-  const embeds = prompts.map((ids) => tf.tidy(() => tf.squeeze(model.embed(tf.tensor2d([...ids], [1, ids.length], 'int32')), [0]) as tf.Tensor2D));
+export async function generateGreedyFromIds(
+  model: Qwen3ForCausalLM,
+  prompts: readonly (readonly number[])[],
+  opts: GenerateOptions,
+): Promise<GenerationResult[]> {
+  const embeds = prompts.map((ids) =>
+    tf.tidy(() => tf.squeeze(model.embed(tf.tensor2d([...ids], [1, ids.length], 'int32')), [0]) as tf.Tensor2D),
+  );
   try {
     return await generateGreedy(model, embeds, { penaltyContextIds: prompts, ...opts });
   } finally {

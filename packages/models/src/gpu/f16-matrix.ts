@@ -33,11 +33,15 @@ export class F16Matrix {
     if (t.dtype !== 'float32') {
       throw new BackendError('E_GPU_DTYPE', `F16Matrix takes float32 tensors, got ${t.dtype}`, { shape: t.shape });
     }
-    const rowsP = padTo(rows), colsP = padTo(cols);
+    const rowsP = padTo(rows),
+      colsP = padTo(cols);
     if (rowsP > MAX_PACK_ROWS) {
-      throw new BackendError('E_GPU_SHAPE', `cannot pack ${rows} rows to f16 (at most ${MAX_PACK_ROWS})`,
+      throw new BackendError(
+        'E_GPU_SHAPE',
+        `cannot pack ${rows} rows to f16 (at most ${MAX_PACK_ROWS})`,
         { shape: t.shape },
-        'split the matrix into row blocks');
+        'split the matrix into row blocks',
+      );
     }
     const code = packWgsl(rows, cols, colsP);
     const bits = runKernel(code, [t], [(rowsP * colsP) / 2], 'int32', packDispatch(rowsP, colsP));

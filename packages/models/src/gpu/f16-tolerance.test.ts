@@ -14,17 +14,24 @@ function toF16(x: number, mode: 'nearest' | 'trunc'): number {
 /** f16 inputs, products exact, accumulation in f32 (Math.fround after each add), vs the f32 reference. */
 function worstRatio(k: number, mode: 'nearest' | 'trunc', positive: boolean, seed: number): number {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
   // magnitudes from 1e-6 to 2, so that flushed subnormals and normal values both occur
   const val = () => (positive || rnd() < 0.5 ? 1 : -1) * 2 * 10 ** (-6 * rnd() ** 3);
   let worst = 0;
   for (let trial = 0; trial < 20; trial++) {
-    const a = Array.from({ length: k }, val), b = Array.from({ length: k }, val);
-    let gpu = 0, ref = 0, abs = 0, sa = 0, sb = 0;
+    const a = Array.from({ length: k }, val),
+      b = Array.from({ length: k }, val);
+    let gpu = 0,
+      ref = 0,
+      abs = 0,
+      sa = 0,
+      sb = 0;
     for (let i = 0; i < k; i++) {
       gpu = Math.fround(gpu + toF16(a[i]!, mode) * toF16(b[i]!, mode));
       ref = Math.fround(ref + Math.fround(Math.fround(a[i]!) * Math.fround(b[i]!)));
-      abs += Math.abs(a[i]! * b[i]!); sa += Math.abs(a[i]!); sb += Math.abs(b[i]!);
+      abs += Math.abs(a[i]! * b[i]!);
+      sa += Math.abs(a[i]!);
+      sb += Math.abs(b[i]!);
     }
     worst = Math.max(worst, Math.abs(gpu - ref) / f16GemmBound(abs, sa, sb, k));
   }

@@ -20,7 +20,8 @@ const F32_ACC_UNIT = 2 ** -23;
 
 /** The bound for one entry from S, Sa, Sb (see above) and the inner dimension K. */
 export function f16GemmBound(s: number, sa: number, sb: number, k: number): number {
-  const u = F16_UNIT, eta = F16_SUBNORMAL;
+  const u = F16_UNIT,
+    eta = F16_SUBNORMAL;
   const g = (k * F32_ACC_UNIT) / (1 - k * F32_ACC_UNIT);
   return (2 * u + u * u + g * (1 + u) ** 2 + g) * s + eta * (1 + u) * (1 + g) * (sa + sb) + k * eta * eta;
 }

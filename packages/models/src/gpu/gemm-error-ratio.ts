@@ -5,10 +5,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { f16GemmBound } from './f16-tolerance.js';
 
-export async function gemmErrorRatio(got: tf.Tensor2D, a: tf.Tensor2D, b: tf.Tensor2D, transA = false,
-  transB = false): Promise<number> {
+export async function gemmErrorRatio(
+  got: tf.Tensor2D,
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transA = false,
+  transB = false,
+): Promise<number> {
   const parts = tf.tidy(() => {
-    const A = transA ? a.transpose() : a, B = transB ? b.transpose() : b;
+    const A = transA ? a.transpose() : a,
+      B = transB ? b.transpose() : b;
     return [tf.matMul(A, B), tf.matMul(A.abs(), B.abs()), A.abs().sum(1), B.abs().sum(0)];
   });
   const k = transA ? a.shape[0] : a.shape[1];

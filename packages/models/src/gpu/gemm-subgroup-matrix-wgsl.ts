@@ -59,7 +59,8 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
     ${mma}
   }`;
   }
-  const bm = 16 * t.tm, bn = 16 * t.tn;
+  const bm = 16 * t.tm,
+    bn = 16 * t.tn;
   // Staged blocks keep the stored orientation: [bm][BK] or [BK][bm] for A, likewise for B.
   const [aRows, aCols] = s.transA ? [BK, bm] : [bm, BK];
   const [bRows, bCols] = s.transB ? [bn, BK] : [BK, bn];
@@ -89,7 +90,8 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
     ? `var<workgroup> As: array<f16, ${16 * t.tm * BK}>;\nvar<workgroup> Bs: array<f16, ${16 * t.tn * BK}>;`
     : '';
   const store = grid(t, (i, j) => {
-    const r = `row0 + ${16 * i}u`, c = `col0 + ${16 * j}u`;
+    const r = `row0 + ${16 * i}u`,
+      c = `col0 + ${16 * j}u`;
     return `if (${r} + 16u <= ${s.m}u && ${c} + 16u <= ${s.n}u) {
     subgroupMatrixStore(&C, (${r}) * ${s.n}u + ${c}, c${i}_${j}, false, ${s.n}u);
   } else if (${r} < ${s.m}u && ${c} < ${s.n}u) {
@@ -123,7 +125,4 @@ ${staged}
 export const subgroupMatrixDispatch = (
   s: GemmShape,
   t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING,
-): [number, number] => [
-  Math.ceil(s.n / (16 * t.tn)),
-  Math.ceil(s.m / (16 * t.tm)),
-];
+): [number, number] => [Math.ceil(s.n / (16 * t.tn)), Math.ceil(s.m / (16 * t.tm))];

@@ -14,12 +14,24 @@ afterAll(async () => {
 });
 
 // Awkward shapes: none a multiple of the 16×16 tile or of the 64/128 blocks.
-const SHAPES: [number, number, number][] = [[1, 1, 1], [37, 53, 70], [130, 17, 259], [5, 200, 129]];
-const LAYOUTS = [[false, false], [false, true], [true, false], [true, true]] as const;
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [37, 53, 70],
+  [130, 17, 259],
+  [5, 200, 129],
+];
+const LAYOUTS = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const;
 
 describe.skipIf(!gpu)('gemm (f16 inputs, f32 accumulation) against tf.matMul in f32', () => {
-  const variants: GemmVariant[] = gpu && webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix')
-    ? ['portable', 'subgroup-matrix'] : ['portable'];
+  const variants: GemmVariant[] =
+    gpu && webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix')
+      ? ['portable', 'subgroup-matrix']
+      : ['portable'];
   for (const variant of variants) {
     for (const [m, n, k] of SHAPES) {
       for (const [transA, transB] of LAYOUTS) {
@@ -48,7 +60,8 @@ describe.skipIf(!gpu)('gemm (f16 inputs, f32 accumulation) against tf.matMul in 
   });
 
   it('rejects mismatched inner dimensions with a hint', () => {
-    const a = tf.zeros([3, 4]) as tf.Tensor2D, b = tf.zeros([5, 6]) as tf.Tensor2D;
+    const a = tf.zeros([3, 4]) as tf.Tensor2D,
+      b = tf.zeros([5, 6]) as tf.Tensor2D;
     expect(() => gemm(a, b)).toThrow(expect.objectContaining({ code: 'E_GPU_SHAPE', hint: expect.any(String) }));
     tf.dispose([a, b]);
   });

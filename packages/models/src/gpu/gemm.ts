@@ -12,7 +12,10 @@ import { BackendError } from '../errors.js';
 import type { GemmShape } from './gemm-layout.js';
 import { portableDispatch, portableGemmWgsl } from './gemm-portable-wgsl.js';
 import {
-  DEFAULT_SUBGROUP_MATRIX_TILING, subgroupMatrixDispatch, subgroupMatrixGemmWgsl, type SubgroupMatrixTiling,
+  DEFAULT_SUBGROUP_MATRIX_TILING,
+  subgroupMatrixDispatch,
+  subgroupMatrixGemmWgsl,
+  type SubgroupMatrixTiling,
 } from './gemm-subgroup-matrix-wgsl.js';
 import type { GemmVariant } from './gemm-variant.js';
 import { F16Matrix } from './f16-matrix.js';
@@ -43,19 +46,29 @@ export function gemmKernel(shape: GemmShape, variant: GemmVariant, tiling = DEFA
 }
 
 export function gemm(a: tf.Tensor2D | F16Matrix, b: tf.Tensor2D | F16Matrix, opts: GemmOptions = {}): tf.Tensor2D {
-  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const transA = opts.transA ?? false,
+    transB = opts.transB ?? false;
   const dims = (x: tf.Tensor2D | F16Matrix) => (x instanceof F16Matrix ? [x.rows, x.cols] : x.shape);
-  const [ar, ac] = dims(a), [br, bc] = dims(b);
+  const [ar, ac] = dims(a),
+    [br, bc] = dims(b);
   const [m, k] = transA ? [ac!, ar!] : [ar!, ac!];
   const [k2, n] = transB ? [bc!, br!] : [br!, bc!];
   if (k !== k2) {
-    throw new BackendError('E_GPU_SHAPE', `gemm: inner dimensions differ (${k} vs ${k2})`,
-      { a: [ar, ac], b: [br, bc], transA, transB }, 'check which operand is transposed');
+    throw new BackendError(
+      'E_GPU_SHAPE',
+      `gemm: inner dimensions differ (${k} vs ${k2})`,
+      { a: [ar, ac], b: [br, bc], transA, transB },
+      'check which operand is transposed',
+    );
   }
   const variant = opts.variant ?? chosen;
   if (!variant) {
-    throw new BackendError('E_GPU_GEMM_UNAVAILABLE', 'no f16 GEMM variant passed the start-up self-test', {},
-      'see the warnings of selectGemmVariant, or use tf.matMul (f32)');
+    throw new BackendError(
+      'E_GPU_GEMM_UNAVAILABLE',
+      'no f16 GEMM variant passed the start-up self-test',
+      {},
+      'see the warnings of selectGemmVariant, or use tf.matMul (f32)',
+    );
   }
   const pa = a instanceof F16Matrix ? a : F16Matrix.fromTensor(a);
   const pb = b instanceof F16Matrix ? b : F16Matrix.fromTensor(b);

@@ -16,7 +16,9 @@ export interface GemmSelection {
   readonly warnings: readonly string[];
 }
 
-const M = 19, N = 21, K = 35; // not multiples of 16: exercises padding and edge stores
+const M = 19,
+  N = 21,
+  K = 35; // not multiples of 16: exercises padding and edge stores
 
 /** Worst |gpu − cpu| / bound over the three products; ≤ 1 passes. */
 async function worstRatio(variant: GemmVariant): Promise<number> {
@@ -28,7 +30,9 @@ async function worstRatio(variant: GemmVariant): Promise<number> {
   const tr = (a: Float32Array, r: number, c: number) =>
     Float32Array.from({ length: r * c }, (_, i) => a[(i % r) * c + Math.floor(i / r)]!);
   const cases = tf.tidy(() => {
-    const tx = tf.tensor2d(x, [M, K]), tw = tf.tensor2d(w, [N, K]), tdy = tf.tensor2d(dy, [M, N]);
+    const tx = tf.tensor2d(x, [M, K]),
+      tw = tf.tensor2d(w, [N, K]),
+      tdy = tf.tensor2d(dy, [M, N]);
     return [
       [gemm(tx, tw, { transB: true, variant }), x, tr(w, N, K), M, N, K],
       [gemm(tdy, tw, { variant }), dy, w, M, K, N],
@@ -41,10 +45,17 @@ async function worstRatio(variant: GemmVariant): Promise<number> {
     t.dispose();
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
-        let s = 0, sabs = 0, sa = 0, sb = 0;
+        let s = 0,
+          sabs = 0,
+          sa = 0,
+          sb = 0;
         for (let q = 0; q < k; q++) {
-          const p = a[i * k + q]!, r = b[q * n + j]!;
-          s += p * r; sabs += Math.abs(p * r); sa += Math.abs(p); sb += Math.abs(r);
+          const p = a[i * k + q]!,
+            r = b[q * n + j]!;
+          s += p * r;
+          sabs += Math.abs(p * r);
+          sa += Math.abs(p);
+          sb += Math.abs(r);
         }
         worst = Math.max(worst, Math.abs(got[i * n + j]! - s) / f16GemmBound(sabs, sa, sb, k));
       }

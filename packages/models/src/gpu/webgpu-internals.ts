@@ -27,8 +27,12 @@ export interface WebgpuBackendInternals {
 /** The active tfjs-webgpu backend, or a BackendError when another backend is active. */
 export function webgpuBackend(): WebgpuBackendInternals {
   if (tf.getBackend() !== 'webgpu') {
-    throw new BackendError('E_GPU_NOT_WEBGPU', `GPU kernels need the webgpu backend, not ${tf.getBackend()}`,
-      { backend: tf.getBackend() }, 'initBackend("webgpu") first, or use tf.matMul on this backend');
+    throw new BackendError(
+      'E_GPU_NOT_WEBGPU',
+      `GPU kernels need the webgpu backend, not ${tf.getBackend()}`,
+      { backend: tf.getBackend() },
+      'initBackend("webgpu") first, or use tf.matMul on this backend',
+    );
   }
   return tf.backend() as unknown as WebgpuBackendInternals;
 }
@@ -58,8 +62,13 @@ export function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline
  * Records one dispatch of `code` reading `inputs` and writing a new tensor of `shape`/`dtype`
  * (bindings 0..n-1 are the inputs, n the output), in tfjs's command stream. Returns the output.
  */
-export function runKernel(code: string, inputs: tf.TensorInfo[], shape: number[], dtype: tf.DataType,
-  dispatch: [number, number]): tf.Tensor {
+export function runKernel(
+  code: string,
+  inputs: tf.TensorInfo[],
+  shape: number[],
+  dtype: tf.DataType,
+  dispatch: [number, number],
+): tf.Tensor {
   const b = webgpuBackend();
   const out = b.makeTensorInfo(shape, dtype);
   const buffers = [...inputs, out].map((t) => gpuBufferOf(b, t));

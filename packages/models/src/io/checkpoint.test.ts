@@ -22,7 +22,10 @@ function rand(n: number, seed: number): Float32Array {
 
 describe('safetensors', () => {
   it('reads the HF-written fixture checkpoint and its header agrees with config.json', async () => {
-    const cfg = JSON.parse(readFileSync(join(QWEN3_FIXTURE, 'config.json'), 'utf8')) as { hidden_size: number; vocab_size: number };
+    const cfg = JSON.parse(readFileSync(join(QWEN3_FIXTURE, 'config.json'), 'utf8')) as {
+      hidden_size: number;
+      vocab_size: number;
+    };
     const ck = await Checkpoint.open(QWEN3_FIXTURE);
     try {
       const emb = ck.info('model.embed_tokens.weight');
@@ -47,11 +50,18 @@ describe('safetensors', () => {
     // Two bf16 shards + index, the way transformers' save_pretrained shards a model.
     const abf = float32ToBf16Bits(a);
     const bbf = float32ToBf16Bits(b);
-    await writeSafetensors(join(dir, 'model-00001-of-00002.safetensors'), { 'x.a': { dtype: 'BF16', shape: [6, 4], data: abf } });
-    await writeSafetensors(join(dir, 'model-00002-of-00002.safetensors'), { 'x.b': { dtype: 'BF16', shape: [5], data: bbf } });
+    await writeSafetensors(join(dir, 'model-00001-of-00002.safetensors'), {
+      'x.a': { dtype: 'BF16', shape: [6, 4], data: abf },
+    });
+    await writeSafetensors(join(dir, 'model-00002-of-00002.safetensors'), {
+      'x.b': { dtype: 'BF16', shape: [5], data: bbf },
+    });
     writeFileSync(
       join(dir, 'model.safetensors.index.json'),
-      JSON.stringify({ metadata: {}, weight_map: { 'x.a': 'model-00001-of-00002.safetensors', 'x.b': 'model-00002-of-00002.safetensors' } }),
+      JSON.stringify({
+        metadata: {},
+        weight_map: { 'x.a': 'model-00001-of-00002.safetensors', 'x.b': 'model-00002-of-00002.safetensors' },
+      }),
     );
     const ck = await Checkpoint.open(dir);
     expect(ck.names().sort()).toEqual(['x.a', 'x.b']);
@@ -90,7 +100,9 @@ describe('safetensors', () => {
     expect(w.missing).toEqual(['gone']);
     expect(w.unexpected).toEqual(['extra']);
     expect(w.misshaped.map((m) => m.name)).toEqual(['wrong']);
-    expect(() => ck.validate(expected, { optional: (n) => n === 'gone', ignore: (n) => n === 'extra' })).toThrow(/mis-shaped/);
+    expect(() => ck.validate(expected, { optional: (n) => n === 'gone', ignore: (n) => n === 'extra' })).toThrow(
+      /mis-shaped/,
+    );
     await ck.close();
   });
 
@@ -112,7 +124,9 @@ describe('resolveModelDir', () => {
     writeFileSync(join(repo, 'refs', 'main'), 'abc123\n');
     expect(findInHubCache('org/tiny', { cacheDir: cache })).toBe(join(repo, 'snapshots', 'abc123'));
     expect(await resolveModelDir('org/tiny', { cacheDir: cache })).toBe(join(repo, 'snapshots', 'abc123'));
-    await expect(resolveModelDir('org/absent', { cacheDir: cache })).rejects.toMatchObject({ code: 'E_MODEL_NOT_CACHED' });
+    await expect(resolveModelDir('org/absent', { cacheDir: cache })).rejects.toMatchObject({
+      code: 'E_MODEL_NOT_CACHED',
+    });
     await expect(resolveModelDir('./no/such/dir')).rejects.toMatchObject({ code: 'E_MODEL_NOT_FOUND' });
   });
 });

@@ -25,7 +25,12 @@ export class Checkpoint {
       return new Checkpoint(dir, [f], new Map([...f.tensors.keys()].map((k) => [k, f])));
     }
     if (!existsSync(index)) {
-      throw new ModelNotFoundError('E_NO_WEIGHTS', `no ${file} or ${file}.index.json in the model folder`, { dir }, 'a Hugging Face model folder holds config.json and model.safetensors (or shards with an index)');
+      throw new ModelNotFoundError(
+        'E_NO_WEIGHTS',
+        `no ${file} or ${file}.index.json in the model folder`,
+        { dir },
+        'a Hugging Face model folder holds config.json and model.safetensors (or shards with an index)',
+      );
     }
     let weightMap: Record<string, string>;
     try {
@@ -44,7 +49,11 @@ export class Checkpoint {
           shards.set(shard, f);
         }
         if (!f.tensors.has(name)) {
-          throw new SafetensorsError('E_INDEX_INVALID', `the index puts ${name} in ${shard}, which does not contain it`, { file: index, shard, tensor: name });
+          throw new SafetensorsError(
+            'E_INDEX_INVALID',
+            `the index puts ${name} in ${shard}, which does not contain it`,
+            { file: index, shard, tensor: name },
+          );
         }
         byName.set(name, f);
       }
@@ -93,7 +102,8 @@ export class Checkpoint {
         continue;
       }
       const actual = f.info(name).shape;
-      if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) misshaped.push({ name, expected: shape, actual });
+      if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i]))
+        misshaped.push({ name, expected: shape, actual });
     }
     const unexpected = this.names().filter((n) => !expected.has(n) && !opts.ignore?.(n));
     if (missing.length || unexpected.length || misshaped.length) {
@@ -107,7 +117,11 @@ export class Checkpoint {
 
   private file(name: string): SafetensorsFile {
     const f = this.byName.get(name);
-    if (!f) throw new SafetensorsError('E_TENSOR_NOT_FOUND', `tensor ${name} is not in the checkpoint`, { dir: this.dir, tensor: name });
+    if (!f)
+      throw new SafetensorsError('E_TENSOR_NOT_FOUND', `tensor ${name} is not in the checkpoint`, {
+        dir: this.dir,
+        tensor: name,
+      });
     return f;
   }
 }

@@ -30,10 +30,17 @@ export function strField(raw: RawConfig, key: string, def: string | undefined, f
 /** Checks that heads divide the hidden size (every attention here splits it evenly). */
 export function checkHeads(hidden: number, heads: number, file?: string): void {
   if (hidden % heads !== 0) {
-    throw new ConfigError('E_CONFIG_INVALID', `hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`, { hidden_size: hidden, num_attention_heads: heads, ...(file ? { file } : {}) });
+    throw new ConfigError(
+      'E_CONFIG_INVALID',
+      `hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`,
+      { hidden_size: hidden, num_attention_heads: heads, ...(file ? { file } : {}) },
+    );
   }
 }
 
 function invalid(key: string, v: unknown, what: string, file?: string): ConfigError {
-  return new ConfigError('E_CONFIG_INVALID', `config field ${key} must be ${what}, got ${JSON.stringify(v)}`, { field: key, ...(file ? { file } : {}) });
+  return new ConfigError('E_CONFIG_INVALID', `config field ${key} must be ${what}, got ${JSON.stringify(v)}`, {
+    field: key,
+    ...(file ? { file } : {}),
+  });
 }

@@ -54,7 +54,12 @@ export async function resolveModelDir(nameOrPath: string, opts: ResolveOptions =
   const local = resolve(nameOrPath);
   if (existsSync(local) && statSync(local).isDirectory()) return local;
   if (!looksLikeHubId(nameOrPath)) {
-    throw new ModelNotFoundError('E_MODEL_NOT_FOUND', `model folder not found: ${nameOrPath}`, { path: local }, 'pass a folder with config.json + *.safetensors, or a hub id like Qwen/Qwen3-0.6B');
+    throw new ModelNotFoundError(
+      'E_MODEL_NOT_FOUND',
+      `model folder not found: ${nameOrPath}`,
+      { path: local },
+      'pass a folder with config.json + *.safetensors, or a hub id like Qwen/Qwen3-0.6B',
+    );
   }
   const cached = findInHubCache(nameOrPath, opts);
   if (cached) return cached;
@@ -63,7 +68,9 @@ export async function resolveModelDir(nameOrPath: string, opts: ResolveOptions =
       'E_MODEL_NOT_CACHED',
       `${nameOrPath} is neither a local folder nor in the Hugging Face cache`,
       { model: nameOrPath, cache: opts.cacheDir ?? hubCacheDir(), revision: opts.revision ?? 'main' },
-      'download it once (e.g. `huggingface-cli download ' + nameOrPath + '`), point HF_HOME at a cache that has it, or allow downloads (kvc: allowDownload=true)',
+      'download it once (e.g. `huggingface-cli download ' +
+        nameOrPath +
+        '`), point HF_HOME at a cache that has it, or allow downloads (kvc: allowDownload=true)',
     );
   }
   return downloadToHubCache(nameOrPath, opts);
@@ -75,7 +82,16 @@ async function downloadToHubCache(repoId: string, opts: ResolveOptions): Promise
     // Optional: only needed when the user allows downloads.
     hub = (await import(/* @vite-ignore */ '@huggingface/hub' as string)) as typeof hub;
   } catch {
-    throw new ModelNotFoundError('E_HUB_UNAVAILABLE', 'downloading needs the optional package @huggingface/hub', { model: repoId }, 'npm install @huggingface/hub');
+    throw new ModelNotFoundError(
+      'E_HUB_UNAVAILABLE',
+      'downloading needs the optional package @huggingface/hub',
+      { model: repoId },
+      'npm install @huggingface/hub',
+    );
   }
-  return hub.snapshotDownload({ repo: { type: 'model', name: repoId }, revision: opts.revision ?? 'main', cacheDir: opts.cacheDir ?? hubCacheDir() });
+  return hub.snapshotDownload({
+    repo: { type: 'model', name: repoId },
+    revision: opts.revision ?? 'main',
+    cacheDir: opts.cacheDir ?? hubCacheDir(),
+  });
 }

@@ -31,14 +31,18 @@ export class SafetensorsFile {
     try {
       fh = await open(path, 'r');
     } catch (err) {
-      throw new SafetensorsError('E_SAFETENSORS_OPEN', `cannot open safetensors file: ${(err as Error).message}`, { file: path });
+      throw new SafetensorsError('E_SAFETENSORS_OPEN', `cannot open safetensors file: ${(err as Error).message}`, {
+        file: path,
+      });
     }
     try {
       const { size } = await fh.stat();
       const lenBuf = Buffer.alloc(8);
-      if (size < 8 || (await fh.read(lenBuf, 0, 8, 0)).bytesRead !== 8) throw bad(path, 'file is shorter than the 8-byte header length');
+      if (size < 8 || (await fh.read(lenBuf, 0, 8, 0)).bytesRead !== 8)
+        throw bad(path, 'file is shorter than the 8-byte header length');
       const headerLen = Number(lenBuf.readBigUInt64LE(0));
-      if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) throw bad(path, `header length ${headerLen} does not fit in a ${size}-byte file`);
+      if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > size)
+        throw bad(path, `header length ${headerLen} does not fit in a ${size}-byte file`);
       const headerBuf = Buffer.alloc(headerLen);
       await fh.read(headerBuf, 0, headerLen, 8);
       let header: Record<string, unknown>;
@@ -60,12 +64,16 @@ export class SafetensorsFile {
         if (!isSafetensorsDtype(t.dtype)) throw bad(path, `tensor ${name} has unsupported dtype ${String(t.dtype)}`);
         const shape = t.shape;
         const offs = t.data_offsets;
-        if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(path, `tensor ${name} has an invalid shape`);
+        if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+          throw bad(path, `tensor ${name} has an invalid shape`);
         if (!Array.isArray(offs) || offs.length !== 2) throw bad(path, `tensor ${name} has invalid data_offsets`);
         const [begin, end] = offs as [number, number];
         const numel = (shape as number[]).reduce((a, b) => a * b, 1);
         if (end - begin !== numel * DTYPE_BYTES[t.dtype] || begin < 0 || end > dataSize) {
-          throw bad(path, `tensor ${name}: byte range [${begin}, ${end}) does not match shape [${shape.join(',')}] ${t.dtype} or the file size`);
+          throw bad(
+            path,
+            `tensor ${name}: byte range [${begin}, ${end}) does not match shape [${shape.join(',')}] ${t.dtype} or the file size`,
+          );
         }
         tensors.set(name, { dtype: t.dtype, shape: shape as number[], begin, end });
       }
@@ -78,7 +86,11 @@ export class SafetensorsFile {
 
   info(name: string): TensorInfo {
     const t = this.tensors.get(name);
-    if (!t) throw new SafetensorsError('E_TENSOR_NOT_FOUND', `tensor ${name} is not in the file`, { file: this.path, tensor: name });
+    if (!t)
+      throw new SafetensorsError('E_TENSOR_NOT_FOUND', `tensor ${name} is not in the file`, {
+        file: this.path,
+        tensor: name,
+      });
     return t;
   }
 
@@ -93,7 +105,11 @@ export class SafetensorsFile {
       // One read is capped near 2 GiB by the OS: loop for large tensors.
       const chunk = Math.min(len - done, 1 << 30);
       const { bytesRead } = await this.fh.read(buf, done, chunk, this.dataStart + t.begin + done);
-      if (bytesRead === 0) throw new SafetensorsError('E_SAFETENSORS_TRUNCATED', `file ended while reading ${name}`, { file: this.path, tensor: name });
+      if (bytesRead === 0)
+        throw new SafetensorsError('E_SAFETENSORS_TRUNCATED', `file ended while reading ${name}`, {
+          file: this.path,
+          tensor: name,
+        });
       done += bytesRead;
     }
     return buf;
@@ -115,5 +131,10 @@ export class SafetensorsFile {
 }
 
 function bad(file: string, reason: string): SafetensorsError {
-  return new SafetensorsError('E_SAFETENSORS_INVALID', `not a valid safetensors file: ${reason}`, { file, reason }, 'the file may be truncated (an interrupted download?) or not a safetensors file');
+  return new SafetensorsError(
+    'E_SAFETENSORS_INVALID',
+    `not a valid safetensors file: ${reason}`,
+    { file, reason },
+    'the file may be truncated (an interrupted download?) or not a safetensors file',
+  );
 }

@@ -28,7 +28,9 @@ export async function writeSafetensors(
     const numel = t.shape.reduce((a, b) => a * b, 1);
     const bytes = numel * DTYPE_BYTES[t.dtype];
     if (t.data.byteLength !== bytes) {
-      throw new RangeError(`writeSafetensors: ${name} has ${t.data.byteLength} bytes, shape [${t.shape.join(',')}] ${t.dtype} needs ${bytes}`);
+      throw new RangeError(
+        `writeSafetensors: ${name} has ${t.data.byteLength} bytes, shape [${t.shape.join(',')}] ${t.dtype} needs ${bytes}`,
+      );
     }
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;

@@ -24,7 +24,8 @@ async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
 /** Gives every lora_B random values (PEFT's init makes B = 0, a no-op adapter). */
 function randomizeB(adapter: LoraAdapter, seed: number): void {
   const rng = new SeededRandom(seed);
-  for (const [name, v] of adapter.variables()) if (name.includes('lora_B')) v.assign(tf.tensor(rng.uniform(v.size, -0.2, 0.2), v.shape));
+  for (const [name, v] of adapter.variables())
+    if (name.includes('lora_B')) v.assign(tf.tensor(rng.uniform(v.size, -0.2, 0.2), v.shape));
 }
 
 beforeAll(async () => {
@@ -34,7 +35,12 @@ beforeAll(async () => {
 describe('PEFT names and config', () => {
   it.each([
     ['base_model.model.model.layers.3.mlp.up_proj.lora_A.weight', 'model.layers.3.mlp.up_proj', 'A', undefined],
-    ['base_model.model.model.layers.0.self_attn.q_proj.lora_B.default.weight', 'model.layers.0.self_attn.q_proj', 'B', 'default'],
+    [
+      'base_model.model.model.layers.0.self_attn.q_proj.lora_B.default.weight',
+      'model.layers.0.self_attn.q_proj',
+      'B',
+      'default',
+    ],
   ])('%s → %s lora_%s (adapter %s)', (key, path, side, adapterName) => {
     expect(parsePeftLoraKey(key)).toEqual({ modulePath: path, side, ...(adapterName ? { adapterName } : {}) });
     expect(peftLoraKey(path, side as 'A' | 'B', adapterName)).toBe(key);
@@ -97,13 +103,22 @@ describe.each(Object.entries(OTHER_CONFIGS))('LoRA on %s', (_name, cfgJson) => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-lora-'));
     await adapter.save(dir, { baseModelNameOrPath: 'Qwen/Qwen3-8B' });
     const cfg = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
-    expect(cfg).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 3, lora_alpha: 5, bias: 'none', fan_in_fan_out: false, base_model_name_or_path: 'Qwen/Qwen3-8B' });
+    expect(cfg).toMatchObject({
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      r: 3,
+      lora_alpha: 5,
+      bias: 'none',
+      fan_in_fan_out: false,
+      base_model_name_or_path: 'Qwen/Qwen3-8B',
+    });
     const f = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
     expect([...f.tensors.keys()]).toContain('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight');
     expect([...f.tensors.keys()].every((k) => !k.includes('.default.'))).toBe(true);
     await f.close();
     const loaded = await LoraAdapter.load(dir, model.linearModules());
-    for (const [name, v] of adapter.variables()) expect(Array.from(await loaded.variables().get(name)!.data())).toEqual(Array.from(await v.data()));
+    for (const [name, v] of adapter.variables())
+      expect(Array.from(await loaded.variables().get(name)!.data())).toEqual(Array.from(await v.data()));
     const x = tf.tensor2d(randomIds(1, 4, model.config.vocabSize, 3), undefined, 'int32');
     const a = model.logits({ inputIds: x, lora: adapter });
     const b = model.logits({ inputIds: x, lora: loaded });
@@ -121,7 +136,9 @@ it('an adapter for another model is rejected with the mismatched tensors named',
   await adapter.save(dir);
   const err = await LoraAdapter.load(dir, other.linearModules()).catch((e: unknown) => e);
   expect(err).toMatchObject({ code: 'E_WEIGHTS_MISMATCH' });
-  expect((err as { misshaped: { name: string }[] }).misshaped.map((m) => m.name)).toContain('base_model.model.model.layers.0.mlp.up_proj.lora_B.weight');
+  expect((err as { misshaped: { name: string }[] }).misshaped.map((m) => m.name)).toContain(
+    'base_model.model.model.layers.0.mlp.up_proj.lora_B.weight',
+  );
   adapter.dispose();
   model.dispose();
   other.dispose();

@@ -12,7 +12,13 @@ import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { writeSafetensors, type TensorToWrite } from '../io/write-safetensors.js';
 import type { LoraPair } from '../nn/linear.js';
-import { isLoraTarget, loraConfigToPeftJson, loraRankAndScaling, parseLoraConfig, type LoraConfig } from './lora-config.js';
+import {
+  isLoraTarget,
+  loraConfigToPeftJson,
+  loraRankAndScaling,
+  parseLoraConfig,
+  type LoraConfig,
+} from './lora-config.js';
 import type { LoraProvider } from './lora-provider.js';
 import { peftLoraKey } from './peft-names.js';
 
@@ -39,7 +45,11 @@ export class LoraAdapter implements LoraProvider {
   /** The modules of `modules` that `config` targets, in model order. */
   private static targets(modules: LinearModuleShapes, config: LoraConfig): [string, readonly [number, number]][] {
     const t = [...modules].filter(([path]) => isLoraTarget(config, path));
-    if (!t.length) throw new ConfigError('E_LORA_NO_TARGETS', 'no module of the model matches target_modules', { targetModules: config.targetModules, example: [...modules.keys()][0] });
+    if (!t.length)
+      throw new ConfigError('E_LORA_NO_TARGETS', 'no module of the model matches target_modules', {
+        targetModules: config.targetModules,
+        example: [...modules.keys()][0],
+      });
     return t;
   }
 
@@ -77,7 +87,11 @@ export class LoraAdapter implements LoraProvider {
           const key = peftLoraKey(path, side);
           return tf.variable(tf.tensor2d(await ck.readFloat32(key), ck.info(key).shape as [number, number]));
         };
-        entries.set(path, { a: await read('A'), b: await read('B'), scaling: loraRankAndScaling(config, path).scaling });
+        entries.set(path, {
+          a: await read('A'),
+          b: await read('B'),
+          scaling: loraRankAndScaling(config, path).scaling,
+        });
       }
     } catch (err) {
       for (const e of entries.values()) tf.dispose([e.a, e.b]);

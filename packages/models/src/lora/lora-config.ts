@@ -51,11 +51,15 @@ export function loraRankAndScaling(c: LoraConfig, path: string): { r: number; sc
 }
 
 export function parseLoraConfig(raw: Record<string, unknown>, file?: string): LoraConfig {
-  const unsupported = (field: string, why: string) => new ConfigError('E_LORA_UNSUPPORTED', `adapter_config.json: ${why}`, { file, field });
-  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA') throw unsupported('peft_type', `peft_type "${String(raw.peft_type)}" is not LORA`);
+  const unsupported = (field: string, why: string) =>
+    new ConfigError('E_LORA_UNSUPPORTED', `adapter_config.json: ${why}`, { file, field });
+  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA')
+    throw unsupported('peft_type', `peft_type "${String(raw.peft_type)}" is not LORA`);
   if (raw.use_dora === true) throw unsupported('use_dora', 'DoRA adapters are not supported');
-  if (raw.bias !== undefined && raw.bias !== 'none') throw unsupported('bias', `bias "${String(raw.bias)}" is not supported (only "none")`);
-  if (raw.fan_in_fan_out === true) throw unsupported('fan_in_fan_out', 'fan_in_fan_out (GPT-2 Conv1D) is not supported');
+  if (raw.bias !== undefined && raw.bias !== 'none')
+    throw unsupported('bias', `bias "${String(raw.bias)}" is not supported (only "none")`);
+  if (raw.fan_in_fan_out === true)
+    throw unsupported('fan_in_fan_out', 'fan_in_fan_out (GPT-2 Conv1D) is not supported');
   if (raw.layers_to_transform != null) throw unsupported('layers_to_transform', 'layers_to_transform is not supported');
   if (raw.modules_to_save != null && !(Array.isArray(raw.modules_to_save) && raw.modules_to_save.length === 0)) {
     throw unsupported('modules_to_save', 'modules_to_save is not supported');

@@ -13,7 +13,9 @@ export function peftLoraKey(modulePath: string, side: LoraSide, adapterName?: st
 const KEY = /^(?:base_model\.model\.)?(.+)\.lora_([AB])(?:\.([^.]+))?\.weight$/;
 
 /** Parses either form; undefined for a name that is not a LoRA matrix. */
-export function parsePeftLoraKey(key: string): { modulePath: string; side: LoraSide; adapterName?: string } | undefined {
+export function parsePeftLoraKey(
+  key: string,
+): { modulePath: string; side: LoraSide; adapterName?: string } | undefined {
   const m = KEY.exec(key);
   if (!m) return undefined;
   return { modulePath: m[1]!, side: m[2] as LoraSide, ...(m[3] ? { adapterName: m[3] } : {}) };

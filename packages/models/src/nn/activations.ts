@@ -35,7 +35,12 @@ const ACTIVATIONS: Readonly<Record<string, Activation>> = {
 export function getActivation(name: string, file?: string): Activation {
   const f = ACTIVATIONS[name];
   if (!f) {
-    throw new ConfigError('E_CONFIG_UNSUPPORTED', `hidden_act "${name}" is not supported`, { hidden_act: name, ...(file ? { file } : {}) }, `supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
+    throw new ConfigError(
+      'E_CONFIG_UNSUPPORTED',
+      `hidden_act "${name}" is not supported`,
+      { hidden_act: name, ...(file ? { file } : {}) },
+      `supported: ${Object.keys(ACTIVATIONS).join(', ')}`,
+    );
   }
   return f;
 }

@@ -7,7 +7,10 @@ import { attention, attentionRowsPerChunk } from './attention.js';
 function plainAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias?: tf.Tensor4D): tf.Tensor4D {
   const rep = q.shape[1] / k.shape[1];
   // HF repeat_kv: query head h reads kv head floor(h / rep).
-  const heads = tf.tensor1d(Array.from({ length: q.shape[1] }, (_, h) => Math.floor(h / rep)), 'int32');
+  const heads = tf.tensor1d(
+    Array.from({ length: q.shape[1] }, (_, h) => Math.floor(h / rep)),
+    'int32',
+  );
   const kr = tf.gather(k, heads, 1);
   const vr = tf.gather(v, heads, 1);
   const sc = tf.mul(tf.matMul(q, kr, false, true), 1 / Math.sqrt(q.shape[3]));
@@ -19,14 +22,18 @@ function plainAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias?: t
 const grads4 = (f: (a: tf.Tensor4D, c: tf.Tensor4D, e: tf.Tensor4D) => tf.Tensor4D) =>
   tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => f(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D));
 
-const maxRel = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(1e-12, tf.max(tf.abs(b)).dataSync()[0]!));
+const maxRel = (a: tf.Tensor, b: tf.Tensor): number =>
+  tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(1e-12, tf.max(tf.abs(b)).dataSync()[0]!));
 
 function setup(b: number, nh: number, nkv: number, t: number, d: number, pads: number[], causal = true) {
   const q = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 1) as tf.Tensor4D;
   const k = tf.randomNormal([b, nkv, t, d], 0, 1, 'float32', 2) as tf.Tensor4D;
   const v = tf.randomNormal([b, nkv, t, d], 0, 1, 'float32', 3) as tf.Tensor4D;
   // Left padding: row i has pads[i] masked keys (and fully masked query rows).
-  const mask = tf.tensor2d(pads.flatMap((p) => Array.from({ length: t }, (_, j) => (j < p ? 0 : 1))), [b, t]);
+  const mask = tf.tensor2d(
+    pads.flatMap((p) => Array.from({ length: t }, (_, j) => (j < p ? 0 : 1))),
+    [b, t],
+  );
   const bias = causal ? causalAttentionBias(mask, t) : paddingAttentionBias(mask);
   mask.dispose();
   const dy = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 4) as tf.Tensor4D;
@@ -45,7 +52,9 @@ describe('attention', () => {
       const chunkBytes = rows * b * nh * t * 4;
       expect(attentionRowsPerChunk(b, nh, t, chunkBytes)).toBe(rows);
       const fused = grads4((a, c, e) => attention(a, c, e, { bias, chunkBytes }));
-      const plain = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => plainAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias));
+      const plain = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) =>
+        plainAttention(a as tf.Tensor4D, c as tf.Tensor4D, e as tf.Tensor4D, bias),
+      );
       // Without a tape (inference) and under one (the forward a backward follows).
       const outF = attention(q, k, v, { bias, chunkBytes });
       const outP = plainAttention(q, k, v, bias);

@@ -30,12 +30,18 @@ function nestedGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], dy: 
   }
 }
 
-export function checkpointed<C extends LayerCtx<K>, K extends string>(x: tf.Tensor3D, ctx: C, layer: (x: tf.Tensor3D, ctx: C) => tf.Tensor3D): tf.Tensor3D {
+export function checkpointed<C extends LayerCtx<K>, K extends string>(
+  x: tf.Tensor3D,
+  ctx: C,
+  layer: (x: tf.Tensor3D, ctx: C) => tf.Tensor3D,
+): tf.Tensor3D {
   const keys = Object.keys(ctx.lora) as K[];
   const loraTensors = keys.flatMap((k) => [ctx.lora[k]!.a, ctx.lora[k]!.b]);
   const withTensors = (cos: tf.Tensor, sin: tf.Tensor, bias: tf.Tensor, ls: tf.Tensor[]): C => {
     const lora: Partial<Record<K, LoraPair>> = {};
-    keys.forEach((k, i) => (lora[k] = { ...ctx.lora[k]!, a: ls[2 * i] as tf.Tensor2D, b: ls[2 * i + 1] as tf.Tensor2D }));
+    keys.forEach(
+      (k, i) => (lora[k] = { ...ctx.lora[k]!, a: ls[2 * i] as tf.Tensor2D, b: ls[2 * i + 1] as tf.Tensor2D }),
+    );
     return { ...ctx, cos, sin, bias, lora };
   };
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -48,7 +54,11 @@ export function checkpointed<C extends LayerCtx<K>, K extends string>(x: tf.Tens
       value: layer(xin as tf.Tensor3D, ctx),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, cos, sin, bias, ...sl] = saved;
-        return nestedGrads((hx, ...hl) => layer(hx as tf.Tensor3D, withTensors(cos!, sin!, bias!, hl)), [sx!, ...sl], dy);
+        return nestedGrads(
+          (hx, ...hl) => layer(hx as tf.Tensor3D, withTensors(cos!, sin!, bias!, hl)),
+          [sx!, ...sl],
+          dy,
+        );
       },
     };
   });

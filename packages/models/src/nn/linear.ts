@@ -29,7 +29,8 @@ export function linear(x: tf.Tensor, w: LinearWeights, lora?: LoraPair, dropoutS
     let y: tf.Tensor2D = tf.matMul(x2, w.weight, false, true);
     if (w.bias) y = tf.add(y, w.bias);
     if (lora) {
-      const xin = dropoutSeed !== undefined && lora.dropout > 0 ? tf.dropout(x2, lora.dropout, undefined, dropoutSeed) : x2;
+      const xin =
+        dropoutSeed !== undefined && lora.dropout > 0 ? tf.dropout(x2, lora.dropout, undefined, dropoutSeed) : x2;
       const low = tf.matMul(tf.matMul(xin as tf.Tensor2D, lora.a, false, true), lora.b, false, true);
       y = tf.add(y, tf.mul(low, lora.scaling));
     }

@@ -11,9 +11,13 @@ export function patchify(pixels: tf.Tensor4D, patch: number): tf.Tensor3D {
     const [n, c, h, w] = pixels.shape;
     const gh = Math.floor(h / patch);
     const gw = Math.floor(w / patch);
-    if (gh === 0 || gw === 0) throw new ModelsError('E_INPUT_SHAPE', `image ${h}x${w} is smaller than one ${patch}x${patch} patch`, { shape: pixels.shape });
+    if (gh === 0 || gw === 0)
+      throw new ModelsError('E_INPUT_SHAPE', `image ${h}x${w} is smaller than one ${patch}x${patch} patch`, {
+        shape: pixels.shape,
+      });
     // A stride-p conv ignores a remainder that does not fill a patch: so do we.
-    const x = h === gh * patch && w === gw * patch ? pixels : tf.slice(pixels, [0, 0, 0, 0], [n, c, gh * patch, gw * patch]);
+    const x =
+      h === gh * patch && w === gw * patch ? pixels : tf.slice(pixels, [0, 0, 0, 0], [n, c, gh * patch, gw * patch]);
     const six = tf.reshape(x, [n, c, gh, patch, gw, patch]);
     return tf.reshape(tf.transpose(six, [0, 2, 4, 1, 3, 5]), [n, gh * gw, c * patch * patch]) as tf.Tensor3D;
   });

@@ -17,7 +17,11 @@ export function ropeInvFreq(headDim: number, theta: number): Float32Array {
 }
 
 /** cos and sin for integer positions [B, T]: each [B, 1, T, headDim] (broadcast over heads). */
-export function ropeCosSin(positionIds: tf.Tensor2D, headDim: number, theta: number): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+export function ropeCosSin(
+  positionIds: tf.Tensor2D,
+  headDim: number,
+  theta: number,
+): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
   return tf.tidy(() => {
     const [b, t] = positionIds.shape;
     const inv = tf.tensor1d(ropeInvFreq(headDim, theta));

@@ -1,8 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { gatherRows, matMulRows, matMulTransposed, rowMatrixShape, rowShards, singleMatrix, toRowMatrix } from './row-matrix.js';
+import {
+  gatherRows,
+  matMulRows,
+  matMulTransposed,
+  rowMatrixShape,
+  rowShards,
+  singleMatrix,
+  toRowMatrix,
+} from './row-matrix.js';
 
-const data = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
+const data = (n: number, seed: number): Float32Array =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
 
 describe('row matrix', () => {
   const [rows, cols] = [11, 3];
@@ -27,7 +36,14 @@ describe('row matrix', () => {
   it('lookup, output head and its backward equal the unsharded ones exactly', () => {
     const m = toRowMatrix(full, rows, cols, 4 * cols * 4);
     expect(rowShards(m).length).toBe(3);
-    const ids = tf.tensor2d([[0, 3, 4, 10], [7, 8, 2, 5]], undefined, 'int32');
+    const ids = tf.tensor2d(
+      [
+        [0, 3, 4, 10],
+        [7, 8, 2, 5],
+      ],
+      undefined,
+      'int32',
+    );
     expect(Array.from(gatherRows(m, ids).dataSync())).toEqual(Array.from(tf.gather(whole, ids).dataSync()));
     expect(gatherRows(m, ids).shape).toEqual([2, 4, cols]);
     const h = tf.tensor2d(data(5 * cols, 2), [5, cols]);

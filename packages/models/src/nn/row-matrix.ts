@@ -23,7 +23,10 @@ export function rowMatrixShape(m: RowMatrix): [number, number] {
 /** The one tensor of an unsharded matrix; `what` names the caller for the error. */
 export function singleMatrix(m: RowMatrix, what: string): tf.Tensor2D {
   const shards = rowShards(m);
-  if (shards.length !== 1) throw new RangeError(`${what}: needs one tensor, the matrix is split into ${shards.length} row shards (too large for one GPU buffer)`);
+  if (shards.length !== 1)
+    throw new RangeError(
+      `${what}: needs one tensor, the matrix is split into ${shards.length} row shards (too large for one GPU buffer)`,
+    );
   return shards[0]!;
 }
 
@@ -42,7 +45,8 @@ export function toRowMatrix(data: Float32Array, rows: number, cols: number, maxB
   const shardCount = Math.ceil((rows * cols * 4) / maxBytes);
   if (shardCount <= 1) return tf.tensor2d(data, [rows, cols]);
   const per = Math.ceil(rows / shardCount);
-  if (per * cols * 4 > maxBytes || per < 1) throw new RangeError(`toRowMatrix: one row of ${cols} floats exceeds ${maxBytes} bytes`);
+  if (per * cols * 4 > maxBytes || per < 1)
+    throw new RangeError(`toRowMatrix: one row of ${cols} floats exceeds ${maxBytes} bytes`);
   const out: tf.Tensor2D[] = [];
   for (let r = 0; r < rows; r += per) {
     const n = Math.min(per, rows - r);
@@ -63,7 +67,10 @@ export function gatherRows(m: RowMatrix, ids: tf.Tensor): tf.Tensor {
       const local = tf.sub(ids, tf.scalar(offset, 'int32'));
       const inside = tf.logicalAnd(tf.greaterEqual(local, 0), tf.less(local, n));
       // Ids of other shards read row 0 here and are zeroed by the mask.
-      const rows = tf.mul(tf.gather(s, tf.where(inside, local, tf.zerosLike(local))), tf.expandDims(tf.cast(inside, 'float32'), -1));
+      const rows = tf.mul(
+        tf.gather(s, tf.where(inside, local, tf.zerosLike(local))),
+        tf.expandDims(tf.cast(inside, 'float32'), -1),
+      );
       out = out ? tf.add(out, rows) : rows;
       offset += n;
     }
@@ -75,7 +82,13 @@ export function gatherRows(m: RowMatrix, ids: tf.Tensor): tf.Tensor {
 export function matMulTransposed(h: tf.Tensor2D, m: RowMatrix): tf.Tensor2D {
   const shards = rowShards(m);
   if (shards.length === 1) return tf.matMul(h, shards[0]!, false, true);
-  return tf.tidy(() => tf.concat(shards.map((s) => tf.matMul(h, s, false, true)), 1) as tf.Tensor2D);
+  return tf.tidy(
+    () =>
+      tf.concat(
+        shards.map((s) => tf.matMul(h, s, false, true)),
+        1,
+      ) as tf.Tensor2D,
+  );
 }
 
 /** d [N, R] · m → [N, C] (the output head's backward to its input). */

@@ -47,7 +47,10 @@ export class WeightLoader {
   }
 
   async layerNorm(name: string): Promise<LayerNormWeights> {
-    return { weight: (await this.tensor(`${name}.weight`)) as tf.Tensor1D, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D };
+    return {
+      weight: (await this.tensor(`${name}.weight`)) as tf.Tensor1D,
+      bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D,
+    };
   }
 
   dispose(): void {
@@ -68,10 +71,18 @@ export function resolveWeightName(ckpt: Pick<Checkpoint, 'has'>, name: string): 
 
 /** Expected names and shapes of a linear layer (torch layout). */
 export function linearShapes(name: string, inDim: number, outDim: number, bias = true): [string, number[]][] {
-  return bias ? [[`${name}.weight`, [outDim, inDim]], [`${name}.bias`, [outDim]]] : [[`${name}.weight`, [outDim, inDim]]];
+  return bias
+    ? [
+        [`${name}.weight`, [outDim, inDim]],
+        [`${name}.bias`, [outDim]],
+      ]
+    : [[`${name}.weight`, [outDim, inDim]]];
 }
 
 /** Expected names and shapes of a LayerNorm. */
 export function layerNormShapes(name: string, dim: number): [string, number[]][] {
-  return [[`${name}.weight`, [dim]], [`${name}.bias`, [dim]]];
+  return [
+    [`${name}.weight`, [dim]],
+    [`${name}.bias`, [dim]],
+  ];
 }

@@ -15,7 +15,13 @@ describe('bert parity', () => {
   it('matches every HF BertModel hidden state within 1e-4', async () => {
     const r = await runBertParity(CASE);
     expect(r.pass, formatParityReport(r)).toBe(true);
-    expect(r.checks.map((c) => c.name)).toEqual(['hidden_states[0]', 'hidden_states[1]', 'hidden_states[2]', 'hidden_states[3]', 'hidden_states[4]']);
+    expect(r.checks.map((c) => c.name)).toEqual([
+      'hidden_states[0]',
+      'hidden_states[1]',
+      'hidden_states[2]',
+      'hidden_states[3]',
+      'hidden_states[4]',
+    ]);
   });
 
   it('fails when the activation is wrong (gelu → quick_gelu)', async () => {

@@ -25,7 +25,10 @@ export async function runBertParity(caseDir: string, opts: BertParityOptions = {
   const dir = resolve(caseDir);
   const c = await readCaseJson(dir);
   const ref = await readReferenceTensors(dir);
-  const model = await BertModel.load(join(dir, typeof c.model === 'string' ? c.model : 'model/'), opts.config ? { config: opts.config } : {});
+  const model = await BertModel.load(
+    join(dir, typeof c.model === 'string' ? c.model : 'model/'),
+    opts.config ? { config: opts.config } : {},
+  );
   try {
     const ids = need(ref, 'input_ids');
     const mask = need(ref, 'attention_mask');
@@ -43,7 +46,14 @@ export async function runBertParity(caseDir: string, opts: BertParityOptions = {
     for (let k = 0; k < hs.shape[0]!; k++) {
       const t = states[k];
       const e = hs.data.subarray(k * size, (k + 1) * size);
-      checks.push(t ? compare(`hidden_states[${k}]`, await t.data(), e, 'abs', BERT_PARITY_TOL, { actual: t.shape, expected: per }) : compare(`hidden_states[${k}]`, [], e, 'abs', BERT_PARITY_TOL));
+      checks.push(
+        t
+          ? compare(`hidden_states[${k}]`, await t.data(), e, 'abs', BERT_PARITY_TOL, {
+              actual: t.shape,
+              expected: per,
+            })
+          : compare(`hidden_states[${k}]`, [], e, 'abs', BERT_PARITY_TOL),
+      );
     }
     tf.dispose(states);
     return makeReport('bert', dir, checks, tf.getBackend());

@@ -22,16 +22,24 @@ export async function runClipVisionParity(caseDir: string, opts: ClipParityOptio
   const dir = resolve(caseDir);
   const c = await readCaseJson(dir);
   const ref = await readReferenceTensors(dir);
-  const model = await ClipVisionModel.load(join(dir, typeof c.model === 'string' ? c.model : 'model/'), { config: opts.config ?? {} });
+  const model = await ClipVisionModel.load(join(dir, typeof c.model === 'string' ? c.model : 'model/'), {
+    config: opts.config ?? {},
+  });
   try {
     const px = need(ref, 'pixel_values');
     const pixels = tf.tensor4d(px.data, px.shape as [number, number, number, number]);
     const out = model.forward(pixels, { hiddenStates: [-2] });
     pixels.dispose();
     const checks = [];
-    for (const [name, t] of [['last_hidden_state', out.lastHiddenState], ['penultimate', out.hiddenStates[0]!], ['pooler_output', out.poolerOutput]] as const) {
+    for (const [name, t] of [
+      ['last_hidden_state', out.lastHiddenState],
+      ['penultimate', out.hiddenStates[0]!],
+      ['pooler_output', out.poolerOutput],
+    ] as const) {
       const e = need(ref, name);
-      checks.push(compare(name, await t.data(), e.data, 'abs', CLIP_PARITY_TOL, { actual: t.shape, expected: e.shape }));
+      checks.push(
+        compare(name, await t.data(), e.data, 'abs', CLIP_PARITY_TOL, { actual: t.shape, expected: e.shape }),
+      );
     }
     tf.dispose([out.lastHiddenState, out.poolerOutput, ...out.hiddenStates]);
     return makeReport('clip-vision', dir, checks, tf.getBackend());
@@ -41,7 +49,10 @@ export async function runClipVisionParity(caseDir: string, opts: ClipParityOptio
 }
 
 /** A reference tensor that must exist. */
-export function need(ref: Map<string, { shape: number[]; data: Float32Array }>, name: string): { shape: number[]; data: Float32Array } {
+export function need(
+  ref: Map<string, { shape: number[]; data: Float32Array }>,
+  name: string,
+): { shape: number[]; data: Float32Array } {
   const t = ref.get(name);
   if (!t) throw new Error(`reference.safetensors has no tensor ${name}`);
   return t;

@@ -15,8 +15,16 @@ export function compare(
 ): ParityCheck {
   const a = typeof actual === 'number' ? [actual] : actual;
   const e = typeof expected === 'number' ? [expected] : expected;
-  if (shapes && (shapes.actual.length !== shapes.expected.length || shapes.actual.some((d, i) => d !== shapes.expected[i]))) {
-    return fail(name, mode, tolerance, `shape [${shapes.actual.join(',')}] != reference [${shapes.expected.join(',')}]`);
+  if (
+    shapes &&
+    (shapes.actual.length !== shapes.expected.length || shapes.actual.some((d, i) => d !== shapes.expected[i]))
+  ) {
+    return fail(
+      name,
+      mode,
+      tolerance,
+      `shape [${shapes.actual.join(',')}] != reference [${shapes.expected.join(',')}]`,
+    );
   }
   if (a.length !== e.length) return fail(name, mode, tolerance, `length ${a.length} != reference ${e.length}`);
   let maxAbs = 0;
@@ -65,8 +73,20 @@ export function compare(
       break;
   }
   const pass = mode === 'exact' ? mismatches === 0 : error <= tolerance;
-  const detail = mode === 'exact' && mismatches > 0 ? `${mismatches} of ${a.length} differ, first at ${firstBad}: ${a[firstBad]} != ${e[firstBad]}` : undefined;
-  return { name, mode, tolerance: mode === 'exact' ? 0 : tolerance, maxAbs, maxRel, error, pass, ...(detail ? { detail } : {}) };
+  const detail =
+    mode === 'exact' && mismatches > 0
+      ? `${mismatches} of ${a.length} differ, first at ${firstBad}: ${a[firstBad]} != ${e[firstBad]}`
+      : undefined;
+  return {
+    name,
+    mode,
+    tolerance: mode === 'exact' ? 0 : tolerance,
+    maxAbs,
+    maxRel,
+    error,
+    pass,
+    ...(detail ? { detail } : {}),
+  };
 }
 
 function fail(name: string, mode: ToleranceMode, tolerance: number, detail: string): ParityCheck {

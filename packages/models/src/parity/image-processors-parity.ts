@@ -25,7 +25,10 @@ export interface ImageProcessorsParityOptions {
   readonly resample?: ImageProcessor['config']['resample'];
 }
 
-export async function runImageProcessorsParity(caseDir: string, opts: ImageProcessorsParityOptions = {}): Promise<ParityReport> {
+export async function runImageProcessorsParity(
+  caseDir: string,
+  opts: ImageProcessorsParityOptions = {},
+): Promise<ParityReport> {
   const dir = resolve(caseDir);
   await readCaseJson(dir);
   const ref = await readReferenceTensors(dir);
@@ -33,7 +36,8 @@ export async function runImageProcessorsParity(caseDir: string, opts: ImageProce
   const checks: ParityCheck[] = [];
   for (const name of ['clip', 'siglip'] as const) {
     let proc = await loadImageProcessor(join(dir, name), opts.flavor ?? 'torchvision');
-    if (opts.resample !== undefined) proc = new ImageProcessor({ ...proc.config, resample: opts.resample }, proc.flavor);
+    if (opts.resample !== undefined)
+      proc = new ImageProcessor({ ...proc.config, resample: opts.resample }, proc.flavor);
     const out = proc.preprocess([frame]);
     const e = need(ref, `${name}_pixel_values`);
     const { imageMean: mean, imageStd: std } = proc.config;
@@ -48,7 +52,10 @@ export async function runImageProcessorsParity(caseDir: string, opts: ImageProce
     };
     const a = to255(out.data, out.shape);
     const b = to255(e.data, e.shape);
-    const check = compare(`${name}_pixel_values (0-255)`, a, b, 'abs', IMAGE_PROCESSORS_TOL_255, { actual: out.shape, expected: e.shape });
+    const check = compare(`${name}_pixel_values (0-255)`, a, b, 'abs', IMAGE_PROCESSORS_TOL_255, {
+      actual: out.shape,
+      expected: e.shape,
+    });
     let sum = 0;
     let off = 0;
     if (a.length === b.length) {
@@ -58,7 +65,10 @@ export async function runImageProcessorsParity(caseDir: string, opts: ImageProce
         if (d >= 0.5) off++;
       }
     }
-    checks.push({ ...check, detail: `${check.detail ? `${check.detail}; ` : ''}mean abs ${(sum / Math.max(1, a.length)).toExponential(2)}, ${off} of ${a.length} values off by >= 0.5 (0-255 units)` });
+    checks.push({
+      ...check,
+      detail: `${check.detail ? `${check.detail}; ` : ''}mean abs ${(sum / Math.max(1, a.length)).toExponential(2)}, ${off} of ${a.length} values off by >= 0.5 (0-255 units)`,
+    });
   }
   return makeReport('image-processors', dir, checks);
 }

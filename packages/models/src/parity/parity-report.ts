@@ -35,8 +35,19 @@ export interface ParityReport {
   readonly pass: boolean;
 }
 
-export function makeReport(kind: string, caseDir: string, checks: readonly ParityCheck[], backend?: string): ParityReport {
-  return { kind, caseDir, ...(backend ? { backend } : {}), checks, pass: checks.length > 0 && checks.every((c) => c.pass) };
+export function makeReport(
+  kind: string,
+  caseDir: string,
+  checks: readonly ParityCheck[],
+  backend?: string,
+): ParityReport {
+  return {
+    kind,
+    caseDir,
+    ...(backend ? { backend } : {}),
+    checks,
+    pass: checks.length > 0 && checks.every((c) => c.pass),
+  };
 }
 
 /** Human-readable table of a report, one line per check, failures marked. */

@@ -12,7 +12,16 @@ describe('qwen3 parity runners (what `kvc parity` runs)', () => {
   it('qwen3-vlm: logits, loss, every gradient and the generated ids match transformers/peft', async () => {
     const r = await modelParityRunners['qwen3-vlm'](join(REF, 'qwen3'), { backend: 'cpu' });
     console.log(formatParityReport(r));
-    expect(r.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['logits_base', 'logits_lora', 'logits_vlm', 'loss', 'generated_ids', 'grad.projector.weight']));
+    expect(r.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        'logits_base',
+        'logits_lora',
+        'logits_vlm',
+        'loss',
+        'generated_ids',
+        'grad.projector.weight',
+      ]),
+    );
     expect(r.checks.filter((c) => c.name.startsWith('grad.base_model.')).length).toBeGreaterThan(0);
     expect(r.checks.filter((c) => !c.pass)).toEqual([]);
     expect(r.pass).toBe(true);
@@ -29,7 +38,10 @@ describe('qwen3 parity runners (what `kvc parity` runs)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-parity-'));
     cpSync(join(REF, 'qwen3'), dir, { recursive: true });
     const cfgPath = join(dir, 'model', 'config.json');
-    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as { rope_parameters?: { rope_theta: number }; rope_theta?: number };
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as {
+      rope_parameters?: { rope_theta: number };
+      rope_theta?: number;
+    };
     if (cfg.rope_parameters) cfg.rope_parameters.rope_theta /= 100;
     else cfg.rope_theta = (cfg.rope_theta ?? 10000) / 100;
     writeFileSync(cfgPath, JSON.stringify(cfg));

@@ -21,11 +21,18 @@ interface TokenizerCase {
   readonly decoded?: string;
 }
 
-export async function runQwen3TokenizerParity(caseDir: string, opts: TokenizerParityOptions = {}): Promise<ParityReport> {
+export async function runQwen3TokenizerParity(
+  caseDir: string,
+  opts: TokenizerParityOptions = {},
+): Promise<ParityReport> {
   const dir = resolve(caseDir);
   const c = await readCaseJson(dir);
-  const cases = JSON.parse(await readFile(join(dir, String(c.reference ?? 'qwen3_reference.json')), 'utf8')) as TokenizerCase[];
-  const tok = await loadTokenizer(opts.tokenizerDir ?? (typeof c.tokenizer === 'string' ? join(dir, c.tokenizer) : bundledQwen3TokenizerDir()));
+  const cases = JSON.parse(
+    await readFile(join(dir, String(c.reference ?? 'qwen3_reference.json')), 'utf8'),
+  ) as TokenizerCase[];
+  const tok = await loadTokenizer(
+    opts.tokenizerDir ?? (typeof c.tokenizer === 'string' ? join(dir, c.tokenizer) : bundledQwen3TokenizerDir()),
+  );
   const checks: ParityCheck[] = [];
   cases.forEach((tc, i) => {
     const label = `text[${i}] ${JSON.stringify(tc.text.length > 24 ? `${tc.text.slice(0, 24)}…` : tc.text)}`;
@@ -35,7 +42,16 @@ export async function runQwen3TokenizerParity(caseDir: string, opts: TokenizerPa
       // The Python tokenizers library decodes with skip_special_tokens=True by default.
       const text = tok.decode(tc.ids, { skipSpecialTokens: true });
       const same = text === tc.decoded;
-      checks.push({ name: `${label} decode`, mode: 'exact', tolerance: 0, maxAbs: same ? 0 : 1, maxRel: same ? 0 : 1, error: same ? 0 : 1, pass: same, ...(same ? {} : { detail: `got ${JSON.stringify(text)}` }) });
+      checks.push({
+        name: `${label} decode`,
+        mode: 'exact',
+        tolerance: 0,
+        maxAbs: same ? 0 : 1,
+        maxRel: same ? 0 : 1,
+        error: same ? 0 : 1,
+        pass: same,
+        ...(same ? {} : { detail: `got ${JSON.stringify(text)}` }),
+      });
     }
   });
   return makeReport(c.kind, dir, checks);

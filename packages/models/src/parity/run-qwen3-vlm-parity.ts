@@ -40,7 +40,10 @@ export async function runQwen3VlmParity(caseDir: string, opts: ModelParityOption
   const modelDir = join(dir, String(c.model ?? 'model/'));
   const model = await loadQwen3(modelDir);
   const adapter = await LoraAdapter.load(join(dir, String(c.adapter ?? 'adapter/')), model.linearModules());
-  const projector = Projector.fromTensors(new Map([...ref].filter(([k]) => k.startsWith('projector.')).map(([k, v]) => [k, tf.tensor(v.data, v.shape)])), true);
+  const projector = Projector.fromTensors(
+    new Map([...ref].filter(([k]) => k.startsWith('projector.')).map(([k, v]) => [k, tf.tensor(v.data, v.shape)])),
+    true,
+  );
   const checks: ParityCheck[] = [];
   const ids = need('input_ids');
   const am = need('attention_mask');
@@ -64,12 +67,27 @@ export async function runQwen3VlmParity(caseDir: string, opts: ModelParityOption
     const trainable = new Map([...projector.variables('projector.'), ...adapter.variables('default')]);
     const { loss, grads } = vlmLossAndGrads(parts, batch, trainable);
     // The reference stores the scalar loss as shape [1].
-    await check('loss', tf.tidy(() => tf.reshape(loss, [1])), 'abs', tol.loss);
+    await check(
+      'loss',
+      tf.tidy(() => tf.reshape(loss, [1])),
+      'abs',
+      tol.loss,
+    );
     loss.dispose();
     for (const name of [...ref.keys()].filter((k) => k.startsWith('grad.'))) {
       const g = grads.get(name.slice('grad.'.length));
       if (g) await check(name, g, 'rel-norm', tol.grad);
-      else checks.push({ name, mode: 'rel-norm', tolerance: tol.grad, maxAbs: Infinity, maxRel: Infinity, error: Infinity, pass: false, detail: 'no such trainable tensor here' });
+      else
+        checks.push({
+          name,
+          mode: 'rel-norm',
+          tolerance: tol.grad,
+          maxAbs: Infinity,
+          maxRel: Infinity,
+          error: Infinity,
+          pass: false,
+          detail: 'no such trainable tensor here',
+        });
     }
     tf.dispose([...grads.values()]);
     checks.push(await checkGeneration(dir, c, modelDir, parts, batch, need('generated_ids').data));
@@ -91,7 +109,9 @@ async function checkGeneration(
   expected: Float32Array,
 ): Promise<ParityCheck> {
   const promptLen = Number(c.prompt_len ?? batch.inputIds.shape[1]);
-  const genCfg = existsSync(join(modelDir, 'generation_config.json')) ? await readJsonConfig(modelDir, 'generation_config.json') : {};
+  const genCfg = existsSync(join(modelDir, 'generation_config.json'))
+    ? await readJsonConfig(modelDir, 'generation_config.json')
+    : {};
   const eos = eosList(genCfg.eos_token_id);
   const prompt = tf.tidy(() => {
     const vis = parts.projector.apply(tf.slice(batch.visionFeatures, [0, 0, 0], [1, -1, -1]));
@@ -107,7 +127,10 @@ async function checkGeneration(
       ...(eos.length ? { eosTokenId: eos } : {}),
       lora: parts.lora,
     });
-    return compare('generated_ids', res!.ids, expected, 'exact', 0, { actual: [res!.ids.length], expected: [expected.length] });
+    return compare('generated_ids', res!.ids, expected, 'exact', 0, {
+      actual: [res!.ids.length],
+      expected: [expected.length],
+    });
   } finally {
     prompt.dispose();
     void dir;

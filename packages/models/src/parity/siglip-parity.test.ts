@@ -15,7 +15,13 @@ describe('siglip parity', () => {
   it('matches HF SiglipModel within 1e-4 (logits, embeddings, score_text0)', async () => {
     const r = await runSiglipParity(CASE);
     expect(r.pass, formatParityReport(r)).toBe(true);
-    expect(r.checks.map((c) => c.name)).toEqual(['logits_per_image', 'logits_per_text', 'image_embeds', 'text_embeds', 'score_text0']);
+    expect(r.checks.map((c) => c.name)).toEqual([
+      'logits_per_image',
+      'logits_per_text',
+      'image_embeds',
+      'text_embeds',
+      'score_text0',
+    ]);
   });
 
   it('fails when the vision activation is wrong (gelu_pytorch_tanh → quick_gelu)', async () => {

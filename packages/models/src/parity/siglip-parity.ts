@@ -24,12 +24,18 @@ export async function runSiglipParity(caseDir: string, opts: SiglipParityOptions
   const dir = resolve(caseDir);
   const c = await readCaseJson(dir);
   const ref = await readReferenceTensors(dir);
-  const model = await SiglipModel.load(join(dir, typeof c.model === 'string' ? c.model : 'model/'), opts.config ? { config: opts.config } : {});
+  const model = await SiglipModel.load(
+    join(dir, typeof c.model === 'string' ? c.model : 'model/'),
+    opts.config ? { config: opts.config } : {},
+  );
   try {
     const px = need(ref, 'pixel_values');
     const ids = need(ref, 'input_ids');
     const out = tf.tidy(() =>
-      model.forward(tf.tensor4d(px.data, px.shape as [number, number, number, number]), tf.tensor2d(Int32Array.from(ids.data), ids.shape as [number, number], 'int32')),
+      model.forward(
+        tf.tensor4d(px.data, px.shape as [number, number, number, number]),
+        tf.tensor2d(Int32Array.from(ids.data), ids.shape as [number, number], 'int32'),
+      ),
     );
     const checks = [];
     for (const [name, t] of [
@@ -39,7 +45,9 @@ export async function runSiglipParity(caseDir: string, opts: SiglipParityOptions
       ['text_embeds', out.textEmbeds],
     ] as const) {
       const e = need(ref, name);
-      checks.push(compare(name, await t.data(), e.data, 'abs', SIGLIP_PARITY_TOL, { actual: t.shape, expected: e.shape }));
+      checks.push(
+        compare(name, await t.data(), e.data, 'abs', SIGLIP_PARITY_TOL, { actual: t.shape, expected: e.shape }),
+      );
     }
     const score = siglipCaptionScore({ data: await out.logitsPerImage.data(), shape: out.logitsPerImage.shape }, 0);
     checks.push(compare('score_text0', score, need(ref, 'score_text0').data, 'abs', SIGLIP_PARITY_TOL));

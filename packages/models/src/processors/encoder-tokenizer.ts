@@ -41,13 +41,22 @@ export class EncoderTokenizer {
   static async load(dir: string): Promise<EncoderTokenizer> {
     const file = join(dir, 'tokenizer.json');
     if (!existsSync(file)) {
-      throw new ModelNotFoundError('E_TOKENIZER_MISSING', 'no tokenizer.json in the model folder', { dir }, 'the model folder needs tokenizer.json (save the tokenizer with a fast tokenizer, or download it with the model)');
+      throw new ModelNotFoundError(
+        'E_TOKENIZER_MISSING',
+        'no tokenizer.json in the model folder',
+        { dir },
+        'the model folder needs tokenizer.json (save the tokenizer with a fast tokenizer, or download it with the model)',
+      );
     }
     const json = JSON.parse(await readFile(file, 'utf8')) as unknown;
     const cfgFile = join(dir, 'tokenizer_config.json');
     const cfg = existsSync(cfgFile) ? (JSON.parse(await readFile(cfgFile, 'utf8')) as Record<string, unknown>) : {};
-    const mod = (await import('@huggingface/transformers')) as unknown as Record<string, new (j: unknown, c: unknown) => HfTokenizer>;
-    const name = typeof cfg.tokenizer_class === 'string' ? cfg.tokenizer_class.replace(/Fast$/, '') : 'PreTrainedTokenizer';
+    const mod = (await import('@huggingface/transformers')) as unknown as Record<
+      string,
+      new (j: unknown, c: unknown) => HfTokenizer
+    >;
+    const name =
+      typeof cfg.tokenizer_class === 'string' ? cfg.tokenizer_class.replace(/Fast$/, '') : 'PreTrainedTokenizer';
     const Cls = mod[name] ?? mod.PreTrainedTokenizer!;
     return new EncoderTokenizer(new Cls(json, cfg), dir);
   }
@@ -70,9 +79,11 @@ export class EncoderTokenizer {
     const padding = opts.padding ?? 'longest';
     const special = opts.addSpecialTokens ?? true;
     const max = opts.maxLength;
-    if (padding === 'max_length' && max === undefined) throw new ModelsError('E_TOKENIZE_OPTIONS', "padding 'max_length' needs maxLength", {});
+    if (padding === 'max_length' && max === undefined)
+      throw new ModelsError('E_TOKENIZE_OPTIONS', "padding 'max_length' needs maxLength", {});
     const rows = texts.map((t) => this.truncated(t, special, max));
-    const width = padding === 'max_length' ? max! : padding === 'longest' ? Math.max(0, ...rows.map((r) => r.length)) : 0;
+    const width =
+      padding === 'max_length' ? max! : padding === 'longest' ? Math.max(0, ...rows.map((r) => r.length)) : 0;
     const pad = this.padTokenId;
     if (width > 0 && rows.some((r) => r.length < width) && pad === undefined) {
       throw new ModelsError('E_TOKENIZE_OPTIONS', 'the tokenizer has no pad token', { dir: this.dir });

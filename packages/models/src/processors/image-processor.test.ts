@@ -3,12 +3,20 @@ import { ConfigError } from '../errors.js';
 import { parseImageProcessorConfig } from './image-processor-config.js';
 import { ImageProcessor, resizeOutputSize } from './image-processor.js';
 
-const CLIP = parseImageProcessorConfig({ image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 336 }, crop_size: { height: 336, width: 336 } });
-const SIGLIP = parseImageProcessorConfig({ image_processor_type: 'SiglipImageProcessor', size: { height: 384, width: 384 } });
+const CLIP = parseImageProcessorConfig({
+  image_processor_type: 'CLIPImageProcessor',
+  size: { shortest_edge: 336 },
+  crop_size: { height: 336, width: 336 },
+});
+const SIGLIP = parseImageProcessorConfig({
+  image_processor_type: 'SiglipImageProcessor',
+  size: { height: 384, width: 384 },
+});
 
 function frame(width: number, height: number, f: (x: number, y: number, c: number) => number) {
   const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = f(x, y, c);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = f(x, y, c);
   return { width, height, data };
 }
 
@@ -69,8 +77,16 @@ describe('ImageProcessor', () => {
 
 describe('parseImageProcessorConfig', () => {
   it('fills HF class defaults', () => {
-    expect(parseImageProcessorConfig({ image_processor_type: 'SiglipImageProcessor' })).toMatchObject({ resample: 2, doCenterCrop: false, imageMean: [0.5, 0.5, 0.5] });
-    expect(parseImageProcessorConfig({ image_processor_type: 'CLIPImageProcessorFast' })).toMatchObject({ resample: 3, doCenterCrop: true, size: { shortestEdge: 224 } });
+    expect(parseImageProcessorConfig({ image_processor_type: 'SiglipImageProcessor' })).toMatchObject({
+      resample: 2,
+      doCenterCrop: false,
+      imageMean: [0.5, 0.5, 0.5],
+    });
+    expect(parseImageProcessorConfig({ image_processor_type: 'CLIPImageProcessorFast' })).toMatchObject({
+      resample: 3,
+      doCenterCrop: true,
+      size: { shortestEdge: 224 },
+    });
   });
 
   it.each([

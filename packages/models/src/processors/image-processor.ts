@@ -38,7 +38,11 @@ export interface PixelBatch {
 export type ProcessorFlavor = 'torchvision' | 'pil';
 
 /** Output (height, width) of the resize step for an input size, HF's rule (int() truncation). */
-export function resizeOutputSize(cfg: ImageProcessorConfig, height: number, width: number): { height: number; width: number } {
+export function resizeOutputSize(
+  cfg: ImageProcessorConfig,
+  height: number,
+  width: number,
+): { height: number; width: number } {
   if (!cfg.doResize) return { height, width };
   const s = cfg.size;
   if ('shortestEdge' in s) {
@@ -68,7 +72,9 @@ export class ImageProcessor {
   /** The [C, H, W] of one processed frame. */
   outputShape(frame: { width: number; height: number }): [number, number, number] {
     const r = resizeOutputSize(this.config, frame.height, frame.width);
-    return this.config.doCenterCrop ? [3, this.config.cropSize.height, this.config.cropSize.width] : [3, r.height, r.width];
+    return this.config.doCenterCrop
+      ? [3, this.config.cropSize.height, this.config.cropSize.width]
+      : [3, r.height, r.width];
   }
 
   /** Processes frames (all must give the same output size) into one NCHW batch. */
@@ -79,7 +85,12 @@ export class ImageProcessor {
     frames.forEach((f, i) => {
       const shape = this.outputShape(f);
       if (shape[1] !== h || shape[2] !== w) {
-        throw new ModelsError('E_INPUT_SHAPE', `frame ${i} (${f.width}x${f.height}) gives ${shape[2]}x${shape[1]} pixels, frame 0 gave ${w}x${h}`, { frame: i }, 'batch frames of one size, or use a fixed crop');
+        throw new ModelsError(
+          'E_INPUT_SHAPE',
+          `frame ${i} (${f.width}x${f.height}) gives ${shape[2]}x${shape[1]} pixels, frame 0 gave ${w}x${h}`,
+          { frame: i },
+          'batch frames of one size, or use a fixed crop',
+        );
       }
       this.processInto(f, data.subarray(i * c * h * w, (i + 1) * c * h * w));
     });
@@ -89,7 +100,11 @@ export class ImageProcessor {
   /** Resize + crop only: the uint8 RGB image the model sees before rescale/normalize. */
   resizeAndCrop(frame: RgbFrame): U8Image {
     if (frame.data.length !== frame.width * frame.height * 3) {
-      throw new ModelsError('E_INPUT_SHAPE', `frame data has ${frame.data.length} bytes, ${frame.width}x${frame.height} RGB24 needs ${frame.width * frame.height * 3}`, { width: frame.width, height: frame.height });
+      throw new ModelsError(
+        'E_INPUT_SHAPE',
+        `frame data has ${frame.data.length} bytes, ${frame.width}x${frame.height} RGB24 needs ${frame.width * frame.height * 3}`,
+        { width: frame.width, height: frame.height },
+      );
     }
     const cfg = this.config;
     let img: U8Image = { width: frame.width, height: frame.height, channels: 3, data: frame.data };
@@ -104,13 +119,21 @@ export class ImageProcessor {
   private centerCrop(img: U8Image): U8Image {
     const { height: ch, width: cw } = this.config.cropSize;
     if (ch > img.height || cw > img.width) {
-      throw new ModelsError('E_INPUT_SHAPE', `crop ${cw}x${ch} is larger than the resized image ${img.width}x${img.height}`, { crop: [ch, cw] });
+      throw new ModelsError(
+        'E_INPUT_SHAPE',
+        `crop ${cw}x${ch} is larger than the resized image ${img.width}x${img.height}`,
+        { crop: [ch, cw] },
+      );
     }
     const off = (d: number) => (this.flavor === 'torchvision' ? roundHalfEven(d / 2) : Math.floor(d / 2));
     const top = off(img.height - ch);
     const left = off(img.width - cw);
     const out = new Uint8Array(cw * ch * 3);
-    for (let y = 0; y < ch; y++) out.set(img.data.subarray(((top + y) * img.width + left) * 3, ((top + y) * img.width + left + cw) * 3), y * cw * 3);
+    for (let y = 0; y < ch; y++)
+      out.set(
+        img.data.subarray(((top + y) * img.width + left) * 3, ((top + y) * img.width + left + cw) * 3),
+        y * cw * 3,
+      );
     return { width: cw, height: ch, channels: 3, data: out };
   }
 
@@ -144,7 +167,10 @@ export class ImageProcessor {
 }
 
 /** Reads `preprocessor_config.json` from a model folder into an ImageProcessor. */
-export async function loadImageProcessor(dir: string, flavor: ProcessorFlavor = 'torchvision'): Promise<ImageProcessor> {
+export async function loadImageProcessor(
+  dir: string,
+  flavor: ProcessorFlavor = 'torchvision',
+): Promise<ImageProcessor> {
   const file = 'preprocessor_config.json';
   return new ImageProcessor(parseImageProcessorConfig(await readJsonConfig(dir, file), `${dir}/${file}`), flavor);
 }

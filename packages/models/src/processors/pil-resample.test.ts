@@ -7,7 +7,13 @@ describe('pilResize (Pillow ImagingResample semantics)', () => {
   // Hand-computed from Resample.c: support scaled by the downscale factor, window bounds
   // rounded with (int)(center ± support + 0.5), weights normalised per output pixel.
   it.each([
-    ['bilinear 4→2 (support 2: weights 3/7,3/7,1/7 and 1/7,3/7,3/7)', [0, 100, 200, 255], 2, PIL_FILTERS.BILINEAR, [71, 209]],
+    [
+      'bilinear 4→2 (support 2: weights 3/7,3/7,1/7 and 1/7,3/7,3/7)',
+      [0, 100, 200, 255],
+      2,
+      PIL_FILTERS.BILINEAR,
+      [71, 209],
+    ],
     ['bilinear 2→4 (upscale: support 1, edge pixels clamp)', [0, 255], 4, PIL_FILTERS.BILINEAR, [0, 64, 191, 255]],
     ['box 4→2 (mean of pairs)', [10, 20, 30, 50], 2, PIL_FILTERS.BOX, [15, 40]],
     ['bicubic on a constant row stays constant', [200, 200, 200, 200, 200], 3, PIL_FILTERS.BICUBIC, [200, 200, 200]],
@@ -43,7 +49,17 @@ describe('precomputeCoeffs', () => {
     [640, 384, PIL_FILTERS.BILINEAR, 5],
   ] as const)('%i→%i filter %i: window %i, weights sum to 1', (inSize, outSize, filter, ksize) => {
     const support = { [PIL_FILTERS.BICUBIC]: 2, [PIL_FILTERS.BILINEAR]: 1 }[filter];
-    const c = precomputeCoeffs(inSize, outSize, { support, fn: (x) => (filter === PIL_FILTERS.BILINEAR ? Math.max(0, 1 - Math.abs(x)) : Math.abs(x) < 1 ? 1.5 * Math.abs(x) ** 3 - 2.5 * x * x + 1 : Math.abs(x) < 2 ? -0.5 * Math.abs(x) ** 3 + 2.5 * x * x - 4 * Math.abs(x) + 2 : 0) });
+    const c = precomputeCoeffs(inSize, outSize, {
+      support,
+      fn: (x) =>
+        filter === PIL_FILTERS.BILINEAR
+          ? Math.max(0, 1 - Math.abs(x))
+          : Math.abs(x) < 1
+            ? 1.5 * Math.abs(x) ** 3 - 2.5 * x * x + 1
+            : Math.abs(x) < 2
+              ? -0.5 * Math.abs(x) ** 3 + 2.5 * x * x - 4 * Math.abs(x) + 2
+              : 0,
+    });
     expect(c.ksize).toBe(ksize);
     for (let o = 0; o < outSize; o++) {
       let s = 0;

@@ -21,7 +21,10 @@ const sinc = (x: number) => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x)
 const FILTERS: Readonly<Record<number, Filter>> = {
   [PIL_FILTERS.BOX]: { support: 0.5, fn: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0) },
   [PIL_FILTERS.BILINEAR]: { support: 1, fn: (x) => (Math.abs(x) < 1 ? 1 - Math.abs(x) : 0) },
-  [PIL_FILTERS.HAMMING]: { support: 1, fn: (x) => (x === 0 ? 1 : Math.abs(x) >= 1 ? 0 : sinc(x) * (0.46 + 0.54 * Math.cos(Math.PI * x))) },
+  [PIL_FILTERS.HAMMING]: {
+    support: 1,
+    fn: (x) => (x === 0 ? 1 : Math.abs(x) >= 1 ? 0 : sinc(x) * (0.46 + 0.54 * Math.cos(Math.PI * x))),
+  },
   [PIL_FILTERS.BICUBIC]: {
     support: 2,
     fn: (v) => {
@@ -106,7 +109,16 @@ function weightBits(c: Coeffs, kind: WeightQuantization): number {
 /** Pillow's 22-bit weights, or torch's int16 weights (its uint8 path). */
 export type WeightQuantization = 'pil' | 'torch';
 
-type Pass = (src: Float32Array | Uint8Array, srcW: number, srcH: number, ch: number, c: Coeffs, horizontal: boolean, out: Uint8Array | Float32Array, q: WeightQuantization) => void;
+type Pass = (
+  src: Float32Array | Uint8Array,
+  srcW: number,
+  srcH: number,
+  ch: number,
+  c: Coeffs,
+  horizontal: boolean,
+  out: Uint8Array | Float32Array,
+  q: WeightQuantization,
+) => void;
 
 const pass8: Pass = (src, srcW, srcH, ch, c, horizontal, out, q) => {
   const bits = weightBits(c, q);
@@ -166,7 +178,8 @@ export function pilResize(
 ): U8Image {
   const filter = FILTERS[filterId];
   if (!filter) throw new RangeError(`pilResize: filter ${filterId} is not supported (NEAREST is not implemented)`);
-  if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height))) throw new RangeError(`pilResize: bad size ${width}x${height}`);
+  if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height)))
+    throw new RangeError(`pilResize: bad size ${width}x${height}`);
   const { channels: ch } = img;
   const pass = intermediate === 'uint8' ? pass8 : passFloat;
   const alloc = (n: number) => (intermediate === 'uint8' ? new Uint8Array(n) : new Float32Array(n));
@@ -183,7 +196,8 @@ export function pilResize(
     pass(cur, w, img.height, ch, precomputeCoeffs(img.height, height, filter), false, next, quantization);
     cur = next;
   }
-  if (cur instanceof Uint8Array) return { width, height, channels: ch, data: cur === img.data ? Uint8Array.from(cur) : cur };
+  if (cur instanceof Uint8Array)
+    return { width, height, channels: ch, data: cur === img.data ? Uint8Array.from(cur) : cur };
   const out = new Uint8Array(cur.length);
   for (let i = 0; i < cur.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(cur[i]!)));
   return { width, height, channels: ch, data: out };

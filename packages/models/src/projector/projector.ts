@@ -37,13 +37,20 @@ export class Projector {
 
   /** Initialised like torch's nn.Linear (kaiming-uniform a=√5 weights, U(±1/√fan_in) bias). */
   static create(type: ProjectorType, inputDim: number, outputDim: number, seed: number): Projector {
-    if (!PROJECTOR_TYPES.includes(type)) throw new ConfigError('E_PROJECTOR_TYPE', `unknown projector type "${String(type)}"`, { type }, `use one of ${PROJECTOR_TYPES.join(', ')}`);
+    if (!PROJECTOR_TYPES.includes(type))
+      throw new ConfigError(
+        'E_PROJECTOR_TYPE',
+        `unknown projector type "${String(type)}"`,
+        { type },
+        `use one of ${PROJECTOR_TYPES.join(', ')}`,
+      );
     const rng = new SeededRandom(seed);
     const layer = (out: number, inp: number): [tf.Tensor, tf.Tensor] => [
       tf.tensor2d(kaimingUniformA5(rng, out, inp), [out, inp]),
       tf.tensor1d(rng.uniform(out, -1 / Math.sqrt(inp), 1 / Math.sqrt(inp))),
     ];
-    const ts = type === 'linear' ? layer(outputDim, inputDim) : [...layer(outputDim, inputDim), ...layer(outputDim, outputDim)];
+    const ts =
+      type === 'linear' ? layer(outputDim, inputDim) : [...layer(outputDim, inputDim), ...layer(outputDim, outputDim)];
     return Projector.fromTensors(new Map(names(type).map((n, i) => [n, ts[i]!])), true);
   }
 
@@ -53,19 +60,29 @@ export class Projector {
    */
   static fromTensors(tensors: ReadonlyMap<string, tf.Tensor>, takeOwnership = false): Projector {
     const plain = new Map([...tensors].map(([k, v]) => [k.replace(/^projector\./, ''), v]));
-    const type: ProjectorType | undefined = plain.has('weight') ? 'linear' : plain.has('0.weight') ? 'mlp2x_gelu' : undefined;
+    const type: ProjectorType | undefined = plain.has('weight')
+      ? 'linear'
+      : plain.has('0.weight')
+        ? 'mlp2x_gelu'
+        : undefined;
     const want = type ? names(type) : [];
     const extra = [...plain.keys()].filter((k) => !want.includes(k));
     const missing = want.filter((k) => !plain.has(k));
     if (!type || extra.length || missing.length) {
-      throw new ConfigError('E_PROJECTOR_TENSORS', 'projector tensors are neither linear (weight, bias) nor mlp2x_gelu (0.*, 2.*)', { names: [...tensors.keys()], missing, extra });
+      throw new ConfigError(
+        'E_PROJECTOR_TENSORS',
+        'projector tensors are neither linear (weight, bias) nor mlp2x_gelu (0.*, 2.*)',
+        { names: [...tensors.keys()], missing, extra },
+      );
     }
-    const vars = new Map(want.map((n) => {
-      const t = plain.get(n)!;
-      const v = tf.variable(t);
-      if (takeOwnership) t.dispose();
-      return [n, v] as const;
-    }));
+    const vars = new Map(
+      want.map((n) => {
+        const t = plain.get(n)!;
+        const v = tf.variable(t);
+        if (takeOwnership) t.dispose();
+        return [n, v] as const;
+      }),
+    );
     return new Projector(type, vars);
   }
 
@@ -73,7 +90,8 @@ export class Projector {
     const f = await SafetensorsFile.open(file);
     const ts = new Map<string, tf.Tensor>();
     try {
-      for (const [name, info] of f.tensors) ts.set(name, tf.tensor(await f.readFloat32(name), [...info.shape], 'float32'));
+      for (const [name, info] of f.tensors)
+        ts.set(name, tf.tensor(await f.readFloat32(name), [...info.shape], 'float32'));
       return Projector.fromTensors(ts, true);
     } catch (err) {
       for (const t of ts.values()) if (!t.isDisposed) t.dispose();
@@ -93,7 +111,8 @@ export class Projector {
   apply(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const v = (n: string) => this.vars.get(n)!;
-      if (this.type === 'linear') return linear(x, { weight: v('weight') as tf.Tensor2D, bias: v('bias') as tf.Tensor1D });
+      if (this.type === 'linear')
+        return linear(x, { weight: v('weight') as tf.Tensor2D, bias: v('bias') as tf.Tensor1D });
       const h = geluErf(linear(x, { weight: v('0.weight') as tf.Tensor2D, bias: v('0.bias') as tf.Tensor1D }));
       return linear(h, { weight: v('2.weight') as tf.Tensor2D, bias: v('2.bias') as tf.Tensor1D });
     });

@@ -33,7 +33,8 @@ export function eosList(v: unknown): number[] {
 }
 
 export function parseQwen3Config(raw: RawConfig, file?: string): Qwen3Config {
-  const bad = (field: string, why: string, hint?: string) => new ConfigError('E_CONFIG_UNSUPPORTED', `config.json: ${why}`, { file, field }, hint);
+  const bad = (field: string, why: string, hint?: string) =>
+    new ConfigError('E_CONFIG_UNSUPPORTED', `config.json: ${why}`, { file, field }, hint);
   if (raw.model_type !== undefined && raw.model_type !== 'qwen3') {
     const hint = 'this loader reads Qwen3ForCausalLM checkpoints (model_type "qwen3")';
     throw bad('model_type', `model_type ${JSON.stringify(raw.model_type)} is not qwen3`, hint);
@@ -44,13 +45,21 @@ export function parseQwen3Config(raw: RawConfig, file?: string): Qwen3Config {
   const headDim = intField(raw, 'head_dim', hiddenSize / numAttentionHeads, file);
   if (headDim % 2 !== 0) throw bad('head_dim', `head_dim must be even (RoPE rotates halves), got ${headDim}`);
   if (numAttentionHeads % numKeyValueHeads !== 0) {
-    throw bad('num_key_value_heads', `num_attention_heads (${numAttentionHeads}) must be a multiple of num_key_value_heads (${numKeyValueHeads})`);
+    throw bad(
+      'num_key_value_heads',
+      `num_attention_heads (${numAttentionHeads}) must be a multiple of num_key_value_heads (${numKeyValueHeads})`,
+    );
   }
   const act = raw.hidden_act ?? 'silu';
   if (act !== 'silu') throw bad('hidden_act', `hidden_act "${String(act)}" is not supported (Qwen3 uses silu)`);
   const rope = (raw.rope_parameters ?? raw.rope_scaling ?? {}) as RawConfig;
   const ropeType = rope.rope_type ?? rope.type ?? 'default';
-  if (ropeType !== 'default') throw bad('rope_parameters', `rope_type "${String(ropeType)}" is not supported (only "default")`, 'remove rope scaling from config.json for contexts within max_position_embeddings');
+  if (ropeType !== 'default')
+    throw bad(
+      'rope_parameters',
+      `rope_type "${String(ropeType)}" is not supported (only "default")`,
+      'remove rope scaling from config.json for contexts within max_position_embeddings',
+    );
   const ropeTheta = numField(rope.rope_theta !== undefined ? rope : raw, 'rope_theta', 10000, file);
   if (raw.use_sliding_window === true) throw bad('use_sliding_window', 'sliding-window attention is not supported');
   return {

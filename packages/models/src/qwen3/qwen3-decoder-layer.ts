@@ -48,8 +48,19 @@ export function qwen3DecoderLayer(x: tf.Tensor3D, w: Qwen3LayerWeights, ctx: Dec
 
     const h = rmsNorm(x, w.inputNorm, c.rmsNormEps);
     // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
-    const q = applyRope(tf.transpose(rmsNorm(tf.reshape(lin(h, 'q'), [b, t, nh, d]), w.qNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D, ctx.cos, ctx.sin);
-    let k = applyRope(tf.transpose(rmsNorm(tf.reshape(lin(h, 'k'), [b, t, nkv, d]), w.kNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D, ctx.cos, ctx.sin);
+    const q = applyRope(
+      tf.transpose(rmsNorm(tf.reshape(lin(h, 'q'), [b, t, nh, d]), w.qNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D,
+      ctx.cos,
+      ctx.sin,
+    );
+    let k = applyRope(
+      tf.transpose(
+        rmsNorm(tf.reshape(lin(h, 'k'), [b, t, nkv, d]), w.kNorm, c.rmsNormEps),
+        [0, 2, 1, 3],
+      ) as tf.Tensor4D,
+      ctx.cos,
+      ctx.sin,
+    );
     let v = splitHeads(lin(h, 'v'), nkv);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
     const attn = attention(q, k, v, { bias: ctx.bias, chunkBytes: ctx.scoreChunkBytes });

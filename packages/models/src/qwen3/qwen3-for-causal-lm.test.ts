@@ -35,8 +35,21 @@ describe.each(Object.entries(OTHER_CONFIGS))('Qwen3ForCausalLM with %s', (_name,
     const full = model.logits({ inputIds: tf.tensor2d(x, undefined, 'int32') });
     const cache = new KvCache(model.config.numHiddenLayers);
     const parts: tf.Tensor[] = [];
-    for (const [s, e] of [[0, 4], [4, 5], [5, 7]] as const) {
-      parts.push(model.logits({ inputIds: tf.tensor2d(x.map((r) => r.slice(s, e)), undefined, 'int32'), cache }));
+    for (const [s, e] of [
+      [0, 4],
+      [4, 5],
+      [5, 7],
+    ] as const) {
+      parts.push(
+        model.logits({
+          inputIds: tf.tensor2d(
+            x.map((r) => r.slice(s, e)),
+            undefined,
+            'int32',
+          ),
+          cache,
+        }),
+      );
     }
     const inc = tf.concat(parts, 1);
     expect(await maxAbsDiff(inc, full)).toBeLessThan(1e-5);
@@ -47,7 +60,10 @@ describe.each(Object.entries(OTHER_CONFIGS))('Qwen3ForCausalLM with %s', (_name,
   it('padding is masked: a right-padded row equals the same tokens alone', async () => {
     const x = ids(1, 6, model.config.vocabSize, 5)[0]!;
     const alone = model.logits({ inputIds: tf.tensor2d([x.slice(0, 4)], undefined, 'int32') });
-    const padded = model.logits({ inputIds: tf.tensor2d([x], undefined, 'int32'), attentionMask: tf.tensor2d([[1, 1, 1, 1, 0, 0]]) });
+    const padded = model.logits({
+      inputIds: tf.tensor2d([x], undefined, 'int32'),
+      attentionMask: tf.tensor2d([[1, 1, 1, 1, 0, 0]]),
+    });
     const head = tf.slice(padded, [0, 0, 0], [1, 4, -1]);
     expect(await maxAbsDiff(head, alone)).toBeLessThan(1e-5);
     tf.dispose([alone, padded, head]);
@@ -100,8 +116,14 @@ describe('loading', () => {
   it('rejects unsupported configs with the field named', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-qwen3-cfg-'));
     await writeRandomQwen3(dir, tinyQwen3ConfigJson(), { seed: 2 });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(tinyQwen3ConfigJson({ rope_scaling: { rope_type: 'yarn', factor: 4 } })));
-    await expect(loadQwen3(dir)).rejects.toMatchObject({ code: 'E_CONFIG_UNSUPPORTED', context: { field: 'rope_parameters' } });
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify(tinyQwen3ConfigJson({ rope_scaling: { rope_type: 'yarn', factor: 4 } })),
+    );
+    await expect(loadQwen3(dir)).rejects.toMatchObject({
+      code: 'E_CONFIG_UNSUPPORTED',
+      context: { field: 'rope_parameters' },
+    });
     writeFileSync(join(dir, 'config.json'), JSON.stringify(tinyQwen3ConfigJson({ model_type: 'llama4' })));
     const wrongType = { code: 'E_CONFIG_UNSUPPORTED', context: { field: 'model_type' } };
     await expect(loadQwen3(dir)).rejects.toMatchObject(wrongType);

@@ -99,8 +99,11 @@ export class Qwen3ForCausalLM {
       const [b, t] = x0.shape;
       const past = input.cache?.length ?? 0;
       const newMask = input.attentionMask ?? tf.ones([b, t]);
-      const keyMask = input.cache ? input.cache.appendMask(tf.cast(newMask, 'float32') as tf.Tensor2D) : (tf.cast(newMask, 'float32') as tf.Tensor2D);
-      const positions = input.positionIds ?? (tf.tile(tf.reshape(tf.range(past, past + t, 1, 'int32'), [1, t]), [b, 1]) as tf.Tensor2D);
+      const keyMask = input.cache
+        ? input.cache.appendMask(tf.cast(newMask, 'float32') as tf.Tensor2D)
+        : (tf.cast(newMask, 'float32') as tf.Tensor2D);
+      const positions =
+        input.positionIds ?? (tf.tile(tf.reshape(tf.range(past, past + t, 1, 'int32'), [1, t]), [b, 1]) as tf.Tensor2D);
       const { cos, sin } = ropeCosSin(positions, c.headDim, c.ropeTheta);
       const bias = causalAttentionBias(keyMask, t);
       let x = x0;
@@ -116,9 +119,21 @@ export class Qwen3ForCausalLM {
           }
         }
         const cache = input.cache;
-        const ctx: DecoderLayerContext = { config: c, cos, sin, bias, lora, dropoutSeeds: seeds, ...(input.attentionChunkBytes ? { scoreChunkBytes: input.attentionChunkBytes } : {}), ...(cache ? { extendKv: (k, v) => cache.update(i, k, v) } : {}) };
+        const ctx: DecoderLayerContext = {
+          config: c,
+          cos,
+          sin,
+          bias,
+          lora,
+          dropoutSeeds: seeds,
+          ...(input.attentionChunkBytes ? { scoreChunkBytes: input.attentionChunkBytes } : {}),
+          ...(cache ? { extendKv: (k, v) => cache.update(i, k, v) } : {}),
+        };
         const w = this.weights.layers[i]!;
-        x = input.checkpointLayers && !cache ? checkpointed(x, ctx, (h, cx) => qwen3DecoderLayer(h, w, cx)) : qwen3DecoderLayer(x, w, ctx);
+        x =
+          input.checkpointLayers && !cache
+            ? checkpointed(x, ctx, (h, cx) => qwen3DecoderLayer(h, w, cx))
+            : qwen3DecoderLayer(x, w, ctx);
       }
       return rmsNorm(x, this.weights.norm, c.rmsNormEps) as tf.Tensor3D;
     });
@@ -146,7 +161,11 @@ export class Qwen3ForCausalLM {
       return;
     }
     const w = this.weights;
-    const all: (tf.Tensor | undefined)[] = [...rowShards(w.embedTokens), w.norm, ...(w.lmHead ? rowShards(w.lmHead) : [])];
+    const all: (tf.Tensor | undefined)[] = [
+      ...rowShards(w.embedTokens),
+      w.norm,
+      ...(w.lmHead ? rowShards(w.lmHead) : []),
+    ];
     for (const l of w.layers) {
       all.push(l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm);
       for (const key of MODULE_KEYS) all.push(l[key].weight, l[key].bias);

@@ -31,7 +31,10 @@ export interface Qwen3Weights {
 }
 
 /** The linear modules of layer i: short key → [HF module path, out, in]. */
-export function qwen3LinearModules(c: Qwen3Config, i: number): Record<'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down', [string, number, number]> {
+export function qwen3LinearModules(
+  c: Qwen3Config,
+  i: number,
+): Record<'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down', [string, number, number]> {
   const p = `model.layers.${i}`;
   const qd = c.numAttentionHeads * c.headDim;
   const kvd = c.numKeyValueHeads * c.headDim;

@@ -15,7 +15,8 @@ export function siglipCaptionScore(logitsPerImage: LogitsMatrix, textIndex = 0):
   if (rows <= 0 || !Number.isInteger(textIndex) || textIndex < 0 || textIndex >= cols) {
     throw new RangeError(`siglipCaptionScore: text ${textIndex} is not in a ${rows}x${cols} logits matrix`);
   }
-  if (logitsPerImage.data.length !== rows * cols) throw new RangeError(`siglipCaptionScore: ${logitsPerImage.data.length} values for shape [${rows},${cols}]`);
+  if (logitsPerImage.data.length !== rows * cols)
+    throw new RangeError(`siglipCaptionScore: ${logitsPerImage.data.length} values for shape [${rows},${cols}]`);
   let sum = 0;
   for (let i = 0; i < rows; i++) sum += 1 / (1 + Math.exp(-logitsPerImage.data[i * cols + textIndex]!));
   return sum / rows;

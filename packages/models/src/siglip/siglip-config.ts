@@ -48,7 +48,12 @@ function tower(v: RawConfig, file?: string): SiglipTowerConfig {
 
 export function parseSiglipConfig(raw: RawConfig, file?: string): SiglipConfig {
   if (raw.model_type !== 'siglip') {
-    throw new ConfigError('E_CONFIG_UNSUPPORTED', `model_type ${String(raw.model_type)} is not siglip`, { model_type: raw.model_type, ...(file ? { file } : {}) }, 'expected a SiglipModel config.json (vision_config + text_config)');
+    throw new ConfigError(
+      'E_CONFIG_UNSUPPORTED',
+      `model_type ${String(raw.model_type)} is not siglip`,
+      { model_type: raw.model_type, ...(file ? { file } : {}) },
+      'expected a SiglipModel config.json (vision_config + text_config)',
+    );
   }
   const v = (raw.vision_config ?? {}) as RawConfig;
   const t = (raw.text_config ?? {}) as RawConfig;

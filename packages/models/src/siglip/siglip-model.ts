@@ -9,9 +9,19 @@ import { readJsonConfig } from '../io/read-config.js';
 import { resolveModelDir, type ResolveOptions } from '../io/resolve-model-dir.js';
 import { getActivation } from '../nn/activations.js';
 import { WeightLoader } from '../nn/weight-loader.js';
-import { parseSiglipConfig, type SiglipConfig, type SiglipTextConfig, type SiglipVisionConfig } from './siglip-config.js';
+import {
+  parseSiglipConfig,
+  type SiglipConfig,
+  type SiglipTextConfig,
+  type SiglipVisionConfig,
+} from './siglip-config.js';
 import { loadSiglipText, siglipTextForward, siglipTextShapes, type SiglipTextWeights } from './siglip-text-tower.js';
-import { loadSiglipVision, siglipVisionForward, siglipVisionShapes, type SiglipVisionWeights } from './siglip-vision-tower.js';
+import {
+  loadSiglipVision,
+  siglipVisionForward,
+  siglipVisionShapes,
+  type SiglipVisionWeights,
+} from './siglip-vision-tower.js';
 
 // A type alias (not an interface) so tf.tidy accepts it as a TensorContainer.
 export type SiglipOutput = {
@@ -44,15 +54,26 @@ export class SiglipModel {
   static async load(nameOrDir: string, opts: SiglipLoadOptions = {}): Promise<SiglipModel> {
     const dir = await resolveModelDir(nameOrDir, opts);
     const parsed = parseSiglipConfig(await readJsonConfig(dir), `${dir}/config.json`);
-    const config: SiglipConfig = { vision: { ...parsed.vision, ...opts.config?.vision }, text: { ...parsed.text, ...opts.config?.text } };
+    const config: SiglipConfig = {
+      vision: { ...parsed.vision, ...opts.config?.vision },
+      text: { ...parsed.text, ...opts.config?.text },
+    };
     getActivation(config.vision.hiddenAct);
     getActivation(config.text.hiddenAct);
     const ckpt = await Checkpoint.open(dir);
     const l = new WeightLoader(ckpt);
     try {
-      ckpt.validate(new Map([...siglipVisionShapes(config.vision, 'vision_model.'), ...siglipTextShapes(config.text, 'text_model.'), ['logit_scale', [1]], ['logit_bias', [1]]]), {
-        ignore: (n) => n.endsWith('position_ids'),
-      });
+      ckpt.validate(
+        new Map([
+          ...siglipVisionShapes(config.vision, 'vision_model.'),
+          ...siglipTextShapes(config.text, 'text_model.'),
+          ['logit_scale', [1]],
+          ['logit_bias', [1]],
+        ]),
+        {
+          ignore: (n) => n.endsWith('position_ids'),
+        },
+      );
       const vision = await loadSiglipVision(l.child('vision_model.'), config.vision);
       const text = await loadSiglipText(l.child('text_model.'), config.text);
       const scale = (await ckpt.readFloat32('logit_scale'))[0]!;
@@ -68,12 +89,25 @@ export class SiglipModel {
 
   /** Image embeddings [N, H] (the head's pooled output, not normalised) of pixels [N, C, S, S]. */
   getImageFeatures(pixelValues: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => siglipVisionForward(pixelValues, this.vision, this.config.vision, getActivation(this.config.vision.hiddenAct)).pooled);
+    return tf.tidy(
+      () =>
+        siglipVisionForward(pixelValues, this.vision, this.config.vision, getActivation(this.config.vision.hiddenAct))
+          .pooled,
+    );
   }
 
   /** Text embeddings [B, P] (not normalised) of ids [B, T]; no attention mask by default, as SigLIP is trained. */
   getTextFeatures(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => siglipTextForward(inputIds, this.text, this.config.text, getActivation(this.config.text.hiddenAct), attentionMask).pooled);
+    return tf.tidy(
+      () =>
+        siglipTextForward(
+          inputIds,
+          this.text,
+          this.config.text,
+          getActivation(this.config.text.hiddenAct),
+          attentionMask,
+        ).pooled,
+    );
   }
 
   /** Logits from embeddings (normalised here), e.g. cached per video: [numImages, numTexts]. */
@@ -81,14 +115,19 @@ export class SiglipModel {
     return tf.tidy(() => {
       const img = l2normalize(imageEmbeds);
       const txt = l2normalize(textEmbeds);
-      const logitsPerText = tf.add(tf.mul(tf.matMul(txt, img, false, true), Math.exp(this.logitScale)), this.logitBias) as tf.Tensor2D;
+      const logitsPerText = tf.add(
+        tf.mul(tf.matMul(txt, img, false, true), Math.exp(this.logitScale)),
+        this.logitBias,
+      ) as tf.Tensor2D;
       return { logitsPerImage: tf.transpose(logitsPerText), logitsPerText, imageEmbeds: img, textEmbeds: txt };
     });
   }
 
   /** Both towers and the logits (HF SiglipModel.forward). */
   forward(pixelValues: tf.Tensor4D, inputIds: tf.Tensor2D, opts: { attentionMask?: tf.Tensor2D } = {}): SiglipOutput {
-    return tf.tidy(() => this.logitsFromEmbeds(this.getImageFeatures(pixelValues), this.getTextFeatures(inputIds, opts.attentionMask)));
+    return tf.tidy(() =>
+      this.logitsFromEmbeds(this.getImageFeatures(pixelValues), this.getTextFeatures(inputIds, opts.attentionMask)),
+    );
   }
 
   dispose(): void {

@@ -29,7 +29,8 @@ export function siglipTextShapes(c: SiglipTextConfig, prefix: string): [string, 
     ...layerNormShapes('final_layer_norm', h),
     ...linearShapes('head', h, c.projectionSize),
   ];
-  for (let i = 0; i < c.numHiddenLayers; i++) out.push(...preLnLayerShapes(`encoder.layers.${i}.`, h, c.intermediateSize));
+  for (let i = 0; i < c.numHiddenLayers; i++)
+    out.push(...preLnLayerShapes(`encoder.layers.${i}.`, h, c.intermediateSize));
   return out.map(([n, s]) => [prefix + n, s]);
 }
 
@@ -58,11 +59,19 @@ export function siglipTextForward(
 ): { lastHiddenState: tf.Tensor3D; pooled: tf.Tensor2D } {
   const [b, t] = inputIds.shape;
   if (t > c.maxPositionEmbeddings) {
-    throw new ModelsError('E_INPUT_SHAPE', `text of ${t} tokens exceeds max_position_embeddings ${c.maxPositionEmbeddings}`, { length: t, max: c.maxPositionEmbeddings }, 'tokenize with truncation to the model\'s max length (64)');
+    throw new ModelsError(
+      'E_INPUT_SHAPE',
+      `text of ${t} tokens exceeds max_position_embeddings ${c.maxPositionEmbeddings}`,
+      { length: t, max: c.maxPositionEmbeddings },
+      "tokenize with truncation to the model's max length (64)",
+    );
   }
   return tf.tidy(() => {
     const ids = tf.cast(inputIds, 'int32');
-    let x = tf.add(tf.reshape(tf.gather(w.tokens, tf.reshape(ids, [-1])), [b, t, c.hiddenSize]), tf.slice(w.positions, [0, 0], [t, -1])) as tf.Tensor3D;
+    let x = tf.add(
+      tf.reshape(tf.gather(w.tokens, tf.reshape(ids, [-1])), [b, t, c.hiddenSize]),
+      tf.slice(w.positions, [0, 0], [t, -1]),
+    ) as tf.Tensor3D;
     const mask = attentionMask ? paddingAttentionBias(attentionMask) : undefined;
     const opts = { numHeads: c.numAttentionHeads, eps: c.layerNormEps, act, mask };
     for (const layer of w.layers) x = preLnLayer(x, layer, opts);

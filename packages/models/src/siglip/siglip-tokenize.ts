@@ -12,6 +12,10 @@ export interface SiglipTokenizeOptions {
   readonly maxLength?: number;
 }
 
-export function siglipTokenize(tokenizer: EncoderTokenizer, texts: readonly string[], opts: SiglipTokenizeOptions = {}): EncodedBatch {
+export function siglipTokenize(
+  tokenizer: EncoderTokenizer,
+  texts: readonly string[],
+  opts: SiglipTokenizeOptions = {},
+): EncodedBatch {
   return tokenizer.encode(texts, { padding: opts.padding ?? 'max_length', maxLength: opts.maxLength ?? 64 });
 }

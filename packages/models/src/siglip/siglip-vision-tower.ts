@@ -48,7 +48,8 @@ export function siglipVisionShapes(c: SiglipVisionConfig, prefix: string): [stri
     ...linearShapes('head.mlp.fc1', h, c.intermediateSize),
     ...linearShapes('head.mlp.fc2', c.intermediateSize, h),
   ];
-  for (let i = 0; i < c.numHiddenLayers; i++) out.push(...preLnLayerShapes(`encoder.layers.${i}.`, h, c.intermediateSize));
+  for (let i = 0; i < c.numHiddenLayers; i++)
+    out.push(...preLnLayerShapes(`encoder.layers.${i}.`, h, c.intermediateSize));
   return out.map(([n, s]) => [prefix + n, s]);
 }
 
@@ -81,10 +82,20 @@ export async function loadSiglipVision(l: WeightLoader, c: SiglipVisionConfig): 
 }
 
 /** pixels [N, C, S, S] → { lastHiddenState [N, P, H] (after post_layernorm), pooled [N, H] (head) }. */
-export function siglipVisionForward(pixels: tf.Tensor4D, w: SiglipVisionWeights, c: SiglipVisionConfig, act: Activation): { lastHiddenState: tf.Tensor3D; pooled: tf.Tensor2D } {
+export function siglipVisionForward(
+  pixels: tf.Tensor4D,
+  w: SiglipVisionWeights,
+  c: SiglipVisionConfig,
+  act: Activation,
+): { lastHiddenState: tf.Tensor3D; pooled: tf.Tensor2D } {
   const [n, ch, hh, ww] = pixels.shape;
   if (ch !== c.numChannels || hh !== c.imageSize || ww !== c.imageSize) {
-    throw new ModelsError('E_INPUT_SHAPE', `pixel values [${pixels.shape.join(',')}] do not match the model's [N,${c.numChannels},${c.imageSize},${c.imageSize}]`, { shape: pixels.shape, image_size: c.imageSize }, "preprocess frames with the model's image processor (preprocessor_config.json)");
+    throw new ModelsError(
+      'E_INPUT_SHAPE',
+      `pixel values [${pixels.shape.join(',')}] do not match the model's [N,${c.numChannels},${c.imageSize},${c.imageSize}]`,
+      { shape: pixels.shape, image_size: c.imageSize },
+      "preprocess frames with the model's image processor (preprocessor_config.json)",
+    );
   }
   return tf.tidy(() => {
     let x = tf.add(linear(patchify(pixels, c.patchSize), w.patch), w.positions) as tf.Tensor3D;

@@ -19,7 +19,13 @@ export function seededUniform(seed: number): () => number {
 }
 
 /** Writes `config` and random tensors of `shapes` (LayerNorm weights near 1, the rest in ±scale). */
-export async function writeRandomModel(dir: string, config: object, shapes: ReadonlyMap<string, readonly number[]>, seed = 1, scale = 0.3): Promise<void> {
+export async function writeRandomModel(
+  dir: string,
+  config: object,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  seed = 1,
+  scale = 0.3,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const rnd = seededUniform(seed);
   const tensors: Record<string, TensorToWrite> = {};

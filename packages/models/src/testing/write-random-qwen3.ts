@@ -43,7 +43,11 @@ export function tinyQwen3ConfigJson(overrides: Record<string, unknown> = {}): Re
   };
 }
 
-export async function writeRandomQwen3(dir: string, configJson: Record<string, unknown>, opts: RandomQwen3Options = {}): Promise<void> {
+export async function writeRandomQwen3(
+  dir: string,
+  configJson: Record<string, unknown>,
+  opts: RandomQwen3Options = {},
+): Promise<void> {
   const config = parseQwen3Config(configJson);
   const rng = new SeededRandom(opts.seed ?? 1);
   const scale = (opts.scale ?? 0.08) * Math.sqrt(3);
@@ -53,11 +57,17 @@ export async function writeRandomQwen3(dir: string, configJson: Record<string, u
     const n = shape.reduce((a, b) => a * b, 1);
     // Norm weights near 1 (as trained models have), everything else small and centred.
     const data = name.endsWith('norm.weight') ? rng.uniform(n, 0.8, 1.2) : rng.uniform(n, -scale, scale);
-    return [name, opts.dtype === 'BF16' ? { dtype: 'BF16', shape, data: float32ToBf16Bits(data) } : { dtype: 'F32', shape, data }];
+    return [
+      name,
+      opts.dtype === 'BF16' ? { dtype: 'BF16', shape, data: float32ToBf16Bits(data) } : { dtype: 'F32', shape, data },
+    ];
   });
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'config.json'), JSON.stringify(configJson, null, 2));
-  await writeFile(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: configJson.eos_token_id, pad_token_id: configJson.pad_token_id }));
+  await writeFile(
+    join(dir, 'generation_config.json'),
+    JSON.stringify({ eos_token_id: configJson.eos_token_id, pad_token_id: configJson.pad_token_id }),
+  );
   const shards = Math.max(1, opts.shards ?? 1);
   if (shards === 1) {
     await writeSafetensors(join(dir, 'model.safetensors'), Object.fromEntries(tensors), { format: 'pt' });
@@ -71,5 +81,8 @@ export async function writeRandomQwen3(dir: string, configJson: Record<string, u
     for (const [name] of part) weightMap[name] = file;
     await writeSafetensors(join(dir, file), Object.fromEntries(part), { format: 'pt' });
   }
-  await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2));
+  await writeFile(
+    join(dir, 'model.safetensors.index.json'),
+    JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2),
+  );
 }

@@ -11,7 +11,10 @@ describe('Qwen3 tokenizer (bundled, offline)', () => {
   });
 
   it('eos is <|im_end|> and pad is <|endoftext|>, as tokenizer_config.json says', () => {
-    const cfg = JSON.parse(readFileSync(join(bundledQwen3TokenizerDir(), 'tokenizer_config.json'), 'utf8')) as { eos_token: string; pad_token: string };
+    const cfg = JSON.parse(readFileSync(join(bundledQwen3TokenizerDir(), 'tokenizer_config.json'), 'utf8')) as {
+      eos_token: string;
+      pad_token: string;
+    };
     expect(tok.eosTokenId).toBe(tok.tokenToId(cfg.eos_token));
     expect(tok.padTokenId).toBe(tok.tokenToId(cfg.pad_token));
     expect(tok.eosTokenId).not.toBe(tok.padTokenId);
@@ -31,6 +34,8 @@ describe('Qwen3 tokenizer (bundled, offline)', () => {
   });
 
   it('a folder without tokenizer.json is a clear error', async () => {
-    await expect(loadTokenizer(mkdtempSync(join(tmpdir(), 'kvc-tok-')))).rejects.toMatchObject({ code: 'E_TOKENIZER_NOT_FOUND' });
+    await expect(loadTokenizer(mkdtempSync(join(tmpdir(), 'kvc-tok-')))).rejects.toMatchObject({
+      code: 'E_TOKENIZER_NOT_FOUND',
+    });
   });
 });

@@ -39,11 +39,18 @@ interface HfTokenizer {
 export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const jsonPath = join(dir, 'tokenizer.json');
   if (!existsSync(jsonPath)) {
-    throw new ModelNotFoundError('E_TOKENIZER_NOT_FOUND', 'no tokenizer.json in the folder', { dir }, 'use the model folder from the Hugging Face hub (it holds tokenizer.json and tokenizer_config.json)');
+    throw new ModelNotFoundError(
+      'E_TOKENIZER_NOT_FOUND',
+      'no tokenizer.json in the folder',
+      { dir },
+      'use the model folder from the Hugging Face hub (it holds tokenizer.json and tokenizer_config.json)',
+    );
   }
   const cfgPath = join(dir, 'tokenizer_config.json');
   const tokenizerJson = JSON.parse(await readFile(jsonPath, 'utf8')) as Record<string, unknown>;
-  const tokenizerConfig = existsSync(cfgPath) ? (JSON.parse(await readFile(cfgPath, 'utf8')) as Record<string, unknown>) : {};
+  const tokenizerConfig = existsSync(cfgPath)
+    ? (JSON.parse(await readFile(cfgPath, 'utf8')) as Record<string, unknown>)
+    : {};
   const hf = (await import('@huggingface/transformers')) as unknown as Record<string, unknown>;
   const name = String(tokenizerConfig.tokenizer_class ?? 'PreTrainedTokenizer').replace(/Fast$/, '');
   const Cls = (hf[name] ?? hf.PreTrainedTokenizer) as new (json: unknown, cfg: unknown) => HfTokenizer;
@@ -54,7 +61,8 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const base: TextTokenizer = {
     encode: (text) => Array.from(tok.encode(text, { add_special_tokens: false })),
     // transformers.js rejects an empty id list; an empty generation decodes to ''.
-    decode: (ids, opts = {}) => (ids.length === 0 ? '' : tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false })),
+    decode: (ids, opts = {}) =>
+      ids.length === 0 ? '' : tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false }),
     eosTokenId: eos,
     padTokenId: tok.pad_token_id ?? eos,
     vocabSize: entries.size,

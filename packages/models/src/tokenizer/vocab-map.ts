@@ -18,9 +18,12 @@ export const VOCAB_MAP_FILE = 'kvc_vocab_map.json';
 
 function validate(ids: unknown, file: string): number[] {
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => Number.isInteger(x) && (x as number) >= 0)) {
-    throw new ModelsError('E_VOCAB_MAP_INVALID', 'original_ids must be a non-empty list of non-negative integers', { file });
+    throw new ModelsError('E_VOCAB_MAP_INVALID', 'original_ids must be a non-empty list of non-negative integers', {
+      file,
+    });
   }
-  if (new Set(ids).size !== ids.length) throw new ModelsError('E_VOCAB_MAP_INVALID', 'original_ids has duplicates', { file });
+  if (new Set(ids).size !== ids.length)
+    throw new ModelsError('E_VOCAB_MAP_INVALID', 'original_ids has duplicates', { file });
   return ids as number[];
 }
 
@@ -48,12 +51,22 @@ export async function writeVocabMap(dir: string, originalIds: readonly number[])
  * The real tokenizer seen through the map: ids, eos/pad and vocabSize are compact. Throws
  * E_VOCAB_MAP_INVALID when the map lacks the tokenizer's eos or pad token.
  */
-export function compactTokenizer(inner: TextTokenizer, originalIds: readonly number[], where: Record<string, unknown> = {}): TextTokenizer {
+export function compactTokenizer(
+  inner: TextTokenizer,
+  originalIds: readonly number[],
+  where: Record<string, unknown> = {},
+): TextTokenizer {
   const toCompact = new Map(originalIds.map((id, i) => [id, i]));
   const mapSpecial = (id: number | undefined, name: string): number | undefined => {
     if (id === undefined) return undefined;
     const c = toCompact.get(id);
-    if (c === undefined) throw new ModelsError('E_VOCAB_MAP_INVALID', `the vocab map lacks the ${name} token ${id}`, { ...where, [name]: id }, 'rebuild the map with the eos and pad ids included');
+    if (c === undefined)
+      throw new ModelsError(
+        'E_VOCAB_MAP_INVALID',
+        `the vocab map lacks the ${name} token ${id}`,
+        { ...where, [name]: id },
+        'rebuild the map with the eos and pad ids included',
+      );
     return c;
   };
   const eos = mapSpecial(inner.eosTokenId, 'eos');
@@ -64,7 +77,12 @@ export function compactTokenizer(inner: TextTokenizer, originalIds: readonly num
         const c = toCompact.get(id);
         if (c === undefined) {
           const token = inner.decode([id]);
-          throw new ModelsError('E_TOKEN_NOT_IN_VOCAB', `token ${JSON.stringify(token)} (id ${id}) is not in the compact vocabulary`, { ...where, id, token, text: text.length > 80 ? `${text.slice(0, 80)}…` : text }, 'the tiny model knows only the tokens of the texts it was built for: rebuild it with these texts');
+          throw new ModelsError(
+            'E_TOKEN_NOT_IN_VOCAB',
+            `token ${JSON.stringify(token)} (id ${id}) is not in the compact vocabulary`,
+            { ...where, id, token, text: text.length > 80 ? `${text.slice(0, 80)}…` : text },
+            'the tiny model knows only the tokens of the texts it was built for: rebuild it with these texts',
+          );
         }
         return c;
       });
@@ -72,7 +90,12 @@ export function compactTokenizer(inner: TextTokenizer, originalIds: readonly num
     decode(ids, opts) {
       const orig = ids.map((c) => {
         const o = originalIds[c];
-        if (o === undefined) throw new ModelsError('E_TOKEN_NOT_IN_VOCAB', `compact id ${c} is outside the vocabulary of ${originalIds.length}`, { ...where, id: c });
+        if (o === undefined)
+          throw new ModelsError(
+            'E_TOKEN_NOT_IN_VOCAB',
+            `compact id ${c} is outside the vocabulary of ${originalIds.length}`,
+            { ...where, id: c },
+          );
         return o;
       });
       return inner.decode(orig, opts);

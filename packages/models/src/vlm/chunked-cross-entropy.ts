@@ -28,7 +28,12 @@ function chunkLossSum(h: tf.Tensor2D, w: RowMatrix, t: tf.Tensor1D): tf.Scalar {
  * (one tensor or row shards).
  * Returns the mean loss (0 when N = 0, which then contributes no gradient).
  */
-export function chunkedCrossEntropy(hidden: tf.Tensor2D, weight: RowMatrix, targets: Int32Array, chunkRows = defaultChunkRows(rowMatrixShape(weight)[0])): tf.Scalar {
+export function chunkedCrossEntropy(
+  hidden: tf.Tensor2D,
+  weight: RowMatrix,
+  targets: Int32Array,
+  chunkRows = defaultChunkRows(rowMatrixShape(weight)[0]),
+): tf.Scalar {
   const vocab = rowMatrixShape(weight)[0];
   const n = hidden.shape[0];
   if (targets.length !== n) throw new RangeError(`chunkedCrossEntropy: ${n} rows but ${targets.length} targets`);
@@ -40,7 +45,11 @@ export function chunkedCrossEntropy(hidden: tf.Tensor2D, weight: RowMatrix, targ
     (args[1] as tf.GradSaveFunc)([h]);
     const value = tf.tidy(() => {
       let total: tf.Tensor = tf.scalar(0);
-      for (const [s, c] of bounds) total = tf.add(total, chunkLossSum(tf.slice(h, [s, 0], [c, -1]), weight, tf.tensor1d(targets.subarray(s, s + c), 'int32')));
+      for (const [s, c] of bounds)
+        total = tf.add(
+          total,
+          chunkLossSum(tf.slice(h, [s, 0], [c, -1]), weight, tf.tensor1d(targets.subarray(s, s + c), 'int32')),
+        );
       return tf.div(total, n) as tf.Scalar;
     });
     return {
@@ -53,7 +62,10 @@ export function chunkedCrossEntropy(hidden: tf.Tensor2D, weight: RowMatrix, targ
             tf.tidy(() => {
               const p = tf.softmax(matMulTransposed(tf.slice(hs, [s, 0], [c, -1]), weight));
               // int32 oneHot then cast: tfjs-backend-wasm 4.22 writes int bits into a float32 oneHot.
-              const dz: tf.Tensor2D = tf.sub(p, tf.cast(tf.oneHot(tf.tensor1d(targets.subarray(s, s + c), 'int32'), vocab), 'float32'));
+              const dz: tf.Tensor2D = tf.sub(
+                p,
+                tf.cast(tf.oneHot(tf.tensor1d(targets.subarray(s, s + c), 'int32'), vocab), 'float32'),
+              );
               return tf.mul(matMulRows(dz, weight), scale);
             }),
           );

@@ -21,7 +21,11 @@ export interface VlmBatch {
 }
 
 /** inputs_embeds [B, V+T, H] and attention mask [B, V+T]. */
-export function vlmInputs(model: Qwen3ForCausalLM, projector: Projector, batch: VlmBatch): { inputsEmbeds: tf.Tensor3D; attentionMask: tf.Tensor2D } {
+export function vlmInputs(
+  model: Qwen3ForCausalLM,
+  projector: Projector,
+  batch: VlmBatch,
+): { inputsEmbeds: tf.Tensor3D; attentionMask: tf.Tensor2D } {
   return tf.tidy(() => {
     const [b, nv] = batch.visionFeatures.shape;
     const vis = projector.apply(batch.visionFeatures);
@@ -36,7 +40,12 @@ export function vlmInputs(model: Qwen3ForCausalLM, projector: Projector, batch: 
  * [start, length] (slices have gradients on every backend; gather does not on wasm), and
  * the target id of each selected row. L = V + T; row i predicts full label i + 1.
  */
-export function targetRuns(labels: Int32Array, batchSize: number, textLen: number, visionTokens: number): { runs: [number, number][]; targets: Int32Array } {
+export function targetRuns(
+  labels: Int32Array,
+  batchSize: number,
+  textLen: number,
+  visionTokens: number,
+): { runs: [number, number][]; targets: Int32Array } {
   const len = visionTokens + textLen;
   const runs: [number, number][] = [];
   const targets: number[] = [];

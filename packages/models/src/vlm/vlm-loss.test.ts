@@ -35,7 +35,18 @@ describe('chunkedCrossEntropy', () => {
     const h = tf.tensor2d(rng.uniform(n * hDim, -1, 1), [n, hDim]);
     const w = tf.tensor2d(rng.uniform(v * hDim, -1, 1), [v, hDim]);
     const targets = Int32Array.from({ length: n }, (_, i) => (i * 4) % v);
-    const plain = (x: tf.Tensor) => tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(tf.matMul(x as tf.Tensor2D, w, false, true)), tf.oneHot(tf.tensor1d(targets, 'int32'), v)), 1)));
+    const plain = (x: tf.Tensor) =>
+      tf.neg(
+        tf.mean(
+          tf.sum(
+            tf.mul(
+              tf.logSoftmax(tf.matMul(x as tf.Tensor2D, w, false, true)),
+              tf.oneHot(tf.tensor1d(targets, 'int32'), v),
+            ),
+            1,
+          ),
+        ),
+      );
     const ref = tf.grads((x) => plain(x))([h]);
     const refLoss = plain(h);
     for (const chunk of [1, 3, n, 100]) {
@@ -53,7 +64,10 @@ describe('chunkedCrossEntropy', () => {
     const labels = Int32Array.from([IGNORE_INDEX, 7, 8, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX, 5, 6]);
     const { runs, targets } = targetRuns(labels, 2, 4, 2);
     // seq 0: full labels [-,-,-,7,8,-]: rows 2,3 predict 7,8. seq 1: [-,-,-,-,5,6]: rows 9,10 (offset 6).
-    expect(runs).toEqual([[2, 2], [9, 2]]);
+    expect(runs).toEqual([
+      [2, 2],
+      [9, 2],
+    ]);
     expect(Array.from(targets)).toEqual([7, 8, 5, 6]);
   });
 });
@@ -74,8 +88,24 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
     batch = {
       visionFeatures: tf.tensor3d(rng.uniform(2 * 3 * 6, -1, 1), [2, 3, 6]),
       inputIds: tf.tensor2d(ids, undefined, 'int32'),
-      attentionMask: tf.tensor2d([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]]),
-      labels: Int32Array.from([-100, -100, ids[0]![2]!, ids[0]![3]!, ids[0]![4]!, ids[0]![5]!, -100, -100, ids[1]![2]!, ids[1]![3]!, -100, -100]),
+      attentionMask: tf.tensor2d([
+        [1, 1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 0, 0],
+      ]),
+      labels: Int32Array.from([
+        -100,
+        -100,
+        ids[0]![2]!,
+        ids[0]![3]!,
+        ids[0]![4]!,
+        ids[0]![5]!,
+        -100,
+        -100,
+        ids[1]![2]!,
+        ids[1]![3]!,
+        -100,
+        -100,
+      ]),
     };
   });
   afterAll(() => {
@@ -87,8 +117,14 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
   const trainable = () => new Map([...projector.variables('projector.'), ...adapter.variables()]);
 
   it('gradient checkpointing gives the same loss and gradients (with the same LoRA dropout masks)', async () => {
-    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), { dropoutRng: new SeededRandom(1) });
-    const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), { dropoutRng: new SeededRandom(1), checkpointLayers: true, lossChunkRows: 2 });
+    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+      dropoutRng: new SeededRandom(1),
+    });
+    const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+      dropoutRng: new SeededRandom(1),
+      checkpointLayers: true,
+      lossChunkRows: 2,
+    });
     expect(await maxAbsDiff(a.loss, b.loss)).toBeLessThan(1e-6);
     for (const [name, g] of a.grads) {
       const norm = (await tf.tidy(() => tf.norm(g)).data())[0]!;
@@ -122,14 +158,25 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
     const shards = rowShards(sharded.weights.embedTokens);
     expect(shards.length).toBe(3);
     if (!model.config.tieWordEmbeddings) expect(rowShards(sharded.lmHeadWeight).length).toBe(3);
-    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), { checkpointLayers: true, lossChunkRows: 3 });
-    const b = vlmLossAndGrads({ model: sharded, projector, lora: adapter }, batch, trainable(), { checkpointLayers: true, lossChunkRows: 3 });
+    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+      checkpointLayers: true,
+      lossChunkRows: 3,
+    });
+    const b = vlmLossAndGrads({ model: sharded, projector, lora: adapter }, batch, trainable(), {
+      checkpointLayers: true,
+      lossChunkRows: 3,
+    });
     expect(await maxAbsDiff(a.loss, b.loss)).toBeLessThan(1e-6);
     for (const [name, g] of a.grads) {
       const norm = (await tf.tidy(() => tf.norm(g)).data())[0]!;
       expect(await maxAbsDiff(g, b.grads.get(name)!), name).toBeLessThanOrEqual(1e-6 * Math.max(norm, 1e-3));
     }
-    const gen = (m: Qwen3ForCausalLM) => vlmGenerate({ model: m, projector, lora: adapter }, batch.visionFeatures, [1, 2, 3], { maxNewTokens: 5, eosTokenId: [], repetitionPenalty: 1.2 });
+    const gen = (m: Qwen3ForCausalLM) =>
+      vlmGenerate({ model: m, projector, lora: adapter }, batch.visionFeatures, [1, 2, 3], {
+        maxNewTokens: 5,
+        eosTokenId: [],
+        repetitionPenalty: 1.2,
+      });
     expect((await gen(sharded)).map((c) => c.ids)).toEqual((await gen(model)).map((c) => c.ids));
     tf.dispose([a.loss, b.loss, ...a.grads.values(), ...b.grads.values()]);
     sharded.dispose();
@@ -153,16 +200,33 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
   it('vlmGenerate batches captions from features + prompt, equal to each alone', async () => {
     const parts = { model, projector, lora: adapter };
     const prompt = [1, 2, 3];
-    const both = await vlmGenerate(parts, batch.visionFeatures, prompt, { maxNewTokens: 4, eosTokenId: [], repetitionPenalty: 1.2 });
+    const both = await vlmGenerate(parts, batch.visionFeatures, prompt, {
+      maxNewTokens: 4,
+      eosTokenId: [],
+      repetitionPenalty: 1.2,
+    });
     const first = tf.slice(batch.visionFeatures, [1, 0, 0], [1, -1, -1]);
-    const alone = await vlmGenerate(parts, first as tf.Tensor3D, [prompt], { maxNewTokens: 4, eosTokenId: [], repetitionPenalty: 1.2 });
+    const alone = await vlmGenerate(parts, first as tf.Tensor3D, [prompt], {
+      maxNewTokens: 4,
+      eosTokenId: [],
+      repetitionPenalty: 1.2,
+    });
     expect(both[1]!.ids).toEqual(alone[0]!.ids);
     first.dispose();
   });
 
   it('only the given variables get gradients; base weights stay frozen tensors', () => {
-    const { loss, grads } = vlmLossAndGrads({ model, projector, lora: adapter }, batch, projector.variables('projector.'));
-    expect([...grads.keys()].sort()).toEqual(['projector.0.bias', 'projector.0.weight', 'projector.2.bias', 'projector.2.weight']);
+    const { loss, grads } = vlmLossAndGrads(
+      { model, projector, lora: adapter },
+      batch,
+      projector.variables('projector.'),
+    );
+    expect([...grads.keys()].sort()).toEqual([
+      'projector.0.bias',
+      'projector.0.weight',
+      'projector.2.bias',
+      'projector.2.weight',
+    ]);
     expect(model.weights.embedTokens instanceof tf.Variable).toBe(false);
     tf.dispose([loss, ...grads.values()]);
   });
@@ -170,8 +234,13 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
   it('tf.memory().numTensors does not grow over repeated forward, backward and generate', async () => {
     const once = async () => {
       const l = vlmLoss({ model, projector, lora: adapter }, batch);
-      const { loss, grads } = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), { checkpointLayers: true, dropoutRng: new SeededRandom(3) });
-      const prompt = tf.tidy(() => tf.squeeze(projector.apply(tf.slice(batch.visionFeatures, [0, 0, 0], [1, -1, -1])), [0]) as tf.Tensor2D);
+      const { loss, grads } = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+        checkpointLayers: true,
+        dropoutRng: new SeededRandom(3),
+      });
+      const prompt = tf.tidy(
+        () => tf.squeeze(projector.apply(tf.slice(batch.visionFeatures, [0, 0, 0], [1, -1, -1])), [0]) as tf.Tensor2D,
+      );
       await generateGreedy(model, [prompt, prompt], { maxNewTokens: 3, repetitionPenalty: 1.2, lora: adapter });
       tf.dispose([l, loss, prompt, ...grads.values()]);
     };

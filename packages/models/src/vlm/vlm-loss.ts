@@ -44,7 +44,8 @@ export function vlmLoss(parts: VlmParts, batch: VlmBatch, opts: VlmLossOptions =
   return tf.tidy(() => {
     const [b, nv] = batch.visionFeatures.shape;
     const t = batch.inputIds.shape[1];
-    if (labels.length !== b * t) throw new RangeError(`vlmLoss: labels has ${labels.length} entries, input_ids ${b}×${t}`);
+    if (labels.length !== b * t)
+      throw new RangeError(`vlmLoss: labels has ${labels.length} entries, input_ids ${b}×${t}`);
     const { inputsEmbeds, attentionMask } = vlmInputs(parts.model, parts.projector, batch);
     const hidden = parts.model.forward({
       inputsEmbeds,
@@ -56,7 +57,15 @@ export function vlmLoss(parts: VlmParts, batch: VlmBatch, opts: VlmLossOptions =
     });
     const h2 = tf.reshape(hidden, [-1, hidden.shape[2]]) as tf.Tensor2D;
     const { runs, targets } = targetRuns(labels, b, t, nv);
-    const rows = runs.length === 1 ? tf.slice(h2, [runs[0]![0], 0], [runs[0]![1], -1]) : runs.length ? tf.concat(runs.map(([s, n]) => tf.slice(h2, [s, 0], [n, -1])), 0) : tf.zeros([0, h2.shape[1]]);
+    const rows =
+      runs.length === 1
+        ? tf.slice(h2, [runs[0]![0], 0], [runs[0]![1], -1])
+        : runs.length
+          ? tf.concat(
+              runs.map(([s, n]) => tf.slice(h2, [s, 0], [n, -1])),
+              0,
+            )
+          : tf.zeros([0, h2.shape[1]]);
     return chunkedCrossEntropy(rows as tf.Tensor2D, parts.model.lmHeadWeight, targets, opts.lossChunkRows);
   });
 }
@@ -72,7 +81,9 @@ export function vlmLossAndGrads(
   opts: VlmLossOptions = {},
 ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const vars = [...trainable.values()];
-  const { value, grads } = withBackendErrors('the VLM backward pass', () => tf.variableGrads(() => vlmLoss(parts, batch, opts), vars));
+  const { value, grads } = withBackendErrors('the VLM backward pass', () =>
+    tf.variableGrads(() => vlmLoss(parts, batch, opts), vars),
+  );
   const out = new Map<string, tf.Tensor>();
   for (const [name, v] of trainable) {
     const g = grads[v.name];

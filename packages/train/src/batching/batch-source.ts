@@ -47,12 +47,27 @@ export async function* batchSource(o: BatchSourceOptions): AsyncGenerator<TrainB
     seed: o.seed,
     epoch: o.epoch,
     ...(o.shuffle !== undefined ? { shuffle: o.shuffle } : {}),
-    ...(o.bucketWindow ? { bucketWindow: o.bucketWindow, lengths: o.samples.map((s) => s.example.inputIds.length) } : {}),
+    ...(o.bucketWindow
+      ? { bucketWindow: o.bucketWindow, lengths: o.samples.map((s) => s.example.inputIds.length) }
+      : {}),
   });
   for (let i = o.startBatch ?? 0; i < order.length; i++) {
     const picked = order[i]!.map((j) => o.samples[j]!);
     const feats = await Promise.all(picked.map((s) => o.loadFeatures(s.id)));
-    yield { ...collate(picked.map((s) => s.example), o.padId), ids: picked.map((s) => s.id), vision: stack(feats, picked.map((s) => s.id)), epoch: o.epoch, index: i, batchesInEpoch: order.length };
+    yield {
+      ...collate(
+        picked.map((s) => s.example),
+        o.padId,
+      ),
+      ids: picked.map((s) => s.id),
+      vision: stack(
+        feats,
+        picked.map((s) => s.id),
+      ),
+      epoch: o.epoch,
+      index: i,
+      batchesInEpoch: order.length,
+    };
   }
 }
 

@@ -70,14 +70,18 @@ describe('epochOrder', () => {
     expect(a.map((x) => x.length)).toEqual([3, 3, 3, 1]);
     expect(c).not.toEqual(a);
     expect(epochOrder({ numSamples: 10, batchSize: 3, seed: 42, epoch: 0, dropLast: true })).toHaveLength(3);
-    expect(epochOrder({ numSamples: 4, batchSize: 2, seed: 1, epoch: 0, shuffle: false })).toEqual([[0, 1], [2, 3]]);
+    expect(epochOrder({ numSamples: 4, batchSize: 2, seed: 1, epoch: 0, shuffle: false })).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it('length bucketing groups similar lengths and still covers every sample', () => {
     const lengths = Array.from({ length: 40 }, (_, i) => (i * 37) % 40);
     const batches = epochOrder({ numSamples: 40, batchSize: 4, seed: 3, epoch: 0, lengths, bucketWindow: 10 });
     expect(batches.flat().sort((x, y) => x - y)).toEqual([...Array(40).keys()]);
-    const spread = (bs: number[][]) => bs.reduce((s, b) => s + Math.max(...b.map((i) => lengths[i]!)) - Math.min(...b.map((i) => lengths[i]!)), 0);
+    const spread = (bs: number[][]) =>
+      bs.reduce((s, b) => s + Math.max(...b.map((i) => lengths[i]!)) - Math.min(...b.map((i) => lengths[i]!)), 0);
     expect(spread(batches)).toBeLessThan(spread(epochOrder({ numSamples: 40, batchSize: 4, seed: 3, epoch: 0 })));
   });
 });
@@ -99,7 +103,9 @@ describe('batchSource', () => {
     const first = await it1.next();
     expect(loaded).toHaveLength(3); // only the first batch's features
     expect(first.value!.vision.shape).toEqual([3, 2, 3]);
-    expect(Array.from(first.value!.vision.data.slice(0, 6))).toEqual(Array(6).fill(Number(first.value!.ids[0]!.slice(1))));
+    expect(Array.from(first.value!.vision.data.slice(0, 6))).toEqual(
+      Array(6).fill(Number(first.value!.ids[0]!.slice(1))),
+    );
     const all = [first.value!, ...(await collectRest(it1))];
     const resumed = await collectRest(batchSource({ ...opts, startBatch: 1 }));
     expect(resumed.map((b) => b.ids)).toEqual(all.slice(1).map((b) => b.ids));
@@ -107,8 +113,13 @@ describe('batchSource', () => {
   });
 
   it('names the sample whose features have another shape', async () => {
-    const loadFeatures = async (id: string) => ({ shape: id === 'v3' ? [3, 3] : [2, 3], data: new Float32Array(id === 'v3' ? 9 : 6) });
-    await expect(collectRest(batchSource({ samples, loadFeatures, batchSize: 7, padId: 0, seed: 1, epoch: 0 }))).rejects.toThrow(/v3/);
+    const loadFeatures = async (id: string) => ({
+      shape: id === 'v3' ? [3, 3] : [2, 3],
+      data: new Float32Array(id === 'v3' ? 9 : 6),
+    });
+    await expect(
+      collectRest(batchSource({ samples, loadFeatures, batchSize: 7, padId: 0, seed: 1, epoch: 0 })),
+    ).rejects.toThrow(/v3/);
   });
 });
 
@@ -133,7 +144,8 @@ describe('stageDataEpoch', () => {
   it('keeps stage 1 on the plain epoch numbers and gives stage 2 orders of its own', () => {
     expect([0, 1, 2].map((e) => stageDataEpoch(0, e))).toEqual([0, 1, 2]);
     expect(stageDataEpoch(1, 2)).toBe(STAGE_EPOCH_STRIDE + 2);
-    const order = (stage: number, epoch: number) => epochOrder({ numSamples: 12, batchSize: 1, seed: 42, epoch: stageDataEpoch(stage, epoch) });
+    const order = (stage: number, epoch: number) =>
+      epochOrder({ numSamples: 12, batchSize: 1, seed: 42, epoch: stageDataEpoch(stage, epoch) });
     for (const e of [0, 1, 2]) expect(order(1, e)).not.toEqual(order(0, e));
   });
 

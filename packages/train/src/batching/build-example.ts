@@ -31,7 +31,9 @@ export interface BuildExampleOptions {
 
 export function buildExample(o: BuildExampleOptions): TrainingExample {
   if (o.maxTextLength < o.promptIds.length + 1) {
-    throw new RangeError(`maxTextLength ${o.maxTextLength} leaves no room for a caption after a ${o.promptIds.length}-token prompt`);
+    throw new RangeError(
+      `maxTextLength ${o.maxTextLength} leaves no room for a caption after a ${o.promptIds.length}-token prompt`,
+    );
   }
   const room = o.maxTextLength - o.promptIds.length - 1;
   const caption = o.captionIds.slice(0, room);
@@ -41,6 +43,17 @@ export function buildExample(o: BuildExampleOptions): TrainingExample {
 }
 
 /** Tokenizes prompt and caption separately and builds the example. */
-export function tokenizeExample(tokenizer: TextTokenizer, prompt: string, caption: string, eosId: number, maxTextLength: number): TrainingExample {
-  return buildExample({ promptIds: tokenizer.encode(prompt), captionIds: tokenizer.encode(caption), eosId, maxTextLength });
+export function tokenizeExample(
+  tokenizer: TextTokenizer,
+  prompt: string,
+  caption: string,
+  eosId: number,
+  maxTextLength: number,
+): TrainingExample {
+  return buildExample({
+    promptIds: tokenizer.encode(prompt),
+    captionIds: tokenizer.encode(caption),
+    eosId,
+    maxTextLength,
+  });
 }

@@ -17,7 +17,12 @@ export class CheckpointStore {
    * Writes checkpoint `name`: `fill(tmpDir)` writes the files, then `state` is written as
    * state.json and the folder is renamed to `<root>/<name>`; `latest` then points to it.
    */
-  async write(name: string, fill: (dir: string) => Promise<void>, state: unknown, opts: { setLatest?: boolean } = {}): Promise<string> {
+  async write(
+    name: string,
+    fill: (dir: string) => Promise<void>,
+    state: unknown,
+    opts: { setLatest?: boolean } = {},
+  ): Promise<string> {
     await mkdir(this.root, { recursive: true });
     const tmp = join(this.root, `.tmp-${name}-${process.pid}-${Date.now()}`);
     await mkdir(tmp, { recursive: true });
@@ -68,14 +73,18 @@ export class CheckpointStore {
   /** Complete checkpoints, oldest first (by name; names sort by step). */
   async list(): Promise<string[]> {
     if (!existsSync(this.root)) return [];
-    const names = (await readdir(this.root, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+    const names = (await readdir(this.root, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name);
     return names.filter((n) => existsSync(join(this.root, n, STATE_FILE))).sort();
   }
 
   /** Removes leftovers of interrupted writes and all but the newest `keep` checkpoints (pointed-to ones stay). */
   async prune(keep: number, pointers: readonly string[] = ['latest', 'best']): Promise<void> {
     if (!existsSync(this.root)) return;
-    for (const d of await readdir(this.root)) if (d.startsWith('.tmp-') || d.startsWith('.old-')) await rm(join(this.root, d), { recursive: true, force: true });
+    for (const d of await readdir(this.root))
+      if (d.startsWith('.tmp-') || d.startsWith('.old-'))
+        await rm(join(this.root, d), { recursive: true, force: true });
     const pinned = new Set<string>();
     for (const p of pointers) {
       const f = join(this.root, p);
@@ -114,4 +123,3 @@ async function fsyncDir(dir: string): Promise<void> {
     /* ignore */
   }
 }
-

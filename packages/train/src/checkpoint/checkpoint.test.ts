@@ -11,7 +11,11 @@ describe('CheckpointStore', () => {
     const root = join(mkdtempSync(join(tmpdir(), 'kvc-ck-')), 'checkpoints');
     const store = new CheckpointStore(root);
     for (const step of [1, 2, 3]) {
-      await store.write(`step-${String(step).padStart(6, '0')}`, async (dir) => writeFileSync(join(dir, 'w.bin'), String(step)), { step });
+      await store.write(
+        `step-${String(step).padStart(6, '0')}`,
+        async (dir) => writeFileSync(join(dir, 'w.bin'), String(step)),
+        { step },
+      );
     }
     await store.setPointer('best', 'step-000001');
     expect(await store.resolve()).toBe(join(root, 'step-000003'));
@@ -24,7 +28,15 @@ describe('CheckpointStore', () => {
     const root = mkdtempSync(join(tmpdir(), 'kvc-ck-'));
     const store = new CheckpointStore(root);
     await store.write('a', async () => undefined, { ok: 1 });
-    await expect(store.write('b', async () => { throw new Error('disk full'); }, {})).rejects.toThrow('disk full');
+    await expect(
+      store.write(
+        'b',
+        async () => {
+          throw new Error('disk full');
+        },
+        {},
+      ),
+    ).rejects.toThrow('disk full');
     expect(readdirSync(root).sort()).toEqual(['a', 'latest']);
     expect(await store.resolve()).toBe(join(root, 'a'));
   });

@@ -64,10 +64,12 @@ async function widenHeader(path: string, columns: readonly string[]): Promise<vo
   if (columns.every((c) => old.includes(c))) return;
   // Ours in order, then any column only the old file has (kept, never dropped).
   const wide = [...columns, ...old.filter((c) => !columns.includes(c))];
-  const rows = rest.filter((l) => l !== '').map((l) => {
-    const cells = splitCsv(l);
-    return wide.map((c) => (old.includes(c) ? csvCell(cells[old.indexOf(c)]) : '')).join(',');
-  });
+  const rows = rest
+    .filter((l) => l !== '')
+    .map((l) => {
+      const cells = splitCsv(l);
+      return wide.map((c) => (old.includes(c) ? csvCell(cells[old.indexOf(c)]) : '')).join(',');
+    });
   await writeFile(`${path}.tmp`, [wide.join(','), ...rows].join('\n') + '\n');
   await rename(`${path}.tmp`, path);
 }

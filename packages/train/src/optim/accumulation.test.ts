@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { accumulationPlan, isOptimizerStepBoundary, lossDivisor, optimizerStepsPerEpoch, totalOptimizerSteps, warmupStepsFromRatio } from './accumulation.js';
+import {
+  accumulationPlan,
+  isOptimizerStepBoundary,
+  lossDivisor,
+  optimizerStepsPerEpoch,
+  totalOptimizerSteps,
+  warmupStepsFromRatio,
+} from './accumulation.js';
 
 describe('gradient accumulation arithmetic', () => {
   it.each([
@@ -35,7 +42,12 @@ describe('gradient accumulation arithmetic', () => {
 
   it('divides every micro-batch loss by the accumulation count, also in the last partial group', () => {
     expect(lossDivisor(3)).toBe(3);
-    expect(accumulationPlan({ microBatches: 10, accumulation: 3, epochs: 2, warmupRatio: 0.1 })).toEqual({ stepsPerEpoch: 4, totalSteps: 8, warmupSteps: 0, lossDivisor: 3 });
+    expect(accumulationPlan({ microBatches: 10, accumulation: 3, epochs: 2, warmupRatio: 0.1 })).toEqual({
+      stepsPerEpoch: 4,
+      totalSteps: 8,
+      warmupSteps: 0,
+      lossDivisor: 3,
+    });
   });
 
   it.each([

@@ -12,7 +12,8 @@
 import { TrainError } from '../errors.js';
 
 function positiveInt(name: string, value: number): void {
-  if (!(Number.isInteger(value) && value >= 1)) throw new TrainError('E_SCHEDULE_CONFIG', `${name} must be an integer >= 1, got ${value}`, { [name]: value });
+  if (!(Number.isInteger(value) && value >= 1))
+    throw new TrainError('E_SCHEDULE_CONFIG', `${name} must be an integer >= 1, got ${value}`, { [name]: value });
 }
 
 /** ceil(microBatches / accumulation). */
@@ -30,7 +31,8 @@ export function totalOptimizerSteps(microBatches: number, accumulation: number, 
 
 /** Python's `int(warmup_ratio * total)`: float64 product, truncated toward zero. */
 export function warmupStepsFromRatio(warmupRatio: number, totalSteps: number): number {
-  if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new TrainError('E_SCHEDULE_CONFIG', `warmupRatio must be in [0, 1], got ${warmupRatio}`, { warmupRatio });
+  if (!(warmupRatio >= 0 && warmupRatio <= 1))
+    throw new TrainError('E_SCHEDULE_CONFIG', `warmupRatio must be in [0, 1], got ${warmupRatio}`, { warmupRatio });
   return Math.trunc(warmupRatio * totalSteps);
 }
 
@@ -54,7 +56,12 @@ export interface AccumulationPlan {
 }
 
 /** Plan a stage: steps per epoch, total and warmup steps, loss divisor. */
-export function accumulationPlan(config: { readonly microBatches: number; readonly accumulation: number; readonly epochs: number; readonly warmupRatio: number }): AccumulationPlan {
+export function accumulationPlan(config: {
+  readonly microBatches: number;
+  readonly accumulation: number;
+  readonly epochs: number;
+  readonly warmupRatio: number;
+}): AccumulationPlan {
   const totalSteps = totalOptimizerSteps(config.microBatches, config.accumulation, config.epochs);
   return {
     stepsPerEpoch: optimizerStepsPerEpoch(config.microBatches, config.accumulation),

@@ -27,26 +27,45 @@ export interface AdamwCosineHyperparameters {
 }
 
 /** Tolerances: relative on norms and lrs (their scale varies), absolute on the O(1) parameters. */
-export const ADAMW_COSINE_TOLERANCE = { norm: { mode: 'rel', value: 1e-6 }, lr: { mode: 'rel', value: 1e-6 }, param: { mode: 'abs', value: 1e-6 } } as const;
+export const ADAMW_COSINE_TOLERANCE = {
+  norm: { mode: 'rel', value: 1e-6 },
+  lr: { mode: 'rel', value: 1e-6 },
+  param: { mode: 'abs', value: 1e-6 },
+} as const;
 
 /** Run the `adamw-cosine` case in `caseDir` and compare with its reference. */
-export async function runAdamwCosineParity(caseDir: string, options: { readonly override?: Partial<AdamwCosineHyperparameters> } = {}): Promise<ParityReport> {
+export async function runAdamwCosineParity(
+  caseDir: string,
+  options: { readonly override?: Partial<AdamwCosineHyperparameters> } = {},
+): Promise<ParityReport> {
   const hp = { ...(await readCase(caseDir)), ...options.override };
   const ref = await readSafetensorsFile(join(caseDir, 'reference.safetensors'));
   const get = (name: string): SafetensorsTensor => {
     const t = ref.get(name);
-    if (t === undefined || !(t.data instanceof Float32Array)) throw new TrainError('E_PARITY_CASE', `reference tensor "${name}" is missing or not F32`, { caseDir, tensor: name });
+    if (t === undefined || !(t.data instanceof Float32Array))
+      throw new TrainError('E_PARITY_CASE', `reference tensor "${name}" is missing or not F32`, {
+        caseDir,
+        tensor: name,
+      });
     return t;
   };
   const gradsP = get('grads_p');
   const gradsQ = get('grads_q');
   const steps = gradsP.shape[0] ?? 0;
-  const params = new Map([['p', Float32Array.from(get('p0').data as Float32Array)], ['q', Float32Array.from(get('q0').data as Float32Array)]]);
+  const params = new Map([
+    ['p', Float32Array.from(get('p0').data as Float32Array)],
+    ['q', Float32Array.from(get('q0').data as Float32Array)],
+  ]);
   const sizeP = params.get('p')!.length;
   const sizeQ = params.get('q')!.length;
 
-  const optimizer = new AdamW({ groups: [{ name: 'all', params: ['p', 'q'], lr: hp.lr, weightDecay: hp.weightDecay, betas: hp.betas, eps: hp.eps }] });
-  const scheduler = new Scheduler(optimizer, cosineWithWarmup({ warmupSteps: hp.warmupSteps, totalSteps: hp.totalSteps }));
+  const optimizer = new AdamW({
+    groups: [{ name: 'all', params: ['p', 'q'], lr: hp.lr, weightDecay: hp.weightDecay, betas: hp.betas, eps: hp.eps }],
+  });
+  const scheduler = new Scheduler(
+    optimizer,
+    cosineWithWarmup({ warmupSteps: hp.warmupSteps, totalSteps: hp.totalSteps }),
+  );
   const norms: number[] = [];
   const lrs: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -65,7 +84,9 @@ export async function runAdamwCosineParity(caseDir: string, options: { readonly 
   const t = ADAMW_COSINE_TOLERANCE;
   const checks: ParityCheck[] = [];
   for (let i = 0; i < Math.max(steps, expectedNorms.length); i++) {
-    checks.push(compare(`pre_clip_norms[${i}]`, norms.slice(i, i + 1), expectedNorms.slice(i, i + 1), t.norm.mode, t.norm.value));
+    checks.push(
+      compare(`pre_clip_norms[${i}]`, norms.slice(i, i + 1), expectedNorms.slice(i, i + 1), t.norm.mode, t.norm.value),
+    );
   }
   for (let i = 0; i < Math.max(steps, expectedLrs.length); i++) {
     checks.push(compare(`lrs[${i}]`, lrs.slice(i, i + 1), expectedLrs.slice(i, i + 1), t.lr.mode, t.lr.value));
@@ -81,12 +102,22 @@ async function readCase(caseDir: string): Promise<AdamwCosineHyperparameters> {
   try {
     json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new TrainError('E_PARITY_CASE', `cannot read ${file}`, { caseDir, file, reason: String(err) }, 'pass the folder that holds case.json and reference.safetensors');
+    throw new TrainError(
+      'E_PARITY_CASE',
+      `cannot read ${file}`,
+      { caseDir, file, reason: String(err) },
+      'pass the folder that holds case.json and reference.safetensors',
+    );
   }
-  if (json.kind !== 'adamw-cosine') throw new TrainError('E_PARITY_CASE', `case kind is ${JSON.stringify(json.kind)}, not "adamw-cosine"`, { caseDir, kind: json.kind });
+  if (json.kind !== 'adamw-cosine')
+    throw new TrainError('E_PARITY_CASE', `case kind is ${JSON.stringify(json.kind)}, not "adamw-cosine"`, {
+      caseDir,
+      kind: json.kind,
+    });
   const num = (key: string): number => {
     const v = json[key];
-    if (typeof v !== 'number') throw new TrainError('E_PARITY_CASE', `case.json: "${key}" must be a number`, { caseDir, key, value: v });
+    if (typeof v !== 'number')
+      throw new TrainError('E_PARITY_CASE', `case.json: "${key}" must be a number`, { caseDir, key, value: v });
     return v;
   };
   const betas = json.betas;
@@ -94,5 +125,13 @@ async function readCase(caseDir: string): Promise<AdamwCosineHyperparameters> {
   if (typeof beta1 !== 'number' || typeof beta2 !== 'number' || (betas as unknown[]).length !== 2) {
     throw new TrainError('E_PARITY_CASE', 'case.json: "betas" must be two numbers', { caseDir, betas });
   }
-  return { lr: num('lr'), betas: [beta1, beta2], eps: num('eps'), weightDecay: num('weight_decay'), warmupSteps: num('warmup_steps'), totalSteps: num('total_steps'), maxGradNorm: num('max_grad_norm') };
+  return {
+    lr: num('lr'),
+    betas: [beta1, beta2],
+    eps: num('eps'),
+    weightDecay: num('weight_decay'),
+    warmupSteps: num('warmup_steps'),
+    totalSteps: num('total_steps'),
+    maxGradNorm: num('max_grad_norm'),
+  };
 }

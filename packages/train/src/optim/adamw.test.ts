@@ -17,12 +17,18 @@ const CONFIG: AdamWConfig = {
 };
 
 function gradsAt(step: number): ParamSet {
-  const wave = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(step * 1.7 + i * 0.3 + k) * (1 + step));
+  const wave = (n: number, k: number) =>
+    Array.from({ length: n }, (_, i) => Math.sin(step * 1.7 + i * 0.3 + k) * (1 + step));
   return paramSetFrom({ 'proj.w': wave(6, 0), 'proj.b': wave(2, 1), 'lora.A': wave(4, 2), 'lora.B': wave(4, 3) });
 }
 
 function freshParams(): ParamSet {
-  return paramSetFrom({ 'proj.w': [0.5, -0.5, 1, -1, 2, 0], 'proj.b': [0.1, -0.1], 'lora.A': [0.3, 0.2, 0.1, 0], 'lora.B': [0, 0, 0, 0] });
+  return paramSetFrom({
+    'proj.w': [0.5, -0.5, 1, -1, 2, 0],
+    'proj.b': [0.1, -0.1],
+    'lora.A': [0.3, 0.2, 0.1, 0],
+    'lora.B': [0, 0, 0, 0],
+  });
 }
 
 describe('AdamW (torch semantics)', () => {
@@ -116,8 +122,26 @@ describe('AdamW (torch semantics)', () => {
   });
 
   it.each([
-    ['duplicate parameter', { groups: [{ name: 'a', params: ['x'], lr: 1 }, { name: 'b', params: ['x'], lr: 1 }] }, /two AdamW groups/],
-    ['duplicate group', { groups: [{ name: 'a', params: ['x'], lr: 1 }, { name: 'a', params: ['y'], lr: 1 }] }, /duplicate/],
+    [
+      'duplicate parameter',
+      {
+        groups: [
+          { name: 'a', params: ['x'], lr: 1 },
+          { name: 'b', params: ['x'], lr: 1 },
+        ],
+      },
+      /two AdamW groups/,
+    ],
+    [
+      'duplicate group',
+      {
+        groups: [
+          { name: 'a', params: ['x'], lr: 1 },
+          { name: 'a', params: ['y'], lr: 1 },
+        ],
+      },
+      /duplicate/,
+    ],
     ['negative lr', { groups: [{ name: 'a', params: ['x'], lr: -1 }] }, /lr/],
     ['beta 1', { groups: [{ name: 'a', params: ['x'], lr: 1, betas: [1, 0.999] as const }] }, /betas/],
     ['no groups', { groups: [] }, /at least one/],

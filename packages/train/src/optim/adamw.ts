@@ -62,10 +62,15 @@ export class AdamW {
     const seen = new Set<string>();
     const names = new Set<string>();
     this.groupStates = config.groups.map((g) => {
-      if (names.has(g.name)) throw new TrainError('E_OPTIM_CONFIG', `duplicate AdamW group "${g.name}"`, { group: g.name });
+      if (names.has(g.name))
+        throw new TrainError('E_OPTIM_CONFIG', `duplicate AdamW group "${g.name}"`, { group: g.name });
       names.add(g.name);
       for (const p of g.params) {
-        if (seen.has(p)) throw new TrainError('E_OPTIM_CONFIG', `parameter "${p}" is in two AdamW groups`, { param: p, group: g.name });
+        if (seen.has(p))
+          throw new TrainError('E_OPTIM_CONFIG', `parameter "${p}" is in two AdamW groups`, {
+            param: p,
+            group: g.name,
+          });
         seen.add(p);
       }
       const group: AdamWGroupState = {
@@ -80,7 +85,8 @@ export class AdamW {
       validateGroup(group);
       return group;
     });
-    if (this.groupStates.length === 0) throw new TrainError('E_OPTIM_CONFIG', 'AdamW needs at least one parameter group');
+    if (this.groupStates.length === 0)
+      throw new TrainError('E_OPTIM_CONFIG', 'AdamW needs at least one parameter group');
   }
 
   /** Group names in construction order. */
@@ -101,7 +107,8 @@ export class AdamW {
   /** Set a group's lr (what a scheduler does). */
   setLr(group: string, lr: number): void {
     const g = this.group(group);
-    if (!(Number.isFinite(lr) && lr >= 0)) throw new TrainError('E_OPTIM_CONFIG', `lr must be >= 0, got ${lr}`, { group, lr });
+    if (!(Number.isFinite(lr) && lr >= 0))
+      throw new TrainError('E_OPTIM_CONFIG', `lr must be >= 0, got ${lr}`, { group, lr });
     g.lr = lr;
   }
 
@@ -121,9 +128,17 @@ export class AdamW {
         const grad = grads.get(name);
         if (grad === undefined) continue;
         const p = params.get(name);
-        if (p === undefined) throw new TrainError('E_OPTIM_SHAPE', `AdamW: parameter "${name}" has a gradient but no values`, { param: name, group: g.name });
+        if (p === undefined)
+          throw new TrainError('E_OPTIM_SHAPE', `AdamW: parameter "${name}" has a gradient but no values`, {
+            param: name,
+            group: g.name,
+          });
         if (p.length !== grad.length) {
-          throw new TrainError('E_OPTIM_SHAPE', `AdamW: "${name}" has ${p.length} values but ${grad.length} gradients`, { param: name, values: p.length, grads: grad.length });
+          throw new TrainError(
+            'E_OPTIM_SHAPE',
+            `AdamW: "${name}" has ${p.length} values but ${grad.length} gradients`,
+            { param: name, values: p.length, grads: grad.length },
+          );
         }
         const s = this.paramState(name, p.length);
         s.step += 1;
@@ -147,8 +162,13 @@ export class AdamW {
   /** A deep copy of everything needed to continue identically (checkpoint it). */
   state(): AdamWState {
     const params: Record<string, AdamWParamState> = {};
-    for (const [name, s] of this.paramStates) params[name] = { step: s.step, expAvg: Float32Array.from(s.expAvg), expAvgSq: Float32Array.from(s.expAvgSq) };
-    return { format: ADAMW_STATE_FORMAT, groups: this.groupStates.map((g) => ({ ...g, params: [...g.params], betas: [...g.betas] as [number, number] })), params };
+    for (const [name, s] of this.paramStates)
+      params[name] = { step: s.step, expAvg: Float32Array.from(s.expAvg), expAvgSq: Float32Array.from(s.expAvgSq) };
+    return {
+      format: ADAMW_STATE_FORMAT,
+      groups: this.groupStates.map((g) => ({ ...g, params: [...g.params], betas: [...g.betas] as [number, number] })),
+      params,
+    };
   }
 
   /** Restore `state()` output. Groups must match by name and parameter list; hyperparameters are restored too (as torch does). */
@@ -162,7 +182,8 @@ export class AdamW {
 
   private group(name: string): AdamWGroupState {
     const g = this.groupStates.find((x) => x.name === name);
-    if (g === undefined) throw new TrainError('E_OPTIM_CONFIG', `no AdamW group "${name}"`, { group: name, groups: this.groupNames() });
+    if (g === undefined)
+      throw new TrainError('E_OPTIM_CONFIG', `no AdamW group "${name}"`, { group: name, groups: this.groupNames() });
     return g;
   }
 
@@ -172,7 +193,11 @@ export class AdamW {
       s = { step: 0, expAvg: new Float32Array(length), expAvgSq: new Float32Array(length) };
       this.paramStates.set(name, s);
     } else if (s.expAvg.length !== length) {
-      throw new TrainError('E_OPTIM_SHAPE', `AdamW: "${name}" has ${length} values but its moments have ${s.expAvg.length}`, { param: name, values: length, moments: s.expAvg.length });
+      throw new TrainError(
+        'E_OPTIM_SHAPE',
+        `AdamW: "${name}" has ${length} values but its moments have ${s.expAvg.length}`,
+        { param: name, values: length, moments: s.expAvg.length },
+      );
     }
     return s;
   }

@@ -28,8 +28,13 @@ export function globalGradNorm(grads: Iterable<Float32Array>): number {
  * Without `errorIfNonfinite`, a non-finite norm behaves like torch: coef = 1/inf = 0 (finite
  * gradients become 0, infinite ones nan) or coef = nan (all gradients nan).
  */
-export function clipGradNorm(grads: ReadonlyParamSet | Iterable<Float32Array>, maxNorm: number, options: ClipGradNormOptions = {}): number {
-  if (!(maxNorm >= 0)) throw new TrainError('E_OPTIM_CONFIG', `clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`, { maxNorm });
+export function clipGradNorm(
+  grads: ReadonlyParamSet | Iterable<Float32Array>,
+  maxNorm: number,
+  options: ClipGradNormOptions = {},
+): number {
+  if (!(maxNorm >= 0))
+    throw new TrainError('E_OPTIM_CONFIG', `clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`, { maxNorm });
   const list = grads instanceof Map ? [...grads.values()] : [...(grads as Iterable<Float32Array>)];
   if (list.length === 0) return 0;
   const total = globalGradNorm(list);

@@ -21,7 +21,11 @@ export interface WarmupScheduleConfig {
 function check(config: WarmupScheduleConfig, kind: string): void {
   const { warmupSteps, totalSteps } = config;
   if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0 && Number.isInteger(totalSteps) && totalSteps >= 0)) {
-    throw new TrainError('E_SCHEDULE_CONFIG', `${kind}: warmupSteps and totalSteps must be integers >= 0`, { kind, warmupSteps, totalSteps });
+    throw new TrainError('E_SCHEDULE_CONFIG', `${kind}: warmupSteps and totalSteps must be integers >= 0`, {
+      kind,
+      warmupSteps,
+      totalSteps,
+    });
   }
 }
 

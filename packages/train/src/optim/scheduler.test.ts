@@ -10,7 +10,10 @@ import { readSafetensorsFile } from './testing/read-safetensors.js';
 function runStage(microBatches: number, accumulation: number, epochs: number, warmupRatio: number, lr: number) {
   const plan = accumulationPlan({ microBatches, accumulation, epochs, warmupRatio });
   const optimizer = new AdamW({ groups: [{ name: 'projector', params: ['w'], lr }] });
-  const scheduler = new Scheduler(optimizer, cosineWithWarmup({ warmupSteps: plan.warmupSteps, totalSteps: plan.totalSteps }));
+  const scheduler = new Scheduler(
+    optimizer,
+    cosineWithWarmup({ warmupSteps: plan.warmupSteps, totalSteps: plan.totalSteps }),
+  );
   const params = new Map([['w', new Float32Array([1])]]);
   const used: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -40,7 +43,10 @@ describe('Scheduler (torch LambdaLR) with gradient accumulation', () => {
   });
 
   it('each stage gets a fresh schedule that ends at exactly 0', () => {
-    for (const [lr, epochs] of [[1e-3, 2], [5e-5, 3]] as const) {
+    for (const [lr, epochs] of [
+      [1e-3, 2],
+      [5e-5, 3],
+    ] as const) {
       const { used, after, plan } = runStage(7, 2, epochs, 0.1, lr);
       expect(used).toHaveLength(plan.totalSteps);
       expect(used[0]).toBe(plan.warmupSteps === 0 ? lr : 0);
@@ -53,15 +59,27 @@ describe('Scheduler (torch LambdaLR) with gradient accumulation', () => {
     const { readFile } = await import('node:fs/promises');
     const c = JSON.parse(await readFile(`${dir}case.json`, 'utf8'));
     const ref = (await readSafetensorsFile(`${dir}reference.safetensors`)).get('lrs')!.data as Float32Array;
-    const lrs = [c.stage1.lr, c.stage2.lr].flatMap((lr: number) => runStage(c.micro_batches, c.gradient_accumulation, 1, c.warmup_ratio, lr).used);
+    const lrs = [c.stage1.lr, c.stage2.lr].flatMap(
+      (lr: number) => runStage(c.micro_batches, c.gradient_accumulation, 1, c.warmup_ratio, lr).used,
+    );
     expect(lrs.map(Math.fround)).toEqual([...ref]);
   });
 
   it('state / loadState resumes the counter and re-applies the lr', () => {
-    const a = new AdamW({ groups: [{ name: 'g', params: [], lr: 0.1 }, { name: 'h', params: [], lr: 0.2 }] });
+    const a = new AdamW({
+      groups: [
+        { name: 'g', params: [], lr: 0.1 },
+        { name: 'h', params: [], lr: 0.2 },
+      ],
+    });
     const s = new Scheduler(a, cosineWithWarmup({ warmupSteps: 1, totalSteps: 5 }));
     for (let i = 0; i < 3; i++) s.step();
-    const b = new AdamW({ groups: [{ name: 'g', params: [], lr: 0.1 }, { name: 'h', params: [], lr: 0.2 }] });
+    const b = new AdamW({
+      groups: [
+        { name: 'g', params: [], lr: 0.1 },
+        { name: 'h', params: [], lr: 0.2 },
+      ],
+    });
     const t = new Scheduler(b, cosineWithWarmup({ warmupSteps: 1, totalSteps: 5 }));
     t.loadState(JSON.parse(JSON.stringify(s.state())));
     expect(t.lastLr()).toEqual(s.lastLr());

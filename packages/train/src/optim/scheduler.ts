@@ -55,7 +55,9 @@ export class Scheduler {
   /** Restore a saved counter and re-apply the lrs it implies. */
   loadState(state: SchedulerState): void {
     if (!(Number.isInteger(state.lastStep) && state.lastStep >= 0)) {
-      throw new TrainError('E_OPTIM_STATE', `cannot load scheduler state: bad lastStep ${state.lastStep}`, { lastStep: state.lastStep });
+      throw new TrainError('E_OPTIM_STATE', `cannot load scheduler state: bad lastStep ${state.lastStep}`, {
+        lastStep: state.lastStep,
+      });
     }
     this.step_ = state.lastStep;
     this.apply();

@@ -22,7 +22,9 @@ describe('evaluation and best/', () => {
   it('keeps the best epoch across a stop and a resume', async () => {
     // A scripted metric per (stage, epoch): the best is stage 1, epoch 2.
     const scores: Record<string, number> = { 'stage1/1': 0.1, 'stage1/2': 0.5, 'stage2/1': 0.3, 'stage2/2': 0.4 };
-    const evaluate: EvaluateHook = async ({ stage, epoch }) => ({ metrics: { siglip: scores[`${stage}/${epoch}`]!, diversity: 1 } });
+    const evaluate: EvaluateHook = async ({ stage, epoch }) => ({
+      metrics: { siglip: scores[`${stage}/${epoch}`]!, diversity: 1 },
+    });
     const options = s.options('best', {
       stages: [
         { name: 'stage1', epochs: 2, lr: 1e-2, trainLora: false, evaluate: true },
@@ -31,33 +33,66 @@ describe('evaluation and best/', () => {
       keepCheckpoints: 10,
     });
     const ctrl = new AbortController();
-    const first = await runEvents({ options, parts: s.parts, data: s.data({ batchSize: 1 }), evaluate, signal: ctrl.signal }, (e) => {
-      if (e.type === 'evaluation' && e.stage === 'stage2') ctrl.abort(); // stops at the end of stage 2, epoch 1
-    });
+    const first = await runEvents(
+      { options, parts: s.parts, data: s.data({ batchSize: 1 }), evaluate, signal: ctrl.signal },
+      (e) => {
+        if (e.type === 'evaluation' && e.stage === 'stage2') ctrl.abort(); // stops at the end of stage 2, epoch 1
+      },
+    );
     expect(ofType(first, 'evaluation').map((e) => e.best)).toEqual([true, true, false]);
-    expect(ofType(first, 'run-end')[0]).toMatchObject({ status: 'stopped', best: { metric: 'siglip', value: 0.5, stage: 'stage1', epoch: 2 } });
-    const stage1End = ofType(first, 'checkpoint').find((c) => c.reason === 'epoch' && c.stage === 'stage1' && c.epoch === 2)!;
+    expect(ofType(first, 'run-end')[0]).toMatchObject({
+      status: 'stopped',
+      best: { metric: 'siglip', value: 0.5, stage: 'stage1', epoch: 2 },
+    });
+    const stage1End = ofType(first, 'checkpoint').find(
+      (c) => c.reason === 'epoch' && c.stage === 'stage1' && c.epoch === 2,
+    )!;
 
-    const second = await runEvents({ options: { ...options, resume: true }, parts: s.parts, data: s.data({ batchSize: 1 }), evaluate });
+    const second = await runEvents({
+      options: { ...options, resume: true },
+      parts: s.parts,
+      data: s.data({ batchSize: 1 }),
+      evaluate,
+    });
     expect(ofType(second, 'evaluation').map((e) => [e.stage, e.epoch, e.best])).toEqual([['stage2', 2, false]]);
     const end = ofType(second, 'run-end')[0]!;
-    expect(end).toMatchObject({ status: 'finished', best: { metric: 'siglip', value: 0.5, stage: 'stage1', epoch: 2 } });
+    expect(end).toMatchObject({
+      status: 'finished',
+      best: { metric: 'siglip', value: 0.5, stage: 'stage1', epoch: 2 },
+    });
     const best = join(options.runDir, 'best');
     expect(maxAbsDiff(await readCheckpointWeights(best), await readCheckpointWeights(stage1End.path))).toBe(0);
-    expect(maxAbsDiff(await readCheckpointWeights(best), await readCheckpointWeights(end.checkpoint))).toBeGreaterThan(0);
-    expect(JSON.parse(await readFile(join(best, 'metrics.json'), 'utf8'))).toMatchObject({ value: 0.5, stage: 'stage1', epoch: 2, metrics: { siglip: 0.5 } });
+    expect(maxAbsDiff(await readCheckpointWeights(best), await readCheckpointWeights(end.checkpoint))).toBeGreaterThan(
+      0,
+    );
+    expect(JSON.parse(await readFile(join(best, 'metrics.json'), 'utf8'))).toMatchObject({
+      value: 0.5,
+      stage: 'stage1',
+      epoch: 2,
+      metrics: { siglip: 0.5 },
+    });
   });
 
   it('warns once when the best metric is not evaluated, and best/ is then the final weights', async () => {
     // e.g. bestMetric siglip while the SigLIP2 model is not available offline.
     const evaluate: EvaluateHook = async () => ({ metrics: { meteor: 0.3, diversity: 1 } });
-    const options = s.options('best-missing', { stages: [{ name: 'stage1', epochs: 2, lr: 1e-2, trainLora: false, evaluate: true }], bestMetric: 'siglip' });
+    const options = s.options('best-missing', {
+      stages: [{ name: 'stage1', epochs: 2, lr: 1e-2, trainLora: false, evaluate: true }],
+      bestMetric: 'siglip',
+    });
     const events = await runEvents({ options, parts: s.parts, data: s.data({ batchSize: 1 }), evaluate });
     const warnings = ofType(events, 'warning').filter((w) => w.code === 'W_BEST_METRIC_MISSING');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.message).toMatch(/best metric "siglip" is not among the evaluated metrics \(meteor, diversity\)/);
+    expect(warnings[0]!.message).toMatch(
+      /best metric "siglip" is not among the evaluated metrics \(meteor, diversity\)/,
+    );
     const end = ofType(events, 'run-end')[0]!;
     expect(end.best).toBeUndefined();
-    expect(maxAbsDiff(await readCheckpointWeights(join(options.runDir, 'best')), await readCheckpointWeights(end.checkpoint))).toBe(0);
+    expect(
+      maxAbsDiff(
+        await readCheckpointWeights(join(options.runDir, 'best')),
+        await readCheckpointWeights(end.checkpoint),
+      ),
+    ).toBe(0);
   });
 });

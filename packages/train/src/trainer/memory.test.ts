@@ -59,12 +59,19 @@ describe('tensor memory', () => {
     const before = tf.memory().numTensors;
     const options = s.options('memory-resume', { gradAccumulation: 2 });
     const ctrl = new AbortController();
-    const first = await runEvents({ options, parts: s.parts, data: s.data({ batchSize: 1 }), signal: ctrl.signal }, (e) => {
-      if (e.type === 'step' && e.globalStep === 4) ctrl.abort(); // stage 2, mid-epoch
-    });
+    const first = await runEvents(
+      { options, parts: s.parts, data: s.data({ batchSize: 1 }), signal: ctrl.signal },
+      (e) => {
+        if (e.type === 'step' && e.globalStep === 4) ctrl.abort(); // stage 2, mid-epoch
+      },
+    );
     expect(ofType(first, 'stopped')).toHaveLength(1);
     expect(tf.memory().numTensors).toBe(before);
-    const second = await runEvents({ options: { ...options, resume: true }, parts: s.parts, data: s.data({ batchSize: 1 }) });
+    const second = await runEvents({
+      options: { ...options, resume: true },
+      parts: s.parts,
+      data: s.data({ batchSize: 1 }),
+    });
     expect(ofType(second, 'run-start')[0]!.resumedFrom).toBeDefined();
     expect(ofType(second, 'run-end')[0]!.status).toBe('finished');
     expect(tf.memory().numTensors).toBe(before);

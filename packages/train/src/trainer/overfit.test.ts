@@ -23,7 +23,10 @@ describe('overfitting one batch (stage 2: projector + LoRA)', () => {
     const epochs = 80;
     const events = await lastValueFrom(
       train({
-        options: s.options('overfit', { stages: [{ name: 'stage2', epochs, lr: 2e-2, trainLora: true }], warmupRatio: 0.05 }),
+        options: s.options('overfit', {
+          stages: [{ name: 'stage2', epochs, lr: 2e-2, trainLora: true }],
+          warmupRatio: 0.05,
+        }),
         parts: s.parts,
         data: s.data({ batchSize: 2 }),
       }).pipe(toArray()),
@@ -38,9 +41,16 @@ describe('overfitting one batch (stage 2: projector + LoRA)', () => {
     // Greedy generation from the same features and prompt: exactly the caption, then EOS.
     const ids = s.samples.map((x) => x.id);
     const feats = ids.map((id) => s.features.get(id)!);
-    const vision = tf.tensor3d(Float32Array.from(feats.flatMap((f) => [...f.data])), [ids.length, ...(feats[0]!.shape as [number, number])]);
+    const vision = tf.tensor3d(Float32Array.from(feats.flatMap((f) => [...f.data])), [
+      ids.length,
+      ...(feats[0]!.shape as [number, number]),
+    ]);
     try {
-      const out = await vlmGenerate(s.parts, vision, s.promptIds, { maxNewTokens: 12, eosTokenId: s.eosId, repetitionPenalty: 1 });
+      const out = await vlmGenerate(s.parts, vision, s.promptIds, {
+        maxNewTokens: 12,
+        eosTokenId: s.eosId,
+        repetitionPenalty: 1,
+      });
       out.forEach((r, i) => {
         expect(r.ids).toEqual([...s.captions.get(ids[i]!)!, s.eosId]);
         expect(r.reachedEos).toBe(true);

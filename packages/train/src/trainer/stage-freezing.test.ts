@@ -28,7 +28,8 @@ beforeAll(async () => {
   s = await tinySetup({ numSamples: 4, loraDropout: 0.1 });
   // A non-zero adapter, so stage 1's forward really goes through LoRA (and gradients reach it).
   const rng = new SeededRandom(99);
-  for (const [k, v] of s.parts.lora.variables()) if (k.includes('lora_B')) v.assign(tf.tensor(rng.uniform(v.size, -0.1, 0.1), v.shape));
+  for (const [k, v] of s.parts.lora.variables())
+    if (k.includes('lora_B')) v.assign(tf.tensor(rng.uniform(v.size, -0.1, 0.1), v.shape));
 });
 afterAll(async () => s?.dispose());
 
@@ -56,7 +57,8 @@ describe('what each stage trains', () => {
     expect(stage1End).toBeDefined();
     const after1 = await readCheckpointWeights(stage1End.path);
     const after2 = await readCheckpointWeights(final.path);
-    const pick = (m: Map<string, Float32Array>, proj: boolean) => new Map([...m].filter(([k]) => k.startsWith('projector.') === proj));
+    const pick = (m: Map<string, Float32Array>, proj: boolean) =>
+      new Map([...m].filter(([k]) => k.startsWith('projector.') === proj));
 
     // Stage 1: every projector tensor moved, no LoRA tensor did.
     expect(changedNames(proj0, pick(after1, true)).sort()).toEqual([...proj0.keys()].sort());
@@ -76,7 +78,11 @@ describe('what each stage trains', () => {
       const inMemory = [...base.values()].map((t) => t.dataSync() as Float32Array);
       // Every disk tensor is one of the in-memory tensors, unchanged (names differ between the two).
       expect(onDisk.size).toBe(base.size);
-      for (const [n, d] of onDisk) expect(inMemory.some((m) => m.length === d.length && m.every((v, i) => v === d[i])), n).toBe(true);
+      for (const [n, d] of onDisk)
+        expect(
+          inMemory.some((m) => m.length === d.length && m.every((v, i) => v === d[i])),
+          n,
+        ).toBe(true);
     } finally {
       await ck.close();
     }

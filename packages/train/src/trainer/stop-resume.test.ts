@@ -29,7 +29,11 @@ beforeAll(async () => {
   // The uninterrupted run, on its own copy of the (identically seeded) model.
   const u = await tinySetup({ loraDropout: 0.2 });
   try {
-    const events = await runEvents({ options: u.options('uninterrupted', { stages: STAGES, config: CONFIG }), parts: u.parts, data: u.data({ batchSize: 1 }) });
+    const events = await runEvents({
+      options: u.options('uninterrupted', { stages: STAGES, config: CONFIG }),
+      parts: u.parts,
+      data: u.data({ batchSize: 1 }),
+    });
     reference = await readCheckpointWeights(ofType(events, 'run-end')[0]!.checkpoint);
   } finally {
     await u.dispose();
@@ -39,7 +43,8 @@ beforeAll(async () => {
 afterAll(async () => s?.dispose());
 
 describe('stop via AbortSignal, then resume', () => {
-  const options = (over: Partial<TrainerOptions> = {}) => s.options('stopped', { stages: STAGES, config: CONFIG, ...over });
+  const options = (over: Partial<TrainerOptions> = {}) =>
+    s.options('stopped', { stages: STAGES, config: CONFIG, ...over });
   const data = () => s.data({ batchSize: 1 });
 
   it('stops mid-epoch after the current step with a checkpoint and resumes to the uninterrupted weights', async () => {
@@ -64,12 +69,20 @@ describe('stop via AbortSignal, then resume', () => {
     expect((err as TrainError).hint).toMatch(/resume/);
 
     // A changed config key is refused, naming the key; an ignored key may change.
-    const bad = await runEvents({ options: options({ resume: true, config: { ...CONFIG, lr: 0.02 } }), parts: s.parts, data: data() }).catch((e: unknown) => e);
+    const bad = await runEvents({
+      options: options({ resume: true, config: { ...CONFIG, lr: 0.02 } }),
+      parts: s.parts,
+      data: data(),
+    }).catch((e: unknown) => e);
     expect((bad as TrainError).code).toBe('E_RESUME_CONFIG');
     expect((bad as TrainError).message).toContain('lr');
     expect((bad as TrainError).context.keys).toEqual(['lr']);
 
-    const second = await runEvents({ options: options({ resume: true, config: { ...CONFIG, out: 'b' }, resumeIgnoreKeys: ['out'] }), parts: s.parts, data: data() });
+    const second = await runEvents({
+      options: options({ resume: true, config: { ...CONFIG, out: 'b' }, resumeIgnoreKeys: ['out'] }),
+      parts: s.parts,
+      data: data(),
+    });
     expect(ofType(second, 'run-start')[0]!.resumedFrom).toBe(stopped.checkpoint);
     expect(ofType(second, 'stage-start').map((e) => e.stage)).toEqual(['stage2']);
     expect(ofType(second, 'step')[0]).toMatchObject({ stage: 'stage2', epoch: 1, step: 4, globalStep: 12, batch: 4 });
@@ -83,7 +96,11 @@ describe('stop via AbortSignal, then resume', () => {
     // ... but not with another config, with or without resume: the keys are named, and the hint
     // does not suggest --resume (which cannot continue a finished run).
     for (const resume of [false, true]) {
-      const other = await runEvents({ options: options({ resume, config: { ...CONFIG, out: 'b', lr: 0.5 } }), parts: s.parts, data: data() }).catch((e: unknown) => e);
+      const other = await runEvents({
+        options: options({ resume, config: { ...CONFIG, out: 'b', lr: 0.5 } }),
+        parts: s.parts,
+        data: data(),
+      }).catch((e: unknown) => e);
       expect((other as TrainError).code).toBe('E_RUN_EXISTS');
       expect((other as TrainError).context.keys).toEqual(['lr']);
       expect((other as TrainError).hint).not.toMatch(/resume/);
@@ -101,9 +118,14 @@ describe('stop via AbortSignal, then resume', () => {
     // Nobody listens any more: the run's end shows in events.jsonl.
     const logged = async (): Promise<Record<string, unknown>[]> => {
       const text = await readFile(join(opts.runDir, 'events.jsonl'), 'utf8').catch(() => '');
-      return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     };
-    for (let i = 0; i < 200 && !(await logged()).some((e) => e.type === 'run-end'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && !(await logged()).some((e) => e.type === 'run-end'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const log = await logged();
     expect(log.filter((e) => e.type === 'step').map((e) => e.globalStep)).toEqual([1, 2, 3]);
     expect(log.find((e) => e.type === 'stopped')).toMatchObject({ stage: 'stage1', epoch: 1, batch: 3 });

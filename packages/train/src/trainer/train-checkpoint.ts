@@ -12,7 +12,12 @@ import { SafetensorsFile, writeSafetensors } from '@kvc/models';
 import type { TensorToWrite } from '@kvc/models';
 import { TrainError } from '../errors.js';
 import type { AdamW } from '../optim/adamw.js';
-import { adamWStateFromTensors, adamWStateToTensors, type AdamWState, type AdamWStateHeader } from '../optim/adamw-state.js';
+import {
+  adamWStateFromTensors,
+  adamWStateToTensors,
+  type AdamWState,
+  type AdamWStateHeader,
+} from '../optim/adamw-state.js';
 import { PROJECTOR_PREFIX } from './trainable-params.js';
 import type { TrainParts } from './trainer-types.js';
 
@@ -22,9 +27,15 @@ const OPTIMIZER_FILE = 'optimizer.safetensors';
 const OPTIMIZER_HEADER = 'optimizer.json';
 
 /** Writes projector, adapter and (if given) optimizer state into `dir`. */
-export async function writeModelFiles(dir: string, parts: TrainParts, optimizer?: AdamW, baseModelName?: string): Promise<void> {
+export async function writeModelFiles(
+  dir: string,
+  parts: TrainParts,
+  optimizer?: AdamW,
+  baseModelName?: string,
+): Promise<void> {
   await parts.projector.save(join(dir, PROJECTOR_FILE));
-  if (parts.lora) await parts.lora.save(join(dir, ADAPTER_DIR), baseModelName ? { baseModelNameOrPath: baseModelName } : {});
+  if (parts.lora)
+    await parts.lora.save(join(dir, ADAPTER_DIR), baseModelName ? { baseModelNameOrPath: baseModelName } : {});
   if (optimizer) {
     const { header, tensors } = adamWStateToTensors(optimizer.state());
     const out: Record<string, TensorToWrite> = {};
@@ -60,7 +71,12 @@ async function assignFrom(file: string, vars: ReadonlyMap<string, tf.Variable>, 
     for (const [name, v] of vars) {
       const info = f.tensors.get(name);
       if (!info || info.shape.length !== v.shape.length || info.shape.some((d, i) => d !== v.shape[i])) {
-        throw new TrainError('E_CHECKPOINT_MISMATCH', `checkpoint tensor ${name} is missing or has another shape`, { checkpoint: dir, file, tensor: name, expected: v.shape, found: info?.shape ?? null }, 'the checkpoint was written for another model or projector/LoRA configuration');
+        throw new TrainError(
+          'E_CHECKPOINT_MISMATCH',
+          `checkpoint tensor ${name} is missing or has another shape`,
+          { checkpoint: dir, file, tensor: name, expected: v.shape, found: info?.shape ?? null },
+          'the checkpoint was written for another model or projector/LoRA configuration',
+        );
       }
       const data = await f.readFloat32(name);
       tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));

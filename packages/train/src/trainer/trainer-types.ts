@@ -95,7 +95,14 @@ export type EvaluateHook = (ctx: EvaluationContext) => Promise<EvaluationResult>
 export type TrainEvent =
   | { type: 'run-start'; runDir: string; stages: readonly string[]; resumedFrom?: string; backend?: string }
   | { type: 'skip'; reason: string; checkpoint: string }
-  | { type: 'stage-start'; stage: string; epochs: number; totalSteps: number; warmupSteps: number; batchesPerEpoch: number }
+  | {
+      type: 'stage-start';
+      stage: string;
+      epochs: number;
+      totalSteps: number;
+      warmupSteps: number;
+      batchesPerEpoch: number;
+    }
   | {
       type: 'step';
       stage: string;
@@ -117,8 +124,22 @@ export type TrainEvent =
       elapsedS: number;
     }
   | { type: 'epoch'; stage: string; epoch: number; trainLoss: number; lr: number; elapsedS: number }
-  | { type: 'evaluation'; stage: string; epoch: number; metrics: Readonly<Record<string, number>>; details?: Readonly<Record<string, unknown>>; best: boolean }
-  | { type: 'checkpoint'; stage: string; epoch: number; step: number; path: string; reason: 'epoch' | 'steps' | 'stop' | 'final' | 'best' }
+  | {
+      type: 'evaluation';
+      stage: string;
+      epoch: number;
+      metrics: Readonly<Record<string, number>>;
+      details?: Readonly<Record<string, unknown>>;
+      best: boolean;
+    }
+  | {
+      type: 'checkpoint';
+      stage: string;
+      epoch: number;
+      step: number;
+      path: string;
+      reason: 'epoch' | 'steps' | 'stop' | 'final' | 'best';
+    }
   | { type: 'warning'; code: string; message: string }
   | { type: 'stopped'; checkpoint: string; stage: string; epoch: number; batch: number }
   | { type: 'run-end'; status: 'finished' | 'stopped'; checkpoint: string; best?: BestEpoch };

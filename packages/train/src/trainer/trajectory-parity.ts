@@ -35,7 +35,10 @@ interface TrajectoryCase {
 
 export const TRAJECTORY_TOLERANCES = { loss: 1e-4, normRel: 1e-5, lrRel: 1e-6, paramsRel: 1e-5 } as const;
 
-export async function runTrainTrajectoryParity(caseDir: string, opts: { backend?: BackendName; override?: Partial<TrainerOptions> } = {}): Promise<ParityReport> {
+export async function runTrainTrajectoryParity(
+  caseDir: string,
+  opts: { backend?: BackendName; override?: Partial<TrainerOptions> } = {},
+): Promise<ParityReport> {
   const dir = resolve(caseDir);
   const c = JSON.parse(await readFile(join(dir, 'case.json'), 'utf8')) as TrajectoryCase;
   const { backend } = await initBackend(opts.backend ?? 'cpu', { purpose: 'training' });
@@ -98,21 +101,69 @@ export async function runTrainTrajectoryParity(caseDir: string, opts: { backend?
     );
     const steps = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step');
     const checks: ParityCheck[] = [];
-    checks.push(compare('losses (every micro-batch)', steps.flatMap((s) => s.microLosses), get('losses').data, 'abs', TRAJECTORY_TOLERANCES.loss));
-    checks.push(compare('pre_clip_norms (every step)', steps.map((s) => s.gradNorm), get('pre_clip_norms').data, 'rel', TRAJECTORY_TOLERANCES.normRel));
-    checks.push(compare('lrs (every step)', steps.map((s) => s.lr), get('lrs').data, 'rel', TRAJECTORY_TOLERANCES.lrRel));
+    checks.push(
+      compare(
+        'losses (every micro-batch)',
+        steps.flatMap((s) => s.microLosses),
+        get('losses').data,
+        'abs',
+        TRAJECTORY_TOLERANCES.loss,
+      ),
+    );
+    checks.push(
+      compare(
+        'pre_clip_norms (every step)',
+        steps.map((s) => s.gradNorm),
+        get('pre_clip_norms').data,
+        'rel',
+        TRAJECTORY_TOLERANCES.normRel,
+      ),
+    );
+    checks.push(
+      compare(
+        'lrs (every step)',
+        steps.map((s) => s.lr),
+        get('lrs').data,
+        'rel',
+        TRAJECTORY_TOLERANCES.lrRel,
+      ),
+    );
     // Stage 1's result is the checkpoint written when stage 1 ended.
-    const stage1Dir = events.find((e) => e.type === 'checkpoint' && e.stage === 'stage1' && e.reason === 'epoch') as Extract<TrainEvent, { type: 'checkpoint' }> | undefined;
-    const finalDir = events.find((e) => e.type === 'checkpoint' && e.reason === 'final') as Extract<TrainEvent, { type: 'checkpoint' }> | undefined;
+    const stage1Dir = events.find((e) => e.type === 'checkpoint' && e.stage === 'stage1' && e.reason === 'epoch') as
+      | Extract<TrainEvent, { type: 'checkpoint' }>
+      | undefined;
+    const finalDir = events.find((e) => e.type === 'checkpoint' && e.reason === 'final') as
+      | Extract<TrainEvent, { type: 'checkpoint' }>
+      | undefined;
     if (!stage1Dir || !finalDir) throw new Error('the trainer wrote no stage-1 or final checkpoint');
-    for (const [stage, ck] of [['stage1', stage1Dir.path], ['stage2', finalDir.path]] as const) {
+    for (const [stage, ck] of [
+      ['stage1', stage1Dir.path],
+      ['stage2', finalDir.path],
+    ] as const) {
       const pf = await SafetensorsFile.open(join(ck, PROJECTOR_FILE));
-      for (const n of ['weight', 'bias']) checks.push(compare(`${stage}.projector.${n}`, await pf.readFloat32(n), get(`${stage}.projector.${n}`).data, 'rel-norm', TRAJECTORY_TOLERANCES.paramsRel));
+      for (const n of ['weight', 'bias'])
+        checks.push(
+          compare(
+            `${stage}.projector.${n}`,
+            await pf.readFloat32(n),
+            get(`${stage}.projector.${n}`).data,
+            'rel-norm',
+            TRAJECTORY_TOLERANCES.paramsRel,
+          ),
+        );
       await pf.close();
     }
     const af = await SafetensorsFile.open(join(finalDir.path, ADAPTER_DIR, 'adapter_model.safetensors'));
     for (const key of [...ref.keys()].filter((k) => k.startsWith('stage2.base_model.')).sort()) {
-      checks.push(compare(key, await af.readFloat32(key.slice('stage2.'.length)), get(key).data, 'rel-norm', TRAJECTORY_TOLERANCES.paramsRel));
+      checks.push(
+        compare(
+          key,
+          await af.readFloat32(key.slice('stage2.'.length)),
+          get(key).data,
+          'rel-norm',
+          TRAJECTORY_TOLERANCES.paramsRel,
+        ),
+      );
     }
     await af.close();
     return makeReport(c.kind, dir, checks, backend);

@@ -26,13 +26,26 @@ export function indexedFrame(i: number, width: number, height: number): RgbFrame
 }
 
 /** Encode a near-lossless video whose frame i is {@link indexedFrame}(i). */
-export async function makeIndexedVideo(file: string, frames: number, width = 32, height = 16, rotate?: number): Promise<void> {
+export async function makeIndexedVideo(
+  file: string,
+  frames: number,
+  width = 32,
+  height = 16,
+  rotate?: number,
+): Promise<void> {
   const list = Array.from({ length: frames }, (_, i) => indexedFrame(i, width, height));
   const target = rotate === undefined ? file : `${file}.upright.mp4`;
   await lastValueFrom(encodeVideo(list, target, { fps: 5, pixFmt: 'yuv444p', crf: 0 }), { defaultValue: undefined });
   if (rotate !== undefined) {
     // FFmpeg 4.1 writes the rotate tag only when stream-copying, as phones' files have it
-    await lastValueFrom(runFfmpeg({ input: target, outputOptions: ['-loglevel', 'error', '-y', '-c', 'copy', '-metadata:s:v', `rotate=${rotate}`], output: file }), { defaultValue: undefined });
+    await lastValueFrom(
+      runFfmpeg({
+        input: target,
+        outputOptions: ['-loglevel', 'error', '-y', '-c', 'copy', '-metadata:s:v', `rotate=${rotate}`],
+        output: file,
+      }),
+      { defaultValue: undefined },
+    );
   }
 }
 

@@ -17,7 +17,9 @@ export interface DecodeSamplesOptions extends DecodeSampleOptions {
 }
 
 /** Decode every sample's frames with bounded parallelism. */
-export function decodeSamples(options: DecodeSamplesOptions = {}): OperatorFunction<DatasetEvent, FramesEvent | SkipEvent> {
+export function decodeSamples(
+  options: DecodeSamplesOptions = {},
+): OperatorFunction<DatasetEvent, FramesEvent | SkipEvent> {
   const { concurrency = 2, onError = 'skip', ...sampling } = options;
   return mergeMap((ev: DatasetEvent) => {
     if (ev.type === 'skip') return of(ev);

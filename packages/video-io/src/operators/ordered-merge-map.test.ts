@@ -26,7 +26,18 @@ describe('orderedMergeMap', () => {
     expect(maxActive).toBe(2);
   });
   it('handles synchronous inners and propagates errors', async () => {
-    expect(await lastValueFrom(range(0, 5).pipe(orderedMergeMap((i) => of(i, i), 3), toArray()))).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
-    await expect(lastValueFrom(range(0, 3).pipe(orderedMergeMap((i) => (i === 1 ? throwError(() => new Error('boom')) : of(i)), 2)))).rejects.toThrow('boom');
+    expect(
+      await lastValueFrom(
+        range(0, 5).pipe(
+          orderedMergeMap((i) => of(i, i), 3),
+          toArray(),
+        ),
+      ),
+    ).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    await expect(
+      lastValueFrom(
+        range(0, 3).pipe(orderedMergeMap((i) => (i === 1 ? throwError(() => new Error('boom')) : of(i)), 2)),
+      ),
+    ).rejects.toThrow('boom');
   });
 });

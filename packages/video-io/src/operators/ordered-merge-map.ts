@@ -7,8 +7,12 @@ import { Observable, type ObservableInput, type OperatorFunction, Subscription, 
 import { InvalidArgumentError } from '../errors.js';
 
 /** Map each value to an inner Observable, at most `concurrency` at once, emitting in input order. */
-export function orderedMergeMap<T, R>(project: (value: T, index: number) => ObservableInput<R>, concurrency: number): OperatorFunction<T, R> {
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`concurrency must be a positive integer, got ${concurrency}`);
+export function orderedMergeMap<T, R>(
+  project: (value: T, index: number) => ObservableInput<R>,
+  concurrency: number,
+): OperatorFunction<T, R> {
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InvalidArgumentError(`concurrency must be a positive integer, got ${concurrency}`);
   return (source) =>
     new Observable<R>((subscriber) => {
       const results = new Map<number, { values: R[]; done: boolean }>();
@@ -34,20 +38,22 @@ export function orderedMergeMap<T, R>(project: (value: T, index: number) => Obse
           active++;
           const sub = new Subscription();
           inner.add(sub);
-          sub.add(from(project(value, index)).subscribe({
-            next: (v) => {
-              slot.values.push(v);
-              if (index === emitIndex) flush();
-            },
-            error: (e: unknown) => subscriber.error(e),
-            complete: () => {
-              slot.done = true;
-              active--;
-              inner.delete(sub);
-              start();
-              flush();
-            },
-          }));
+          sub.add(
+            from(project(value, index)).subscribe({
+              next: (v) => {
+                slot.values.push(v);
+                if (index === emitIndex) flush();
+              },
+              error: (e: unknown) => subscriber.error(e),
+              complete: () => {
+                slot.done = true;
+                active--;
+                inner.delete(sub);
+                start();
+                flush();
+              },
+            }),
+          );
         }
       };
       const outer = source.subscribe({

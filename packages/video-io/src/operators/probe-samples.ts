@@ -22,7 +22,12 @@ export function probeSamples(options: ProbeSamplesOptions = {}): OperatorFunctio
   return orderedMergeMap<DatasetEvent, DatasetEvent>((ev) => {
     if (ev.type !== 'sample') return of(ev);
     return probeVideo(ev.video, { countFrames: options.countFrames ?? true }).pipe(
-      map((probe): DatasetEvent => (probe.frameCount > 0 ? { ...ev, probe } : skip(ev.id, ev.video, 'E_VIDEO_UNDECODABLE', 'ffprobe found 0 frames'))),
+      map(
+        (probe): DatasetEvent =>
+          probe.frameCount > 0
+            ? { ...ev, probe }
+            : skip(ev.id, ev.video, 'E_VIDEO_UNDECODABLE', 'ffprobe found 0 frames'),
+      ),
       // the probe error's message already ends with ffprobe's last stderr line
       catchError((err: unknown) => of(skip(ev.id, ev.video, 'E_VIDEO_UNDECODABLE', (err as Error).message))),
     );

@@ -12,11 +12,14 @@ import { tempDir } from '../__tests__/helpers.js';
 
 /** Centroid of the pixels close to `rgb`. */
 function centroid(f: RgbFrame, rgb: readonly number[]): [number, number, number] {
-  let sx = 0, sy = 0, n = 0;
+  let sx = 0,
+    sy = 0,
+    n = 0;
   for (let y = 0; y < f.height; y++) {
     for (let x = 0; x < f.width; x++) {
       const o = (y * f.width + x) * 3;
-      const d = Math.abs(f.data[o]! - rgb[0]!) + Math.abs(f.data[o + 1]! - rgb[1]!) + Math.abs(f.data[o + 2]! - rgb[2]!);
+      const d =
+        Math.abs(f.data[o]! - rgb[0]!) + Math.abs(f.data[o + 1]! - rgb[1]!) + Math.abs(f.data[o + 2]! - rgb[2]!);
       if (d < 60) [sx, sy, n] = [sx + x, sy + y, n + 1];
     }
   }
@@ -47,10 +50,16 @@ describe('synthetic captions', () => {
   });
 
   it('plans the same samples for the same seed, others for another seed', () => {
-    expect(planSynth({ out: 'x', train: 20, val: 5, seed: 7 })).toEqual(planSynth({ out: 'y', train: 20, val: 5, seed: 7 }));
-    expect(planSynth({ out: 'x', train: 20, val: 5, seed: 7 })).not.toEqual(planSynth({ out: 'x', train: 20, val: 5, seed: 8 }));
+    expect(planSynth({ out: 'x', train: 20, val: 5, seed: 7 })).toEqual(
+      planSynth({ out: 'y', train: 20, val: 5, seed: 7 }),
+    );
+    expect(planSynth({ out: 'x', train: 20, val: 5, seed: 7 })).not.toEqual(
+      planSynth({ out: 'x', train: 20, val: 5, seed: 8 }),
+    );
     // sample i does not depend on how many are made
-    expect(planSynth({ out: 'x', train: 3, val: 0, seed: 7 })).toEqual(planSynth({ out: 'x', train: 20, val: 5, seed: 7 }).slice(0, 3));
+    expect(planSynth({ out: 'x', train: 3, val: 0, seed: 7 })).toEqual(
+      planSynth({ out: 'x', train: 20, val: 5, seed: 7 }).slice(0, 3),
+    );
   });
 });
 
@@ -78,7 +87,11 @@ describe('synthDataset', () => {
         const names = (await readdir(join(a, split, kind))).sort();
         expect(names).toEqual((await readdir(join(b, split, kind))).sort());
         expect(names).toHaveLength(split === 'train' ? 4 : 2);
-        for (const n of names) expect(Buffer.compare(await readFile(join(a, split, kind, n)), await readFile(join(b, split, kind, n))), n).toBe(0);
+        for (const n of names)
+          expect(
+            Buffer.compare(await readFile(join(a, split, kind, n)), await readFile(join(b, split, kind, n))),
+            n,
+          ).toBe(0);
       }
     }
   });

@@ -7,7 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Observable} from 'rxjs';
+import type { Observable } from 'rxjs';
 import { concat, defer, from, ignoreElements, map, mergeMap } from 'rxjs';
 import { encodeVideo } from '../encode-video.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -54,7 +54,8 @@ export interface SynthProgress {
 export function synthDefaults(o: SynthOptions): Required<SynthOptions> {
   const r = { train: 96, val: 24, seed: 42, size: 64, frames: 16, fps: 4, concurrency: 2, ...o };
   const int = (name: string, v: number, min: number): void => {
-    if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`, { [name]: v });
+    if (!Number.isInteger(v) || v < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`, { [name]: v });
   };
   int('train', r.train, 0);
   int('val', r.val, 0);
@@ -71,7 +72,10 @@ export function synthDefaults(o: SynthOptions): Required<SynthOptions> {
 export function planSynth(options: SynthOptions): SynthSample[] {
   const o = synthDefaults(options);
   const out: SynthSample[] = [];
-  for (const [split, count] of [['train', o.train], ['val', o.val]] as const) {
+  for (const [split, count] of [
+    ['train', o.train],
+    ['val', o.val],
+  ] as const) {
     for (let i = 0; i < count; i++) {
       // One stream per sample: sample i does not change when the counts do.
       const rng = mulberry32(hashString(`${o.seed}:${split}:${i}`));
@@ -114,7 +118,10 @@ export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
         await mkdir(join(root, split, 'videos'), { recursive: true });
       }
       const { out: _out, concurrency: _c, ...recorded } = o;
-      await writeFile(join(root, 'synth.json'), JSON.stringify({ generator: '@kvc/video-io synth', ...recorded }, null, 2) + '\n');
+      await writeFile(
+        join(root, 'synth.json'),
+        JSON.stringify({ generator: '@kvc/video-io synth', ...recorded }, null, 2) + '\n',
+      );
     }).pipe(ignoreElements());
     const samples = from(plan).pipe(
       mergeMap((s) => {
@@ -123,10 +130,7 @@ export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
         return concat(
           encodeVideo(frames, video, { fps: o.fps }),
           defer(() => writeFile(join(root, s.split, 'labels', `${s.id}.json`), synthLabel(s, o))),
-        ).pipe(
-          ignoreElements(),
-          (src) => concat(src, [s]),
-        );
+        ).pipe(ignoreElements(), (src) => concat(src, [s]));
       }, o.concurrency),
       map((s): SynthProgress => ({ type: 'written', split: s.split, id: s.id, done: ++done, total: plan.length })),
     );

@@ -62,7 +62,11 @@ export const ATTRIBUTE_VALUES = {
   background: Object.keys(BACKGROUNDS) as Background[],
 } as const;
 
-function find<K extends string>(caption: string, table: Record<K, unknown>, wordsOf: (key: K) => readonly string[]): K | undefined {
+function find<K extends string>(
+  caption: string,
+  table: Record<K, unknown>,
+  wordsOf: (key: K) => readonly string[],
+): K | undefined {
   let best: { key: K; at: number } | undefined;
   for (const key of Object.keys(table) as K[]) {
     for (const w of wordsOf(key)) {

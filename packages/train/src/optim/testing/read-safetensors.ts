@@ -41,7 +41,8 @@ export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): Map<stri
     if (Ctor === undefined) fail(`tensor "${name}" has unsupported dtype ${entry.dtype}`);
     const [begin, end] = entry.data_offsets;
     const count = entry.shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * Ctor.BYTES_PER_ELEMENT || base + end > bytes.byteLength) fail(`tensor "${name}" has inconsistent offsets`);
+    if (end - begin !== count * Ctor.BYTES_PER_ELEMENT || base + end > bytes.byteLength)
+      fail(`tensor "${name}" has inconsistent offsets`);
     // Copy into a fresh, aligned buffer (the data section need not be aligned to the dtype;
     // and a Node Buffer's slice() would share the pooled buffer instead of copying).
     const copy = new Uint8Array(end - begin);

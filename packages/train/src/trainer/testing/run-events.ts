@@ -15,7 +15,12 @@ export type EventOf<T extends TrainEvent['type']> = Extract<TrainEvent, { type: 
 
 /** Every event of a run; `onEvent` sees each as it is emitted (e.g. to abort at a step). */
 export async function runEvents(inputs: TrainInputs, onEvent?: (e: TrainEvent) => void): Promise<TrainEvent[]> {
-  return lastValueFrom(train(inputs).pipe(tap((e) => onEvent?.(e)), toArray()));
+  return lastValueFrom(
+    train(inputs).pipe(
+      tap((e) => onEvent?.(e)),
+      toArray(),
+    ),
+  );
 }
 
 export function ofType<T extends TrainEvent['type']>(events: readonly TrainEvent[], type: T): EventOf<T>[] {
@@ -25,7 +30,10 @@ export function ofType<T extends TrainEvent['type']>(events: readonly TrainEvent
 /** Projector (`projector.<name>`) and adapter (PEFT keys) tensors of a checkpoint folder. */
 export async function readCheckpointWeights(dir: string): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
-  for (const [file, prefix] of [[join(dir, PROJECTOR_FILE), 'projector.'], [join(dir, ADAPTER_DIR, 'adapter_model.safetensors'), '']] as const) {
+  for (const [file, prefix] of [
+    [join(dir, PROJECTOR_FILE), 'projector.'],
+    [join(dir, ADAPTER_DIR, 'adapter_model.safetensors'), ''],
+  ] as const) {
     const f = await SafetensorsFile.open(file);
     try {
       for (const name of f.tensors.keys()) out.set(prefix + name, await f.readFloat32(name));

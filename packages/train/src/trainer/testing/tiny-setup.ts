@@ -79,11 +79,25 @@ export async function tinySetup(o: TinySetupOptions = {}): Promise<TinySetup> {
   const heads = 4;
   await writeRandomQwen3(
     modelDir,
-    tinyQwen3ConfigJson({ vocab_size: vocab, hidden_size: hidden, intermediate_size: hidden * 2, num_hidden_layers: o.layers ?? 1, num_attention_heads: heads, num_key_value_heads: 2, head_dim: hidden / heads, eos_token_id: eosId, pad_token_id: padId }),
+    tinyQwen3ConfigJson({
+      vocab_size: vocab,
+      hidden_size: hidden,
+      intermediate_size: hidden * 2,
+      num_hidden_layers: o.layers ?? 1,
+      num_attention_heads: heads,
+      num_key_value_heads: 2,
+      head_dim: hidden / heads,
+      eos_token_id: eosId,
+      pad_token_id: padId,
+    }),
     { seed, scale: o.weightScale ?? 0.4 },
   );
   const model = await loadQwen3(modelDir);
-  const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, r: o.loraR ?? 4, loraAlpha: 2 * (o.loraR ?? 4), loraDropout: o.loraDropout ?? 0 }, seed + 1);
+  const lora = LoraAdapter.create(
+    model.linearModules(),
+    { ...SEED_LORA_CONFIG, r: o.loraR ?? 4, loraAlpha: 2 * (o.loraR ?? 4), loraDropout: o.loraDropout ?? 0 },
+    seed + 1,
+  );
   const visionTokens = o.visionTokens ?? 4;
   const visionDim = o.visionDim ?? 8;
   const projector = Projector.create(o.projectorType ?? 'linear', visionDim, hidden, seed + 2);
@@ -119,9 +133,17 @@ export async function tinySetup(o: TinySetupOptions = {}): Promise<TinySetup> {
     features,
     loadFeatures,
     data(d) {
-      const base = { samples, loadFeatures: d.loadFeatures ?? loadFeatures, batchSize: d.batchSize, padId, seed: d.seed ?? seed, ...(d.shuffle !== undefined ? { shuffle: d.shuffle } : {}) };
+      const base = {
+        samples,
+        loadFeatures: d.loadFeatures ?? loadFeatures,
+        batchSize: d.batchSize,
+        padId,
+        seed: d.seed ?? seed,
+        ...(d.shuffle !== undefined ? { shuffle: d.shuffle } : {}),
+      };
       return {
-        batchesPerEpoch: epochOrder({ numSamples: samples.length, batchSize: d.batchSize, seed: base.seed, epoch: 0 }).length,
+        batchesPerEpoch: epochOrder({ numSamples: samples.length, batchSize: d.batchSize, seed: base.seed, epoch: 0 })
+          .length,
         batches: (_stage, epoch, startBatch) => batchSource({ ...base, epoch, startBatch }),
       };
     },
