@@ -10,10 +10,11 @@
  * run reuses the data, the models, the features and the finished run, and says so.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTrainingLog } from '@kvc/train';
 import { jsonLines, kvc } from './helpers/tiny-setup.js';
 import type { KvcResult } from './helpers/tiny-setup.js';
 
@@ -35,9 +36,8 @@ const REDUCED_DEMO = {
   // run, the all-three attribute rate the full demo selects by is too coarse (steps of 1/16) and
   // mostly near zero, so it would pick an arbitrary epoch.
   overrides: ['train.seed=7', 'train.stage1.epochs=2', 'train.stage2.epochs=12', 'train.bestMetric=meteor'],
-  // The backend the thresholds were measured on. `auto` would take a software WebGPU adapter
-  // (Mesa's lavapipe) where one is installed: far slower than wasm, and the pipeline's feature
-  // encoding still reads tensors synchronously, which webgpu in Node cannot.
+  // The backend the thresholds were measured on (`auto` picks it too on a CPU-only machine, a
+  // software WebGPU adapter such as CI's lavapipe included; pinned so a GPU machine runs the same).
   backend: ['--backend', 'wasm'],
 };
 
@@ -88,6 +88,18 @@ describe('kvc demo (reduced) learns', () => {
     expect(vp.steps).toBe(500);
     expect(vp.after.loss!).toBeLessThan(vp.before.loss! / 2);
     expect(vp.after.color!).toBeGreaterThan(0.9);
+  });
+
+  it('logs CIDEr-D for every evaluated epoch in training_log.csv, and the report shows it', async () => {
+    const { runDir, report } = resultOf(firstLines);
+    const rows = parseTrainingLog(await readFile(join(runDir, 'training_log.csv'), 'utf8'));
+    // 2 stage-1 + 12 stage-2 epochs, each evaluated: CIDEr-D once fell out of this file unnoticed.
+    expect(rows).toHaveLength(14);
+    for (const row of rows) {
+      expect(row.cider_d, `cider_d of ${row.stage} epoch ${row.epoch}`).toMatch(/^\d+(\.\d+)?(e-?\d+)?$/);
+      expect(Number(row.tokens_per_s)).toBeGreaterThan(0);
+    }
+    expect(await readFile(report, 'utf8')).toContain('CIDEr-D');
   });
 
   it('beats the constant-caption baseline and writes diverse captions that end with EOS', () => {

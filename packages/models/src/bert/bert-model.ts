@@ -15,6 +15,7 @@ import { paddingAttentionBias } from '../nn/attention-bias.js';
 import { WeightLoader, layerNormShapes, resolveWeightName } from '../nn/weight-loader.js';
 import { parseBertConfig, type BertConfig } from './bert-config.js';
 import { bertLayer, bertLayerShapes, loadBertLayer, type BertLayerWeights } from './bert-layer.js';
+import { hiddenStateIndex } from '../nn/hidden-state-index.js';
 
 export interface BertLoadOptions extends ResolveOptions {
   /** Overrides of parsed config values (tests, experiments). */
@@ -157,15 +158,6 @@ export class BertModel {
   }
 
   private layerIndex(k: number): number {
-    const L = this.config.numHiddenLayers;
-    const i = k < 0 ? L + 1 + k : k;
-    if (!Number.isInteger(i) || i < 0 || i > L) {
-      throw new ModelsError(
-        'E_LAYER_RANGE',
-        `hidden state ${k} does not exist: the model has ${L} layers (indices 0..${L} or -${L + 1}..-1)`,
-        { layer: k, num_hidden_layers: L },
-      );
-    }
-    return i;
+    return hiddenStateIndex(k, this.config.numHiddenLayers);
   }
 }

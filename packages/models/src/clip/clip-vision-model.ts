@@ -16,6 +16,7 @@ import { patchify } from '../nn/patchify.js';
 import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
 import { WeightLoader, layerNormShapes } from '../nn/weight-loader.js';
 import { clipNumPositions, parseClipVisionConfig, type ClipVisionConfig } from './clip-vision-config.js';
+import { hiddenStateIndex } from '../nn/hidden-state-index.js';
 
 // A type alias (not an interface) so tf.tidy accepts it as a TensorContainer.
 export type ClipVisionOutput = {
@@ -147,16 +148,7 @@ export class ClipVisionModel {
   }
 
   private layerIndex(k: number): number {
-    const L = this.config.numHiddenLayers;
-    const i = k < 0 ? L + 1 + k : k;
-    if (!Number.isInteger(i) || i < 0 || i > L) {
-      throw new ModelsError(
-        'E_LAYER_RANGE',
-        `hidden state ${k} does not exist: the model has ${L} layers (indices 0..${L} or -${L + 1}..-1)`,
-        { layer: k, num_hidden_layers: L },
-      );
-    }
-    return i;
+    return hiddenStateIndex(k, this.config.numHiddenLayers);
   }
 
   private checkPixels(pixelValues: tf.Tensor4D): void {
