@@ -93,6 +93,11 @@ export const METRICS: readonly MetricSpec[] = [
   score('eos_rate', 'EOS rate', { format: 'percent', value: (a) => a.eosRate }),
   // The demo's: validation captions that name color, shape and direction right.
   score('attribute_accuracy', 'Attribute accuracy', { format: 'percent' }),
+  // ... and each attribute alone (the demo's synthetic videos: a shape of a color moving on a background).
+  score('color_accuracy', 'Color accuracy', { format: 'percent' }),
+  score('shape_accuracy', 'Shape accuracy', { format: 'percent' }),
+  score('direction_accuracy', 'Direction accuracy', { format: 'percent' }),
+  score('background_accuracy', 'Background accuracy', { format: 'percent' }),
   score('length_tokens_mean', 'Mean length (tokens)', {
     better: 'none',
     format: 'number',
