@@ -24,6 +24,6 @@ export async function resolveLegacyModelDir(name: string, opts: ResolveOptions =
     'E_MODEL_NOT_CACHED',
     `${name} is neither a local folder nor in the Hugging Face cache`,
     { model: name, cache: opts.cacheDir ?? hubCacheDir(), tried },
-    `download it once (e.g. \`huggingface-cli download google-bert/${name}\`), point HF_HOME at a cache that has it, or pass a local folder`,
+    `download it once (e.g. \`hf download google-bert/${name}\`), point HF_HOME at a cache that has it, or pass a local folder`,
   );
 }

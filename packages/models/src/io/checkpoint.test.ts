@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Checkpoint } from './checkpoint.js';
 import { SafetensorsFile } from './safetensors-file.js';
 import { float32ToBf16Bits, writeSafetensors } from './write-safetensors.js';
-import { findInHubCache, resolveModelDir } from './resolve-model-dir.js';
+import { findInHubCache, hubToken, resolveModelDir } from './resolve-model-dir.js';
 import { WeightMismatchError } from '../errors.js';
 
 const QWEN3_FIXTURE = new URL('../../../../test/fixtures/reference/qwen3/model/', import.meta.url).pathname;
@@ -126,7 +126,18 @@ describe('resolveModelDir', () => {
     expect(await resolveModelDir('org/tiny', { cacheDir: cache })).toBe(join(repo, 'snapshots', 'abc123'));
     await expect(resolveModelDir('org/absent', { cacheDir: cache })).rejects.toMatchObject({
       code: 'E_MODEL_NOT_CACHED',
+      // Today's CLI name (`huggingface-cli download` is deprecated) and the token a gated model needs.
+      hint: expect.stringMatching(/`hf download org\/absent`.*HF_TOKEN/),
     });
     await expect(resolveModelDir('./no/such/dir')).rejects.toMatchObject({ code: 'E_MODEL_NOT_FOUND' });
+  });
+});
+
+describe('hubToken', () => {
+  it("reads the token Python's huggingface_hub reads, HF_TOKEN first", () => {
+    expect(hubToken({ HF_TOKEN: 'a', HF_HUB_TOKEN: 'b' })).toBe('a');
+    expect(hubToken({ HF_HUB_TOKEN: 'b', HUGGING_FACE_HUB_TOKEN: 'c' })).toBe('b');
+    expect(hubToken({ HUGGING_FACE_HUB_TOKEN: 'c' })).toBe('c');
+    expect(hubToken({ HF_TOKEN: '' })).toBeUndefined();
   });
 });

@@ -68,9 +68,10 @@ export async function resolveModelDir(nameOrPath: string, opts: ResolveOptions =
       'E_MODEL_NOT_CACHED',
       `${nameOrPath} is neither a local folder nor in the Hugging Face cache`,
       { model: nameOrPath, cache: opts.cacheDir ?? hubCacheDir(), revision: opts.revision ?? 'main' },
-      'download it once (e.g. `huggingface-cli download ' +
+      'download it once (e.g. `hf download ' +
         nameOrPath +
-        '`), point HF_HOME at a cache that has it, or allow downloads (kvc: allowDownload=true)',
+        '`), point HF_HOME at a cache that has it, or allow downloads (kvc: allowDownload=true; ' +
+        'a gated model also needs HF_TOKEN)',
     );
   }
   return downloadToHubCache(nameOrPath, opts);
@@ -81,17 +82,27 @@ async function downloadToHubCache(repoId: string, opts: ResolveOptions): Promise
   try {
     // Optional: only needed when the user allows downloads.
     hub = (await import(/* @vite-ignore */ '@huggingface/hub' as string)) as typeof hub;
-  } catch {
+  } catch (err) {
+    // A dependency of this package: failing to load it means a broken install, not a missing extra.
     throw new ModelNotFoundError(
       'E_HUB_UNAVAILABLE',
-      'downloading needs the optional package @huggingface/hub',
-      { model: repoId },
-      'npm install @huggingface/hub',
+      '@huggingface/hub (a dependency of @kvc/models) failed to load, so nothing can be downloaded',
+      { model: repoId, reason: (err as Error).message },
+      'reinstall the dependencies (npm ci), or download the model with `hf download ' + repoId + '`',
+      { cause: err },
     );
   }
+  const accessToken = hubToken();
   return hub.snapshotDownload({
     repo: { type: 'model', name: repoId },
     revision: opts.revision ?? 'main',
     cacheDir: opts.cacheDir ?? hubCacheDir(),
+    // Gated models (Qwen, Gemma-based SigLIP2 variants) need the user's token, as Python's hub reads it.
+    ...(accessToken ? { accessToken } : {}),
   });
+}
+
+/** The user's Hugging Face token, from the variables Python's huggingface_hub reads (HF_TOKEN first). */
+export function hubToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.HF_TOKEN || env.HF_HUB_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined;
 }
