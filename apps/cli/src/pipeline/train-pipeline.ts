@@ -92,6 +92,8 @@ async function trainLocked(o: TrainPipelineOptions, runDir: string): Promise<Tra
       const base = trainerOptions(config, runDir, valSplit.keys.size > 0);
       const options: TrainerOptions = { ...base, ...best, resume: Boolean(o.resume), runLockHeld: true };
       const data = trainerData(config, setup, trainSplit, models, out);
+      // Stopped while features were cached or models loaded: nothing trained yet, nothing to save.
+      if (o.signal?.aborted) return { status: 'stopped', runDir, metrics: {} };
       const signal = o.signal ? { signal: o.signal } : {};
       const status = await runStages(train({ options, parts: models, data, evaluate, ...signal }), out);
       if (status === 'stopped') return { status, runDir, metrics: {} };
