@@ -72,10 +72,11 @@ describe('kvc train answers SIGINT / SIGTERM', () => {
       expectOk(r);
       const steps = lines.filter((l) => l.type === 'step');
       const stopped = lines.find((l) => l.type === 'stopped')!;
-      // Heard within a step or two (the step loop used to run to the epoch's end first).
+      // Heard mid-epoch, within a few steps (the step loop used to run to the epoch's end first;
+      // the margin is for this test reading the child's stdout late on a busy machine).
       expect(stopped).toMatchObject({ stage, epoch: 1 });
       expect(stopped.batch as number).toBeLessThan(TRAIN_SAMPLES);
-      expect(steps.at(-1)!.globalStep as number).toBeLessThanOrEqual(at + 2);
+      expect(steps.at(-1)!.globalStep as number).toBeLessThanOrEqual(at + 5);
       expect(lines.find((l) => l.type === 'checkpoint' && l.reason === 'stop')!.path).toBe(stopped.checkpoint);
       expect(lines.at(-1)).toMatchObject({ type: 'result', status: 'stopped' });
       expect(existsSync(join(runDir(run), RUN_LOCK_FILE))).toBe(false);
@@ -111,8 +112,10 @@ describe('the run folder lock', () => {
   it('refuses a second kvc train into the same --out naming the first; the first finishes alone', async () => {
     const run = 'shared';
     let second: Promise<KvcResult> | undefined;
-    const first = kvcChild(args(run), (e) => {
-      if (!second && e.type === 'step') second = kvc(args(run));
+    // The second starts on the first's first line (it holds the lock from before its setup), so
+    // the first is surely still running when the second reaches the lock.
+    const first = kvcChild(args(run), () => {
+      if (!second) second = kvc(args(run));
     });
     const r1 = await first.done;
     expectOk(r1);
