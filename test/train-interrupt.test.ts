@@ -61,7 +61,7 @@ describe('kvc train answers SIGINT / SIGTERM', () => {
     ['SIGINT', 4, 'stage1'],
     ['SIGTERM', 16 + 4, 'stage2'],
   ] as const) {
-    it(`${signal} after step ${at} (${stage}) stops mid-epoch with a checkpoint; --resume matches exactly`, async () => {
+    it(`${signal} after step ${at} (${stage}) stops mid-epoch with a checkpoint, resumes exactly`, async () => {
       const run = `stopped-${signal}`;
       const lines: Line[] = [];
       const child = kvcChild(args(run), (e) => {
