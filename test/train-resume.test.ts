@@ -135,6 +135,8 @@ describe('kill -9 and resume', () => {
       const steps = second.events.filter((e) => e.type === 'step');
       // It continued from a checkpoint (not from scratch), at most one step before the kill point.
       expect(start.resumedFrom).toBeDefined();
+      // The killed process could not remove its run lock: the resume takes it over, saying so.
+      expect(second.events.find((e) => e.type === 'warning')).toMatchObject({ code: 'W_STALE_RUN_LOCK' });
       expect(steps[0]!.globalStep as number).toBeGreaterThan(1);
       expect(steps[0]!.globalStep as number).toBeLessThanOrEqual(k + 1);
       expect(steps.at(-1)!.globalStep).toBe(12);

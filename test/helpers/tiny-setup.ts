@@ -177,3 +177,44 @@ export function jsonLines(stdout: string): (Record<string, unknown> & { type?: s
       }
     });
 }
+
+/** A running `kvc` child: `onLine` sees each stdout line (parsed JSON with --json) as it comes. */
+export interface KvcChild {
+  readonly pid: number;
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when it exits, with everything it printed. */
+  readonly done: Promise<KvcResult>;
+}
+
+/** Starts the built `kvc` (from the repository root); stdout lines that are not JSON reach `onLine` as `{ line }`. */
+export function kvcChild(args: readonly string[], onLine: (e: Record<string, unknown>) => void): KvcChild {
+  const p = spawn(process.execPath, [KVC_BIN, ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  p.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    pending += d.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const l of lines.filter(Boolean)) {
+      let e: Record<string, unknown>;
+      try {
+        e = JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        e = { line: l };
+      }
+      onLine(e);
+    }
+  });
+  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<KvcResult>((resolve, reject) => {
+    p.on('error', reject);
+    p.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr }));
+  });
+  return { pid: p.pid!, kill: (sig) => p.kill(sig), done };
+}

@@ -17,6 +17,8 @@ export type TrainErrorCode =
   | 'E_CHECKPOINT_MISMATCH' // a checkpoint's tensors do not fit the model being trained
   | 'E_RESUME_CONFIG' // resuming with a config that changes what training computes
   | 'E_RUN_EXISTS' // a run folder already holds an unfinished run and --resume was not given
+  | 'E_RUN_LOCKED' // another live process is training into the same run folder
+  | 'E_NO_USABLE_CHECKPOINT' // a run folder holds checkpoints, but none is complete and readable
   | 'E_TRAIN_DATA' // the data source gave no batches or batches that do not fit
   | 'E_NONFINITE_LOSS' // the loss became NaN or infinite
   | 'E_TRAIN_OPTIONS'; // trainer options that contradict each other (e.g. two log columns of one name)

@@ -50,6 +50,8 @@ export { EventsLog } from './logs/events-log.js';
 export { train } from './trainer/train.js';
 export type { TrainInputs } from './trainer/train.js';
 export { runTraining } from './trainer/run-training.js';
+export { RUN_LOCK_FILE, acquireRunLock } from './trainer/run-lock.js';
+export type { RunLock, RunLockHolder } from './trainer/run-lock.js';
 export type { RunTrainingInputs } from './trainer/run-training.js';
 export type {
   BestEpoch,

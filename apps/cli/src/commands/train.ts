@@ -1,8 +1,8 @@
 /**
  * `kvc train --preset demo|seed | --config FILE [--out DIR] [--resume] [key=value ...]`:
  * cache → stage 1 → stage 2 (evaluated every epoch) → final evaluation, with progress bars
- * (or JSON events with --json). Ctrl-C stops after the current step with a checkpoint;
- * `--resume` continues from it.
+ * (or JSON events with --json). Ctrl-C or SIGTERM stops at the next step with a checkpoint
+ * (a second one exits at once); `--resume` continues from it.
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -19,19 +19,23 @@ interface TrainOptions {
   json?: boolean;
 }
 
-/** First Ctrl-C: stop cleanly after the current step; second: exit at once. */
+/** The signals that stop training: Ctrl-C, and what `kill`, systemd, Docker and Slurm send. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * First SIGINT or SIGTERM: abort `signal` (training stops at the next step boundary with a
+ * checkpoint); a second one: exit at once (130 / 143) — checkpoints are written by rename, so the
+ * previous one stays usable whenever that happens.
+ */
 export function abortOnSigint(onFirst: () => void): { signal: AbortSignal; dispose: () => void } {
   const ctrl = new AbortController();
-  let count = 0;
-  const handler = (): void => {
-    count++;
-    if (count === 1) {
-      onFirst();
-      ctrl.abort();
-    } else process.exit(130);
+  const handler = (sig: NodeJS.Signals): void => {
+    if (ctrl.signal.aborted) process.exit(sig === 'SIGTERM' ? 143 : 130);
+    onFirst();
+    ctrl.abort();
   };
-  process.on('SIGINT', handler);
-  return { signal: ctrl.signal, dispose: () => process.off('SIGINT', handler) };
+  for (const sig of STOP_SIGNALS) process.on(sig, handler);
+  return { signal: ctrl.signal, dispose: () => STOP_SIGNALS.forEach((sig) => process.off(sig, handler)) };
 }
 
 export const trainCommand: CommandModule = {
@@ -62,7 +66,7 @@ export const trainCommand: CommandModule = {
           const runDir = resolve(opts.out ?? join('runs', config.name));
           out.info(`run ${config.name} → ${runDir}`);
           const sig = abortOnSigint(() =>
-            out.info('stopping after the current step (Ctrl-C again to quit at once)...'),
+            out.info('stopping at the next step with a checkpoint (Ctrl-C again to quit at once)...'),
           );
           try {
             const r = await runTrainPipeline({ config, runDir, resume: Boolean(opts.resume), out, signal: sig.signal });

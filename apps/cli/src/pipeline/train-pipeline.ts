@@ -3,6 +3,7 @@
  * examples → stage 1 (projector) → stage 2 (projector + LoRA, evaluated every epoch) → final
  * evaluation of the best checkpoint → report files. Resumable at every step: the cache skips
  * what is done, the trainer continues from its latest checkpoint, a finished run is not redone.
+ * The run folder is locked throughout: a second `kvc train` into it is refused (E_RUN_LOCKED).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { lastValueFrom, tap } from 'rxjs';
 import { METRICS, metricSpec } from '@kvc/eval';
 import type { CaptionRecord } from '@kvc/eval';
-import { loadModelFiles, train } from '@kvc/train';
+import { acquireRunLock, loadModelFiles, train } from '@kvc/train';
 import type { EvaluateHook, TrainEvent, TrainerOptions } from '@kvc/train';
 import type { RunConfig } from '../config/run-config.js';
 import type { Output, Progress } from '../output.js';
@@ -41,8 +42,21 @@ export interface TrainPipelineResult {
 const LOW_DIVERSITY = 0.5;
 
 export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPipelineResult> {
-  const { config, out } = o;
   const runDir = resolve(o.runDir);
+  // One writer per run folder for the whole pipeline (training and the final evaluation's files),
+  // taken before the slow setup so a second `kvc train` into it fails at once.
+  await mkdir(runDir, { recursive: true });
+  const lock = acquireRunLock(runDir);
+  try {
+    if (lock.warning) o.out.warn(lock.warning.message);
+    return await trainLocked(o, runDir);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(o: TrainPipelineOptions, runDir: string): Promise<TrainPipelineResult> {
+  const { config, out } = o;
   const best = bestMetricOf(config.train.bestMetric);
   const splits = [
     { role: 'train', split: config.data.trainSplit, maxSamples: config.data.maxSamples },
@@ -76,8 +90,10 @@ export async function runTrainPipeline(o: TrainPipelineOptions): Promise<TrainPi
 
       // --- stages
       const base = trainerOptions(config, runDir, valSplit.keys.size > 0);
-      const options: TrainerOptions = { ...base, ...best, resume: Boolean(o.resume) };
+      const options: TrainerOptions = { ...base, ...best, resume: Boolean(o.resume), runLockHeld: true };
       const data = trainerData(config, setup, trainSplit, models, out);
+      // Stopped while features were cached or models loaded: nothing trained yet, nothing to save.
+      if (o.signal?.aborted) return { status: 'stopped', runDir, metrics: {} };
       const signal = o.signal ? { signal: o.signal } : {};
       const status = await runStages(train({ options, parts: models, data, evaluate, ...signal }), out);
       if (status === 'stopped') return { status, runDir, metrics: {} };

@@ -9,6 +9,8 @@ import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const STATE_FILE = 'state.json';
+/** Prefix of a checkpoint moved aside while a new one of its name replaces it. */
+const SWAP_PREFIX = '.swap-';
 
 export class CheckpointStore {
   constructor(readonly root: string) {}
@@ -32,9 +34,10 @@ export class CheckpointStore {
       await fsyncDir(tmp);
       const final = join(this.root, name);
       // Replacing an existing checkpoint of the same name: move the old one aside first, so there
-      // is never a moment with neither.
+      // is never a moment with neither on disk; recoverSwaps() puts it back after an exit between
+      // the two renames.
       if (existsSync(final)) {
-        const old = join(this.root, `.old-${name}-${Date.now()}`);
+        const old = join(this.root, `${SWAP_PREFIX}${name}-${Date.now()}`);
         await rename(final, old);
         await rename(tmp, final);
         await rm(old, { recursive: true, force: true });
@@ -68,6 +71,23 @@ export class CheckpointStore {
 
   async readState<T>(dir: string): Promise<T> {
     return JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as T;
+  }
+
+  /**
+   * Finishes replacements an exit interrupted: a checkpoint moved aside with no new one in its
+   * place is moved back; one whose replacement is in place is deleted.
+   */
+  async recoverSwaps(): Promise<void> {
+    if (!existsSync(this.root)) return;
+    for (const d of (await readdir(this.root))
+      .filter((n) => n.startsWith(SWAP_PREFIX))
+      .sort()
+      .reverse()) {
+      const name = d.slice(SWAP_PREFIX.length).replace(/-\d+$/, '');
+      const final = join(this.root, name);
+      if (existsSync(final)) await rm(join(this.root, d), { recursive: true, force: true });
+      else await rename(join(this.root, d), final);
+    }
   }
 
   /** Complete checkpoints, oldest first (by name; names sort by step). */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,5 +96,26 @@ describe('training log', () => {
 
   it('refuses a metric column that clashes with another column', () => {
     expect(() => trainingLogColumns([{ key: 'lr', column: 'lr' }])).toThrow(/column\(s\) lr twice/);
+  });
+});
+
+describe('CheckpointStore.recoverSwaps', () => {
+  it('puts back a checkpoint moved aside by a replacement an exit interrupted, and drops a replaced one', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kvc-ck-'));
+    const store = new CheckpointStore(root);
+    await store.write('best', async (dir) => writeFileSync(join(dir, 'w.bin'), 'old'), { v: 1 }, { setLatest: false });
+    // The state an exit between write()'s two renames leaves: the old folder aside, the new one still hidden.
+    renameSync(join(root, 'best'), join(root, '.swap-best-1700000000000'));
+    mkdirSync(join(root, '.tmp-best-1-2'));
+    await store.recoverSwaps();
+    expect(readFileSync(join(root, 'best', 'w.bin'), 'utf8')).toBe('old');
+    expect(readdirSync(root).filter((n) => n.startsWith('.swap-'))).toEqual([]);
+
+    // After the second rename: the new one is in place, the old one is only a leftover.
+    await store.write('best', async (dir) => writeFileSync(join(dir, 'w.bin'), 'new'), { v: 2 }, { setLatest: false });
+    mkdirSync(join(root, '.swap-best-1700000000001'));
+    await store.recoverSwaps();
+    expect(readFileSync(join(root, 'best', 'w.bin'), 'utf8')).toBe('new');
+    expect(existsSync(join(root, '.swap-best-1700000000001'))).toBe(false);
   });
 });

@@ -3,10 +3,13 @@
  * run), then for each stage a fresh AdamW and warmup-cosine schedule, its epochs of accumulated
  * micro-batches with clipping, and at each epoch's end evaluation, best/ and a checkpoint that
  * lets a killed run continue to the same weights. Aborting `signal` stops after the current
- * optimizer step with a checkpoint. Events go to `emit` and to events.jsonl.
+ * optimizer step with a checkpoint. Events go to `emit` and to events.jsonl. The run folder is
+ * locked for the run (unless the caller holds its lock), so no second process trains into it.
  */
+import { mkdir } from 'node:fs/promises';
 import { endOfEpoch } from './end-of-epoch.js';
 import { finishRun, stopRun } from './finish-run.js';
+import { acquireRunLock } from './run-lock.js';
 import { startStage } from './stage-run.js';
 import { startOrResume, type RunTrainingInputs } from './start-or-resume.js';
 import { trainEpoch } from './train-epoch.js';
@@ -14,6 +17,17 @@ import { trainEpoch } from './train-epoch.js';
 export type { RunTrainingInputs } from './start-or-resume.js';
 
 export async function runTraining(inputs: RunTrainingInputs): Promise<void> {
+  const { runDir, runLockHeld } = inputs.options;
+  await mkdir(runDir, { recursive: true });
+  const lock = runLockHeld ? undefined : acquireRunLock(runDir);
+  try {
+    await trainRun({ ...inputs, ...(lock?.warning ? { warning: lock.warning } : {}) });
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainRun(inputs: RunTrainingInputs): Promise<void> {
   const run = await startOrResume(inputs);
   if (!run) return; // already finished with this config
 

@@ -1,10 +1,11 @@
 /**
  * The first step of a run: open the run folder, then either start fresh (config.json written),
- * continue from the latest checkpoint (its config must match), or recognise a run that already
- * finished with this config (the seed's "SKIP"). Everything else in the folder is refused with
- * a hint, so a run is never silently overwritten or continued with different settings.
+ * continue from the latest checkpoint (its config must match; the newest complete one, with a
+ * warning, when `latest` is unusable), or recognise a run that already finished with this config
+ * (the seed's "SKIP"). Everything else in the folder is refused with a hint, so a run is never
+ * silently overwritten or continued with different settings.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '@kvc/models';
@@ -14,6 +15,7 @@ import { TrainError } from '../errors.js';
 import { EventsLog } from '../logs/events-log.js';
 import { trainingLogColumns } from '../logs/training-log.js';
 import type { RunContext } from './run-state.js';
+import { findResumePoint } from './resume-point.js';
 import { loadModelFiles } from './train-checkpoint.js';
 import type { EvaluateHook, TrainEvent, TrainParts, TrainState, TrainerData, TrainerOptions } from './trainer-types.js';
 
@@ -27,6 +29,8 @@ export interface RunTrainingInputs {
   readonly signal?: AbortSignal;
   /** Receives every event (after it is appended to events.jsonl). */
   readonly emit: (e: TrainEvent) => void;
+  /** A warning from before the events log existed (taking over a stale run lock). */
+  readonly warning?: { readonly code: string; readonly message: string };
 }
 
 /** The run to continue, or undefined when it already finished (a `skip` event was emitted). */
@@ -34,23 +38,27 @@ export async function startOrResume(inputs: RunTrainingInputs): Promise<RunConte
   const started = performance.now();
   const opts = inputs.options;
   const logColumns = trainingLogColumns(opts.logMetrics);
-  await mkdir(opts.runDir, { recursive: true });
   const store = new CheckpointStore(join(opts.runDir, 'checkpoints'));
+  const runStore = new CheckpointStore(opts.runDir);
   const events = new EventsLog(join(opts.runDir, 'events.jsonl'));
   const out = (e: TrainEvent): void => {
     events.write(e as unknown as Record<string, unknown>);
     inputs.emit(e);
   };
+  if (inputs.warning) out({ type: 'warning', ...inputs.warning });
   if (inputs.data.batchesPerEpoch < 1) {
     const hint = 'check the dataset split and --data';
     throw new TrainError('E_TRAIN_DATA', 'the training data has no batches', { runDir: opts.runDir }, hint);
   }
 
   let resume: RunContext['resume'];
-  const latest = await store.resolve('latest');
-  if (latest) {
-    const saved = await store.readState<TrainState>(latest);
+  await store.recoverSwaps();
+  await runStore.recoverSwaps();
+  const point = await findResumePoint(store, opts.runDir);
+  if (point) {
+    const { state: saved, dir: latest } = point;
     const diff = configDiff(saved.config, opts.config, opts.resumeIgnoreKeys ?? []);
+    if (point.warning) out({ type: 'warning', ...point.warning });
     if (saved.finished && diff.length === 0) {
       out({ type: 'skip', reason: 'this run already finished with the same config', checkpoint: latest });
       return undefined;
@@ -59,6 +67,10 @@ export async function startOrResume(inputs: RunTrainingInputs): Promise<RunConte
     await loadModelFiles(latest, inputs.parts);
     resume = { state: saved, dir: latest };
   } else {
+    if (opts.resume) {
+      const message = `nothing to resume in ${store.root} (no checkpoint yet): starting a new run`;
+      out({ type: 'warning', code: 'W_RESUME_NOTHING', message });
+    }
     await writeFile(join(opts.runDir, 'config.json'), JSON.stringify(opts.config, null, 2) + '\n');
   }
   const stages = opts.stages.map((s) => s.name);
@@ -73,7 +85,7 @@ export async function startOrResume(inputs: RunTrainingInputs): Promise<RunConte
     signal: inputs.signal,
     out,
     store,
-    runStore: new CheckpointStore(opts.runDir),
+    runStore,
     elapsedS: () => (performance.now() - started) / 1000,
     dropoutRng: resume ? SeededRandom.fromState(resume.state.dropoutRngState) : new SeededRandom(opts.seed),
     resume,

@@ -24,7 +24,7 @@ import type { TrainParts } from './trainer-types.js';
 export const PROJECTOR_FILE = 'projector.safetensors';
 export const ADAPTER_DIR = 'adapter';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
-const OPTIMIZER_HEADER = 'optimizer.json';
+export const OPTIMIZER_HEADER = 'optimizer.json';
 
 /** Writes projector, adapter and (if given) optimizer state into `dir`. */
 export async function writeModelFiles(

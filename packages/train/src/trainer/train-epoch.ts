@@ -78,6 +78,9 @@ export async function trainEpoch(run: RunContext, stage: StageRun, epoch: number
       const hint = 'lower the learning rate, or resume from the last checkpoint';
       throw new TrainError('E_NONFINITE_LOSS', `the loss became ${lossValue}`, context, hint);
     }
+    // Let signal handlers and I/O run between micro-batches: on wasm the step loop is otherwise
+    // synchronous and a Ctrl-C would only be heard at the epoch's end.
+    await new Promise<void>((r) => setImmediate(r));
     micro.push(lossValue);
     lossSum += lossValue;
     lossCount++;

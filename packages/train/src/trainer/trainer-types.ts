@@ -61,6 +61,11 @@ export interface TrainerOptions {
   readonly resumeIgnoreKeys?: readonly string[];
   /** Continue from the latest checkpoint of runDir. */
   readonly resume?: boolean;
+  /**
+   * The caller already holds runDir's lock ({@link acquireRunLock}, e.g. for a whole pipeline
+   * around training); otherwise the trainer takes it for the run.
+   */
+  readonly runLockHeld?: boolean;
   /** Name of the base model, written into adapter_config.json. */
   readonly baseModelName?: string;
 }
