@@ -3,7 +3,7 @@
  * `context` (file, reason, ffmpeg's stderr tail, ...), an optional `hint` saying what to do and an
  * optional `cause`.
  */
-import { KvcError } from '@kvc/errors';
+import { KvcError, wrapWriteError } from '@kvc/errors';
 
 /** Base class of every error raised by `@kvc/video-io` (see {@link KvcError}). */
 export class VideoIoError extends KvcError {}
@@ -35,4 +35,14 @@ export function stderrTail(stderr: string | undefined, maxChars = 1500): string 
   if (!stderr) return '';
   const t = stderr.trim();
   return t.length > maxChars ? '…' + t.slice(-maxChars) : t;
+}
+
+/**
+ * For `promise.catch(writeFailed(file))`: a storage error (disk full, quota, permission, read-only)
+ * becomes `E_WRITE_FAILED` naming `file`; anything else is rethrown as it is.
+ */
+export function writeFailed(file: string): (err: unknown) => never {
+  return (err) => {
+    throw wrapWriteError(err, file, VideoIoError);
+  };
 }

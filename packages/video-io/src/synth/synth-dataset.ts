@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Observable } from 'rxjs';
 import { concat, defer, from, ignoreElements, map, mergeMap } from 'rxjs';
 import { encodeVideo } from '../encode-video.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, writeFailed } from '../errors.js';
 import { hashString, mulberry32 } from './prng.js';
 import { renderClip } from './render.js';
 import { CAPTION_TEMPLATE_COUNT, synthCaption } from './caption.js';
@@ -139,14 +139,15 @@ export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
     let done = 0;
     const dirs = defer(async () => {
       for (const split of ['train', 'val']) {
-        await mkdir(join(root, split, 'labels'), { recursive: true });
-        await mkdir(join(root, split, 'videos'), { recursive: true });
+        for (const kind of ['labels', 'videos']) {
+          const dir = join(root, split, kind);
+          await mkdir(dir, { recursive: true }).catch(writeFailed(dir));
+        }
       }
       const { out: _out, concurrency: _c, ...recorded } = o;
-      await writeFile(
-        join(root, 'synth.json'),
-        JSON.stringify({ generator: '@kvc/video-io synth', ...recorded }, null, 2) + '\n',
-      );
+      const marker = join(root, 'synth.json');
+      const text = JSON.stringify({ generator: '@kvc/video-io synth', ...recorded }, null, 2) + '\n';
+      await writeFile(marker, text).catch(writeFailed(marker));
     }).pipe(ignoreElements());
     const samples = from(plan).pipe(
       mergeMap((s) => {
@@ -154,7 +155,10 @@ export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
         const video = join(root, s.split, 'videos', `${s.id}.mp4`);
         return concat(
           encodeVideo(frames, video, { fps: o.fps }),
-          defer(() => writeFile(join(root, s.split, 'labels', `${s.id}.json`), synthLabel(s, o))),
+          defer(() => {
+            const file = join(root, s.split, 'labels', `${s.id}.json`);
+            return writeFile(file, synthLabel(s, o)).catch(writeFailed(file));
+          }),
         ).pipe(ignoreElements(), (src) => concat(src, [s]));
       }, o.concurrency),
       map((s): SynthProgress => ({ type: 'written', split: s.split, id: s.id, done: ++done, total: plan.length })),
