@@ -170,6 +170,14 @@ describe('aihubSource on hostile labels and videos', () => {
     expect(events.find((e) => e.id === 'inside_link')).toMatchObject({ caption: '데이터셋 안의 라벨' });
   });
 
+  it('a labels "folder" that is a FIFO is a dataset error, not a hang', async () => {
+    await mkdir(join(root, 'data', 'piped'));
+    mkfifo(join(root, 'data', 'piped', 'labels'));
+    const err = await firstValueFrom(aihubSource({ root: join(root, 'data'), split: 'piped' })).catch((e) => e);
+    expect(err).toMatchObject({ code: 'E_SPLIT_MISSING', context: { split: 'piped' } });
+    expect((err as Error).message).toMatch(/FIFO/);
+  });
+
   it('invalid JSON is described without quoting the text', async () => {
     const labels = join(root, 'data', 'train', 'labels');
     await writeFile(join(labels, 'secret_json.json'), SECRET);

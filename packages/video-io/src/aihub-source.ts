@@ -6,7 +6,7 @@
  * dataset only; reasons never quote their content). With `probe: true` each video is probed
  * (bounded concurrency) and undecodable ones are skipped too.
  */
-import { access, readdir, realpath } from 'node:fs/promises';
+import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Observable } from 'rxjs';
 import { defer, from, mergeMap } from 'rxjs';
@@ -16,6 +16,7 @@ import { probeSamples } from './operators/probe-samples.js';
 import { readLabelText } from './read-label.js';
 import { jsonSyntaxReason } from './json-syntax-reason.js';
 import { checkVideoFile } from './check-video-file.js';
+import { fileKind } from './file-kind.js';
 import { DatasetError, InvalidArgumentError } from './errors.js';
 
 /** Options of {@link aihubSource}. */
@@ -118,6 +119,14 @@ export function aihubSource(options: AihubSourceOptions): Observable<DatasetEven
           : 'check --data: it should point at the dataset root (the folder that holds train/, val/, ...)',
       );
     }
+    const st = await stat(labelsDir);
+    if (!st.isDirectory())
+      throw new DatasetError(
+        'E_SPLIT_MISSING',
+        `split "${options.split}" has no labels folder: ${labelsDir} is ${fileKind(st)}`,
+        { root, split: options.split, labelsDir },
+        'each split folder needs labels/*.json and videos/<stem>.mp4',
+      );
     return readSplit(root, labelsDir, videosDir);
   }).pipe(mergeMap((list) => from(list)));
   return options.probe ? events.pipe(probeSamples({ concurrency: options.probeConcurrency ?? 2 })) : events;
