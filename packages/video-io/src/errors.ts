@@ -14,7 +14,10 @@ export class FfmpegNotFoundError extends VideoIoError {}
 /** A dataset cannot be read at all (missing split folder, unreadable manifest, ...). */
 export class DatasetError extends VideoIoError {}
 
-/** ffprobe failed or reported no video stream, or the path is no file (`E_PROBE_FAILED`, `E_NO_VIDEO_STREAM`, `E_NOT_A_FILE`). */
+/**
+ * ffprobe failed or reported no video stream, or the path is not a file (`E_PROBE_FAILED`,
+ * `E_NO_VIDEO_STREAM`, `E_NOT_A_FILE`).
+ */
 export class ProbeError extends VideoIoError {}
 
 /** ffmpeg failed to decode, or the video gave no frame (`E_DECODE_FAILED`, `E_NO_FRAMES`). */

@@ -60,7 +60,7 @@ describe('manifestSource', () => {
     expect(err).toMatchObject({ code: 'E_MANIFEST_UNREADABLE' });
   });
 
-  it('a FIFO or a non-UTF-8 manifest is a typed error (no hang); a FIFO or folder as video is named as such', async () => {
+  it('a FIFO or non-UTF-8 manifest is a typed error (no hang); a FIFO or folder as video is named', async () => {
     mkfifo(join(dir, 'pipe.jsonl'));
     const fifo = await firstValueFrom(manifestSource({ manifest: join(dir, 'pipe.jsonl') })).catch((e: unknown) => e);
     expect(fifo).toMatchObject({ code: 'E_MANIFEST_UNREADABLE', context: { reason: 'E_LABEL_NOT_FILE' } });

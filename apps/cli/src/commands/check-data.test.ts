@@ -67,7 +67,7 @@ describe('kvc synth + check-data', () => {
     expect(r.stderr).toMatch(/hint: .*--split/);
   });
 
-  it('reports labels that are FIFOs, symlinks out of the dataset or not UTF-8, and FIFO videos, without hanging', async () => {
+  it('reports FIFO labels, labels linked out or not UTF-8, and FIFO videos, without hanging', async () => {
     const labels = join(dir, 'hostile', 'labels');
     const videos = join(dir, 'hostile', 'videos');
     await mkdir(labels, { recursive: true });
