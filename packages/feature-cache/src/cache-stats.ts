@@ -1,7 +1,10 @@
 /** The statistics a feature cache reports (`FeatureCache.stats()`, `kvc cache-stats`). */
 import type { StorageDtype } from './cache-key.js';
 
-/** Hit/miss/write counts of one opened cache (this process, since open). */
+/**
+ * Hit/miss/write counts of one opened cache (this process, since open). Hits and misses count
+ * lookups (`get`, one per item in `cacheFeatures`); `read` and `has` are not lookups.
+ */
 export interface SessionCounters {
   hits: number;
   misses: number;
@@ -23,7 +26,10 @@ export interface CacheStats {
   byDtype: Record<StorageDtype, { entries: number; bytes: number }>;
   /** This session: hits, misses, invalid, writes, and hitRate = hits / (hits + misses), null before any lookup. */
   session: Readonly<SessionCounters> & { readonly hitRate: number | null };
-  /** All earlier sessions that wrote or looked up through a writable open (saved on close), plus this one. */
+  /**
+   * All earlier sessions that wrote or looked up through a writable open (saved on close), plus this
+   * one. A read-only open (an inspector such as `kvc cache-stats`) records nothing: read this, not `session`.
+   */
   lifetime: Readonly<SessionCounters> & { readonly hitRate: number | null };
 }
 

@@ -192,4 +192,15 @@ describe('FeatureCache.stats', () => {
     expect(ro.stats().session).toMatchObject({ hits: 0, misses: 0 });
     await ro.close();
   });
+
+  it('read() returns what get() does without counting a lookup (a trainer re-reading its batches)', async () => {
+    const { cache } = await freshCache();
+    const t = randomTensor([3, 2]);
+    await cache.put('a', t);
+    const got = cache.get('a')!;
+    for (let epoch = 0; epoch < 3; epoch++) expect(cache.read('a')).toEqual(got);
+    expect(cache.read('missing')).toBeUndefined();
+    expect(cache.stats().session).toMatchObject({ hits: 1, misses: 0, writes: 1 });
+    await cache.close();
+  });
 });

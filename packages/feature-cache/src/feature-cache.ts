@@ -120,7 +120,10 @@ export class FeatureCache {
     }
   }
 
-  /** The tensor under `key`, or undefined when absent or failing its integrity check (counted as a miss). */
+  /**
+   * The tensor under `key`, or undefined when absent or failing its integrity check: a lookup,
+   * counted as a hit or a miss in the stats.
+   */
   get(key: string | FeatureKey): CachedTensor | undefined {
     const c = this.check(key);
     if (!c.ok) {
@@ -129,13 +132,17 @@ export class FeatureCache {
       return undefined;
     }
     this.counters.hits++;
-    const { header, body } = c;
-    return {
-      data: decodeBody(header, body),
-      shape: [...header.shape],
-      dtype: header.dtype,
-      ...(header.meta ? { meta: header.meta } : {}),
-    };
+    return decoded(c);
+  }
+
+  /**
+   * Like {@link get}, but not counted: for re-reading entries a lookup already found (a trainer
+   * reading its batches every epoch), which would otherwise swamp the hit rate with "hits" on
+   * features that were encoded in the same run.
+   */
+  read(key: string | FeatureKey): CachedTensor | undefined {
+    const c = this.check(key);
+    return c.ok ? decoded(c) : undefined;
   }
 
   /** Whether a valid entry is stored under `key` (integrity checked; not counted in the hit rate). */
@@ -260,4 +267,13 @@ export class FeatureCache {
         'open it without readOnly to write',
       );
   }
+}
+
+function decoded({ header, body }: Extract<EntryCheck, { ok: true }>): CachedTensor {
+  return {
+    data: decodeBody(header, body),
+    shape: [...header.shape],
+    dtype: header.dtype,
+    ...(header.meta ? { meta: header.meta } : {}),
+  };
 }

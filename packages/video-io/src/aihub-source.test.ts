@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkfifo } from './__tests__/mkfifo.js';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { aihubSource } from './aihub-source.js';
 import { decodeSamples } from './operators/decode-samples.js';
-import type { SkipEvent } from './dataset-events.js';
+import { SKIP_CODES, type SkipEvent } from './dataset-events.js';
 import { frameIndexOf, makeIndexedVideo, tempDir } from './__tests__/helpers.js';
 
 const label = (caption: unknown): string => JSON.stringify({ annotation: { description_kr: caption }, extra: 1 });
@@ -100,5 +101,94 @@ describe('aihubSource', () => {
 
   it('is cold: nothing is read before subscribing', () => {
     expect(() => aihubSource({ root: join(root, 'missing-root'), split: 'train' })).not.toThrow();
+  });
+});
+
+describe('aihubSource on hostile labels and videos', () => {
+  let root = '';
+  let cleanup: () => Promise<void> = async () => {};
+  const SECRET = 'root:$y$j9T$secret-hash:19000:0:99999:7:::';
+  // "한글 캡션" in EUC-KR (CP949): valid Korean text, but not UTF-8.
+  const EUC_KR = Buffer.from([0xc7, 0xd1, 0xb1, 0xdb, 0x20, 0xc4, 0xb8, 0xbc, 0xc7]);
+  beforeAll(async () => {
+    ({ dir: root, cleanup } = await tempDir('kvc-aihub-hostile-'));
+    const data = join(root, 'data');
+    const labels = join(data, 'train', 'labels');
+    const videos = join(data, 'train', 'videos');
+    await mkdir(labels, { recursive: true });
+    await mkdir(videos, { recursive: true });
+    const master = join(root, 'master.mp4');
+    await makeIndexedVideo(master, 3, 16, 16);
+    const ids = ['euc_kr', 'stray_byte', 'to_secret', 'to_fifo', 'fifo', 'dir', 'inside_link', 'v_fifo', 'v_dir'];
+    for (const id of ids) if (!id.startsWith('v_')) await copyFile(master, join(videos, `${id}.mp4`));
+    await writeFile(
+      join(labels, 'euc_kr.json'),
+      Buffer.concat([Buffer.from('{"annotation":{"description_kr":"'), EUC_KR, Buffer.from('"}}')]),
+    );
+    await writeFile(join(labels, 'stray_byte.json'), Buffer.from(label('caption \xff here'), 'latin1'));
+    await writeFile(join(root, 'secret.txt'), SECRET);
+    await symlink(join(root, 'secret.txt'), join(labels, 'to_secret.json'));
+    mkfifo(join(data, 'inside.fifo'));
+    await symlink(join(data, 'inside.fifo'), join(labels, 'to_fifo.json'));
+    mkfifo(join(labels, 'fifo.json'));
+    await mkdir(join(labels, 'dir.json'));
+    await writeFile(join(data, 'shared-label.json'), label('데이터셋 안의 라벨'));
+    await symlink(join(data, 'shared-label.json'), join(labels, 'inside_link.json'));
+    await writeFile(join(labels, 'v_fifo.json'), label('파이프 영상'));
+    mkfifo(join(videos, 'v_fifo.mp4'));
+    await writeFile(join(labels, 'v_dir.json'), label('폴더 영상'));
+    await mkdir(join(videos, 'v_dir.mp4'));
+  });
+  afterAll(() => cleanup());
+
+  it('skips each with its own code, never hangs, never echoes the content', async () => {
+    expect(new TextDecoder('euc-kr').decode(EUC_KR)).toBe('한글 캡션'); // the bytes are what the test claims
+    const events = await lastValueFrom(aihubSource({ root: join(root, 'data'), split: 'train' }).pipe(toArray()));
+    const codes = Object.fromEntries(events.map((e) => [e.id, e.type === 'skip' ? e.code : 'sample']));
+    expect(codes).toEqual({
+      dir: 'E_LABEL_NOT_FILE',
+      euc_kr: 'E_LABEL_NOT_UTF8',
+      fifo: 'E_LABEL_NOT_FILE',
+      inside_link: 'sample',
+      stray_byte: 'E_LABEL_NOT_UTF8',
+      to_fifo: 'E_LABEL_NOT_FILE',
+      to_secret: 'E_LABEL_OUTSIDE_DATASET',
+      v_dir: 'E_VIDEO_NOT_FILE',
+      v_fifo: 'E_VIDEO_NOT_FILE',
+    });
+    for (const e of events) {
+      expect(JSON.stringify(e)).not.toContain('secret-hash');
+      expect(JSON.stringify(e)).not.toContain('\ufffd');
+      if (e.type === 'skip') expect(SKIP_CODES).toContain(e.code);
+    }
+    const reason = (id: string): string => (events.find((e) => e.id === id) as SkipEvent).reason;
+    expect(reason('fifo')).toMatch(/FIFO/);
+    expect(reason('dir')).toMatch(/directory/);
+    expect(reason('v_fifo')).toMatch(/FIFO/);
+    expect(reason('v_dir')).toMatch(/directory/);
+    expect(reason('stray_byte')).toMatch(/offset \d+/);
+    expect(events.find((e) => e.id === 'inside_link')).toMatchObject({ caption: '데이터셋 안의 라벨' });
+  });
+
+  it('a labels "folder" that is a FIFO is a dataset error, not a hang', async () => {
+    await mkdir(join(root, 'data', 'piped'));
+    mkfifo(join(root, 'data', 'piped', 'labels'));
+    const err = await firstValueFrom(aihubSource({ root: join(root, 'data'), split: 'piped' })).catch((e) => e);
+    expect(err).toMatchObject({ code: 'E_SPLIT_MISSING', context: { split: 'piped' } });
+    expect((err as Error).message).toMatch(/FIFO/);
+  });
+
+  it('invalid JSON is described without quoting the text', async () => {
+    const labels = join(root, 'data', 'train', 'labels');
+    await writeFile(join(labels, 'secret_json.json'), SECRET);
+    try {
+      const events = await lastValueFrom(aihubSource({ root: join(root, 'data'), split: 'train' }).pipe(toArray()));
+      const e = events.find((x) => x.id === 'secret_json') as SkipEvent;
+      expect(e.code).toBe('E_LABEL_INVALID_JSON');
+      expect(e.reason).not.toContain('root');
+      expect(e.reason).toMatch(/^invalid JSON: /);
+    } finally {
+      await rm(join(labels, 'secret_json.json'));
+    }
   });
 });

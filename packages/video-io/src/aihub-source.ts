@@ -2,16 +2,21 @@
  * The AIHub layout as a cold Observable of dataset events:
  * `<root>/<split>/labels/<stem>.json` with `annotation.description_kr`, and the video at
  * `<root>/<split>/videos/<stem>.mp4`. Every unusable sample becomes a typed skip event; events
- * arrive sorted by id. With `probe: true` each video is probed (bounded concurrency) and
- * undecodable ones are skipped too.
+ * arrive sorted by id. Labels are read defensively (read-label.ts: regular UTF-8 files inside the
+ * dataset only; reasons never quote their content). With `probe: true` each video is probed
+ * (bounded concurrency) and undecodable ones are skipped too.
  */
-import { access, readFile, readdir, stat } from 'node:fs/promises';
+import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Observable } from 'rxjs';
 import { defer, from, mergeMap } from 'rxjs';
 import { type DatasetEvent, compareEvents, skip } from './dataset-events.js';
 import { checkCaption, isRecord } from './caption-of.js';
 import { probeSamples } from './operators/probe-samples.js';
+import { readLabelText } from './read-label.js';
+import { jsonSyntaxReason } from './json-syntax-reason.js';
+import { checkVideoFile } from './check-video-file.js';
+import { fileKind } from './file-kind.js';
 import { DatasetError, InvalidArgumentError } from './errors.js';
 
 /** Options of {@link aihubSource}. */
@@ -33,26 +38,27 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function readSplit(labelsDir: string, videosDir: string): Promise<DatasetEvent[]> {
+async function readSplit(root: string, labelsDir: string, videosDir: string): Promise<DatasetEvent[]> {
+  // Every *.json entry, whatever it is: a FIFO or a directory named like a label is reported, not ignored.
   const names = (await readdir(labelsDir, { withFileTypes: true }))
-    .filter((d) => (d.isFile() || d.isSymbolicLink()) && d.name.toLowerCase().endsWith('.json'))
+    .filter((d) => d.name.toLowerCase().endsWith('.json'))
     .map((d) => d.name);
+  // Symlinks may point anywhere inside the dataset (or inside a symlinked labels folder), never out of it.
+  const allowed = await Promise.all([realpath(root), realpath(labelsDir)]);
   const events: DatasetEvent[] = [];
   for (const name of names) {
     const id = name.slice(0, -'.json'.length);
     const labelFile = join(labelsDir, name);
-    let text: string;
-    try {
-      text = await readFile(labelFile, 'utf8');
-    } catch (err) {
-      events.push(skip(id, labelFile, 'E_LABEL_UNREADABLE', `cannot read label: ${(err as Error).message}`));
+    const label = await readLabelText(labelFile, allowed);
+    if (!label.ok) {
+      events.push(skip(id, labelFile, label.code, label.reason));
       continue;
     }
     let json: unknown;
     try {
-      json = JSON.parse(text.replace(/^\uFEFF/, '')); // tolerate a UTF-8 BOM, common in exported labels
+      json = JSON.parse(label.text);
     } catch (err) {
-      events.push(skip(id, labelFile, 'E_LABEL_INVALID_JSON', `invalid JSON: ${(err as Error).message}`));
+      events.push(skip(id, labelFile, 'E_LABEL_INVALID_JSON', jsonSyntaxReason(err, label.text)));
       continue;
     }
     if (!isRecord(json)) {
@@ -73,9 +79,9 @@ async function readSplit(labelsDir: string, videosDir: string): Promise<DatasetE
       continue;
     }
     const video = join(videosDir, `${id}.mp4`);
-    const st = await stat(video).catch(() => undefined);
-    if (!st || !st.isFile()) {
-      events.push(skip(id, video, 'E_VIDEO_MISSING', `video not found: ${video}`));
+    const bad = await checkVideoFile(id, video);
+    if (bad) {
+      events.push(bad);
       continue;
     }
     events.push({ type: 'sample', id, video, caption: cap.caption, labelFile, record: json });
@@ -113,7 +119,15 @@ export function aihubSource(options: AihubSourceOptions): Observable<DatasetEven
           : 'check --data: it should point at the dataset root (the folder that holds train/, val/, ...)',
       );
     }
-    return readSplit(labelsDir, videosDir);
+    const st = await stat(labelsDir);
+    if (!st.isDirectory())
+      throw new DatasetError(
+        'E_SPLIT_MISSING',
+        `split "${options.split}" has no labels folder: ${labelsDir} is ${fileKind(st)}`,
+        { root, split: options.split, labelsDir },
+        'each split folder needs labels/*.json and videos/<stem>.mp4',
+      );
+    return readSplit(root, labelsDir, videosDir);
   }).pipe(mergeMap((list) => from(list)));
   return options.probe ? events.pipe(probeSamples({ concurrency: options.probeConcurrency ?? 2 })) : events;
 }

@@ -7,6 +7,9 @@ import type { VideoProbe } from './probe-video.js';
 /** Stable codes of skipped samples. */
 export const SKIP_CODES = [
   'E_LABEL_UNREADABLE',
+  'E_LABEL_NOT_FILE',
+  'E_LABEL_OUTSIDE_DATASET',
+  'E_LABEL_NOT_UTF8',
   'E_LABEL_INVALID_JSON',
   'E_LABEL_NOT_OBJECT',
   'E_CAPTION_MISSING',
@@ -14,6 +17,7 @@ export const SKIP_CODES = [
   'E_CAPTION_EMPTY',
   'E_VIDEO_PATH_INVALID',
   'E_VIDEO_MISSING',
+  'E_VIDEO_NOT_FILE',
   'E_VIDEO_UNDECODABLE',
   'E_DUPLICATE_ID',
   'E_NO_FRAMES',

@@ -56,5 +56,5 @@ export type { SynthAttributes, ShapeColor, Shape, Direction, Background, VocabEn
 export { synthCaption, CAPTION_TEMPLATE_COUNT } from './synth/caption.js';
 export { renderClip } from './synth/render.js';
 export type { ClipGeometry } from './synth/render.js';
-export { synthDataset, planSynth, synthLabel, synthDefaults } from './synth/synth-dataset.js';
+export { synthDataset, planSynth, synthLabel, synthDefaults, SYNTH_LIMITS } from './synth/synth-dataset.js';
 export type { SynthOptions, SynthSample, SynthProgress } from './synth/synth-dataset.js';

@@ -5,6 +5,7 @@ import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { manifestSource } from './manifest-source.js';
 import type { SkipEvent } from './dataset-events.js';
 import { makeIndexedVideo, tempDir } from './__tests__/helpers.js';
+import { mkfifo } from './__tests__/mkfifo.js';
 
 describe('manifestSource', () => {
   let dir = '';
@@ -57,5 +58,29 @@ describe('manifestSource', () => {
   it('a missing manifest is a typed error', async () => {
     const err = await firstValueFrom(manifestSource({ manifest: join(dir, 'nope.jsonl') })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_MANIFEST_UNREADABLE' });
+  });
+
+  it('a FIFO or non-UTF-8 manifest is a typed error (no hang); a FIFO or folder as video is named', async () => {
+    mkfifo(join(dir, 'pipe.jsonl'));
+    const fifo = await firstValueFrom(manifestSource({ manifest: join(dir, 'pipe.jsonl') })).catch((e: unknown) => e);
+    expect(fifo).toMatchObject({ code: 'E_MANIFEST_UNREADABLE', context: { reason: 'E_LABEL_NOT_FILE' } });
+    expect((fifo as Error).message).toMatch(/FIFO/);
+    await writeFile(
+      join(dir, 'latin1.jsonl'),
+      Buffer.from(JSON.stringify({ video: 'a.mp4', caption: 'caf\xe9' }), 'latin1'),
+    );
+    const latin1 = await firstValueFrom(manifestSource({ manifest: join(dir, 'latin1.jsonl') })).catch((e) => e);
+    expect(latin1).toMatchObject({ code: 'E_MANIFEST_UNREADABLE', context: { reason: 'E_LABEL_NOT_UTF8' } });
+    mkfifo(join(dir, 'clips', 'pipe.mp4'));
+    const lines = [
+      JSON.stringify({ video: 'clips/pipe.mp4', caption: '파이프', id: 'pipe' }),
+      JSON.stringify({ video: 'clips', caption: '폴더', id: 'folder' }),
+    ];
+    await writeFile(join(dir, 'odd.jsonl'), lines.join('\n'));
+    const events = await lastValueFrom(manifestSource({ manifest: join(dir, 'odd.jsonl') }).pipe(toArray()));
+    expect(events.map((e) => [e.id, (e as SkipEvent).code, (e as SkipEvent).reason.split(',')[0]])).toEqual([
+      ['folder', 'E_VIDEO_NOT_FILE', expect.stringMatching(/directory/)],
+      ['pipe', 'E_VIDEO_NOT_FILE', expect.stringMatching(/FIFO/)],
+    ]);
   });
 });

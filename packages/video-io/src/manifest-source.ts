@@ -3,13 +3,15 @@
  * per line, the video path relative to the manifest's folder or absolute. Blank lines are
  * ignored; every other unusable line becomes a typed skip event (its file is `manifest:line`).
  */
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, parse, resolve } from 'node:path';
 import type { Observable } from 'rxjs';
 import { defer, from, mergeMap } from 'rxjs';
 import { type DatasetEvent, compareEvents, skip } from './dataset-events.js';
 import { checkCaption, isRecord } from './caption-of.js';
 import { probeSamples } from './operators/probe-samples.js';
+import { readLabelText } from './read-label.js';
+import { jsonSyntaxReason } from './json-syntax-reason.js';
+import { checkVideoFile } from './check-video-file.js';
 import { DatasetError } from './errors.js';
 
 /** Options of {@link manifestSource}. */
@@ -29,21 +31,21 @@ function idOf(rec: Record<string, unknown>, video: string): string {
 }
 
 async function readManifest(manifest: string): Promise<DatasetEvent[]> {
-  let text: string;
-  try {
-    text = await readFile(manifest, 'utf8');
-  } catch (err) {
+  // The same defensive read as a label (regular UTF-8 file, never a FIFO), from wherever the user points.
+  const read = await readLabelText(manifest, [parse(manifest).root]);
+  if (!read.ok) {
     throw new DatasetError(
       'E_MANIFEST_UNREADABLE',
-      `cannot read manifest: ${(err as Error).message}`,
-      { file: manifest },
-      'pass the path of a .jsonl file with one {"video", "caption"} object per line',
+      `cannot read manifest: ${read.reason.replace(/^label /, 'the manifest ')}`,
+      { file: manifest, reason: read.code },
+      'pass the path of a UTF-8 .jsonl file with one {"video", "caption"} object per line',
     );
   }
+  const text = read.text;
   const dir = dirname(manifest);
   const events: DatasetEvent[] = [];
   const seen = new Set<string>();
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
@@ -53,7 +55,7 @@ async function readManifest(manifest: string): Promise<DatasetEvent[]> {
     try {
       rec = JSON.parse(line);
     } catch (err) {
-      events.push(skip(lineId, where, 'E_LABEL_INVALID_JSON', `invalid JSON: ${(err as Error).message}`));
+      events.push(skip(lineId, where, 'E_LABEL_INVALID_JSON', jsonSyntaxReason(err, line)));
       continue;
     }
     if (!isRecord(rec)) {
@@ -75,9 +77,9 @@ async function readManifest(manifest: string): Promise<DatasetEvent[]> {
       events.push(skip(id, where, 'E_DUPLICATE_ID', `id "${id}" appears on an earlier line`));
       continue;
     }
-    const st = await stat(video).catch(() => undefined);
-    if (!st || !st.isFile()) {
-      events.push(skip(id, video, 'E_VIDEO_MISSING', `video not found: ${video}`));
+    const bad = await checkVideoFile(id, video);
+    if (bad) {
+      events.push(bad);
       continue;
     }
     seen.add(id);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { parseProbeJson, probeVideo, rotationOf } from './probe-video.js';
 import { makeIndexedVideo, tempDir } from './__tests__/helpers.js';
+import { mkfifo } from './__tests__/mkfifo.js';
 
 describe('parseProbeJson', () => {
   const stream = {
@@ -85,5 +86,17 @@ describe('probeVideo (ffprobe)', () => {
     const err = await firstValueFrom(probeVideo(file)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_PROBE_FAILED', context: { file } });
     expect(String((err as { context: { stderrTail: string } }).context.stderrTail)).toMatch(/invalid data/i);
+  });
+  it('a FIFO or a directory is named as such, never handed to ffprobe (a FIFO would block it)', async () => {
+    const fifo = join(dir, 'pipe.mp4');
+    mkfifo(fifo);
+    for (const [file, kind] of [
+      [fifo, /FIFO/],
+      [dir, /directory/],
+    ] as const) {
+      const err = await firstValueFrom(probeVideo(file)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'E_NOT_A_FILE', context: { file } });
+      expect((err as Error).message).toMatch(kind);
+    }
   });
 });

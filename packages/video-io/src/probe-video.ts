@@ -4,9 +4,11 @@
  * matrix side data, or an old-style `rotate` tag): 90/270 degrees swap width and height.
  */
 import type { Observable } from 'rxjs';
-import { catchError, map, throwError } from 'rxjs';
+import { stat } from 'node:fs/promises';
+import { catchError, defer, map, mergeMap, of, throwError } from 'rxjs';
 import { runFfprobeJson } from './ffmpeg-process.js';
 import { ProbeError, VideoIoError } from './errors.js';
+import { fileKind } from './file-kind.js';
 
 /** What a video looks like to the decoder. */
 export interface VideoProbe {
@@ -118,7 +120,20 @@ export function parseProbeJson(file: string, json: unknown): VideoProbe {
 export function probeVideo(file: string, options: ProbeOptions = {}): Observable<VideoProbe> {
   const args = ['-select_streams', 'v:0', '-show_streams', '-show_format'];
   if (options.countFrames ?? true) args.unshift('-count_frames');
-  return runFfprobeJson(file, args).pipe(
+  // A FIFO would block ffprobe forever and a directory is no video: say what the path is instead.
+  const regularFile = defer(() => stat(file)).pipe(
+    mergeMap((st) => {
+      if (st.isFile()) return of(undefined);
+      const kind = fileKind(st);
+      const hint = 'pass the path of a video file';
+      return throwError(
+        () =>
+          new ProbeError('E_NOT_A_FILE', `cannot probe ${kind}`, { file, reason: `${kind}, not a regular file` }, hint),
+      );
+    }),
+  );
+  return regularFile.pipe(
+    mergeMap(() => runFfprobeJson(file, args)),
     map((json) => parseProbeJson(file, json)),
     catchError((err: unknown) => {
       if (err instanceof ProbeError) return throwError(() => err);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodePng, encodePng, writePng } from './write-png.js';
@@ -22,5 +23,10 @@ describe('PNG', () => {
     expect(() => encodePng({ width: 2, height: 2, data: new Uint8Array(5) })).toThrow(
       expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
     );
+  });
+  it.skipIf(!existsSync('/dev/full'))('a full disk is E_WRITE_FAILED naming the file (/dev/full)', async () => {
+    const err = await writePng(indexedFrame(0, 4, 4), '/dev/full').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_WRITE_FAILED', context: { file: '/dev/full', errno: 'ENOSPC' } });
+    expect((err as Error).message).toContain('/dev/full');
   });
 });

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import type { RgbFrame } from './rgb-frame.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, writeFailed } from './errors.js';
 
 /** Encode an RGB frame as PNG bytes. */
 export function encodePng(frame: RgbFrame): Buffer {
@@ -19,7 +19,7 @@ export function encodePng(frame: RgbFrame): Buffer {
 
 /** Write an RGB frame to `file` as PNG. */
 export async function writePng(frame: RgbFrame, file: string): Promise<void> {
-  await writeFile(file, encodePng(frame));
+  await writeFile(file, encodePng(frame)).catch(writeFailed(file));
 }
 
 /** Read a PNG file's pixels back as RGB (used by tests and tools that compare frames). */

@@ -51,6 +51,7 @@ describe('kvc cache-stats', () => {
       byDtype: { float32: { entries: 1, bytes: 24 }, float16: { entries: 1, bytes: 16 } },
       lifetime: { hits: 1, misses: 1, writes: 2, hitRate: 0.5 },
     });
+    expect(JSON.parse(lines[0]!)).not.toHaveProperty('session'); // cache-stats's own read-only session: always 0
   });
 
   it('prints a human report', async () => {

@@ -87,7 +87,14 @@ describe('kvc cache', () => {
     expect(second.stdout).toContain(`kvc cache-stats --cache ${cacheDir}`);
 
     const stats = await runCaptured(['cache-stats', '--cache', cacheDir, '--json']);
-    expect(jsonLines(stats.stdout)[0]).toMatchObject({ entries: 5, byDtype: { float32: { entries: 5 } } });
+    const st = jsonLines(stats.stdout)[0]!;
+    expect(st).toMatchObject({ entries: 5, byDtype: { float32: { entries: 5 } } });
+    // cache-stats counts what the runs reported: the first run's hits, then every entry "cached already"
+    // in the second; each encoded video was written once
+    const firstHits = result.splits.reduce((n, sp) => n + sp.hits, 0);
+    const encoded = result.splits.reduce((n, sp) => n + sp.encoded, 0);
+    expect(st.lifetime).toMatchObject({ hits: firstHits + result.entries, writes: encoded });
+    expect(st).not.toHaveProperty('session'); // its own read-only session is always zero
   });
 
   it('--split picks the splits', async () => {

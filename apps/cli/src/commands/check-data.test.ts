@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLines, runCaptured } from './__tests__/run-captured.js';
@@ -64,5 +65,38 @@ describe('kvc synth + check-data', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\[E_SPLIT_MISSING\]/);
     expect(r.stderr).toMatch(/hint: .*--split/);
+  });
+
+  it('reports FIFO labels, labels linked out or not UTF-8, and FIFO videos, without hanging', async () => {
+    const labels = join(dir, 'hostile', 'labels');
+    const videos = join(dir, 'hostile', 'videos');
+    await mkdir(labels, { recursive: true });
+    await mkdir(videos, { recursive: true });
+    const outside = await mkdtemp(join(tmpdir(), 'kvc-cli-secret-'));
+    try {
+      await writeFile(join(outside, 'shadow'), 'root:secret-hash:19000');
+      await symlink(join(outside, 'shadow'), join(labels, 'a_out.json'));
+      execFileSync('mkfifo', [join(dir, 'hostile', 'pipe')]);
+      await symlink(join(dir, 'hostile', 'pipe'), join(labels, 'b_fifo.json'));
+      await writeFile(join(labels, 'c_euckr.json'), Buffer.from([0x7b, 0x22, 0xc7, 0xd1, 0x22, 0x7d]));
+      const synthLabel = await readFile(join(dir, 'train', 'labels', 'synth_train_0000.json'));
+      await writeFile(join(labels, 'd_video_fifo.json'), synthLabel);
+      execFileSync('mkfifo', [join(videos, 'd_video_fifo.mp4')]);
+      const r = await runCaptured(['check-data', '--data', dir, '--split', 'hostile', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('secret-hash');
+      const result = jsonLines(r.stdout).at(-1) as { skipped: { id: string; code: string }[] };
+      expect(result.skipped.map((s) => [s.id, s.code])).toEqual([
+        ['a_out', 'E_LABEL_OUTSIDE_DATASET'],
+        ['b_fifo', 'E_LABEL_NOT_FILE'],
+        ['c_euckr', 'E_LABEL_NOT_UTF8'],
+        ['d_video_fifo', 'E_VIDEO_NOT_FILE'],
+      ]);
+      const human = await runCaptured(['check-data', '--data', dir, '--split', 'hostile']);
+      expect(human.stdout).toContain('4 labels, 0 usable, 4 skipped');
+      expect(human.stdout).toMatch(/skip d_video_fifo: \[E_VIDEO_NOT_FILE\] video is a FIFO/);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });

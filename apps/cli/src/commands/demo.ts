@@ -77,11 +77,19 @@ export const demoCommand: CommandModule = {
           const started = performance.now();
           const root = resolve(opts.out ?? '.kvc-demo');
           const runDir = join(root, 'run');
-          if (opts.fresh) {
-            out.info(`--fresh: removing ${runDir} and the feature cache`);
-            await rm(runDir, { recursive: true, force: true });
-            await rm(join(root, 'cache'), { recursive: true, force: true });
-          }
+          const dataRoot = join(root, 'data');
+          const modelsDir = join(root, 'models');
+          // The demo's own keys: the model folders are only known once built, so they are placeholders when
+          // the user's overrides are checked, before anything is built or removed (a typo fails in a second).
+          const demoOverrides = (models: { visionDir: string; llmDir: string }): string[] => [
+            ...overrides,
+            `data.root=${dataRoot}`,
+            `vision.model=${models.visionDir}`,
+            `llm.model=${models.llmDir}`,
+            `features.cacheDir=${join(root, 'cache')}`,
+            `backend=${opts.backend ?? 'auto'}`,
+          ];
+          loadRunConfig({ preset: 'demo', overrides: demoOverrides({ visionDir: modelsDir, llmDir: modelsDir }) });
           // KVC_DEMO_SIZE shrinks the dataset, the warm-up and the tiny CLIP's pretraining (the
           // end-to-end test's reduced demo).
           const size = (() => {
@@ -96,7 +104,11 @@ export const demoCommand: CommandModule = {
               );
             }
           })();
-          const dataRoot = join(root, 'data');
+          if (opts.fresh) {
+            out.info(`--fresh: removing ${runDir} and the feature cache`);
+            await rm(runDir, { recursive: true, force: true });
+            await rm(join(root, 'cache'), { recursive: true, force: true });
+          }
           await ensureDataset(dataRoot, size.data, out);
           // The LM warm-up trains before the pipeline starts: pick the backend now.
           const choice = await initBackend((opts.backend ?? 'auto') as BackendName, { purpose: 'training' });
@@ -123,7 +135,7 @@ export const demoCommand: CommandModule = {
             }
             return active.bar;
           };
-          const models = await buildDemoModels(join(root, 'models'), {
+          const models = await buildDemoModels(modelsDir, {
             captions: trainSplit.samples.map((s) => s.caption),
             // Another phrasing of the same facts before each caption: the warmed-up LM learns to
             // say what its context shows, which the vision prefix then relies on.
@@ -153,17 +165,7 @@ export const demoCommand: CommandModule = {
           );
           out.event('demo-models', { ...models });
 
-          const config = loadRunConfig({
-            preset: 'demo',
-            overrides: [
-              ...overrides,
-              `data.root=${dataRoot}`,
-              `vision.model=${models.visionDir}`,
-              `llm.model=${models.llmDir}`,
-              `features.cacheDir=${join(root, 'cache')}`,
-              `backend=${opts.backend ?? 'auto'}`,
-            ],
-          });
+          const config = loadRunConfig({ preset: 'demo', overrides: demoOverrides(models) });
           const labels = new Map(valSplit.samples.map((s) => [s.id, attributesOf(s.record)]));
           const extraMetrics = (records: readonly CaptionRecord[]): Record<string, number> => {
             const withLabels = records.filter((r) => labels.get(r.id));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extractAttributes } from '@kvc/video-io';
+import { SYNTH_LIMITS, extractAttributes } from '@kvc/video-io';
 import { jsonLines, runCaptured } from './__tests__/run-captured.js';
 
 describe('kvc synth', () => {
@@ -50,5 +50,24 @@ describe('kvc synth', () => {
     const r = await runCaptured(['synth', '--out', dir, '--train', 'many']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\[E_BAD_ARGUMENT\] --train must be a non-negative integer/);
+  });
+
+  it('refuses sizes out of bounds up front with an input error (nothing written)', async () => {
+    const out = join(dir, 'huge');
+    const big = String(SYNTH_LIMITS.size + 2);
+    const r = await runCaptured(['synth', '--out', out, '--size', big, '--json']);
+    expect(r.code).toBe(1);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'E_BAD_ARGUMENT' });
+    expect(r.stderr).toContain(`--size: size must be an integer in [16, ${SYNTH_LIMITS.size}], got ${big}`);
+    // each bound alone is fine, together they exceed the memory a clip may take
+    const frames = String(Math.floor(SYNTH_LIMITS.clipBytes / (SYNTH_LIMITS.size ** 2 * 3)) + 1);
+    const both = await runCaptured(['synth', '--out', out, '--size', String(SYNTH_LIMITS.size), '--frames', frames]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/\[E_BAD_ARGUMENT\] --size: a \d+-frame .* clip needs \d+ MiB in memory/);
+    for (const fps of ['Infinity', '0', 'abc']) {
+      const f = await runCaptured(['synth', '--out', out, '--fps', fps]);
+      expect(f.stderr, fps).toMatch(/\[E_BAD_ARGUMENT\] --fps: fps must be a number/);
+    }
+    expect(await readdir(out).catch(() => [])).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /** `kvc synth`: write the deterministic synthetic video dataset (AIHub layout) with a progress bar. */
 import type { Command } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
-import { ffmpegWarningOnce, synthDataset, synthDefaults } from '@kvc/video-io';
+import { InvalidArgumentError, ffmpegWarningOnce, synthDataset, synthDefaults } from '@kvc/video-io';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
 
@@ -25,6 +25,18 @@ function int(name: string, v: string | undefined): number | undefined {
       value: v,
     });
   return n;
+}
+
+/** video-io's bounds (SYNTH_LIMITS) as the CLI's input error, naming the flag. */
+function checked<T>(resolveOptions: () => T): T {
+  try {
+    return resolveOptions();
+  } catch (err) {
+    if (!(err instanceof InvalidArgumentError)) throw err;
+    const flag = Object.keys(err.context)[0];
+    const message = flag ? `--${flag}: ${err.message}` : err.message;
+    throw new CliError('E_BAD_ARGUMENT', message, { ...err.context }, err.hint, { cause: err });
+  }
 }
 
 export const synthCommand: CommandModule = {
@@ -53,10 +65,12 @@ export const synthCommand: CommandModule = {
             frames: int('frames', opts.frames),
             fps,
           };
-          const options = synthDefaults({
-            out: opts.out,
-            ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
-          });
+          const options = checked(() =>
+            synthDefaults({
+              out: opts.out,
+              ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+            }),
+          );
           const warning = ffmpegWarningOnce();
           if (warning) out.warn(warning);
           out.info(

@@ -42,6 +42,43 @@ describe('run config', () => {
     expect(() => applyOverride({}, 'novalue')).toThrow(/key=value/);
   });
 
+  it('refuses __proto__, constructor and prototype segments (no prototype pollution) and empty segments', () => {
+    for (const o of [
+      '__proto__.polluted=1',
+      'constructor.prototype.polluted=1',
+      'train.__proto__.polluted=1',
+      'a.prototype=1',
+    ]) {
+      let err: unknown;
+      try {
+        loadRunConfig({ preset: 'demo', overrides: [o] });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, o).toMatchObject({ code: 'E_CONFIG_OVERRIDE', context: { key: o.split('=')[0] } });
+      expect((err as Error).message).toMatch(/is not a config key/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(() => applyOverride({}, 'train..lr=1')).toThrow(/empty segment/);
+    // inherited names are not sections: toString.x is an unknown key, reported by validation
+    expect(() => loadRunConfig({ overrides: ['toString.x=1'] })).toThrow(/toString: unknown key/);
+  });
+
+  it('refuses a maxTextLength that cannot hold prompt, caption and EOS at load time, with an input error', () => {
+    const err = (() => {
+      try {
+        return loadRunConfig({ preset: 'demo', overrides: ['maxTextLength=2'] });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toMatchObject({ code: 'E_CONFIG_INVALID' });
+    expect((err as Error).message).toMatch(/maxTextLength: 2 cannot hold the prompt/);
+    expect(loadRunConfig({ preset: 'demo', overrides: ['maxTextLength=3'] }).maxTextLength).toBe(3);
+    expect(loadRunConfig({ preset: 'demo', overrides: ['maxTextLength=2', 'prompt=""'] }).maxTextLength).toBe(2);
+  });
+
   it('reads YAML and JSON files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-cfg-'));
     writeFileSync(join(dir, 'a.yaml'), 'name: mine\ntrain:\n  seed: 7\n');

@@ -2,7 +2,7 @@
  * Resolves the run config from a preset or a YAML/JSON file plus `key=value` overrides, and
  * validates it once. Errors name the file, the key path and, for unknown keys, the closest known key.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { CliError } from '../cli-error.js';
@@ -39,14 +39,27 @@ export function loadRunConfig(src: ConfigSource): RunConfig {
 
 export function validateRunConfig(input: unknown, origin: string): RunConfig {
   const r = runConfigSchema.safeParse(input);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => describeIssue(i));
+  const lines = r.success ? crossFieldIssues(r.data) : r.error.issues.map((i) => describeIssue(i));
+  if (r.success && lines.length === 0) return r.data;
   throw new CliError(
     'E_CONFIG_INVALID',
     `invalid config (${origin}):\n  ${lines.join('\n  ')}`,
     {},
     '`kvc train --preset seed --print-config` shows every key with its value; docs/presets.md says where the seed values come from',
   );
+}
+
+/**
+ * Checks that span keys, caught here rather than deep in a run: a prompt takes at least one token,
+ * a caption at least one, and EOS one, so maxTextLength below that can never hold an example (the
+ * exact prompt length is known only once the tokenizer is loaded).
+ */
+function crossFieldIssues(c: RunConfig): string[] {
+  const need = (c.prompt.trim() === '' ? 0 : 1) + 2;
+  if (c.maxTextLength >= need) return [];
+  const parts =
+    c.prompt.trim() === '' ? 'a caption token and EOS' : 'the prompt (one token or more), a caption token and EOS';
+  return [`maxTextLength: ${c.maxTextLength} cannot hold ${parts}: use ${need} or more`];
 }
 
 function describeIssue(i: z.core.$ZodIssue): string {
@@ -81,6 +94,8 @@ function shapeOf(schema: unknown): Record<string, unknown> | undefined {
 
 function readConfigFile(file: string): Record<string, unknown> {
   if (!existsSync(file)) throw new CliError('E_CONFIG_FILE', 'config file not found', { file });
+  // A FIFO or a device would block or never end: read regular files only.
+  if (!statSync(file).isFile()) throw new CliError('E_CONFIG_FILE', 'config is not a regular file', { file });
   const text = readFileSync(file, 'utf8');
   let v: unknown;
   try {
@@ -108,20 +123,35 @@ export function applyOverride(target: Record<string, unknown>, assignment: strin
       {},
       'e.g. train.stage1.lr=1e-3',
     );
-  const path = assignment.slice(0, eq).split('.');
+  const key = assignment.slice(0, eq);
+  const path = key.split('.');
+  checkKeyPath(key, path);
   const raw = assignment.slice(eq + 1);
   let value: unknown =
     raw.includes(',') && !raw.startsWith('[') ? raw.split(',').map((x) => parseScalar(x.trim())) : parseScalar(raw);
   if (typeof value === 'string' && value.startsWith('[')) value = parseYaml(value);
   let node = target;
-  for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (next === undefined) node[key] = {};
+  for (const k of path.slice(0, -1)) {
+    // Own keys only: `toString` and friends come from Object.prototype and are not sections.
+    const next = Object.hasOwn(node, k) ? node[k] : undefined;
+    if (next === undefined) node[k] = {};
     else if (typeof next !== 'object' || next === null || Array.isArray(next))
-      throw new CliError('E_CONFIG_OVERRIDE', `cannot set ${path.join('.')}: ${key} is not a section`);
-    node = node[key] as Record<string, unknown>;
+      throw new CliError('E_CONFIG_OVERRIDE', `cannot set ${key}: ${k} is not a section`);
+    node = node[k] as Record<string, unknown>;
   }
   node[path.at(-1)!] = value;
+}
+
+/** Segments that would reach Object.prototype through `node[key]` (prototype pollution), never config keys. */
+const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+function checkKeyPath(key: string, path: readonly string[]): void {
+  const hint = 'keys are config paths such as train.stage1.lr; `kvc train --preset seed --print-config` lists them';
+  if (path.some((k) => k.trim() === ''))
+    throw new CliError('E_CONFIG_OVERRIDE', `override key "${key}" has an empty segment`, { key }, hint);
+  const bad = path.find((k) => FORBIDDEN_SEGMENTS.has(k));
+  if (bad !== undefined)
+    throw new CliError('E_CONFIG_OVERRIDE', `override key "${key}": "${bad}" is not a config key`, { key }, hint);
 }
 
 function parseScalar(s: string): unknown {

@@ -4,15 +4,10 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { SafetensorsError } from '../errors.js';
-import { DTYPE_BYTES, isSafetensorsDtype, toFloat32, toInt32, type SafetensorsDtype } from './dtype.js';
+import { toFloat32, toInt32 } from './dtype.js';
+import { invalidSafetensors, parseSafetensorsHeader, type TensorInfo } from './safetensors-header.js';
 
-export interface TensorInfo {
-  readonly dtype: SafetensorsDtype;
-  readonly shape: readonly number[];
-  /** Byte range inside the data section (after the header). */
-  readonly begin: number;
-  readonly end: number;
-}
+export type { TensorInfo } from './safetensors-header.js';
 
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
@@ -25,7 +20,7 @@ export class SafetensorsFile {
     readonly metadata: Readonly<Record<string, string>>,
   ) {}
 
-  /** Opens `path` and validates its header (dtypes, shapes, offsets within the file). */
+  /** Opens `path` and validates its header strictly (safetensors-header.ts) before any tensor is read. */
   static async open(path: string): Promise<SafetensorsFile> {
     let fh: FileHandle;
     try {
@@ -39,44 +34,15 @@ export class SafetensorsFile {
       const { size } = await fh.stat();
       const lenBuf = Buffer.alloc(8);
       if (size < 8 || (await fh.read(lenBuf, 0, 8, 0)).bytesRead !== 8)
-        throw bad(path, 'file is shorter than the 8-byte header length');
+        throw invalidSafetensors(path, 'the file is shorter than the 8-byte header length');
       const headerLen = Number(lenBuf.readBigUInt64LE(0));
       if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > size)
-        throw bad(path, `header length ${headerLen} does not fit in a ${size}-byte file`);
+        throw invalidSafetensors(path, `header length ${headerLen} does not fit in a ${size}-byte file`);
       const headerBuf = Buffer.alloc(headerLen);
-      await fh.read(headerBuf, 0, headerLen, 8);
-      let header: Record<string, unknown>;
-      try {
-        header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>;
-      } catch {
-        throw bad(path, 'header is not valid JSON');
-      }
+      if ((await fh.read(headerBuf, 0, headerLen, 8)).bytesRead !== headerLen)
+        throw invalidSafetensors(path, 'the file ended inside the header');
       const dataStart = 8 + headerLen;
-      const dataSize = size - dataStart;
-      const tensors = new Map<string, TensorInfo>();
-      let metadata: Record<string, string> = {};
-      for (const [name, raw] of Object.entries(header)) {
-        if (name === '__metadata__') {
-          metadata = (raw ?? {}) as Record<string, string>;
-          continue;
-        }
-        const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-        if (!isSafetensorsDtype(t.dtype)) throw bad(path, `tensor ${name} has unsupported dtype ${String(t.dtype)}`);
-        const shape = t.shape;
-        const offs = t.data_offsets;
-        if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
-          throw bad(path, `tensor ${name} has an invalid shape`);
-        if (!Array.isArray(offs) || offs.length !== 2) throw bad(path, `tensor ${name} has invalid data_offsets`);
-        const [begin, end] = offs as [number, number];
-        const numel = (shape as number[]).reduce((a, b) => a * b, 1);
-        if (end - begin !== numel * DTYPE_BYTES[t.dtype] || begin < 0 || end > dataSize) {
-          throw bad(
-            path,
-            `tensor ${name}: byte range [${begin}, ${end}) does not match shape [${shape.join(',')}] ${t.dtype} or the file size`,
-          );
-        }
-        tensors.set(name, { dtype: t.dtype, shape: shape as number[], begin, end });
-      }
+      const { tensors, metadata } = parseSafetensorsHeader(path, headerBuf, size - dataStart);
       return new SafetensorsFile(path, fh, dataStart, tensors, metadata);
     } catch (err) {
       await fh.close();
@@ -128,13 +94,4 @@ export class SafetensorsFile {
   async close(): Promise<void> {
     await this.fh.close();
   }
-}
-
-function bad(file: string, reason: string): SafetensorsError {
-  return new SafetensorsError(
-    'E_SAFETENSORS_INVALID',
-    `not a valid safetensors file: ${reason}`,
-    { file, reason },
-    'the file may be truncated (an interrupted download?) or not a safetensors file',
-  );
 }

@@ -4,6 +4,8 @@
  * u64 header length, JSON header padded with spaces to 8 bytes, then the tensor bytes.
  */
 import { open, rename, rm } from 'node:fs/promises';
+import { wrapWriteError } from '@kvc/errors';
+import { SafetensorsError } from '../errors.js';
 import { DTYPE_BYTES, type SafetensorsDtype } from './dtype.js';
 
 export interface TensorToWrite {
@@ -43,7 +45,11 @@ export async function writeSafetensors(
   len.writeBigUInt64LE(BigInt(headerBytes.length));
 
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fh = await open(tmp, 'w');
+  // Storage errors (disk full, quota, permission) name the checkpoint: a failed write(2) says nothing of where.
+  const failed = (err: unknown): unknown => wrapWriteError(err, path, SafetensorsError);
+  const fh = await open(tmp, 'w').catch((err: unknown) => {
+    throw failed(err);
+  });
   try {
     await fh.write(len);
     await fh.write(headerBytes);
@@ -55,10 +61,13 @@ export async function writeSafetensors(
   } catch (err) {
     await fh.close();
     await rm(tmp, { force: true });
-    throw err;
+    throw failed(err);
   }
   await fh.close();
-  await rename(tmp, path);
+  await rename(tmp, path).catch(async (err: unknown) => {
+    await rm(tmp, { force: true });
+    throw failed(err);
+  });
 }
 
 /** float32 → bfloat16 bits with round-to-nearest-even (what torch's `.to(bfloat16)` does). */

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Observable } from 'rxjs';
 import { concat, defer, from, ignoreElements, map, mergeMap } from 'rxjs';
 import { encodeVideo } from '../encode-video.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, writeFailed } from '../errors.js';
 import { hashString, mulberry32 } from './prng.js';
 import { renderClip } from './render.js';
 import { CAPTION_TEMPLATE_COUNT, synthCaption } from './caption.js';
@@ -50,21 +50,46 @@ export interface SynthProgress {
   readonly total: number;
 }
 
-/** Resolved options with defaults. */
+/**
+ * Bounds of the options: a clip is rendered whole in memory (size² × 3 bytes × frames), so its size
+ * is capped, and counts stay where a plan fits in memory. Out of bounds is an input error up front,
+ * never an allocation failure halfway.
+ */
+export const SYNTH_LIMITS = {
+  samples: 1_000_000,
+  size: 4096,
+  frames: 10_000,
+  fps: 1000,
+  concurrency: 64,
+  clipBytes: 1024 ** 3,
+} as const;
+
+/** Resolved options with defaults (each checked against {@link SYNTH_LIMITS}). */
 export function synthDefaults(o: SynthOptions): Required<SynthOptions> {
   const r = { train: 96, val: 24, seed: 42, size: 64, frames: 16, fps: 4, concurrency: 2, ...o };
-  const int = (name: string, v: number, min: number): void => {
-    if (!Number.isInteger(v) || v < min)
-      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`, { [name]: v });
+  const int = (name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    if (!Number.isSafeInteger(v) || v < min || v > max)
+      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${v}`, { [name]: v });
   };
-  int('train', r.train, 0);
-  int('val', r.val, 0);
+  const L = SYNTH_LIMITS;
+  int('train', r.train, 0, L.samples);
+  int('val', r.val, 0, L.samples);
   int('seed', r.seed, 0);
-  int('size', r.size, 16);
-  int('frames', r.frames, 2);
-  int('concurrency', r.concurrency, 1);
+  int('size', r.size, 16, L.size);
+  int('frames', r.frames, 2, L.frames);
+  int('concurrency', r.concurrency, 1, L.concurrency);
   if (r.size % 2 !== 0) throw new InvalidArgumentError(`size must be even (yuv420p), got ${r.size}`, { size: r.size });
-  if (!(r.fps > 0)) throw new InvalidArgumentError(`fps must be positive, got ${r.fps}`, { fps: r.fps });
+  if (!(r.fps > 0 && r.fps <= L.fps))
+    throw new InvalidArgumentError(`fps must be a number in (0, ${L.fps}], got ${r.fps}`, { fps: r.fps });
+  const clipBytes = r.size * r.size * 3 * r.frames;
+  if (clipBytes > L.clipBytes) {
+    const mb = (b: number): string => `${Math.round(b / 1024 ** 2)} MiB`;
+    throw new InvalidArgumentError(
+      `a ${r.frames}-frame ${r.size}×${r.size} clip needs ${mb(clipBytes)} in memory, more than ${mb(L.clipBytes)}`,
+      { size: r.size, frames: r.frames },
+      'use a smaller size or fewer frames',
+    );
+  }
   return r;
 }
 
@@ -114,14 +139,15 @@ export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
     let done = 0;
     const dirs = defer(async () => {
       for (const split of ['train', 'val']) {
-        await mkdir(join(root, split, 'labels'), { recursive: true });
-        await mkdir(join(root, split, 'videos'), { recursive: true });
+        for (const kind of ['labels', 'videos']) {
+          const dir = join(root, split, kind);
+          await mkdir(dir, { recursive: true }).catch(writeFailed(dir));
+        }
       }
       const { out: _out, concurrency: _c, ...recorded } = o;
-      await writeFile(
-        join(root, 'synth.json'),
-        JSON.stringify({ generator: '@kvc/video-io synth', ...recorded }, null, 2) + '\n',
-      );
+      const marker = join(root, 'synth.json');
+      const text = JSON.stringify({ generator: '@kvc/video-io synth', ...recorded }, null, 2) + '\n';
+      await writeFile(marker, text).catch(writeFailed(marker));
     }).pipe(ignoreElements());
     const samples = from(plan).pipe(
       mergeMap((s) => {
@@ -129,7 +155,10 @@ export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
         const video = join(root, s.split, 'videos', `${s.id}.mp4`);
         return concat(
           encodeVideo(frames, video, { fps: o.fps }),
-          defer(() => writeFile(join(root, s.split, 'labels', `${s.id}.json`), synthLabel(s, o))),
+          defer(() => {
+            const file = join(root, s.split, 'labels', `${s.id}.json`);
+            return writeFile(file, synthLabel(s, o)).catch(writeFailed(file));
+          }),
         ).pipe(ignoreElements(), (src) => concat(src, [s]));
       }, o.concurrency),
       map((s): SynthProgress => ({ type: 'written', split: s.split, id: s.id, done: ++done, total: plan.length })),
