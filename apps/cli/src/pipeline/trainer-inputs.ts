@@ -6,6 +6,7 @@
 import { TRAINING_LOG_METRICS } from '@kvc/eval';
 import { batchSource, buildExample, stageDataEpoch } from '@kvc/train';
 import type { TrainSample, TrainerData, TrainerOptions } from '@kvc/train';
+import { CliError } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { Output } from '../output.js';
 import { featuresOf } from './features-of.js';
@@ -57,6 +58,7 @@ export function trainerData(
   out: Output,
 ): TrainerData {
   const promptIds = models.tokenizer.encode(config.prompt);
+  checkTextRoom(config.maxTextLength, promptIds.length);
   let truncated = 0;
   const samples: TrainSample[] = split.samples
     .filter((s) => split.keys.has(s.id))
@@ -83,4 +85,18 @@ export function trainerData(
         startBatch: start,
       }),
   };
+}
+
+/**
+ * maxTextLength must hold the prompt, at least one caption token and EOS. The config check at load
+ * knows only the minimum (an empty prompt); the prompt's real token count is known here.
+ */
+export function checkTextRoom(maxTextLength: number, promptTokens: number): void {
+  if (maxTextLength >= promptTokens + 2) return;
+  throw new CliError(
+    'E_CONFIG_INVALID',
+    `maxTextLength ${maxTextLength} leaves no room for a caption after the ${promptTokens}-token prompt and EOS`,
+    { maxTextLength, promptTokens, needed: promptTokens + 2 },
+    'raise maxTextLength (the seed uses 768) or shorten the prompt',
+  );
 }
