@@ -5,6 +5,7 @@
  * keys). Entries already there are hits and cost nothing; undecodable videos and bad labels are
  * reported and skipped. `kvc cache-stats --cache DIR` shows what the cache holds afterwards.
  */
+import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FeatureCache } from '@kvc/feature-cache';
@@ -22,6 +23,7 @@ interface CacheOptions {
   preset?: string;
   config?: string;
   json?: boolean;
+  backend?: string;
 }
 
 export interface SplitCacheSummary {
@@ -56,13 +58,14 @@ export const cacheCommand: CommandModule = {
       .option('--split <names>', 'comma-separated splits', 'train,val')
       .option('--preset <name>', 'demo | seed (which vision tower, frames, cache folder)')
       .option('--config <file>', 'a YAML or JSON config file')
+      .option(...BACKEND_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<CacheOptions>('cache', async (out, opts, overrides) => {
           const config = loadRunConfig({
             ...(opts.preset ? { preset: opts.preset } : {}),
             ...(opts.config ? { file: opts.config } : {}),
-            overrides: [...overrides, `data.root=${opts.data}`],
+            overrides: [...overrides, `data.root=${opts.data}`, ...backendOverride(opts.backend)],
           });
           const splits = opts.split
             .split(',')

@@ -6,6 +6,7 @@
  * that cannot be read is reported (file, reason, hint) and the others are still captioned; the
  * exit code is 1 when any failed.
  */
+import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
@@ -22,6 +23,7 @@ interface CaptionOptions {
   run: string;
   checkpoint: string;
   json?: boolean;
+  backend?: string;
 }
 
 type Failed = Extract<CaptionEvent, { type: 'failed' }>;
@@ -34,10 +36,11 @@ export const captionCommand: CommandModule = {
       .argument('<videos...>', 'video files (any format ffmpeg reads)')
       .requiredOption('--run <dir>', 'run folder written by kvc train')
       .option('--checkpoint <which>', 'best | last | a checkpoint folder', 'best')
+      .option(...BACKEND_FLAG)
       .option('--json', 'JSON lines on stdout: one per video, the result last')
       .action(
         runner<CaptionOptions>('caption', async (out, opts, videos) => {
-          const run = await openTrainedRun(opts.run, opts.checkpoint);
+          const run = await openTrainedRun(opts.run, opts.checkpoint, backendOverride(opts.backend));
           const { config } = run;
           const choice = await initBackend(config.backend, { purpose: 'inference' });
           out.info(`backend ${choice.backend} (${choice.reason}); checkpoint ${run.checkpoint.dir}`);

@@ -5,6 +5,7 @@
  * `<run>/eval/<checkpoint>-<split>/predictions.jsonl` + `metrics.json`. Overrides change what
  * may differ at evaluation time (data.root, generation.*, eval.*).
  */
+import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
 import type { Command } from 'commander';
 import { formatMetric, sortMetrics } from '@kvc/eval';
 import type { ActionRunner, CommandModule } from '../command.js';
@@ -17,6 +18,7 @@ interface EvalOptions {
   checkpoint: string;
   split: string;
   json?: boolean;
+  backend?: string;
 }
 
 /** The human-readable metrics table: in the metric registry's order, counts as integers. */
@@ -42,10 +44,11 @@ export const evalCommand: CommandModule = {
       .requiredOption('--run <dir>', 'run folder written by kvc train')
       .option('--checkpoint <which>', 'best | last | a checkpoint folder', 'best')
       .option('--split <name>', 'dataset split to caption', 'val')
+      .option(...BACKEND_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<EvalOptions>('eval', async (out, opts, overrides) => {
-          const run = await openTrainedRun(opts.run, opts.checkpoint, overrides);
+          const run = await openTrainedRun(opts.run, opts.checkpoint, [...overrides, ...backendOverride(opts.backend)]);
           out.info(`evaluating ${run.checkpoint.dir} on ${run.config.data.root}/${opts.split}`);
           const r = await evaluateRun(run, opts.split, out);
           out.result({ type: 'result', command: 'eval', run: run.runDir, ...r }, formatEvalTable(r));

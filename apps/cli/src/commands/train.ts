@@ -4,6 +4,7 @@
  * (or JSON events with --json). Ctrl-C or SIGTERM stops at the next step with a checkpoint
  * (a second one exits at once); `--resume` continues from it.
  */
+import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionRunner, CommandModule } from '../command.js';
@@ -17,6 +18,7 @@ interface TrainOptions {
   resume?: boolean;
   printConfig?: boolean;
   json?: boolean;
+  backend?: string;
 }
 
 /** The signals that stop training: Ctrl-C, and what `kill`, systemd, Docker and Slurm send. */
@@ -51,13 +53,14 @@ export const trainCommand: CommandModule = {
       .option('--out <dir>', 'run folder (default runs/<name>)')
       .option('--resume', 'continue the run in --out from its latest checkpoint')
       .option('--print-config', 'print the resolved config and exit')
+      .option(...BACKEND_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<TrainOptions>('train', async (out, opts, overrides) => {
           const config = loadRunConfig({
             ...(opts.preset ? { preset: opts.preset } : {}),
             ...(opts.config ? { file: opts.config } : {}),
-            overrides,
+            overrides: [...overrides, ...backendOverride(opts.backend)],
           });
           if (opts.printConfig) {
             out.result({ type: 'config', config }, JSON.stringify(config, null, 2));
