@@ -40,19 +40,19 @@ export class WeightLoader {
   }
 
   async linear(name: string, bias = true): Promise<LinearWeights> {
-    const weight = this.frozen((await this.tensor(`${name}.weight`)) as tf.Tensor2D);
+    const weight = this.frozenWeight((await this.tensor(`${name}.weight`)) as tf.Tensor2D);
     return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
   }
 
   /** A stride-p patch conv [out, C, p, p] (+ bias) as the linear layer over patch rows it is. */
   async patchConv(name: string, bias: boolean): Promise<LinearWeights> {
     const conv = await this.tensor(`${name}.weight`);
-    const weight = this.frozen(convAsLinearWeight(conv));
+    const weight = this.frozenWeight(convAsLinearWeight(conv));
     return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
   }
 
-  /** `t` (already or not yet in `created`) in this loader's precision, the result tracked in `created`. */
-  private frozen(t: tf.Tensor2D): LinearWeights['weight'] {
+  /** A frozen linear weight `t` (tracked in `created` or not) in this loader's precision, tracked in `created`. */
+  frozenWeight(t: tf.Tensor2D): LinearWeights['weight'] {
     const i = this.created.indexOf(t);
     if (i >= 0) this.created.splice(i, 1);
     const w = frozenLinearWeight(t, this.precision);

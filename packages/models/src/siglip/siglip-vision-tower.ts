@@ -59,9 +59,9 @@ export async function loadSiglipVision(l: WeightLoader, c: SiglipVisionConfig): 
   // nn.MultiheadAttention packs q, k, v as rows of one [3H, H] matrix: three linears in torch layout.
   const inW = await l.tensor('head.attention.in_proj_weight');
   const inB = await l.tensor('head.attention.in_proj_bias');
-  const qkvW = tf.split(inW, 3, 0) as tf.Tensor2D[];
+  const qkvW = (tf.split(inW, 3, 0) as tf.Tensor2D[]).map((w) => l.frozenWeight(w));
   const qkvB = tf.split(inB, 3, 0) as tf.Tensor1D[];
-  l.created.push(...qkvW, ...qkvB);
+  l.created.push(...qkvB);
   const part = (i: number): LinearWeights => ({ weight: qkvW[i]!, bias: qkvB[i]! });
   return {
     patch: await l.patchConv('embeddings.patch_embedding', true),
