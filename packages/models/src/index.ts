@@ -36,7 +36,7 @@ export type { DeviceErrorPhase } from './engine/device-errors.js';
 export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';
 export { SeededRandom, kaimingUniformA5 } from './engine/seeded-random.js';
 // --- the weights of the shared layers (nn/), for code that builds or trains model weights
-export type { LinearWeights, LoraPair } from './nn/linear.js';
+export type { AnyLinearWeights, LinearWeight, LinearWeights, LoraPair } from './nn/linear.js';
 export { linearOutDim } from './nn/linear.js';
 // precision of frozen linear weights: f32 everywhere, f16 on webgpu (kvc issue #12)
 export { PRECISIONS, checkPrecision } from './nn/precision.js';

@@ -11,7 +11,7 @@ import { readJsonConfig } from '../io/read-config.js';
 import { resolveModelDir, type ResolveOptions } from '../io/resolve-model-dir.js';
 import { getActivation, type Activation } from '../nn/activations.js';
 import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
-import { linear, type LinearWeights } from '../nn/linear.js';
+import { linear, type AnyLinearWeights } from '../nn/linear.js';
 import { patchify } from '../nn/patchify.js';
 import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
 import { WeightLoader, layerNormShapes } from '../nn/weight-loader.js';
@@ -38,7 +38,7 @@ export interface ClipLoadOptions extends ResolveOptions {
 
 /** The tower's weights as the forward reads them: checkpoint layout, the patch conv as a linear layer (no bias). */
 export interface ClipVisionWeights {
-  readonly patch: LinearWeights;
+  readonly patch: AnyLinearWeights;
   readonly classEmbedding: tf.Tensor1D;
   readonly positions: tf.Tensor2D;
   readonly preLn: LayerNormWeights;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
-import { linear, type LinearWeights, type LoraPair } from '../nn/linear.js';
+import { linear, type AnyLinearWeights, type LoraPair } from '../nn/linear.js';
 import { F16Matrix } from './f16-matrix.js';
 import { gemmErrorRatio } from './gemm-error-ratio.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
@@ -60,7 +60,7 @@ describe.skipIf(!gpu)('linear with an f16 weight (F16Matrix) against the f32 pat
       b = tf.variable(rand([OUT, 4], 11));
     const lora: LoraPair = { a: a as tf.Variable<tf.Rank.R2>, b: b as tf.Variable<tf.Rank.R2>, scaling: 2, dropout: 0 };
     const wh = F16Matrix.fromTensor(w);
-    const gradsOf = (lw: LinearWeights) =>
+    const gradsOf = (lw: AnyLinearWeights) =>
       tf.variableGrads(() => tf.sum(tf.mul(linear(x, lw, lora), dy)) as tf.Scalar, [a, b]);
     const g16 = gradsOf({ weight: wh, bias }),
       g32 = gradsOf({ weight: w, bias });

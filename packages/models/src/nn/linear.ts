@@ -9,11 +9,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
 
-/** A torch nn.Linear's tensors: weight [out, in] (f32, or frozen in f16 on WebGPU), optional bias [out]. */
-export interface LinearWeights {
-  readonly weight: tf.Tensor2D | F16Matrix;
+/** A linear layer's weight [out, in]: an f32 tensor, or (frozen, precision f16 on WebGPU) an F16Matrix. */
+export type LinearWeight = tf.Tensor2D | F16Matrix;
+
+/**
+ * A torch nn.Linear's tensors: weight [out, in], optional bias [out]. `W` defaults to f32 tensors
+ * (what code that reads or trains weights needs); loaded models hold AnyLinearWeights.
+ */
+export interface LinearWeights<W extends LinearWeight = tf.Tensor2D> {
+  readonly weight: W;
   readonly bias?: tf.Tensor1D;
 }
+
+/** Linear weights in either precision. */
+export type AnyLinearWeights = LinearWeights<LinearWeight>;
 
 /** One LoRA pair for one linear module: A [r, in], B [out, r]. */
 export interface LoraPair {
@@ -25,11 +34,11 @@ export interface LoraPair {
 }
 
 /** Output features of a linear layer (rows of its weight). */
-export const linearOutDim = (w: LinearWeights): number =>
+export const linearOutDim = (w: AnyLinearWeights): number =>
   w.weight instanceof F16Matrix ? w.weight.rows : w.weight.shape[0];
 
 /** y = x Wᵀ + b (+ LoRA). `x` is [..., in]; `dropoutSeed` turns LoRA dropout on (training). */
-export function linear(x: tf.Tensor, w: LinearWeights, lora?: LoraPair, dropoutSeed?: number): tf.Tensor {
+export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropoutSeed?: number): tf.Tensor {
   return tf.tidy(() => {
     const inDim = x.shape[x.shape.length - 1]!;
     const lead = x.shape.slice(0, -1);

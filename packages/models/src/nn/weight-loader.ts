@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from '../io/checkpoint.js';
 import type { LayerNormWeights } from './layer-norm.js';
-import type { LinearWeights } from './linear.js';
+import type { AnyLinearWeights, LinearWeight } from './linear.js';
 import { convAsLinearWeight } from './patchify.js';
 import { checkPrecision, frozenLinearWeight, weightStorage, type Precision } from './precision.js';
 
@@ -39,20 +39,20 @@ export class WeightLoader {
     return t;
   }
 
-  async linear(name: string, bias = true): Promise<LinearWeights> {
+  async linear(name: string, bias = true): Promise<AnyLinearWeights> {
     const weight = this.frozenWeight((await this.tensor(`${name}.weight`)) as tf.Tensor2D);
     return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
   }
 
   /** A stride-p patch conv [out, C, p, p] (+ bias) as the linear layer over patch rows it is. */
-  async patchConv(name: string, bias: boolean): Promise<LinearWeights> {
+  async patchConv(name: string, bias: boolean): Promise<AnyLinearWeights> {
     const conv = await this.tensor(`${name}.weight`);
     const weight = this.frozenWeight(convAsLinearWeight(conv));
     return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
   }
 
   /** A frozen linear weight `t` (tracked in `created` or not) in this loader's precision, tracked in `created`. */
-  frozenWeight(t: tf.Tensor2D): LinearWeights['weight'] {
+  frozenWeight(t: tf.Tensor2D): LinearWeight {
     const i = this.created.indexOf(t);
     if (i >= 0) this.created.splice(i, 1);
     const w = frozenLinearWeight(t, this.precision);

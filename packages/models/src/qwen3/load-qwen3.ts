@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { backendMaxTensorBytes, rowShards, toRowMatrix, type RowMatrix } from '../nn/row-matrix.js';
+import type { LinearWeight } from '../nn/linear.js';
 import { checkPrecision, type Precision } from '../nn/precision.js';
 import { WeightLoader } from '../nn/weight-loader.js';
 import { parseQwen3Config, type Qwen3Config } from './qwen3-config.js';
@@ -32,7 +33,14 @@ export interface LoadQwen3Options {
   readonly precision?: Precision;
 }
 
-export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promise<Qwen3ForCausalLM> {
+/** Loads in f32 (the default): the weights are tensors. */
+export async function loadQwen3(
+  dir: string,
+  opts?: LoadQwen3Options & { readonly precision?: 'f32' },
+): Promise<Qwen3ForCausalLM>;
+/** Loads in the given precision: frozen linear weights may be F16Matrix. */
+export async function loadQwen3(dir: string, opts: LoadQwen3Options): Promise<Qwen3ForCausalLM<LinearWeight>>;
+export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promise<Qwen3ForCausalLM<LinearWeight>> {
   const maxTensorBytes = opts.maxTensorBytes ?? backendMaxTensorBytes();
   const config = await readQwen3Config(dir);
   checkPrecision(opts.precision ?? 'f32');
@@ -46,7 +54,7 @@ export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promi
       ignore: (n) => n.endsWith('.rotary_emb.inv_freq'),
     });
     const norm = async (name: string) => (await l.tensor(name)) as tf.Tensor1D;
-    const layers: Qwen3LayerWeights[] = [];
+    const layers: Qwen3LayerWeights<LinearWeight>[] = [];
     for (let i = 0; i < config.numHiddenLayers; i++) {
       const p = `model.layers.${i}`;
       const m = qwen3LinearModules(config, i);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
+import type { LinearWeight } from '../nn/linear.js';
 import { LoraAdapter } from '../lora/lora-adapter.js';
 import { SEED_LORA_CONFIG } from '../lora/lora-config.js';
 import { compare } from '../parity/compare.js';
@@ -19,7 +20,7 @@ const gpu = await webgpuForTests();
 const CONFIG = OTHER_CONFIGS['untied, head_dim 12, 4:1 GQA, bias, eps 1e-5, theta 5000']!;
 
 /** Mean next-token cross-entropy of `ids` and its gradients with respect to the adapter's variables. */
-function lossAndGrads(model: Qwen3ForCausalLM, ids: tf.Tensor2D, lora: LoraAdapter) {
+function lossAndGrads(model: Qwen3ForCausalLM<LinearWeight>, ids: tf.Tensor2D, lora: LoraAdapter) {
   const vars = [...lora.variables().values()];
   return tf.variableGrads(
     () =>
@@ -34,7 +35,7 @@ function lossAndGrads(model: Qwen3ForCausalLM, ids: tf.Tensor2D, lora: LoraAdapt
 }
 
 describe.skipIf(!gpu)('a tiny Qwen3 loaded in precision f16 against the same checkpoint in f32 (webgpu)', () => {
-  let f32: Qwen3ForCausalLM, f16: Qwen3ForCausalLM, lora: LoraAdapter, ids: tf.Tensor2D;
+  let f32: Qwen3ForCausalLM, f16: Qwen3ForCausalLM<LinearWeight>, lora: LoraAdapter, ids: tf.Tensor2D;
   let f16Tensors: number; // what loading in f16 added
   // The derived f16 tolerance (parity/f16-parity-tolerance.ts): 4 f16 GEMMs per layer to the logits, twice that
   // back to the LoRA gradients. No f32 allowance: both sides run our own f32 code.
