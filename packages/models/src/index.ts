@@ -36,7 +36,11 @@ export type { DeviceErrorPhase } from './engine/device-errors.js';
 export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';
 export { SeededRandom, kaimingUniformA5 } from './engine/seeded-random.js';
 // --- the weights of the shared layers (nn/), for code that builds or trains model weights
-export type { LinearWeights, LoraPair } from './nn/linear.js';
+export type { AnyLinearWeights, LinearWeight, LinearWeights, LoraPair } from './nn/linear.js';
+export { linearOutDim } from './nn/linear.js';
+// precision of frozen linear weights: f32 everywhere, f16 on webgpu (kvc issue #12)
+export { PRECISIONS, checkPrecision } from './nn/precision.js';
+export type { Precision } from './nn/precision.js';
 export type { LayerNormWeights } from './nn/layer-norm.js';
 export type { PreLnLayerWeights } from './nn/pre-ln-encoder-layer.js';
 export { convAsLinearWeight } from './nn/patchify.js';
@@ -109,5 +113,5 @@ export { pixelBatchToTensor } from './processors/pixel-batch-tensor.js';
 export { readPngFrame } from './processors/png-frame.js';
 export { VOCAB_MAP_FILE, readVocabMap, writeVocabMap, compactTokenizer } from './tokenizer/vocab-map.js';
 // --- WebGPU kernels of our own (f16 GEMM on tensor cores or core WGSL; see src/gpu)
-export { gemm, gemmVariant, F16Matrix, f16GemmBound } from './gpu/index.js';
+export { gemm, gemmVariant, F16Matrix, f16GemmBound, frozenF16MatMul } from './gpu/index.js';
 export type { GemmOptions, GemmVariant } from './gpu/index.js';

@@ -5,19 +5,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../nn/activations.js';
 import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
-import { linear, type LinearWeights } from '../nn/linear.js';
+import { linear, type AnyLinearWeights } from '../nn/linear.js';
 import { attention } from '../nn/attention.js';
 import { mergeHeads, splitHeads } from '../nn/heads.js';
 import { layerNormShapes, linearShapes, type WeightLoader } from '../nn/weight-loader.js';
 
 export interface BertLayerWeights {
-  readonly query: LinearWeights;
-  readonly key: LinearWeights;
-  readonly value: LinearWeights;
-  readonly attnOut: LinearWeights;
+  readonly query: AnyLinearWeights;
+  readonly key: AnyLinearWeights;
+  readonly value: AnyLinearWeights;
+  readonly attnOut: AnyLinearWeights;
   readonly attnLn: LayerNormWeights;
-  readonly intermediate: LinearWeights;
-  readonly output: LinearWeights;
+  readonly intermediate: AnyLinearWeights;
+  readonly output: AnyLinearWeights;
   readonly outLn: LayerNormWeights;
 }
 
@@ -57,7 +57,7 @@ export interface BertLayerOptions {
 
 export function bertLayer(x: tf.Tensor3D, w: BertLayerWeights, o: BertLayerOptions): tf.Tensor3D {
   return tf.tidy(() => {
-    const heads = (l: LinearWeights) => splitHeads(linear(x, l), o.numHeads);
+    const heads = (l: AnyLinearWeights) => splitHeads(linear(x, l), o.numHeads);
     const a = mergeHeads(attention(heads(w.query), heads(w.key), heads(w.value), { bias: o.mask }));
     const x1 = layerNorm(tf.add(linear(a, w.attnOut), x), w.attnLn, o.eps);
     const m = linear(o.act(linear(x1, w.intermediate)), w.output);

@@ -15,11 +15,14 @@ import { paddingAttentionBias } from '../nn/attention-bias.js';
 import { WeightLoader, layerNormShapes, resolveWeightName } from '../nn/weight-loader.js';
 import { parseBertConfig, type BertConfig } from './bert-config.js';
 import { bertLayer, bertLayerShapes, loadBertLayer, type BertLayerWeights } from './bert-layer.js';
+import { checkPrecision, type Precision } from '../nn/precision.js';
 import { hiddenStateIndex } from '../nn/hidden-state-index.js';
 
 export interface BertLoadOptions extends ResolveOptions {
   /** Overrides of parsed config values (tests, experiments). */
   readonly config?: Partial<BertConfig>;
+  /** Frozen linear weights in f32 (default) or f16 on WebGPU (nn/precision.ts). */
+  readonly precision?: Precision;
 }
 
 export interface BertInputs {
@@ -62,9 +65,10 @@ export class BertModel {
     const dir = await resolveModelDir(nameOrDir, opts);
     const config = { ...parseBertConfig(await readJsonConfig(dir), `${dir}/config.json`), ...opts.config };
     getActivation(config.hiddenAct);
+    checkPrecision(opts.precision ?? 'f32');
     const ckpt = await Checkpoint.open(dir);
     const prefix = ckpt.has('bert.embeddings.word_embeddings.weight') ? 'bert.' : '';
-    const l = new WeightLoader(ckpt, prefix);
+    const l = new WeightLoader(ckpt, prefix, opts.precision);
     try {
       const expected = new Map(
         [...bertShapes(config)].map(([n, s]) => [resolveWeightName(ckpt, prefix + n), s] as const),

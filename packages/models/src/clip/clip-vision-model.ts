@@ -11,11 +11,12 @@ import { readJsonConfig } from '../io/read-config.js';
 import { resolveModelDir, type ResolveOptions } from '../io/resolve-model-dir.js';
 import { getActivation, type Activation } from '../nn/activations.js';
 import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
-import { linear, type LinearWeights } from '../nn/linear.js';
+import { linear, type AnyLinearWeights } from '../nn/linear.js';
 import { patchify } from '../nn/patchify.js';
 import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
 import { WeightLoader, layerNormShapes } from '../nn/weight-loader.js';
 import { clipNumPositions, parseClipVisionConfig, type ClipVisionConfig } from './clip-vision-config.js';
+import { checkPrecision, type Precision } from '../nn/precision.js';
 import { hiddenStateIndex } from '../nn/hidden-state-index.js';
 
 // A type alias (not an interface) so tf.tidy accepts it as a TensorContainer.
@@ -31,11 +32,13 @@ export type ClipVisionOutput = {
 export interface ClipLoadOptions extends ResolveOptions {
   /** Overrides of parsed config values (tests, experiments). */
   readonly config?: Partial<ClipVisionConfig>;
+  /** Frozen linear weights in f32 (default) or f16 on WebGPU (nn/precision.ts). */
+  readonly precision?: Precision;
 }
 
 /** The tower's weights as the forward reads them: checkpoint layout, the patch conv as a linear layer (no bias). */
 export interface ClipVisionWeights {
-  readonly patch: LinearWeights;
+  readonly patch: AnyLinearWeights;
   readonly classEmbedding: tf.Tensor1D;
   readonly positions: tf.Tensor2D;
   readonly preLn: LayerNormWeights;
@@ -74,21 +77,26 @@ export class ClipVisionModel {
     const dir = await resolveModelDir(nameOrDir, opts);
     const raw = await readJsonConfig(dir);
     const config = { ...parseClipVisionConfig(raw, `${dir}/config.json`), ...opts.config };
+    checkPrecision(opts.precision ?? 'f32');
     const ckpt = await Checkpoint.open(dir);
     try {
-      return await ClipVisionModel.fromCheckpoint(ckpt, config);
+      return await ClipVisionModel.fromCheckpoint(ckpt, config, opts.precision);
     } finally {
       await ckpt.close();
     }
   }
 
   /** Builds from an open checkpoint; a full CLIPModel's `vision_model.` prefix is detected. */
-  static async fromCheckpoint(ckpt: Checkpoint, config: ClipVisionConfig): Promise<ClipVisionModel> {
+  static async fromCheckpoint(
+    ckpt: Checkpoint,
+    config: ClipVisionConfig,
+    precision: Precision = 'f32',
+  ): Promise<ClipVisionModel> {
     const prefix = ckpt.has('vision_model.embeddings.class_embedding') ? 'vision_model.' : '';
     ckpt.validate(clipVisionShapes(config, prefix), {
       ignore: (n) => !n.startsWith(prefix) || n.endsWith('position_ids'),
     });
-    const l = new WeightLoader(ckpt, prefix);
+    const l = new WeightLoader(ckpt, prefix, precision);
     try {
       const patch = await l.patchConv('embeddings.patch_embedding', false);
       const layers: PreLnLayerWeights[] = [];

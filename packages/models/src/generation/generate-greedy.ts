@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import { KvCache } from '../nn/kv-cache.js';
+import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { applyRepetitionPenalty, argmax } from './repetition-penalty.js';
@@ -67,7 +68,7 @@ function leftPad(prompts: readonly tf.Tensor2D[]): {
 
 /** Greedy generation from prompt embeddings [T_i, H] (one tensor per sequence). */
 export function generateGreedy(
-  model: Qwen3ForCausalLM,
+  model: Qwen3ForCausalLM<LinearWeight>,
   prompts: readonly tf.Tensor2D[],
   opts: GenerateOptions,
 ): Promise<GenerationResult[]> {
@@ -75,7 +76,7 @@ export function generateGreedy(
 }
 
 async function generate(
-  model: Qwen3ForCausalLM,
+  model: Qwen3ForCausalLM<LinearWeight>,
   prompts: readonly tf.Tensor2D[],
   opts: GenerateOptions,
 ): Promise<GenerationResult[]> {
@@ -166,7 +167,7 @@ async function generate(
 
 /** Greedy generation from token ids (prompt ids count for the repetition penalty, as in HF). */
 export async function generateGreedyFromIds(
-  model: Qwen3ForCausalLM,
+  model: Qwen3ForCausalLM<LinearWeight>,
   prompts: readonly (readonly number[])[],
   opts: GenerateOptions,
 ): Promise<GenerationResult[]> {

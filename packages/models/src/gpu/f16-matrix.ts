@@ -7,7 +7,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { padTo } from './gemm-layout.js';
-import { packDispatch, packWgsl } from './pack-wgsl.js';
+import { packDispatch, packWgsl, unpackDispatch, unpackWgsl } from './pack-wgsl.js';
 import { runKernel } from './webgpu-internals.js';
 
 const MAX_PACK_ROWS = 65535; // one workgroup row per dispatch y
@@ -46,6 +46,27 @@ export class F16Matrix {
     const code = packWgsl(rows, cols, colsP);
     const bits = runKernel(code, [t], [(rowsP * colsP) / 2], 'int32', packDispatch(rowsP, colsP));
     return new F16Matrix(bits as tf.Tensor1D, rows, cols);
+  }
+
+  /** The f32 matrix [rows, cols] these halves hold (exact), on the GPU: e.g. to merge LoRA into it. */
+  toTensor(): tf.Tensor2D {
+    const code = unpackWgsl(this.rows, this.cols, this.colsP);
+    return runKernel(
+      code,
+      [this.bits],
+      [this.rows, this.cols],
+      'float32',
+      unpackDispatch(this.rows, this.cols),
+    ) as tf.Tensor2D;
+  }
+
+  /** Bytes of GPU memory the halves take (padding included). */
+  get bytes(): number {
+    return this.rowsP * this.colsP * 2;
+  }
+
+  get isDisposed(): boolean {
+    return this.bits.isDisposed;
   }
 
   dispose(): void {

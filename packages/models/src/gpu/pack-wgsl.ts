@@ -28,3 +28,25 @@ export const packDispatch = (rowsP: number, colsP: number): [number, number] => 
   Math.ceil(colsP / 2 / PACK_WORKGROUP),
   rowsP,
 ];
+
+/**
+ * The inverse of packWgsl: the `rows × cols` f32 matrix (exact: every f16 is an f32) of a packed
+ * one. Core WGSL (`unpack2x16float`). Dispatched as packDispatch(rows, 2·words) covers every column.
+ */
+export function unpackWgsl(rows: number, cols: number, colsP: number): string {
+  return `@group(0) @binding(0) var<storage, read> S: array<u32>;
+@group(0) @binding(1) var<storage, read_write> D: array<f32>;
+@compute @workgroup_size(${PACK_WORKGROUP}) fn main(@builtin(workgroup_id) wg: vec3u,
+    @builtin(local_invocation_index) lid: u32) {
+  let r = wg.y; let c = wg.x * ${PACK_WORKGROUP}u + lid;
+  if (r >= ${rows}u || c >= ${cols}u) { return; }
+  let v = unpack2x16float(S[r * ${colsP / 2}u + c / 2u]);
+  D[r * ${cols}u + c] = select(v.x, v.y, (c & 1u) == 1u);
+}`;
+}
+
+/** Workgroups for unpackWgsl: one row per y, PACK_WORKGROUP columns per x. */
+export const unpackDispatch = (rows: number, cols: number): [number, number] => [
+  Math.ceil(cols / PACK_WORKGROUP),
+  rows,
+];

@@ -1,15 +1,28 @@
 /**
  * The one linear layer of every model here, in PyTorch's layout (weight [out, in], y = x Wᵀ + b,
  * so checkpoints load without a copy) with an optional LoRA branch as PEFT computes it:
- * y += B(A(dropout(x))) · scaling.
+ * y += B(A(dropout(x))) · scaling. A frozen weight loaded with `precision: 'f16'` is an F16Matrix
+ * (nn/precision.ts): its product runs through the f16 GEMM (f32 accumulation); bias and LoRA stay
+ * f32 tfjs ops added after, so trainable LoRA weights and their gradients keep full precision.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { F16Matrix } from '../gpu/f16-matrix.js';
+import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
 
-/** A torch nn.Linear's tensors: weight [out, in], optional bias [out]. */
-export interface LinearWeights {
-  readonly weight: tf.Tensor2D;
+/** A linear layer's weight [out, in]: an f32 tensor, or (frozen, precision f16 on WebGPU) an F16Matrix. */
+export type LinearWeight = tf.Tensor2D | F16Matrix;
+
+/**
+ * A torch nn.Linear's tensors: weight [out, in], optional bias [out]. `W` defaults to f32 tensors
+ * (what code that reads or trains weights needs); loaded models hold AnyLinearWeights.
+ */
+export interface LinearWeights<W extends LinearWeight = tf.Tensor2D> {
+  readonly weight: W;
   readonly bias?: tf.Tensor1D;
 }
+
+/** Linear weights in either precision. */
+export type AnyLinearWeights = LinearWeights<LinearWeight>;
 
 /** One LoRA pair for one linear module: A [r, in], B [out, r]. */
 export interface LoraPair {
@@ -20,13 +33,18 @@ export interface LoraPair {
   readonly dropout: number;
 }
 
+/** Output features of a linear layer (rows of its weight). */
+export const linearOutDim = (w: AnyLinearWeights): number =>
+  w.weight instanceof F16Matrix ? w.weight.rows : w.weight.shape[0];
+
 /** y = x Wᵀ + b (+ LoRA). `x` is [..., in]; `dropoutSeed` turns LoRA dropout on (training). */
-export function linear(x: tf.Tensor, w: LinearWeights, lora?: LoraPair, dropoutSeed?: number): tf.Tensor {
+export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropoutSeed?: number): tf.Tensor {
   return tf.tidy(() => {
     const inDim = x.shape[x.shape.length - 1]!;
     const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
-    let y: tf.Tensor2D = tf.matMul(x2, w.weight, false, true);
+    let y: tf.Tensor2D =
+      w.weight instanceof F16Matrix ? frozenF16MatMul(x2, w.weight) : tf.matMul(x2, w.weight, false, true);
     if (w.bias) y = tf.add(y, w.bias);
     if (lora) {
       const xin =
@@ -34,6 +52,6 @@ export function linear(x: tf.Tensor, w: LinearWeights, lora?: LoraPair, dropoutS
       const low = tf.matMul(tf.matMul(xin as tf.Tensor2D, lora.a, false, true), lora.b, false, true);
       y = tf.add(y, tf.mul(low, lora.scaling));
     }
-    return x.rank === 2 ? y : tf.reshape(y, [...lead, w.weight.shape[0]]);
+    return x.rank === 2 ? y : tf.reshape(y, [...lead, linearOutDim(w)]);
   });
 }

@@ -5,20 +5,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from './activations.js';
 import { layerNorm, type LayerNormWeights } from './layer-norm.js';
-import { linear, type LinearWeights } from './linear.js';
+import { linear, type AnyLinearWeights } from './linear.js';
 import { attention } from './attention.js';
 import { mergeHeads, splitHeads } from './heads.js';
 import { layerNormShapes, linearShapes, type WeightLoader } from './weight-loader.js';
 
 export interface PreLnLayerWeights {
   readonly layerNorm1: LayerNormWeights;
-  readonly q: LinearWeights;
-  readonly k: LinearWeights;
-  readonly v: LinearWeights;
-  readonly o: LinearWeights;
+  readonly q: AnyLinearWeights;
+  readonly k: AnyLinearWeights;
+  readonly v: AnyLinearWeights;
+  readonly o: AnyLinearWeights;
   readonly layerNorm2: LayerNormWeights;
-  readonly fc1: LinearWeights;
-  readonly fc2: LinearWeights;
+  readonly fc1: AnyLinearWeights;
+  readonly fc2: AnyLinearWeights;
 }
 
 export interface PreLnLayerOptions {
@@ -60,7 +60,7 @@ export async function loadPreLnLayer(w: WeightLoader, prefix: string): Promise<P
 export function preLnLayer(x: tf.Tensor3D, w: PreLnLayerWeights, o: PreLnLayerOptions): tf.Tensor3D {
   return tf.tidy(() => {
     const h = layerNorm(x, w.layerNorm1, o.eps) as tf.Tensor3D;
-    const heads = (l: LinearWeights) => splitHeads(linear(h, l), o.numHeads);
+    const heads = (l: AnyLinearWeights) => splitHeads(linear(h, l), o.numHeads);
     const attn = mergeHeads(attention(heads(w.q), heads(w.k), heads(w.v), { bias: o.mask }));
     const x1 = tf.add(x, linear(attn, w.o));
     const m = linear(o.act(linear(layerNorm(x1, w.layerNorm2, o.eps), w.fc1)), w.fc2);

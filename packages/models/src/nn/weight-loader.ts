@@ -2,12 +2,15 @@
  * Reads a checkpoint's tensors one at a time into tfjs tensors under a name prefix, and
  * remembers every tensor it made so a model can `dispose()` them all (or a failed build can).
  * Every tensor keeps its checkpoint (torch) layout: `linear` reads weight [out, in] as is.
+ * With precision `f16`, linear and patch-conv weights (frozen) become F16Matrix (nn/precision.ts);
+ * their f16 bits are what `created` holds, so disposing frees them too.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from '../io/checkpoint.js';
 import type { LayerNormWeights } from './layer-norm.js';
-import type { LinearWeights } from './linear.js';
+import type { AnyLinearWeights, LinearWeight } from './linear.js';
 import { convAsLinearWeight } from './patchify.js';
+import { checkPrecision, frozenLinearWeight, weightStorage, type Precision } from './precision.js';
 
 export class WeightLoader {
   /** Every tensor this loader created (the model owns them). */
@@ -16,11 +19,14 @@ export class WeightLoader {
   constructor(
     private readonly ckpt: Checkpoint,
     readonly prefix = '',
-  ) {}
+    readonly precision: Precision = 'f32',
+  ) {
+    checkPrecision(precision);
+  }
 
   /** A loader for names under `prefix + sub` sharing this one's list of created tensors. */
   child(sub: string): WeightLoader {
-    const c = new WeightLoader(this.ckpt, this.prefix + sub);
+    const c = new WeightLoader(this.ckpt, this.prefix + sub, this.precision);
     (c as { created: tf.Tensor[] }).created = this.created;
     return c;
   }
@@ -33,17 +39,25 @@ export class WeightLoader {
     return t;
   }
 
-  async linear(name: string, bias = true): Promise<LinearWeights> {
-    const weight = (await this.tensor(`${name}.weight`)) as tf.Tensor2D;
+  async linear(name: string, bias = true): Promise<AnyLinearWeights> {
+    const weight = this.frozenWeight((await this.tensor(`${name}.weight`)) as tf.Tensor2D);
     return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
   }
 
   /** A stride-p patch conv [out, C, p, p] (+ bias) as the linear layer over patch rows it is. */
-  async patchConv(name: string, bias: boolean): Promise<LinearWeights> {
+  async patchConv(name: string, bias: boolean): Promise<AnyLinearWeights> {
     const conv = await this.tensor(`${name}.weight`);
-    const weight = convAsLinearWeight(conv);
-    this.created.push(weight);
+    const weight = this.frozenWeight(convAsLinearWeight(conv));
     return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
+  }
+
+  /** A frozen linear weight `t` (tracked in `created` or not) in this loader's precision, tracked in `created`. */
+  frozenWeight(t: tf.Tensor2D): LinearWeight {
+    const i = this.created.indexOf(t);
+    if (i >= 0) this.created.splice(i, 1);
+    const w = frozenLinearWeight(t, this.precision);
+    this.created.push(weightStorage(w));
+    return w;
   }
 
   async layerNorm(name: string): Promise<LayerNormWeights> {

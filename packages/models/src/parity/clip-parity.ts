@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { join, resolve } from 'node:path';
 import type { ClipVisionConfig } from '../clip/clip-vision-config.js';
 import { ClipVisionModel } from '../clip/clip-vision-model.js';
-import { compare } from './compare.js';
+import type { Precision } from '../nn/precision.js';
+import { precisionCompare } from './f16-parity-tolerance.js';
 import { makeReport, type ParityReport } from './parity-report.js';
 import { readCaseJson, readReferenceTensors } from './read-case.js';
 
@@ -16,6 +17,8 @@ export const CLIP_PARITY_TOL = 1e-4;
 export interface ClipParityOptions {
   /** Config overrides (mutation tests prove the runner can fail). */
   readonly config?: Partial<ClipVisionConfig>;
+  /** Frozen linear weights in f16 on WebGPU: checked with the f16 tolerances (f16-parity-tolerance.ts). */
+  readonly precision?: Precision;
 }
 
 export async function runClipVisionParity(caseDir: string, opts: ClipParityOptions = {}): Promise<ParityReport> {
@@ -24,6 +27,7 @@ export async function runClipVisionParity(caseDir: string, opts: ClipParityOptio
   const ref = await readReferenceTensors(dir);
   const model = await ClipVisionModel.load(join(dir, typeof c.model === 'string' ? c.model : 'model/'), {
     config: opts.config ?? {},
+    precision: opts.precision ?? 'f32',
   });
   try {
     const px = need(ref, 'pixel_values');
@@ -31,14 +35,20 @@ export async function runClipVisionParity(caseDir: string, opts: ClipParityOptio
     const out = model.forward(pixels, { hiddenStates: [-2] });
     pixels.dispose();
     const checks = [];
-    for (const [name, t] of [
-      ['last_hidden_state', out.lastHiddenState],
-      ['penultimate', out.hiddenStates[0]!],
-      ['pooler_output', out.poolerOutput],
+    // f16 GEMMs on the way: the patch embedding, then 2 per attention and 2 per MLP of each layer.
+    const L = model.config.numHiddenLayers;
+    for (const [name, t, depth] of [
+      ['last_hidden_state', out.lastHiddenState, 1 + 4 * L],
+      ['penultimate', out.hiddenStates[0]!, 1 + 4 * (L - 1)],
+      ['pooler_output', out.poolerOutput, 1 + 4 * L],
     ] as const) {
       const e = need(ref, name);
+      const tol = { mode: 'abs', tolerance: CLIP_PARITY_TOL, depth } as const;
       checks.push(
-        compare(name, await t.data(), e.data, 'abs', CLIP_PARITY_TOL, { actual: t.shape, expected: e.shape }),
+        precisionCompare(opts.precision ?? 'f32', name, await t.data(), e.data, tol, {
+          actual: t.shape,
+          expected: e.shape,
+        }),
       );
     }
     tf.dispose([out.lastHiddenState, out.poolerOutput, ...out.hiddenStates]);

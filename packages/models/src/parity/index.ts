@@ -4,6 +4,7 @@
  * this package's cases by kind (`kvc parity`). Not part of the main entry.
  */
 export { compare } from './compare.js';
+export { F16_GEMM_REL, f16RelTolerance, precisionCompare } from './f16-parity-tolerance.js';
 export { makeReport, formatParityReport } from './parity-report.js';
 export type { ParityCheck, ParityReport, ToleranceMode } from './parity-report.js';
 export { readCaseJson, readReferenceTensors } from './read-case.js';

@@ -3,6 +3,7 @@
  * looks the kind up here. One line per kind.
  */
 import type { BackendName } from '../engine/init-backend.js';
+import type { Precision } from '../nn/precision.js';
 import { runBertParity } from './bert-parity.js';
 import { runClipVisionParity } from './clip-parity.js';
 import { runImageProcessorsParity } from './image-processors-parity.js';
@@ -13,14 +14,21 @@ import { runSiglipParity } from './siglip-parity.js';
 
 export type ModelParityKind = 'qwen3-vlm' | 'qwen3-tokenizer' | 'clip-vision' | 'siglip' | 'bert' | 'image-processors';
 
-/** `backend` is the active backend, recorded in the report where the runner records one. */
-export type ModelParityRunner = (caseDir: string, opts?: { readonly backend?: BackendName }) => Promise<ParityReport>;
+/**
+ * `backend` is the active backend, recorded in the report where the runner records one; `precision`
+ * f16 loads frozen linear weights in f16 (webgpu) and checks against the same references with the
+ * f16 tolerances (f16-parity-tolerance.ts). Kinds without model weights ignore it.
+ */
+export type ModelParityRunner = (
+  caseDir: string,
+  opts?: { readonly backend?: BackendName; readonly precision?: Precision },
+) => Promise<ParityReport>;
 
 export const modelParityRunners: Readonly<Record<ModelParityKind, ModelParityRunner>> = {
   'qwen3-vlm': (dir, opts) => runQwen3VlmParity(dir, opts),
   'qwen3-tokenizer': (dir) => runQwen3TokenizerParity(dir),
-  'clip-vision': (dir) => runClipVisionParity(dir),
-  siglip: (dir) => runSiglipParity(dir),
-  bert: (dir) => runBertParity(dir),
+  'clip-vision': (dir, opts) => runClipVisionParity(dir, { precision: opts?.precision ?? 'f32' }),
+  siglip: (dir, opts) => runSiglipParity(dir, { precision: opts?.precision ?? 'f32' }),
+  bert: (dir, opts) => runBertParity(dir, { precision: opts?.precision ?? 'f32' }),
   'image-processors': (dir) => runImageProcessorsParity(dir),
 };

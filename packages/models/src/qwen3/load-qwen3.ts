@@ -7,6 +7,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { backendMaxTensorBytes, rowShards, toRowMatrix, type RowMatrix } from '../nn/row-matrix.js';
+import type { LinearWeight } from '../nn/linear.js';
+import { checkPrecision, type Precision } from '../nn/precision.js';
 import { WeightLoader } from '../nn/weight-loader.js';
 import { parseQwen3Config, type Qwen3Config } from './qwen3-config.js';
 import { Qwen3ForCausalLM } from './qwen3-for-causal-lm.js';
@@ -24,13 +26,26 @@ export interface LoadQwen3Options {
    * WebGPU, unbounded elsewhere): a larger embedding or output head loads as row shards.
    */
   readonly maxTensorBytes?: number;
+  /**
+   * Frozen linear weights (q/k/v/o/gate/up/down) in f32 (default) or f16 on WebGPU
+   * (nn/precision.ts). Embeddings and the output head stay f32 row matrices.
+   */
+  readonly precision?: Precision;
 }
 
-export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promise<Qwen3ForCausalLM> {
+/** Loads in f32 (the default): the weights are tensors. */
+export async function loadQwen3(
+  dir: string,
+  opts?: LoadQwen3Options & { readonly precision?: 'f32' },
+): Promise<Qwen3ForCausalLM>;
+/** Loads in the given precision: frozen linear weights may be F16Matrix. */
+export async function loadQwen3(dir: string, opts: LoadQwen3Options): Promise<Qwen3ForCausalLM<LinearWeight>>;
+export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promise<Qwen3ForCausalLM<LinearWeight>> {
   const maxTensorBytes = opts.maxTensorBytes ?? backendMaxTensorBytes();
   const config = await readQwen3Config(dir);
+  checkPrecision(opts.precision ?? 'f32');
   const ck = await Checkpoint.open(dir);
-  const l = new WeightLoader(ck);
+  const l = new WeightLoader(ck, '', opts.precision);
   try {
     ck.validate(qwen3ExpectedShapes(config), {
       // Tied models have no lm_head.weight (HF drops it on save); some files keep it anyway.
@@ -39,7 +54,7 @@ export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promi
       ignore: (n) => n.endsWith('.rotary_emb.inv_freq'),
     });
     const norm = async (name: string) => (await l.tensor(name)) as tf.Tensor1D;
-    const layers: Qwen3LayerWeights[] = [];
+    const layers: Qwen3LayerWeights<LinearWeight>[] = [];
     for (let i = 0; i < config.numHiddenLayers; i++) {
       const p = `model.layers.${i}`;
       const m = qwen3LinearModules(config, i);

@@ -10,6 +10,7 @@ import { linear, type LoraPair } from '../nn/linear.js';
 import { rmsNorm } from '../nn/rms-norm.js';
 import { applyRope } from '../nn/rotary.js';
 import type { Qwen3Config } from './qwen3-config.js';
+import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3LayerWeights } from './qwen3-weights.js';
 
 export type Qwen3ModuleKey = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
@@ -37,7 +38,11 @@ export interface DecoderLayerContext {
 }
 
 /** x [B, T, H] → [B, T, H]. */
-export function qwen3DecoderLayer(x: tf.Tensor3D, w: Qwen3LayerWeights, ctx: DecoderLayerContext): tf.Tensor3D {
+export function qwen3DecoderLayer(
+  x: tf.Tensor3D,
+  w: Qwen3LayerWeights<LinearWeight>,
+  ctx: DecoderLayerContext,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const c = ctx.config;
     const [b, t] = x.shape;

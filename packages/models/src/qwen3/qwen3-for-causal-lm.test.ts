@@ -92,7 +92,9 @@ describe('loading', () => {
     expect(ck.info('model.layers.1.mlp.down_proj.weight').dtype).toBe('BF16');
     const expected = await ck.readFloat32('model.layers.1.mlp.down_proj.weight');
     await ck.close();
-    expect(Array.from(await model.weights.layers[1]!.down.weight.data())).toEqual(Array.from(expected));
+    expect(Array.from(await (model.weights.layers[1]!.down.weight as tf.Tensor2D).data())).toEqual(
+      Array.from(expected),
+    );
     const logits = model.logits({ inputIds: tf.tensor2d([[1, 2, 3]], undefined, 'int32') });
     expect(logits.shape).toEqual([1, 3, cfg.vocab_size]);
     tf.dispose(logits);

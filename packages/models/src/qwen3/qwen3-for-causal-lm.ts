@@ -9,7 +9,9 @@ import type { LoraProvider } from '../lora/lora-provider.js';
 import { causalAttentionBias } from '../nn/attention-bias.js';
 import { checkpointed } from '../nn/checkpointed.js';
 import type { KvCache } from '../nn/kv-cache.js';
-import type { LoraPair } from '../nn/linear.js';
+import { F16Matrix } from '../gpu/f16-matrix.js';
+import type { LinearWeight, LoraPair } from '../nn/linear.js';
+import { frozenLinearWeight, weightStorage } from '../nn/precision.js';
 import { rmsNorm } from '../nn/rms-norm.js';
 import { gatherRows, matMulTransposed, rowShards, type RowMatrix } from '../nn/row-matrix.js';
 import { ropeCosSin } from '../nn/rotary.js';
@@ -37,7 +39,8 @@ export interface Qwen3ForwardInput {
 
 const MODULE_KEYS: readonly Qwen3ModuleKey[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
-export class Qwen3ForCausalLM {
+/** `W`: the kind of its frozen linear weights (f32 tensors by default; see LoadQwen3Options.precision). */
+export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
   private disposed = false;
 
   /**
@@ -46,15 +49,16 @@ export class Qwen3ForCausalLM {
    */
   constructor(
     readonly config: Qwen3Config,
-    readonly weights: Qwen3Weights,
+    readonly weights: Qwen3Weights<W>,
     private readonly owned?: readonly tf.Tensor[],
   ) {}
 
   /**
    * A copy with LoRA merged into the base weights (W + scaling·B·A) for inference: same
    * outputs, no LoRA matmuls. Shares unadapted tensors with this model; dispose it first.
+   * An f16 weight is merged in f32 and rounded back to f16 once (as loading it rounded W).
    */
-  withMergedLora(lora: LoraProvider): Qwen3ForCausalLM {
+  withMergedLora(lora: LoraProvider): Qwen3ForCausalLM<W> {
     const owned: tf.Tensor[] = [];
     const layers = this.weights.layers.map((l, i) => {
       const paths = qwen3LinearModules(this.config, i);
@@ -62,8 +66,17 @@ export class Qwen3ForCausalLM {
       for (const key of MODULE_KEYS) {
         const pair = lora.pair(paths[key][0]);
         if (!pair) continue;
-        const w = tf.tidy(() => tf.add(l[key].weight, tf.mul(tf.matMul(pair.b, pair.a), pair.scaling)) as tf.Tensor2D);
-        owned.push(w);
+        const base = l[key].weight;
+        const delta = () => tf.mul(tf.matMul(pair.b, pair.a), pair.scaling);
+        const w = (
+          base instanceof F16Matrix
+            ? frozenLinearWeight(
+                tf.tidy(() => tf.add(base.toTensor(), delta()) as tf.Tensor2D),
+                'f16',
+              )
+            : tf.tidy(() => tf.add(base, delta()) as tf.Tensor2D)
+        ) as W;
+        owned.push(weightStorage(w));
         merged[key] = { ...l[key], weight: w };
       }
       return merged;
@@ -168,7 +181,7 @@ export class Qwen3ForCausalLM {
     ];
     for (const l of w.layers) {
       all.push(l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm);
-      for (const key of MODULE_KEYS) all.push(l[key].weight, l[key].bias);
+      for (const key of MODULE_KEYS) all.push(weightStorage(l[key].weight), l[key].bias);
     }
     for (const t of all) if (t && !t.isDisposed) t.dispose();
   }

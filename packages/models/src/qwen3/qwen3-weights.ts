@@ -3,28 +3,29 @@
  * checkpoint in one pass) and the loaded, frozen tensors grouped per layer.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { LinearWeights } from '../nn/linear.js';
+import type { LinearWeight, LinearWeights } from '../nn/linear.js';
 import type { RowMatrix } from '../nn/row-matrix.js';
 import type { Qwen3Config } from './qwen3-config.js';
 
-export interface Qwen3LayerWeights {
+/** `W`: f32 tensors by default; a model loaded with precision f16 holds F16Matrix weights (LinearWeight). */
+export interface Qwen3LayerWeights<W extends LinearWeight = tf.Tensor2D> {
   readonly inputNorm: tf.Tensor1D;
   readonly postAttentionNorm: tf.Tensor1D;
   readonly qNorm: tf.Tensor1D;
   readonly kNorm: tf.Tensor1D;
-  readonly q: LinearWeights;
-  readonly k: LinearWeights;
-  readonly v: LinearWeights;
-  readonly o: LinearWeights;
-  readonly gate: LinearWeights;
-  readonly up: LinearWeights;
-  readonly down: LinearWeights;
+  readonly q: LinearWeights<W>;
+  readonly k: LinearWeights<W>;
+  readonly v: LinearWeights<W>;
+  readonly o: LinearWeights<W>;
+  readonly gate: LinearWeights<W>;
+  readonly up: LinearWeights<W>;
+  readonly down: LinearWeights<W>;
 }
 
-export interface Qwen3Weights {
+export interface Qwen3Weights<W extends LinearWeight = tf.Tensor2D> {
   /** [V, H]; row shards when one tensor would exceed the GPU's buffer binding limit. */
   readonly embedTokens: RowMatrix;
-  readonly layers: readonly Qwen3LayerWeights[];
+  readonly layers: readonly Qwen3LayerWeights<W>[];
   readonly norm: tf.Tensor1D;
   /** Undefined when tie_word_embeddings: the embedding matrix is the output head. */
   readonly lmHead: RowMatrix | undefined;

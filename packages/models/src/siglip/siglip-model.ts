@@ -16,6 +16,7 @@ import {
   type SiglipVisionConfig,
 } from './siglip-config.js';
 import { loadSiglipText, siglipTextForward, siglipTextShapes, type SiglipTextWeights } from './siglip-text-tower.js';
+import { checkPrecision, type Precision } from '../nn/precision.js';
 import {
   loadSiglipVision,
   siglipVisionForward,
@@ -38,6 +39,8 @@ export type SiglipOutput = {
 export interface SiglipLoadOptions extends ResolveOptions {
   /** Overrides of parsed config values (tests, experiments). */
   readonly config?: { readonly vision?: Partial<SiglipVisionConfig>; readonly text?: Partial<SiglipTextConfig> };
+  /** Frozen linear weights in f32 (default) or f16 on WebGPU (nn/precision.ts). */
+  readonly precision?: Precision;
 }
 
 export class SiglipModel {
@@ -60,8 +63,9 @@ export class SiglipModel {
     };
     getActivation(config.vision.hiddenAct);
     getActivation(config.text.hiddenAct);
+    checkPrecision(opts.precision ?? 'f32');
     const ckpt = await Checkpoint.open(dir);
-    const l = new WeightLoader(ckpt);
+    const l = new WeightLoader(ckpt, '', opts.precision);
     try {
       ckpt.validate(
         new Map([

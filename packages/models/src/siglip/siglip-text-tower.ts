@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelsError } from '../errors.js';
 import type { Activation } from '../nn/activations.js';
 import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
-import { linear, type LinearWeights } from '../nn/linear.js';
+import { linear, type AnyLinearWeights } from '../nn/linear.js';
 import { paddingAttentionBias } from '../nn/attention-bias.js';
 import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
 import { layerNormShapes, linearShapes, type WeightLoader } from '../nn/weight-loader.js';
@@ -18,7 +18,7 @@ export interface SiglipTextWeights {
   readonly positions: tf.Tensor2D;
   readonly layers: readonly PreLnLayerWeights[];
   readonly finalLn: LayerNormWeights;
-  readonly head: LinearWeights;
+  readonly head: AnyLinearWeights;
 }
 
 export function siglipTextShapes(c: SiglipTextConfig, prefix: string): [string, number[]][] {

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelsError } from '../errors.js';
 import type { Activation } from '../nn/activations.js';
 import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
-import { linear, type LinearWeights } from '../nn/linear.js';
+import { linear, type AnyLinearWeights } from '../nn/linear.js';
 import { attention } from '../nn/attention.js';
 import { mergeHeads, splitHeads } from '../nn/heads.js';
 import { patchify } from '../nn/patchify.js';
@@ -17,19 +17,19 @@ import { layerNormShapes, linearShapes, type WeightLoader } from '../nn/weight-l
 import type { SiglipVisionConfig } from './siglip-config.js';
 
 export interface SiglipVisionWeights {
-  readonly patch: LinearWeights;
+  readonly patch: AnyLinearWeights;
   readonly positions: tf.Tensor2D;
   readonly layers: readonly PreLnLayerWeights[];
   readonly postLn: LayerNormWeights;
   readonly head: {
     readonly probe: tf.Tensor;
-    readonly q: LinearWeights;
-    readonly k: LinearWeights;
-    readonly v: LinearWeights;
-    readonly o: LinearWeights;
+    readonly q: AnyLinearWeights;
+    readonly k: AnyLinearWeights;
+    readonly v: AnyLinearWeights;
+    readonly o: AnyLinearWeights;
     readonly ln: LayerNormWeights;
-    readonly fc1: LinearWeights;
-    readonly fc2: LinearWeights;
+    readonly fc1: AnyLinearWeights;
+    readonly fc2: AnyLinearWeights;
   };
 }
 
@@ -59,10 +59,10 @@ export async function loadSiglipVision(l: WeightLoader, c: SiglipVisionConfig): 
   // nn.MultiheadAttention packs q, k, v as rows of one [3H, H] matrix: three linears in torch layout.
   const inW = await l.tensor('head.attention.in_proj_weight');
   const inB = await l.tensor('head.attention.in_proj_bias');
-  const qkvW = tf.split(inW, 3, 0) as tf.Tensor2D[];
+  const qkvW = (tf.split(inW, 3, 0) as tf.Tensor2D[]).map((w) => l.frozenWeight(w));
   const qkvB = tf.split(inB, 3, 0) as tf.Tensor1D[];
-  l.created.push(...qkvW, ...qkvB);
-  const part = (i: number): LinearWeights => ({ weight: qkvW[i]!, bias: qkvB[i]! });
+  l.created.push(...qkvB);
+  const part = (i: number): AnyLinearWeights => ({ weight: qkvW[i]!, bias: qkvB[i]! });
   return {
     patch: await l.patchConv('embeddings.patch_embedding', true),
     positions: (await l.tensor('embeddings.position_embedding.weight')) as tf.Tensor2D,
@@ -103,7 +103,7 @@ export function siglipVisionForward(
     const last = layerNorm(x, w.postLn, c.layerNormEps) as tf.Tensor3D;
     const hd = w.head;
     const probe = tf.tile(hd.probe, [n, 1, 1]) as tf.Tensor3D;
-    const heads = (x3: tf.Tensor, l: LinearWeights) => splitHeads(linear(x3, l), c.numAttentionHeads);
+    const heads = (x3: tf.Tensor, l: AnyLinearWeights) => splitHeads(linear(x3, l), c.numAttentionHeads);
     const attn = linear(mergeHeads(attention(heads(probe, hd.q), heads(last, hd.k), heads(last, hd.v))), hd.o);
     const pooled = tf.add(attn, linear(act(linear(layerNorm(attn, hd.ln, c.layerNormEps), hd.fc1)), hd.fc2));
     return { lastHiddenState: last, pooled: tf.reshape(pooled, [n, c.hiddenSize]) as tf.Tensor2D };

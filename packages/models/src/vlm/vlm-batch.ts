@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Projector } from '../projector/projector.js';
+import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 
 export const IGNORE_INDEX = -100;
@@ -22,7 +23,7 @@ export interface VlmBatch {
 
 /** inputs_embeds [B, V+T, H] and attention mask [B, V+T]. */
 export function vlmInputs(
-  model: Qwen3ForCausalLM,
+  model: Qwen3ForCausalLM<LinearWeight>,
   projector: Projector,
   batch: VlmBatch,
 ): { inputsEmbeds: tf.Tensor3D; attentionMask: tf.Tensor2D } {

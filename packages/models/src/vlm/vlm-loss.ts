@@ -8,12 +8,13 @@ import { withBackendErrors } from '../engine/backend-op-error.js';
 import type { SeededRandom } from '../engine/seeded-random.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import type { Projector } from '../projector/projector.js';
+import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import { chunkedCrossEntropy } from './chunked-cross-entropy.js';
 import { targetRuns, vlmInputs, type VlmBatch } from './vlm-batch.js';
 
 export interface VlmParts {
-  readonly model: Qwen3ForCausalLM;
+  readonly model: Qwen3ForCausalLM<LinearWeight>;
   readonly projector: Projector;
   readonly lora?: LoraProvider;
 }
