@@ -7,7 +7,12 @@ import type { ModelParityKind, ParityReport } from '@kvc/models/parity';
 
 export interface ParityRunOptions {
   readonly backend?: string;
+  /** f16 frozen weights (webgpu only), checked against the same f32 references: model cases only. */
+  readonly precision?: 'f32' | 'f16';
 }
+
+/** The kinds whose runner takes a precision (the model cases; the rest have no f16 mode). */
+export const PRECISION_KINDS: readonly ModelParityKind[] = ['qwen3-vlm', 'clip-vision', 'siglip', 'bert'];
 
 type Runner = (caseDir: string, opts: ParityRunOptions) => Promise<ParityReport>;
 
@@ -47,6 +52,7 @@ async function modelRunner(kind: ModelParityKind): Promise<Runner> {
   const run = modelParityRunners[kind];
   return async (dir, opts) => {
     const { backend } = await initBackend((opts.backend ?? 'cpu') as Parameters<typeof initBackend>[0]);
-    return { ...(await run(dir, { backend })), backend };
+    const precision = opts.precision ? { precision: opts.precision } : {};
+    return { ...(await run(dir, { backend, ...precision })), backend };
   };
 }

@@ -26,6 +26,29 @@ describe('kvc parity', () => {
     if (name === 'clip') expect(report).toMatchObject({ kind: 'clip-vision', backend: 'cpu' });
   });
 
+  it('runs a model case with f16 frozen weights where webgpu exists, and says why not elsewhere', async () => {
+    // cpu is the f32 reference: f16 is refused there, before any weight is read.
+    const cpu = await runCaptured(['parity', join(REF, 'clip'), '--precision', 'f16']);
+    expect(cpu.code).toBe(1);
+    expect(cpu.stderr).toMatch(/E_PRECISION_BACKEND/);
+    const meteor = await runCaptured(['parity', join(REF, 'meteor'), '--precision', 'f16']);
+    expect(meteor.stderr).toMatch(/E_BAD_ARGUMENT.*no f16 mode/);
+    // On lavapipe (CI: KVC_REQUIRE_WEBGPU=1) the f16 case passes against the f32 reference.
+    if (process.env.KVC_REQUIRE_WEBGPU === '1') {
+      const gpu = await runCaptured([
+        'parity',
+        join(REF, 'clip'),
+        '--backend',
+        'webgpu',
+        '--precision',
+        'f16',
+        '--json',
+      ]);
+      expect(gpu.code, gpu.stderr).toBe(0);
+      expect(jsonLines(gpu.stdout)[0]).toMatchObject({ kind: 'clip-vision', backend: 'webgpu', pass: true });
+    }
+  });
+
   it('exits 1 and names the failing check when the reference disagrees', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-parity-'));
     cpSync(join(REF, 'meteor'), dir, { recursive: true });

@@ -10,10 +10,11 @@ import type { Command } from 'commander';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
 import type { ParityReport } from '@kvc/models/parity';
-import { parityRunners } from '../parity-runners.js';
+import { PRECISION_KINDS, parityRunners } from '../parity-runners.js';
 
 interface ParityOptions {
   backend?: string;
+  precision?: string;
   json?: boolean;
 }
 
@@ -67,6 +68,7 @@ export const parityCommand: CommandModule = {
       .description('compare kvc with a Python reference case (every tensor, max abs/rel error, tolerance)')
       .argument('<case-dir>', 'a reference case folder (with case.json)')
       .option('--backend <name>', 'tensor backend: auto|webgpu|tensorflow|wasm|cpu', 'cpu')
+      .option('--precision <p>', 'f32 | f16 (frozen weights in f16 on webgpu; model cases only)', 'f32')
       .option('--json', 'print the report as one JSON line')
       .action(
         runner<ParityOptions>('parity', async (out, opts, args) => {
@@ -79,9 +81,17 @@ export const parityCommand: CommandModule = {
               known: Object.keys(parityRunners).join(', '),
             });
           }
+          const precision = opts.precision ?? 'f32';
+          if (precision !== 'f32' && precision !== 'f16') {
+            throw new CliError('E_BAD_ARGUMENT', `unknown precision ${precision}`, { precision }, 'use f32 or f16');
+          }
+          if (precision === 'f16' && !(PRECISION_KINDS as readonly string[]).includes(kind)) {
+            const hint = `f16 applies to ${PRECISION_KINDS.join(', ')}`;
+            throw new CliError('E_BAD_ARGUMENT', `case kind ${kind} has no f16 mode`, { kind, precision }, hint);
+          }
           const run = await load();
           out.info(`running ${kind} parity on ${caseDir}`);
-          const report = await run(caseDir, { ...(opts.backend ? { backend: opts.backend } : {}) });
+          const report = await run(caseDir, { ...(opts.backend ? { backend: opts.backend } : {}), precision });
           out.result({ type: 'parity', ...report }, formatReport(report));
           return report.pass ? 0 : 1;
         }),
