@@ -2,22 +2,26 @@
  * Runs every model reference case on the webgpu backend (Dawn) and prints each report: the
  * GPU-machine half of the parity tests. Also checks that repeated forward/backward/generate
  * keeps tf.memory().numTensors flat on the GPU. Usage (packed by pack.sh, run by run-on-gpu.sh):
- *   node webgpu-parity.mjs <fixtures/reference dir> [backend]
+ *   node webgpu-parity.mjs <fixtures/reference dir> [backend] [f32|f16]
+ * With f16 the model cases load their frozen linear weights in f16 (the f16 GEMM: tensor cores where
+ * the adapter offers subgroup matrices) and are checked against the same f32 references.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@kvc/models';
+import { gemmVariant, initBackend } from '@kvc/models';
 import { formatParityReport, modelParityRunners } from '@kvc/models/parity';
 import type { ParityReport } from '@kvc/models/parity';
 
 const ref = process.argv[2] ?? 'test/fixtures/reference';
 const backendArg = (process.argv[3] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const choice = await initBackend(backendArg, { purpose: 'training' });
-console.log(`backend: ${choice.backend} (${choice.reason})`);
+const precision = (process.argv[4] ?? 'f32') as 'f32' | 'f16';
+console.log(`backend: ${choice.backend} (${choice.reason}); precision ${precision}; f16 GEMM ${gemmVariant()}`);
+const opts = { backend: choice.backend, precision };
 const cases: [string, () => Promise<ParityReport>][] = [
-  ['qwen3', () => modelParityRunners['qwen3-vlm'](`${ref}/qwen3`, { backend: choice.backend })],
-  ['clip', () => modelParityRunners['clip-vision'](`${ref}/clip`)],
-  ['siglip', () => modelParityRunners.siglip(`${ref}/siglip`)],
-  ['bert', () => modelParityRunners.bert(`${ref}/bert`)],
+  ['qwen3', () => modelParityRunners['qwen3-vlm'](`${ref}/qwen3`, opts)],
+  ['clip', () => modelParityRunners['clip-vision'](`${ref}/clip`, opts)],
+  ['siglip', () => modelParityRunners.siglip(`${ref}/siglip`, opts)],
+  ['bert', () => modelParityRunners.bert(`${ref}/bert`, opts)],
 ];
 let failed = 0;
 for (const [name, run] of cases) {
@@ -35,5 +39,9 @@ for (const [name, run] of cases) {
     console.log(`${name}: ERROR ${(err as Error).stack ?? err}`);
   }
 }
-console.log(failed ? `${failed} case(s) FAILED on ${choice.backend}` : `all cases passed on ${choice.backend}`);
+console.log(
+  failed
+    ? `${failed} case(s) FAILED on ${choice.backend} (${precision})`
+    : `all cases passed on ${choice.backend} (${precision})`,
+);
 process.exit(failed ? 1 : 0);

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { F16Matrix } from './f16-matrix.js';
 import { gemmErrorRatio as worstRatio } from './gemm-error-ratio.js';
-import { gemm } from './gemm.js';
+import { gemm, variantFor } from './gemm.js';
 import type { GemmVariant } from './gemm-variant.js';
 import { webgpuBackend } from './webgpu-internals.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
@@ -64,5 +64,16 @@ describe.skipIf(!gpu)('gemm (f16 inputs, f32 accumulation) against tf.matMul in 
       b = tf.zeros([5, 6]) as tf.Tensor2D;
     expect(() => gemm(a, b)).toThrow(expect.objectContaining({ code: 'E_GPU_SHAPE', hint: expect.any(String) }));
     tf.dispose([a, b]);
+  });
+});
+
+describe('variantFor', () => {
+  it('keeps outputs smaller than one 16×16 f32 tile off the subgroup-matrix kernel (Dawn cannot bind them)', () => {
+    expect(variantFor(1, 64, 'subgroup-matrix')).toBe('portable');
+    expect(variantFor(15, 17, 'subgroup-matrix')).toBe('portable');
+    expect(variantFor(16, 16, 'subgroup-matrix')).toBe('subgroup-matrix');
+    expect(variantFor(1, 256, 'subgroup-matrix')).toBe('subgroup-matrix');
+    expect(variantFor(1, 1, 'portable')).toBe('portable');
+    expect(variantFor(1, 1, undefined)).toBeUndefined();
   });
 });

@@ -45,6 +45,16 @@ export function gemmKernel(shape: GemmShape, variant: GemmVariant, tiling = DEFA
     : { code: subgroupMatrixGemmWgsl(shape, tiling), dispatch: subgroupMatrixDispatch(shape, tiling) };
 }
 
+/**
+ * The variant one product can use. `subgroupMatrixStore` into C makes Dawn require C's binding to
+ * hold a whole 16×16 f32 tile (1024 bytes), so outputs smaller than that (a batch-1 token's logits
+ * head, a pooled 1×1 score) take the portable kernel: binding them fails, and the failed dispatch
+ * leaves C unwritten (found on the H100: SigLIP f16 scores wrong, Qwen3 generation failing).
+ */
+export function variantFor(m: number, n: number, variant: GemmVariant | undefined): GemmVariant | undefined {
+  return variant === 'subgroup-matrix' && m * n < 256 ? 'portable' : variant;
+}
+
 export function gemm(a: tf.Tensor2D | F16Matrix, b: tf.Tensor2D | F16Matrix, opts: GemmOptions = {}): tf.Tensor2D {
   const transA = opts.transA ?? false,
     transB = opts.transB ?? false;
@@ -61,7 +71,7 @@ export function gemm(a: tf.Tensor2D | F16Matrix, b: tf.Tensor2D | F16Matrix, opt
       'check which operand is transposed',
     );
   }
-  const variant = opts.variant ?? chosen;
+  const variant = variantFor(m, n, opts.variant ?? chosen);
   if (!variant) {
     throw new BackendError(
       'E_GPU_GEMM_UNAVAILABLE',
