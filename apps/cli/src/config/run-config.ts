@@ -83,6 +83,13 @@ export const runConfigSchema = z.strictObject({
       betas: z.tuple([z.number(), z.number()]).default([0.9, 0.999]),
       eps: z.number().positive().default(1e-8),
       gradientCheckpointing: z.boolean().default(true),
+      /**
+       * Also checkpoint every N optimizer steps inside an epoch (0: at epoch ends only). Long epochs on
+       * preemptible machines lose at most N steps; each checkpoint holds the LoRA, projector and AdamW state.
+       */
+      checkpointEverySteps: z.number().int().min(0).default(0),
+      /** Step checkpoints kept besides latest and best. */
+      keepCheckpoints: z.number().int().min(1).default(2),
       stage1: stage(2, 1e-3).prefault({}),
       stage2: stage(3, 5e-5).prefault({}),
       /**

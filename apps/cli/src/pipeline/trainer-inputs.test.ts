@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkTextRoom } from './trainer-inputs.js';
+import { configDiff } from '@kvc/train';
+import { loadRunConfig } from '../config/load-config.js';
+import { checkTextRoom, trainerOptions } from './trainer-inputs.js';
 
 describe('checkTextRoom', () => {
   it('needs the prompt, one caption token and EOS: an input error otherwise, not E_UNEXPECTED', () => {
@@ -10,5 +12,24 @@ describe('checkTextRoom', () => {
         context: { maxTextLength: 11, promptTokens: 10, needed: 12 },
       }),
     );
+  });
+});
+
+describe('train.checkpointEverySteps', () => {
+  it("turns on the trainer's step checkpoints, and a resumed run may change it", () => {
+    const every5 = loadRunConfig({ preset: 'seed', overrides: ['train.checkpointEverySteps=5'] });
+    const opts = trainerOptions(every5, '/tmp/run', true);
+    expect(opts).toMatchObject({ checkpointEverySteps: 5, keepCheckpoints: 2 });
+    expect(trainerOptions(loadRunConfig({ preset: 'seed' }), '/tmp/run', true).checkpointEverySteps).toBe(0);
+    const every9 = loadRunConfig({
+      preset: 'seed',
+      overrides: ['train.checkpointEverySteps=9', 'train.keepCheckpoints=4'],
+    });
+    expect(configDiff(every5, every9, opts.resumeIgnoreKeys)).toEqual([]);
+    const otherLr = loadRunConfig({
+      preset: 'seed',
+      overrides: ['train.checkpointEverySteps=5', 'train.stage2.lr=1e-4'],
+    });
+    expect(configDiff(every5, otherLr, opts.resumeIgnoreKeys)).toEqual(['train.stage2.lr']);
   });
 });

@@ -22,6 +22,9 @@ const RESUME_IGNORE = [
   'generation.batchSize',
   'eval',
   'data.root',
+  // How often and how many checkpoints are written changes no weight: a resumed run may change it.
+  'train.checkpointEverySteps',
+  'train.keepCheckpoints',
 ];
 
 /** The trainer's options from the run config (stage 2 evaluated when there is a validation split). */
@@ -42,6 +45,8 @@ export function trainerOptions(config: RunConfig, runDir: string, evaluate: bool
     eps: t.eps,
     seed: t.seed,
     gradientCheckpointing: t.gradientCheckpointing,
+    checkpointEverySteps: t.checkpointEverySteps,
+    keepCheckpoints: t.keepCheckpoints,
     logMetrics: TRAINING_LOG_METRICS,
     config,
     resumeIgnoreKeys: RESUME_IGNORE,
