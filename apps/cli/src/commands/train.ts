@@ -1,5 +1,5 @@
 /**
- * `kvc train --preset demo|seed | --config FILE [--out DIR] [--resume] [key=value ...]`:
+ * `kvc train --preset demo|seed | --config FILE [--out DIR] [--resume [PATH]] [key=value ...]`:
  * cache → stage 1 → stage 2 (evaluated every epoch) → final evaluation, with progress bars
  * (or JSON events with --json). Ctrl-C or SIGTERM stops at the next step with a checkpoint
  * (a second one exits at once); `--resume` continues from it.
@@ -9,13 +9,14 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { loadRunConfig } from '../config/load-config.js';
+import { resumeTarget } from '../config/resume-target.js';
 import { formatMetrics, runTrainPipeline } from '../pipeline/train-pipeline.js';
 
 interface TrainOptions {
   preset?: string;
   config?: string;
   out?: string;
-  resume?: boolean;
+  resume?: boolean | string;
   printConfig?: boolean;
   json?: boolean;
   backend?: string;
@@ -51,7 +52,7 @@ export const trainCommand: CommandModule = {
       .option('--preset <name>', 'demo | seed')
       .option('--config <file>', 'a YAML or JSON config file')
       .option('--out <dir>', 'run folder (default runs/<name>)')
-      .option('--resume', 'continue the run in --out from its latest checkpoint')
+      .option('--resume [path]', 'continue a run: the one in --out, a run folder, or one of its checkpoint folders')
       .option('--print-config', 'print the resolved config and exit')
       .option(...BACKEND_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
@@ -66,13 +67,16 @@ export const trainCommand: CommandModule = {
             out.result({ type: 'config', config }, JSON.stringify(config, null, 2));
             return 0;
           }
-          const runDir = resolve(opts.out ?? join('runs', config.name));
+          const target = resumeTarget(opts.resume, opts.out);
+          const runDir = target.runDir ?? resolve(join('runs', config.name));
           out.info(`run ${config.name} → ${runDir}`);
           const sig = abortOnSigint(() =>
             out.info('stopping at the next step with a checkpoint (Ctrl-C again to quit at once)...'),
           );
           try {
-            const r = await runTrainPipeline({ config, runDir, resume: Boolean(opts.resume), out, signal: sig.signal });
+            const from = target.resumeFrom ? { resumeFrom: target.resumeFrom } : {};
+            const resume = Boolean(opts.resume);
+            const r = await runTrainPipeline({ config, runDir, resume, ...from, out, signal: sig.signal });
             const human =
               r.status === 'stopped'
                 ? `stopped; resume with: kvc train ${opts.preset ? `--preset ${opts.preset}` : `--config ${opts.config}`} --out ${runDir} --resume`

@@ -26,6 +26,8 @@ export interface TrainPipelineOptions {
   readonly config: RunConfig;
   readonly runDir: string;
   readonly resume?: boolean;
+  /** A checkpoint folder to continue from instead of the run's latest (`--resume PATH`). */
+  readonly resumeFrom?: string;
   readonly out: Output;
   readonly signal?: AbortSignal;
   /** Extra metrics from the captions (the demo's attribute accuracy). */
@@ -90,7 +92,8 @@ async function trainLocked(o: TrainPipelineOptions, runDir: string): Promise<Tra
 
       // --- stages
       const base = trainerOptions(config, runDir, valSplit.keys.size > 0);
-      const options: TrainerOptions = { ...base, ...best, resume: Boolean(o.resume), runLockHeld: true };
+      const from = o.resumeFrom ? { resumeFrom: o.resumeFrom } : {};
+      const options: TrainerOptions = { ...base, ...best, resume: Boolean(o.resume), ...from, runLockHeld: true };
       const data = trainerData(config, setup, trainSplit, models, out);
       // Stopped while features were cached or models loaded: nothing trained yet, nothing to save.
       if (o.signal?.aborted) return { status: 'stopped', runDir, metrics: {} };

@@ -116,6 +116,27 @@ describe('resume falls back to the newest complete checkpoint', () => {
     expect(await readFile(join(s.dir, run, 'config.json'), 'utf8')).toBe(config);
   });
 
+  it('resumeFrom continues from the checkpoint it names (not latest), to the uninterrupted weights', async () => {
+    const run = await damagedCopy('resume-from', async () => undefined);
+    const from = join(checkpoints(run), step(STOP_AT - 1));
+    const events = await runEvents({ options: options(run, { resumeFrom: from }), parts: s.parts, data: data() });
+    expect(ofType(events, 'run-start')[0]!.resumedFrom).toBe(from);
+    expect(ofType(events, 'step')[0]!.globalStep).toBe(STOP_AT);
+    const end = ofType(events, 'run-end')[0]!;
+    expect(maxAbsDiff(await readCheckpointWeights(end.checkpoint), reference)).toBe(0);
+    const bad = await runEvents({
+      options: options(run, { resumeFrom: join(s.dir, run) }),
+      parts: s.parts,
+      data: data(),
+    })
+      .then(() => undefined)
+      .catch((e: unknown) => e);
+    expect(bad).toMatchObject({
+      code: 'E_NO_USABLE_CHECKPOINT',
+      message: expect.stringMatching(/state\.json is missing/),
+    });
+  });
+
   it('resume in an empty folder starts a new run, saying so', async () => {
     const events = await runEvents({ options: options('fresh', { resume: true }), parts: s.parts, data: data() });
     expect(ofType(events, 'warning').map((w) => w.code)).toContain('W_RESUME_NOTHING');

@@ -60,6 +60,14 @@ export async function findResumePoint(store: CheckpointStore, runDir: string): P
   return { ...best, warning: { code: 'W_RESUME_FALLBACK', message } };
 }
 
+/** The checkpoint in `dir` (a `--resume PATH`), or E_NO_USABLE_CHECKPOINT saying what is wrong with it. */
+export async function resumePointAt(dir: string): Promise<ResumePoint> {
+  const r = await readCheckpoint(dir);
+  if ('state' in r) return r;
+  const hint = `name a checkpoint folder (one with ${STATE_FILE}, under <run>/checkpoints/), or the run folder itself`;
+  throw new TrainError('E_NO_USABLE_CHECKPOINT', `cannot resume from ${dir}: ${r.problem}`, { checkpoint: dir }, hint);
+}
+
 /** A checkpoint folder's state, or what makes it unusable. */
 async function readCheckpoint(dir: string): Promise<ResumePoint | { readonly problem: string }> {
   const file = join(dir, STATE_FILE);

@@ -15,7 +15,7 @@ import { TrainError } from '../errors.js';
 import { EventsLog } from '../logs/events-log.js';
 import { trainingLogColumns } from '../logs/training-log.js';
 import type { RunContext } from './run-state.js';
-import { findResumePoint } from './resume-point.js';
+import { findResumePoint, resumePointAt } from './resume-point.js';
 import { loadModelFiles } from './train-checkpoint.js';
 import type { EvaluateHook, TrainEvent, TrainParts, TrainState, TrainerData, TrainerOptions } from './trainer-types.js';
 
@@ -54,7 +54,7 @@ export async function startOrResume(inputs: RunTrainingInputs): Promise<RunConte
   let resume: RunContext['resume'];
   await store.recoverSwaps();
   await runStore.recoverSwaps();
-  const point = await findResumePoint(store, opts.runDir);
+  const point = opts.resumeFrom ? await resumePointAt(opts.resumeFrom) : await findResumePoint(store, opts.runDir);
   if (point) {
     const { state: saved, dir: latest } = point;
     const diff = configDiff(saved.config, opts.config, opts.resumeIgnoreKeys ?? []);
@@ -106,7 +106,7 @@ function refuseUnlessResumable(saved: TrainState, diff: readonly string[], lates
     const message = `the run folder holds a finished run whose config differs in ${keys}`;
     throw new TrainError('E_RUN_EXISTS', message, context, hint);
   }
-  if (!opts.resume) {
+  if (!opts.resume && !opts.resumeFrom) {
     const hint = 'pass --resume to continue it, or --out to start a new run elsewhere';
     const context = { runDir: opts.runDir, checkpoint: latest };
     throw new TrainError('E_RUN_EXISTS', 'the run folder already holds a training run', context, hint);

@@ -62,6 +62,11 @@ export interface TrainerOptions {
   /** Continue from the latest checkpoint of runDir. */
   readonly resume?: boolean;
   /**
+   * Continue from this checkpoint folder (one with state.json, e.g. runDir/checkpoints/step-120)
+   * instead of the latest one: implies `resume`. An unusable folder is E_NO_USABLE_CHECKPOINT.
+   */
+  readonly resumeFrom?: string;
+  /**
    * The caller already holds runDir's lock ({@link acquireRunLock}, e.g. for a whole pipeline
    * around training); otherwise the trainer takes it for the run.
    */
