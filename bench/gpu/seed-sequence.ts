@@ -30,6 +30,7 @@ import {
   type RowMatrix,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
+import { QWEN3_0_6B } from './qwen3-real-configs.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const size = process.argv[3] ?? '0.6b';
@@ -60,19 +61,7 @@ const json = tiny
         eos_token_id: 151645,
         pad_token_id: 151643,
       })
-    : tinyQwen3ConfigJson({
-        vocab_size: 151936,
-        hidden_size: 1024,
-        intermediate_size: 3072,
-        num_hidden_layers: 28,
-        num_attention_heads: 16,
-        num_key_value_heads: 8,
-        head_dim: 128,
-        rope_theta: 1000000,
-        tie_word_embeddings: true,
-        eos_token_id: 151645,
-        pad_token_id: 151643,
-      });
+    : tinyQwen3ConfigJson(QWEN3_0_6B);
 const config = parseQwen3Config(json, 'seed-sequence');
 const shapes = qwen3ExpectedShapes(config);
 const maxBytes = tiny ? (1000 * 64 * 4) / 3 + 4 : backendMaxTensorBytes();

@@ -20,6 +20,7 @@ import {
   vlmLossAndGrads,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson, writeRandomQwen3 } from '@kvc/models/testing';
+import { QWEN3_0_6B } from './qwen3-real-configs.js';
 import { writeTinyClipVision } from '../../apps/cli/src/demo/write-tiny-clip-vision.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
@@ -66,23 +67,7 @@ if (only === 'all' || only === 'clip') {
 }
 
 if (only === 'all' || only.startsWith('qwen')) {
-  await writeRandomQwen3(
-    join(dir, 'qwen'),
-    tinyQwen3ConfigJson({
-      vocab_size: 151936,
-      hidden_size: 1024,
-      intermediate_size: 3072,
-      num_hidden_layers: 28,
-      num_attention_heads: 16,
-      num_key_value_heads: 8,
-      head_dim: 128,
-      rope_theta: 1000000,
-      tie_word_embeddings: true,
-      eos_token_id: 151645,
-      pad_token_id: 151643,
-    }),
-    { seed: 1, scale: 0.02 },
-  );
+  await writeRandomQwen3(join(dir, 'qwen'), tinyQwen3ConfigJson(QWEN3_0_6B), { seed: 1, scale: 0.02 });
   const model = await loadQwen3(join(dir, 'qwen'));
   const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
   const projector = Projector.create('linear', 1024, 1024, 1);

@@ -152,6 +152,10 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
     switchMap((probe) => {
       const total = options.totalFrames ?? probe.frameCount;
       const plan = planResize(probe.width, probe.height, options.resize);
+      const sampled = (indices: number[], frames: RgbFrame[], substituted: number[]): SampledVideo => {
+        const size = { width: plan.width, height: plan.height };
+        return { file, probe, totalFrames: total, indices, ...size, frames, substituted };
+      };
       const empty = (reason: string): Observable<SampledVideo> => {
         if (options.onEmpty !== 'black') {
           return throwError(
@@ -166,16 +170,13 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
         }
         const indices = total > 0 ? uniformIndices(total, n) : new Array<number>(n).fill(0);
         const frames = indices.map(() => blackFrame(plan.width, plan.height));
-        return of({
-          file,
-          probe,
-          totalFrames: total,
-          indices,
-          width: plan.width,
-          height: plan.height,
-          frames,
-          substituted: indices.map((_, i) => i),
-        });
+        return of(
+          sampled(
+            indices,
+            frames,
+            indices.map((_, i) => i),
+          ),
+        );
       };
       if (total < 1) return empty(`frame count is ${total}`);
       const indices = uniformIndices(total, n);
@@ -191,16 +192,7 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
             substituted.push(pos);
             return decoded[decoded.length - 1]!;
           });
-          return of({
-            file,
-            probe,
-            totalFrames: total,
-            indices,
-            width: plan.width,
-            height: plan.height,
-            frames,
-            substituted,
-          });
+          return of(sampled(indices, frames, substituted));
         }),
       );
     }),

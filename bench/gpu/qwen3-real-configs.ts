@@ -1,0 +1,19 @@
+/**
+ * Qwen3's real shapes (the public config.json values) for the GPU benchmarks, which fill them with
+ * random weights: speed does not depend on the values.
+ */
+
+/** Qwen/Qwen3-0.6B: 28 layers, hidden 1024, tied embedding. */
+export const QWEN3_0_6B = {
+  vocab_size: 151936,
+  hidden_size: 1024,
+  intermediate_size: 3072,
+  num_hidden_layers: 28,
+  num_attention_heads: 16,
+  num_key_value_heads: 8,
+  head_dim: 128,
+  rope_theta: 1000000,
+  tie_word_embeddings: true,
+  eos_token_id: 151645,
+  pad_token_id: 151643,
+} as const;
