@@ -3,7 +3,8 @@
  * folder is written (config, seed-compatible training log, events, best/ in PEFT format, per-sample
  * predictions, metrics), an undecodable video and a bad label are skipped and reported as JSON
  * events, a second run says it is already trained, a changed training key without --out is refused
- * naming the key, and `--json` keeps stdout pure JSON lines. Then `kvc cache` finds every feature
+ * naming the key, `--json` keeps stdout pure JSON lines, and the TensorBoard event files hold
+ * the same steps. Then `kvc cache` finds every feature
  * cached, `kvc eval` reproduces the run's final predictions from the best checkpoint, and
  * `kvc caption` gives the same captions from the video files, reporting a broken file without
  * failing the others.
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINING_LOG_METRICS } from '@kvc/eval';
 import { parseTrainingLog } from '@kvc/train';
+import { readScalars } from './helpers/read-tfevents.js';
 import { jsonLines, kvc, makeTinySetup, tinyTrainArgs } from './helpers/tiny-setup.js';
 import type { KvcResult, TinySetup } from './helpers/tiny-setup.js';
 
@@ -113,6 +115,21 @@ describe('kvc train on a tiny setup', () => {
     expect(events.map((e) => e.type)).toEqual(
       expect.arrayContaining(['run-start', 'stage-start', 'step', 'evaluation']),
     );
+
+    // TensorBoard sees the same run: one train/loss per step event (f32), every evaluated metric.
+    const scalars = await readScalars(join(runDir, 'tensorboard'));
+    const steps = events.filter((e) => e.type === 'step');
+    expect(scalars.filter(([tag]) => tag === 'train/loss').map(([, s, v]) => [s, v])).toEqual(
+      steps.map((e) => [e.globalStep, Math.fround(e.loss as number)]),
+    );
+    for (const e of evaluations) {
+      for (const key of Object.keys(e.metrics as object)) {
+        expect(
+          scalars.some(([tag]) => tag === `eval/${key}`),
+          key,
+        ).toBe(true);
+      }
+    }
 
     const adapter = await readJson<{ peft_type: string; r: number; target_modules: string[] }>(
       join(runDir, 'best', 'adapter', 'adapter_config.json'),

@@ -46,6 +46,8 @@ export { configDiff } from './checkpoint/config-diff.js';
 export { appendTrainingLog, parseTrainingLog, trainingLogColumns } from './logs/training-log.js';
 export type { TrainerLogFields, TrainingLogMetric, TrainingLogRow } from './logs/training-log.js';
 export { EventsLog } from './logs/events-log.js';
+export { TensorboardLog } from './logs/tensorboard/tensorboard-log.js';
+export type { CaptionSample } from './logs/tensorboard/tensorboard-log.js';
 
 export { train } from './trainer/train.js';
 export type { TrainInputs } from './trainer/train.js';

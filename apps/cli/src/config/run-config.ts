@@ -90,6 +90,8 @@ export const runConfigSchema = z.strictObject({
       checkpointEverySteps: z.number().int().min(0).default(0),
       /** Step checkpoints kept besides latest and best. */
       keepCheckpoints: z.number().int().min(1).default(2),
+      /** TensorBoard event files in `<run>/tensorboard` (scalars per step and epoch, sample captions). */
+      tensorboard: z.boolean().default(true),
       stage1: stage(2, 1e-3).prefault({}),
       stage2: stage(3, 5e-5).prefault({}),
       /**

@@ -12,7 +12,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { METRICS, metricSpec } from '@kvc/eval';
 import type { CaptionRecord } from '@kvc/eval';
 import { acquireRunLock, loadModelFiles, train } from '@kvc/train';
-import type { EvaluateHook, TrainEvent, TrainerOptions } from '@kvc/train';
+import type { CaptionSample, EvaluateHook, TrainEvent, TrainerOptions } from '@kvc/train';
 import type { RunConfig } from '../config/run-config.js';
 import type { Output, Progress } from '../output.js';
 import { generateCaptions } from './generate-captions.js';
@@ -76,7 +76,7 @@ async function trainLocked(o: TrainPipelineOptions, runDir: string): Promise<Tra
         const { samples, keys } = valSplit;
         const records = await generateCaptions({ samples, keys, cache, models, config, out, label });
         const extra = o.extraMetrics ? { extraMetrics: o.extraMetrics } : {};
-        return scoreCaptions({ records, config, dir, out, scorers, dataRoot, ...extra });
+        return { records, ...(await scoreCaptions({ records, config, dir, out, scorers, dataRoot, ...extra })) };
       };
       const evaluate: EvaluateHook = async ({ stage, epoch }) => {
         const dir = join(runDir, 'eval', `${stage}-epoch${epoch}`);
@@ -87,7 +87,13 @@ async function trainLocked(o: TrainPipelineOptions, runDir: string): Promise<Tra
           `diversity ${d?.toFixed(3)} < ${LOW_DIVERSITY} after ${stage} epoch ${epoch}: ` +
           'the model may be collapsing to one caption';
         const warnings = d !== undefined && d < LOW_DIVERSITY ? [{ code: 'W_LOW_DIVERSITY', message }] : [];
-        return { metrics: r.metrics, details: { predictions: r.files.predictions }, warnings };
+        // A few captions travel with the event: TensorBoard shows them next to the scores.
+        const captions: CaptionSample[] = r.records.slice(0, 16).map(({ id, prediction, reference }) => ({
+          id,
+          prediction,
+          reference,
+        }));
+        return { metrics: r.metrics, details: { predictions: r.files.predictions, captions }, warnings };
       };
 
       // --- stages

@@ -25,6 +25,7 @@ const RESUME_IGNORE = [
   // How often and how many checkpoints are written changes no weight: a resumed run may change it.
   'train.checkpointEverySteps',
   'train.keepCheckpoints',
+  'train.tensorboard',
 ];
 
 /** The trainer's options from the run config (stage 2 evaluated when there is a validation split). */
@@ -47,6 +48,7 @@ export function trainerOptions(config: RunConfig, runDir: string, evaluate: bool
     gradientCheckpointing: t.gradientCheckpointing,
     checkpointEverySteps: t.checkpointEverySteps,
     keepCheckpoints: t.keepCheckpoints,
+    tensorboard: t.tensorboard,
     logMetrics: TRAINING_LOG_METRICS,
     config,
     resumeIgnoreKeys: RESUME_IGNORE,

@@ -13,6 +13,7 @@ import { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import { configDiff } from '../checkpoint/config-diff.js';
 import { TrainError } from '../errors.js';
 import { EventsLog } from '../logs/events-log.js';
+import { TensorboardLog } from '../logs/tensorboard/tensorboard-log.js';
 import { trainingLogColumns } from '../logs/training-log.js';
 import type { RunContext } from './run-state.js';
 import { findResumePoint, resumePointAt } from './resume-point.js';
@@ -41,8 +42,10 @@ export async function startOrResume(inputs: RunTrainingInputs): Promise<RunConte
   const store = new CheckpointStore(join(opts.runDir, 'checkpoints'));
   const runStore = new CheckpointStore(opts.runDir);
   const events = new EventsLog(join(opts.runDir, 'events.jsonl'));
+  const board = opts.tensorboard === false ? undefined : new TensorboardLog(join(opts.runDir, 'tensorboard'));
   const out = (e: TrainEvent): void => {
     events.write(e as unknown as Record<string, unknown>);
+    board?.write(e);
     inputs.emit(e);
   };
   if (inputs.warning) out({ type: 'warning', ...inputs.warning });

@@ -43,6 +43,8 @@ export interface TrainerOptions {
   readonly checkpointEverySteps?: number;
   /** Step checkpoints kept besides latest and best (default 2). */
   readonly keepCheckpoints?: number;
+  /** Also write TensorBoard event files under `<runDir>/tensorboard` (default true). */
+  readonly tensorboard?: boolean;
   /**
    * The metric columns of training_log.csv (pass `TRAINING_LOG_METRICS` of @kvc/eval). The trainer
    * logs what the evaluation returns under these columns; a key without a column still goes to
