@@ -3,6 +3,7 @@
  * epoch): SIGINT (in stage 1) and SIGTERM (in stage 2) sent mid-epoch stop it at the next step
  * boundary with a checkpoint and exit 0, and `--resume` ends at the uninterrupted run's weights
  * bit for bit; a second signal exits at once (130/143) and the run still resumes to the same weights.
+ * SIGKILL mid-epoch (with step checkpoints on) resumes from the last step checkpoint, bit for bit.
  * Two runs into one --out: the second is refused with E_RUN_LOCKED naming the first's pid, and
  * the first finishes alone.
  */
@@ -105,6 +106,33 @@ describe('kvc train answers SIGINT / SIGTERM', () => {
     expect(resumed.filter((l) => l.type === 'warning').map((l) => l.message)).not.toContainEqual(
       expect.stringMatching(/newest complete checkpoint/),
     );
+  });
+});
+
+describe('kvc train killed by SIGKILL (preemption without notice)', () => {
+  it('resumes from the last step checkpoint mid-epoch to the uninterrupted weights, bit for bit', async () => {
+    const run = 'killed';
+    const every = ['train.checkpointEverySteps=3'];
+    const at = 16 + 5; // stage 2, mid-epoch: step checkpoints exist at 18 (and maybe 21)
+    const lines: Line[] = [];
+    const child = kvcChild(args(run, every), (e) => {
+      lines.push(e);
+      if (e.type === 'step' && e.globalStep === at) child.kill('SIGKILL');
+    });
+    const r = await child.done;
+    expect(r.signal ?? r.code, r.stderr.slice(-3000)).toBe('SIGKILL');
+    const saved = lines.filter((l) => l.type === 'checkpoint' && l.reason === 'steps');
+    expect(saved.length).toBeGreaterThan(0);
+
+    const resumed = await kvc(args(run, [...every, '--resume']));
+    expectOk(resumed);
+    const out = jsonLines(resumed.stdout);
+    // It went on from a step checkpoint inside stage 2's first epoch, not from the epoch's start.
+    const first = out.find((l) => l.type === 'step')!.globalStep as number;
+    expect(first).toBeGreaterThan(16 + 1);
+    expect(first).toBeLessThanOrEqual(at + 1);
+    expect(out.at(-1)).toMatchObject({ type: 'result', status: 'finished' });
+    expect(maxAbsDiff(await finalWeights(run), reference)).toBe(0);
   });
 });
 

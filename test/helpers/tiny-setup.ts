@@ -140,6 +140,8 @@ export interface KvcResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** The signal that ended the process (kvcChild only), e.g. 'SIGKILL'. */
+  readonly signal?: NodeJS.Signals | null;
 }
 
 /** Runs the built `kvc` in a child process. */
@@ -214,7 +216,7 @@ export function kvcChild(args: readonly string[], onLine: (e: Record<string, unk
   p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<KvcResult>((resolve, reject) => {
     p.on('error', reject);
-    p.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr }));
+    p.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : null), signal, stdout, stderr }));
   });
   return { pid: p.pid!, kill: (sig) => p.kill(sig), done };
 }
