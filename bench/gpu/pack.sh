@@ -12,7 +12,7 @@ for entry in "$@"; do
   npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 \
     --outfile=".gpu/app/$name.mjs" \
     --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
-    --external:onnxruntime-node --external:sharp --external:@huggingface/transformers --external:@huggingface/hub \
+    --external:@huggingface/hub \
     --external:lmdb --external:msgpackr --conditions=source \
     --banner:js="import { createRequire as __kvcCreateRequire } from 'module'; const require = __kvcCreateRequire(import.meta.url);" \
     --log-level=warning

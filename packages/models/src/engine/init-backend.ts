@@ -1,3 +1,4 @@
+/// <reference path="./tfjs-gradients-module.d.ts" />
 /**
  * Chooses and initialises the TensorFlow.js backend from one option:
  * `auto | webgpu | tensorflow | wasm | cpu`.
@@ -47,11 +48,23 @@ export interface InitBackendOptions {
 let gradientsLoaded: Promise<void> | undefined;
 
 /**
- * tfjs-core ships its gradient functions separately; the `@tensorflow/tfjs` bundle registers
- * them all (the ESM files in tfjs-core/dist cannot be imported by Node directly).
+ * tfjs-core ships its gradient functions separately, as ESM files Node cannot import directly;
+ * the build bundles them into one file (scripts/bundle-tfjs-gradients.mjs) that registers them
+ * all, instead of depending on the whole @tensorflow/tfjs bundle for it.
  */
 export function ensureGradients(): Promise<void> {
-  gradientsLoaded ??= import('@tensorflow/tfjs').then(() => undefined);
+  gradientsLoaded ??= import('@kvc/models/tfjs-gradients').then(
+    () => undefined,
+    (e: unknown) => {
+      gradientsLoaded = undefined;
+      throw new BackendError(
+        'E_GRADIENTS_MISSING',
+        "tfjs' gradient functions could not be loaded (@kvc/models/tfjs-gradients)",
+        { cause: e instanceof Error ? e.message : String(e) },
+        'build the package first: npm run build (npm install runs it)',
+      );
+    },
+  );
   return gradientsLoaded;
 }
 

@@ -110,7 +110,7 @@ async function generate(
         cache,
         ...lora,
       });
-      return model.lmHead(tf.slice(hidden, [0, hidden.shape[1] - 1, 0], [b, 1, -1])).reshape([b, vocab]);
+      return tf.reshape(model.lmHead(tf.slice(hidden, [0, hidden.shape[1] - 1, 0], [b, 1, -1])), [b, vocab]);
     });
     tf.dispose([first.embeds, first.mask, first.positions]);
     for (let step = 0; step < opts.maxNewTokens; step++) {
@@ -144,7 +144,7 @@ async function generate(
           cache,
           ...lora,
         });
-        return model.lmHead(hidden).reshape([b, vocab]);
+        return tf.reshape(model.lmHead(hidden), [b, vocab]);
       });
     }
   } finally {

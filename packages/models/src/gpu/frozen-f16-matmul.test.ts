@@ -29,8 +29,8 @@ describe.skipIf(!gpu)('linear with an f16 weight (F16Matrix) against the f32 pat
     const wh = F16Matrix.fromTensor(w);
     const y = linear(x, { weight: wh });
     expect(y.shape).toEqual([B, T, OUT]);
-    const y2 = y.reshape([B * T, OUT]) as tf.Tensor2D,
-      x2 = x.reshape([B * T, IN]) as tf.Tensor2D;
+    const y2 = tf.reshape(y, [B * T, OUT]) as tf.Tensor2D,
+      x2 = tf.reshape(x, [B * T, IN]) as tf.Tensor2D;
     expect(await gemmErrorRatio(y2, x2, w, false, true)).toBeLessThanOrEqual(1);
     tf.dispose([x, w, y, y2, x2]);
     wh.dispose();

@@ -13,9 +13,9 @@ export async function gemmErrorRatio(
   transB = false,
 ): Promise<number> {
   const parts = tf.tidy(() => {
-    const A = transA ? a.transpose() : a,
-      B = transB ? b.transpose() : b;
-    return [tf.matMul(A, B), tf.matMul(A.abs(), B.abs()), A.abs().sum(1), B.abs().sum(0)];
+    const A = transA ? tf.transpose(a) : a,
+      B = transB ? tf.transpose(b) : b;
+    return [tf.matMul(A, B), tf.matMul(tf.abs(A), tf.abs(B)), tf.sum(tf.abs(A), 1), tf.sum(tf.abs(B), 0)];
   });
   const k = transA ? a.shape[0] : a.shape[1];
   const [g, r, s, sa, sb] = await Promise.all([got, ...parts].map((t) => t.data()));

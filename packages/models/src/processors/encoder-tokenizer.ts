@@ -1,13 +1,11 @@
 /**
- * Encoder tokenizers (special tokens added, batched, truncated and padded) from a local model folder (tokenizer.json + tokenizer_config.json) through
- * transformers.js, picking the class `tokenizer_config.json` names (BertTokenizer for
- * WordPiece, GemmaTokenizer for SigLIP2) without touching transformers.js' global env or the
- * network. Batches are truncated and padded here, keeping special tokens as HF does.
+ * Encoder tokenizers (special tokens added, batched, truncated and padded) from a local model
+ * folder (tokenizer.json + tokenizer_config.json; hf-tokenizer.ts: WordPiece for BERT, Gemma's
+ * for SigLIP2), never the network. Batches are truncated and padded here, keeping special tokens
+ * as HF does.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ModelNotFoundError, ModelsError } from '../errors.js';
+import { ModelsError } from '../errors.js';
+import { loadHfTokenizer, type HfTokenizer } from '../tokenizer/hf-tokenizer.js';
 
 export interface EncodedBatch {
   /** [B][T] token ids. */
@@ -24,13 +22,6 @@ export interface EncodeOptions {
   readonly addSpecialTokens?: boolean;
 }
 
-interface HfTokenizer {
-  encode(text: string, opts?: { add_special_tokens?: boolean }): number[];
-  decode(ids: number[], opts?: { skip_special_tokens?: boolean }): string;
-  pad_token_id?: number;
-  padding_side?: string;
-}
-
 export class EncoderTokenizer {
   private constructor(
     private readonly tok: HfTokenizer,
@@ -39,39 +30,24 @@ export class EncoderTokenizer {
 
   /** Loads tokenizer.json (+ tokenizer_config.json if present) from `dir`. */
   static async load(dir: string): Promise<EncoderTokenizer> {
-    const file = join(dir, 'tokenizer.json');
-    if (!existsSync(file)) {
-      throw new ModelNotFoundError(
-        'E_TOKENIZER_MISSING',
-        'no tokenizer.json in the model folder',
-        { dir },
-        'the model folder needs tokenizer.json (save the tokenizer with a fast tokenizer, or download it with the model)',
-      );
-    }
-    const json = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    const cfgFile = join(dir, 'tokenizer_config.json');
-    const cfg = existsSync(cfgFile) ? (JSON.parse(await readFile(cfgFile, 'utf8')) as Record<string, unknown>) : {};
-    const mod = (await import('@huggingface/transformers')) as unknown as Record<
-      string,
-      new (j: unknown, c: unknown) => HfTokenizer
-    >;
-    const name =
-      typeof cfg.tokenizer_class === 'string' ? cfg.tokenizer_class.replace(/Fast$/, '') : 'PreTrainedTokenizer';
-    const Cls = mod[name] ?? mod.PreTrainedTokenizer!;
-    return new EncoderTokenizer(new Cls(json, cfg), dir);
+    const tok = await loadHfTokenizer(dir, {
+      code: 'E_TOKENIZER_MISSING',
+      hint: 'the model folder needs tokenizer.json (save the tokenizer with a fast tokenizer, or download it with the model)',
+    });
+    return new EncoderTokenizer(tok, dir);
   }
 
   get padTokenId(): number | undefined {
-    return this.tok.pad_token_id ?? undefined;
+    return this.tok.padTokenId;
   }
 
   /** Ids of one text (special tokens added unless told not to). */
   encodeOne(text: string, addSpecialTokens = true): number[] {
-    return this.tok.encode(text, { add_special_tokens: addSpecialTokens });
+    return this.tok.encode(text, addSpecialTokens);
   }
 
   decode(ids: number[], skipSpecialTokens = true): string {
-    return this.tok.decode(ids, { skip_special_tokens: skipSpecialTokens });
+    return this.tok.decode(ids, skipSpecialTokens);
   }
 
   /** Tokenizes a batch with HF's truncation (special tokens kept) and padding (the tokenizer's side). */
@@ -88,7 +64,7 @@ export class EncoderTokenizer {
     if (width > 0 && rows.some((r) => r.length < width) && pad === undefined) {
       throw new ModelsError('E_TOKENIZE_OPTIONS', 'the tokenizer has no pad token', { dir: this.dir });
     }
-    const left = this.tok.padding_side === 'left';
+    const left = this.tok.paddingSide === 'left';
     const inputIds: number[][] = [];
     const attentionMask: number[][] = [];
     for (const r of rows) {
@@ -104,9 +80,9 @@ export class EncoderTokenizer {
 
   /** Text ids cut so that, with the special tokens around them, at most `max` remain. */
   private truncated(text: string, special: boolean, max?: number): number[] {
-    const full = this.tok.encode(text, { add_special_tokens: special });
+    const full = this.tok.encode(text, special);
     if (max === undefined || full.length <= max) return full;
-    const bare = this.tok.encode(text, { add_special_tokens: false });
+    const bare = this.tok.encode(text, false);
     // full = [prefix specials, bare..., suffix specials]: find where bare sits.
     let p = 0;
     while (p + bare.length <= full.length && !bare.every((id, i) => full[p + i] === id)) p++;
