@@ -1,4 +1,4 @@
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module declaration reaches every program that compiles this file only this way
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the only way an ambient module reaches dependants
 /// <reference path="./tfjs-gradients-module.d.ts" />
 /**
  * Chooses and initialises the TensorFlow.js backend from one option:
