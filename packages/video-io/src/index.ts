@@ -1,7 +1,8 @@
 /**
- * @kvc/video-io: dataset sources (AIHub layout, JSONL manifest) as cold RxJS Observables of
- * sample/skip events, ffprobe probing, uniform frame sampling and ffmpeg decoding to RGB24,
- * PNG output, and a deterministic synthetic video dataset generator.
+ * @kvc/video-io: dataset sources (AIHub layout, JSONL manifests, Hugging Face folders; `datasetSource`
+ * detects which) as cold RxJS Observables of sample/skip events, ffprobe probing, uniform frame
+ * sampling and ffmpeg decoding to RGB24, PNG output, and a deterministic synthetic video dataset
+ * generator.
  */
 export {
   VideoIoError,
@@ -35,6 +36,14 @@ export { aihubSource } from './aihub-source.js';
 export type { AihubSourceOptions } from './aihub-source.js';
 export { manifestSource } from './manifest-source.js';
 export type { ManifestSourceOptions } from './manifest-source.js';
+export { hfFolderSource, METADATA_FILES } from './hf-folder-source.js';
+export type { HfFolderSourceOptions } from './hf-folder-source.js';
+export { datasetSource, resolveDataset, LAYOUT_HINT } from './dataset-source.js';
+export type { DatasetLayout, DatasetSourceOptions, ResolvedDataset } from './dataset-source.js';
+export { resolveVideoPath } from './video-path.js';
+export type { VideoPathCheck, VideoPathOptions } from './video-path.js';
+export { parseCsv } from './parse-csv.js';
+export type { CsvRecord } from './parse-csv.js';
 export { probeSamples } from './operators/probe-samples.js';
 export type { ProbeSamplesOptions } from './operators/probe-samples.js';
 export { decodeSample, decodeSkip } from './decode-sample.js';
