@@ -21,6 +21,14 @@ export { probeVideo, parseProbeJson, rotationOf } from './probe-video.js';
 export type { VideoProbe, ProbeOptions } from './probe-video.js';
 export { uniformIndices } from './uniform-indices.js';
 export { planResize } from './resize-plan.js';
+export {
+  DEFAULT_MAX_SHORT_EDGE,
+  LONG_EDGE_FACTOR,
+  MAX_VIDEO_EDGE,
+  MAX_ASPECT_RATIO,
+  dimensionsProblem,
+  boundedSize,
+} from './frame-bounds.js';
 export type { ResizeSpec, ResizePlan } from './resize-plan.js';
 export { blackFrame } from './rgb-frame.js';
 export type { RgbFrame } from './rgb-frame.js';

@@ -3,7 +3,8 @@ import { parseCsv } from './parse-csv.js';
 
 describe('parseCsv', () => {
   it('reads quoted fields with commas, doubled quotes and newlines, CRLF, and the line each record starts on', () => {
-    const text = 'file_name,caption\r\na.mp4,"빨간 원, 왼쪽으로"\r\n\r\n"b.mp4","두 줄\n캡션 ""인용"""\nc.mp4,\n';
+    const head = 'file_name,caption\r\na.mp4,"빨간 원, 왼쪽으로"\r\n\r\n';
+    const text = head + '"b.mp4","두 줄\n캡션 ""인용"""\nc.mp4,\n';
     expect(parseCsv(text)).toEqual([
       { line: 1, fields: ['file_name', 'caption'] },
       { line: 2, fields: ['a.mp4', '빨간 원, 왼쪽으로'] },

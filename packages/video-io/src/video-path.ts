@@ -39,7 +39,7 @@ export function resolveVideoPath(raw: string, dir: string, options: VideoPathOpt
     if (options.allowAbsolute) return { ok: true, path: resolve(path) };
     return fail(
       'E_VIDEO_PATH_ABSOLUTE',
-      `the video path is absolute (${path}); paths are relative to the dataset folder unless absolute paths are allowed`,
+      `the video path is absolute (${path}): paths are relative to the dataset folder unless allowed`,
     );
   }
   if (path.split(/[\\/]/).includes('..'))
