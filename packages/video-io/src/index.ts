@@ -57,6 +57,7 @@ export type { ProbeSamplesOptions } from './operators/probe-samples.js';
 export { decodeSample, decodeSkip } from './decode-sample.js';
 export type { DecodeSampleOptions, FramesEvent } from './decode-sample.js';
 export { decodeSamples } from './operators/decode-samples.js';
+export { defaultDecodeConcurrency, MAX_DEFAULT_DECODES } from './decode-concurrency.js';
 export type { DecodeSamplesOptions } from './operators/decode-samples.js';
 export { orderedMergeMap } from './operators/ordered-merge-map.js';
 export { mulberry32, hashString } from './synth/prng.js';
