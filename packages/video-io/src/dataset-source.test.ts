@@ -154,6 +154,10 @@ describe('datasetSource', () => {
       expect(err.context.file).toBe(p);
       expect(err.hint).toMatch(/AIHub.*JSONL manifests.*Hugging Face/);
     }
+    expect(await errorOf(resolveDataset(join(dir, 'aihub', 'val')))).toMatchObject({
+      code: 'E_DATASET_LAYOUT',
+      context: { reason: `it is one split of an AIHub folder (it holds labels/): pass ${join(dir, 'aihub')}` },
+    });
     expect(await errorOf(firstValueFrom(datasetSource({ path: join(dir, 'empty') })))).toMatchObject({
       code: 'E_DATASET_LAYOUT',
       context: { reason: expect.stringMatching(/found: stuff/) },

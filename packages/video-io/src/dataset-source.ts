@@ -5,7 +5,9 @@
  *   manifest (it is the split named after it, its siblings are the other splits) or their folder.
  * - Hugging Face folder: `metadata.jsonl` / `metadata.csv` with a `file_name` column, at the root
  *   (a `split` column picks rows) or in `<root>/<split>/`.
- * A path that matches none is an `E_DATASET_LAYOUT` error naming the path, why, and the three layouts.
+ * A folder is tried in that order (a split folder with labels/ wins over metadata files, which win
+ * over manifests). A path that matches none is an `E_DATASET_LAYOUT` error naming the path, why, and
+ * the three layouts.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -49,11 +51,12 @@ export const LAYOUT_HINT =
   'JSONL manifests (<split>.jsonl, one {"video","caption"} per line; pass the file or its folder), or a ' +
   'Hugging Face folder (metadata.jsonl or metadata.csv with file_name and caption columns)';
 
-const isDir = (p: string) =>
+const kindOf = (p: string) =>
   stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
+    (s) => (s.isDirectory() ? 'dir' : 'other'),
+    () => undefined,
   );
+const isDir = async (p: string) => (await kindOf(p)) === 'dir';
 const isJsonl = (name: string) => extname(name).toLowerCase() === '.jsonl' && !METADATA_FILES.some((m) => m === name);
 
 function layoutError(path: string, reason: string): DatasetError {
@@ -101,23 +104,17 @@ export async function resolveDataset(path: string, split?: string): Promise<Reso
     .map((e) => e.name)
     .slice(0, 8)
     .join(', ');
-  return Promise.reject(
-    layoutError(
-      abs,
-      `no split folder with labels/, no metadata file, no .jsonl manifest (found: ${seen || 'nothing'})`,
-    ),
+  if (dirs.includes('labels') && (await isDir(join(abs, 'labels'))))
+    throw layoutError(abs, `it is one split of an AIHub folder (it holds labels/): pass ${dirname(abs)}`);
+  throw layoutError(
+    abs,
+    `no split folder with labels/, no metadata file, no .jsonl manifest (found: ${seen || 'nothing'})`,
   );
 }
 
 /** The manifest layout's answer, when the split's manifest exists. */
 async function manifestSplit(root: string, split: string, source: string): Promise<ResolvedDataset> {
-  if (
-    await stat(source).then(
-      () => true,
-      () => false,
-    )
-  )
-    return { layout: 'manifest', root, split, source };
+  if (await kindOf(source)) return { layout: 'manifest', root, split, source };
   const manifests = (await readdir(root)).filter(isJsonl).sort();
   throw new DatasetError(
     'E_SPLIT_MISSING',
