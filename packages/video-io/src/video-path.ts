@@ -20,8 +20,10 @@ export interface VideoPathOptions {
   readonly allowAbsolute?: boolean;
 }
 
-// ffmpeg reads `name:rest` as protocol `name` (concat, http, pipe, file, data, tcp, ...): a URL scheme's syntax.
-const PROTOCOL = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+// ffmpeg (libavformat's url_find_protocol) reads `name:rest` as protocol `name` when `name` is made of URL
+// scheme characters (concat, http, pipe, file, data, tcp, ...), and `subfile,options:rest` as the subfile protocol.
+const PROTOCOL = /^([A-Za-z0-9+.-]+):/;
+const SUBFILE = /^(subfile),[^]*:/;
 
 /** Check `raw` (as written in the dataset file) and resolve it against `dir`, the dataset folder. Pure. */
 export function resolveVideoPath(raw: string, dir: string, options: VideoPathOptions = {}): VideoPathCheck {
@@ -29,11 +31,12 @@ export function resolveVideoPath(raw: string, dir: string, options: VideoPathOpt
   const path = raw.trim();
   if (path === '') return fail('E_VIDEO_PATH_INVALID', 'the video path is empty');
   if (path.includes('\0')) return fail('E_VIDEO_PATH_INVALID', 'the video path contains a NUL character');
-  const protocol = PROTOCOL.exec(path);
+  const protocol = PROTOCOL.exec(path) ?? SUBFILE.exec(path);
   if (protocol)
     return fail(
       'E_VIDEO_PATH_PROTOCOL',
-      `the video path starts with "${protocol[1]}:", which ffmpeg reads as a protocol, not a file: not used`,
+      `the video path starts with "${protocol[1]}:", which ffmpeg reads as a protocol, not a file: not used ` +
+        '(a file whose name has a colon is written ./NAME)',
     );
   if (isAbsolute(path)) {
     if (options.allowAbsolute) return { ok: true, path: resolve(path) };
