@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// A dataset as a stream with your own skip policy: the AIHub-layout source (labels/*.json +
-// videos/<stem>.mp4) → ffprobe every video → your rule (here: too short, or too small) turns a
-// sample into a skip → uniform frames decoded through ffmpeg, two videos at a time → a per-video
-// summary (size, duration, mean color, motion between the first and last sampled frame).
+// A dataset as a stream with your own skip policy: any layout kvc reads (an AIHub folder, JSONL
+// manifests, a Hugging Face folder) → ffprobe every video → your rule (here: too short, or too
+// small) turns a sample into a skip → uniform frames decoded through ffmpeg, several videos at a
+// time → a per-video summary (size, duration, mean color, motion between the first and last frame).
 // Nothing is lost silently: every skipped sample is counted by its reason code.
 //
 // Run (after `npm install`; `npx kvc synth --out data` writes a synthetic dataset):
 //   node examples/dataset-stream.mjs data [--split train] [--frames 4] [--min-seconds 0] [--min-side 0]
+// (`data` may also be a folder of <split>.jsonl manifests, one manifest, or a folder with metadata.csv)
 import { parseArgs } from 'node:util';
 import { lastValueFrom, map, reduce, tap } from 'rxjs';
-import { aihubSource, decodeSamples, probeSamples } from '@kvc/video-io';
+import { datasetSource, decodeSamples, probeSamples } from '@kvc/video-io';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -23,7 +24,7 @@ const { values, positionals } = parseArgs({
 const root = positionals[0];
 if (!root) {
   console.error(
-    'usage: node examples/dataset-stream.mjs <datasetRoot> [--split train] [--frames 4] [--min-seconds S] [--min-side PX]',
+    'usage: node examples/dataset-stream.mjs <dataset> [--split train] [--frames 4] [--min-seconds S] [--min-side PX]',
   );
   process.exit(2);
 }
@@ -66,7 +67,7 @@ const motion = (a, b) => {
 };
 
 const summary = await lastValueFrom(
-  aihubSource({ root, split: values.split }).pipe(
+  datasetSource({ path: root, split: values.split }).pipe(
     probeSamples({ countFrames: false }),
     map(policy),
     decodeSamples({ numFrames: Number(values.frames) }),
@@ -88,7 +89,7 @@ const summary = await lastValueFrom(
   ),
   { defaultValue: {} },
 );
-// decodeSamples emits as videos finish (two at a time): lines may come in any order, the counts do not.
+// decodeSamples decodes several videos at once but emits in input order: the output is deterministic.
 console.log(
   `summary: ${
     Object.entries(summary)

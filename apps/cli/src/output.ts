@@ -4,7 +4,7 @@
  * meant for people (logs, progress bars) goes to stderr. Without it, results are printed for
  * people on stdout and progress bars with ETA are drawn on stderr when it is a terminal.
  */
-import { formatDuration, progressLine } from './progress-line.js';
+import { formatDuration, progressLine, progressRate } from './progress-line.js';
 
 export interface Progress {
   /** Advance by `n` units (default 1), optionally with a short status text. */
@@ -69,7 +69,11 @@ export class Output {
       if (this.json) {
         if (force || now - lastEvent > 1000) {
           lastEvent = now;
-          this.event('progress', { label, current, total, elapsedMs: now - start });
+          // The same rate and ETA the bar shows (etaMs only once it is known).
+          const { perSecond, etaMs } = progressRate({ current, total, elapsedMs: now - start });
+          const eta = Number.isFinite(etaMs) ? { etaMs: Math.round(etaMs) } : {};
+          const rate = { perSecond: Math.round(perSecond * 100) / 100 };
+          this.event('progress', { label, current, total, elapsedMs: now - start, ...rate, ...eta });
         }
         return;
       }

@@ -20,10 +20,19 @@ export interface ProgressState {
   width?: number;
 }
 
+/** Units a second so far, and the time left at that rate (NaN while unknown). Pure. */
+export function progressRate(p: Pick<ProgressState, 'current' | 'total' | 'elapsedMs'>): {
+  perSecond: number;
+  etaMs: number;
+} {
+  const perSecond = p.elapsedMs > 0 ? (p.current * 1000) / p.elapsedMs : 0;
+  const etaMs = p.total > 0 && perSecond > 0 ? (Math.max(0, p.total - p.current) / perSecond) * 1000 : NaN;
+  return { perSecond, etaMs };
+}
+
 export function progressLine(p: ProgressState): string {
   const width = Math.max(40, p.width ?? 80);
-  const rate = p.elapsedMs > 0 ? (p.current * 1000) / p.elapsedMs : 0;
-  const etaMs = p.total > 0 && rate > 0 ? ((p.total - p.current) / rate) * 1000 : NaN;
+  const { perSecond: rate, etaMs } = progressRate(p);
   const count = p.total > 0 ? `${p.current}/${p.total}` : `${p.current}`;
   const tail = ` ${count} ${rate.toFixed(rate < 10 ? 2 : 0)}/s ${formatDuration(p.elapsedMs)}<${p.total > 0 ? formatDuration(etaMs) : '?'}${p.status ? ' ' + p.status : ''}`;
   const barWidth = Math.max(10, Math.min(30, width - p.label.length - tail.length - 4));

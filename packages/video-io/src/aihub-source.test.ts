@@ -6,7 +6,7 @@ import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { aihubSource } from './aihub-source.js';
 import { decodeSamples } from './operators/decode-samples.js';
 import { SKIP_CODES, type SkipEvent } from './dataset-events.js';
-import { frameIndexOf, makeIndexedVideo, tempDir } from './__tests__/helpers.js';
+import { frameIndexOf, makeIndexedVideo, pidsWithArg, tempDir } from './__tests__/helpers.js';
 
 const label = (caption: unknown): string => JSON.stringify({ annotation: { description_kr: caption }, extra: 1 });
 
@@ -83,11 +83,20 @@ describe('aihubSource', () => {
   });
 
   it('decodeSamples decodes usable samples with bounded concurrency and turns bad videos into skips', async () => {
-    const out = await lastValueFrom(
-      aihubSource({ root, split: 'train' }).pipe(decodeSamples({ numFrames: 3, concurrency: 2 }), toArray()),
-    );
+    const decode = (concurrency: number) =>
+      lastValueFrom(
+        aihubSource({ root, split: 'train' }).pipe(decodeSamples({ numFrames: 3, concurrency }), toArray()),
+      );
+    let maxFfmpeg = 0;
+    const poll = setInterval(() => (maxFfmpeg = Math.max(maxFfmpeg, pidsWithArg(join(root, 'train')).length)), 5);
+    const out = await decode(3).finally(() => clearInterval(poll));
+    expect(maxFfmpeg).toBeLessThanOrEqual(3);
+    // In input order, as a sequential decode gives it.
+    const sequential = await decode(1);
+    const view = (es: typeof out) => es.map((e) => (e.type === 'frames' ? [e.sample.id, e.video.frames] : e));
+    expect(view(out)).toEqual(view(sequential));
     const frames = out.filter((e) => e.type === 'frames');
-    expect(frames.map((e) => e.sample.id).sort()).toEqual(usable);
+    expect(frames.map((e) => e.sample.id)).toEqual(usable);
     for (const f of frames) expect(f.video.frames.map(frameIndexOf)).toEqual([0, 2, 4]);
     expect(out.find((e) => e.type === 'skip' && e.id === 'j_bad_video')).toMatchObject({ code: 'E_VIDEO_UNDECODABLE' });
   });

@@ -11,14 +11,19 @@ export const SKIP_CODES = [
   'E_LABEL_OUTSIDE_DATASET',
   'E_LABEL_NOT_UTF8',
   'E_LABEL_INVALID_JSON',
+  'E_LABEL_INVALID_CSV',
   'E_LABEL_NOT_OBJECT',
   'E_CAPTION_MISSING',
   'E_CAPTION_NOT_STRING',
   'E_CAPTION_EMPTY',
   'E_VIDEO_PATH_INVALID',
+  'E_VIDEO_PATH_ABSOLUTE',
+  'E_VIDEO_PATH_OUTSIDE',
+  'E_VIDEO_PATH_PROTOCOL',
   'E_VIDEO_MISSING',
   'E_VIDEO_NOT_FILE',
   'E_VIDEO_UNDECODABLE',
+  'E_VIDEO_DIMENSIONS',
   'E_DUPLICATE_ID',
   'E_NO_FRAMES',
 ] as const;
@@ -29,7 +34,10 @@ export type SkipCode = (typeof SKIP_CODES)[number];
 /** A usable sample. */
 export interface SampleEvent {
   readonly type: 'sample';
-  /** AIHub: the label's file stem; manifest: the line's `id`, else the video's stem. */
+  /**
+   * AIHub: the label's file stem; manifest: the line's `id`, else the video's stem; Hugging Face folder:
+   * the `id` column, else `file_name` without its extension.
+   */
   readonly id: string;
   /** Absolute path of the video. */
   readonly video: string;
@@ -37,7 +45,7 @@ export interface SampleEvent {
   readonly caption: string;
   /** AIHub: the label file. */
   readonly labelFile?: string;
-  /** The parsed label/manifest record (extra fields such as `attributes` live here). */
+  /** The parsed label/manifest/metadata record (extra fields such as `attributes` live here). */
   readonly record?: Readonly<Record<string, unknown>>;
   /** Present when the source was asked to probe. */
   readonly probe?: VideoProbe;
@@ -47,7 +55,7 @@ export interface SampleEvent {
 export interface SkipEvent {
   readonly type: 'skip';
   readonly id: string;
-  /** The file at fault (label, manifest line as `path:line`, or video). */
+  /** The file at fault (label, manifest or metadata line as `path:line`, or video). */
   readonly file: string;
   readonly code: SkipCode;
   readonly reason: string;

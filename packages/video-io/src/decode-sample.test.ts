@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lastValueFrom } from 'rxjs';
-import { SKIP_CODES, type SampleEvent, skip } from './dataset-events.js';
+import { lastValueFrom, of } from 'rxjs';
+import { type DatasetEvent, SKIP_CODES, type SampleEvent, skip } from './dataset-events.js';
+import { MAX_ASPECT_RATIO } from './frame-bounds.js';
+import { probeSamples } from './operators/probe-samples.js';
 import { decodeSample, decodeSkip } from './decode-sample.js';
 import { DecodeError, FfmpegNotFoundError } from './errors.js';
 import { frameIndexOf, makeIndexedVideo, tempDir } from './__tests__/helpers.js';
@@ -16,6 +18,7 @@ describe('decodeSample / decodeSkip', () => {
     ({ dir, cleanup } = await tempDir('kvc-decode-sample-'));
     await makeIndexedVideo(join(dir, 'good.mp4'), 5, 16, 16);
     await writeFile(join(dir, 'bad.mp4'), 'not a video');
+    await makeIndexedVideo(join(dir, 'flat.mp4'), 2, 2 * MAX_ASPECT_RATIO + 2, 2);
   });
   afterAll(() => cleanup());
 
@@ -35,6 +38,14 @@ describe('decodeSample / decodeSkip', () => {
     expect(SKIP_CODES).toContain(ev.code);
     expect(decodeSkip(s, new DecodeError('E_NO_FRAMES', 'no frame')).code).toBe('E_NO_FRAMES');
     expect(decodeSkip(s, 'a string').reason).toBe('a string');
+  });
+
+  it('a video of absurd dimensions is refused before decoding, by the decoder and by the probe', async () => {
+    const s = sampleOf('flat', join(dir, 'flat.mp4'));
+    const err = await lastValueFrom(decodeSample(s)).catch((e: unknown) => e);
+    expect(decodeSkip(s, err)).toMatchObject({ code: 'E_VIDEO_DIMENSIONS', reason: expect.stringMatching(/flatter/) });
+    const probed = await lastValueFrom(of<DatasetEvent>(s).pipe(probeSamples()));
+    expect(probed).toMatchObject({ type: 'skip', id: 'flat', code: 'E_VIDEO_DIMENSIONS' });
   });
 
   it("a missing ffmpeg is not the video's fault: it is rethrown, not turned into a skip", () => {

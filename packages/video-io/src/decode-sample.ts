@@ -9,6 +9,9 @@ import { type SampleEvent, type SkipCode, type SkipEvent, skip } from './dataset
 import { FfmpegNotFoundError, VideoIoError } from './errors.js';
 import { type SampleOptions, type SampledVideo, sampleVideo } from './sample-video.js';
 
+/** Decode failures whose error code is their skip code; any other is `E_VIDEO_UNDECODABLE`. */
+const OWN_CODES = ['E_NO_FRAMES', 'E_VIDEO_DIMENSIONS'] as const satisfies readonly SkipCode[];
+
 /** A sample with its decoded frames. */
 export interface FramesEvent {
   readonly type: 'frames';
@@ -32,7 +35,7 @@ export function decodeSample(sample: SampleEvent, options: DecodeSampleOptions =
  */
 export function decodeSkip(sample: SampleEvent, err: unknown): SkipEvent {
   if (err instanceof FfmpegNotFoundError) throw err;
-  const noFrames = err instanceof VideoIoError && err.code === 'E_NO_FRAMES';
-  const code: SkipCode = noFrames ? 'E_NO_FRAMES' : 'E_VIDEO_UNDECODABLE';
+  const own = err instanceof VideoIoError && OWN_CODES.find((c) => c === err.code);
+  const code: SkipCode = own || 'E_VIDEO_UNDECODABLE';
   return skip(sample.id, sample.video, code, err instanceof Error ? err.message : String(err));
 }

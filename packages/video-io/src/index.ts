@@ -1,7 +1,8 @@
 /**
- * @kvc/video-io: dataset sources (AIHub layout, JSONL manifest) as cold RxJS Observables of
- * sample/skip events, ffprobe probing, uniform frame sampling and ffmpeg decoding to RGB24,
- * PNG output, and a deterministic synthetic video dataset generator.
+ * @kvc/video-io: dataset sources (AIHub layout, JSONL manifests, Hugging Face folders; `datasetSource`
+ * detects which) as cold RxJS Observables of sample/skip events, ffprobe probing, uniform frame
+ * sampling and ffmpeg decoding to RGB24, PNG output, and a deterministic synthetic video dataset
+ * generator.
  */
 export {
   VideoIoError,
@@ -20,6 +21,14 @@ export { probeVideo, parseProbeJson, rotationOf } from './probe-video.js';
 export type { VideoProbe, ProbeOptions } from './probe-video.js';
 export { uniformIndices } from './uniform-indices.js';
 export { planResize } from './resize-plan.js';
+export {
+  DEFAULT_MAX_SHORT_EDGE,
+  LONG_EDGE_FACTOR,
+  MAX_VIDEO_EDGE,
+  MAX_ASPECT_RATIO,
+  dimensionsProblem,
+  boundedSize,
+} from './frame-bounds.js';
 export type { ResizeSpec, ResizePlan } from './resize-plan.js';
 export { blackFrame } from './rgb-frame.js';
 export type { RgbFrame } from './rgb-frame.js';
@@ -35,11 +44,20 @@ export { aihubSource } from './aihub-source.js';
 export type { AihubSourceOptions } from './aihub-source.js';
 export { manifestSource } from './manifest-source.js';
 export type { ManifestSourceOptions } from './manifest-source.js';
+export { hfFolderSource, METADATA_FILES } from './hf-folder-source.js';
+export type { HfFolderSourceOptions } from './hf-folder-source.js';
+export { datasetSource, resolveDataset, LAYOUT_HINT } from './dataset-source.js';
+export type { DatasetLayout, DatasetSourceOptions, ResolvedDataset } from './dataset-source.js';
+export { resolveVideoPath } from './video-path.js';
+export type { VideoPathCheck, VideoPathOptions } from './video-path.js';
+export { parseCsv } from './parse-csv.js';
+export type { CsvRecord } from './parse-csv.js';
 export { probeSamples } from './operators/probe-samples.js';
 export type { ProbeSamplesOptions } from './operators/probe-samples.js';
 export { decodeSample, decodeSkip } from './decode-sample.js';
 export type { DecodeSampleOptions, FramesEvent } from './decode-sample.js';
 export { decodeSamples } from './operators/decode-samples.js';
+export { defaultDecodeConcurrency, MAX_DEFAULT_DECODES } from './decode-concurrency.js';
 export type { DecodeSamplesOptions } from './operators/decode-samples.js';
 export { orderedMergeMap } from './operators/ordered-merge-map.js';
 export { mulberry32, hashString } from './synth/prng.js';

@@ -35,7 +35,7 @@ describe('manifestSource', () => {
 
   it('resolves relative and absolute videos and reports every bad line', async () => {
     const events = await lastValueFrom(
-      manifestSource({ manifest: join(dir, 'manifest.jsonl'), probe: true }).pipe(toArray()),
+      manifestSource({ manifest: join(dir, 'manifest.jsonl'), probe: true, allowAbsolute: true }).pipe(toArray()),
     );
     expect(events.filter((e) => e.type === 'sample').map((e) => [e.id, e.type === 'sample' ? e.caption : ''])).toEqual([
       ['abs', '절대 경로'],
@@ -53,6 +53,16 @@ describe('manifestSource', () => {
     ]);
     const dup = events.find((e) => e.type === 'skip' && e.code === 'E_DUPLICATE_ID') as SkipEvent;
     expect(dup.file).toBe(`${join(dir, 'manifest.jsonl')}:9`);
+  });
+
+  it('without allowAbsolute an absolute video path is a skip, not a read', async () => {
+    const events = await lastValueFrom(manifestSource({ manifest: join(dir, 'manifest.jsonl') }).pipe(toArray()));
+    const abs = events.filter((e): e is SkipEvent => e.type === 'skip' && e.code === 'E_VIDEO_PATH_ABSOLUTE');
+    expect(abs.map((e) => [e.id, e.file])).toEqual([
+      ['abs', `${join(dir, 'manifest.jsonl')}:2`],
+      ['abs', `${join(dir, 'manifest.jsonl')}:9`],
+      ['listcap', `${join(dir, 'manifest.jsonl')}:11`],
+    ]);
   });
 
   it('a missing manifest is a typed error', async () => {

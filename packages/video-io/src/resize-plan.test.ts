@@ -17,6 +17,19 @@ describe('planResize', () => {
     expect([plan.width, plan.height]).toEqual([ow, oh]);
   });
 
+  it.each([
+    // [w, h, maxShortEdge, filters, outW, outH]: only frames over the bound are scaled, never up
+    [3840, 2160, 2160, [], 3840, 2160],
+    [640, 360, 2160, [], 640, 360],
+    [8000, 8000, 2160, ['scale=2160:2160:flags=bicubic'], 2160, 2160],
+    [4000, 3000, 672, ['scale=896:672:flags=bicubic'], 896, 672],
+    [100, 3000, 50, ['scale=7:200:flags=bicubic'], 7, 200], // the long edge bound (4 × 50) wins
+  ] as const)('%i×%i bounded to short edge %i', (w, h, bound, filters, ow, oh) => {
+    const plan = planResize(w, h, undefined, bound);
+    expect(plan.filters).toEqual(filters);
+    expect([plan.width, plan.height]).toEqual([ow, oh]);
+  });
+
   it('rejects sizes that are not positive integers', () => {
     expect(() => planResize(10, 10, { mode: 'shortest', size: 0 })).toThrow(
       expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),

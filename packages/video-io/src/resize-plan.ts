@@ -1,9 +1,11 @@
 /**
  * Where a decoded frame ends up: the display size, optionally resized inside ffmpeg, either
  * "shortest side to S, then center crop S×S" (what CLIP-style processors do) or an exact size.
+ * Without a resize, frames larger than the decode bound (frame-bounds.ts) are scaled down to it.
  * All sizes are computed here so the raw byte stream can be cut into frames without guessing.
  */
 import { InvalidArgumentError } from './errors.js';
+import { boundedSize } from './frame-bounds.js';
 
 /** A resize request. */
 export type ResizeSpec =
@@ -22,9 +24,23 @@ function checkSize(name: string, v: number): void {
     throw new InvalidArgumentError(`${name} must be an integer in [1, 16384], got ${v}`, { [name]: v });
 }
 
-/** Plan the resize of frames displayed at `width`×`height`. Pure. */
-export function planResize(width: number, height: number, spec: ResizeSpec | undefined): ResizePlan {
-  if (!spec) return { filters: [], width, height };
+/**
+ * Plan the resize of frames displayed at `width`×`height`. With no `spec`, frames are scaled down to
+ * `maxShortEdge` when they exceed it (see `boundedSize`; default: no bound). Pure.
+ */
+export function planResize(
+  width: number,
+  height: number,
+  spec: ResizeSpec | undefined,
+  maxShortEdge?: number,
+): ResizePlan {
+  if (!spec) {
+    if (maxShortEdge === undefined) return { filters: [], width, height };
+    checkSize('maxShortEdge', maxShortEdge);
+    const b = boundedSize(width, height, maxShortEdge);
+    if (b.width === width && b.height === height) return { filters: [], width, height };
+    return { filters: [`scale=${b.width}:${b.height}:flags=bicubic`], ...b };
+  }
   if (spec.mode === 'exact') {
     checkSize('width', spec.width);
     checkSize('height', spec.height);

@@ -104,6 +104,20 @@ describe('sampleVideo', () => {
     expect([b.width, b.height, b.frames[1]!.data.length]).toEqual([10, 6, 10 * 6 * 3]);
   });
 
+  it('decodes within maxShortEdge (scaled inside ffmpeg, aspect kept) and maps each frame as it arrives', async () => {
+    const full = await firstValueFrom(sampleVideo(join(dir, 'long.mp4'), { numFrames: 3 }));
+    const bounded = await firstValueFrom(sampleVideo(join(dir, 'long.mp4'), { numFrames: 3, maxShortEdge: 8 }));
+    expect([bounded.width, bounded.height, bounded.frames[0]!.data.length]).toEqual([16, 8, 16 * 8 * 3]);
+    expect(bounded.frames.map(frameIndexOf)).toEqual(full.frames.map(frameIndexOf));
+    const seen: number[] = [];
+    // Keep the top-left pixel only: what is kept is what mapFrame returns.
+    const mapFrame = (f: RgbFrame): RgbFrame => (seen.push(f.width), { width: 1, height: 1, data: f.data.slice(0, 3) });
+    const mapped = await firstValueFrom(sampleVideo(join(dir, 'long.mp4'), { numFrames: 4, mapFrame }));
+    expect(seen).toEqual([32, 32, 32, 32]);
+    expect([mapped.width, mapped.height]).toEqual([1, 1]);
+    expect(mapped.frames.map(frameIndexOf)).toEqual(mapped.indices);
+  });
+
   it('frames that cannot be read are replaced by the last good one and flagged', async () => {
     // claim 10 frames for a 5-frame video: indices 5..9 cannot be decoded
     const v = await firstValueFrom(sampleVideo(join(dir, 'short.mp4'), { numFrames: 4, totalFrames: 10 }));

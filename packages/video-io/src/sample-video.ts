@@ -3,22 +3,35 @@
  * index (`select=eq(n\,i)+...` with `-vsync 0`, so nothing is duplicated or dropped), autorotate,
  * optional resize/crop inside ffmpeg, raw RGB24 on a pipe. Duplicated indices are decoded once
  * and emitted once per requested position; frames ffmpeg could not deliver are replaced by the
- * last good one and reported in `substituted`.
+ * last good one and reported in `substituted`. Memory stays bounded whatever the resolution: ffmpeg
+ * scales frames down to the decode bound (frame-bounds.ts), absurd sizes are refused
+ * (`E_VIDEO_DIMENSIONS`), and `mapFrame` shrinks each frame as it arrives, before the next is cut.
  */
-import { Observable, catchError, defer, of, switchMap, throwError, toArray } from 'rxjs';
+import { Observable, catchError, defer, map, of, switchMap, throwError, toArray } from 'rxjs';
 import { runFfmpeg } from './ffmpeg-process.js';
 import { probeVideo, type VideoProbe } from './probe-video.js';
 import { planResize, type ResizeSpec } from './resize-plan.js';
 import { blackFrame, type RgbFrame } from './rgb-frame.js';
 import { uniformIndices } from './uniform-indices.js';
+import { DEFAULT_MAX_SHORT_EDGE, dimensionsProblem } from './frame-bounds.js';
 import { DecodeError, InvalidArgumentError, VideoIoError } from './errors.js';
 
 /** Options of {@link sampleVideo}. */
 export interface SampleOptions {
   /** How many frames to sample uniformly (default 8, like the seed). */
   readonly numFrames?: number;
-  /** Resize inside ffmpeg (default: keep the display size). */
+  /** Resize inside ffmpeg (default: keep the display size, within `maxShortEdge`). */
   readonly resize?: ResizeSpec;
+  /**
+   * Without `resize`, frames whose short edge is larger are scaled down to it inside ffmpeg
+   * (default 2160: 4K UHD and smaller keep their size; see frame-bounds.ts).
+   */
+  readonly maxShortEdge?: number;
+  /**
+   * Applied to each decoded frame as soon as it is cut from ffmpeg's output, so only its result is
+   * kept (e.g. an image processor's resize and crop: a video's full-size frames never pile up).
+   */
+  readonly mapFrame?: (frame: RgbFrame) => RgbFrame;
   /** A video that yields no frame is an error (default), or gives black frames (the seed's behaviour). */
   readonly onEmpty?: 'error' | 'black';
   /** A probe already made (skips running ffprobe again). */
@@ -35,7 +48,7 @@ export interface SampledVideo {
   readonly totalFrames: number;
   /** Sampled frame indices, one per output frame. */
   readonly indices: readonly number[];
-  /** Size of the output frames (after resize). */
+  /** Size of the output frames (after resize and `mapFrame`). */
   readonly width: number;
   readonly height: number;
   readonly frames: readonly RgbFrame[];
@@ -90,6 +103,7 @@ export function decodeFramesAt(
   displayWidth: number,
   displayHeight: number,
   resize?: ResizeSpec,
+  maxShortEdge?: number,
 ): Observable<RgbFrame> {
   return defer(() => {
     for (let i = 0; i < uniqueIndices.length; i++) {
@@ -100,7 +114,7 @@ export function decodeFramesAt(
           indices: uniqueIndices,
         });
     }
-    const plan = planResize(displayWidth, displayHeight, resize);
+    const plan = planResize(displayWidth, displayHeight, resize, maxShortEdge);
     const select = `select=${uniqueIndices.map((i) => `eq(n\\,${i})`).join('+')}`;
     const vf = [select, ...plan.filters].join(',');
     const chunks = runFfmpeg({
@@ -148,12 +162,19 @@ export function decodeFramesAt(
 /** Sample `numFrames` frames uniformly from a video (cold; ffmpeg is killed on unsubscribe). */
 export function sampleVideo(file: string, options: SampleOptions = {}): Observable<SampledVideo> {
   const n = options.numFrames ?? 8;
+  const bound = options.maxShortEdge ?? DEFAULT_MAX_SHORT_EDGE;
+  const mapFrame = options.mapFrame ?? ((f: RgbFrame) => f);
   return defer(() => (options.probe ? of(options.probe) : probeVideo(file))).pipe(
     switchMap((probe) => {
+      const problem = dimensionsProblem(probe.width, probe.height);
+      if (problem) {
+        const hint = 'scale the video down first (ffmpeg -i in.mp4 -vf scale=-2:1080 out.mp4)';
+        return throwError(() => new DecodeError('E_VIDEO_DIMENSIONS', problem, { file, reason: problem }, hint));
+      }
       const total = options.totalFrames ?? probe.frameCount;
-      const plan = planResize(probe.width, probe.height, options.resize);
+      const plan = planResize(probe.width, probe.height, options.resize, bound);
       const sampled = (indices: number[], frames: RgbFrame[], substituted: number[]): SampledVideo => {
-        const size = { width: plan.width, height: plan.height };
+        const size = { width: frames[0]?.width ?? plan.width, height: frames[0]?.height ?? plan.height };
         return { file, probe, totalFrames: total, indices, ...size, frames, substituted };
       };
       const empty = (reason: string): Observable<SampledVideo> => {
@@ -169,7 +190,8 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
           );
         }
         const indices = total > 0 ? uniformIndices(total, n) : new Array<number>(n).fill(0);
-        const frames = indices.map(() => blackFrame(plan.width, plan.height));
+        const black = mapFrame(blackFrame(plan.width, plan.height));
+        const frames = indices.map(() => ({ ...black, data: black.data.slice() }));
         return of(
           sampled(
             indices,
@@ -181,7 +203,8 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
       if (total < 1) return empty(`frame count is ${total}`);
       const indices = uniformIndices(total, n);
       const unique = [...new Set(indices)];
-      return decodeFramesAt(file, unique, probe.width, probe.height, options.resize).pipe(
+      return decodeFramesAt(file, unique, probe.width, probe.height, options.resize, bound).pipe(
+        map(mapFrame),
         toArray(),
         switchMap((decoded) => {
           if (decoded.length === 0) return empty(`ffmpeg decoded none of the ${unique.length} selected frames`);

@@ -97,6 +97,37 @@ describe('kvc cache', () => {
     expect(st).not.toHaveProperty('session'); // its own read-only session is always zero
   });
 
+  it('reads manifests and Hugging Face folders too: same videos, same keys, refused paths reported', async () => {
+    const videos = (await readdir(join(data, 'train', 'videos'))).filter((v) => v.startsWith('synth')).sort();
+    const lines = [...videos.map((v) => JSON.stringify({ video: `videos/${v}`, caption: '캡션' }))];
+    lines.push(JSON.stringify({ video: '../val/videos/x.mp4', caption: '밖', id: 'outside' }));
+    await writeFile(join(data, 'train', 'list.jsonl'), lines.join('\n'));
+    const manifest = join(data, 'train', 'list.jsonl');
+    const r = await runCaptured([...args().map((a) => (a === data ? manifest : a)), '--split', 'list', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [split] = (jsonLines(r.stdout).at(-1) as { splits: Record<string, unknown>[] }).splits;
+    expect(split).toMatchObject({ split: 'list', samples: 3, hits: 3, encoded: 0, skipped: 1 });
+    expect(split!.skips).toEqual([
+      expect.objectContaining({ id: 'outside', reason: expect.stringMatching(/OUTSIDE/) }),
+    ]);
+
+    // The val videos again, as a Hugging Face folder: cached already (same keys), and encoded into a fresh cache
+    // with two decodes at once.
+    const meta = (await readdir(join(data, 'val', 'videos'))).map((v) => ({ file_name: `videos/${v}`, caption: 'c' }));
+    await writeFile(join(data, 'val', 'metadata.jsonl'), meta.map((m) => JSON.stringify(m)).join('\n'));
+    const hfArgs = (cache: string) =>
+      args().map((a) => (a === data ? join(data, 'val', 'metadata.jsonl') : a.replace(cacheDir, cache)));
+    const again = await runCaptured([...hfArgs(cacheDir), '--split', 'train', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const [hits] = (jsonLines(again.stdout).at(-1) as { splits: Record<string, unknown>[] }).splits;
+    expect(hits).toMatchObject({ samples: 2, hits: 2, encoded: 0, skipped: 0 });
+    const fresh = [...hfArgs(join(dir, 'cache-hf')), '--split', 'train', 'features.decodeConcurrency=2', '--json'];
+    const hf = await runCaptured(fresh);
+    expect(hf.code, hf.stderr).toBe(0);
+    const [encoded] = (jsonLines(hf.stdout).at(-1) as { splits: Record<string, unknown>[] }).splits;
+    expect(encoded).toMatchObject({ samples: 2, hits: 0, encoded: 2, skipped: 0 });
+  });
+
   it('--split picks the splits', async () => {
     const r = await runCaptured([...args(), '--split', 'val', '--json']);
     expect(r.code, r.stderr).toBe(0);

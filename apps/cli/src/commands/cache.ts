@@ -54,7 +54,7 @@ export const cacheCommand: CommandModule = {
       .command('cache')
       .description('cache the vision features of dataset splits (decode → vision tower → LMDB), as kvc train would')
       .argument('[overrides...]', 'config overrides as key=value (e.g. vision.model=DIR features.cacheDir=DIR)')
-      .requiredOption('--data <dir>', 'dataset root (AIHub layout: <split>/labels, <split>/videos)')
+      .requiredOption('--data <path>', 'dataset: AIHub folder, <split>.jsonl manifest(s), or Hugging Face folder')
       .option('--split <names>', 'comma-separated splits', 'train,val')
       .option('--preset <name>', 'demo | seed (which vision tower, frames, cache folder)')
       .option('--config <file>', 'a YAML or JSON config file')
@@ -89,7 +89,8 @@ export const cacheCommand: CommandModule = {
             const encoder = await loadVisionEncoder(config);
             try {
               for (const split of splits) {
-                const data = await readSplit(root, split, config.data.maxSamples, out);
+                const paths = { allowAbsolutePaths: config.data.allowAbsolutePaths };
+                const data = await readSplit(root, split, config.data.maxSamples, out, paths);
                 const r = await cacheSplitFeatures({ split, samples: data.samples, cache, encoder, config, out });
                 // Bad labels (reader) and undecodable videos (decoder) alike: video-io's skip events.
                 const skips = [...data.skipped, ...r.skipped].map((s) => ({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLines, runCaptured } from './__tests__/run-captured.js';
@@ -58,6 +58,49 @@ describe('kvc synth + check-data', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('4 labels, 3 usable, 1 skipped');
     expect(r.stdout).toMatch(/skip synth_train_0002: \[E_VIDEO_UNDECODABLE\]/);
+  });
+
+  it('reads a Hugging Face folder (metadata.csv with a split column) and reports every refused path', async () => {
+    const hf = await mkdtemp(join(tmpdir(), 'kvc-cli-hf-'));
+    try {
+      await mkdir(join(hf, 'clips'));
+      await copyFile(join(dir, 'train', 'videos', 'synth_train_0000.mp4'), join(hf, 'clips', 'a.mp4'));
+      const rows = [
+        'file_name,caption,split',
+        'clips/a.mp4,"빨간 원, 왼쪽으로",train',
+        '../outside.mp4,밖,train',
+        '"concat:clips/a.mp4|clips/a.mp4",프로토콜,train',
+        `${join(hf, 'clips', 'a.mp4')},절대 경로,train`,
+        'clips/a.mp4,검증,val',
+      ];
+      await writeFile(join(hf, 'metadata.csv'), rows.join('\n'));
+      const r = await runCaptured(['check-data', '--data', hf, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const result = jsonLines(r.stdout).at(-1) as {
+        layout: string;
+        split: string;
+        usable: { id: string; caption: string }[];
+        skipped: { id: string; code: string; file: string }[];
+      };
+      expect(result).toMatchObject({ layout: 'hf', split: 'train' });
+      expect(result.usable.map((u) => [u.id, u.caption])).toEqual([['clips/a', '빨간 원, 왼쪽으로']]);
+      expect(result.skipped.map((s) => [s.code, s.file])).toEqual([
+        ['E_VIDEO_PATH_OUTSIDE', `${join(hf, 'metadata.csv')}:3`],
+        ['E_VIDEO_PATH_ABSOLUTE', `${join(hf, 'metadata.csv')}:5`],
+        ['E_VIDEO_PATH_PROTOCOL', `${join(hf, 'metadata.csv')}:4`],
+      ]);
+      const allowed = await runCaptured(['check-data', '--data', hf, '--allow-absolute-paths']);
+      expect(allowed.stdout).toMatch(/Hugging Face folder: .*metadata\.csv\)\n {2}4 rows, 2 usable, 2 skipped/);
+    } finally {
+      await rm(hf, { recursive: true, force: true });
+    }
+  });
+
+  it('a path that is no dataset exits non-zero naming the three layouts', async () => {
+    const r = await runCaptured(['check-data', '--data', join(dir, 'train', 'videos')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[E_DATASET_LAYOUT\]/);
+    expect(r.stderr).toMatch(/hint: .*AIHub.*JSONL manifests.*Hugging Face/);
   });
 
   it('a missing split exits non-zero with the hint', async () => {

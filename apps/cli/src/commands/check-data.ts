@@ -1,11 +1,12 @@
 /**
- * `kvc check-data`: read one split of an AIHub-layout dataset, probe every video, and report
- * counts, a probe summary and every skipped sample with its code and reason.
+ * `kvc check-data`: read one split of a dataset (AIHub folder, JSONL manifests or Hugging Face
+ * folder: the layout is detected), probe every video, and report the layout, counts, a probe
+ * summary and every skipped sample with its code and reason (bad labels or rows, video paths
+ * outside the dataset, missing, undecodable or absurdly sized videos).
  */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
-import { aihubSource, ffmpegWarningOnce, probeSamples } from '@kvc/video-io';
+import { datasetSource, ffmpegWarningOnce, probeSamples, resolveDataset } from '@kvc/video-io';
 import type { SampleEvent, SkipEvent, VideoProbe } from '@kvc/video-io';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
@@ -13,8 +14,9 @@ import { CliError } from '../cli-error.js';
 interface CheckOpts {
   json?: boolean;
   data: string;
-  split: string;
+  split?: string;
   concurrency: string;
+  allowAbsolutePaths?: boolean;
 }
 
 function summarize(probes: readonly VideoProbe[]): Record<string, unknown> {
@@ -36,6 +38,11 @@ function summarize(probes: readonly VideoProbe[]): Record<string, unknown> {
   };
 }
 
+/** Skip codes the probe gives (the progress bar counts them as probed). */
+const PROBE_CODES: ReadonlySet<string> = new Set(['E_VIDEO_UNDECODABLE', 'E_VIDEO_DIMENSIONS']);
+
+const LAYOUT_NAMES = { aihub: 'AIHub folder', manifest: 'JSONL manifest', hf: 'Hugging Face folder' } as const;
+
 export const checkDataCommand: CommandModule = {
   register(program: Command, runner: ActionRunner): void {
     program
@@ -43,26 +50,29 @@ export const checkDataCommand: CommandModule = {
       .description(
         'check a dataset split: read every label, probe every video, list every sample that cannot be used and why',
       )
-      .requiredOption('--data <dir>', 'dataset root (holds <split>/labels/*.json and <split>/videos/*.mp4)')
-      .option('--split <name>', 'split folder', 'train')
+      .requiredOption('--data <path>', 'dataset: AIHub folder, <split>.jsonl manifest(s), or Hugging Face folder')
+      .option('--split <name>', 'split to check (default train; for a manifest file, that manifest)')
       .option('--concurrency <n>', 'ffprobe processes at once', '2')
+      .option('--allow-absolute-paths', 'manifests and metadata files may name videos by absolute path')
       .option('--json', 'print JSON lines only (the result last)')
       .action(
         runner<CheckOpts>('check-data', async (out, opts) => {
           const concurrency = Number(opts.concurrency);
           if (!Number.isInteger(concurrency) || concurrency < 1)
             throw new CliError('E_BAD_ARGUMENT', `--concurrency must be a positive integer, got "${opts.concurrency}"`);
-          const root = resolve(opts.data);
+          const dataset = await resolveDataset(opts.data, opts.split);
+          const { root, split, layout } = dataset;
           const warning = ffmpegWarningOnce();
           if (warning) out.warn(warning);
-          const labelled = await lastValueFrom(aihubSource({ root, split: opts.split }).pipe(toArray()));
+          const source = datasetSource({ path: opts.data, split, allowAbsolute: opts.allowAbsolutePaths ?? false });
+          const labelled = await lastValueFrom(source.pipe(toArray()));
           const toProbe = labelled.filter((e) => e.type === 'sample').length;
           const bar = out.progress('probing', toProbe);
           const events = await lastValueFrom(
             from(labelled).pipe(
               probeSamples({ concurrency }),
               tap((e) => {
-                if (e.type === 'sample' || e.code === 'E_VIDEO_UNDECODABLE') bar.tick(1, e.id);
+                if (e.type === 'sample' || PROBE_CODES.has(e.code)) bar.tick(1, e.id);
               }),
               toArray(),
             ),
@@ -83,7 +93,9 @@ export const checkDataCommand: CommandModule = {
             probe: summarize(samples.map((s) => s.probe!)),
           };
           const lines = [
-            `${root} [${opts.split}]: ${labelled.length} labels, ${usable.length} usable, ${skipped.length} skipped`,
+            `${root} [${split}] (${LAYOUT_NAMES[layout]}: ${dataset.source})`,
+            `  ${labelled.length} ${layout === 'aihub' ? 'labels' : 'rows'}, ` +
+              `${usable.length} usable, ${skipped.length} skipped`,
           ];
           const p = summary.probe as {
             frames?: { min: number; max: number; mean: number };
@@ -102,7 +114,17 @@ export const checkDataCommand: CommandModule = {
           }
           for (const s of skipped) lines.push(`  skip ${s.id}: [${s.code}] ${s.reason}\n      ${s.file}`);
           out.result(
-            { type: 'result', command: 'check-data', root, split: opts.split, summary, usable, skipped },
+            {
+              type: 'result',
+              command: 'check-data',
+              root,
+              split,
+              layout,
+              source: dataset.source,
+              summary,
+              usable,
+              skipped,
+            },
             lines.join('\n'),
           );
           return 0;

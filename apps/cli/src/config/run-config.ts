@@ -21,11 +21,14 @@ export const runConfigSchema = z.strictObject({
   allowDownload: z.boolean().default(false),
   data: z
     .strictObject({
+      /** A dataset folder or manifest: AIHub folder, `<split>.jsonl` manifests or a Hugging Face folder. */
       root: z.string().default('data'),
       trainSplit: z.string().default('train'),
       valSplit: z.string().default('val'),
       /** Use at most this many samples per split (0 = all). */
       maxSamples: z.number().int().min(0).default(0),
+      /** Manifests and metadata files may name videos by absolute path (else only inside the dataset folder). */
+      allowAbsolutePaths: z.boolean().default(false),
     })
     .prefault({}),
   vision: z
@@ -45,6 +48,8 @@ export const runConfigSchema = z.strictObject({
       dtype: z.enum(['float16', 'float32']).default('float16'),
       /** Frames of this many videos go through the vision encoder together. */
       batchVideos: z.number().int().min(1).default(4),
+      /** Videos decoded at once (ffmpeg processes) while the encoder works; 0 = one per core, at most 8. */
+      decodeConcurrency: z.number().int().min(0).default(0),
       /** Append per-patch late-minus-early frame tokens on load (pipeline/motion-tokens.ts); off in the seed. */
       motionTokens: z.boolean().default(false),
     })

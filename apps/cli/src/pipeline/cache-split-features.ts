@@ -1,19 +1,24 @@
 /**
  * Vision features of one split into the LMDB cache, through feature-cache's `cacheFeatures`: hits
- * cost a cache read; misses are decoded by video-io's `decodeSample` (uniform frames, two videos at
- * a time), encoded by the frozen CLIP tower in batches of videos, and written, with at most two
- * batches of decoded videos alive at once. A video that cannot be decoded is reported (a skip event
- * with video-io's code) and skipped, never fatal. Returns each usable sample's cache key.
+ * cost a cache read; misses are decoded by video-io's `decodeSample` (uniform frames, several
+ * ffmpeg processes at once: `features.decodeConcurrency`, by default one per core), each frame
+ * shrunk to what the image processor keeps as it arrives, encoded by the frozen CLIP tower in
+ * batches of videos while the next videos decode, and written one LMDB transaction a batch. The
+ * decoded videos alive at once are bounded (a batch being encoded plus the decodes feeding the
+ * next), so memory does not grow with the dataset or the videos' resolution. A video that cannot
+ * be decoded is reported (a skip event with video-io's code) and skipped, never fatal. Returns each
+ * usable sample's cache key.
  */
 import { concatMap, from, lastValueFrom, tap } from 'rxjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { cacheFeatures, featureKey, videoIdentity } from '@kvc/feature-cache';
 import type { FeatureCache, FeatureKey, FeatureTensor } from '@kvc/feature-cache';
 import { encodeFrames } from '@kvc/models';
-import { decodeSample, decodeSkip } from '@kvc/video-io';
+import { decodeSample, decodeSkip, defaultDecodeConcurrency } from '@kvc/video-io';
 import type { FramesEvent, SampleEvent, SkipEvent } from '@kvc/video-io';
 import type { Output } from '../output.js';
 import type { RunConfig } from '../config/run-config.js';
+import { processorFrame } from './processor-frame.js';
 import { reportSkip } from './report-skip.js';
 import type { VisionEncoder } from './vision-encoder.js';
 
@@ -25,9 +30,6 @@ export interface CachedSplit {
   readonly hits: number;
   readonly encoded: number;
 }
-
-/** Videos decoded at once: each holds an ffmpeg process and its frames. */
-const DECODE_CONCURRENCY = 2;
 
 export async function cacheSplitFeatures(args: {
   readonly split: string;
@@ -43,16 +45,21 @@ export async function cacheSplitFeatures(args: {
   let hits = 0;
   let encoded = 0;
   const bar = out.progress(`features ${split}`, samples.length);
+  const decodeConcurrency = config.features.decodeConcurrency || defaultDecodeConcurrency();
+  const batchSize = config.features.batchVideos;
+  const mapFrame = processorFrame(encoder.processor);
   await lastValueFrom(
     from(samples).pipe(
       concatMap(async (sample) => ({ sample, key: featureKey(await videoIdentity(sample.video), encoder.recipe) })),
       cacheFeatures<{ sample: SampleEvent; key: FeatureKey }, FramesEvent>({
         cache,
         keyOf: (k) => k.key,
-        decode: (k) => decodeSample(k.sample, { numFrames: config.vision.frames }),
+        decode: (k) => decodeSample(k.sample, { numFrames: config.vision.frames, mapFrame }),
         encode: (batch) => encodeBatch(batch, encoder, config),
-        batchSize: config.features.batchVideos,
-        decodeConcurrency: DECODE_CONCURRENCY,
+        batchSize,
+        decodeConcurrency,
+        // A batch being encoded, the next one decoded, and every decode slot busy on top of that.
+        maxInFlight: 2 * batchSize + decodeConcurrency,
       }),
       tap((r) => {
         if (r.source === 'skipped') {

@@ -16,6 +16,7 @@ import { toPrintableError } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { RunModels } from './run-models.js';
 import { captionFeatures } from './caption-features.js';
+import { processorFrame } from './processor-frame.js';
 import { featureView } from './motion-tokens.js';
 import type { VisionEncoder } from './vision-encoder.js';
 
@@ -45,10 +46,11 @@ export function captionVideos(
 ): Observable<CaptionEvent> {
   const { config, models } = parts;
   const promptIds = models.tokenizer.encode(config.prompt);
+  const mapFrame = processorFrame(parts.encoder.processor); // full-size frames never wait for their batch
   return from(videos).pipe(
     orderedMergeMap(
       (video: string) =>
-        sampleVideo(video, { numFrames: config.vision.frames }).pipe(
+        sampleVideo(video, { numFrames: config.vision.frames, mapFrame }).pipe(
           map((v): Decoded => ({ video, frames: v.frames })),
           catchError((err: unknown) => {
             const p = toPrintableError(err);

@@ -62,7 +62,8 @@ export async function withPipelineSetup<T>(
   out.event('backend', { ...choice });
   const root = resolve(config.data.root);
   const read = [];
-  for (const r of o.splits) read.push(await readSplit(root, r.split, r.maxSamples, out));
+  const paths = { allowAbsolutePaths: config.data.allowAbsolutePaths };
+  for (const r of o.splits) read.push(await readSplit(root, r.split, r.maxSamples, out, paths));
   const first = o.splits[0]!.split;
   if (read[0]!.samples.length === 0) {
     const hint =

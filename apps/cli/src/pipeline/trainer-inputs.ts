@@ -19,6 +19,7 @@ const RESUME_IGNORE = [
   'backend',
   'features.cacheDir',
   'features.batchVideos',
+  'features.decodeConcurrency',
   'generation.batchSize',
   'eval',
   'data.root',

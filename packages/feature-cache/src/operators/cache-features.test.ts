@@ -75,6 +75,58 @@ describe('cacheFeatures', () => {
     expect(p.s.maxAlive).toBeLessThanOrEqual(4);
   });
 
+  it('N decodes in flight at once, never more; output and cache entries are those of a sequential run', async () => {
+    const runWith = async (decodeConcurrency: number) => {
+      const cache = await freshCache();
+      await cache.put(keyOf(5), featuresOf(5)); // a hit among the misses
+      let active = 0;
+      let maxActive = 0;
+      const decode = (i: number) => {
+        maxActive = Math.max(maxActive, ++active);
+        return timer((i * 7) % 5).pipe(map(() => (active--, { frames: i })));
+      };
+      const encode = (b: readonly { frames: number }[]) => timer(1).pipe(map(() => b.map((x) => featuresOf(x.frames))));
+      const bounds = { batchSize: 4, decodeConcurrency, maxInFlight: 4 + decodeConcurrency };
+      const out = await run(from(range(24)).pipe(cacheFeatures({ cache, keyOf, decode, encode, ...bounds })));
+      const entries = range(24).map((i) => Array.from(cache.read(keyOf(i))!.data));
+      return {
+        maxActive,
+        out: out.map((r) => [r.item, r.key, r.source, r.source !== 'skipped' && r.features]),
+        entries,
+      };
+    };
+    const sequential = await runWith(1);
+    const parallel = await runWith(4);
+    expect(sequential.maxActive).toBe(1);
+    expect(parallel.maxActive).toBe(4);
+    expect(parallel.out).toEqual(sequential.out);
+    expect(parallel.entries).toEqual(sequential.entries);
+  });
+
+  it('a batch is written while the next one is encoded, with at most two writes pending', async () => {
+    const cache = await freshCache();
+    const putMany = cache.putMany.bind(cache);
+    let writes = 0;
+    let maxWrites = 0;
+    let encodesDuringWrite = 0;
+    cache.putMany = async (w) => {
+      maxWrites = Math.max(maxWrites, ++writes);
+      await new Promise((r) => setTimeout(r, 20)); // a slow disk
+      await putMany(w);
+      writes--;
+    };
+    const encode = (b: readonly number[]) => {
+      if (writes > 0) encodesDuringWrite++;
+      return Promise.resolve(b.map(featuresOf));
+    };
+    const decode = (i: number) => [i];
+    const out = await run(from(range(16)).pipe(cacheFeatures({ cache, keyOf, decode, encode, batchSize: 2 })));
+    expect(out.map((r) => r.item)).toEqual(range(16));
+    expect(encodesDuringWrite).toBeGreaterThan(0);
+    expect(maxWrites).toBeLessThanOrEqual(2);
+    expect(range(16).every((i) => cache.has(keyOf(i)))).toBe(true);
+  });
+
   it('decodes only misses; out-of-order decodes still give input order; hits come from the cache', async () => {
     const cache = await freshCache();
     const hits = [2, 3, 7, 11];
