@@ -12,6 +12,8 @@ import type { FeatureKey, StorageDtype } from './cache-key.js';
 import { checkEntry, decodeBody, decodeHeader, encodeEntry } from './entry-codec.js';
 import type { EntryCheck } from './entry-codec.js';
 import { CacheClosedError, CacheOpenError, InvalidArgumentError } from './errors.js';
+import { damagedCache, readFailure, rebuildHint, writeFailure } from './lmdb-failure.js';
+import { assertSoundEnvironment } from './sound-environment.js';
 import { emptyStats, readLifetime } from './cache-stats.js';
 import type { CacheStats, SessionCounters } from './cache-stats.js';
 import { keyString, validateTensor } from './validate.js';
@@ -42,6 +44,24 @@ export interface FeatureCacheOptions {
   readonly readOnly?: boolean;
   /** Skip fsync (faster, for scratch caches; an OS crash may then lose recent writes). Default false. */
   readonly noSync?: boolean;
+  /**
+   * Also walk the LMDB trees in a child process before opening (lmdb-probe.ts), so a damaged page
+   * fails here with E_CACHE_DAMAGED instead of killing this process later. Costs a process start
+   * and a read of the tree pages (not the tensors). Default false: the meta pages are always checked.
+   */
+  readonly probe?: boolean;
+  /**
+   * More caches to look keys up in, in order, when this one has no valid entry (shards built by
+   * `kvc cache --shard`). They are opened read-only and never written; stats are this cache's only.
+   */
+  readonly readThrough?: readonly string[];
+}
+
+/** One entry's stored bytes, as `rawEntry` reads them and `putRaw` writes them (bit for bit). */
+export interface RawEntry {
+  readonly key: string;
+  readonly header: Uint8Array;
+  readonly body: Uint8Array;
 }
 
 const FORMAT = 'kvc-feature-cache/1';
@@ -60,6 +80,7 @@ export class FeatureCache {
     private readonly info: Database<string, string>,
     private readonly meta: Database<Uint8Array, string>,
     private readonly data: Database<Uint8Array, string>,
+    private readonly fallbacks: readonly FeatureCache[] = [],
   ) {}
 
   /** Opens (or, unless read-only, creates) the cache at `path`. */
@@ -74,8 +95,12 @@ export class FeatureCache {
         'check the path, or build the cache first (`kvc cache`); a cache is a directory holding data.mdb',
       );
     }
+    await assertSoundEnvironment(abs, { readOnly, probe: options.probe ?? false });
     let root: RootDatabase | undefined;
+    const fallbacks: FeatureCache[] = [];
     try {
+      for (const p of options.readThrough ?? [])
+        fallbacks.push(await FeatureCache.open(p, { readOnly: true, probe: options.probe ?? false }));
       if (!readOnly) mkdirSync(abs, { recursive: true });
       root = open(abs, { maxDbs: 4, readOnly, noSync: options.noSync ?? false });
       const info = root.openDB<string, string>('info', { encoding: 'string' });
@@ -91,15 +116,19 @@ export class FeatureCache {
       if (format === undefined && !readOnly) info.putSync('format', FORMAT);
       const meta = root.openDB<Uint8Array, string>('meta', { encoding: 'binary' });
       const data = root.openDB<Uint8Array, string>('data', { encoding: 'binary' });
-      return new FeatureCache(abs, readOnly, root, info, meta, data);
+      return new FeatureCache(abs, readOnly, root, info, meta, data, fallbacks);
     } catch (err) {
       await root?.close().catch(() => undefined);
+      for (const f of fallbacks) await f.close().catch(() => undefined);
       if (err instanceof CacheOpenError) throw err;
+      const reason = (err as Error).message;
+      // MDB_INVALID, MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_VERSION_MISMATCH...: the file, not the caller.
+      if (/MDB_/.test(reason)) throw damagedCache(abs, reason, err);
       throw new CacheOpenError(
         'E_CACHE_OPEN',
         `cannot open the feature cache at ${abs}`,
-        { path: abs, reason: (err as Error).message },
-        readOnly ? 'is this directory a kvc feature cache?' : undefined,
+        { path: abs, reason },
+        readOnly ? 'is this directory a kvc feature cache?' : rebuildHint(abs),
         { cause: err },
       );
     }
@@ -109,15 +138,61 @@ export class FeatureCache {
   check(key: string | FeatureKey): EntryCheck {
     this.assertOpen();
     const k = keyString(key);
-    // One read transaction: header and data come from the same snapshot even while another process writes.
-    const txn = this.root.useReadTransaction();
-    try {
-      const header = this.meta.get(k, { transaction: txn });
-      const body = this.data.get(k, { transaction: txn });
-      return checkEntry(k, header, body);
-    } finally {
-      txn.done();
+    const raw = this.rawEntry(k);
+    const own = checkEntry(k, raw?.header, raw?.body);
+    if (own.ok) return own;
+    for (const f of this.fallbacks) {
+      const c = f.check(k);
+      if (c.ok) return c;
     }
+    return own;
+  }
+
+  /** The stored bytes under `key` in this cache (not its read-through caches), unchecked; undefined when absent. */
+  rawEntry(key: string): RawEntry | undefined {
+    this.assertOpen();
+    try {
+      // One read transaction: header and data come from the same snapshot even while another process writes.
+      const txn = this.root.useReadTransaction();
+      try {
+        const header = this.meta.get(key, { transaction: txn });
+        const body = this.data.get(key, { transaction: txn });
+        return header === undefined || body === undefined ? undefined : { key, header, body };
+      } finally {
+        txn.done();
+      }
+    } catch (err) {
+      throw readFailure(this.path, err);
+    }
+  }
+
+  /** Every key with a header in this cache (not its read-through caches), in key order. */
+  *keys(): Generator<string> {
+    this.assertOpen();
+    try {
+      for (const k of this.meta.getKeys()) yield k;
+    } catch (err) {
+      throw readFailure(this.path, err);
+    }
+  }
+
+  /**
+   * Stores entries as they were read by {@link rawEntry} (from another cache: a merge), bit for bit,
+   * in one transaction. Each must pass its integrity check, so damage is never copied.
+   */
+  async putRaw(entries: readonly RawEntry[]): Promise<void> {
+    this.assertWritable();
+    for (const e of entries) {
+      const c = checkEntry(keyString(e.key), e.header, e.body);
+      if (!c.ok) throw new InvalidArgumentError(`entry ${e.key} fails its integrity check (${c.reason})`, { key: e.key });
+    }
+    await this.commit(() => {
+      for (const e of entries) {
+        this.data.putSync(e.key, e.body);
+        this.meta.putSync(e.key, e.header);
+      }
+    });
+    this.counters.writes += entries.length;
   }
 
   /**
@@ -174,7 +249,7 @@ export class FeatureCache {
       const meta = w.meta ?? (typeof w.key === 'string' ? undefined : { ingredients: w.key.ingredients });
       return { k, ...encodeEntry(k, w.tensor.data, w.tensor.shape, w.dtype ?? recipeDtype ?? 'float32', meta) };
     });
-    await this.root.transaction(() => {
+    await this.commit(() => {
       for (const e of encoded) {
         this.data.putSync(e.k, e.body);
         this.meta.putSync(e.k, e.header);
@@ -187,7 +262,7 @@ export class FeatureCache {
   async delete(key: string | FeatureKey): Promise<boolean> {
     this.assertWritable();
     const k = keyString(key);
-    return this.root.transaction(() => {
+    return this.commit(() => {
       const had = this.meta.get(k) !== undefined || this.data.get(k) !== undefined;
       this.meta.removeSync(k);
       this.data.removeSync(k);
@@ -198,6 +273,14 @@ export class FeatureCache {
   /** Entries, bytes, dtype breakdown (from the headers) and this session's hit rate. */
   stats(): CacheStats {
     this.assertOpen();
+    try {
+      return this.readStats();
+    } catch (err) {
+      throw readFailure(this.path, err);
+    }
+  }
+
+  private readStats(): CacheStats {
     const s = emptyStats(this.path, this.counters, readLifetime(this.info.get(LIFETIME)));
     for (const { value } of this.meta.getRange()) {
       const h = decodeHeader(value);
@@ -236,7 +319,7 @@ export class FeatureCache {
     if (!this.readOnly && c.hits + c.misses + c.writes > 0) {
       // Fold this session into the lifetime counters (read-modify-write in one transaction, so two
       // writer processes closing together both count).
-      await this.root.transaction(() => {
+      await this.commit(() => {
         const l = readLifetime(this.info.get(LIFETIME));
         const sum = {
           hits: l.hits + c.hits,
@@ -247,11 +330,21 @@ export class FeatureCache {
         this.info.putSync(LIFETIME, JSON.stringify(sum));
       });
     }
+    for (const f of this.fallbacks) await f.close();
     await this.root.close();
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** One write transaction; an LMDB failure (disk full, I/O error) becomes E_WRITE_FAILED naming the cache. */
+  private async commit<T>(body: () => T): Promise<T> {
+    try {
+      return await this.root.transaction(body);
+    } catch (err) {
+      throw writeFailure(this.path, err);
+    }
   }
 
   private assertOpen(): void {
