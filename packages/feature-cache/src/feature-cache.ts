@@ -338,10 +338,14 @@ export class FeatureCache {
     return this.closed;
   }
 
-  /** One write transaction; an LMDB failure (disk full, I/O error) becomes E_WRITE_FAILED naming the cache. */
+  /**
+   * One write transaction; an LMDB failure (disk full, I/O error) becomes E_WRITE_FAILED naming the
+   * cache. Synchronous: lmdb-js's async commit reports a failure by printing it and rejecting promises
+   * nobody holds (an unhandled rejection kills the process); the sync commit just throws.
+   */
   private async commit<T>(body: () => T): Promise<T> {
     try {
-      return await this.root.transaction(body);
+      return this.root.transactionSync(body);
     } catch (err) {
       throw writeFailure(this.path, err);
     }

@@ -16,7 +16,7 @@ export function damagedCache(path: string, detail: string, cause?: unknown): Cac
   return new CacheOpenError(
     'E_CACHE_DAMAGED',
     `the feature cache at ${path} is damaged: ${detail}`,
-    { path, detail },
+    { path },
     rebuildHint(path),
     cause === undefined ? undefined : { cause },
   );
