@@ -24,7 +24,9 @@ describe('parseShard', () => {
     expect(parseShard(' 3 / 4 ', {})).toEqual({ index: 3, count: 4 });
   });
   for (const bad of ['4/4', '-1/4', '1/0', '1', 'a/b', '1/2/3'])
-    it(`refuses ${bad}`, () => expect(() => parseShard(bad, {})).toThrow(expect.objectContaining({ code: 'E_BAD_SHARD' })));
+    it(`refuses ${bad}`, () => {
+      expect(() => parseShard(bad, {})).toThrow(expect.objectContaining({ code: 'E_BAD_SHARD' }));
+    });
   it('auto reads the environment', () => {
     expect(parseShard('auto', { JOB_COMPLETION_INDEX: '2', KVC_SHARD_COUNT: '5' })).toEqual({ index: 2, count: 5 });
   });
@@ -85,7 +87,8 @@ describe('shardFromEnv (--shard auto)', () => {
   ];
   for (const [what, env, message] of bad)
     it(`refuses ${what}`, () => {
-      expect(() => shardFromEnv(env)).toThrow(expect.objectContaining({ code: 'E_BAD_SHARD', message: expect.stringMatching(message) }));
+      const e = expect.objectContaining({ code: 'E_BAD_SHARD', message: expect.stringMatching(message) });
+      expect(() => shardFromEnv(env)).toThrow(e);
     });
 });
 

@@ -102,7 +102,8 @@ export class FeatureCache {
       for (const p of options.readThrough ?? [])
         fallbacks.push(await FeatureCache.open(p, { readOnly: true, probe: options.probe ?? false }));
       if (!readOnly) mkdirSync(abs, { recursive: true });
-      root = open(abs, { maxDbs: 4, readOnly, noSync: options.noSync ?? false });
+      // noSubdir false: lmdb-js takes a path with an extension (`cache.shard-0-of-4`, `feats.v2`) for a file.
+      root = open(abs, { maxDbs: 4, readOnly, noSync: options.noSync ?? false, noSubdir: false });
       const info = root.openDB<string, string>('info', { encoding: 'string' });
       const format = info.get('format');
       if (format !== undefined && format !== FORMAT) {
@@ -184,7 +185,8 @@ export class FeatureCache {
     this.assertWritable();
     for (const e of entries) {
       const c = checkEntry(keyString(e.key), e.header, e.body);
-      if (!c.ok) throw new InvalidArgumentError(`entry ${e.key} fails its integrity check (${c.reason})`, { key: e.key });
+      if (!c.ok)
+        throw new InvalidArgumentError(`entry ${e.key} fails its integrity check (${c.reason})`, { key: e.key });
     }
     await this.commit(() => {
       for (const e of entries) {
@@ -316,22 +318,26 @@ export class FeatureCache {
     if (this.closed) return;
     this.closed = true;
     const c = this.counters;
-    if (!this.readOnly && c.hits + c.misses + c.writes > 0) {
-      // Fold this session into the lifetime counters (read-modify-write in one transaction, so two
-      // writer processes closing together both count).
-      await this.commit(() => {
-        const l = readLifetime(this.info.get(LIFETIME));
-        const sum = {
-          hits: l.hits + c.hits,
-          misses: l.misses + c.misses,
-          invalid: l.invalid + c.invalid,
-          writes: l.writes + c.writes,
-        };
-        this.info.putSync(LIFETIME, JSON.stringify(sum));
-      });
+    try {
+      if (!this.readOnly && c.hits + c.misses + c.writes > 0) {
+        // Fold this session into the lifetime counters (read-modify-write in one transaction, so two
+        // writer processes closing together both count).
+        await this.commit(() => {
+          const l = readLifetime(this.info.get(LIFETIME));
+          const sum = {
+            hits: l.hits + c.hits,
+            misses: l.misses + c.misses,
+            invalid: l.invalid + c.invalid,
+            writes: l.writes + c.writes,
+          };
+          this.info.putSync(LIFETIME, JSON.stringify(sum));
+        });
+      }
+    } finally {
+      // Closed even when the counters could not be written (a full disk): the environment is released.
+      for (const f of this.fallbacks) await f.close();
+      await this.root.close();
     }
-    for (const f of this.fallbacks) await f.close();
-    await this.root.close();
   }
 
   get isClosed(): boolean {

@@ -8,7 +8,10 @@ import { CacheOpenError, FeatureCacheError } from './errors.js';
 
 /** What to do about a damaged cache at `path`. */
 export function rebuildHint(path: string): string {
-  return `the cache is damaged: remove ${path} and rerun \`kvc cache\` (or your command) to rebuild it, or restore a good copy`;
+  return (
+    `the cache is damaged: remove ${path} and rerun \`kvc cache\` (or your command) to rebuild it, ` +
+    'or restore a good copy'
+  );
 }
 
 /** `E_CACHE_DAMAGED`: the cache at `path` cannot be read (`detail` says what is wrong). */

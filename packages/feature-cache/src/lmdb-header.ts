@@ -66,7 +66,8 @@ function checkOpenFile(fd: number): LmdbFileCheck {
   if (size < 2 * psize) return bad('truncated', `data.mdb is ${size} bytes, shorter than its two meta pages`);
   const second = readAt(fd, psize, META_BYTES);
   const m1 = readMeta(second);
-  if (typeof m1 === 'string') return bad('bad-meta', `the second meta page (at byte ${psize}): ${describe(m1, second)}`);
+  if (typeof m1 === 'string')
+    return bad('bad-meta', `the second meta page (at byte ${psize}): ${describe(m1, second)}`);
   if (m1.psize !== psize) return bad('bad-meta', `the meta pages disagree on the page size (${psize}, ${m1.psize})`);
   const meta = m1.txnid > m0.txnid ? m1 : m0;
   const need = (meta.lastPage + 1n) * BigInt(psize);

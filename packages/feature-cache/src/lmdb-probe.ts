@@ -15,7 +15,7 @@ export type LmdbProbe = { readonly ok: true } | { readonly ok: false; readonly d
 const PROBE = `
 const [lmdbUrl, dir] = process.argv.slice(1);
 const { open } = await import(lmdbUrl);
-const root = open(dir, { readOnly: true, maxDbs: 4 });
+const root = open(dir, { readOnly: true, maxDbs: 4, noSubdir: false });
 let n = 0;
 for (const name of ['info', 'meta', 'data']) {
   const db = root.openDB(name, { encoding: 'binary' });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { featureKey, type FeatureKey, type FeatureRecipe } from './cache-key.js';
-import { shardOfKey } from './cache-shard.js';
+import { shardCacheDir, shardOfKey } from './cache-shard.js';
 import { decodeHeader } from './entry-codec.js';
 import { FeatureCache } from './feature-cache.js';
 import { mergeCaches } from './merge-caches.js';
@@ -44,7 +44,8 @@ async function build(dir: string, items: readonly FeatureKey[], seed = 0, shard?
 async function shards(count: number, base = fresh('shard')): Promise<string[]> {
   const dirs: string[] = [];
   for (let i = 0; i < count; i++)
-    dirs.push(await build(`${base}-${i}`, KEYS.filter((k) => shardOfKey(k.key, count) === i), 0, [i, count]));
+    // `<base>.shard-i-of-N`: a name with a dot (which lmdb-js would take for a file name).
+    dirs.push(await build(shardCacheDir(base, { index: i, count }), KEYS.filter((k) => shardOfKey(k.key, count) === i), 0, [i, count]));
   return dirs;
 }
 

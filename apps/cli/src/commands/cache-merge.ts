@@ -35,12 +35,16 @@ export function registerCacheMerge(cache: Command, runner: ActionRunner): void {
     .argument('<shards...>', 'shard cache directories')
     .option('--allow-missing', 'merge even when the shard manifests say a shard is missing')
     .option('--json', 'print one JSON line instead of text')
-    .action(
-      runner<MergeOptions>('cache merge', async (out, opts, args) => {
-        const [target, ...shards] = args;
-        const r = await mergeCaches(target!, shards, { allowMissing: Boolean(opts.allowMissing) });
-        out.result({ type: 'result', command: 'cache merge', ...r }, formatMergeReport(r));
-        return 0;
-      }),
-    );
+    .action((...raw: unknown[]) => {
+      // commander hands options after the subcommand to `cache` first when it knows them: its --json.
+      const cmd = raw.at(-1) as Command;
+      if (cmd.parent?.opts().json) cmd.setOptionValue('json', true);
+      return merge(...raw);
+    });
+  const merge = runner<MergeOptions>('cache merge', async (out, opts, args) => {
+    const [target, ...shards] = args;
+    const r = await mergeCaches(target!, shards, { allowMissing: Boolean(opts.allowMissing) });
+    out.result({ type: 'result', command: 'cache merge', ...r }, formatMergeReport(r));
+    return 0;
+  });
 }

@@ -69,7 +69,10 @@ export const cacheCommand: CommandModule = {
       // Checked in the action, not by commander: it would also demand it of `kvc cache merge`.
       .option('--data <dir>', 'dataset root (AIHub layout: <split>/labels, <split>/videos); required')
       .option('--split <names>', 'comma-separated splits', 'train,val')
-      .option('--shard <I/N|auto>', 'cache only shard I of N (from 0) into <cacheDir>.shard-I-of-N; auto: from the scheduler')
+      .option(
+        '--shard <I/N|auto>',
+        'cache only shard I of N (from 0) into <cacheDir>.shard-I-of-N; auto: from the scheduler',
+      )
       .option('--preset <name>', 'demo | seed (which vision tower, frames, cache folder)')
       .option('--config <file>', 'a YAML or JSON config file')
       .option(...BACKEND_FLAG)
@@ -137,7 +140,7 @@ export const cacheCommand: CommandModule = {
             await cache.close();
           }
           out.result(
-            { type: 'result', command: 'cache', cache: cacheDir, ...(shard ? { shard } : {}), entries, splits: summaries },
+            { type: 'result', command: 'cache', cache: cacheDir, ...(shard && { shard }), entries, splits: summaries },
             formatCacheSummary(cacheDir, summaries, entries, shard),
           );
           return 0;
