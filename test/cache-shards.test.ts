@@ -35,8 +35,7 @@ const cacheArgs = (cacheDir: string, extra: readonly string[] = []): string[] =>
 type Summary = { split: string; samples: number; hits: number; encoded: number; skipped: number };
 const resultOf = (r: KvcResult) =>
   jsonLines(r.stdout).at(-1) as { type: string; entries: number; cache: string; splits: Summary[] };
-const sum = (r: KvcResult, f: keyof Summary): number =>
-  resultOf(r).splits.reduce((a, s) => a + (s[f] as number), 0);
+const sum = (r: KvcResult, f: keyof Summary): number => resultOf(r).splits.reduce((a, s) => a + (s[f] as number), 0);
 
 /** Every entry's stored bytes: the tensor bytes raw, the header without its write time. */
 async function contents(dir: string): Promise<Map<string, { body: Buffer; header: Record<string, unknown> }>> {
@@ -113,7 +112,10 @@ describe('kvc cache --shard I/N, killed and rerun, then kvc cache merge', () => 
     // Each usable video in exactly one shard; the bad label reported once (shard 0), the bad video once.
     const perShard = runs.map((r) => resultOf(r).entries);
     const said = JSON.stringify([resultOf(one), ...runs.map(resultOf)]);
-    expect(perShard.reduce((a, b) => a + b, 0), said).toBe(resultOf(one).entries);
+    expect(
+      perShard.reduce((a, b) => a + b, 0),
+      said,
+    ).toBe(resultOf(one).entries);
     expect(runs.reduce((a, r) => a + sum(r, 'skipped'), 0)).toBe(sum(one, 'skipped'));
     expect(runs.reduce((a, r) => a + sum(r, 'samples'), 0)).toBe(sum(one, 'samples'));
 
@@ -141,7 +143,10 @@ describe('kvc cache --shard I/N, killed and rerun, then kvc cache merge', () => 
     const env = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '2' };
     const r = await kvcEnv(cacheArgs(base, ['--shard', 'auto', '--split', 'val']), env);
     expectOk(r);
-    expect(resultOf(r)).toMatchObject({ shard: { index: 1, count: 2 }, cache: shardCacheDir(base, { index: 1, count: 2 }) });
+    expect(resultOf(r)).toMatchObject({
+      shard: { index: 1, count: 2 },
+      cache: shardCacheDir(base, { index: 1, count: 2 }),
+    });
     const none = await kvcEnv(cacheArgs(base, ['--shard', 'auto']), {});
     expect(none.code).toBe(1);
     expect(jsonLines(none.stdout).at(-1)).toMatchObject({ type: 'error', code: 'E_BAD_SHARD' });

@@ -45,7 +45,14 @@ async function shards(count: number, base = fresh('shard')): Promise<string[]> {
   const dirs: string[] = [];
   for (let i = 0; i < count; i++)
     // `<base>.shard-i-of-N`: a name with a dot (which lmdb-js would take for a file name).
-    dirs.push(await build(shardCacheDir(base, { index: i, count }), KEYS.filter((k) => shardOfKey(k.key, count) === i), 0, [i, count]));
+    dirs.push(
+      await build(
+        shardCacheDir(base, { index: i, count }),
+        KEYS.filter((k) => shardOfKey(k.key, count) === i),
+        0,
+        [i, count],
+      ),
+    );
   return dirs;
 }
 
