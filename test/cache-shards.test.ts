@@ -71,7 +71,7 @@ async function entriesNow(dir: string): Promise<number> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'kvc-shards-'));
   setup = await makeTinySetup(work, { train: 12, val: 3, badVideo: true, badLabel: true });
-});
+}, 300_000);
 afterAll(async () => {
   if (work && !process.env.KVC_KEEP_TMP) await rm(work, { recursive: true, force: true });
 });
@@ -136,7 +136,7 @@ describe('kvc cache --shard I/N, killed and rerun, then kvc cache merge', () => 
     expectOk(reading);
     expect(sum(reading, 'encoded')).toBe(0);
     expect(sum(reading, 'hits')).toBe(resultOf(one).entries);
-  });
+  }, 900_000); // five kvc cache runs and a merge, on a busy 2-core machine
 
   it('--shard auto takes the shard from a Slurm array, and refuses an environment without one', async () => {
     const base = join(work, 'auto');
@@ -151,7 +151,7 @@ describe('kvc cache --shard I/N, killed and rerun, then kvc cache merge', () => 
     expect(none.code).toBe(1);
     expect(jsonLines(none.stdout).at(-1)).toMatchObject({ type: 'error', code: 'E_BAD_SHARD' });
     expect(none.stderr).toMatch(/JOB_COMPLETION_INDEX/);
-  });
+  }, 300_000);
 });
 
 /** The built kvc with the scheduler variables replaced by `vars` (none of the test runner's own). */

@@ -34,7 +34,7 @@ beforeAll(async () => {
   const c = checkLmdbFile(join(setup.cacheDir, 'data.mdb'));
   if (!c.ok) throw new Error(`the fresh cache fails its check: ${c.detail}`);
   pageSize = c.pageSize;
-});
+}, 300_000);
 afterAll(async () => {
   if (work && !process.env.KVC_KEEP_TMP) await rm(work, { recursive: true, force: true });
 });

@@ -150,6 +150,6 @@ describe('a failing write', () => {
   it('a full disk says so in the hint', () => {
     const err = writeFailure('/c', new Error('MDB_MAP_RESIZED: No space left on device'));
     expect(err).toMatchObject({ code: 'E_WRITE_FAILED', context: { path: '/c', errno: 'ENOSPC' } });
-    expect((err as { hint: string }).hint).toMatch(/disk is full/);
+    expect((err as unknown as { hint: string }).hint).toMatch(/disk is full/);
   });
 });
