@@ -32,10 +32,33 @@ const cacheArgs = (cacheDir: string, extra: readonly string[] = []): string[] =>
   '--json',
   ...extra,
 ];
-type Summary = { split: string; samples: number; hits: number; encoded: number; skipped: number };
+type Summary = {
+  split: string;
+  samples: number;
+  hits: number;
+  encoded: number;
+  skipped: number;
+  skips: { id: string; reason: string }[];
+};
 const resultOf = (r: KvcResult) =>
   jsonLines(r.stdout).at(-1) as { type: string; entries: number; cache: string; splits: Summary[] };
-const sum = (r: KvcResult, f: keyof Summary): number => resultOf(r).splits.reduce((a, s) => a + (s[f] as number), 0);
+const sum = (r: KvcResult, f: 'samples' | 'hits' | 'encoded' | 'skipped'): number =>
+  resultOf(r).splits.reduce((a, s) => a + s[f], 0);
+
+/**
+ * `kvc cache` with these arguments; rerun (as an operator would: it redoes only what is missing)
+ * while it skipped a video other than the setup's broken ones. Under heavy load video-io's decoder
+ * has been seen to fail a valid video ("cannot decode frames: Output stream closed"); that is not
+ * what this test is about, and an unexpected skip would otherwise fail the comparison.
+ */
+async function cacheRun(args: readonly string[]): Promise<{ first: KvcResult; last: KvcResult }> {
+  const first = await kvc(args);
+  let last = first;
+  const broken = new Set(Object.values(setup.broken));
+  const stray = (r: KvcResult) => resultOf(r).splits.some((s) => s.skips.some((k) => !broken.has(k.id)));
+  for (let retry = 0; retry < 3 && last.code === 0 && stray(last); retry++) last = await kvc(args);
+  return { first, last };
+}
 
 /** Every entry's stored bytes: the tensor bytes raw, the header without its write time. */
 async function contents(dir: string): Promise<Map<string, { body: Buffer; header: Record<string, unknown> }>> {
@@ -79,7 +102,7 @@ afterAll(async () => {
 describe('kvc cache --shard I/N, killed and rerun, then kvc cache merge', () => {
   it('merges into the single-process cache, bit for bit', async () => {
     const single = join(work, 'single');
-    const one = await kvc(cacheArgs(single));
+    const one = (await cacheRun(cacheArgs(single))).last;
     expectOk(one);
     const base = join(work, 'sharded');
     const shardDir = (i: number): string => shardCacheDir(base, { index: i, count: N });
@@ -101,10 +124,14 @@ describe('kvc cache --shard I/N, killed and rerun, then kvc cache merge', () => 
     expect(left).toBeGreaterThan(0);
 
     // The N shards as N processes at once (shard 0 rerun over what the killed one left).
-    const runs = await Promise.all([...Array(N).keys()].map((i) => kvc(cacheArgs(base, ['--shard', `${i}/${N}`]))));
+    const tries = await Promise.all(
+      [...Array(N).keys()].map((i) => cacheRun(cacheArgs(base, ['--shard', `${i}/${N}`]))),
+    );
+    const runs = tries.map((t) => t.last);
     runs.forEach(expectOk);
-    expect(sum(runs[0]!, 'hits')).toBe(left);
-    expect(left).toBeLessThan(sum(runs[0]!, 'hits') + sum(runs[0]!, 'encoded'));
+    const rerun = tries[0]!.first;
+    expect(sum(rerun, 'hits')).toBe(left);
+    expect(left).toBeLessThan(sum(rerun, 'hits') + sum(rerun, 'encoded'));
     for (const [i, r] of runs.entries()) {
       expect(resultOf(r)).toMatchObject({ cache: shardDir(i), shard: { index: i, count: N } });
       expect(readShardManifest(shardDir(i))).toMatchObject({ index: i, count: N });

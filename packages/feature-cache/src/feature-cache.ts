@@ -4,17 +4,16 @@
  * single transaction, so a crash never leaves half an entry visible. Entries failing their integrity
  * check are misses, never returned.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { open } from 'lmdb';
+import { resolve } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import type { FeatureKey, StorageDtype } from './cache-key.js';
-import { checkEntry, decodeBody, decodeHeader, encodeEntry } from './entry-codec.js';
+import { checkEntry, decodeBody, encodeEntry } from './entry-codec.js';
 import type { EntryCheck } from './entry-codec.js';
-import { CacheClosedError, CacheOpenError, InvalidArgumentError } from './errors.js';
-import { damagedCache, readFailure, rebuildHint, writeFailure } from './lmdb-failure.js';
+import { CacheClosedError, InvalidArgumentError } from './errors.js';
+import { readFailure, writeFailure } from './lmdb-failure.js';
+import { openDatabases } from './lmdb-environment.js';
 import { assertSoundEnvironment } from './sound-environment.js';
-import { emptyStats, readLifetime } from './cache-stats.js';
+import { emptyStats, readLifetime, tallyHeaders } from './cache-stats.js';
 import type { CacheStats, SessionCounters } from './cache-stats.js';
 import { keyString, validateTensor } from './validate.js';
 
@@ -64,7 +63,6 @@ export interface RawEntry {
   readonly body: Uint8Array;
 }
 
-const FORMAT = 'kvc-feature-cache/1';
 const LIFETIME = 'lifetime-counters';
 
 /** A feature cache opened on a directory (LMDB `data.mdb` + `lock.mdb` inside). */
@@ -87,51 +85,16 @@ export class FeatureCache {
   static async open(path: string, options: FeatureCacheOptions = {}): Promise<FeatureCache> {
     const abs = resolve(path);
     const readOnly = options.readOnly ?? false;
-    if (readOnly && !existsSync(join(abs, 'data.mdb'))) {
-      throw new CacheOpenError(
-        'E_CACHE_NOT_FOUND',
-        `no feature cache at ${abs}`,
-        { path: abs },
-        'check the path, or build the cache first (`kvc cache`); a cache is a directory holding data.mdb',
-      );
-    }
-    await assertSoundEnvironment(abs, { readOnly, probe: options.probe ?? false });
-    let root: RootDatabase | undefined;
+    const probe = options.probe ?? false;
+    await assertSoundEnvironment(abs, { readOnly, probe });
     const fallbacks: FeatureCache[] = [];
     try {
-      for (const p of options.readThrough ?? [])
-        fallbacks.push(await FeatureCache.open(p, { readOnly: true, probe: options.probe ?? false }));
-      if (!readOnly) mkdirSync(abs, { recursive: true });
-      // noSubdir false: lmdb-js takes a path with an extension (`cache.shard-0-of-4`, `feats.v2`) for a file.
-      root = open(abs, { maxDbs: 4, readOnly, noSync: options.noSync ?? false, noSubdir: false });
-      const info = root.openDB<string, string>('info', { encoding: 'string' });
-      const format = info.get('format');
-      if (format !== undefined && format !== FORMAT) {
-        throw new CacheOpenError(
-          'E_CACHE_FORMAT',
-          `unsupported feature cache format ${format}`,
-          { path: abs, format, expected: FORMAT },
-          'this cache was written by another version of kvc; rebuild it in a new directory',
-        );
-      }
-      if (format === undefined && !readOnly) info.putSync('format', FORMAT);
-      const meta = root.openDB<Uint8Array, string>('meta', { encoding: 'binary' });
-      const data = root.openDB<Uint8Array, string>('data', { encoding: 'binary' });
+      for (const p of options.readThrough ?? []) fallbacks.push(await FeatureCache.open(p, { readOnly: true, probe }));
+      const { root, info, meta, data } = await openDatabases(abs, { readOnly, noSync: options.noSync ?? false });
       return new FeatureCache(abs, readOnly, root, info, meta, data, fallbacks);
     } catch (err) {
-      await root?.close().catch(() => undefined);
       for (const f of fallbacks) await f.close().catch(() => undefined);
-      if (err instanceof CacheOpenError) throw err;
-      const reason = (err as Error).message;
-      // MDB_INVALID, MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_VERSION_MISMATCH...: the file, not the caller.
-      if (/MDB_/.test(reason)) throw damagedCache(abs, reason, err);
-      throw new CacheOpenError(
-        'E_CACHE_OPEN',
-        `cannot open the feature cache at ${abs}`,
-        { path: abs, reason },
-        readOnly ? 'is this directory a kvc feature cache?' : rebuildHint(abs),
-        { cause: err },
-      );
+      throw err;
     }
   }
 
@@ -276,32 +239,14 @@ export class FeatureCache {
   stats(): CacheStats {
     this.assertOpen();
     try {
-      return this.readStats();
+      const s = emptyStats(this.path, this.counters, readLifetime(this.info.get(LIFETIME)));
+      return tallyHeaders(
+        s,
+        this.meta.getRange().map(({ value }) => value),
+      );
     } catch (err) {
       throw readFailure(this.path, err);
     }
-  }
-
-  private readStats(): CacheStats {
-    const s = emptyStats(this.path, this.counters, readLifetime(this.info.get(LIFETIME)));
-    for (const { value } of this.meta.getRange()) {
-      const h = decodeHeader(value);
-      if (!h) {
-        s.unreadableHeaders++;
-        continue;
-      }
-      s.entries++;
-      s.bytes += h.byteLength;
-      const d = s.byDtype[h.dtype];
-      d.entries++;
-      d.bytes += h.byteLength;
-    }
-    try {
-      s.fileBytes = statSync(join(this.path, 'data.mdb')).size;
-    } catch {
-      // a cache opened in memory or removed under us: leave fileBytes at 0
-    }
-    return s;
   }
 
   /**
