@@ -103,11 +103,11 @@ export const cacheCommand: CommandModule = {
           const root = resolve(opts.data);
           const cacheDir = shard ? shardCacheDir(cacheDirs(config)[0]!, shard) : cacheDirs(config)[0]!;
           const cache = await openFeatureCache(config, cacheDir);
-          if (shard) writeShardManifest(cacheDir, shard);
           const keep = shard ? (key: string) => shardOfKey(key, shard.count) === shard.index : undefined;
           const summaries: SplitCacheSummary[] = [];
           let entries = 0;
           try {
+            if (shard) writeShardManifest(cacheDir, shard);
             const encoder = await loadVisionEncoder(config);
             try {
               for (const split of splits) {
