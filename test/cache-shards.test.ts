@@ -3,8 +3,8 @@
  * synthetic dataset with one undecodable video and one bad label): one shard is killed with
  * SIGKILL mid-way and rerun, `kvc cache merge` joins the shards, and the merged cache equals the
  * cache one `kvc cache` process writes: the same keys, the tensor bytes bit for bit, the headers
- * equal but for their write time. A run whose features.cacheDir lists the shards finds every
- * video cached; `--shard auto` reads a Slurm array's variables.
+ * equal but for their write time. `kvc cache` and `kvc train` runs whose features.cacheDir lists
+ * the shards find every video cached; `--shard auto` reads a Slurm array's variables.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureCache, readShardManifest, shardCacheDir } from '@kvc/feature-cache';
-import { jsonLines, kvc, KVC_BIN, makeTinySetup, REPO_ROOT } from './helpers/tiny-setup.js';
+import { jsonLines, kvc, KVC_BIN, makeTinySetup, REPO_ROOT, tinyTrainArgs } from './helpers/tiny-setup.js';
 import type { KvcResult, TinySetup } from './helpers/tiny-setup.js';
 
 const N = 3;
@@ -21,6 +21,8 @@ let setup: TinySetup;
 const expectOk = (r: KvcResult): void => expect(r.code, r.stderr.slice(-3000)).toBe(0);
 const cacheArgs = (cacheDir: string, extra: readonly string[] = []): string[] => [
   'cache',
+  '--preset',
+  'demo', // the recipe `kvc train --preset demo` uses (tinyTrainArgs)
   '--data',
   setup.data,
   `vision.model=${setup.clipDir}`,
@@ -157,12 +159,20 @@ describe('kvc cache --shard I/N, killed and rerun, then kvc cache merge', () => 
       expect(got.get(k)!.header, `header of ${k}`).toEqual(w.header);
     }
 
-    // A run reading the shards directly (a list: looked up in order, new features to the first).
+    // Runs reading the shards directly (a list: looked up in order, new features to the first).
     const list = `features.cacheDir=[${join(work, 'local')},${[...Array(N).keys()].map(shardDir).join(',')}]`;
     const reading = await kvc([...cacheArgs(base), list]);
     expectOk(reading);
     expect(sum(reading, 'encoded')).toBe(0);
     expect(sum(reading, 'hits')).toBe(resultOf(one).entries);
+    const trained = await kvc([...tinyTrainArgs(setup, join(work, 'run'), ['features.dtype=float16', list]), '--json']);
+    expectOk(trained);
+    const features = jsonLines(trained.stdout).find((l) => l.type === 'features');
+    const usable = (split: string) => resultOf(one).splits.find((s) => s.split === split)!;
+    expect(features).toMatchObject({
+      train: { hits: usable('train').hits + usable('train').encoded, encoded: 0 },
+      val: { hits: usable('val').hits + usable('val').encoded, encoded: 0 },
+    });
   }, 900_000); // five kvc cache runs and a merge, on a busy 2-core machine
 
   it('--shard auto takes the shard from a Slurm array, and refuses an environment without one', async () => {
