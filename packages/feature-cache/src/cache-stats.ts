@@ -1,5 +1,8 @@
 /** The statistics a feature cache reports (`FeatureCache.stats()`, `kvc cache-stats`). */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { StorageDtype } from './cache-key.js';
+import { decodeHeader } from './entry-codec.js';
 
 /**
  * Hit/miss/write counts of one opened cache (this process, since open). Hits and misses count
@@ -68,4 +71,26 @@ export function readLifetime(json: string | undefined): SessionCounters {
   } catch {
     return zero; // counters are informational: a damaged record must not stop the cache opening
   }
+}
+
+/** Adds every entry header in `headers` to `s` (entries, bytes, by dtype), and the size of data.mdb. */
+export function tallyHeaders(s: CacheStats, headers: Iterable<Uint8Array>): CacheStats {
+  for (const value of headers) {
+    const h = decodeHeader(value);
+    if (!h) {
+      s.unreadableHeaders++;
+      continue;
+    }
+    s.entries++;
+    s.bytes += h.byteLength;
+    const d = s.byDtype[h.dtype];
+    d.entries++;
+    d.bytes += h.byteLength;
+  }
+  try {
+    s.fileBytes = statSync(join(s.path, 'data.mdb')).size;
+  } catch {
+    // a cache opened in memory or removed under us: leave fileBytes at 0
+  }
+  return s;
 }

@@ -4,15 +4,16 @@
  * single transaction, so a crash never leaves half an entry visible. Entries failing their integrity
  * check are misses, never returned.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { open } from 'lmdb';
+import { resolve } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import type { FeatureKey, StorageDtype } from './cache-key.js';
-import { checkEntry, decodeBody, decodeHeader, encodeEntry } from './entry-codec.js';
+import { checkEntry, decodeBody, encodeEntry } from './entry-codec.js';
 import type { EntryCheck } from './entry-codec.js';
-import { CacheClosedError, CacheOpenError, InvalidArgumentError } from './errors.js';
-import { emptyStats, readLifetime } from './cache-stats.js';
+import { CacheClosedError, InvalidArgumentError } from './errors.js';
+import { readFailure, writeFailure } from './lmdb-failure.js';
+import { openDatabases } from './lmdb-environment.js';
+import { assertSoundEnvironment } from './sound-environment.js';
+import { emptyStats, readLifetime, tallyHeaders } from './cache-stats.js';
 import type { CacheStats, SessionCounters } from './cache-stats.js';
 import { keyString, validateTensor } from './validate.js';
 
@@ -42,9 +43,26 @@ export interface FeatureCacheOptions {
   readonly readOnly?: boolean;
   /** Skip fsync (faster, for scratch caches; an OS crash may then lose recent writes). Default false. */
   readonly noSync?: boolean;
+  /**
+   * Also walk the LMDB trees in a child process before opening (lmdb-probe.ts), so a damaged page
+   * fails here with E_CACHE_DAMAGED instead of killing this process later. Costs a process start
+   * and a read of the tree pages (not the tensors). Default false: the meta pages are always checked.
+   */
+  readonly probe?: boolean;
+  /**
+   * More caches to look keys up in, in order, when this one has no valid entry (shards built by
+   * `kvc cache --shard`). They are opened read-only and never written; stats are this cache's only.
+   */
+  readonly readThrough?: readonly string[];
 }
 
-const FORMAT = 'kvc-feature-cache/1';
+/** One entry's stored bytes, as `rawEntry` reads them and `putRaw` writes them (bit for bit). */
+export interface RawEntry {
+  readonly key: string;
+  readonly header: Uint8Array;
+  readonly body: Uint8Array;
+}
+
 const LIFETIME = 'lifetime-counters';
 
 /** A feature cache opened on a directory (LMDB `data.mdb` + `lock.mdb` inside). */
@@ -60,48 +78,23 @@ export class FeatureCache {
     private readonly info: Database<string, string>,
     private readonly meta: Database<Uint8Array, string>,
     private readonly data: Database<Uint8Array, string>,
+    private readonly fallbacks: readonly FeatureCache[] = [],
   ) {}
 
   /** Opens (or, unless read-only, creates) the cache at `path`. */
   static async open(path: string, options: FeatureCacheOptions = {}): Promise<FeatureCache> {
     const abs = resolve(path);
     const readOnly = options.readOnly ?? false;
-    if (readOnly && !existsSync(join(abs, 'data.mdb'))) {
-      throw new CacheOpenError(
-        'E_CACHE_NOT_FOUND',
-        `no feature cache at ${abs}`,
-        { path: abs },
-        'check the path, or build the cache first (`kvc cache`); a cache is a directory holding data.mdb',
-      );
-    }
-    let root: RootDatabase | undefined;
+    const probe = options.probe ?? false;
+    await assertSoundEnvironment(abs, { readOnly, probe });
+    const fallbacks: FeatureCache[] = [];
     try {
-      if (!readOnly) mkdirSync(abs, { recursive: true });
-      root = open(abs, { maxDbs: 4, readOnly, noSync: options.noSync ?? false });
-      const info = root.openDB<string, string>('info', { encoding: 'string' });
-      const format = info.get('format');
-      if (format !== undefined && format !== FORMAT) {
-        throw new CacheOpenError(
-          'E_CACHE_FORMAT',
-          `unsupported feature cache format ${format}`,
-          { path: abs, format, expected: FORMAT },
-          'this cache was written by another version of kvc; rebuild it in a new directory',
-        );
-      }
-      if (format === undefined && !readOnly) info.putSync('format', FORMAT);
-      const meta = root.openDB<Uint8Array, string>('meta', { encoding: 'binary' });
-      const data = root.openDB<Uint8Array, string>('data', { encoding: 'binary' });
-      return new FeatureCache(abs, readOnly, root, info, meta, data);
+      for (const p of options.readThrough ?? []) fallbacks.push(await FeatureCache.open(p, { readOnly: true, probe }));
+      const { root, info, meta, data } = await openDatabases(abs, { readOnly, noSync: options.noSync ?? false });
+      return new FeatureCache(abs, readOnly, root, info, meta, data, fallbacks);
     } catch (err) {
-      await root?.close().catch(() => undefined);
-      if (err instanceof CacheOpenError) throw err;
-      throw new CacheOpenError(
-        'E_CACHE_OPEN',
-        `cannot open the feature cache at ${abs}`,
-        { path: abs, reason: (err as Error).message },
-        readOnly ? 'is this directory a kvc feature cache?' : undefined,
-        { cause: err },
-      );
+      for (const f of fallbacks) await f.close().catch(() => undefined);
+      throw err;
     }
   }
 
@@ -109,15 +102,62 @@ export class FeatureCache {
   check(key: string | FeatureKey): EntryCheck {
     this.assertOpen();
     const k = keyString(key);
-    // One read transaction: header and data come from the same snapshot even while another process writes.
-    const txn = this.root.useReadTransaction();
-    try {
-      const header = this.meta.get(k, { transaction: txn });
-      const body = this.data.get(k, { transaction: txn });
-      return checkEntry(k, header, body);
-    } finally {
-      txn.done();
+    const raw = this.rawEntry(k);
+    const own = checkEntry(k, raw?.header, raw?.body);
+    if (own.ok) return own;
+    for (const f of this.fallbacks) {
+      const c = f.check(k);
+      if (c.ok) return c;
     }
+    return own;
+  }
+
+  /** The stored bytes under `key` in this cache (not its read-through caches), unchecked; undefined when absent. */
+  rawEntry(key: string): RawEntry | undefined {
+    this.assertOpen();
+    try {
+      // One read transaction: header and data come from the same snapshot even while another process writes.
+      const txn = this.root.useReadTransaction();
+      try {
+        const header = this.meta.get(key, { transaction: txn });
+        const body = this.data.get(key, { transaction: txn });
+        return header === undefined || body === undefined ? undefined : { key, header, body };
+      } finally {
+        txn.done();
+      }
+    } catch (err) {
+      throw readFailure(this.path, err);
+    }
+  }
+
+  /** Every key with a header in this cache (not its read-through caches), in key order. */
+  *keys(): Generator<string> {
+    this.assertOpen();
+    try {
+      for (const k of this.meta.getKeys()) yield k;
+    } catch (err) {
+      throw readFailure(this.path, err);
+    }
+  }
+
+  /**
+   * Stores entries as they were read by {@link rawEntry} (from another cache: a merge), bit for bit,
+   * in one transaction. Each must pass its integrity check, so damage is never copied.
+   */
+  async putRaw(entries: readonly RawEntry[]): Promise<void> {
+    this.assertWritable();
+    for (const e of entries) {
+      const c = checkEntry(keyString(e.key), e.header, e.body);
+      if (!c.ok)
+        throw new InvalidArgumentError(`entry ${e.key} fails its integrity check (${c.reason})`, { key: e.key });
+    }
+    await this.commit(() => {
+      for (const e of entries) {
+        this.data.putSync(e.key, e.body);
+        this.meta.putSync(e.key, e.header);
+      }
+    });
+    this.counters.writes += entries.length;
   }
 
   /**
@@ -174,7 +214,7 @@ export class FeatureCache {
       const meta = w.meta ?? (typeof w.key === 'string' ? undefined : { ingredients: w.key.ingredients });
       return { k, ...encodeEntry(k, w.tensor.data, w.tensor.shape, w.dtype ?? recipeDtype ?? 'float32', meta) };
     });
-    await this.root.transaction(() => {
+    await this.commit(() => {
       for (const e of encoded) {
         this.data.putSync(e.k, e.body);
         this.meta.putSync(e.k, e.header);
@@ -187,7 +227,7 @@ export class FeatureCache {
   async delete(key: string | FeatureKey): Promise<boolean> {
     this.assertWritable();
     const k = keyString(key);
-    return this.root.transaction(() => {
+    return this.commit(() => {
       const had = this.meta.get(k) !== undefined || this.data.get(k) !== undefined;
       this.meta.removeSync(k);
       this.data.removeSync(k);
@@ -198,25 +238,15 @@ export class FeatureCache {
   /** Entries, bytes, dtype breakdown (from the headers) and this session's hit rate. */
   stats(): CacheStats {
     this.assertOpen();
-    const s = emptyStats(this.path, this.counters, readLifetime(this.info.get(LIFETIME)));
-    for (const { value } of this.meta.getRange()) {
-      const h = decodeHeader(value);
-      if (!h) {
-        s.unreadableHeaders++;
-        continue;
-      }
-      s.entries++;
-      s.bytes += h.byteLength;
-      const d = s.byDtype[h.dtype];
-      d.entries++;
-      d.bytes += h.byteLength;
-    }
     try {
-      s.fileBytes = statSync(join(this.path, 'data.mdb')).size;
-    } catch {
-      // a cache opened in memory or removed under us: leave fileBytes at 0
+      const s = emptyStats(this.path, this.counters, readLifetime(this.info.get(LIFETIME)));
+      return tallyHeaders(
+        s,
+        this.meta.getRange().map(({ value }) => value),
+      );
+    } catch (err) {
+      throw readFailure(this.path, err);
     }
-    return s;
   }
 
   /**
@@ -233,25 +263,43 @@ export class FeatureCache {
     if (this.closed) return;
     this.closed = true;
     const c = this.counters;
-    if (!this.readOnly && c.hits + c.misses + c.writes > 0) {
-      // Fold this session into the lifetime counters (read-modify-write in one transaction, so two
-      // writer processes closing together both count).
-      await this.root.transaction(() => {
-        const l = readLifetime(this.info.get(LIFETIME));
-        const sum = {
-          hits: l.hits + c.hits,
-          misses: l.misses + c.misses,
-          invalid: l.invalid + c.invalid,
-          writes: l.writes + c.writes,
-        };
-        this.info.putSync(LIFETIME, JSON.stringify(sum));
-      });
+    try {
+      if (!this.readOnly && c.hits + c.misses + c.writes > 0) {
+        // Fold this session into the lifetime counters (read-modify-write in one transaction, so two
+        // writer processes closing together both count).
+        await this.commit(() => {
+          const l = readLifetime(this.info.get(LIFETIME));
+          const sum = {
+            hits: l.hits + c.hits,
+            misses: l.misses + c.misses,
+            invalid: l.invalid + c.invalid,
+            writes: l.writes + c.writes,
+          };
+          this.info.putSync(LIFETIME, JSON.stringify(sum));
+        });
+      }
+    } finally {
+      // Closed even when the counters could not be written (a full disk): the environment is released.
+      for (const f of this.fallbacks) await f.close();
+      await this.root.close();
     }
-    await this.root.close();
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * One write transaction; an LMDB failure (disk full, I/O error) becomes E_WRITE_FAILED naming the
+   * cache. Synchronous: lmdb-js's async commit reports a failure by printing it and rejecting promises
+   * nobody holds (an unhandled rejection kills the process); the sync commit just throws.
+   */
+  private async commit<T>(body: () => T): Promise<T> {
+    try {
+      return this.root.transactionSync(body);
+    } catch (err) {
+      throw writeFailure(this.path, err);
+    }
   }
 
   private assertOpen(): void {

@@ -3,7 +3,15 @@
  * (decode misses, batch them for the encoder, write, emit in order, bounded memory) with cacheThrough on top.
  */
 export { FeatureCache } from './feature-cache.js';
-export type { FeatureTensor, CachedTensor, CacheWrite, FeatureCacheOptions } from './feature-cache.js';
+export type { FeatureTensor, CachedTensor, CacheWrite, FeatureCacheOptions, RawEntry } from './feature-cache.js';
+export { shardOfKey, shardCacheDir, cacheShard, parseShard, shardFromEnv } from './cache-shard.js';
+export type { CacheShard } from './cache-shard.js';
+export { writeShardManifest, readShardManifest, SHARD_MANIFEST } from './shard-manifest.js';
+export type { ShardManifest } from './shard-manifest.js';
+export { mergeCaches } from './merge-caches.js';
+export type { MergeOptions, MergeReport, MergedShard } from './merge-caches.js';
+export { checkLmdbFile } from './lmdb-header.js';
+export type { LmdbFileCheck, LmdbFileProblem } from './lmdb-header.js';
 export type { CacheStats, SessionCounters } from './cache-stats.js';
 export { featureKey } from './cache-key.js';
 export type { FeatureKey, FeatureRecipe, KeyIngredients, StorageDtype } from './cache-key.js';

@@ -53,7 +53,8 @@ export const cacheStatsCommand: CommandModule = {
       .option('--json', 'print one JSON line instead of text')
       .action(
         runner<CacheStatsOptions>('cache-stats', async (out, opts) => {
-          const cache = await FeatureCache.open(opts.cache, { readOnly: true });
+          // probe: a damaged cache is an error naming it, not a crash (the tree walk runs in a child process).
+          const cache = await FeatureCache.open(opts.cache, { readOnly: true, probe: true });
           try {
             // This read-only open never looks anything up: its session counters are always zero, and
             // printing them (as `session.hits: 0`) read as "no hits". The counters are the runs' (lifetime).

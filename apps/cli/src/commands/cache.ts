@@ -1,14 +1,17 @@
 /**
- * `kvc cache --data DIR [--split train,val] [--preset P | --config F] [key=value ...] [--json]`:
+ * `kvc cache --data DIR [--split train,val] [--shard I/N|auto] [--preset P | --config F] [key=value ...] [--json]`:
  * decodes every video of the given splits, encodes its frames with the run's vision tower and
  * stores the features in the LMDB cache that `kvc train` and `kvc eval` read (same recipe, same
  * keys). Entries already there are hits and cost nothing; undecodable videos and bad labels are
  * reported and skipped. `kvc cache-stats --cache DIR` shows what the cache holds afterwards.
+ * With `--shard I/N` only the videos whose key hashes to shard I are cached, into
+ * `<cacheDir>.shard-I-of-N` (docs/scale-out.md); `kvc cache merge` (cache-merge.ts) joins the shards.
  */
 import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { FeatureCache } from '@kvc/feature-cache';
+import { parseShard, shardCacheDir, shardOfKey, writeShardManifest } from '@kvc/feature-cache';
+import type { CacheShard } from '@kvc/feature-cache';
 import { initBackend } from '@kvc/models';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
@@ -16,10 +19,13 @@ import { loadRunConfig } from '../config/load-config.js';
 import { cacheSplitFeatures } from '../pipeline/cache-split-features.js';
 import { readSplit } from '../pipeline/read-split.js';
 import { loadVisionEncoder } from '../pipeline/vision-encoder.js';
+import { cacheDirs, openFeatureCache } from '../pipeline/open-feature-cache.js';
+import { registerCacheMerge } from './cache-merge.js';
 
 interface CacheOptions {
-  data: string;
+  data?: string;
   split: string;
+  shard?: string;
   preset?: string;
   config?: string;
   json?: boolean;
@@ -37,8 +43,14 @@ export interface SplitCacheSummary {
 }
 
 /** The human-readable summary. */
-export function formatCacheSummary(cacheDir: string, splits: readonly SplitCacheSummary[], entries: number): string {
-  const lines = [`feature cache ${cacheDir} (${entries} entries)`];
+export function formatCacheSummary(
+  cacheDir: string,
+  splits: readonly SplitCacheSummary[],
+  entries: number,
+  shard?: CacheShard,
+): string {
+  const of = shard ? `, shard ${shard.index} of ${shard.count}` : '';
+  const lines = [`feature cache ${cacheDir} (${entries} entries${of})`];
   for (const s of splits)
     lines.push(
       `  ${s.split.padEnd(8)} ${s.samples} samples: ${s.hits} cached already, ${s.encoded} encoded, ${s.skipped} skipped`,
@@ -50,18 +62,26 @@ export function formatCacheSummary(cacheDir: string, splits: readonly SplitCache
 
 export const cacheCommand: CommandModule = {
   register(program: Command, runner: ActionRunner): void {
-    program
+    const cacheCmd = program
       .command('cache')
       .description('cache the vision features of dataset splits (decode → vision tower → LMDB), as kvc train would')
       .argument('[overrides...]', 'config overrides as key=value (e.g. vision.model=DIR features.cacheDir=DIR)')
-      .requiredOption('--data <path>', 'dataset: AIHub folder, <split>.jsonl manifest(s), or Hugging Face folder')
+      // Checked in the action, not by commander: it would also demand it of `kvc cache merge`.
+      .option('--data <path>', 'dataset: AIHub folder, <split>.jsonl manifest(s), or Hugging Face folder; required')
       .option('--split <names>', 'comma-separated splits', 'train,val')
+      .option(
+        '--shard <I/N|auto>',
+        'cache only shard I of N (from 0) into <cacheDir>.shard-I-of-N; auto: from the scheduler',
+      )
       .option('--preset <name>', 'demo | seed (which vision tower, frames, cache folder)')
       .option('--config <file>', 'a YAML or JSON config file')
       .option(...BACKEND_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<CacheOptions>('cache', async (out, opts, overrides) => {
+          if (!opts.data)
+            throw new CliError('E_BAD_ARGUMENT', '--data is required', {}, 'e.g. kvc cache --data DIR --preset demo');
+          const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
           const config = loadRunConfig({
             ...(opts.preset ? { preset: opts.preset } : {}),
             ...(opts.config ? { file: opts.config } : {}),
@@ -81,26 +101,30 @@ export const cacheCommand: CommandModule = {
           const choice = await initBackend(config.backend, { purpose: 'inference' });
           out.info(`backend ${choice.backend} (${choice.reason})`);
           const root = resolve(opts.data);
-          const cacheDir = resolve(config.features.cacheDir);
-          const cache = await FeatureCache.open(cacheDir);
+          const cacheDir = shard ? shardCacheDir(cacheDirs(config)[0]!, shard) : cacheDirs(config)[0]!;
+          const cache = await openFeatureCache(config, cacheDir);
+          const keep = shard ? (key: string) => shardOfKey(key, shard.count) === shard.index : undefined;
           const summaries: SplitCacheSummary[] = [];
           let entries = 0;
           try {
+            if (shard) writeShardManifest(cacheDir, shard);
             const encoder = await loadVisionEncoder(config);
             try {
               for (const split of splits) {
                 const paths = { allowAbsolutePaths: config.data.allowAbsolutePaths };
                 const data = await readSplit(root, split, config.data.maxSamples, out, paths);
-                const r = await cacheSplitFeatures({ split, samples: data.samples, cache, encoder, config, out });
-                // Bad labels (reader) and undecodable videos (decoder) alike: video-io's skip events.
-                const skips = [...data.skipped, ...r.skipped].map((s) => ({
+                const r = await cacheSplitFeatures({ split, samples: data.samples, cache, encoder, config, out, keep });
+                // Bad labels (reader) and undecodable videos (decoder) alike: video-io's skip events. A bad
+                // label has no key, hence no shard: shard 0 reports it.
+                const labelSkips = (shard?.index ?? 0) === 0 ? data.skipped : [];
+                const skips = [...labelSkips, ...r.skipped].map((s) => ({
                   id: s.id,
                   file: s.file,
                   reason: `[${s.code}] ${s.reason}`,
                 }));
                 const summary = {
                   split,
-                  samples: data.samples.length,
+                  samples: data.samples.length - r.elsewhere,
                   hits: r.hits,
                   encoded: r.encoded,
                   skipped: skips.length,
@@ -117,11 +141,12 @@ export const cacheCommand: CommandModule = {
             await cache.close();
           }
           out.result(
-            { type: 'result', command: 'cache', cache: cacheDir, entries, splits: summaries },
-            formatCacheSummary(cacheDir, summaries, entries),
+            { type: 'result', command: 'cache', cache: cacheDir, ...(shard && { shard }), entries, splits: summaries },
+            formatCacheSummary(cacheDir, summaries, entries, shard),
           );
           return 0;
         }),
       );
+    registerCacheMerge(cacheCmd, runner);
   },
 };

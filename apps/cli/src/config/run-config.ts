@@ -44,7 +44,8 @@ export const runConfigSchema = z.strictObject({
     .prefault({}),
   features: z
     .strictObject({
-      cacheDir: z.string().default('.kvc-cache/features'),
+      /** One directory, or several looked up in order (shards); new features go to the first. */
+      cacheDir: z.union([z.string(), z.array(z.string()).min(1)]).default('.kvc-cache/features'),
       dtype: z.enum(['float16', 'float32']).default('float16'),
       /** Frames of this many videos go through the vision encoder together. */
       batchVideos: z.number().int().min(1).default(4),

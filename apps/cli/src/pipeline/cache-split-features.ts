@@ -9,7 +9,7 @@
  * be decoded is reported (a skip event with video-io's code) and skipped, never fatal. Returns each
  * usable sample's cache key.
  */
-import { concatMap, from, lastValueFrom, tap } from 'rxjs';
+import { concatMap, filter, from, lastValueFrom, tap } from 'rxjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { cacheFeatures, featureKey, videoIdentity } from '@kvc/feature-cache';
 import type { FeatureCache, FeatureKey, FeatureTensor } from '@kvc/feature-cache';
@@ -29,6 +29,8 @@ export interface CachedSplit {
   readonly skipped: readonly SkipEvent[];
   readonly hits: number;
   readonly encoded: number;
+  /** Samples left to other shards by `keep`. */
+  readonly elsewhere: number;
 }
 
 export async function cacheSplitFeatures(args: {
@@ -38,12 +40,15 @@ export async function cacheSplitFeatures(args: {
   readonly encoder: VisionEncoder;
   readonly config: RunConfig;
   readonly out: Output;
+  /** Only samples whose cache key this accepts (a `--shard`); default all. */
+  readonly keep?: (key: string) => boolean;
 }): Promise<CachedSplit> {
-  const { split, samples, cache, encoder, config, out } = args;
+  const { split, samples, cache, encoder, config, out, keep } = args;
   const keys = new Map<string, string>();
   const skipped: SkipEvent[] = [];
   let hits = 0;
   let encoded = 0;
+  let elsewhere = 0;
   const bar = out.progress(`features ${split}`, samples.length);
   const decodeConcurrency = config.features.decodeConcurrency || defaultDecodeConcurrency();
   const batchSize = config.features.batchVideos;
@@ -51,6 +56,12 @@ export async function cacheSplitFeatures(args: {
   await lastValueFrom(
     from(samples).pipe(
       concatMap(async (sample) => ({ sample, key: featureKey(await videoIdentity(sample.video), encoder.recipe) })),
+      filter(({ key }) => {
+        if (!keep || keep(key.key)) return true;
+        elsewhere++;
+        bar.tick(1);
+        return false;
+      }),
       cacheFeatures<{ sample: SampleEvent; key: FeatureKey }, FramesEvent>({
         cache,
         keyOf: (k) => k.key,
@@ -77,7 +88,7 @@ export async function cacheSplitFeatures(args: {
     { defaultValue: undefined },
   );
   bar.done();
-  return { keys, skipped, hits, encoded };
+  return { keys, skipped, hits, encoded, elsewhere };
 }
 
 /**

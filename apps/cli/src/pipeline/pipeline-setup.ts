@@ -6,7 +6,7 @@
  * after it, whatever happens.
  */
 import { resolve } from 'node:path';
-import { FeatureCache } from '@kvc/feature-cache';
+import type { FeatureCache } from '@kvc/feature-cache';
 import { initBackend } from '@kvc/models';
 import type { SampleEvent } from '@kvc/video-io';
 import { CliError, type CliErrorCode } from '../cli-error.js';
@@ -14,6 +14,7 @@ import type { RunConfig } from '../config/run-config.js';
 import type { Output } from '../output.js';
 import { cacheSplitFeatures, type CachedSplit } from './cache-split-features.js';
 import { featuresOf } from './features-of.js';
+import { openFeatureCache } from './open-feature-cache.js';
 import { readSplit } from './read-split.js';
 import { loadVisionEncoder } from './vision-encoder.js';
 
@@ -71,7 +72,7 @@ export async function withPipelineSetup<T>(
       '`kvc check-data` tells why samples are skipped';
     throw new CliError(o.noDataCode, `no usable samples in ${root}/${first}`, { root, split: first }, hint);
   }
-  const cache = await FeatureCache.open(resolve(config.features.cacheDir));
+  const cache = await openFeatureCache(config);
   try {
     const encoder = await loadVisionEncoder(config);
     const splits: ReadySplit[] = [];
