@@ -27,3 +27,15 @@ export function nf4MatrixFromHost(
 ): Nf4Matrix {
   return nf4MatrixFromQuantized(quantizeNf4(values, opts), rows, cols);
 }
+
+/**
+ * Quantizes an f32 weight tensor [rows, cols] to NF4 and disposes it (the caller owns only the
+ * result). Reads the values back synchronously: for weights built on the device (a LoRA merge).
+ */
+export function nf4MatrixFromTensor(t: tf.Tensor2D, opts: Nf4QuantizeOptions = {}): Nf4Matrix {
+  try {
+    return nf4MatrixFromHost(t.dataSync() as Float32Array, t.shape[0], t.shape[1], opts);
+  } finally {
+    t.dispose();
+  }
+}

@@ -43,7 +43,8 @@ export interface Nf4Quantized {
 export function quantizeNf4(values: Float32Array, opts: Nf4QuantizeOptions = {}): Nf4Quantized {
   const bs = opts.blocksize ?? NF4_BLOCKSIZE;
   if (!Number.isInteger(bs) || bs < 2 || bs % 2 !== 0) {
-    throw new ConfigError('E_NF4_BLOCKSIZE', `NF4 block size must be an even integer ≥ 2, not ${bs}`, { blocksize: bs });
+    const msg = `NF4 block size must be an even integer ≥ 2, not ${bs}`;
+    throw new ConfigError('E_NF4_BLOCKSIZE', msg, { blocksize: bs });
   }
   const n = values.length;
   const nb = Math.ceil(n / bs);
