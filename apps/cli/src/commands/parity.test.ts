@@ -18,7 +18,8 @@ describe('kvc parity', () => {
     expect((report!.checks as unknown[]).length).toBeGreaterThan(10);
   });
 
-  it.each(['clip', 'tokenizer', 'nf4', 'nf4-double'])('routes the model case %s to the models package on the cpu backend', async (name) => {
+  const MODEL_CASES = ['clip', 'tokenizer', 'nf4', 'nf4-double'];
+  it.each(MODEL_CASES)('routes the model case %s to the models package on the cpu backend', async (name) => {
     const r = await runCaptured(['parity', join(REF, name), '--json']);
     expect(r.code).toBe(0);
     const [report] = jsonLines(r.stdout);

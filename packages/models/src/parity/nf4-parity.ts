@@ -9,7 +9,7 @@
  * off by at most (⌈log₂ nb⌉ + 1)·u·max(absmax) (pairwise summation plus the division; u = 2⁻²⁴). The
  * offset enters a dequantized value twice (through absmax − offset, scaled back by the 8-bit code ≤ 1,
  * and added back), and three f32 roundings follow (code·absmax2, + offset, · NF4[c]), each ≤ u·max|W|
- * since max(absmax) = max|W|. So |Δ| ≤ (2⌈log₂ nb⌉ + 5)·u·max|W|, and never below the 1e-6 of the plain case.
+ * since max(absmax) = max|W|. So |Δ| ≤ (2⌈log₂ nb⌉ + 5)·u·max|W|, and never below the plain case's 1e-6.
  */
 import { join, resolve } from 'node:path';
 import { SafetensorsFile } from '../io/safetensors-file.js';
