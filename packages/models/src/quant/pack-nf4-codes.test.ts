@@ -11,7 +11,7 @@ describe('packNf4Codes (the Nf4Matrix contract: first element in the high nibble
     }
   });
 
-  it("lays bytes out as bitsandbytes does: byte i = code[2i] << 4 | code[2i+1], in file order", () => {
+  it('lays bytes out as bitsandbytes does: byte i = code[2i] << 4 | code[2i+1], in file order', () => {
     const codes = Uint8Array.from({ length: 16 }, (_, i) => i);
     const bytes = new Uint8Array(packNf4Codes(codes).buffer);
     for (let i = 0; i < 8; i++) expect(bytes[i]).toBe((codes[2 * i]! << 4) | codes[2 * i + 1]!);

@@ -71,20 +71,7 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
       for (const key of MODULE_KEYS) {
         const pair = lora.pair(paths[key][0]);
         if (!pair) continue;
-        const base = l[key].weight;
-        const delta = () => tf.mul(tf.matMul(pair.b, pair.a), pair.scaling);
-        const w = (
-          base instanceof F16Matrix
-            ? frozenLinearWeight(
-                tf.tidy(() => tf.add(base.toTensor(), delta()) as tf.Tensor2D),
-                'f16',
-              )
-            : base instanceof Nf4Matrix
-              ? nf4MatrixFromTensor(tf.tidy(() => tf.add(dequantizeNf4Matrix(base), delta()) as tf.Tensor2D), {
-                  blocksize: base.blocksize,
-                })
-              : tf.tidy(() => tf.add(base, delta()) as tf.Tensor2D)
-        ) as W;
+        const w = mergedWeight(l[key].weight, () => tf.mul(tf.matMul(pair.b, pair.a), pair.scaling)) as W;
         owned.push(...weightTensors(w));
         merged[key] = { ...l[key], weight: w };
       }
@@ -194,4 +181,18 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
     }
     for (const t of all) if (t && !t.isDisposed) t.dispose();
   }
+}
+
+/** W + delta in W's own form (f16 and NF4 weights are merged in f32 and stored back in their form). */
+function mergedWeight(base: LinearWeight, delta: () => tf.Tensor): LinearWeight {
+  const sum = (w: () => tf.Tensor2D) => tf.tidy(() => tf.add(w(), delta()) as tf.Tensor2D);
+  if (base instanceof F16Matrix) {
+    const merged = sum(() => base.toTensor());
+    return frozenLinearWeight(merged, 'f16');
+  }
+  if (base instanceof Nf4Matrix) {
+    const merged = sum(() => dequantizeNf4Matrix(base));
+    return nf4MatrixFromTensor(merged, { blocksize: base.blocksize });
+  }
+  return sum(() => base);
 }

@@ -118,8 +118,10 @@ describe('a tiny Qwen3 loaded with quantization nf4 (cpu)', () => {
       const eps = await maxWeightError(f32, deq);
       const bound = 4 * f32.config.numHiddenLayers * eps;
       const c = compare('vs f32', await a.data(), await e.data(), 'rel-norm', bound);
-      console.log(`tiny Qwen3 nf4 logits vs f32: rel-norm ${c.error.toExponential(2)} (max ε_W ${eps.toFixed(3)}, ` +
-        `bound ${bound.toFixed(3)}), max abs ${c.maxAbs.toExponential(2)}`);
+      console.log(
+        `tiny Qwen3 nf4 logits vs f32: rel-norm ${c.error.toExponential(2)} (max ε_W ${eps.toFixed(3)}, ` +
+          `bound ${bound.toFixed(3)}), max abs ${c.maxAbs.toExponential(2)}`,
+      );
       expect(c.pass).toBe(true);
       expect(c.error).toBeGreaterThan(0);
       tf.dispose([a, d, e]);
