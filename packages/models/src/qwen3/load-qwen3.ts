@@ -2,8 +2,8 @@
  * Loads a Hugging Face Qwen3 folder as it is on disk (config.json + model.safetensors or
  * shards; bf16/f16/f32 weights become float32 tensors). With quantization nf4 each decoder
  * linear weight is quantized on the host as it is read, tensor by tensor, so neither host nor
- * device ever holds the f32 model. A checkpoint that does not match the
- * config fails with one WeightMismatchError listing every missing/extra/mis-shaped tensor.
+ * device ever holds the f32 decoder. A checkpoint that does not match the config fails with one
+ * WeightMismatchError listing every missing/extra/mis-shaped tensor.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
