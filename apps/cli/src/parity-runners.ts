@@ -34,6 +34,7 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
   siglip: () => modelRunner('siglip'),
   bert: () => modelRunner('bert'),
   'image-processors': () => modelRunner('image-processors'),
+  nf4: () => modelRunner('nf4'),
   'train-trajectory': async () => {
     const { runTrainTrajectoryParity } = await import('@kvc/train');
     return (dir, opts) => runTrainTrajectoryParity(dir, opts.backend ? { backend: opts.backend as 'cpu' } : {});

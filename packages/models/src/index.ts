@@ -41,6 +41,27 @@ export { linearOutDim } from './nn/linear.js';
 // precision of frozen linear weights: f32 everywhere, f16 on webgpu (kvc issue #12)
 export { PRECISIONS, checkPrecision } from './nn/precision.js';
 export type { Precision } from './nn/precision.js';
+// NF4 quantization of frozen linear weights (kvc issue #13): bitsandbytes' NF4 on the host, the plain product
+export {
+  NF4_BLOCKSIZE,
+  NF4_TABLE,
+  NF4_DOUBLE_QUANT_BLOCKSIZE,
+  Nf4Matrix,
+  QUANTIZATIONS,
+  checkQuantization,
+  quantizeNf4,
+  dequantizeNf4,
+  doubleDequantize,
+  packNf4Codes,
+  unpackNf4Codes,
+  nf4MatrixFromHost,
+  nf4MatrixFromQuantized,
+  nf4MatrixFromTensor,
+  nf4MatMul,
+  dequantizeNf4Matrix,
+  canDequantizeNf4,
+} from './quant/index.js';
+export type { Nf4DoubleQuant, Nf4QuantizeOptions, Nf4Quantized, Quantization } from './quant/index.js';
 export type { LayerNormWeights } from './nn/layer-norm.js';
 export type { PreLnLayerWeights } from './nn/pre-ln-encoder-layer.js';
 export { convAsLinearWeight } from './nn/patchify.js';

@@ -7,6 +7,7 @@
  * exit code is 1 when any failed.
  */
 import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
+import { QUANTIZATION_FLAG, quantizationOverride } from '../config/quantization-flag.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
@@ -24,6 +25,7 @@ interface CaptionOptions {
   checkpoint: string;
   json?: boolean;
   backend?: string;
+  quantization?: string;
 }
 
 type Failed = Extract<CaptionEvent, { type: 'failed' }>;
@@ -37,10 +39,14 @@ export const captionCommand: CommandModule = {
       .requiredOption('--run <dir>', 'run folder written by kvc train')
       .option('--checkpoint <which>', 'best | last | a checkpoint folder', 'best')
       .option(...BACKEND_FLAG)
+      .option(...QUANTIZATION_FLAG)
       .option('--json', 'JSON lines on stdout: one per video, the result last')
       .action(
         runner<CaptionOptions>('caption', async (out, opts, videos) => {
-          const run = await openTrainedRun(opts.run, opts.checkpoint, backendOverride(opts.backend));
+          const run = await openTrainedRun(opts.run, opts.checkpoint, [
+            ...backendOverride(opts.backend),
+            ...quantizationOverride(opts.quantization),
+          ]);
           const { config } = run;
           const choice = await initBackend(config.backend, { purpose: 'inference' });
           out.info(`backend ${choice.backend} (${choice.reason}); checkpoint ${run.checkpoint.dir}`);

@@ -18,12 +18,14 @@ describe('kvc parity', () => {
     expect((report!.checks as unknown[]).length).toBeGreaterThan(10);
   });
 
-  it.each(['clip', 'tokenizer'])('routes the model case %s to the models package on the cpu backend', async (name) => {
+  const MODEL_CASES = ['clip', 'tokenizer', 'nf4', 'nf4-double'];
+  it.each(MODEL_CASES)('routes the model case %s to the models package on the cpu backend', async (name) => {
     const r = await runCaptured(['parity', join(REF, name), '--json']);
     expect(r.code).toBe(0);
     const [report] = jsonLines(r.stdout);
     expect(report).toMatchObject({ type: 'parity', pass: true });
     if (name === 'clip') expect(report).toMatchObject({ kind: 'clip-vision', backend: 'cpu' });
+    if (name.startsWith('nf4')) expect(report).toMatchObject({ kind: 'nf4' });
   });
 
   it('runs a model case with f16 frozen weights where webgpu exists, and says why not elsewhere', async () => {

@@ -9,7 +9,7 @@ export const presets = {
   seed: {
     name: 'seed',
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
-    llm: { model: 'Qwen/Qwen3-8B', quantization: '4bit' },
+    llm: { model: 'Qwen/Qwen3-8B', quantization: 'nf4' },
     projector: { type: 'linear' },
     lora: {
       r: 16,

@@ -59,8 +59,13 @@ export const runConfigSchema = z.strictObject({
     .strictObject({
       model: z.string().default('Qwen/Qwen3-8B'),
       revision: z.string().default('main'),
-      /** The seed loads the base in 4-bit (bitsandbytes nf4); kvc keeps the base in float32. */
-      quantization: z.enum(['none', '4bit']).default('none'),
+      /**
+       * Frozen decoder linear weights: `nf4` = bitsandbytes' 4-bit NormalFloat, quantized as they load (the
+       * seed's 4-bit base; docs/precision.md), `none` = as loaded. Embeddings, norms, head, LoRA stay f32.
+       */
+      quantization: z
+        .enum(['none', 'nf4'], { error: 'expected none or nf4 (the seed\'s 4-bit base is nf4; "4bit" is now "nf4")' })
+        .default('none'),
       tokenizer: z.string().optional(),
     })
     .prefault({}),

@@ -3,7 +3,7 @@
  * LoRA adapter, created from the config (seeded) or loaded from a checkpoint folder.
  */
 import { LoraAdapter, Projector, SEED_LORA_CONFIG, loadQwen3, loadTokenizer, resolveModelDir } from '@kvc/models';
-import type { Qwen3ForCausalLM, TextTokenizer } from '@kvc/models';
+import type { LinearWeight, Qwen3ForCausalLM, TextTokenizer } from '@kvc/models';
 import { loadModelFiles } from '@kvc/train';
 import type { TrainParts } from '@kvc/train';
 import type { RunConfig } from '../config/run-config.js';
@@ -11,7 +11,8 @@ import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
 
 export interface RunModels extends TrainParts {
-  readonly model: Qwen3ForCausalLM;
+  /** Frozen base: f32 linear weights, or Nf4Matrix ones with llm.quantization nf4. */
+  readonly model: Qwen3ForCausalLM<LinearWeight>;
   readonly projector: Projector;
   readonly lora: LoraAdapter;
   readonly tokenizer: TextTokenizer;
@@ -31,12 +32,9 @@ export async function loadRunModels(
     revision: config.llm.revision,
     allowDownload: config.allowDownload,
   });
-  if (config.llm.quantization === '4bit') {
-    out.warn(
-      'llm.quantization=4bit: kvc has no 4-bit kernels yet; the base model runs in float32 (more memory, same LoRA/projector training)',
-    );
-  }
-  const model = await loadQwen3(llmDir);
+  // nf4: each decoder linear weight is quantized as it is read (only its 4-bit form is kept).
+  const model = await loadQwen3(llmDir, { quantization: config.llm.quantization });
+  if (config.llm.quantization === 'nf4') out.info('llm.quantization nf4: decoder linear weights in NF4');
   const tokenizer = await loadTokenizer(
     config.llm.tokenizer
       ? await resolveModelDir(config.llm.tokenizer, { allowDownload: config.allowDownload })

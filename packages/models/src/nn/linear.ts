@@ -4,13 +4,19 @@
  * y += B(A(dropout(x))) · scaling. A frozen weight loaded with `precision: 'f16'` is an F16Matrix
  * (nn/precision.ts): its product runs through the f16 GEMM (f32 accumulation); bias and LoRA stay
  * f32 tfjs ops added after, so trainable LoRA weights and their gradients keep full precision.
+ * A weight loaded with `quantization: 'nf4'` is an Nf4Matrix (quant/): its product dequantizes on the fly.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
+import { Nf4Matrix } from '../quant/nf4-matrix.js';
+import { nf4MatMul } from '../quant/nf4-matmul.js';
 
-/** A linear layer's weight [out, in]: an f32 tensor, or (frozen, precision f16 on WebGPU) an F16Matrix. */
-export type LinearWeight = tf.Tensor2D | F16Matrix;
+/**
+ * A linear layer's weight [out, in]: an f32 tensor, or frozen: an F16Matrix (precision f16 on WebGPU)
+ * or an Nf4Matrix (quantization nf4).
+ */
+export type LinearWeight = tf.Tensor2D | F16Matrix | Nf4Matrix;
 
 /**
  * A torch nn.Linear's tensors: weight [out, in], optional bias [out]. `W` defaults to f32 tensors
@@ -35,7 +41,14 @@ export interface LoraPair {
 
 /** Output features of a linear layer (rows of its weight). */
 export const linearOutDim = (w: AnyLinearWeights): number =>
-  w.weight instanceof F16Matrix ? w.weight.rows : w.weight.shape[0];
+  w.weight instanceof F16Matrix || w.weight instanceof Nf4Matrix ? w.weight.rows : w.weight.shape[0];
+
+/** x [M, in] · Wᵀ by the product each weight form has. */
+function frozenMatMul(x: tf.Tensor2D, w: LinearWeight): tf.Tensor2D {
+  if (w instanceof F16Matrix) return frozenF16MatMul(x, w);
+  if (w instanceof Nf4Matrix) return nf4MatMul(x, w);
+  return tf.matMul(x, w, false, true);
+}
 
 /** y = x Wᵀ + b (+ LoRA). `x` is [..., in]; `dropoutSeed` turns LoRA dropout on (training). */
 export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropoutSeed?: number): tf.Tensor {
@@ -43,8 +56,7 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     const inDim = x.shape[x.shape.length - 1]!;
     const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
-    let y: tf.Tensor2D =
-      w.weight instanceof F16Matrix ? frozenF16MatMul(x2, w.weight) : tf.matMul(x2, w.weight, false, true);
+    let y = frozenMatMul(x2, w.weight);
     if (w.bias) y = tf.add(y, w.bias);
     if (lora) {
       const xin =

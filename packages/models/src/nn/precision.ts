@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, ConfigError } from '../errors.js';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import { gemmVariant } from '../gpu/gemm.js';
+import { Nf4Matrix } from '../quant/nf4-matrix.js';
+import type { LinearWeight } from './linear.js';
 
 export type Precision = 'f32' | 'f16';
 export const PRECISIONS: readonly Precision[] = ['f32', 'f16'];
@@ -55,5 +57,9 @@ export function frozenLinearWeight(t: tf.Tensor2D, precision: Precision): tf.Ten
   }
 }
 
-/** The tensor that owns a linear weight's memory (the f16 bits of an F16Matrix). */
-export const weightStorage = (w: tf.Tensor2D | F16Matrix): tf.Tensor => (w instanceof F16Matrix ? w.bits : w);
+/** The tensors that own a linear weight's memory (the f16 bits of an F16Matrix; an Nf4Matrix's codes and scales). */
+export function weightTensors(w: LinearWeight): tf.Tensor[] {
+  if (w instanceof F16Matrix) return [w.bits];
+  if (w instanceof Nf4Matrix) return [w.codes, w.absmax];
+  return [w];
+}

@@ -3,14 +3,17 @@
  * remembers every tensor it made so a model can `dispose()` them all (or a failed build can).
  * Every tensor keeps its checkpoint (torch) layout: `linear` reads weight [out, in] as is.
  * With precision `f16`, linear and patch-conv weights (frozen) become F16Matrix (nn/precision.ts);
- * their f16 bits are what `created` holds, so disposing frees them too.
+ * their f16 bits are what `created` holds, so disposing frees them too. `nf4Linear` quantizes a weight
+ * to NF4 on the host as it is read, so only its 4-bit form ever reaches the backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from '../io/checkpoint.js';
 import type { LayerNormWeights } from './layer-norm.js';
 import type { AnyLinearWeights, LinearWeight } from './linear.js';
 import { convAsLinearWeight } from './patchify.js';
-import { checkPrecision, frozenLinearWeight, weightStorage, type Precision } from './precision.js';
+import { checkPrecision, frozenLinearWeight, weightTensors, type Precision } from './precision.js';
+import { nf4MatrixFromHost } from '../quant/nf4-matrix-from-host.js';
+import type { Nf4QuantizeOptions } from '../quant/quantize-nf4.js';
 
 export class WeightLoader {
   /** Every tensor this loader created (the model owns them). */
@@ -56,8 +59,18 @@ export class WeightLoader {
     const i = this.created.indexOf(t);
     if (i >= 0) this.created.splice(i, 1);
     const w = frozenLinearWeight(t, this.precision);
-    this.created.push(weightStorage(w));
+    this.created.push(...weightTensors(w));
     return w;
+  }
+
+  /** A frozen linear layer whose weight is quantized to NF4 from the checkpoint's values (bias stays f32). */
+  async nf4Linear(name: string, bias: boolean, opts: Nf4QuantizeOptions = {}): Promise<AnyLinearWeights> {
+    const full = resolveWeightName(this.ckpt, `${this.prefix}${name}.weight`);
+    const [rows, cols] = this.ckpt.info(full).shape as [number, number];
+    // The f32 values live only for this call: one tensor's worth of host memory at a time.
+    const weight = nf4MatrixFromHost(await this.ckpt.readFloat32(full), rows, cols, opts);
+    this.created.push(...weightTensors(weight));
+    return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
   }
 
   async layerNorm(name: string): Promise<LayerNormWeights> {

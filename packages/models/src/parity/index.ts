@@ -23,3 +23,4 @@ export { runBertParity, BERT_PARITY_TOL } from './bert-parity.js';
 export type { BertParityOptions } from './bert-parity.js';
 export { runImageProcessorsParity, IMAGE_PROCESSORS_TOL_255 } from './image-processors-parity.js';
 export type { ImageProcessorsParityOptions } from './image-processors-parity.js';
+export { runNf4Parity, NF4_PARITY_TOL, nf4DoubleQuantTolerance } from './nf4-parity.js';

@@ -7,12 +7,20 @@ import type { Precision } from '../nn/precision.js';
 import { runBertParity } from './bert-parity.js';
 import { runClipVisionParity } from './clip-parity.js';
 import { runImageProcessorsParity } from './image-processors-parity.js';
+import { runNf4Parity } from './nf4-parity.js';
 import type { ParityReport } from './parity-report.js';
 import { runQwen3TokenizerParity } from './run-qwen3-tokenizer-parity.js';
 import { runQwen3VlmParity } from './run-qwen3-vlm-parity.js';
 import { runSiglipParity } from './siglip-parity.js';
 
-export type ModelParityKind = 'qwen3-vlm' | 'qwen3-tokenizer' | 'clip-vision' | 'siglip' | 'bert' | 'image-processors';
+export type ModelParityKind =
+  | 'qwen3-vlm'
+  | 'qwen3-tokenizer'
+  | 'clip-vision'
+  | 'siglip'
+  | 'bert'
+  | 'image-processors'
+  | 'nf4';
 
 /**
  * `backend` is the active backend, recorded in the report where the runner records one; `precision`
@@ -31,4 +39,5 @@ export const modelParityRunners: Readonly<Record<ModelParityKind, ModelParityRun
   siglip: (dir, opts) => runSiglipParity(dir, { precision: opts?.precision ?? 'f32' }),
   bert: (dir, opts) => runBertParity(dir, { precision: opts?.precision ?? 'f32' }),
   'image-processors': (dir) => runImageProcessorsParity(dir),
+  nf4: (dir) => runNf4Parity(dir),
 };

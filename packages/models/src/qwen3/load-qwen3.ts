@@ -1,7 +1,9 @@
 /**
  * Loads a Hugging Face Qwen3 folder as it is on disk (config.json + model.safetensors or
- * shards; bf16/f16/f32 weights become float32 tensors). A checkpoint that does not match the
- * config fails with one WeightMismatchError listing every missing/extra/mis-shaped tensor.
+ * shards; bf16/f16/f32 weights become float32 tensors). With quantization nf4 each decoder
+ * linear weight is quantized on the host as it is read, tensor by tensor, so neither host nor
+ * device ever holds the f32 decoder. A checkpoint that does not match the config fails with one
+ * WeightMismatchError listing every missing/extra/mis-shaped tensor.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
@@ -9,6 +11,7 @@ import { readJsonConfig } from '../io/read-config.js';
 import { backendMaxTensorBytes, rowShards, toRowMatrix, type RowMatrix } from '../nn/row-matrix.js';
 import type { LinearWeight } from '../nn/linear.js';
 import { checkPrecision, type Precision } from '../nn/precision.js';
+import { checkQuantization, type Quantization } from '../quant/quantization.js';
 import { WeightLoader } from '../nn/weight-loader.js';
 import { parseQwen3Config, type Qwen3Config } from './qwen3-config.js';
 import { Qwen3ForCausalLM } from './qwen3-for-causal-lm.js';
@@ -31,19 +34,28 @@ export interface LoadQwen3Options {
    * (nn/precision.ts). Embeddings and the output head stay f32 row matrices.
    */
   readonly precision?: Precision;
+  /**
+   * `nf4`: the decoder's frozen linear weights (q/k/v/o/gate/up/down) become Nf4Matrix (quant/,
+   * bitsandbytes' NF4, blocks of 64); embeddings, norms, biases and the output head stay f32.
+   */
+  readonly quantization?: Quantization;
+  /** With nf4: double-quantize the block scales first, as bnb_4bit_use_double_quant (default false). */
+  readonly nf4DoubleQuant?: boolean;
 }
 
 /** Loads in f32 (the default): the weights are tensors. */
 export async function loadQwen3(
   dir: string,
-  opts?: LoadQwen3Options & { readonly precision?: 'f32' },
+  opts?: LoadQwen3Options & { readonly precision?: 'f32'; readonly quantization?: 'none' },
 ): Promise<Qwen3ForCausalLM>;
-/** Loads in the given precision: frozen linear weights may be F16Matrix. */
+/** Loads in the given precision and quantization: frozen linear weights may be F16Matrix or Nf4Matrix. */
 export async function loadQwen3(dir: string, opts: LoadQwen3Options): Promise<Qwen3ForCausalLM<LinearWeight>>;
 export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promise<Qwen3ForCausalLM<LinearWeight>> {
   const maxTensorBytes = opts.maxTensorBytes ?? backendMaxTensorBytes();
   const config = await readQwen3Config(dir);
   checkPrecision(opts.precision ?? 'f32');
+  const quantization = opts.quantization ?? 'none';
+  checkQuantization(quantization);
   const ck = await Checkpoint.open(dir);
   const l = new WeightLoader(ck, '', opts.precision);
   try {
@@ -54,6 +66,9 @@ export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promi
       ignore: (n) => n.endsWith('.rotary_emb.inv_freq'),
     });
     const norm = async (name: string) => (await l.tensor(name)) as tf.Tensor1D;
+    const doubleQuant = opts.nf4DoubleQuant ?? false;
+    const linear = (name: string, bias: boolean) =>
+      quantization === 'nf4' ? l.nf4Linear(name, bias, { doubleQuant }) : l.linear(name, bias);
     const layers: Qwen3LayerWeights<LinearWeight>[] = [];
     for (let i = 0; i < config.numHiddenLayers; i++) {
       const p = `model.layers.${i}`;
@@ -64,13 +79,13 @@ export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promi
         postAttentionNorm: await norm(`${p}.post_attention_layernorm.weight`),
         qNorm: await norm(`${p}.self_attn.q_norm.weight`),
         kNorm: await norm(`${p}.self_attn.k_norm.weight`),
-        q: await l.linear(m.q[0], ab),
-        k: await l.linear(m.k[0], ab),
-        v: await l.linear(m.v[0], ab),
-        o: await l.linear(m.o[0], ab),
-        gate: await l.linear(m.gate[0], false),
-        up: await l.linear(m.up[0], false),
-        down: await l.linear(m.down[0], false),
+        q: await linear(m.q[0], ab),
+        k: await linear(m.k[0], ab),
+        v: await linear(m.v[0], ab),
+        o: await linear(m.o[0], ab),
+        gate: await linear(m.gate[0], false),
+        up: await linear(m.up[0], false),
+        down: await linear(m.down[0], false),
       });
     }
     const readRows = async (name: string): Promise<RowMatrix> => {

@@ -11,7 +11,10 @@ import { checkpointed } from '../nn/checkpointed.js';
 import type { KvCache } from '../nn/kv-cache.js';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import type { LinearWeight, LoraPair } from '../nn/linear.js';
-import { frozenLinearWeight, weightStorage } from '../nn/precision.js';
+import { frozenLinearWeight, weightTensors } from '../nn/precision.js';
+import { Nf4Matrix } from '../quant/nf4-matrix.js';
+import { dequantizeNf4Matrix } from '../quant/nf4-matmul.js';
+import { nf4MatrixFromTensor } from '../quant/nf4-matrix-from-host.js';
 import { rmsNorm } from '../nn/rms-norm.js';
 import { gatherRows, matMulTransposed, rowShards, type RowMatrix } from '../nn/row-matrix.js';
 import { ropeCosSin } from '../nn/rotary.js';
@@ -56,7 +59,9 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
   /**
    * A copy with LoRA merged into the base weights (W + scaling·B·A) for inference: same
    * outputs, no LoRA matmuls. Shares unadapted tensors with this model; dispose it first.
-   * An f16 weight is merged in f32 and rounded back to f16 once (as loading it rounded W).
+   * An f16 weight is merged in f32 and rounded back to f16 once (as loading it rounded W). An NF4
+   * weight is dequantized, merged in f32 and quantized to NF4 again, as PEFT merges into a 4-bit
+   * base (so outputs move by that rounding; its scales are the f32 form, without double quantization).
    */
   withMergedLora(lora: LoraProvider): Qwen3ForCausalLM<W> {
     const owned: tf.Tensor[] = [];
@@ -66,17 +71,8 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
       for (const key of MODULE_KEYS) {
         const pair = lora.pair(paths[key][0]);
         if (!pair) continue;
-        const base = l[key].weight;
-        const delta = () => tf.mul(tf.matMul(pair.b, pair.a), pair.scaling);
-        const w = (
-          base instanceof F16Matrix
-            ? frozenLinearWeight(
-                tf.tidy(() => tf.add(base.toTensor(), delta()) as tf.Tensor2D),
-                'f16',
-              )
-            : tf.tidy(() => tf.add(base, delta()) as tf.Tensor2D)
-        ) as W;
-        owned.push(weightStorage(w));
+        const w = mergedWeight(l[key].weight, () => tf.mul(tf.matMul(pair.b, pair.a), pair.scaling)) as W;
+        owned.push(...weightTensors(w));
         merged[key] = { ...l[key], weight: w };
       }
       return merged;
@@ -181,8 +177,22 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
     ];
     for (const l of w.layers) {
       all.push(l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm);
-      for (const key of MODULE_KEYS) all.push(weightStorage(l[key].weight), l[key].bias);
+      for (const key of MODULE_KEYS) all.push(...weightTensors(l[key].weight), l[key].bias);
     }
     for (const t of all) if (t && !t.isDisposed) t.dispose();
   }
+}
+
+/** W + delta in W's own form (f16 and NF4 weights are merged in f32 and stored back in their form). */
+function mergedWeight(base: LinearWeight, delta: () => tf.Tensor): LinearWeight {
+  const sum = (w: () => tf.Tensor2D) => tf.tidy(() => tf.add(w(), delta()) as tf.Tensor2D);
+  if (base instanceof F16Matrix) {
+    const merged = sum(() => base.toTensor());
+    return frozenLinearWeight(merged, 'f16');
+  }
+  if (base instanceof Nf4Matrix) {
+    const merged = sum(() => dequantizeNf4Matrix(base));
+    return nf4MatrixFromTensor(merged, { blocksize: base.blocksize });
+  }
+  return sum(() => base);
 }
