@@ -5,11 +5,11 @@
  * keys). Entries already there are hits and cost nothing; undecodable videos and bad labels are
  * reported and skipped. `kvc cache-stats --cache DIR` shows what the cache holds afterwards.
  */
-import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
+import { BACKEND_FLAG } from '../config/backend-flag.js';
+import { PRECISION_FLAG, initRunBackend, modelFlagOverrides } from '../config/precision-flag.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FeatureCache } from '@kvc/feature-cache';
-import { initBackend } from '@kvc/models';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
 import { loadRunConfig } from '../config/load-config.js';
@@ -24,6 +24,7 @@ interface CacheOptions {
   config?: string;
   json?: boolean;
   backend?: string;
+  precision?: string;
 }
 
 export interface SplitCacheSummary {
@@ -59,13 +60,14 @@ export const cacheCommand: CommandModule = {
       .option('--preset <name>', 'demo | seed (which vision tower, frames, cache folder)')
       .option('--config <file>', 'a YAML or JSON config file')
       .option(...BACKEND_FLAG)
+      .option(...PRECISION_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<CacheOptions>('cache', async (out, opts, overrides) => {
           const config = loadRunConfig({
             ...(opts.preset ? { preset: opts.preset } : {}),
             ...(opts.config ? { file: opts.config } : {}),
-            overrides: [...overrides, `data.root=${opts.data}`, ...backendOverride(opts.backend)],
+            overrides: [...overrides, `data.root=${opts.data}`, ...modelFlagOverrides(opts)],
           });
           const splits = opts.split
             .split(',')
@@ -78,7 +80,7 @@ export const cacheCommand: CommandModule = {
               { split: opts.split },
               'e.g. --split train,val',
             );
-          const choice = await initBackend(config.backend, { purpose: 'inference' });
+          const choice = await initRunBackend(config, 'inference');
           out.info(`backend ${choice.backend} (${choice.reason})`);
           const root = resolve(opts.data);
           const cacheDir = resolve(config.features.cacheDir);

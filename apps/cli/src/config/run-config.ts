@@ -17,6 +17,11 @@ export const runConfigSchema = z.strictObject({
   /** Free text that names the run in reports. */
   name: z.string().default('kvc-run'),
   backend: z.enum(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /**
+   * `f16`: frozen weights (linear layers, embedding, output head) held in f16 and multiplied with f32
+   * accumulation, with dynamic loss scaling in training; webgpu only (docs/precision.md). `f32` everywhere else.
+   */
+  precision: z.enum(['f32', 'f16']).default('f32'),
   /** Download hub models missing from the Hugging Face cache into it (never implicit). */
   allowDownload: z.boolean().default(false),
   data: z

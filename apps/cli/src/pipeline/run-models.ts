@@ -3,7 +3,7 @@
  * LoRA adapter, created from the config (seeded) or loaded from a checkpoint folder.
  */
 import { LoraAdapter, Projector, SEED_LORA_CONFIG, loadQwen3, loadTokenizer, resolveModelDir } from '@kvc/models';
-import type { Qwen3ForCausalLM, TextTokenizer } from '@kvc/models';
+import type { LinearWeight, Qwen3ForCausalLM, TextTokenizer } from '@kvc/models';
 import { loadModelFiles } from '@kvc/train';
 import type { TrainParts } from '@kvc/train';
 import type { RunConfig } from '../config/run-config.js';
@@ -11,7 +11,8 @@ import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
 
 export interface RunModels extends TrainParts {
-  readonly model: Qwen3ForCausalLM;
+  /** Frozen weights in the config's precision (F16Matrix for f16). */
+  readonly model: Qwen3ForCausalLM<LinearWeight>;
   readonly projector: Projector;
   readonly lora: LoraAdapter;
   readonly tokenizer: TextTokenizer;
@@ -36,7 +37,7 @@ export async function loadRunModels(
       'llm.quantization=4bit: kvc has no 4-bit kernels yet; the base model runs in float32 (more memory, same LoRA/projector training)',
     );
   }
-  const model = await loadQwen3(llmDir);
+  const model = await loadQwen3(llmDir, { precision: config.precision });
   const tokenizer = await loadTokenizer(
     config.llm.tokenizer
       ? await resolveModelDir(config.llm.tokenizer, { allowDownload: config.allowDownload })

@@ -13,7 +13,7 @@ import { F16Matrix } from '../gpu/f16-matrix.js';
 import type { LinearWeight, LoraPair } from '../nn/linear.js';
 import { frozenLinearWeight, weightStorage } from '../nn/precision.js';
 import { rmsNorm } from '../nn/rms-norm.js';
-import { gatherRows, matMulTransposed, rowShards, type RowMatrix } from '../nn/row-matrix.js';
+import { gatherRows, matMulTransposed, rowMatrixTensors, type RowMatrix } from '../nn/row-matrix.js';
 import { ropeCosSin } from '../nn/rotary.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import { qwen3DecoderLayer, type DecoderLayerContext, type Qwen3ModuleKey } from './qwen3-decoder-layer.js';
@@ -175,9 +175,9 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
     }
     const w = this.weights;
     const all: (tf.Tensor | undefined)[] = [
-      ...rowShards(w.embedTokens),
+      ...rowMatrixTensors(w.embedTokens),
       w.norm,
-      ...(w.lmHead ? rowShards(w.lmHead) : []),
+      ...(w.lmHead ? rowMatrixTensors(w.lmHead) : []),
     ];
     for (const l of w.layers) {
       all.push(l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm);
