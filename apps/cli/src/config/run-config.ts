@@ -95,6 +95,22 @@ export const runConfigSchema = z.strictObject({
       checkpointEverySteps: z.number().int().min(0).default(0),
       /** Step checkpoints kept besides latest and best. */
       keepCheckpoints: z.number().int().min(1).default(2),
+      /**
+       * Dynamic loss scaling, used when precision is f16 (torch GradScaler's rules and defaults): the loss is
+       * multiplied by the scale before backward; a step with inf/NaN gradients is skipped and the scale halves;
+       * it doubles after growthInterval good steps. maxConsecutiveSkips skipped steps in a row stop the run.
+       */
+      lossScale: z
+        .strictObject({
+          init: z.number().positive().default(2 ** 16),
+          growthFactor: z.number().gt(1).default(2),
+          backoffFactor: z.number().gt(0).lt(1).default(0.5),
+          growthInterval: z.number().int().min(1).default(2000),
+          maxConsecutiveSkips: z.number().int().min(1).default(20),
+        })
+        .prefault({}),
+      /** Check every micro-batch's gradients; an inf/NaN stops the run naming the layer where it first appears. */
+      checkNonFinite: z.boolean().default(false),
       stage1: stage(2, 1e-3).prefault({}),
       stage2: stage(3, 5e-5).prefault({}),
       /**
