@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
 import { LoraAdapter, Projector, SafetensorsFile, initBackend, loadQwen3 } from '@kvc/models';
 import { compare, makeReport, readReferenceTensors } from '@kvc/models/parity';
-import type { BackendName } from '@kvc/models';
+import type { BackendName, Precision } from '@kvc/models';
 import type { ParityCheck, ParityReport } from '@kvc/models/parity';
 import type { TrainBatch } from '../batching/batch-source.js';
 import { train } from './train.js';
@@ -37,8 +37,9 @@ export const TRAJECTORY_TOLERANCES = { loss: 1e-4, normRel: 1e-5, lrRel: 1e-6, p
 
 export async function runTrainTrajectoryParity(
   caseDir: string,
-  opts: { backend?: BackendName; override?: Partial<TrainerOptions> } = {},
+  opts: { backend?: BackendName; precision?: Precision; override?: Partial<TrainerOptions> } = {},
 ): Promise<ParityReport> {
+  const precision = opts.precision ?? 'f32';
   const dir = resolve(caseDir);
   const c = JSON.parse(await readFile(join(dir, 'case.json'), 'utf8')) as TrajectoryCase;
   const { backend } = await initBackend(opts.backend ?? 'cpu', { purpose: 'training' });
@@ -48,7 +49,7 @@ export async function runTrainTrajectoryParity(
     if (!t) throw new Error(`reference tensor ${k} missing`);
     return t;
   };
-  const model = await loadQwen3(join(dir, c.model));
+  const model = await loadQwen3(join(dir, c.model), { precision });
   const lora = await LoraAdapter.load(join(dir, c.adapter_init), model.linearModules());
   const projector = await Projector.load(join(dir, c.projector_init));
   const runDir = await mkdtemp(join(tmpdir(), 'kvc-trajectory-'));
@@ -85,6 +86,8 @@ export async function runTrainTrajectoryParity(
       seed: 0,
       keepCheckpoints: 10,
       config: { case: dir },
+      // f16 trains as kvc train does in f16: with dynamic loss scaling (torch GradScaler defaults).
+      ...(precision === 'f16' ? { lossScale: {} } : {}),
       ...opts.override,
     };
     const events = await firstValueFrom(
