@@ -49,7 +49,7 @@ describe('precision in the config', () => {
     expect(loadRunConfig({ preset: 'seed', overrides: ['backend=cpu', 'precision=f32'] }).backend).toBe('cpu');
   });
 
-  it('initRunBackend: a chosen backend that is not webgpu fails for f16 with E_PRECISION_BACKEND and a hint', async () => {
+  it('initRunBackend: a chosen backend other than webgpu fails for f16 (E_PRECISION_BACKEND, a hint)', async () => {
     await expect(initRunBackend({ backend: 'cpu', precision: 'f16' }, 'inference')).rejects.toMatchObject({
       code: 'E_PRECISION_BACKEND',
       hint: expect.stringMatching(/--precision f32/),

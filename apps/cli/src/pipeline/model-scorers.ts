@@ -53,7 +53,8 @@ export class ModelScorers {
       );
     }
     if (families.includes('bertscore') && (await this.available(config.eval.bertModel, 'bertscore'))) {
-      scorers.push(new BertScorer({ model: config.eval.bertModel, layer: config.eval.bertLayer, precision: config.precision }));
+      const { bertModel: model, bertLayer: layer } = config.eval;
+      scorers.push(new BertScorer({ model, layer, precision: config.precision }));
     }
     return scorers;
   }

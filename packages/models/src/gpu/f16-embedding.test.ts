@@ -55,7 +55,7 @@ describe.skipIf(!gpu)('F16RowMatrix: the embedding and output head in f16 (webgp
     tf.dispose([ref, ids]);
   });
 
-  it('logits h·Wᵀ and the head backward d·W: within the f16 GEMM bound of f32, the same sharded or not', async () => {
+  it('logits h·Wᵀ and the head backward d·W: within the f16 GEMM bound, the same sharded or not', async () => {
     const w = tf.tensor2d(data, [ROWS, COLS]);
     const h = tf.randomUniform([N, COLS], -1, 1, 'float32', 4) as tf.Tensor2D;
     const d = tf.randomUniform([N, ROWS], -1, 1, 'float32', 5) as tf.Tensor2D;

@@ -72,7 +72,8 @@ describe('loss scaling in the trainer', () => {
     expect(e.message).toMatch(/2 optimizer steps in a row/);
     // The forward is finite; the backward is not from the last layer's output on (the scaled loss overflowed).
     const last = s.parts.model.config.numHiddenLayers - 1;
-    expect(e.context.where).toMatch(new RegExp(`first non-finite gradient \\(backward from the loss\\): Qwen3 layer ${last}`));
+    const where = new RegExp(`first non-finite gradient \\(backward from the loss\\): Qwen3 layer ${last}`);
+    expect(e.context.where).toMatch(where);
     expect(e.context.where).not.toMatch(/activation/);
     expect(e.hint).toMatch(/precision f32/);
   });

@@ -9,14 +9,18 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
-import { LoraAdapter, Projector, SafetensorsFile, initBackend, loadQwen3 } from '@kvc/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { LoraAdapter, Projector, SafetensorsFile, initBackend, loadQwen3, vlmLogits } from '@kvc/models';
 import { compare, makeReport, readReferenceTensors } from '@kvc/models/parity';
 import type { BackendName, Precision } from '@kvc/models';
 import type { ParityCheck, ParityReport } from '@kvc/models/parity';
 import type { TrainBatch } from '../batching/batch-source.js';
 import { train } from './train.js';
-import type { TrainEvent, TrainerOptions } from './trainer-types.js';
+import type { TrainEvent, TrainParts, TrainerOptions } from './trainer-types.js';
 import { ADAPTER_DIR, PROJECTOR_FILE } from './train-checkpoint.js';
+import { disposeVlmBatch, toVlmBatch } from './to-vlm-batch.js';
+import { f16TrajectoryTolerances } from './f16-trajectory-tolerance.js';
+import { TRAJECTORY_TOLERANCES } from './trajectory-tolerances.js';
 
 interface TrajectoryCase {
   kind: string;
@@ -33,7 +37,7 @@ interface TrajectoryCase {
   max_grad_norm: number;
 }
 
-export const TRAJECTORY_TOLERANCES = { loss: 1e-4, normRel: 1e-5, lrRel: 1e-6, paramsRel: 1e-5 } as const;
+export { TRAJECTORY_TOLERANCES } from './trajectory-tolerances.js';
 
 export async function runTrainTrajectoryParity(
   caseDir: string,
@@ -71,6 +75,11 @@ export async function runTrainTrajectoryParity(
         batchesInEpoch: c.micro_batches,
       };
     });
+    const layers = model.config.numHiddenLayers;
+    const tol =
+      precision === 'f16'
+        ? f16TrajectoryTolerances(layers, await maxAbsLogit({ model, projector, lora }, batches[0]!))
+        : { ...TRAJECTORY_TOLERANCES, paramsRel: () => TRAJECTORY_TOLERANCES.paramsRel };
     const options: TrainerOptions = {
       runDir,
       stages: [
@@ -110,7 +119,7 @@ export async function runTrainTrajectoryParity(
         steps.flatMap((s) => s.microLosses),
         get('losses').data,
         'abs',
-        TRAJECTORY_TOLERANCES.loss,
+        tol.loss,
       ),
     );
     checks.push(
@@ -119,7 +128,7 @@ export async function runTrainTrajectoryParity(
         steps.map((s) => s.gradNorm),
         get('pre_clip_norms').data,
         'rel',
-        TRAJECTORY_TOLERANCES.normRel,
+        tol.normRel,
       ),
     );
     checks.push(
@@ -128,7 +137,7 @@ export async function runTrainTrajectoryParity(
         steps.map((s) => s.lr),
         get('lrs').data,
         'rel',
-        TRAJECTORY_TOLERANCES.lrRel,
+        tol.lrRel,
       ),
     );
     // Stage 1's result is the checkpoint written when stage 1 ended.
@@ -139,6 +148,14 @@ export async function runTrainTrajectoryParity(
       | Extract<TrainEvent, { type: 'checkpoint' }>
       | undefined;
     if (!stage1Dir || !finalDir) throw new Error('the trainer wrote no stage-1 or final checkpoint');
+    // The reference LRs each tensor's updates used (f16 tolerances grow with them).
+    const lrs = Array.from(get('lrs').data);
+    const stage1Steps = steps.filter((st) => st.stage === 'stage1').length;
+    const lrSum = { stage1: sum(lrs.slice(0, stage1Steps)), stage2: sum(lrs), lora: sum(lrs.slice(stage1Steps)) };
+    const paramsTol = (key: string, lrTotal: number) => {
+      const e = get(key).data;
+      return tol.paramsRel(e.length, Math.sqrt(sum(Array.from(e, (x) => x * x))), lrTotal);
+    };
     for (const [stage, ck] of [
       ['stage1', stage1Dir.path],
       ['stage2', finalDir.path],
@@ -151,7 +168,7 @@ export async function runTrainTrajectoryParity(
             await pf.readFloat32(n),
             get(`${stage}.projector.${n}`).data,
             'rel-norm',
-            TRAJECTORY_TOLERANCES.paramsRel,
+            paramsTol(`${stage}.projector.${n}`, lrSum[stage]),
           ),
         );
       await pf.close();
@@ -164,7 +181,7 @@ export async function runTrainTrajectoryParity(
           await af.readFloat32(key.slice('stage2.'.length)),
           get(key).data,
           'rel-norm',
-          TRAJECTORY_TOLERANCES.paramsRel,
+          paramsTol(key, lrSum.lora),
         ),
       );
     }
@@ -175,5 +192,20 @@ export async function runTrainTrajectoryParity(
     lora.dispose();
     projector.dispose();
     await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** max |logits| of the untrained model on one micro-batch: the scale of the f16 loss tolerance. */
+async function maxAbsLogit(parts: TrainParts, batch: TrainBatch): Promise<number> {
+  const vb = toVlmBatch(batch);
+  try {
+    const m = tf.tidy(() => tf.max(tf.abs(vlmLogits(parts, vb))));
+    const v = (await m.data())[0]!;
+    m.dispose();
+    return v;
+  } finally {
+    disposeVlmBatch(vb);
   }
 }
