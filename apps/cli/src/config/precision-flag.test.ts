@@ -76,6 +76,17 @@ describe('--precision on every model command', () => {
     await refused(['demo', '--out', join(dir, 'demo')]);
   });
 
+  it('kvc metrics (no config) takes it for its model scorers and checks it the same way', async () => {
+    const preds = join(dir, 'p.jsonl');
+    await writeFile(preds, JSON.stringify({ prediction: '빨간 공', reference: '빨간 공이 움직인다' }) + '\n');
+    const args = ['metrics', '--predictions', preds, '--metrics', 'bertscore', '--json'];
+    const cpu = await runCaptured([...args, '--precision', 'f16', '--backend', 'cpu']);
+    expect(cpu.code).toBe(1);
+    expect(jsonLines(cpu.stdout).at(-1)).toMatchObject({ type: 'error', code: 'E_PRECISION_BACKEND' });
+    const bad = await runCaptured([...args, '--precision', 'bf16']);
+    expect(jsonLines(bad.stdout).at(-1)).toMatchObject({ type: 'error', code: 'E_BAD_ARGUMENT' });
+  });
+
   it('kvc train --print-config shows the resolved precision', async () => {
     const r = await runCaptured(['train', '--preset', 'demo', '--precision', 'f16', '--print-config', '--json']);
     expect(r.code).toBe(0);
