@@ -7,6 +7,7 @@
  */
 import { initBackend, type BackendChoice } from '@kvc/models';
 import { CliError } from '../cli-error.js';
+import { backendOverride } from './backend-flag.js';
 import type { RunConfig } from './run-config.js';
 
 export const PRECISION_FLAG = [
@@ -21,7 +22,7 @@ export function precisionOverride(precision: string | undefined): string[] {
 
 /** `--backend` and `--precision` together: the overrides every model command appends last. */
 export function modelFlagOverrides(opts: { readonly backend?: string; readonly precision?: string }): string[] {
-  return [...(opts.backend === undefined ? [] : [`backend=${opts.backend}`]), ...precisionOverride(opts.precision)];
+  return [...backendOverride(opts.backend), ...precisionOverride(opts.precision)];
 }
 
 const F16_HINT = 'pass --precision f32 (precision=f32), or run on a machine with a GPU with --backend webgpu';

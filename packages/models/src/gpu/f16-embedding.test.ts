@@ -12,8 +12,10 @@ afterAll(async () => {
   if (gpu) await initBackend('cpu');
 });
 
-// Awkward sizes: 300 rows of 10, sharded when a shard may stage at most 128 rows of f32 (128 + 128 + 44).
+// Awkward sizes: 300 rows of 10. A packed row takes 128 halves (256 bytes, more than its 40 bytes of f32), so
+// SHARD shards by 128 rows (128 + 128 + 44).
 const [ROWS, COLS, N] = [300, 10, 7];
+const SHARD = 128 * 256;
 const data = Float32Array.from({ length: ROWS * COLS }, (_, i) => Math.sin(i * 0.37) * 3);
 /** The table each element rounded to f16 (what the f16 copy holds), read through one F16Matrix. */
 async function roundedTable(): Promise<tf.Tensor2D> {
@@ -28,7 +30,7 @@ async function roundedTable(): Promise<tf.Tensor2D> {
 describe.skipIf(!gpu)('F16RowMatrix: the embedding and output head in f16 (webgpu)', () => {
   it('shards by the f32 staging limit and reports its shape; dispose frees every shard', () => {
     const before = tf.memory().numTensors;
-    const m = F16RowMatrix.fromFloat32(data, ROWS, COLS, 128 * COLS * 4);
+    const m = F16RowMatrix.fromFloat32(data, ROWS, COLS, SHARD);
     expect(m.shards.map((s) => s.rows)).toEqual([128, 128, 44]);
     expect(rowMatrixShape(m)).toEqual([ROWS, COLS]);
     expect(rowMatrixTensors(m).length).toBe(3);
@@ -41,7 +43,7 @@ describe.skipIf(!gpu)('F16RowMatrix: the embedding and output head in f16 (webgp
     const ref = await roundedTable();
     const ids = tf.tensor2d([0, 5, 127, 128, 129, 299, 256, 3, 3, 200], [2, 5], 'int32');
     const want = await tf.gather(ref, ids).data();
-    for (const maxBytes of [Infinity, 128 * COLS * 4, 130 * COLS * 4]) {
+    for (const maxBytes of [Infinity, SHARD, SHARD + 200 * 256]) {
       const m = F16RowMatrix.fromFloat32(data, ROWS, COLS, maxBytes);
       const got = gatherRows(m, ids);
       expect(got.shape).toEqual([2, 5, COLS]);
@@ -60,7 +62,7 @@ describe.skipIf(!gpu)('F16RowMatrix: the embedding and output head in f16 (webgp
     const h = tf.randomUniform([N, COLS], -1, 1, 'float32', 4) as tf.Tensor2D;
     const d = tf.randomUniform([N, ROWS], -1, 1, 'float32', 5) as tf.Tensor2D;
     const outs: Float32Array[] = [];
-    for (const maxBytes of [Infinity, 128 * COLS * 4]) {
+    for (const maxBytes of [Infinity, SHARD]) {
       const m = F16RowMatrix.fromFloat32(data, ROWS, COLS, maxBytes);
       const z = matMulTransposed(h, m);
       expect(z.shape).toEqual([N, ROWS]);
@@ -79,7 +81,7 @@ describe.skipIf(!gpu)('F16RowMatrix: the embedding and output head in f16 (webgp
   });
 
   it('leaves no tensors behind', async () => {
-    const m = F16RowMatrix.fromFloat32(data, ROWS, COLS, 128 * COLS * 4);
+    const m = F16RowMatrix.fromFloat32(data, ROWS, COLS, SHARD);
     const ids = tf.tensor1d([1, 200], 'int32');
     // N rows again: the kernels compiled above (lavapipe compiles each new shape for tens of seconds)
     const h = tf.ones([N, COLS]) as tf.Tensor2D;

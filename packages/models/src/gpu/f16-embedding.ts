@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { F16Matrix, MAX_PACK_ROWS } from './f16-matrix.js';
-import { PACK_ALIGN } from './gemm-layout.js';
+import { PACK_ALIGN, padTo } from './gemm-layout.js';
 import { PACK_WORKGROUP } from './pack-wgsl.js';
 import { runKernel } from './webgpu-internals.js';
 
@@ -28,12 +28,15 @@ export class F16RowMatrix {
   }
 
   /**
-   * Host f32 data [rows, cols] packed to f16 shard by shard: each shard at most `maxBytes` as an
-   * f32 staging tensor (the backend's binding limit) and at most the packer's row limit.
+   * Host f32 data [rows, cols] packed to f16 shard by shard: each shard at most `maxBytes` (the
+   * backend's binding limit) both as its f32 staging tensor and as packed halves (rows padded to
+   * PACK_ALIGN, so a shard limited by bytes takes whole multiples of it), and at most the packer's row limit.
    */
   static fromFloat32(data: Float32Array, rows: number, cols: number, maxBytes: number): F16RowMatrix {
-    const byBytes = Math.floor(maxBytes / (cols * 4));
-    const per = Math.min(Math.floor(MAX_PACK_ROWS / PACK_ALIGN) * PACK_ALIGN, byBytes);
+    const rowBytes = Math.max(cols * 4, padTo(cols) * 2);
+    const byBytes = Math.floor(maxBytes / rowBytes);
+    const aligned = byBytes >= PACK_ALIGN ? Math.floor(byBytes / PACK_ALIGN) * PACK_ALIGN : byBytes;
+    const per = Math.min(Math.floor(MAX_PACK_ROWS / PACK_ALIGN) * PACK_ALIGN, aligned);
     if (per < 1) throw new RangeError(`F16RowMatrix: one row of ${cols} floats exceeds ${maxBytes} bytes`);
     const shards: F16Matrix[] = [];
     try {
