@@ -14,7 +14,12 @@
  * gradient) is second order at these learning rates and left out; the LRs stay exact (no step of
  * the case is skipped, so the schedule is the reference's).
  */
+import * as tf from '@tensorflow/tfjs-core';
+import { vlmLogits } from '@kvc/models';
 import { F16_GEMM_REL } from '@kvc/models/parity';
+import type { TrainBatch } from '../batching/batch-source.js';
+import { disposeVlmBatch, toVlmBatch } from './to-vlm-batch.js';
+import type { TrainParts } from './trainer-types.js';
 import { TRAJECTORY_TOLERANCES } from './trajectory-tolerances.js';
 
 export interface F16TrajectoryTolerances {
@@ -34,4 +39,17 @@ export function f16TrajectoryTolerances(numHiddenLayers: number, maxAbsLogit: nu
     lrRel: t.lrRel,
     paramsRel: (size, norm, lrSum) => t.paramsRel + (3 * d * F16_GEMM_REL * Math.sqrt(size) * lrSum) / norm,
   };
+}
+
+/** max |logits| of the untrained model on one micro-batch: the scale of the f16 loss tolerance. */
+export async function maxAbsLogit(parts: TrainParts, batch: TrainBatch): Promise<number> {
+  const vb = toVlmBatch(batch);
+  try {
+    const m = tf.tidy(() => tf.max(tf.abs(vlmLogits(parts, vb))));
+    const v = (await m.data())[0]!;
+    m.dispose();
+    return v;
+  } finally {
+    disposeVlmBatch(vb);
+  }
 }

@@ -9,17 +9,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
-import * as tf from '@tensorflow/tfjs-core';
-import { LoraAdapter, Projector, SafetensorsFile, initBackend, loadQwen3, vlmLogits } from '@kvc/models';
+import { LoraAdapter, Projector, SafetensorsFile, initBackend, loadQwen3 } from '@kvc/models';
 import { compare, makeReport, readReferenceTensors } from '@kvc/models/parity';
 import type { BackendName, Precision } from '@kvc/models';
 import type { ParityCheck, ParityReport } from '@kvc/models/parity';
 import type { TrainBatch } from '../batching/batch-source.js';
 import { train } from './train.js';
-import type { TrainEvent, TrainParts, TrainerOptions } from './trainer-types.js';
+import type { TrainEvent, TrainerOptions } from './trainer-types.js';
 import { ADAPTER_DIR, PROJECTOR_FILE } from './train-checkpoint.js';
-import { disposeVlmBatch, toVlmBatch } from './to-vlm-batch.js';
-import { f16TrajectoryTolerances } from './f16-trajectory-tolerance.js';
+import { f16TrajectoryTolerances, maxAbsLogit } from './f16-trajectory-tolerance.js';
 import { TRAJECTORY_TOLERANCES } from './trajectory-tolerances.js';
 
 interface TrajectoryCase {
@@ -196,16 +194,3 @@ export async function runTrainTrajectoryParity(
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-
-/** max |logits| of the untrained model on one micro-batch: the scale of the f16 loss tolerance. */
-async function maxAbsLogit(parts: TrainParts, batch: TrainBatch): Promise<number> {
-  const vb = toVlmBatch(batch);
-  try {
-    const m = tf.tidy(() => tf.max(tf.abs(vlmLogits(parts, vb))));
-    const v = (await m.data())[0]!;
-    m.dispose();
-    return v;
-  } finally {
-    disposeVlmBatch(vb);
-  }
-}
