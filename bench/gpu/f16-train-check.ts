@@ -18,6 +18,7 @@ import {
   initBackend,
 } from '@kvc/models';
 import { formatParityReport, modelParityRunners } from '@kvc/models/parity';
+import type { ParityReport } from '@kvc/models/parity';
 import { runTrainTrajectoryParity } from '@kvc/train';
 
 const ref = process.argv[2] ?? 'test/fixtures/reference';
@@ -95,7 +96,7 @@ try {
   failed++;
   console.log(`big table: ERROR ${(err as Error).stack ?? err}`);
 }
-const runs: [string, () => Promise<import('@kvc/models/parity').ParityReport>][] = [
+const runs: [string, () => Promise<ParityReport>][] = [
   ['qwen3-vlm f16', () => modelParityRunners['qwen3-vlm'](`${ref}/qwen3`, { backend: 'webgpu', precision: 'f16' })],
   ['trajectory f16', () => runTrainTrajectoryParity(`${ref}/trajectory`, { backend: 'webgpu', precision: 'f16' })],
 ];
