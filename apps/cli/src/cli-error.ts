@@ -69,6 +69,7 @@ export type CliErrorCode =
   | 'E_NO_PREDICTIONS' // no usable prediction lines
   | 'E_NO_TRAIN_DATA' // no usable samples to train on
   | 'E_PARITY_KIND' // an unknown parity case kind
+  | 'E_PRECISION_BACKEND' // precision f16 on a backend other than webgpu
   | 'E_RUN_CONFIG' // a run folder's config cannot be read
   | 'E_RUN_NOT_FOUND' // no run folder where one was named
   | 'E_SCORER' // a model-based scorer failed

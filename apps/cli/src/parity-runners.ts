@@ -11,8 +11,8 @@ export interface ParityRunOptions {
   readonly precision?: 'f32' | 'f16';
 }
 
-/** The kinds whose runner takes a precision (the model cases; the rest have no f16 mode). */
-export const PRECISION_KINDS: readonly ModelParityKind[] = ['qwen3-vlm', 'clip-vision', 'siglip', 'bert'];
+/** The kinds whose runner takes a precision (model cases, the training trajectory; the rest have no f16 mode). */
+export const PRECISION_KINDS: readonly string[] = ['qwen3-vlm', 'clip-vision', 'siglip', 'bert', 'train-trajectory'];
 
 type Runner = (caseDir: string, opts: ParityRunOptions) => Promise<ParityReport>;
 
@@ -37,7 +37,11 @@ export const parityRunners: Readonly<Record<string, () => Promise<Runner>>> = {
   nf4: () => modelRunner('nf4'),
   'train-trajectory': async () => {
     const { runTrainTrajectoryParity } = await import('@kvc/train');
-    return (dir, opts) => runTrainTrajectoryParity(dir, opts.backend ? { backend: opts.backend as 'cpu' } : {});
+    return (dir, opts) =>
+      runTrainTrajectoryParity(dir, {
+        ...(opts.backend ? { backend: opts.backend as 'cpu' } : {}),
+        ...(opts.precision ? { precision: opts.precision } : {}),
+      });
   },
   'adamw-cosine': async () => {
     const { runAdamwCosineParity } = await import('@kvc/train');

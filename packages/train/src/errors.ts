@@ -9,7 +9,7 @@ import { KvcError } from '@kvc/errors';
 export type TrainErrorCode =
   | 'E_OPTIM_CONFIG' // invalid optimizer / group configuration
   | 'E_OPTIM_SHAPE' // a parameter, gradient or moment buffer has the wrong length or is missing
-  | 'E_OPTIM_STATE' // a saved optimizer / scheduler state does not fit the optimizer it is loaded into
+  | 'E_OPTIM_STATE' // a saved optimizer / scheduler / loss-scaler state does not fit what it is loaded into
   | 'E_GRAD_NONFINITE' // clipGradNorm with errorIfNonfinite saw an inf/nan total norm
   | 'E_SCHEDULE_CONFIG' // invalid LR schedule or accumulation arguments
   | 'E_PARITY_CASE' // a reference case folder is missing, malformed or of another kind
@@ -21,6 +21,7 @@ export type TrainErrorCode =
   | 'E_NO_USABLE_CHECKPOINT' // a run folder holds checkpoints, but none is complete and readable
   | 'E_TRAIN_DATA' // the data source gave no batches or batches that do not fit
   | 'E_NONFINITE_LOSS' // the loss became NaN or infinite
+  | 'E_NONFINITE_GRADIENTS' // gradients stayed inf/NaN (f16: the loss scaler could not recover; or checkNonFinite)
   | 'E_TRAIN_OPTIONS'; // trainer options that contradict each other (e.g. two log columns of one name)
 
 /** The one error class of `@kvc/train` (see {@link KvcError}); its codes are typed. */

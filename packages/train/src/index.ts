@@ -16,6 +16,8 @@ export type { LrLambda, WarmupScheduleConfig } from './optim/lr-lambda.js';
 export { Scheduler } from './optim/scheduler.js';
 export type { LrGroupsTarget, SchedulerState } from './optim/scheduler.js';
 export { clipGradNorm, globalGradNorm } from './optim/clip-grad-norm.js';
+export { GradScaler } from './optim/grad-scaler.js';
+export type { GradScalerOptions, GradScalerState } from './optim/grad-scaler.js';
 export type { ClipGradNormOptions } from './optim/clip-grad-norm.js';
 export { fmaF32, l2NormF32 } from './optim/f32-kernels.js';
 export {
@@ -60,6 +62,7 @@ export type {
   EvaluateHook,
   EvaluationContext,
   EvaluationResult,
+  LossScaleOptions,
   StageSpec,
   TrainEvent,
   TrainParts,
@@ -77,3 +80,7 @@ export {
 export { trainableVariables, loraIsIdentity } from './trainer/trainable-params.js';
 export { toVlmBatch, disposeVlmBatch, batchTokens } from './trainer/to-vlm-batch.js';
 export { runTrainTrajectoryParity, TRAJECTORY_TOLERANCES } from './trainer/trajectory-parity.js';
+export { f16TrajectoryTolerances } from './trainer/f16-trajectory-tolerance.js';
+export type { F16TrajectoryTolerances } from './trainer/f16-trajectory-tolerance.js';
+export { describeNonFinite, locateNonFinite } from './trainer/locate-non-finite.js';
+export type { NonFiniteLocation } from './trainer/locate-non-finite.js';

@@ -7,12 +7,12 @@
  * With `--shard I/N` only the videos whose key hashes to shard I are cached, into
  * `<cacheDir>.shard-I-of-N` (docs/scale-out.md); `kvc cache merge` (cache-merge.ts) joins the shards.
  */
-import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
+import { BACKEND_FLAG } from '../config/backend-flag.js';
+import { PRECISION_FLAG, initRunBackend, modelFlagOverrides } from '../config/precision-flag.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseShard, shardCacheDir, shardOfKey, writeShardManifest } from '@kvc/feature-cache';
 import type { CacheShard } from '@kvc/feature-cache';
-import { initBackend } from '@kvc/models';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
 import { loadRunConfig } from '../config/load-config.js';
@@ -30,6 +30,7 @@ interface CacheOptions {
   config?: string;
   json?: boolean;
   backend?: string;
+  precision?: string;
 }
 
 export interface SplitCacheSummary {
@@ -76,6 +77,7 @@ export const cacheCommand: CommandModule = {
       .option('--preset <name>', 'demo | seed (which vision tower, frames, cache folder)')
       .option('--config <file>', 'a YAML or JSON config file')
       .option(...BACKEND_FLAG)
+      .option(...PRECISION_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<CacheOptions>('cache', async (out, opts, overrides) => {
@@ -85,7 +87,7 @@ export const cacheCommand: CommandModule = {
           const config = loadRunConfig({
             ...(opts.preset ? { preset: opts.preset } : {}),
             ...(opts.config ? { file: opts.config } : {}),
-            overrides: [...overrides, `data.root=${opts.data}`, ...backendOverride(opts.backend)],
+            overrides: [...overrides, `data.root=${opts.data}`, ...modelFlagOverrides(opts)],
           });
           const splits = opts.split
             .split(',')
@@ -98,7 +100,7 @@ export const cacheCommand: CommandModule = {
               { split: opts.split },
               'e.g. --split train,val',
             );
-          const choice = await initBackend(config.backend, { purpose: 'inference' });
+          const choice = await initRunBackend(config, 'inference');
           out.info(`backend ${choice.backend} (${choice.reason})`);
           const root = resolve(opts.data);
           const cacheDir = shard ? shardCacheDir(cacheDirs(config)[0]!, shard) : cacheDirs(config)[0]!;

@@ -6,12 +6,12 @@
  * that cannot be read is reported (file, reason, hint) and the others are still captioned; the
  * exit code is 1 when any failed.
  */
-import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
-import { QUANTIZATION_FLAG, quantizationOverride } from '../config/quantization-flag.js';
+import { BACKEND_FLAG } from '../config/backend-flag.js';
+import { PRECISION_FLAG, initRunBackend, modelFlagOverrides } from '../config/precision-flag.js';
+import { QUANTIZATION_FLAG } from '../config/quantization-flag.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
-import { initBackend } from '@kvc/models';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { formatError } from '../cli-error.js';
 import { captionVideos } from '../pipeline/caption-videos.js';
@@ -26,6 +26,7 @@ interface CaptionOptions {
   json?: boolean;
   backend?: string;
   quantization?: string;
+  precision?: string;
 }
 
 type Failed = Extract<CaptionEvent, { type: 'failed' }>;
@@ -39,16 +40,14 @@ export const captionCommand: CommandModule = {
       .requiredOption('--run <dir>', 'run folder written by kvc train')
       .option('--checkpoint <which>', 'best | last | a checkpoint folder', 'best')
       .option(...BACKEND_FLAG)
+      .option(...PRECISION_FLAG)
       .option(...QUANTIZATION_FLAG)
       .option('--json', 'JSON lines on stdout: one per video, the result last')
       .action(
         runner<CaptionOptions>('caption', async (out, opts, videos) => {
-          const run = await openTrainedRun(opts.run, opts.checkpoint, [
-            ...backendOverride(opts.backend),
-            ...quantizationOverride(opts.quantization),
-          ]);
+          const run = await openTrainedRun(opts.run, opts.checkpoint, modelFlagOverrides(opts));
           const { config } = run;
-          const choice = await initBackend(config.backend, { purpose: 'inference' });
+          const choice = await initRunBackend(config, 'inference');
           out.info(`backend ${choice.backend} (${choice.reason}); checkpoint ${run.checkpoint.dir}`);
           const encoder = await loadVisionEncoder(config);
           const failed: Failed[] = [];

@@ -15,11 +15,10 @@ import type { Command } from 'commander';
 import { synthDataset } from '@kvc/video-io';
 import type { SynthAttributes } from '@kvc/video-io';
 import { corpusMeteor, writeRunReport } from '@kvc/eval';
-import { initBackend } from '@kvc/models';
-import type { BackendName } from '@kvc/models';
 import type { CaptionRecord } from '@kvc/eval';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { loadRunConfig } from '../config/load-config.js';
+import { PRECISION_FLAG, initRunBackend, modelFlagOverrides } from '../config/precision-flag.js';
 import { presets } from '../config/presets.js';
 import { formatMetrics, runTrainPipeline } from '../pipeline/train-pipeline.js';
 import { readSplit } from '../pipeline/read-split.js';
@@ -35,6 +34,7 @@ import { CliError } from '../cli-error.js';
 interface DemoOptions {
   out?: string;
   backend?: string;
+  precision?: string;
   fresh?: boolean;
   json?: boolean;
 }
@@ -70,6 +70,7 @@ export const demoCommand: CommandModule = {
       .argument('[overrides...]', 'config overrides as key=value (on top of the demo preset)')
       .option('--out <dir>', 'where the demo writes everything', '.kvc-demo')
       .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', 'auto')
+      .option(...PRECISION_FLAG)
       .option('--fresh', 'start over: remove the previous demo run and feature cache')
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
@@ -87,9 +88,12 @@ export const demoCommand: CommandModule = {
             `vision.model=${models.visionDir}`,
             `llm.model=${models.llmDir}`,
             `features.cacheDir=${join(root, 'cache')}`,
-            `backend=${opts.backend ?? 'auto'}`,
+            ...modelFlagOverrides({ ...opts, backend: opts.backend ?? 'auto' }),
           ];
-          loadRunConfig({ preset: 'demo', overrides: demoOverrides({ visionDir: modelsDir, llmDir: modelsDir }) });
+          const checked = loadRunConfig({
+            preset: 'demo',
+            overrides: demoOverrides({ visionDir: modelsDir, llmDir: modelsDir }),
+          });
           // KVC_DEMO_SIZE shrinks the dataset, the warm-up and the tiny CLIP's pretraining (the
           // end-to-end test's reduced demo).
           const size = (() => {
@@ -111,7 +115,7 @@ export const demoCommand: CommandModule = {
           }
           await ensureDataset(dataRoot, size.data, out);
           // The LM warm-up trains before the pipeline starts: pick the backend now.
-          const choice = await initBackend((opts.backend ?? 'auto') as BackendName, { purpose: 'training' });
+          const choice = await initRunBackend(checked, 'training');
           out.info(`backend ${choice.backend} (${choice.reason})`);
 
           // Models: the warm-up reads the training captions (the caption language), never the videos.

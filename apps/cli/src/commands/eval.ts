@@ -5,8 +5,9 @@
  * `<run>/eval/<checkpoint>-<split>/predictions.jsonl` + `metrics.json`. Overrides change what
  * may differ at evaluation time (data.root, generation.*, eval.*).
  */
-import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
-import { QUANTIZATION_FLAG, quantizationOverride } from '../config/quantization-flag.js';
+import { BACKEND_FLAG } from '../config/backend-flag.js';
+import { PRECISION_FLAG, modelFlagOverrides } from '../config/precision-flag.js';
+import { QUANTIZATION_FLAG } from '../config/quantization-flag.js';
 import type { Command } from 'commander';
 import { formatMetric, sortMetrics } from '@kvc/eval';
 import type { ActionRunner, CommandModule } from '../command.js';
@@ -21,6 +22,7 @@ interface EvalOptions {
   json?: boolean;
   backend?: string;
   quantization?: string;
+  precision?: string;
 }
 
 /** The human-readable metrics table: in the metric registry's order, counts as integers. */
@@ -47,15 +49,12 @@ export const evalCommand: CommandModule = {
       .option('--checkpoint <which>', 'best | last | a checkpoint folder', 'best')
       .option('--split <name>', 'dataset split to caption', 'val')
       .option(...BACKEND_FLAG)
+      .option(...PRECISION_FLAG)
       .option(...QUANTIZATION_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
         runner<EvalOptions>('eval', async (out, opts, overrides) => {
-          const run = await openTrainedRun(opts.run, opts.checkpoint, [
-            ...overrides,
-            ...backendOverride(opts.backend),
-            ...quantizationOverride(opts.quantization),
-          ]);
+          const run = await openTrainedRun(opts.run, opts.checkpoint, [...overrides, ...modelFlagOverrides(opts)]);
           out.info(`evaluating ${run.checkpoint.dir} on ${run.config.data.root}/${opts.split}`);
           const r = await evaluateRun(run, opts.split, out);
           out.result({ type: 'result', command: 'eval', run: run.runDir, ...r }, formatEvalTable(r));

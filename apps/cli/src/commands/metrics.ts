@@ -25,7 +25,8 @@ import {
   type MetricsEvent,
   type Scorer,
 } from '@kvc/eval';
-import { initBackend, type BackendName } from '@kvc/models';
+import type { BackendName, Precision } from '@kvc/models';
+import { PRECISION_FLAG, initRunBackend } from '../config/precision-flag.js';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
 
@@ -40,6 +41,7 @@ interface MetricsOptions {
   frames: string;
   batchSize: string;
   backend: string;
+  precision: string;
   out?: string;
   json?: boolean;
 }
@@ -97,6 +99,7 @@ export const metricsCommand: CommandModule = {
       .option('--frames <n>', 'frames sampled per video for SigLIP', '8')
       .option('--batch-size <n>', "captions per model batch (64 = bert_score's)", '64')
       .option('--backend <name>', 'tensor backend: auto|webgpu|tensorflow|wasm|cpu', 'auto')
+      .option(PRECISION_FLAG[0], PRECISION_FLAG[1].replace(' (config key precision)', ''), 'f32')
       .option('--out <dir>', 'write predictions.jsonl (per-sample metrics) and metrics.json here')
       .option('--json', 'print JSON lines (skipped lines, progress, the result last)')
       .action(
@@ -114,6 +117,10 @@ export const metricsCommand: CommandModule = {
           if (unknown.length || names.length === 0) {
             const what = unknown.join(', ') || '(none given)';
             throw new CliError('E_METRICS_UNKNOWN', `unknown metric ${what}`, { known: METRIC_CHOICES.join(',') });
+          }
+          if (!['f32', 'f16'].includes(opts.precision)) {
+            const { precision } = opts;
+            throw new CliError('E_BAD_ARGUMENT', `unknown precision ${precision}`, { precision }, 'use f32 or f16');
           }
           if (!['max_length', 'longest'].includes(opts.siglipPadding)) {
             const value = opts.siglipPadding;
@@ -141,21 +148,24 @@ export const metricsCommand: CommandModule = {
           }
 
           const scorers: Scorer[] = [];
+          const precision = opts.precision as Precision;
           if (families.includes('bertscore')) {
             const bertLayer = layer === undefined ? {} : { layer };
-            scorers.push(new BertScorer({ model: opts.bertModel ?? BERTSCORE_KO_MODEL, ...bertLayer, batchSize }));
+            const model = opts.bertModel ?? BERTSCORE_KO_MODEL;
+            scorers.push(new BertScorer({ model, ...bertLayer, batchSize, precision }));
           }
           if (families.includes('siglip')) {
             scorers.push(
               new SiglipScorer({
                 model: opts.siglipModel ?? SEED_SIGLIP_MODEL,
                 padding: opts.siglipPadding as 'max_length' | 'longest',
+                precision,
                 decode: { ...(opts.data ? { dataDir: opts.data } : {}), numFrames: positiveInt('frames', opts.frames) },
               }),
             );
           }
           if (scorers.length) {
-            const b = await initBackend(opts.backend as BackendName);
+            const b = await initRunBackend({ backend: opts.backend as BackendName, precision }, 'inference');
             out.info(`backend ${b.backend} (${b.reason}); loading ${scorers.map((s) => s.name).join(', ')}`);
           }
           const pure = families.filter((f) => f !== 'bertscore' && f !== 'siglip');

@@ -35,6 +35,10 @@ describe('kvc parity', () => {
     expect(cpu.stderr).toMatch(/E_PRECISION_BACKEND/);
     const meteor = await runCaptured(['parity', join(REF, 'meteor'), '--precision', 'f16']);
     expect(meteor.stderr).toMatch(/E_BAD_ARGUMENT.*no f16 mode/);
+    // The training trajectory has an f16 mode (train/trajectory-parity.test.ts runs it on lavapipe): cpu refuses it.
+    const trajectory = await runCaptured(['parity', join(REF, 'trajectory'), '--precision', 'f16']);
+    expect(trajectory.code).toBe(1);
+    expect(trajectory.stderr).toMatch(/E_PRECISION_BACKEND/);
     // On lavapipe (CI: KVC_REQUIRE_WEBGPU=1) the f16 case passes against the f32 reference.
     if (process.env.KVC_REQUIRE_WEBGPU === '1') {
       const gpu = await runCaptured([

@@ -68,7 +68,7 @@ export const parityCommand: CommandModule = {
       .description('compare kvc with a Python reference case (every tensor, max abs/rel error, tolerance)')
       .argument('<case-dir>', 'a reference case folder (with case.json)')
       .option('--backend <name>', 'tensor backend: auto|webgpu|tensorflow|wasm|cpu', 'cpu')
-      .option('--precision <p>', 'f32 | f16 (frozen weights in f16 on webgpu; model cases only)', 'f32')
+      .option('--precision <p>', 'f32 | f16 (f16 frozen weights on webgpu; model cases and train-trajectory)', 'f32')
       .option('--json', 'print the report as one JSON line')
       .action(
         runner<ParityOptions>('parity', async (out, opts, args) => {

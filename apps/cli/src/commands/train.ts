@@ -4,8 +4,9 @@
  * (or JSON events with --json). Ctrl-C or SIGTERM stops at the next step with a checkpoint
  * (a second one exits at once); `--resume` continues from it.
  */
-import { BACKEND_FLAG, backendOverride } from '../config/backend-flag.js';
-import { QUANTIZATION_FLAG, quantizationOverride } from '../config/quantization-flag.js';
+import { BACKEND_FLAG } from '../config/backend-flag.js';
+import { PRECISION_FLAG, modelFlagOverrides } from '../config/precision-flag.js';
+import { QUANTIZATION_FLAG } from '../config/quantization-flag.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionRunner, CommandModule } from '../command.js';
@@ -22,6 +23,7 @@ interface TrainOptions {
   json?: boolean;
   backend?: string;
   quantization?: string;
+  precision?: string;
 }
 
 /** The signals that stop training: Ctrl-C, and what `kill`, systemd, Docker and Slurm send. */
@@ -57,6 +59,7 @@ export const trainCommand: CommandModule = {
       .option('--resume [path]', 'continue a run: the one in --out, a run folder, or one of its checkpoint folders')
       .option('--print-config', 'print the resolved config and exit')
       .option(...BACKEND_FLAG)
+      .option(...PRECISION_FLAG)
       .option(...QUANTIZATION_FLAG)
       .option('--json', 'JSON events on stdout (the result last)')
       .action(
@@ -64,7 +67,7 @@ export const trainCommand: CommandModule = {
           const config = loadRunConfig({
             ...(opts.preset ? { preset: opts.preset } : {}),
             ...(opts.config ? { file: opts.config } : {}),
-            overrides: [...overrides, ...backendOverride(opts.backend), ...quantizationOverride(opts.quantization)],
+            overrides: [...overrides, ...modelFlagOverrides(opts)],
           });
           if (opts.printConfig) {
             out.result({ type: 'config', config }, JSON.stringify(config, null, 2));

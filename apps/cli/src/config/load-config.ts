@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { CliError } from '../cli-error.js';
+import { precisionIssues } from './precision-flag.js';
 import { presets, type PresetName } from './presets.js';
 import { runConfigSchema, type RunConfig } from './run-config.js';
 import { suggest } from './suggest.js';
@@ -50,16 +51,17 @@ export function validateRunConfig(input: unknown, origin: string): RunConfig {
 }
 
 /**
- * Checks that span keys, caught here rather than deep in a run: a prompt takes at least one token,
- * a caption at least one, and EOS one, so maxTextLength below that can never hold an example (the
- * exact prompt length is known only once the tokenizer is loaded).
+ * Checks that span keys, caught here rather than deep in a run: f16 needs a backend that can be webgpu;
+ * a prompt takes at least one token, a caption at least one, and EOS one, so maxTextLength below that
+ * can never hold an example (the exact prompt length is known only once the tokenizer is loaded).
  */
 function crossFieldIssues(c: RunConfig): string[] {
+  const issues = precisionIssues(c);
   const need = (c.prompt.trim() === '' ? 0 : 1) + 2;
-  if (c.maxTextLength >= need) return [];
+  if (c.maxTextLength >= need) return issues;
   const parts =
     c.prompt.trim() === '' ? 'a caption token and EOS' : 'the prompt (one token or more), a caption token and EOS';
-  return [`maxTextLength: ${c.maxTextLength} cannot hold ${parts}: use ${need} or more`];
+  return [...issues, `maxTextLength: ${c.maxTextLength} cannot hold ${parts}: use ${need} or more`];
 }
 
 function describeIssue(i: z.core.$ZodIssue): string {

@@ -8,6 +8,8 @@ import type { RunConfigInput } from './run-config.js';
 export const presets = {
   seed: {
     name: 'seed',
+    // The notebook computes in bf16 (a 4-bit base with bf16 compute): f16 is kvc's half precision.
+    precision: 'f16',
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
     llm: { model: 'Qwen/Qwen3-8B', quantization: 'nf4' },
     projector: { type: 'linear' },

@@ -17,6 +17,11 @@ export const runConfigSchema = z.strictObject({
   /** Free text that names the run in reports. */
   name: z.string().default('kvc-run'),
   backend: z.enum(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /**
+   * `f16`: frozen weights (linear layers, embedding, output head) held in f16 and multiplied with f32
+   * accumulation, with dynamic loss scaling in training; webgpu only (docs/precision.md). `f32` everywhere else.
+   */
+  precision: z.enum(['f32', 'f16']).default('f32'),
   /** Download hub models missing from the Hugging Face cache into it (never implicit). */
   allowDownload: z.boolean().default(false),
   data: z
@@ -103,6 +108,25 @@ export const runConfigSchema = z.strictObject({
       keepCheckpoints: z.number().int().min(1).default(2),
       /** TensorBoard event files in `<run>/tensorboard` (scalars per step and epoch, sample captions). */
       tensorboard: z.boolean().default(true),
+      /**
+       * Dynamic loss scaling, used when precision is f16 (torch GradScaler's rules and defaults): the loss is
+       * multiplied by the scale before backward; a step with inf/NaN gradients is skipped and the scale halves;
+       * it doubles after growthInterval good steps. maxConsecutiveSkips skipped steps in a row stop the run.
+       */
+      lossScale: z
+        .strictObject({
+          init: z
+            .number()
+            .positive()
+            .default(2 ** 16),
+          growthFactor: z.number().gt(1).default(2),
+          backoffFactor: z.number().gt(0).lt(1).default(0.5),
+          growthInterval: z.number().int().min(1).default(2000),
+          maxConsecutiveSkips: z.number().int().min(1).default(20),
+        })
+        .prefault({}),
+      /** Check every micro-batch's gradients; an inf/NaN stops the run naming the layer where it first appears. */
+      checkNonFinite: z.boolean().default(false),
       stage1: stage(2, 1e-3).prefault({}),
       stage2: stage(3, 5e-5).prefault({}),
       /**

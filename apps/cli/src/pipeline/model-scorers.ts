@@ -47,12 +47,14 @@ export class ModelScorers {
         new SiglipScorer({
           model: config.eval.siglipModel,
           padding: config.eval.siglipPadding,
+          precision: config.precision,
           decode: { numFrames: config.vision.frames, ...(this.dataRoot ? { dataDir: this.dataRoot } : {}) },
         }),
       );
     }
     if (families.includes('bertscore') && (await this.available(config.eval.bertModel, 'bertscore'))) {
-      scorers.push(new BertScorer({ model: config.eval.bertModel, layer: config.eval.bertLayer }));
+      const { bertModel: model, bertLayer: layer } = config.eval;
+      scorers.push(new BertScorer({ model, layer, precision: config.precision }));
     }
     return scorers;
   }

@@ -7,9 +7,9 @@
  */
 import { resolve } from 'node:path';
 import type { FeatureCache } from '@kvc/feature-cache';
-import { initBackend } from '@kvc/models';
 import type { SampleEvent } from '@kvc/video-io';
 import { CliError, type CliErrorCode } from '../cli-error.js';
+import { initRunBackend } from '../config/precision-flag.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { Output } from '../output.js';
 import { cacheSplitFeatures, type CachedSplit } from './cache-split-features.js';
@@ -58,7 +58,7 @@ export async function withPipelineSetup<T>(
   body: (setup: PipelineSetup) => Promise<T>,
 ): Promise<T> {
   const { config, out } = o;
-  const choice = await initBackend(config.backend, { purpose: o.purpose });
+  const choice = await initRunBackend(config, o.purpose);
   out.info(`backend ${choice.backend} (${choice.reason})`);
   out.event('backend', { ...choice });
   const root = resolve(config.data.root);

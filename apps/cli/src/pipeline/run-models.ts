@@ -11,7 +11,7 @@ import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
 
 export interface RunModels extends TrainParts {
-  /** Frozen base: f32 linear weights, or Nf4Matrix ones with llm.quantization nf4. */
+  /** Frozen base: f32 or f16 (precision) linear weights, or Nf4Matrix ones with llm.quantization nf4. */
   readonly model: Qwen3ForCausalLM<LinearWeight>;
   readonly projector: Projector;
   readonly lora: LoraAdapter;
@@ -33,7 +33,7 @@ export async function loadRunModels(
     allowDownload: config.allowDownload,
   });
   // nf4: each decoder linear weight is quantized as it is read (only its 4-bit form is kept).
-  const model = await loadQwen3(llmDir, { quantization: config.llm.quantization });
+  const model = await loadQwen3(llmDir, { quantization: config.llm.quantization, precision: config.precision });
   if (config.llm.quantization === 'nf4') out.info('llm.quantization nf4: decoder linear weights in NF4');
   const tokenizer = await loadTokenizer(
     config.llm.tokenizer

@@ -137,6 +137,10 @@ async function runStages(events: ReturnType<typeof train>, out: Output): Promise
         } else if (e.type === 'step') bar?.tick(1, `loss ${e.loss.toFixed(3)} lr ${e.lr.toExponential(1)}`);
         else if (e.type === 'evaluation') {
           out.info(`  ${e.stage} epoch ${e.epoch}: ${formatMetrics(e.metrics)}${e.best ? ' (best)' : ''}`);
+        } else if (e.type === 'skipped-step') {
+          // f16 loss scaling: a few at the start are normal while the scale finds its level.
+          const scales = `loss scale ${e.lossScale} -> ${e.nextLossScale}`;
+          out.info(`  ${e.stage} step ${e.step} skipped: inf/NaN gradients (${scales}, ${e.consecutive} in a row)`);
         } else if (e.type === 'warning') out.warn(e.message);
         else if (e.type === 'skip') {
           status = 'skipped';

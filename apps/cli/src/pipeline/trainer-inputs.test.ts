@@ -33,3 +33,31 @@ describe('train.checkpointEverySteps', () => {
     expect(configDiff(every5, otherLr, opts.resumeIgnoreKeys)).toEqual(['train.stage2.lr']);
   });
 });
+
+describe('precision f16 and the trainer', () => {
+  it('turns on loss scaling with train.lossScale (torch defaults) only in f16; checkNonFinite passes through', () => {
+    const f16 = trainerOptions(loadRunConfig({ preset: 'seed' }), '/tmp/run', true);
+    expect(f16.lossScale).toEqual({
+      initScale: 2 ** 16,
+      growthFactor: 2,
+      backoffFactor: 0.5,
+      growthInterval: 2000,
+      maxConsecutiveSkips: 20,
+    });
+    const f32 = trainerOptions(loadRunConfig({ preset: 'seed', overrides: ['precision=f32'] }), '/tmp/run', true);
+    expect(f32.lossScale).toBeUndefined();
+    const checked = loadRunConfig({
+      preset: 'demo',
+      overrides: ['train.checkNonFinite=true', 'train.lossScale.init=8'],
+    });
+    expect(trainerOptions(checked, '/tmp/run', true).checkNonFinite).toBe(true);
+    // A run may continue in the other precision (numerics, not state).
+    expect(
+      configDiff(
+        loadRunConfig({ preset: 'seed' }),
+        loadRunConfig({ preset: 'seed', overrides: ['precision=f32'] }),
+        f16.resumeIgnoreKeys,
+      ),
+    ).toEqual([]);
+  });
+});

@@ -17,6 +17,10 @@ import type { RunModels } from './run-models.js';
 const RESUME_IGNORE = [
   'name',
   'backend',
+  // Numerics, not state: a run may continue in the other precision (the loss scaler restarts or is unused).
+  'precision',
+  'train.lossScale',
+  'train.checkNonFinite',
   'features.cacheDir',
   'features.batchVideos',
   'features.decodeConcurrency',
@@ -50,11 +54,18 @@ export function trainerOptions(config: RunConfig, runDir: string, evaluate: bool
     checkpointEverySteps: t.checkpointEverySteps,
     keepCheckpoints: t.keepCheckpoints,
     tensorboard: t.tensorboard,
+    ...(config.precision === 'f16' ? { lossScale: lossScaleOptions(t.lossScale) } : {}),
+    checkNonFinite: t.checkNonFinite,
     logMetrics: TRAINING_LOG_METRICS,
     config,
     resumeIgnoreKeys: RESUME_IGNORE,
     baseModelName: config.llm.model,
   };
+}
+
+function lossScaleOptions(l: RunConfig['train']['lossScale']): NonNullable<TrainerOptions['lossScale']> {
+  const { init, ...rest } = l;
+  return { initScale: init, ...rest };
 }
 
 /** Tokenized training examples (prompt + caption + EOS) and their cached features, batched per (stage, epoch). */

@@ -23,7 +23,7 @@ export async function loadVisionEncoder(config: RunConfig): Promise<VisionEncode
     revision: config.vision.revision,
     allowDownload: config.allowDownload,
   });
-  const model = await ClipVisionModel.load(dir);
+  const model = await ClipVisionModel.load(dir, { precision: config.precision });
   const processor = await loadImageProcessor(dir);
   return {
     model,

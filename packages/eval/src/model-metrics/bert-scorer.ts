@@ -7,7 +7,7 @@
  * (`kvc metrics` uses 64): within a batch a padded side offers similarity 0 to the greedy max,
  * which only changes a token whose every cosine similarity is negative.
  */
-import type { ResolveOptions } from '@kvc/models';
+import type { Precision, ResolveOptions } from '@kvc/models';
 import type { CaptionRecord } from '../predictions/caption-record.js';
 import { ModelMetricError } from '../stream/evaluation-errors.js';
 import { RunningMeans, type SampleScores, type Scorer } from '../stream/scorer.js';
@@ -23,6 +23,8 @@ export interface BertScorerOptions extends ResolveOptions {
   readonly layer?: number;
   /** Sentences per forward pass and pairs per matching batch (default 64, bert_score's). */
   readonly batchSize?: number;
+  /** Frozen weights in f32 (default) or f16 on WebGPU (the run's `precision`). */
+  readonly precision?: Precision;
 }
 
 export class BertScorer implements Scorer {

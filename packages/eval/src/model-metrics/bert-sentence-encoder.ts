@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { BertModel, loadTokenizer, type ResolveOptions, type TextTokenizer } from '@kvc/models';
+import { BertModel, loadTokenizer, type Precision, type ResolveOptions, type TextTokenizer } from '@kvc/models';
 import { ModelMetricError } from '../stream/evaluation-errors.js';
 import type { TokenEmbeddings } from './bertscore-greedy.js';
 import { pythonStrip } from './python-strip.js';
@@ -19,6 +19,8 @@ export interface BertSentenceEncoderOptions extends ResolveOptions {
   readonly layer: number;
   /** Sentences per forward pass (bert_score's default 64). */
   readonly batchSize?: number;
+  /** Frozen weights in f32 (default) or f16 on WebGPU. */
+  readonly precision?: Precision;
 }
 
 interface TokenizerConfig {
@@ -59,7 +61,7 @@ export class BertSentenceEncoder {
         'BERTScore needs a BERT (WordPiece) tokenizer',
       );
     }
-    const model = await BertModel.load(dir);
+    const model = await BertModel.load(dir, opts.precision ? { precision: opts.precision } : {});
     const L = model.config.numHiddenLayers;
     if (!Number.isInteger(opts.layer) || opts.layer < 0 || opts.layer > L) {
       model.dispose();

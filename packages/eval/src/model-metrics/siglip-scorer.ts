@@ -14,6 +14,7 @@ import {
   resolveModelDir,
   siglipCaptionScore,
   siglipTokenize,
+  type Precision,
   type ResolveOptions,
 } from '@kvc/models';
 import type { CaptionRecord } from '../predictions/caption-record.js';
@@ -41,6 +42,8 @@ export interface SiglipScorerOptions extends ResolveOptions {
   readonly imageBatchSize?: number;
   /** Replaces the tokenizer (tests feed reference ids through it): one id row a caption. */
   readonly tokenize?: (texts: readonly string[]) => readonly (readonly number[])[];
+  /** Frozen weights in f32 (default) or f16 on WebGPU (the run's `precision`). */
+  readonly precision?: Precision;
 }
 
 /** Captions of one video share its frames; a caption without a video is its own key. */
@@ -67,7 +70,7 @@ export class SiglipScorer implements Scorer {
     if (this.loaded) return;
     const o = this.options;
     const dir = await resolveModelDir(this.model, o);
-    const model = await SiglipModel.load(dir);
+    const model = await SiglipModel.load(dir, o.precision ? { precision: o.precision } : {});
     try {
       let tokenize = o.tokenize;
       if (!tokenize) {

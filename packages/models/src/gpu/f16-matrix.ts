@@ -10,7 +10,8 @@ import { padTo } from './gemm-layout.js';
 import { packDispatch, packWgsl, unpackDispatch, unpackWgsl } from './pack-wgsl.js';
 import { runKernel } from './webgpu-internals.js';
 
-const MAX_PACK_ROWS = 65535; // one workgroup row per dispatch y
+/** Most rows one F16Matrix holds (padded): one workgroup row per dispatch y. */
+export const MAX_PACK_ROWS = 65535;
 
 export class F16Matrix {
   private constructor(

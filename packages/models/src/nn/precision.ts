@@ -1,8 +1,9 @@
 /**
  * `precision` of a model's frozen linear weights (kvc issue #12). `f32`: plain tensors, every
  * backend. `f16`: on WebGPU each frozen 2-D linear weight is packed once to f16 (F16Matrix, half
- * the memory) and its products run through the f16 GEMM with f32 accumulation; everything else
- * (embeddings, norms, residual stream, softmax, loss, LoRA, projector) stays f32.
+ * the memory) and its products run through the f16 GEMM with f32 accumulation; Qwen3's embedding
+ * table and output head become f16 row shards (gpu/f16-embedding.ts, loaded by load-qwen3.ts);
+ * everything else (norms, residual stream, softmax, loss, LoRA, projector) stays f32.
  *
  * On cpu/wasm/tensorflow `f16` is refused rather than emulated by rounding weights: those backends
  * are the f32 reference, emulation would save no memory, and it would add a third numeric mode

@@ -3,19 +3,31 @@
  * `maxStorageBufferBindingSize` bytes per buffer (2 GiB on Dawn): Qwen3-8B's embedding and
  * output head (151,936 × 4096 float32 = 2.5 GB) must be split by rows to live on the GPU at
  * all. Embedding lookup, the output head and its backward then work shard by shard; a small
- * matrix stays one tensor and takes the plain path.
+ * matrix stays one tensor and takes the plain path. With precision f16 on WebGPU the matrix is an
+ * F16RowMatrix (gpu/f16-embedding.ts): f16 shards, an f16 gather, products through the f16 GEMM.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { F16RowMatrix, f16GatherRows } from '../gpu/f16-embedding.js';
+import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
+import { gemm } from '../gpu/gemm.js';
 
-/** One tensor [R, C], or consecutive row shards that stack to [R, C]. */
-export type RowMatrix = tf.Tensor2D | readonly tf.Tensor2D[];
+/** One f32 tensor [R, C], consecutive f32 row shards that stack to [R, C], or f16 row shards. */
+export type RowMatrix = tf.Tensor2D | readonly tf.Tensor2D[] | F16RowMatrix;
 
+/** The f32 row shards of `m` (an f16 matrix has none: see {@link rowMatrixTensors}). */
 export function rowShards(m: RowMatrix): readonly tf.Tensor2D[] {
+  if (m instanceof F16RowMatrix) throw new TypeError('rowShards: the matrix is held in f16 (F16RowMatrix)');
   return Array.isArray(m) ? m : [m as tf.Tensor2D];
+}
+
+/** The tensors that hold `m`'s memory (to dispose it, or count it). */
+export function rowMatrixTensors(m: RowMatrix): readonly tf.Tensor[] {
+  return m instanceof F16RowMatrix ? m.tensors : rowShards(m);
 }
 
 /** [R, C] of the whole matrix. */
 export function rowMatrixShape(m: RowMatrix): [number, number] {
+  if (m instanceof F16RowMatrix) return [m.rows, m.cols];
   const shards = rowShards(m);
   return [shards.reduce((n, s) => n + s.shape[0], 0), shards[0]!.shape[1]];
 }
@@ -57,6 +69,7 @@ export function toRowMatrix(data: Float32Array, rows: number, cols: number, maxB
 
 /** Rows of `m` at integer `ids` (any shape): result [...ids.shape, C]. */
 export function gatherRows(m: RowMatrix, ids: tf.Tensor): tf.Tensor {
+  if (m instanceof F16RowMatrix) return f16GatherRows(m, ids);
   const shards = rowShards(m);
   if (shards.length === 1) return tf.gather(shards[0]!, ids);
   return tf.tidy(() => {
@@ -80,6 +93,11 @@ export function gatherRows(m: RowMatrix, ids: tf.Tensor): tf.Tensor {
 
 /** h [N, C] · mᵀ → [N, R] (the output head). */
 export function matMulTransposed(h: tf.Tensor2D, m: RowMatrix): tf.Tensor2D {
+  if (m instanceof F16RowMatrix) {
+    // Differentiable in h (dh = dy·W through the f16 GEMM); W is frozen.
+    if (m.shards.length === 1) return frozenF16MatMul(h, m.shards[0]!);
+    return tf.tidy(() => tf.concat(m.shards.map((s) => frozenF16MatMul(h, s)), 1) as tf.Tensor2D);
+  }
   const shards = rowShards(m);
   if (shards.length === 1) return tf.matMul(h, shards[0]!, false, true);
   return tf.tidy(
@@ -93,6 +111,17 @@ export function matMulTransposed(h: tf.Tensor2D, m: RowMatrix): tf.Tensor2D {
 
 /** d [N, R] · m → [N, C] (the output head's backward to its input). */
 export function matMulRows(d: tf.Tensor2D, m: RowMatrix): tf.Tensor2D {
+  if (m instanceof F16RowMatrix) {
+    if (m.shards.length === 1) return gemm(d, m.shards[0]!);
+    return tf.tidy(() => {
+      let offset = 0;
+      return m.shards.reduce<tf.Tensor2D | undefined>((acc, s) => {
+        const part = gemm(tf.slice(d, [0, offset], [-1, s.rows]) as tf.Tensor2D, s);
+        offset += s.rows;
+        return acc ? (tf.add(acc, part) as tf.Tensor2D) : part;
+      }, undefined)!;
+    });
+  }
   const shards = rowShards(m);
   if (shards.length === 1) return tf.matMul(d, shards[0]!);
   return tf.tidy(() => {

@@ -8,7 +8,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
 import { readJsonConfig } from '../io/read-config.js';
-import { backendMaxTensorBytes, rowShards, toRowMatrix, type RowMatrix } from '../nn/row-matrix.js';
+import { F16RowMatrix } from '../gpu/f16-embedding.js';
+import { backendMaxTensorBytes, rowMatrixTensors, toRowMatrix, type RowMatrix } from '../nn/row-matrix.js';
 import type { LinearWeight } from '../nn/linear.js';
 import { checkPrecision, type Precision } from '../nn/precision.js';
 import { checkQuantization, type Quantization } from '../quant/quantization.js';
@@ -31,7 +32,8 @@ export interface LoadQwen3Options {
   readonly maxTensorBytes?: number;
   /**
    * Frozen linear weights (q/k/v/o/gate/up/down) in f32 (default) or f16 on WebGPU
-   * (nn/precision.ts). Embeddings and the output head stay f32 row matrices.
+   * (nn/precision.ts). In f16 the embedding and the output head are f16 row shards too
+   * (F16RowMatrix: a tied model keeps one copy); norms stay f32.
    */
   readonly precision?: Precision;
   /**
@@ -90,8 +92,12 @@ export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promi
     }
     const readRows = async (name: string): Promise<RowMatrix> => {
       const [rows, cols] = ck.info(name).shape as [number, number];
-      const m = toRowMatrix(await ck.readFloat32(name), rows, cols, maxTensorBytes);
-      l.created.push(...rowShards(m));
+      const data = await ck.readFloat32(name);
+      const m =
+        opts.precision === 'f16'
+          ? F16RowMatrix.fromFloat32(data, rows, cols, maxTensorBytes)
+          : toRowMatrix(data, rows, cols, maxTensorBytes);
+      l.created.push(...rowMatrixTensors(m));
       return m;
     };
     const embedTokens = await readRows('model.embed_tokens.weight');

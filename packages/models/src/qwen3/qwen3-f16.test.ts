@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
+import { F16RowMatrix } from '../gpu/f16-embedding.js';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
 import type { LinearWeight } from '../nn/linear.js';
@@ -18,6 +19,7 @@ import type { Qwen3ForCausalLM } from './qwen3-for-causal-lm.js';
 
 const gpu = await webgpuForTests();
 const CONFIG = OTHER_CONFIGS['untied, head_dim 12, 4:1 GQA, bias, eps 1e-5, theta 5000']!;
+const TIED = OTHER_CONFIGS['tied, head_dim 16, no GQA, 3 layers, theta 1e6 (transformers 5 rope_parameters)']!;
 
 /** Mean next-token cross-entropy of `ids` and its gradients with respect to the adapter's variables. */
 function lossAndGrads(model: Qwen3ForCausalLM<LinearWeight>, ids: tf.Tensor2D, lora: LoraAdapter) {
@@ -37,8 +39,9 @@ function lossAndGrads(model: Qwen3ForCausalLM<LinearWeight>, ids: tf.Tensor2D, l
 describe.skipIf(!gpu)('a tiny Qwen3 loaded in precision f16 against the same checkpoint in f32 (webgpu)', () => {
   let f32: Qwen3ForCausalLM, f16: Qwen3ForCausalLM<LinearWeight>, lora: LoraAdapter, ids: tf.Tensor2D;
   let f16Tensors: number; // what loading in f16 added
-  // The derived f16 tolerance (parity/f16-parity-tolerance.ts): 4 f16 GEMMs per layer to the logits, twice that
-  // back to the LoRA gradients. No f32 allowance: both sides run our own f32 code.
+  // The derived f16 tolerance (parity/f16-parity-tolerance.ts): 4 f16 GEMMs per layer and the head to the
+  // logits, plus the embedding rounded to f16 (one rounding, less than one GEMM's ρ), twice that back to the
+  // LoRA gradients. No f32 allowance: both sides run our own f32 code.
   let depth: number;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-qwen3-f16-'));
@@ -47,7 +50,7 @@ describe.skipIf(!gpu)('a tiny Qwen3 loaded in precision f16 against the same che
     const before = tf.memory().numTensors;
     f16 = await loadQwen3(dir, { precision: 'f16' });
     f16Tensors = tf.memory().numTensors - before;
-    depth = 4 * f16.config.numHiddenLayers;
+    depth = 4 * f16.config.numHiddenLayers + 2;
     lora = LoraAdapter.create(f32.linearModules(), { ...SEED_LORA_CONFIG, r: 4, loraDropout: 0 }, 5);
     // PEFT starts B at zero; random B makes every LoRA gradient (and the LoRA output) non-zero.
     let seed = 100;
@@ -61,7 +64,10 @@ describe.skipIf(!gpu)('a tiny Qwen3 loaded in precision f16 against the same che
     if (gpu) await initBackend('cpu');
   });
 
-  it('holds every frozen linear weight as an F16Matrix; embeddings, norms and biases stay f32 tensors', () => {
+  it('holds every frozen linear weight as an F16Matrix, embedding and head as F16RowMatrix; norms stay f32', () => {
+    expect(f16.weights.embedTokens).toBeInstanceOf(F16RowMatrix);
+    expect(f16.lmHeadWeight).toBeInstanceOf(F16RowMatrix);
+    expect(f16.weights.norm.dtype).toBe('float32');
     for (const l of f16.weights.layers) {
       for (const key of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) {
         expect(l[key].weight).toBeInstanceOf(F16Matrix);
@@ -69,6 +75,21 @@ describe.skipIf(!gpu)('a tiny Qwen3 loaded in precision f16 against the same che
       }
       expect(l.inputNorm.dtype).toBe('float32');
     }
+  });
+
+  it('a tied model keeps one f16 copy for its embedding and head', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvc-qwen3-f16-tied-'));
+    await writeRandomQwen3(dir, TIED, { seed: 22 });
+    const before = tf.memory().numTensors;
+    const tied = await loadQwen3(dir, { precision: 'f16' });
+    expect(tied.config.tieWordEmbeddings).toBe(true);
+    expect(tied.lmHeadWeight).toBe(tied.weights.embedTokens);
+    expect(tied.weights.embedTokens).toBeInstanceOf(F16RowMatrix);
+    // per layer: 4 norms + 7 linear weights (+ biases when the config has them); then the table and the final norm
+    const perLayer = 4 + 7 + (tied.config.attentionBias ? 4 : 0);
+    expect(tf.memory().numTensors - before).toBe(tied.config.numHiddenLayers * perLayer + 2);
+    tied.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('logits (base and with LoRA) are within the derived f16 tolerance of the f32 model', async () => {

@@ -16,7 +16,7 @@ import { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { dequantizeNf4Matrix } from '../quant/nf4-matmul.js';
 import { nf4MatrixFromTensor } from '../quant/nf4-matrix-from-host.js';
 import { rmsNorm } from '../nn/rms-norm.js';
-import { gatherRows, matMulTransposed, rowShards, type RowMatrix } from '../nn/row-matrix.js';
+import { gatherRows, matMulTransposed, rowMatrixTensors, type RowMatrix } from '../nn/row-matrix.js';
 import { ropeCosSin } from '../nn/rotary.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import { qwen3DecoderLayer, type DecoderLayerContext, type Qwen3ModuleKey } from './qwen3-decoder-layer.js';
@@ -38,6 +38,11 @@ export interface Qwen3ForwardInput {
   readonly checkpointLayers?: boolean;
   /** Largest attention-score block in bytes (long sequences attend in query chunks). */
   readonly attentionChunkBytes?: number;
+  /**
+   * Sees (and may wrap) the residual stream: the input embeddings as layer -1, then each decoder layer's
+   * output; what it returns goes on. Locating the first non-finite activation or gradient uses it.
+   */
+  readonly layerHook?: (layer: number, x: tf.Tensor3D) => tf.Tensor3D;
 }
 
 const MODULE_KEYS: readonly Qwen3ModuleKey[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
@@ -115,7 +120,8 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
         input.positionIds ?? (tf.tile(tf.reshape(tf.range(past, past + t, 1, 'int32'), [1, t]), [b, 1]) as tf.Tensor2D);
       const { cos, sin } = ropeCosSin(positions, c.headDim, c.ropeTheta);
       const bias = causalAttentionBias(keyMask, t);
-      let x = x0;
+      const hook = input.layerHook ?? ((_: number, h: tf.Tensor3D) => h);
+      let x = hook(-1, x0);
       for (let i = 0; i < c.numHiddenLayers; i++) {
         const lora: Partial<Record<Qwen3ModuleKey, LoraPair>> = {};
         const seeds: Partial<Record<Qwen3ModuleKey, number>> = {};
@@ -143,6 +149,7 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
           input.checkpointLayers && !cache
             ? checkpointed(x, ctx, (h, cx) => qwen3DecoderLayer(h, w, cx))
             : qwen3DecoderLayer(x, w, ctx);
+        x = hook(i, x);
       }
       return rmsNorm(x, this.weights.norm, c.rmsNormEps) as tf.Tensor3D;
     });
@@ -171,9 +178,9 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
     }
     const w = this.weights;
     const all: (tf.Tensor | undefined)[] = [
-      ...rowShards(w.embedTokens),
+      ...rowMatrixTensors(w.embedTokens),
       w.norm,
-      ...(w.lmHead ? rowShards(w.lmHead) : []),
+      ...(w.lmHead ? rowMatrixTensors(w.lmHead) : []),
     ];
     for (const l of w.layers) {
       all.push(l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm);

@@ -28,6 +28,13 @@ export interface VlmLossOptions {
   readonly attentionChunkBytes?: number;
   /** Training: LoRA dropout seeds are drawn from it (no dropout when absent). */
   readonly dropoutRng?: SeededRandom;
+  /** See Qwen3ForwardInput.layerHook. */
+  readonly layerHook?: (layer: number, x: tf.Tensor3D) => tf.Tensor3D;
+  /**
+   * vlmLossAndGrads: the loss is multiplied by this before the backward pass (dynamic loss scaling for f16,
+   * so small gradients survive f16 GEMM inputs); the gradients come back scaled, the returned loss does not.
+   */
+  readonly lossScale?: number;
 }
 
 /** Logits [B, V+T, vocab] of the assembled sequence (for inspection and parity). */
@@ -55,6 +62,7 @@ export function vlmLoss(parts: VlmParts, batch: VlmBatch, opts: VlmLossOptions =
       ...(opts.dropoutRng ? { dropoutRng: opts.dropoutRng } : {}),
       ...(opts.checkpointLayers ? { checkpointLayers: true } : {}),
       ...(opts.attentionChunkBytes ? { attentionChunkBytes: opts.attentionChunkBytes } : {}),
+      ...(opts.layerHook ? { layerHook: opts.layerHook } : {}),
     });
     const h2 = tf.reshape(hidden, [-1, hidden.shape[2]]) as tf.Tensor2D;
     const { runs, targets } = targetRuns(labels, b, t, nv);
@@ -82,9 +90,20 @@ export function vlmLossAndGrads(
   opts: VlmLossOptions = {},
 ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const vars = [...trainable.values()];
-  const { value, grads } = withBackendErrors('the VLM backward pass', () =>
-    tf.variableGrads(() => vlmLoss(parts, batch, opts), vars),
+  const scale = opts.lossScale ?? 1;
+  let unscaled: tf.Scalar | undefined;
+  const { value: scaled, grads } = withBackendErrors('the VLM backward pass', () =>
+    tf.variableGrads(() => {
+      const loss = vlmLoss(parts, batch, opts);
+      if (scale === 1) return loss;
+      // The loss itself is returned, not scaled/scale: a scale too large gives inf gradients (a skipped step)
+      // but must not make the reported loss inf.
+      unscaled = tf.keep(loss);
+      return tf.mul(loss, scale) as tf.Scalar;
+    }, vars),
   );
+  const value = unscaled ?? scaled;
+  if (value !== scaled) scaled.dispose();
   const out = new Map<string, tf.Tensor>();
   for (const [name, v] of trainable) {
     const g = grads[v.name];

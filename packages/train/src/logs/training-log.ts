@@ -30,16 +30,23 @@ export interface TrainerLogFields {
   /** Measured training throughput of the epoch: tokens trained / seconds spent training them. */
   readonly tokens_per_s: number;
   readonly elapsed_s: number;
+  /** Loss scaling only (f16): the scale at the epoch's end, and the optimizer steps it skipped in the epoch. */
+  readonly loss_scale?: number;
+  readonly skipped_steps?: number;
 }
 
 export type TrainingLogRow = Readonly<Record<string, string | number | undefined>>;
 
-/** The header for these metric columns (validated: no column twice). */
-export function trainingLogColumns(metrics: readonly TrainingLogMetric[] = []): string[] {
+/** The header for these metric columns (validated: no column twice); loss scaling adds its two columns. */
+export function trainingLogColumns(
+  metrics: readonly TrainingLogMetric[] = [],
+  opts: { readonly lossScale?: boolean } = {},
+): string[] {
   const seed = metrics.filter((m) => m.seedColumn).map((m) => m.column);
   const ours = metrics.filter((m) => !m.seedColumn).map((m) => m.column);
   const cols = ['stage', 'epoch', 'train_loss', ...seed, 'lr', 'timestamp', 'step', ...ours];
   cols.push('grad_norm', 'tokens_per_s', 'elapsed_s');
+  if (opts.lossScale) cols.push('loss_scale', 'skipped_steps');
   const twice = cols.filter((c, i) => cols.indexOf(c) !== i);
   if (twice.length) {
     const message = `training_log.csv would have column(s) ${twice.join(', ')} twice`;

@@ -36,6 +36,7 @@ export async function endOfEpoch(
     grad_norm: trained.gradNorm,
     tokens_per_s: trained.tokensPerS,
     elapsed_s: run.elapsedS(),
+    ...(run.scaler ? { loss_scale: run.scaler.scale, skipped_steps: trained.skippedSteps } : {}),
   };
   const row = { ...logged(run, metrics), ...fields };
   await appendTrainingLog(join(opts.runDir, 'training_log.csv'), run.logColumns, row);

@@ -5,6 +5,7 @@
  */
 import type { SeededRandom } from '@kvc/models';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import type { GradScaler } from '../optim/grad-scaler.js';
 import type { SchedulerState } from '../optim/scheduler.js';
 import type {
   BestEpoch,
@@ -32,6 +33,10 @@ export interface RunContext {
   readonly runStore: CheckpointStore;
   readonly elapsedS: () => number;
   readonly dropoutRng: SeededRandom;
+  /** Dynamic loss scaling (TrainerOptions.lossScale), one for the whole run as torch's GradScaler. */
+  readonly scaler: GradScaler | undefined;
+  /** Steps skipped in a row by the scaler (not saved: a resumed run starts counting again). */
+  consecutiveSkips: number;
   /** The checkpoint this run continues from, if any. */
   readonly resume: { readonly state: TrainState; readonly dir: string } | undefined;
   /** training_log.csv's header. */
@@ -54,6 +59,8 @@ export interface RunPosition {
   readonly scheduler: SchedulerState;
   readonly epochLossSum: number;
   readonly epochLossCount: number;
+  /** Steps the loss scaler skipped in this epoch so far. */
+  readonly epochSkippedSteps?: number;
 }
 
 /** The start of stage `stageIndex`: fresh optimizer and schedule, nothing of an epoch done. */
@@ -75,6 +82,7 @@ export function savedState(run: RunContext, at: RunPosition, finished = false): 
     dropoutRngState: run.dropoutRng.state,
     epochLossSum: at.epochLossSum,
     epochLossCount: at.epochLossCount,
+    ...(run.scaler ? { lossScaler: run.scaler.state(), epochSkippedSteps: at.epochSkippedSteps ?? 0 } : {}),
     best: run.best,
     finished,
     config: run.opts.config,

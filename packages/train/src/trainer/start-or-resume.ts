@@ -14,6 +14,7 @@ import { configDiff } from '../checkpoint/config-diff.js';
 import { TrainError } from '../errors.js';
 import { EventsLog } from '../logs/events-log.js';
 import { TensorboardLog } from '../logs/tensorboard/tensorboard-log.js';
+import { GradScaler } from '../optim/grad-scaler.js';
 import { trainingLogColumns } from '../logs/training-log.js';
 import type { RunContext } from './run-state.js';
 import { findResumePoint, resumePointAt } from './resume-point.js';
@@ -38,7 +39,7 @@ export interface RunTrainingInputs {
 export async function startOrResume(inputs: RunTrainingInputs): Promise<RunContext | undefined> {
   const started = performance.now();
   const opts = inputs.options;
-  const logColumns = trainingLogColumns(opts.logMetrics);
+  const logColumns = trainingLogColumns(opts.logMetrics, { lossScale: opts.lossScale !== undefined });
   const store = new CheckpointStore(join(opts.runDir, 'checkpoints'));
   const runStore = new CheckpointStore(opts.runDir);
   const events = new EventsLog(join(opts.runDir, 'events.jsonl'));
@@ -80,6 +81,9 @@ export async function startOrResume(inputs: RunTrainingInputs): Promise<RunConte
   const from = resume ? { resumedFrom: resume.dir } : {};
   out({ type: 'run-start', runDir: opts.runDir, stages, ...from, backend: tf.getBackend() });
 
+  const scaler = opts.lossScale ? new GradScaler(opts.lossScale) : undefined;
+  // A run resumed with scaling keeps its scale; one that trained without it (f32) starts at initScale.
+  if (scaler && resume?.state.lossScaler) scaler.loadState(resume.state.lossScaler);
   return {
     opts,
     parts: inputs.parts,
@@ -92,6 +96,8 @@ export async function startOrResume(inputs: RunTrainingInputs): Promise<RunConte
     elapsedS: () => (performance.now() - started) / 1000,
     dropoutRng: resume ? SeededRandom.fromState(resume.state.dropoutRngState) : new SeededRandom(opts.seed),
     resume,
+    scaler,
+    consecutiveSkips: 0,
     logColumns,
     globalStep: resume?.state.globalStep ?? 0,
     best: resume?.state.best ?? null,

@@ -46,16 +46,23 @@ export function zeroGrads(vars: ReadonlyMap<string, tf.Variable>): ParamSet {
 
 /**
  * acc += grad / divisor in float32, as `(loss / accum).backward()` accumulates into `.grad`.
- * Disposes the gradient tensors.
+ * Disposes the gradient tensors. Returns false when a gradient holds an inf or NaN.
  */
-export async function accumulateGrads(acc: ParamSet, grads: Map<string, tf.Tensor>, divisor: number): Promise<void> {
+export async function accumulateGrads(acc: ParamSet, grads: Map<string, tf.Tensor>, divisor: number): Promise<boolean> {
   const inv = Math.fround(1 / divisor);
+  let finite = true;
   for (const [k, g] of grads) {
     const a = acc.get(k)!;
     const d = (await g.data()) as Float32Array;
     g.dispose();
-    for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i]! + Math.fround(d[i]! * inv));
+    for (let i = 0; i < a.length; i++) {
+      const v = d[i]!;
+      // v − v is 0 for finite v and NaN for ±inf and NaN
+      if (v - v !== 0) finite = false;
+      a[i] = Math.fround(a[i]! + Math.fround(v * inv));
+    }
   }
+  return finite;
 }
 
 /** True when every LoRA B matrix is zero (a fresh adapter adds nothing: skip it in stage 1). */

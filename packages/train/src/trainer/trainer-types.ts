@@ -6,6 +6,7 @@
 import type { LoraAdapter, VlmParts } from '@kvc/models';
 import type { TrainBatch } from '../batching/batch-source.js';
 import type { TrainingLogMetric } from '../logs/training-log.js';
+import type { GradScalerOptions, GradScalerState } from '../optim/grad-scaler.js';
 import type { SchedulerState } from '../optim/scheduler.js';
 
 /** The model parts a trainer updates: a VLM whose adapter can be saved and loaded. */
@@ -75,6 +76,25 @@ export interface TrainerOptions {
   readonly runLockHeld?: boolean;
   /** Name of the base model, written into adapter_config.json. */
   readonly baseModelName?: string;
+  /**
+   * Dynamic loss scaling (f16 training), with torch GradScaler's rules (optim/grad-scaler.ts); off when absent.
+   * A step with inf/NaN gradients is skipped (`skipped-step` event; training_log.csv counts them).
+   */
+  readonly lossScale?: LossScaleOptions;
+  /**
+   * Check every micro-batch's gradients: a non-finite one stops the run (E_NONFINITE_GRADIENTS) naming the
+   * first layer where an inf/NaN appears. Without it a non-finite loss still stops the run with that place.
+   */
+  readonly checkNonFinite?: boolean;
+}
+
+/** {@link TrainerOptions.lossScale}. */
+export interface LossScaleOptions extends GradScalerOptions {
+  /**
+   * Skipped steps in a row after which the run stops with E_NONFINITE_GRADIENTS and the layer where the
+   * inf/NaN first appears (default 20: from 2^16 the scale is then below 1, so smaller scales do not help).
+   */
+  readonly maxConsecutiveSkips?: number;
 }
 
 export interface TrainerData {
@@ -129,11 +149,24 @@ export type TrainEvent =
       microLosses: readonly number[];
       lr: number;
       gradNorm: number;
+      /** With loss scaling: the scale this step's gradients were computed with. */
+      lossScale?: number;
       tokens: number;
       tokensPerS: number;
       memoryMB: number;
       rssMB: number;
       elapsedS: number;
+    }
+  | {
+      /** Loss scaling: a step whose gradients held inf/NaN was not applied (the scale backs off). */
+      type: 'skipped-step';
+      stage: string;
+      epoch: number;
+      step: number;
+      globalStep: number;
+      lossScale: number;
+      nextLossScale: number;
+      consecutive: number;
     }
   | { type: 'epoch'; stage: string; epoch: number; trainLoss: number; lr: number; elapsedS: number }
   | {
@@ -179,6 +212,10 @@ export interface TrainState {
   readonly dropoutRngState: number;
   readonly epochLossSum: number;
   readonly epochLossCount: number;
+  /** Loss scaler (f16 training), restored on resume. */
+  readonly lossScaler?: GradScalerState;
+  /** Optimizer steps skipped by loss scaling in the epoch so far. */
+  readonly epochSkippedSteps?: number;
   readonly best: BestEpoch | null;
   readonly finished: boolean;
   readonly config: unknown;

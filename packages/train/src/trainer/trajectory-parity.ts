@@ -11,12 +11,14 @@ import { join, resolve } from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
 import { LoraAdapter, Projector, SafetensorsFile, initBackend, loadQwen3 } from '@kvc/models';
 import { compare, makeReport, readReferenceTensors } from '@kvc/models/parity';
-import type { BackendName } from '@kvc/models';
+import type { BackendName, Precision } from '@kvc/models';
 import type { ParityCheck, ParityReport } from '@kvc/models/parity';
 import type { TrainBatch } from '../batching/batch-source.js';
 import { train } from './train.js';
 import type { TrainEvent, TrainerOptions } from './trainer-types.js';
 import { ADAPTER_DIR, PROJECTOR_FILE } from './train-checkpoint.js';
+import { f16TrajectoryTolerances, maxAbsLogit } from './f16-trajectory-tolerance.js';
+import { TRAJECTORY_TOLERANCES } from './trajectory-tolerances.js';
 
 interface TrajectoryCase {
   kind: string;
@@ -33,12 +35,13 @@ interface TrajectoryCase {
   max_grad_norm: number;
 }
 
-export const TRAJECTORY_TOLERANCES = { loss: 1e-4, normRel: 1e-5, lrRel: 1e-6, paramsRel: 1e-5 } as const;
+export { TRAJECTORY_TOLERANCES } from './trajectory-tolerances.js';
 
 export async function runTrainTrajectoryParity(
   caseDir: string,
-  opts: { backend?: BackendName; override?: Partial<TrainerOptions> } = {},
+  opts: { backend?: BackendName; precision?: Precision; override?: Partial<TrainerOptions> } = {},
 ): Promise<ParityReport> {
+  const precision = opts.precision ?? 'f32';
   const dir = resolve(caseDir);
   const c = JSON.parse(await readFile(join(dir, 'case.json'), 'utf8')) as TrajectoryCase;
   const { backend } = await initBackend(opts.backend ?? 'cpu', { purpose: 'training' });
@@ -48,7 +51,7 @@ export async function runTrainTrajectoryParity(
     if (!t) throw new Error(`reference tensor ${k} missing`);
     return t;
   };
-  const model = await loadQwen3(join(dir, c.model));
+  const model = await loadQwen3(join(dir, c.model), { precision });
   const lora = await LoraAdapter.load(join(dir, c.adapter_init), model.linearModules());
   const projector = await Projector.load(join(dir, c.projector_init));
   const runDir = await mkdtemp(join(tmpdir(), 'kvc-trajectory-'));
@@ -70,6 +73,11 @@ export async function runTrainTrajectoryParity(
         batchesInEpoch: c.micro_batches,
       };
     });
+    const layers = model.config.numHiddenLayers;
+    const tol =
+      precision === 'f16'
+        ? f16TrajectoryTolerances(layers, await maxAbsLogit({ model, projector, lora }, batches[0]!))
+        : { ...TRAJECTORY_TOLERANCES, paramsRel: () => TRAJECTORY_TOLERANCES.paramsRel };
     const options: TrainerOptions = {
       runDir,
       stages: [
@@ -85,6 +93,8 @@ export async function runTrainTrajectoryParity(
       seed: 0,
       keepCheckpoints: 10,
       config: { case: dir },
+      // f16 trains as kvc train does in f16: with dynamic loss scaling (torch GradScaler defaults).
+      ...(precision === 'f16' ? { lossScale: {} } : {}),
       ...opts.override,
     };
     const events = await firstValueFrom(
@@ -107,7 +117,7 @@ export async function runTrainTrajectoryParity(
         steps.flatMap((s) => s.microLosses),
         get('losses').data,
         'abs',
-        TRAJECTORY_TOLERANCES.loss,
+        tol.loss,
       ),
     );
     checks.push(
@@ -116,7 +126,7 @@ export async function runTrainTrajectoryParity(
         steps.map((s) => s.gradNorm),
         get('pre_clip_norms').data,
         'rel',
-        TRAJECTORY_TOLERANCES.normRel,
+        tol.normRel,
       ),
     );
     checks.push(
@@ -125,7 +135,7 @@ export async function runTrainTrajectoryParity(
         steps.map((s) => s.lr),
         get('lrs').data,
         'rel',
-        TRAJECTORY_TOLERANCES.lrRel,
+        tol.lrRel,
       ),
     );
     // Stage 1's result is the checkpoint written when stage 1 ended.
@@ -136,6 +146,14 @@ export async function runTrainTrajectoryParity(
       | Extract<TrainEvent, { type: 'checkpoint' }>
       | undefined;
     if (!stage1Dir || !finalDir) throw new Error('the trainer wrote no stage-1 or final checkpoint');
+    // The reference LRs each tensor's updates used (f16 tolerances grow with them).
+    const lrs = Array.from(get('lrs').data);
+    const stage1Steps = steps.filter((st) => st.stage === 'stage1').length;
+    const lrSum = { stage1: sum(lrs.slice(0, stage1Steps)), stage2: sum(lrs), lora: sum(lrs.slice(stage1Steps)) };
+    const paramsTol = (key: string, lrTotal: number) => {
+      const e = get(key).data;
+      return tol.paramsRel(e.length, Math.sqrt(sum(Array.from(e, (x) => x * x))), lrTotal);
+    };
     for (const [stage, ck] of [
       ['stage1', stage1Dir.path],
       ['stage2', finalDir.path],
@@ -148,7 +166,7 @@ export async function runTrainTrajectoryParity(
             await pf.readFloat32(n),
             get(`${stage}.projector.${n}`).data,
             'rel-norm',
-            TRAJECTORY_TOLERANCES.paramsRel,
+            paramsTol(`${stage}.projector.${n}`, lrSum[stage]),
           ),
         );
       await pf.close();
@@ -161,7 +179,7 @@ export async function runTrainTrajectoryParity(
           await af.readFloat32(key.slice('stage2.'.length)),
           get(key).data,
           'rel-norm',
-          TRAJECTORY_TOLERANCES.paramsRel,
+          paramsTol(key, lrSum.lora),
         ),
       );
     }
@@ -174,3 +192,5 @@ export async function runTrainTrajectoryParity(
     await rm(runDir, { recursive: true, force: true });
   }
 }
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);

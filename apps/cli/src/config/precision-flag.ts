@@ -1,0 +1,63 @@
+/**
+ * `--precision`, beside `--backend` on every command that runs a model: the flag is the config key
+ * `precision` given on the command line (the last override, so it wins over a file, a preset and a
+ * trained run's saved config). f16 needs the webgpu backend: a config that names another backend is
+ * refused when it is validated, and `auto` is checked once the backend is chosen, before any model
+ * loads ({@link initRunBackend}).
+ */
+import { initBackend, type BackendChoice } from '@kvc/models';
+import { CliError } from '../cli-error.js';
+import { backendOverride } from './backend-flag.js';
+import { quantizationOverride } from './quantization-flag.js';
+import type { RunConfig } from './run-config.js';
+
+export const PRECISION_FLAG = [
+  '--precision <p>',
+  'f32 | f16 (f16: frozen weights in f16 and dynamic loss scaling; webgpu only) (config key precision)',
+] as const;
+
+/** The override that `--precision P` stands for (none when the flag is absent). */
+export function precisionOverride(precision: string | undefined): string[] {
+  return precision === undefined ? [] : [`precision=${precision}`];
+}
+
+/** `--backend`, `--precision` and `--quantization` together: the overrides every model command appends last. */
+export function modelFlagOverrides(opts: {
+  readonly backend?: string;
+  readonly precision?: string;
+  readonly quantization?: string;
+}): string[] {
+  return [
+    ...backendOverride(opts.backend),
+    ...precisionOverride(opts.precision),
+    ...quantizationOverride(opts.quantization),
+  ];
+}
+
+const F16_HINT = 'pass --precision f32 (precision=f32), or run on a machine with a GPU with --backend webgpu';
+
+/** Config-time check: f16 with a backend that is never webgpu (part of the config's cross-field checks). */
+export function precisionIssues(c: Pick<RunConfig, 'precision' | 'backend'>): string[] {
+  if (c.precision !== 'f16' || c.backend === 'webgpu' || c.backend === 'auto') return [];
+  return [`precision: f16 needs backend webgpu (or auto with a GPU), not ${c.backend}: ${F16_HINT}`];
+}
+
+/**
+ * Chooses the run's backend and checks that its precision can run there: with `backend: auto` on a
+ * machine without a WebGPU adapter, f16 (the seed preset's) fails here, before any weight is read.
+ */
+export async function initRunBackend(
+  config: Pick<RunConfig, 'precision' | 'backend'>,
+  purpose: 'training' | 'inference',
+): Promise<BackendChoice> {
+  const choice = await initBackend(config.backend, { purpose });
+  if (config.precision === 'f16' && choice.backend !== 'webgpu') {
+    throw new CliError(
+      'E_PRECISION_BACKEND',
+      `precision f16 needs the webgpu backend; backend ${config.backend} chose ${choice.backend} (${choice.reason})`,
+      { precision: config.precision, backend: config.backend, chosen: choice.backend },
+      F16_HINT,
+    );
+  }
+  return choice;
+}
