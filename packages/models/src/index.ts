@@ -134,5 +134,13 @@ export { pixelBatchToTensor } from './processors/pixel-batch-tensor.js';
 export { readPngFrame } from './processors/png-frame.js';
 export { VOCAB_MAP_FILE, readVocabMap, writeVocabMap, compactTokenizer } from './tokenizer/vocab-map.js';
 // --- WebGPU kernels of our own (f16 GEMM on tensor cores or core WGSL; see src/gpu)
-export { gemm, gemmVariant, F16Matrix, F16RowMatrix, f16GatherRows, f16GemmBound, frozenF16MatMul } from './gpu/index.js';
+export {
+  gemm,
+  gemmVariant,
+  F16Matrix,
+  F16RowMatrix,
+  f16GatherRows,
+  f16GemmBound,
+  frozenF16MatMul,
+} from './gpu/index.js';
 export type { GemmOptions, GemmVariant } from './gpu/index.js';

@@ -96,7 +96,13 @@ export function matMulTransposed(h: tf.Tensor2D, m: RowMatrix): tf.Tensor2D {
   if (m instanceof F16RowMatrix) {
     // Differentiable in h (dh = dy·W through the f16 GEMM); W is frozen.
     if (m.shards.length === 1) return frozenF16MatMul(h, m.shards[0]!);
-    return tf.tidy(() => tf.concat(m.shards.map((s) => frozenF16MatMul(h, s)), 1) as tf.Tensor2D);
+    return tf.tidy(
+      () =>
+        tf.concat(
+          m.shards.map((s) => frozenF16MatMul(h, s)),
+          1,
+        ) as tf.Tensor2D,
+    );
   }
   const shards = rowShards(m);
   if (shards.length === 1) return tf.matMul(h, shards[0]!, false, true);
