@@ -10,7 +10,11 @@
  *             of 151936 × 4096 = 2.5 GB each, over the 2 GiB binding: loaded as row shards),
  *             L of its 36 layers (default 4: the per-layer cost and memory scale with L)
  *
- * Usage on the device: bash bench/gpu/run-on-gpu.sh seed-sequence webgpu 0.6b
+ * Usage on the device: bash bench/gpu/run-on-gpu.sh seed-sequence webgpu 0.6b [L] [steps] [f32|f16] [none|nf4]
+ * f16: frozen linear weights, embedding and head in f16 (F16Matrix, F16RowMatrix), matmuls through
+ * the f16 GEMM; nf4: decoder linear weights as random NF4 codes and scales (Nf4Matrix: the speed
+ * of the NF4 GEMM does not depend on the values; quantizing 7 billion random weights on the host
+ * would take minutes).
  * Prints one line per step (ms, loss) and the engine's GPU bytes; peak device memory comes
  * from nvidia-smi sampled alongside (see bench/results/*-seed-sequence-h100.md).
  */
@@ -26,6 +30,10 @@ import {
   qwen3ExpectedShapes,
   throwIfDeviceError,
   vlmLossAndGrads,
+  F16Matrix,
+  F16RowMatrix,
+  Nf4Matrix,
+  type LinearWeight,
   type Qwen3LayerWeights,
   type RowMatrix,
 } from '@kvc/models';
@@ -36,6 +44,8 @@ const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const size = process.argv[3] ?? '0.6b';
 const layers8b = Number(process.argv[4] ?? 4);
 const steps = Number(process.argv[5] ?? 3);
+const precision = (process.argv[6] ?? 'f32') as 'f32' | 'f16';
+const quant = (process.argv[7] ?? 'none') as 'none' | 'nf4';
 await initBackend(backend, { purpose: 'training' });
 // `tiny` is a CPU smoke test of this script (small shapes, embedding forced into 3 shards).
 const tiny = size === 'tiny';
@@ -66,7 +76,7 @@ const config = parseQwen3Config(json, 'seed-sequence');
 const shapes = qwen3ExpectedShapes(config);
 const maxBytes = tiny ? (1000 * 64 * 4) / 3 + 4 : backendMaxTensorBytes();
 console.log(
-  `backend ${tf.getBackend()}, max tensor ${maxBytes} B, Qwen3 ${size}${size === '8b' ? ` (${layers8b} layers)` : ''}, batch ${B} × (${NV} + ${NT})`,
+  `backend ${tf.getBackend()}, max tensor ${maxBytes} B, Qwen3 ${size}${size === '8b' ? ` (${layers8b} layers)` : ''}, batch ${B} × (${NV} + ${NT}), ${precision}, quantization ${quant}`,
 );
 
 let seed = 1;
@@ -76,6 +86,17 @@ const ones = (shape: readonly number[]): tf.Tensor => tf.ones([...shape]);
 /** A [rows, cols] matrix as the loader would hold it: row shards when over the binding limit. */
 function matrix(name: string): RowMatrix {
   const [rows, cols] = shapes.get(name)! as [number, number];
+  if (precision === 'f16') {
+    const per = 32768; // rows per f16 shard: under the packer's row limit, a 512 MB f32 staging tensor
+    const shards: F16Matrix[] = [];
+    for (let r = 0; r < rows; r += per) {
+      const t = rand([Math.min(per, rows - r), cols]) as tf.Tensor2D;
+      shards.push(F16Matrix.fromTensor(t));
+      t.dispose();
+    }
+    console.log(`${name}: ${rows}×${cols} in ${shards.length} f16 row shards`);
+    return new F16RowMatrix(shards);
+  }
   const shards = Math.ceil((rows * cols * 4) / maxBytes);
   if (shards <= 1) return rand([rows, cols]) as tf.Tensor2D;
   const per = Math.ceil(rows / shards);
@@ -84,7 +105,20 @@ function matrix(name: string): RowMatrix {
   console.log(`${name}: ${rows}×${cols} in ${out.length} row shards`);
   return out;
 }
-const lin = (name: string) => ({ weight: rand(shapes.get(`${name}.weight`)!) as tf.Tensor2D });
+function lin(name: string): { weight: LinearWeight } {
+  const [rows, cols] = shapes.get(`${name}.weight`)! as [number, number];
+  if (quant === 'nf4') {
+    const words = Math.ceil((rows * cols) / 8);
+    const codes = tf.randomUniform([words], -(2 ** 31), 2 ** 31 - 1, 'int32', seed++) as tf.Tensor1D;
+    const absmax = tf.randomUniform([Math.ceil((rows * cols) / 64)], 0.01, 0.1, 'float32', seed++) as tf.Tensor1D;
+    return { weight: new Nf4Matrix(codes, absmax, rows, cols) };
+  }
+  const t = rand([rows, cols]) as tf.Tensor2D;
+  if (precision === 'f32') return { weight: t };
+  const w = F16Matrix.fromTensor(t);
+  t.dispose();
+  return { weight: w };
+}
 const layers: Qwen3LayerWeights[] = [];
 for (let i = 0; i < config.numHiddenLayers; i++) {
   const p = `model.layers.${i}`;
