@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
 import { causalAttentionBias, paddingAttentionBias } from './attention-bias.js';
 import { attention, attentionRowsPerChunk } from './attention.js';
+
+// tfjs-core alone has no backend and no gradients: initBackend registers both.
+beforeAll(async () => {
+  await initBackend('cpu');
+});
 
 /** The textbook attention autodiff differentiates: repeat K/V per query head, softmax, matmul. */
 function plainAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias?: tf.Tensor4D): tf.Tensor4D {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
 import {
   gatherRows,
   matMulRows,
@@ -9,6 +10,10 @@ import {
   singleMatrix,
   toRowMatrix,
 } from './row-matrix.js';
+
+// tfjs-core alone has no backend and no gradients: initBackend registers both (before the
+// tensors this file builds at load time).
+await initBackend('cpu');
 
 const data = (n: number, seed: number): Float32Array =>
   Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
