@@ -7,6 +7,7 @@ import {
   boundBufferPool,
   bufferPoolStats,
   DEFAULT_GPU_POOL_LIMIT,
+  resetBufferPoolPeak,
   type BufferManagerLike,
   type GpuPoolLimit,
   type GpuPoolStats,
@@ -45,4 +46,10 @@ export function applyGpuPoolLimit(): void {
 export function gpuPoolStats(): GpuPoolStats | undefined {
   const m = activeManager();
   return m ? bufferPoolStats(m) : undefined;
+}
+
+/** Starts a new peak of `gpuPoolStats().peakBytesAllocated` (benchmarks: one peak per run). */
+export function resetGpuPoolPeak(): void {
+  const m = activeManager();
+  if (m) resetBufferPoolPeak(m);
 }

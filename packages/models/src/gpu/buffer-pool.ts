@@ -43,6 +43,8 @@ export interface GpuPoolStats {
   readonly freeBytes: number;
   readonly freeBuffers: number;
   readonly destroyedBuffers: number;
+  /** The most bytes allocated at once since the bound was put on, or since resetBufferPoolPeak. */
+  readonly peakBytesAllocated: number;
   readonly limit: GpuPoolLimit;
 }
 
@@ -52,6 +54,7 @@ interface Bounded {
   readonly order: Set<GPUBuffer>;
   freeBytes: number;
   destroyed: number;
+  peak: number;
 }
 
 const bounded = new WeakMap<BufferManagerLike, Bounded>();
@@ -66,7 +69,7 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
     trim(manager, known, undefined);
     return;
   }
-  const state: Bounded = { limit, order: new Set(), freeBytes: 0, destroyed: 0 };
+  const state: Bounded = { limit, order: new Set(), freeBytes: 0, destroyed: 0, peak: manager.numBytesAllocated };
   for (const list of manager.freeBuffers.values())
     for (const b of list) {
       state.order.add(b);
@@ -83,6 +86,7 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
       state.order.delete(buffer);
       state.freeBytes -= buffer.size;
     }
+    state.peak = Math.max(state.peak, manager.numBytesAllocated);
     return buffer;
   };
   manager.releaseBuffer = (buffer, reuse = true) => {
@@ -131,6 +135,13 @@ export function bufferPoolStats(manager: BufferManagerLike): GpuPoolStats | unde
     freeBytes: s.freeBytes,
     freeBuffers: manager.getNumFreeBuffers(),
     destroyedBuffers: s.destroyed,
+    peakBytesAllocated: s.peak,
     limit: s.limit,
   };
+}
+
+/** Starts a new peak (`peakBytesAllocated` becomes what is allocated now). */
+export function resetBufferPoolPeak(manager: BufferManagerLike): void {
+  const s = bounded.get(manager);
+  if (s) s.peak = manager.numBytesAllocated;
 }
