@@ -7,7 +7,8 @@
  *
  * Usage: bash bench/gpu/run-on-gpu.sh gen-bench BACKEND SIZE BATCHES NEW_TOKENS [PRECISION] [PREFIX]
  *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
- *   PRECISION f32 (default) or f16 (frozen weights through the f16 GEMM, webgpu only); PREFIX 4620.
+ *   PRECISION f32 (default) or f16 (frozen weights through the f16 GEMM, webgpu only); PREFIX 4620;
+ *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
  * lines here also give the GPU buffers' own peak per run (the bounded pool's counters).
  */
@@ -30,8 +31,9 @@ import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import { sampleGpuMemory } from './gpu-memory-sampler.js';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
 
-const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg] =
-  process.argv.slice(2);
+const args = process.argv.slice(2);
+const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg, loraArg] = args;
+const merged = loraArg === 'merged';
 const backend = backendArg as 'webgpu' | 'cpu' | 'wasm';
 const tiny = size === 'tiny';
 await initBackend(backend, { purpose: 'inference' });
@@ -79,29 +81,31 @@ const model = new Qwen3ForCausalLM(config, {
 const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
 // PEFT starts B at zero; non-zero B makes the LoRA matmuls real work, as after training.
 for (const [n, v] of lora.variables()) if (n.includes('lora_B')) v.assign(rand(v.shape));
+// Merged: the same outputs without the LoRA matmuls (fewer kernels per token); the adapted weights are copies.
+const generator = merged ? model.withMergedLora(lora) : model;
 const H = config.hiddenSize;
 const gib = (x: number) => (x / 2 ** 30).toFixed(2);
 console.log(
-  `kvc gen-bench: backend ${tf.getBackend()}, Qwen3 ${size} ${precision}, prefix ${prefix}, batches ${batches}, ` +
+  `kvc gen-bench: backend ${tf.getBackend()}, Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
     `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors`,
 );
 
 for (const newTok of newTokens) {
   for (const b of batches) {
     const prompts = Array.from({ length: b }, () => rand([prefix, H]));
-    const opts = { repetitionPenalty: 1.2, lora, eosTokenId: [] as number[] };
-    await generateGreedy(model, prompts, { ...opts, maxNewTokens: 2 }); // shaders
+    const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], ...(merged ? {} : { lora }) };
+    await generateGreedy(generator, prompts, { ...opts, maxNewTokens: 2 }); // shaders
     resetGpuPoolPeak();
     const sampler = sampleGpuMemory();
     const t0 = performance.now();
-    const out = await generateGreedy(model, prompts, { ...opts, maxNewTokens: newTok });
+    const out = await generateGreedy(generator, prompts, { ...opts, maxNewTokens: newTok });
     throwIfDeviceError('generation');
     const s = (performance.now() - t0) / 1000;
     const deviceMiB = await sampler.stop();
     const made = out.reduce((a, r) => a + r.ids.length, 0);
     const pool = gpuPoolStats();
     console.log(
-      `RESULT kvc ${backend} ${precision} B${b} new ${newTok} prefix ${prefix}: ${s.toFixed(2)} s, ` +
+      `RESULT kvc ${backend} ${precision}${merged ? ' merged' : ''} B${b} new ${newTok} prefix ${prefix}: ${s.toFixed(2)} s, ` +
         `${(made / s).toFixed(1)} tok/s (${made} ids), ` +
         (deviceMiB !== undefined ? `device peak ${(deviceMiB / 1024).toFixed(2)} GiB (nvidia-smi), ` : '') +
         (pool

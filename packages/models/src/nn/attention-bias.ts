@@ -7,8 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** float32's most negative finite value, HF's `torch.finfo(torch.float32).min`. */
-export const MASK_MIN = -3.4028234663852886e38;
+/**
+ * −3.402823e38 as float32 (two float32 steps above HF's `torch.finfo(float32).min`): any masked
+ * score rounds to it, and it is where tfjs-webgpu's softmax starts its row maximum. With finfo.min
+ * itself a fully masked row (a left pad in batched generation) stays below that start, every
+ * exp(x − max) is 0, and the row is 0/0 = NaN on webgpu, which then reaches every real token
+ * through 0·NaN in the next layer. Masked keys still get exactly 0 probability, as in HF.
+ */
+export const MASK_MIN = Math.fround(-3.402823e38);
 
 /**
  * Causal decoder with padding. `keyMask` [B, Tk] (1 = real token, 0 = pad) covers the cache
