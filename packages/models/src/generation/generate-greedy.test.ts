@@ -76,7 +76,13 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
     const h = model.config.hiddenSize;
     const prompts = [3, 7, 5].map((t) => tf.tensor2d(rng.uniform(t * h, -1, 1), [t, h]));
     const opts = { maxNewTokens: 8, repetitionPenalty: 1.2, eosTokenId: [] as number[], lora: adapter };
+    const tensors = tf.memory().numTensors;
     const batched = await generateGreedy(model, prompts, opts);
+    expect(tf.memory().numTensors).toBe(tensors); // cache, picker state and the speculative step all freed
+    // Prefill in chunks of 2 tokens (through the cache) gives the one-pass result.
+    expect((await generateGreedy(model, prompts, { ...opts, prefillChunkTokens: 2 })).map((r) => r.ids)).toEqual(
+      batched.map((r) => r.ids),
+    );
     const alone = await Promise.all(prompts.map(async (p) => (await generateGreedy(model, [p], opts))[0]!));
     expect(batched.map((r) => r.ids)).toEqual(alone.map((r) => r.ids));
     expect(new Set(batched.map((r) => r.ids.join(','))).size).toBeGreaterThan(1);
