@@ -81,7 +81,7 @@ describe.skipIf(!gpu)('the bounded tfjs-webgpu buffer pool (lavapipe in CI)', ()
     const chain = async () => {
       const y = tf.tidy(() => {
         let x = tf.range(0, 4096).reshape([64, 64]).div(4096) as tf.Tensor2D;
-        for (let i = 0; i < 12; i++) x = tf.tanh(tf.add(tf.matMul(x, x), i / 12));
+        for (let i = 0; i < 12; i++) x = tf.tanh(tf.add(tf.matMul(x, x), i / 12)) as tf.Tensor2D;
         return x;
       });
       const v = Array.from(await y.data());
