@@ -3,7 +3,7 @@
  * weights built on the device: speed and memory do not depend on the values), LoRA r16 on all 7
  * modules (unmerged, as in training), a 4620-token embedding prefix (8 frames × 576 vision tokens
  * + the prompt), repetition penalty 1.2, no EOS (random weights never stop: every run makes all
- * its tokens). Per (new tokens, batch): one short warm-up (compiles the shaders), then the timed run.
+ * its tokens). Per batch: one short warm-up (compiles the shaders), then a timed run per new-token count.
  *
  * Usage: bash bench/gpu/run-on-gpu.sh gen-bench BACKEND SIZE BATCHES NEW_TOKENS [PRECISION] [PREFIX]
  *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
@@ -90,11 +90,11 @@ console.log(
     `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors`,
 );
 
-for (const newTok of newTokens) {
-  for (const b of batches) {
-    const prompts = Array.from({ length: b }, () => rand([prefix, H]));
-    const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], ...(merged ? {} : { lora }) };
-    await generateGreedy(generator, prompts, { ...opts, maxNewTokens: 2 }); // shaders
+for (const b of batches) {
+  const prompts = Array.from({ length: b }, () => rand([prefix, H]));
+  const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], ...(merged ? {} : { lora }) };
+  await generateGreedy(generator, prompts, { ...opts, maxNewTokens: 2 }); // compiles the shaders of this batch
+  for (const newTok of newTokens) {
     resetGpuPoolPeak();
     const sampler = sampleGpuMemory();
     const t0 = performance.now();
@@ -105,8 +105,8 @@ for (const newTok of newTokens) {
     const made = out.reduce((a, r) => a + r.ids.length, 0);
     const pool = gpuPoolStats();
     console.log(
-      `RESULT kvc ${backend} ${precision}${merged ? ' merged' : ''} B${b} new ${newTok} prefix ${prefix}: ${s.toFixed(2)} s, ` +
-        `${(made / s).toFixed(1)} tok/s (${made} ids), ` +
+      `RESULT kvc ${backend} ${precision}${merged ? ' merged' : ''} B${b} new ${newTok} prefix ${prefix}: ` +
+        `${s.toFixed(2)} s, ${(made / s).toFixed(1)} tok/s (${made} ids), ` +
         (deviceMiB !== undefined ? `device peak ${(deviceMiB / 1024).toFixed(2)} GiB (nvidia-smi), ` : '') +
         (pool
           ? `gpu buffers peak ${gib(pool.peakBytesAllocated)} GiB, now ${gib(pool.bytesAllocated)} GiB ` +
@@ -114,7 +114,7 @@ for (const newTok of newTokens) {
           : '') +
         `numTensors ${tf.memory().numTensors}`,
     );
-    tf.dispose(prompts);
   }
+  tf.dispose(prompts);
 }
 process.exit(0);
