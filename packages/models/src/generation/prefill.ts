@@ -2,7 +2,7 @@
  * The prompt pass of generation, in chunks of tokens: each chunk runs through every layer, writes
  * its keys/values into the preallocated cache and attends over the cache (the chunks before it,
  * itself causally). So no tensor grows with the prompt length squared (the causal bias of a chunk
- * is [B, 1, chunk, capacity], the attention's score blocks are bounded by `attention`), and the
+ * is [B, 1, chunk, ≤ capacity], the attention's score blocks are bounded by `attention`), and the
  * activations alive at once are one chunk's. Rows of a matmul do not depend on each other, so the
  * result is the one-pass result.
  */
@@ -13,12 +13,14 @@ import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import type { LeftPadded } from './left-pad.js';
 
-/** Rows (batch × tokens) of one prefill chunk by default: big enough for efficient matmuls. */
-export const PREFILL_CHUNK_ROWS = 2048;
+/** Rows (batch × tokens) of one prefill chunk by default: matmuls big enough to be efficient, few chunks. */
+export const PREFILL_CHUNK_ROWS = 4096;
+/** Tokens of one prefill chunk at most (bounds a chunk's causal bias at small batches). */
+export const PREFILL_CHUNK_MAX_TOKENS = 1024;
 
 /** Tokens per prefill chunk for a batch of `batch` (at least 1). */
 export function prefillChunkTokens(batch: number, rows = PREFILL_CHUNK_ROWS): number {
-  return Math.max(1, Math.floor(rows / batch));
+  return Math.max(1, Math.min(PREFILL_CHUNK_MAX_TOKENS, Math.floor(rows / batch)));
 }
 
 /** Runs the padded prompts through the model into `cache`; returns the last position's logits [B, V]. */

@@ -5,9 +5,12 @@
  * copies nothing old: the tensors keep their shapes, and tfjs-webgpu reuses its buffers.
  *
  * A forward over `t` new tokens calls `begin(newMask)` once (it writes the mask and says where
- * the queries sit), then `update(i, k, v)` per layer. Queries attend over the whole capacity:
- * positions not yet written lie after every query, so the causal bias hides them, and every step
- * sees tensors of one shape (slicing the written rows out would copy the cache each time).
+ * the queries sit), then `update(i, k, v)` per layer. A single new token attends over the whole
+ * capacity: positions not yet written lie after it, so the causal bias hides them, and every
+ * decoding step sees tensors of one shape (slicing the written rows out would copy the cache each
+ * time). A chunk of several tokens (a prefill) attends over the written rows rounded up to
+ * KEY_BLOCK: a copy per layer, but it halves a long prefill's attention work, and the rounding
+ * keeps the number of distinct shapes (kernels compiled, buffer sizes) small.
  * The cache owns its tensors; call `dispose()` when done.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -28,13 +31,16 @@ export interface KvStep {
   readonly queryStart: number;
 }
 
+/** A prefill chunk's keys are the written rows rounded up to a multiple of this. */
+export const KEY_BLOCK = 512;
+
 export class KvCache {
   private readonly keys: tf.Tensor4D[] = [];
   private readonly values: tf.Tensor4D[] = [];
   /** The key mask as [B, 1, capacity, 1], so the same row writer fills it. */
   private maskRows: tf.Tensor4D;
   private written = 0;
-  private step: { start: number; t: number } | undefined;
+  private step: { start: number; t: number; keys: number } | undefined;
 
   constructor(readonly shape: KvCacheShape) {
     const { numLayers, batch, kvHeads, headDim, capacity } = shape;
@@ -77,19 +83,26 @@ export class KvCache {
     const rows = tf.tidy(() => tf.reshape(tf.cast(newMask, 'float32'), [b, 1, t, 1]) as tf.Tensor4D);
     this.maskRows = this.keepWritten(this.maskRows, writeRows(this.maskRows, rows, start));
     rows.dispose();
-    this.step = { start, t };
     this.written = start + t;
-    const keyMask = tf.reshape(this.maskRows, [b, this.capacity]) as tf.Tensor2D;
+    const keys = t === 1 ? this.capacity : Math.min(this.capacity, Math.ceil(this.written / KEY_BLOCK) * KEY_BLOCK);
+    this.step = { start, t, keys };
+    const keyMask = tf.tidy(() => tf.reshape(this.visible(this.maskRows), [b, keys]) as tf.Tensor2D);
     return { keyMask, queryStart: start };
   }
 
-  /** Writes layer `i`'s new keys/values [B, kvHeads, t, d]; returns the cache's (all `capacity` rows). */
+  /** Writes layer `i`'s new keys/values [B, kvHeads, t, d]; returns what this step's queries attend over. */
   update(i: number, k: tf.Tensor4D, v: tf.Tensor4D): { k: tf.Tensor4D; v: tf.Tensor4D } {
     if (!this.step) throw new Error('KvCache.update before begin');
     const { start } = this.step;
     this.keys[i] = this.keepWritten(this.keys[i]!, writeRows(this.keys[i]!, k, start));
     this.values[i] = this.keepWritten(this.values[i]!, writeRows(this.values[i]!, v, start));
-    return { k: this.keys[i]!, v: this.values[i]! };
+    return { k: this.visible(this.keys[i]!), v: this.visible(this.values[i]!) };
+  }
+
+  /** The rows this step's queries attend over: all, or a prefill chunk's rounded written rows (a copy). */
+  private visible(x: tf.Tensor4D): tf.Tensor4D {
+    const keys = this.step!.keys;
+    return keys === this.capacity ? x : tf.slice(x, [0, 0, 0, 0], [-1, -1, keys, -1]);
   }
 
   /** writeRows returns a new tensor on backends without writable storage: keep it. */
