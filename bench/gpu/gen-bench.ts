@@ -86,19 +86,34 @@ const generator = merged ? model.withMergedLora(lora) : model;
 const H = config.hiddenSize;
 const gib = (x: number) => (x / 2 ** 30).toFixed(2);
 console.log(
-  `kvc gen-bench: backend ${tf.getBackend()}, Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
+  `[${(performance.now() / 1000).toFixed(1)} s since start] kvc gen-bench: backend ${tf.getBackend()}, Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
     `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors`,
 );
 
 for (const b of batches) {
   const prompts = Array.from({ length: b }, () => rand([prefix, H]));
   const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], ...(merged ? {} : { lora }) };
-  await generateGreedy(generator, prompts, { ...opts, maxNewTokens: 2 }); // compiles the shaders of this batch
+  // Progress on stdout as it goes (a run killed by a timeout still shows how far it got and how fast).
+  const progress = (label: string) => {
+    const t0 = performance.now();
+    let last = t0;
+    return (tokens: number) => {
+      const now = performance.now();
+      if (tokens === 1 || tokens % 8 === 0 || now - last > 5000)
+        console.log(
+          `  ${label} B${b}: ${tokens} tokens at ${((now - t0) / 1000).toFixed(2)} s ` +
+            `(${tokens === 1 ? 'prefill + first token' : `last step ${(now - last).toFixed(0)} ms`})`,
+        );
+      last = now;
+    };
+  };
+  console.log(`  [${(performance.now() / 1000).toFixed(1)} s] batch ${b}: prompts built, warm-up (2 new tokens)`);
+  await generateGreedy(generator, prompts, { ...opts, maxNewTokens: 2, onToken: progress('warm-up') });
   for (const newTok of newTokens) {
     resetGpuPoolPeak();
     const sampler = sampleGpuMemory();
     const t0 = performance.now();
-    const out = await generateGreedy(generator, prompts, { ...opts, maxNewTokens: newTok });
+    const out = await generateGreedy(generator, prompts, { ...opts, maxNewTokens: newTok, onToken: progress(`new ${newTok}`) });
     throwIfDeviceError('generation');
     const s = (performance.now() - t0) / 1000;
     const deviceMiB = await sampler.stop();

@@ -38,6 +38,8 @@ export interface GenerateOptions {
   readonly penaltyContextIds?: readonly (readonly number[])[];
   /** Prompt tokens per prefill chunk (default: PREFILL_CHUNK_ROWS / batch). */
   readonly prefillChunkTokens?: number;
+  /** Called when each step's ids have arrived (`tokens`: new tokens per sequence so far; the first includes the prefill). */
+  readonly onToken?: (tokens: number) => void;
 }
 
 export interface GenerationResult {
@@ -112,6 +114,7 @@ async function generate(
           out[i]!.push(got[i]!);
           if (eos.has(got[i]!)) done[i] = true;
         }
+        opts.onToken?.(step + 1);
         if (done.every(Boolean)) break;
       }
     } finally {
