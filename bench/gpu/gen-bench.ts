@@ -6,7 +6,7 @@
  * its tokens). Per batch: one short warm-up (compiles the shaders), then a timed run per new-token count.
  *
  * Usage: bash bench/gpu/run-on-gpu.sh gen-bench BACKEND SIZE BATCHES NEW_TOKENS [PRECISION] [PREFIX]
- *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
+ *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|mid|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
  *   PRECISION f32 (default) or f16 (frozen weights through the f16 GEMM, webgpu only); PREFIX 4620;
  *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
@@ -37,9 +37,12 @@ const merged = loraArg === 'merged';
 const backend = backendArg as 'webgpu' | 'cpu' | 'wasm';
 const tiny = size === 'tiny';
 await initBackend(backend, { purpose: 'inference' });
+// `mid`: Qwen3-0.6B's vocabulary, heads and head size at hidden 128 and 2 layers (fits lavapipe's 128 MiB bindings).
 const json = tiny
   ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, num_hidden_layers: 2, tie_word_embeddings: true })
-  : tinyQwen3ConfigJson(QWEN3_0_6B);
+  : size === 'mid'
+    ? tinyQwen3ConfigJson({ ...QWEN3_0_6B, hidden_size: 128, intermediate_size: 384, num_hidden_layers: 2 })
+    : tinyQwen3ConfigJson(QWEN3_0_6B);
 const config = parseQwen3Config(json, 'gen-bench');
 const shapes = qwen3ExpectedShapes(config);
 const prefix = Number(prefixArg ?? (tiny ? 40 : 4620));
