@@ -50,7 +50,20 @@ const batches = batchArg.split(',').map(Number);
 const newTokens = newArg.split(',').map(Number);
 
 let seed = 1;
-const rand = (shape: readonly number[]) => tf.randomNormal([...shape], 0, 0.02, 'float32', seed++) as tf.Tensor2D;
+/**
+ * Random [rows, cols] N(0, 0.02) values, built mostly on the device: tf.randomNormal draws every value in
+ * JavaScript (0.6B weights took most of a 120 s request before any generation), so a 64-row block is drawn
+ * and tiled, each row scaled by its own draw (rows stay distinct: no ties in the lm_head's argmax).
+ */
+const rand = (shape: readonly number[]): tf.Tensor2D => {
+  const [rows, cols] = shape as [number, number];
+  if (rows * cols <= 1 << 20) return tf.randomNormal([rows, cols], 0, 0.02, 'float32', seed++) as tf.Tensor2D;
+  return tf.tidy(() => {
+    const block = tf.randomNormal([64, cols], 0, 0.02, 'float32', seed++);
+    const tiled = tf.slice(tf.tile(block, [Math.ceil(rows / 64), 1]), [0, 0], [rows, cols]);
+    return tf.mul(tiled, tf.randomNormal([rows, 1], 1, 0.25, 'float32', seed++)) as tf.Tensor2D;
+  });
+};
 const ones = (n: number) => tf.ones([n]) as tf.Tensor1D;
 const lin = (name: string) => {
   const w = rand(shapes.get(`${name}.weight`)!);
