@@ -32,7 +32,8 @@ import { sampleGpuMemory } from './gpu-memory-sampler.js';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
 
 const args = process.argv.slice(2);
-const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg, loraArg] = args;
+const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg, loraArg] =
+  args;
 const merged = loraArg === 'merged';
 const backend = backendArg as 'webgpu' | 'cpu' | 'wasm';
 const tiny = size === 'tiny';
@@ -102,7 +103,8 @@ const generator = merged ? model.withMergedLora(lora) : model;
 const H = config.hiddenSize;
 const gib = (x: number) => (x / 2 ** 30).toFixed(2);
 console.log(
-  `[${(performance.now() / 1000).toFixed(1)} s since start] kvc gen-bench: backend ${tf.getBackend()}, Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
+  `[${(performance.now() / 1000).toFixed(1)} s since start] kvc gen-bench: backend ${tf.getBackend()}, ` +
+    `Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
     `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors`,
 );
 
@@ -129,7 +131,11 @@ for (const b of batches) {
     resetGpuPoolPeak();
     const sampler = sampleGpuMemory();
     const t0 = performance.now();
-    const out = await generateGreedy(generator, prompts, { ...opts, maxNewTokens: newTok, onToken: progress(`new ${newTok}`) });
+    const out = await generateGreedy(generator, prompts, {
+      ...opts,
+      maxNewTokens: newTok,
+      onToken: progress(`new ${newTok}`),
+    });
     throwIfDeviceError('generation');
     const s = (performance.now() - t0) / 1000;
     const deviceMiB = await sampler.stop();

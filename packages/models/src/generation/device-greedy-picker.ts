@@ -34,7 +34,9 @@ export class DeviceGreedyPicker {
     const { batch, vocabSize } = opts;
     this.penalty = Math.fround(opts.penalty);
     this.done = tf.keep(tf.zeros([batch], 'bool'));
-    this.eos = opts.eosIds.length ? tf.keep(tf.tensor2d([...opts.eosIds], [1, opts.eosIds.length], 'int32')) : undefined;
+    this.eos = opts.eosIds.length
+      ? tf.keep(tf.tensor2d([...opts.eosIds], [1, opts.eosIds.length], 'int32'))
+      : undefined;
     if (this.penalty !== 1) {
       const seen = new Float32Array(batch * vocabSize);
       opts.contextIds?.forEach((ids, b) => {
@@ -59,7 +61,8 @@ export class DeviceGreedyPicker {
       const id = tf.argMax(l, 1) as tf.Tensor1D;
       return this.last ? (tf.where(this.done, this.last, id) as tf.Tensor1D) : id;
     });
-    const seen = this.seen && tf.tidy(() => tf.maximum(this.seen!, tf.oneHot(next, this.opts.vocabSize, 1, 0, 'float32')));
+    const seen =
+      this.seen && tf.tidy(() => tf.maximum(this.seen!, tf.oneHot(next, this.opts.vocabSize, 1, 0, 'float32')));
     const done = tf.tidy(() => {
       if (!this.eos) return tf.clone(this.done);
       return tf.logicalOr(this.done, tf.any(tf.equal(tf.expandDims(next, 1), this.eos), 1));

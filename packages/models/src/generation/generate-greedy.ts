@@ -38,7 +38,7 @@ export interface GenerateOptions {
   readonly penaltyContextIds?: readonly (readonly number[])[];
   /** Prompt tokens per prefill chunk (default: PREFILL_CHUNK_ROWS / batch). */
   readonly prefillChunkTokens?: number;
-  /** Called when each step's ids have arrived (`tokens`: new tokens per sequence so far; the first includes the prefill). */
+  /** Called when each step's ids have arrived (`tokens`: new tokens so far; the first call includes the prefill). */
   readonly onToken?: (tokens: number) => void;
 }
 
@@ -128,7 +128,12 @@ async function generate(
     ids,
     reachedEos: done[i]!,
     ...(opts.tokenizer
-      ? { text: opts.tokenizer.decode(ids.filter((t) => !eos.has(t)), { skipSpecialTokens: true }) }
+      ? {
+          text: opts.tokenizer.decode(
+            ids.filter((t) => !eos.has(t)),
+            { skipSpecialTokens: true },
+          ),
+        }
       : {}),
   }));
 }

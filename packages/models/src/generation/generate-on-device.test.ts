@@ -78,7 +78,9 @@ describe.skipIf(!gpu).each(Object.entries(OTHER_CONFIGS))('generation on webgpu 
     expect(alone).toEqual(free);
     const withEos = await generateGreedy(model, prompts, { ...opts, eosTokenId: eos });
     expect(withEos.map((r) => r.ids)).toEqual(stopped);
-    expect(withEos.map((r) => r.reachedEos)).toEqual(stopped.map((ids) => ids.length < NEW || eos.includes(ids.at(-1)!)));
+    expect(withEos.map((r) => r.reachedEos)).toEqual(
+      stopped.map((ids) => ids.length < NEW || eos.includes(ids.at(-1)!)),
+    );
     expect(withEos[0]!.reachedEos).toBe(true);
   });
 });

@@ -62,7 +62,8 @@ const keyOf = (b: GPUBuffer): string => `${b.size}_${b.usage}`;
 
 /** Bounds `manager`'s pool by `limit` (again: changes the bound) and trims it now. */
 export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit): void {
-  if (!(limit.maxFreeBytes >= 0)) throw new RangeError(`GPU pool: maxFreeBytes must be >= 0, got ${limit.maxFreeBytes}`);
+  if (!(limit.maxFreeBytes >= 0))
+    throw new RangeError(`GPU pool: maxFreeBytes must be >= 0, got ${limit.maxFreeBytes}`);
   const known = bounded.get(manager);
   if (known) {
     known.limit = limit;

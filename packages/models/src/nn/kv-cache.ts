@@ -78,8 +78,9 @@ export class KvCache {
   begin(newMask: tf.Tensor2D): KvStep {
     const [b, t] = newMask.shape;
     const start = this.written;
-    if (b !== this.shape.batch || start + t > this.capacity)
-      throw new RangeError(`KvCache: ${b}×${t} new tokens after ${start} exceed ${this.shape.batch}×${this.capacity}`);
+    const { batch, capacity } = this.shape;
+    if (b !== batch || start + t > capacity)
+      throw new RangeError(`KvCache: ${b}×${t} new tokens after ${start} exceed ${batch}×${capacity}`);
     const rows = tf.tidy(() => tf.reshape(tf.cast(newMask, 'float32'), [b, 1, t, 1]) as tf.Tensor4D);
     this.maskRows = this.keepWritten(this.maskRows, writeRows(this.maskRows, rows, start));
     rows.dispose();
