@@ -31,7 +31,7 @@ export {
   withBackendErrorsAsync,
   backendsWithKernel,
 } from './engine/backend-op-error.js';
-export { throwIfDeviceError, watchDeviceErrors } from './engine/device-errors.js';
+export { markDevicePhase, throwIfDeviceError, watchDeviceErrors } from './engine/device-errors.js';
 export type { DeviceErrorPhase } from './engine/device-errors.js';
 export { installWasmMatMulFix } from './engine/wasm-matmul-fix.js';
 export { SeededRandom, kaimingUniformA5 } from './engine/seeded-random.js';
@@ -100,6 +100,9 @@ export { vlmGenerate, vlmPromptEmbeds } from './vlm/vlm-generate.js';
 export { applyRepetitionPenalty, argmax } from './generation/repetition-penalty.js';
 export { generateGreedy, generateGreedyFromIds } from './generation/generate-greedy.js';
 export type { GenerateOptions, GenerationResult } from './generation/generate-greedy.js';
+export { KvCache } from './nn/kv-cache.js';
+export type { KvCacheShape, KvStep } from './nn/kv-cache.js';
+export { PREFILL_CHUNK_ROWS } from './generation/prefill.js';
 export { loadTokenizer, bundledQwen3TokenizerDir } from './tokenizer/text-tokenizer.js';
 export type { TextTokenizer } from './tokenizer/text-tokenizer.js';
 // --- encoders: CLIP vision, SigLIP, BERT; image processors
@@ -144,3 +147,6 @@ export {
   frozenF16MatMul,
 } from './gpu/index.js';
 export type { GemmOptions, GemmVariant } from './gpu/index.js';
+// tfjs-webgpu's pool of freed buffers, bounded (kvc issue #12)
+export { DEFAULT_GPU_POOL_LIMIT, gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './gpu/index.js';
+export type { GpuPoolLimit, GpuPoolStats } from './gpu/index.js';

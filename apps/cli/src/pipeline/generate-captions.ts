@@ -1,7 +1,8 @@
 /**
  * Captions for a split from cached features, in batches (the seed generated one at a time and
  * re-decoded every video): greedy, repetition penalty counted on generated tokens only, each
- * sequence stops at its own EOS, `reachedEos` recorded.
+ * sequence stops at its own EOS, `reachedEos` recorded. Captions cut at generation.maxNewTokens
+ * are counted (the `cut_rate` metric) and reported with the setting to raise.
  */
 import type { FeatureCache } from '@kvc/feature-cache';
 import type { CaptionRecord } from '@kvc/eval';
@@ -44,5 +45,13 @@ export async function generateCaptions(args: {
     bar.tick(batch.length);
   }
   bar.done();
+  const cut = records.filter((r) => r.eosReached === false).length;
+  if (cut > 0) {
+    args.out.warn(
+      `${args.label}: ${cut} of ${records.length} captions (${((100 * cut) / records.length).toFixed(1)}%) hit ` +
+        `generation.maxNewTokens=${config.generation.maxNewTokens} before EOS and are cut (metric cut_rate); ` +
+        'raise it (AIHub captions run 311–708 Qwen3 tokens: 709 with the EOS holds the longest)',
+    );
+  }
   return records;
 }

@@ -91,6 +91,8 @@ export const METRICS: readonly MetricSpec[] = [
     value: (a) => (div(a) ? Number(div(a)!.modeCollapse) : undefined),
   }),
   score('eos_rate', 'EOS rate', { format: 'percent', value: (a) => a.eosRate }),
+  // Captions that hit max_new_tokens before EOS (the seed's 128 cut captions of ~400 tokens).
+  score('cut_rate', 'Cut at max tokens', { better: 'lower', format: 'percent', value: (a) => a.cutRate }),
   // The demo's: validation captions that name color, shape and direction right.
   score('attribute_accuracy', 'Attribute accuracy', { format: 'percent' }),
   // ... and each attribute alone (the demo's synthetic videos: a shape of a color moving on a background).

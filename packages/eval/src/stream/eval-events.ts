@@ -35,6 +35,11 @@ export interface EvalAggregate {
   readonly emptyPredictions: number;
   /** Fraction of samples that reached EOS; undefined when no sample says. */
   readonly eosRate: number | undefined;
+  /**
+   * Fraction of samples cut at max_new_tokens (generation ended without EOS: `eosReached` false);
+   * undefined when no sample says. The seed's 128 new tokens cut nearly every AIHub caption.
+   */
+  readonly cutRate?: number | undefined;
   /** Pure metrics (corpus-level: BLEU and CIDEr-D over the whole corpus). */
   readonly pure: PureMetricsAggregate;
   /** Every scorer's aggregate, flat keys (`bertscore_f1`, `siglip`, ...). */

@@ -64,7 +64,7 @@ describe('evaluateCaptions', () => {
     const last = events[events.length - 1] as MetricsEvent;
     expect(last.type).toBe('metrics');
     expect(last.aggregate.model.len).toBeCloseTo(records.reduce((a, r) => a + r.prediction.length, 0) / 5, 12);
-    expect(last.aggregate).toMatchObject({ count: 5, emptyPredictions: 1, eosRate: 3 / 5 });
+    expect(last.aggregate).toMatchObject({ count: 5, emptyPredictions: 1, eosRate: 3 / 5, cutRate: 2 / 5 });
     expect(last.aggregate.pure.meteor).toBeGreaterThan(0);
     expect(last.samples[1]!.metrics).toMatchObject({ len: 0, meteor: 0 });
     expect(Object.keys(last.samples[0]!.metrics).sort()).toEqual(['bleu_4', 'cider_d', 'len', 'meteor', 'rouge_l']);
@@ -149,6 +149,7 @@ describe('evaluateCaptions', () => {
       count: 5,
       empty_predictions: 1,
       eos_rate: 0.6,
+      cut_rate: 0.4,
       meteor: last.aggregate.pure.meteor,
       predictions_file: 'x.jsonl',
     });

@@ -166,6 +166,7 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
             count: samples.length,
             emptyPredictions: samples.filter((s) => s.prediction.trim() === '').length,
             eosRate: eos.length === 0 ? undefined : eos.filter(Boolean).length / eos.length,
+            cutRate: eos.length === 0 ? undefined : eos.filter((e) => !e).length / eos.length,
             pure: pure.aggregate,
             model: Object.assign({}, ...scorers.map((s) => s.aggregate())) as SampleScores,
           },

@@ -63,6 +63,9 @@ export async function withBackendErrorsAsync<T>(
     throwIfDeviceError(what, phase);
     return r;
   } catch (err) {
+    // A GPU error (out of memory) often surfaces as a later failure (a read of an invalid buffer):
+    // report the cause, with its hint, rather than the symptom.
+    throwIfDeviceError(what, phase);
     throw translateBackendError(err, what) ?? err;
   }
 }

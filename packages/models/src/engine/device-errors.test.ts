@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordDeviceError, throwIfDeviceError, watchDeviceErrors } from './device-errors.js';
+import { markDevicePhase, recordDeviceError, throwIfDeviceError, watchDeviceErrors } from './device-errors.js';
 
 describe('device errors', () => {
   it('turns a reported GPU error into one thrown BackendError, with an out-of-memory hint', () => {
@@ -30,5 +30,25 @@ describe('device errors', () => {
     expect(oom('generation')).not.toMatch(/gradientCheckpointing/);
     expect(oom('generation')).toMatch(/batch.*new tokens.*backend/);
     expect(oom('inference')).not.toMatch(/gradientCheckpointing/);
+  });
+
+  it('a check with no phase gets the hint of what was marked running when the error arrived', () => {
+    const hintOf = (fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as { hint: string }).hint;
+      }
+      throw new Error('expected a BackendError');
+    };
+    const restore = markDevicePhase('generation');
+    recordDeviceError('vkAllocateMemory failed with VK_ERROR_OUT_OF_DEVICE_MEMORY');
+    restore();
+    // The generation benchmark's own check after generateGreedy (kvc issue #14) passed no phase.
+    const hint = hintOf(() => throwIfDeviceError('generation'));
+    expect(hint).not.toMatch(/[Cc]heckpointing/);
+    expect(hint).toMatch(/new tokens/);
+    recordDeviceError('VK_ERROR_OUT_OF_DEVICE_MEMORY'); // nothing marked now: training's hint
+    expect(hintOf(() => throwIfDeviceError('a step'))).toMatch(/gradientCheckpointing/);
   });
 });

@@ -16,19 +16,39 @@ interface DeviceLike {
 }
 
 let pending: string | undefined;
+/** What was running when the pending error arrived (markDevicePhase), if anything was marked. */
+let pendingPhase: DeviceErrorPhase | undefined;
+let currentPhase: DeviceErrorPhase | undefined;
+
+/**
+ * Marks what runs on the device from now on, so that an error arriving meanwhile gets the hint
+ * that fits it (generation marks itself; a caller's later check with no phase still gets it right).
+ * Returns a function that restores the previous mark.
+ */
+export function markDevicePhase(phase: DeviceErrorPhase): () => void {
+  const previous = currentPhase;
+  currentPhase = phase;
+  return () => {
+    currentPhase = previous;
+  };
+}
+
+function record(message: string): void {
+  if (pending !== undefined) return;
+  pending = message;
+  pendingPhase = currentPhase;
+}
 
 /** Starts recording a device's uncaptured errors (idempotent per device is not required: the first error wins). */
 export function watchDeviceErrors(device: DeviceLike): void {
-  const handler = (ev: ErrorEventLike): void => {
-    pending ??= ev.error?.message ?? 'unknown GPU error';
-  };
+  const handler = (ev: ErrorEventLike): void => record(ev.error?.message ?? 'unknown GPU error');
   if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', handler);
   else device.onuncapturederror = handler;
 }
 
 /** Records an error as if the device had reported it (tests). */
 export function recordDeviceError(message: string): void {
-  pending ??= message;
+  record(message);
 }
 
 /** What was running when the GPU failed: it decides what the out-of-memory hint suggests. */
@@ -44,16 +64,21 @@ const OOM_HINTS: Readonly<Record<DeviceErrorPhase, string>> = {
   inference: 'encode fewer frames or texts at once (a smaller batch), or use another backend (--backend wasm or cpu)',
 };
 
-/** Throws (once) if the GPU reported an error since the last check; `phase` picks the out-of-memory hint. */
-export function throwIfDeviceError(what: string, phase: DeviceErrorPhase = 'training'): void {
+/**
+ * Throws (once) if the GPU reported an error since the last check. The out-of-memory hint fits
+ * `phase`, else what was marked running when the error arrived (markDevicePhase), else training.
+ */
+export function throwIfDeviceError(what: string, phase?: DeviceErrorPhase): void {
   if (pending === undefined) return;
   const message = pending;
+  const hintPhase = phase ?? pendingPhase ?? 'training';
   pending = undefined;
+  pendingPhase = undefined;
   const oom = /out of (device )?memory|OUT_OF_DEVICE_MEMORY/i.test(message);
   throw new BackendError(
     oom ? 'E_GPU_OUT_OF_MEMORY' : 'E_GPU_ERROR',
     `the GPU reported ${oom ? 'running out of memory' : 'an error'} during ${what}: ${message.split('\n')[0]}`,
     { reason: message.slice(0, 2000) },
-    oom ? OOM_HINTS[phase] : 'results computed after a GPU error are invalid: fix the cause and run again',
+    oom ? OOM_HINTS[hintPhase] : 'results computed after a GPU error are invalid: fix the cause and run again',
   );
 }

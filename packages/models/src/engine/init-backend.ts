@@ -7,7 +7,8 @@
  * - `webgpu`: Dawn through the optional `webgpu` npm package; its globals and
  *   `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported.
  *   tfjs runs on a device we request (gpu/webgpu-device.ts: shader-f16, subgroups, subgroup
- *   matrices when offered), and the f16 GEMM's start-up self-test picks its variant.
+ *   matrices when offered), and the f16 GEMM's start-up self-test picks its variant. Its pool of
+ *   freed buffers is bounded (gpu/buffer-pool.ts: tfjs keeps every freed buffer forever).
  * - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
  *   optional peers the user installs (they download native binaries at install time).
  * - `wasm`: XNNPACK/SIMD, ~30× the `cpu` backend on CPU. It lacks some kernels (e.g.
@@ -26,6 +27,7 @@ import { installWasmMatMulFix } from './wasm-matmul-fix.js';
 import { watchDeviceErrors } from './device-errors.js';
 import { DAWN_FLAGS, registerWebgpuBackend } from '../gpu/webgpu-device.js';
 import { selectGemmVariant } from '../gpu/select-gemm-variant.js';
+import { applyGpuPoolLimit } from '../gpu/buffer-pool-policy.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -158,6 +160,8 @@ async function initWebgpu(allowSoftware = true): Promise<string | undefined> {
   if (!(await trySet('webgpu'))) return 'tfjs-backend-webgpu failed to initialise on the adapter';
   const device = (tf.backend() as unknown as { device?: Parameters<typeof watchDeviceErrors>[0] }).device;
   if (device) watchDeviceErrors(device);
+  // tfjs-webgpu's pool never frees a buffer: bound it (setGpuPoolLimit changes the bound).
+  applyGpuPoolLimit();
   gemmSelected ??= selectGemmVariant().then((s) => s.warnings.forEach((w) => console.warn(`kvc: ${w}`)));
   await gemmSelected;
   return undefined;

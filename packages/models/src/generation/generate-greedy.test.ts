@@ -6,6 +6,7 @@ import { LoraAdapter } from '../lora/lora-adapter.js';
 import { SEED_LORA_CONFIG } from '../lora/lora-config.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../testing/random-qwen3.js';
+import { KEY_BLOCK } from '../nn/kv-cache.js';
 import { generateGreedy, generateGreedyFromIds } from './generate-greedy.js';
 import { applyRepetitionPenalty, argmax } from './repetition-penalty.js';
 import { bundledQwen3TokenizerDir, loadTokenizer } from '../tokenizer/text-tokenizer.js';
@@ -76,10 +77,27 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
     const h = model.config.hiddenSize;
     const prompts = [3, 7, 5].map((t) => tf.tensor2d(rng.uniform(t * h, -1, 1), [t, h]));
     const opts = { maxNewTokens: 8, repetitionPenalty: 1.2, eosTokenId: [] as number[], lora: adapter };
+    const tensors = tf.memory().numTensors;
     const batched = await generateGreedy(model, prompts, opts);
+    expect(tf.memory().numTensors).toBe(tensors); // cache, picker state and the speculative step all freed
+    // Prefill in chunks of 2 tokens (through the cache) gives the one-pass result.
+    expect((await generateGreedy(model, prompts, { ...opts, prefillChunkTokens: 2 })).map((r) => r.ids)).toEqual(
+      batched.map((r) => r.ids),
+    );
     const alone = await Promise.all(prompts.map(async (p) => (await generateGreedy(model, [p], opts))[0]!));
     expect(batched.map((r) => r.ids)).toEqual(alone.map((r) => r.ids));
     expect(new Set(batched.map((r) => r.ids.join(','))).size).toBeGreaterThan(1);
+    tf.dispose(prompts);
+  });
+
+  it('a prefill in chunks over a prompt longer than KEY_BLOCK (sliced keys) gives the one-pass ids', async () => {
+    const rng = new SeededRandom(15);
+    const h = model.config.hiddenSize;
+    const prompts = [KEY_BLOCK + 40, 100].map((t) => tf.tensor2d(rng.uniform(t * h, -1, 1), [t, h]));
+    const opts = { maxNewTokens: 3, repetitionPenalty: 1.2, eosTokenId: [] as number[], lora: adapter };
+    const onePass = await generateGreedy(model, prompts, { ...opts, prefillChunkTokens: 10_000 });
+    const chunked = await generateGreedy(model, prompts, { ...opts, prefillChunkTokens: 256 });
+    expect(chunked.map((r) => r.ids)).toEqual(onePass.map((r) => r.ids));
     tf.dispose(prompts);
   });
 

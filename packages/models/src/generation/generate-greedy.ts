@@ -3,15 +3,24 @@
  * as embeddings (vision prefix + prompt, how captions are generated) or token ids. Prompts
  * are left-padded inside the batch with position ids cumsum(mask) − 1, as HF does, so each
  * sequence decodes as if it ran alone. Each stops at its own EOS; HF's repetition penalty.
+ *
+ * Memory and traffic: the prompt runs in chunks (prefill.ts); the cache is preallocated for
+ * prompt + maxNewTokens and written in place (nn/kv-cache.ts); penalty, argmax and EOS flags stay
+ * on the device (device-greedy-picker.ts), so each step reads back only the new ids [B]. That read
+ * overlaps the next step: the next token's forward is recorded before the ids arrive (its result
+ * is dropped when every sequence turns out to have finished).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
+import { markDevicePhase } from '../engine/device-errors.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import { KvCache } from '../nn/kv-cache.js';
 import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
-import { applyRepetitionPenalty, argmax } from './repetition-penalty.js';
+import { DeviceGreedyPicker } from './device-greedy-picker.js';
+import { leftPad } from './left-pad.js';
+import { prefill, prefillChunkTokens } from './prefill.js';
 
 export interface GenerateOptions {
   readonly maxNewTokens: number;
@@ -27,6 +36,10 @@ export interface GenerateOptions {
    * counts the prompt ids when generating from ids and nothing when generating from embeddings.
    */
   readonly penaltyContextIds?: readonly (readonly number[])[];
+  /** Prompt tokens per prefill chunk (default: PREFILL_CHUNK_ROWS / batch). */
+  readonly prefillChunkTokens?: number;
+  /** Called when each step's ids have arrived (`tokens`: new tokens so far; the first call includes the prefill). */
+  readonly onToken?: (tokens: number) => void;
 }
 
 export interface GenerationResult {
@@ -34,36 +47,8 @@ export interface GenerationResult {
   readonly ids: number[];
   /** Decoded text without special tokens (when a tokenizer was given). */
   readonly text?: string;
+  /** False when the caption was cut at maxNewTokens (the cut rate counts these). */
   readonly reachedEos: boolean;
-}
-
-/** Left-pads prompts [T_i, H] into [B, L, H] with mask and HF's left-padding position ids. */
-function leftPad(prompts: readonly tf.Tensor2D[]): {
-  embeds: tf.Tensor3D;
-  mask: tf.Tensor2D;
-  positions: tf.Tensor2D;
-  lastPos: number[];
-} {
-  return tf.tidy(() => {
-    const h = prompts[0]!.shape[1];
-    const len = Math.max(...prompts.map((p) => p.shape[0]));
-    const rows = prompts.map((p) => (p.shape[0] < len ? tf.concat([tf.zeros([len - p.shape[0], h]), p], 0) : p));
-    const maskData = new Float32Array(prompts.length * len);
-    const posData = new Int32Array(prompts.length * len);
-    prompts.forEach((p, b) => {
-      const pad = len - p.shape[0];
-      for (let i = 0; i < len; i++) {
-        maskData[b * len + i] = i >= pad ? 1 : 0;
-        posData[b * len + i] = i >= pad ? i - pad : 1; // HF: cumsum(mask) - 1, pads filled with 1
-      }
-    });
-    return {
-      embeds: tf.stack(rows) as tf.Tensor3D,
-      mask: tf.tensor2d(maskData, [prompts.length, len]),
-      positions: tf.tensor2d(posData, [prompts.length, len], 'int32'),
-      lastPos: prompts.map((p) => p.shape[0] - 1),
-    };
-  });
 }
 
 /** Greedy generation from prompt embeddings [T_i, H] (one tensor per sequence). */
@@ -81,75 +66,63 @@ async function generate(
   opts: GenerateOptions,
 ): Promise<GenerationResult[]> {
   if (!prompts.length) return [];
-  if (!(opts.maxNewTokens >= 0))
-    throw new RangeError(`generateGreedy: maxNewTokens must be >= 0, got ${opts.maxNewTokens}`);
-  const eos = new Set(
+  const maxNew = opts.maxNewTokens;
+  if (!(maxNew >= 0)) throw new RangeError(`generateGreedy: maxNewTokens must be >= 0, got ${maxNew}`);
+  const eosIds =
     opts.eosTokenId === undefined
       ? model.config.eosTokenIds
       : typeof opts.eosTokenId === 'number'
         ? [opts.eosTokenId]
-        : opts.eosTokenId,
-  );
-  const penalty = opts.repetitionPenalty ?? 1;
+        : opts.eosTokenId;
+  const eos = new Set(eosIds);
   const b = prompts.length;
-  const vocab = model.config.vocabSize;
   const out = prompts.map(() => [] as number[]);
   const done = prompts.map(() => false);
-  const seen = prompts.map((_, i) => [...(opts.penaltyContextIds?.[i] ?? [])]);
-  const cache = new KvCache(model.config.numHiddenLayers);
-  const lora = opts.lora ? { lora: opts.lora } : {};
-  let logits: tf.Tensor | undefined;
-  try {
-    const first = leftPad(prompts);
-    const lastPos = first.lastPos;
-    logits = tf.tidy(() => {
-      const hidden = model.forward({
-        inputsEmbeds: first.embeds,
-        attentionMask: first.mask,
-        positionIds: first.positions,
-        cache,
-        ...lora,
-      });
-      return tf.reshape(model.lmHead(tf.slice(hidden, [0, hidden.shape[1] - 1, 0], [b, 1, -1])), [b, vocab]);
+  if (maxNew > 0) {
+    const restorePhase = markDevicePhase('generation');
+    const padded = leftPad(prompts);
+    const cache = KvCache.forModel(model.config, b, padded.embeds.shape[1] + maxNew);
+    const picker = new DeviceGreedyPicker({
+      batch: b,
+      vocabSize: model.config.vocabSize,
+      penalty: opts.repetitionPenalty ?? 1,
+      eosIds: [...eos],
+      contextIds: opts.penaltyContextIds,
     });
-    tf.dispose([first.embeds, first.mask, first.positions]);
-    for (let step = 0; step < opts.maxNewTokens; step++) {
-      const data = (await logits!.data()) as Float32Array;
-      logits!.dispose();
-      logits = undefined;
-      const next: number[] = [];
-      for (let i = 0; i < b; i++) {
-        if (done[i]) {
-          // A finished sequence keeps decoding in the batch (its output is ignored); feed its
-          // own EOS, always a valid id (HF feeds pad_token_id).
-          next.push(out[i]![out[i]!.length - 1]!);
-          continue;
+    let logits: tf.Tensor2D | undefined;
+    let positions: tf.Tensor2D | undefined;
+    try {
+      const chunkTokens = opts.prefillChunkTokens ?? prefillChunkTokens(b);
+      let current = prefill(model, padded, cache, { lora: opts.lora, chunkTokens });
+      logits = current;
+      positions = tf.tensor2d([...padded.lengths], [b, 1], 'int32');
+      for (let step = 0; step < maxNew; step++) {
+        const next = picker.pick(current);
+        current.dispose();
+        logits = undefined;
+        const ids = next.data(); // the copy is recorded now, before the next step's kernels
+        if (step < maxNew - 1) {
+          logits = current = decodeStep(model, next, positions, cache, opts.lora);
+          const moved = tf.add(positions, 1) as tf.Tensor2D;
+          positions.dispose();
+          positions = moved;
         }
-        const row = data.subarray(i * vocab, (i + 1) * vocab);
-        applyRepetitionPenalty(row, seen[i]!, penalty);
-        const id = argmax(row);
-        out[i]!.push(id);
-        seen[i]!.push(id);
-        if (eos.has(id)) done[i] = true;
-        next.push(id);
+        const got = await ids;
+        next.dispose();
+        for (let i = 0; i < b; i++) {
+          if (done[i]) continue;
+          out[i]!.push(got[i]!);
+          if (eos.has(got[i]!)) done[i] = true;
+        }
+        opts.onToken?.(step + 1);
+        if (done.every(Boolean)) break;
       }
-      if (done.every(Boolean) || step === opts.maxNewTokens - 1) break;
-      for (let i = 0; i < b; i++) lastPos[i]!++;
-      logits = tf.tidy(() => {
-        const ids = tf.tensor2d(next, [b, 1], 'int32');
-        const hidden = model.forward({
-          inputIds: ids,
-          attentionMask: tf.ones([b, 1]),
-          positionIds: tf.tensor2d(lastPos, [b, 1], 'int32'),
-          cache,
-          ...lora,
-        });
-        return tf.reshape(model.lmHead(hidden), [b, vocab]);
-      });
+    } finally {
+      tf.dispose([logits, positions, padded.embeds, padded.mask, padded.positions].filter((t) => t !== undefined));
+      picker.dispose();
+      cache.dispose();
+      restorePhase();
     }
-  } finally {
-    logits?.dispose();
-    cache.dispose();
   }
   return out.map((ids, i) => ({
     ids,
@@ -163,6 +136,27 @@ async function generate(
         }
       : {}),
   }));
+}
+
+/** One new token per sequence through the model: logits [B, V] (caller owns). */
+function decodeStep(
+  model: Qwen3ForCausalLM<LinearWeight>,
+  ids: tf.Tensor1D,
+  positions: tf.Tensor2D,
+  cache: KvCache,
+  lora: LoraProvider | undefined,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const b = ids.shape[0];
+    const hidden = model.forward({
+      inputIds: tf.reshape(ids, [b, 1]),
+      attentionMask: tf.ones([b, 1]),
+      positionIds: positions,
+      cache,
+      ...(lora ? { lora } : {}),
+    });
+    return tf.reshape(model.lmHead(hidden), [b, -1]);
+  });
 }
 
 /** Greedy generation from token ids (prompt ids count for the repetition penalty, as in HF). */

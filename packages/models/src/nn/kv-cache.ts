@@ -1,56 +1,119 @@
 /**
- * Key/value cache of a decoder: per layer the keys (after RoPE) and values of every token
- * seen so far, [B, kvHeads, T, headDim], plus the attention mask of those tokens [B, T].
- * The cache owns its tensors: `update` keeps the new ones and disposes the old ones, so a
- * caller's tf.tidy around a decoding step does not free them; call `dispose()` when done.
+ * Key/value cache of a decoder, preallocated for `capacity` positions: per layer the keys (after
+ * RoPE) and values [B, kvHeads, capacity, headDim], and the key mask [B, capacity]. Each forward
+ * writes its new tokens' rows in place (write-rows.ts), so decoding a token allocates nothing and
+ * copies nothing old: the tensors keep their shapes, and tfjs-webgpu reuses its buffers.
+ *
+ * A forward over `t` new tokens calls `begin(newMask)` once (it writes the mask and says where
+ * the queries sit), then `update(i, k, v)` per layer. A single new token attends over the whole
+ * capacity: positions not yet written lie after it, so the causal bias hides them, and every
+ * decoding step sees tensors of one shape (slicing the written rows out would copy the cache each
+ * time). A chunk of several tokens (a prefill) attends over the written rows rounded up to
+ * KEY_BLOCK: a copy per layer, but it halves a long prefill's attention work, and the rounding
+ * keeps the number of distinct shapes (kernels compiled, buffer sizes) small.
+ * The cache owns its tensors; call `dispose()` when done.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { writeRows } from './write-rows.js';
+
+export interface KvCacheShape {
+  readonly numLayers: number;
+  readonly batch: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  /** Positions it holds: prompt (padded) + new tokens. */
+  readonly capacity: number;
+}
+
+/** What one forward's queries see: the key mask [B, Tk] and the query rows' first position. */
+export interface KvStep {
+  readonly keyMask: tf.Tensor2D;
+  readonly queryStart: number;
+}
+
+/** A prefill chunk's keys are the written rows rounded up to a multiple of this. */
+export const KEY_BLOCK = 512;
 
 export class KvCache {
-  private keys: (tf.Tensor4D | undefined)[];
-  private values: (tf.Tensor4D | undefined)[];
-  private maskT: tf.Tensor2D | undefined;
+  private readonly keys: tf.Tensor4D[] = [];
+  private readonly values: tf.Tensor4D[] = [];
+  /** The key mask as [B, 1, capacity, 1], so the same row writer fills it. */
+  private maskRows: tf.Tensor4D;
+  private written = 0;
+  private step: { start: number; t: number; keys: number } | undefined;
 
-  constructor(readonly numLayers: number) {
-    this.keys = new Array<tf.Tensor4D | undefined>(numLayers).fill(undefined);
-    this.values = new Array<tf.Tensor4D | undefined>(numLayers).fill(undefined);
+  constructor(readonly shape: KvCacheShape) {
+    const { numLayers, batch, kvHeads, headDim, capacity } = shape;
+    if (!(capacity > 0 && batch > 0)) throw new RangeError(`KvCache: capacity ${capacity}, batch ${batch}`);
+    for (let i = 0; i < numLayers; i++) {
+      this.keys.push(tf.keep(tf.zeros([batch, kvHeads, capacity, headDim])));
+      this.values.push(tf.keep(tf.zeros([batch, kvHeads, capacity, headDim])));
+    }
+    this.maskRows = tf.keep(tf.ones([batch, 1, capacity, 1]));
   }
 
-  /** Number of cached positions (0 when empty). */
+  /** A cache for a Qwen3-style config. */
+  static forModel(
+    config: { numHiddenLayers: number; numKeyValueHeads: number; headDim: number },
+    batch: number,
+    capacity: number,
+  ): KvCache {
+    const { numHiddenLayers: numLayers, numKeyValueHeads: kvHeads, headDim } = config;
+    return new KvCache({ numLayers, batch, kvHeads, headDim, capacity });
+  }
+
+  /** Number of positions written (0 when empty). */
   get length(): number {
-    return this.maskT?.shape[1] ?? 0;
+    return this.written;
   }
 
-  /** The attention mask of the cached positions, or undefined when empty. */
-  get mask(): tf.Tensor2D | undefined {
-    return this.maskT;
+  get capacity(): number {
+    return this.shape.capacity;
   }
 
-  /** Appends the new tokens' mask [B, Tnew]; returns the full mask (owned by the cache). */
-  appendMask(newMask: tf.Tensor2D): tf.Tensor2D {
-    const next = tf.keep(this.maskT ? tf.concat([this.maskT, newMask], 1) : tf.clone(newMask));
-    this.maskT?.dispose();
-    this.maskT = next;
-    return next;
+  /**
+   * Starts a forward over the new tokens of mask [B, t] (1 real, 0 pad): records the mask and
+   * returns what the queries attend over (owned by the caller: dispose or tidy it).
+   */
+  begin(newMask: tf.Tensor2D): KvStep {
+    const [b, t] = newMask.shape;
+    const start = this.written;
+    const { batch, capacity } = this.shape;
+    if (b !== batch || start + t > capacity)
+      throw new RangeError(`KvCache: ${b}×${t} new tokens after ${start} exceed ${batch}×${capacity}`);
+    const rows = tf.tidy(() => tf.reshape(tf.cast(newMask, 'float32'), [b, 1, t, 1]) as tf.Tensor4D);
+    this.maskRows = this.keepWritten(this.maskRows, writeRows(this.maskRows, rows, start));
+    rows.dispose();
+    this.written = start + t;
+    const keys = t === 1 ? this.capacity : Math.min(this.capacity, Math.ceil(this.written / KEY_BLOCK) * KEY_BLOCK);
+    this.step = { start, t, keys };
+    const keyMask = tf.tidy(() => tf.reshape(this.visible(this.maskRows), [b, keys]) as tf.Tensor2D);
+    return { keyMask, queryStart: start };
   }
 
-  /** Appends layer `i`'s new keys/values and returns the full ones (owned by the cache). */
+  /** Writes layer `i`'s new keys/values [B, kvHeads, t, d]; returns what this step's queries attend over. */
   update(i: number, k: tf.Tensor4D, v: tf.Tensor4D): { k: tf.Tensor4D; v: tf.Tensor4D } {
-    const pk = this.keys[i];
-    const pv = this.values[i];
-    const nk = tf.keep(pk ? tf.concat([pk, k], 2) : tf.clone(k));
-    const nv = tf.keep(pv ? tf.concat([pv, v], 2) : tf.clone(v));
-    pk?.dispose();
-    pv?.dispose();
-    this.keys[i] = nk;
-    this.values[i] = nv;
-    return { k: nk, v: nv };
+    if (!this.step) throw new Error('KvCache.update before begin');
+    const { start } = this.step;
+    this.keys[i] = this.keepWritten(this.keys[i]!, writeRows(this.keys[i]!, k, start));
+    this.values[i] = this.keepWritten(this.values[i]!, writeRows(this.values[i]!, v, start));
+    return { k: this.visible(this.keys[i]!), v: this.visible(this.values[i]!) };
+  }
+
+  /** The rows this step's queries attend over: all, or a prefill chunk's rounded written rows (a copy). */
+  private visible(x: tf.Tensor4D): tf.Tensor4D {
+    const keys = this.step!.keys;
+    return keys === this.capacity ? x : tf.slice(x, [0, 0, 0, 0], [-1, -1, keys, -1]);
+  }
+
+  /** writeRows returns a new tensor on backends without writable storage: keep it. */
+  private keepWritten(old: tf.Tensor4D, next: tf.Tensor4D): tf.Tensor4D {
+    return next === old ? old : tf.keep(next);
   }
 
   dispose(): void {
-    for (const t of [...this.keys, ...this.values, this.maskT]) t?.dispose();
-    this.keys.fill(undefined);
-    this.values.fill(undefined);
-    this.maskT = undefined;
+    tf.dispose([...this.keys, ...this.values, this.maskRows]);
+    this.keys.length = 0;
+    this.values.length = 0;
   }
 }

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
+import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
 import { formatParityReport } from './parity-report.js';
 import { modelParityRunners } from './model-parity-runners.js';
 
 const REF = new URL('../../../../test/fixtures/reference/', import.meta.url).pathname;
+const gpu = await webgpuForTests();
+await initBackend('cpu');
 
 describe('qwen3 parity runners (what `kvc parity` runs)', () => {
   it('qwen3-vlm: logits, loss, every gradient and the generated ids match transformers/peft', async () => {
@@ -33,6 +36,15 @@ describe('qwen3 parity runners (what `kvc parity` runs)', () => {
     expect(r.checks.filter((c) => !c.pass)).toEqual([]);
     await initBackend('cpu');
   });
+
+  // Generation on webgpu runs the in-place KV cache kernel and the device-side penalty/argmax.
+  it.skipIf(!gpu)('qwen3-vlm passes on webgpu too (lavapipe in CI; generated ids exact)', async () => {
+    const r = await modelParityRunners['qwen3-vlm'](join(REF, 'qwen3'), { backend: 'webgpu' });
+    expect(r.backend).toBe('webgpu');
+    expect(r.checks.find((c) => c.name === 'generated_ids')?.pass).toBe(true);
+    expect(r.checks.filter((c) => !c.pass), formatParityReport(r)).toEqual([]);
+    await initBackend('cpu');
+  }, 300_000);
 
   it('qwen3-vlm fails when the model is wrong (rope_theta changed in a copy of the case)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-parity-'));

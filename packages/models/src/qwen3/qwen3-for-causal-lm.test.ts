@@ -33,7 +33,7 @@ describe.each(Object.entries(OTHER_CONFIGS))('Qwen3ForCausalLM with %s', (_name,
   it('KV-cache forward in pieces equals the full forward', async () => {
     const x = ids(2, 7, model.config.vocabSize, 3);
     const full = model.logits({ inputIds: tf.tensor2d(x, undefined, 'int32') });
-    const cache = new KvCache(model.config.numHiddenLayers);
+    const cache = KvCache.forModel(model.config, 2, 7);
     const parts: tf.Tensor[] = [];
     for (const [s, e] of [
       [0, 4],

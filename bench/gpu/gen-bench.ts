@@ -1,0 +1,157 @@
+/**
+ * Greedy generation at the seed's prefix on the GPU (kvc issue #14): Qwen3-0.6B shapes (random
+ * weights built on the device: speed and memory do not depend on the values), LoRA r16 on all 7
+ * modules (unmerged, as in training), a 4620-token embedding prefix (8 frames × 576 vision tokens
+ * + the prompt), repetition penalty 1.2, no EOS (random weights never stop: every run makes all
+ * its tokens). Per batch: one short warm-up (compiles the shaders), then a timed run per new-token count.
+ *
+ * Usage: bash bench/gpu/run-on-gpu.sh gen-bench BACKEND SIZE BATCHES NEW_TOKENS [PRECISION] [PREFIX]
+ *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|mid|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
+ *   PRECISION f32 (default) or f16 (frozen weights through the f16 GEMM, webgpu only); PREFIX 4620;
+ *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
+ * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
+ * lines here also give the GPU buffers' own peak per run (the bounded pool's counters).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  F16Matrix,
+  LoraAdapter,
+  Qwen3ForCausalLM,
+  SEED_LORA_CONFIG,
+  generateGreedy,
+  gpuPoolStats,
+  initBackend,
+  parseQwen3Config,
+  qwen3ExpectedShapes,
+  resetGpuPoolPeak,
+  throwIfDeviceError,
+  type Qwen3LayerWeights,
+} from '@kvc/models';
+import { tinyQwen3ConfigJson } from '@kvc/models/testing';
+import { sampleGpuMemory } from './gpu-memory-sampler.js';
+import { QWEN3_0_6B } from './qwen3-real-configs.js';
+
+const args = process.argv.slice(2);
+const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg, loraArg] =
+  args;
+const merged = loraArg === 'merged';
+const backend = backendArg as 'webgpu' | 'cpu' | 'wasm';
+const tiny = size === 'tiny';
+await initBackend(backend, { purpose: 'inference' });
+// `mid`: Qwen3-0.6B's vocabulary, heads and head size at hidden 128 and 2 layers (fits lavapipe's 128 MiB bindings).
+const json = tiny
+  ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, num_hidden_layers: 2, tie_word_embeddings: true })
+  : size === 'mid'
+    ? tinyQwen3ConfigJson({ ...QWEN3_0_6B, hidden_size: 128, intermediate_size: 384, num_hidden_layers: 2 })
+    : tinyQwen3ConfigJson(QWEN3_0_6B);
+const config = parseQwen3Config(json, 'gen-bench');
+const shapes = qwen3ExpectedShapes(config);
+const prefix = Number(prefixArg ?? (tiny ? 40 : 4620));
+const batches = batchArg.split(',').map(Number);
+const newTokens = newArg.split(',').map(Number);
+
+let seed = 1;
+/**
+ * Random [rows, cols] N(0, 0.02) values, built mostly on the device: tf.randomNormal draws every value in
+ * JavaScript (0.6B weights took most of a 120 s request before any generation), so a 64-row block is drawn
+ * and tiled, each row scaled by its own draw (rows stay distinct: no ties in the lm_head's argmax).
+ */
+const rand = (shape: readonly number[]): tf.Tensor2D => {
+  const [rows, cols] = shape as [number, number];
+  if (rows * cols <= 1 << 20) return tf.randomNormal([rows, cols], 0, 0.02, 'float32', seed++) as tf.Tensor2D;
+  return tf.tidy(() => {
+    const block = tf.randomNormal([64, cols], 0, 0.02, 'float32', seed++);
+    const tiled = tf.slice(tf.tile(block, [Math.ceil(rows / 64), 1]), [0, 0], [rows, cols]);
+    return tf.mul(tiled, tf.randomNormal([rows, 1], 1, 0.25, 'float32', seed++)) as tf.Tensor2D;
+  });
+};
+const ones = (n: number) => tf.ones([n]) as tf.Tensor1D;
+const lin = (name: string) => {
+  const w = rand(shapes.get(`${name}.weight`)!);
+  if (precision !== 'f16') return { weight: w };
+  const m = F16Matrix.fromTensor(w);
+  w.dispose();
+  return { weight: m };
+};
+const layers: Qwen3LayerWeights<tf.Tensor2D | F16Matrix>[] = [];
+for (let i = 0; i < config.numHiddenLayers; i++) {
+  const p = `model.layers.${i}`;
+  layers.push({
+    inputNorm: ones(config.hiddenSize),
+    postAttentionNorm: ones(config.hiddenSize),
+    qNorm: ones(config.headDim),
+    kNorm: ones(config.headDim),
+    q: lin(`${p}.self_attn.q_proj`),
+    k: lin(`${p}.self_attn.k_proj`),
+    v: lin(`${p}.self_attn.v_proj`),
+    o: lin(`${p}.self_attn.o_proj`),
+    gate: lin(`${p}.mlp.gate_proj`),
+    up: lin(`${p}.mlp.up_proj`),
+    down: lin(`${p}.mlp.down_proj`),
+  });
+}
+const model = new Qwen3ForCausalLM(config, {
+  embedTokens: rand(shapes.get('model.embed_tokens.weight')!),
+  layers,
+  norm: ones(config.hiddenSize),
+});
+const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
+// PEFT starts B at zero; non-zero B makes the LoRA matmuls real work, as after training.
+for (const [n, v] of lora.variables()) if (n.includes('lora_B')) v.assign(rand(v.shape));
+// Merged: the same outputs without the LoRA matmuls (fewer kernels per token); the adapted weights are copies.
+const generator = merged ? model.withMergedLora(lora) : model;
+const H = config.hiddenSize;
+const gib = (x: number) => (x / 2 ** 30).toFixed(2);
+console.log(
+  `[${(performance.now() / 1000).toFixed(1)} s since start] kvc gen-bench: backend ${tf.getBackend()}, ` +
+    `Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
+    `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors`,
+);
+
+for (const b of batches) {
+  const prompts = Array.from({ length: b }, () => rand([prefix, H]));
+  const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], ...(merged ? {} : { lora }) };
+  // Progress on stdout as it goes (a run killed by a timeout still shows how far it got and how fast).
+  const progress = (label: string) => {
+    const t0 = performance.now();
+    let last = t0;
+    return (tokens: number) => {
+      const now = performance.now();
+      if (tokens === 1 || tokens % 8 === 0 || now - last > 5000)
+        console.log(
+          `  ${label} B${b}: ${tokens} tokens at ${((now - t0) / 1000).toFixed(2)} s ` +
+            `(${tokens === 1 ? 'prefill + first token' : `last step ${(now - last).toFixed(0)} ms`})`,
+        );
+      last = now;
+    };
+  };
+  console.log(`  [${(performance.now() / 1000).toFixed(1)} s] batch ${b}: prompts built, warm-up (2 new tokens)`);
+  await generateGreedy(generator, prompts, { ...opts, maxNewTokens: 2, onToken: progress('warm-up') });
+  for (const newTok of newTokens) {
+    resetGpuPoolPeak();
+    const sampler = sampleGpuMemory();
+    const t0 = performance.now();
+    const out = await generateGreedy(generator, prompts, {
+      ...opts,
+      maxNewTokens: newTok,
+      onToken: progress(`new ${newTok}`),
+    });
+    throwIfDeviceError('generation');
+    const s = (performance.now() - t0) / 1000;
+    const deviceMiB = await sampler.stop();
+    const made = out.reduce((a, r) => a + r.ids.length, 0);
+    const pool = gpuPoolStats();
+    console.log(
+      `RESULT kvc ${backend} ${precision}${merged ? ' merged' : ''} B${b} new ${newTok} prefix ${prefix}: ` +
+        `${s.toFixed(2)} s, ${(made / s).toFixed(1)} tok/s (${made} ids), ` +
+        (deviceMiB !== undefined ? `device peak ${(deviceMiB / 1024).toFixed(2)} GiB (nvidia-smi), ` : '') +
+        (pool
+          ? `gpu buffers peak ${gib(pool.peakBytesAllocated)} GiB, now ${gib(pool.bytesAllocated)} GiB ` +
+            `(${gib(pool.freeBytes)} pooled), `
+          : '') +
+        `numTensors ${tf.memory().numTensors}`,
+    );
+  }
+  tf.dispose(prompts);
+}
+process.exit(0);

@@ -1,0 +1,148 @@
+/// <reference types="@webgpu/types" />
+/**
+ * A bound on tfjs-webgpu's pool of freed GPU buffers (kvc issue #12). tfjs-backend-webgpu 4.22's
+ * BufferManager keeps every released buffer, keyed by its exact size and usage, and never
+ * destroys one: a workload whose shapes change (a growing KV cache, query chunks of several sizes,
+ * layers of several widths) leaves behind buffers of sizes it will never ask for again. At Qwen3-8B
+ * widths it held 75 GiB for 7.7 GiB of live tensors, and generation ran out of the H100's 80 GB.
+ *
+ * We patch the backend's manager in place (its fields stay tfjs's, so `tf.memory()` still reports
+ * them): a released buffer still goes to the free list, where the next request of its size reuses
+ * it, but the oldest free buffers are destroyed once the free bytes pass `maxFreeBytes`, or once
+ * one size holds more than `maxFreePerSize`. Destroying is safe for work already submitted: WebGPU
+ * frees the memory when the queue is done with it, and tfjs releases a buffer only after the
+ * commands using it are submitted (commandQueueOwnedIds).
+ */
+
+/** How many freed bytes the pool may keep for reuse. */
+export interface GpuPoolLimit {
+  /** Free (pooled) bytes kept at most; the least recently freed go first. */
+  readonly maxFreeBytes: number;
+  /** Free buffers of one size and usage kept at most (default: no count limit). */
+  readonly maxFreePerSize?: number;
+}
+
+/** 2 GiB: what one step of a seed-sized batch frees and asks for again; the rest is returned. */
+export const DEFAULT_GPU_POOL_LIMIT: GpuPoolLimit = { maxFreeBytes: 2 * 2 ** 30 };
+
+/** The fields and methods of tfjs-webgpu's BufferManager that the policy reads and replaces. */
+export interface BufferManagerLike {
+  freeBuffers: Map<string, GPUBuffer[]>;
+  usedBuffers: Map<string, GPUBuffer[]>;
+  numBytesUsed: number;
+  numBytesAllocated: number;
+  acquireBuffer(size: number, usage: GPUBufferUsageFlags, mappedAtCreation?: boolean, reuse?: boolean): GPUBuffer;
+  releaseBuffer(buffer: GPUBuffer, reuse?: boolean): void;
+  getNumFreeBuffers(): number;
+}
+
+/** What the pool holds now (the manager's own counters plus the bound). */
+export interface GpuPoolStats {
+  readonly bytesInUse: number;
+  readonly bytesAllocated: number;
+  readonly freeBytes: number;
+  readonly freeBuffers: number;
+  readonly destroyedBuffers: number;
+  /** The most bytes allocated at once since the bound was put on, or since resetBufferPoolPeak. */
+  readonly peakBytesAllocated: number;
+  readonly limit: GpuPoolLimit;
+}
+
+interface Bounded {
+  limit: GpuPoolLimit;
+  /** Free buffers in the order they were released (Set keeps insertion order). */
+  readonly order: Set<GPUBuffer>;
+  freeBytes: number;
+  destroyed: number;
+  peak: number;
+}
+
+const bounded = new WeakMap<BufferManagerLike, Bounded>();
+const keyOf = (b: GPUBuffer): string => `${b.size}_${b.usage}`;
+
+/** Bounds `manager`'s pool by `limit` (again: changes the bound) and trims it now. */
+export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit): void {
+  if (!(limit.maxFreeBytes >= 0))
+    throw new RangeError(`GPU pool: maxFreeBytes must be >= 0, got ${limit.maxFreeBytes}`);
+  const known = bounded.get(manager);
+  if (known) {
+    known.limit = limit;
+    trim(manager, known, undefined);
+    return;
+  }
+  const state: Bounded = { limit, order: new Set(), freeBytes: 0, destroyed: 0, peak: manager.numBytesAllocated };
+  for (const list of manager.freeBuffers.values())
+    for (const b of list) {
+      state.order.add(b);
+      state.freeBytes += b.size;
+    }
+  bounded.set(manager, state);
+  const acquire = manager.acquireBuffer.bind(manager);
+  const release = manager.releaseBuffer.bind(manager);
+  manager.acquireBuffer = (size, usage, mappedAtCreation = false, reuse = true) => {
+    const free = reuse ? manager.freeBuffers.get(`${size}_${usage}`) : undefined;
+    const reused = free?.length ? free[free.length - 1] : undefined;
+    const buffer = acquire(size, usage, mappedAtCreation, reuse);
+    if (reused === buffer) {
+      state.order.delete(buffer);
+      state.freeBytes -= buffer.size;
+    }
+    state.peak = Math.max(state.peak, manager.numBytesAllocated);
+    return buffer;
+  };
+  manager.releaseBuffer = (buffer, reuse = true) => {
+    const before = manager.getNumFreeBuffers();
+    release(buffer, reuse);
+    if (manager.getNumFreeBuffers() === before) return; // destroyed by tfjs, or the manager was disposed
+    state.order.add(buffer);
+    state.freeBytes += buffer.size;
+    trim(manager, state, keyOf(buffer));
+  };
+  trim(manager, state, undefined);
+}
+
+/** Destroys the least recently freed buffers until the bound holds. */
+function trim(manager: BufferManagerLike, state: Bounded, key: string | undefined): void {
+  const perSize = state.limit.maxFreePerSize;
+  if (key !== undefined && perSize !== undefined) {
+    const list = manager.freeBuffers.get(key)!;
+    while (list.length > perSize) destroyFree(manager, state, list[0]!);
+  }
+  for (const b of state.order) {
+    if (state.freeBytes <= state.limit.maxFreeBytes) break;
+    destroyFree(manager, state, b);
+  }
+}
+
+function destroyFree(manager: BufferManagerLike, state: Bounded, b: GPUBuffer): void {
+  const list = manager.freeBuffers.get(keyOf(b))!;
+  list.splice(list.indexOf(b), 1);
+  state.order.delete(b);
+  state.freeBytes -= b.size;
+  state.destroyed++;
+  // tfjs counts free buffers in a private field; keep getNumFreeBuffers() true.
+  (manager as unknown as { numFreeBuffers: number }).numFreeBuffers--;
+  manager.numBytesAllocated -= b.size;
+  b.destroy();
+}
+
+/** The pool's counters, or undefined when the manager was never bounded. */
+export function bufferPoolStats(manager: BufferManagerLike): GpuPoolStats | undefined {
+  const s = bounded.get(manager);
+  if (!s) return undefined;
+  return {
+    bytesInUse: manager.numBytesUsed,
+    bytesAllocated: manager.numBytesAllocated,
+    freeBytes: s.freeBytes,
+    freeBuffers: manager.getNumFreeBuffers(),
+    destroyedBuffers: s.destroyed,
+    peakBytesAllocated: s.peak,
+    limit: s.limit,
+  };
+}
+
+/** Starts a new peak (`peakBytesAllocated` becomes what is allocated now). */
+export function resetBufferPoolPeak(manager: BufferManagerLike): void {
+  const s = bounded.get(manager);
+  if (s) s.peak = manager.numBytesAllocated;
+}

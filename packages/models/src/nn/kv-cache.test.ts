@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
+import { KvCache } from './kv-cache.js';
+import { writeRows } from './write-rows.js';
+
+afterAll(async () => {
+  await initBackend('cpu');
+});
+
+/** What writeRows must produce, built with plain tf ops (slices and a concat: a copy). */
+function expected(dst: tf.Tensor4D, src: tf.Tensor4D, start: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, , cap] = dst.shape;
+    const t = src.shape[2];
+    const head = tf.slice(dst, [0, 0, 0, 0], [-1, -1, start, -1]);
+    const tail = tf.slice(dst, [0, 0, start + t, 0], [-1, -1, cap - start - t, -1]);
+    return tf.concat([head, src, tail], 2) as tf.Tensor4D;
+  });
+}
+
+describe.each(['cpu', 'wasm'] as const)('writeRows and KvCache on %s', (backend) => {
+  it('writes rows in place (the same tensor), leaving the other rows as they were', async () => {
+    await initBackend(backend);
+    const dst = tf.keep(tf.randomUniform([2, 3, 7, 4], -1, 1, 'float32', 1)) as tf.Tensor4D;
+    for (const [start, t] of [
+      [0, 3],
+      [3, 1],
+      [6, 1],
+    ] as const) {
+      const src = tf.randomUniform([2, 3, t, 4], -1, 1, 'float32', start + 10) as tf.Tensor4D;
+      const want = expected(dst, src, start);
+      expect(writeRows(dst, src, start)).toBe(dst);
+      expect(Array.from(await dst.data())).toEqual(Array.from(await want.data()));
+      tf.dispose([src, want]);
+    }
+    expect(() => writeRows(dst, tf.zeros([2, 3, 2, 4]) as tf.Tensor4D, 6)).toThrow(RangeError);
+    dst.dispose();
+  });
+
+  it('decoding steps allocate no tensor and keep the cache tensors (no concat per token)', async () => {
+    await initBackend(backend);
+    const cache = new KvCache({ numLayers: 2, batch: 2, kvHeads: 1, headDim: 4, capacity: 6 });
+    const step = (t: number) => {
+      const { keyMask, queryStart } = cache.begin(tf.ones([2, t]) as tf.Tensor2D);
+      const kv = cache.update(1, tf.ones([2, 1, t, 4]) as tf.Tensor4D, tf.ones([2, 1, t, 4]) as tf.Tensor4D);
+      keyMask.dispose();
+      return { kv, queryStart };
+    };
+    const first = tf.tidy(() => step(3).kv);
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const { kv, queryStart } = tf.tidy(() => step(1));
+      expect(queryStart).toBe(3 + i);
+      expect(kv.k).toBe(first.k);
+      expect(kv.k.shape).toEqual([2, 1, 6, 4]);
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(cache.length).toBe(6);
+    expect(() => cache.begin(tf.ones([2, 1]) as tf.Tensor2D)).toThrow(RangeError);
+    cache.dispose();
+  });
+});
