@@ -5,7 +5,7 @@
  * - `webgpu`: Dawn through the optional `webgpu` npm package; its globals and
  *   `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported.
  *   tfjs runs on a device we request (gpu/webgpu-device.ts: shader-f16, subgroups, subgroup
- *   matrices when offered), and the f16 GEMM's start-up self-test picks its variant.
+ *   matrices when offered), and the start-up self-tests pick the f16 GEMM's and the fused attention's variants.
  * - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
  *   optional peers the user installs (they download native binaries at install time).
  * - `wasm`: XNNPACK/SIMD, ~30× the `cpu` backend on CPU. It lacks some kernels (e.g.
@@ -24,6 +24,7 @@ import { installWasmMatMulFix } from './wasm-matmul-fix.js';
 import { watchDeviceErrors } from './device-errors.js';
 import { DAWN_FLAGS, registerWebgpuBackend } from '../gpu/webgpu-device.js';
 import { selectGemmVariant } from '../gpu/select-gemm-variant.js';
+import { selectFlashAttentionVariant } from '../gpu/flash-attention-select.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -144,7 +145,9 @@ async function initWebgpu(allowSoftware = true): Promise<string | undefined> {
   if (!(await trySet('webgpu'))) return 'tfjs-backend-webgpu failed to initialise on the adapter';
   const device = (tf.backend() as unknown as { device?: Parameters<typeof watchDeviceErrors>[0] }).device;
   if (device) watchDeviceErrors(device);
-  gemmSelected ??= selectGemmVariant().then((s) => s.warnings.forEach((w) => console.warn(`kvc: ${w}`)));
+  gemmSelected ??= Promise.all([selectGemmVariant(), selectFlashAttentionVariant()]).then((all) =>
+    all.forEach((s) => s.warnings.forEach((w) => console.warn(`kvc: ${w}`))),
+  );
   await gemmSelected;
   return undefined;
 }

@@ -19,20 +19,35 @@ export interface FlashAttentionOptions {
   readonly causal?: boolean | undefined;
 }
 
-/** The kernels' view of one call; throws E_GPU_SHAPE when the fused kernels cannot take it. */
-export function flashShapeOf(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentionOptions = {}): FlashShape {
+/** Which kernels `flashAttention` runs (selectFlashAttentionVariant sets it); undefined: none passed. */
+export type FlashAttentionVariant = 'portable';
+let chosen: FlashAttentionVariant | undefined = 'portable';
+export const setFlashAttentionVariant = (v: FlashAttentionVariant | undefined): void => void (chosen = v);
+export const flashAttentionVariant = (): FlashAttentionVariant | undefined => chosen;
+
+/** The kernels' view of one call and why they cannot take it (undefined: they can). */
+export function flashShape(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentionOptions = {}) {
   const [b, nh, t, d] = q.shape;
   const [, nkv, s] = k.shape;
   const bs = opts.bias?.shape;
   const bias = !bs ? 'none' : bs[2] === 1 && t !== 1 ? 'keys' : 'full';
   const shape: FlashShape = { b, nh, nkv, t, s, d, causal: opts.causal ?? false, bias };
+  const dtypes = [q, k, opts.bias].some((x) => x && x.dtype !== 'float32') ? 'inputs are not float32' : undefined;
   const why =
+    dtypes ??
     flashUnsupported(shape, storageLimit()) ??
     (bs && (bs[0] !== b || bs[1] !== 1 || (bs[2] !== 1 && bs[2] !== t) || bs[3] !== s)
       ? `bias shape [${bs.join(', ')}] is neither [B, 1, 1, S] nor [B, 1, T, S]`
       : undefined);
+  return { shape, why };
+}
+
+/** flashShape, or E_GPU_SHAPE when the fused kernels cannot take the call. */
+export function flashShapeOf(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentionOptions = {}): FlashShape {
+  const { shape, why } = flashShape(q, k, opts);
   if (why) {
-    throw new BackendError('E_GPU_SHAPE', `flash attention: ${why}`, { q: q.shape, k: k.shape, bias: bs }, 'use the tfjs op');
+    const ctx = { q: q.shape, k: k.shape, bias: opts.bias?.shape };
+    throw new BackendError('E_GPU_SHAPE', `flash attention: ${why}`, ctx, 'use the tfjs op (nn/attention.ts)');
   }
   return shape;
 }

@@ -23,6 +23,7 @@ import {
   ungrouped,
   type AttentionShapes,
 } from './attention-blocks.js';
+import { fusedAttention, withCausal } from './attention-fused.js';
 
 export interface AttentionOptions {
   /**
@@ -30,6 +31,13 @@ export interface AttentionOptions {
    * [B, 1, 1, Tk] (padding, the same for every query). None: every query sees every key.
    */
   readonly bias?: tf.Tensor4D | undefined;
+  /**
+   * Query t also sees only keys up to S − T + t (combined with `bias`: a key masked by either is
+   * masked). Lets the fused kernel skip whole blocks, where a [B, 1, T, S] bias cannot say so.
+   */
+  readonly causal?: boolean | undefined;
+  /** false: the tfjs op even where the fused webgpu kernel could run (benchmarks, its self-test). */
+  readonly fused?: boolean | undefined;
   /** Largest score block [B, heads, rows, keys] in bytes (float32); default DEFAULT_ATTENTION_CHUNK_BYTES. */
   readonly chunkBytes?: number | undefined;
 }
@@ -41,13 +49,18 @@ export { attentionRowsPerChunk };
 
 /**
  * softmax(q·kᵀ/√d + bias)·v for q [B, nh, T, d], k and v [B, nkv, Tk, d] (nh a multiple of
- * nkv). Gradients flow to q, k and v. One function, so a backend-specific kernel can take
- * its place behind this signature.
+ * nkv). Gradients flow to q, k and v. On the webgpu backend the fused kernels (gpu/flash-attention.ts)
+ * take the call where they can (attention-fused.ts); elsewhere, and as the f32 reference, tfjs ops.
  */
 export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: AttentionOptions = {}): tf.Tensor4D {
   const [b, nh, t, d] = q.shape;
   const [, nkv, tk] = k.shape;
   if (nh % nkv !== 0) throw new RangeError(`attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
+  if (opts.fused !== false) {
+    const out = fusedAttention(q, k, v, opts.bias, opts.causal ?? false);
+    if (out) return out;
+  }
+  if (opts.causal) return tf.tidy(() => attention(q, k, v, { ...opts, causal: false, bias: withCausal(opts.bias, t, tk) }));
   const s: AttentionShapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
   const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
   const starts = chunkStarts(t, rows);
