@@ -34,14 +34,17 @@ export function flashAttentionBounds(r: FlashReference): [tf.Tensor, tf.Tensor, 
     const [, nkv, s] = r.k.shape;
     const rep = nh / nkv;
     const scale = 1 / Math.sqrt(d);
-    const expand = (x: tf.Tensor4D) => (rep === 1 ? x : tf.reshape(tf.tile(tf.expandDims(x, 2), [1, 1, rep, 1, 1]), [b, nh, s, d]));
+    // Query head h reads kv head h / rep (gather: webgpu's tile reads its input back synchronously).
+    const heads = tf.tensor1d(Array.from({ length: nh }, (_, h) => Math.floor(h / rep)), 'int32');
+    const expand = (x: tf.Tensor4D) => (rep === 1 ? x : tf.gather(x, heads, 1));
     const k = expand(r.k),
       v = expand(r.v);
     const raw = tf.mul(tf.matMul(r.q, k, false, true), scale);
     const p = tf.softmax(r.bias ? tf.add(raw, r.bias) : raw);
-    const delta = 2 * (gamma(d) + U) * scale * tf.max(tf.matMul(tf.abs(r.q), tf.abs(k), false, true)).dataSync()[0]!;
-    const rhoP = 4 * delta + 2 * 86 * U + 2 * gamma(s) + U;
-    const rhoO = rhoP + 2 * gamma(s) + 2 * U;
+    // Scalars stay tensors: webgpu cannot read synchronously in Node (tfjs needs an OffscreenCanvas).
+    const delta = tf.mul(tf.max(tf.matMul(tf.abs(r.q), tf.abs(k), false, true)), 2 * (gamma(d) + U) * scale);
+    const rhoP = tf.add(tf.mul(delta, 4), 2 * 86 * U + 2 * gamma(s) + U);
+    const rhoO = tf.add(rhoP, 2 * gamma(s) + 2 * U);
     const rows = t * rep;
     const pv = tf.matMul(p, tf.abs(v));
     const o = tf.matMul(p, v);
@@ -51,13 +54,13 @@ export function flashAttentionBounds(r: FlashReference): [tf.Tensor, tf.Tensor, 
     const mag = tf.add(tf.add(tf.abs(tf.sub(dP, dl)), tf.matMul(tf.abs(dO), tf.abs(v), false, true)),
       tf.sum(tf.mul(tf.abs(dO), pv), -1, true));
     const mds = tf.mul(p, mag);
-    const rhoDs = rhoP + rhoO + 2 * gamma(d) + U;
+    const rhoDs = tf.add(tf.add(rhoP, rhoO), 2 * gamma(d) + U);
     const perKv = (x: tf.Tensor) => (rep === 1 ? x : tf.sum(tf.reshape(x, [b, nkv, rep, s, d]), 2));
     return [
       tf.mul(pv, rhoO),
-      tf.mul(tf.matMul(mds, tf.abs(k)), (rhoDs + 2 * gamma(s) + U) * scale),
-      tf.mul(perKv(tf.matMul(mds, tf.abs(r.q), true, false)), (rhoDs + 2 * gamma(rows) + U) * scale),
-      tf.mul(perKv(tf.matMul(p, tf.abs(dO), true, false)), rhoP + 2 * gamma(rows)),
+      tf.mul(tf.matMul(mds, tf.abs(k)), tf.mul(tf.add(rhoDs, 2 * gamma(s) + U), scale)),
+      tf.mul(perKv(tf.matMul(mds, tf.abs(r.q), true, false)), tf.mul(tf.add(rhoDs, 2 * gamma(rows) + U), scale)),
+      tf.mul(perKv(tf.matMul(p, tf.abs(dO), true, false)), tf.add(rhoP, 2 * gamma(rows))),
     ];
   });
 }
