@@ -25,8 +25,9 @@ for name, b, h, hkv, t, d, causal in SHAPES:
             f().backward(dy); t0 = T()
             for _ in range(reps): q.grad = k.grad = v.grad = None; f().backward(dy)
             both = (T() - t0) / reps * 1000
+            peak = torch.cuda.max_memory_allocated() / 2**30
             print(f'torch sdpa {name} {str(dt)[6:]}: forward {fwd:.2f} ms, forward+backward {both:.2f} ms '
-                  f'(backward {both - fwd:.2f} ms), peak {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB', flush=True)
+                  f'(backward {both - fwd:.2f} ms), peak {peak:.1f} GiB', flush=True)
         except Exception as e:
             print(f'torch sdpa {name} {str(dt)[6:]}: FAILED {str(e).splitlines()[0]}', flush=True)
         del q, k, v, dy; torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()

@@ -43,7 +43,10 @@ function make(s: Shape) {
   const k = tf.randomUniform([s.b, s.nkv, s.t, s.d], -2, 2, 'float32', 2) as T4;
   const v = tf.randomUniform([s.b, s.nkv, s.t, s.d], -1, 1, 'float32', 3) as T4;
   const dy = tf.randomUniform([s.b, s.nh, s.t, s.d], -1, 1, 'float32', 4) as T4;
-  const mask = tf.tensor2d(s.pads.flatMap((p) => Array.from({ length: s.t }, (_, j) => (j < p ? 0 : 1))), [s.b, s.t]);
+  const mask = tf.tensor2d(
+    s.pads.flatMap((p) => Array.from({ length: s.t }, (_, j) => (j < p ? 0 : 1))),
+    [s.b, s.t],
+  );
   const keys = paddingAttentionBias(mask);
   const full = s.causal ? causalAttentionBias(mask, s.t) : keys;
   mask.dispose();
@@ -65,7 +68,9 @@ if (phases.includes('check')) {
     tf.dispose([o, value, ...grads, ...bounds, ...Object.values(x)]);
   }
   await initBackend('webgpu');
-  console.log(`features ${[...webgpuBackend().device.features].sort().join(' ')}; fused variant ${flashAttentionVariant()}`);
+  console.log(
+    `features ${[...webgpuBackend().device.features].sort().join(' ')}; fused variant ${flashAttentionVariant()}`,
+  );
   for (const [n, s] of CHECKS.entries()) {
     const x = make(s);
     const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal };
@@ -73,9 +78,14 @@ if (phases.includes('check')) {
     const g = flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts);
     const got = await datas([o, ...g]);
     tf.dispose([o, stats, ...g, ...Object.values(x)]);
-    const r = ['o', 'dq', 'dk', 'dv'].map((k, i) => [k, worstBoundRatio(got[i]!, refs[n]!.expected[i]!, refs[n]!.bounds[i]!)] as const);
+    const r = ['o', 'dq', 'dk', 'dv'].map(
+      (k, i) => [k, worstBoundRatio(got[i]!, refs[n]!.expected[i]!, refs[n]!.bounds[i]!)] as const,
+    );
     const ok = r.every(([, v]) => v <= 1);
-    console.log(`check ${s.name}: ${ok ? 'PASS' : 'FAIL'} ${r.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')} (× bound)`);
+    console.log(
+      `check ${s.name}: ${ok ? 'PASS' : 'FAIL'} ` +
+        `${r.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')} (× bound)`,
+    );
   }
 } else {
   await initBackend('webgpu');
@@ -103,10 +113,13 @@ async function bench(s: Shape, reps: number) {
   try {
     const tfo = { bias: x.full, fused: false };
     const tfFwd = await time(() => [attention(x.q, x.k, x.v, tfo)], Math.min(reps, 3));
-    const tfBoth = await time(() => {
-      const { value, grads } = vg((a, b, c) => attention(a, b, c, tfo), x.dy)([x.q, x.k, x.v]);
-      return [value, ...grads];
-    }, Math.min(reps, 3));
+    const tfBoth = await time(
+      () => {
+        const { value, grads } = vg((a, b, c) => attention(a, b, c, tfo), x.dy)([x.q, x.k, x.v]);
+        return [value, ...grads];
+      },
+      Math.min(reps, 3),
+    );
     console.log(`tfjs op ${s.name}: forward ${tfFwd.toFixed(2)} ms, forward+backward ${tfBoth.toFixed(2)} ms`);
   } catch (err) {
     console.log(`tfjs op ${s.name}: FAILED ${(err as Error).message.split('\n')[0]}`);
@@ -115,9 +128,24 @@ async function bench(s: Shape, reps: number) {
 }
 const pads = (b: number, t: number) => Array.from({ length: b }, (_, i) => (i * t) >> 4);
 if (phases.includes('seed')) {
-  await bench({ name: 'seed B4 H16/8 T5376 d128 causal+pad', b: 4, nh: 16, nkv: 8, t: 5376, d: 128, causal: true, pads: pads(4, 5376) }, 3);
+  await bench(
+    {
+      name: 'seed B4 H16/8 T5376 d128 causal+pad',
+      b: 4,
+      nh: 16,
+      nkv: 8,
+      t: 5376,
+      d: 128,
+      causal: true,
+      pads: pads(4, 5376),
+    },
+    3,
+  );
 }
 if (phases.includes('clip')) {
-  await bench({ name: 'CLIP-L B8 H16 T577 d64', b: 8, nh: 16, nkv: 16, t: 577, d: 64, causal: false, pads: Array(8).fill(0) }, 10);
+  await bench(
+    { name: 'CLIP-L B8 H16 T577 d64', b: 8, nh: 16, nkv: 16, t: 577, d: 64, causal: false, pads: Array(8).fill(0) },
+    10,
+  );
 }
 process.exit(0);

@@ -15,7 +15,13 @@ export function flashDkdvWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
     dj = s.d / 8,
     qs = br + 1,
     ks = bc + 1;
-  const inputs = [['Q', 'read'], ['K', 'read'], ['V', 'read'], ['DO', 'read'], ['ST', 'read']] as const;
+  const inputs = [
+    ['Q', 'read'],
+    ['K', 'read'],
+    ['V', 'read'],
+    ['DO', 'read'],
+    ['ST', 'read'],
+  ] as const;
   return `${flashHeader(s, [...inputs, ...biasBinding(s), ['DK', 'read_write'], ['DV', 'read_write']])}
 var<workgroup> Kt: array<f32, ${s.d * ks}>;
 var<workgroup> Vt: array<f32, ${s.d * ks}>;
@@ -53,7 +59,8 @@ var<workgroup> delta: array<f32, ${br}>;
       }
       if (lid < ${br}u) {
         let t = min(r0 + lid, T - 1u);
-        rowM[lid] = ST[(bh * T + t) * 3u]; rowL[lid] = ST[(bh * T + t) * 3u + 1u]; delta[lid] = ST[(bh * T + t) * 3u + 2u];
+        let st = (bh * T + t) * 3u;
+        rowM[lid] = ST[st]; rowL[lid] = ST[st + 1u]; delta[lid] = ST[st + 2u];
       }
       workgroupBarrier();
       for (var i = 0u; i < ${ci}u; i++) {

@@ -16,7 +16,14 @@ export function flashDqWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
     dj = s.d / 8,
     qs = br + 1,
     ks = bc + 1;
-  const inputs = [['Q', 'read'], ['K', 'read'], ['V', 'read'], ['O', 'read'], ['DO', 'read'], ['ST', 'read_write']] as const;
+  const inputs = [
+    ['Q', 'read'],
+    ['K', 'read'],
+    ['V', 'read'],
+    ['O', 'read'],
+    ['DO', 'read'],
+    ['ST', 'read_write'],
+  ] as const;
   return `${flashHeader(s, [...inputs, ...biasBinding(s), ['DQ', 'read_write']])}
 var<workgroup> Qt: array<f32, ${s.d * qs}>;
 var<workgroup> DOt: array<f32, ${s.d * qs}>;

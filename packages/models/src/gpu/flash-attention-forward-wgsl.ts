@@ -14,7 +14,8 @@ export function flashForwardWgsl(s: FlashShape, { br, bc }: FlashTiles): string 
     cj = bc / 8,
     dj = s.d / 8,
     ps = bc + 1;
-  return `${flashHeader(s, [['Q', 'read'], ['K', 'read'], ['V', 'read'], ...biasBinding(s), ['O', 'read_write'], ['ST', 'read_write']])}
+  const inputs = [['Q', 'read'], ['K', 'read'], ['V', 'read'], ...biasBinding(s)] as const;
+  return `${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']])}
 var<workgroup> Qt: array<f32, ${s.d * br}>;
 var<workgroup> KV: array<f32, ${bc * s.d}>;
 var<workgroup> Ps: array<f32, ${br * ps}>;

@@ -18,21 +18,35 @@ describe.skipIf(!gpu)('fused attention selection and the hook behind attention()
   });
 
   it('selectKernelVariant falls back past a failing candidate with a warning', async () => {
-    const sel = await selectKernelVariant('fused attention', ['bad', 'good'], (v) => Promise.resolve(v === 'bad' ? 3 : 0.5));
+    const sel = await selectKernelVariant('fused attention', ['bad', 'good'], (v) =>
+      Promise.resolve(v === 'bad' ? 3 : 0.5),
+    );
     expect(sel.variant).toBe('good');
     expect(sel.warnings).toHaveLength(1);
-    expect(sel.warnings[0]).toMatch(/fused attention bad variant failed its self-test \(results off by 3\.00×.*falling back/);
+    expect(sel.warnings[0]).toMatch(
+      /fused attention bad variant failed its self-test \(results off by 3\.00×.*falling back/,
+    );
     const none = await selectKernelVariant('x', ['a'], () => Promise.reject(new Error('no compile')));
-    expect(none).toEqual({ variant: undefined, warnings: ['x a variant failed its self-test (no compile); falling back'] });
+    expect(none).toEqual({
+      variant: undefined,
+      warnings: ['x a variant failed its self-test (no compile); falling back'],
+    });
   });
 
   it('attention() runs the fused kernels on webgpu, and the tfjs op once none passed', async () => {
     const q = tf.randomUniform([2, 4, 13, 16], -1, 1, 'float32', 5) as tf.Tensor4D;
     const k = tf.randomUniform([2, 2, 13, 16], -1, 1, 'float32', 6) as tf.Tensor4D;
-    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]]);
+    const mask = tf.tensor2d([
+      [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+      [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    ]);
     const bias = paddingAttentionBias(mask);
     const opts = { bias, causal: true };
-    const [viaOp, direct, tfjs] = [attention(q, k, k, opts), flashAttention(q, k, k, opts), attention(q, k, k, { ...opts, fused: false })];
+    const [viaOp, direct, tfjs] = [
+      attention(q, k, k, opts),
+      flashAttention(q, k, k, opts),
+      attention(q, k, k, { ...opts, fused: false }),
+    ];
     // Same kernels, same inputs: bit-identical. The tfjs op rounds differently: not identical.
     expect(await viaOp.data()).toEqual(await direct.data());
     expect(await viaOp.data()).not.toEqual(await tfjs.data());

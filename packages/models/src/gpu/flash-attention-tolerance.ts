@@ -10,7 +10,8 @@
  * - dv = Pᵀ·dO: ρ_p + 2γ_R (R = rows summed: T·heads per kv head) times Pᵀ·|dO|;
  * - dS = P ∘ (dP − Δ), dP = dO·vᵀ, Δ = rowsum(dO ∘ O): |ΔdS| ≤ ρ_ds·Mds with
  *   Mds = P ∘ (|dP − Δ| + |dO|·|v|ᵀ + rowsum(|dO| ∘ P·|v|)), ρ_ds = ρ_p + ρ_o + 2γ_d + u;
- * - dq = scale·dS·k: (ρ_ds + 2γ_S + u)·scale·Mds·|k|; dk = scale·dSᵀ·q: (ρ_ds + 2γ_R + u)·scale·Mdsᵀ·|q|.
+ * - dq = scale·dS·k: (ρ_ds + 2γ_S + u)·scale·Mds·|k|;
+ * - dk = scale·dSᵀ·q: (ρ_ds + 2γ_R + u)·scale·Mdsᵀ·|q|.
  * Ratios |got − ref| / bound ≤ 1 pass. Computed with tfjs ops on the active backend (tests: cpu).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -35,7 +36,10 @@ export function flashAttentionBounds(r: FlashReference): [tf.Tensor, tf.Tensor, 
     const rep = nh / nkv;
     const scale = 1 / Math.sqrt(d);
     // Query head h reads kv head h / rep (gather: webgpu's tile reads its input back synchronously).
-    const heads = tf.tensor1d(Array.from({ length: nh }, (_, h) => Math.floor(h / rep)), 'int32');
+    const heads = tf.tensor1d(
+      Array.from({ length: nh }, (_, h) => Math.floor(h / rep)),
+      'int32',
+    );
     const expand = (x: tf.Tensor4D) => (rep === 1 ? x : tf.gather(x, heads, 1));
     const k = expand(r.k),
       v = expand(r.v);
@@ -51,8 +55,10 @@ export function flashAttentionBounds(r: FlashReference): [tf.Tensor, tf.Tensor, 
     const dO = r.dy;
     const dP = tf.matMul(dO, v, false, true);
     const dl = tf.sum(tf.mul(dO, o), -1, true);
-    const mag = tf.add(tf.add(tf.abs(tf.sub(dP, dl)), tf.matMul(tf.abs(dO), tf.abs(v), false, true)),
-      tf.sum(tf.mul(tf.abs(dO), pv), -1, true));
+    const mag = tf.add(
+      tf.add(tf.abs(tf.sub(dP, dl)), tf.matMul(tf.abs(dO), tf.abs(v), false, true)),
+      tf.sum(tf.mul(tf.abs(dO), pv), -1, true),
+    );
     const mds = tf.mul(p, mag);
     const rhoDs = tf.add(tf.add(rhoP, rhoO), 2 * gamma(d) + U);
     const perKv = (x: tf.Tensor) => (rep === 1 ? x : tf.sum(tf.reshape(x, [b, nkv, rep, s, d]), 2));

@@ -16,9 +16,7 @@ export type Binding = readonly [name: string, access: 'read' | 'read_write'];
 
 /** Constants and `@binding` declarations, in order (f32 arrays). */
 export function flashHeader(s: FlashShape, bindings: readonly Binding[]): string {
-  const vars = bindings
-    .map(([n, a], i) => `@group(0) @binding(${i}) var<storage, ${a}> ${n}: array<f32>;`)
-    .join('\n');
+  const vars = bindings.map(([n, a], i) => `@group(0) @binding(${i}) var<storage, ${a}> ${n}: array<f32>;`).join('\n');
   return `const T = ${s.t}u; const S = ${s.s}u; const D = ${s.d}u; const H = ${s.nh}u; const HKV = ${s.nkv}u;
 const REP = ${s.nh / s.nkv}u; const OFFSET = ${s.s - s.t}u;
 const SCALE: f32 = ${1 / Math.sqrt(s.d)};
@@ -28,7 +26,7 @@ var<workgroup> fvPart: array<u32, ${FLASH_THREADS}>;
 var<workgroup> fvAll: u32;
 fn score(dot: f32, b: u32, t: u32, j: u32) -> f32 {
   ${s.causal ? 'if (j > OFFSET + t) { return dot * SCALE + MASK_MIN; }' : ''}
-  ${{ none: 'return dot * SCALE;', keys: 'return dot * SCALE + Bias[b * S + j];', full: 'return dot * SCALE + Bias[(b * T + t) * S + j];' }[s.bias]}
+  return dot * SCALE${{ none: '', keys: ' + Bias[b * S + j]', full: ' + Bias[(b * T + t) * S + j]' }[s.bias]};
 }`;
 }
 

@@ -34,11 +34,50 @@ const CASES: Case[] = [
   { name: 'one tile, no mask', b: 1, nh: 1, nkv: 1, t: 8, s: 8, d: 8, mask: 'none' },
   { name: 'one tile, causal', b: 1, nh: 1, nkv: 1, t: 8, s: 8, d: 8, mask: 'flag', pads: [0] },
   { name: 'T=1 decode step after 20 cached keys', b: 2, nh: 4, nkv: 2, t: 1, s: 21, d: 16, mask: 'flag', pads: [0, 3] },
-  { name: 'odd T=37, GQA 4:1, left pads with fully masked rows', b: 2, nh: 4, nkv: 1, t: 37, s: 37, d: 16, mask: 'flag', pads: [0, 5] },
-  { name: 'S≠T (KV offset 6), GQA 2:1, padded', b: 2, nh: 4, nkv: 2, t: 35, s: 41, d: 24, mask: 'flag', pads: [9, 2] },
-  { name: 'causal as a full [B,1,T,S] bias, fully masked rows', b: 2, nh: 2, nkv: 1, t: 45, s: 45, d: 8, mask: 'full', pads: [0, 7] },
-  { name: 'bidirectional padding, a fully masked batch row', b: 2, nh: 2, nkv: 2, t: 33, s: 33, d: 64, mask: 'keys', pads: [4, 33] },
-  { name: 'bidirectional, CLIP-like d=64, no mask, T not a tile multiple', b: 1, nh: 2, nkv: 2, t: 50, s: 50, d: 64, mask: 'none' },
+  {
+    name: 'odd T=37, GQA 4:1, left pads with fully masked rows',
+    b: 2,
+    nh: 4,
+    nkv: 1,
+    t: 37,
+    s: 37,
+    d: 16,
+    mask: 'flag',
+    pads: [0, 5],
+  },
+  { name: 'S≠T (KV offset 6), GQA 2:1, pads', b: 2, nh: 4, nkv: 2, t: 35, s: 41, d: 24, mask: 'flag', pads: [9, 2] },
+  {
+    name: 'causal as a full [B,1,T,S] bias, fully masked rows',
+    b: 2,
+    nh: 2,
+    nkv: 1,
+    t: 45,
+    s: 45,
+    d: 8,
+    mask: 'full',
+    pads: [0, 7],
+  },
+  {
+    name: 'bidirectional padding, a fully masked batch row',
+    b: 2,
+    nh: 2,
+    nkv: 2,
+    t: 33,
+    s: 33,
+    d: 64,
+    mask: 'keys',
+    pads: [4, 33],
+  },
+  {
+    name: 'bidirectional, CLIP-like d=64, no mask, T not a tile multiple',
+    b: 1,
+    nh: 2,
+    nkv: 2,
+    t: 50,
+    s: 50,
+    d: 64,
+    mask: 'none',
+  },
 ];
 
 type T4 = tf.Tensor4D;
@@ -52,7 +91,10 @@ function inputs(c: Case) {
   const v = tf.randomUniform([c.b, c.nkv, c.s, c.d], -1, 1, 'float32', 3) as T4;
   const dy = tf.randomUniform([c.b, c.nh, c.t, c.d], -1, 1, 'float32', 4) as T4;
   const pads = c.pads ?? Array.from({ length: c.b }, () => 0);
-  const mask = tf.tensor2d(pads.flatMap((p) => Array.from({ length: c.s }, (_, j) => (j < p ? 0 : 1))), [c.b, c.s]);
+  const mask = tf.tensor2d(
+    pads.flatMap((p) => Array.from({ length: c.s }, (_, j) => (j < p ? 0 : 1))),
+    [c.b, c.s],
+  );
   const causal = c.mask === 'flag' || c.mask === 'full';
   const full = c.mask === 'none' ? undefined : causal ? causalAttentionBias(mask, c.t) : paddingAttentionBias(mask);
   const keys = c.mask === 'flag' ? paddingAttentionBias(mask) : undefined;

@@ -132,7 +132,7 @@ describe('attention', () => {
     tf.dispose([q, k, v, bias, dy]);
   });
 
-  it('causal: true with a padding bias equals the [B,1,T,S] causal bias (with a KV offset), value and gradients', () => {
+  it('causal: true + a padding bias equals the [B,1,T,S] causal bias (KV offset), value and gradients', () => {
     const [b, nh, nkv, t, s, d] = [2, 4, 2, 5, 9, 4];
     const q = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 7) as tf.Tensor4D;
     const k = tf.randomNormal([b, nkv, s, d], 0, 1, 'float32', 8) as tf.Tensor4D;

@@ -60,7 +60,9 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
     const out = fusedAttention(q, k, v, opts.bias, opts.causal ?? false);
     if (out) return out;
   }
-  if (opts.causal) return tf.tidy(() => attention(q, k, v, { ...opts, causal: false, bias: withCausal(opts.bias, t, tk) }));
+  if (opts.causal) {
+    return tf.tidy(() => attention(q, k, v, { ...opts, causal: false, bias: withCausal(opts.bias, t, tk) }));
+  }
   const s: AttentionShapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
   const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
   const starts = chunkStarts(t, rows);
