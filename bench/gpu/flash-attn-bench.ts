@@ -58,7 +58,7 @@ const datas = (xs: tf.Tensor[]) => Promise.all(xs.map((x) => x.data() as Promise
 
 if (phases.includes('check')) {
   await initBackend('cpu');
-  const refs = [];
+  const refs: { expected: Float32Array[]; bounds: Float32Array[] }[] = [];
   for (const s of CHECKS) {
     const x = make(s);
     const o = attention(x.q, x.k, x.v, { bias: x.full });
