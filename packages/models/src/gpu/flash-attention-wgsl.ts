@@ -61,6 +61,7 @@ export function firstVisibleCode(s: FlashShape): string {
 
 /** WGSL bool: whether query rows [r0, r0 + nr) and keys from k0 interact (see the file comment). */
 export function visitsCode(s: FlashShape, r0: string, nr: string, k0: string): string {
-  if (!s.causal) return 'true';
+  // A full bias may mask any prefix of a row: which rows see nothing is not known here.
+  if (!s.causal || s.bias === 'full') return 'true';
   return `(${k0} <= OFFSET + min(${r0} + ${nr}, T) - 1u || OFFSET + ${r0} < firstVis)`;
 }

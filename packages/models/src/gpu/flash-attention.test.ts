@@ -14,9 +14,10 @@ afterAll(async () => {
 
 /**
  * How the fused call gets its mask: `flag` = causal flag + padding bias [B, 1, 1, S] (blocks
- * skipped), `full` = the [B, 1, T, S] bias the tfjs op gets, `keys` = bidirectional padding.
+ * skipped), `full` = the [B, 1, T, S] bias the tfjs op gets, `flag+full` = both (a full bias
+ * can hide which rows see nothing: no block may be skipped), `keys` = bidirectional padding.
  */
-type Mask = 'flag' | 'full' | 'keys' | 'none';
+type Mask = 'flag' | 'full' | 'flag+full' | 'keys' | 'none';
 interface Case {
   readonly name: string;
   readonly b: number;
@@ -58,6 +59,17 @@ const CASES: Case[] = [
     pads: [0, 7],
   },
   {
+    name: 'causal flag and a full bias, masked rows',
+    b: 2,
+    nh: 2,
+    nkv: 1,
+    t: 40,
+    s: 40,
+    d: 8,
+    mask: 'flag+full',
+    pads: [0, 36],
+  },
+  {
     name: 'bidirectional padding, a fully masked batch row',
     b: 2,
     nh: 2,
@@ -95,7 +107,7 @@ function inputs(c: Case) {
     pads.flatMap((p) => Array.from({ length: c.s }, (_, j) => (j < p ? 0 : 1))),
     [c.b, c.s],
   );
-  const causal = c.mask === 'flag' || c.mask === 'full';
+  const causal = c.mask !== 'keys' && c.mask !== 'none';
   const full = c.mask === 'none' ? undefined : causal ? causalAttentionBias(mask, c.t) : paddingAttentionBias(mask);
   const keys = c.mask === 'flag' ? paddingAttentionBias(mask) : undefined;
   mask.dispose();
@@ -130,7 +142,8 @@ describe.skipIf(!gpu)('flashAttention (fused WGSL) against the tfjs op in f32 on
   CASES.forEach((c, n) => {
     it(`${c.name}: output and dq, dk, dv within the derived bound`, async () => {
       const x = inputs(c);
-      const opts = c.mask === 'flag' ? { bias: x.keys, causal: true } : { bias: x.full };
+      const opts =
+        c.mask === 'flag' ? { bias: x.keys, causal: true } : { bias: x.full, causal: c.mask === 'flag+full' };
       // The forward alone (no tape), then value and gradients through the custom gradient.
       const o = flashAttention(x.q, x.k, x.v, opts);
       const { value, grads: g } = grads((a, e, f) => flashAttention(a, e, f, opts), x.dy)([x.q, x.k, x.v]);
