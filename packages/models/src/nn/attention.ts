@@ -17,12 +17,13 @@ import {
   biasRows,
   catRows,
   chunkStarts,
-  grouped,
   rowsOf,
   scores,
   ungrouped,
   type AttentionShapes,
+  type Chunks,
 } from './attention-blocks.js';
+import { backward } from './attention-backward.js';
 import { fusedAttention, withCausal } from './attention-fused.js';
 
 export interface AttentionOptions {
@@ -68,13 +69,6 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
   const starts = chunkStarts(t, rows);
   const c: Chunks = { s, rows, starts };
   return recording() ? withBackward(q, k, v, opts.bias, c) : forwardOnly(q, k, v, opts.bias, c);
-}
-
-/** The shapes and the query chunks (`rows` rows from each of `starts`) of one call. */
-interface Chunks {
-  readonly s: AttentionShapes;
-  readonly rows: number;
-  readonly starts: readonly number[];
 }
 
 type Bias = tf.Tensor4D | undefined;
@@ -133,39 +127,4 @@ function withBackward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias
     return { value: out, gradFunc };
   });
   return f(q, k, v) as tf.Tensor4D;
-}
-
-/** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
-function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], { s, rows, starts }: Chunks): tf.Tensor[] {
-  type T4 = tf.Tensor4D;
-  const [q, k, v, out, mx, sum, bias] = saved as [T4, T4, T4, T4, T4, T4, T4?];
-  const scale = 1 / Math.sqrt(s.d);
-  let dk: tf.Tensor = tf.zerosLike(k);
-  let dv: tf.Tensor = tf.zerosLike(v);
-  const dqs: tf.Tensor[] = [];
-  for (const start of starts) {
-    const n = Math.min(rows, s.t - start);
-    const [dq, dkNext, dvNext] = tf.tidy(() => {
-      const qc = rowsOf(q, start, n);
-      const doc = grouped(rowsOf(dy, start, n), s, n);
-      const sc = scores(qc, k, biasRows(bias, start, n), s, n);
-      const p = tf.div(tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n))), grouped(rowsOf(sum, start, n), s, n));
-      // softmax backward: dS = P ⊙ (dP − rowsum(dO ⊙ O)).
-      const dRow = grouped(tf.sum(tf.mul(rowsOf(dy, start, n), rowsOf(out, start, n)), -1, true), s, n);
-      const ds = tf.mul(p, tf.sub(tf.matMul(doc, v, false, true), dRow));
-      return [
-        ungrouped(tf.mul(tf.matMul(ds, k), scale), s, n),
-        tf.add(dk, tf.mul(tf.matMul(ds, grouped(qc, s, n), true, false), scale)),
-        tf.add(dv, tf.matMul(p, doc, true, false)),
-      ];
-    });
-    dk.dispose();
-    dv.dispose();
-    dk = dkNext!;
-    dv = dvNext!;
-    dqs.push(dq!);
-  }
-  const dq = dqs.length === 1 ? dqs[0]! : tf.concat(dqs, 2);
-  if (dqs.length > 1) for (const x of dqs) x.dispose();
-  return [dq, dk, dv];
 }
