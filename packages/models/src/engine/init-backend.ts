@@ -5,7 +5,8 @@
  * - `webgpu`: Dawn through the optional `webgpu` npm package; its globals and
  *   `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported.
  *   tfjs runs on a device we request (gpu/webgpu-device.ts: shader-f16, subgroups, subgroup
- *   matrices when offered), and the start-up self-tests pick the f16 GEMM's and the fused attention's variants.
+ *   matrices when offered), and start-up self-tests pick the variants of the f16 GEMM and of
+ *   the fused attention kernels.
  * - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
  *   optional peers the user installs (they download native binaries at install time).
  * - `wasm`: XNNPACK/SIMD, ~30× the `cpu` backend on CPU. It lacks some kernels (e.g.
@@ -145,9 +146,12 @@ async function initWebgpu(allowSoftware = true): Promise<string | undefined> {
   if (!(await trySet('webgpu'))) return 'tfjs-backend-webgpu failed to initialise on the adapter';
   const device = (tf.backend() as unknown as { device?: Parameters<typeof watchDeviceErrors>[0] }).device;
   if (device) watchDeviceErrors(device);
-  gemmSelected ??= Promise.all([selectGemmVariant(), selectFlashAttentionVariant()]).then((all) =>
-    all.forEach((s) => s.warnings.forEach((w) => console.warn(`kvc: ${w}`))),
-  );
+  // One after the other: each self-test pushes and pops the device's error scope.
+  gemmSelected ??= (async () => {
+    for (const select of [selectGemmVariant, selectFlashAttentionVariant]) {
+      (await select()).warnings.forEach((w) => console.warn(`kvc: ${w}`));
+    }
+  })();
   await gemmSelected;
   return undefined;
 }
