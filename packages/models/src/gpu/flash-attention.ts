@@ -25,6 +25,15 @@ let chosen: FlashAttentionVariant | undefined = 'portable';
 export const setFlashAttentionVariant = (v: FlashAttentionVariant | undefined): void => void (chosen = v);
 export const flashAttentionVariant = (): FlashAttentionVariant | undefined => chosen;
 
+/**
+ * Whether `attention` (nn/attention.ts) takes the fused kernels when a call does not say. Off: on
+ * the H100 the portable kernels are slower than the tfjs op (seed shape forward 669 vs 96 ms,
+ * bench/results/2026-11-27-flash-attn-h100.md); turn on where they win or for their exact masks.
+ */
+let byDefault = false;
+export const setFusedAttentionDefault = (on: boolean): void => void (byDefault = on);
+export const fusedAttentionDefault = (): boolean => byDefault;
+
 /** The kernels' view of one call and why they cannot take it (undefined: they can). */
 export function flashShape(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentionOptions = {}) {
   const [b, nh, t, d] = q.shape;

@@ -1,10 +1,11 @@
 /**
- * Where `attention` hands over to the fused WGSL kernels (gpu/flash-attention.ts): on the webgpu
- * backend, once their start-up self-test passed, for float32 inputs of a shape they take. Every
- * other case (cpu and wasm always) keeps the tfjs op, which stays the f32 reference.
+ * Where `attention` hands over to the fused WGSL kernels (gpu/flash-attention.ts): when asked
+ * (the call's `fused`, else setFusedAttentionDefault), on the webgpu backend, once their start-up
+ * self-test passed, for float32 inputs of a shape they take. Every other case (cpu and wasm
+ * always) keeps the tfjs op, which stays the f32 reference.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { flashAttention, flashAttentionVariant, flashShape } from '../gpu/flash-attention.js';
+import { flashAttention, flashAttentionVariant, flashShape, fusedAttentionDefault } from '../gpu/flash-attention.js';
 import { MASK_MIN } from './attention-bias.js';
 
 /** The fused kernels' result, or undefined when they cannot take the call. */
@@ -14,7 +15,9 @@ export function fusedAttention(
   v: tf.Tensor4D,
   bias: tf.Tensor4D | undefined,
   causal: boolean,
+  requested: boolean | undefined,
 ): tf.Tensor4D | undefined {
+  if (!(requested ?? fusedAttentionDefault())) return undefined;
   if (tf.getBackend() !== 'webgpu' || !flashAttentionVariant() || v.dtype !== 'float32') return undefined;
   if (flashShape(q, k, { bias, causal }).why) return undefined;
   return flashAttention(q, k, v, { bias, causal });

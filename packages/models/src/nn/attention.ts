@@ -37,7 +37,10 @@ export interface AttentionOptions {
    * masked). Lets the fused kernel skip whole blocks, where a [B, 1, T, S] bias cannot say so.
    */
   readonly causal?: boolean | undefined;
-  /** false: the tfjs op even where the fused webgpu kernel could run (benchmarks, its self-test). */
+  /**
+   * true: the fused webgpu kernels where they can run; false: the tfjs op (benchmarks, the fused
+   * kernels' self-test). Default: setFusedAttentionDefault (gpu/flash-attention.ts; off for now).
+   */
   readonly fused?: boolean | undefined;
   /** Largest score block [B, heads, rows, keys] in bytes (float32); default DEFAULT_ATTENTION_CHUNK_BYTES. */
   readonly chunkBytes?: number | undefined;
@@ -51,16 +54,14 @@ export { attentionRowsPerChunk };
 /**
  * softmax(q·kᵀ/√d + bias)·v for q [B, nh, T, d], k and v [B, nkv, Tk, d] (nh a multiple of
  * nkv). Gradients flow to q, k and v. On the webgpu backend the fused kernels (gpu/flash-attention.ts)
- * take the call where they can (attention-fused.ts); elsewhere, and as the f32 reference, tfjs ops.
+ * take the call when asked and able (attention-fused.ts); elsewhere, and as the f32 reference, tfjs ops.
  */
 export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: AttentionOptions = {}): tf.Tensor4D {
   const [b, nh, t, d] = q.shape;
   const [, nkv, tk] = k.shape;
   if (nh % nkv !== 0) throw new RangeError(`attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
-  if (opts.fused !== false) {
-    const out = fusedAttention(q, k, v, opts.bias, opts.causal ?? false);
-    if (out) return out;
-  }
+  const out = fusedAttention(q, k, v, opts.bias, opts.causal ?? false, opts.fused);
+  if (out) return out;
   if (opts.causal) {
     return tf.tidy(() => attention(q, k, v, { ...opts, causal: false, bias: withCausal(opts.bias, t, tk) }));
   }
