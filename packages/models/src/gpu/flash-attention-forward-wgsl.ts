@@ -44,13 +44,23 @@ var<workgroup> alpha: array<f32, ${br}>;
       KV[k * ${bc}u + c] = select(0.0, K[kvBase + j * D + k], j < S);
     }
     workgroupBarrier();
+    // Register tile: per k, ${ri} q and ${cj} k values from workgroup memory feed ${ri * cj} FMAs.
+    // Zeroed explicitly: lavapipe kept a loop-scoped `var dots: array<…>;` from the previous block.
+    var dots = array<f32, ${ri * cj}>();
+    for (var k = z0; k < D; k++) {
+      var qv: array<f32, ${ri}>;
+      for (var i = 0u; i < ${ri}u; i++) { qv[i] = Qt[k * ${br}u + ty + 8u * i]; }
+      for (var jj = 0u; jj < ${cj}u; jj++) {
+        let kv = KV[k * ${bc}u + tx + 8u * jj];
+        for (var i = 0u; i < ${ri}u; i++) { dots[i * ${cj}u + jj] = fma(qv[i], kv, dots[i * ${cj}u + jj]); }
+      }
+    }
     for (var i = 0u; i < ${ri}u; i++) {
       let r = ty + 8u * i;
       for (var jj = 0u; jj < ${cj}u; jj++) {
         let c = tx + 8u * jj;
-        var dot = 0.0;
-        for (var k = z0; k < D; k++) { dot = fma(Qt[k * ${br}u + r], KV[k * ${bc}u + c], dot); }
-        Ps[r * ${ps}u + c] = select(0.0, score(dot, b, min(r0 + r, T - 1u), min(c0 + c, S - 1u)), c0 + c < S);
+        let x = score(dots[i * ${cj}u + jj], b, min(r0 + r, T - 1u), min(c0 + c, S - 1u));
+        Ps[r * ${ps}u + c] = select(0.0, x, c0 + c < S);
       }
     }
     workgroupBarrier();
@@ -72,12 +82,16 @@ var<workgroup> alpha: array<f32, ${br}>;
     }
     workgroupBarrier();
     for (var i = 0u; i < ${ri}u; i++) {
-      let r = ty + 8u * i; let a = alpha[r];
+      let a = alpha[ty + 8u * i];
+      for (var jj = 0u; jj < ${dj}u; jj++) { acc[i * ${dj}u + jj] *= a; }
+    }
+    // Register tile again: per key, ${ri} probabilities and ${dj} v values feed ${ri * dj} FMAs.
+    for (var c = z0; c < ${bc}u; c++) {
+      var pv: array<f32, ${ri}>;
+      for (var i = 0u; i < ${ri}u; i++) { pv[i] = Ps[(ty + 8u * i) * ${ps}u + c]; }
       for (var jj = 0u; jj < ${dj}u; jj++) {
-        let col = tx + 8u * jj;
-        var o = acc[i * ${dj}u + jj] * a;
-        for (var c = z0; c < ${bc}u; c++) { o = fma(Ps[r * ${ps}u + c], KV[c * D + col], o); }
-        acc[i * ${dj}u + jj] = o;
+        let vv = KV[c * D + tx + 8u * jj];
+        for (var i = 0u; i < ${ri}u; i++) { acc[i * ${dj}u + jj] = fma(pv[i], vv, acc[i * ${dj}u + jj]); }
       }
     }
   }
