@@ -45,7 +45,7 @@ var<workgroup> alpha: array<f32, ${br}>;
     }
     workgroupBarrier();
     // Register tile: per k, ${ri} q and ${cj} k values from workgroup memory feed ${ri * cj} FMAs.
-    // Zeroed explicitly: lavapipe kept a loop-scoped `var dots: array<…>;` from the previous block.
+    // Zeroed explicitly: lavapipe kept a loop-scoped "var dots: array<…>;" from the previous block.
     var dots = array<f32, ${ri * cj}>();
     for (var k = z0; k < D; k++) {
       var qv: array<f32, ${ri}>;
