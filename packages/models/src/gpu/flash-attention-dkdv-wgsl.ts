@@ -7,7 +7,14 @@
  * dq sums over key blocks, dk/dv over query blocks, and one pass can keep only one in registers.
  */
 import { FLASH_THREADS, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
-import { RUNTIME_ZERO, biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
+import {
+  RUNTIME_ZERO,
+  biasBinding,
+  registerTile,
+  firstVisibleCode,
+  flashHeader,
+  visitsCode,
+} from './flash-attention-wgsl.js';
 
 export function flashDkdvWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
   const ci = bc / 8,
@@ -63,34 +70,55 @@ var<workgroup> delta: array<f32, ${br}>;
         rowM[lid] = ST[st]; rowL[lid] = ST[st + 1u]; delta[lid] = ST[st + 2u];
       }
       workgroupBarrier();
+      ${registerTile(
+        'dots',
+        ci,
+        rj,
+        'k',
+        'D',
+        (i) => `Kt[k * ${ks}u + ty + 8u * ${i}]`,
+        (jj) => `Qt[k * ${qs}u + tx + 8u * ${jj}]`,
+      )}
+      ${registerTile(
+        'dps',
+        ci,
+        rj,
+        'k',
+        'D',
+        (i) => `Vt[k * ${ks}u + ty + 8u * ${i}]`,
+        (jj) => `DOt[k * ${qs}u + tx + 8u * ${jj}]`,
+      )}
       for (var i = 0u; i < ${ci}u; i++) {
         let c = ty + 8u * i; let j = c0 + c;
         for (var jj = 0u; jj < ${rj}u; jj++) {
           let r = tx + 8u * jj; let t = r0 + r;
-          var dot = 0.0; var dp = 0.0;
-          for (var k = z0; k < D; k++) {
-            dot = fma(Kt[k * ${ks}u + c], Qt[k * ${qs}u + r], dot);
-            dp = fma(Vt[k * ${ks}u + c], DOt[k * ${qs}u + r], dp);
-          }
-          let x = score(dot, b, min(t, T - 1u), min(j, S - 1u));
+          let x = score(dots[i * ${rj}u + jj], b, min(t, T - 1u), min(j, S - 1u));
           let p = select(0.0, exp(x - rowM[r]) / rowL[r], t < T && j < S);
           Pt[c * ${qs}u + r] = p;
-          DSt[c * ${qs}u + r] = p * (dp - delta[r]);
+          DSt[c * ${qs}u + r] = p * (dps[i * ${rj}u + jj] - delta[r]);
         }
       }
       workgroupBarrier();
-      for (var i = 0u; i < ${ci}u; i++) {
-        let c = ty + 8u * i;
-        for (var jj = 0u; jj < ${dj}u; jj++) {
-          let col = tx + 8u * jj;
-          var a = dv[i * ${dj}u + jj]; var g = dk[i * ${dj}u + jj];
-          for (var r = z0; r < ${br}u; r++) {
-            a = fma(Pt[c * ${qs}u + r], DOt[col * ${qs}u + r], a);
-            g = fma(DSt[c * ${qs}u + r], Qt[col * ${qs}u + r], g);
-          }
-          dv[i * ${dj}u + jj] = a; dk[i * ${dj}u + jj] = g;
-        }
-      }
+      ${registerTile(
+        'dv',
+        ci,
+        dj,
+        'r',
+        `${br}u`,
+        (i) => `Pt[(ty + 8u * ${i}) * ${qs}u + r]`,
+        (jj) => `DOt[(tx + 8u * ${jj}) * ${qs}u + r]`,
+        false,
+      )}
+      ${registerTile(
+        'dk',
+        ci,
+        dj,
+        'r',
+        `${br}u`,
+        (i) => `DSt[(ty + 8u * ${i}) * ${qs}u + r]`,
+        (jj) => `Qt[(tx + 8u * ${jj}) * ${qs}u + r]`,
+        false,
+      )}
     }
   }
   for (var i = 0u; i < ${ci}u; i++) {

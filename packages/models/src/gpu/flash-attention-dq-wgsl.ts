@@ -8,7 +8,14 @@
  * Tiles are stored transposed with a padded stride, so one copy serves both kᵀ (scores) and k (dq).
  */
 import { FLASH_THREADS, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
-import { RUNTIME_ZERO, biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
+import {
+  RUNTIME_ZERO,
+  biasBinding,
+  registerTile,
+  firstVisibleCode,
+  flashHeader,
+  visitsCode,
+} from './flash-attention-wgsl.js';
 
 export function flashDqWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
   const ri = br / 8,
@@ -56,7 +63,6 @@ var<workgroup> delta: array<f32, ${br}>;
     delta[lid] = dl;
   }
   var acc: array<f32, ${ri * dj}>;
-  var dp: array<f32, ${ri * cj}>;
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visitsCode(s, 'r0', `${br}u`, 'c0')}) { continue; }
     workgroupBarrier();
@@ -65,40 +71,50 @@ var<workgroup> delta: array<f32, ${br}>;
       KV[(e % D) * ${ks}u + c] = select(0.0, V[kvBase + j * D + e % D], j < S);
     }
     workgroupBarrier();
-    for (var i = 0u; i < ${ri}u; i++) {
-      for (var jj = 0u; jj < ${cj}u; jj++) {
-        var x = 0.0;
-        for (var k = z0; k < D; k++) { x = fma(DOt[k * ${qs}u + ty + 8u * i], KV[k * ${ks}u + tx + 8u * jj], x); }
-        dp[i * ${cj}u + jj] = x;
-      }
-    }
+    ${registerTile(
+      'dp',
+      ri,
+      cj,
+      'k',
+      'D',
+      (i) => `DOt[k * ${qs}u + ty + 8u * ${i}]`,
+      (jj) => `KV[k * ${ks}u + tx + 8u * ${jj}]`,
+    )}
     workgroupBarrier();
     for (var e = lid; e < ${bc}u * D; e += ${FLASH_THREADS}u) {
       let c = e / D; let j = c0 + c;
       KV[(e % D) * ${ks}u + c] = select(0.0, K[kvBase + j * D + e % D], j < S);
     }
     workgroupBarrier();
+    ${registerTile(
+      'dots',
+      ri,
+      cj,
+      'k',
+      'D',
+      (i) => `Qt[k * ${qs}u + ty + 8u * ${i}]`,
+      (jj) => `KV[k * ${ks}u + tx + 8u * ${jj}]`,
+    )}
     for (var i = 0u; i < ${ri}u; i++) {
       let r = ty + 8u * i; let t = r0 + r;
       for (var jj = 0u; jj < ${cj}u; jj++) {
         let c = tx + 8u * jj; let j = c0 + c;
-        var dot = 0.0;
-        for (var k = z0; k < D; k++) { dot = fma(Qt[k * ${qs}u + r], KV[k * ${ks}u + c], dot); }
-        let x = score(dot, b, min(t, T - 1u), min(j, S - 1u));
+        let x = score(dots[i * ${cj}u + jj], b, min(t, T - 1u), min(j, S - 1u));
         let p = select(0.0, exp(x - rowM[r]) / rowL[r], t < T && j < S);
         Ps[r * ${ks}u + c] = p * (dp[i * ${cj}u + jj] - delta[r]);
       }
     }
     workgroupBarrier();
-    for (var i = 0u; i < ${ri}u; i++) {
-      let r = ty + 8u * i;
-      for (var jj = 0u; jj < ${dj}u; jj++) {
-        let col = tx + 8u * jj;
-        var a = acc[i * ${dj}u + jj];
-        for (var c = z0; c < ${bc}u; c++) { a = fma(Ps[r * ${ks}u + c], KV[col * ${ks}u + c], a); }
-        acc[i * ${dj}u + jj] = a;
-      }
-    }
+    ${registerTile(
+      'acc',
+      ri,
+      dj,
+      'c',
+      `${bc}u`,
+      (i) => `Ps[(ty + 8u * ${i}) * ${ks}u + c]`,
+      (jj) => `KV[(tx + 8u * ${jj}) * ${ks}u + c]`,
+      false,
+    )}
   }
   for (var i = 0u; i < ${ri}u; i++) {
     let t = r0 + ty + 8u * i;

@@ -65,3 +65,30 @@ export function visitsCode(s: FlashShape, r0: string, nr: string, k0: string): s
   if (!s.causal || s.bias === 'full') return 'true';
   return `(${k0} <= OFFSET + min(${r0} + ${nr}, T) - 1u || OFFSET + ${r0} < firstVis)`;
 }
+
+/**
+ * WGSL: `out[i·nj + jj] += Σ_x a(i)·b(jj)` over x = z0 … len − 1 (`x` is the loop variable the
+ * operand expressions use), each step loading ni + nj operands from workgroup memory into registers
+ * for ni·nj FMAs. `declare` starts a new zeroed `out` (explicitly: lavapipe kept a loop-scoped
+ * array without initializer from the previous iteration).
+ */
+export function registerTile(
+  out: string,
+  ni: number,
+  nj: number,
+  x: string,
+  len: string,
+  a: (i: string) => string,
+  b: (jj: string) => string,
+  declare = true,
+): string {
+  return `${declare ? `var ${out} = array<f32, ${ni * nj}>();` : ''}
+    for (var ${x} = z0; ${x} < ${len}; ${x}++) {
+      var av: array<f32, ${ni}>;
+      for (var i = 0u; i < ${ni}u; i++) { av[i] = ${a('i')}; }
+      for (var jj = 0u; jj < ${nj}u; jj++) {
+        let bv = ${b('jj')};
+        for (var i = 0u; i < ${ni}u; i++) { ${out}[i * ${nj}u + jj] = fma(av[i], bv, ${out}[i * ${nj}u + jj]); }
+      }
+    }`;
+}
