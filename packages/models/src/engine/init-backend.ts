@@ -7,8 +7,9 @@
  * - `webgpu`: Dawn through the optional `webgpu` npm package; its globals and
  *   `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported.
  *   tfjs runs on a device we request (gpu/webgpu-device.ts: shader-f16, subgroups, subgroup
- *   matrices when offered), and the f16 GEMM's start-up self-test picks its variant. Its pool of
- *   freed buffers is bounded (gpu/buffer-pool.ts: tfjs keeps every freed buffer forever).
+ *   matrices when offered), and start-up self-tests pick the variants of the f16 GEMM and of
+ *   the fused attention kernels. Its pool of freed buffers is bounded (gpu/buffer-pool.ts: tfjs
+ *   keeps every freed buffer forever).
  * - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
  *   optional peers the user installs (they download native binaries at install time).
  * - `wasm`: XNNPACK/SIMD, ~30× the `cpu` backend on CPU. It lacks some kernels (e.g.
@@ -28,6 +29,7 @@ import { watchDeviceErrors } from './device-errors.js';
 import { DAWN_FLAGS, registerWebgpuBackend } from '../gpu/webgpu-device.js';
 import { selectGemmVariant } from '../gpu/select-gemm-variant.js';
 import { applyGpuPoolLimit } from '../gpu/buffer-pool-policy.js';
+import { selectFlashAttentionVariant } from '../gpu/flash-attention-select.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -162,7 +164,12 @@ async function initWebgpu(allowSoftware = true): Promise<string | undefined> {
   if (device) watchDeviceErrors(device);
   // tfjs-webgpu's pool never frees a buffer: bound it (setGpuPoolLimit changes the bound).
   applyGpuPoolLimit();
-  gemmSelected ??= selectGemmVariant().then((s) => s.warnings.forEach((w) => console.warn(`kvc: ${w}`)));
+  // One after the other: each self-test pushes and pops the device's error scope.
+  gemmSelected ??= (async () => {
+    for (const select of [selectGemmVariant, selectFlashAttentionVariant]) {
+      (await select()).warnings.forEach((w) => console.warn(`kvc: ${w}`));
+    }
+  })();
   await gemmSelected;
   return undefined;
 }

@@ -64,30 +64,42 @@ async function worstRatio(variant: GemmVariant): Promise<number> {
   return worst;
 }
 
-/** `candidates` defaults to what the device offers, best first (tests pass their own). */
-export async function selectGemmVariant(candidates?: readonly GemmVariant[]): Promise<GemmSelection> {
+/**
+ * The shared start-up selection: runs `worstRatio` (≤ 1 passes) for each candidate in order,
+ * inside a GPU validation error scope, and returns the first that passes, with one warning per
+ * failure (compile error, GPU error, wrong numbers). The fused attention kernels use it too.
+ */
+export async function selectKernelVariant<V extends string>(
+  what: string,
+  candidates: readonly V[],
+  worstRatio: (variant: V) => Promise<number>,
+): Promise<{ variant: V | undefined; warnings: string[] }> {
   const device = webgpuBackend().device;
-  candidates ??= device.features.has('chromium-experimental-subgroup-matrix')
-    ? ['subgroup-matrix', 'portable']
-    : ['portable'];
   const warnings: string[] = [];
   for (const variant of candidates) {
     let why: string | undefined;
     device.pushErrorScope('validation');
     try {
       const ratio = await worstRatio(variant);
-      if (!(ratio <= 1)) why = `results off by ${ratio.toFixed(2)}× the derived f16 bound`;
+      if (!(ratio <= 1)) why = `results off by ${ratio.toFixed(2)}× the derived bound`;
     } catch (err) {
       why = (err as Error).message;
     }
     const gpuError = await device.popErrorScope();
     why ??= gpuError?.message;
-    if (!why) {
-      setGemmVariant(variant);
-      return { variant, warnings };
-    }
-    warnings.push(`f16 GEMM ${variant} variant failed its self-test (${why.split('\n')[0]}); falling back`);
+    if (!why) return { variant, warnings };
+    warnings.push(`${what} ${variant} variant failed its self-test (${why.split('\n')[0]}); falling back`);
   }
-  setGemmVariant(undefined);
   return { variant: undefined, warnings };
+}
+
+/** `candidates` defaults to what the device offers, best first (tests pass their own). */
+export async function selectGemmVariant(candidates?: readonly GemmVariant[]): Promise<GemmSelection> {
+  const device = webgpuBackend().device;
+  candidates ??= device.features.has('chromium-experimental-subgroup-matrix')
+    ? ['subgroup-matrix', 'portable']
+    : ['portable'];
+  const sel = await selectKernelVariant('f16 GEMM', candidates, worstRatio);
+  setGemmVariant(sel.variant);
+  return sel;
 }

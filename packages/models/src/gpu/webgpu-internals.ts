@@ -69,9 +69,19 @@ export function runKernel(
   dtype: tf.DataType,
   dispatch: [number, number],
 ): tf.Tensor {
+  return runKernelOutputs(code, inputs, [{ shape, dtype }], dispatch)[0]!;
+}
+
+/** runKernel with several outputs: bindings 0..n-1 are the inputs, then one per output, in order. */
+export function runKernelOutputs(
+  code: string,
+  inputs: tf.TensorInfo[],
+  outputs: { shape: number[]; dtype: tf.DataType }[],
+  dispatch: [number, number],
+): tf.Tensor[] {
   const b = webgpuBackend();
-  const out = b.makeTensorInfo(shape, dtype);
-  const buffers = [...inputs, out].map((t) => gpuBufferOf(b, t));
+  const outs = outputs.map((o) => b.makeTensorInfo(o.shape, o.dtype));
+  const buffers = [...inputs, ...outs].map((t) => gpuBufferOf(b, t));
   const pipeline = pipelineFor(b.device, code);
   const bindGroup = b.device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
@@ -84,8 +94,8 @@ export function runKernel(
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(dispatch[0], dispatch[1]);
   pass.end();
-  for (const t of [...inputs, out]) b.commandQueueOwnedIds.add(t.dataId);
+  for (const t of [...inputs, ...outs]) b.commandQueueOwnedIds.add(t.dataId);
   // Submit now: tfjs submits its own batches every few dispatches, ours are each large.
   b.submitQueue();
-  return tf.engine().makeTensorFromTensorInfo(out);
+  return outs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
 }

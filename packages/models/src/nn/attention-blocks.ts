@@ -14,6 +14,13 @@ export interface AttentionShapes {
   readonly d: number;
 }
 
+/** The shapes and the query chunks (`rows` rows from each of `starts`) of one call. */
+export interface Chunks {
+  readonly s: AttentionShapes;
+  readonly rows: number;
+  readonly starts: readonly number[];
+}
+
 /** Query rows per chunk so that one [B, heads, rows, Tk] float32 block stays under `chunkBytes`. */
 export function attentionRowsPerChunk(b: number, heads: number, tk: number, chunkBytes: number): number {
   return Math.max(1, Math.floor(chunkBytes / (b * heads * tk * 4)));

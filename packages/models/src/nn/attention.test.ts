@@ -137,4 +137,20 @@ describe('attention', () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([q, k, v, bias, dy]);
   });
+
+  it('causal: true + a padding bias equals the [B,1,T,S] causal bias (KV offset), value and gradients', () => {
+    const [b, nh, nkv, t, s, d] = [2, 4, 2, 5, 9, 4];
+    const q = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const k = tf.randomNormal([b, nkv, s, d], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const v = tf.randomNormal([b, nkv, s, d], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const dy = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 10) as tf.Tensor4D;
+    const mask = tf.tensor2d([0, 0, 1, 1, 1, 1, 1, 1, 1, ...Array<number>(6).fill(0), 1, 1, 1], [b, s]);
+    const full = causalAttentionBias(mask, t);
+    const keys = paddingAttentionBias(mask);
+    const a = grads4((x, y, z) => attention(x, y, z, { bias: full }))([q, k, v], dy);
+    const c = grads4((x, y, z) => attention(x, y, z, { bias: keys, causal: true }))([q, k, v], dy);
+    for (let i = 0; i < 3; i++) expect(maxRel(c[i]!, a[i]!)).toBe(0);
+    expect(maxRel(attention(q, k, v, { bias: keys, causal: true }), attention(q, k, v, { bias: full }))).toBe(0);
+    tf.dispose([q, k, v, dy, mask, full, keys, ...a, ...c]);
+  });
 });

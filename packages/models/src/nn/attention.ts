@@ -17,12 +17,14 @@ import {
   biasRows,
   catRows,
   chunkStarts,
-  grouped,
   rowsOf,
   scores,
   ungrouped,
   type AttentionShapes,
+  type Chunks,
 } from './attention-blocks.js';
+import { backward } from './attention-backward.js';
+import { fusedAttention, withCausal } from './attention-fused.js';
 
 export interface AttentionOptions {
   /**
@@ -30,6 +32,16 @@ export interface AttentionOptions {
    * [B, 1, 1, Tk] (padding, the same for every query). None: every query sees every key.
    */
   readonly bias?: tf.Tensor4D | undefined;
+  /**
+   * Query t also sees only keys up to S − T + t (combined with `bias`: a key masked by either is
+   * masked). Lets the fused kernel skip whole blocks, where a [B, 1, T, S] bias cannot say so.
+   */
+  readonly causal?: boolean | undefined;
+  /**
+   * true: the fused webgpu kernels where they can run; false: the tfjs op (benchmarks, the fused
+   * kernels' self-test). Default: setFusedAttentionDefault (gpu/flash-attention.ts; off for now).
+   */
+  readonly fused?: boolean | undefined;
   /** Largest score block [B, heads, rows, keys] in bytes (float32); default DEFAULT_ATTENTION_CHUNK_BYTES. */
   readonly chunkBytes?: number | undefined;
 }
@@ -41,25 +53,23 @@ export { attentionRowsPerChunk };
 
 /**
  * softmax(q·kᵀ/√d + bias)·v for q [B, nh, T, d], k and v [B, nkv, Tk, d] (nh a multiple of
- * nkv). Gradients flow to q, k and v. One function, so a backend-specific kernel can take
- * its place behind this signature.
+ * nkv). Gradients flow to q, k and v. On the webgpu backend the fused kernels (gpu/flash-attention.ts)
+ * take the call when asked and able (attention-fused.ts); elsewhere, and as the f32 reference, tfjs ops.
  */
 export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: AttentionOptions = {}): tf.Tensor4D {
   const [b, nh, t, d] = q.shape;
   const [, nkv, tk] = k.shape;
   if (nh % nkv !== 0) throw new RangeError(`attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
+  const out = fusedAttention(q, k, v, opts.bias, opts.causal ?? false, opts.fused);
+  if (out) return out;
+  if (opts.causal) {
+    return tf.tidy(() => attention(q, k, v, { ...opts, causal: false, bias: withCausal(opts.bias, t, tk) }));
+  }
   const s: AttentionShapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
   const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
   const starts = chunkStarts(t, rows);
   const c: Chunks = { s, rows, starts };
   return recording() ? withBackward(q, k, v, opts.bias, c) : forwardOnly(q, k, v, opts.bias, c);
-}
-
-/** The shapes and the query chunks (`rows` rows from each of `starts`) of one call. */
-interface Chunks {
-  readonly s: AttentionShapes;
-  readonly rows: number;
-  readonly starts: readonly number[];
 }
 
 type Bias = tf.Tensor4D | undefined;
@@ -118,39 +128,4 @@ function withBackward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias
     return { value: out, gradFunc };
   });
   return f(q, k, v) as tf.Tensor4D;
-}
-
-/** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
-function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], { s, rows, starts }: Chunks): tf.Tensor[] {
-  type T4 = tf.Tensor4D;
-  const [q, k, v, out, mx, sum, bias] = saved as [T4, T4, T4, T4, T4, T4, T4?];
-  const scale = 1 / Math.sqrt(s.d);
-  let dk: tf.Tensor = tf.zerosLike(k);
-  let dv: tf.Tensor = tf.zerosLike(v);
-  const dqs: tf.Tensor[] = [];
-  for (const start of starts) {
-    const n = Math.min(rows, s.t - start);
-    const [dq, dkNext, dvNext] = tf.tidy(() => {
-      const qc = rowsOf(q, start, n);
-      const doc = grouped(rowsOf(dy, start, n), s, n);
-      const sc = scores(qc, k, biasRows(bias, start, n), s, n);
-      const p = tf.div(tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n))), grouped(rowsOf(sum, start, n), s, n));
-      // softmax backward: dS = P ⊙ (dP − rowsum(dO ⊙ O)).
-      const dRow = grouped(tf.sum(tf.mul(rowsOf(dy, start, n), rowsOf(out, start, n)), -1, true), s, n);
-      const ds = tf.mul(p, tf.sub(tf.matMul(doc, v, false, true), dRow));
-      return [
-        ungrouped(tf.mul(tf.matMul(ds, k), scale), s, n),
-        tf.add(dk, tf.mul(tf.matMul(ds, grouped(qc, s, n), true, false), scale)),
-        tf.add(dv, tf.matMul(p, doc, true, false)),
-      ];
-    });
-    dk.dispose();
-    dv.dispose();
-    dk = dkNext!;
-    dv = dvNext!;
-    dqs.push(dq!);
-  }
-  const dq = dqs.length === 1 ? dqs[0]! : tf.concat(dqs, 2);
-  if (dqs.length > 1) for (const x of dqs) x.dispose();
-  return [dq, dk, dv];
 }

@@ -1,0 +1,151 @@
+/**
+ * Fused attention (packages/models/src/gpu/flash-attention*.ts) on the GPU machine. Phases
+ * (comma list, argv[2], default all):
+ * - check: two small awkward cases (d 128 causal + left pads with rows that see nothing, GQA 2:1;
+ *   d 64 bidirectional with a fully masked batch row) against the tfjs op on the cpu backend (f32):
+ *   output and dq, dk, dv in units of the derived bound (flash-attention-tolerance.ts), PASS ≤ 1;
+ * - seed: B4 H16 Hkv8 T=S=5376 d128, causal + padding mask: fused forward, backward (dq; dk+dv)
+ *   and the tfjs op's forward and forward+backward on webgpu (f32, chunked, [B,1,T,S] bias);
+ * - clip: B8 H16 T=577 d64 bidirectional, the same four numbers.
+ * flash-attn-baseline.py gives torch SDPA bf16/fp32 at the same shapes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@kvc/models';
+import { causalAttentionBias, paddingAttentionBias } from '../../packages/models/src/nn/attention-bias.js';
+import { attention } from '../../packages/models/src/nn/attention.js';
+import {
+  flashAttentionBackward,
+  flashAttentionForward,
+  flashAttentionVariant,
+} from '../../packages/models/src/gpu/flash-attention.js';
+import { flashAttentionBounds, worstBoundRatio } from '../../packages/models/src/gpu/flash-attention-tolerance.js';
+import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
+
+const phases = (process.argv[2] ?? 'check,seed,clip').split(',');
+type T4 = tf.Tensor4D;
+interface Shape {
+  name: string;
+  b: number;
+  nh: number;
+  nkv: number;
+  t: number;
+  d: number;
+  causal: boolean;
+  pads: number[];
+}
+const CHECKS: Shape[] = [
+  { name: 'd128 causal GQA 2:1 pads', b: 2, nh: 4, nkv: 2, t: 77, d: 128, causal: true, pads: [0, 9] },
+  { name: 'd64 bidirectional, masked batch row', b: 2, nh: 2, nkv: 2, t: 70, d: 64, causal: false, pads: [5, 70] },
+];
+
+function make(s: Shape) {
+  const q = tf.randomUniform([s.b, s.nh, s.t, s.d], -2, 2, 'float32', 1) as T4;
+  const k = tf.randomUniform([s.b, s.nkv, s.t, s.d], -2, 2, 'float32', 2) as T4;
+  const v = tf.randomUniform([s.b, s.nkv, s.t, s.d], -1, 1, 'float32', 3) as T4;
+  const dy = tf.randomUniform([s.b, s.nh, s.t, s.d], -1, 1, 'float32', 4) as T4;
+  const mask = tf.tensor2d(
+    s.pads.flatMap((p) => Array.from({ length: s.t }, (_, j) => (j < p ? 0 : 1))),
+    [s.b, s.t],
+  );
+  const keys = paddingAttentionBias(mask);
+  const full = s.causal ? causalAttentionBias(mask, s.t) : keys;
+  mask.dispose();
+  return { q, k, v, dy, keys, full };
+}
+const vg = (f: (a: T4, b: T4, c: T4) => T4, dy: T4) =>
+  tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a as T4, b as T4, c as T4), dy)));
+const datas = (xs: tf.Tensor[]) => Promise.all(xs.map((x) => x.data() as Promise<Float32Array>));
+
+if (phases.includes('check')) {
+  await initBackend('cpu');
+  const refs: { expected: Float32Array[]; bounds: Float32Array[] }[] = [];
+  for (const s of CHECKS) {
+    const x = make(s);
+    const o = attention(x.q, x.k, x.v, { bias: x.full });
+    const { value, grads } = vg((a, b, c) => attention(a, b, c, { bias: x.full }), x.dy)([x.q, x.k, x.v]);
+    const bounds = flashAttentionBounds({ ...x, bias: x.full });
+    refs.push({ expected: await datas([o, ...grads]), bounds: await datas(bounds) });
+    tf.dispose([o, value, ...grads, ...bounds, ...Object.values(x)]);
+  }
+  await initBackend('webgpu');
+  console.log(
+    `features ${[...webgpuBackend().device.features].sort().join(' ')}; fused variant ${flashAttentionVariant()}`,
+  );
+  for (const [n, s] of CHECKS.entries()) {
+    const x = make(s);
+    const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal };
+    const { o, stats } = flashAttentionForward(x.q, x.k, x.v, opts);
+    const g = flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts);
+    const got = await datas([o, ...g]);
+    tf.dispose([o, stats, ...g, ...Object.values(x)]);
+    const r = ['o', 'dq', 'dk', 'dv'].map(
+      (k, i) => [k, worstBoundRatio(got[i]!, refs[n]!.expected[i]!, refs[n]!.bounds[i]!)] as const,
+    );
+    const ok = r.every(([, v]) => v <= 1);
+    console.log(
+      `check ${s.name}: ${ok ? 'PASS' : 'FAIL'} ` +
+        `${r.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')} (× bound)`,
+    );
+  }
+} else {
+  await initBackend('webgpu');
+}
+
+/** ms per call of `f` (after one warm-up), waiting for the GPU; `reps` calls. */
+async function time(f: () => tf.Tensor[], reps: number): Promise<number> {
+  const device = webgpuBackend().device;
+  tf.dispose(f());
+  await device.queue.onSubmittedWorkDone();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) tf.dispose(f());
+  await device.queue.onSubmittedWorkDone();
+  return (performance.now() - t0) / reps;
+}
+
+async function bench(s: Shape, reps: number) {
+  const x = make(s);
+  const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal };
+  const fwd = await time(() => Object.values(flashAttentionForward(x.q, x.k, x.v, opts)), reps);
+  const { o, stats } = flashAttentionForward(x.q, x.k, x.v, opts);
+  const bwd = await time(() => flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts), reps);
+  tf.dispose([o, stats]);
+  console.log(`fused ${s.name}: forward ${fwd.toFixed(2)} ms, backward ${bwd.toFixed(2)} ms (dq + dk/dv dispatches)`);
+  try {
+    const tfo = { bias: x.full, fused: false };
+    const tfFwd = await time(() => [attention(x.q, x.k, x.v, tfo)], Math.min(reps, 3));
+    const tfBoth = await time(
+      () => {
+        const { value, grads } = vg((a, b, c) => attention(a, b, c, tfo), x.dy)([x.q, x.k, x.v]);
+        return [value, ...grads];
+      },
+      Math.min(reps, 3),
+    );
+    console.log(`tfjs op ${s.name}: forward ${tfFwd.toFixed(2)} ms, forward+backward ${tfBoth.toFixed(2)} ms`);
+  } catch (err) {
+    console.log(`tfjs op ${s.name}: FAILED ${(err as Error).message.split('\n')[0]}`);
+  }
+  tf.dispose(Object.values(x));
+}
+const pads = (b: number, t: number) => Array.from({ length: b }, (_, i) => (i * t) >> 4);
+if (phases.includes('seed')) {
+  await bench(
+    {
+      name: 'seed B4 H16/8 T5376 d128 causal+pad',
+      b: 4,
+      nh: 16,
+      nkv: 8,
+      t: 5376,
+      d: 128,
+      causal: true,
+      pads: pads(4, 5376),
+    },
+    3,
+  );
+}
+if (phases.includes('clip')) {
+  await bench(
+    { name: 'CLIP-L B8 H16 T577 d64', b: 8, nh: 16, nkv: 16, t: 577, d: 64, causal: false, pads: Array(8).fill(0) },
+    10,
+  );
+}
+process.exit(0);

@@ -1,0 +1,68 @@
+/**
+ * What the fused attention kernels are specialised for (every size is a WGSL constant: one
+ * pipeline per layer shape, compiled once) and the tiles they use. q [B, H, T, d]; k, v
+ * [B, Hkv, S, d]; query t sits at key position S − T + t (a KV cache's new tokens come last).
+ */
+export type FlashBias = 'none' | 'keys' | 'full';
+
+export interface FlashShape {
+  readonly b: number;
+  readonly nh: number;
+  readonly nkv: number;
+  readonly t: number;
+  readonly s: number;
+  readonly d: number;
+  /** Keys after a query's position are masked (and whole blocks of them skipped). */
+  readonly causal: boolean;
+  /** Additive bias read by the kernel: none, one row per batch [B, S] (padding), or [B, T, S]. */
+  readonly bias: FlashBias;
+}
+
+/** Query rows (br) and keys (bc) per block; both multiples of 8 (the 8×8 invocation grid). */
+export interface FlashTiles {
+  readonly br: number;
+  readonly bc: number;
+}
+
+export type FlashKernel = 'forward' | 'dq' | 'dkdv';
+
+/** 64 invocations as an 8×8 grid: invocation (ty, tx) owns rows ty + 8i and columns tx + 8j. */
+export const FLASH_THREADS = 64;
+
+/** float32 words of workgroup memory each kernel declares (see its WGSL) for tiles br × bc. */
+const WORDS: Record<FlashKernel, (d: number, br: number, bc: number) => number> = {
+  forward: (d, br, bc) => d * br + bc * d + br * (bc + 1) + 3 * br,
+  dq: (d, br, bc) => 2 * d * (br + 1) + d * (bc + 1) + br * (bc + 1) + 3 * br,
+  dkdv: (d, br, bc) => 2 * d * (bc + 1) + 2 * d * (br + 1) + 2 * bc * (br + 1) + 3 * br,
+};
+/** The first-visible-key reduction (flash-attention-wgsl.ts) adds 65 words. */
+const REDUCTION_WORDS = FLASH_THREADS + 1;
+const CANDIDATES: readonly FlashTiles[] = [
+  { br: 32, bc: 32 },
+  { br: 16, bc: 32 },
+  { br: 32, bc: 16 },
+  { br: 16, bc: 16 },
+  { br: 8, bc: 32 },
+  { br: 8, bc: 16 },
+  { br: 8, bc: 8 },
+];
+
+/** The largest tiles (by br·bc, ties to the earlier) whose workgroup memory fits `limitBytes`. */
+export function flashTiles(kernel: FlashKernel, d: number, limitBytes: number): FlashTiles | undefined {
+  let best: FlashTiles | undefined;
+  for (const c of CANDIDATES) {
+    const bytes = 4 * (WORDS[kernel](d, c.br, c.bc) + REDUCTION_WORDS);
+    if (bytes <= limitBytes && (!best || c.br * c.bc > best.br * best.bc)) best = c;
+  }
+  return best;
+}
+
+/** Why the fused kernels cannot take a shape, or undefined when they can. */
+export function flashUnsupported(s: FlashShape, limitBytes: number): string | undefined {
+  if (s.nh % s.nkv !== 0) return `${s.nh} query heads are not a multiple of ${s.nkv} kv heads`;
+  if (s.d % 8 !== 0) return `head size ${s.d} is not a multiple of 8`;
+  if (s.t > s.s && s.causal) return `causal attention with more queries (${s.t}) than keys (${s.s})`;
+  const kernels: FlashKernel[] = ['forward', 'dq', 'dkdv'];
+  if (kernels.some((k) => !flashTiles(k, s.d, limitBytes))) return `head size ${s.d} does not fit workgroup memory`;
+  return undefined;
+}

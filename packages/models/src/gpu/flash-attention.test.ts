@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
+import { causalAttentionBias, paddingAttentionBias } from '../nn/attention-bias.js';
+import { attention } from '../nn/attention.js';
+import { flashAttention } from './flash-attention.js';
+import { flashAttentionBounds, worstBoundRatio } from './flash-attention-tolerance.js';
+import { webgpuForTests } from './webgpu-for-tests.js';
+
+const gpu = await webgpuForTests();
+afterAll(async () => {
+  if (gpu) await initBackend('cpu');
+});
+
+/**
+ * How the fused call gets its mask: `flag` = causal flag + padding bias [B, 1, 1, S] (blocks
+ * skipped), `full` = the [B, 1, T, S] bias the tfjs op gets, `flag+full` = both (a full bias
+ * can hide which rows see nothing: no block may be skipped), `keys` = bidirectional padding.
+ */
+type Mask = 'flag' | 'full' | 'flag+full' | 'keys' | 'none';
+interface Case {
+  readonly name: string;
+  readonly b: number;
+  readonly nh: number;
+  readonly nkv: number;
+  readonly t: number;
+  readonly s: number;
+  readonly d: number;
+  readonly mask: Mask;
+  /** Left pads per batch row (S means every key masked). */
+  readonly pads?: readonly number[];
+}
+
+const CASES: Case[] = [
+  { name: 'one tile, no mask', b: 1, nh: 1, nkv: 1, t: 8, s: 8, d: 8, mask: 'none' },
+  { name: 'one tile, causal', b: 1, nh: 1, nkv: 1, t: 8, s: 8, d: 8, mask: 'flag', pads: [0] },
+  { name: 'T=1 decode step after 20 cached keys', b: 2, nh: 4, nkv: 2, t: 1, s: 21, d: 16, mask: 'flag', pads: [0, 3] },
+  {
+    name: 'odd T=37, GQA 4:1, left pads with fully masked rows',
+    b: 2,
+    nh: 4,
+    nkv: 1,
+    t: 37,
+    s: 37,
+    d: 16,
+    mask: 'flag',
+    pads: [0, 5],
+  },
+  { name: 'S≠T (KV offset 6), GQA 2:1, pads', b: 2, nh: 4, nkv: 2, t: 35, s: 41, d: 24, mask: 'flag', pads: [9, 2] },
+  {
+    name: 'causal as a full [B,1,T,S] bias, fully masked rows',
+    b: 2,
+    nh: 2,
+    nkv: 1,
+    t: 45,
+    s: 45,
+    d: 8,
+    mask: 'full',
+    pads: [0, 7],
+  },
+  {
+    name: 'causal flag and a full bias, masked rows',
+    b: 2,
+    nh: 2,
+    nkv: 1,
+    t: 40,
+    s: 40,
+    d: 8,
+    mask: 'flag+full',
+    pads: [0, 36],
+  },
+  {
+    name: 'bidirectional padding, a fully masked batch row',
+    b: 2,
+    nh: 2,
+    nkv: 2,
+    t: 33,
+    s: 33,
+    d: 64,
+    mask: 'keys',
+    pads: [4, 33],
+  },
+  {
+    name: 'bidirectional, CLIP-like d=64, no mask, T not a tile multiple',
+    b: 1,
+    nh: 2,
+    nkv: 2,
+    t: 50,
+    s: 50,
+    d: 64,
+    mask: 'none',
+  },
+];
+
+type T4 = tf.Tensor4D;
+const grads = (f: (a: T4, c: T4, e: T4) => T4, dy: T4) =>
+  tf.valueAndGrads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(f(a as T4, c as T4, e as T4), dy)));
+
+/** Inputs and masks for a case on the active backend. */
+function inputs(c: Case) {
+  const q = tf.randomUniform([c.b, c.nh, c.t, c.d], -2, 2, 'float32', 1) as T4;
+  const k = tf.randomUniform([c.b, c.nkv, c.s, c.d], -2, 2, 'float32', 2) as T4;
+  const v = tf.randomUniform([c.b, c.nkv, c.s, c.d], -1, 1, 'float32', 3) as T4;
+  const dy = tf.randomUniform([c.b, c.nh, c.t, c.d], -1, 1, 'float32', 4) as T4;
+  const pads = c.pads ?? Array.from({ length: c.b }, () => 0);
+  const mask = tf.tensor2d(
+    pads.flatMap((p) => Array.from({ length: c.s }, (_, j) => (j < p ? 0 : 1))),
+    [c.b, c.s],
+  );
+  const causal = c.mask !== 'keys' && c.mask !== 'none';
+  const full = c.mask === 'none' ? undefined : causal ? causalAttentionBias(mask, c.t) : paddingAttentionBias(mask);
+  const keys = c.mask === 'flag' ? paddingAttentionBias(mask) : undefined;
+  mask.dispose();
+  return { q, k, v, dy, full, keys, causal };
+}
+
+type Arrays = Float32Array[];
+/** The tfjs op on cpu: o, dq, dk, dv and their bounds, for every case (two backend switches in all). */
+async function references(): Promise<{ expected: Arrays; bounds: Arrays }[]> {
+  await initBackend('cpu');
+  const out = [];
+  for (const c of CASES) {
+    const r = inputs(c);
+    const o = attention(r.q, r.k, r.v, { bias: r.full });
+    const { value, grads: g } = grads((a, e, f) => attention(a, e, f, { bias: r.full }), r.dy)([r.q, r.k, r.v]);
+    const bounds = flashAttentionBounds({ ...r, bias: r.full });
+    out.push({
+      expected: await Promise.all([o, ...g].map((x) => x.data() as Promise<Float32Array>)),
+      bounds: await Promise.all(bounds.map((x) => x.data() as Promise<Float32Array>)),
+    });
+    tf.dispose([o, value, ...g, ...bounds, r.q, r.k, r.v, r.dy, r.full, r.keys]);
+  }
+  await initBackend('webgpu');
+  return out;
+}
+
+describe.skipIf(!gpu)('flashAttention (fused WGSL) against the tfjs op in f32 on cpu', () => {
+  let refs: { expected: Arrays; bounds: Arrays }[] = [];
+  beforeAll(async () => {
+    refs = await references();
+  }, 120_000);
+  CASES.forEach((c, n) => {
+    it(`${c.name}: output and dq, dk, dv within the derived bound`, async () => {
+      const x = inputs(c);
+      const opts =
+        c.mask === 'flag' ? { bias: x.keys, causal: true } : { bias: x.full, causal: c.mask === 'flag+full' };
+      // The forward alone (no tape), then value and gradients through the custom gradient.
+      const o = flashAttention(x.q, x.k, x.v, opts);
+      const { value, grads: g } = grads((a, e, f) => flashAttention(a, e, f, opts), x.dy)([x.q, x.k, x.v]);
+      const got = await Promise.all([o, ...g].map((t) => t.data() as Promise<Float32Array>));
+      tf.dispose([o, value, ...g, x.q, x.k, x.v, x.dy, x.full, x.keys]);
+      const { expected, bounds } = refs[n]!;
+      const names = ['o', 'dq', 'dk', 'dv'];
+      const ratios = Object.fromEntries(names.map((k, i) => [k, worstBoundRatio(got[i]!, expected[i]!, bounds[i]!)]));
+      for (const [k, r] of Object.entries(ratios)) expect(r, `${k}: ${JSON.stringify(ratios)}`).toBeLessThanOrEqual(1);
+    });
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Fused attention on the webgpu backend, the FlashAttention-2 way: one dispatch forward, two
+ * backward (dq; dk and dv), no T×T tensor, causal blocks skipped, grouped-query heads, an additive
+ * bias (padding [B, 1, 1, S] or full [B, 1, T, S]). Same results as nn/attention.ts's tfjs op,
+ * masked rows included (flash-attention-wgsl.ts says how). Kernels: flash-attention-*-wgsl.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '../errors.js';
+import { flashDkdvWgsl } from './flash-attention-dkdv-wgsl.js';
+import { flashDqWgsl } from './flash-attention-dq-wgsl.js';
+import { flashForwardWgsl } from './flash-attention-forward-wgsl.js';
+import { flashTiles, flashUnsupported, type FlashKernel, type FlashShape } from './flash-attention-shape.js';
+import { runKernelOutputs, webgpuBackend } from './webgpu-internals.js';
+
+export interface FlashAttentionOptions {
+  /** Additive bias, [B, 1, 1, S] (the same for every query) or [B, 1, T, S]; never differentiated. */
+  readonly bias?: tf.Tensor4D | undefined;
+  /** Query t sees keys up to S − T + t (combined with the bias: a key masked by either is masked). */
+  readonly causal?: boolean | undefined;
+}
+
+/** Which kernels `flashAttention` runs (selectFlashAttentionVariant sets it); undefined: none passed. */
+export type FlashAttentionVariant = 'portable';
+let chosen: FlashAttentionVariant | undefined = 'portable';
+export const setFlashAttentionVariant = (v: FlashAttentionVariant | undefined): void => void (chosen = v);
+export const flashAttentionVariant = (): FlashAttentionVariant | undefined => chosen;
+
+/**
+ * Whether `attention` (nn/attention.ts) takes the fused kernels when a call does not say. Off: on
+ * the H100 the portable kernels are slower than the tfjs op (seed shape forward 669 vs 96 ms,
+ * bench/results/2026-11-27-flash-attn-h100.md); turn on where they win or for their exact masks.
+ */
+let byDefault = false;
+export const setFusedAttentionDefault = (on: boolean): void => void (byDefault = on);
+export const fusedAttentionDefault = (): boolean => byDefault;
+
+/** The kernels' view of one call and why they cannot take it (undefined: they can). */
+export function flashShape(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentionOptions = {}) {
+  const [b, nh, t, d] = q.shape;
+  const [, nkv, s] = k.shape;
+  const bs = opts.bias?.shape;
+  const bias = !bs ? 'none' : bs[2] === 1 && t !== 1 ? 'keys' : 'full';
+  const shape: FlashShape = { b, nh, nkv, t, s, d, causal: opts.causal ?? false, bias };
+  const dtypes = [q, k, opts.bias].some((x) => x && x.dtype !== 'float32') ? 'inputs are not float32' : undefined;
+  const why =
+    dtypes ??
+    flashUnsupported(shape, storageLimit()) ??
+    (bs && (bs[0] !== b || bs[1] !== 1 || (bs[2] !== 1 && bs[2] !== t) || bs[3] !== s)
+      ? `bias shape [${bs.join(', ')}] is neither [B, 1, 1, S] nor [B, 1, T, S]`
+      : undefined);
+  return { shape, why };
+}
+
+/** flashShape, or E_GPU_SHAPE when the fused kernels cannot take the call. */
+export function flashShapeOf(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentionOptions = {}): FlashShape {
+  const { shape, why } = flashShape(q, k, opts);
+  if (why) {
+    const ctx = { q: q.shape, k: k.shape, bias: opts.bias?.shape };
+    throw new BackendError('E_GPU_SHAPE', `flash attention: ${why}`, ctx, 'use the tfjs op (nn/attention.ts)');
+  }
+  return shape;
+}
+
+const storageLimit = () => webgpuBackend().device.limits.maxComputeWorkgroupStorageSize;
+const tilesFor = (kernel: FlashKernel, d: number) => flashTiles(kernel, d, storageLimit())!;
+const biasInputs = (opts: FlashAttentionOptions) => (opts.bias ? [opts.bias] : []);
+const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
+
+/** o [B, H, T, d] and the row statistics [B, H, T, 3] (max, sum, scratch) the backward needs. */
+export function flashAttentionForward(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  opts: FlashAttentionOptions = {},
+): { o: tf.Tensor4D; stats: tf.Tensor4D } {
+  const s = flashShapeOf(q, k, opts);
+  const tiles = tilesFor('forward', s.d);
+  const [o, stats] = runKernelOutputs(
+    flashForwardWgsl(s, tiles),
+    [q, k, v, ...biasInputs(opts)],
+    [f32(q.shape), f32([s.b, s.nh, s.t, 3])],
+    [Math.ceil(s.t / tiles.br), s.b * s.nh],
+  );
+  return { o: o as tf.Tensor4D, stats: stats as tf.Tensor4D };
+}
+
+/** dq, dk, dv from the forward's inputs, output and statistics and the output's gradient dy. */
+export function flashAttentionBackward(
+  saved: { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D; o: tf.Tensor4D; stats: tf.Tensor4D },
+  dy: tf.Tensor4D,
+  opts: FlashAttentionOptions = {},
+): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const { q, k, v, o, stats } = saved;
+  const s = flashShapeOf(q, k, opts);
+  const tq = tilesFor('dq', s.d),
+    tkv = tilesFor('dkdv', s.d);
+  // The dq kernel writes Δ into the statistics' spare slot; the dk/dv kernel, recorded after it, reads it.
+  const [dq] = runKernelOutputs(
+    flashDqWgsl(s, tq),
+    [q, k, v, o, dy, stats, ...biasInputs(opts)],
+    [f32(q.shape)],
+    [Math.ceil(s.t / tq.br), s.b * s.nh],
+  );
+  const [dk, dv] = runKernelOutputs(
+    flashDkdvWgsl(s, tkv),
+    [q, k, v, dy, stats, ...biasInputs(opts)],
+    [f32(k.shape), f32(v.shape)],
+    [Math.ceil(s.s / tkv.bc), s.b * s.nkv],
+  );
+  return [dq as tf.Tensor4D, dk as tf.Tensor4D, dv as tf.Tensor4D];
+}
+
+/** softmax(q·kᵀ/√d + bias [+ causal])·v with gradients to q, k, v (fused kernels both ways). */
+export function flashAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  opts: FlashAttentionOptions = {},
+): tf.Tensor4D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [qi, ki, vi] = args as tf.Tensor4D[];
+    const { o, stats } = flashAttentionForward(qi!, ki!, vi!, opts);
+    // The bias is saved too: the caller's copy may be disposed before the backward runs.
+    save([qi!, ki!, vi!, o, stats, ...biasInputs(opts)]);
+    const gradFunc = (dy: tf.Tensor, sv: tf.Tensor[]) => {
+      const [sq, sk, svv, so, sst, sb] = sv as tf.Tensor4D[];
+      const saved = { q: sq!, k: sk!, v: svv!, o: so!, stats: sst! };
+      return flashAttentionBackward(saved, dy as tf.Tensor4D, { ...opts, bias: sb });
+    };
+    return { value: o, gradFunc };
+  });
+  return f(q, k, v) as tf.Tensor4D;
+}

@@ -1,0 +1,41 @@
+/**
+ * The backward of the tfjs attention op (attention.ts): chunk by chunk, recomputing each chunk's
+ * probabilities from the softmax max and denominator the forward kept.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { biasRows, grouped, rowsOf, scores, ungrouped, type Chunks } from './attention-blocks.js';
+
+/** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
+export function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], { s, rows, starts }: Chunks): tf.Tensor[] {
+  type T4 = tf.Tensor4D;
+  const [q, k, v, out, mx, sum, bias] = saved as [T4, T4, T4, T4, T4, T4, T4?];
+  const scale = 1 / Math.sqrt(s.d);
+  let dk: tf.Tensor = tf.zerosLike(k);
+  let dv: tf.Tensor = tf.zerosLike(v);
+  const dqs: tf.Tensor[] = [];
+  for (const start of starts) {
+    const n = Math.min(rows, s.t - start);
+    const [dq, dkNext, dvNext] = tf.tidy(() => {
+      const qc = rowsOf(q, start, n);
+      const doc = grouped(rowsOf(dy, start, n), s, n);
+      const sc = scores(qc, k, biasRows(bias, start, n), s, n);
+      const p = tf.div(tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n))), grouped(rowsOf(sum, start, n), s, n));
+      // softmax backward: dS = P ⊙ (dP − rowsum(dO ⊙ O)).
+      const dRow = grouped(tf.sum(tf.mul(rowsOf(dy, start, n), rowsOf(out, start, n)), -1, true), s, n);
+      const ds = tf.mul(p, tf.sub(tf.matMul(doc, v, false, true), dRow));
+      return [
+        ungrouped(tf.mul(tf.matMul(ds, k), scale), s, n),
+        tf.add(dk, tf.mul(tf.matMul(ds, grouped(qc, s, n), true, false), scale)),
+        tf.add(dv, tf.matMul(p, doc, true, false)),
+      ];
+    });
+    dk.dispose();
+    dv.dispose();
+    dk = dkNext!;
+    dv = dvNext!;
+    dqs.push(dq!);
+  }
+  const dq = dqs.length === 1 ? dqs[0]! : tf.concat(dqs, 2);
+  if (dqs.length > 1) for (const x of dqs) x.dispose();
+  return [dq, dk, dv];
+}

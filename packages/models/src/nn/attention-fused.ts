@@ -1,0 +1,39 @@
+/**
+ * Where `attention` hands over to the fused WGSL kernels (gpu/flash-attention.ts): when asked
+ * (the call's `fused`, else setFusedAttentionDefault), on the webgpu backend, once their start-up
+ * self-test passed, for float32 inputs of a shape they take. Every other case (cpu and wasm
+ * always) keeps the tfjs op, which stays the f32 reference.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { flashAttention, flashAttentionVariant, flashShape, fusedAttentionDefault } from '../gpu/flash-attention.js';
+import { MASK_MIN } from './attention-bias.js';
+
+/** The fused kernels' result, or undefined when they cannot take the call. */
+export function fusedAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  bias: tf.Tensor4D | undefined,
+  causal: boolean,
+  requested: boolean | undefined,
+): tf.Tensor4D | undefined {
+  if (!(requested ?? fusedAttentionDefault())) return undefined;
+  if (tf.getBackend() !== 'webgpu' || !flashAttentionVariant() || v.dtype !== 'float32') return undefined;
+  if (flashShape(q, k, { bias, causal }).why) return undefined;
+  return flashAttention(q, k, v, { bias, causal });
+}
+
+/**
+ * `bias` with the causal mask folded in, [B or 1, 1, T, S]: MASK_MIN where query t (at key
+ * position S − T + t) would see a later key, as causalAttentionBias builds it (a key masked
+ * twice stays MASK_MIN: a minimum, never a sum that would overflow to −∞).
+ */
+export function withCausal(bias: tf.Tensor4D | undefined, t: number, s: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const rows = tf.reshape(tf.range(s - t, s, 1, 'int32'), [t, 1]);
+    const cols = tf.reshape(tf.range(0, s, 1, 'int32'), [1, s]);
+    const later = tf.reshape(tf.cast(tf.greater(cols, rows), 'float32'), [1, 1, t, s]);
+    const causal = tf.mul(later, MASK_MIN);
+    return (bias ? tf.minimum(bias, causal) : causal) as tf.Tensor4D;
+  });
+}
