@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { causalAttentionBias, paddingAttentionBias } from '../nn/attention-bias.js';
