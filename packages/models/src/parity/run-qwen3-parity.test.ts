@@ -38,13 +38,20 @@ describe('qwen3 parity runners (what `kvc parity` runs)', () => {
   });
 
   // Generation on webgpu runs the in-place KV cache kernel and the device-side penalty/argmax.
-  it.skipIf(!gpu)('qwen3-vlm passes on webgpu too (lavapipe in CI; generated ids exact)', async () => {
-    const r = await modelParityRunners['qwen3-vlm'](join(REF, 'qwen3'), { backend: 'webgpu' });
-    expect(r.backend).toBe('webgpu');
-    expect(r.checks.find((c) => c.name === 'generated_ids')?.pass).toBe(true);
-    expect(r.checks.filter((c) => !c.pass), formatParityReport(r)).toEqual([]);
-    await initBackend('cpu');
-  }, 300_000);
+  it.skipIf(!gpu)(
+    'qwen3-vlm passes on webgpu too (lavapipe in CI; generated ids exact)',
+    async () => {
+      const r = await modelParityRunners['qwen3-vlm'](join(REF, 'qwen3'), { backend: 'webgpu' });
+      expect(r.backend).toBe('webgpu');
+      expect(r.checks.find((c) => c.name === 'generated_ids')?.pass).toBe(true);
+      expect(
+        r.checks.filter((c) => !c.pass),
+        formatParityReport(r),
+      ).toEqual([]);
+      await initBackend('cpu');
+    },
+    300_000,
+  );
 
   it('qwen3-vlm fails when the model is wrong (rope_theta changed in a copy of the case)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvc-parity-'));
