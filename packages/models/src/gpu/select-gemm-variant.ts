@@ -3,16 +3,21 @@
  * each candidate variant and keeps the first that matches a CPU reference within the derived f16
  * bound. The subgroup-matrix variant is tried only when the device has the feature; a failure
  * (compile error, GPU error, wrong numbers) falls back to the portable variant with a warning.
+ * The NF4 GEMM (nf4-gemm.ts) is chosen the same way, on its two products.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { f16GemmBound } from './f16-tolerance.js';
 import { gemm, setGemmVariant } from './gemm.js';
 import type { GemmVariant } from './gemm-variant.js';
+import { nf4SelfTestRatio } from './nf4-self-test.js';
+import { setNf4GemmVariant } from './nf4-gemm.js';
 import { webgpuBackend } from './webgpu-internals.js';
 
 export interface GemmSelection {
   /** The variant now used by gemm(), or undefined when none passed. */
   readonly variant: GemmVariant | undefined;
+  /** The variant now used by nf4Gemm(), or undefined when none passed. */
+  readonly nf4Variant: GemmVariant | undefined;
   readonly warnings: readonly string[];
 }
 
@@ -64,6 +69,31 @@ async function worstRatio(variant: GemmVariant): Promise<number> {
   return worst;
 }
 
+/** The first candidate whose products pass (`ratio` ≤ 1, no GPU error), or undefined; failures warn. */
+async function firstPassing(
+  what: string,
+  candidates: readonly GemmVariant[],
+  ratio: (v: GemmVariant) => Promise<number>,
+  warnings: string[],
+): Promise<GemmVariant | undefined> {
+  const device = webgpuBackend().device;
+  for (const variant of candidates) {
+    let why: string | undefined;
+    device.pushErrorScope('validation');
+    try {
+      const r = await ratio(variant);
+      if (!(r <= 1)) why = `results off by ${r.toFixed(2)}× the derived f16 bound`;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    const gpuError = await device.popErrorScope();
+    why ??= gpuError?.message;
+    if (!why) return variant;
+    warnings.push(`${what} ${variant} variant failed its self-test (${why.split('\n')[0]}); falling back`);
+  }
+  return undefined;
+}
+
 /** `candidates` defaults to what the device offers, best first (tests pass their own). */
 export async function selectGemmVariant(candidates?: readonly GemmVariant[]): Promise<GemmSelection> {
   const device = webgpuBackend().device;
@@ -71,23 +101,9 @@ export async function selectGemmVariant(candidates?: readonly GemmVariant[]): Pr
     ? ['subgroup-matrix', 'portable']
     : ['portable'];
   const warnings: string[] = [];
-  for (const variant of candidates) {
-    let why: string | undefined;
-    device.pushErrorScope('validation');
-    try {
-      const ratio = await worstRatio(variant);
-      if (!(ratio <= 1)) why = `results off by ${ratio.toFixed(2)}× the derived f16 bound`;
-    } catch (err) {
-      why = (err as Error).message;
-    }
-    const gpuError = await device.popErrorScope();
-    why ??= gpuError?.message;
-    if (!why) {
-      setGemmVariant(variant);
-      return { variant, warnings };
-    }
-    warnings.push(`f16 GEMM ${variant} variant failed its self-test (${why.split('\n')[0]}); falling back`);
-  }
-  setGemmVariant(undefined);
-  return { variant: undefined, warnings };
+  const variant = await firstPassing('f16 GEMM', candidates, worstRatio, warnings);
+  setGemmVariant(variant);
+  const nf4Variant = await firstPassing('NF4 GEMM', candidates, nf4SelfTestRatio, warnings);
+  setNf4GemmVariant(nf4Variant);
+  return { variant, nf4Variant, warnings };
 }
