@@ -24,8 +24,9 @@ def dequant(packed, absmax, out, inp):
     return (NF4[codes].reshape(-1, 64) * absmax[:, None]).reshape(out, inp).to(torch.bfloat16)
 
 M = 4 * 5376
-table = {'4096': ('4096^3', 4096, 4096, 4096), 'q': ('q/o_proj', M, 4096, 4096), 'kv': ('k/v_proj', M, 1024, 4096),
-         'gateup': ('gate/up_proj', M, 12288, 4096), 'down': ('down_proj', M, 4096, 12288)}
+table = {'4096': ('4096^3', 4096, 4096, 4096), 'q': ('q/o_proj', M, 4096, 4096),
+         'kv': ('k/v_proj', M, 1024, 4096), 'gateup': ('gate/up_proj', M, 12288, 4096),
+         'down': ('down_proj', M, 4096, 12288)}
 for key in (sys.argv[1] if len(sys.argv) > 1 else '4096,q,kv,gateup,down').split(','):
     name, m, out, inp = table[key]
     packed = torch.randint(0, 256, (out * inp // 2,), device=dev, dtype=torch.uint8)
@@ -34,8 +35,9 @@ for key in (sys.argv[1] if len(sys.argv) > 1 else '4096,q,kv,gateup,down').split
     x = torch.rand(m, inp, device=dev, dtype=torch.bfloat16) * 2 - 1
     dy = torch.rand(m, out, device=dev, dtype=torch.bfloat16) * 2 - 1
     fl = 2 * m * out * inp
-    for pname, f, g, n, k in [('y=x.Wt', lambda: x @ w.t(), lambda: x @ dequant(packed, absmax, out, inp).t(), out, inp),
-                              ('dx=dy.W', lambda: dy @ w, lambda: dy @ dequant(packed, absmax, out, inp), inp, out)]:
+    wq = lambda: dequant(packed, absmax, out, inp)
+    for pname, f, g, n, k in [('y=x.Wt', lambda: x @ w.t(), lambda: x @ wq().t(), out, inp),
+                              ('dx=dy.W', lambda: dy @ w, lambda: dy @ wq(), inp, out)]:
         ms, tf = bench(f, fl)
         ms2, tf2 = bench(g, fl)
         print(f'torch {name} {pname} {m}x{n}x{k}: bf16 matmul {ms:.3f} ms {tf:.1f} TFLOP/s; '

@@ -141,7 +141,8 @@ export async function productTimings(p: Product, w: HostNf4, sm: SmKernel[]): Pr
   const verdict = r !== undefined && r <= 1 && !whyR ? 'PASS' : 'FAIL';
   return (
     `${label(p)}: kernel alone TFLOP/s (median of 3) ${cells.join(', ')}; ` +
-    `nf4Gemm() op, f32 x packed per call, wall ${op?.toFixed(1)}${whyOp}; dequantize+gemm() ${deq?.toFixed(1)}${whyDeq}; ` +
+    `nf4Gemm() op, f32 x packed per call, wall ${op?.toFixed(1)}${whyOp}; ` +
+    `dequantize+gemm() ${deq?.toFixed(1)}${whyDeq}; ` +
     `op vs CPU on 64 sampled entries: error/bound ${r?.toFixed(3)} ${verdict}${whyR}`
   );
 }

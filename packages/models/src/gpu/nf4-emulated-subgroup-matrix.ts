@@ -10,19 +10,21 @@
  */
 const N = 16;
 
-const loadFn = (src: string) => `fn smLoad_${src}(off: u32, colMajor: bool, stride: u32) -> array<f32, ${N * N}> {
-  var m: array<f32, ${N * N}>;
+const M = `array<f32, ${N * N}>`;
+const at = 'select(off + r * stride + c, off + c * stride + r, colMajor)';
+const loadFn = (src: string) => `fn smLoad_${src}(off: u32, colMajor: bool, stride: u32) -> ${M} {
+  var m: ${M};
   for (var r = 0u; r < ${N}u; r++) {
-    for (var c = 0u; c < ${N}u; c++) { m[r * ${N}u + c] = f32(${src}[select(off + r * stride + c, off + c * stride + r, colMajor)]); }
+    for (var c = 0u; c < ${N}u; c++) { m[r * ${N}u + c] = f32(${src}[${at}]); }
   }
   return m;
 }`;
-const storeFn = (dst: string) => `fn smStore_${dst}(off: u32, m: array<f32, ${N * N}>, colMajor: bool, stride: u32) {
+const storeFn = (dst: string) => `fn smStore_${dst}(off: u32, m: ${M}, colMajor: bool, stride: u32) {
   for (var r = 0u; r < ${N}u; r++) {
-    for (var c = 0u; c < ${N}u; c++) { ${dst}[select(off + r * stride + c, off + c * stride + r, colMajor)] = m[r * ${N}u + c]; }
+    for (var c = 0u; c < ${N}u; c++) { ${dst}[${at}] = m[r * ${N}u + c]; }
   }
 }`;
-const MMA = `fn smMma(a: array<f32, ${N * N}>, b: array<f32, ${N * N}>, acc: array<f32, ${N * N}>) -> array<f32, ${N * N}> {
+const MMA = `fn smMma(a: ${M}, b: ${M}, acc: ${M}) -> ${M} {
   var c = acc;
   for (var r = 0u; r < ${N}u; r++) {
     for (var j = 0u; j < ${N}u; j++) {

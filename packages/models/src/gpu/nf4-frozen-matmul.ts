@@ -6,12 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Nf4Matrix } from '../quant/nf4-matrix.js';
-import { nf4Gemm } from './nf4-gemm.js';
+import { nf4Gemm, type Nf4GemmOptions } from './nf4-gemm.js';
 
-export function frozenNf4MatMul(x: tf.Tensor2D, w: Nf4Matrix): tf.Tensor2D {
+/** `opts.dequantize` chooses where W is dequantized (see Nf4GemmOptions); both products use it. */
+export function frozenNf4MatMul(
+  x: tf.Tensor2D,
+  w: Nf4Matrix,
+  opts: Pick<Nf4GemmOptions, 'dequantize'> = {},
+): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: nf4Gemm(args[0] as tf.Tensor2D, w, { transB: true }),
-    gradFunc: (dy: tf.Tensor) => nf4Gemm(dy as tf.Tensor2D, w),
+    value: nf4Gemm(args[0] as tf.Tensor2D, w, { ...opts, transB: true }),
+    gradFunc: (dy: tf.Tensor) => nf4Gemm(dy as tf.Tensor2D, w, opts),
   }));
   return f(x) as tf.Tensor2D;
 }

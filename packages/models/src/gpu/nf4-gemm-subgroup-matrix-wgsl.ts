@@ -88,6 +88,7 @@ export function nf4SubgroupMatrixGemmWgsl(
   const lda = padTo(s.k),
     kp = padTo(s.k),
     bn = 16 * t.tn;
+  const aRow = (i: number) => `(row0 + ${16 * i}u) * ${lda}u`;
   const wLoad = (j: number) =>
     s.transB
       ? `subgroupMatrixLoad<R>(&Ws, ${16 * j * t.bk}u + kk, true, ${t.bk}u)`
@@ -114,7 +115,7 @@ ${nf4DecodeWgsl(s.blocksize)}
     ${stageWeight(s, t)}
     workgroupBarrier();
     for (var kk = 0u; kk < ${t.bk}u; kk += 16u) {
-    ${lines(t.tm, (i) => `let a${i} = subgroupMatrixLoad<L>(&A, (row0 + ${16 * i}u) * ${lda}u + k0 + kk, false, ${lda}u);`)}
+    ${lines(t.tm, (i) => `let a${i} = subgroupMatrixLoad<L>(&A, ${aRow(i)} + k0 + kk, false, ${lda}u);`)}
     ${lines(t.tn, (j) => `let b${j} = ${wLoad(j)};`)}
     ${grid(t, (i, j) => `c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`)}
     }

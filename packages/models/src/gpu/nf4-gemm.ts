@@ -10,7 +10,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import type { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { F16Matrix } from './f16-matrix.js';
-import { variantFor } from './gemm.js';
+import { gemm, variantFor } from './gemm.js';
 import type { GemmVariant } from './gemm-variant.js';
 import { nf4PortableDispatch, nf4PortableGemmWgsl, type Nf4GemmShape } from './nf4-gemm-portable-wgsl.js';
 import {
@@ -20,6 +20,7 @@ import {
   type Nf4SubgroupMatrixTiling,
 } from './nf4-gemm-subgroup-matrix-wgsl.js';
 import { runKernel } from './webgpu-internals.js';
+import { dequantizeNf4OnGpu } from './nf4-dequantize.js';
 
 export interface Nf4GemmOptions {
   /** W is [N, K] and the product is A·Wᵀ (the forward); else W is [K, N] (the input gradient). */
@@ -28,6 +29,12 @@ export interface Nf4GemmOptions {
   readonly variant?: GemmVariant;
   /** Register tiling of the subgroup-matrix variant (benchmarks). */
   readonly tiling?: Nf4SubgroupMatrixTiling;
+  /**
+   * `in-kernel` (default): codes are dequantized while the kernel stages W. `per-call`: W is
+   * dequantized into a temporary f16 matrix and the f16 gemm() runs on it (the comparison the
+   * benchmark measures; the temporary lives only for this call).
+   */
+  readonly dequantize?: 'in-kernel' | 'per-call';
 }
 
 let chosen: GemmVariant | undefined = 'portable';
@@ -74,11 +81,23 @@ export function nf4Gemm(a: tf.Tensor2D | F16Matrix, w: Nf4Matrix, opts: Nf4GemmO
       'see the warnings of selectGemmVariant, or dequantize the weight and use tf.matMul (f32)',
     );
   }
+  if (opts.dequantize === 'per-call') return viaF16Copy(a, w, transB, variant);
   const pa = a instanceof F16Matrix ? a : F16Matrix.fromTensor(a);
   try {
     const { code, dispatch } = nf4GemmKernel({ m, n, k, transB, blocksize: w.blocksize }, variant, opts.tiling);
     return runKernel(code, [pa.bits, w.codes, w.absmax], [m, n], 'float32', dispatch) as tf.Tensor2D;
   } finally {
     if (pa !== a) pa.dispose();
+  }
+}
+
+function viaF16Copy(a: tf.Tensor2D | F16Matrix, w: Nf4Matrix, transB: boolean, variant: GemmVariant): tf.Tensor2D {
+  const wf = dequantizeNf4OnGpu(w);
+  const wh = F16Matrix.fromTensor(wf);
+  wf.dispose();
+  try {
+    return gemm(a, wh, { transB, variant });
+  } finally {
+    wh.dispose();
   }
 }
