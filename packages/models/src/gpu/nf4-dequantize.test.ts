@@ -30,7 +30,7 @@ describe.skipIf(!gpu)('dequantizeNf4OnGpu and the per-call dequantizing product'
     }
   });
 
-  it('nf4Gemm with dequantize "per-call" (f16 copy, then gemm) is within the derived bound, both products', async () => {
+  it('dequantize "per-call" (an f16 copy, then gemm) is within the derived bound, both products', async () => {
     const [m, out, inp] = [21, 37, 136];
     const w = randomNf4(out, inp, 4);
     for (const forward of [true, false]) {
