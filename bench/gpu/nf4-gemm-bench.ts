@@ -8,7 +8,7 @@
  *   NF4 tiling next to the f16 GEMM (sm 4x4) on the same shape, the nf4Gemm() op (f32 activations
  *   packed per call) and "dequantize W, then gemm()" wall clock, and the op's error on 64 sampled
  *   entries vs the CPU.
- * - SHAPES: comma list of 4096,q,kv,gateup,down (default all); TILINGS: e.g. 4x4/32,8x2/32,4x4/32p
+ * - SHAPES: comma list of 4096,q,kv,gateup,down (default all), or tiny; TILINGS: e.g. 4x4/32,8x2/32,4x4/32p
  *   (p: private lookup table). nf4-gemm-baseline.py times torch at the same shapes.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -60,7 +60,7 @@ for (const phase of ['tile', 'check'].filter((p) => phases.includes(p))) {
           [17, 33, 70],
           [3, 40, 4096],
           [130, 70, 129],
-          [300, 1000, 4096],
+          [64, 300, 4096],
         ];
   for (const kern of kernels) {
     for (const [m, out, inp] of shapes) {
@@ -81,6 +81,7 @@ if (phases.includes('shapes')) {
     kv: [['k/v_proj', M, 1024, 4096]],
     gateup: [['gate/up_proj', M, 12288, 4096]],
     down: [['down_proj', M, 4096, 12288]],
+    tiny: [['tiny (a smoke test on lavapipe)', 200, 96, 136]],
   };
   for (const [name, m, out, inp] of shapeNames.flatMap((s) => table[s] ?? [])) {
     const w = randomNf4(out, inp, out + inp);

@@ -15,7 +15,7 @@ import {
 import type { GemmVariant, Nf4SubgroupMatrixTiling } from '../../packages/models/src/gpu/index.js';
 import { allEntries, nf4ErrorRatio } from '../../packages/models/src/gpu/nf4-error-ratio.js';
 import { prng, randomNf4, type HostNf4 } from '../../packages/models/src/gpu/nf4-host.js';
-import { gpuBufferOf, webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { gpuBufferOf, runKernel, webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { timeDispatch } from './nf4-kernel-timing.js';
 
 /** W is [out, in]; forward y = x·Wᵀ (M×out×in), else the input gradient dx = dy·W (M×in×out). */
@@ -78,6 +78,23 @@ export async function checkProduct(p: Product, variant: GemmVariant, tiling?: Nf
   return `${label(p)}: error/bound ${r?.toFixed(3)} ${verdict}${why}`;
 }
 
+/**
+ * A uniform [-1, 1) matrix made on the GPU from a hash of the index (tf.randomUniform draws on the
+ * CPU: seconds for the 21504×12288 activations).
+ */
+function gpuRandom(rows: number, cols: number, seed: number): tf.Tensor2D {
+  const code = `@group(0) @binding(0) var<storage, read_write> D: array<f32>;
+@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let c = wg.x * 64u + lid;
+  if (c >= ${cols}u) { return; }
+  var h = (wg.y * ${cols}u + c) * 747796405u + ${seed >>> 0}u;
+  h = ((h >> ((h >> 28u) + 4u)) ^ h) * 277803737u;
+  h = (h >> 22u) ^ h;
+  D[wg.y * ${cols}u + c] = f32(h >> 8u) / 8388608.0 - 1.0;
+}`;
+  return runKernel(code, [], [rows, cols], 'float32', [Math.ceil(cols / 64), rows]) as tf.Tensor2D;
+}
+
 /** Wall clock of an op over ≥ ~0.2 s (Dawn resolves onSubmittedWorkDone when it polls), TFLOP/s. */
 async function wall(run: () => tf.Tensor, flop: number): Promise<number> {
   const device = webgpuBackend().device;
@@ -97,7 +114,7 @@ export async function productTimings(p: Product, w: HostNf4, sm: SmKernel[]): Pr
     m = p.m,
     flop = 2 * m * n * k;
   const b = webgpuBackend();
-  const a = tf.randomUniform([m, k], -1, 1, 'float32', 9) as tf.Tensor2D;
+  const a = gpuRandom(m, k, 9);
   const fa = F16Matrix.fromTensor(a);
   const cells: string[] = [];
   const shape = { m, n, k, transB: p.forward, blocksize: w.matrix.blocksize };
