@@ -5,6 +5,7 @@
  * comparison; the products themselves never materialize W (nf4-gemm.ts).
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '../errors.js';
 import type { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { runKernel } from './webgpu-internals.js';
 import { nf4DecodeWgsl } from './nf4-wgsl.js';
@@ -13,7 +14,14 @@ const WG = 64;
 const MAX_ROWS = 65535; // one dispatch row of workgroups per matrix row
 
 export function dequantizeNf4OnGpu(w: Nf4Matrix): tf.Tensor2D {
-  if (w.rows > MAX_ROWS) throw new RangeError(`dequantizeNf4OnGpu: at most ${MAX_ROWS} rows, got ${w.rows}`);
+  if (w.rows > MAX_ROWS) {
+    throw new BackendError(
+      'E_GPU_SHAPE',
+      `dequantizeNf4OnGpu: at most ${MAX_ROWS} rows, got ${w.rows}`,
+      { rows: w.rows, cols: w.cols },
+      'dequantize the matrix in row blocks',
+    );
+  }
   const code = `@group(0) @binding(0) var<storage, read> Q: array<u32>;
 @group(0) @binding(1) var<storage, read> S: array<f32>;
 @group(0) @binding(2) var<storage, read_write> D: array<f32>;
