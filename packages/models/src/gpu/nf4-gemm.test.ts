@@ -116,6 +116,10 @@ describe.skipIf(!gpu)('nf4Gemm (NF4 weight dequantized in the kernel) against th
     }
   }
 
+  it('subgroup-matrix 2×2/32 emulated (register tiles on both axes): input grad 18×35×70', async () => {
+    expect(await ratio(18, 35, 70, false, emulated({ tm: 2, tn: 2, bk: 32 }), 5)).toBeLessThanOrEqual(1);
+  }, 120_000);
+
   it('rejects mismatched inner dimensions with a hint', () => {
     const w = randomNf4(8, 16, 3);
     const x = tf.zeros([4, 8]) as tf.Tensor2D;
