@@ -16,3 +16,11 @@ export { DAWN_FLAGS, GEMM_FEATURES, registerWebgpuBackend, requestGemmDevice } f
 export { gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './buffer-pool-policy.js';
 export { DEFAULT_GPU_POOL_LIMIT } from './buffer-pool.js';
 export type { GpuPoolLimit, GpuPoolStats } from './buffer-pool.js';
+// NF4 frozen weights (kvc issue #13): dequantized inside the GEMM
+export { nf4Gemm, nf4GemmKernel, nf4GemmVariant, setNf4GemmVariant } from './nf4-gemm.js';
+export type { Nf4GemmOptions } from './nf4-gemm.js';
+export type { Nf4GemmShape } from './nf4-gemm-portable-wgsl.js';
+export { DEFAULT_NF4_SUBGROUP_MATRIX_TILING } from './nf4-gemm-subgroup-matrix-wgsl.js';
+export type { Nf4SubgroupMatrixTiling } from './nf4-gemm-subgroup-matrix-wgsl.js';
+export { frozenNf4MatMul } from './nf4-frozen-matmul.js';
+export { dequantizeNf4OnGpu } from './nf4-dequantize.js';

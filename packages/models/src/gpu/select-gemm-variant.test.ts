@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { gemmVariant } from './gemm.js';
+import { nf4GemmVariant } from './nf4-gemm.js';
 import { selectGemmVariant } from './select-gemm-variant.js';
 import { webgpuBackend } from './webgpu-internals.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
@@ -11,9 +12,10 @@ afterAll(async () => {
 });
 
 describe.skipIf(!gpu)('selectGemmVariant (start-up self-test)', () => {
-  it('initBackend("webgpu") ran it and chose a variant the device has', () => {
+  it('initBackend("webgpu") ran it and chose a variant the device has, for the f16 and the NF4 GEMM', () => {
     const hasSM = webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix');
     expect(gemmVariant()).toBe(hasSM ? 'subgroup-matrix' : 'portable');
+    expect(nf4GemmVariant()).toBe(hasSM ? 'subgroup-matrix' : 'portable');
   });
 
   it('falls back to the portable variant with a warning when the subgroup-matrix one fails', async () => {
@@ -22,8 +24,11 @@ describe.skipIf(!gpu)('selectGemmVariant (start-up self-test)', () => {
     if (device.features.has('chromium-experimental-subgroup-matrix')) return;
     const sel = await selectGemmVariant(['subgroup-matrix', 'portable']);
     expect(sel.variant).toBe('portable');
-    expect(sel.warnings).toHaveLength(1);
-    expect(sel.warnings[0]).toMatch(/subgroup-matrix variant failed its self-test.*falling back/);
+    expect(sel.nf4Variant).toBe('portable');
+    expect(sel.warnings).toHaveLength(2);
+    expect(sel.warnings[0]).toMatch(/^f16 GEMM subgroup-matrix variant failed its self-test.*falling back/);
+    expect(sel.warnings[1]).toMatch(/^NF4 GEMM subgroup-matrix variant failed its self-test.*falling back/);
     expect(gemmVariant()).toBe('portable');
+    expect(nf4GemmVariant()).toBe('portable');
   });
 });

@@ -3,16 +3,21 @@
  * each candidate variant and keeps the first that matches a CPU reference within the derived f16
  * bound. The subgroup-matrix variant is tried only when the device has the feature; a failure
  * (compile error, GPU error, wrong numbers) falls back to the portable variant with a warning.
+ * The NF4 GEMM (nf4-gemm.ts) is chosen the same way, on its two products.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { f16GemmBound } from './f16-tolerance.js';
 import { gemm, setGemmVariant } from './gemm.js';
 import type { GemmVariant } from './gemm-variant.js';
+import { nf4SelfTestRatio } from './nf4-self-test.js';
+import { setNf4GemmVariant } from './nf4-gemm.js';
 import { webgpuBackend } from './webgpu-internals.js';
 
 export interface GemmSelection {
   /** The variant now used by gemm(), or undefined when none passed. */
   readonly variant: GemmVariant | undefined;
+  /** The variant now used by nf4Gemm(), or undefined when none passed. */
+  readonly nf4Variant: GemmVariant | undefined;
   readonly warnings: readonly string[];
 }
 
@@ -99,7 +104,9 @@ export async function selectGemmVariant(candidates?: readonly GemmVariant[]): Pr
   candidates ??= device.features.has('chromium-experimental-subgroup-matrix')
     ? ['subgroup-matrix', 'portable']
     : ['portable'];
-  const sel = await selectKernelVariant('f16 GEMM', candidates, worstRatio);
-  setGemmVariant(sel.variant);
-  return sel;
+  const f16 = await selectKernelVariant('f16 GEMM', candidates, worstRatio);
+  setGemmVariant(f16.variant);
+  const nf4 = await selectKernelVariant('NF4 GEMM', candidates, nf4SelfTestRatio);
+  setNf4GemmVariant(nf4.variant);
+  return { variant: f16.variant, nf4Variant: nf4.variant, warnings: [...f16.warnings, ...nf4.warnings] };
 }

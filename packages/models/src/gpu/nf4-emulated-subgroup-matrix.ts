@@ -1,0 +1,52 @@
+/**
+ * Test helper: rewrites a subgroup-matrix kernel into core WGSL that computes the same thing on an
+ * adapter without subgroup matrices (lavapipe), so the staging and addressing of the tensor-core
+ * variants are checked in CI and not only on the GPU machine. Each invocation holds whole 16×16
+ * matrices in private arrays and does every multiply itself (all 32 write the same values on a
+ * store: benign); only small register tiles are practical. What it cannot check is Dawn's own
+ * implementation of the builtins, whose semantics it mirrors from the WGSL proposal:
+ * element (r, c) of a matrix loaded at `off` with `stride` is arr[off + r·stride + c] row-major,
+ * arr[off + c·stride + r] column-major; left is M×K, right K×N, the result M×N.
+ */
+const N = 16;
+
+const M = `array<f32, ${N * N}>`;
+const at = 'select(off + r * stride + c, off + c * stride + r, colMajor)';
+const loadFn = (src: string) => `fn smLoad_${src}(off: u32, colMajor: bool, stride: u32) -> ${M} {
+  var m: ${M};
+  for (var r = 0u; r < ${N}u; r++) {
+    for (var c = 0u; c < ${N}u; c++) { m[r * ${N}u + c] = f32(${src}[${at}]); }
+  }
+  return m;
+}`;
+const storeFn = (dst: string) => `fn smStore_${dst}(off: u32, m: ${M}, colMajor: bool, stride: u32) {
+  for (var r = 0u; r < ${N}u; r++) {
+    for (var c = 0u; c < ${N}u; c++) { ${dst}[${at}] = m[r * ${N}u + c]; }
+  }
+}`;
+const MMA = `fn smMma(a: ${M}, b: ${M}, acc: ${M}) -> ${M} {
+  var c = acc;
+  for (var r = 0u; r < ${N}u; r++) {
+    for (var j = 0u; j < ${N}u; j++) {
+      var s = c[r * ${N}u + j];
+      for (var q = 0u; q < ${N}u; q++) { s = fma(a[r * ${N}u + q], b[q * ${N}u + j], s); }
+      c[r * ${N}u + j] = s;
+    }
+  }
+  return c;
+}`;
+
+export function emulateSubgroupMatrix(code: string): string {
+  const loads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+>\(&(\w+),/g)].map((x) => x[1]!));
+  const stores = new Set([...code.matchAll(/subgroupMatrixStore\(&(\w+),/g)].map((x) => x[1]!));
+  const body = code
+    .replace('enable chromium_experimental_subgroup_matrix;\n', '')
+    .replace(/alias (L|R|Acc) = subgroup_matrix_\w+<[^>]+>;/g, `alias $1 = array<f32, ${N * N}>;`)
+    .replace(/subgroupMatrixLoad<\w+>\(&(\w+),/g, 'smLoad_$1(')
+    .replace(/subgroupMatrixStore\(&(\w+),/g, 'smStore_$1(')
+    .replace(/subgroupMatrixMultiplyAccumulate\(/g, 'smMma(');
+  // Helpers go after the module-scope declarations they read (the line before @compute).
+  const at = body.indexOf('@compute');
+  const helpers = [...[...loads].map(loadFn), ...[...stores].map(storeFn), MMA].join('\n');
+  return `${body.slice(0, at)}${helpers}\n${body.slice(at)}`;
+}
