@@ -4,13 +4,16 @@
  * y += B(A(dropout(x))) · scaling. A frozen weight loaded with `precision: 'f16'` is an F16Matrix
  * (nn/precision.ts): its product runs through the f16 GEMM (f32 accumulation); bias and LoRA stay
  * f32 tfjs ops added after, so trainable LoRA weights and their gradients keep full precision.
- * A weight loaded with `quantization: 'nf4'` is an Nf4Matrix (quant/): its product dequantizes on the fly.
+ * A weight loaded with `quantization: 'nf4'` is an Nf4Matrix (quant/): on WebGPU its products run through
+ * the NF4 GEMM (dequantized inside the kernel, f16 inputs, f32 accumulation); elsewhere they dequantize
+ * on the fly with tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
 import { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { nf4MatMul } from '../quant/nf4-matmul.js';
+import { frozenNf4MatMul } from '../gpu/nf4-frozen-matmul.js';
 
 /**
  * A linear layer's weight [out, in]: an f32 tensor, or frozen: an F16Matrix (precision f16 on WebGPU)
@@ -46,7 +49,7 @@ export const linearOutDim = (w: AnyLinearWeights): number =>
 /** x [M, in] · Wᵀ by the product each weight form has. */
 function frozenMatMul(x: tf.Tensor2D, w: LinearWeight): tf.Tensor2D {
   if (w instanceof F16Matrix) return frozenF16MatMul(x, w);
-  if (w instanceof Nf4Matrix) return nf4MatMul(x, w);
+  if (w instanceof Nf4Matrix) return tf.getBackend() === 'webgpu' ? frozenNf4MatMul(x, w) : nf4MatMul(x, w);
   return tf.matMul(x, w, false, true);
 }
 

@@ -5,30 +5,37 @@
  * again rather than keeping it from the forward, so no f32 copy of W outlives either pass.
  *
  * WebGPU has no exact integer ops in tfjs (its shaders compute in f32, which cannot hold a 32-bit
- * word), so there the NF4 GEMM kernel of gpu/ runs the product instead of this path.
+ * word), so there the NF4 GEMM kernel of gpu/ (frozenNf4MatMul, dequantized inside the GEMM) runs
+ * the product instead of this path (nn/linear.ts picks), and dequantizeNf4OnGpu the dequantization.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { NF4_TABLE, type Nf4Matrix } from './nf4-matrix.js';
 import { nibbleShift } from './pack-nf4-codes.js';
+import { dequantizeNf4OnGpu } from '../gpu/nf4-dequantize.js';
+import { nf4GemmVariant } from '../gpu/nf4-gemm.js';
 
 /** Whether the active backend can unpack NF4 codes exactly (it has tfjs' BitwiseAnd kernel). */
 export const canDequantizeNf4 = (): boolean => tf.getKernel('BitwiseAnd', tf.getBackend()) !== undefined;
 
+/** WebGPU runs NF4 through its own kernels (gpu/nf4-*) once the start-up self-test chose one. */
+const gpuNf4 = (): boolean => tf.getBackend() === 'webgpu' && nf4GemmVariant() !== undefined;
+
 /** Fails (before any weight is read) when the active backend cannot run the plain NF4 path. */
 export function checkNf4Backend(): void {
-  if (canDequantizeNf4()) return;
+  if (canDequantizeNf4() || gpuNf4()) return;
   const backend = tf.getBackend();
   throw new BackendError(
     'E_NF4_BACKEND',
     `quantization nf4: the ${backend} backend has no exact integer ops to unpack 4-bit codes`,
     { backend },
-    'use --backend cpu or wasm (the NF4 GEMM for webgpu is the frozenNf4MatMul kernel), or quantization none',
+    'use --backend cpu or wasm, or quantization none (on webgpu the NF4 GEMM runs once its start-up self-test passes: see its warning)',
   );
 }
 
 /** The f32 weight [rows, cols] an Nf4Matrix stands for (the caller owns it). */
 export function dequantizeNf4Matrix(w: Nf4Matrix): tf.Tensor2D {
+  if (gpuNf4()) return dequantizeNf4OnGpu(w);
   checkNf4Backend();
   return tf.tidy(() => {
     const n = w.rows * w.cols;

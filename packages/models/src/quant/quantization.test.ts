@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
+import { nf4GemmVariant, setNf4GemmVariant } from '../gpu/nf4-gemm.js';
 import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
 import type { Quantization } from './quantization.js';
 import { checkQuantization } from './quantization.js';
@@ -21,9 +22,17 @@ describe('checkQuantization', () => {
     );
   });
 
-  it('refuses nf4 on webgpu (tfjs-webgpu computes in f32 and cannot unpack 32-bit words) with a hint', async () => {
+  it('takes nf4 on webgpu once an NF4 GEMM variant passed its self-test, and refuses it with a hint when none did', async () => {
     if (!(await webgpuForTests())) return;
-    expect(() => checkQuantization('nf4')).toThrow(expect.objectContaining({ code: 'E_NF4_BACKEND' }));
-    expect(() => checkQuantization('none')).not.toThrow();
+    const chosen = nf4GemmVariant();
+    expect(chosen).toBeDefined(); // lavapipe: the portable kernel
+    expect(() => checkQuantization('nf4')).not.toThrow();
+    setNf4GemmVariant(undefined);
+    try {
+      expect(() => checkQuantization('nf4')).toThrow(expect.objectContaining({ code: 'E_NF4_BACKEND' }));
+      expect(() => checkQuantization('none')).not.toThrow();
+    } finally {
+      setNf4GemmVariant(chosen);
+    }
   });
 });
