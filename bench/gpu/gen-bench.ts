@@ -25,11 +25,11 @@ import {
   qwen3ExpectedShapes,
   resetGpuPoolPeak,
   throwIfDeviceError,
-  type Qwen3LayerWeights,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import { sampleGpuMemory } from './gpu-memory-sampler.js';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
+import { randomQwen3Layers } from './random-qwen3-layers.js';
 
 const args = process.argv.slice(2);
 const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg, loraArg] =
@@ -73,23 +73,7 @@ const lin = (name: string) => {
   w.dispose();
   return { weight: m };
 };
-const layers: Qwen3LayerWeights<tf.Tensor2D | F16Matrix>[] = [];
-for (let i = 0; i < config.numHiddenLayers; i++) {
-  const p = `model.layers.${i}`;
-  layers.push({
-    inputNorm: ones(config.hiddenSize),
-    postAttentionNorm: ones(config.hiddenSize),
-    qNorm: ones(config.headDim),
-    kNorm: ones(config.headDim),
-    q: lin(`${p}.self_attn.q_proj`),
-    k: lin(`${p}.self_attn.k_proj`),
-    v: lin(`${p}.self_attn.v_proj`),
-    o: lin(`${p}.self_attn.o_proj`),
-    gate: lin(`${p}.mlp.gate_proj`),
-    up: lin(`${p}.mlp.up_proj`),
-    down: lin(`${p}.mlp.down_proj`),
-  });
-}
+const layers = randomQwen3Layers<tf.Tensor2D | F16Matrix>(config, lin);
 const model = new Qwen3ForCausalLM(config, {
   embedTokens: rand(shapes.get('model.embed_tokens.weight')!),
   layers,

@@ -34,11 +34,11 @@ import {
   F16RowMatrix,
   Nf4Matrix,
   type LinearWeight,
-  type Qwen3LayerWeights,
   type RowMatrix,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
+import { randomQwen3Layers } from './random-qwen3-layers.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const size = process.argv[3] ?? '0.6b';
@@ -119,23 +119,7 @@ function lin(name: string): { weight: LinearWeight } {
   t.dispose();
   return { weight: w };
 }
-const layers: Qwen3LayerWeights[] = [];
-for (let i = 0; i < config.numHiddenLayers; i++) {
-  const p = `model.layers.${i}`;
-  layers.push({
-    inputNorm: ones([config.hiddenSize]) as tf.Tensor1D,
-    postAttentionNorm: ones([config.hiddenSize]) as tf.Tensor1D,
-    qNorm: ones([config.headDim]) as tf.Tensor1D,
-    kNorm: ones([config.headDim]) as tf.Tensor1D,
-    q: lin(`${p}.self_attn.q_proj`),
-    k: lin(`${p}.self_attn.k_proj`),
-    v: lin(`${p}.self_attn.v_proj`),
-    o: lin(`${p}.self_attn.o_proj`),
-    gate: lin(`${p}.mlp.gate_proj`),
-    up: lin(`${p}.mlp.up_proj`),
-    down: lin(`${p}.mlp.down_proj`),
-  });
-}
+const layers = randomQwen3Layers(config, lin);
 const model = new Qwen3ForCausalLM(config, {
   embedTokens: matrix('model.embed_tokens.weight'),
   layers,
