@@ -31,6 +31,8 @@ import {
   throwIfDeviceError,
   vlmLossAndGrads,
   F16Matrix,
+  gpuPoolStats,
+  resetGpuPoolPeak,
   F16RowMatrix,
   Nf4Matrix,
   type LinearWeight,
@@ -51,7 +53,12 @@ await initBackend(backend, { purpose: 'training' });
 const tiny = size === 'tiny';
 const [B, NV, NT, VISION_HIDDEN] = tiny
   ? [2, 64, 16, 32]
-  : [Number(process.env.KVC_BENCH_BATCH ?? 4), 8 * 576, 768, 1024];
+  : [
+      Number(process.env.KVC_BENCH_BATCH ?? 4),
+      Number(process.env.KVC_BENCH_FRAMES ?? 8) * 576,
+      Number(process.env.KVC_BENCH_TEXT ?? 768),
+      1024,
+    ];
 // KVC_BENCH_PROFILE=1: the last step runs under tf.profile and prints GPU time per kernel.
 const profile = process.env.KVC_BENCH_PROFILE === '1';
 
@@ -59,7 +66,8 @@ const json = tiny
   ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, tie_word_embeddings: false, num_hidden_layers: 2 })
   : size === '8b'
     ? tinyQwen3ConfigJson({
-        vocab_size: 151936,
+        // KVC_BENCH_VOCAB: a smaller head for lavapipe runs (its bindings stop at 128 MiB).
+        vocab_size: Number(process.env.KVC_BENCH_VOCAB ?? 151936),
         hidden_size: 4096,
         intermediate_size: 12288,
         num_hidden_layers: layers8b,
@@ -71,7 +79,12 @@ const json = tiny
         eos_token_id: 151645,
         pad_token_id: 151643,
       })
-    : tinyQwen3ConfigJson(QWEN3_0_6B);
+    : tinyQwen3ConfigJson({
+        ...QWEN3_0_6B,
+        // L > 0: the first L layers only (lavapipe runs); 0: all 28
+        ...(layers8b > 0 ? { num_hidden_layers: layers8b } : {}),
+        ...(process.env.KVC_BENCH_VOCAB ? { vocab_size: Number(process.env.KVC_BENCH_VOCAB) } : {}),
+      });
 const config = parseQwen3Config(json, 'seed-sequence');
 const shapes = qwen3ExpectedShapes(config);
 const maxBytes = tiny ? (1000 * 64 * 4) / 3 + 4 : backendMaxTensorBytes();
@@ -87,7 +100,7 @@ const ones = (shape: readonly number[]): tf.Tensor => tf.ones([...shape]);
 function matrix(name: string): RowMatrix {
   const [rows, cols] = shapes.get(name)! as [number, number];
   if (precision === 'f16') {
-    const per = 32768; // rows per f16 shard: under the packer's row limit, a 512 MB f32 staging tensor
+    const per = Math.min(32768, Math.floor(maxBytes / (4 * cols))); // rows per f16 shard: under the packer's row limit, a 512 MB f32 staging tensor
     const shards: F16Matrix[] = [];
     for (let r = 0; r < rows; r += per) {
       const t = rand([Math.min(per, rows - r), cols]) as tf.Tensor2D;
@@ -141,7 +154,15 @@ const idData = (await ids.data()) as Int32Array;
 const labels = idData;
 const gpuBytes = (): string => {
   const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
-  return `tensors ${(m.numBytes / 2 ** 30).toFixed(2)} GiB, gpu in use ${((m.numBytesInGPU ?? 0) / 2 ** 30).toFixed(2)} GiB, gpu allocated incl. free pool ${((m.numBytesAllocatedInGPU ?? 0) / 2 ** 30).toFixed(2)} GiB`;
+  const pool = tf.getBackend() === 'webgpu' ? gpuPoolStats() : undefined;
+  // Peaks since the last line: live tensors' buffers, and those plus the free pool (device memory
+  // beyond these is Dawn's: buffers destroyed but still owned by queued work, staging, pipelines).
+  const peak = pool
+    ? `; peak in use ${(pool.peakBytesInUse / 2 ** 30).toFixed(2)} GiB, peak allocated ${(pool.peakBytesAllocated / 2 ** 30).toFixed(2)} GiB, ${pool.destroyedBuffers} buffers destroyed`
+    : '';
+  if (pool) resetGpuPoolPeak();
+  const rss = `, host peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`;
+  return `tensors ${(m.numBytes / 2 ** 30).toFixed(2)} GiB, gpu in use ${((m.numBytesInGPU ?? 0) / 2 ** 30).toFixed(2)} GiB, gpu allocated incl. free pool ${((m.numBytesAllocatedInGPU ?? 0) / 2 ** 30).toFixed(2)} GiB${peak}${rss}`;
 };
 console.log(`weights built: ${gpuBytes()}`);
 

@@ -12,6 +12,13 @@
  * one size holds more than `maxFreePerSize`. Destroying is safe for work already submitted: WebGPU
  * frees the memory when the queue is done with it, and tfjs releases a buffer only after the
  * commands using it are submitted (commandQueueOwnedIds).
+ *
+ * The trim waits for the event loop (setImmediate), because destroying mid-stream frees nothing:
+ * Dawn returns a destroyed buffer's memory only once the queue has finished the work submitted
+ * before it, which it learns when JavaScript yields. A synchronous train step (one tf.grads over
+ * every layer) that destroyed each freed 1 GB MLP activation and allocated the next layer's anew
+ * held every one of them at once: 61 GB on the H100 for 4 Qwen3-8B layers. Kept until the step
+ * yields, they are reused by the next layer instead, and the bound applies at the next await.
  */
 
 /** How many freed bytes the pool may keep for reuse. */
@@ -45,6 +52,8 @@ export interface GpuPoolStats {
   readonly destroyedBuffers: number;
   /** The most bytes allocated at once since the bound was put on, or since resetBufferPoolPeak. */
   readonly peakBytesAllocated: number;
+  /** The most bytes held by live tensors at once (allocated minus free), over the same span. */
+  readonly peakBytesInUse: number;
   readonly limit: GpuPoolLimit;
 }
 
@@ -55,6 +64,9 @@ interface Bounded {
   freeBytes: number;
   destroyed: number;
   peak: number;
+  peakInUse: number;
+  /** A trim is scheduled for when the event loop next runs (releases between then coalesce). */
+  trimPending: boolean;
 }
 
 const bounded = new WeakMap<BufferManagerLike, Bounded>();
@@ -67,10 +79,18 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
   const known = bounded.get(manager);
   if (known) {
     known.limit = limit;
-    trim(manager, known, undefined);
+    trim(manager, known);
     return;
   }
-  const state: Bounded = { limit, order: new Set(), freeBytes: 0, destroyed: 0, peak: manager.numBytesAllocated };
+  const state: Bounded = {
+    limit,
+    order: new Set(),
+    freeBytes: 0,
+    destroyed: 0,
+    peak: manager.numBytesAllocated,
+    peakInUse: manager.numBytesUsed,
+    trimPending: false,
+  };
   for (const list of manager.freeBuffers.values())
     for (const b of list) {
       state.order.add(b);
@@ -88,6 +108,7 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
       state.freeBytes -= buffer.size;
     }
     state.peak = Math.max(state.peak, manager.numBytesAllocated);
+    state.peakInUse = Math.max(state.peakInUse, manager.numBytesUsed);
     return buffer;
   };
   manager.releaseBuffer = (buffer, reuse = true) => {
@@ -96,18 +117,22 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
     if (manager.getNumFreeBuffers() === before) return; // destroyed by tfjs, or the manager was disposed
     state.order.add(buffer);
     state.freeBytes += buffer.size;
-    trim(manager, state, keyOf(buffer));
+    if (state.trimPending) return;
+    state.trimPending = true;
+    setImmediate(() => {
+      state.trimPending = false;
+      trim(manager, state);
+    });
   };
-  trim(manager, state, undefined);
+  trim(manager, state);
 }
 
 /** Destroys the least recently freed buffers until the bound holds. */
-function trim(manager: BufferManagerLike, state: Bounded, key: string | undefined): void {
+function trim(manager: BufferManagerLike, state: Bounded): void {
   const perSize = state.limit.maxFreePerSize;
-  if (key !== undefined && perSize !== undefined) {
-    const list = manager.freeBuffers.get(key)!;
-    while (list.length > perSize) destroyFree(manager, state, list[0]!);
-  }
+  if (perSize !== undefined)
+    for (const list of manager.freeBuffers.values())
+      while (list.length > perSize) destroyFree(manager, state, list[0]!);
   for (const b of state.order) {
     if (state.freeBytes <= state.limit.maxFreeBytes) break;
     destroyFree(manager, state, b);
@@ -115,10 +140,13 @@ function trim(manager: BufferManagerLike, state: Bounded, key: string | undefine
 }
 
 function destroyFree(manager: BufferManagerLike, state: Bounded, b: GPUBuffer): void {
-  const list = manager.freeBuffers.get(keyOf(b))!;
-  list.splice(list.indexOf(b), 1);
+  const list = manager.freeBuffers.get(keyOf(b));
+  const at = list ? list.indexOf(b) : -1;
   state.order.delete(b);
   state.freeBytes -= b.size;
+  // Gone from tfjs' lists: the manager was disposed (and destroyed it) before a deferred trim ran.
+  if (at < 0) return;
+  list!.splice(at, 1);
   state.destroyed++;
   // tfjs counts free buffers in a private field; keep getNumFreeBuffers() true.
   (manager as unknown as { numFreeBuffers: number }).numFreeBuffers--;
@@ -137,6 +165,7 @@ export function bufferPoolStats(manager: BufferManagerLike): GpuPoolStats | unde
     freeBuffers: manager.getNumFreeBuffers(),
     destroyedBuffers: s.destroyed,
     peakBytesAllocated: s.peak,
+    peakBytesInUse: s.peakInUse,
     limit: s.limit,
   };
 }
@@ -144,5 +173,7 @@ export function bufferPoolStats(manager: BufferManagerLike): GpuPoolStats | unde
 /** Starts a new peak (`peakBytesAllocated` becomes what is allocated now). */
 export function resetBufferPoolPeak(manager: BufferManagerLike): void {
   const s = bounded.get(manager);
-  if (s) s.peak = manager.numBytesAllocated;
+  if (!s) return;
+  s.peak = manager.numBytesAllocated;
+  s.peakInUse = manager.numBytesUsed;
 }

@@ -14,6 +14,7 @@ import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
 import { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { nf4MatMul } from '../quant/nf4-matmul.js';
 import { frozenNf4MatMul } from '../gpu/nf4-frozen-matmul.js';
+import { loraBranch } from './lora-branch.js';
 
 /**
  * A linear layer's weight [out, in]: an f32 tensor, or frozen: an F16Matrix (precision f16 on WebGPU)
@@ -61,12 +62,7 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
     let y = frozenMatMul(x2, w.weight);
     if (w.bias) y = tf.add(y, w.bias);
-    if (lora) {
-      const xin =
-        dropoutSeed !== undefined && lora.dropout > 0 ? tf.dropout(x2, lora.dropout, undefined, dropoutSeed) : x2;
-      const low = tf.matMul(tf.matMul(xin as tf.Tensor2D, lora.a, false, true), lora.b, false, true);
-      y = tf.add(y, tf.mul(low, lora.scaling));
-    }
+    if (lora) y = tf.add(y, loraBranch(x2, lora, dropoutSeed));
     return x.rank === 2 ? y : tf.reshape(y, [...lead, linearOutDim(w)]);
   });
 }

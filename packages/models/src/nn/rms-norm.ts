@@ -1,10 +1,39 @@
-/** RMSNorm as Hugging Face's Llama/Qwen3 compute it: weight * x / sqrt(mean(x²) + eps). */
+/**
+ * RMSNorm as Hugging Face's Llama/Qwen3 compute it: weight * x / sqrt(mean(x²) + eps).
+ *
+ * One differentiable op that keeps x and the per-row 1/rms for its backward. As tfjs ops, autodiff
+ * kept x², x·r and w·x·r as well (each multiply saves its inputs): three more tensors the size of
+ * x for every norm of a layer being trained. The weight is frozen here (every norm in kvc's
+ * training is: LoRA adapts the linear layers only), so no gradient flows to it; a trainable
+ * weight (a tf.Variable) takes the plain ops, whose autodiff covers it.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Normalises over the last axis of `x`; `weight` has that axis' size. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
-  return tf.tidy(() => {
-    const variance = tf.mean(tf.square(x), -1, true);
-    return tf.mul(weight, tf.mul(x, tf.rsqrt(tf.add(variance, eps))));
+  if (weight instanceof tf.Variable && weight.trainable) return tf.tidy(() => rmsNormOps(x, weight, eps).y);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const xi = args[0] as tf.Tensor;
+    const { y, r } = rmsNormOps(xi, weight, eps);
+    save([xi, r, weight]); // the weight too: a caller's may be gone by the backward (shared, not copied)
+    return {
+      value: y,
+      // y = w·x·r, r = (mean(x²) + eps)^(-1/2): dx = r·(g − x̂·mean(g·x̂)) with g = w·dy, x̂ = x·r.
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sr, sw] = saved;
+          const g = tf.mul(dy, sw!);
+          const xh = tf.mul(sx!, sr!);
+          return tf.mul(sr!, tf.sub(g, tf.mul(xh, tf.mean(tf.mul(g, xh), -1, true))));
+        }),
+    };
   });
+  return f(x);
+}
+
+/** The forward, in HF's order of operations (the values parity checks). */
+function rmsNormOps(x: tf.Tensor, weight: tf.Tensor, eps: number): { y: tf.Tensor; r: tf.Tensor } {
+  const r = tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps));
+  return { y: tf.mul(weight, tf.mul(x, r)), r };
 }

@@ -31,12 +31,35 @@ export function ropeCosSin(
   });
 }
 
-/** Applies RoPE to x [B, heads, T, headDim] with cos/sin [B, 1, T, headDim]. */
+/**
+ * Applies RoPE to x [B, heads, T, headDim] with cos/sin [B, 1, T, headDim]. One differentiable op
+ * that keeps nothing for its backward (the rotation is linear; cos and sin are constants): as
+ * tfjs ops, autodiff kept x and rotate_half(x), two copies of q or k per layer being trained.
+ */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const xi = args[0] as tf.Tensor4D;
+    // Saved (shared, not copied): the caller's cos and sin may be disposed before the backward runs.
+    save([cos, sin]);
+    return {
+      value: tf.add(tf.mul(xi, cos), tf.mul(rotateHalf(xi, 1), sin)),
+      // x' = x·cos + R(x)·sin with R[x1, x2] = [−x2, x1]: dx = dy·cos + Rᵀ(dy·sin), Rᵀ[z1, z2] = [z2, −z1].
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [c, s] = saved as tf.Tensor4D[];
+          return tf.add(tf.mul(dy, c!), rotateHalf(tf.mul(dy, s!) as tf.Tensor4D, -1));
+        }),
+    };
+  });
+  return f(x) as tf.Tensor4D;
+}
+
+/** sign 1: rotate_half(x) = [−x2, x1]; sign −1: its transpose, [x2, −x1]. */
+function rotateHalf(x: tf.Tensor4D, sign: 1 | -1): tf.Tensor4D {
   return tf.tidy(() => {
     const half = x.shape[3] / 2;
     const [x1, x2] = tf.split(x, [half, half], 3);
-    const rotated = tf.concat([tf.neg(x2!), x1!], 3);
-    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+    return tf.concat(sign === 1 ? [tf.neg(x2!), x1!] : [x2!, tf.neg(x1!)], 3) as tf.Tensor4D;
   });
 }

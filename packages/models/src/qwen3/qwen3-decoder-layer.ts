@@ -9,6 +9,7 @@ import { mergeHeads, splitHeads } from '../nn/heads.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { rmsNorm } from '../nn/rms-norm.js';
 import { applyRope } from '../nn/rotary.js';
+import { swiGlu } from '../nn/swiglu.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3LayerWeights } from './qwen3-weights.js';
@@ -43,13 +44,37 @@ export function qwen3DecoderLayer(
   w: Qwen3LayerWeights<LinearWeight>,
   ctx: DecoderLayerContext,
 ): tf.Tensor3D {
+  return tf.tidy(() => qwen3MlpBlock(qwen3AttentionBlock(x, w, ctx), w, ctx));
+}
+
+/** The layer as its two residual blocks, with the LoRA modules each uses (for staged checkpointing). */
+export function qwen3LayerStages(
+  w: Qwen3LayerWeights<LinearWeight>,
+): { run: (x: tf.Tensor3D, ctx: DecoderLayerContext) => tf.Tensor3D; keys: Qwen3ModuleKey[] }[] {
+  return [
+    { run: (x, ctx) => qwen3AttentionBlock(x, w, ctx), keys: ['q', 'k', 'v', 'o'] },
+    { run: (x, ctx) => qwen3MlpBlock(x, w, ctx), keys: ['gate', 'up', 'down'] },
+  ];
+}
+
+const linearOf =
+  (w: Qwen3LayerWeights<LinearWeight>, ctx: DecoderLayerContext) =>
+  (h: tf.Tensor, key: Qwen3ModuleKey): tf.Tensor =>
+    linear(h, w[key], ctx.lora[key], ctx.dropoutSeeds?.[key]);
+
+/** x + o(attention(rope(norm(q)), rope(norm(k)), v)) over norm(x). */
+function qwen3AttentionBlock(
+  x: tf.Tensor3D,
+  w: Qwen3LayerWeights<LinearWeight>,
+  ctx: DecoderLayerContext,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const c = ctx.config;
     const [b, t] = x.shape;
     const nh = c.numAttentionHeads;
     const nkv = c.numKeyValueHeads;
     const d = c.headDim;
-    const lin = (h: tf.Tensor, key: Qwen3ModuleKey) => linear(h, w[key], ctx.lora[key], ctx.dropoutSeeds?.[key]);
+    const lin = linearOf(w, ctx);
 
     const h = rmsNorm(x, w.inputNorm, c.rmsNormEps);
     // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
@@ -69,11 +94,17 @@ export function qwen3DecoderLayer(
     let v = splitHeads(lin(h, 'v'), nkv);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
     const attn = attention(q, k, v, { bias: ctx.bias, chunkBytes: ctx.scoreChunkBytes });
-    const x1 = tf.add(x, lin(mergeHeads(attn), 'o'));
+    return tf.add(x, lin(mergeHeads(attn), 'o')) as tf.Tensor3D;
+  });
+}
 
-    const h2 = rmsNorm(x1, w.postAttentionNorm, c.rmsNormEps);
+/** x + down(silu(gate(norm(x))) · up(norm(x))). */
+function qwen3MlpBlock(x1: tf.Tensor3D, w: Qwen3LayerWeights<LinearWeight>, ctx: DecoderLayerContext): tf.Tensor3D {
+  return tf.tidy(() => {
+    const lin = linearOf(w, ctx);
+    const h2 = rmsNorm(x1, w.postAttentionNorm, ctx.config.rmsNormEps);
     const g = lin(h2, 'gate');
-    const act = tf.mul(tf.mul(g, tf.sigmoid(g)), lin(h2, 'up'));
+    const act = swiGlu(g, lin(h2, 'up'));
     return tf.add(x1, lin(act, 'down')) as tf.Tensor3D;
   });
 }

@@ -19,7 +19,12 @@ import { rmsNorm } from '../nn/rms-norm.js';
 import { gatherRows, matMulTransposed, rowMatrixTensors, type RowMatrix } from '../nn/row-matrix.js';
 import { ropeCosSin } from '../nn/rotary.js';
 import type { Qwen3Config } from './qwen3-config.js';
-import { qwen3DecoderLayer, type DecoderLayerContext, type Qwen3ModuleKey } from './qwen3-decoder-layer.js';
+import {
+  qwen3DecoderLayer,
+  qwen3LayerStages,
+  type DecoderLayerContext,
+  type Qwen3ModuleKey,
+} from './qwen3-decoder-layer.js';
 import { qwen3LinearModules, type Qwen3Weights } from './qwen3-weights.js';
 
 export interface Qwen3ForwardInput {
@@ -149,10 +154,7 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
         };
         const w = this.weights.layers[i]!;
         const prev = x;
-        x =
-          input.checkpointLayers && !cache
-            ? checkpointed(x, ctx, (h, cx) => qwen3DecoderLayer(h, w, cx))
-            : qwen3DecoderLayer(x, w, ctx);
+        x = input.checkpointLayers && !cache ? checkpointed(x, ctx, qwen3LayerStages(w)) : qwen3DecoderLayer(x, w, ctx);
         // With no gradient tape (and no hook, which may keep what it saw), a layer's input is dead once
         // the next exists: free it now, not at the end of the forward (a 4620-token prefix holds 19 MB
         // a layer per sequence).

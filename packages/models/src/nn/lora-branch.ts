@@ -1,0 +1,39 @@
+/**
+ * The LoRA branch of a linear layer, s·B(A(dropout(x))), as one differentiable op that keeps
+ * only x and the rank-r product A·x for its backward. Written as tfjs ops, autodiff keeps the
+ * [M, out] product B·A·x too (the scalar multiply saves its tensor input): one full output per
+ * adapted module, 2 × 1 GB for gate and up at Qwen3-8B widths and the seed's batch, for a value
+ * the backward never reads. The forward runs the same ops in the same order, so values are
+ * unchanged; the backward is the chain rule those ops would apply.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LoraPair } from './linear.js';
+
+/** s·(dropout(x)·Aᵀ)·Bᵀ for x [M, in]; gradients flow to x, A and B. */
+export function loraBranch(x: tf.Tensor2D, lora: LoraPair, dropoutSeed?: number): tf.Tensor2D {
+  const drop = dropoutSeed !== undefined && lora.dropout > 0;
+  // The same seed draws the same mask again in the backward (tf.dropout is deterministic given it).
+  const dropped = (t: tf.Tensor2D): tf.Tensor2D =>
+    drop ? (tf.dropout(t, lora.dropout, undefined, dropoutSeed) as tf.Tensor2D) : t;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xi, a, b] = args as tf.Tensor2D[];
+    const m = tf.matMul(dropped(xi!), a!, false, true);
+    save([xi!, a!, b!, m]);
+    return {
+      value: tf.mul(tf.matMul(m, b!, false, true), lora.scaling),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sa, sb, sm] = saved as tf.Tensor2D[];
+          const dLow = tf.mul(dy, lora.scaling) as tf.Tensor2D;
+          const dB = tf.matMul(dLow, sm!, true, false);
+          const dm = tf.matMul(dLow, sb!);
+          const dA = tf.matMul(dm, dropped(sx!), true, false);
+          const dIn = tf.matMul(dm, sa!);
+          const dx = drop ? tf.mul(dIn, dropped(tf.onesLike(sx!) as tf.Tensor2D)) : dIn;
+          return [dx, dA, dB];
+        }),
+    };
+  });
+  return f(x, lora.a, lora.b) as tf.Tensor2D;
+}
