@@ -1,5 +1,6 @@
+/* global GPUBufferUsage */
 // Probe: does Dawn give a destroyed buffer's memory back while JavaScript runs synchronously,
-// or only once it yields? (buffer-pool.ts trims at the event loop because of the answer.)
+// or only once it yields? (buffer-pool.ts relies on the answer: it destroys freed buffers mid-step.)
 // Allocates 1 GiB storage buffers, queues a slow kernel on each, destroys it, N times in a row;
 // `sync` never yields, `yield` lets the event loop run every 4 buffers. Run under
 // with-peak-memory.sh: a sync peak near N GiB means the memory waited for the yield.

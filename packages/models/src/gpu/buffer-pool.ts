@@ -11,14 +11,10 @@
  * it, but the oldest free buffers are destroyed once the free bytes pass `maxFreeBytes`, or once
  * one size holds more than `maxFreePerSize`. Destroying is safe for work already submitted: WebGPU
  * frees the memory when the queue is done with it, and tfjs releases a buffer only after the
- * commands using it are submitted (commandQueueOwnedIds).
- *
- * The trim waits for the event loop (setImmediate), because destroying mid-stream frees nothing:
- * Dawn returns a destroyed buffer's memory only once the queue has finished the work submitted
- * before it, which it learns when JavaScript yields. A synchronous train step (one tf.grads over
- * every layer) that destroyed each freed 1 GB MLP activation and allocated the next layer's anew
- * held every one of them at once: 61 GB on the H100 for 4 Qwen3-8B layers. Kept until the step
- * yields, they are reused by the next layer instead, and the bound applies at the next await.
+ * commands using it are submitted (commandQueueOwnedIds). Dawn gives a destroyed buffer's memory
+ * back as soon as that work is done, even while JavaScript keeps running: 24 × 1 GiB created,
+ * used and destroyed in one synchronous loop peaked at 3.1 GB on the H100
+ * (bench/gpu/dawn-deferred-free.mjs, bench/results/2026-11-27-seed-memory-h100.md).
  */
 
 /** How many freed bytes the pool may keep for reuse. */
@@ -65,8 +61,6 @@ interface Bounded {
   destroyed: number;
   peak: number;
   peakInUse: number;
-  /** A trim is scheduled for when the event loop next runs (releases between then coalesce). */
-  trimPending: boolean;
 }
 
 const bounded = new WeakMap<BufferManagerLike, Bounded>();
@@ -79,7 +73,7 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
   const known = bounded.get(manager);
   if (known) {
     known.limit = limit;
-    trim(manager, known);
+    trim(manager, known, undefined);
     return;
   }
   const state: Bounded = {
@@ -89,7 +83,6 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
     destroyed: 0,
     peak: manager.numBytesAllocated,
     peakInUse: manager.numBytesUsed,
-    trimPending: false,
   };
   for (const list of manager.freeBuffers.values())
     for (const b of list) {
@@ -117,22 +110,18 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
     if (manager.getNumFreeBuffers() === before) return; // destroyed by tfjs, or the manager was disposed
     state.order.add(buffer);
     state.freeBytes += buffer.size;
-    if (state.trimPending) return;
-    state.trimPending = true;
-    setImmediate(() => {
-      state.trimPending = false;
-      trim(manager, state);
-    });
+    trim(manager, state, keyOf(buffer));
   };
-  trim(manager, state);
+  trim(manager, state, undefined);
 }
 
 /** Destroys the least recently freed buffers until the bound holds. */
-function trim(manager: BufferManagerLike, state: Bounded): void {
+function trim(manager: BufferManagerLike, state: Bounded, key: string | undefined): void {
   const perSize = state.limit.maxFreePerSize;
-  if (perSize !== undefined)
-    for (const list of manager.freeBuffers.values())
-      while (list.length > perSize) destroyFree(manager, state, list[0]!);
+  if (key !== undefined && perSize !== undefined) {
+    const list = manager.freeBuffers.get(key)!;
+    while (list.length > perSize) destroyFree(manager, state, list[0]!);
+  }
   for (const b of state.order) {
     if (state.freeBytes <= state.limit.maxFreeBytes) break;
     destroyFree(manager, state, b);
@@ -140,13 +129,10 @@ function trim(manager: BufferManagerLike, state: Bounded): void {
 }
 
 function destroyFree(manager: BufferManagerLike, state: Bounded, b: GPUBuffer): void {
-  const list = manager.freeBuffers.get(keyOf(b));
-  const at = list ? list.indexOf(b) : -1;
+  const list = manager.freeBuffers.get(keyOf(b))!;
+  list.splice(list.indexOf(b), 1);
   state.order.delete(b);
   state.freeBytes -= b.size;
-  // Gone from tfjs' lists: the manager was disposed (and destroyed it) before a deferred trim ran.
-  if (at < 0) return;
-  list!.splice(at, 1);
   state.destroyed++;
   // tfjs counts free buffers in a private field; keep getNumFreeBuffers() true.
   (manager as unknown as { numFreeBuffers: number }).numFreeBuffers--;
