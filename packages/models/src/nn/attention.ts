@@ -12,6 +12,7 @@
  * is kept for a backward.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tapeRecording } from '../engine/tape-recording.js';
 import {
   attentionRowsPerChunk,
   biasRows,
@@ -69,28 +70,26 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
   const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
   const starts = chunkStarts(t, rows);
   const c: Chunks = { s, rows, starts };
-  return recording() ? withBackward(q, k, v, opts.bias, c) : forwardOnly(q, k, v, opts.bias, c);
+  return tapeRecording() ? withBackward(q, k, v, opts.bias, c) : forwardOnly(q, k, v, opts.bias, c);
 }
 
 type Bias = tf.Tensor4D | undefined;
 
-/** Whether a gradient tape is open (tf.grads, variableGrads, a checkpointed layer's recompute). */
-function recording(): boolean {
-  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
-}
-
 /** No backward can follow: each chunk is softmax(scores)·v, and nothing is kept. */
 function forwardOnly(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias, c: Chunks): tf.Tensor4D {
   const { s, rows, starts } = c;
-  return tf.tidy(() =>
-    catRows(
-      starts.map((start) => {
-        const n = Math.min(rows, s.t - start);
-        const p = tf.softmax(scores(rowsOf(q, start, n), k, biasRows(bias, start, n), s, n));
-        return ungrouped(tf.matMul(p, v), s, n);
-      }),
-    ),
+  // One tidy per chunk: a chunk's bias slice and scores are gone before the next chunk's exist
+  // (one tidy around all of them held every chunk's: 56 GB at the seed's batch and Qwen3-8B widths).
+  const outs = starts.map((start) =>
+    tf.tidy(() => {
+      const n = Math.min(rows, s.t - start);
+      const p = tf.softmax(scores(rowsOf(q, start, n), k, biasRows(bias, start, n), s, n));
+      return ungrouped(tf.matMul(p, v), s, n);
+    }),
   );
+  const out = catRows(outs);
+  if (outs.length > 1) for (const o of outs) o.dispose();
+  return out;
 }
 
 /** The forward a backward may follow: per row, only the softmax max and denominator are kept. */

@@ -4,6 +4,7 @@
  * hidden states; `lmHead` maps them to logits, so a loss can compute logits in chunks.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tapeRecording } from '../engine/tape-recording.js';
 import type { SeededRandom } from '../engine/seeded-random.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import { causalAttentionBias } from '../nn/attention-bias.js';
@@ -51,11 +52,6 @@ export interface Qwen3ForwardInput {
 }
 
 const MODULE_KEYS: readonly Qwen3ModuleKey[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
-
-/** Whether a gradient tape is open (then every layer's input is kept for the backward). */
-function recording(): boolean {
-  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
-}
 
 /** `W`: the kind of its frozen linear weights (f32 tensors by default; see LoadQwen3Options.precision). */
 export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
@@ -159,7 +155,7 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
         // the next exists: free it now, not at the end of the forward (a 4620-token prefix holds 19 MB
         // a layer per sequence).
         if (hook) x = hook(i, x);
-        else if (prev !== x0 && !recording()) prev.dispose();
+        else if (prev !== x0 && !tapeRecording()) prev.dispose();
       }
       return rmsNorm(x, this.weights.norm, c.rmsNormEps) as tf.Tensor3D;
     });
