@@ -17,7 +17,10 @@ else:
     cfg = Qwen3Config(vocab_size=151936, hidden_size=1024, intermediate_size=3072, num_hidden_layers=28, num_attention_heads=16, num_key_value_heads=8, head_dim=128, rope_theta=1000000, tie_word_embeddings=True)
 cfg._attn_implementation = 'sdpa'
 B, NV, NT = 4, 4608, 768
-for dt in [torch.float32, torch.bfloat16]:
+# KVC_TORCH_DTYPES=bf16: the bf16 step only (8B in fp32 does not fit the 80 GB card).
+import os
+DTYPES = {'fp32': torch.float32, 'bf16': torch.bfloat16}
+for dt in [DTYPES[d] for d in os.environ.get('KVC_TORCH_DTYPES', 'fp32,bf16').split(',')]:
     torch.cuda.reset_peak_memory_stats()
     with torch.device(dev):
         llm = Qwen3ForCausalLM(cfg).to(dt)
