@@ -7,8 +7,11 @@
  * - `staged`: each K step of 32 is first copied into workgroup memory with vec4<u32> loads.
  * Transposed operands are read with colMajor loads, never copied. Edge tiles (M or N not a
  * multiple of 16) are stored through a 16×16 workgroup scratch and written with bounds checks.
+ * A batch (GemmShape.batch) is workgroup id z: each operand's matrices lie back to back, and the
+ * per-matrix offsets stay workgroup-uniform, as the loads and stores require.
  */
-import { packedDims, type GemmShape } from './gemm-layout.js';
+import { batchStrides, isBatched, packedDims, type GemmShape } from './gemm-layout.js';
+import type { Dispatch } from './webgpu-internals.js';
 
 export interface SubgroupMatrixTiling {
   readonly tm: number;
@@ -23,19 +26,25 @@ const grid = (t: SubgroupMatrixTiling, f: (i: number, j: number) => string): str
   Array.from({ length: t.tm }, (_, i) => Array.from({ length: t.tn }, (_, j) => f(i, j)).join('\n  ')).join('\n  ');
 const each = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join('\n    ');
 
-/** Offsets (in halves) of left tile i / right tile j at K offset `k`, in a buffer of stride `ld`. */
-function leftLoad(src: string, trans: boolean, ld: number, row: string, k: string, i: number): string {
+/**
+ * Offsets (in halves) of left tile i / right tile j at K offset `k`, in a buffer of stride `ld`;
+ * `off` prefixes the matrix's offset in a batch ('' when there is none).
+ */
+function leftLoad(src: string, trans: boolean, ld: number, row: string, k: string, i: number, off = ''): string {
   const r = `${row} + ${16 * i}u`;
   return trans
-    ? `subgroupMatrixLoad<L>(&${src}, ${k} * ${ld}u + ${r}, true, ${ld}u)`
-    : `subgroupMatrixLoad<L>(&${src}, (${r}) * ${ld}u + ${k}, false, ${ld}u)`;
+    ? `subgroupMatrixLoad<L>(&${src}, ${off}${k} * ${ld}u + ${r}, true, ${ld}u)`
+    : `subgroupMatrixLoad<L>(&${src}, ${off}(${r}) * ${ld}u + ${k}, false, ${ld}u)`;
 }
-function rightLoad(src: string, trans: boolean, ld: number, col: string, k: string, j: number): string {
+function rightLoad(src: string, trans: boolean, ld: number, col: string, k: string, j: number, off = ''): string {
   const c = `${col} + ${16 * j}u`;
   return trans
-    ? `subgroupMatrixLoad<R>(&${src}, (${c}) * ${ld}u + ${k}, true, ${ld}u)`
-    : `subgroupMatrixLoad<R>(&${src}, ${k} * ${ld}u + ${c}, false, ${ld}u)`;
+    ? `subgroupMatrixLoad<R>(&${src}, ${off}(${c}) * ${ld}u + ${k}, true, ${ld}u)`
+    : `subgroupMatrixLoad<R>(&${src}, ${off}${k} * ${ld}u + ${c}, false, ${ld}u)`;
 }
+
+/** Prefixes of the batch offsets (aOff, bOff in halves; cOff in f32), or none for one product. */
+const offsetPrefixes = (s: GemmShape) => (isBatched(s) ? ['aOff + ', 'bOff + ', 'cOff + '] : ['', '', '']);
 
 /** Copies one BK slice of a block (`rows` × `cols` halves as stored) into workgroup memory. */
 function stage(src: string, dst: string, rows: number, cols: number, ldWords: number, origin: string): string {
@@ -52,10 +61,11 @@ function stage(src: string, dst: string, rows: number, cols: number, ldWords: nu
 
 function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: number, kp: number): string {
   const mma = grid(t, (i, j) => `c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`);
+  const [aOff, bOff] = offsetPrefixes(s);
   if (!t.staged) {
     return `for (var k = 0u; k < ${kp}u; k += 16u) {
-    ${each(t.tm, (i) => `let a${i} = ${leftLoad('A', s.transA, lda, 'row0', 'k', i)};`)}
-    ${each(t.tn, (j) => `let b${j} = ${rightLoad('B', s.transB, ldb, 'col0', 'k', j)};`)}
+    ${each(t.tm, (i) => `let a${i} = ${leftLoad('A', s.transA, lda, 'row0', 'k', i, aOff)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${rightLoad('B', s.transB, ldb, 'col0', 'k', j, bOff)};`)}
     ${mma}
   }`;
   }
@@ -64,8 +74,9 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
   // Staged blocks keep the stored orientation: [bm][BK] or [BK][bm] for A, likewise for B.
   const [aRows, aCols] = s.transA ? [BK, bm] : [bm, BK];
   const [bRows, bCols] = s.transB ? [bn, BK] : [BK, bn];
-  const aOrigin = s.transA ? `(k0 * ${lda}u + row0) / 8u` : `(row0 * ${lda}u + k0) / 8u`;
-  const bOrigin = s.transB ? `(col0 * ${ldb}u + k0) / 8u` : `(k0 * ${ldb}u + col0) / 8u`;
+  // Batch offsets are whole padded matrices (multiples of 128² halves): divisible by 8.
+  const aOrigin = s.transA ? `(${aOff}k0 * ${lda}u + row0) / 8u` : `(${aOff}row0 * ${lda}u + k0) / 8u`;
+  const bOrigin = s.transB ? `(${bOff}col0 * ${ldb}u + k0) / 8u` : `(${bOff}k0 * ${ldb}u + col0) / 8u`;
   return `for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
     ${stage('A', 'As', aRows, aCols, lda / 8, aOrigin)}
     ${stage('B', 'Bs', bRows, bCols, ldb / 8, bOrigin)}
@@ -85,6 +96,11 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
     throw new RangeError(`subgroup-matrix tiling ${t.tm}×${t.tn}: tm and tn must be 1, 2, 4 or 8`);
   }
   const { lda, ldb, kp } = packedDims(s);
+  const st = batchStrides(s);
+  const cOff = offsetPrefixes(s)[2];
+  const offsets = isBatched(s)
+    ? `\n  let aOff = wg.z * ${st.a}u; let bOff = wg.z * ${st.b}u; let cOff = wg.z * ${st.c}u;`
+    : '';
   const operand = t.staged ? 'vec4<u32>' : 'f16';
   const staged = t.staged
     ? `var<workgroup> As: array<f16, ${16 * t.tm * BK}>;\nvar<workgroup> Bs: array<f16, ${16 * t.tn * BK}>;`
@@ -93,13 +109,13 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
     const r = `row0 + ${16 * i}u`,
       c = `col0 + ${16 * j}u`;
     return `if (${r} + 16u <= ${s.m}u && ${c} + 16u <= ${s.n}u) {
-    subgroupMatrixStore(&C, (${r}) * ${s.n}u + ${c}, c${i}_${j}, false, ${s.n}u);
+    subgroupMatrixStore(&C, ${cOff}(${r}) * ${s.n}u + ${c}, c${i}_${j}, false, ${s.n}u);
   } else if (${r} < ${s.m}u && ${c} < ${s.n}u) {
     subgroupMatrixStore(&edge, 0u, c${i}_${j}, false, 16u);
     workgroupBarrier();
     for (var e = lid; e < 256u; e += 32u) {
       let r = ${r} + e / 16u; let c = ${c} + e % 16u;
-      if (r < ${s.m}u && c < ${s.n}u) { C[r * ${s.n}u + c] = edge[e]; }
+      if (r < ${s.m}u && c < ${s.n}u) { C[${cOff}r * ${s.n}u + c] = edge[e]; }
     }
     workgroupBarrier();
   }`;
@@ -115,7 +131,7 @@ alias Acc = subgroup_matrix_result<f32, 16, 16>;
 var<workgroup> edge: array<f32, 256>;
 ${staged}
 @compute @workgroup_size(32) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row0 = wg.y * ${16 * t.tm}u; let col0 = wg.x * ${16 * t.tn}u;
+  let row0 = wg.y * ${16 * t.tm}u; let col0 = wg.x * ${16 * t.tn}u;${offsets}
   ${grid(t, (i, j) => `var c${i}_${j} = Acc();`)}
   ${mainLoop(s, t, lda, ldb, kp)}
   ${store}
@@ -125,4 +141,4 @@ ${staged}
 export const subgroupMatrixDispatch = (
   s: GemmShape,
   t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING,
-): [number, number] => [Math.ceil(s.n / (16 * t.tn)), Math.ceil(s.m / (16 * t.tm))];
+): Dispatch => [Math.ceil(s.n / (16 * t.tn)), Math.ceil(s.m / (16 * t.tm)), s.batch ?? 1];

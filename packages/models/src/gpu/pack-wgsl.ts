@@ -5,21 +5,27 @@
  */
 export const PACK_WORKGROUP = 64;
 
-export function packWgsl(rows: number, cols: number, colsP: number): string {
+/**
+ * `rowsP` > 0 packs a batch instead (packBatchDispatch): workgroup id z is the matrix, read from
+ * `rows × cols` f32 blocks back to back and written to `rowsP × colsP` packed blocks back to back.
+ */
+export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0): string {
   const words = colsP / 2;
+  const [src, dst] = rowsP > 0 ? ['s0 + ', 'd0 + '] : ['', ''];
+  const offsets = rowsP > 0 ? ` let s0 = wg.z * ${rows * cols}u; let d0 = wg.z * ${rowsP * words}u;` : '';
   return `@group(0) @binding(0) var<storage, read> S: array<f32>;
 @group(0) @binding(1) var<storage, read_write> D: array<u32>;
 @compute @workgroup_size(${PACK_WORKGROUP}) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32) {
-  let r = wg.y; let w = wg.x * ${PACK_WORKGROUP}u + lid;
+  let r = wg.y; let w = wg.x * ${PACK_WORKGROUP}u + lid;${offsets}
   if (w >= ${words}u) { return; }
   let c = 2u * w;
   var v = vec2f(0.0, 0.0);
   if (r < ${rows}u) {
-    if (c < ${cols}u) { v.x = S[r * ${cols}u + c]; }
-    if (c + 1u < ${cols}u) { v.y = S[r * ${cols}u + c + 1u]; }
+    if (c < ${cols}u) { v.x = S[${src}r * ${cols}u + c]; }
+    if (c + 1u < ${cols}u) { v.y = S[${src}r * ${cols}u + c + 1u]; }
   }
-  D[r * ${words}u + w] = pack2x16float(v);
+  D[${dst}r * ${words}u + w] = pack2x16float(v);
 }`;
 }
 
@@ -27,6 +33,12 @@ export function packWgsl(rows: number, cols: number, colsP: number): string {
 export const packDispatch = (rowsP: number, colsP: number): [number, number] => [
   Math.ceil(colsP / 2 / PACK_WORKGROUP),
   rowsP,
+];
+
+/** Workgroups for a batch of `batch` matrices packed by packWgsl(…, rowsP): one matrix per z. */
+export const packBatchDispatch = (rowsP: number, colsP: number, batch: number): [number, number, number] => [
+  ...packDispatch(rowsP, colsP),
+  batch,
 ];
 
 /**

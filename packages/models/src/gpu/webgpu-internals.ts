@@ -58,6 +58,9 @@ export function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline
   return p;
 }
 
+/** Workgroups along x, y and (batched kernels) z. */
+export type Dispatch = [number, number] | [number, number, number];
+
 /**
  * Records one dispatch of `code` reading `inputs` and writing a new tensor of `shape`/`dtype`
  * (bindings 0..n-1 are the inputs, n the output), in tfjs's command stream. Returns the output.
@@ -67,7 +70,7 @@ export function runKernel(
   inputs: tf.TensorInfo[],
   shape: number[],
   dtype: tf.DataType,
-  dispatch: [number, number],
+  dispatch: Dispatch,
 ): tf.Tensor {
   return runKernelOutputs(code, inputs, [{ shape, dtype }], dispatch)[0]!;
 }
@@ -77,7 +80,7 @@ export function runKernelOutputs(
   code: string,
   inputs: tf.TensorInfo[],
   outputs: { shape: number[]; dtype: tf.DataType }[],
-  dispatch: [number, number],
+  dispatch: Dispatch,
 ): tf.Tensor[] {
   const b = webgpuBackend();
   const outs = outputs.map((o) => b.makeTensorInfo(o.shape, o.dtype));
@@ -92,7 +95,7 @@ export function runKernelOutputs(
   const pass = b.commandEncoder!.beginComputePass();
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(dispatch[0], dispatch[1]);
+  pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2] ?? 1);
   pass.end();
   for (const t of [...inputs, ...outs]) b.commandQueueOwnedIds.add(t.dataId);
   // Submit now: tfjs submits its own batches every few dispatches, ours are each large.

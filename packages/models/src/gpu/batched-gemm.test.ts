@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
+import { batchedGemm } from './batched-gemm.js';
+import { packF16Batch } from './f16-batch.js';
+import { gemmErrorRatio } from './gemm-error-ratio.js';
+import type { GemmShape } from './gemm-layout.js';
+import { subgroupMatrixDispatch, subgroupMatrixGemmWgsl, type SubgroupMatrixTiling } from './gemm-subgroup-matrix-wgsl.js';
+import { emulateSubgroupMatrix } from './nf4-emulated-subgroup-matrix.js';
+import { runKernel } from './webgpu-internals.js';
+import { webgpuForTests } from './webgpu-for-tests.js';
+
+const gpu = await webgpuForTests();
+afterAll(async () => {
+  if (gpu) await initBackend('cpu');
+});
+
+type Product = (a: tf.Tensor3D, b: tf.Tensor3D, transA: boolean, transB: boolean) => tf.Tensor3D;
+const portable: Product = (a, b, transA, transB) => batchedGemm(a, b, { transA, transB, variant: 'portable' });
+/** The subgroup-matrix kernel rewritten into core WGSL (nf4-emulated-subgroup-matrix.ts): lavapipe has none. */
+const emulated =
+  (t: SubgroupMatrixTiling): Product =>
+  (a, b, transA, transB) => {
+    const [batch] = a.shape;
+    const [m, k] = transA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
+    const s: GemmShape = { m, n: transB ? b.shape[1] : b.shape[2], k, transA, transB, batch };
+    const pa = packF16Batch(a),
+      pb = packF16Batch(b);
+    const code = emulateSubgroupMatrix(subgroupMatrixGemmWgsl(s, t));
+    const c = runKernel(code, [pa, pb], [batch, s.m, s.n], 'float32', subgroupMatrixDispatch(s, t));
+    tf.dispose([pa, pb]);
+    return c as tf.Tensor3D;
+  };
+
+/** Worst error over the batch, in units of the derived f16 bound (≤ 1 passes), each matrix against tf.matMul. */
+async function ratio(product: Product, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean) {
+  const a = tf.randomUniform([batch, ...(transA ? [k, m] : [m, k])], -2, 2, 'float32', m + k) as tf.Tensor3D;
+  const b = tf.randomUniform([batch, ...(transB ? [n, k] : [k, n])], -2, 2, 'float32', n + 7) as tf.Tensor3D;
+  const c = product(a, b, transA, transB);
+  expect(c.shape).toEqual([batch, m, n]);
+  let worst = 0;
+  for (let i = 0; i < batch; i++) {
+    const [ci, ai, bi] = [c, a, b].map((x) => tf.squeeze(tf.slice(x, [i, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D);
+    worst = Math.max(worst, await gemmErrorRatio(ci!, ai!, bi!, transA, transB));
+    tf.dispose([ci!, ai!, bi!]);
+  }
+  tf.dispose([a, b, c]);
+  return worst;
+}
+
+const LAYOUTS = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const;
+const PRODUCTS: [string, Product][] = [
+  ['portable', portable],
+  ['subgroup-matrix 1×1 direct (emulated)', emulated({ tm: 1, tn: 1, staged: false })],
+  ['subgroup-matrix 2×1 staged (emulated)', emulated({ tm: 2, tn: 1, staged: true })],
+];
+
+describe.skipIf(!gpu)('batchedGemm (f16 inputs, f32 accumulation) against tf.matMul in f32, matrix by matrix', () => {
+  for (const [name, product] of PRODUCTS) {
+    it(`${name}: one 16×16×16 tile per matrix, batch 2`, async () => {
+      expect(await ratio(product, 2, 16, 16, 16, false, false)).toBeLessThanOrEqual(1);
+    });
+    for (const [transA, transB] of LAYOUTS) {
+      it(`${name}: batch 3, 19×35×70, transA=${transA} transB=${transB}`, async () => {
+        expect(await ratio(product, 3, 19, 35, 70, transA, transB)).toBeLessThanOrEqual(1);
+      });
+    }
+  }
+
+  it('leaves only its result behind', () => {
+    const a = tf.ones([2, 5, 6]) as tf.Tensor3D,
+      b = tf.ones([2, 6, 7]) as tf.Tensor3D;
+    const before = tf.memory().numTensors;
+    const c = batchedGemm(a, b, { variant: 'portable' });
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([a, b, c]);
+  });
+
+  it('rejects mismatched batches and inner dimensions with a hint', () => {
+    const a = tf.zeros([2, 3, 4]) as tf.Tensor3D;
+    const b = tf.zeros([3, 4, 5]) as tf.Tensor3D,
+      c = tf.zeros([2, 5, 6]) as tf.Tensor3D;
+    for (const x of [b, c]) {
+      expect(() => batchedGemm(a, x)).toThrow(expect.objectContaining({ code: 'E_GPU_SHAPE', hint: expect.any(String) }));
+    }
+    tf.dispose([a, b, c]);
+  });
+});
