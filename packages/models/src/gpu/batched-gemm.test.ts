@@ -5,7 +5,11 @@ import { batchedGemm } from './batched-gemm.js';
 import { packF16Batch } from './f16-batch.js';
 import { gemmErrorRatio } from './gemm-error-ratio.js';
 import type { GemmShape } from './gemm-layout.js';
-import { subgroupMatrixDispatch, subgroupMatrixGemmWgsl, type SubgroupMatrixTiling } from './gemm-subgroup-matrix-wgsl.js';
+import {
+  subgroupMatrixDispatch,
+  subgroupMatrixGemmWgsl,
+  type SubgroupMatrixTiling,
+} from './gemm-subgroup-matrix-wgsl.js';
 import { emulateSubgroupMatrix } from './nf4-emulated-subgroup-matrix.js';
 import { runKernel } from './webgpu-internals.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
@@ -33,9 +37,9 @@ const emulated =
   };
 
 /** Worst error over the batch, in units of the derived f16 bound (≤ 1 passes), each matrix against tf.matMul. */
-async function ratio(product: Product, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean) {
-  const a = tf.randomUniform([batch, ...(transA ? [k, m] : [m, k])], -2, 2, 'float32', m + k) as tf.Tensor3D;
-  const b = tf.randomUniform([batch, ...(transB ? [n, k] : [k, n])], -2, 2, 'float32', n + 7) as tf.Tensor3D;
+async function ratio(product: Product, batch: number, m: number, n: number, k: number, transA = false, transB = false) {
+  const a = tf.randomUniform(transA ? [batch, k, m] : [batch, m, k], -2, 2, 'float32', m + k) as tf.Tensor3D;
+  const b = tf.randomUniform(transB ? [batch, n, k] : [batch, k, n], -2, 2, 'float32', n + 7) as tf.Tensor3D;
   const c = product(a, b, transA, transB);
   expect(c.shape).toEqual([batch, m, n]);
   let worst = 0;
@@ -86,7 +90,8 @@ describe.skipIf(!gpu)('batchedGemm (f16 inputs, f32 accumulation) against tf.mat
     const b = tf.zeros([3, 4, 5]) as tf.Tensor3D,
       c = tf.zeros([2, 5, 6]) as tf.Tensor3D;
     for (const x of [b, c]) {
-      expect(() => batchedGemm(a, x)).toThrow(expect.objectContaining({ code: 'E_GPU_SHAPE', hint: expect.any(String) }));
+      const shapeError = expect.objectContaining({ code: 'E_GPU_SHAPE', hint: expect.any(String) });
+      expect(() => batchedGemm(a, x)).toThrow(shapeError);
     }
     tf.dispose([a, b, c]);
   });

@@ -20,7 +20,9 @@ export function batchedGemm(a: tf.Tensor3D, b: tf.Tensor3D, opts: GemmOptions = 
   if (k !== k2 || batch !== batchB) {
     throw new BackendError(
       'E_GPU_SHAPE',
-      `batchedGemm: ${batch !== batchB ? `batches differ (${batch} vs ${batchB})` : `inner dimensions differ (${k} vs ${k2})`}`,
+      batch !== batchB
+        ? `batchedGemm: batches differ (${batch} vs ${batchB})`
+        : `batchedGemm: inner dimensions differ (${k} vs ${k2})`,
       { a: a.shape, b: b.shape, transA, transB },
       'check which operand is transposed, and that both have the same batch',
     );

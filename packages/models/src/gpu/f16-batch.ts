@@ -29,5 +29,6 @@ export function packF16Batch(t: tf.Tensor3D): tf.Tensor1D {
     );
   }
   const code = packWgsl(rows, cols, colsP, rowsP);
-  return runKernel(code, [t], [(batch * rowsP * colsP) / 2], 'int32', packBatchDispatch(rowsP, colsP, batch)) as tf.Tensor1D;
+  const dispatch = packBatchDispatch(rowsP, colsP, batch);
+  return runKernel(code, [t], [(batch * rowsP * colsP) / 2], 'int32', dispatch) as tf.Tensor1D;
 }

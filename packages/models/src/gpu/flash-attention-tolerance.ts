@@ -28,40 +28,49 @@ export interface FlashReference {
   readonly dy: tf.Tensor4D;
 }
 
+/**
+ * The magnitudes the bounds are made of (call inside tf.tidy): k and v per query head, P, P·|v|,
+ * Mds (see above), and `perKv`, which sums per-query-head dk/dv terms over each kv head's group.
+ */
+export function attentionBoundTerms(r: FlashReference) {
+  const [b, nh, t, d] = r.q.shape;
+  const [, nkv, s] = r.k.shape;
+  const rep = nh / nkv;
+  const scale = 1 / Math.sqrt(d);
+  // Query head h reads kv head h / rep (gather: webgpu's tile reads its input back synchronously).
+  const heads = tf.tensor1d(
+    Array.from({ length: nh }, (_, h) => Math.floor(h / rep)),
+    'int32',
+  );
+  const expand = (x: tf.Tensor4D) => (rep === 1 ? x : tf.gather(x, heads, 1));
+  const k = expand(r.k),
+    v = expand(r.v);
+  const raw = tf.mul(tf.matMul(r.q, k, false, true), scale);
+  const p = tf.softmax(r.bias ? tf.add(raw, r.bias) : raw);
+  const pv = tf.matMul(p, tf.abs(v));
+  const o = tf.matMul(p, v);
+  const dO = r.dy;
+  const dP = tf.matMul(dO, v, false, true);
+  const dl = tf.sum(tf.mul(dO, o), -1, true);
+  const mag = tf.add(
+    tf.add(tf.abs(tf.sub(dP, dl)), tf.matMul(tf.abs(dO), tf.abs(v), false, true)),
+    tf.sum(tf.mul(tf.abs(dO), pv), -1, true),
+  );
+  const mds = tf.mul(p, mag);
+  const perKv = (x: tf.Tensor) => (rep === 1 ? x : tf.sum(tf.reshape(x, [b, nkv, rep, s, d]), 2));
+  return { k, v, p, pv, mds, perKv, scale, rows: t * rep, s, d };
+}
+
 /** Element-wise bounds for o, dq, dk, dv (same shapes). */
 export function flashAttentionBounds(r: FlashReference): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {
-    const [b, nh, t, d] = r.q.shape;
-    const [, nkv, s] = r.k.shape;
-    const rep = nh / nkv;
-    const scale = 1 / Math.sqrt(d);
-    // Query head h reads kv head h / rep (gather: webgpu's tile reads its input back synchronously).
-    const heads = tf.tensor1d(
-      Array.from({ length: nh }, (_, h) => Math.floor(h / rep)),
-      'int32',
-    );
-    const expand = (x: tf.Tensor4D) => (rep === 1 ? x : tf.gather(x, heads, 1));
-    const k = expand(r.k),
-      v = expand(r.v);
-    const raw = tf.mul(tf.matMul(r.q, k, false, true), scale);
-    const p = tf.softmax(r.bias ? tf.add(raw, r.bias) : raw);
+    const { k, p, pv, mds, perKv, scale, rows, s, d } = attentionBoundTerms(r);
+    const dO = r.dy;
     // Scalars stay tensors: webgpu cannot read synchronously in Node (tfjs needs an OffscreenCanvas).
     const delta = tf.mul(tf.max(tf.matMul(tf.abs(r.q), tf.abs(k), false, true)), 2 * (gamma(d) + U) * scale);
     const rhoP = tf.add(tf.mul(delta, 4), 2 * 86 * U + 2 * gamma(s) + U);
     const rhoO = tf.add(rhoP, 2 * gamma(s) + 2 * U);
-    const rows = t * rep;
-    const pv = tf.matMul(p, tf.abs(v));
-    const o = tf.matMul(p, v);
-    const dO = r.dy;
-    const dP = tf.matMul(dO, v, false, true);
-    const dl = tf.sum(tf.mul(dO, o), -1, true);
-    const mag = tf.add(
-      tf.add(tf.abs(tf.sub(dP, dl)), tf.matMul(tf.abs(dO), tf.abs(v), false, true)),
-      tf.sum(tf.mul(tf.abs(dO), pv), -1, true),
-    );
-    const mds = tf.mul(p, mag);
     const rhoDs = tf.add(tf.add(rhoP, rhoO), 2 * gamma(d) + U);
-    const perKv = (x: tf.Tensor) => (rep === 1 ? x : tf.sum(tf.reshape(x, [b, nkv, rep, s, d]), 2));
     return [
       tf.mul(pv, rhoO),
       tf.mul(tf.matMul(mds, tf.abs(k)), tf.mul(tf.add(rhoDs, 2 * gamma(s) + U), scale)),

@@ -5,6 +5,7 @@ export type { GemmVariant } from './gemm-variant.js';
 export { selectGemmVariant } from './select-gemm-variant.js';
 export type { GemmSelection } from './select-gemm-variant.js';
 export { F16Matrix } from './f16-matrix.js';
+export { batchedGemm } from './batched-gemm.js';
 export { F16RowMatrix, f16GatherRows } from './f16-embedding.js';
 export { frozenF16MatMul } from './frozen-f16-matmul.js';
 export { f16GemmBound } from './f16-tolerance.js';

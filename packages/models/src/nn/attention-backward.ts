@@ -3,6 +3,7 @@
  * probabilities from the softmax max and denominator the forward kept.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionMatMul } from './attention-matmul.js';
 import { biasRows, grouped, rowsOf, scores, ungrouped, type Chunks } from './attention-blocks.js';
 
 /** dq, dk, dv chunk by chunk, recomputing each chunk's probabilities from the saved max and sum. */
@@ -19,14 +20,15 @@ export function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], { s, rows, start
       const qc = rowsOf(q, start, n);
       const doc = grouped(rowsOf(dy, start, n), s, n);
       const sc = scores(qc, k, biasRows(bias, start, n), s, n);
-      const p = tf.div(tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n))), grouped(rowsOf(sum, start, n), s, n));
+      const e = tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n)));
+      const p: T4 = tf.div(e, grouped(rowsOf(sum, start, n), s, n));
       // softmax backward: dS = P ⊙ (dP − rowsum(dO ⊙ O)).
       const dRow = grouped(tf.sum(tf.mul(rowsOf(dy, start, n), rowsOf(out, start, n)), -1, true), s, n);
-      const ds = tf.mul(p, tf.sub(tf.matMul(doc, v, false, true), dRow));
+      const ds: T4 = tf.mul(p, tf.sub(attentionMatMul(doc, v, false, true), dRow));
       return [
-        ungrouped(tf.mul(tf.matMul(ds, k), scale), s, n),
-        tf.add(dk, tf.mul(tf.matMul(ds, grouped(qc, s, n), true, false), scale)),
-        tf.add(dv, tf.matMul(p, doc, true, false)),
+        ungrouped(tf.mul(attentionMatMul(ds, k), scale), s, n),
+        tf.add(dk, tf.mul(attentionMatMul(ds, grouped(qc, s, n), true, false), scale)),
+        tf.add(dv, attentionMatMul(p, doc, true, false)),
       ];
     });
     dk.dispose();

@@ -3,6 +3,7 @@
  * query heads of one kv head stacked along rows so grouped-query attention never repeats K/V.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionMatMul } from './attention-matmul.js';
 
 export interface AttentionShapes {
   readonly b: number;
@@ -48,7 +49,7 @@ export function scores(
   s: AttentionShapes,
   n: number,
 ): tf.Tensor4D {
-  const raw = tf.mul(tf.matMul(grouped(qc, s, n), k, false, true), 1 / Math.sqrt(s.d));
+  const raw = tf.mul(attentionMatMul(grouped(qc, s, n), k, false, true), 1 / Math.sqrt(s.d));
   return biasC ? grouped(tf.add(ungrouped(raw, s, n), biasC), s, n) : (raw as tf.Tensor4D);
 }
 

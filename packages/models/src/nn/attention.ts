@@ -25,6 +25,7 @@ import {
   type Chunks,
 } from './attention-blocks.js';
 import { backward } from './attention-backward.js';
+import { attentionMatMul } from './attention-matmul.js';
 import { fusedAttention, withCausal } from './attention-fused.js';
 
 export interface AttentionOptions {
@@ -84,7 +85,7 @@ function forwardOnly(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias,
     tf.tidy(() => {
       const n = Math.min(rows, s.t - start);
       const p = tf.softmax(scores(rowsOf(q, start, n), k, biasRows(bias, start, n), s, n));
-      return ungrouped(tf.matMul(p, v), s, n);
+      return ungrouped(attentionMatMul(p, v), s, n);
     }),
   );
   const out = catRows(outs);
@@ -110,7 +111,7 @@ function withBackward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias
         const mx = tf.max(sc, -1, true);
         const e = tf.exp(tf.sub(sc, mx));
         const sum = tf.sum(e, -1, true);
-        const oc = ungrouped(tf.matMul(tf.div(e, sum), vi!), s, n);
+        const oc = ungrouped(attentionMatMul(tf.div(e, sum) as tf.Tensor4D, vi!), s, n);
         // Row statistics are kept per head [B, nh, n, 1] so chunks concatenate along rows.
         return [oc, ungrouped(mx, s, n), ungrouped(sum, s, n)] as tf.Tensor4D[];
       });
