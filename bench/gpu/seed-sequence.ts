@@ -32,6 +32,7 @@ import {
   vlmLossAndGrads,
   F16Matrix,
   gpuPoolStats,
+  setAttentionGemmDefault,
   resetGpuPoolPeak,
   F16RowMatrix,
   Nf4Matrix,
@@ -49,6 +50,8 @@ const steps = Number(process.argv[5] ?? 3);
 const precision = (process.argv[6] ?? 'f32') as 'f32' | 'f16';
 const quant = (process.argv[7] ?? 'none') as 'none' | 'nf4';
 await initBackend(backend, { purpose: 'training' });
+// KVC_BENCH_ATTENTION_GEMM=1: attention's head-dimension products on the batched f16 GEMM (off by default).
+if (process.env.KVC_BENCH_ATTENTION_GEMM === '1') setAttentionGemmDefault(true);
 // `tiny` is a CPU smoke test of this script (small shapes, embedding forced into 3 shards).
 const tiny = size === 'tiny';
 const [B, NV, NT, VISION_HIDDEN] = tiny

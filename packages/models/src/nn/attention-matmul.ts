@@ -21,9 +21,19 @@ export const attentionGemmDefault = (): boolean => byDefault;
 export const attentionUsesF16Gemm = (): boolean =>
   byDefault && tf.getBackend() === 'webgpu' && gemmVariant() !== undefined;
 
+/**
+ * The longest inner dimension a product may have to take the f16 GEMM: the head dimension's. On the
+ * H100 the batched GEMM ran the head-dimension products (scores q·kᵀ and dP = dO·vᵀ) 2.7–2.8×
+ * faster than tfjs' BatchMatMul, and the products summing over keys or query rows (P·V, dQ, dK,
+ * dV) 0.2–1.4× as fast: their outputs are [rows, 128] or [keys, 128], too few tiles for the long
+ * sum (bench/results/2026-11-27-seed-memory-h100.md).
+ */
+export const ATTENTION_GEMM_MAX_K = 128;
+
 /** op(a)·op(b) over the two leading (batch, head) axes: f32 in, f32 out. */
 export function attentionMatMul(a: tf.Tensor4D, b: tf.Tensor4D, transA = false, transB = false): tf.Tensor4D {
-  if (!attentionUsesF16Gemm() || a.dtype !== 'float32' || b.dtype !== 'float32') {
+  const k = transA ? a.shape[2] : a.shape[3];
+  if (!attentionUsesF16Gemm() || k > ATTENTION_GEMM_MAX_K || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return tf.matMul(a, b, transA, transB);
   }
   return tf.tidy(() => {
