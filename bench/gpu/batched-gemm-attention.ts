@@ -140,7 +140,10 @@ if (phases.includes('attn')) {
   const dy = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 4) as tf.Tensor4D;
   // Odd batch rows have 64 left pads.
   const pads = (i: number) => 64 * (Math.floor(i / t) % 2);
-  const mask = tf.tensor2d(Array.from({ length: b * t }, (_, i) => (i % t < pads(i) ? 0 : 1)), [b, t]);
+  const mask = tf.tensor2d(
+    Array.from({ length: b * t }, (_, i) => (i % t < pads(i) ? 0 : 1)),
+    [b, t],
+  );
   const bias = causalAttentionBias(mask, t);
   mask.dispose();
   const grads = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
