@@ -95,7 +95,9 @@ async function entriesNow(dir: string): Promise<number> {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'kvc-shards-'));
-  setup = await makeTinySetup(work, { train: 12, val: 3, badVideo: true, badLabel: true });
+  // 36 train videos: each shard has several, so the SIGKILL below lands while shard 0 still has videos to do
+  // (with 12, shard 0 had two and could finish both between the first entry and the kill).
+  setup = await makeTinySetup(work, { train: 36, val: 3, badVideo: true, badLabel: true });
 }, 300_000);
 afterAll(async () => {
   if (work && !process.env.KVC_KEEP_TMP) await rm(work, { recursive: true, force: true });
