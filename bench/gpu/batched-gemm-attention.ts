@@ -22,11 +22,11 @@ import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js
 import { causalAttentionBias } from '../../packages/models/src/nn/attention-bias.js';
 import { setAttentionGemmDefault } from '../../packages/models/src/nn/attention-matmul.js';
 import { attention } from '../../packages/models/src/nn/attention.js';
+import { timeOnGpu } from './time-on-gpu.js';
 
 const phases = (process.argv[2] ?? 'check,seed,clip,attn').split(',');
 await initBackend('webgpu');
-let device = webgpuBackend().device;
-const hasSM = device.features.has('chromium-experimental-subgroup-matrix');
+const hasSM = webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix');
 const VARIANTS: GemmVariant[] = hasSM ? ['subgroup-matrix', 'portable'] : ['portable'];
 console.log(`self-test chose ${gemmVariant()}; subgroup matrices ${hasSM ? 'yes' : 'no'}`);
 const verdict: string[] = [];
@@ -96,18 +96,10 @@ if (phases.includes('check')) {
   }
   verdict.push(`check ${pass ? 'PASS' : 'FAIL'}`);
   await initBackend('webgpu');
-  device = webgpuBackend().device;
 }
 
 /** Mean ms of 5 calls after one warm-up, the queue drained before and after. */
-async function time(f: () => tf.Tensor | tf.Tensor[], reps = 5): Promise<number> {
-  tf.dispose(f());
-  await device.queue.onSubmittedWorkDone();
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) tf.dispose(f());
-  await device.queue.onSubmittedWorkDone();
-  return (performance.now() - t0) / reps;
-}
+const time = (f: () => tf.Tensor | tf.Tensor[], reps = 5): Promise<number> => timeOnGpu(f, reps);
 
 async function timeProducts(label: string, ps: Product[]) {
   const speedups: number[] = [];

@@ -20,6 +20,7 @@ import {
 } from '../../packages/models/src/gpu/flash-attention.js';
 import { flashAttentionBounds, worstBoundRatio } from '../../packages/models/src/gpu/flash-attention-tolerance.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { timeOnGpu } from './time-on-gpu.js';
 
 const phases = (process.argv[2] ?? 'check,seed,clip').split(',');
 type T4 = tf.Tensor4D;
@@ -91,29 +92,18 @@ if (phases.includes('check')) {
   await initBackend('webgpu');
 }
 
-/** ms per call of `f` (after one warm-up), waiting for the GPU; `reps` calls. */
-async function time(f: () => tf.Tensor[], reps: number): Promise<number> {
-  const device = webgpuBackend().device;
-  tf.dispose(f());
-  await device.queue.onSubmittedWorkDone();
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) tf.dispose(f());
-  await device.queue.onSubmittedWorkDone();
-  return (performance.now() - t0) / reps;
-}
-
 async function bench(s: Shape, reps: number) {
   const x = make(s);
   const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal };
-  const fwd = await time(() => Object.values(flashAttentionForward(x.q, x.k, x.v, opts)), reps);
+  const fwd = await timeOnGpu(() => Object.values(flashAttentionForward(x.q, x.k, x.v, opts)), reps);
   const { o, stats } = flashAttentionForward(x.q, x.k, x.v, opts);
-  const bwd = await time(() => flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts), reps);
+  const bwd = await timeOnGpu(() => flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts), reps);
   tf.dispose([o, stats]);
   console.log(`fused ${s.name}: forward ${fwd.toFixed(2)} ms, backward ${bwd.toFixed(2)} ms (dq + dk/dv dispatches)`);
   try {
     const tfo = { bias: x.full, fused: false };
-    const tfFwd = await time(() => [attention(x.q, x.k, x.v, tfo)], Math.min(reps, 3));
-    const tfBoth = await time(
+    const tfFwd = await timeOnGpu(() => [attention(x.q, x.k, x.v, tfo)], Math.min(reps, 3));
+    const tfBoth = await timeOnGpu(
       () => {
         const { value, grads } = vg((a, b, c) => attention(a, b, c, tfo), x.dy)([x.q, x.k, x.v]);
         return [value, ...grads];
