@@ -27,11 +27,14 @@ const CHILD = `
 import { range } from 'rxjs';
 import { FeatureCache, cacheThrough } from './index.js';
 import { randomTensor } from './__tests__/test-helpers.js';
-const [path, total, batchSize, delayMs] = process.argv.slice(2);
+const [path, total, batchSize, delayMs, stallAt] = process.argv.slice(2);
 const cache = await FeatureCache.open(path);
+// The batch holding item stallAt never finishes encoding (the timer only keeps the process alive), so a
+// kill that waits for it lands inside that encode however slowly the machine runs.
 const encode = (batch) => new Promise((resolve) => {
   process.stdout.write('encoding ' + batch.join(',') + '\\n');
-  setTimeout(() => resolve(batch.map((i) => randomTensor(${JSON.stringify(SHAPE)}, i + 1))), Number(delayMs));
+  const stall = batch.includes(Number(stallAt));
+  setTimeout(() => resolve(batch.map((i) => randomTensor(${JSON.stringify(SHAPE)}, i + 1))), stall ? 2 ** 31 - 1 : Number(delayMs));
 });
 range(0, Number(total)).pipe(cacheThrough(encode, { cache, keyOf: (i) => 'item-' + i, batchSize: Number(batchSize) }))
   .subscribe({ next: (o) => process.stdout.write('emitted ' + o.item + '\\n') });
@@ -63,10 +66,11 @@ function runWriterAndKill(
   delayMs: number,
   killWhen: (line: string, emitted: number[]) => boolean,
   onEmitted?: (item: number) => void,
+  stallAt = -1,
 ) {
   const child = spawn(
     process.execPath,
-    [join(buildDir, 'child.js'), cachePath, String(TOTAL), String(BATCH), String(delayMs)],
+    [join(buildDir, 'child.js'), cachePath, String(TOTAL), String(BATCH), String(delayMs), String(stallAt)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -128,21 +132,29 @@ describe('crash recovery (SIGKILLed writer process)', () => {
     const path = join(t.dir, 'cache');
     let reader: Promise<FeatureCache> | undefined;
     const readLive: number[] = [];
+    const reads: Promise<void>[] = [];
     try {
+      // Batch 3 stalls in encode. The writer may start encoding it before it has stored and emitted
+      // batch 2, so the kill waits for both: the stall line and all 12 earlier items.
+      let stalled = false;
       const { emitted, signal } = await runWriterAndKill(
         path,
         20,
-        (line) => line === 'encoding 12,13,14,15',
+        (line, soFar) => (stalled ||= line === 'encoding 12,13,14,15') && soFar.length === 12,
         // A second process reads while the writer writes: every emitted item is already readable and intact.
-        async (item) => {
+        (item) => {
           reader ??= FeatureCache.open(path, { readOnly: true });
-          const r = await reader;
-          r.refresh();
-          if (r.get(`item-${item}`)) readLive.push(item);
+          const read = reader.then((r) => {
+            r.refresh();
+            if (r.get(`item-${item}`)) readLive.push(item);
+          });
+          reads.push(read);
         },
+        12,
       );
       expect(signal).toBe('SIGKILL');
       expect(emitted).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      await Promise.all(reads); // the reader may still be opening when the writer dies
       expect(readLive).toEqual(emitted);
       await (await reader)?.close();
       const cache = await FeatureCache.open(path);
