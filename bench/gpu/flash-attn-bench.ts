@@ -7,18 +7,27 @@
  * - seed: B4 H16 Hkv8 T=S=5376 d128, causal + padding mask: fused forward, backward (dq; dk+dv)
  *   and the tfjs op's forward and forward+backward on webgpu (f32, chunked, [B,1,T,S] bias);
  * - clip: B8 H16 T=577 d64 bidirectional, the same four numbers.
+ * Each phase runs every kernel family the device offers (KVC_FLASH_VARIANTS, comma list, narrows
+ * it): portable (f32, checked against flash-attention-tolerance.ts) and subgroup-matrix (f16
+ * products, checked against attention-gemm-tolerance.ts). The tfjs op is timed once per shape.
  * flash-attn-baseline.py gives torch SDPA bf16/fp32 at the same shapes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@kvc/models';
 import { causalAttentionBias, paddingAttentionBias } from '../../packages/models/src/nn/attention-bias.js';
 import { attention } from '../../packages/models/src/nn/attention.js';
+import { attentionGemmBounds } from '../../packages/models/src/gpu/attention-gemm-tolerance.js';
+import { flashAttentionBackward, flashAttentionForward } from '../../packages/models/src/gpu/flash-attention.js';
 import {
-  flashAttentionBackward,
-  flashAttentionForward,
-  flashAttentionVariant,
-} from '../../packages/models/src/gpu/flash-attention.js';
-import { flashAttentionBounds, worstBoundRatio } from '../../packages/models/src/gpu/flash-attention-tolerance.js';
+  flashAttentionBounds,
+  worstBoundRatio,
+  type FlashReference,
+} from '../../packages/models/src/gpu/flash-attention-tolerance.js';
+import {
+  FLASH_KERNEL_SETS,
+  type FlashAttentionVariant,
+  type FlashKernelSet,
+} from '../../packages/models/src/gpu/flash-kernel-set.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { timeOnGpu } from './time-on-gpu.js';
 
@@ -57,49 +66,76 @@ const vg = (f: (a: T4, b: T4, c: T4) => T4, dy: T4) =>
   tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a as T4, b as T4, c as T4), dy)));
 const datas = (xs: tf.Tensor[]) => Promise.all(xs.map((x) => x.data() as Promise<Float32Array>));
 
+const BOUNDS: Record<FlashAttentionVariant, (r: FlashReference) => tf.Tensor[]> = {
+  portable: flashAttentionBounds,
+  'subgroup-matrix': attentionGemmBounds,
+};
+let sets: FlashKernelSet[] = [];
 if (phases.includes('check')) {
   await initBackend('cpu');
-  const refs: { expected: Float32Array[]; bounds: Float32Array[] }[] = [];
+  const refs: { expected: Float32Array[]; bounds: Record<string, Float32Array[]> }[] = [];
   for (const s of CHECKS) {
     const x = make(s);
     const o = attention(x.q, x.k, x.v, { bias: x.full });
     const { value, grads } = vg((a, b, c) => attention(a, b, c, { bias: x.full }), x.dy)([x.q, x.k, x.v]);
-    const bounds = flashAttentionBounds({ ...x, bias: x.full });
-    refs.push({ expected: await datas([o, ...grads]), bounds: await datas(bounds) });
-    tf.dispose([o, value, ...grads, ...bounds, ...Object.values(x)]);
+    const bounds: Record<string, Float32Array[]> = {};
+    for (const [variant, of] of Object.entries(BOUNDS)) {
+      const b = of({ ...x, bias: x.full });
+      bounds[variant] = await datas(b);
+      tf.dispose(b);
+    }
+    refs.push({ expected: await datas([o, ...grads]), bounds });
+    tf.dispose([o, value, ...grads, ...Object.values(x)]);
   }
-  await initBackend('webgpu');
-  console.log(
-    `features ${[...webgpuBackend().device.features].sort().join(' ')}; fused variant ${flashAttentionVariant()}`,
-  );
-  for (const [n, s] of CHECKS.entries()) {
-    const x = make(s);
-    const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal };
-    const { o, stats } = flashAttentionForward(x.q, x.k, x.v, opts);
-    const g = flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts);
-    const got = await datas([o, ...g]);
-    tf.dispose([o, stats, ...g, ...Object.values(x)]);
-    const r = ['o', 'dq', 'dk', 'dv'].map(
-      (k, i) => [k, worstBoundRatio(got[i]!, refs[n]!.expected[i]!, refs[n]!.bounds[i]!)] as const,
-    );
-    const ok = r.every(([, v]) => v <= 1);
-    console.log(
-      `check ${s.name}: ${ok ? 'PASS' : 'FAIL'} ` +
-        `${r.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')} (× bound)`,
-    );
+  sets = await webgpuSets();
+  for (const set of sets) {
+    for (const [n, s] of CHECKS.entries()) {
+      const x = make(s);
+      const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal, kernels: set };
+      const { o, stats } = flashAttentionForward(x.q, x.k, x.v, opts);
+      const g = flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts);
+      const got = await datas([o, ...g]);
+      tf.dispose([o, stats, ...g, ...Object.values(x)]);
+      const bounds = refs[n]!.bounds[set.variant]!;
+      const r = ['o', 'dq', 'dk', 'dv'].map(
+        (k, i) => [k, worstBoundRatio(got[i]!, refs[n]!.expected[i]!, bounds[i]!)] as const,
+      );
+      const ok = r.every(([, v]) => v <= 1);
+      console.log(
+        `check ${set.variant} ${s.name}: ${ok ? 'PASS' : 'FAIL'} ` +
+          `${r.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')} (× bound)`,
+      );
+    }
   }
 } else {
+  sets = await webgpuSets();
+}
+
+/** Starts webgpu and returns the kernel families to run: what the device offers, narrowed by KVC_FLASH_VARIANTS. */
+async function webgpuSets(): Promise<FlashKernelSet[]> {
   await initBackend('webgpu');
+  const features = webgpuBackend().device.features;
+  console.log(`features ${[...features].sort().join(' ')}`);
+  const offered: FlashAttentionVariant[] = features.has('chromium-experimental-subgroup-matrix')
+    ? ['subgroup-matrix', 'portable']
+    : ['portable'];
+  const wanted = process.env['KVC_FLASH_VARIANTS']?.split(',');
+  return offered.filter((v) => !wanted || wanted.includes(v)).map((v) => FLASH_KERNEL_SETS[v]);
 }
 
 async function bench(s: Shape, reps: number) {
   const x = make(s);
-  const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal };
-  const fwd = await timeOnGpu(() => Object.values(flashAttentionForward(x.q, x.k, x.v, opts)), reps);
-  const { o, stats } = flashAttentionForward(x.q, x.k, x.v, opts);
-  const bwd = await timeOnGpu(() => flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts), reps);
-  tf.dispose([o, stats]);
-  console.log(`fused ${s.name}: forward ${fwd.toFixed(2)} ms, backward ${bwd.toFixed(2)} ms (dq + dk/dv dispatches)`);
+  for (const set of sets) {
+    const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal, kernels: set };
+    const fwd = await timeOnGpu(() => Object.values(flashAttentionForward(x.q, x.k, x.v, opts)), reps);
+    const { o, stats } = flashAttentionForward(x.q, x.k, x.v, opts);
+    const bwd = await timeOnGpu(() => flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts), reps);
+    tf.dispose([o, stats]);
+    console.log(
+      `fused ${set.variant} ${s.name}: forward ${fwd.toFixed(2)} ms, backward ${bwd.toFixed(2)} ms (dq + dk/dv)`,
+    );
+  }
+  if (process.env['KVC_FLASH_SKIP_TFJS']) return void tf.dispose(Object.values(x));
   try {
     const tfo = { bias: x.full, fused: false };
     const tfFwd = await timeOnGpu(() => [attention(x.q, x.k, x.v, tfo)], Math.min(reps, 3));

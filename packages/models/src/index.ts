@@ -149,6 +149,12 @@ export {
 export type { GemmOptions, GemmVariant } from './gpu/index.js';
 // attention's chunk products on the batched f16 GEMM (kvc issue #12; off by default)
 export { attentionGemmDefault, setAttentionGemmDefault } from './nn/attention-matmul.js';
+export {
+  flashAttentionVariant,
+  fusedAttentionDefault,
+  setFusedAttentionDefault,
+  type FlashAttentionVariant,
+} from './gpu/flash-attention.js';
 // tfjs-webgpu's pool of freed buffers, bounded (kvc issue #12)
 export { DEFAULT_GPU_POOL_LIMIT, gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './gpu/index.js';
 export type { GpuPoolLimit, GpuPoolStats } from './gpu/index.js';

@@ -10,7 +10,9 @@ import {
   setFlashAttentionVariant,
   setFusedAttentionDefault,
 } from './flash-attention.js';
+import { selectFlashAttentionVariant, tensorCoreFlashCandidates } from './flash-attention-select.js';
 import { selectKernelVariant } from './select-gemm-variant.js';
+import { webgpuBackend } from './webgpu-internals.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
@@ -21,6 +23,21 @@ afterAll(async () => {
 describe.skipIf(!gpu)('fused attention selection and the hook behind attention()', () => {
   it('initBackend("webgpu") ran the self-test and the portable kernels passed it', () => {
     expect(flashAttentionVariant()).toBe('portable');
+  });
+
+  it('the tensor-core kernels fail their self-test where the device has no subgroup matrices, and portable stays', async () => {
+    const offered = webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix');
+    expect(tensorCoreFlashCandidates()).toEqual(offered ? ['subgroup-matrix', 'portable'] : ['portable']);
+    const sel = await selectFlashAttentionVariant(['subgroup-matrix', 'portable']);
+    try {
+      if (offered) return void expect(sel.variant).toBe('subgroup-matrix');
+      expect(sel.variant).toBe('portable');
+      expect(flashAttentionVariant()).toBe('portable');
+      expect(sel.warnings).toHaveLength(1);
+      expect(sel.warnings[0]).toMatch(/^fused attention subgroup-matrix variant failed its self-test/);
+    } finally {
+      setFlashAttentionVariant('portable');
+    }
   });
 
   it('selectKernelVariant falls back past a failing candidate with a warning', async () => {

@@ -2,20 +2,25 @@
  * The fused attention's start-up self-test (through selectKernelVariant, like the GEMM's): a tiny
  * awkward case (odd T, GQA 2:1, causal with right padding) run by
  * the fused kernels and by the tfjs op on the same backend, output and all three gradients within
- * the derived bound (flash-attention-tolerance.ts). A failure leaves `attention` on the tfjs op.
+ * the derived bound (flash-attention-tolerance.ts; attention-gemm-tolerance.ts for the tensor-core
+ * kernels, whose products take f16 operands). A failure falls back to the next candidate, and a
+ * failure of all leaves `attention` on the tfjs op.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { causalAttentionBias, paddingAttentionBias } from '../nn/attention-bias.js';
 import { attention } from '../nn/attention.js';
+import { attentionGemmBounds } from './attention-gemm-tolerance.js';
 import { flashAttention, setFlashAttentionVariant, type FlashAttentionVariant } from './flash-attention.js';
 import { flashAttentionBounds, worstBoundRatio } from './flash-attention-tolerance.js';
+import { FLASH_KERNEL_SETS } from './flash-kernel-set.js';
 import { selectKernelVariant } from './select-gemm-variant.js';
+import { webgpuBackend } from './webgpu-internals.js';
 
 type T4 = tf.Tensor4D;
 const valueAndGrads = (f: (q: T4, k: T4, v: T4) => T4, dy: T4) =>
   tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a as T4, b as T4, c as T4), dy)));
 
-async function worstRatio(): Promise<number> {
+async function worstRatio(variant: FlashAttentionVariant): Promise<number> {
   const [b, nh, nkv, t, d] = [2, 4, 2, 19, 16];
   const q = tf.randomUniform([b, nh, t, d], -2, 2, 'float32', 1) as T4;
   const k = tf.randomUniform([b, nkv, t, d], -2, 2, 'float32', 2) as T4;
@@ -27,10 +32,12 @@ async function worstRatio(): Promise<number> {
   const full = causalAttentionBias(mask, t);
   const results = tf.tidy(() => {
     const ref = (x: T4, y: T4, z: T4) => attention(x, y, z, { bias: keys, causal: true, fused: false });
-    const fused = (x: T4, y: T4, z: T4) => flashAttention(x, y, z, { bias: keys, causal: true });
+    const kernels = FLASH_KERNEL_SETS[variant];
+    const fused = (x: T4, y: T4, z: T4) => flashAttention(x, y, z, { bias: keys, causal: true, kernels });
+    const bounds = variant === 'portable' ? flashAttentionBounds : attentionGemmBounds;
     const r = valueAndGrads(ref, dy)([q, k, v]);
     const f = valueAndGrads(fused, dy)([q, k, v]);
-    return [ref(q, k, v), ...r.grads, fused(q, k, v), ...f.grads, ...flashAttentionBounds({ q, k, v, dy, bias: full })];
+    return [ref(q, k, v), ...r.grads, fused(q, k, v), ...f.grads, ...bounds({ q, k, v, dy, bias: full })];
   });
   const data = await Promise.all(results.map((x) => x.data()));
   tf.dispose([q, k, v, dy, mask, keys, full, ...results]);
@@ -39,12 +46,22 @@ async function worstRatio(): Promise<number> {
   return worst;
 }
 
-/** Chooses the fused attention's variant (today only 'portable'); warnings name failures. */
+/**
+ * Chooses the fused attention's variant; warnings name failures. By default only the portable
+ * kernels are tried: the tensor-core ones have passed on lavapipe through the WGSL emulation but
+ * not yet on a GPU with subgroup matrices (kvc issue #12), so they are opt-in until they have.
+ * `tensorCoreFlashCandidates()` tries them first where the device has subgroup matrices.
+ */
 export async function selectFlashAttentionVariant(
   candidates: readonly FlashAttentionVariant[] = ['portable'],
 ): Promise<{ variant: FlashAttentionVariant | undefined; warnings: string[] }> {
-  setFlashAttentionVariant('portable');
   const sel = await selectKernelVariant('fused attention', candidates, worstRatio);
   setFlashAttentionVariant(sel.variant);
   return sel;
 }
+
+/** The tensor-core kernels first where the device has subgroup matrices, then the portable ones. */
+export const tensorCoreFlashCandidates = (): FlashAttentionVariant[] =>
+  webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix')
+    ? ['subgroup-matrix', 'portable']
+    : ['portable'];

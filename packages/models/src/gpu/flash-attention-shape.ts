@@ -57,12 +57,17 @@ export function flashTiles(kernel: FlashKernel, d: number, limitBytes: number): 
   return best;
 }
 
-/** Why the fused kernels cannot take a shape, or undefined when they can. */
-export function flashUnsupported(s: FlashShape, limitBytes: number): string | undefined {
+/** Why the fused kernels cannot take a shape, or undefined when they can (`tiles`: their tile rule). */
+export function flashUnsupported(
+  s: FlashShape,
+  limitBytes: number,
+  tiles: (kernel: FlashKernel, d: number, limitBytes: number) => FlashTiles | undefined = flashTiles,
+  headStep = 8,
+): string | undefined {
   if (s.nh % s.nkv !== 0) return `${s.nh} query heads are not a multiple of ${s.nkv} kv heads`;
-  if (s.d % 8 !== 0) return `head size ${s.d} is not a multiple of 8`;
+  if (s.d % headStep !== 0) return `head size ${s.d} is not a multiple of ${headStep}`;
   if (s.t > s.s && s.causal) return `causal attention with more queries (${s.t}) than keys (${s.s})`;
   const kernels: FlashKernel[] = ['forward', 'dq', 'dkdv'];
-  if (kernels.some((k) => !flashTiles(k, s.d, limitBytes))) return `head size ${s.d} does not fit workgroup memory`;
+  if (kernels.some((k) => !tiles(k, s.d, limitBytes))) return `head size ${s.d} does not fit workgroup memory`;
   return undefined;
 }

@@ -14,15 +14,15 @@ import { FLASH_THREADS, type FlashShape } from './flash-attention-shape.js';
 
 export type Binding = readonly [name: string, access: 'read' | 'read_write'];
 
-/** Constants and `@binding` declarations, in order (f32 arrays). */
-export function flashHeader(s: FlashShape, bindings: readonly Binding[]): string {
+/** Constants and `@binding` declarations, in order (f32 arrays), for a workgroup of `threads`. */
+export function flashHeader(s: FlashShape, bindings: readonly Binding[], threads = FLASH_THREADS): string {
   const vars = bindings.map(([n, a], i) => `@group(0) @binding(${i}) var<storage, ${a}> ${n}: array<f32>;`).join('\n');
   return `const T = ${s.t}u; const S = ${s.s}u; const D = ${s.d}u; const H = ${s.nh}u; const HKV = ${s.nkv}u;
 const REP = ${s.nh / s.nkv}u; const OFFSET = ${s.s - s.t}u;
 const SCALE: f32 = ${1 / Math.sqrt(s.d)};
 const MASK_MIN: f32 = ${MASK_MIN};
 ${vars}
-var<workgroup> fvPart: array<u32, ${FLASH_THREADS}>;
+var<workgroup> fvPart: array<u32, ${threads}>;
 var<workgroup> fvAll: u32;
 fn score(dot: f32, b: u32, t: u32, j: u32) -> f32 {
   ${s.causal ? 'if (j > OFFSET + t) { return dot * SCALE + MASK_MIN; }' : ''}
@@ -45,15 +45,15 @@ export const biasBinding = (s: FlashShape): Binding[] => (s.bias === 'none' ? []
  * Only causal attention with a padding mask needs it; otherwise 0 (no row sees nothing, or a
  * row that does is handled by visiting every key anyway).
  */
-export function firstVisibleCode(s: FlashShape): string {
+export function firstVisibleCode(s: FlashShape, threads = FLASH_THREADS): string {
   if (!(s.causal && s.bias === 'keys')) return 'let firstVis = 0u;';
   return `var mine = S;
-  for (var j = lid; j < S; j += ${FLASH_THREADS}u) { if (Bias[b * S + j] > MASK_MIN * 0.5) { mine = j; break; } }
+  for (var j = lid; j < S; j += ${threads}u) { if (Bias[b * S + j] > MASK_MIN * 0.5) { mine = j; break; } }
   fvPart[lid] = mine;
   workgroupBarrier();
   if (lid == 0u) {
     var m = S;
-    for (var i = 0u; i < ${FLASH_THREADS}u; i++) { m = min(m, fvPart[i]); }
+    for (var i = 0u; i < ${threads}u; i++) { m = min(m, fvPart[i]); }
     fvAll = m;
   }
   let firstVis = workgroupUniformLoad(&fvAll);`;

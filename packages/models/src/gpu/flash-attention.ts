@@ -2,14 +2,13 @@
  * Fused attention on the webgpu backend, the FlashAttention-2 way: one dispatch forward, two
  * backward (dq; dk and dv), no T×T tensor, causal blocks skipped, grouped-query heads, an additive
  * bias (padding [B, 1, 1, S] or full [B, 1, T, S]). Same results as nn/attention.ts's tfjs op,
- * masked rows included (flash-attention-wgsl.ts says how). Kernels: flash-attention-*-wgsl.ts.
+ * masked rows included (flash-attention-wgsl.ts says how). Two kernel families (flash-kernel-set.ts):
+ * portable f32 (flash-attention-*-wgsl.ts) and tensor cores (flash-attention-*-sm-wgsl.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
-import { flashDkdvWgsl } from './flash-attention-dkdv-wgsl.js';
-import { flashDqWgsl } from './flash-attention-dq-wgsl.js';
-import { flashForwardWgsl } from './flash-attention-forward-wgsl.js';
-import { flashTiles, flashUnsupported, type FlashKernel, type FlashShape } from './flash-attention-shape.js';
+import { flashUnsupported, type FlashKernel, type FlashShape } from './flash-attention-shape.js';
+import { FLASH_KERNEL_SETS, type FlashAttentionVariant, type FlashKernelSet } from './flash-kernel-set.js';
 import { runKernelOutputs, webgpuBackend } from './webgpu-internals.js';
 
 export interface FlashAttentionOptions {
@@ -17,10 +16,12 @@ export interface FlashAttentionOptions {
   readonly bias?: tf.Tensor4D | undefined;
   /** Query t sees keys up to S − T + t (combined with the bias: a key masked by either is masked). */
   readonly causal?: boolean | undefined;
+  /** The kernels to run instead of the selected variant's (tests run emulated tensor-core kernels). */
+  readonly kernels?: FlashKernelSet | undefined;
 }
 
+export type { FlashAttentionVariant, FlashKernelSet };
 /** Which kernels `flashAttention` runs (selectFlashAttentionVariant sets it); undefined: none passed. */
-export type FlashAttentionVariant = 'portable';
 let chosen: FlashAttentionVariant | undefined = 'portable';
 export const setFlashAttentionVariant = (v: FlashAttentionVariant | undefined): void => void (chosen = v);
 export const flashAttentionVariant = (): FlashAttentionVariant | undefined => chosen;
@@ -42,9 +43,10 @@ export function flashShape(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentionO
   const bias = !bs ? 'none' : bs[2] === 1 && t !== 1 ? 'keys' : 'full';
   const shape: FlashShape = { b, nh, nkv, t, s, d, causal: opts.causal ?? false, bias };
   const dtypes = [q, k, opts.bias].some((x) => x && x.dtype !== 'float32') ? 'inputs are not float32' : undefined;
+  const set = kernelsOf(opts);
   const why =
     dtypes ??
-    flashUnsupported(shape, storageLimit()) ??
+    flashUnsupported(shape, storageLimit(), set.tiles, set.headStep) ??
     (bs && (bs[0] !== b || bs[1] !== 1 || (bs[2] !== 1 && bs[2] !== t) || bs[3] !== s)
       ? `bias shape [${bs.join(', ')}] is neither [B, 1, 1, S] nor [B, 1, T, S]`
       : undefined);
@@ -62,7 +64,15 @@ export function flashShapeOf(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentio
 }
 
 const storageLimit = () => webgpuBackend().device.limits.maxComputeWorkgroupStorageSize;
-const tilesFor = (kernel: FlashKernel, d: number) => flashTiles(kernel, d, storageLimit())!;
+/** The call's kernels: its own, else the selected variant's (portable before any selection). */
+const kernelsOf = (opts: FlashAttentionOptions): FlashKernelSet =>
+  opts.kernels ?? FLASH_KERNEL_SETS[chosen ?? 'portable'];
+/** A kernel's WGSL and tiles for a shape. */
+function kernel(opts: FlashAttentionOptions, which: FlashKernel, s: FlashShape) {
+  const set = kernelsOf(opts);
+  const tiles = set.tiles(which, s.d, storageLimit())!;
+  return { code: set.wgsl[which](s, tiles), tiles };
+}
 const biasInputs = (opts: FlashAttentionOptions) => (opts.bias ? [opts.bias] : []);
 const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
 
@@ -74,9 +84,9 @@ export function flashAttentionForward(
   opts: FlashAttentionOptions = {},
 ): { o: tf.Tensor4D; stats: tf.Tensor4D } {
   const s = flashShapeOf(q, k, opts);
-  const tiles = tilesFor('forward', s.d);
+  const { code, tiles } = kernel(opts, 'forward', s);
   const [o, stats] = runKernelOutputs(
-    flashForwardWgsl(s, tiles),
+    code,
     [q, k, v, ...biasInputs(opts)],
     [f32(q.shape), f32([s.b, s.nh, s.t, 3])],
     [Math.ceil(s.t / tiles.br), s.b * s.nh],
@@ -92,17 +102,18 @@ export function flashAttentionBackward(
 ): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
   const { q, k, v, o, stats } = saved;
   const s = flashShapeOf(q, k, opts);
-  const tq = tilesFor('dq', s.d),
-    tkv = tilesFor('dkdv', s.d);
+  const dqk = kernel(opts, 'dq', s),
+    dkv = kernel(opts, 'dkdv', s);
+  const [tq, tkv] = [dqk.tiles, dkv.tiles];
   // The dq kernel writes Δ into the statistics' spare slot; the dk/dv kernel, recorded after it, reads it.
   const [dq] = runKernelOutputs(
-    flashDqWgsl(s, tq),
+    dqk.code,
     [q, k, v, o, dy, stats, ...biasInputs(opts)],
     [f32(q.shape)],
     [Math.ceil(s.t / tq.br), s.b * s.nh],
   );
   const [dk, dv] = runKernelOutputs(
-    flashDkdvWgsl(s, tkv),
+    dkv.code,
     [q, k, v, dy, stats, ...biasInputs(opts)],
     [f32(k.shape), f32(v.shape)],
     [Math.ceil(s.s / tkv.bc), s.b * s.nkv],

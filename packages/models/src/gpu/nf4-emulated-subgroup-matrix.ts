@@ -7,6 +7,9 @@
  * implementation of the builtins, whose semantics it mirrors from the WGSL proposal:
  * element (r, c) of a matrix loaded at `off` with `stride` is arr[off + r·stride + c] row-major,
  * arr[off + c·stride + r] column-major; left is M×K, right K×N, the result M×N.
+ * The helpers loop to `smN`, 16 but set from the workgroup id at run time: with a constant bound
+ * lavapipe's LLVM unrolls every multiply (4096 FMAs) at every call site and takes minutes to
+ * compile a fused attention kernel.
  */
 const N = 16;
 
@@ -14,22 +17,22 @@ const M = `array<f32, ${N * N}>`;
 const at = 'select(off + r * stride + c, off + c * stride + r, colMajor)';
 const loadFn = (src: string) => `fn smLoad_${src}(off: u32, colMajor: bool, stride: u32) -> ${M} {
   var m: ${M};
-  for (var r = 0u; r < ${N}u; r++) {
-    for (var c = 0u; c < ${N}u; c++) { m[r * ${N}u + c] = f32(${src}[${at}]); }
+  for (var r = 0u; r < smN; r++) {
+    for (var c = 0u; c < smN; c++) { m[r * ${N}u + c] = f32(${src}[${at}]); }
   }
   return m;
 }`;
 const storeFn = (dst: string) => `fn smStore_${dst}(off: u32, m: ${M}, colMajor: bool, stride: u32) {
-  for (var r = 0u; r < ${N}u; r++) {
-    for (var c = 0u; c < ${N}u; c++) { ${dst}[${at}] = m[r * ${N}u + c]; }
+  for (var r = 0u; r < smN; r++) {
+    for (var c = 0u; c < smN; c++) { ${dst}[${at}] = m[r * ${N}u + c]; }
   }
 }`;
 const MMA = `fn smMma(a: ${M}, b: ${M}, acc: ${M}) -> ${M} {
   var c = acc;
-  for (var r = 0u; r < ${N}u; r++) {
-    for (var j = 0u; j < ${N}u; j++) {
+  for (var r = 0u; r < smN; r++) {
+    for (var j = 0u; j < smN; j++) {
       var s = c[r * ${N}u + j];
-      for (var q = 0u; q < ${N}u; q++) { s = fma(a[r * ${N}u + q], b[q * ${N}u + j], s); }
+      for (var q = 0u; q < smN; q++) { s = fma(a[r * ${N}u + q], b[q * ${N}u + j], s); }
       c[r * ${N}u + j] = s;
     }
   }
@@ -47,6 +50,10 @@ export function emulateSubgroupMatrix(code: string): string {
     .replace(/subgroupMatrixMultiplyAccumulate\(/g, 'smMma(');
   // Helpers go after the module-scope declarations they read (the line before @compute).
   const at = body.indexOf('@compute');
-  const helpers = [...[...loads].map(loadFn), ...[...stores].map(storeFn), MMA].join('\n');
-  return `${body.slice(0, at)}${helpers}\n${body.slice(at)}`;
+  const helpers = [`var<private> smN: u32;`, ...[...loads].map(loadFn), ...[...stores].map(storeFn), MMA].join('\n');
+  // smN is 16 unless workgroup_id.x were 2³² − 1, which no dispatch reaches but the compiler cannot rule out.
+  const wg = /@builtin\(workgroup_id\)\s+(\w+)/.exec(body)?.[1];
+  if (!wg) throw new Error('emulateSubgroupMatrix: the entry point needs a @builtin(workgroup_id) parameter');
+  const open = body.indexOf('{', at);
+  return `${body.slice(0, at)}${helpers}\n${body.slice(at, open + 1)}\n  smN = select(${N}u, 0u, ${wg}.x == 0xffffffffu);${body.slice(open + 1)}`;
 }

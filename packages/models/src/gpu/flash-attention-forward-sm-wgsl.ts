@@ -1,0 +1,89 @@
+/**
+ * The fused attention forward on tensor cores (flash-attention-sm-wgsl.ts): one workgroup per
+ * `br` query rows of one (batch, head), in two passes over the key blocks it visits. The first
+ * computes each row's maximum m and sum l (scores only); the second recomputes the scores, forms
+ * P = exp(score − m) / l in f32, rounds it to f16 and accumulates P·v in registers. Two passes
+ * instead of the online rescaling of flash-attention-forward-wgsl.ts: a result matrix cannot be
+ * scaled per row in registers, and rescaling through workgroup memory would move br·D floats per
+ * key block, against one more q·kᵀ on the tensor cores. Writes o and the statistics (m, l, ·).
+ */
+import type { FlashShape, FlashTiles } from './flash-attention-shape.js';
+import { RUNTIME_ZERO, biasBinding, firstVisibleCode, visitsCode } from './flash-attention-wgsl.js';
+import {
+  FLASH_SM_THREADS,
+  SM_MAIN,
+  accumulate,
+  declareAccs,
+  flashSmHeader,
+  productABt,
+  stageF16,
+  storeAccs,
+} from './flash-attention-sm-wgsl.js';
+
+export function flashForwardSmWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
+  const ni = br / 16,
+    nj = bc / 16,
+    dn = s.d / 16;
+  const inputs = [['Q', 'read'], ['K', 'read'], ['V', 'read'], ...biasBinding(s)] as const;
+  const visits = visitsCode(s, 'r0', `${br}u`, 'c0');
+  const rows = `for (var r = lid; r < ${br}u; r += ${FLASH_SM_THREADS}u)`;
+  return `${flashSmHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']])}
+var<workgroup> Qs: array<f16, ${br * s.d}>;
+var<workgroup> KV: array<f16, ${bc * s.d}>;
+var<workgroup> Ss: array<f32, ${br * bc}>;
+var<workgroup> Ps: array<f16, ${br * bc}>;
+var<workgroup> rowM: array<f32, ${br}>;
+var<workgroup> rowL: array<f32, ${br}>;
+${SM_MAIN} {
+  let bh = wg.y; let b = bh / H; let h = bh % H;
+  let r0 = wg.x * ${br}u;
+  let qBase = bh * T * D; let kvBase = (b * HKV + h / REP) * S * D;
+  ${RUNTIME_ZERO}
+  ${firstVisibleCode(s, FLASH_SM_THREADS)}
+  ${stageF16('Qs', 'Q', br, 'qBase', 'r0', 'T')}
+  ${rows} { rowM[r] = MASK_MIN; rowL[r] = 0.0; }
+  for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
+    if (!${visits}) { continue; }
+    workgroupBarrier();
+    ${stageF16('KV', 'K', bc, 'kvBase', 'c0', 'S')}
+    workgroupBarrier();
+    ${productABt('Ss', 'Qs', 'KV', ni, nj)}
+    workgroupBarrier();
+    ${rows} {
+      let t = min(r0 + r, T - 1u); let n = min(${bc}u, S - c0);
+      let m0 = rowM[r];
+      var mx = m0;
+      for (var c = z0; c < n; c++) { mx = max(mx, score(Ss[r * ${bc}u + c], b, t, c0 + c)); }
+      var sum = rowL[r] * exp(m0 - mx);
+      for (var c = z0; c < n; c++) { sum += exp(score(Ss[r * ${bc}u + c], b, t, c0 + c) - mx); }
+      rowM[r] = mx; rowL[r] = sum;
+    }
+  }
+  ${declareAccs('o', ni, dn)}
+  for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
+    if (!${visits}) { continue; }
+    workgroupBarrier();
+    ${stageF16('KV', 'K', bc, 'kvBase', 'c0', 'S')}
+    workgroupBarrier();
+    ${productABt('Ss', 'Qs', 'KV', ni, nj)}
+    workgroupBarrier();
+    ${stageF16('KV', 'V', bc, 'kvBase', 'c0', 'S')}
+    ${rows} {
+      let t = r0 + r; let m = rowM[r]; let l = rowL[r];
+      for (var c = z0; c < ${bc}u; c++) {
+        let j = c0 + c;
+        let p = exp(score(Ss[r * ${bc}u + c], b, min(t, T - 1u), min(j, S - 1u)) - m) / l;
+        Ps[r * ${bc}u + c] = f16(select(0.0, p, t < T && j < S));
+      }
+    }
+    workgroupBarrier();
+    ${accumulate('o', ni, dn, 'Ps', bc, 'KV')}
+  }
+  workgroupBarrier();
+  ${storeAccs('o', ni, dn, 'Ss', 'O', 'qBase', 'r0', 'T')}
+  ${rows} {
+    let t = r0 + r;
+    if (t < T) { ST[(bh * T + t) * 3u] = rowM[r]; ST[(bh * T + t) * 3u + 1u] = rowL[r]; }
+  }
+}`;
+}

@@ -1,0 +1,40 @@
+/**
+ * The fused attention's kernel families: `portable` (core WGSL, f32 throughout) and
+ * `subgroup-matrix` (tensor cores: f16 operands, f32 softmax and sums). Both take the same
+ * bindings and dispatch grids, so flash-attention.ts runs either; each brings its WGSL, its tiles
+ * and the head sizes it takes.
+ */
+import { flashDkdvSmWgsl } from './flash-attention-dkdv-sm-wgsl.js';
+import { flashDkdvWgsl } from './flash-attention-dkdv-wgsl.js';
+import { flashDqSmWgsl } from './flash-attention-dq-sm-wgsl.js';
+import { flashDqWgsl } from './flash-attention-dq-wgsl.js';
+import { flashForwardSmWgsl } from './flash-attention-forward-sm-wgsl.js';
+import { flashForwardWgsl } from './flash-attention-forward-wgsl.js';
+import { flashTiles, type FlashKernel, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
+import { flashSmTiles } from './flash-attention-sm-tiles.js';
+
+export type FlashAttentionVariant = 'portable' | 'subgroup-matrix';
+
+export interface FlashKernelSet {
+  readonly variant: FlashAttentionVariant;
+  /** Head sizes must be a multiple of this. */
+  readonly headStep: number;
+  /** A kernel's tiles for head size d under the workgroup-memory limit; undefined when none fit. */
+  readonly tiles: (kernel: FlashKernel, d: number, limitBytes: number) => FlashTiles | undefined;
+  readonly wgsl: Readonly<Record<FlashKernel, (s: FlashShape, t: FlashTiles) => string>>;
+}
+
+export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKernelSet>> = {
+  portable: {
+    variant: 'portable',
+    headStep: 8,
+    tiles: flashTiles,
+    wgsl: { forward: flashForwardWgsl, dq: flashDqWgsl, dkdv: flashDkdvWgsl },
+  },
+  'subgroup-matrix': {
+    variant: 'subgroup-matrix',
+    headStep: 16,
+    tiles: flashSmTiles,
+    wgsl: { forward: flashForwardSmWgsl, dq: flashDqSmWgsl, dkdv: flashDkdvSmWgsl },
+  },
+};
