@@ -8,6 +8,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { flashAttention, flashAttentionVariant, flashShape, fusedAttentionDefault } from '../gpu/flash-attention.js';
 import { MASK_MIN } from './attention-bias.js';
 
+/** Whether the fused kernels take a call (see the module comment). */
+export function fusedAttentionTakes(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  bias: tf.Tensor4D | undefined,
+  causal: boolean,
+  requested?: boolean,
+): boolean {
+  if (!(requested ?? fusedAttentionDefault())) return false;
+  if (tf.getBackend() !== 'webgpu' || !flashAttentionVariant() || v.dtype !== 'float32') return false;
+  return !flashShape(q, k, { bias, causal }).why;
+}
+
 /** The fused kernels' result, or undefined when they cannot take the call. */
 export function fusedAttention(
   q: tf.Tensor4D,
@@ -17,10 +31,7 @@ export function fusedAttention(
   causal: boolean,
   requested: boolean | undefined,
 ): tf.Tensor4D | undefined {
-  if (!(requested ?? fusedAttentionDefault())) return undefined;
-  if (tf.getBackend() !== 'webgpu' || !flashAttentionVariant() || v.dtype !== 'float32') return undefined;
-  if (flashShape(q, k, { bias, causal }).why) return undefined;
-  return flashAttention(q, k, v, { bias, causal });
+  return fusedAttentionTakes(q, k, v, bias, causal, requested) ? flashAttention(q, k, v, { bias, causal }) : undefined;
 }
 
 /**

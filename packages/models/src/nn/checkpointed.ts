@@ -18,6 +18,7 @@ interface LayerCtx<K extends string> {
   readonly cos: tf.Tensor4D;
   readonly sin: tf.Tensor4D;
   readonly bias: tf.Tensor4D;
+  readonly keyBias?: tf.Tensor4D | undefined;
   readonly lora: Partial<Record<K, LoraPair>>;
 }
 
@@ -51,12 +52,15 @@ export function checkpointed<C extends LayerCtx<K>, K extends string>(
   const keys = Object.keys(ctx.lora) as K[];
   const stages: readonly CheckpointStage<C, K>[] = typeof layer === 'function' ? [{ run: layer, keys }] : layer;
   const loraTensors = keys.flatMap((k) => [ctx.lora[k]!.a, ctx.lora[k]!.b]);
-  const withTensors = (cos: tf.Tensor, sin: tf.Tensor, bias: tf.Tensor, ls: tf.Tensor[]): C => {
+  // The context's tensors, saved with the input: the caller's may be disposed before the backward.
+  const ctxTensors = [ctx.cos, ctx.sin, ctx.bias, ...(ctx.keyBias ? [ctx.keyBias] : [])];
+  const withTensors = (cs: tf.Tensor[], ls: tf.Tensor[]): C => {
     const lora: Partial<Record<K, LoraPair>> = {};
     keys.forEach(
       (k, i) => (lora[k] = { ...ctx.lora[k]!, a: ls[2 * i] as tf.Tensor2D, b: ls[2 * i + 1] as tf.Tensor2D }),
     );
-    return { ...ctx, cos, sin, bias, lora };
+    const [cos, sin, bias, keyBias] = cs as tf.Tensor4D[];
+    return { ...ctx, cos, sin, bias, keyBias, lora };
   };
   const runAll = (h: tf.Tensor3D, cx: C): tf.Tensor3D => tf.tidy(() => stages.reduce((y, st) => st.run(y, cx), h));
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -64,12 +68,14 @@ export function checkpointed<C extends LayerCtx<K>, K extends string>(
     const inputs = args as tf.Tensor[];
     const [xin, ...ls] = inputs;
     // Saved tensors are cloned and kept by the engine until the backward pass has run.
-    save([xin!, ctx.cos, ctx.sin, ctx.bias, ...ls]);
+    save([xin!, ...ctxTensors, ...ls]);
     return {
       value: runAll(xin as tf.Tensor3D, ctx),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, cos, sin, bias, ...sl] = saved;
-        const cx = withTensors(cos!, sin!, bias!, sl);
+        const [sx, ...rest] = saved;
+        const cs = rest.slice(0, ctxTensors.length),
+          sl = rest.slice(ctxTensors.length);
+        const cx = withTensors(cs, sl);
         // Stage inputs, recomputed without a tape (nothing is recording in a gradFunc).
         const ins: tf.Tensor3D[] = [sx as tf.Tensor3D];
         for (const st of stages.slice(0, -1)) ins.push(tf.tidy(() => st.run(ins[ins.length - 1]!, cx)));
@@ -82,7 +88,7 @@ export function checkpointed<C extends LayerCtx<K>, K extends string>(
             (hx, ...hl) => {
               const ls = [...sl];
               own.forEach((j, n) => (ls[j] = hl[n]!));
-              return st.run(hx as tf.Tensor3D, withTensors(cos!, sin!, bias!, ls));
+              return st.run(hx as tf.Tensor3D, withTensors(cs, ls));
             },
             [ins[i]!, ...own.map((j) => sl[j]!)],
             g,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
+import { flashAttentionVariant, setFusedAttentionDefault } from '../gpu/flash-attention.js';
 import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
 import { formatParityReport } from './parity-report.js';
 import { modelParityRunners } from './model-parity-runners.js';
@@ -49,6 +50,27 @@ describe('qwen3 parity runners (what `kvc parity` runs)', () => {
         formatParityReport(r),
       ).toEqual([]);
       await initBackend('cpu');
+    },
+    300_000,
+  );
+
+  // The fused kernels take the layers' padding bias with the causal flag (qwen3-decoder-layer.ts
+  // keyBias) and skip the blocks above the diagonal; the prefix's left pads see nothing.
+  it.skipIf(!gpu)(
+    'qwen3-vlm passes on webgpu with attention on the fused kernels (causal blocks skipped)',
+    async () => {
+      setFusedAttentionDefault(true);
+      try {
+        const r = await modelParityRunners['qwen3-vlm'](join(REF, 'qwen3'), { backend: 'webgpu' });
+        expect(flashAttentionVariant()).toBe('portable');
+        expect(
+          r.checks.filter((c) => !c.pass),
+          formatParityReport(r),
+        ).toEqual([]);
+      } finally {
+        setFusedAttentionDefault(false);
+        await initBackend('cpu');
+      }
     },
     300_000,
   );

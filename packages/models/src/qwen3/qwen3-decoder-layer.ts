@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { attention } from '../nn/attention.js';
+import { fusedAttentionTakes } from '../nn/attention-fused.js';
 import { mergeHeads, splitHeads } from '../nn/heads.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { rmsNorm } from '../nn/rms-norm.js';
@@ -23,6 +24,13 @@ export interface DecoderLayerContext {
   readonly sin: tf.Tensor4D;
   /** Additive attention bias [B, 1, T, Tpast + T]. */
   readonly bias: tf.Tensor4D;
+  /**
+   * The same mask as padding only, [B, 1, 1, Tpast + T], when the new tokens are the last T keys
+   * (no cache, or a cache filled up to them). The fused attention kernels then take it with the
+   * causal flag, which lets them skip the blocks above the diagonal (half the work); the full
+   * bias cannot say which blocks those are. Same values either way (attention-fused.ts).
+   */
+  readonly keyBias?: tf.Tensor4D | undefined;
   /** LoRA of each module, if any. */
   readonly lora: Partial<Record<Qwen3ModuleKey, LoraPair>>;
   /** Seeds for LoRA dropout per module (training); absent → no dropout. */
@@ -93,7 +101,9 @@ function qwen3AttentionBlock(
     );
     let v = splitHeads(lin(h, 'v'), nkv);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
-    const attn = attention(q, k, v, { bias: ctx.bias, chunkBytes: ctx.scoreChunkBytes });
+    const kb = ctx.keyBias;
+    const mask = kb && fusedAttentionTakes(q, k, v, kb, true) ? { bias: kb, causal: true } : { bias: ctx.bias };
+    const attn = attention(q, k, v, { ...mask, chunkBytes: ctx.scoreChunkBytes });
     return tf.add(x, lin(mergeHeads(attn), 'o')) as tf.Tensor3D;
   });
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { tapeRecording } from '../engine/tape-recording.js';
 import type { SeededRandom } from '../engine/seeded-random.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
-import { causalAttentionBias } from '../nn/attention-bias.js';
+import { causalAttentionBias, paddingAttentionBias } from '../nn/attention-bias.js';
 import { checkpointed } from '../nn/checkpointed.js';
 import type { KvCache } from '../nn/kv-cache.js';
 import { F16Matrix } from '../gpu/f16-matrix.js';
@@ -124,6 +124,7 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
         input.positionIds ?? (tf.tile(tf.reshape(tf.range(past, past + t, 1, 'int32'), [1, t]), [b, 1]) as tf.Tensor2D);
       const { cos, sin } = ropeCosSin(positions, c.headDim, c.ropeTheta);
       const bias = causalAttentionBias(keyMask, t, queryStart);
+      const keyBias = queryStart === keyMask.shape[1] - t ? paddingAttentionBias(keyMask) : undefined;
       const hook = input.layerHook;
       let x = hook ? hook(-1, x0) : x0;
       for (let i = 0; i < c.numHiddenLayers; i++) {
@@ -143,6 +144,7 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
           cos,
           sin,
           bias,
+          keyBias,
           lora,
           dropoutSeeds: seeds,
           ...(input.attentionChunkBytes ? { scoreChunkBytes: input.attentionChunkBytes } : {}),
