@@ -4,7 +4,7 @@
  * for its whole pass and walks every query head of the group and every query block that sees the
  * keys, as flash-attention-dkdv-wgsl.ts does: scores and dP = dO·vᵀ on the tensor cores, P and
  * dS = P ∘ (dP − Δ) in f32 (Δ from the dq kernel), then dv += Pᵀ·dO and dk += dSᵀ·q with P and
- * dS rounded to f16 and read transposed straight from their [rows × keys] arrays.
+ * dS rounded to f16 and read transposed straight from their arrays.
  */
 import type { FlashShape, FlashTiles } from './flash-attention-shape.js';
 import { RUNTIME_ZERO, biasBinding, firstVisibleCode, visitsCode } from './flash-attention-wgsl.js';
@@ -71,7 +71,7 @@ ${SM_MAIN} {
       ${rows} {
         let t = r0 + r; let m = rowM[r]; let l = rowL[r]; let dl = delta[r];
         for (var c = z0; c < ${bc}u; c++) {
-          let j = c0 + c; let e = r * ${bc}u + c;
+          let j = c0 + c; let e = c * ${br}u + r;
           let x = score(Ss[e], b, min(t, T - 1u), min(j, S - 1u));
           let p = select(0.0, exp(x - m) / l, t < T && j < S);
           Ps[e] = f16(p); DSs[e] = f16(p * (DPs[e] - dl));

@@ -73,7 +73,7 @@ ${SM_MAIN} {
     ${rows} {
       let t = r0 + r; let m = rowM[r]; let l = rowL[r]; let dl = delta[r];
       for (var c = z0; c < ${bc}u; c++) {
-        let j = c0 + c; let e = r * ${bc}u + c;
+        let j = c0 + c; let e = c * ${br}u + r;
         let x = score(Ss[e], b, min(t, T - 1u), min(j, S - 1u));
         let p = select(0.0, exp(x - m) / l, t < T && j < S);
         DSs[e] = f16(p * (DPs[e] - dl));

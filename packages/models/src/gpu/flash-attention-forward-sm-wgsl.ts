@@ -53,9 +53,9 @@ ${SM_MAIN} {
       let t = min(r0 + r, T - 1u); let n = min(${bc}u, S - c0);
       let m0 = rowM[r];
       var mx = m0;
-      for (var c = z0; c < n; c++) { mx = max(mx, score(Ss[r * ${bc}u + c], b, t, c0 + c)); }
+      for (var c = z0; c < n; c++) { mx = max(mx, score(Ss[c * ${br}u + r], b, t, c0 + c)); }
       var sum = rowL[r] * exp(m0 - mx);
-      for (var c = z0; c < n; c++) { sum += exp(score(Ss[r * ${bc}u + c], b, t, c0 + c) - mx); }
+      for (var c = z0; c < n; c++) { sum += exp(score(Ss[c * ${br}u + r], b, t, c0 + c) - mx); }
       rowM[r] = mx; rowL[r] = sum;
     }
   }
@@ -72,8 +72,8 @@ ${SM_MAIN} {
       let t = r0 + r; let m = rowM[r]; let l = rowL[r];
       for (var c = z0; c < ${bc}u; c++) {
         let j = c0 + c;
-        let p = exp(score(Ss[r * ${bc}u + c], b, min(t, T - 1u), min(j, S - 1u)) - m) / l;
-        Ps[r * ${bc}u + c] = f16(select(0.0, p, t < T && j < S));
+        let p = exp(score(Ss[c * ${br}u + r], b, min(t, T - 1u), min(j, S - 1u)) - m) / l;
+        Ps[c * ${br}u + r] = f16(select(0.0, p, t < T && j < S));
       }
     }
     workgroupBarrier();

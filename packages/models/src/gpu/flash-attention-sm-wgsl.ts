@@ -40,8 +40,11 @@ export const stageF16 = (dst: string, src: string, rows: number, base: string, f
   }`;
 
 /**
- * `out` [16·ni × 16·nj] (f32 workgroup memory, row-major) = a·bᵀ for two staged f16 arrays of
- * rows of D halves: a's rows are `out`'s rows, b's rows its columns (q·kᵀ, dO·vᵀ).
+ * `out` = a·bᵀ [16·ni rows × 16·nj columns] for two staged f16 arrays of rows of D halves (a's
+ * rows are `out`'s rows, b's its columns: q·kᵀ, dO·vᵀ), stored column-major in f32 workgroup
+ * memory: (r, c) at c·16ni + r. The kernels then walk a column with one invocation per row, so
+ * the 32 invocations touch 32 consecutive words; row-major, a row's stride of 32 or 64 words put
+ * them all in one bank of workgroup memory.
  */
 export function productABt(out: string, a: string, b: string, ni: number, nj: number): string {
   const tiles: string[] = [];
@@ -54,7 +57,7 @@ export function productABt(out: string, a: string, b: string, ni: number, nj: nu
       let y = subgroupMatrixLoad<R>(&${b}, ${16 * j}u * D + k, true, D);
       acc = subgroupMatrixMultiplyAccumulate(x, y, acc);
     }
-    subgroupMatrixStore(&${out}, ${16 * i * 16 * nj + 16 * j}u, acc, false, ${16 * nj}u);
+    subgroupMatrixStore(&${out}, ${16 * j * 16 * ni + 16 * i}u, acc, true, ${16 * ni}u);
   }`);
     }
   }
@@ -74,9 +77,10 @@ export const declareAccs = (name: string, ni: number, dn: number): string =>
 
 /**
  * `name{i}_{d}` += Σ over `inner` of left · right, where right is a staged f16 array of rows of D
- * halves (row x at x·D: v, k, dO or q) and left is [16·ni × inner] read from `left`, stored
- * row-major with stride `inner` (P, dS) or, `leftT`, stored as its transpose [inner × 16·ni] with
- * stride 16·ni (Pᵀ, dSᵀ from the [rows × keys] arrays).
+ * halves (row x at x·D: v, k, dO or q) and left [16·ni × inner] is read from `left`, stored in
+ * productABt's column-major layout: with `stride` 16·ni, (r, x) at x·16ni + r (P, dS as the
+ * forward and dq kernels write them), or, `transposed`, from such an array of the transpose,
+ * (r, x) at r·inner + x (Pᵀ, dSᵀ in the dk/dv kernel, whose arrays are [queries × keys]).
  */
 export function accumulate(
   name: string,
@@ -85,13 +89,13 @@ export function accumulate(
   left: string,
   inner: number,
   right: string,
-  leftT = false,
+  transposed = false,
 ): string {
   const names = accNames(name, ni, dn);
   const loadLeft = (i: number) =>
-    leftT
-      ? `subgroupMatrixLoad<L>(&${left}, kk * ${16 * ni}u + ${16 * i}u, true, ${16 * ni}u)`
-      : `subgroupMatrixLoad<L>(&${left}, ${16 * i * inner}u + kk, false, ${inner}u)`;
+    transposed
+      ? `subgroupMatrixLoad<L>(&${left}, ${16 * i * inner}u + kk, false, ${inner}u)`
+      : `subgroupMatrixLoad<L>(&${left}, kk * ${16 * ni}u + ${16 * i}u, true, ${16 * ni}u)`;
   return `for (var kk = z0; kk < ${inner}u; kk += 16u) {
     ${names.map((_, i) => `let a${i} = ${loadLeft(i)};`).join('\n    ')}
     ${Array.from({ length: dn }, (_, d) => {
