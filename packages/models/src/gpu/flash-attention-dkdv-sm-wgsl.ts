@@ -24,10 +24,10 @@ export function flashDkdvSmWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
     nj = bc / 16,
     dn = s.d / 16;
   const inputs = [
-    ['Q', 'read'],
-    ['K', 'read'],
-    ['V', 'read'],
-    ['DO', 'read'],
+    ['Q', 'read', 'vec4'],
+    ['K', 'read', 'vec4'],
+    ['V', 'read', 'vec4'],
+    ['DO', 'read', 'vec4'],
     ['ST', 'read'],
   ] as const;
   const rows = `for (var r = lid; r < ${br}u; r += ${FLASH_SM_THREADS}u)`;

@@ -23,11 +23,11 @@ export function flashDqSmWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
     nj = bc / 16,
     dn = s.d / 16;
   const inputs = [
-    ['Q', 'read'],
-    ['K', 'read'],
-    ['V', 'read'],
-    ['O', 'read'],
-    ['DO', 'read'],
+    ['Q', 'read', 'vec4'],
+    ['K', 'read', 'vec4'],
+    ['V', 'read', 'vec4'],
+    ['O', 'read', 'vec4'],
+    ['DO', 'read', 'vec4'],
     ['ST', 'read_write'],
   ] as const;
   const rows = `for (var r = lid; r < ${br}u; r += ${FLASH_SM_THREADS}u)`;
@@ -54,7 +54,8 @@ ${SM_MAIN} {
     let t = r0 + r;
     var dl = 0.0;
     if (t < T) {
-      for (var k = z0; k < D; k++) { dl = fma(DO[qBase + t * D + k], O[qBase + t * D + k], dl); }
+      let row = (qBase + t * D) / 4u;
+      for (var k = z0; k < D4; k++) { dl += dot(DO[row + k], O[row + k]); }
       ST[(bh * T + t) * 3u + 2u] = dl;
       rowM[r] = ST[(bh * T + t) * 3u]; rowL[r] = ST[(bh * T + t) * 3u + 1u];
     } else { rowM[r] = 0.0; rowL[r] = 1.0; }

@@ -24,7 +24,7 @@ export function flashForwardSmWgsl(s: FlashShape, { br, bc }: FlashTiles): strin
   const ni = br / 16,
     nj = bc / 16,
     dn = s.d / 16;
-  const inputs = [['Q', 'read'], ['K', 'read'], ['V', 'read'], ...biasBinding(s)] as const;
+  const inputs = [['Q', 'read', 'vec4'], ['K', 'read', 'vec4'], ['V', 'read', 'vec4'], ...biasBinding(s)] as const;
   const visits = visitsCode(s, 'r0', `${br}u`, 'c0');
   const rows = `for (var r = lid; r < ${br}u; r += ${FLASH_SM_THREADS}u)`;
   return `${flashSmHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']])}

@@ -23,20 +23,25 @@ enable chromium_experimental_subgroup_matrix;
 alias L = subgroup_matrix_left<f16, 16, 16>;
 alias R = subgroup_matrix_right<f16, 16, 16>;
 alias Acc = subgroup_matrix_result<f32, 16, 16>;
-${flashHeader(s, bindings, FLASH_SM_THREADS)}`;
+${flashHeader(s, bindings, FLASH_SM_THREADS)}
+const D4 = D / 4u;`;
 
 /** The compute entry point's signature (one subgroup). */
 export const SM_MAIN = `@compute @workgroup_size(${FLASH_SM_THREADS}) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32)`;
 
 /**
- * Copies `rows` rows of D floats from f32 storage `src` (row j at `base + j·D`, rows from
- * `first`) into the f16 workgroup array `dst`, row-major; rows at or past `limit` become zeros.
+ * Copies `rows` rows of D floats from the vec4<f32> storage `src` (row j at f32 offset
+ * `base + j·D`, rows from `first`) into the f16 workgroup array `dst`, row-major; rows at or past
+ * `limit` become zeros. A vec4 per load: staging is most of what the invocations themselves do
+ * (the products run on the tensor cores), and D is a multiple of 16.
  */
 export const stageF16 = (dst: string, src: string, rows: number, base: string, first: string, limit: string) =>
-  `for (var e = lid; e < ${rows}u * D; e += ${FLASH_SM_THREADS}u) {
-    let j = ${first} + e / D;
-    ${dst}[e] = f16(select(0.0, ${src}[${base} + j * D + e % D], j < ${limit}));
+  `for (var e = lid; e < ${rows}u * D4; e += ${FLASH_SM_THREADS}u) {
+    let j = ${first} + e / D4;
+    let x = select(vec4<f32>(0.0), ${src}[${base} / 4u + j * D4 + e % D4], j < ${limit});
+    ${dst}[4u * e] = f16(x.x); ${dst}[4u * e + 1u] = f16(x.y);
+    ${dst}[4u * e + 2u] = f16(x.z); ${dst}[4u * e + 3u] = f16(x.w);
   }`;
 
 /**

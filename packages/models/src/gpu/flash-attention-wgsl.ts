@@ -12,11 +12,14 @@
 import { MASK_MIN } from '../nn/attention-bias.js';
 import { FLASH_THREADS, type FlashShape } from './flash-attention-shape.js';
 
-export type Binding = readonly [name: string, access: 'read' | 'read_write'];
+/** A storage binding: name, access, and whether the kernel reads it as vec4<f32> (default f32). */
+export type Binding = readonly [name: string, access: 'read' | 'read_write', type?: 'vec4'];
 
-/** Constants and `@binding` declarations, in order (f32 arrays), for a workgroup of `threads`. */
+/** Constants and `@binding` declarations, in order, for a workgroup of `threads`. */
 export function flashHeader(s: FlashShape, bindings: readonly Binding[], threads = FLASH_THREADS): string {
-  const vars = bindings.map(([n, a], i) => `@group(0) @binding(${i}) var<storage, ${a}> ${n}: array<f32>;`).join('\n');
+  const vars = bindings
+    .map(([n, a, v], i) => `@group(0) @binding(${i}) var<storage, ${a}> ${n}: array<${v ? 'vec4<f32>' : 'f32'}>;`)
+    .join('\n');
   return `const T = ${s.t}u; const S = ${s.s}u; const D = ${s.d}u; const H = ${s.nh}u; const HKV = ${s.nkv}u;
 const REP = ${s.nh / s.nkv}u; const OFFSET = ${s.s - s.t}u;
 const SCALE: f32 = ${1 / Math.sqrt(s.d)};

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The GPU-machine runs still owed, grouped so that each group is one device call (≤ 600 s) and
+# PyTorch runs beside kvc in the same call. Each run's output goes to $OUT/<name>.txt, without
+# Dawn's shader warnings; the last lines are echoed.
+# Here first: bash bench/gpu/pack.sh bench/gpu/flash-attn-bench.ts bench/gpu/seed-sequence.ts \
+#   bench/gpu/f16-train-check.ts, then `xz -6 -T2 -f .gpu/app/*.mjs` (the carry limit is 64 MiB).
+# Device tool (carry [".gpu", ".gl"]): bash bench/gpu/device-batch.sh attention   (then: step, train-check)
+set -u
+for f in .gpu/app/*.mjs.xz; do xz -dkf "$f"; done
+run() { # name timeout command...
+  local name=$1 t=$2; shift 2
+  echo "=== $name: $*" | tee "$OUT/$name.txt"
+  local s=$(date +%s)
+  timeout "$t" "$@" 2>&1 | grep -v -E 'warning|^$|^Compilation log|^ *\^' >> "$OUT/$name.txt"
+  echo "exit ${PIPESTATUS[0]} after $(( $(date +%s) - s )) s" >> "$OUT/$name.txt"
+  tail -12 "$OUT/$name.txt"
+}
+# Commands, not functions: `timeout` and `env` run programs.
+KVC="bash bench/gpu/run-on-gpu.sh"
+PEAK="bash bench/gpu/with-peak-memory.sh"
+case "${1:-}" in
+  attention) # the tensor-core fused attention: first on the hardware (check), then speed; torch SDPA beside
+    run flash-check 120 $KVC flash-attn-bench check
+    run flash-speed 300 env KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
+    run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
+    ;;
+  step) # the 0.6B seed step with attention on the tensor-core kernels; torch bf16 beside
+    run seed-0.6b-tc 320 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-0.6b-tc $KVC seed-sequence webgpu 0.6b 0 2 f16 none
+    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    ;;
+  step-8b) # Qwen3-8B NF4, all 36 layers, attention on the tensor-core kernels; torch bf16 beside
+    run seed-8b-tc 430 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-8b-tc $KVC seed-sequence webgpu 8b 36 1 f16 nf4
+    run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
+      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+    ;;
+  train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
+    run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
+    ;;
+  *) echo "usage: $0 attention|step|step-8b|train-check" >&2; exit 2 ;;
+esac
