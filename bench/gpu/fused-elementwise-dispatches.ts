@@ -5,8 +5,10 @@
  * (per-layer checkpointing). tfjs kernels are tf.profile's `kernels`; ours are not tfjs kernels, so
  * they are counted apart (ownDispatchCount), and so are the "unnamed scope" entries tf.profile
  * adds around every custom-gradient op (no dispatch of their own). The counts do not depend on the
- * device. `0.6b` takes Qwen3-0.6B's widths and the seed's batch (4 × (4608 + 768) tokens) instead,
- * and `steps` > 0 then times that many steps each way without the profiler (the GPU machine).
+ * device. First, the kernels against the tfjs ops on this device at the model's widths
+ * (fused-elementwise-check.ts: worst error / derived bound, ≤ 1 passes). `0.6b` takes Qwen3-0.6B's
+ * widths and the seed's batch (4 × (4608 + 768) tokens) instead, and `steps` > 0 then times that
+ * many steps each way without the profiler (the GPU machine).
  *
  *   bash bench/gpu/pack.sh bench/gpu/fused-elementwise-dispatches.ts
  *   node .gpu/app/fused-elementwise-dispatches.mjs webgpu [layers=2] [tiny|0.6b] [steps=0]   (lavapipe)
@@ -26,6 +28,7 @@ import {
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import { ownDispatchCount } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { checkFusedElementwise } from './fused-elementwise-check.js';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
 
@@ -39,6 +42,10 @@ const json = tinyQwen3ConfigJson({ ...base, num_hidden_layers: layers });
 const config = parseQwen3Config(json, 'fused-elementwise-dispatches');
 const shapes = qwen3ExpectedShapes(config);
 const [B, NV, NT, VISION_HIDDEN] = size === '0.6b' ? [4, 4608, 768, 1024] : [2, 16, 12, 32];
+
+const c = config;
+const check = await checkFusedElementwise(B, NV + NT, c.hiddenSize, c.intermediateSize, c.numAttentionHeads, c.headDim);
+check.forEach((l) => console.log(l));
 
 let seed = 1;
 const rand = (shape: readonly number[], std = 0.02) => tf.randomNormal([...shape], 0, std, 'float32', seed++);
