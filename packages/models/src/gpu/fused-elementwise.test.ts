@@ -116,6 +116,20 @@ describe.skipIf(!gpu)('fused elementwise kernels against the tfjs ops in f32 on 
     }, 60_000);
   });
 
+  it('shapes the kernels do not take (broadcast cos/sin over T, a broadcast u) run the tfjs ops', async () => {
+    const before = ownDispatchCount();
+    const [x, cs, g, u] = [uniform([2, 2, 5, 8], 1), uniform([1, 1, 1, 8], 2), uniform([3, 6], 3), uniform([1, 6], 4)];
+    const got = [applyRope(x as tf.Tensor4D, cs as tf.Tensor4D, cs as tf.Tensor4D), swiGlu(g, u)];
+    const want = tf.tidy(() => [
+      tf.add(tf.mul(x, cs), tf.mul(rotateHalfOps(x), cs)),
+      tf.mul(tf.mul(g, tf.sigmoid(g)), u),
+    ]);
+    const [a, b] = await Promise.all([got, want].map((ts) => Promise.all(ts.map((t) => t.data()))));
+    expect(ownDispatchCount()).toBe(before);
+    a!.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(b![i]!)));
+    tf.dispose([x, cs, g, u, ...got, ...want]);
+  });
+
   CASES.forEach((c) => {
     it(`${c.name}, switched off: no kernel of ours, the tfjs ops' results bit for bit`, async () => {
       setFusedElementwiseDefault(false);
@@ -148,11 +162,17 @@ function tfjsOps(c: Case, xs: tf.Tensor[], consts: tf.Tensor[], dy: tf.Tensor): 
     }
     const [x, cos, sin] = [xs[0]!, consts[0]!, consts[1]!];
     const half = x.shape[3]! / 2;
-    const [x1, x2] = tf.split(x, [half, half], 3);
     const [z1, z2] = tf.split(tf.mul(dy, sin), [half, half], 3);
     return [
-      tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2!), x1!], 3), sin)),
+      tf.add(tf.mul(x, cos), tf.mul(rotateHalfOps(x), sin)),
       tf.add(tf.mul(dy, cos), tf.concat([z2!, tf.neg(z1!)], 3)),
     ];
   });
+}
+
+/** rotate_half(x) = [−x2, x1] as nn/rotary.ts computes it. */
+function rotateHalfOps(x: tf.Tensor): tf.Tensor {
+  const half = x.shape[3]! / 2;
+  const [x1, x2] = tf.split(x, [half, half], 3);
+  return tf.concat([tf.neg(x2!), x1!], 3);
 }
