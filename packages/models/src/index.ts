@@ -155,6 +155,8 @@ export {
   setFusedAttentionDefault,
   type FlashAttentionVariant,
 } from './gpu/flash-attention.js';
+// RMSNorm, SwiGLU and RoPE as one WGSL dispatch each way on webgpu (kvc issue #12; on by default)
+export { fusedElementwiseDefault, setFusedElementwiseDefault } from './gpu/fused-elementwise.js';
 // tfjs-webgpu's pool of freed buffers, bounded (kvc issue #12)
 export { DEFAULT_GPU_POOL_LIMIT, gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './gpu/index.js';
 export type { GpuPoolLimit, GpuPoolStats } from './gpu/index.js';

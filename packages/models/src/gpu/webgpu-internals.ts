@@ -17,6 +17,7 @@ export interface WebgpuBackendInternals {
   readonly tensorMap: { get(id: DataId): TensorData };
   commandEncoder: GPUCommandEncoder | null;
   commandQueueOwnedIds: WeakSet<DataId>;
+  dispatchCountInPass: number;
   uploadToGPU(id: DataId): void;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
@@ -75,12 +76,27 @@ export function runKernel(
   return runKernelOutputs(code, inputs, [{ shape, dtype }], dispatch)[0]!;
 }
 
+/** How a dispatch is submitted. */
+export interface KernelSubmit {
+  /**
+   * Submit with tfjs's next batch (every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE dispatches, or at the
+   * next read) instead of at once: for small kernels (elementwise, norms), where one queue submit
+   * per dispatch would cost as much as the work. Default: submit now.
+   */
+  readonly batched?: boolean;
+}
+
+let ownDispatches = 0;
+/** How many dispatches runKernel/runKernelOutputs recorded in this process (tf.profile does not see them). */
+export const ownDispatchCount = (): number => ownDispatches;
+
 /** runKernel with several outputs: bindings 0..n-1 are the inputs, then one per output, in order. */
 export function runKernelOutputs(
   code: string,
   inputs: tf.TensorInfo[],
   outputs: { shape: number[]; dtype: tf.DataType }[],
   dispatch: Dispatch,
+  submit: KernelSubmit = {},
 ): tf.Tensor[] {
   const b = webgpuBackend();
   const outs = outputs.map((o) => b.makeTensorInfo(o.shape, o.dtype));
@@ -98,7 +114,10 @@ export function runKernelOutputs(
   pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2] ?? 1);
   pass.end();
   for (const t of [...inputs, ...outs]) b.commandQueueOwnedIds.add(t.dataId);
-  // Submit now: tfjs submits its own batches every few dispatches, ours are each large.
-  b.submitQueue();
+  ownDispatches++;
+  // Large kernels submit now; small ones count toward tfjs's batch, which its next kernel or read submits.
+  if (!submit.batched || ++b.dispatchCountInPass >= Number(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'))) {
+    b.submitQueue();
+  }
   return outs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
 }

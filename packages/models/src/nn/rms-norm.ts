@@ -5,17 +5,21 @@
  * kept x², x·r and w·x·r as well (each multiply saves its inputs): three more tensors the size of
  * x for every norm of a layer being trained. The weight is frozen here (every norm in kvc's
  * training is: LoRA adapts the linear layers only), so no gradient flows to it; a trainable
- * weight (a tf.Variable) takes the plain ops, whose autodiff covers it.
+ * weight (a tf.Variable) takes the plain ops, whose autodiff covers it. On webgpu, float32, each
+ * direction is one dispatch of our own kernel (gpu/rms-norm-wgsl.ts; setFusedElementwiseDefault).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { rmsNormBackwardFused, rmsNormForwardFused, rmsNormFusedTakes } from '../gpu/rms-norm-wgsl.js';
 
 /** Normalises over the last axis of `x`; `weight` has that axis' size. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
   if (weight instanceof tf.Variable && weight.trainable) return tf.tidy(() => rmsNormOps(x, weight, eps).y);
+  // Chosen once per call, so the backward runs the forward's kind (kernel or ops).
+  const fused = rmsNormFusedTakes(x, weight);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const xi = args[0] as tf.Tensor;
-    const { y, r } = rmsNormOps(xi, weight, eps);
+    const { y, r } = fused ? rmsNormForwardFused(xi, weight, eps) : rmsNormOps(xi, weight, eps);
     save([xi, r, weight]); // the weight too: a caller's may be gone by the backward (shared, not copied)
     return {
       value: y,
@@ -23,6 +27,7 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [sx, sr, sw] = saved;
+          if (fused && dy.dtype === 'float32') return rmsNormBackwardFused(sx!, sr!, sw!, dy);
           const g = tf.mul(dy, sw!);
           const xh = tf.mul(sx!, sr!);
           return tf.mul(sr!, tf.sub(g, tf.mul(xh, tf.mean(tf.mul(g, xh), -1, true))));

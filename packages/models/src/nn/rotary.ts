@@ -4,6 +4,7 @@
  * twice, and x' = x·cos + rotate_half(x)·sin with rotate_half(x) = [-x2, x1].
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ropeBackwardFused, ropeForwardFused, ropeFusedShape } from '../gpu/rope-wgsl.js';
 
 /**
  * inv_freq[i] = 1 / theta^(2i / headDim), rounded through float32 at every step as torch
@@ -35,19 +36,24 @@ export function ropeCosSin(
  * Applies RoPE to x [B, heads, T, headDim] with cos/sin [B, 1, T, headDim]. One differentiable op
  * that keeps nothing for its backward (the rotation is linear; cos and sin are constants): as
  * tfjs ops, autodiff kept x and rotate_half(x), two copies of q or k per layer being trained.
+ * On webgpu, float32, each direction is one dispatch of our own kernel (gpu/rope-wgsl.ts;
+ * setFusedElementwiseDefault).
  */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  // Chosen once per call, so the backward runs the forward's kind (kernel or ops).
+  const fused = ropeFusedShape(x, cos, sin);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const xi = args[0] as tf.Tensor4D;
     // Saved (shared, not copied): the caller's cos and sin may be disposed before the backward runs.
     save([cos, sin]);
     return {
-      value: tf.add(tf.mul(xi, cos), tf.mul(rotateHalf(xi, 1), sin)),
+      value: fused ? ropeForwardFused(fused, xi, cos, sin) : tf.add(tf.mul(xi, cos), tf.mul(rotateHalf(xi, 1), sin)),
       // x' = x·cos + R(x)·sin with R[x1, x2] = [−x2, x1]: dx = dy·cos + Rᵀ(dy·sin), Rᵀ[z1, z2] = [z2, −z1].
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [c, s] = saved as tf.Tensor4D[];
+          if (fused && dy.dtype === 'float32') return ropeBackwardFused(fused, dy, c!, s!);
           return tf.add(tf.mul(dy, c!), rotateHalf(tf.mul(dy, s!) as tf.Tensor4D, -1));
         }),
     };
