@@ -14,14 +14,13 @@ import {
   declareAccs,
   flashSmHeader,
   productABt,
+  smTiling,
   stageF16,
   storeAccs,
 } from './flash-attention-sm-wgsl.js';
 
 export function flashDqSmWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
-  const ni = br / 16,
-    nj = bc / 16,
-    dn = s.d / 16;
+  const { ni, nj, dn, rows } = smTiling(s, br, bc);
   const inputs = [
     ['Q', 'read', 'vec4'],
     ['K', 'read', 'vec4'],
@@ -30,7 +29,6 @@ export function flashDqSmWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
     ['DO', 'read', 'vec4'],
     ['ST', 'read_write'],
   ] as const;
-  const rows = `for (var r = lid; r < ${br}u; r += ${FLASH_SM_THREADS}u)`;
   return `${flashSmHeader(s, [...inputs, ...biasBinding(s), ['DQ', 'read_write']])}
 var<workgroup> Qs: array<f16, ${br * s.d}>;
 var<workgroup> DOs: array<f16, ${br * s.d}>;

@@ -16,17 +16,23 @@ import {
   declareAccs,
   flashSmHeader,
   productABt,
+  smTiling,
   stageF16,
   storeAccs,
 } from './flash-attention-sm-wgsl.js';
 
 export function flashForwardSmWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
-  const ni = br / 16,
-    nj = bc / 16,
-    dn = s.d / 16;
+  const { ni, nj, dn, rows } = smTiling(s, br, bc);
   const inputs = [['Q', 'read', 'vec4'], ['K', 'read', 'vec4'], ['V', 'read', 'vec4'], ...biasBinding(s)] as const;
   const visits = visitsCode(s, 'r0', `${br}u`, 'c0');
-  const rows = `for (var r = lid; r < ${br}u; r += ${FLASH_SM_THREADS}u)`;
+  // Both passes walk the visited key blocks and start from the block's scores in Ss.
+  const scoreBlocks = `for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
+    if (!${visits}) { continue; }
+    workgroupBarrier();
+    ${stageF16('KV', 'K', bc, 'kvBase', 'c0', 'S')}
+    workgroupBarrier();
+    ${productABt('Ss', 'Qs', 'KV', ni, nj)}
+    workgroupBarrier();`;
   return `${flashSmHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']])}
 var<workgroup> Qs: array<f16, ${br * s.d}>;
 var<workgroup> KV: array<f16, ${bc * s.d}>;
@@ -42,13 +48,7 @@ ${SM_MAIN} {
   ${firstVisibleCode(s, FLASH_SM_THREADS)}
   ${stageF16('Qs', 'Q', br, 'qBase', 'r0', 'T')}
   ${rows} { rowM[r] = MASK_MIN; rowL[r] = 0.0; }
-  for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
-    if (!${visits}) { continue; }
-    workgroupBarrier();
-    ${stageF16('KV', 'K', bc, 'kvBase', 'c0', 'S')}
-    workgroupBarrier();
-    ${productABt('Ss', 'Qs', 'KV', ni, nj)}
-    workgroupBarrier();
+${scoreBlocks}
     ${rows} {
       let t = min(r0 + r, T - 1u); let n = min(${bc}u, S - c0);
       let m0 = rowM[r];
@@ -60,13 +60,7 @@ ${SM_MAIN} {
     }
   }
   ${declareAccs('o', ni, dn)}
-  for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
-    if (!${visits}) { continue; }
-    workgroupBarrier();
-    ${stageF16('KV', 'K', bc, 'kvBase', 'c0', 'S')}
-    workgroupBarrier();
-    ${productABt('Ss', 'Qs', 'KV', ni, nj)}
-    workgroupBarrier();
+${scoreBlocks}
     ${stageF16('KV', 'V', bc, 'kvBase', 'c0', 'S')}
     ${rows} {
       let t = r0 + r; let m = rowM[r]; let l = rowL[r];

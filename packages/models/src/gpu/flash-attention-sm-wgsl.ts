@@ -26,6 +26,12 @@ alias Acc = subgroup_matrix_result<f32, 16, 16>;
 ${flashHeader(s, bindings, FLASH_SM_THREADS)}
 const D4 = D / 4u;`;
 
+/** Tile counts (16×16 matrices) of a kernel's rows (ni), keys (nj) and head dimension (dn), and its per-row loop. */
+export function smTiling(s: FlashShape, br: number, bc: number) {
+  const rows = `for (var r = lid; r < ${br}u; r += ${FLASH_SM_THREADS}u)`;
+  return { ni: br / 16, nj: bc / 16, dn: s.d / 16, rows };
+}
+
 /** The compute entry point's signature (one subgroup). */
 export const SM_MAIN = `@compute @workgroup_size(${FLASH_SM_THREADS}) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32)`;
