@@ -155,6 +155,7 @@ export {
   setFusedAttentionDefault,
   type FlashAttentionVariant,
 } from './gpu/flash-attention.js';
+export { selectFlashAttentionVariant, tensorCoreFlashCandidates } from './gpu/flash-attention-select.js';
 // RMSNorm, SwiGLU and RoPE as one WGSL dispatch each way on webgpu (kvc issue #12; on by default)
 export { fusedElementwiseDefault, setFusedElementwiseDefault } from './gpu/fused-elementwise.js';
 // tfjs-webgpu's pool of freed buffers, bounded (kvc issue #12)

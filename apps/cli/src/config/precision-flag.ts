@@ -8,6 +8,7 @@
 import { initBackend, type BackendChoice } from '@kvc/models';
 import { CliError } from '../cli-error.js';
 import { backendOverride } from './backend-flag.js';
+import { applyGpuKernels } from './gpu-kernels.js';
 import { quantizationOverride } from './quantization-flag.js';
 import type { RunConfig } from './run-config.js';
 
@@ -45,12 +46,17 @@ export function precisionIssues(c: Pick<RunConfig, 'precision' | 'backend'>): st
 /**
  * Chooses the run's backend and checks that its precision can run there: with `backend: auto` on a
  * machine without a WebGPU adapter, f16 (the seed preset's) fails here, before any weight is read.
+ * Then applies the config's `kernels` there (gpu-kernels.ts); a self-test that failed is a warning.
  */
 export async function initRunBackend(
-  config: Pick<RunConfig, 'precision' | 'backend'>,
+  config: Pick<RunConfig, 'precision' | 'backend'> & Partial<Pick<RunConfig, 'kernels'>>,
   purpose: 'training' | 'inference',
 ): Promise<BackendChoice> {
   const choice = await initBackend(config.backend, { purpose });
+  if (config.kernels) {
+    // stderr, as initBackend's own self-test warnings: stdout may be a --json event stream.
+    for (const w of await applyGpuKernels(config.kernels, choice.backend)) console.warn(`kvc: ${w}`);
+  }
   if (config.precision === 'f16' && choice.backend !== 'webgpu') {
     throw new CliError(
       'E_PRECISION_BACKEND',

@@ -22,6 +22,22 @@ export const runConfigSchema = z.strictObject({
    * accumulation, with dynamic loss scaling in training; webgpu only (docs/precision.md). `f32` everywhere else.
    */
   precision: z.enum(['f32', 'f16']).default('f32'),
+  /**
+   * Which kernels run attention and the elementwise ops on the webgpu backend (docs/precision.md);
+   * other backends keep their tfjs ops, the f32 reference.
+   */
+  kernels: z
+    .strictObject({
+      /**
+       * `tfjs`: the chunked tfjs op; `fused`: the fused WGSL kernels (one dispatch per layer and
+       * direction, f32); `tensor-cores`: the fused kernels with their products on f16 subgroup
+       * matrices, self-tested at start-up (else `fused`, with a warning).
+       */
+      attention: z.enum(['tfjs', 'fused', 'tensor-cores']).default('tfjs'),
+      /** `fused`: RMSNorm, SwiGLU and RoPE as one WGSL dispatch each way; `tfjs`: tfjs ops. */
+      elementwise: z.enum(['fused', 'tfjs']).default('fused'),
+    })
+    .prefault({}),
   /** Download hub models missing from the Hugging Face cache into it (never implicit). */
   allowDownload: z.boolean().default(false),
   data: z

@@ -19,6 +19,7 @@ const RESUME_IGNORE = [
   'backend',
   // Numerics, not state: a run may continue in the other precision (the loss scaler restarts or is unused).
   'precision',
+  'kernels',
   'train.lossScale',
   'train.checkNonFinite',
   'features.cacheDir',
