@@ -3,6 +3,7 @@
  * query heads of one kv head stacked along rows so grouped-query attention never repeats K/V.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { withCausal } from './attention-fused.js';
 import { attentionMatMul } from './attention-matmul.js';
 
 export interface AttentionShapes {
@@ -20,6 +21,30 @@ export interface Chunks {
   readonly s: AttentionShapes;
   readonly rows: number;
   readonly starts: readonly number[];
+  /**
+   * Causal with every row seeing a key (attention.ts `everyRowSeesAKey`): the key position of query
+   * row 0 (Tk − T). A chunk then attends only to the keys up to its last row's position and builds
+   * its causal mask itself. Undefined: every chunk attends to every key through the given bias.
+   */
+  readonly causalOffset?: number | undefined;
+}
+
+/** How many keys (from the first) a chunk of `n` rows from `start` attends to. */
+export const keyEnd = (c: Chunks, start: number, n: number): number =>
+  c.causalOffset === undefined ? c.s.tk : c.causalOffset + start + n;
+
+/** The first `kEnd` keys (or values) along axis 2 (all of them: no copy). */
+export const keysUpTo = (x: tf.Tensor4D, kEnd: number): tf.Tensor4D =>
+  kEnd === x.shape[2] ? x : tf.slice(x, [0, 0, 0, 0], [-1, -1, kEnd, -1]);
+
+/** The bias of one chunk over its keys: the given bias's rows, with the causal mask when the chunks build it. */
+export function chunkBias(bias: tf.Tensor4D | undefined, c: Chunks, start: number, n: number): tf.Tensor4D | undefined {
+  const rowsBias = biasRows(bias, start, n);
+  if (c.causalOffset === undefined) return rowsBias;
+  const kEnd = keyEnd(c, start, n);
+  const cols = rowsBias && kEnd < c.s.tk ? tf.slice(rowsBias, [0, 0, 0, 0], [-1, -1, -1, kEnd]) : rowsBias;
+  // Its rows sit at key positions kEnd − n … kEnd − 1, as withCausal places T queries among S keys.
+  return withCausal(cols as tf.Tensor4D | undefined, n, kEnd);
 }
 
 /** Query rows per chunk so that one [B, heads, rows, Tk] float32 block stays under `chunkBytes`. */

@@ -153,4 +153,42 @@ describe('attention', () => {
     expect(maxRel(attention(q, k, v, { bias: keys, causal: true }), attention(q, k, v, { bias: full }))).toBe(0);
     tf.dispose([q, k, v, dy, mask, full, keys, ...a, ...c]);
   });
+
+  it('everyRowSeesAKey: causal chunks attend only up to their diagonal and equal plain attention (KV offset, right pads, GQA)', () => {
+    // Right pads and a first key every row sees (the VLM's vision prefix); S = T + 3 (a KV offset).
+    const [b, nh, nkv, t, s, d] = [2, 4, 2, 11, 14, 6];
+    const q = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 11) as tf.Tensor4D;
+    const k = tf.randomNormal([b, nkv, s, d], 0, 1, 'float32', 12) as tf.Tensor4D;
+    const v = tf.randomNormal([b, nkv, s, d], 0, 1, 'float32', 13) as tf.Tensor4D;
+    const dy = tf.randomNormal([b, nh, t, d], 0, 1, 'float32', 14) as tf.Tensor4D;
+    const mask = tf.tensor2d([...Array<number>(s).fill(1), ...Array<number>(s - 4).fill(1), 0, 0, 0, 0], [b, s]);
+    const full = causalAttentionBias(mask, t);
+    const keys = paddingAttentionBias(mask);
+    // Chunks of 3 rows: the first attends to S − T + 3 = 6 keys, the last to all 14.
+    const chunkBytes = 3 * b * nh * s * 4;
+    const opts = { bias: keys, causal: true, everyRowSeesAKey: true, chunkBytes };
+    const ref = plainAttention(q, k, v, full);
+    const out = attention(q, k, v, opts);
+    expect(maxRel(out, ref)).toBeLessThan(1e-6);
+    const taped = tf.valueAndGrads((a: tf.Tensor) => attention(a as tf.Tensor4D, k, v, opts))([q], dy);
+    expect(maxRel(taped.value, ref)).toBeLessThan(1e-6);
+    const gf = grads4((x, y, z) => attention(x, y, z, opts))([q, k, v], dy);
+    const gp = grads4((x, y, z) => plainAttention(x, y, z, full))([q, k, v], dy);
+    gf.forEach((g, i) => expect(maxRel(g, gp[i]!), ['dq', 'dk', 'dv'][i]).toBeLessThan(1e-5));
+    // The skipped keys are really skipped: a chunk's scores are narrower than S.
+    const widths: number[] = [];
+    const spy = tf.engine().runKernel.bind(tf.engine());
+    const engine = tf.engine() as unknown as { runKernel: typeof spy };
+    engine.runKernel = ((name: string, inputs: Record<string, tf.Tensor>, attrs: object) => {
+      if (name === 'Softmax') widths.push(inputs['logits']!.shape.at(-1)!);
+      return spy(name, inputs as never, attrs as never);
+    }) as typeof spy;
+    try {
+      tf.dispose(attention(q, k, v, opts));
+    } finally {
+      engine.runKernel = spy;
+    }
+    expect(widths).toEqual([6, 9, 12, 14]);
+    tf.dispose([q, k, v, dy, mask, full, keys, ref, out, taped.value, ...taped.grads, ...gf, ...gp]);
+  });
 });

@@ -15,9 +15,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { tapeRecording } from '../engine/tape-recording.js';
 import {
   attentionRowsPerChunk,
-  biasRows,
   catRows,
+  chunkBias,
   chunkStarts,
+  keyEnd,
+  keysUpTo,
   rowsOf,
   scores,
   ungrouped,
@@ -39,6 +41,14 @@ export interface AttentionOptions {
    * masked). Lets the fused kernel skip whole blocks, where a [B, 1, T, S] bias cannot say so.
    */
   readonly causal?: boolean | undefined;
+  /**
+   * With `causal`: every query row sees at least one key at or before its position (a prefix that
+   * is never padded, as the VLM's vision tokens). The tfjs op then attends each query chunk only to
+   * the keys up to its last row's position, about half the work: the later keys are masked for every
+   * row of the chunk, and in a row that sees a key their probability is exactly 0. Without it a
+   * chunk might hold a row that sees nothing, whose uniform average (as in HF) spans every key.
+   */
+  readonly everyRowSeesAKey?: boolean | undefined;
   /**
    * true: the fused webgpu kernels where they can run; false: the tfjs op (benchmarks, the fused
    * kernels' self-test). Default: setFusedAttentionDefault (gpu/flash-attention.ts; off for now).
@@ -64,13 +74,14 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
   if (nh % nkv !== 0) throw new RangeError(`attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
   const out = fusedAttention(q, k, v, opts.bias, opts.causal ?? false, opts.fused);
   if (out) return out;
-  if (opts.causal) {
+  const chunked = opts.causal && opts.everyRowSeesAKey && tk >= t;
+  if (opts.causal && !chunked) {
     return tf.tidy(() => attention(q, k, v, { ...opts, causal: false, bias: withCausal(opts.bias, t, tk) }));
   }
   const s: AttentionShapes = { b, nh, nkv, rep: nh / nkv, t, tk, d };
   const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
   const starts = chunkStarts(t, rows);
-  const c: Chunks = { s, rows, starts };
+  const c: Chunks = { s, rows, starts, causalOffset: chunked ? tk - t : undefined };
   return tapeRecording() ? withBackward(q, k, v, opts.bias, c) : forwardOnly(q, k, v, opts.bias, c);
 }
 
@@ -84,8 +95,9 @@ function forwardOnly(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias,
   const outs = starts.map((start) =>
     tf.tidy(() => {
       const n = Math.min(rows, s.t - start);
-      const p = tf.softmax(scores(rowsOf(q, start, n), k, biasRows(bias, start, n), s, n));
-      return ungrouped(attentionMatMul(p, v), s, n);
+      const kEnd = keyEnd(c, start, n);
+      const p = tf.softmax(scores(rowsOf(q, start, n), keysUpTo(k, kEnd), chunkBias(bias, c, start, n), s, n));
+      return ungrouped(attentionMatMul(p, keysUpTo(v, kEnd)), s, n);
     }),
   );
   const out = catRows(outs);
@@ -105,13 +117,14 @@ function withBackward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias
     for (const start of starts) {
       const n = Math.min(rows, s.t - start);
       const [o, m, l] = tf.tidy(() => {
-        const sc = scores(rowsOf(qi!, start, n), ki!, biasRows(bias, start, n), s, n);
+        const kEnd = keyEnd(c, start, n);
+        const sc = scores(rowsOf(qi!, start, n), keysUpTo(ki!, kEnd), chunkBias(bias, c, start, n), s, n);
         // Max subtraction as torch's softmax: exp(x - max) is exact where x - lse would round
         // away (a fully masked row sits near MASK_MIN, where float32 steps are 2·10³¹ apart).
         const mx = tf.max(sc, -1, true);
         const e = tf.exp(tf.sub(sc, mx));
         const sum = tf.sum(e, -1, true);
-        const oc = ungrouped(attentionMatMul(tf.div(e, sum) as tf.Tensor4D, vi!), s, n);
+        const oc = ungrouped(attentionMatMul(tf.div(e, sum) as tf.Tensor4D, keysUpTo(vi!, kEnd)), s, n);
         // Row statistics are kept per head [B, nh, n, 1] so chunks concatenate along rows.
         return [oc, ungrouped(mx, s, n), ungrouped(sum, s, n)] as tf.Tensor4D[];
       });

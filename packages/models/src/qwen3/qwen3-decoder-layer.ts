@@ -31,6 +31,11 @@ export interface DecoderLayerContext {
    * bias cannot say which blocks those are. Same values either way (attention-fused.ts).
    */
   readonly keyBias?: tf.Tensor4D | undefined;
+  /**
+   * Every query sees a key (Qwen3ForwardInput.everyRowSeesAKey): with keyBias, the tfjs attention op
+   * then skips the keys above each query chunk's diagonal too (attention.ts).
+   */
+  readonly everyRowSeesAKey?: boolean | undefined;
   /** LoRA of each module, if any. */
   readonly lora: Partial<Record<Qwen3ModuleKey, LoraPair>>;
   /** Seeds for LoRA dropout per module (training); absent → no dropout. */
@@ -102,7 +107,11 @@ function qwen3AttentionBlock(
     let v = splitHeads(lin(h, 'v'), nkv);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
     const kb = ctx.keyBias;
-    const mask = kb && fusedAttentionTakes(q, k, v, kb, true) ? { bias: kb, causal: true } : { bias: ctx.bias };
+    const seen = ctx.everyRowSeesAKey;
+    const mask =
+      kb && (seen || fusedAttentionTakes(q, k, v, kb, true))
+        ? { bias: kb, causal: true, everyRowSeesAKey: seen }
+        : { bias: ctx.bias };
     const attn = attention(q, k, v, { ...mask, chunkBytes: ctx.scoreChunkBytes });
     return tf.add(x, lin(mergeHeads(attn), 'o')) as tf.Tensor3D;
   });

@@ -42,6 +42,12 @@ export interface Qwen3ForwardInput {
   readonly dropoutRng?: SeededRandom;
   /** Recompute each decoder layer in backward instead of keeping its activations. */
   readonly checkpointLayers?: boolean;
+  /**
+   * Every sequence starts with a token the mask keeps (no left padding; the VLM's vision prefix), so
+   * with no cache every query sees a key: attention may then skip, per query chunk, the keys past
+   * its diagonal (attention.ts `everyRowSeesAKey`). Unset: only the fused kernels skip them.
+   */
+  readonly everyRowSeesAKey?: boolean;
   /** Largest attention-score block in bytes (long sequences attend in query chunks). */
   readonly attentionChunkBytes?: number;
   /**
@@ -145,6 +151,7 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
           sin,
           bias,
           keyBias,
+          everyRowSeesAKey: input.everyRowSeesAKey && !cache,
           lora,
           dropoutSeeds: seeds,
           ...(input.attentionChunkBytes ? { scoreChunkBytes: input.attentionChunkBytes } : {}),

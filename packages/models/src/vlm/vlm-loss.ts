@@ -58,6 +58,8 @@ export function vlmLoss(parts: VlmParts, batch: VlmBatch, opts: VlmLossOptions =
     const hidden = parts.model.forward({
       inputsEmbeds,
       attentionMask,
+      // The vision prefix is never padded: every query sees its first token.
+      everyRowSeesAKey: nv > 0,
       ...(parts.lora ? { lora: parts.lora } : {}),
       ...(opts.dropoutRng ? { dropoutRng: opts.dropoutRng } : {}),
       ...(opts.checkpointLayers ? { checkpointLayers: true } : {}),
