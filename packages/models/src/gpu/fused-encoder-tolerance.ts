@@ -68,7 +68,12 @@ export function layerNormBounds(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: n
     const dM1 = tf.mul(rowMean(ag), U + gD);
     const dM2 = tf.add(rowMean(tf.mul(ag, dXh)), tf.mul(rowMean(tf.mul(ag, axh)), 2 * U + gD));
     const s = lin([ag, 1], [tf.abs(m1), 1], [axh, m2]);
-    const rowTerms: [tf.Tensor, tf.Tensor | number][] = [[dM1, 1], [dXh, m2], [axh, dM2], [rowMean(axh), tf.mul(m2, gD)]];
+    const rowTerms: [tf.Tensor, tf.Tensor | number][] = [
+      [dM1, 1],
+      [dXh, m2],
+      [axh, dM2],
+      [rowMean(axh), tf.mul(m2, gD)],
+    ];
     const inner = lin([tf.add(rho, 4 * U), s], [ag, U], ...rowTerms);
     return [tf.mul(eY, 2), tf.mul(tf.mul(r, inner), 2)];
   });
