@@ -2,11 +2,13 @@
  * How many kernels one CLIP vision forward dispatches with the fused LayerNorm and GELU kernels
  * (gpu/layer-norm-wgsl.ts, gpu/gelu-wgsl.ts) switched off and on: a random tower written to a temp
  * folder and loaded by ClipVisionModel.load, `frames` frames, the penultimate hidden state kvc
- * caches. tfjs kernels are tf.profile's `kernels` less its "unnamed scope" entries (one around every
- * custom-gradient op, no dispatch of their own); ours are counted apart (ownDispatchCount). The
- * counts do not depend on the device. `tiny` is a 64-wide 2-layer tower on 32-pixel frames (the
- * demo's); `vit-l` takes CLIP ViT-L/14-336's widths (`layers` of its 24), and `runs` > 0 then times
- * that many forwards each way without the profiler (the GPU machine).
+ * caches. tfjs kernels are tf.profile's `kernels` less its "unnamed scope" entries (one around
+ * every custom-gradient op, no dispatch of their own); ours are counted apart (ownDispatchCount).
+ * The counts do not depend on the device. First, the kernels against the tfjs ops on this device
+ * at the tower's widths (fused-encoder-check.ts: worst error / derived bound, ≤ 1 passes). `tiny`
+ * is a 64-wide 2-layer tower on 32-pixel frames (the demo's); `vit-l` takes CLIP ViT-L/14-336's
+ * widths (`layers` of its 24), and `runs` > 0 then times that many forwards each way without the
+ * profiler (the GPU machine).
  *
  *   bash bench/gpu/pack.sh bench/gpu/fused-encoder-dispatches.ts
  *   node .gpu/app/fused-encoder-dispatches.mjs webgpu [tiny|vit-l] [layers=2] [frames=8] [runs=0]  (lavapipe)
@@ -25,6 +27,7 @@ import {
 } from '@kvc/models';
 import { writeRandomModel } from '@kvc/models/testing';
 import { ownDispatchCount } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { checkFusedEncoder } from './fused-encoder-check.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const size = process.argv[3] ?? 'tiny';
@@ -61,6 +64,8 @@ async function forward(): Promise<Float32Array> {
 }
 
 const tokens = (image / patch) ** 2 + 1;
+// At most 1024 rows: the widths are what matter, and the host draws and reads every value.
+(await checkFusedEncoder(Math.min(frames * tokens, 1024), hidden, 4 * hidden)).forEach((l) => console.log(l));
 console.log(`backend ${tf.getBackend()}, CLIP vision ${size} ${layers} layers, ${frames} frames × ${tokens} tokens`);
 const counts: Record<string, { tfjs: number; own: number; out: Float32Array }> = {};
 for (const on of [false, true]) {
