@@ -72,7 +72,7 @@ for (const on of [false, true]) {
   setFusedElementwiseDefault(on);
   await forward(); // compile pipelines outside the count
   const own0 = ownDispatchCount();
-  let out = new Float32Array();
+  let out: Float32Array = new Float32Array();
   const info = await tf.profile(async () => void (out = await forward()));
   const scopes = info.kernels.filter((k) => k.name === 'unnamed scope').length;
   const c = { tfjs: info.kernels.length - scopes, own: ownDispatchCount() - own0, out };
