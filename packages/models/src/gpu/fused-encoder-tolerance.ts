@@ -15,6 +15,8 @@
  *   |Δdx| ≤ r·[(ρ_r + 4U)·S + U|g| + Δm₁ + Δx̂·|m₂| + |x̂|·Δm₂ + γ_{D+1}|m₂|·mean|x̂|] with
  *   S = |g| + |m₁| + |x̂·m₂|; the last term and ρ_r + 6U in place of ρ_r cover tfjs's autodiff
  *   (a mean over dc of the row; r³ through pow and a division in rsqrt's gradient).
+ * - trainable weight and bias, sums over the N rows: dw = Σ dy·x̂: Σ|dy|·Δx̂ + (U + γ_N)·Σ|dy·x̂|;
+ *   db = Σ dy: γ_N·Σ|dy|.
  * quick_gelu, z = 1.702x, s = σ(z): ρ_s = (3 + 2|z|)U + 3.5U + |z|U (exp, the addition, the
  *   division; z's rounding moves σ by σ(1 − σ)|z|U); y = x·s: |x|s(ρ_s + U);
  *   dx = dy·s + ((dy·x)·s(1 − s))·1.702, s(1 − s) to s(ρ_s + 2U) absolute:
@@ -42,7 +44,7 @@ const eta = (x: tf.Tensor, dy: tf.Tensor) => tf.mul(tf.mul(tf.add(tf.abs(x), 1),
 const lin = (...terms: [tf.Tensor | number, tf.Tensor | number][]) =>
   terms.map(([a, b]) => tf.mul(a, b)).reduce((s, t) => tf.add(s, t));
 
-/** Bounds for LayerNorm's y and dx. */
+/** Bounds for LayerNorm's y, dx, and (trainable weight and bias) dw and db. */
 export function layerNormBounds(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number, dy: tf.Tensor): tf.Tensor[] {
   return tf.tidy(() => {
     const d = x.shape[x.rank - 1]!;
@@ -75,7 +77,11 @@ export function layerNormBounds(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: n
       [rowMean(axh), tf.mul(m2, gD)],
     ];
     const inner = lin([tf.add(rho, 4 * U), s], [ag, U], ...rowTerms);
-    return [tf.mul(eY, 2), tf.mul(tf.mul(r, inner), 2)];
+    const gN = gamma(x.size / d);
+    const colSum = (t: tf.Tensor) => tf.sum(tf.reshape(t, [-1, d]), 0);
+    const dw = tf.add(colSum(tf.mul(tf.abs(dy), dXh)), tf.mul(colSum(tf.abs(tf.mul(dy, xh))), U + gN));
+    const db = tf.mul(colSum(tf.abs(dy)), gN);
+    return [eY, tf.mul(r, inner), dw, db].map((t) => tf.mul(t, 2));
   });
 }
 

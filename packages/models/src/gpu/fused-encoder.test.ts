@@ -25,15 +25,18 @@ interface Case {
   readonly f: (x: tf.Tensor, consts: tf.Tensor[]) => tf.Tensor;
   /** The tfjs ops the entry point ran before the kernels (what it runs switched off). */
   readonly ops: (x: tf.Tensor, consts: tf.Tensor[]) => tf.Tensor;
-  /** Derived bounds for [output, gradient] (fused-encoder-tolerance.ts). */
+  /** Derived bounds for [output, gradient, ...] (fused-encoder-tolerance.ts). */
   readonly bounds: (x: tf.Tensor, consts: tf.Tensor[], dy: tf.Tensor) => tf.Tensor[];
+  /** The constants are trainable variables: their gradients are checked too. */
+  readonly trainable?: boolean;
 }
 
 const EPS = 1e-5;
-function layerNormCase(shape: number[]): Case {
+function layerNormCase(shape: number[], trainable = false): Case {
   const d = shape[shape.length - 1]!;
   return {
-    name: `layerNorm [${shape.join(', ')}]`,
+    name: `layerNorm [${shape.join(', ')}]${trainable ? ', trainable weight and bias' : ''}`,
+    trainable,
     // An offset mean (x in [−1, 3]): the centring matters.
     make: () => ({
       x: uniform(shape, 1, -1, 3),
@@ -78,19 +81,26 @@ const CASES: Case[] = [
   layerNormCase([37, 1001]), // 2-D, D over the largest workgroup, not a multiple of 4
   layerNormCase([2, 3, 5, 128]),
   layerNormCase([70_001, 3]), // more rows than one dispatch dimension holds
+  layerNormCase([3, 5, 7], true),
+  layerNormCase([37, 1001], true), // more columns than one workgroup's invocations
+  layerNormCase([2, 300, 3], true), // more rows than one workgroup's invocations
   ...(['quick_gelu', 'gelu_erf', 'gelu_tanh'] as const).flatMap((a) => [
     geluCase(a, [3, 7, 37]), // 777 entries: not a multiple of the workgroup
     geluCase(a, [2, 1001]),
   ]),
 ];
 
-/** The output and x's gradient under dy, read back. */
+/** The output and x's gradient under dy (then the trainable constants'), read back. */
 async function run(c: Case, f: (x: tf.Tensor, consts: tf.Tensor[]) => tf.Tensor = c.f): Promise<Float32Array[]> {
   const { x, dy, consts } = c.make();
   const y = f(x, consts);
-  const { value, grad } = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(f(a, consts), dy)))(x);
-  const out = await Promise.all([y, grad].map((t) => t.data() as Promise<Float32Array>));
-  tf.dispose([y, value, grad, x, dy, ...consts]);
+  const vs = [x, ...consts].map((t) => tf.variable(t, true));
+  const [vx, ...vc] = c.trainable ? vs : [vs[0]!, ...consts];
+  const wrt = c.trainable ? vs : [vx!];
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(vx!, vc), dy)) as tf.Scalar, wrt);
+  const gs = wrt.map((v) => grads[v.name]!);
+  const out = await Promise.all([y, ...gs].map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose([y, value, ...gs, ...vs, x, dy, ...consts]);
   return out;
 }
 
@@ -108,11 +118,13 @@ describe.skipIf(!gpu)('fused encoder kernels (LayerNorm, GELUs) against the tfjs
   }, 120_000);
 
   CASES.forEach((c, n) => {
-    it(`${c.name}: output and gradient within the derived bound, one dispatch each way`, async () => {
+    const dispatches = c.trainable ? 'one dispatch forward, two back' : 'one dispatch each way';
+    it(`${c.name}: output and gradients within the derived bound, ${dispatches}`, async () => {
       const before = ownDispatchCount();
       const tensors = tf.memory().numTensors;
       const got = await run(c);
-      expect(ownDispatchCount() - before).toBe(3); // the forward alone, then forward and backward
+      // The forward alone, then forward and backward (dx; then dw and db).
+      expect(ownDispatchCount() - before).toBe(c.trainable ? 4 : 3);
       expect(tf.memory().numTensors).toBe(tensors);
       const { expected, bounds } = refs[n]!;
       const ratios = got.map((g, i) => worstBoundRatio(g, expected[i]!, bounds[i]!));
@@ -120,20 +132,18 @@ describe.skipIf(!gpu)('fused encoder kernels (LayerNorm, GELUs) against the tfjs
     }, 60_000);
   });
 
-  it('trainable LayerNorm weights, weights that broadcast and empty inputs run the tfjs ops', async () => {
+  it('LayerNorm weights that broadcast and empty inputs run the tfjs ops', async () => {
     const before = ownDispatchCount();
     const x = uniform([3, 6], 1);
-    const [w, b] = [tf.variable(uniform([6], 2) as tf.Tensor1D), tf.variable(uniform([6], 3) as tf.Tensor1D)];
-    const [w1, b1] = [uniform([1], 4) as tf.Tensor1D, uniform([1], 5) as tf.Tensor1D];
-    const ln = CASES[0]!;
-    const got = [layerNorm(x, { weight: w, bias: b }, EPS), layerNorm(x, { weight: w1, bias: b1 }, EPS)];
-    const want = tf.tidy(() => [ln.ops(x, [w, b]), ln.ops(x, [w1, b1])]);
+    const [w, b] = [uniform([1], 4) as tf.Tensor1D, uniform([1], 5) as tf.Tensor1D];
+    const got = layerNorm(x, { weight: w, bias: b }, EPS);
+    const want = tf.tidy(() => CASES[0]!.ops(x, [w, b]));
     const empty = tf.tidy(() => [quickGelu(tf.zeros([0, 4])), geluErf(tf.zeros([2, 0]))]);
-    const [a, e] = await Promise.all([got, want].map((ts) => Promise.all(ts.map((t) => t.data()))));
+    const [a, e] = await Promise.all([got.data(), want.data()]);
     expect(ownDispatchCount()).toBe(before);
-    a!.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(e![i]!)));
+    expect(Array.from(a)).toEqual(Array.from(e));
     expect(empty.map((t) => t.shape)).toEqual([[0, 4], [2, 0]]);
-    tf.dispose([x, w, b, w1, b1, ...got, ...want, ...empty]);
+    tf.dispose([x, w, b, got, want, ...empty]);
   });
 
   CASES.forEach((c) => {

@@ -17,11 +17,11 @@ import { rmsNormWorkgroupSize } from './rms-norm-wgsl.js';
 
 /**
  * The kernel's head: `rowSum(v)` adds v over the workgroup (every invocation reads the total; the
- * trailing barrier lets the next sum reuse `part`), then main up to the row's `base`. `flat` is
- * workgroup-uniform, so the early return keeps the barriers in uniform control flow.
+ * trailing barrier lets the next sum reuse `part`), then main up to the row's `base`: one
+ * workgroup per row of D (per column for the weight's gradients: `groups` = D, `wg` by the rows).
+ * `flat` is workgroup-uniform, so the early return keeps the barriers in uniform control flow.
  */
-function rowKernel(d: number, rows: number, type: 'f32' | 'vec2f'): string {
-  const wg = rmsNormWorkgroupSize(d);
+function rowKernel(d: number, groups: number, type: 'f32' | 'vec2f', wg = rmsNormWorkgroupSize(d)): string {
   return `
 const D = ${d}u;
 const WG = ${wg}u;
@@ -40,7 +40,7 @@ fn rowSum(lid: u32, v: ${type}) -> ${type} {
 @compute @workgroup_size(WG)
 fn main(${KERNEL_BUILTINS}) {
   ${FLAT_WORKGROUP}
-  if (flat >= ${rows}u) { return; }
+  if (flat >= ${groups}u) { return; }
   let base = flat * D;`;
 }
 
@@ -79,6 +79,21 @@ ${rowKernel(d, rows, 'vec2f')}
 }`;
 }
 
+/** The weight's and bias' gradients: dw = Σ_rows dy·x̂, db = Σ_rows dy (one workgroup per column). */
+export function layerNormParamGradsWgsl(rows: number, d: number): string {
+  return `${storageBindings(['x', 'mean', 'r', 'dy'], ['dw', 'db'])}
+${rowKernel(d, d, 'vec2f', rmsNormWorkgroupSize(rows))}
+  var acc = vec2f(0.0);
+  for (var k = lid; k < ${rows}u; k += WG) {
+    let i = k * D + flat;
+    let g = dy[i];
+    acc += vec2f(g * ((x[i] - mean[k]) * r[k]), g);
+  }
+  let total = rowSum(lid, acc);
+  if (lid == 0u) { dw[flat] = total.x; db[flat] = total.y; }
+}`;
+}
+
 /** Whether the kernels take x, a weight and a bias (float32, [D], D = x's last axis) on this backend now. */
 export function layerNormFusedTakes(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): boolean {
   const d = x.shape[x.rank - 1];
@@ -105,4 +120,10 @@ export function layerNormForwardFused(
 export function layerNormBackwardFused(x: tf.Tensor, mean: tf.Tensor, r: tf.Tensor, weight: tf.Tensor, dy: tf.Tensor) {
   const code = layerNormBackwardWgsl(rowsOf(x), x.shape[x.rank - 1]!);
   return runSmallKernel(code, [x, mean, r, weight, dy], [x.shape], rowsOf(x))[0]!;
+}
+
+/** [dw, db] ([D] each) from the saved x, μ, r and the output's gradient dy, one dispatch. */
+export function layerNormParamGradsFused(x: tf.Tensor, mean: tf.Tensor, r: tf.Tensor, dy: tf.Tensor): tf.Tensor[] {
+  const d = x.shape[x.rank - 1]!;
+  return runSmallKernel(layerNormParamGradsWgsl(rowsOf(x), d), [x, mean, r, dy], [[d], [d]], d);
 }

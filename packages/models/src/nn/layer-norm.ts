@@ -1,14 +1,19 @@
 /**
  * LayerNorm over the last axis with HF's biased variance and eps inside the square root.
  *
- * On webgpu, float32, with frozen weight and bias (the encoders': CLIP, SigLIP, BERT), each
- * direction is one dispatch of our own kernel (gpu/layer-norm-wgsl.ts; setFusedElementwiseDefault),
- * a differentiable op that keeps x and the row's μ and 1/σ for its backward (no gradient for the
- * weight and bias). Trainable weights (a tf.Variable: the demo's vision pretraining) and every other
- * backend run the tfjs ops, whose autodiff covers them.
+ * On webgpu, float32, each direction is our own kernel (gpu/layer-norm-wgsl.ts;
+ * setFusedElementwiseDefault): a differentiable op that keeps x and the row's μ and 1/σ for its
+ * backward. Frozen weight and bias (the encoders': CLIP, SigLIP, BERT) get no gradient, so the
+ * backward is one dispatch for dx; trainable ones (a tf.Variable: the demo's vision pretraining)
+ * get theirs from a second. Every other backend runs the tfjs ops, whose autodiff covers both.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { layerNormBackwardFused, layerNormForwardFused, layerNormFusedTakes } from '../gpu/layer-norm-wgsl.js';
+import {
+  layerNormBackwardFused,
+  layerNormForwardFused,
+  layerNormFusedTakes,
+  layerNormParamGradsFused,
+} from '../gpu/layer-norm-wgsl.js';
 
 export interface LayerNormWeights {
   readonly weight: tf.Tensor1D;
@@ -19,31 +24,26 @@ const trainable = (t: tf.Tensor) => t instanceof tf.Variable && t.trainable;
 
 /** (x - mean) / sqrt(var + eps) * weight + bias, statistics over the last axis. */
 export function layerNorm(x: tf.Tensor, ln: LayerNormWeights, eps: number): tf.Tensor {
-  const { weight, bias } = ln;
-  if (trainable(weight) || trainable(bias) || !layerNormFusedTakes(x, weight, bias)) {
-    return tf.tidy(() => layerNormOps(x, ln, eps));
-  }
+  if (!layerNormFusedTakes(x, ln.weight, ln.bias)) return tf.tidy(() => layerNormOps(x, ln, eps));
+  // Chosen once per call: the weight and bias are inputs of the op (with gradients) only if trainable.
+  const params = trainable(ln.weight) || trainable(ln.bias);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
-    const xi = args[0] as tf.Tensor;
-    const { y, mean, r } = layerNormForwardFused(xi, weight, bias, eps);
-    save([xi, mean, r, weight]); // the weight too: a caller's may be gone by the backward (shared, not copied)
+    const [xi, w, b] = params ? (args as tf.Tensor[]) : [args[0] as tf.Tensor, ln.weight, ln.bias];
+    const { y, mean, r } = layerNormForwardFused(xi!, w!, b!, eps);
+    save([xi!, mean, r, w!]); // the weight too: a caller's may be gone by the backward (shared, not copied)
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sm, sr, sw] = saved;
-        if (dy.dtype === 'float32') return layerNormBackwardFused(sx!, sm!, sr!, sw!, dy);
-        // x̂ = (x − μ)·r, g = dy·w: dx = r·(g − mean(g) − x̂·mean(g·x̂)).
-        return tf.tidy(() => {
-          const g = tf.mul(tf.cast(dy, 'float32'), sw!);
-          const xh = tf.mul(tf.sub(sx!, sm!), sr!);
-          const mg = tf.mean(g, -1, true);
-          return tf.mul(sr!, tf.sub(tf.sub(g, mg), tf.mul(xh, tf.mean(tf.mul(g, xh), -1, true))));
-        });
-      },
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sm, sr, sw] = saved;
+          const g = dy.dtype === 'float32' ? dy : tf.cast(dy, 'float32');
+          const dx = layerNormBackwardFused(sx!, sm!, sr!, sw!, g);
+          return params ? [dx, ...layerNormParamGradsFused(sx!, sm!, sr!, g)] : dx;
+        }),
     };
   });
-  return f(x);
+  return params ? f(x, ln.weight, ln.bias) : f(x);
 }
 
 /** The forward in HF's order of operations (the values parity checks). */
