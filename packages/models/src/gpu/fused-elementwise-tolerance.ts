@@ -32,8 +32,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-const U = 2 ** -23;
-const gamma = (n: number) => (n * U) / (1 - n * U);
+/** Twice the f32 unit roundoff (see above); fused-encoder-tolerance.ts derives with the same. */
+export const U = 2 ** -23;
+/** γ_n = n·U / (1 − n·U). */
+export const gamma = (n: number): number => (n * U) / (1 - n * U);
 
 /** Bounds for RMSNorm's y and dx. */
 export function rmsNormBounds(x: tf.Tensor, w: tf.Tensor, eps: number, dy: tf.Tensor): [tf.Tensor, tf.Tensor] {

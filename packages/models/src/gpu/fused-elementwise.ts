@@ -1,9 +1,11 @@
 /**
  * The switch and the shared plumbing of the fused elementwise kernels (kvc issue #12): RMSNorm
- * (rms-norm-wgsl.ts), SwiGLU (swiglu-wgsl.ts) and RoPE (rope-wgsl.ts), one dispatch per direction
- * where tfjs ran a chain of 5–10 small kernels. nn/rms-norm.ts, nn/swiglu.ts and nn/rotary.ts stay
- * the entry points and take the kernels only where `fusedElementwiseTakes` says so; everywhere else
- * (cpu, wasm, other dtypes) they run the tfjs ops, which stay the f32 reference.
+ * (rms-norm-wgsl.ts), SwiGLU (swiglu-wgsl.ts) and RoPE (rope-wgsl.ts) for Qwen3, LayerNorm
+ * (layer-norm-wgsl.ts) and the GELUs (gelu-wgsl.ts) for the encoders and the projector, one
+ * dispatch per direction where tfjs ran a chain of 5–10 small kernels. nn/rms-norm.ts, swiglu.ts,
+ * rotary.ts, layer-norm.ts and activations.ts stay the entry points and take the kernels only where
+ * `fusedElementwiseTakes` says so; everywhere else (cpu, wasm, other dtypes) they run the tfjs ops,
+ * which stay the f32 reference.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { runKernelOutputs, webgpuBackend, type Dispatch } from './webgpu-internals.js';
