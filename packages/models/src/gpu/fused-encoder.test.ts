@@ -142,7 +142,10 @@ describe.skipIf(!gpu)('fused encoder kernels (LayerNorm, GELUs) against the tfjs
     const [a, e] = await Promise.all([got.data(), want.data()]);
     expect(ownDispatchCount()).toBe(before);
     expect(Array.from(a)).toEqual(Array.from(e));
-    expect(empty.map((t) => t.shape)).toEqual([[0, 4], [2, 0]]);
+    expect(empty.map((t) => t.shape)).toEqual([
+      [0, 4],
+      [2, 0],
+    ]);
     tf.dispose([x, w, b, got, want, ...empty]);
   });
 

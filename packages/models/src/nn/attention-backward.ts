@@ -23,7 +23,15 @@ export function backward(dy: tf.Tensor4D, saved: tf.Tensor4D[], c: Chunks): tf.T
       const kEnd = keyEnd(c, start, n);
       const [kc, vc] = [keysUpTo(k, kEnd), keysUpTo(v, kEnd)];
       // A chunk's dk, dv rows past its keys are zero: padded back to Tk to add up.
-      const full = (x: tf.Tensor) => (kEnd === s.tk ? x : tf.pad(x, [[0, 0], [0, 0], [0, s.tk - kEnd], [0, 0]]));
+      const full = (x: tf.Tensor) =>
+        kEnd === s.tk
+          ? x
+          : tf.pad(x, [
+              [0, 0],
+              [0, 0],
+              [0, s.tk - kEnd],
+              [0, 0],
+            ]);
       const sc = scores(qc, kc, chunkBias(bias, c, start, n), s, n);
       const e = tf.exp(tf.sub(sc, grouped(rowsOf(mx, start, n), s, n)));
       const p: T4 = tf.div(e, grouped(rowsOf(sum, start, n), s, n));
