@@ -34,7 +34,7 @@ export const runConfigSchema = z.strictObject({
        * matrices, self-tested at start-up (else `fused`, with a warning).
        */
       attention: z.enum(['tfjs', 'fused', 'tensor-cores']).default('tfjs'),
-      /** `fused`: RMSNorm, SwiGLU and RoPE as one WGSL dispatch each way; `tfjs`: tfjs ops. */
+      /** `fused`: RMSNorm, SwiGLU, RoPE, LayerNorm and the GELUs as one WGSL dispatch each way; `tfjs`: tfjs ops. */
       elementwise: z.enum(['fused', 'tfjs']).default('fused'),
     })
     .prefault({}),
