@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# `kvc train --preset seed` end to end (kvc issue #13): seed-like videos → `kvc cache` → `kvc train`
+# (stage 1 → stage 2 with its per-epoch evaluation → final evaluation with SigLIP2, BERTScore,
+# METEOR) on random-weight models in the seed's real shapes, then each stage's wall time and device
+# peak (bench/e2e/stage-report.ts → <run>/e2e-stages.md/.json) against the notebook's numbers.
+#
+# Modes:
+#   tiny   here, on the CPU: tiny configs of the same four models, wasm, f32, the preset's NF4,
+#          seed-like 720p videos (8 train + 4 val), one optimizer step per stage. It runs the packed
+#          CLI (.e2e/app, copied outside the repository so only what travels is found) when
+#          pack-e2e.sh has run, else a fresh bundle.
+#   prep   GPU machine, call 1: unpack ffmpeg/ffprobe and the model skeletons + dataset, then write
+#          the random bf16 weights with torch (write-random-weights.py): Qwen3-8B (36 layers, 16 GB)
+#          and a short Qwen3-8B ($E2E_SHORT_LAYERS layers), CLIP ViT-L/14-336, SigLIP2 so400m, BERT.
+#   real   GPU machine, call 2 (at once after call 1: a warm machine keeps .e2e-work/ for 30 s):
+#          webgpu, f16, NF4, the seed preset, one step per stage. E2E_LAYERS=36 runs the full Qwen3-8B
+#          (a step takes minutes: the run checkpoints every step and stops before the call's limit;
+#          the same call again resumes it), default E2E_LAYERS=4 (fits one call).
+#
+# Next session, from the worktree root (nothing else to install):
+#   here:   bash bench/e2e/pack-e2e.sh                      (prints the carried sizes, each < 64 MiB)
+#   device: run(command="bash bench/e2e/seed-e2e.sh prep", carry=[".e2e/ff", ".e2e/prep"], timeout_s=300)
+#   device: run(command="bash bench/e2e/seed-e2e.sh real", carry=[".e2e/app", ".gl"], timeout_s=600)
+#           (output: $OUT/e2e-stages.md, $OUT/train.jsonl, $OUT/run/{events.jsonl,final_metrics.json,...})
+#   full 8B, if device time is left: run(command="E2E_LAYERS=36 bash bench/e2e/seed-e2e.sh real",
+#           carry=[".e2e/app", ".gl"], timeout_s=600), repeated while it prints "stopped; resume".
+# Env: E2E_WORK (default .e2e-work/<mode>), E2E_OVERRIDES (more key=value for kvc train, e.g.
+#      kernels.attention=tensor-cores), E2E_DEADLINE_S (real: seconds from start to stop training, 540).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+mode=${1:-}
+TS="bash bench/demo/run.sh"
+now() { date +%s%3N; }
+
+case "$mode" in
+  tiny) W=${E2E_WORK:-$ROOT/.e2e-work/tiny} ;;
+  prep | real) W=${E2E_WORK:-$ROOT/.e2e-work/real} ;;
+  *) echo "usage: $0 tiny|prep|real" >&2; exit 2 ;;
+esac
+mkdir -p "$W"
+
+if [ "$mode" = prep ]; then
+  set -e
+  mkdir -p "$W/bin"
+  for t in ffmpeg ffprobe; do xz -dc ".e2e/ff/$t.xz" > "$W/bin/$t" && chmod +x "$W/bin/$t"; done
+  "$W/bin/ffmpeg" -version | head -1
+  [ -d "$W/models/bert" ] || xz -dc .e2e/prep/prep.tar.xz | tar -C "$W" -xf -
+  python3 bench/e2e/write-random-weights.py "$W/models"
+  du -sh "$W"/models/* "$W/data"; df -h "$W" | tail -1
+  exit 0
+fi
+
+# --- models, data and the kvc command for this mode
+if [ "$mode" = tiny ]; then
+  [ -d "$W/data/val" ] || $TS bench/e2e/make-dataset.ts "$W/data" 8 4 42 || exit 1
+  if [ ! -f "$W/models/bert/model.safetensors.index.json" ] && [ ! -f "$W/models/bert/model.safetensors" ]; then
+    if [ "${E2E_WRITER:-python}" = ts ]; then
+      $TS bench/e2e/write-models.ts "$W/models" tiny weights || exit 1
+    else # the GPU path (manifest + write-random-weights.py), with numpy here instead of torch
+      $TS bench/e2e/write-models.ts "$W/models" tiny manifest && python3 bench/e2e/write-random-weights.py "$W/models" || exit 1
+    fi
+  fi
+  app=$(mktemp -d /tmp/kvc-e2e-app.XXXXXX)
+  trap 'rm -rf "$app"' EXIT
+  if [ -f .e2e/app/kvc.mjs ]; then
+    cp -r .e2e/app/. "$app/" && xz -dc "$app/node_modules/webgpu/dist/linux-x64/dawn.node.xz" \
+      > "$app/node_modules/webgpu/dist/linux-x64/dawn.node"
+    echo "kvc: the packed app (.e2e/app) copied to $app"
+  else
+    echo "kvc: .e2e/app missing (bash bench/e2e/pack-e2e.sh packs it): running from the repository" >&2
+    app=$ROOT/.e2e-work/app && bash bench/e2e/bundle.sh "$app" bench/e2e/kvc.ts bench/e2e/stage-report.ts || exit 1
+  fi
+  KVC=(node "$app/kvc.mjs")
+  REPORT=(node "$app/stage-report.mjs")
+  export FFMPEG_PATH=$ROOT/node_modules/@ffmpeg-installer/linux-x64/ffmpeg
+  export FFPROBE_PATH=$ROOT/node_modules/@ffprobe-installer/linux-x64/ffprobe
+  LLM=qwen3
+  BACKEND=(--backend wasm --precision f32)
+  SIZES=(maxTextLength=256 generation.maxNewTokens=8)
+  DEADLINE=${E2E_DEADLINE_S:-3000}
+else
+  [ -f "$W/models/bert/model.safetensors.index.json" ] || { echo "run '$0 prep' first (call 1)" >&2; exit 1; }
+  for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  mkdir -p /tmp/kvc-node && xz -dc .e2e/app/node.xz > /tmp/kvc-node/node && chmod +x /tmp/kvc-node/node
+  d=.e2e/app/node_modules/webgpu/dist/linux-x64
+  [ -f $d/dawn.node ] || xz -dc $d/dawn.node.xz > $d/dawn.node
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  KVC=(/tmp/kvc-node/node .e2e/app/kvc.mjs)
+  REPORT=(/tmp/kvc-node/node .e2e/app/stage-report.mjs)
+  export FFMPEG_PATH=$W/bin/ffmpeg FFPROBE_PATH=$W/bin/ffprobe
+  layers=${E2E_LAYERS:-4}
+  LLM=$([ "$layers" = 36 ] && echo qwen3 || echo "qwen3-L$layers")
+  BACKEND=(--backend webgpu) # the preset's precision f16 and quantization nf4
+  SIZES=(train.checkpointEverySteps=1)
+  DEADLINE=${E2E_DEADLINE_S:-540}
+fi
+
+M=$W/models
+RUN=$W/run-$LLM
+COMMON=(--preset seed "${BACKEND[@]}" "data.root=$W/data" "features.cacheDir=$W/cache" "vision.model=$M/clip"
+  "llm.model=$M/$LLM" "eval.siglipModel=$M/siglip" "eval.bertModel=$M/bert")
+# One optimizer step per stage: 8 training videos = 2 batches of 4 = 1 step at accumulation 2; one epoch each.
+TRAIN=("${SIZES[@]}" train.stage1.epochs=1 train.stage2.epochs=1 eval.maxSamples=4 ${E2E_OVERRIDES:-})
+VIDEOS=$(ls "$W"/data/*/videos/*.mp4 | wc -l)
+echo "work $W, run $RUN, $VIDEOS videos, ${KVC[*]}"
+
+# --- device memory: nvidia-smi's used MiB where there is a GPU, else the kvc process's RSS
+sample_memory() { # pid
+  while kill -0 "$1" 2>/dev/null; do
+    if command -v nvidia-smi >/dev/null; then
+      echo "$(now) $(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits | head -1)"
+    else
+      # `timeout` and its child (node): their resident memory together.
+      echo "$(now) $(ps -o rss= -p "$1" --ppid "$1" | awk '{ s += $1 } END { print int(s / 1024) }')"
+    fi
+    sleep 0.25
+  done >> "$W/memory.tsv"
+}
+START=$(now)
+phase() { # name logfile command...
+  local name=$1 log=$2; shift 2
+  local s left
+  s=$(now)
+  left=$(( DEADLINE - (s - START) / 1000 ))
+  # SIGTERM stops kvc train at the next step with a checkpoint; KILL 45 s later (each step is checkpointed).
+  timeout -s TERM -k 45 "$left" "$@" > "$log" 2> "$log.err" &
+  local pid=$!
+  sample_memory "$pid" &
+  local sampler=$!
+  wait "$pid"; local rc=$?
+  wait "$sampler" 2>/dev/null
+  echo "$name $s $(now)" >> "$W/phases.tsv"
+  echo "[$name] exit $rc after $(( ($(now) - s) / 1000 )) s"; tail -3 "$log.err" | sed 's/^/    /'
+  return $rc
+}
+
+phase cache "$W/cache.jsonl" "${KVC[@]}" cache --data "$W/data" "${COMMON[@]}" --json || exit 1
+phase train "$W/train.jsonl" "${KVC[@]}" train --out "$RUN" --resume "${COMMON[@]}" "${TRAIN[@]}" --json
+rc=$?
+"${REPORT[@]}" "$W" "$RUN" "$VIDEOS" 4 "seed e2e, $mode, $LLM, $(date -u +%F)"
+tail -1 "$W/train.jsonl"
+# Done only when the final evaluation scored with every model-based metric (a missing scorer is only a warning in kvc).
+"${KVC[0]}" -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").pop());
+  const need = ["siglip", "bertscore_f1", "meteor", "eos_rate"];
+  const miss = need.filter((k) => r.metrics?.[k] === undefined);
+  if (r.status !== "finished" || miss.length) { console.error(`not done: status ${r.status}, missing ${miss}`); process.exit(1); }
+  console.log("e2e ok: " + need.map((k) => `${k} ${r.metrics[k].toFixed(3)}`).join("  "));
+' "$W/train.jsonl" 2>&1 || rc=1
+if [ -n "${OUT:-}" ]; then # the device tool's output folder
+  cp "$RUN"/e2e-stages.* "$W"/*.jsonl "$W"/*.err "$W"/phases.tsv "$OUT/" 2>/dev/null
+  mkdir -p "$OUT/run" && cp "$RUN"/*.json* "$RUN"/*.csv "$OUT/run/" 2>/dev/null
+fi
+exit $rc
