@@ -92,10 +92,38 @@ function encode(ffmpeg: string, c: Clip, file: string, size: string): void {
     `[bg][fg]overlay=x='${x}':y='${y}':shortest=1`;
   const seg = `${file}.seg.mp4`;
   const common = ['-loglevel', 'error', '-y'];
-  execFileSync(ffmpeg, [...common, '-f', 'lavfi', '-i', graph, '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30',
-    '-pix_fmt', 'yuv420p', '-g', '60', '-threads', '1', seg]);
-  execFileSync(ffmpeg, [...common, '-stream_loop', String(c.seconds / 2 - 1), '-i', seg, '-c', 'copy',
-    '-movflags', '+faststart', file]);
+  execFileSync(ffmpeg, [
+    ...common,
+    '-f',
+    'lavfi',
+    '-i',
+    graph,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '30',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '60',
+    '-threads',
+    '1',
+    seg,
+  ]);
+  execFileSync(ffmpeg, [
+    ...common,
+    '-stream_loop',
+    String(c.seconds / 2 - 1),
+    '-i',
+    seg,
+    '-c',
+    'copy',
+    '-movflags',
+    '+faststart',
+    file,
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -107,7 +135,10 @@ async function main(): Promise<void> {
   const ffmpeg = resolveFfmpeg().path;
   const r = rng(Number(seedArg ?? 42));
   const start = Date.now();
-  for (const [split, count] of [['train', Number(train)], ['val', Number(val)]] as const) {
+  for (const [split, count] of [
+    ['train', Number(train)],
+    ['val', Number(val)],
+  ] as const) {
     await mkdir(join(out, split, 'labels'), { recursive: true });
     await mkdir(join(out, split, 'videos'), { recursive: true });
     for (let i = 0; i < count; i++) {
@@ -126,7 +157,9 @@ async function main(): Promise<void> {
       await writeFile(join(out, split, 'labels', `${id}.json`), JSON.stringify(label, null, 1) + '\n');
     }
   }
-  console.log(`${Number(train) + Number(val)} videos (${size}, 30 fps, 20–60 s) in ${out}, ${(Date.now() - start) / 1000} s`);
+  console.log(
+    `${Number(train) + Number(val)} videos (${size}, 30 fps, 20–60 s) in ${out}, ${(Date.now() - start) / 1000} s`,
+  );
 }
 
 await main();

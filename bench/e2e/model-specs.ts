@@ -10,7 +10,13 @@
  * test/fixtures/reference/bertscore (138 tokens): its ids stay in range of both vocabularies;
  * Korean words it does not know become [UNK], so their text sequences are shorter than real ones.
  */
-import { clipVisionShapes, parseBertConfig, parseClipVisionConfig, parseQwen3Config, parseSiglipConfig } from '@kvc/models';
+import {
+  clipVisionShapes,
+  parseBertConfig,
+  parseClipVisionConfig,
+  parseQwen3Config,
+  parseSiglipConfig,
+} from '@kvc/models';
 import { bertShapes, qwen3ExpectedShapes } from '@kvc/models';
 import { siglipTextShapes } from '../../packages/models/src/siglip/siglip-text-tower.js';
 import { siglipVisionShapes } from '../../packages/models/src/siglip/siglip-vision-tower.js';

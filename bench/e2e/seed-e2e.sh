@@ -6,9 +6,10 @@
 #
 # Modes:
 #   tiny   here, on the CPU: tiny configs of the same four models, wasm, f32, the preset's NF4,
-#          seed-like 720p videos (8 train + 4 val), one optimizer step per stage. It runs the packed
-#          CLI (.e2e/app, copied outside the repository so only what travels is found) when
-#          pack-e2e.sh has run, else a fresh bundle.
+#          seed-like 720p videos (8 train + 4 val), one optimizer step per stage. The CLI is bundled
+#          afresh and run beside the packed node_modules (.e2e/app, copied outside the repository so only
+#          what travels is found) when pack-e2e.sh has run. E2E_TINY_BACKEND=webgpu: webgpu, f16 and NF4 as in
+#          `real`, on Mesa lavapipe. E2E_WRITER=ts: weights from write-models.ts instead of the Python writer.
 #   prep   GPU machine, call 1: unpack ffmpeg/ffprobe and the model skeletons + dataset, then write
 #          the random bf16 weights with torch (write-random-weights.py): Qwen3-8B (36 layers, 16 GB)
 #          and a short Qwen3-8B ($E2E_SHORT_LAYERS layers), CLIP ViT-L/14-336, SigLIP2 so400m, BERT.
@@ -58,26 +59,36 @@ if [ "$mode" = tiny ]; then
     if [ "${E2E_WRITER:-python}" = ts ]; then
       $TS bench/e2e/write-models.ts "$W/models" tiny weights || exit 1
     else # the GPU path (manifest + write-random-weights.py), with numpy here instead of torch
-      $TS bench/e2e/write-models.ts "$W/models" tiny manifest && python3 bench/e2e/write-random-weights.py "$W/models" || exit 1
+      $TS bench/e2e/write-models.ts "$W/models" tiny manifest || exit 1
+      python3 bench/e2e/write-random-weights.py "$W/models" || exit 1
     fi
   fi
+  # The packed app's node_modules and wasm files (what travels), copied outside the repository so that nothing
+  # else is found, with the bundles built afresh from the current sources.
   app=$(mktemp -d /tmp/kvc-e2e-app.XXXXXX)
   trap 'rm -rf "$app"' EXIT
-  if [ -f .e2e/app/kvc.mjs ]; then
-    cp -r .e2e/app/. "$app/" && xz -dc "$app/node_modules/webgpu/dist/linux-x64/dawn.node.xz" \
-      > "$app/node_modules/webgpu/dist/linux-x64/dawn.node"
-    echo "kvc: the packed app (.e2e/app) copied to $app"
+  if [ -d .e2e/app/node_modules ]; then
+    dawn=$app/node_modules/webgpu/dist/linux-x64/dawn.node
+    cp -r .e2e/app/node_modules .e2e/app/*.wasm "$app/" && xz -dc "$dawn.xz" > "$dawn"
+    echo "kvc: the packed app's modules (.e2e/app) in $app"
   else
-    echo "kvc: .e2e/app missing (bash bench/e2e/pack-e2e.sh packs it): running from the repository" >&2
-    app=$ROOT/.e2e-work/app && bash bench/e2e/bundle.sh "$app" bench/e2e/kvc.ts bench/e2e/stage-report.ts || exit 1
+    echo "kvc: .e2e/app missing (bash bench/e2e/pack-e2e.sh packs it): modules from the repository" >&2
+    app=$ROOT/.e2e-work/app
   fi
+  bash bench/e2e/bundle.sh "$app" bench/e2e/kvc.ts bench/e2e/stage-report.ts || exit 1
   KVC=(node "$app/kvc.mjs")
   REPORT=(node "$app/stage-report.mjs")
   export FFMPEG_PATH=$ROOT/node_modules/@ffmpeg-installer/linux-x64/ffmpeg
   export FFPROBE_PATH=$ROOT/node_modules/@ffprobe-installer/linux-x64/ffprobe
   LLM=qwen3
-  BACKEND=(--backend wasm --precision f32)
+  # wasm in f32 by default; E2E_TINY_BACKEND=webgpu runs the real mode's path (webgpu, the preset's f16 + NF4)
+  # on Mesa lavapipe (VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.json).
+  tb=${E2E_TINY_BACKEND:-wasm}
+  BACKEND=(--backend "$tb" $([ "$tb" = webgpu ] || echo --precision f32))
   SIZES=(maxTextLength=256 generation.maxNewTokens=8)
+  # lavapipe binds at most 128 MiB and the chunked cross-entropy's logit chunks are 256 MB (441 rows of the
+  # 151936-token vocabulary): one short sequence a batch (≤ 220 rows) fits; 2 videos = 1 step at accumulation 2.
+  [ "$tb" = webgpu ] && SIZES=(maxTextLength=64 generation.maxNewTokens=8 train.batchSize=1 data.maxSamples=2)
   DEADLINE=${E2E_DEADLINE_S:-3000}
 else
   [ -f "$W/models/bert/model.safetensors.index.json" ] || { echo "run '$0 prep' first (call 1)" >&2; exit 1; }
@@ -129,7 +140,8 @@ phase() { # name logfile command...
   local pid=$!
   sample_memory "$pid" &
   local sampler=$!
-  wait "$pid"; local rc=$?
+  local rc
+  wait "$pid"; rc=$?
   wait "$sampler" 2>/dev/null
   echo "$name $s $(now)" >> "$W/phases.tsv"
   echo "[$name] exit $rc after $(( ($(now) - s) / 1000 )) s"; tail -3 "$log.err" | sed 's/^/    /'
@@ -146,7 +158,10 @@ tail -1 "$W/train.jsonl"
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").pop());
   const need = ["siglip", "bertscore_f1", "meteor", "eos_rate"];
   const miss = need.filter((k) => r.metrics?.[k] === undefined);
-  if (r.status !== "finished" || miss.length) { console.error(`not done: status ${r.status}, missing ${miss}`); process.exit(1); }
+  if (r.status !== "finished" || miss.length) {
+    console.error(`not done: status ${r.status}, missing ${miss}`);
+    process.exit(1);
+  }
   console.log("e2e ok: " + need.map((k) => `${k} ${r.metrics[k].toFixed(3)}`).join("  "));
 ' "$W/train.jsonl" 2>&1 || rc=1
 if [ -n "${OUT:-}" ]; then # the device tool's output folder

@@ -11,8 +11,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The notebook (A100 80GB, Colab): 71 min for 865 videos, eval 95 s per batch of 4 captions, a stage-2 step ~13 s. */
-const NOTEBOOK = { cacheSPerVideo: (71 * 60) / 865, stage2SPerStep: 13, evalSPer4: 95 };
+/** The notebook (A100 80GB, Colab): caching 4.95 s/video (71 min, 865 videos), eval 95 s per 4 captions,
+ * a stage-2 step ~13 s. */
+const NOTEBOOK = { cacheSPerVideo: 4.95, stage2SPerStep: 13, evalSPer4: 95 };
 
 interface Ev {
   readonly t: number;
@@ -31,9 +32,13 @@ export interface StageRow {
   tfjsPeakMB: number | undefined;
 }
 
-const lines = (f: string): string[] => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean) : []);
+const lines = (f: string): string[] =>
+  existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean) : [];
 
-/** Splits time into stages: each interval between two events (or a process edge) belongs to the stage the earlier one opened. */
+/**
+ * Splits time into stages: each interval between two events (or a process edge) belongs to the stage the
+ * earlier one opened.
+ */
 export function stageIntervals(events: readonly Ev[], processes: readonly [string, number, number][]) {
   const out: { stage: string; from: number; to: number }[] = [];
   for (const [name, start, end] of processes) {
@@ -45,8 +50,15 @@ export function stageIntervals(events: readonly Ev[], processes: readonly [strin
     let from = start;
     for (const e of events.filter((x) => x.t >= start && x.t <= end)) {
       const next =
-        e.type === 'stage-start' ? e.stage! : e.type === 'epoch' && e.stage === 'stage2' ? 'eval' : e.type === 'evaluation'
-          ? e.stage! : e.type === 'run-end' ? 'final-eval' : stage;
+        e.type === 'stage-start'
+          ? e.stage!
+          : e.type === 'epoch' && e.stage === 'stage2'
+            ? 'eval'
+            : e.type === 'evaluation'
+              ? e.stage!
+              : e.type === 'run-end'
+                ? 'final-eval'
+                : stage;
       if (next !== stage) {
         out.push({ stage, from, to: e.t });
         stage = next;
@@ -75,7 +87,14 @@ function main(): void {
   const samples = lines(join(work, 'memory.tsv')).map((l) => l.split(/\s+/).map(Number) as [number, number]);
   const rows = new Map<string, StageRow>();
   for (const iv of stageIntervals(events, processes)) {
-    const row = rows.get(iv.stage) ?? { stage: iv.stage, wallS: 0, units: 0, unit: '', peakMiB: undefined, tfjsPeakMB: undefined };
+    const row = rows.get(iv.stage) ?? {
+      stage: iv.stage,
+      wallS: 0,
+      units: 0,
+      unit: '',
+      peakMiB: undefined,
+      tfjsPeakMB: undefined,
+    };
     row.wallS += (iv.to - iv.from) / 1000;
     for (const [t, mib] of samples) if (t >= iv.from && t <= iv.to) row.peakMiB = Math.max(row.peakMiB ?? 0, mib);
     rows.set(iv.stage, row);
@@ -106,22 +125,27 @@ function main(): void {
     `|---|---|---|---|---|---|`,
     ...[...rows.values()].map(
       (r) =>
-        `| ${r.stage} | ${fmt(r.wallS)} | ${r.units || '—'} ${r.unit} | ${fmt(r.units ? r.wallS / r.units : undefined, 2)} ` +
-        `| ${fmt(r.peakMiB, 0)} | ${fmt(r.tfjsPeakMB, 0)} |`,
+        `| ${r.stage} | ${fmt(r.wallS)} | ${r.units || '—'} ${r.unit} ` +
+        `| ${fmt(r.units ? r.wallS / r.units : undefined, 2)} | ${fmt(r.peakMiB, 0)} | ${fmt(r.tfjsPeakMB, 0)} |`,
     ),
   ];
   const evalPer4 = per('final-eval', 4);
+  const compare = (what: string, ours: number | undefined, digits: number, nb: number | undefined) =>
+    `| ${what} | ${fmt(ours, digits)} | ${nb === undefined ? '—' : nb} | ${nb === undefined ? '—' : ratio(ours, nb)} |`;
   const comparison = [
     `| what | this run | notebook (A100, Colab) | this / notebook |`,
     `|---|---|---|---|`,
-    `| caching, s per video | ${fmt(per('cache'), 2)} | ${NOTEBOOK.cacheSPerVideo.toFixed(2)} | ${ratio(per('cache'), NOTEBOOK.cacheSPerVideo)} |`,
-    `| stage-1 step, s | ${fmt(per('stage1'), 1)} | — | — |`,
-    `| stage-2 step, s | ${fmt(per('stage2'), 1)} | ~${NOTEBOOK.stage2SPerStep} | ${ratio(per('stage2'), NOTEBOOK.stage2SPerStep)} |`,
-    `| evaluation, s per batch of 4 captions (final) | ${fmt(evalPer4, 1)} | ${NOTEBOOK.evalSPer4} | ${ratio(evalPer4, NOTEBOOK.evalSPer4)} |`,
+    compare('caching, s per video', per('cache'), 2, NOTEBOOK.cacheSPerVideo),
+    compare('stage-1 step, s', per('stage1'), 1, undefined),
+    compare('stage-2 step, s (notebook: about 13)', per('stage2'), 1, NOTEBOOK.stage2SPerStep),
+    compare('evaluation, s per batch of 4 captions (final)', evalPer4, 1, NOTEBOOK.evalSPer4),
   ];
   const md = [`## ${label ?? 'e2e'}`, '', ...table, '', ...comparison, ''].join('\n');
   writeFileSync(join(runDir, 'e2e-stages.md'), md);
-  writeFileSync(join(runDir, 'e2e-stages.json'), JSON.stringify({ label, stages: [...rows.values()], notebook: NOTEBOOK }, null, 2) + '\n');
+  writeFileSync(
+    join(runDir, 'e2e-stages.json'),
+    JSON.stringify({ label, stages: [...rows.values()], notebook: NOTEBOOK }, null, 2) + '\n',
+  );
   console.log(md);
 }
 

@@ -31,7 +31,10 @@ async function writeFolder(root: string, spec: ModelSpec, weights: 'weights' | '
     await writeFile(join(dir, file), JSON.stringify(json, null, 2) + '\n');
   }
   const tokDir = spec.tokenizer === 'qwen3' ? bundledQwen3TokenizerDir() : WORDPIECE_DIR;
-  const tokFiles = spec.tokenizer === 'qwen3' ? ['tokenizer.json', 'tokenizer_config.json'] : ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt'];
+  const tokFiles =
+    spec.tokenizer === 'qwen3'
+      ? ['tokenizer.json', 'tokenizer_config.json']
+      : ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt'];
   if (spec.tokenizer !== 'none') for (const f of tokFiles) await copyFile(join(tokDir, f), join(dir, f));
   const tensors = [...spec.shapes].map(([name, shape]) => ({ name, shape, init: initOf(name) }));
   if (weights === 'manifest') {
@@ -57,12 +60,15 @@ async function main(): Promise<void> {
     console.error('usage: write-models.ts OUT tiny|real weights|manifest [qwen3-layers]');
     process.exit(2);
   }
-  if (scale === 'real' && weights === 'weights') console.error('note: real shapes in JS take minutes and 16 GB of disk');
+  if (scale === 'real' && weights === 'weights')
+    console.error('note: real shapes in JS take minutes and 16 GB of disk');
   const specs = modelSpecs(scale as Scale, layers ? Number(layers) : undefined);
   for (const [i, spec] of specs.entries()) {
     await writeFolder(out, spec, weights, i + 1);
     const params = [...spec.shapes.values()].reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
-    console.log(`${spec.name}: ${spec.shapes.size} tensors, ${(params / 1e6).toFixed(1)} M parameters → ${join(out, spec.name)}`);
+    console.log(
+      `${spec.name}: ${spec.shapes.size} tensors, ${(params / 1e6).toFixed(1)} M parameters → ${join(out, spec.name)}`,
+    );
   }
 }
 

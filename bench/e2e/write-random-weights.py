@@ -85,9 +85,10 @@ def write_folder(folder, seed):
             weight_map[k] = name
             total += len(data)
     index = {"metadata": {"total_size": total}, "weight_map": weight_map}
-    with open(os.path.join(folder, "model.safetensors.index.json.tmp"), "w") as f:
+    index_file = os.path.join(folder, "model.safetensors.index.json")
+    with open(index_file + ".tmp", "w") as f:
         json.dump(index, f, indent=1)
-    os.replace(os.path.join(folder, "model.safetensors.index.json.tmp"), os.path.join(folder, "model.safetensors.index.json"))
+    os.replace(index_file + ".tmp", index_file)
     return len(manifest["tensors"]), total, len(shards)
 
 
@@ -104,7 +105,8 @@ def main():
             continue
         start = time.time()
         n, total, shards = write_folder(folder, seed + i)
-        print(f"{name}: {n} tensors, {total / 1e9:.2f} GB bf16, {shards} shard(s), {time.time() - start:.1f} s", flush=True)
+        took = time.time() - start
+        print(f"{name}: {n} tensors, {total / 1e9:.2f} GB bf16, {shards} shard(s), {took:.1f} s", flush=True)
 
 
 if __name__ == "__main__":
