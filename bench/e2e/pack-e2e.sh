@@ -54,5 +54,6 @@ fi
 # --- the sizes each call carries (the device tool's limit: 64 MiB a call)
 du -sh .e2e/app .e2e/ff .e2e/prep .gl
 mib() { du -cm "$@" | tail -1 | cut -f1; }
-echo "call 1 (prep): .e2e/ff + .e2e/prep = $(mib .e2e/ff .e2e/prep) MiB (limit 64)"
-echo "call 2 (real): .e2e/app + .gl = $(mib .e2e/app .gl) MiB (limit 64)"
+tree=$(( $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) / 1048576 ))
+echo "call 1 (prep): .e2e/ff + .e2e/prep = $(mib .e2e/ff .e2e/prep) MiB, + the tracked tree $tree MiB (limit 64)"
+echo "call 2 (real): .e2e/app + .gl = $(mib .e2e/app .gl) MiB, + the tracked tree $tree MiB (limit 64)"

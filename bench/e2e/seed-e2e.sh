@@ -10,23 +10,35 @@
 #          afresh and run beside the packed node_modules (.e2e/app, copied outside the repository so only
 #          what travels is found) when pack-e2e.sh has run. E2E_TINY_BACKEND=webgpu: webgpu, f16 and NF4 as in
 #          `real`, on Mesa lavapipe. E2E_WRITER=ts: weights from write-models.ts instead of the Python writer.
-#   prep   GPU machine, call 1: unpack ffmpeg/ffprobe and the model skeletons + dataset, then write
-#          the random bf16 weights with torch (write-random-weights.py): Qwen3-8B (36 layers, 16 GB)
-#          and a short Qwen3-8B ($E2E_SHORT_LAYERS layers), CLIP ViT-L/14-336, SigLIP2 so400m, BERT.
-#   real   GPU machine, call 2 (at once after call 1: a warm machine keeps .e2e-work/ for 30 s):
-#          webgpu, f16, NF4, the seed preset, one step per stage. E2E_LAYERS=36 runs the full Qwen3-8B
-#          (a step takes minutes: the run checkpoints every step and stops before the call's limit;
-#          the same call again resumes it), default E2E_LAYERS=4 (fits one call).
+#   prep   GPU machine, call 1: unpack ffmpeg/ffprobe (.e2e/ff) and the model skeletons + dataset
+#          (.e2e/prep) into .e2e-work/real, then write random bf16 weights with torch on the GPU
+#          (write-random-weights.py): CLIP ViT-L/14-336, SigLIP2 so400m, BERT-base multilingual and
+#          Qwen3-8B with E2E_LAYERS layers (default 4: 4.0 GB; 36 = the full 16.4 GB model).
+#   real   GPU machine, call 2: webgpu, the preset's f16 and NF4, the seed's batch 4 × accumulation 2,
+#          768 text tokens, 128 new tokens; one optimizer step per stage (8 training videos, one epoch
+#          each), 4 validation captions. E2E_LAYERS=36: the full Qwen3-8B, whose steps take minutes: the
+#          run checkpoints every step, is stopped (SIGTERM) E2E_DEADLINE_S (540) after the call starts,
+#          and the same call again resumes it (the stage table adds up every call's share).
 #
-# Next session, from the worktree root (nothing else to install):
-#   here:   bash bench/e2e/pack-e2e.sh                      (prints the carried sizes, each < 64 MiB)
+# The GPU machine has no Node, npm, ffmpeg or internet, and the device tool carries ≤ 64 MiB a call:
+# ffmpeg + ffprobe (36 MiB xz) and node + Dawn + the bundle (43 MiB) do not fit together, hence two
+# calls on one warm machine (ignored outputs such as .e2e-work/ stay while it is warm; it is released
+# ~30 s after a call ends, so issue call 2 at once; a fresh machine makes `real` exit asking for `prep`).
+#
+# Next session, from the worktree root:
+#   here:   bash bench/e2e/pack-e2e.sh           (≈40 s once xz'd binaries exist; prints each call's MiB)
 #   device: run(command="bash bench/e2e/seed-e2e.sh prep", carry=[".e2e/ff", ".e2e/prep"], timeout_s=300)
 #   device: run(command="bash bench/e2e/seed-e2e.sh real", carry=[".e2e/app", ".gl"], timeout_s=600)
-#           (output: $OUT/e2e-stages.md, $OUT/train.jsonl, $OUT/run/{events.jsonl,final_metrics.json,...})
-#   full 8B, if device time is left: run(command="E2E_LAYERS=36 bash bench/e2e/seed-e2e.sh real",
-#           carry=[".e2e/app", ".gl"], timeout_s=600), repeated while it prints "stopped; resume".
+#           → $OUT/e2e-stages.md (the table), train.jsonl(.err), cache.jsonl(.err), phases.tsv,
+#             run/{events.jsonl,final_metrics.json,training_log.csv,...}
+#   the full 8B, if device time is left (same warm machine):
+#           run(command="E2E_LAYERS=36 bash bench/e2e/seed-e2e.sh prep", carry=[".e2e/ff", ".e2e/prep"],
+#               timeout_s=300)
+#           run(command="E2E_LAYERS=36 bash bench/e2e/seed-e2e.sh real", carry=[".e2e/app", ".gl"], timeout_s=600)
+#           repeated while train.jsonl's result says "stopped".
+#   If the call's limit_s is below 600 (little device time left), pass E2E_DEADLINE_S=<limit - 60>.
 # Env: E2E_WORK (default .e2e-work/<mode>), E2E_OVERRIDES (more key=value for kvc train, e.g.
-#      kernels.attention=tensor-cores), E2E_DEADLINE_S (real: seconds from start to stop training, 540).
+#      kernels.attention=tensor-cores), E2E_DEADLINE_S.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -47,7 +59,8 @@ if [ "$mode" = prep ]; then
   for t in ffmpeg ffprobe; do xz -dc ".e2e/ff/$t.xz" > "$W/bin/$t" && chmod +x "$W/bin/$t"; done
   "$W/bin/ffmpeg" -version | head -1
   [ -d "$W/models/bert" ] || xz -dc .e2e/prep/prep.tar.xz | tar -C "$W" -xf -
-  python3 bench/e2e/write-random-weights.py "$W/models"
+  layers=${E2E_LAYERS:-4}
+  python3 bench/e2e/write-random-weights.py "$W/models" 1 "clip,siglip,bert,$([ "$layers" = 36 ] && echo qwen3 || echo "qwen3-L$layers")"
   du -sh "$W"/models/* "$W/data"; df -h "$W" | tail -1
   exit 0
 fi

@@ -7,7 +7,7 @@ Hugging Face download. Normals are drawn by torch on the GPU when there is one (
 seconds), else by numpy (tested on the CPU machine with the tiny manifest); one tensor at a time,
 so memory stays at one shard. The safetensors format is written here (8-byte header length, JSON
 header, raw little-endian bytes) so both paths share it and nothing beyond numpy is needed.
-Usage: python3 write-random-weights.py MODELS_ROOT [seed]
+Usage: python3 write-random-weights.py MODELS_ROOT [seed] [only,these,folders]
 """
 import json
 import os
@@ -35,7 +35,7 @@ def bf16_bytes_numpy(rng, shape, std):
 
 def bf16_bytes_torch(gen, shape, std):
     x = torch.randn(shape, generator=gen, device=DEVICE, dtype=torch.float32).mul_(std).to(torch.bfloat16)
-    return x.view(torch.int16).cpu().numpy().astype("<i2").tobytes()
+    return x.view(torch.int16).cpu().numpy().tobytes()  # little-endian on x86, as safetensors wants
 
 
 def save_shard(path, tensors):
@@ -95,10 +95,11 @@ def write_folder(folder, seed):
 def main():
     root = sys.argv[1]
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
     print(f"drawing normals with {'torch on ' + DEVICE if DEVICE else 'numpy on the CPU'}", flush=True)
     for i, name in enumerate(sorted(os.listdir(root))):
         folder = os.path.join(root, name)
-        if not os.path.isfile(os.path.join(folder, "random-weights.json")):
+        if not os.path.isfile(os.path.join(folder, "random-weights.json")) or (only and name not in only):
             continue
         if os.path.isfile(os.path.join(folder, "model.safetensors.index.json")):
             print(f"{name}: weights already there", flush=True)
