@@ -140,7 +140,10 @@ function main(): void {
     compare('stage-2 step, s (notebook: about 13)', per('stage2'), 1, NOTEBOOK.stage2SPerStep),
     compare('evaluation, s per batch of 4 captions (final)', evalPer4, 1, NOTEBOOK.evalSPer4),
   ];
-  const md = [`## ${label ?? 'e2e'}`, '', ...table, '', ...comparison, ''].join('\n');
+  const note =
+    'device peak: nvidia-smi memory.used (the whole GPU) where there is one, else the kvc process RSS; ' +
+    's per step includes the epoch-end checkpoint; eval = the stage-2 per-epoch evaluation.';
+  const md = [`## ${label ?? 'e2e'}`, '', ...table, '', note, '', ...comparison, ''].join('\n');
   writeFileSync(join(runDir, 'e2e-stages.md'), md);
   writeFileSync(
     join(runDir, 'e2e-stages.json'),
