@@ -52,6 +52,10 @@ case "$mode" in
   *) echo "usage: $0 tiny|prep|real" >&2; exit 2 ;;
 esac
 mkdir -p "$W"
+# The Qwen3-8B folder of the real modes: all 36 layers (`qwen3`) or a Qwen3-8B of E2E_LAYERS layers (`qwen3-L<n>`,
+# packed for E2E_SHORT_LAYERS, default 4).
+layers=${E2E_LAYERS:-4}
+REAL_LLM=$([ "$layers" = 36 ] && echo qwen3 || echo "qwen3-L$layers")
 
 if [ "$mode" = prep ]; then
   set -e
@@ -59,8 +63,8 @@ if [ "$mode" = prep ]; then
   for t in ffmpeg ffprobe; do xz -dc ".e2e/ff/$t.xz" > "$W/bin/$t" && chmod +x "$W/bin/$t"; done
   "$W/bin/ffmpeg" -version | head -1
   [ -d "$W/models/bert" ] || xz -dc .e2e/prep/prep.tar.xz | tar -C "$W" -xf -
-  layers=${E2E_LAYERS:-4}
-  python3 bench/e2e/write-random-weights.py "$W/models" 1 "clip,siglip,bert,$([ "$layers" = 36 ] && echo qwen3 || echo "qwen3-L$layers")"
+  [ -d "$W/models/$REAL_LLM" ] || { echo "no $REAL_LLM in the pack: E2E_SHORT_LAYERS=$layers pack-e2e.sh" >&2; exit 1; }
+  python3 bench/e2e/write-random-weights.py "$W/models" 1 "clip,siglip,bert,$REAL_LLM"
   du -sh "$W"/models/* "$W/data"; df -h "$W" | tail -1
   exit 0
 fi
@@ -114,8 +118,7 @@ else
   KVC=(/tmp/kvc-node/node .e2e/app/kvc.mjs)
   REPORT=(/tmp/kvc-node/node .e2e/app/stage-report.mjs)
   export FFMPEG_PATH=$W/bin/ffmpeg FFPROBE_PATH=$W/bin/ffprobe
-  layers=${E2E_LAYERS:-4}
-  LLM=$([ "$layers" = 36 ] && echo qwen3 || echo "qwen3-L$layers")
+  LLM=$REAL_LLM
   BACKEND=(--backend webgpu) # the preset's precision f16 and quantization nf4
   SIZES=(train.checkpointEverySteps=1)
   DEADLINE=${E2E_DEADLINE_S:-540}
@@ -148,6 +151,8 @@ phase() { # name logfile command...
   local s left
   s=$(now)
   left=$(( DEADLINE - (s - START) / 1000 ))
+  # (`timeout 0` would mean no limit at all)
+  [ "$left" -gt 10 ] || { echo "[$name] not started: the deadline ($DEADLINE s) has passed"; return 124; }
   # SIGTERM stops kvc train at the next step with a checkpoint; KILL 45 s later (each step is checkpointed).
   timeout -s TERM -k 45 "$left" "$@" > "$log" 2> "$log.err" &
   local pid=$!
@@ -176,7 +181,7 @@ tail -1 "$W/train.jsonl"
   const need = ["siglip", "bertscore_f1", "meteor", "eos_rate"];
   const miss = need.filter((k) => r.metrics?.[k] === undefined);
   if (r.status === "stopped" || miss.length) {
-    console.error(`not done: status ${r.status}, missing ${miss}`);
+    console.error(`not done: status ${r.status}, missing [${miss}]; a stopped run resumes: run this again`);
     process.exit(1);
   }
   console.log("e2e ok: " + need.map((k) => `${k} ${r.metrics[k].toFixed(3)}`).join("  "));
