@@ -187,7 +187,9 @@ tail -1 "$W/train.jsonl"
   console.log("e2e ok: " + need.map((k) => `${k} ${r.metrics[k].toFixed(3)}`).join("  "));
 ' "$W/train.jsonl" 2>&1 || rc=1
 if [ -n "${OUT:-}" ]; then # the device tool's output folder
-  cp "$RUN"/e2e-stages.* "$W"/*.jsonl "$W"/*.err "$W"/phases.tsv "$OUT/" 2>/dev/null
+  cp "$RUN"/e2e-stages.* "$W"/*.jsonl "$W"/phases.tsv "$W"/memory.tsv "$OUT/" 2>/dev/null
+  # stderr without Dawn's shader-compilation chatter (it can run to megabytes), its last 400 lines
+  for f in "$W"/*.err; do grep -v -E '^Compilation log|^ *\^|^\s*$' "$f" | tail -400 > "$OUT/$(basename "$f")"; done
   mkdir -p "$OUT/run" && cp "$RUN"/*.json* "$RUN"/*.csv "$OUT/run/" 2>/dev/null
 fi
 exit $rc
