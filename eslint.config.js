@@ -12,6 +12,8 @@ export default tseslint.config(
       '**/fixtures/**',
       '.gpu/**',
       '.gl/**',
+      '.e2e/**',
+      '.e2e-work/**',
       'runs/**',
       '.kvc-demo/**',
       'coverage/**',
