@@ -6,11 +6,20 @@
  * The head W gets no gradient (it is frozen in every stage of the recipe).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulRows, matMulTransposed, rowMatrixShape, type RowMatrix } from '../nn/row-matrix.js';
+import {
+  backendMaxTensorBytes,
+  matMulRows,
+  matMulTransposed,
+  rowMatrixShape,
+  type RowMatrix,
+} from '../nn/row-matrix.js';
 
-/** Rows per chunk so one chunk's logits stay near 64 Mi floats (256 MB). */
-export function defaultChunkRows(vocabSize: number): number {
-  return Math.max(1, Math.floor(2 ** 26 / vocabSize));
+/**
+ * Rows per chunk so one chunk's logits stay near 64 Mi floats (256 MB), and within one storage
+ * binding of the backend (`maxBytes`; lavapipe binds at most 128 MiB, where 256 MB failed).
+ */
+export function defaultChunkRows(vocabSize: number, maxBytes = backendMaxTensorBytes()): number {
+  return Math.max(1, Math.floor(Math.min(2 ** 26, maxBytes / 4) / vocabSize));
 }
 
 function chunkLossSum(h: tf.Tensor2D, w: RowMatrix, t: tf.Tensor1D): tf.Scalar {

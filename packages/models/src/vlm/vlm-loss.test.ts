@@ -8,7 +8,7 @@ import { Projector } from '../projector/projector.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../testing/random-qwen3.js';
 import { generateGreedy } from '../generation/generate-greedy.js';
-import { chunkedCrossEntropy } from './chunked-cross-entropy.js';
+import { chunkedCrossEntropy, defaultChunkRows } from './chunked-cross-entropy.js';
 import { IGNORE_INDEX, targetRuns, type VlmBatch } from './vlm-batch.js';
 import { vlmLoss, vlmLossAndGrads } from './vlm-loss.js';
 import { vlmGenerate } from './vlm-generate.js';
@@ -27,6 +27,21 @@ beforeAll(async () => {
 });
 
 describe('chunkedCrossEntropy', () => {
+  it('sizes its default chunks to 256 MB of logits or one storage binding of the backend, whichever is less', () => {
+    const vocab = 151936;
+    for (const maxBytes of [Number.POSITIVE_INFINITY, 2 ** 31 - 4, 2 ** 27 - 4, vocab * 4 - 4]) {
+      const rows = defaultChunkRows(vocab, maxBytes);
+      const bytes = (r: number) => r * vocab * 4;
+      expect(rows).toBeGreaterThanOrEqual(1);
+      // As many rows as fit both limits (at least one row, even where one does not fit).
+      if (rows > 1) expect(bytes(rows)).toBeLessThanOrEqual(Math.min(2 ** 28, maxBytes));
+      expect(bytes(rows + 1) > Math.min(2 ** 28, maxBytes)).toBe(true);
+    }
+    // On cpu there is no binding limit: the 256 MB rule alone.
+    expect(defaultChunkRows(vocab)).toBe(defaultChunkRows(vocab, Number.POSITIVE_INFINITY));
+    expect(defaultChunkRows(vocab, 2 ** 27 - 4)).toBeLessThan(defaultChunkRows(vocab));
+  });
+
   it('equals the plain log-softmax cross-entropy, value and gradient, for any chunk size', async () => {
     const rng = new SeededRandom(3);
     const n = 7;
