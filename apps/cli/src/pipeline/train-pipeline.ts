@@ -135,7 +135,11 @@ async function runStages(events: ReturnType<typeof train>, out: Output): Promise
           bar?.done();
           bar = out.progress(e.stage, e.totalSteps);
         } else if (e.type === 'step') bar?.tick(1, `loss ${e.loss.toFixed(3)} lr ${e.lr.toExponential(1)}`);
-        else if (e.type === 'evaluation') {
+        else if (e.type === 'stage-end') {
+          const device = e.devicePeakMB !== undefined ? `, GPU peak ${(e.devicePeakMB / 1024).toFixed(1)} GiB` : '';
+          const tensors = `tensors peak ${(e.peakTensorMB / 1024).toFixed(1)} GiB`;
+          out.info(`  ${e.stage}: ${e.steps} steps in ${e.wallS.toFixed(1)} s (${tensors}${device})`);
+        } else if (e.type === 'evaluation') {
           out.info(`  ${e.stage} epoch ${e.epoch}: ${formatMetrics(e.metrics)}${e.best ? ' (best)' : ''}`);
         } else if (e.type === 'skipped-step') {
           // f16 loss scaling: a few at the start are normal while the scale finds its level.

@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { endOfEpoch } from './end-of-epoch.js';
 import { finishRun, stopRun } from './finish-run.js';
 import { acquireRunLock } from './run-lock.js';
-import { startStage } from './stage-run.js';
+import { stageEndEvent, startStage } from './stage-run.js';
 import { startOrResume, type RunTrainingInputs } from './start-or-resume.js';
 import { trainEpoch } from './train-epoch.js';
 
@@ -39,6 +39,7 @@ async function trainRun(inputs: RunTrainingInputs): Promise<void> {
       const checkpoint = await endOfEpoch(run, stage, epoch, trained);
       if (checkpoint && run.signal?.aborted) return stopRun(run, checkpoint, stage.spec.name, epoch, 0);
     }
+    run.out(stageEndEvent(stage));
   }
   await finishRun(run);
 }

@@ -27,6 +27,18 @@ describe('warmup-cosine over optimizer steps with accumulation', () => {
       parts: s.parts,
       data: s.data({ batchSize: 1 }),
     });
+    // Each stage ends with its steps, wall time and memory peak (no GPU pool on cpu: no device peak).
+    const ends = ofType(events, 'stage-end');
+    expect(ends.map((e) => [e.stage, e.steps])).toEqual([
+      ['stage1', 6],
+      ['stage2', 6],
+    ]);
+    for (const e of ends) {
+      expect(e.wallS).toBeGreaterThan(0);
+      expect(e.peakTensorMB).toBeGreaterThan(0);
+      expect(e.devicePeakMB).toBeUndefined();
+    }
+    expect(events.indexOf(ends[0]!)).toBeLessThan(events.indexOf(ofType(events, 'stage-start')[1]!));
     const starts = ofType(events, 'stage-start');
     expect(starts.map((e) => [e.stage, e.batchesPerEpoch, e.totalSteps, e.warmupSteps])).toEqual([
       ['stage1', 7, 6, 2],

@@ -4,6 +4,8 @@
  * restored from the checkpoint when the run resumes inside this stage, and the checkpoint
  * writer its epochs use.
  */
+import * as tf from '@tensorflow/tfjs-core';
+import { gpuPoolStats, resetGpuPoolPeak } from '@kvc/models';
 import { AdamW } from '../optim/adamw.js';
 import { Scheduler } from '../optim/scheduler.js';
 import { cosineWithWarmup } from '../optim/lr-lambda.js';
@@ -12,7 +14,7 @@ import type { ParamSet } from '../optim/param-set.js';
 import type { RunContext } from './run-state.js';
 import { PROJECTOR_PREFIX, loraIsIdentity, readParams, trainableVariables } from './trainable-params.js';
 import { readOptimizerState, writeModelFiles } from './train-checkpoint.js';
-import type { StageSpec, TrainParts, TrainState } from './trainer-types.js';
+import type { StageSpec, TrainEvent, TrainParts, TrainState } from './trainer-types.js';
 
 export interface StageRun {
   readonly index: number;
@@ -31,6 +33,10 @@ export interface StageRun {
   readonly resume: TrainState | undefined;
   /** Optimizer steps done in this stage. */
   stageStep: number;
+  /** performance.now() when this process started the stage (a resumed stage counts from the resume). */
+  readonly startedAtMs: number;
+  /** The most tensor memory (tf.memory) seen at a step of this stage, in bytes. */
+  peakTensorBytes: number;
 }
 
 /** Set up stage `index`, restoring optimizer and schedule when resuming into it; emits `stage-start`. */
@@ -60,6 +66,8 @@ export async function startStage(run: RunContext, index: number): Promise<StageR
   }
   const { batchesPerEpoch } = data;
   run.out({ type: 'stage-start', stage: spec.name, epochs: spec.epochs, totalSteps, warmupSteps, batchesPerEpoch });
+  // The GPU pool's peak restarts with the stage, so stage-end reports this stage's own (webgpu only).
+  resetGpuPoolPeak();
   const params = await readParams(trainable);
   // A frozen adapter whose B matrices are all zero adds exactly nothing: skip its compute.
   const skipLora = !spec.trainLora && (await loraIsIdentity(parts));
@@ -76,6 +84,25 @@ export async function startStage(run: RunContext, index: number): Promise<StageR
     fwdParts,
     resume: r,
     stageStep: r?.stageStep ?? 0,
+    startedAtMs: performance.now(),
+    peakTensorBytes: tf.memory().numBytes,
+  };
+}
+
+/**
+ * The `stage-end` event: the stage's wall time in this process (its evaluations included), its
+ * steps, the most tensor memory at a step and, on webgpu, the device memory kvc held at its peak
+ * (the GPU pool's buffers, free ones included: what the device had to give).
+ */
+export function stageEndEvent(stage: StageRun): TrainEvent {
+  const pool = gpuPoolStats();
+  return {
+    type: 'stage-end',
+    stage: stage.spec.name,
+    steps: stage.stageStep,
+    wallS: (performance.now() - stage.startedAtMs) / 1000,
+    peakTensorMB: stage.peakTensorBytes / 2 ** 20,
+    ...(pool ? { devicePeakMB: pool.peakBytesAllocated / 2 ** 20 } : {}),
   };
 }
 

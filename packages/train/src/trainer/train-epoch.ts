@@ -139,6 +139,7 @@ export async function trainEpoch(run: RunContext, stage: StageRun, epoch: number
     }
     badBatch = undefined;
     const dt = (performance.now() - stepStart) / 1000;
+    stage.peakTensorBytes = Math.max(stage.peakTensorBytes, tf.memory().numBytes);
     run.out({
       type: 'step',
       stage: name,

@@ -170,6 +170,19 @@ export type TrainEvent =
     }
   | { type: 'epoch'; stage: string; epoch: number; trainLoss: number; lr: number; elapsedS: number }
   | {
+      /** A stage's epochs are done (stage-run.ts stageEndEvent). */
+      type: 'stage-end';
+      stage: string;
+      /** Optimizer steps of the stage (all of them, a resumed run's included). */
+      steps: number;
+      /** Wall time of the stage in this process, its evaluations included (from the resume, if it resumed). */
+      wallS: number;
+      /** The most tensor memory (tf.memory) at a step of the stage. */
+      peakTensorMB: number;
+      /** webgpu: the most GPU memory kvc held during the stage (its buffer pool, free buffers included). */
+      devicePeakMB?: number;
+    }
+  | {
       type: 'evaluation';
       stage: string;
       epoch: number;
