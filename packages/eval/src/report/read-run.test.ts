@@ -39,6 +39,12 @@ describe('parseRunEvents', () => {
     expect(r.events[3]).toEqual({ type: 'run-end', fields: { status: 'completed' } });
   });
 
+  it("knows the trainer's bookkeeping events (nothing to draw, not counted as unknown)", () => {
+    const types = ['stage-start', 'stage-end', 'skipped-step', 'skip', 'stopped'];
+    const r = parseRunEvents(types.map((type) => JSON.stringify({ type, stage: 'stage1' })).join('\n'));
+    expect(r).toEqual({ events: [], malformed: 0, unknown: 0 });
+  });
+
   it('accepts numeric stages as stageN', () => {
     expect(parseRunEvents('{"type":"epoch","stage":2,"epoch":1}').events[0]).toMatchObject({ stage: 'stage2' });
   });

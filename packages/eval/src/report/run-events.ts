@@ -142,8 +142,10 @@ function toEvent(o: Record<string, unknown>): RunEvent | null | 'unknown' | 'ign
       const { type, ...fields } = o;
       return { type, fields };
     }
-    // The trainer's bookkeeping events: known, nothing to draw.
+    // The trainer's bookkeeping events: known, nothing to draw (the terminal and jq show them).
     case 'stage-start':
+    case 'stage-end':
+    case 'skipped-step':
     case 'skip':
     case 'stopped':
       return 'ignored';
