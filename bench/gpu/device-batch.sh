@@ -19,6 +19,10 @@ run() { # name timeout command...
 KVC="bash bench/gpu/run-on-gpu.sh"
 PEAK="bash bench/gpu/with-peak-memory.sh"
 case "${1:-}" in
+  check) # correctness first: the tensor-core attention against the CPU, the f16 training trajectory
+    run flash-check 120 $KVC flash-attn-bench check
+    run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
+    ;;
   attention) # the tensor-core fused attention: first on the hardware (check), then speed; torch SDPA beside
     run flash-check 120 $KVC flash-attn-bench check
     run flash-speed 300 env KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
@@ -36,5 +40,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 attention|step|step-8b|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|step|step-8b|train-check" >&2; exit 2 ;;
 esac

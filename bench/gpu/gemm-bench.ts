@@ -27,13 +27,33 @@ const errorNote = () => (gpuError ? ` GPU ERROR ${gpuError}` : '');
 console.log(`features ${[...device.features].sort().join(' ')}; self-test chose ${gemmVariant()}`);
 
 type Kernel = { name: string; variant: GemmVariant; tiling?: SubgroupMatrixTiling };
-const sm = (tm: number, tn: number, staged = false): Kernel => ({
-  name: `sm ${tm}x${tn}${staged ? ' staged' : ''}`,
+const sm = (tm: number, tn: number, staged = false, sgm = 1, sgn = 1): Kernel => ({
+  name: `sm ${tm}x${tn}${staged ? ' staged' : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}`,
   variant: 'subgroup-matrix',
-  tiling: { tm, tn, staged },
+  tiling: { tm, tn, staged, sgm, sgn },
 });
 const hasSM = device.features.has('chromium-experimental-subgroup-matrix');
-const SM = [sm(4, 4), sm(2, 4), sm(4, 2), sm(2, 8), sm(8, 2), sm(4, 8), sm(8, 4), sm(4, 4, true), sm(2, 8, true)];
+// KVC_BENCH_SM="4x4s2x2,…": only these tilings (register tile, s = staged, then subgroups), e.g. 4x4s2x2.
+const only = process.env.KVC_BENCH_SM?.split(',').map((x) => {
+  const [, tm, tn, st, sgm, sgn] = /^(\d)x(\d)(s?)(?:(\d)x(\d))?$/.exec(x) ?? [];
+  if (!tm) throw new Error(`KVC_BENCH_SM: ${x} is not like 4x4s2x2`);
+  return sm(+tm, +tn!, st === 's', +(sgm ?? 1), +(sgn ?? 1));
+});
+const SM = only ?? [
+  sm(4, 4),
+  sm(2, 4),
+  sm(4, 2),
+  sm(2, 8),
+  sm(8, 2),
+  sm(4, 8),
+  sm(8, 4),
+  sm(4, 4, true),
+  sm(2, 8, true),
+  sm(4, 4, true, 2, 2),
+  sm(2, 4, true, 2, 2),
+  sm(4, 2, true, 2, 4),
+  sm(2, 2, true, 4, 4),
+];
 const KERNELS: Kernel[] = [...(hasSM ? SM : []), { name: 'portable', variant: 'portable' }];
 const LAYOUTS = [
   [false, false],
@@ -166,7 +186,8 @@ if (phases.includes('linear')) {
     ['gate/up_proj', 1024, 3072],
     ['down_proj', 3072, 1024],
   ] as const;
-  const tilings = KERNELS.filter((k) => ['sm 4x4', 'sm 2x8', 'portable'].includes(k.name) && !bad.has(k.name));
+  const linear = ['sm 4x4', 'sm 2x8', 'sm 4x4 staged on 2x2 subgroups', 'sm 2x4 staged on 2x2 subgroups', 'portable'];
+  const tilings = KERNELS.filter((k) => (only || linear.includes(k.name)) && !bad.has(k.name));
   const byDefault: Kernel = { name: 'default', variant: gemmVariant()! };
   for (const [name, din, dout] of layers) {
     // y = x·Wᵀ: (M,dout,din) tB; dx = dy·W: (M,din,dout); dW = dyᵀ·x: (dout,din,M) tA

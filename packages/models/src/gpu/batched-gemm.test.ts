@@ -62,12 +62,18 @@ const PRODUCTS: [string, Product][] = [
   ['portable', portable],
   ['subgroup-matrix 1×1 direct (emulated)', emulated({ tm: 1, tn: 1, staged: false })],
   ['subgroup-matrix 2×1 staged (emulated)', emulated({ tm: 2, tn: 1, staged: true })],
+  // Four subgroups per workgroup (2×2): each addresses its own tiles of the shared staged block.
+  ['subgroup-matrix 1×1 staged on 2×2 subgroups (emulated)', emulated({ tm: 1, tn: 1, staged: true, sgm: 2, sgn: 2 })],
+  ['subgroup-matrix 1×2 direct on 2×1 subgroups (emulated)', emulated({ tm: 1, tn: 2, staged: false, sgm: 2, sgn: 1 })],
 ];
 
 describe.skipIf(!gpu)('batchedGemm (f16 inputs, f32 accumulation) against tf.matMul in f32, matrix by matrix', () => {
   for (const [name, product] of PRODUCTS) {
     it(`${name}: one 16×16×16 tile per matrix, batch 2`, async () => {
       expect(await ratio(product, 2, 16, 16, 16, false, false)).toBeLessThanOrEqual(1);
+    });
+    it(`${name}: 40×72×48, whole blocks and edge blocks`, async () => {
+      expect(await ratio(product, 1, 40, 72, 48, false, true)).toBeLessThanOrEqual(1);
     });
     for (const [transA, transB] of LAYOUTS) {
       it(`${name}: batch 3, 19×35×70, transA=${transA} transB=${transB}`, async () => {

@@ -41,7 +41,7 @@ var<workgroup> DSs: array<f16, ${br * bc}>;
 var<workgroup> rowM: array<f32, ${br}>;
 var<workgroup> rowL: array<f32, ${br}>;
 var<workgroup> delta: array<f32, ${br}>;
-${SM_MAIN} {
+${SM_MAIN}
   let bk = wg.y; let b = bk / HKV; let hk = bk % HKV;
   let c0 = wg.x * ${bc}u;
   let kvBase = bk * S * D;

@@ -40,7 +40,7 @@ var<workgroup> Ss: array<f32, ${br * bc}>;
 var<workgroup> Ps: array<f16, ${br * bc}>;
 var<workgroup> rowM: array<f32, ${br}>;
 var<workgroup> rowL: array<f32, ${br}>;
-${SM_MAIN} {
+${SM_MAIN}
   let bh = wg.y; let b = bh / H; let h = bh % H;
   let r0 = wg.x * ${br}u;
   let qBase = bh * T * D; let kvBase = (b * HKV + h / REP) * S * D;

@@ -1,10 +1,13 @@
 /**
  * Tiles of the tensor-core fused attention kernels (flash-attention-*-sm-wgsl.ts): multiples of
  * 16 (one subgroup matrix), as large as workgroup memory allows, with at most MAX_ACCUMULATORS
- * 16×16 f32 accumulators held in registers per invocation (8 floats each across a subgroup of 32):
- * more spill on NVIDIA, whose invocations have at most 255 registers.
+ * 16×16 f32 accumulators held in registers per subgroup (8 floats each per invocation): more spill
+ * on NVIDIA, whose invocations have at most 255 registers. The accumulators must split evenly
+ * among the workgroup's subgroups (accSplit), and the score array, which storeAccs borrows as
+ * each subgroup's 16×16 scratch, must hold 256 words per subgroup.
  */
 import type { FlashKernel, FlashTiles } from './flash-attention-shape.js';
+import { FLASH_SM_SUBGROUPS, accSplit } from './flash-attention-sm-wgsl.js';
 
 const MAX_ACCUMULATORS = 16;
 
@@ -14,14 +17,21 @@ const WORDS: Record<FlashKernel, (d: number, br: number, bc: number) => number> 
   dq: (d, br, bc) => br * d + bc * d + 2 * br * bc + (br * bc) / 2 + 3 * br,
   dkdv: (d, br, bc) => bc * d + br * d + 3 * br * bc + 3 * br,
 };
-const REDUCTION_WORDS = 33;
+/** The first-visible-key reduction (flash-attention-wgsl.ts): a word per invocation, and one. */
+const REDUCTION_WORDS = 32 * FLASH_SM_SUBGROUPS + 1;
 
-/** Accumulators each kernel keeps: o or dq for br rows, dk and dv for bc keys. */
-const ACCUMULATORS: Record<FlashKernel, (d: number, br: number, bc: number) => number> = {
-  forward: (d, br) => (br / 16) * (d / 16),
-  dq: (d, br) => (br / 16) * (d / 16),
-  dkdv: (d, _br, bc) => 2 * (bc / 16) * (d / 16),
+/** Each kernel's accumulator tiles (rows × columns, and how many such sets): o or dq for br rows, dk and dv for bc keys. */
+const ACCUMULATORS: Record<FlashKernel, (d: number, br: number, bc: number) => [number, number, number]> = {
+  forward: (d, br) => [br / 16, d / 16, 1],
+  dq: (d, br) => [br / 16, d / 16, 1],
+  dkdv: (d, _br, bc) => [bc / 16, d / 16, 2],
 };
+
+function accumulatorsFit(kernel: FlashKernel, d: number, br: number, bc: number): boolean {
+  const [rows, cols, sets] = ACCUMULATORS[kernel](d, br, bc);
+  const sp = accSplit(rows, cols);
+  return !!sp && sets * sp.perRow * sp.perCol <= MAX_ACCUMULATORS;
+}
 
 const SIZES = [64, 32, 16];
 
@@ -32,7 +42,8 @@ export function flashSmTiles(kernel: FlashKernel, d: number, limitBytes: number)
     for (const bc of SIZES) {
       const fits =
         4 * (WORDS[kernel](d, br, bc) + REDUCTION_WORDS) <= limitBytes &&
-        ACCUMULATORS[kernel](d, br, bc) <= MAX_ACCUMULATORS;
+        br * bc >= 256 * FLASH_SM_SUBGROUPS &&
+        accumulatorsFit(kernel, d, br, bc);
       if (fits && (!best || br * bc > best.br * best.bc)) best = { br, bc };
     }
   }

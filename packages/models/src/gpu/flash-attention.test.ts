@@ -147,10 +147,11 @@ async function references(cases: readonly Case[], boundsOf: Bounds): Promise<{ e
 const sm = FLASH_KERNEL_SETS['subgroup-matrix'];
 /**
  * Small tiles: the emulation holds each 16×16 matrix in private memory per invocation, and
- * lavapipe's LLVM takes minutes on the H100 tiles' 16 accumulators. Still two tiles across rows
- * (forward, dk/dv) and keys (dq), so the tile offsets are exercised.
+ * lavapipe's LLVM takes minutes on many accumulators. The smallest that split among the four
+ * subgroups at d = 16 (and fill their scratch): four row tiles (forward, dq) or key tiles (dk/dv),
+ * one per subgroup, so every subgroup's offsets are exercised.
  */
-const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 16, bc: 32 }, dkdv: { br: 32, bc: 16 } } as const;
+const EMULATED_TILES = { forward: { br: 64, bc: 16 }, dq: { br: 64, bc: 16 }, dkdv: { br: 16, bc: 64 } } as const;
 const emulatedSm: FlashKernelSet = {
   ...sm,
   tiles: (kernel) => EMULATED_TILES[kernel],

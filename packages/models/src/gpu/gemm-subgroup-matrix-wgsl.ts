@@ -1,8 +1,11 @@
 /**
  * The tensor-core GEMM: Chromium's experimental subgroup matrices (16×16×16, f16 × f16 → f32).
- * One subgroup per workgroup, because Tint requires subgroupMatrixLoad/Store offsets to be
- * workgroup-uniform: subgroups of one workgroup cannot address different tiles. So each
- * workgroup owns a register tile of `tm × tn` 16×16 accumulators.
+ * Each subgroup owns a register tile of `tm × tn` 16×16 accumulators; a workgroup holds `sgm × sgn`
+ * subgroups (default 1 × 1), which share the staged blocks. Tint's uniformity analysis wants
+ * subgroupMatrixLoad/Store offsets workgroup-uniform; a subgroup's offsets depend on its index
+ * (local_invocation_index / 32: NVIDIA's subgroups are 32 consecutive invocations), uniform within
+ * the subgroup, which is what the hardware needs, so the diagnostic is off (as in ONNX Runtime's and
+ * llama.cpp's WebGPU kernels); the start-up self-test checks the result.
  * - `direct`: operands are loaded from storage (L1/L2 serve the reuse);
  * - `staged`: each K step of 32 is first copied into workgroup memory with vec4<u32> loads.
  * Transposed operands are read with colMajor loads, never copied. Edge tiles (M or N not a
@@ -17,6 +20,16 @@ export interface SubgroupMatrixTiling {
   readonly tm: number;
   readonly tn: number;
   readonly staged: boolean;
+  /** Subgroups per workgroup along M and N (default 1). */
+  readonly sgm?: number;
+  readonly sgn?: number;
+}
+
+/** Subgroups along M and N, and the workgroup's block rows and columns. */
+export function blockOf(t: SubgroupMatrixTiling) {
+  const sgm = t.sgm ?? 1,
+    sgn = t.sgn ?? 1;
+  return { sgm, sgn, threads: 32 * sgm * sgn, bm: 16 * t.tm * sgm, bn: 16 * t.tn * sgn };
 }
 
 export const DEFAULT_SUBGROUP_MATRIX_TILING: SubgroupMatrixTiling = { tm: 4, tn: 4, staged: false };
@@ -47,9 +60,9 @@ function rightLoad(src: string, trans: boolean, ld: number, col: string, k: stri
 const offsetPrefixes = (s: GemmShape) => (isBatched(s) ? ['aOff + ', 'bOff + ', 'cOff + '] : ['', '', '']);
 
 /** Copies one BK slice of a block (`rows` × `cols` halves as stored) into workgroup memory. */
-function stage(src: string, dst: string, rows: number, cols: number, ldWords: number, origin: string): string {
+function stage(src: string, dst: string, rows: number, cols: number, ldWords: number, origin: string, threads: number) {
   const perRow = cols / 8;
-  return `for (var v = lid; v < ${(rows * cols) / 8}u; v += 32u) {
+  return `for (var v = lid; v < ${(rows * cols) / 8}u; v += ${threads}u) {
       let r = v / ${perRow}u; let c = v % ${perRow}u;
       let q = ${src}[${origin} + r * ${ldWords}u + c];
       for (var h = 0u; h < 4u; h++) {
@@ -69,21 +82,20 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
     ${mma}
   }`;
   }
-  const bm = 16 * t.tm,
-    bn = 16 * t.tn;
+  const { bm, bn, threads } = blockOf(t);
   // Staged blocks keep the stored orientation: [bm][BK] or [BK][bm] for A, likewise for B.
   const [aRows, aCols] = s.transA ? [BK, bm] : [bm, BK];
   const [bRows, bCols] = s.transB ? [bn, BK] : [BK, bn];
   // Batch offsets are whole padded matrices (multiples of 128² halves): divisible by 8.
-  const aOrigin = s.transA ? `(${aOff}k0 * ${lda}u + row0) / 8u` : `(${aOff}row0 * ${lda}u + k0) / 8u`;
-  const bOrigin = s.transB ? `(${bOff}col0 * ${ldb}u + k0) / 8u` : `(${bOff}k0 * ${ldb}u + col0) / 8u`;
+  const aOrigin = s.transA ? `(${aOff}k0 * ${lda}u + blockRow) / 8u` : `(${aOff}blockRow * ${lda}u + k0) / 8u`;
+  const bOrigin = s.transB ? `(${bOff}blockCol * ${ldb}u + k0) / 8u` : `(${bOff}k0 * ${ldb}u + blockCol) / 8u`;
   return `for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
-    ${stage('A', 'As', aRows, aCols, lda / 8, aOrigin)}
-    ${stage('B', 'Bs', bRows, bCols, ldb / 8, bOrigin)}
+    ${stage('A', 'As', aRows, aCols, lda / 8, aOrigin, threads)}
+    ${stage('B', 'Bs', bRows, bCols, ldb / 8, bOrigin, threads)}
     workgroupBarrier();
     for (var kk = 0u; kk < ${BK}u; kk += 16u) {
-    ${each(t.tm, (i) => `let a${i} = ${leftLoad('As', s.transA, aCols, '0u', 'kk', i)};`)}
-    ${each(t.tn, (j) => `let b${j} = ${rightLoad('Bs', s.transB, bCols, '0u', 'kk', j)};`)}
+    ${each(t.tm, (i) => `let a${i} = ${leftLoad('As', s.transA, aCols, 'row0 - blockRow', 'kk', i)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${rightLoad('Bs', s.transB, bCols, 'col0 - blockCol', 'kk', j)};`)}
     ${mma}
     }
     workgroupBarrier();
@@ -91,9 +103,10 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
 }
 
 export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING): string {
-  if (![1, 2, 4, 8].includes(t.tm) || ![1, 2, 4, 8].includes(t.tn)) {
+  const { sgm, sgn, threads, bm, bn } = blockOf(t);
+  if (![1, 2, 4, 8].includes(t.tm * sgm) || ![1, 2, 4, 8].includes(t.tn * sgn)) {
     // Blocks must divide PACK_ALIGN (128) so that loads never leave the padded operands.
-    throw new RangeError(`subgroup-matrix tiling ${t.tm}×${t.tn}: tm and tn must be 1, 2, 4 or 8`);
+    throw new RangeError(`subgroup-matrix tiling ${t.tm}×${t.tn} on ${sgm}×${sgn} subgroups: blocks must divide 128`);
   }
   const { lda, ldb, kp } = packedDims(s);
   const st = batchStrides(s);
@@ -102,43 +115,51 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
     ? `\n  let aOff = wg.z * ${st.a}u; let bOff = wg.z * ${st.b}u; let cOff = wg.z * ${st.c}u;`
     : '';
   const operand = t.staged ? 'vec4<u32>' : 'f16';
-  const staged = t.staged
-    ? `var<workgroup> As: array<f16, ${16 * t.tm * BK}>;\nvar<workgroup> Bs: array<f16, ${16 * t.tn * BK}>;`
-    : '';
-  const store = grid(t, (i, j) => {
-    const r = `row0 + ${16 * i}u`,
-      c = `col0 + ${16 * j}u`;
-    return `if (${r} + 16u <= ${s.m}u && ${c} + 16u <= ${s.n}u) {
-    subgroupMatrixStore(&C, ${cOff}(${r}) * ${s.n}u + ${c}, c${i}_${j}, false, ${s.n}u);
-  } else if (${r} < ${s.m}u && ${c} < ${s.n}u) {
-    subgroupMatrixStore(&edge, 0u, c${i}_${j}, false, 16u);
+  const staged = t.staged ? `var<workgroup> As: array<f16, ${bm * BK}>;\nvar<workgroup> Bs: array<f16, ${bn * BK}>;` : '';
+  const tile = (i: number, j: number) => [`row0 + ${16 * i}u`, `col0 + ${16 * j}u`] as const;
+  const direct = grid(t, (i, j) => {
+    const [r, c] = tile(i, j);
+    return `subgroupMatrixStore(&C, ${cOff}(${r}) * ${s.n}u + ${c}, c${i}_${j}, false, ${s.n}u);`;
+  });
+  const edge = grid(t, (i, j) => {
+    const [r, c] = tile(i, j);
+    return `subgroupMatrixStore(&edge, sg * 256u, c${i}_${j}, false, 16u);
     workgroupBarrier();
-    for (var e = lid; e < 256u; e += 32u) {
+    for (var e = lane; e < 256u; e += 32u) {
       let r = ${r} + e / 16u; let c = ${c} + e % 16u;
-      if (r < ${s.m}u && c < ${s.n}u) { C[${cOff}r * ${s.n}u + c] = edge[e]; }
+      if (r < ${s.m}u && c < ${s.n}u) { C[${cOff}r * ${s.n}u + c] = edge[sg * 256u + e]; }
     }
-    workgroupBarrier();
-  }`;
+    workgroupBarrier();`;
   });
   return `enable f16;
 enable chromium_experimental_subgroup_matrix;
+diagnostic(off, chromium.subgroup_matrix_uniformity);
 alias L = subgroup_matrix_left<f16, 16, 16>;
 alias R = subgroup_matrix_right<f16, 16, 16>;
 alias Acc = subgroup_matrix_result<f32, 16, 16>;
 @group(0) @binding(0) var<storage, read> A: array<${operand}>;
 @group(0) @binding(1) var<storage, read> B: array<${operand}>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
-var<workgroup> edge: array<f32, 256>;
+var<workgroup> edge: array<f32, ${256 * sgm * sgn}>;
 ${staged}
-@compute @workgroup_size(32) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row0 = wg.y * ${16 * t.tm}u; let col0 = wg.x * ${16 * t.tn}u;${offsets}
+@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let sg = lid / 32u; let lane = lid % 32u;
+  let blockRow = wg.y * ${bm}u; let blockCol = wg.x * ${bn}u;
+  let row0 = blockRow + (sg % ${sgm}u) * ${16 * t.tm}u; let col0 = blockCol + (sg / ${sgm}u) * ${16 * t.tn}u;${offsets}
   ${grid(t, (i, j) => `var c${i}_${j} = Acc();`)}
   ${mainLoop(s, t, lda, ldb, kp)}
-  ${store}
+  if (blockRow + ${bm}u <= ${s.m}u && blockCol + ${bn}u <= ${s.n}u) {
+  ${direct}
+  } else {
+  ${edge}
+  }
 }`;
 }
 
 export const subgroupMatrixDispatch = (
   s: GemmShape,
   t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING,
-): Dispatch => [Math.ceil(s.n / (16 * t.tn)), Math.ceil(s.m / (16 * t.tm)), s.batch ?? 1];
+): Dispatch => {
+  const { bm, bn } = blockOf(t);
+  return [Math.ceil(s.n / bn), Math.ceil(s.m / bm), s.batch ?? 1];
+};

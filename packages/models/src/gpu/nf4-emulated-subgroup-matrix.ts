@@ -44,6 +44,7 @@ export function emulateSubgroupMatrix(code: string): string {
   const stores = new Set([...code.matchAll(/subgroupMatrixStore\(&(\w+),/g)].map((x) => x[1]!));
   const body = code
     .replace('enable chromium_experimental_subgroup_matrix;\n', '')
+    .replace('diagnostic(off, chromium.subgroup_matrix_uniformity);\n', '')
     .replace(/alias (L|R|Acc) = subgroup_matrix_\w+<[^>]+>;/g, `alias $1 = array<f32, ${N * N}>;`)
     .replace(/subgroupMatrixLoad<\w+>\(&(\w+),/g, 'smLoad_$1(')
     .replace(/subgroupMatrixStore\(&(\w+),/g, 'smStore_$1(')
