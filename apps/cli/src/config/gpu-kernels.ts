@@ -1,7 +1,7 @@
 /**
  * The config's `kernels` section applied to the backend a run chose (from initRunBackend, the one
- * place): on webgpu it switches the fused attention and elementwise kernels on or off and, for
- * `attention: tensor-cores`, runs the tensor-core kernels' self-test; elsewhere it changes nothing
+ * place): on webgpu it switches the fused attention and elementwise kernels on or off and runs the
+ * chosen attention kernels' start-up self-test; elsewhere it changes nothing
  * (cpu and wasm keep their tfjs ops, the f32 reference).
  */
 import {
@@ -13,18 +13,26 @@ import {
 } from '@kvc/models';
 import type { RunConfig } from './run-config.js';
 
-/** Applies `kernels` for `backend`; returns warnings (a self-test that failed and what runs instead). */
+/**
+ * Applies `kernels` for `backend`; returns warnings (a self-test that failed and what runs
+ * instead). `tensor-cores` without working subgroup matrices keeps the tfjs op, not the portable
+ * fused kernels: on the H100 those were slower than the tfjs op (seed-shape forward 669 vs 96 ms,
+ * bench/results/2026-11-27-flash-attn-h100.md).
+ */
 export async function applyGpuKernels(kernels: RunConfig['kernels'], backend: BackendName): Promise<string[]> {
   if (backend !== 'webgpu') return [];
   setFusedElementwiseDefault(kernels.elementwise === 'fused');
-  const warnings: string[] = [];
-  if (kernels.attention === 'tensor-cores') {
-    const offered = tensorCoreFlashCandidates();
-    if (!offered.includes('subgroup-matrix')) {
-      warnings.push('kernels.attention: tensor-cores: this GPU has no subgroup matrices; the fused f32 kernels run');
-    }
-    warnings.push(...(await selectFlashAttentionVariant(offered)).warnings);
+  if (kernels.attention !== 'tensor-cores') {
+    if (kernels.attention === 'fused') await selectFlashAttentionVariant(['portable']);
+    setFusedAttentionDefault(kernels.attention === 'fused');
+    return [];
   }
-  setFusedAttentionDefault(kernels.attention !== 'tfjs');
-  return warnings;
+  if (!tensorCoreFlashCandidates().includes('subgroup-matrix')) {
+    setFusedAttentionDefault(false);
+    return ['kernels.attention: tensor-cores: this GPU has no subgroup matrices; attention runs on the tfjs op'];
+  }
+  const sel = await selectFlashAttentionVariant(['subgroup-matrix']);
+  const on = sel.variant === 'subgroup-matrix';
+  setFusedAttentionDefault(on);
+  return on ? sel.warnings : [...sel.warnings, 'kernels.attention: tensor-cores: attention runs on the tfjs op'];
 }

@@ -10,6 +10,9 @@ export const presets = {
     name: 'seed',
     // The notebook computes in bf16 (a 4-bit base with bf16 compute): f16 is kvc's half precision.
     precision: 'f16',
+    // Not in the notebook (PyTorch picks its SDPA kernels): attention's products on the tensor
+    // cores; without subgroup matrices the tfjs op runs (config/gpu-kernels.ts).
+    kernels: { attention: 'tensor-cores' },
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
     llm: { model: 'Qwen/Qwen3-8B', quantization: 'nf4' },
     projector: { type: 'linear' },

@@ -31,7 +31,7 @@ export const runConfigSchema = z.strictObject({
       /**
        * `tfjs`: the chunked tfjs op; `fused`: the fused WGSL kernels (one dispatch per layer and
        * direction, f32); `tensor-cores`: the fused kernels with their products on f16 subgroup
-       * matrices, self-tested at start-up (else `fused`, with a warning).
+       * matrices, self-tested at start-up (else the tfjs op, with a warning). The seed preset's.
        */
       attention: z.enum(['tfjs', 'fused', 'tensor-cores']).default('tfjs'),
       /** `fused`: RMSNorm, SwiGLU, RoPE, LayerNorm and the GELUs as one WGSL dispatch each way; `tfjs`: tfjs ops. */

@@ -20,7 +20,7 @@ import {
 } from './flash-attention-sm-wgsl.js';
 
 export function flashDqSmWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
-  const { ni, nj, dn, rows } = smTiling(s, br, bc);
+  const { ni, nj, dn, rows, cells } = smTiling(s, br, bc);
   const inputs = [
     ['Q', 'read', 'vec4'],
     ['K', 'read', 'vec4'],
@@ -69,14 +69,11 @@ ${SM_MAIN}
     ${productABt('Ss', 'Qs', 'Ks', ni, nj)}
     ${productABt('DPs', 'DOs', 'Vs', ni, nj)}
     workgroupBarrier();
-    ${rows} {
-      let t = r0 + r; let m = rowM[r]; let l = rowL[r]; let dl = delta[r];
-      for (var c = z0; c < ${bc}u; c++) {
-        let j = c0 + c; let e = c * ${br}u + r;
-        let x = score(Ss[e], b, min(t, T - 1u), min(j, S - 1u));
-        let p = select(0.0, exp(x - m) / l, t < T && j < S);
-        DSs[e] = f16(p * (DPs[e] - dl));
-      }
+    ${cells}
+      let t = r0 + r; let j = c0 + c; let m = rowM[r]; let l = rowL[r]; let dl = delta[r];
+      let x = score(Ss[e], b, min(t, T - 1u), min(j, S - 1u));
+      let p = select(0.0, exp(x - m) / l, t < T && j < S);
+      DSs[e] = f16(p * (DPs[e] - dl));
     }
     workgroupBarrier();
     ${accumulate('dq', ni, dn, 'DSs', bc, 'Ks')}

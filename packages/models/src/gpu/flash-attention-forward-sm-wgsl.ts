@@ -22,7 +22,9 @@ import {
 } from './flash-attention-sm-wgsl.js';
 
 export function flashForwardSmWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
-  const { ni, nj, dn, rows } = smTiling(s, br, bc);
+  const { ni, nj, dn, rows, cells } = smTiling(s, br, bc);
+  // The statistics pass splits each row's keys among `parts` invocations, then combines.
+  const parts = FLASH_SM_THREADS / br;
   const inputs = [['Q', 'read', 'vec4'], ['K', 'read', 'vec4'], ['V', 'read', 'vec4'], ...biasBinding(s)] as const;
   const visits = visitsCode(s, 'r0', `${br}u`, 'c0');
   // Both passes walk the visited key blocks and start from the block's scores in Ss.
@@ -40,6 +42,8 @@ var<workgroup> Ss: array<f32, ${br * bc}>;
 var<workgroup> Ps: array<f16, ${br * bc}>;
 var<workgroup> rowM: array<f32, ${br}>;
 var<workgroup> rowL: array<f32, ${br}>;
+var<workgroup> partM: array<f32, ${FLASH_SM_THREADS}>;
+var<workgroup> partL: array<f32, ${FLASH_SM_THREADS}>;
 ${SM_MAIN}
   let bh = wg.y; let b = bh / H; let h = bh % H;
   let r0 = wg.x * ${br}u;
@@ -49,26 +53,32 @@ ${SM_MAIN}
   ${stageF16('Qs', 'Q', br, 'qBase', 'r0', 'T')}
   ${rows} { rowM[r] = MASK_MIN; rowL[r] = 0.0; }
 ${scoreBlocks}
-    ${rows} {
+    {
+      let r = lid % ${br}u; let part = lid / ${br}u;
       let t = min(r0 + r, T - 1u); let n = min(${bc}u, S - c0);
+      var mx = MASK_MIN;
+      for (var c = part; c < n; c += ${parts}u) { mx = max(mx, score(Ss[c * ${br}u + r], b, t, c0 + c)); }
+      var sum = 0.0;
+      for (var c = part; c < n; c += ${parts}u) { sum += exp(score(Ss[c * ${br}u + r], b, t, c0 + c) - mx); }
+      partM[lid] = mx; partL[lid] = sum;
+    }
+    workgroupBarrier();
+    ${rows} {
       let m0 = rowM[r];
       var mx = m0;
-      for (var c = z0; c < n; c++) { mx = max(mx, score(Ss[c * ${br}u + r], b, t, c0 + c)); }
+      for (var p = 0u; p < ${parts}u; p++) { mx = max(mx, partM[p * ${br}u + r]); }
       var sum = rowL[r] * exp(m0 - mx);
-      for (var c = z0; c < n; c++) { sum += exp(score(Ss[c * ${br}u + r], b, t, c0 + c) - mx); }
+      for (var p = 0u; p < ${parts}u; p++) { sum += partL[p * ${br}u + r] * exp(partM[p * ${br}u + r] - mx); }
       rowM[r] = mx; rowL[r] = sum;
     }
   }
   ${declareAccs('o', ni, dn)}
 ${scoreBlocks}
     ${stageF16('KV', 'V', bc, 'kvBase', 'c0', 'S')}
-    ${rows} {
-      let t = r0 + r; let m = rowM[r]; let l = rowL[r];
-      for (var c = z0; c < ${bc}u; c++) {
-        let j = c0 + c;
-        let p = exp(score(Ss[c * ${br}u + r], b, min(t, T - 1u), min(j, S - 1u)) - m) / l;
-        Ps[c * ${br}u + r] = f16(select(0.0, p, t < T && j < S));
-      }
+    ${cells}
+      let t = r0 + r; let j = c0 + c;
+      let p = exp(score(Ss[e], b, min(t, T - 1u), min(j, S - 1u)) - rowM[r]) / rowL[r];
+      Ps[e] = f16(select(0.0, p, t < T && j < S));
     }
     workgroupBarrier();
     ${accumulate('o', ni, dn, 'Ps', bc, 'KV')}

@@ -7,13 +7,13 @@
  * each subgroup's 16×16 scratch, must hold 256 words per subgroup.
  */
 import type { FlashKernel, FlashTiles } from './flash-attention-shape.js';
-import { FLASH_SM_SUBGROUPS, accSplit } from './flash-attention-sm-wgsl.js';
+import { FLASH_SM_SUBGROUPS, FLASH_SM_THREADS, accSplit } from './flash-attention-sm-wgsl.js';
 
 const MAX_ACCUMULATORS = 16;
 
 /** 32-bit words of workgroup memory each kernel declares (f16 arrays count half), first-visible reduction included. */
 const WORDS: Record<FlashKernel, (d: number, br: number, bc: number) => number> = {
-  forward: (d, br, bc) => (br * d + bc * d) / 2 + br * bc + (br * bc) / 2 + 2 * br,
+  forward: (d, br, bc) => (br * d + bc * d) / 2 + br * bc + (br * bc) / 2 + 2 * br + 2 * FLASH_SM_THREADS,
   dq: (d, br, bc) => br * d + bc * d + 2 * br * bc + (br * bc) / 2 + 3 * br,
   dkdv: (d, br, bc) => bc * d + br * d + 3 * br * bc + 3 * br,
 };

@@ -37,10 +37,17 @@ alias Acc = subgroup_matrix_result<f32, 16, 16>;
 ${flashHeader(s, bindings, FLASH_SM_THREADS)}
 const D4 = D / 4u;`;
 
-/** Tile counts (16×16 matrices) of a kernel's rows (ni), keys (nj) and head dimension (dn), and its per-row loop. */
+/**
+ * Tile counts (16×16 matrices) of a kernel's rows (ni), keys (nj) and head dimension (dn), its
+ * per-row loop, and its loop over the cells of a br × bc block: cell e is row r = e mod br, key
+ * c = ⌊e / br⌋, at e in the column-major score arrays, so consecutive invocations touch
+ * consecutive words and every invocation has work (a loop per row left most of them idle).
+ */
 export function smTiling(s: FlashShape, br: number, bc: number) {
   const rows = `for (var r = lid; r < ${br}u; r += ${FLASH_SM_THREADS}u)`;
-  return { ni: br / 16, nj: bc / 16, dn: s.d / 16, rows };
+  const cells = `for (var e = lid; e < ${br * bc}u; e += ${FLASH_SM_THREADS}u) {
+      let r = e % ${br}u; let c = e / ${br}u;`;
+  return { ni: br / 16, nj: bc / 16, dn: s.d / 16, rows, cells };
 }
 
 /** The compute entry point's signature and opening brace; `sg` is the invocation's subgroup, `lane` its place in it. */
