@@ -4,7 +4,8 @@
 # Dawn's shader warnings; the last lines are echoed.
 # Here first: bash bench/gpu/pack.sh bench/gpu/flash-attn-bench.ts bench/gpu/seed-sequence.ts \
 #   bench/gpu/f16-train-check.ts, then `xz -6 -T2 -f .gpu/app/*.mjs` (the carry limit is 64 MiB).
-# Device tool (carry [".gpu", ".gl"]): bash bench/gpu/device-batch.sh attention   (then: step, train-check)
+# Device tool (carry [".gpu", ".gl"]): bash bench/gpu/device-batch.sh check   (then: attention, step, step-8b)
+# Results of 2026-11-28 (H200): bench/results/2026-11-28-tensor-core-attention-h200.md.
 set -u
 for f in .gpu/app/*.mjs.xz; do xz -dkf "$f"; done
 run() { # name timeout command...

@@ -1,7 +1,7 @@
 # PyTorch baseline for bench/gpu/speed-bench.ts, same shapes, same session: CLIP ViT-L/14-336 fp32
-# (TF32 off and on) over 8 and 64 frames; Qwen3-0.6B LoRA r16 train step fp32 and bf16, batch 1 x
+# (TF32 off and on) and bf16 over 8 and 64 frames; Qwen3-0.6B LoRA r16 train step fp32 and bf16, batch 1 x
 # (4608 + 768) tokens with gradient checkpointing. Random weights (speed does not depend on them).
-import time, torch
+import sys, time, torch
 from transformers import CLIPVisionConfig, CLIPVisionModel, Qwen3Config, Qwen3ForCausalLM
 from peft import LoraConfig, get_peft_model
 dev = 'cuda'
@@ -17,7 +17,16 @@ for tf32 in [False, True]:
             for _ in range(reps): clip(pixel_values=x)
         ms = (T() - t0) / reps * 1000
         print(f'torch CLIP-L/14-336 fp32 tf32={tf32} {n} frames: {ms:.1f} ms ({ms / (n / 8):.1f} ms/video)', flush=True)
+clip = clip.to(torch.bfloat16)
+for n, reps in [(8, 10), (64, 3)]:
+    x = torch.randn(n, 3, 336, 336, device=dev, dtype=torch.bfloat16)
+    with torch.no_grad():
+        clip(pixel_values=x); t0 = T()
+        for _ in range(reps): clip(pixel_values=x)
+    ms = (T() - t0) / reps * 1000
+    print(f'torch CLIP-L/14-336 bf16 {n} frames: {ms:.1f} ms ({ms / (n / 8):.1f} ms/video)', flush=True)
 del clip; torch.cuda.empty_cache()
+if sys.argv[1:] == ['clip']: sys.exit(0)
 torch.backends.cuda.matmul.allow_tf32 = False
 cfg = Qwen3Config(vocab_size=151936, hidden_size=1024, intermediate_size=3072, num_hidden_layers=28, num_attention_heads=16, num_key_value_heads=8, head_dim=128, rope_theta=1000000, tie_word_embeddings=True)
 for dt in [torch.float32, torch.bfloat16]:

@@ -15,6 +15,11 @@ import {
   Projector,
   SEED_LORA_CONFIG,
   initBackend,
+  flashAttentionVariant,
+  fusedAttentionDefault,
+  selectFlashAttentionVariant,
+  setFusedAttentionDefault,
+  tensorCoreFlashCandidates,
   throwIfDeviceError,
   loadQwen3,
   vlmLossAndGrads,
@@ -26,7 +31,16 @@ import { writeTinyClipVision } from '../../apps/cli/src/demo/write-tiny-clip-vis
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const only = process.argv[3] ?? 'all';
 const choice = await initBackend(backend, { purpose: 'training' });
-console.log(`backend ${choice.backend}`);
+// KVC_BENCH_PRECISION=f16: CLIP's frozen weights in f16 (f16 products, f32 accumulation);
+// KVC_BENCH_FUSED=tensor-cores: attention on the tensor-core fused kernels (the seed preset's).
+const precision = (process.env.KVC_BENCH_PRECISION ?? 'f32') as 'f32' | 'f16';
+if (process.env.KVC_BENCH_FUSED === 'tensor-cores') {
+  (await selectFlashAttentionVariant(tensorCoreFlashCandidates())).warnings.forEach((w) => console.warn(w));
+  setFusedAttentionDefault(flashAttentionVariant() === 'subgroup-matrix');
+}
+console.log(
+  `backend ${choice.backend}, precision ${precision}, fused attention ${fusedAttentionDefault() ? flashAttentionVariant() : 'off'}`,
+);
 const dir = await mkdtemp(join(tmpdir(), 'kvc-speed-'));
 
 async function time(label: string, reps: number, fn: () => Promise<void>, perUnit = 1, unit = ''): Promise<void> {
@@ -46,11 +60,11 @@ if (only === 'all' || only === 'clip') {
     numHeads: 16,
     intermediateSize: 4096,
   });
-  const clip = await ClipVisionModel.load(join(dir, 'clip'));
+  const clip = await ClipVisionModel.load(join(dir, 'clip'), { precision });
   for (const frames of [8, 64]) {
     const px = tf.randomNormal([frames, 3, 336, 336]) as tf.Tensor4D;
     await time(
-      `CLIP-L/14-336 f32 ${frames} frames`,
+      `CLIP-L/14-336 ${precision} ${frames} frames`,
       frames === 8 ? 10 : 3,
       async () => {
         const h = clip.hiddenState(px, -1);

@@ -48,8 +48,9 @@ async function worstRatio(variant: FlashAttentionVariant): Promise<number> {
 
 /**
  * Chooses the fused attention's variant; warnings name failures. By default only the portable
- * kernels are tried: the tensor-core ones have passed on lavapipe through the WGSL emulation but
- * not yet on a GPU with subgroup matrices (kvc issue #12), so they are opt-in until they have.
+ * kernels are tried (`fused` attention: f32 throughout). The tensor-core ones change the products'
+ * precision to f16, so they run only when asked (`kernels.attention: tensor-cores`, the seed preset;
+ * checked on an H200, bench/results/2026-11-28-tensor-core-attention-h200.md):
  * `tensorCoreFlashCandidates()` tries them first where the device has subgroup matrices.
  */
 export async function selectFlashAttentionVariant(

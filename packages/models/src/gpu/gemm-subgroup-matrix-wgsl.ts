@@ -115,7 +115,9 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
     ? `\n  let aOff = wg.z * ${st.a}u; let bOff = wg.z * ${st.b}u; let cOff = wg.z * ${st.c}u;`
     : '';
   const operand = t.staged ? 'vec4<u32>' : 'f16';
-  const staged = t.staged ? `var<workgroup> As: array<f16, ${bm * BK}>;\nvar<workgroup> Bs: array<f16, ${bn * BK}>;` : '';
+  const staged = t.staged
+    ? `var<workgroup> As: array<f16, ${bm * BK}>;\nvar<workgroup> Bs: array<f16, ${bn * BK}>;`
+    : '';
   const tile = (i: number, j: number) => [`row0 + ${16 * i}u`, `col0 + ${16 * j}u`] as const;
   const direct = grid(t, (i, j) => {
     const [r, c] = tile(i, j);
