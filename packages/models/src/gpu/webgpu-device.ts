@@ -8,8 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Flags for Dawn's `create()`: experimental features and f16 on NVIDIA's older drivers. */
-export const DAWN_FLAGS: readonly string[] = ['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia'];
+/**
+ * Flags for Dawn's `create()`: experimental features and f16 on NVIDIA's older drivers.
+ * KVC_DAWN_TOGGLES (comma list) adds Dawn toggles for benchmarks that measure what a toggle costs,
+ * e.g. `disable_robustness,disable_workgroup_init`; runs never need it.
+ */
+export const DAWN_FLAGS: readonly string[] = [
+  `enable-dawn-features=${['allow_unsafe_apis', 'vulkan_enable_f16_on_nvidia', ...(process.env.KVC_DAWN_TOGGLES?.split(',') ?? [])].filter(Boolean).join(',')}`,
+];
 
 export const GEMM_FEATURES = [
   'shader-f16',
