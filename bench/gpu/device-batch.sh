@@ -3,7 +3,7 @@
 # PyTorch runs beside kvc in the same call. Each run's output goes to $OUT/<name>.txt, without
 # Dawn's shader warnings; the last lines are echoed.
 # Here first: bash bench/gpu/pack.sh bench/gpu/flash-attn-bench.ts bench/gpu/seed-sequence.ts \
-#   bench/gpu/f16-train-check.ts, then `xz -6 -T2 -f .gpu/app/*.mjs` (the carry limit is 64 MiB).
+#   bench/gpu/f16-train-check.ts bench/gpu/speed-bench.ts, then `xz -6 -T2 -f .gpu/app/*.mjs` (the carry limit is 64 MiB).
 # Device tool (carry [".gpu", ".gl"]): bash bench/gpu/device-batch.sh check   (then: attention, step, step-8b)
 # Results of 2026-11-28 (H200): bench/results/2026-11-28-tensor-core-attention-h200.md.
 set -u
@@ -38,8 +38,13 @@ case "${1:-}" in
     run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
       $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
     ;;
+  clip) # CLIP-L/14-336 per video, f16 weights, attention on tensor cores and on the tfjs op; torch beside
+    run clip-f16-tc 150 env KVC_BENCH_PRECISION=f16 KVC_BENCH_FUSED=tensor-cores $KVC speed-bench webgpu clip
+    run clip-f16 120 env KVC_BENCH_PRECISION=f16 $KVC speed-bench webgpu clip
+    run clip-torch 90 python3 bench/gpu/speed-baseline.py clip
+    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|step|step-8b|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|step|step-8b|clip|train-check" >&2; exit 2 ;;
 esac
