@@ -26,7 +26,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { installWasmMatMulFix } from './wasm-matmul-fix.js';
 import { watchDeviceErrors } from './device-errors.js';
-import { DAWN_FLAGS, registerWebgpuBackend } from '../gpu/webgpu-device.js';
+import { dawnFlags, registerWebgpuBackend } from '../gpu/webgpu-device.js';
 import { selectGemmVariant } from '../gpu/select-gemm-variant.js';
 import { applyGpuPoolLimit } from '../gpu/buffer-pool-policy.js';
 import { selectFlashAttentionVariant } from '../gpu/flash-attention-select.js';
@@ -144,7 +144,7 @@ async function initWebgpu(allowSoftware = true): Promise<string | undefined> {
     }
     Object.assign(globalThis, dawn.globals);
     Object.defineProperty(globalThis, 'navigator', {
-      value: { gpu: dawn.create([...DAWN_FLAGS]), userAgent: 'node' },
+      value: { gpu: dawn.create(dawnFlags()), userAgent: 'node' },
       configurable: true,
       writable: true,
     });

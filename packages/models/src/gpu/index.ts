@@ -13,7 +13,7 @@ export { PACK_ALIGN, padTo, packedDims } from './gemm-layout.js';
 export type { GemmShape } from './gemm-layout.js';
 export { DEFAULT_SUBGROUP_MATRIX_TILING } from './gemm-subgroup-matrix-wgsl.js';
 export type { SubgroupMatrixTiling } from './gemm-subgroup-matrix-wgsl.js';
-export { DAWN_FLAGS, GEMM_FEATURES, registerWebgpuBackend, requestGemmDevice } from './webgpu-device.js';
+export { DAWN_FLAGS, GEMM_FEATURES, dawnFlags, registerWebgpuBackend, requestGemmDevice } from './webgpu-device.js';
 export { gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './buffer-pool-policy.js';
 export { DEFAULT_GPU_POOL_LIMIT } from './buffer-pool.js';
 export type { GpuPoolLimit, GpuPoolStats } from './buffer-pool.js';

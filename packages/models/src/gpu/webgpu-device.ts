@@ -8,14 +8,18 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Flags for Dawn's `create()`: experimental features and f16 on NVIDIA's older drivers. */
+export const DAWN_FLAGS: readonly string[] = ['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia'];
+
 /**
- * Flags for Dawn's `create()`: experimental features and f16 on NVIDIA's older drivers.
- * KVC_DAWN_TOGGLES (comma list) adds Dawn toggles for benchmarks that measure what a toggle costs,
- * e.g. `disable_robustness,disable_workgroup_init`; runs never need it.
+ * DAWN_FLAGS plus the Dawn toggles in `env.KVC_DAWN_TOGGLES` (a comma list), read when the device
+ * is created: a benchmark aid for measuring what a toggle costs (e.g. `disable_robustness`,
+ * bench/results/2026-11-28-tensor-core-attention-h200.md); runs never need it.
  */
-export const DAWN_FLAGS: readonly string[] = [
-  `enable-dawn-features=${['allow_unsafe_apis', 'vulkan_enable_f16_on_nvidia', ...(process.env.KVC_DAWN_TOGGLES?.split(',') ?? [])].filter(Boolean).join(',')}`,
-];
+export function dawnFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const extra = env.KVC_DAWN_TOGGLES?.split(',').filter(Boolean) ?? [];
+  return extra.length ? [`${DAWN_FLAGS[0]!},${extra.join(',')}`] : [...DAWN_FLAGS];
+}
 
 export const GEMM_FEATURES = [
   'shader-f16',
