@@ -29,6 +29,11 @@ case "${1:-}" in
     run flash-speed 300 env KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
     ;;
+  forward) # the direct tensor-core forward against the staged one it replaced, key blocks 16/32/64; torch beside
+    run flash-check 150 env KVC_FLASH_STAGED=1 $KVC flash-attn-bench check
+    run flash-forward 300 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 KVC_FLASH_STAGED=1 KVC_FLASH_FORWARD_BC=16,64 $KVC flash-attn-bench clip,seed
+    run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
+    ;;
   step) # the 0.6B seed step with attention on the tensor-core kernels; torch bf16 beside
     run seed-0.6b-tc 320 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-0.6b-tc $KVC seed-sequence webgpu 0.6b 0 2 f16 none
     run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
@@ -46,5 +51,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|step|step-8b|clip|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|forward|step|step-8b|clip|train-check" >&2; exit 2 ;;
 esac

@@ -11,6 +11,9 @@
  * it): portable (f32, checked against flash-attention-tolerance.ts) and subgroup-matrix (f16
  * products, checked against attention-gemm-tolerance.ts). The tfjs op is timed once per shape.
  * flash-attn-baseline.py gives torch SDPA bf16/fp32 at the same shapes.
+ * KVC_FLASH_FORWARD_BC (comma list of key blocks) adds a tensor-core set per key block of the
+ * direct forward; KVC_FLASH_STAGED=1 adds the staged forward (flash-attention-forward-sm-wgsl.ts)
+ * it replaced, for comparison on the same device.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@kvc/models';
@@ -29,6 +32,8 @@ import {
   type FlashKernelSet,
 } from '../../packages/models/src/gpu/flash-kernel-set.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { flashForwardSmWgsl } from '../../packages/models/src/gpu/flash-attention-forward-sm-wgsl.js';
+import { flashSmTiles } from '../../packages/models/src/gpu/flash-attention-sm-tiles.js';
 import { timeOnGpu } from './time-on-gpu.js';
 
 const phases = (process.argv[2] ?? 'check,seed,clip').split(',');
@@ -70,7 +75,7 @@ const BOUNDS: Record<FlashAttentionVariant, (r: FlashReference) => tf.Tensor[]> 
   portable: flashAttentionBounds,
   'subgroup-matrix': attentionGemmBounds,
 };
-let sets: FlashKernelSet[] = [];
+let sets: (FlashKernelSet & { label?: string })[] = [];
 if (phases.includes('check')) {
   await initBackend('cpu');
   const refs: { expected: Float32Array[]; bounds: Record<string, Float32Array[]> }[] = [];
@@ -102,7 +107,7 @@ if (phases.includes('check')) {
       );
       const ok = r.every(([, v]) => v <= 1);
       console.log(
-        `check ${set.variant} ${s.name}: ${ok ? 'PASS' : 'FAIL'} ` +
+        `check ${set.label ?? set.variant} ${s.name}: ${ok ? 'PASS' : 'FAIL'} ` +
           `${r.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')} (× bound)`,
       );
     }
@@ -111,8 +116,29 @@ if (phases.includes('check')) {
   sets = await webgpuSets();
 }
 
+/**
+ * Where the direct forward's time goes (KVC_FLASH_ABLATE=1): the same kernel with one part cut
+ * out. The results are wrong by design; only the times mean something. (Cuts that leave a binding
+ * unread are not offered: the pipeline's layout then drops it and the dispatch is invalid.)
+ */
+// A function (hoisted): the phases run at the top level before later declarations.
+function ablations(): Record<string, (code: string) => string> {
+  const cuts: Record<string, (code: string) => string> = {
+    'no stats loops': (c) => c.replace(/let n = min\([\s\S]*?m = mx; l = sum;/, 'm = 0.0; l = 1.0;'),
+    'no first pass': (c) =>
+      c.replace(
+        /var m = MASK_MIN; var l = 0\.0;\n  for \(var c0[\s\S]*?\n  \}\n(?=  var o)/,
+        'var m = 0.0; var l = 1.0;\n',
+      ),
+    'no softmax': (c) =>
+      c.replace(/for \(var c = 0u; c < \d+u; c\+\+\) \{\n      let j = c0 \+ c;[\s\S]*?\n    \}\n/, ''),
+    'products only': (c) => ['no stats loops', 'no softmax'].reduce((x, n) => cuts[n]!(x), c),
+  };
+  return cuts;
+}
+
 /** Starts webgpu and returns the kernel families to run: what the device offers, narrowed by KVC_FLASH_VARIANTS. */
-async function webgpuSets(): Promise<FlashKernelSet[]> {
+async function webgpuSets(): Promise<(FlashKernelSet & { label?: string })[]> {
   await initBackend('webgpu');
   const features = webgpuBackend().device.features;
   console.log(`features ${[...features].sort().join(' ')}`);
@@ -120,7 +146,36 @@ async function webgpuSets(): Promise<FlashKernelSet[]> {
     ? ['subgroup-matrix', 'portable']
     : ['portable'];
   const wanted = process.env['KVC_FLASH_VARIANTS']?.split(',');
-  return offered.filter((v) => !wanted || wanted.includes(v)).map((v) => FLASH_KERNEL_SETS[v]);
+  const sets = offered.filter((v) => !wanted || wanted.includes(v)).map((v) => FLASH_KERNEL_SETS[v]);
+  const sm = sets.find((x) => x.variant === 'subgroup-matrix');
+  if (!sm) return sets;
+  const extra: (FlashKernelSet & { label: string })[] = (process.env['KVC_FLASH_FORWARD_BC'] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((bc) => ({
+      ...sm,
+      label: `direct forward bc ${bc}`,
+      tiles: (k, d, limit) => (k === 'forward' ? { br: 32, bc: Number(bc) } : sm.tiles(k, d, limit)),
+    }));
+  if (process.env['KVC_FLASH_ABLATE']) {
+    for (const [name, cut] of Object.entries(ablations())) {
+      extra.push({
+        ...sm,
+        label: `ablation ${name}`,
+        wgsl: { ...sm.wgsl, forward: (sh, t) => cut(sm.wgsl.forward(sh, t)) },
+      });
+    }
+  }
+  if (process.env['KVC_FLASH_STAGED']) {
+    extra.push({
+      ...sm,
+      label: 'staged forward',
+      packed: [],
+      tiles: flashSmTiles,
+      wgsl: { ...sm.wgsl, forward: flashForwardSmWgsl },
+    });
+  }
+  return [...sets, ...extra];
 }
 
 async function bench(s: Shape, reps: number) {
@@ -128,11 +183,15 @@ async function bench(s: Shape, reps: number) {
   for (const set of sets) {
     const opts = { bias: s.causal ? x.keys : x.full, causal: s.causal, kernels: set };
     const fwd = await timeOnGpu(() => Object.values(flashAttentionForward(x.q, x.k, x.v, opts)), reps);
+    if (process.env['KVC_FLASH_FORWARD_ONLY']) {
+      console.log(`fused ${set.label ?? set.variant} ${s.name}: forward ${fwd.toFixed(2)} ms`);
+      continue;
+    }
     const { o, stats } = flashAttentionForward(x.q, x.k, x.v, opts);
     const bwd = await timeOnGpu(() => flashAttentionBackward({ q: x.q, k: x.k, v: x.v, o, stats }, x.dy, opts), reps);
     tf.dispose([o, stats]);
     console.log(
-      `fused ${set.variant} ${s.name}: forward ${fwd.toFixed(2)} ms, backward ${bwd.toFixed(2)} ms (dq + dk/dv)`,
+      `fused ${set.label ?? set.variant} ${s.name}: forward ${fwd.toFixed(2)} ms, backward ${bwd.toFixed(2)} ms (dq + dk/dv)`,
     );
   }
   if (process.env['KVC_FLASH_SKIP_TFJS']) return void tf.dispose(Object.values(x));

@@ -26,6 +26,14 @@ export interface FlashTiles {
 
 export type FlashKernel = 'forward' | 'dq' | 'dkdv';
 
+/**
+ * Kernels that read q, k and v as f16 (FlashKernelSet.packed) get them zero-padded to a multiple
+ * of this many rows, so that every 16-row subgroup-matrix load of a block stays inside its head.
+ */
+export const FLASH_PACK_ROWS = 64;
+/** Rows of a zero-padded f16 operand: a multiple of FLASH_PACK_ROWS. */
+export const packedRows = (n: number): number => Math.ceil(n / FLASH_PACK_ROWS) * FLASH_PACK_ROWS;
+
 /** 64 invocations as an 8×8 grid: invocation (ty, tx) owns rows ty + 8i and columns tx + 8j. */
 export const FLASH_THREADS = 64;
 

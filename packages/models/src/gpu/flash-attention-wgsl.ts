@@ -12,13 +12,19 @@
 import { MASK_MIN } from '../nn/attention-bias.js';
 import { FLASH_THREADS, type FlashShape } from './flash-attention-shape.js';
 
-/** A storage binding: name, access, and whether the kernel reads it as vec4<f32> (default f32). */
-export type Binding = readonly [name: string, access: 'read' | 'read_write', type?: 'vec4'];
+/**
+ * A storage binding: name, access, and how the kernel reads it: vec4<f32>, f32 (default) or, for
+ * packed f16 operands, as 16-row tiles (`f16-tiles`: array<array<f16, 16·d>>, see
+ * flash-attention-forward-sm-direct-wgsl.ts for why).
+ */
+export type Binding = readonly [name: string, access: 'read' | 'read_write', type?: 'vec4' | 'f16-tiles'];
+const element = (type: Binding[2], d: number) =>
+  type === 'vec4' ? 'vec4<f32>' : type === 'f16-tiles' ? `array<f16, ${16 * d}>` : 'f32';
 
 /** Constants and `@binding` declarations, in order, for a workgroup of `threads`. */
 export function flashHeader(s: FlashShape, bindings: readonly Binding[], threads = FLASH_THREADS): string {
   const vars = bindings
-    .map(([n, a, v], i) => `@group(0) @binding(${i}) var<storage, ${a}> ${n}: array<${v ? 'vec4<f32>' : 'f32'}>;`)
+    .map(([n, a, v], i) => `@group(0) @binding(${i}) var<storage, ${a}> ${n}: array<${element(v, s.d)}>;`)
     .join('\n');
   return `const T = ${s.t}u; const S = ${s.s}u; const D = ${s.d}u; const H = ${s.nh}u; const HKV = ${s.nkv}u;
 const REP = ${s.nh / s.nkv}u; const OFFSET = ${s.s - s.t}u;

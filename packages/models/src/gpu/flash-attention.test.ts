@@ -151,7 +151,7 @@ const sm = FLASH_KERNEL_SETS['subgroup-matrix'];
  * subgroups at d = 16 (and fill their scratch): four row tiles (forward, dq) or key tiles (dk/dv),
  * one per subgroup, so every subgroup's offsets are exercised.
  */
-const EMULATED_TILES = { forward: { br: 64, bc: 16 }, dq: { br: 64, bc: 16 }, dkdv: { br: 16, bc: 64 } } as const;
+const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 64, bc: 16 }, dkdv: { br: 16, bc: 64 } } as const;
 const emulatedSm: FlashKernelSet = {
   ...sm,
   tiles: (kernel) => EMULATED_TILES[kernel],

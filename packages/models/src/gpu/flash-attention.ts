@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { flashUnsupported, type FlashKernel, type FlashShape } from './flash-attention-shape.js';
 import { FLASH_KERNEL_SETS, type FlashAttentionVariant, type FlashKernelSet } from './flash-kernel-set.js';
+import { packFlashOperand } from './flash-attention-pack.js';
 import { runKernelOutputs, webgpuBackend } from './webgpu-internals.js';
 
 export interface FlashAttentionOptions {
@@ -76,6 +77,9 @@ function kernel(opts: FlashAttentionOptions, which: FlashKernel, s: FlashShape) 
   const tiles = set.tiles(which, s.d, storageLimit())!;
   return { code: set.wgsl[which](s, tiles), tiles };
 }
+/** q, k, v as a kernel reads them: as they are, or packed to f16 (disposed once its dispatch is recorded). */
+const operandsOf = (opts: FlashAttentionOptions, which: FlashKernel, qkv: tf.Tensor4D[]): tf.Tensor[] =>
+  kernelsOf(opts).packed?.includes(which) ? qkv.map(packFlashOperand) : qkv;
 const biasInputs = (opts: FlashAttentionOptions) => (opts.bias ? [opts.bias] : []);
 const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
 
@@ -88,12 +92,14 @@ export function flashAttentionForward(
 ): { o: tf.Tensor4D; stats: tf.Tensor4D } {
   const s = flashShapeOf(q, k, opts);
   const { code, tiles } = kernel(opts, 'forward', s);
+  const operands = operandsOf(opts, 'forward', [q, k, v]);
   const [o, stats] = runKernelOutputs(
     code,
-    [q, k, v, ...biasInputs(opts)],
+    [...operands, ...biasInputs(opts)],
     [f32(q.shape), f32([s.b, s.nh, s.t, 3])],
     [Math.ceil(s.t / tiles.br), s.b * s.nh],
   );
+  if (operands[0] !== q) tf.dispose(operands);
   return { o: o as tf.Tensor4D, stats: stats as tf.Tensor4D };
 }
 

@@ -8,7 +8,7 @@ import { flashDkdvSmWgsl } from './flash-attention-dkdv-sm-wgsl.js';
 import { flashDkdvWgsl } from './flash-attention-dkdv-wgsl.js';
 import { flashDqSmWgsl } from './flash-attention-dq-sm-wgsl.js';
 import { flashDqWgsl } from './flash-attention-dq-wgsl.js';
-import { flashForwardSmWgsl } from './flash-attention-forward-sm-wgsl.js';
+import { FLASH_DIRECT_ROWS, flashForwardSmDirectWgsl } from './flash-attention-forward-sm-direct-wgsl.js';
 import { flashForwardWgsl } from './flash-attention-forward-wgsl.js';
 import { flashTiles, type FlashKernel, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import { flashSmTiles } from './flash-attention-sm-tiles.js';
@@ -22,7 +22,12 @@ export interface FlashKernelSet {
   /** A kernel's tiles for head size d under the workgroup-memory limit; undefined when none fit. */
   readonly tiles: (kernel: FlashKernel, d: number, limitBytes: number) => FlashTiles | undefined;
   readonly wgsl: Readonly<Record<FlashKernel, (s: FlashShape, t: FlashTiles) => string>>;
+  /** Kernels that read q, k and v as zero-padded f16 (packFlashOperand) instead of f32. */
+  readonly packed?: readonly FlashKernel[];
 }
+
+/** Key block of the direct tensor-core forward (flash-attention-forward-sm-direct-wgsl.ts). */
+const DIRECT_FORWARD_TILES: FlashTiles = { br: FLASH_DIRECT_ROWS, bc: 32 };
 
 export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKernelSet>> = {
   portable: {
@@ -34,7 +39,8 @@ export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKern
   'subgroup-matrix': {
     variant: 'subgroup-matrix',
     headStep: 16,
-    tiles: flashSmTiles,
-    wgsl: { forward: flashForwardSmWgsl, dq: flashDqSmWgsl, dkdv: flashDkdvSmWgsl },
+    tiles: (kernel, d, limit) => (kernel === 'forward' ? DIRECT_FORWARD_TILES : flashSmTiles(kernel, d, limit)),
+    wgsl: { forward: flashForwardSmDirectWgsl, dq: flashDqSmWgsl, dkdv: flashDkdvSmWgsl },
+    packed: ['forward'],
   },
 };

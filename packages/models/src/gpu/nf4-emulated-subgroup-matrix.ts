@@ -22,6 +22,14 @@ const loadFn = (src: string) => `fn smLoad_${src}(off: u32, colMajor: bool, stri
   }
   return m;
 }`;
+// A load through a tile pointer (`&src[tile]`, an array of fixed-size arrays) reads src[tile][…].
+const tileLoadFn = (src: string) => `fn smLoadTile_${src}(tile: u32, off: u32, colMajor: bool, stride: u32) -> ${M} {
+  var m: ${M};
+  for (var r = 0u; r < smN; r++) {
+    for (var c = 0u; c < smN; c++) { m[r * ${N}u + c] = f32(${src}[tile][${at}]); }
+  }
+  return m;
+}`;
 const storeFn = (dst: string) => `fn smStore_${dst}(off: u32, m: ${M}, colMajor: bool, stride: u32) {
   for (var r = 0u; r < smN; r++) {
     for (var c = 0u; c < smN; c++) { ${dst}[${at}] = m[r * ${N}u + c]; }
@@ -41,17 +49,25 @@ const MMA = `fn smMma(a: ${M}, b: ${M}, acc: ${M}) -> ${M} {
 
 export function emulateSubgroupMatrix(code: string): string {
   const loads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+>\(&(\w+),/g)].map((x) => x[1]!));
+  const tileLoads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+>\(&(\w+)\[/g)].map((x) => x[1]!));
   const stores = new Set([...code.matchAll(/subgroupMatrixStore\(&(\w+),/g)].map((x) => x[1]!));
   const body = code
     .replace('enable chromium_experimental_subgroup_matrix;\n', '')
     .replace('diagnostic(off, chromium.subgroup_matrix_uniformity);\n', '')
     .replace(/alias (L|R|Acc) = subgroup_matrix_\w+<[^>]+>;/g, `alias $1 = array<f32, ${N * N}>;`)
     .replace(/subgroupMatrixLoad<\w+>\(&(\w+),/g, 'smLoad_$1(')
+    .replace(/subgroupMatrixLoad<\w+>\(&(\w+)\[([^\]]+)\],/g, 'smLoadTile_$1($2,')
     .replace(/subgroupMatrixStore\(&(\w+),/g, 'smStore_$1(')
     .replace(/subgroupMatrixMultiplyAccumulate\(/g, 'smMma(');
   // Helpers go after the module-scope declarations they read (the line before @compute).
   const at = body.indexOf('@compute');
-  const helpers = [`var<private> smN: u32;`, ...[...loads].map(loadFn), ...[...stores].map(storeFn), MMA].join('\n');
+  const helpers = [
+    `var<private> smN: u32;`,
+    ...[...loads].map(loadFn),
+    ...[...tileLoads].map(tileLoadFn),
+    ...[...stores].map(storeFn),
+    MMA,
+  ].join('\n');
   // smN is 16 unless workgroup_id.x were 2³² − 1, which no dispatch reaches but the compiler cannot rule out.
   const wg = /@builtin\(workgroup_id\)\s+(\w+)/.exec(body)?.[1];
   if (!wg) throw new Error('emulateSubgroupMatrix: the entry point needs a @builtin(workgroup_id) parameter');

@@ -1,0 +1,159 @@
+/**
+ * The fused attention forward on tensor cores, GEMM-style: one subgroup per workgroup owns 32 query
+ * rows (one per invocation) of one (batch, head) and reads q, k and v as zero-padded f16
+ * (flash-attention.ts packs them, rows to FLASH_PACK_ROWS) straight from storage into subgroup
+ * matrices, as the direct GEMM does (gemm-subgroup-matrix-wgsl.ts); L1 and L2 serve the reuse.
+ *
+ * Every subgroup-matrix offset is a WGSL constant. Dawn's robustness pass wraps each load or store
+ * whose offset, stride and array length are not all constants in a bounds test that returns a zero
+ * matrix when it fails (Tint's Robustness transform, PredicateSubgroupMatrixCall); on an H200 that
+ * doubled the time of every tensor-core kernel (KVC_DAWN_TOGGLES=disable_robustness showed it).
+ * So the packed operands are bound as arrays of 16-row tiles (`f16-tiles` bindings:
+ * array<array<f16, 16·d>>): a tile is picked by an index, which robustness merely clamps, and the
+ * load inside it has a constant offset, with the head dimension unrolled. The score and
+ * probability strips live in workgroup memory at constant offsets (one subgroup, unrolled tiles).
+ * Seed shape (B4 H16/8 T5376 d128, causal + padding) on an H200: 39.5 ms, against 96.6 ms for the
+ * staged four-subgroup kernel this replaced and 87.6 ms for this one with computed offsets.
+ *
+ * Each invocation keeps its row's statistics in registers, with no reduction across invocations.
+ * Two passes over the visited key blocks: the first computes each row's maximum m and sum l, the
+ * second P = exp(score − m) / l (f16) and P·v. A result matrix cannot be scaled per row in
+ * registers, so the online rescaling of flash-attention-forward-wgsl.ts would cost a round trip
+ * of o through workgroup memory per key block; the second pass costs one more q·kᵀ instead.
+ * Writes o (f32) and the statistics (m, l, ·) in the layout the backward kernels read.
+ */
+import { FLASH_PACK_ROWS, packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
+import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
+
+/** Query rows per workgroup: one per invocation of its one subgroup. */
+export const FLASH_DIRECT_ROWS = 32;
+const ROWS = FLASH_DIRECT_ROWS;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
+  if (bc % 16 !== 0 || FLASH_PACK_ROWS % bc !== 0 || s.d % 16 !== 0) {
+    throw new Error(`flash attention (direct): key block ${bc} and head size ${s.d} must be multiples of 16`);
+  }
+  const nj = bc / 16,
+    dn = s.d / 16;
+  const visits = visitsCode(s, 'r0', `${ROWS}u`, 'c0');
+  const inputs = [
+    ['Q', 'read', 'f16-tiles'],
+    ['K', 'read', 'f16-tiles'],
+    ['V', 'read', 'f16-tiles'],
+    ...biasBinding(s),
+  ] as const;
+  // The score block of this workgroup's 32 rows against keys c0 … c0 + bc − 1, stored column-major
+  // into Ss ((row, key) at key·32 + row: an invocation walks its row over consecutive-bank words).
+  // The head dimension is unrolled so that every offset is a constant (see the file comment).
+  const scores = `{
+      ${range(2 * nj)
+        .map((x) => `var s${x} = Acc();`)
+        .join(' ')}
+      ${range(dn)
+        .map(
+          (k) => `{
+        let q0 = subgroupMatrixLoad<L>(&Q[qTile], ${16 * k}u, false, D);
+        let q1 = subgroupMatrixLoad<L>(&Q[qTile + 1u], ${16 * k}u, false, D);
+        ${range(nj)
+          .map(
+            (j) => `{ let kt = subgroupMatrixLoad<R>(&K[kvTile + c0 / 16u + ${j}u], ${16 * k}u, true, D);
+          s${2 * j} = subgroupMatrixMultiplyAccumulate(q0, kt, s${2 * j});
+          s${2 * j + 1} = subgroupMatrixMultiplyAccumulate(q1, kt, s${2 * j + 1}); }`,
+          )
+          .join('\n        ')}
+      }`,
+        )
+        .join('\n      ')}
+      ${range(2 * nj)
+        .map((x) => `subgroupMatrixStore(&Ss, ${(x >> 1) * 16 * ROWS + (x & 1) * 16}u, s${x}, true, ${ROWS}u);`)
+        .join('\n      ')}
+    }
+    workgroupBarrier();`;
+  const accs = range(2 * dn).map((x) => `o${x >> 1}_${x % 2}`);
+  const accumulate = range(nj)
+    .map(
+      (kk) => `{
+      let p0 = subgroupMatrixLoad<L>(&Ps, ${kk * 16 * ROWS}u, true, ${ROWS}u);
+      let p1 = subgroupMatrixLoad<L>(&Ps, ${kk * 16 * ROWS + 16}u, true, ${ROWS}u);
+      ${range(dn)
+        .map(
+          (n) => `{ let vt = subgroupMatrixLoad<R>(&V[kvTile + c0 / 16u + ${kk}u], ${16 * n}u, false, D);
+        o${n}_0 = subgroupMatrixMultiplyAccumulate(p0, vt, o${n}_0);
+        o${n}_1 = subgroupMatrixMultiplyAccumulate(p1, vt, o${n}_1); }`,
+        )
+        .join('\n      ')}
+    }`,
+    )
+    .join('\n    ');
+  // Whole blocks store straight to o; the last, partial one through Ss with a bounds check.
+  const whole = range(2 * dn)
+    .map((x) => {
+      const [n, i] = [x >> 1, x % 2];
+      return `subgroupMatrixStore(&O, oBase + (r0 + ${16 * i}u) * D + ${16 * n}u, o${n}_${i}, false, D);`;
+    })
+    .join('\n    ');
+  const partial = range(2 * dn)
+    .map((x) => {
+      const [n, i] = [x >> 1, x % 2];
+      return `subgroupMatrixStore(&Ss, 0u, o${n}_${i}, false, 16u);
+    workgroupBarrier();
+    for (var e = lid; e < 256u; e += 32u) {
+      let x = r0 + ${16 * i}u + e / 16u;
+      if (x < T) { O[oBase + x * D + ${16 * n}u + e % 16u] = Ss[e]; }
+    }
+    workgroupBarrier();`;
+    })
+    .join('\n    ');
+  return `enable f16;
+enable chromium_experimental_subgroup_matrix;
+diagnostic(off, chromium.subgroup_matrix_uniformity);
+alias L = subgroup_matrix_left<f16, 16, 16>;
+alias R = subgroup_matrix_right<f16, 16, 16>;
+alias Acc = subgroup_matrix_result<f32, 16, 16>;
+${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], ROWS)}
+const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
+var<workgroup> Ss: array<f32, ${ROWS * bc}>;
+var<workgroup> Ps: array<f16, ${ROWS * bc}>;
+@compute @workgroup_size(${ROWS}) fn main(@builtin(workgroup_id) wg: vec3u,
+    @builtin(local_invocation_index) lid: u32) {
+  let bh = wg.y; let b = bh / H; let h = bh % H;
+  let r0 = wg.x * ${ROWS}u;
+  // 16-row tiles of the packed operands: this workgroup's first query tile and its head's first key tile.
+  let qTile = (bh * TP + r0) / 16u; let kvTile = (b * HKV + h / REP) * SP / 16u; let oBase = bh * T * D;
+  ${firstVisibleCode(s, ROWS)}
+  let t = min(r0 + lid, T - 1u);
+  var m = MASK_MIN; var l = 0.0;
+  for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
+    if (!${visits}) { continue; }
+    ${scores}
+    let n = min(${bc}u, S - c0);
+    var mx = m;
+    for (var c = 0u; c < n; c++) { mx = max(mx, score(Ss[c * ${ROWS}u + lid], b, t, c0 + c)); }
+    var sum = l * exp(m - mx);
+    for (var c = 0u; c < n; c++) { sum += exp(score(Ss[c * ${ROWS}u + lid], b, t, c0 + c) - mx); }
+    m = mx; l = sum;
+    workgroupBarrier();
+  }
+  ${accs.map((a) => `var ${a} = Acc();`).join(' ')}
+  for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
+    if (!${visits}) { continue; }
+    ${scores}
+    for (var c = 0u; c < ${bc}u; c++) {
+      let j = c0 + c;
+      let p = exp(score(Ss[c * ${ROWS}u + lid], b, t, min(j, S - 1u)) - m) / l;
+      Ps[c * ${ROWS}u + lid] = f16(select(0.0, p, r0 + lid < T && j < S));
+    }
+    workgroupBarrier();
+    ${accumulate}
+    workgroupBarrier();
+  }
+  if (r0 + ${ROWS}u <= T) {
+    ${whole}
+  } else {
+    ${partial}
+  }
+  if (r0 + lid < T) { ST[(bh * T + r0 + lid) * 3u] = m; ST[(bh * T + r0 + lid) * 3u + 1u] = l; }
+}`;
+}
