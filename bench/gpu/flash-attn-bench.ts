@@ -127,11 +127,11 @@ function ablations(): Record<string, (code: string) => string> {
     'no stats loops': (c) => c.replace(/let n = min\([\s\S]*?m = mx; l = sum;/, 'm = 0.0; l = 1.0;'),
     'no first pass': (c) =>
       c.replace(
-        /var m = MASK_MIN; var l = 0\.0;\n  for \(var c0[\s\S]*?\n  \}\n(?=  var o)/,
+        /var m = MASK_MIN; var l = 0\.0;\n {2}for \(var c0[\s\S]*?\n {2}\}\n(?= {2}var o)/,
         'var m = 0.0; var l = 1.0;\n',
       ),
     'no softmax': (c) =>
-      c.replace(/for \(var c = 0u; c < \d+u; c\+\+\) \{\n      let j = c0 \+ c;[\s\S]*?\n    \}\n/, ''),
+      c.replace(/for \(var c = 0u; c < \d+u; c\+\+\) \{\n {6}let j = c0 \+ c;[\s\S]*?\n {4}\}\n/, ''),
     'products only': (c) => ['no stats loops', 'no softmax'].reduce((x, n) => cuts[n]!(x), c),
   };
   return cuts;
