@@ -29,9 +29,9 @@ case "${1:-}" in
     run flash-speed 300 env KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
     ;;
-  forward) # the direct tensor-core forward against the staged one it replaced, key blocks 16/32/64; torch beside
-    run flash-check 150 env KVC_FLASH_STAGED=1 $KVC flash-attn-bench check
-    run flash-forward 300 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 KVC_FLASH_STAGED=1 KVC_FLASH_FORWARD_BC=16,64 $KVC flash-attn-bench clip,seed
+  forward) # the direct tensor-core forward at key blocks 16/32/64; torch beside
+    run flash-check 150 $KVC flash-attn-bench check
+    run flash-forward 300 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 KVC_FLASH_FORWARD_BC=16,64 $KVC flash-attn-bench clip,seed
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
     ;;
   step) # the 0.6B seed step with attention on the tensor-core kernels; torch bf16 beside

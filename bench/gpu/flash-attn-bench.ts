@@ -12,8 +12,7 @@
  * products, checked against attention-gemm-tolerance.ts). The tfjs op is timed once per shape.
  * flash-attn-baseline.py gives torch SDPA bf16/fp32 at the same shapes.
  * KVC_FLASH_FORWARD_BC (comma list of key blocks) adds a tensor-core set per key block of the
- * direct forward; KVC_FLASH_STAGED=1 adds the staged forward (flash-attention-forward-sm-wgsl.ts)
- * it replaced, for comparison on the same device.
+ * direct forward.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@kvc/models';
@@ -32,8 +31,6 @@ import {
   type FlashKernelSet,
 } from '../../packages/models/src/gpu/flash-kernel-set.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
-import { flashForwardSmWgsl } from '../../packages/models/src/gpu/flash-attention-forward-sm-wgsl.js';
-import { flashSmTiles } from '../../packages/models/src/gpu/flash-attention-sm-tiles.js';
 import { timeOnGpu } from './time-on-gpu.js';
 
 const phases = (process.argv[2] ?? 'check,seed,clip').split(',');
@@ -165,15 +162,6 @@ async function webgpuSets(): Promise<(FlashKernelSet & { label?: string })[]> {
         wgsl: { ...sm.wgsl, forward: (sh, t) => cut(sm.wgsl.forward(sh, t)) },
       });
     }
-  }
-  if (process.env['KVC_FLASH_STAGED']) {
-    extra.push({
-      ...sm,
-      label: 'staged forward',
-      packed: [],
-      tiles: flashSmTiles,
-      wgsl: { ...sm.wgsl, forward: flashForwardSmWgsl },
-    });
   }
   return [...sets, ...extra];
 }

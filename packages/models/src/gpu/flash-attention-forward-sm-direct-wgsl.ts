@@ -23,13 +23,10 @@
  * Writes o (f32) and the statistics (m, l, ·) in the layout the backward kernels read.
  */
 import { FLASH_PACK_ROWS, packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
+import { FLASH_DIRECT_ROWS, directHeader, directProduct, range } from './flash-attention-sm-direct-wgsl.js';
 import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
 
-/** Query rows per workgroup: one per invocation of its one subgroup. */
-export const FLASH_DIRECT_ROWS = 32;
 const ROWS = FLASH_DIRECT_ROWS;
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
   if (bc % 16 !== 0 || FLASH_PACK_ROWS % bc !== 0 || s.d % 16 !== 0) {
@@ -46,30 +43,15 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
   ] as const;
   // The score block of this workgroup's 32 rows against keys c0 … c0 + bc − 1, stored column-major
   // into Ss ((row, key) at key·32 + row: an invocation walks its row over consecutive-bank words).
-  // The head dimension is unrolled so that every offset is a constant (see the file comment).
-  const scores = `{
-      ${range(2 * nj)
-        .map((x) => `var s${x} = Acc();`)
-        .join(' ')}
-      ${range(dn)
-        .map(
-          (k) => `{
-        let q0 = subgroupMatrixLoad<L>(&Q[qTile], ${16 * k}u, false, D);
-        let q1 = subgroupMatrixLoad<L>(&Q[qTile + 1u], ${16 * k}u, false, D);
-        ${range(nj)
-          .map(
-            (j) => `{ let kt = subgroupMatrixLoad<R>(&K[kvTile + c0 / 16u + ${j}u], ${16 * k}u, true, D);
-          s${2 * j} = subgroupMatrixMultiplyAccumulate(q0, kt, s${2 * j});
-          s${2 * j + 1} = subgroupMatrixMultiplyAccumulate(q1, kt, s${2 * j + 1}); }`,
-          )
-          .join('\n        ')}
-      }`,
-        )
-        .join('\n      ')}
-      ${range(2 * nj)
-        .map((x) => `subgroupMatrixStore(&Ss, ${(x >> 1) * 16 * ROWS + (x & 1) * 16}u, s${x}, true, ${ROWS}u);`)
-        .join('\n      ')}
-    }
+  const scores = `${directProduct({
+    into: 'Ss',
+    rows: 2,
+    cols: nj,
+    inner: dn,
+    left: (i, k) => `subgroupMatrixLoad<L>(&Q[qTile + ${i}u], ${16 * k}u, false, D)`,
+    right: (j, k) => `subgroupMatrixLoad<R>(&K[kvTile + c0 / 16u + ${j}u], ${16 * k}u, true, D)`,
+    store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
+  })}
     workgroupBarrier();`;
   const accs = range(2 * dn).map((x) => `o${x >> 1}_${x % 2}`);
   const accumulate = range(nj)
@@ -106,12 +88,7 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
     workgroupBarrier();`;
     })
     .join('\n    ');
-  return `enable f16;
-enable chromium_experimental_subgroup_matrix;
-diagnostic(off, chromium.subgroup_matrix_uniformity);
-alias L = subgroup_matrix_left<f16, 16, 16>;
-alias R = subgroup_matrix_right<f16, 16, 16>;
-alias Acc = subgroup_matrix_result<f32, 16, 16>;
+  return `${directHeader}
 ${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], ROWS)}
 const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
 var<workgroup> Ss: array<f32, ${ROWS * bc}>;

@@ -139,19 +139,18 @@ async function references(cases: readonly Case[], boundsOf: Bounds): Promise<{ e
 }
 
 /**
- * The tensor-core kernels (flash-attention-*-sm-wgsl.ts) rewritten into core WGSL that does what
+ * The tensor-core kernels (flash-attention-*-sm-direct-wgsl.ts) rewritten into core WGSL that does what
  * the subgroup-matrix builtins do (nf4-emulated-subgroup-matrix.ts): lavapipe has none, so this
- * checks their staging, addressing, masks and f16 roundings in CI; the builtins themselves are
+ * checks their tile addressing, masks and f16 roundings in CI; the builtins themselves are
  * checked on the GPU machine (bench/gpu/flash-attn-bench.ts `check`).
  */
 const sm = FLASH_KERNEL_SETS['subgroup-matrix'];
 /**
  * Small tiles: the emulation holds each 16×16 matrix in private memory per invocation, and
- * lavapipe's LLVM takes minutes on many accumulators. The smallest that split among the four
- * subgroups at d = 16 (and fill their scratch): four row tiles (forward, dq) or key tiles (dk/dv),
- * one per subgroup, so every subgroup's offsets are exercised.
+ * lavapipe's LLVM takes minutes on many accumulators. The kernels' rows per workgroup are fixed
+ * (32 queries; 16 keys for dk/dv, in query blocks of 32); key blocks of 16 instead of 32.
  */
-const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 64, bc: 16 }, dkdv: { br: 16, bc: 64 } } as const;
+const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 32, bc: 16 }, dkdv: { br: 32, bc: 16 } } as const;
 const emulatedSm: FlashKernelSet = {
   ...sm,
   tiles: (kernel) => EMULATED_TILES[kernel],

@@ -77,9 +77,6 @@ function kernel(opts: FlashAttentionOptions, which: FlashKernel, s: FlashShape) 
   const tiles = set.tiles(which, s.d, storageLimit())!;
   return { code: set.wgsl[which](s, tiles), tiles };
 }
-/** q, k, v as a kernel reads them: as they are, or packed to f16 (disposed once its dispatch is recorded). */
-const operandsOf = (opts: FlashAttentionOptions, which: FlashKernel, qkv: tf.Tensor4D[]): tf.Tensor[] =>
-  kernelsOf(opts).packed?.includes(which) ? qkv.map(packFlashOperand) : qkv;
 const biasInputs = (opts: FlashAttentionOptions) => (opts.bias ? [opts.bias] : []);
 const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
 
@@ -92,14 +89,15 @@ export function flashAttentionForward(
 ): { o: tf.Tensor4D; stats: tf.Tensor4D } {
   const s = flashShapeOf(q, k, opts);
   const { code, tiles } = kernel(opts, 'forward', s);
-  const operands = operandsOf(opts, 'forward', [q, k, v]);
+  const packed = kernelsOf(opts).packed ? [q, k, v].map(packFlashOperand) : undefined;
   const [o, stats] = runKernelOutputs(
     code,
-    [...operands, ...biasInputs(opts)],
+    [...(packed ?? [q, k, v]), ...biasInputs(opts)],
     [f32(q.shape), f32([s.b, s.nh, s.t, 3])],
     [Math.ceil(s.t / tiles.br), s.b * s.nh],
   );
-  if (operands[0] !== q) tf.dispose(operands);
+  // Disposed once recorded: tfjs keeps a buffer the queued commands use until they finish.
+  if (packed) tf.dispose(packed);
   return { o: o as tf.Tensor4D, stats: stats as tf.Tensor4D };
 }
 
@@ -114,19 +112,22 @@ export function flashAttentionBackward(
   const dqk = kernel(opts, 'dq', s),
     dkv = kernel(opts, 'dkdv', s);
   const [tq, tkv] = [dqk.tiles, dkv.tiles];
+  const packed = kernelsOf(opts).packed ? [q, k, v, dy].map(packFlashOperand) : undefined;
+  const bias = biasInputs(opts);
   // The dq kernel writes Δ into the statistics' spare slot; the dk/dv kernel, recorded after it, reads it.
   const [dq] = runKernelOutputs(
     dqk.code,
-    [q, k, v, o, dy, stats, ...biasInputs(opts)],
+    packed ? [...packed, o, stats, ...bias] : [q, k, v, o, dy, stats, ...bias],
     [f32(q.shape)],
     [Math.ceil(s.t / tq.br), s.b * s.nh],
   );
   const [dk, dv] = runKernelOutputs(
     dkv.code,
-    [q, k, v, dy, stats, ...biasInputs(opts)],
+    packed ? [...packed, stats, ...bias] : [q, k, v, dy, stats, ...bias],
     [f32(k.shape), f32(v.shape)],
     [Math.ceil(s.s / tkv.bc), s.b * s.nkv],
   );
+  if (packed) tf.dispose(packed);
   return [dq as tf.Tensor4D, dk as tf.Tensor4D, dv as tf.Tensor4D];
 }
 

@@ -4,14 +4,14 @@
  * bindings and dispatch grids, so flash-attention.ts runs either; each brings its WGSL, its tiles
  * and the head sizes it takes.
  */
-import { flashDkdvSmWgsl } from './flash-attention-dkdv-sm-wgsl.js';
+import { FLASH_DIRECT_KEYS, flashDkdvSmDirectWgsl } from './flash-attention-dkdv-sm-direct-wgsl.js';
 import { flashDkdvWgsl } from './flash-attention-dkdv-wgsl.js';
-import { flashDqSmWgsl } from './flash-attention-dq-sm-wgsl.js';
+import { flashDqSmDirectWgsl } from './flash-attention-dq-sm-direct-wgsl.js';
 import { flashDqWgsl } from './flash-attention-dq-wgsl.js';
-import { FLASH_DIRECT_ROWS, flashForwardSmDirectWgsl } from './flash-attention-forward-sm-direct-wgsl.js';
+import { flashForwardSmDirectWgsl } from './flash-attention-forward-sm-direct-wgsl.js';
+import { FLASH_DIRECT_ROWS } from './flash-attention-sm-direct-wgsl.js';
 import { flashForwardWgsl } from './flash-attention-forward-wgsl.js';
 import { flashTiles, type FlashKernel, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
-import { flashSmTiles } from './flash-attention-sm-tiles.js';
 
 export type FlashAttentionVariant = 'portable' | 'subgroup-matrix';
 
@@ -22,12 +22,19 @@ export interface FlashKernelSet {
   /** A kernel's tiles for head size d under the workgroup-memory limit; undefined when none fit. */
   readonly tiles: (kernel: FlashKernel, d: number, limitBytes: number) => FlashTiles | undefined;
   readonly wgsl: Readonly<Record<FlashKernel, (s: FlashShape, t: FlashTiles) => string>>;
-  /** Kernels that read q, k and v as zero-padded f16 (packFlashOperand) instead of f32. */
-  readonly packed?: readonly FlashKernel[];
+  /**
+   * The kernels read q, k, v (and dO) as zero-padded f16 (packFlashOperand) instead of f32; the dq
+   * kernel also gets o in f32, for Δ.
+   */
+  readonly packed?: boolean;
 }
 
-/** Key block of the direct tensor-core forward (flash-attention-forward-sm-direct-wgsl.ts). */
-const DIRECT_FORWARD_TILES: FlashTiles = { br: FLASH_DIRECT_ROWS, bc: 32 };
+/** Tiles of the direct tensor-core kernels (flash-attention-*-sm-direct-wgsl.ts): rows per workgroup fixed, blocks of 32. */
+const DIRECT_TILES: Readonly<Record<FlashKernel, FlashTiles>> = {
+  forward: { br: FLASH_DIRECT_ROWS, bc: 32 },
+  dq: { br: FLASH_DIRECT_ROWS, bc: 32 },
+  dkdv: { br: 32, bc: FLASH_DIRECT_KEYS },
+};
 
 export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKernelSet>> = {
   portable: {
@@ -39,8 +46,9 @@ export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKern
   'subgroup-matrix': {
     variant: 'subgroup-matrix',
     headStep: 16,
-    tiles: (kernel, d, limit) => (kernel === 'forward' ? DIRECT_FORWARD_TILES : flashSmTiles(kernel, d, limit)),
-    wgsl: { forward: flashForwardSmDirectWgsl, dq: flashDqSmWgsl, dkdv: flashDkdvSmWgsl },
-    packed: ['forward'],
+    // Workgroup memory is a few KiB whatever d is (the operands are read from storage).
+    tiles: (kernel) => DIRECT_TILES[kernel],
+    wgsl: { forward: flashForwardSmDirectWgsl, dq: flashDqSmDirectWgsl, dkdv: flashDkdvSmDirectWgsl },
+    packed: true,
   },
 };

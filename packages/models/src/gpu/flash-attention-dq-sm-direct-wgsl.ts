@@ -1,0 +1,112 @@
+/**
+ * The fused attention backward on tensor cores, part 1: dq, GEMM-style like the forward
+ * (flash-attention-forward-sm-direct-wgsl.ts says why: one subgroup, packed f16 operands read as
+ * 16-row tiles, every subgroup-matrix offset a constant). One workgroup per 32 query rows (one per
+ * invocation) of one (batch, head) walks the forward's key blocks: scores and dP = dO·vᵀ on the
+ * tensor cores, P = exp(score − m) / l and dS = P ∘ (dP − Δ) in f32 by each row's invocation,
+ * then dq += dS·k with dS rounded to f16. Δ = rowsum(dO ∘ O) is computed here in f32 from the f16
+ * dO (an f32 copy would be a ninth storage binding, past WebGPU's default limit of eight) and the
+ * f32 o, and written to the statistics' third slot for the dk/dv kernel, as
+ * flash-attention-dq-wgsl.ts does (and why).
+ */
+import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
+import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
+import { FLASH_DIRECT_ROWS, directHeader, directProduct, range } from './flash-attention-sm-direct-wgsl.js';
+
+const ROWS = FLASH_DIRECT_ROWS;
+
+export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
+  const nj = bc / 16,
+    dn = s.d / 16;
+  const inputs = [
+    ['Q', 'read', 'f16-tiles'],
+    ['K', 'read', 'f16-tiles'],
+    ['V', 'read', 'f16-tiles'],
+    ['DO', 'read', 'f16-tiles'],
+    ['O', 'read', 'vec4'],
+    ['ST', 'read_write'],
+    ...biasBinding(s),
+  ] as const;
+  // Column-major strips of the block's scores and dP: (row, key) at key·32 + row.
+  const strip = (name: string, left: string, right: string) =>
+    directProduct({
+      into: name,
+      rows: 2,
+      cols: nj,
+      inner: dn,
+      left: (i, k) => `subgroupMatrixLoad<L>(&${left}[qTile + ${i}u], ${16 * k}u, false, D)`,
+      right: (j, k) => `subgroupMatrixLoad<R>(&${right}[kvTile + c0 / 16u + ${j}u], ${16 * k}u, true, D)`,
+      store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
+    });
+  const dq = range(2 * dn).map((x) => `dq${x >> 1}_${x % 2}`);
+  const accumulate = range(nj)
+    .map(
+      (kk) => `{
+      let a0 = subgroupMatrixLoad<L>(&DSs, ${kk * 16 * ROWS}u, true, ${ROWS}u);
+      let a1 = subgroupMatrixLoad<L>(&DSs, ${kk * 16 * ROWS + 16}u, true, ${ROWS}u);
+      ${range(dn)
+        .map(
+          (n) => `{ let kt = subgroupMatrixLoad<R>(&K[kvTile + c0 / 16u + ${kk}u], ${16 * n}u, false, D);
+        dq${n}_0 = subgroupMatrixMultiplyAccumulate(a0, kt, dq${n}_0);
+        dq${n}_1 = subgroupMatrixMultiplyAccumulate(a1, kt, dq${n}_1); }`,
+        )
+        .join('\n      ')}
+    }`,
+    )
+    .join('\n    ');
+  const store = dq
+    .map((acc) => {
+      const [n, i] = acc.slice(2).split('_').map(Number) as [number, number];
+      return `subgroupMatrixStore(&Ss, 0u, ${acc}, false, 16u);
+  workgroupBarrier();
+  for (var e = lid; e < 256u; e += 32u) {
+    let x = r0 + ${16 * i}u + e / 16u;
+    if (x < T) { DQ[oBase + x * D + ${16 * n}u + e % 16u] = Ss[e] * SCALE; }
+  }
+  workgroupBarrier();`;
+    })
+    .join('\n  ');
+  return `${directHeader}
+${flashHeader(s, [...inputs, ['DQ', 'read_write']], ROWS)}
+const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u; const D4 = D / 4u;
+var<workgroup> Ss: array<f32, ${ROWS * bc}>;
+var<workgroup> DPs: array<f32, ${ROWS * bc}>;
+var<workgroup> DSs: array<f16, ${ROWS * bc}>;
+@compute @workgroup_size(${ROWS}) fn main(@builtin(workgroup_id) wg: vec3u,
+    @builtin(local_invocation_index) lid: u32) {
+  let bh = wg.y; let b = bh / H; let h = bh % H;
+  let r0 = wg.x * ${ROWS}u;
+  let qTile = (bh * TP + r0) / 16u; let kvTile = (b * HKV + h / REP) * SP / 16u; let oBase = bh * T * D;
+  ${firstVisibleCode(s, ROWS)}
+  let t = min(r0 + lid, T - 1u);
+  var dl = 0.0;
+  // dO as the products see it (f16): Δ then matches Σ P·dP row by row, as it does exactly in f32.
+  let doTile = (bh * TP + t) / 16u; let doRow = (t % 16u) * D;
+  for (var k = 0u; k < D4; k++) {
+    let o4 = O[oBase / 4u + t * D4 + k];
+    let d4 = vec4<f32>(vec4<f16>(DO[doTile][doRow + 4u * k], DO[doTile][doRow + 4u * k + 1u],
+      DO[doTile][doRow + 4u * k + 2u], DO[doTile][doRow + 4u * k + 3u]));
+    dl += dot(d4, o4);
+  }
+  let st = (bh * T + t) * 3u;
+  if (r0 + lid < T) { ST[st + 2u] = dl; }
+  let m = ST[st]; let l = ST[st + 1u];
+  ${dq.map((a) => `var ${a} = Acc();`).join(' ')}
+  for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
+    if (!${visitsCode(s, 'r0', `${ROWS}u`, 'c0')}) { continue; }
+    ${strip('Ss', 'Q', 'K')}
+    ${strip('DPs', 'DO', 'V')}
+    workgroupBarrier();
+    for (var c = 0u; c < ${bc}u; c++) {
+      let j = c0 + c;
+      let x = score(Ss[c * ${ROWS}u + lid], b, t, min(j, S - 1u));
+      let p = select(0.0, exp(x - m) / l, r0 + lid < T && j < S);
+      DSs[c * ${ROWS}u + lid] = f16(p * (DPs[c * ${ROWS}u + lid] - dl));
+    }
+    workgroupBarrier();
+    ${accumulate}
+    workgroupBarrier();
+  }
+  ${store}
+}`;
+}
