@@ -3,7 +3,7 @@
  * backward (dq; dk and dv), no T×T tensor, causal blocks skipped, grouped-query heads, an additive
  * bias (padding [B, 1, 1, S] or full [B, 1, T, S]). Same results as nn/attention.ts's tfjs op,
  * masked rows included (flash-attention-wgsl.ts says how). Two kernel families (flash-kernel-set.ts):
- * portable f32 (flash-attention-*-wgsl.ts) and tensor cores (flash-attention-*-sm-wgsl.ts).
+ * portable f32 (flash-attention-*-wgsl.ts) and tensor cores (flash-attention-*-sm-direct-wgsl.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { flashDkdvSmDirectWgsl } from './flash-attention-dkdv-sm-direct-wgsl.js';
+import { flashDqSmDirectWgsl } from './flash-attention-dq-sm-direct-wgsl.js';
+import { flashForwardSmDirectWgsl } from './flash-attention-forward-sm-direct-wgsl.js';
+import type { FlashShape } from './flash-attention-shape.js';
+import { FLASH_KERNEL_SETS } from './flash-kernel-set.js';
+
+/**
+ * The direct kernels' speed rests on one property of their WGSL: every subgroup-matrix load and
+ * store has a constant offset (a tile index may pick the array), so Dawn's robustness pass adds
+ * no bounds predicate (flash-attention-forward-sm-direct-wgsl.ts). A later edit that computes an
+ * offset would still pass every numeric test and halve the speed; this catches it.
+ */
+const SHAPES: FlashShape[] = [
+  { b: 4, nh: 16, nkv: 8, t: 5376, s: 5376, d: 128, causal: true, bias: 'keys' },
+  { b: 8, nh: 16, nkv: 16, t: 577, s: 577, d: 64, causal: false, bias: 'none' },
+];
+const KERNELS = { forward: flashForwardSmDirectWgsl, dq: flashDqSmDirectWgsl, dkdv: flashDkdvSmDirectWgsl };
+const set = FLASH_KERNEL_SETS['subgroup-matrix'];
+
+describe('direct tensor-core attention WGSL', () => {
+  for (const s of SHAPES) {
+    for (const [name, wgsl] of Object.entries(KERNELS)) {
+      it(`${name} at d=${s.d}: every subgroup-matrix offset is a constant`, () => {
+        const code = wgsl(s, set.tiles(name as keyof typeof KERNELS, s.d, 16384)!);
+        const calls = [...code.matchAll(/subgroupMatrix(?:Load<\w+>|Store)\(([^;]*)/g)].map((m) => m[1]!);
+        expect(calls.length).toBeGreaterThan(4);
+        // `&array, offset,` or `&array[tile index], offset,` with a literal offset.
+        const constant = /^&\w+(\[[^\]]+\])?, \d+u,/;
+        expect(calls.filter((c) => !constant.test(c)).filter((c) => !c.startsWith('&O,'))).toEqual([]);
+      });
+    }
+  }
+  it('only the forward writes o through a computed offset, once per workgroup, for whole blocks', () => {
+    const code = flashForwardSmDirectWgsl(SHAPES[0]!, set.tiles('forward', 128, 16384)!);
+    expect(code.match(/subgroupMatrixStore\(&O, /g)?.length).toBe(16);
+  });
+});
