@@ -37,6 +37,7 @@ import {
   fusedAttentionDefault,
   flashAttentionVariant,
   resetGpuPoolPeak,
+  setGpuPoolLimit,
   F16RowMatrix,
   Nf4Matrix,
   type LinearWeight,
@@ -192,14 +193,18 @@ async function trainStep(step: number): Promise<void> {
     trainable,
     { checkpointLayers: true },
   );
+  // Recording ends when vlmLossAndGrads returns (webgpu runs behind it); if it is most of the
+  // step, the host (issuing dispatches), not the GPU, sets the pace.
+  const recorded = performance.now() - t0;
   const l = (await loss.data())[0]!;
+  const lossAt = performance.now() - t0;
   // Read every gradient back: the step is done only when all of them exist.
   let sq = 0;
   for (const g of grads.values()) sq += (await tf.tidy(() => tf.sum(tf.square(g))).data())[0]!;
   throwIfDeviceError('the train step');
   const ms = performance.now() - t0;
   console.log(
-    `step ${step}: ${ms.toFixed(0)} ms, loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`,
+    `step ${step}: ${ms.toFixed(0)} ms (recorded at ${recorded.toFixed(0)} ms, loss read at ${lossAt.toFixed(0)} ms), loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`,
   );
   loss.dispose();
   for (const g of grads.values()) g.dispose();
@@ -213,8 +218,16 @@ for (const submit of (process.env.KVC_BENCH_SUBMIT ?? '').split(',').filter(Bool
   for (let step = 0; step < steps; step++) await trainStep(step);
 }
 
+// KVC_BENCH_POOL_GIB="2,16": rerun the steps under each bound on the freed buffers the GPU pool keeps
+// (setGpuPoolLimit; default 2 GiB): a pool that churns creates and destroys thousands of buffers a step.
+for (const gib of (process.env.KVC_BENCH_POOL_GIB ?? '').split(',').filter(Boolean).map(Number)) {
+  setGpuPoolLimit({ maxFreeBytes: gib * 2 ** 30 });
+  console.log(`GPU pool keeps ${gib} GiB of freed buffers`);
+  for (let step = 0; step < steps; step++) await trainStep(step);
+}
+
 for (let step = 0; step < steps; step++) {
-  if (process.env.KVC_BENCH_SUBMIT) break;
+  if (process.env.KVC_BENCH_SUBMIT || process.env.KVC_BENCH_POOL_GIB) break;
   if (!(profile && step === steps - 1)) {
     await trainStep(step);
     continue;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCaptured } from '../commands/__tests__/run-captured.js';
+import { gpuPoolLimit, setGpuPoolLimit } from '@kvc/models';
 import { loadRunConfig } from './load-config.js';
 import { initRunBackend, modelFlagOverrides, precisionOverride } from './precision-flag.js';
 import { presets } from './presets.js';
@@ -91,5 +92,26 @@ describe('--precision on every model command', () => {
     const r = await runCaptured(['train', '--preset', 'demo', '--precision', 'f16', '--print-config', '--json']);
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'config', config: { precision: 'f16' } });
+  });
+});
+
+describe('gpuPoolGiB: the freed GPU buffers kept for reuse', () => {
+  it('defaults to 2 GiB; the seed preset keeps 16; overrides and negative values are checked', () => {
+    expect(loadRunConfig({}).gpuPoolGiB).toBe(2);
+    expect(loadRunConfig({ preset: 'seed' }).gpuPoolGiB).toBe(16);
+    expect(loadRunConfig({ preset: 'seed', overrides: ['gpuPoolGiB=4'] }).gpuPoolGiB).toBe(4);
+    expect(() => loadRunConfig({ overrides: ['gpuPoolGiB=-1'] })).toThrow(/gpuPoolGiB/);
+  });
+
+  it('initRunBackend sets the pool bound before the backend starts, and leaves it alone when not given', async () => {
+    const before = gpuPoolLimit();
+    try {
+      await initRunBackend({ backend: 'cpu', precision: 'f32', gpuPoolGiB: 5 }, 'inference');
+      expect(gpuPoolLimit().maxFreeBytes).toBe(5 * 2 ** 30);
+      await initRunBackend({ backend: 'cpu', precision: 'f32' }, 'inference');
+      expect(gpuPoolLimit().maxFreeBytes).toBe(5 * 2 ** 30);
+    } finally {
+      setGpuPoolLimit(before);
+    }
   });
 });

@@ -5,7 +5,7 @@
  * refused when it is validated, and `auto` is checked once the backend is chosen, before any model
  * loads ({@link initRunBackend}).
  */
-import { initBackend, type BackendChoice } from '@kvc/models';
+import { initBackend, setGpuPoolLimit, type BackendChoice } from '@kvc/models';
 import { CliError } from '../cli-error.js';
 import { backendOverride } from './backend-flag.js';
 import { applyGpuKernels } from './gpu-kernels.js';
@@ -47,11 +47,14 @@ export function precisionIssues(c: Pick<RunConfig, 'precision' | 'backend'>): st
  * Chooses the run's backend and checks that its precision can run there: with `backend: auto` on a
  * machine without a WebGPU adapter, f16 (the seed preset's) fails here, before any weight is read.
  * Then applies the config's `kernels` there (gpu-kernels.ts); a self-test that failed is a warning.
+ * `gpuPoolGiB` bounds the freed GPU buffers kept for reuse (on webgpu; nothing elsewhere).
  */
 export async function initRunBackend(
-  config: Pick<RunConfig, 'precision' | 'backend'> & Partial<Pick<RunConfig, 'kernels'>>,
+  config: Pick<RunConfig, 'precision' | 'backend'> & Partial<Pick<RunConfig, 'kernels' | 'gpuPoolGiB'>>,
   purpose: 'training' | 'inference',
 ): Promise<BackendChoice> {
+  // Before initBackend, which applies the bound to a webgpu backend it starts.
+  if (config.gpuPoolGiB !== undefined) setGpuPoolLimit({ maxFreeBytes: config.gpuPoolGiB * 2 ** 30 });
   const choice = await initBackend(config.backend, { purpose });
   if (config.kernels) {
     // stderr, as initBackend's own self-test warnings: stdout may be a --json event stream.

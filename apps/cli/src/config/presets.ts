@@ -13,6 +13,8 @@ export const presets = {
     // Not in the notebook (PyTorch picks its SDPA kernels): attention's products on the tensor
     // cores; without subgroup matrices the tfjs op runs (config/gpu-kernels.ts).
     kernels: { attention: 'tensor-cores' },
+    // Not in the notebook: what the seed-sized step frees and asks for again (run-config.ts).
+    gpuPoolGiB: 16,
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
     llm: { model: 'Qwen/Qwen3-8B', quantization: 'nf4' },
     projector: { type: 'linear' },

@@ -38,6 +38,13 @@ export const runConfigSchema = z.strictObject({
       elementwise: z.enum(['fused', 'tfjs']).default('fused'),
     })
     .prefault({}),
+  /**
+   * GiB of freed GPU buffers kept for reuse on webgpu (gpu/buffer-pool.ts); the rest are destroyed.
+   * A step that frees more than this creates and destroys thousands of buffers again every step: at
+   * the seed's batch the 0.6B step took 15.4 s with 2 GiB and 6.6 s with 24 GiB on an H200
+   * (bench/results/2026-11-28-direct-attention-h200.md). Lower it when the GPU runs out of memory.
+   */
+  gpuPoolGiB: z.number().min(0).default(2),
   /** Download hub models missing from the Hugging Face cache into it (never implicit). */
   allowDownload: z.boolean().default(false),
   data: z

@@ -27,6 +27,7 @@ describe('device errors', () => {
       throw new Error('expected a BackendError');
     };
     expect(oom()).toMatch(/gradientCheckpointing/);
+    expect(oom()).toMatch(/gpuPoolGiB/);
     expect(oom('generation')).not.toMatch(/gradientCheckpointing/);
     expect(oom('generation')).toMatch(/batch.*new tokens.*backend/);
     expect(oom('inference')).not.toMatch(/gradientCheckpointing/);

@@ -25,7 +25,11 @@ export interface GpuPoolLimit {
   readonly maxFreePerSize?: number;
 }
 
-/** 2 GiB: what one step of a seed-sized batch frees and asks for again; the rest is returned. */
+/**
+ * 2 GiB: safe on a laptop GPU. Not enough for a seed-sized training step, which frees ~18 GiB and asks
+ * for it again (0.6B on an H200: 15.4 s a step at 2 GiB, 6.6 s at 24 GiB, re-creating ~4,000 buffers
+ * a step at 2 GiB); the CLI's `gpuPoolGiB` raises it (16 in the seed preset).
+ */
 export const DEFAULT_GPU_POOL_LIMIT: GpuPoolLimit = { maxFreeBytes: 2 * 2 ** 30 };
 
 /** The fields and methods of tfjs-webgpu's BufferManager that the policy reads and replaces. */
