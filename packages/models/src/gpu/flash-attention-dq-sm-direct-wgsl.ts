@@ -11,7 +11,14 @@
  */
 import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
-import { FLASH_DIRECT_ROWS, directHeader, directProduct, range } from './flash-attention-sm-direct-wgsl.js';
+import {
+  FLASH_DIRECT_ROWS,
+  accumulateRows,
+  directHeader,
+  rowAccs,
+  rowStrip,
+  storeRows,
+} from './flash-attention-sm-direct-wgsl.js';
 
 const ROWS = FLASH_DIRECT_ROWS;
 
@@ -27,45 +34,7 @@ export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
     ['ST', 'read_write'],
     ...biasBinding(s),
   ] as const;
-  // Column-major strips of the block's scores and dP: (row, key) at key·32 + row.
-  const strip = (name: string, left: string, right: string) =>
-    directProduct({
-      into: name,
-      rows: 2,
-      cols: nj,
-      inner: dn,
-      left: (i, k) => `subgroupMatrixLoad<L>(&${left}[qTile + ${i}u], ${16 * k}u, false, D)`,
-      right: (j, k) => `subgroupMatrixLoad<R>(&${right}[kvTile + c0 / 16u + ${j}u], ${16 * k}u, true, D)`,
-      store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
-    });
-  const dq = range(2 * dn).map((x) => `dq${x >> 1}_${x % 2}`);
-  const accumulate = range(nj)
-    .map(
-      (kk) => `{
-      let a0 = subgroupMatrixLoad<L>(&DSs, ${kk * 16 * ROWS}u, true, ${ROWS}u);
-      let a1 = subgroupMatrixLoad<L>(&DSs, ${kk * 16 * ROWS + 16}u, true, ${ROWS}u);
-      ${range(dn)
-        .map(
-          (n) => `{ let kt = subgroupMatrixLoad<R>(&K[kvTile + c0 / 16u + ${kk}u], ${16 * n}u, false, D);
-        dq${n}_0 = subgroupMatrixMultiplyAccumulate(a0, kt, dq${n}_0);
-        dq${n}_1 = subgroupMatrixMultiplyAccumulate(a1, kt, dq${n}_1); }`,
-        )
-        .join('\n      ')}
-    }`,
-    )
-    .join('\n    ');
-  const store = dq
-    .map((acc) => {
-      const [n, i] = acc.slice(2).split('_').map(Number) as [number, number];
-      return `subgroupMatrixStore(&Ss, 0u, ${acc}, false, 16u);
-  workgroupBarrier();
-  for (var e = lid; e < 256u; e += 32u) {
-    let x = r0 + ${16 * i}u + e / 16u;
-    if (x < T) { DQ[oBase + x * D + ${16 * n}u + e % 16u] = Ss[e] * SCALE; }
-  }
-  workgroupBarrier();`;
-    })
-    .join('\n  ');
+  const dq = rowAccs('dq', dn);
   return `${directHeader}
 ${flashHeader(s, [...inputs, ['DQ', 'read_write']], ROWS)}
 const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u; const D4 = D / 4u;
@@ -94,8 +63,8 @@ var<workgroup> DSs: array<f16, ${ROWS * bc}>;
   ${dq.map((a) => `var ${a} = Acc();`).join(' ')}
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visitsCode(s, 'r0', `${ROWS}u`, 'c0')}) { continue; }
-    ${strip('Ss', 'Q', 'K')}
-    ${strip('DPs', 'DO', 'V')}
+    ${rowStrip('Ss', 'Q', 'K', nj, dn)}
+    ${rowStrip('DPs', 'DO', 'V', nj, dn)}
     workgroupBarrier();
     for (var c = 0u; c < ${bc}u; c++) {
       let j = c0 + c;
@@ -104,9 +73,9 @@ var<workgroup> DSs: array<f16, ${ROWS * bc}>;
       DSs[c * ${ROWS}u + lid] = f16(p * (DPs[c * ${ROWS}u + lid] - dl));
     }
     workgroupBarrier();
-    ${accumulate}
+    ${accumulateRows('dq', 'DSs', 'K', nj, dn)}
     workgroupBarrier();
   }
-  ${store}
+  ${storeRows('dq', 'DQ', dn, ' * SCALE')}
 }`;
 }

@@ -23,7 +23,15 @@
  * Writes o (f32) and the statistics (m, l, ·) in the layout the backward kernels read.
  */
 import { FLASH_PACK_ROWS, packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
-import { FLASH_DIRECT_ROWS, directHeader, directProduct, range } from './flash-attention-sm-direct-wgsl.js';
+import {
+  FLASH_DIRECT_ROWS,
+  accumulateRows,
+  directHeader,
+  range,
+  rowAccs,
+  rowStrip,
+  storeRows,
+} from './flash-attention-sm-direct-wgsl.js';
 import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
 
 const ROWS = FLASH_DIRECT_ROWS;
@@ -41,34 +49,10 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
     ['V', 'read', 'f16-tiles'],
     ...biasBinding(s),
   ] as const;
-  // The score block of this workgroup's 32 rows against keys c0 … c0 + bc − 1, stored column-major
-  // into Ss ((row, key) at key·32 + row: an invocation walks its row over consecutive-bank words).
-  const scores = `${directProduct({
-    into: 'Ss',
-    rows: 2,
-    cols: nj,
-    inner: dn,
-    left: (i, k) => `subgroupMatrixLoad<L>(&Q[qTile + ${i}u], ${16 * k}u, false, D)`,
-    right: (j, k) => `subgroupMatrixLoad<R>(&K[kvTile + c0 / 16u + ${j}u], ${16 * k}u, true, D)`,
-    store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
-  })}
+  const scores = `${rowStrip('Ss', 'Q', 'K', nj, dn)}
     workgroupBarrier();`;
-  const accs = range(2 * dn).map((x) => `o${x >> 1}_${x % 2}`);
-  const accumulate = range(nj)
-    .map(
-      (kk) => `{
-      let p0 = subgroupMatrixLoad<L>(&Ps, ${kk * 16 * ROWS}u, true, ${ROWS}u);
-      let p1 = subgroupMatrixLoad<L>(&Ps, ${kk * 16 * ROWS + 16}u, true, ${ROWS}u);
-      ${range(dn)
-        .map(
-          (n) => `{ let vt = subgroupMatrixLoad<R>(&V[kvTile + c0 / 16u + ${kk}u], ${16 * n}u, false, D);
-        o${n}_0 = subgroupMatrixMultiplyAccumulate(p0, vt, o${n}_0);
-        o${n}_1 = subgroupMatrixMultiplyAccumulate(p1, vt, o${n}_1); }`,
-        )
-        .join('\n      ')}
-    }`,
-    )
-    .join('\n    ');
+  const accs = rowAccs('o', dn);
+  const accumulate = accumulateRows('o', 'Ps', 'V', nj, dn);
   // Whole blocks store straight to o; the last, partial one through Ss with a bounds check.
   const whole = range(2 * dn)
     .map((x) => {
@@ -76,18 +60,7 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
       return `subgroupMatrixStore(&O, oBase + (r0 + ${16 * i}u) * D + ${16 * n}u, o${n}_${i}, false, D);`;
     })
     .join('\n    ');
-  const partial = range(2 * dn)
-    .map((x) => {
-      const [n, i] = [x >> 1, x % 2];
-      return `subgroupMatrixStore(&Ss, 0u, o${n}_${i}, false, 16u);
-    workgroupBarrier();
-    for (var e = lid; e < 256u; e += 32u) {
-      let x = r0 + ${16 * i}u + e / 16u;
-      if (x < T) { O[oBase + x * D + ${16 * n}u + e % 16u] = Ss[e]; }
-    }
-    workgroupBarrier();`;
-    })
-    .join('\n    ');
+  const partial = storeRows('o', 'O', dn);
   return `${directHeader}
 ${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], ROWS)}
 const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;

@@ -65,3 +65,64 @@ export function directProduct(p: DirectProduct): string {
         .join('\n      ')}
     }`;
 }
+
+const ROWS = FLASH_DIRECT_ROWS;
+
+/**
+ * The strip of a workgroup's 32 query rows against the key block c0 … c0 + 16·nj − 1: rows of `a`
+ * (q or dO, tiles from `qTile`) times rows of `b` (k or v, tiles from `kvTile`) transposed, over
+ * the head dimension, stored column-major into `into` ((row, key) at key·32 + row: an invocation
+ * walks its row over consecutive-bank words).
+ */
+export const rowStrip = (into: string, a: string, b: string, nj: number, dn: number): string =>
+  directProduct({
+    into,
+    rows: 2,
+    cols: nj,
+    inner: dn,
+    left: (i, k) => `subgroupMatrixLoad<L>(&${a}[qTile + ${i}u], ${16 * k}u, false, D)`,
+    right: (j, k) => `subgroupMatrixLoad<R>(&${b}[kvTile + c0 / 16u + ${j}u], ${16 * k}u, true, D)`,
+    store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
+  });
+
+/** The accumulators `acc{n}_{i}` (head tile n, row tile i) of accumulateRows. */
+export const rowAccs = (acc: string, dn: number): string[] => range(2 * dn).map((x) => `${acc}${x >> 1}_${x % 2}`);
+
+/**
+ * `acc{n}_{i}` += strip · `operand`: the f16 strip [32 rows × 16·nj keys] (rowStrip's layout) times
+ * the key block's rows of `operand` (v or k), one 16-key step at a time.
+ */
+export const accumulateRows = (acc: string, strip: string, operand: string, nj: number, dn: number): string =>
+  range(nj)
+    .map(
+      (kk) => `{
+      let a0 = subgroupMatrixLoad<L>(&${strip}, ${kk * 16 * ROWS}u, true, ${ROWS}u);
+      let a1 = subgroupMatrixLoad<L>(&${strip}, ${kk * 16 * ROWS + 16}u, true, ${ROWS}u);
+      ${range(dn)
+        .map(
+          (n) => `{ let b = subgroupMatrixLoad<R>(&${operand}[kvTile + c0 / 16u + ${kk}u], ${16 * n}u, false, D);
+        ${acc}${n}_0 = subgroupMatrixMultiplyAccumulate(a0, b, ${acc}${n}_0);
+        ${acc}${n}_1 = subgroupMatrixMultiplyAccumulate(a1, b, ${acc}${n}_1); }`,
+        )
+        .join('\n      ')}
+    }`,
+    )
+    .join('\n    ');
+
+/**
+ * Writes `acc{n}_{i}` to the f32 rows r0 + … of `dst` (at `oBase`, row stride D) that are below T,
+ * each value times `factor`, through the first 256 words of the f32 workgroup array Ss.
+ */
+export const storeRows = (acc: string, dst: string, dn: number, factor = ''): string =>
+  rowAccs(acc, dn)
+    .map((name, x) => {
+      const [n, i] = [x >> 1, x % 2];
+      return `subgroupMatrixStore(&Ss, 0u, ${name}, false, 16u);
+    workgroupBarrier();
+    for (var e = lid; e < 256u; e += 32u) {
+      let x = r0 + ${16 * i}u + e / 16u;
+      if (x < T) { ${dst}[oBase + x * D + ${16 * n}u + e % 16u] = Ss[e]${factor}; }
+    }
+    workgroupBarrier();`;
+    })
+    .join('\n    ');
