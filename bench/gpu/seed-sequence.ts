@@ -191,7 +191,8 @@ async function trainStep(step: number): Promise<void> {
     { model, projector, lora },
     { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels },
     trainable,
-    { checkpointLayers: true },
+    // KVC_BENCH_KEEP_STAGE_INPUTS=1: keep each layer's MLP input (one attention forward fewer a layer).
+    { checkpointLayers: process.env.KVC_BENCH_KEEP_STAGE_INPUTS === '1' ? 'keep-stage-inputs' : true },
   );
   // Recording ends when vlmLossAndGrads returns (webgpu runs behind it); if it is most of the
   // step, the host (issuing dispatches), not the GPU, sets the pace.

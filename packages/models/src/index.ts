@@ -18,6 +18,7 @@ export { SafetensorsFile } from './io/safetensors-file.js';
 export type { TensorInfo } from './io/safetensors-file.js';
 export { writeSafetensors, float32ToBf16Bits } from './io/write-safetensors.js';
 export type { TensorToWrite } from './io/write-safetensors.js';
+export type { LayerCheckpointing } from './nn/checkpointed.js';
 export { Checkpoint } from './io/checkpoint.js';
 export { resolveModelDir, findInHubCache, hubCacheDir } from './io/resolve-model-dir.js';
 export type { ResolveOptions } from './io/resolve-model-dir.js';

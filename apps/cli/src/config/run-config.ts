@@ -123,6 +123,11 @@ export const runConfigSchema = z.strictObject({
       eps: z.number().positive().default(1e-8),
       gradientCheckpointing: z.boolean().default(true),
       /**
+       * With gradientCheckpointing: keep each layer's MLP input (one hidden state a layer) instead of
+       * recomputing it in backward, which saves one attention forward a layer (nn/checkpointed.ts).
+       */
+      checkpointStageInputs: z.boolean().default(false),
+      /**
        * Also checkpoint every N optimizer steps inside an epoch (0: at epoch ends only). Long epochs on
        * preemptible machines lose at most N steps; each checkpoint holds the LoRA, projector and AdamW state.
        */

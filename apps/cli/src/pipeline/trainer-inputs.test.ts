@@ -61,3 +61,17 @@ describe('precision f16 and the trainer', () => {
     ).toEqual([]);
   });
 });
+
+describe('trainerOptions: checkpointing', () => {
+  it('train.checkpointStageInputs keeps the stage inputs only when layers are checkpointed; both it and gpuPoolGiB may change on resume', () => {
+    const opts = (overrides: string[]) => trainerOptions(loadRunConfig({ overrides }), '/tmp/run', true);
+    expect(opts([]).gradientCheckpointing).toBe(true);
+    expect(opts(['train.checkpointStageInputs=true']).gradientCheckpointing).toBe('keep-stage-inputs');
+    expect(opts(['train.gradientCheckpointing=false', 'train.checkpointStageInputs=true']).gradientCheckpointing).toBe(
+      false,
+    );
+    const a = loadRunConfig({});
+    const b = loadRunConfig({ overrides: ['train.checkpointStageInputs=true', 'gpuPoolGiB=8'] });
+    expect(configDiff(a, b, opts([]).resumeIgnoreKeys)).toEqual([]);
+  });
+});

@@ -20,6 +20,9 @@ const RESUME_IGNORE = [
   // Numerics, not state: a run may continue in the other precision (the loss scaler restarts or is unused).
   'precision',
   'kernels',
+  // Memory and speed only: the same results either way.
+  'gpuPoolGiB',
+  'train.checkpointStageInputs',
   'train.lossScale',
   'train.checkNonFinite',
   'features.cacheDir',
@@ -51,7 +54,8 @@ export function trainerOptions(config: RunConfig, runDir: string, evaluate: bool
     betas: t.betas,
     eps: t.eps,
     seed: t.seed,
-    gradientCheckpointing: t.gradientCheckpointing,
+    gradientCheckpointing:
+      t.gradientCheckpointing && t.checkpointStageInputs ? 'keep-stage-inputs' : t.gradientCheckpointing,
     checkpointEverySteps: t.checkpointEverySteps,
     keepCheckpoints: t.keepCheckpoints,
     tensorboard: t.tensorboard,

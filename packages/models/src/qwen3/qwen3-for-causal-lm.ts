@@ -8,7 +8,7 @@ import { tapeRecording } from '../engine/tape-recording.js';
 import type { SeededRandom } from '../engine/seeded-random.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import { causalAttentionBias, paddingAttentionBias } from '../nn/attention-bias.js';
-import { checkpointed } from '../nn/checkpointed.js';
+import { checkpointed, type LayerCheckpointing } from '../nn/checkpointed.js';
 import type { KvCache } from '../nn/kv-cache.js';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import type { LinearWeight, LoraPair } from '../nn/linear.js';
@@ -40,8 +40,11 @@ export interface Qwen3ForwardInput {
   readonly lora?: LoraProvider;
   /** Training: draws LoRA dropout seeds (no dropout when absent). */
   readonly dropoutRng?: SeededRandom;
-  /** Recompute each decoder layer in backward instead of keeping its activations. */
-  readonly checkpointLayers?: boolean;
+  /**
+   * Recompute each decoder layer in backward instead of keeping its activations; `keep-stage-inputs`
+   * keeps the MLP's input per layer to skip recomputing attention once more (nn/checkpointed.ts).
+   */
+  readonly checkpointLayers?: LayerCheckpointing;
   /**
    * Every sequence starts with a token the mask keeps (no left padding; the VLM's vision prefix), so
    * with no cache every query sees a key: attention may then skip, per query chunk, the keys past
@@ -159,7 +162,12 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
         };
         const w = this.weights.layers[i]!;
         const prev = x;
-        x = input.checkpointLayers && !cache ? checkpointed(x, ctx, qwen3LayerStages(w)) : qwen3DecoderLayer(x, w, ctx);
+        x =
+          input.checkpointLayers && !cache
+            ? checkpointed(x, ctx, qwen3LayerStages(w), {
+                keepStageInputs: input.checkpointLayers === 'keep-stage-inputs',
+              })
+            : qwen3DecoderLayer(x, w, ctx);
         // With no gradient tape (and no hook, which may keep what it saw), a layer's input is dead once
         // the next exists: free it now, not at the end of the forward (a 4620-token prefix holds 19 MB
         // a layer per sequence).

@@ -10,7 +10,7 @@ import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../testing/random-qwen3.j
 import { generateGreedy } from '../generation/generate-greedy.js';
 import { chunkedCrossEntropy, defaultChunkRows } from './chunked-cross-entropy.js';
 import { IGNORE_INDEX, targetRuns, type VlmBatch } from './vlm-batch.js';
-import { vlmLoss, vlmLossAndGrads } from './vlm-loss.js';
+import { vlmLoss, vlmLossAndGrads, type VlmLossOptions } from './vlm-loss.js';
 import { vlmGenerate } from './vlm-generate.js';
 import { loadQwen3 } from '../qwen3/load-qwen3.js';
 import { rowShards } from '../nn/row-matrix.js';
@@ -151,10 +151,16 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
     tf.dispose([a.loss, b.loss, c, ...a.grads.values(), ...b.grads.values()]);
   });
 
-  it('attention in query chunks (long sequences) gives the same loss and gradients', async () => {
+  it('attention in query chunks (long sequences), and checkpointing that keeps stage inputs, give the same loss and gradients', async () => {
     const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable());
     // 1 byte per block: every query row is its own chunk; with checkpointing too.
-    for (const opts of [{ attentionChunkBytes: 1 }, { attentionChunkBytes: 1, checkpointLayers: true }]) {
+    // Also with the stage inputs kept (nn/checkpointed.ts): the same ops, one recompute fewer.
+    const cases: VlmLossOptions[] = [
+      { attentionChunkBytes: 1 },
+      { attentionChunkBytes: 1, checkpointLayers: true },
+      { checkpointLayers: 'keep-stage-inputs' },
+    ];
+    for (const opts of cases) {
       const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), opts);
       expect(await maxAbsDiff(a.loss, b.loss)).toBeLessThan(1e-6);
       for (const [name, g] of a.grads) {

@@ -8,6 +8,7 @@ import { withBackendErrors } from '../engine/backend-op-error.js';
 import type { SeededRandom } from '../engine/seeded-random.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import type { Projector } from '../projector/projector.js';
+import type { LayerCheckpointing } from '../nn/checkpointed.js';
 import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import { chunkedCrossEntropy } from './chunked-cross-entropy.js';
@@ -22,8 +23,8 @@ export interface VlmParts {
 export interface VlmLossOptions {
   /** Rows of logits computed at once in the loss (default: ~256 MB of logits). */
   readonly lossChunkRows?: number;
-  /** Recompute decoder layers in backward (less memory, ~1.3× compute). */
-  readonly checkpointLayers?: boolean;
+  /** Recompute decoder layers in backward (less memory, ~1.3× compute); see Qwen3ForwardInput.checkpointLayers. */
+  readonly checkpointLayers?: LayerCheckpointing;
   /** Largest attention-score block in bytes (default 256 MiB; long sequences attend in query chunks). */
   readonly attentionChunkBytes?: number;
   /** Training: LoRA dropout seeds are drawn from it (no dropout when absent). */
@@ -62,7 +63,7 @@ export function vlmLoss(parts: VlmParts, batch: VlmBatch, opts: VlmLossOptions =
       everyRowSeesAKey: nv > 0,
       ...(parts.lora ? { lora: parts.lora } : {}),
       ...(opts.dropoutRng ? { dropoutRng: opts.dropoutRng } : {}),
-      ...(opts.checkpointLayers ? { checkpointLayers: true } : {}),
+      ...(opts.checkpointLayers ? { checkpointLayers: opts.checkpointLayers } : {}),
       ...(opts.attentionChunkBytes ? { attentionChunkBytes: opts.attentionChunkBytes } : {}),
       ...(opts.layerHook ? { layerHook: opts.layerHook } : {}),
     });

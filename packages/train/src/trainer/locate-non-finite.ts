@@ -8,7 +8,7 @@
  * trainer calls it only when a run is about to fail (or when asked to, `checkNonFinite`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { vlmLossAndGrads, type VlmBatch } from '@kvc/models';
+import { vlmLossAndGrads, type LayerCheckpointing, type VlmBatch } from '@kvc/models';
 import type { TrainParts } from './trainer-types.js';
 
 /** Where the first non-finite value is (undefined fields: nothing non-finite there). */
@@ -41,7 +41,7 @@ export async function locateNonFinite(
   parts: TrainParts,
   batch: VlmBatch,
   trainable: ReadonlyMap<string, tf.Variable>,
-  opts: { readonly lossScale?: number; readonly checkpointLayers?: boolean } = {},
+  opts: { readonly lossScale?: number; readonly checkpointLayers?: LayerCheckpointing } = {},
 ): Promise<NonFiniteLocation> {
   const forward = new Map<number, tf.Scalar>();
   const backward = new Map<number, tf.Scalar>();
@@ -61,7 +61,7 @@ export async function locateNonFinite(
   const { loss, grads } = vlmLossAndGrads(parts, batch, trainable, {
     layerHook,
     ...(opts.lossScale ? { lossScale: opts.lossScale } : {}),
-    ...(opts.checkpointLayers ? { checkpointLayers: true } : {}),
+    ...(opts.checkpointLayers ? { checkpointLayers: opts.checkpointLayers } : {}),
   });
   try {
     const bad = async (t: tf.Tensor): Promise<boolean> => !Number.isFinite((await t.data())[0]!);

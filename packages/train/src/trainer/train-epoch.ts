@@ -83,7 +83,7 @@ export async function trainEpoch(run: RunContext, stage: StageRun, epoch: number
     let finite: boolean;
     try {
       const { loss, grads } = vlmLossAndGrads(stage.fwdParts, vb, stage.trainable, {
-        ...(opts.gradientCheckpointing ? { checkpointLayers: true } : {}),
+        ...(opts.gradientCheckpointing ? { checkpointLayers: opts.gradientCheckpointing } : {}),
         ...(opts.lossChunkRows ? { lossChunkRows: opts.lossChunkRows } : {}),
         ...(scaler ? { lossScale: scaler.scale } : {}),
         dropoutRng: run.dropoutRng,
@@ -190,7 +190,7 @@ async function locate(run: RunContext, stage: StageRun, b: TrainBatch, lossScale
   try {
     const where = await locateNonFinite(stage.fwdParts, vb, stage.trainable, {
       ...(lossScale ? { lossScale } : {}),
-      ...(run.opts.gradientCheckpointing ? { checkpointLayers: true } : {}),
+      ...(run.opts.gradientCheckpointing ? { checkpointLayers: run.opts.gradientCheckpointing } : {}),
     });
     return describeNonFinite(where);
   } catch (err) {

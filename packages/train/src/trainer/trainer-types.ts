@@ -3,7 +3,7 @@
  * the data it pulls, the evaluation hook that @kvc/eval fills, the events it emits, and the
  * state a checkpoint holds so a run resumes exactly where it stopped.
  */
-import type { LoraAdapter, VlmParts } from '@kvc/models';
+import type { LayerCheckpointing, LoraAdapter, VlmParts } from '@kvc/models';
 import type { TrainBatch } from '../batching/batch-source.js';
 import type { TrainingLogMetric } from '../logs/training-log.js';
 import type { GradScalerOptions, GradScalerState } from '../optim/grad-scaler.js';
@@ -38,7 +38,8 @@ export interface TrainerOptions {
   readonly eps: number;
   /** Seeds LoRA dropout (data order is the data source's business). */
   readonly seed: number;
-  readonly gradientCheckpointing?: boolean;
+  /** Checkpoint decoder layers; `keep-stage-inputs` also keeps each layer's MLP input (one attention forward fewer). */
+  readonly gradientCheckpointing?: LayerCheckpointing;
   readonly lossChunkRows?: number;
   /** Also checkpoint every N optimizer steps inside an epoch (0: only at epoch ends). */
   readonly checkpointEverySteps?: number;
