@@ -9,13 +9,14 @@
  * f32 o, and written to the statistics' third slot for the dk/dv kernel, as
  * flash-attention-dq-wgsl.ts does (and why).
  */
-import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
-import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
+import type { FlashShape, FlashTiles } from './flash-attention-shape.js';
+import { biasBinding, flashHeader, visitsCode } from './flash-attention-wgsl.js';
 import {
   FLASH_DIRECT_ROWS,
   accumulateRows,
   directHeader,
   rowAccs,
+  rowKernelMain,
   rowStrip,
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
@@ -37,17 +38,8 @@ export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
   const dq = rowAccs('dq', dn);
   return `${directHeader}
 ${flashHeader(s, [...inputs, ['DQ', 'read_write']], ROWS)}
-const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u; const D4 = D / 4u;
-var<workgroup> Ss: array<f32, ${ROWS * bc}>;
-var<workgroup> DPs: array<f32, ${ROWS * bc}>;
-var<workgroup> DSs: array<f16, ${ROWS * bc}>;
-@compute @workgroup_size(${ROWS}) fn main(@builtin(workgroup_id) wg: vec3u,
-    @builtin(local_invocation_index) lid: u32) {
-  let bh = wg.y; let b = bh / H; let h = bh % H;
-  let r0 = wg.x * ${ROWS}u;
-  let qTile = (bh * TP + r0) / 16u; let kvTile = (b * HKV + h / REP) * SP / 16u; let oBase = bh * T * D;
-  ${firstVisibleCode(s, ROWS)}
-  let t = min(r0 + lid, T - 1u);
+const D4 = D / 4u;
+${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup> DPs: array<f32, ${ROWS * bc}>;\nvar<workgroup> DSs: array<f16, ${ROWS * bc}>;`)}
   var dl = 0.0;
   // dO as the products see it (f16): Δ then matches Σ P·dP row by row, as it does exactly in f32.
   let doTile = (bh * TP + t) / 16u; let doRow = (t % 16u) * D;

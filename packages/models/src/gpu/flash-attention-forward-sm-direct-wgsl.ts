@@ -22,17 +22,18 @@
  * of o through workgroup memory per key block; the second pass costs one more q·kᵀ instead.
  * Writes o (f32) and the statistics (m, l, ·) in the layout the backward kernels read.
  */
-import { FLASH_PACK_ROWS, packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
+import { FLASH_PACK_ROWS, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import {
   FLASH_DIRECT_ROWS,
   accumulateRows,
   directHeader,
   range,
   rowAccs,
+  rowKernelMain,
   rowStrip,
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
-import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
+import { biasBinding, flashHeader, visitsCode } from './flash-attention-wgsl.js';
 
 const ROWS = FLASH_DIRECT_ROWS;
 
@@ -63,17 +64,7 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
   const partial = storeRows('o', 'O', dn);
   return `${directHeader}
 ${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], ROWS)}
-const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
-var<workgroup> Ss: array<f32, ${ROWS * bc}>;
-var<workgroup> Ps: array<f16, ${ROWS * bc}>;
-@compute @workgroup_size(${ROWS}) fn main(@builtin(workgroup_id) wg: vec3u,
-    @builtin(local_invocation_index) lid: u32) {
-  let bh = wg.y; let b = bh / H; let h = bh % H;
-  let r0 = wg.x * ${ROWS}u;
-  // 16-row tiles of the packed operands: this workgroup's first query tile and its head's first key tile.
-  let qTile = (bh * TP + r0) / 16u; let kvTile = (b * HKV + h / REP) * SP / 16u; let oBase = bh * T * D;
-  ${firstVisibleCode(s, ROWS)}
-  let t = min(r0 + lid, T - 1u);
+${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup> Ps: array<f16, ${ROWS * bc}>;`)}
   var m = MASK_MIN; var l = 0.0;
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visits}) { continue; }

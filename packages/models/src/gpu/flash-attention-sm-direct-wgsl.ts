@@ -1,3 +1,6 @@
+import { packedRows, type FlashShape } from './flash-attention-shape.js';
+import { firstVisibleCode } from './flash-attention-wgsl.js';
+
 /**
  * WGSL shared by the direct tensor-core attention kernels (flash-attention-*-sm-direct-wgsl.ts):
  * one subgroup per workgroup, packed f16 operands bound as 16-row tiles, and every
@@ -126,3 +129,22 @@ export const storeRows = (acc: string, dst: string, dn: number, factor = ''): st
     workgroupBarrier();`;
     })
     .join('\n    ');
+
+/**
+ * The module-scope constants and entry point of a kernel over 32 query rows of one (batch, head)
+ * (forward, dq), after its workgroup `arrays`: the packed row counts TP and SP, then bh, b, h, r0,
+ * the first query tile `qTile` and the head's first key tile `kvTile` of the packed operands, oBase
+ * (the rows of the f32 o or dq), firstVis, and the invocation's row t (clamped to T − 1).
+ */
+export const rowKernelMain = (
+  s: FlashShape,
+  arrays: string,
+): string => `const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
+${arrays}
+@compute @workgroup_size(${ROWS}) fn main(@builtin(workgroup_id) wg: vec3u,
+    @builtin(local_invocation_index) lid: u32) {
+  let bh = wg.y; let b = bh / H; let h = bh % H;
+  let r0 = wg.x * ${ROWS}u;
+  let qTile = (bh * TP + r0) / 16u; let kvTile = (b * HKV + h / REP) * SP / 16u; let oBase = bh * T * D;
+  ${firstVisibleCode(s, ROWS)}
+  let t = min(r0 + lid, T - 1u);`;
