@@ -31,8 +31,8 @@ export const flashAttentionVariant = (): FlashAttentionVariant | undefined => ch
  * Whether `attention` (nn/attention.ts) takes the fused kernels when a call does not say. Off: on
  * the H100 the portable kernels are slower than the tfjs op (seed shape forward 669 vs 96 ms,
  * bench/results/2026-11-27-flash-attn-h100.md). With the tensor-core ones the seed's 0.6B step took
- * 15.5 s on an H200, against 86 s on an H100 with the tfjs op the day before
- * (bench/results/2026-11-28-tensor-core-attention-h200.md); the CLI turns them on with
+ * 6.6 s on an H200 (with a 24 GiB buffer pool), against 86 s on an H100 with the tfjs op
+ * (bench/results/2026-11-28-direct-attention-h200.md); the CLI turns them on with
  * `kernels.attention: tensor-cores`.
  */
 let byDefault = false;
