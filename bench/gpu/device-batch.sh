@@ -4,8 +4,9 @@
 # Dawn's shader warnings; the last lines are echoed.
 # Here first: bash bench/gpu/pack.sh bench/gpu/flash-attn-bench.ts bench/gpu/seed-sequence.ts \
 #   bench/gpu/f16-train-check.ts bench/gpu/speed-bench.ts, then `xz -6 -T2 -f .gpu/app/*.mjs` (the carry limit is 64 MiB).
-# Device tool (carry [".gpu", ".gl"]): bash bench/gpu/device-batch.sh check   (then: attention, step, step-8b)
-# Results of 2026-11-28 (H200): bench/results/2026-11-28-tensor-core-attention-h200.md.
+# Device tool (carry [".gpu", ".gl"]): bash bench/gpu/device-batch.sh check   (then: attention, pool, pool-8b, step-8b)
+# Results of 2026-11-28 (H200): bench/results/2026-11-28-tensor-core-attention-h200.md (session 6),
+# bench/results/2026-11-28-direct-attention-h200.md (session 7: direct kernels, the buffer pool).
 set -u
 for f in .gpu/app/*.mjs.xz; do xz -dkf "$f"; done
 run() { # name timeout command...
@@ -38,6 +39,14 @@ case "${1:-}" in
     run seed-0.6b-tc 320 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-0.6b-tc $KVC seed-sequence webgpu 0.6b 0 2 f16 none
     run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
+  pool) # the 0.6B step at the seed preset's pool (16 GiB), then also keeping stage inputs; torch bf16 beside
+    run seed-0.6b-pool16 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-0.6b-pool16 $KVC seed-sequence webgpu 0.6b 0 2 f16 none
+    run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_KEEP_STAGE_INPUTS=1 $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 2 f16 none
+    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    ;;
+  pool-8b) # the 8B NF4 step at the seed preset's pool (16 GiB): does it fit and how fast (torch: step-8b)
+    run seed-8b-pool16 500 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-8b-pool16 $KVC seed-sequence webgpu 8b 36 2 f16 nf4
+    ;;
   step-8b) # Qwen3-8B NF4, all 36 layers, attention on the tensor-core kernels; torch bf16 beside
     run seed-8b-tc 430 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-8b-tc $KVC seed-sequence webgpu 8b 36 1 f16 nf4
     run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
@@ -51,5 +60,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|forward|step|step-8b|clip|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|forward|step|pool|pool-8b|step-8b|clip|train-check" >&2; exit 2 ;;
 esac
