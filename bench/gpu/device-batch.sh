@@ -4,7 +4,7 @@
 # Dawn's shader warnings; the last lines are echoed.
 # Here first: bash bench/gpu/pack.sh bench/gpu/flash-attn-bench.ts bench/gpu/seed-sequence.ts \
 #   bench/gpu/f16-train-check.ts bench/gpu/speed-bench.ts, then `xz -6 -T2 -f .gpu/app/*.mjs` (the carry limit is 64 MiB).
-# Device tool (carry [".gpu", ".gl"]): bash bench/gpu/device-batch.sh check   (then: attention, pool, pool-8b, step-8b)
+# Device tool (carry [".gpu", ".gl"]): bash bench/gpu/device-batch.sh check   (then: attention, gemm-tiles, pool, pool-8b, step-8b)
 # Results of 2026-11-28 (H200): bench/results/2026-11-28-tensor-core-attention-h200.md (session 6),
 # bench/results/2026-11-28-direct-attention-h200.md (session 7: direct kernels, the buffer pool).
 set -u
@@ -39,6 +39,10 @@ case "${1:-}" in
     run seed-0.6b-tc 320 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-0.6b-tc $KVC seed-sequence webgpu 0.6b 0 2 f16 none
     run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
+  gemm-tiles) # does a tile-major layout with constant offsets speed up the GEMM (as it did attention)? torch beside
+    run gemm-tiles 300 env KVC_BENCH_SM=4x4 $KVC gemm-bench warm,tiles,raw 4096
+    run gemm-torch 120 python3 bench/gpu/gemm-baseline.py
+    ;;
   pool) # the 0.6B step at the seed preset's pool (16 GiB), then also keeping stage inputs; torch bf16 beside
     run seed-0.6b-pool16 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-0.6b-pool16 $KVC seed-sequence webgpu 0.6b 0 2 f16 none
     run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_KEEP_STAGE_INPUTS=1 $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 2 f16 none
@@ -60,5 +64,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|forward|step|pool|pool-8b|step-8b|clip|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|forward|gemm-tiles|step|pool|pool-8b|step-8b|clip|train-check" >&2; exit 2 ;;
 esac

@@ -4,6 +4,8 @@
  * - check: every kernel shape on awkward sizes against tf.matMul f32, in units of the f16 bound;
  * - raw: each kernel alone at S³ (argv[3], default 4096), all three layouts, twice on fresh operands;
  * - ceiling: "MMA only" kernels (no loads in the loop) for several register tiles;
+ * - tiles: the tile-major layout experiment (gemm-kernel-timing.ts tileMajor): constant offsets
+ *   into arrays of tiles against the same loads as computed offsets, several register tiles;
  * - sweep: the gemm() op at S³, wall clock, operands f16 or f32 A converted per call;
  * - linear: the linear layer's three products at Qwen3-0.6B's shapes, M = 4·5376 tokens.
  * gemm-baseline.py measures torch.matmul fp16 in the same device call. Usage: see
@@ -15,7 +17,7 @@ import { F16Matrix, gemm, gemmKernel, gemmVariant } from '../../packages/models/
 import type { GemmVariant, SubgroupMatrixTiling } from '../../packages/models/src/gpu/index.js';
 import { gemmErrorRatio } from '../../packages/models/src/gpu/gemm-error-ratio.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
-import { mmaOnly, referenceG4x4, timeKernel } from './gemm-kernel-timing.js';
+import { mmaOnly, referenceG4x4, tileMajor, timeKernel } from './gemm-kernel-timing.js';
 
 const phases = (process.argv[2] ?? 'warm,check,raw,ceiling,sweep,linear').split(',');
 const S = Number(process.argv[3] ?? 4096);
@@ -159,6 +161,26 @@ if (phases.includes('ceiling') && hasSM) {
   ] as const) {
     const t = await raw(S, S, S, false, false, mmaOnly(S, tm, tn), [S / (16 * tn), S / (16 * tm)]);
     logRaw(`MMA only (no loads in the loop) ${tm}x${tn}`, false, false, t.all);
+  }
+}
+
+if (phases.includes('tiles') && hasSM) {
+  for (const [tm, tn] of [
+    [4, 4],
+    [2, 4],
+    [4, 2],
+    [2, 8],
+    [4, 8],
+  ] as const) {
+    for (const constant of [true, false]) {
+      const t = await raw(S, S, S, false, true, tileMajor(S, tm, tn, constant), [S / (16 * tn), S / (16 * tm)]);
+      logRaw(
+        `tile-major ${tm}x${tn}, ${constant ? 'constant' : 'computed'} offsets (wrong values)`,
+        false,
+        true,
+        t.all,
+      );
+    }
   }
 }
 

@@ -104,3 +104,41 @@ function registerTileKernel(S: number, tm: number, tn: number, loadInLoop: boole
 export const referenceG4x4 = (S: number): string => registerTileKernel(S, 4, 4, true);
 /** The ceiling experiment: only MMAs in the loop. */
 export const mmaOnly = (S: number, tm: number, tn: number): string => registerTileKernel(S, tm, tn, false);
+
+/**
+ * The layout experiment (phase `tiles`): A and B as if stored tile-major (each 16×16 tile's 256
+ * halves contiguous; A's tiles row by row, B's as [N/16][K/16], i.e. transposed, as the frozen
+ * weights are), tm×tn accumulators per subgroup. With `constantOffsets` the operands are bound as
+ * arrays of tiles and each load picks a tile by index at offset 0, which Dawn's robustness pass
+ * only clamps; without, the same addresses as computed offsets into flat arrays, which it wraps in
+ * a bounds test (see packages/models/src/gpu/flash-attention-forward-sm-direct-wgsl.ts). The
+ * buffers hold row-major data, so the products are wrong by design: only the time means something.
+ */
+export function tileMajor(S: number, tm: number, tn: number, constantOffsets: boolean): string {
+  const lines = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n    ');
+  const kT = S / 16;
+  const tile = (src: string, idx: string, major: boolean, t: string) =>
+    constantOffsets
+      ? `subgroupMatrixLoad<${t}>(&${src}[${idx}], 0u, ${major}, 16u)`
+      : `subgroupMatrixLoad<${t}>(&${src}, (${idx}) * 256u, ${major}, 16u)`;
+  const operand = constantOffsets ? 'array<array<f16, 256>>' : 'array<f16>';
+  const acc = (f: (i: number, j: number) => string) => lines(tm, (i) => lines(tn, (j) => f(i, j)));
+  return `enable f16;
+enable chromium_experimental_subgroup_matrix;
+@group(0) @binding(0) var<storage, read> A: ${operand};
+@group(0) @binding(1) var<storage, read> B: ${operand};
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+alias L = subgroup_matrix_left<f16, 16, 16>;
+alias R = subgroup_matrix_right<f16, 16, 16>;
+alias Acc = subgroup_matrix_result<f32, 16, 16>;
+@compute @workgroup_size(32) fn main(@builtin(workgroup_id) wg: vec3u) {
+  let rt = wg.y * ${tm}u; let ct = wg.x * ${tn}u;
+  ${acc((i, j) => `var c${i}_${j} = Acc();`)}
+  for (var kt = 0u; kt < ${kT}u; kt++) {
+    ${lines(tm, (i) => `let a${i} = ${tile('A', `(rt + ${i}u) * ${kT}u + kt`, false, 'L')};`)}
+    ${lines(tn, (j) => `let b${j} = ${tile('B', `(ct + ${j}u) * ${kT}u + kt`, true, 'R')};`)}
+    ${acc((i, j) => `c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`)}
+  }
+  ${acc((i, j) => `subgroupMatrixStore(&C, (rt + ${i}u) * ${16 * S}u + (ct + ${j}u) * 16u, c${i}_${j}, false, ${S}u);`)}
+}`;
+}
