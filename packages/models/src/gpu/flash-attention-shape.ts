@@ -3,6 +3,8 @@
  * pipeline per layer shape, compiled once) and the tiles they use. q [B, H, T, d]; k, v
  * [B, Hkv, S, d]; query t sits at key position S − T + t (a KV cache's new tokens come last).
  */
+import { MAX_GEMM_BATCH } from './f16-batch.js';
+import { MAX_PACK_ROWS } from './f16-matrix.js';
 export type FlashBias = 'none' | 'keys' | 'full';
 
 export interface FlashShape {
@@ -71,8 +73,12 @@ export function flashUnsupported(
   limitBytes: number,
   tiles: (kernel: FlashKernel, d: number, limitBytes: number) => FlashTiles | undefined = flashTiles,
   headStep = 8,
+  packed = false,
 ): string | undefined {
   if (s.nh % s.nkv !== 0) return `${s.nh} query heads are not a multiple of ${s.nkv} kv heads`;
+  // Packed operands (packFlashOperand): one workgroup row per padded row, one z per head.
+  if (packed && (packedRows(Math.max(s.t, s.s)) > MAX_PACK_ROWS || s.b * s.nh > MAX_GEMM_BATCH))
+    return `${s.b * s.nh} heads of ${Math.max(s.t, s.s)} rows are too many to pack to f16 (at most ${MAX_GEMM_BATCH} of ${MAX_PACK_ROWS})`;
   if (s.d % headStep !== 0) return `head size ${s.d} is not a multiple of ${headStep}`;
   if (s.t > s.s && s.causal) return `causal attention with more queries (${s.t}) than keys (${s.s})`;
   const kernels: FlashKernel[] = ['forward', 'dq', 'dkdv'];

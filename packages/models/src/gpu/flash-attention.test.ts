@@ -4,7 +4,7 @@ import { initBackend } from '../engine/init-backend.js';
 import { causalAttentionBias, paddingAttentionBias } from '../nn/attention-bias.js';
 import { attention } from '../nn/attention.js';
 import { attentionGemmBounds } from './attention-gemm-tolerance.js';
-import { flashAttention } from './flash-attention.js';
+import { flashAttention, flashShape } from './flash-attention.js';
 import { flashAttentionBounds, worstBoundRatio, type FlashReference } from './flash-attention-tolerance.js';
 import { FLASH_KERNEL_SETS, type FlashKernelSet } from './flash-kernel-set.js';
 import { emulateSubgroupMatrix } from './nf4-emulated-subgroup-matrix.js';
@@ -214,5 +214,17 @@ describe.skipIf(!gpu).each(SUITES)('flashAttention ($name) against the tfjs op i
       },
       suite.ms,
     );
+  });
+});
+
+describe.skipIf(!gpu)('flashShape: what the packed tensor-core kernels cannot take', () => {
+  it('more heads than one dispatch can pack falls back (a reason, not an error at dispatch)', () => {
+    const q = tf.zeros([65536, 1, 1, 16]) as T4;
+    const k = tf.zeros([65536, 1, 1, 16]) as T4;
+    expect(flashShape(q, k, { kernels: sm }).why).toMatch(/too many to pack to f16/);
+    expect(flashShape(q, k, { kernels: FLASH_KERNEL_SETS.portable }).why).toBeUndefined();
+    const small = tf.zeros([2, 1, 1, 16]) as T4;
+    expect(flashShape(small, small, { kernels: sm }).why).toBeUndefined();
+    tf.dispose([q, k, small]);
   });
 });

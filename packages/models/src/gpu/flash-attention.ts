@@ -50,7 +50,7 @@ export function flashShape(q: tf.Tensor4D, k: tf.Tensor4D, opts: FlashAttentionO
   const set = kernelsOf(opts);
   const why =
     dtypes ??
-    flashUnsupported(shape, storageLimit(), set.tiles, set.headStep) ??
+    flashUnsupported(shape, storageLimit(), set.tiles, set.headStep, set.packed) ??
     (bs && (bs[0] !== b || bs[1] !== 1 || (bs[2] !== 1 && bs[2] !== t) || bs[3] !== s)
       ? `bias shape [${bs.join(', ')}] is neither [B, 1, 1, S] nor [B, 1, T, S]`
       : undefined);
