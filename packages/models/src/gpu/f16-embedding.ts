@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { F16Matrix, MAX_PACK_ROWS } from './f16-matrix.js';
-import { PACK_ALIGN, padTo } from './gemm-layout.js';
+import { PACK_ALIGN, padTo, tileWord } from './gemm-layout.js';
 import { PACK_WORKGROUP } from './pack-wgsl.js';
 import { runKernel } from './webgpu-internals.js';
 
@@ -89,7 +89,7 @@ export function f16GatherWgsl(rows: number, cols: number, colsP: number, n: numb
   let r = ids[i] - ${offset};
   var v = 0.0;
   if (r >= 0 && r < ${rows}) {
-    let h = unpack2x16float(W[u32(r) * ${colsP / 2}u + c / 2u]);
+    let h = unpack2x16float(W[${tileWord('u32(r)', 'c & ~1u', colsP)}]);
     v = select(h.x, h.y, (c & 1u) == 1u);
   }
   D[i * ${cols}u + c] = v;

@@ -1,6 +1,7 @@
 /**
  * `packFlashOperand`: q, k or v [B, heads, rows, d] (f32) as f16 on the GPU for the kernels that
- * read packed operands (FlashKernelSet.packed): each head's rows back to back, zero-padded to
+ * read packed operands (FlashKernelSet.packed): each head's rows back to back, row-major (the
+ * kernels read 16-row tiles, each contiguous), zero-padded to
  * packedRows(rows), two halves per int32 (pack-wgsl.ts). The caller disposes it.
  */
 import type * as tf from '@tensorflow/tfjs-core';
@@ -22,7 +23,7 @@ export function packFlashOperand(x: tf.Tensor4D): tf.Tensor1D {
       'use the tfjs op (nn/attention.ts) or split the batch',
     );
   }
-  const code = packWgsl(rows, d, d, rowsP);
+  const code = packWgsl(rows, d, d, rowsP, 'rows');
   return runKernel(
     code,
     [x],

@@ -1,7 +1,11 @@
 /**
- * The layout every GEMM kernel here reads: f16 operands packed row-major into padded buffers
- * (both dimensions rounded up to PACK_ALIGN with zeros), so kernels never test bounds while
- * loading and the zero padding adds nothing to the sums. Only the f32 result is exact-sized.
+ * The layout every GEMM kernel here reads: f16 operands packed into padded buffers (both
+ * dimensions rounded up to PACK_ALIGN with zeros), so kernels never test bounds while loading and
+ * the zero padding adds nothing to the sums, and **tile-major**: 16×16 tiles of 256 contiguous
+ * halves, row-major within a tile, tiles row by row. The tensor-core kernels then bind an operand
+ * as an array of tiles and load a tile at offset 0: Dawn's robustness pass only clamps the tile
+ * index, where a computed offset into a flat array gets a bounds test around every load (see
+ * flash-attention-forward-sm-direct-wgsl.ts). Only the f32 result is exact-sized, row-major.
  */
 
 /** Rows and columns of a packed operand are multiples of this (the largest workgroup tile). */
@@ -41,3 +45,16 @@ export function batchStrides(s: GemmShape): { a: number; b: number; c: number } 
 
 /** Whether a shape has more than one product, so its kernels read workgroup id z. */
 export const isBatched = (s: GemmShape): boolean => (s.batch ?? 1) > 1;
+
+/** Halves per tile of the packed layout (16 × 16). */
+export const TILE_HALVES = 256;
+
+/**
+ * WGSL: the u32 word (two halves) holding element (r, c), c even, of a packed matrix whose stored
+ * rows are `ld` halves wide (a multiple of 16).
+ */
+export const tileWord = (r: string, c: string, ld: number): string =>
+  `((((${r}) >> 4u) * ${ld / 16}u + ((${c}) >> 4u)) * 128u + ((${r}) & 15u) * 8u + ((${c}) & 15u) / 2u)`;
+
+/** WGSL: the index of the tile holding stored row r (a multiple of 16) and column c (likewise). */
+export const tileOf = (r: string, c: string, ld: number): string => `((${r}) / 16u * ${ld / 16}u + (${c}) / 16u)`;

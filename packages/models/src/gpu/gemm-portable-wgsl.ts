@@ -4,7 +4,7 @@
  * block per workgroup of 16×16 invocations, each 4×4 outputs strided by 16 (conflict-free reads
  * of workgroup memory); K staged 16 at a time.
  */
-import { batchStrides, isBatched, packedDims, type GemmShape } from './gemm-layout.js';
+import { batchStrides, isBatched, packedDims, tileWord, type GemmShape } from './gemm-layout.js';
 import type { Dispatch } from './webgpu-internals.js';
 
 export const PORTABLE_TILE = 64;
@@ -12,7 +12,6 @@ const BK = 16;
 
 /** One u32 (two halves) per invocation and step: the storage word and where its halves go. */
 function loadTile(name: 'A' | 'B', trans: boolean, ld: number, base: string, tileBase: string, off: string): string {
-  const words = ld / 2;
   const T = PORTABLE_TILE;
   const dst = name === 'A' ? 'As' : 'Bs';
   // "along" is the operand's M (A) or N (B) dimension; K runs along the stored rows when the
@@ -22,14 +21,14 @@ function loadTile(name: 'A' | 'B', trans: boolean, ld: number, base: string, til
     // stored [T rows of the tile][K]: word w -> row w / 8, k pair 2 * (w % 8)
     return `for (var w = lid; w < ${(T * BK) / 2}u; w += 256u) {
       let r = w / ${BK / 2}u; let kq = 2u * (w % ${BK / 2}u);
-      let v = unpack2x16float(${name}[${off}(${base} + r) * ${words}u + (k0 + kq) / 2u]);
+      let v = unpack2x16float(${name}[${off}${tileWord(`${base} + r`, 'k0 + kq', ld)}]);
       ${dst}[kq * ${T}u + r] = v.x; ${dst}[(kq + 1u) * ${T}u + r] = v.y;
     }`;
   }
   // stored [K][...]: word w -> k row w / 32, column pair 2 * (w % 32) of the tile
   return `for (var w = lid; w < ${(T * BK) / 2}u; w += 256u) {
       let kq = w / ${T / 2}u; let c = 2u * (w % ${T / 2}u);
-      let v = unpack2x16float(${name}[${off}(k0 + kq) * ${words}u + (${tileBase} + c) / 2u]);
+      let v = unpack2x16float(${name}[${off}${tileWord('k0 + kq', `${tileBase} + c`, ld)}]);
       ${dst}[kq * ${T}u + c] = v.x; ${dst}[kq * ${T}u + c + 1u] = v.y;
     }`;
 }

@@ -6,14 +6,17 @@
  * (local_invocation_index / 32: NVIDIA's subgroups are 32 consecutive invocations), uniform within
  * the subgroup, which is what the hardware needs, so the diagnostic is off (as in ONNX Runtime's and
  * llama.cpp's WebGPU kernels); the start-up self-test checks the result.
- * - `direct`: operands are loaded from storage (L1/L2 serve the reuse);
- * - `staged`: each K step of 32 is first copied into workgroup memory with vec4<u32> loads.
+ * - `direct`: operands are loaded from storage (L1/L2 serve the reuse), a 16×16 tile of the
+ *   tile-major layout (gemm-layout.ts) at a time: the operands are bound as arrays of tiles, so each
+ *   load has a tile index, which Dawn's robustness pass only clamps, and offset 0, which it does not
+ *   wrap in a bounds test (as the direct attention kernels found, 2× on an H200);
+ * - `staged`: each K step of 32 is first copied into workgroup memory, whole tiles of vec4<u32>.
  * Transposed operands are read with colMajor loads, never copied. Edge tiles (M or N not a
  * multiple of 16) are stored through a 16×16 workgroup scratch and written with bounds checks.
  * A batch (GemmShape.batch) is workgroup id z: each operand's matrices lie back to back, and the
  * per-matrix offsets stay workgroup-uniform, as the loads and stores require.
  */
-import { batchStrides, isBatched, packedDims, type GemmShape } from './gemm-layout.js';
+import { batchStrides, isBatched, packedDims, tileOf, type GemmShape } from './gemm-layout.js';
 import type { Dispatch } from './webgpu-internals.js';
 
 export interface SubgroupMatrixTiling {
@@ -56,18 +59,50 @@ function rightLoad(src: string, trans: boolean, ld: number, col: string, k: stri
     : `subgroupMatrixLoad<R>(&${src}, ${off}${k} * ${ld}u + ${c}, false, ${ld}u)`;
 }
 
-/** Prefixes of the batch offsets (aOff, bOff in halves; cOff in f32), or none for one product. */
+/**
+ * Global loads of the tile-major operands (gemm-layout.ts): a tile index and offset 0, stride 16
+ * (column-major for a transposed operand's tiles). `off` prefixes the matrix's first tile in a batch.
+ */
+function tileLeft(trans: boolean, ld: number, row: string, k: string, i: number, off = ''): string {
+  const r = `${row} + ${16 * i}u`;
+  return trans
+    ? `subgroupMatrixLoad<L>(&A[${off}${tileOf(k, r, ld)}], 0u, true, 16u)`
+    : `subgroupMatrixLoad<L>(&A[${off}${tileOf(r, k, ld)}], 0u, false, 16u)`;
+}
+function tileRight(trans: boolean, ld: number, col: string, k: string, j: number, off = ''): string {
+  const c = `${col} + ${16 * j}u`;
+  return trans
+    ? `subgroupMatrixLoad<R>(&B[${off}${tileOf(c, k, ld)}], 0u, true, 16u)`
+    : `subgroupMatrixLoad<R>(&B[${off}${tileOf(k, c, ld)}], 0u, false, 16u)`;
+}
+
+/** Prefixes of the batch offsets (aOff, bOff: tiles when direct, halves when staged; cOff in f32), or none for one product. */
 const offsetPrefixes = (s: GemmShape) => (isBatched(s) ? ['aOff + ', 'bOff + ', 'cOff + '] : ['', '', '']);
 
-/** Copies one BK slice of a block (`rows` × `cols` halves as stored) into workgroup memory. */
-function stage(src: string, dst: string, rows: number, cols: number, ldWords: number, origin: string, threads: number) {
-  const perRow = cols / 8;
+/**
+ * Copies one BK slice of a block into workgroup memory, row-major there (`rows` × `cols` halves as
+ * stored): whole 16×16 tiles of the tile-major operand, 32 vec4<u32> each, from tile (tr0, tc0) of
+ * a matrix whose stored rows are `ld` halves wide; `off` is the matrix's first vec4 in a batch.
+ */
+function stage(
+  src: string,
+  dst: string,
+  rows: number,
+  cols: number,
+  ld: number,
+  tr0: string,
+  tc0: string,
+  off: string,
+  threads: number,
+) {
   return `for (var v = lid; v < ${(rows * cols) / 8}u; v += ${threads}u) {
-      let r = v / ${perRow}u; let c = v % ${perRow}u;
-      let q = ${src}[${origin} + r * ${ldWords}u + c];
+      let t = v / 32u; let w = v % 32u;
+      let tr = t / ${cols / 16}u; let tc = t % ${cols / 16}u;
+      let q = ${src}[${off}((${tr0} + tr) * ${ld / 16}u + ${tc0} + tc) * 32u + w];
+      let base = (tr * 16u + w / 2u) * ${cols}u + tc * 16u + (w % 2u) * 8u;
       for (var h = 0u; h < 4u; h++) {
         let p = bitcast<vec2<f16>>(q[h]);
-        ${dst}[r * ${cols}u + c * 8u + 2u * h] = p.x; ${dst}[r * ${cols}u + c * 8u + 2u * h + 1u] = p.y;
+        ${dst}[base + 2u * h] = p.x; ${dst}[base + 2u * h + 1u] = p.y;
       }
     }`;
 }
@@ -77,8 +112,8 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
   const [aOff, bOff] = offsetPrefixes(s);
   if (!t.staged) {
     return `for (var k = 0u; k < ${kp}u; k += 16u) {
-    ${each(t.tm, (i) => `let a${i} = ${leftLoad('A', s.transA, lda, 'row0', 'k', i, aOff)};`)}
-    ${each(t.tn, (j) => `let b${j} = ${rightLoad('B', s.transB, ldb, 'col0', 'k', j, bOff)};`)}
+    ${each(t.tm, (i) => `let a${i} = ${tileLeft(s.transA, lda, 'row0', 'k', i, aOff)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${tileRight(s.transB, ldb, 'col0', 'k', j, bOff)};`)}
     ${mma}
   }`;
   }
@@ -86,12 +121,13 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
   // Staged blocks keep the stored orientation: [bm][BK] or [BK][bm] for A, likewise for B.
   const [aRows, aCols] = s.transA ? [BK, bm] : [bm, BK];
   const [bRows, bCols] = s.transB ? [bn, BK] : [BK, bn];
-  // Batch offsets are whole padded matrices (multiples of 128² halves): divisible by 8.
-  const aOrigin = s.transA ? `(${aOff}k0 * ${lda}u + blockRow) / 8u` : `(${aOff}blockRow * ${lda}u + k0) / 8u`;
-  const bOrigin = s.transB ? `(${bOff}blockCol * ${ldb}u + k0) / 8u` : `(${bOff}k0 * ${ldb}u + blockCol) / 8u`;
+  // Tile coordinates of the block's slice; batch offsets are whole padded matrices (in halves, / 8: vec4s).
+  const [aTr, aTc] = s.transA ? ['k0 / 16u', 'blockRow / 16u'] : ['blockRow / 16u', 'k0 / 16u'];
+  const [bTr, bTc] = s.transB ? ['blockCol / 16u', 'k0 / 16u'] : ['k0 / 16u', 'blockCol / 16u'];
+  const [aV, bV] = [aOff ? 'aOff / 8u + ' : '', bOff ? 'bOff / 8u + ' : ''];
   return `for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
-    ${stage('A', 'As', aRows, aCols, lda / 8, aOrigin, threads)}
-    ${stage('B', 'Bs', bRows, bCols, ldb / 8, bOrigin, threads)}
+    ${stage('A', 'As', aRows, aCols, lda, aTr, aTc, aV, threads)}
+    ${stage('B', 'Bs', bRows, bCols, ldb, bTr, bTc, bV, threads)}
     workgroupBarrier();
     for (var kk = 0u; kk < ${BK}u; kk += 16u) {
     ${each(t.tm, (i) => `let a${i} = ${leftLoad('As', s.transA, aCols, 'row0 - blockRow', 'kk', i)};`)}
@@ -112,9 +148,9 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
   const st = batchStrides(s);
   const cOff = offsetPrefixes(s)[2];
   const offsets = isBatched(s)
-    ? `\n  let aOff = wg.z * ${st.a}u; let bOff = wg.z * ${st.b}u; let cOff = wg.z * ${st.c}u;`
+    ? `\n  let aOff = wg.z * ${t.staged ? st.a : st.a / 256}u; let bOff = wg.z * ${t.staged ? st.b : st.b / 256}u; let cOff = wg.z * ${st.c}u;`
     : '';
-  const operand = t.staged ? 'vec4<u32>' : 'f16';
+  const operand = t.staged ? 'vec4<u32>' : 'array<f16, 256>';
   const staged = t.staged
     ? `var<workgroup> As: array<f16, ${bm * BK}>;\nvar<workgroup> Bs: array<f16, ${bn * BK}>;`
     : '';

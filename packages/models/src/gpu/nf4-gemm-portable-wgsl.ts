@@ -7,7 +7,7 @@
  * gemm-portable-wgsl.ts: 64×64 outputs per workgroup of 16×16 invocations, each 4×4 outputs
  * strided by 16, K staged 16 at a time, f32 accumulation.
  */
-import { padTo } from './gemm-layout.js';
+import { padTo, tileWord } from './gemm-layout.js';
 import { nf4DecodeWgsl } from './nf4-wgsl.js';
 
 /** C[M,N] = A[M,K] · (transB ? Wᵀ : W) with W an NF4 matrix of `blocksize`-element blocks. */
@@ -57,7 +57,7 @@ ${nf4DecodeWgsl(s.blocksize)}
   for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
     for (var w = lid; w < ${(T * BK) / 2}u; w += 256u) {
       let r = w / ${BK / 2}u; let kq = 2u * (w % ${BK / 2}u);
-      let v = unpack2x16float(A[(row0 + r) * ${lda / 2}u + (k0 + kq) / 2u]);
+      let v = unpack2x16float(A[${tileWord('row0 + r', 'k0 + kq', lda)}]);
       As[kq * ${T}u + r] = v.x; As[(kq + 1u) * ${T}u + r] = v.y;
     }
     ${stageWeight(s)}

@@ -8,7 +8,7 @@
  * When W's rows hold whole code words (cols % 8 == 0, all real models) each invocation decodes 8
  * elements from one u32 of codes and one scale; otherwise element by element.
  */
-import { padTo } from './gemm-layout.js';
+import { padTo, tileOf } from './gemm-layout.js';
 import { nf4WeightDims, type Nf4GemmShape } from './nf4-gemm-portable-wgsl.js';
 import { nf4DecodeWgsl, nf4WordShift } from './nf4-wgsl.js';
 
@@ -88,17 +88,21 @@ export function nf4SubgroupMatrixGemmWgsl(
   const lda = padTo(s.k),
     kp = padTo(s.k),
     bn = 16 * t.tn;
-  const aRow = (i: number) => `(row0 + ${16 * i}u) * ${lda}u`;
-  const wLoad = (j: number) =>
+  // A is tile-major (gemm-layout.ts): a tile index (clamped by robustness) and offset 0. The K steps
+  // inside a staged block are unrolled, so the staged weights' offsets are constants too.
+  const aLoad = (i: number, kk: number) =>
+    `subgroupMatrixLoad<L>(&A[${tileOf(`row0 + ${16 * i}u`, `k0 + ${kk}u`, lda)}], 0u, false, 16u)`;
+  const wLoad = (j: number, kk: number) =>
     s.transB
-      ? `subgroupMatrixLoad<R>(&Ws, ${16 * j * t.bk}u + kk, true, ${t.bk}u)`
-      : `subgroupMatrixLoad<R>(&Ws, kk * ${bn}u + ${16 * j}u, false, ${bn}u)`;
+      ? `subgroupMatrixLoad<R>(&Ws, ${16 * j * t.bk + kk}u, true, ${t.bk}u)`
+      : `subgroupMatrixLoad<R>(&Ws, ${kk * bn + 16 * j}u, false, ${bn}u)`;
+  const steps = Array.from({ length: t.bk / 16 }, (_, q) => 16 * q);
   return `enable f16;
 enable chromium_experimental_subgroup_matrix;
 alias L = subgroup_matrix_left<f16, 16, 16>;
 alias R = subgroup_matrix_right<f16, 16, 16>;
 alias Acc = subgroup_matrix_result<f32, 16, 16>;
-@group(0) @binding(0) var<storage, read> A: array<f16>;
+@group(0) @binding(0) var<storage, read> A: array<array<f16, 256>>;
 @group(0) @binding(1) var<storage, read> Q: array<u32>;
 @group(0) @binding(2) var<storage, read> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
@@ -114,11 +118,15 @@ ${nf4DecodeWgsl(s.blocksize)}
   for (var k0 = 0u; k0 < ${kp}u; k0 += ${t.bk}u) {
     ${stageWeight(s, t)}
     workgroupBarrier();
-    for (var kk = 0u; kk < ${t.bk}u; kk += 16u) {
-    ${lines(t.tm, (i) => `let a${i} = subgroupMatrixLoad<L>(&A, ${aRow(i)} + k0 + kk, false, ${lda}u);`)}
-    ${lines(t.tn, (j) => `let b${j} = ${wLoad(j)};`)}
+    ${steps
+      .map(
+        (kk) => `{
+    ${lines(t.tm, (i) => `let a${i} = ${aLoad(i, kk)};`)}
+    ${lines(t.tn, (j) => `let b${j} = ${wLoad(j, kk)};`)}
     ${grid(t, (i, j) => `c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`)}
-    }
+    }`,
+      )
+      .join('\n    ')}
     workgroupBarrier();
   }
   ${storeTiles(s, t)}

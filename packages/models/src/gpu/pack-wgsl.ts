@@ -1,15 +1,19 @@
 /**
- * WGSL that converts an f32 matrix to f16 in the packed layout of gemm-layout.ts: row-major,
+ * WGSL that converts an f32 matrix to f16 in the packed layout of gemm-layout.ts: tile-major
+ * (`tiles`, the GEMMs') or row-major (the fused attention's operands, read as 16-row tiles),
  * `rowsP × colsP` with zeros beyond `rows × cols`, two halves per u32. Core WGSL only
  * (`pack2x16float`), so it runs on adapters without `shader-f16`.
  */
+import { tileWord } from './gemm-layout.js';
+
 export const PACK_WORKGROUP = 64;
+export type PackLayout = 'tiles' | 'rows';
 
 /**
  * `rowsP` > 0 packs a batch instead (packBatchDispatch): workgroup id z is the matrix, read from
  * `rows × cols` f32 blocks back to back and written to `rowsP × colsP` packed blocks back to back.
  */
-export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0): string {
+export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0, layout: PackLayout = 'tiles'): string {
   const words = colsP / 2;
   const [src, dst] = rowsP > 0 ? ['s0 + ', 'd0 + '] : ['', ''];
   const offsets = rowsP > 0 ? ` let s0 = wg.z * ${rows * cols}u; let d0 = wg.z * ${rowsP * words}u;` : '';
@@ -25,7 +29,7 @@ export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0): 
     if (c < ${cols}u) { v.x = S[${src}r * ${cols}u + c]; }
     if (c + 1u < ${cols}u) { v.y = S[${src}r * ${cols}u + c + 1u]; }
   }
-  D[${dst}r * ${words}u + w] = pack2x16float(v);
+  D[${dst}${layout === 'tiles' ? tileWord('r', 'c', colsP) : `r * ${words}u + w`}] = pack2x16float(v);
 }`;
 }
 
@@ -42,7 +46,7 @@ export const packBatchDispatch = (rowsP: number, colsP: number, batch: number): 
 ];
 
 /**
- * The inverse of packWgsl: the `rows × cols` f32 matrix (exact: every f16 is an f32) of a packed
+ * The inverse of packWgsl (tile-major): the `rows × cols` f32 matrix (exact: every f16 is an f32) of a packed
  * one. Core WGSL (`unpack2x16float`). Dispatched as packDispatch(rows, 2·words) covers every column.
  */
 export function unpackWgsl(rows: number, cols: number, colsP: number): string {
@@ -52,7 +56,7 @@ export function unpackWgsl(rows: number, cols: number, colsP: number): string {
     @builtin(local_invocation_index) lid: u32) {
   let r = wg.y; let c = wg.x * ${PACK_WORKGROUP}u + lid;
   if (r >= ${rows}u || c >= ${cols}u) { return; }
-  let v = unpack2x16float(S[r * ${colsP / 2}u + c / 2u]);
+  let v = unpack2x16float(S[${tileWord('r', 'c & ~1u', colsP)}]);
   D[r * ${cols}u + c] = select(v.x, v.y, (c & 1u) == 1u);
 }`;
 }
