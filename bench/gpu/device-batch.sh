@@ -39,8 +39,8 @@ case "${1:-}" in
     run seed-0.6b-tc 320 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-0.6b-tc $KVC seed-sequence webgpu 0.6b 0 2 f16 none
     run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
-  gemm-tiles) # does a tile-major layout with constant offsets speed up the GEMM (as it did attention)? torch beside
-    run gemm-tiles 300 env KVC_BENCH_SM=4x4 $KVC gemm-bench warm,tiles,raw 4096
+  gemm-tiles) # the tile-major GEMM (constant offsets) checked, timed, and against the same loads with computed offsets; torch beside
+    run gemm-tiles 300 env KVC_BENCH_SM=4x4,4x4s $KVC gemm-bench warm,check,tiles,raw 4096
     run gemm-torch 120 python3 bench/gpu/gemm-baseline.py
     ;;
   pool) # the 0.6B step at the seed preset's pool (16 GiB), then also keeping stage inputs; torch bf16 beside

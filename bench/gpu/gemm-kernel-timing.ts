@@ -112,7 +112,8 @@ export const mmaOnly = (S: number, tm: number, tn: number): string => registerTi
  * arrays of tiles and each load picks a tile by index at offset 0, which Dawn's robustness pass
  * only clamps; without, the same addresses as computed offsets into flat arrays, which it wraps in
  * a bounds test (see packages/models/src/gpu/flash-attention-forward-sm-direct-wgsl.ts). The
- * buffers hold row-major data, so the products are wrong by design: only the time means something.
+ * GEMMs' own operands are tile-major since session 7 (gemm-layout.ts); this kernel is not checked
+ * against anything: only the time means something.
  */
 export function tileMajor(S: number, tm: number, tn: number, constantOffsets: boolean): string {
   const lines = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n    ');
