@@ -15,22 +15,12 @@
  *   bash bench/gpu/run-on-gpu.sh fused-elementwise-dispatches webgpu 2 0.6b 3                (the H100)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  LoraAdapter,
-  Projector,
-  Qwen3ForCausalLM,
-  SEED_LORA_CONFIG,
-  initBackend,
-  parseQwen3Config,
-  qwen3ExpectedShapes,
-  setFusedElementwiseDefault,
-  vlmLossAndGrads,
-} from '@kvc/models';
+import { initBackend, parseQwen3Config, setFusedElementwiseDefault } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import { ownDispatchCount } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { checkFusedElementwise } from './fused-elementwise-check.js';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
-import { randomQwen3Layers } from './random-qwen3-layers.js';
+import { randomVlmStep } from './random-vlm-step.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const layers = Number(process.argv[3] ?? 2);
@@ -40,7 +30,6 @@ await initBackend(backend, { purpose: 'training' });
 const base = size === '0.6b' ? QWEN3_0_6B : {};
 const json = tinyQwen3ConfigJson({ ...base, num_hidden_layers: layers });
 const config = parseQwen3Config(json, 'fused-elementwise-dispatches');
-const shapes = qwen3ExpectedShapes(config);
 const [B, NV, NT, VISION_HIDDEN] = size === '0.6b' ? [4, 4608, 768, 1024] : [2, 16, 12, 32];
 
 const c = config;
@@ -49,33 +38,7 @@ const checkT = Math.min(NV + NT, 1024);
 const check = await checkFusedElementwise(B, checkT, c.hiddenSize, c.intermediateSize, c.numAttentionHeads, c.headDim);
 check.forEach((l) => console.log(l));
 
-let seed = 1;
-const rand = (shape: readonly number[], std = 0.02) => tf.randomNormal([...shape], 0, std, 'float32', seed++);
-const lin = (name: string) => ({ weight: rand(shapes.get(`${name}.weight`)!) as tf.Tensor2D });
-const model = new Qwen3ForCausalLM(config, {
-  embedTokens: rand(shapes.get('model.embed_tokens.weight')!) as tf.Tensor2D,
-  layers: randomQwen3Layers(config, lin),
-  norm: tf.ones([config.hiddenSize]) as tf.Tensor1D,
-  lmHead: config.tieWordEmbeddings ? undefined : (rand(shapes.get('lm_head.weight')!) as tf.Tensor2D),
-});
-const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
-for (const [n, v] of lora.variables()) if (n.includes('lora_B')) v.assign(rand(v.shape, 0.01));
-const projector = Projector.create('linear', VISION_HIDDEN, config.hiddenSize, 1);
-const trainable = new Map([...projector.variables('projector.'), ...lora.variables()]);
-const feats = rand([B, NV, VISION_HIDDEN], 1) as tf.Tensor3D;
-const ids = tf.randomUniform([B, NT], 0, config.vocabSize - 2, 'int32', 7) as tf.Tensor2D;
-const mask = tf.ones([B, NT], 'int32') as tf.Tensor2D;
-const labels = (await ids.data()) as Int32Array;
-
-/** One step: loss and gradients, everything read back. */
-async function step(): Promise<number> {
-  const batch = { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels };
-  const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, batch, trainable, { checkpointLayers: true });
-  const l = (await loss.data())[0]!;
-  for (const g of grads.values()) await g.data();
-  tf.dispose([loss, ...grads.values()]);
-  return l;
-}
+const step = await randomVlmStep(config, { batch: B, visionTokens: NV, textTokens: NT, visionHidden: VISION_HIDDEN });
 
 console.log(`backend ${tf.getBackend()}, Qwen3 ${size} ${layers} layers, batch ${B} × (${NV} + ${NT}), LoRA r16`);
 const counts: Record<string, { tfjs: number; own: number; loss: number }> = {};

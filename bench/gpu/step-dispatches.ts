@@ -16,16 +16,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   F16Matrix,
-  LoraAdapter,
-  Projector,
-  Qwen3ForCausalLM,
-  SEED_LORA_CONFIG,
   initBackend,
   parseQwen3Config,
-  qwen3ExpectedShapes,
   setFusedAttentionDefault,
   setFusedElementwiseDefault,
-  vlmLossAndGrads,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import {
@@ -33,7 +27,7 @@ import {
   tensorCoreFlashCandidates,
 } from '../../packages/models/src/gpu/flash-attention-select.js';
 import { ownDispatchCount } from '../../packages/models/src/gpu/webgpu-internals.js';
-import { randomQwen3Layers } from './random-qwen3-layers.js';
+import { randomVlmStep } from './random-vlm-step.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const layers = Number(process.argv[3] ?? 2);
@@ -46,39 +40,12 @@ console.log(`fused attention ${sel.variant ?? 'none (tfjs op)'}`);
 // Qwen3's structure (GQA 2:1, q/k norms, tied head) at small widths: the dispatches per layer are the same.
 const json = tinyQwen3ConfigJson({ num_hidden_layers: layers, hidden_size: 64, head_dim: 16 });
 const config = parseQwen3Config(json, 'step-dispatches');
-const shapes = qwen3ExpectedShapes(config);
-const [B, NV, NT, VISION_HIDDEN] = [2, 32, 16, 32];
-let seed = 1;
-const rand = (shape: readonly number[], std = 0.02) => tf.randomNormal([...shape], 0, std, 'float32', seed++);
-const lin = (name: string) => {
-  const t = rand(shapes.get(`${name}.weight`)!) as tf.Tensor2D;
+// f16 frozen weights, as the seed preset holds them.
+const step = await randomVlmStep(config, { batch: 2, visionTokens: 32, textTokens: 16, visionHidden: 32 }, (t) => {
   const w = F16Matrix.fromTensor(t);
   t.dispose();
-  return { weight: w };
-};
-const model = new Qwen3ForCausalLM(config, {
-  embedTokens: rand(shapes.get('model.embed_tokens.weight')!) as tf.Tensor2D,
-  layers: randomQwen3Layers(config, lin),
-  norm: tf.ones([config.hiddenSize]) as tf.Tensor1D,
-  lmHead: config.tieWordEmbeddings ? undefined : (rand(shapes.get('lm_head.weight')!) as tf.Tensor2D),
+  return w;
 });
-const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
-for (const [n, v] of lora.variables()) if (n.includes('lora_B')) v.assign(rand(v.shape, 0.01));
-const projector = Projector.create('linear', VISION_HIDDEN, config.hiddenSize, 1);
-const trainable = new Map([...projector.variables('projector.'), ...lora.variables()]);
-const feats = rand([B, NV, VISION_HIDDEN], 1) as tf.Tensor3D;
-const ids = tf.randomUniform([B, NT], 0, config.vocabSize - 2, 'int32', 7) as tf.Tensor2D;
-const mask = tf.ones([B, NT], 'int32') as tf.Tensor2D;
-const labels = (await ids.data()) as Int32Array;
-
-async function step(): Promise<number> {
-  const batch = { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels };
-  const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, batch, trainable, { checkpointLayers: true });
-  const l = (await loss.data())[0]!;
-  for (const g of grads.values()) await g.data();
-  tf.dispose([loss, ...grads.values()]);
-  return l;
-}
 await step(); // pipelines compile outside the count
 const own0 = ownDispatchCount();
 const info = await tf.profile(async () => void (await step()));
