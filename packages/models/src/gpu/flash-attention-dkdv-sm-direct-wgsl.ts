@@ -10,7 +10,7 @@
  */
 import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
-import { directHeader, directProduct, range } from './flash-attention-sm-direct-wgsl.js';
+import { directHeader, directProduct, range, tileLoad } from './flash-attention-sm-direct-wgsl.js';
 
 /** Keys per workgroup: one 16-row tile. */
 export const FLASH_DIRECT_KEYS = 16;
@@ -35,8 +35,8 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string
       rows: 1,
       cols: ni,
       inner: dn,
-      left: (_, k) => `subgroupMatrixLoad<L>(&${left}[kTile], ${16 * k}u, false, D)`,
-      right: (j, k) => `subgroupMatrixLoad<R>(&${right}[qTile + r0 / 16u + ${j}u], ${16 * k}u, true, D)`,
+      left: (_, k) => tileLoad('L', left, 'kTile', k),
+      right: (j, k) => tileLoad('R', right, `qTile + r0 / 16u + ${j}u`, k, true),
       store: (_, j) => ({ offset: 16 * KEYS * j, colMajor: true, stride: KEYS }),
     });
   // acc += strip · operand: left tiles from the f16 strip (transposed P or dS), right from q or dO.
@@ -48,7 +48,7 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string
         ${range(dn)
           .map(
             (n) =>
-              `${acc}${n} = subgroupMatrixMultiplyAccumulate(a, subgroupMatrixLoad<R>(&${operand}[qTile + r0 / 16u + ${kk}u], ${16 * n}u, false, D), ${acc}${n});`,
+              `${acc}${n} = subgroupMatrixMultiplyAccumulate(a, ${tileLoad('R', operand, `qTile + r0 / 16u + ${kk}u`, n)}, ${acc}${n});`,
           )
           .join('\n        ')}
       }`,

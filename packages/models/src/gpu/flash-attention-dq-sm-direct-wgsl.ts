@@ -42,11 +42,12 @@ const D4 = D / 4u;
 ${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup> DPs: array<f32, ${ROWS * bc}>;\nvar<workgroup> DSs: array<f16, ${ROWS * bc}>;`)}
   var dl = 0.0;
   // dO as the products see it (f16): Δ then matches Σ P·dP row by row, as it does exactly in f32.
-  let doTile = (bh * TP + t) / 16u; let doRow = (t % 16u) * D;
+  // Row t of its 16-row group: 16 halves in each 256-half tile (tile-major, packFlashOperand).
+  let doTile = (bh * TP + t) / 16u; let doRow = (t % 16u) * 16u;
   for (var k = 0u; k < D4; k++) {
     let o4 = O[oBase / 4u + t * D4 + k];
-    let d4 = vec4<f32>(vec4<f16>(DO[doTile][doRow + 4u * k], DO[doTile][doRow + 4u * k + 1u],
-      DO[doTile][doRow + 4u * k + 2u], DO[doTile][doRow + 4u * k + 3u]));
+    let w = (k / 4u) * 256u + doRow + (k % 4u) * 4u;
+    let d4 = vec4<f32>(vec4<f16>(DO[doTile][w], DO[doTile][w + 1u], DO[doTile][w + 2u], DO[doTile][w + 3u]));
     dl += dot(d4, o4);
   }
   let st = (bh * T + t) * 3u;

@@ -8,9 +8,10 @@
  * whose offset, stride and array length are not all constants in a bounds test that returns a zero
  * matrix when it fails (Tint's Robustness transform, PredicateSubgroupMatrixCall); on an H200 that
  * doubled the time of every tensor-core kernel (KVC_DAWN_TOGGLES=disable_robustness showed it).
- * So the packed operands are bound as arrays of 16-row tiles (`f16-tiles` bindings:
- * array<array<f16, 16·d>>): a tile is picked by an index, which robustness merely clamps, and the
- * load inside it has a constant offset, with the head dimension unrolled. The score and
+ * So the packed operands are bound as arrays of 16-row groups (`f16-tiles` bindings:
+ * array<array<f16, 16·d>>, a group being d/16 contiguous 16×16 tiles, tile-major as the GEMMs'):
+ * a group is picked by an index, which robustness merely clamps, and each tile inside it loads at
+ * a constant offset, with the head dimension unrolled. The score and
  * probability strips live in workgroup memory at constant offsets (one subgroup, unrolled tiles).
  * Seed shape (B4 H16/8 T5376 d128, causal + padding) on an H200: 39.5 ms, against 96.6 ms for the
  * staged four-subgroup kernel this replaced and 87.6 ms for this one with computed offsets.

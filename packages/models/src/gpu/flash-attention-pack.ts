@@ -1,8 +1,9 @@
 /**
  * `packFlashOperand`: q, k or v [B, heads, rows, d] (f32) as f16 on the GPU for the kernels that
- * read packed operands (FlashKernelSet.packed): each head's rows back to back, row-major (the
- * kernels read 16-row tiles, each contiguous), zero-padded to
- * packedRows(rows), two halves per int32 (pack-wgsl.ts). The caller disposes it.
+ * read packed operands (FlashKernelSet.packed): each head's rows back to back, zero-padded to
+ * packedRows(rows), tile-major as the GEMMs' operands (gemm-layout.ts): a 16-row group is d/16
+ * contiguous 16×16 tiles, so every subgroup-matrix load reads 512 contiguous bytes. Two halves per
+ * int32 (pack-wgsl.ts). The caller disposes it.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
@@ -23,7 +24,7 @@ export function packFlashOperand(x: tf.Tensor4D): tf.Tensor1D {
       'use the tfjs op (nn/attention.ts) or split the batch',
     );
   }
-  const code = packWgsl(rows, d, d, rowsP, 'rows');
+  const code = packWgsl(rows, d, d, rowsP);
   return runKernel(
     code,
     [x],

@@ -12,6 +12,14 @@ export const FLASH_DIRECT_ROWS = 32;
 
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
+/**
+ * The subgroup-matrix load of 16×16 tile `n` (head-dimension columns 16n … 16n + 15) of the 16-row
+ * group `group` of a packed operand (`f16-tiles`, tile-major: packFlashOperand): 256 contiguous
+ * halves at a constant offset, read transposed when `colMajor`.
+ */
+export const tileLoad = (kind: 'L' | 'R', operand: string, group: string, n: number, colMajor = false): string =>
+  `subgroupMatrixLoad<${kind}>(&${operand}[${group}], ${256 * n}u, ${colMajor}, 16u)`;
+
 /** f16, subgroup matrices and the matrix aliases. */
 export const directHeader = `enable f16;
 enable chromium_experimental_subgroup_matrix;
@@ -83,8 +91,8 @@ export const rowStrip = (into: string, a: string, b: string, nj: number, dn: num
     rows: 2,
     cols: nj,
     inner: dn,
-    left: (i, k) => `subgroupMatrixLoad<L>(&${a}[qTile + ${i}u], ${16 * k}u, false, D)`,
-    right: (j, k) => `subgroupMatrixLoad<R>(&${b}[kvTile + c0 / 16u + ${j}u], ${16 * k}u, true, D)`,
+    left: (i, k) => tileLoad('L', a, `qTile + ${i}u`, k),
+    right: (j, k) => tileLoad('R', b, `kvTile + c0 / 16u + ${j}u`, k, true),
     store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
   });
 
@@ -103,7 +111,7 @@ export const accumulateRows = (acc: string, strip: string, operand: string, nj: 
       let a1 = subgroupMatrixLoad<L>(&${strip}, ${kk * 16 * ROWS + 16}u, true, ${ROWS}u);
       ${range(dn)
         .map(
-          (n) => `{ let b = subgroupMatrixLoad<R>(&${operand}[kvTile + c0 / 16u + ${kk}u], ${16 * n}u, false, D);
+          (n) => `{ let b = ${tileLoad('R', operand, `kvTile + c0 / 16u + ${kk}u`, n)};
         ${acc}${n}_0 = subgroupMatrixMultiplyAccumulate(a0, b, ${acc}${n}_0);
         ${acc}${n}_1 = subgroupMatrixMultiplyAccumulate(a1, b, ${acc}${n}_1); }`,
         )

@@ -14,7 +14,7 @@ import { FLASH_THREADS, type FlashShape } from './flash-attention-shape.js';
 
 /**
  * A storage binding: name, access, and how the kernel reads it: vec4<f32>, f32 (default) or, for
- * packed f16 operands, as 16-row tiles (`f16-tiles`: array<array<f16, 16·d>>, see
+ * packed f16 operands, as 16-row groups of tiles (`f16-tiles`: array<array<f16, 16·d>>, see
  * flash-attention-forward-sm-direct-wgsl.ts for why).
  */
 export type Binding = readonly [name: string, access: 'read' | 'read_write', type?: 'vec4' | 'f16-tiles'];

@@ -1,19 +1,18 @@
 /**
- * WGSL that converts an f32 matrix to f16 in the packed layout of gemm-layout.ts: tile-major
- * (`tiles`, the GEMMs') or row-major (the fused attention's operands, read as 16-row tiles),
- * `rowsP × colsP` with zeros beyond `rows × cols`, two halves per u32. Core WGSL only
+ * WGSL that converts an f32 matrix to f16 in the packed layout of gemm-layout.ts (tile-major: the
+ * GEMMs' operands and the fused attention's), `rowsP × colsP` with zeros beyond `rows × cols`, two
+ * halves per u32. Core WGSL only
  * (`pack2x16float`), so it runs on adapters without `shader-f16`.
  */
 import { tileWord } from './gemm-layout.js';
 
 export const PACK_WORKGROUP = 64;
-export type PackLayout = 'tiles' | 'rows';
 
 /**
  * `rowsP` > 0 packs a batch instead (packBatchDispatch): workgroup id z is the matrix, read from
  * `rows × cols` f32 blocks back to back and written to `rowsP × colsP` packed blocks back to back.
  */
-export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0, layout: PackLayout = 'tiles'): string {
+export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0): string {
   const words = colsP / 2;
   const [src, dst] = rowsP > 0 ? ['s0 + ', 'd0 + '] : ['', ''];
   const offsets = rowsP > 0 ? ` let s0 = wg.z * ${rows * cols}u; let d0 = wg.z * ${rowsP * words}u;` : '';
@@ -29,7 +28,7 @@ export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0, l
     if (c < ${cols}u) { v.x = S[${src}r * ${cols}u + c]; }
     if (c + 1u < ${cols}u) { v.y = S[${src}r * ${cols}u + c + 1u]; }
   }
-  D[${dst}${layout === 'tiles' ? tileWord('r', 'c', colsP) : `r * ${words}u + w`}] = pack2x16float(v);
+  D[${dst}${tileWord('r', 'c', colsP)}] = pack2x16float(v);
 }`;
 }
 
