@@ -30,6 +30,14 @@ case "${1:-}" in
     run flash-speed 300 env KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
     ;;
+  attention-ab) # this build's attention against an earlier build's bundle (.gpu/app/flash-attn-bench-old.mjs.xz, built by hand from the
+    # earlier commit), same call; then the 0.6B step keeping stage inputs; torch beside
+    run flash-check 120 $KVC flash-attn-bench check
+    run flash-speed 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
+    [ -f .gpu/app/flash-attn-bench-old.mjs ] && run flash-speed-old 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench-old clip,seed
+    run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
+    run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-stage-inputs $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 2 f16 none
+    ;;
   forward) # the direct tensor-core forward at key blocks 16/32/64; torch beside
     run flash-check 150 $KVC flash-attn-bench check
     run flash-forward 300 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 KVC_FLASH_FORWARD_BC=16,64 $KVC flash-attn-bench clip,seed
@@ -45,7 +53,7 @@ case "${1:-}" in
     ;;
   pool) # the 0.6B step at the seed preset's pool (16 GiB), then also keeping stage inputs; torch bf16 beside
     run seed-0.6b-pool16 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-0.6b-pool16 $KVC seed-sequence webgpu 0.6b 0 2 f16 none
-    run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_KEEP_STAGE_INPUTS=1 $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 2 f16 none
+    run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-stage-inputs $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 2 f16 none
     run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
   pool-8b) # the 8B NF4 step at the seed preset's pool (16 GiB): does it fit and how fast (torch: step-8b)
@@ -64,5 +72,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|forward|gemm-tiles|step|pool|pool-8b|step-8b|clip|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|step|pool|pool-8b|step-8b|clip|train-check" >&2; exit 2 ;;
 esac

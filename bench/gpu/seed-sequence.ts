@@ -40,6 +40,7 @@ import {
   setGpuPoolLimit,
   F16RowMatrix,
   Nf4Matrix,
+  type LayerCheckpointing,
   type LinearWeight,
   type RowMatrix,
 } from '@kvc/models';
@@ -185,14 +186,25 @@ const gpuBytes = (): string => {
 };
 console.log(`weights built: ${gpuBytes()}`);
 
+/**
+ * KVC_BENCH_CHECKPOINT=keep-stage-inputs keeps each layer's MLP input (one attention forward fewer a
+ * layer), keep-attention also the attention's results (two fewer); default: recompute both.
+ */
+const checkpointLayers = ((): LayerCheckpointing => {
+  const mode = process.env['KVC_BENCH_CHECKPOINT'] ?? 'recompute';
+  if (mode === 'keep-stage-inputs' || mode === 'keep-attention') return mode;
+  if (mode !== 'recompute')
+    throw new Error(`KVC_BENCH_CHECKPOINT=${mode}: recompute, keep-stage-inputs or keep-attention`);
+  return true;
+})();
+
 async function trainStep(step: number): Promise<void> {
   const t0 = performance.now();
   const { loss, grads } = vlmLossAndGrads(
     { model, projector, lora },
     { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels },
     trainable,
-    // KVC_BENCH_KEEP_STAGE_INPUTS=1: keep each layer's MLP input (one attention forward fewer a layer).
-    { checkpointLayers: process.env.KVC_BENCH_KEEP_STAGE_INPUTS === '1' ? 'keep-stage-inputs' : true },
+    { checkpointLayers },
   );
   // Recording ends when vlmLossAndGrads returns (webgpu runs behind it); if it is most of the
   // step, the host (issuing dispatches), not the GPU, sets the pace.

@@ -128,6 +128,12 @@ export const runConfigSchema = z.strictObject({
        */
       checkpointStageInputs: z.boolean().default(false),
       /**
+       * With gradientCheckpointing: keep the stage inputs and also each layer's attention output and
+       * row statistics, so the backward's recompute skips the attention forward (nn/checkpointed.ts);
+       * [B, heads, T, headDim] f32 a layer.
+       */
+      checkpointAttention: z.boolean().default(false),
+      /**
        * Also checkpoint every N optimizer steps inside an epoch (0: at epoch ends only). Long epochs on
        * preemptible machines lose at most N steps; each checkpoint holds the LoRA, projector and AdamW state.
        */

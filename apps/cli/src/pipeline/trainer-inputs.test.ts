@@ -63,15 +63,21 @@ describe('precision f16 and the trainer', () => {
 });
 
 describe('trainerOptions: checkpointing', () => {
-  it('train.checkpointStageInputs keeps the stage inputs only when layers are checkpointed; both it and gpuPoolGiB may change on resume', () => {
+  it('train.checkpointStageInputs and checkpointAttention keep what they keep only when layers are checkpointed; they and gpuPoolGiB may change on resume', () => {
     const opts = (overrides: string[]) => trainerOptions(loadRunConfig({ overrides }), '/tmp/run', true);
     expect(opts([]).gradientCheckpointing).toBe(true);
     expect(opts(['train.checkpointStageInputs=true']).gradientCheckpointing).toBe('keep-stage-inputs');
+    expect(opts(['train.checkpointAttention=true']).gradientCheckpointing).toBe('keep-attention');
     expect(opts(['train.gradientCheckpointing=false', 'train.checkpointStageInputs=true']).gradientCheckpointing).toBe(
       false,
     );
+    expect(opts(['train.gradientCheckpointing=false', 'train.checkpointAttention=true']).gradientCheckpointing).toBe(
+      false,
+    );
     const a = loadRunConfig({});
-    const b = loadRunConfig({ overrides: ['train.checkpointStageInputs=true', 'gpuPoolGiB=8'] });
+    const b = loadRunConfig({
+      overrides: ['train.checkpointStageInputs=true', 'train.checkpointAttention=true', 'gpuPoolGiB=8'],
+    });
     expect(configDiff(a, b, opts([]).resumeIgnoreKeys)).toEqual([]);
   });
 });

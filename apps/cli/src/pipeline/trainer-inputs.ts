@@ -4,6 +4,7 @@
  * (tokenized examples with their cached features, each (stage, epoch) in its own order).
  */
 import { TRAINING_LOG_METRICS } from '@kvc/eval';
+import type { LayerCheckpointing } from '@kvc/models';
 import { batchSource, buildExample, stageDataEpoch } from '@kvc/train';
 import type { TrainSample, TrainerData, TrainerOptions } from '@kvc/train';
 import { CliError } from '../cli-error.js';
@@ -23,6 +24,7 @@ const RESUME_IGNORE = [
   // Memory and speed only: the same results either way.
   'gpuPoolGiB',
   'train.checkpointStageInputs',
+  'train.checkpointAttention',
   'train.lossScale',
   'train.checkNonFinite',
   'features.cacheDir',
@@ -54,8 +56,7 @@ export function trainerOptions(config: RunConfig, runDir: string, evaluate: bool
     betas: t.betas,
     eps: t.eps,
     seed: t.seed,
-    gradientCheckpointing:
-      t.gradientCheckpointing && t.checkpointStageInputs ? 'keep-stage-inputs' : t.gradientCheckpointing,
+    gradientCheckpointing: layerCheckpointing(t),
     checkpointEverySteps: t.checkpointEverySteps,
     keepCheckpoints: t.keepCheckpoints,
     tensorboard: t.tensorboard,
@@ -123,4 +124,11 @@ export function checkTextRoom(maxTextLength: number, promptTokens: number): void
     { maxTextLength, promptTokens, needed: promptTokens + 2 },
     'raise maxTextLength (the seed uses 768) or shorten the prompt',
   );
+}
+
+/** train.gradientCheckpointing and what it keeps, as the models' LayerCheckpointing. */
+function layerCheckpointing(t: RunConfig['train']): LayerCheckpointing {
+  if (!t.gradientCheckpointing) return false;
+  if (t.checkpointAttention) return 'keep-attention';
+  return t.checkpointStageInputs ? 'keep-stage-inputs' : true;
 }

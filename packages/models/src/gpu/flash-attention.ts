@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
+import { replayed, type AttentionReplay } from '../nn/attention-replay.js';
 import { flashUnsupported, type FlashKernel, type FlashShape } from './flash-attention-shape.js';
 import { FLASH_KERNEL_SETS, type FlashAttentionVariant, type FlashKernelSet } from './flash-kernel-set.js';
 import { packFlashOperand } from './flash-attention-pack.js';
@@ -19,6 +20,8 @@ export interface FlashAttentionOptions {
   readonly causal?: boolean | undefined;
   /** The kernels to run instead of the selected variant's (tests run emulated tensor-core kernels). */
   readonly kernels?: FlashKernelSet | undefined;
+  /** Keeps the forward's o and statistics, or replays kept ones (nn/attention-replay.ts). */
+  readonly replay?: AttentionReplay | undefined;
 }
 
 export type { FlashAttentionVariant, FlashKernelSet };
@@ -141,7 +144,10 @@ export function flashAttention(
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [qi, ki, vi] = args as tf.Tensor4D[];
-    const { o, stats } = flashAttentionForward(qi!, ki!, vi!, opts);
+    const [o, stats] = replayed(opts.replay, qi!, () => {
+      const r = flashAttentionForward(qi!, ki!, vi!, opts);
+      return [r.o, r.stats];
+    });
     // The bias is saved too: the caller's copy may be disposed before the backward runs.
     save([qi!, ki!, vi!, o, stats, ...biasInputs(opts)]);
     const gradFunc = (dy: tf.Tensor, sv: tf.Tensor[]) => {

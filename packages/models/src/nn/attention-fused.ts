@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { flashAttention, flashAttentionVariant, flashShape, fusedAttentionDefault } from '../gpu/flash-attention.js';
 import { MASK_MIN } from './attention-bias.js';
+import type { AttentionReplay } from './attention-replay.js';
 
 /** Whether the fused kernels take a call (see the module comment). */
 export function fusedAttentionTakes(
@@ -30,8 +31,11 @@ export function fusedAttention(
   bias: tf.Tensor4D | undefined,
   causal: boolean,
   requested: boolean | undefined,
+  replay?: AttentionReplay,
 ): tf.Tensor4D | undefined {
-  return fusedAttentionTakes(q, k, v, bias, causal, requested) ? flashAttention(q, k, v, { bias, causal }) : undefined;
+  return fusedAttentionTakes(q, k, v, bias, causal, requested)
+    ? flashAttention(q, k, v, { bias, causal, replay })
+    : undefined;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
 import { backward } from './attention-backward.js';
 import { attentionMatMul } from './attention-matmul.js';
 import { fusedAttention, withCausal } from './attention-fused.js';
+import { replayed, type AttentionReplay } from './attention-replay.js';
 
 export interface AttentionOptions {
   /**
@@ -56,6 +57,12 @@ export interface AttentionOptions {
   readonly fused?: boolean | undefined;
   /** Largest score block [B, heads, rows, keys] in bytes (float32); default DEFAULT_ATTENTION_CHUNK_BYTES. */
   readonly chunkBytes?: number | undefined;
+  /**
+   * Keeps this forward's results, or replays the kept ones instead of computing them again (a
+   * checkpointed layer's recompute, nn/checkpointed.ts). With it the forward always computes the
+   * statistics a backward needs, tape or not.
+   */
+  readonly replay?: AttentionReplay | undefined;
 }
 
 /** 256 MiB of float32 scores per block. */
@@ -72,7 +79,7 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
   const [b, nh, t, d] = q.shape;
   const [, nkv, tk] = k.shape;
   if (nh % nkv !== 0) throw new RangeError(`attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
-  const out = fusedAttention(q, k, v, opts.bias, opts.causal ?? false, opts.fused);
+  const out = fusedAttention(q, k, v, opts.bias, opts.causal ?? false, opts.fused, opts.replay);
   if (out) return out;
   const chunked = opts.causal && opts.everyRowSeesAKey && tk >= t;
   if (opts.causal && !chunked) {
@@ -82,7 +89,9 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: 
   const rows = attentionRowsPerChunk(b, nh, tk, opts.chunkBytes ?? DEFAULT_ATTENTION_CHUNK_BYTES);
   const starts = chunkStarts(t, rows);
   const c: Chunks = { s, rows, starts, causalOffset: chunked ? tk - t : undefined };
-  return tapeRecording() ? withBackward(q, k, v, opts.bias, c) : forwardOnly(q, k, v, opts.bias, c);
+  return tapeRecording() || opts.replay
+    ? withBackward(q, k, v, opts.bias, c, opts.replay)
+    : forwardOnly(q, k, v, opts.bias, c);
 }
 
 type Bias = tf.Tensor4D | undefined;
@@ -106,39 +115,55 @@ function forwardOnly(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias,
 }
 
 /** The forward a backward may follow: per row, only the softmax max and denominator are kept. */
-function withBackward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: Bias, c: Chunks): tf.Tensor4D {
-  const { s, rows, starts } = c;
+function withBackward(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  bias: Bias,
+  c: Chunks,
+  replay: AttentionReplay | undefined,
+): tf.Tensor4D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [qi, ki, vi] = args as tf.Tensor4D[];
-    const outs: tf.Tensor4D[] = [];
-    const maxes: tf.Tensor4D[] = [];
-    const sums: tf.Tensor4D[] = [];
-    for (const start of starts) {
-      const n = Math.min(rows, s.t - start);
-      const [o, m, l] = tf.tidy(() => {
-        const kEnd = keyEnd(c, start, n);
-        const sc = scores(rowsOf(qi!, start, n), keysUpTo(ki!, kEnd), chunkBias(bias, c, start, n), s, n);
-        // Max subtraction as torch's softmax: exp(x - max) is exact where x - lse would round
-        // away (a fully masked row sits near MASK_MIN, where float32 steps are 2·10³¹ apart).
-        const mx = tf.max(sc, -1, true);
-        const e = tf.exp(tf.sub(sc, mx));
-        const sum = tf.sum(e, -1, true);
-        const oc = ungrouped(attentionMatMul(tf.div(e, sum) as tf.Tensor4D, keysUpTo(vi!, kEnd)), s, n);
-        // Row statistics are kept per head [B, nh, n, 1] so chunks concatenate along rows.
-        return [oc, ungrouped(mx, s, n), ungrouped(sum, s, n)] as tf.Tensor4D[];
-      });
-      outs.push(o!);
-      maxes.push(m!);
-      sums.push(l!);
-    }
-    const out = catRows(outs);
-    const mx = catRows(maxes);
-    const sum = catRows(sums);
+    const [out, mx, sum] = replayed(replay, qi!, () => chunkedForward(qi!, ki!, vi!, bias, c));
     // The bias is saved too: the caller's copy is gone (tidied) by the time the backward runs.
     save(bias ? [qi!, ki!, vi!, out, mx, sum, bias] : [qi!, ki!, vi!, out, mx, sum]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor4D, saved as tf.Tensor4D[], c);
     return { value: out, gradFunc };
   });
   return f(q, k, v) as tf.Tensor4D;
+}
+
+/** The output and, per row, the softmax max and denominator [B, nh, T, 1], chunk by chunk. */
+function chunkedForward(
+  qi: tf.Tensor4D,
+  ki: tf.Tensor4D,
+  vi: tf.Tensor4D,
+  bias: Bias,
+  c: Chunks,
+): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const { s, rows, starts } = c;
+  const outs: tf.Tensor4D[] = [];
+  const maxes: tf.Tensor4D[] = [];
+  const sums: tf.Tensor4D[] = [];
+  for (const start of starts) {
+    const n = Math.min(rows, s.t - start);
+    const [o, m, l] = tf.tidy(() => {
+      const kEnd = keyEnd(c, start, n);
+      const sc = scores(rowsOf(qi, start, n), keysUpTo(ki, kEnd), chunkBias(bias, c, start, n), s, n);
+      // Max subtraction as torch's softmax: exp(x - max) is exact where x - lse would round
+      // away (a fully masked row sits near MASK_MIN, where float32 steps are 2·10³¹ apart).
+      const mx = tf.max(sc, -1, true);
+      const e = tf.exp(tf.sub(sc, mx));
+      const sum = tf.sum(e, -1, true);
+      const oc = ungrouped(attentionMatMul(tf.div(e, sum) as tf.Tensor4D, keysUpTo(vi, kEnd)), s, n);
+      // Row statistics are kept per head [B, nh, n, 1] so chunks concatenate along rows.
+      return [oc, ungrouped(mx, s, n), ungrouped(sum, s, n)] as tf.Tensor4D[];
+    });
+    outs.push(o!);
+    maxes.push(m!);
+    sums.push(l!);
+  }
+  return [catRows(outs), catRows(maxes), catRows(sums)];
 }

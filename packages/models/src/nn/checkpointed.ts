@@ -15,8 +15,16 @@
  * state per stage boundary, [B, T, hidden]) instead, so each stage runs twice, as with a single
  * tape. For Qwen3 that is one attention forward fewer per layer, for 88 MB a layer at the 0.6B
  * seed batch (4 × 5376 × 1024 f32) and 352 MB at 8B widths.
+ *
+ * `keepAttention` (with kept stage inputs) also keeps the attention's output and row statistics
+ * from the first forward (nn/attention-replay.ts): the recompute under the tape then runs every
+ * op of the attention stage but the attention forward itself, the step's most expensive kernel.
+ * It costs the attention output per layer, [B, heads, T, d] f32: 176 MB a layer at the 0.6B seed
+ * batch, 352 MB at 8B widths (12.7 GB over 36 layers).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tapeRecording } from '../engine/tape-recording.js';
+import { AttentionReplay } from './attention-replay.js';
 import type { LoraPair } from './linear.js';
 
 interface LayerCtx<K extends string> {
@@ -25,6 +33,8 @@ interface LayerCtx<K extends string> {
   readonly bias: tf.Tensor4D;
   readonly keyBias?: tf.Tensor4D | undefined;
   readonly lora: Partial<Record<K, LoraPair>>;
+  /** Set by checkpointed for its stages (keepAttention); the layer passes it to its attention. */
+  readonly attentionReplay?: AttentionReplay | undefined;
 }
 
 type EngineState = { state: { activeTape: unknown } };
@@ -43,8 +53,11 @@ function nestedGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], dy: 
   }
 }
 
-/** How decoder layers are checkpointed: not at all, by recomputing stage inputs (true), or keeping them. */
-export type LayerCheckpointing = boolean | 'keep-stage-inputs';
+/**
+ * How decoder layers are checkpointed: not at all, by recomputing stage inputs (true), keeping them,
+ * or keeping them and the attention's results too.
+ */
+export type LayerCheckpointing = boolean | 'keep-stage-inputs' | 'keep-attention';
 
 /** One part of a checkpointed layer, and the LoRA modules it uses. */
 export interface CheckpointStage<C, K extends string> {
@@ -56,7 +69,7 @@ export function checkpointed<C extends LayerCtx<K>, K extends string>(
   x: tf.Tensor3D,
   ctx: C,
   layer: ((x: tf.Tensor3D, ctx: C) => tf.Tensor3D) | readonly CheckpointStage<C, K>[],
-  opts: { readonly keepStageInputs?: boolean } = {},
+  opts: { readonly keepStageInputs?: boolean; readonly keepAttention?: boolean } = {},
 ): tf.Tensor3D {
   const keys = Object.keys(ctx.lora) as K[];
   const stages: readonly CheckpointStage<C, K>[] = typeof layer === 'function' ? [{ run: layer, keys }] : layer;
@@ -69,16 +82,19 @@ export function checkpointed<C extends LayerCtx<K>, K extends string>(
       (k, i) => (lora[k] = { ...ctx.lora[k]!, a: ls[2 * i] as tf.Tensor2D, b: ls[2 * i + 1] as tf.Tensor2D }),
     );
     const [cos, sin, bias, keyBias] = cs as tf.Tensor4D[];
-    return { ...ctx, cos, sin, bias, keyBias, lora };
+    return { ...ctx, cos, sin, bias, keyBias, lora, attentionReplay: replay };
   };
   const keep = (opts.keepStageInputs ?? false) && stages.length > 1;
+  // Only when a backward will follow (and free what is kept): a forward without a tape keeps nothing.
+  const replay = keep && opts.keepAttention && tapeRecording() ? new AttentionReplay() : undefined;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const inputs = args as tf.Tensor[];
     const [xin, ...ls] = inputs;
+    const fctx: C = { ...ctx, attentionReplay: replay };
     // Every stage's input; the first is the layer's.
     const outs: tf.Tensor3D[] = [xin as tf.Tensor3D];
-    for (const st of stages) outs.push(tf.tidy(() => st.run(outs[outs.length - 1]!, ctx)));
+    for (const st of stages) outs.push(tf.tidy(() => st.run(outs[outs.length - 1]!, fctx)));
     const mids = outs.slice(1, -1);
     // Saved tensors are cloned and kept by the engine until the backward pass has run.
     save([xin!, ...ctxTensors, ...ls, ...(keep ? mids : [])]);
@@ -113,6 +129,7 @@ export function checkpointed<C extends LayerCtx<K>, K extends string>(
           if (i > 0) ins[i]!.dispose();
           g = dIn!;
         }
+        replay?.dispose();
         return [g, ...sl.map((t) => loraGrads.get(t) ?? tf.zerosLike(t))];
       },
     };

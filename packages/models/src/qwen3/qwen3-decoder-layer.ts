@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { attention } from '../nn/attention.js';
 import { fusedAttentionTakes } from '../nn/attention-fused.js';
+import type { AttentionReplay } from '../nn/attention-replay.js';
 import { mergeHeads, splitHeads } from '../nn/heads.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { rmsNorm } from '../nn/rms-norm.js';
@@ -47,6 +48,8 @@ export interface DecoderLayerContext {
    * no T×T probabilities, and no tensor outgrows a WebGPU buffer binding (2 GiB).
    */
   readonly scoreChunkBytes?: number;
+  /** A checkpointed layer's kept attention results (nn/checkpointed.ts, keepAttention). */
+  readonly attentionReplay?: AttentionReplay | undefined;
   /** Prepends cached keys/values and returns the full ones (KV cache), or identity. */
   readonly extendKv?: (k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D };
 }
@@ -112,7 +115,7 @@ function qwen3AttentionBlock(
       kb && (seen || fusedAttentionTakes(q, k, v, kb, true))
         ? { bias: kb, causal: true, everyRowSeesAKey: seen }
         : { bias: ctx.bias };
-    const attn = attention(q, k, v, { ...mask, chunkBytes: ctx.scoreChunkBytes });
+    const attn = attention(q, k, v, { ...mask, chunkBytes: ctx.scoreChunkBytes, replay: ctx.attentionReplay });
     return tf.add(x, lin(mergeHeads(attn), 'o')) as tf.Tensor3D;
   });
 }

@@ -42,7 +42,9 @@ export interface Qwen3ForwardInput {
   readonly dropoutRng?: SeededRandom;
   /**
    * Recompute each decoder layer in backward instead of keeping its activations; `keep-stage-inputs`
-   * keeps the MLP's input per layer to skip recomputing attention once more (nn/checkpointed.ts).
+   * keeps the MLP's input per layer to skip recomputing attention once more, `keep-attention` also
+   * the attention's output and statistics, so that the recompute skips the attention forward too
+   * (nn/checkpointed.ts).
    */
   readonly checkpointLayers?: LayerCheckpointing;
   /**
@@ -165,7 +167,9 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
         x =
           input.checkpointLayers && !cache
             ? checkpointed(x, ctx, qwen3LayerStages(w), {
-                keepStageInputs: input.checkpointLayers === 'keep-stage-inputs',
+                keepStageInputs:
+                  input.checkpointLayers === 'keep-stage-inputs' || input.checkpointLayers === 'keep-attention',
+                keepAttention: input.checkpointLayers === 'keep-attention',
               })
             : qwen3DecoderLayer(x, w, ctx);
         // With no gradient tape (and no hook, which may keep what it saw), a layer's input is dead once

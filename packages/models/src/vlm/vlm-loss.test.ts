@@ -154,11 +154,14 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
   it('attention in query chunks (long sequences), and checkpointing that keeps stage inputs, give the same loss and gradients', async () => {
     const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable());
     // 1 byte per block: every query row is its own chunk; with checkpointing too.
-    // Also with the stage inputs kept (nn/checkpointed.ts): the same ops, one recompute fewer.
+    // Also with the stage inputs kept (nn/checkpointed.ts): the same ops, one recompute fewer; and
+    // with the attention's results kept too (one more fewer).
     const cases: VlmLossOptions[] = [
       { attentionChunkBytes: 1 },
       { attentionChunkBytes: 1, checkpointLayers: true },
       { checkpointLayers: 'keep-stage-inputs' },
+      { checkpointLayers: 'keep-attention' },
+      { attentionChunkBytes: 1, checkpointLayers: 'keep-attention' },
     ];
     for (const opts of cases) {
       const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), opts);
@@ -170,6 +173,22 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
       tf.dispose([b.loss, ...b.grads.values()]);
     }
     tf.dispose([a.loss, ...a.grads.values()]);
+  });
+
+  it('checkpointing that keeps the attention results gives bit-identical gradients to recomputing them, and keeps no tensor', async () => {
+    const before = tf.memory().numTensors;
+    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+      checkpointLayers: 'keep-stage-inputs',
+    });
+    const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+      checkpointLayers: 'keep-attention',
+    });
+    expect(Array.from(await b.loss.data())).toEqual(Array.from(await a.loss.data()));
+    for (const [name, g] of a.grads) {
+      expect(Array.from(await b.grads.get(name)!.data()), name).toEqual(Array.from(await g.data()));
+    }
+    tf.dispose([a.loss, b.loss, ...a.grads.values(), ...b.grads.values()]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('embedding and output head in row shards (too large for one GPU buffer) give the same loss, gradients and captions', async () => {

@@ -38,7 +38,10 @@ export interface TrainerOptions {
   readonly eps: number;
   /** Seeds LoRA dropout (data order is the data source's business). */
   readonly seed: number;
-  /** Checkpoint decoder layers; `keep-stage-inputs` also keeps each layer's MLP input (one attention forward fewer). */
+  /**
+   * Checkpoint decoder layers; `keep-stage-inputs` also keeps each layer's MLP input (one attention
+   * forward fewer), `keep-attention` that and the attention's results (two fewer).
+   */
   readonly gradientCheckpointing?: LayerCheckpointing;
   readonly lossChunkRows?: number;
   /** Also checkpoint every N optimizer steps inside an epoch (0: only at epoch ends). */
