@@ -32,6 +32,8 @@ interface Case {
   readonly mask: Mask;
   /** Left pads per batch row (S means every key masked). */
   readonly pads?: readonly number[];
+  /** Key j scaled by 1 + j/2: scores grow along a row, past any running maximum by far. */
+  readonly ramp?: boolean;
 }
 
 const CASES: Case[] = [
@@ -50,6 +52,19 @@ const CASES: Case[] = [
     pads: [0, 5],
   },
   { name: 'S≠T (KV offset 6), GQA 2:1, pads', b: 2, nh: 4, nkv: 2, t: 35, s: 41, d: 24, mask: 'flag', pads: [9, 2] },
+  {
+    // The tensor-core forward rescales o whenever a row's maximum grows by more than its margin.
+    name: 'scores growing along the keys, pads',
+    b: 1,
+    nh: 2,
+    nkv: 1,
+    t: 40,
+    s: 40,
+    d: 16,
+    mask: 'flag',
+    pads: [3],
+    ramp: true,
+  },
   {
     name: 'causal as a full [B,1,T,S] bias, fully masked rows',
     b: 2,
@@ -102,7 +117,11 @@ const grads = (f: (a: T4, c: T4, e: T4) => T4, dy: T4) =>
 /** Inputs and masks for a case on the active backend. */
 function inputs(c: Case) {
   const q = tf.randomUniform([c.b, c.nh, c.t, c.d], -2, 2, 'float32', 1) as T4;
-  const k = tf.randomUniform([c.b, c.nkv, c.s, c.d], -2, 2, 'float32', 2) as T4;
+  const k0 = tf.randomUniform([c.b, c.nkv, c.s, c.d], -2, 2, 'float32', 2) as T4;
+  const k = c.ramp
+    ? tf.tidy(() => tf.mul(k0, tf.reshape(tf.linspace(1, 1 + (c.s - 1) / 2, c.s), [1, 1, c.s, 1])) as T4)
+    : k0;
+  if (k !== k0) k0.dispose();
   const v = tf.randomUniform([c.b, c.nkv, c.s, c.d], -1, 1, 'float32', 3) as T4;
   const dy = tf.randomUniform([c.b, c.nh, c.t, c.d], -1, 1, 'float32', 4) as T4;
   const pads = c.pads ?? Array.from({ length: c.b }, () => 0);
