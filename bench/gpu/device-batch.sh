@@ -31,12 +31,15 @@ case "${1:-}" in
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
     ;;
   attention-ab) # this build's attention against an earlier build's bundle (.gpu/app/flash-attn-bench-old.mjs.xz, built by hand from the
-    # earlier commit), same call; then the 0.6B step keeping stage inputs; torch beside
+    # earlier commit), alternated twice in one call; then the 0.6B step keeping the attention results; torch beside
     run flash-check 120 $KVC flash-attn-bench check
-    run flash-speed 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
-    [ -f .gpu/app/flash-attn-bench-old.mjs ] && run flash-speed-old 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench-old clip,seed
+    for n in 1 2; do
+      run flash-speed-$n 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
+      [ -f .gpu/app/flash-attn-bench-old.mjs ] && run flash-speed-old-$n 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench-old clip,seed
+    done
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
-    run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-stage-inputs $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 2 f16 none
+    run seed-0.6b-keep-attn 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-attention $PEAK kvc-0.6b-keep-attn $KVC seed-sequence webgpu 0.6b 0 3 f16 none
+    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
   forward) # the direct tensor-core forward at key blocks 16/32/64; torch beside
     run flash-check 150 $KVC flash-attn-bench check
