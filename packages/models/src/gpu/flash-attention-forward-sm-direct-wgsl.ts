@@ -60,20 +60,23 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
     ...biasBinding(s),
   ] as const;
   const accs = rowAccs('o', dn);
-  // Rows × o's columns through Ss, nj head tiles (16·nj columns of 32 rows) a round: (row, column)
-  // at column·32 + row, so each invocation scales its own row over consecutive-bank words.
+  // Rows × o's columns through Ss, nj head tiles (16·nj columns of 32 rows) a round, row-major:
+  // (row, column) at row·16·nj + column. (Column-major loads of result matrices gave wrong values
+  // on an H200, where the emulation agreed.) Each invocation scales its own row, starting at its
+  // own column, so that the 32 invocations touch 32 different banks.
+  const w = 16 * nj;
   const rescale = (factor: string) =>
     range(Math.ceil(dn / nj))
       .map((g) => {
         const tiles = range(2 * nj)
           .map((x) => [g * nj + (x >> 1), x % 2] as const)
           .filter(([n]) => n < dn);
-        const at = (n: number, i: number) => `${(n - g * nj) * 16 * ROWS + 16 * i}u`;
-        return `${tiles.map(([n, i]) => `subgroupMatrixStore(&Ss, ${at(n, i)}, o${n}_${i}, true, ${ROWS}u);`).join(' ')}
+        const at = (n: number, i: number) => `${16 * i * w + (n - g * nj) * 16}u`;
+        return `${tiles.map(([n, i]) => `subgroupMatrixStore(&Ss, ${at(n, i)}, o${n}_${i}, false, ${w}u);`).join(' ')}
     workgroupBarrier();
-    for (var c = 0u; c < ${16 * nj}u; c++) { Ss[c * ${ROWS}u + lid] *= ${factor}; }
+    for (var c = 0u; c < ${w}u; c++) { let x = lid * ${w}u + (c + lid) % ${w}u; Ss[x] *= ${factor}; }
     workgroupBarrier();
-    ${tiles.map(([n, i]) => `o${n}_${i} = subgroupMatrixLoad<Acc>(&Ss, ${at(n, i)}, true, ${ROWS}u);`).join(' ')}
+    ${tiles.map(([n, i]) => `o${n}_${i} = subgroupMatrixLoad<Acc>(&Ss, ${at(n, i)}, false, ${w}u);`).join(' ')}
     workgroupBarrier();`;
       })
       .join('\n    ');
