@@ -98,7 +98,7 @@ describe('--precision on every model command', () => {
 describe('gpuPoolGiB: the freed GPU buffers kept for reuse', () => {
   it('defaults to 2 GiB; the seed preset keeps 16; overrides and negative values are checked', () => {
     expect(loadRunConfig({}).gpuPoolGiB).toBe(2);
-    expect(loadRunConfig({ preset: 'seed' }).gpuPoolGiB).toBe(16);
+    expect(loadRunConfig({ preset: 'seed' }).gpuPoolGiB).toBe(6);
     expect(loadRunConfig({ preset: 'seed', overrides: ['gpuPoolGiB=4'] }).gpuPoolGiB).toBe(4);
     expect(() => loadRunConfig({ overrides: ['gpuPoolGiB=-1'] })).toThrow(/gpuPoolGiB/);
   });

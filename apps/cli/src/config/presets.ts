@@ -13,8 +13,9 @@ export const presets = {
     // Not in the notebook (PyTorch picks its SDPA kernels): attention's products on the tensor
     // cores; without subgroup matrices the tfjs op runs (config/gpu-kernels.ts).
     kernels: { attention: 'tensor-cores' },
-    // Not in the notebook: what the seed-sized step frees and asks for again (run-config.ts).
-    gpuPoolGiB: 16,
+    // Not in the notebook: freed GPU buffers kept for reuse (run-config.ts). The 8B NF4 step fits an
+    // 80 GB card at 6 (56.6 GB on an H200); at 16 its second step ran out of the H200's 141 GB.
+    gpuPoolGiB: 6,
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
     llm: { model: 'Qwen/Qwen3-8B', quantization: 'nf4' },
     projector: { type: 'linear' },
