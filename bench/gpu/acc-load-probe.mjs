@@ -29,9 +29,18 @@ var<workgroup> H: array<f16, 512>;
 `;
 const cases = {
   // A result matrix loaded from workgroup memory, stored: X.
-  'load<Acc> workgroup, row-major': [`let a = subgroupMatrixLoad<Acc>(&W, 0u, false, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`, (r, c) => X[r * 16 + c]],
-  'load<Acc> workgroup, column-major': [`let a = subgroupMatrixLoad<Acc>(&W, 0u, true, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`, (r, c) => X[c * 16 + r]],
-  'load<Acc> storage, row-major': [`let a = subgroupMatrixLoad<Acc>(&X, 0u, false, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`, (r, c) => X[r * 16 + c]],
+  'load<Acc> workgroup, row-major': [
+    `let a = subgroupMatrixLoad<Acc>(&W, 0u, false, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`,
+    (r, c) => X[r * 16 + c],
+  ],
+  'load<Acc> workgroup, column-major': [
+    `let a = subgroupMatrixLoad<Acc>(&W, 0u, true, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`,
+    (r, c) => X[c * 16 + r],
+  ],
+  'load<Acc> storage, row-major': [
+    `let a = subgroupMatrixLoad<Acc>(&X, 0u, false, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`,
+    (r, c) => X[r * 16 + c],
+  ],
   // A loaded result as the accumulator of a product: I·X + X = 2X.
   'load<Acc> then multiply-accumulate': [
     `let i = subgroupMatrixLoad<L>(&H, 256u, false, 16u); let x = subgroupMatrixLoad<R>(&H, 0u, false, 16u);
@@ -105,6 +114,9 @@ for (const [name, [body, expected]] of Object.entries(cases)) {
   const got = new Float32Array(read.getMappedRange().slice(0));
   read.unmap();
   let worst = 0;
-  for (let r = 0; r < 16; r++) for (let c = 0; c < 16; c++) worst = Math.max(worst, Math.abs(got[r * 16 + c] - expected(r, c)));
-  console.log(`${name}: ${worst === 0 ? 'OK' : `WRONG, max difference ${worst}; row 0: ${Array.from(got.slice(0, 16)).join(' ')}`}`);
+  for (let r = 0; r < 16; r++)
+    for (let c = 0; c < 16; c++) worst = Math.max(worst, Math.abs(got[r * 16 + c] - expected(r, c)));
+  console.log(
+    `${name}: ${worst === 0 ? 'OK' : `WRONG, max difference ${worst}; row 0: ${Array.from(got.slice(0, 16)).join(' ')}`}`,
+  );
 }

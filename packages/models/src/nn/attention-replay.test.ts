@@ -10,7 +10,8 @@ beforeAll(async () => {
   await initBackend('cpu');
 });
 
-const rand = (shape: [number, number, number, number], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+const rand = (shape: [number, number, number, number], seed: number) =>
+  tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
 const values = async (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => Array.from(await t.data())));
 
 describe('AttentionReplay', () => {
