@@ -5,6 +5,7 @@
 // Device: cp bench/gpu/acc-load-probe.mjs .gpu/app/ && bash bench/gpu/run-on-gpu.sh acc-load-probe
 import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
+const { GPUBufferUsage, GPUMapMode } = globals;
 const gpu = create(['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia']);
 const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
 const device = await adapter.requestDevice({
@@ -36,6 +37,29 @@ const cases = {
   'load<Acc> workgroup, column-major': [
     `let a = subgroupMatrixLoad<Acc>(&W, 0u, true, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`,
     (r, c) => X[c * 16 + r],
+  ],
+  // Stride 32 (two 16-wide tiles side by side, as the forward's first round trip stored them).
+  'load<Acc> workgroup, row-major, stride 32': [
+    `for (var e = lid; e < 512u; e += 32u) { W[e] = f32(e); }
+  workgroupBarrier();
+  let a = subgroupMatrixLoad<Acc>(&W, 16u, false, 32u); subgroupMatrixStore(&O, 0u, a, false, 16u);`,
+    (r, c) => r * 32 + 16 + c,
+  ],
+  'store<Acc> workgroup stride 32, load back': [
+    `let a = subgroupMatrixLoad<Acc>(&X, 0u, false, 16u);
+  workgroupBarrier();
+  subgroupMatrixStore(&W, 16u, a, false, 32u);
+  workgroupBarrier();
+  let b = subgroupMatrixLoad<Acc>(&W, 16u, false, 32u); subgroupMatrixStore(&O, 0u, b, false, 16u);`,
+    (r, c) => X[r * 16 + c],
+  ],
+  'store<Acc> workgroup stride 32, read by invocations': [
+    `let a = subgroupMatrixLoad<Acc>(&X, 0u, false, 16u);
+  workgroupBarrier();
+  subgroupMatrixStore(&W, 16u, a, false, 32u);
+  workgroupBarrier();
+  for (var e = lid; e < 256u; e += 32u) { O[e] = W[16u + (e / 16u) * 32u + e % 16u]; }`,
+    (r, c) => X[r * 16 + c],
   ],
   'load<Acc> storage, row-major': [
     `let a = subgroupMatrixLoad<Acc>(&X, 0u, false, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`,
