@@ -54,6 +54,14 @@ case "${1:-}" in
     run gemm-tiles 300 env KVC_BENCH_SM=4x4,4x4s $KVC gemm-bench warm,check,tiles,raw 4096
     run gemm-torch 120 python3 bench/gpu/gemm-baseline.py
     ;;
+  staged) # the staged GEMM with tile-major workgroup memory (loads by tile index), on 1 and 2×2 subgroups, against direct; torch beside
+    run gemm-staged 300 env KVC_BENCH_SM=4x4,4x4s,4x4s2x2,2x4s2x2,4x2s2x2,2x2s2x2 $KVC gemm-bench warm,check,raw 4096
+    run gemm-torch 120 python3 bench/gpu/gemm-baseline.py
+    ;;
+  probe) # result-matrix loads and stores (bench/gpu/acc-load-probe.mjs; copy it into .gpu/app first), then the attention check
+    run acc-load-probe 60 $KVC acc-load-probe
+    run flash-check 120 $KVC flash-attn-bench check
+    ;;
   pool) # the 0.6B step at the seed preset's pool (16 GiB), then also keeping stage inputs; torch bf16 beside
     run seed-0.6b-pool16 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-0.6b-pool16 $KVC seed-sequence webgpu 0.6b 0 2 f16 none
     run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-stage-inputs $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 2 f16 none
@@ -80,5 +88,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|step|pool|keep|pool-8b|step-8b|clip|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|step-8b|clip|train-check" >&2; exit 2 ;;
 esac

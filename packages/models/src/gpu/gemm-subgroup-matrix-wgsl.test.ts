@@ -25,6 +25,24 @@ describe('tensor-core GEMM WGSL: global operand loads', () => {
       }
     });
   }
+  for (const [transA, transB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+  ] as const) {
+    it(`staged on 2×2 subgroups, transA ${transA}, transB ${transB}: workgroup tiles by index at offset 0 too`, () => {
+      const code = subgroupMatrixGemmWgsl(
+        { m: 200, n: 300, k: 260, transA, transB, batch: 2 },
+        { tm: 2, tn: 2, staged: true, sgm: 2, sgn: 2 },
+      );
+      const staged = [...code.matchAll(/subgroupMatrixLoad<\w+>\(&(As|Bs)([^,]*), ([^,]+),/g)];
+      expect(staged.length).toBe(8);
+      for (const [, , index, offset] of staged) {
+        expect(index).toMatch(/^\[.+\]$/);
+        expect(offset).toBe('0u');
+      }
+    });
+  }
   it('NF4: the activation tiles likewise, and the staged weights at constant offsets', () => {
     const code = nf4SubgroupMatrixGemmWgsl({ m: 64, n: 96, k: 128, transB: true, blocksize: 64 });
     const loads = globalLoads(code);

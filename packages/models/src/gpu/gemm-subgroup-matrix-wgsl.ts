@@ -10,7 +10,8 @@
  *   tile-major layout (gemm-layout.ts) at a time: the operands are bound as arrays of tiles, so each
  *   load has a tile index, which Dawn's robustness pass only clamps, and offset 0, which it does not
  *   wrap in a bounds test (as the direct attention kernels found, 2× on an H200);
- * - `staged`: each K step of 32 is first copied into workgroup memory, whole tiles of vec4<u32>.
+ * - `staged`: each K step of 32 is first copied into workgroup memory, whole tiles of vec4<u32>,
+ *   and kept tile-major there (loaded by tile index at offset 0 again).
  * Transposed operands are read with colMajor loads, never copied. Edge tiles (M or N not a
  * multiple of 16) are stored through a 16×16 workgroup scratch and written with bounds checks.
  * A batch (GemmShape.batch) is workgroup id z: each operand's matrices lie back to back, and the
@@ -43,23 +44,6 @@ const grid = (t: SubgroupMatrixTiling, f: (i: number, j: number) => string): str
 const each = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join('\n    ');
 
 /**
- * Offsets (in halves) of left tile i / right tile j at K offset `k`, in a buffer of stride `ld`;
- * `off` prefixes the matrix's offset in a batch ('' when there is none).
- */
-function leftLoad(src: string, trans: boolean, ld: number, row: string, k: string, i: number, off = ''): string {
-  const r = `${row} + ${16 * i}u`;
-  return trans
-    ? `subgroupMatrixLoad<L>(&${src}, ${off}${k} * ${ld}u + ${r}, true, ${ld}u)`
-    : `subgroupMatrixLoad<L>(&${src}, ${off}(${r}) * ${ld}u + ${k}, false, ${ld}u)`;
-}
-function rightLoad(src: string, trans: boolean, ld: number, col: string, k: string, j: number, off = ''): string {
-  const c = `${col} + ${16 * j}u`;
-  return trans
-    ? `subgroupMatrixLoad<R>(&${src}, ${off}(${c}) * ${ld}u + ${k}, true, ${ld}u)`
-    : `subgroupMatrixLoad<R>(&${src}, ${off}${k} * ${ld}u + ${c}, false, ${ld}u)`;
-}
-
-/**
  * Global loads of the tile-major operands (gemm-layout.ts): a tile index and offset 0, stride 16
  * (column-major for a transposed operand's tiles). `off` prefixes the matrix's first tile in a batch.
  */
@@ -80,9 +64,13 @@ function tileRight(trans: boolean, ld: number, col: string, k: string, j: number
 const offsetPrefixes = (s: GemmShape) => (isBatched(s) ? ['aOff + ', 'bOff + ', 'cOff + '] : ['', '', '']);
 
 /**
- * Copies one BK slice of a block into workgroup memory, row-major there (`rows` × `cols` halves as
- * stored): whole 16×16 tiles of the tile-major operand, 32 vec4<u32> each, from tile (tr0, tc0) of
- * a matrix whose stored rows are `ld` halves wide; `off` is the matrix's first vec4 in a batch.
+ * Copies one BK slice of a block into workgroup memory, tile-major there too: the slice's 16×16
+ * tiles in their stored orientation (`rows` × `cols` halves, tiles row by row), each an
+ * array<f16, 256>, so that every subgroup-matrix load picks a tile by index at offset 0 (as the
+ * direct loads do: a computed offset into a flat workgroup array gets Dawn's bounds test around
+ * every load, which held this kernel at 18–22 TFLOP/s on an H200). Whole tiles of the tile-major
+ * operand, 32 vec4<u32> each, from tile (tr0, tc0) of a matrix whose stored rows are `ld` halves
+ * wide; `off` is the matrix's first vec4 in a batch.
  */
 function stage(
   src: string,
@@ -99,12 +87,28 @@ function stage(
       let t = v / 32u; let w = v % 32u;
       let tr = t / ${cols / 16}u; let tc = t % ${cols / 16}u;
       let q = ${src}[${off}((${tr0} + tr) * ${ld / 16}u + ${tc0} + tc) * 32u + w];
-      let base = (tr * 16u + w / 2u) * ${cols}u + tc * 16u + (w % 2u) * 8u;
       for (var h = 0u; h < 4u; h++) {
         let p = bitcast<vec2<f16>>(q[h]);
-        ${dst}[base + 2u * h] = p.x; ${dst}[base + 2u * h + 1u] = p.y;
+        ${dst}[t][w * 8u + 2u * h] = p.x; ${dst}[t][w * 8u + 2u * h + 1u] = p.y;
       }
     }`;
+}
+
+/**
+ * Loads of staged tiles (stage's layout): left tile i / right tile j of the subgroup at the K step
+ * `kk` (0 or 1: the slice's two 16-wide steps, unrolled), column-major for a transposed operand.
+ */
+function stagedLeft(trans: boolean, bm: number, row: string, kk: number, i: number): string {
+  const r = `(${row}) / 16u + ${i}u`;
+  return trans
+    ? `subgroupMatrixLoad<L>(&As[${kk * (bm / 16)}u + ${r}], 0u, true, 16u)`
+    : `subgroupMatrixLoad<L>(&As[(${r}) * ${BK / 16}u + ${kk}u], 0u, false, 16u)`;
+}
+function stagedRight(trans: boolean, bn: number, col: string, kk: number, j: number): string {
+  const c = `(${col}) / 16u + ${j}u`;
+  return trans
+    ? `subgroupMatrixLoad<R>(&Bs[(${c}) * ${BK / 16}u + ${kk}u], 0u, true, 16u)`
+    : `subgroupMatrixLoad<R>(&Bs[${kk * (bn / 16)}u + ${c}], 0u, false, 16u)`;
 }
 
 function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: number, kp: number): string {
@@ -129,11 +133,14 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
     ${stage('A', 'As', aRows, aCols, lda, aTr, aTc, aV, threads)}
     ${stage('B', 'Bs', bRows, bCols, ldb, bTr, bTc, bV, threads)}
     workgroupBarrier();
-    for (var kk = 0u; kk < ${BK}u; kk += 16u) {
-    ${each(t.tm, (i) => `let a${i} = ${leftLoad('As', s.transA, aCols, 'row0 - blockRow', 'kk', i)};`)}
-    ${each(t.tn, (j) => `let b${j} = ${rightLoad('Bs', s.transB, bCols, 'col0 - blockCol', 'kk', j)};`)}
+    ${each(
+      BK / 16,
+      (kk) => `{
+    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, 'row0 - blockRow', kk, i)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, 'col0 - blockCol', kk, j)};`)}
     ${mma}
-    }
+    }`,
+    )}
     workgroupBarrier();
   }`;
 }
@@ -152,7 +159,7 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
     : '';
   const operand = t.staged ? 'vec4<u32>' : 'array<f16, 256>';
   const staged = t.staged
-    ? `var<workgroup> As: array<f16, ${bm * BK}>;\nvar<workgroup> Bs: array<f16, ${bn * BK}>;`
+    ? `var<workgroup> As: array<array<f16, 256>, ${(bm * BK) / 256}>;\nvar<workgroup> Bs: array<array<f16, 256>, ${(bn * BK) / 256}>;`
     : '';
   const tile = (i: number, j: number) => [`row0 + ${16 * i}u`, `col0 + ${16 * j}u`] as const;
   const direct = grid(t, (i, j) => {
