@@ -58,9 +58,13 @@ case "${1:-}" in
     run gemm-staged 300 env KVC_BENCH_SM=4x4,4x4s,4x4s2x2,2x4s2x2,4x2s2x2,2x2s2x2 $KVC gemm-bench warm,check,raw 4096
     run gemm-torch 120 python3 bench/gpu/gemm-baseline.py
     ;;
-  probe) # result-matrix loads and stores (bench/gpu/acc-load-probe.mjs; copy it into .gpu/app first), then the attention check
+  probe) # result-matrix loads and stores (bench/gpu/acc-load-probe.mjs; copy it into .gpu/app first), then the attention
+    # check and speed of the branch one-pass-forward's bundle (.gpu/app/flash-attn-bench-onepass.mjs.xz: pack.sh in its
+    # worktree, then renamed) beside this build's
     run acc-load-probe 60 $KVC acc-load-probe
-    run flash-check 120 $KVC flash-attn-bench check
+    [ -f .gpu/app/flash-attn-bench-onepass.mjs ] && run flash-check-onepass 120 $KVC flash-attn-bench-onepass check
+    [ -f .gpu/app/flash-attn-bench-onepass.mjs ] && run flash-speed-onepass 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench-onepass clip,seed
+    run flash-speed 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
     ;;
   pool) # the 0.6B step at the seed preset's pool (16 GiB), then also keeping stage inputs; torch bf16 beside
     run seed-0.6b-pool16 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-0.6b-pool16 $KVC seed-sequence webgpu 0.6b 0 2 f16 none
