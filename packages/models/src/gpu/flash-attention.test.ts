@@ -53,7 +53,7 @@ const CASES: Case[] = [
   },
   { name: 'S≠T (KV offset 6), GQA 2:1, pads', b: 2, nh: 4, nkv: 2, t: 35, s: 41, d: 24, mask: 'flag', pads: [9, 2] },
   {
-    // The tensor-core forward rescales o whenever a row's maximum grows by more than its margin.
+    // Scores that pass any running maximum by far, block after block: a forward that rescales o online must keep up.
     name: 'scores growing along the keys, pads',
     b: 1,
     nh: 2,
