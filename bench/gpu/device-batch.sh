@@ -79,6 +79,10 @@ case "${1:-}" in
   pool-8b) # the 8B NF4 step at the seed preset's pool (16 GiB): does it fit and how fast (torch: step-8b)
     run seed-8b-pool16 500 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-8b-pool16 $KVC seed-sequence webgpu 8b 36 2 f16 nf4
     ;;
+  pool-8b-series) # the 8B step at a 16 GiB pool (ran out of the H200's 141 GB in session 8) with the device memory sampled
+    # every 250 ms into $OUT/mem-8b-pool16.txt: does it climb while the host records ahead of the GPU?
+    run seed-8b-pool16 400 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_PEAK_SERIES=$OUT/mem-8b-pool16.txt $PEAK kvc-8b-pool16 $KVC seed-sequence webgpu 8b 36 2 f16 nf4
+    ;;
   step-8b) # Qwen3-8B NF4, all 36 layers, attention on the tensor-core kernels; torch bf16 beside
     run seed-8b-tc 430 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-8b-tc $KVC seed-sequence webgpu 8b 36 1 f16 nf4
     run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
@@ -92,5 +96,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|step-8b|clip|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|train-check" >&2; exit 2 ;;
 esac
