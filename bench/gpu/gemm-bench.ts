@@ -149,29 +149,27 @@ if (phases.includes('raw') && hasSM) {
   }
 }
 
+/** Register tiles (16×16 accumulators a subgroup) the ceiling and tiles experiments try. */
+const REGISTER_TILES = [
+  [1, 4],
+  [2, 2],
+  [2, 4],
+  [4, 2],
+  [4, 4],
+  [2, 8],
+  [4, 8],
+] as const;
+
 if (phases.includes('ceiling') && hasSM) {
-  for (const [tm, tn] of [
-    [1, 4],
-    [2, 2],
-    [2, 4],
-    [4, 2],
-    [4, 4],
-    [2, 8],
-    [4, 8],
-  ] as const) {
+  for (const [tm, tn] of REGISTER_TILES) {
     const t = await raw(S, S, S, false, false, mmaOnly(S, tm, tn), [S / (16 * tn), S / (16 * tm)]);
     logRaw(`MMA only (no loads in the loop) ${tm}x${tn}`, false, false, t.all);
   }
 }
 
 if (phases.includes('tiles') && hasSM) {
-  for (const [tm, tn] of [
-    [4, 4],
-    [2, 4],
-    [4, 2],
-    [2, 8],
-    [4, 8],
-  ] as const) {
+  // Eight or more accumulators: the smaller tiles are load-bound either way.
+  for (const [tm, tn] of REGISTER_TILES.filter(([m, n]) => m * n >= 8)) {
     for (const constant of [true, false]) {
       const t = await raw(S, S, S, false, true, tileMajor(S, tm, tn, constant), [S / (16 * tn), S / (16 * tm)]);
       logRaw(
