@@ -93,8 +93,12 @@ case "${1:-}" in
     run clip-f16 120 env KVC_BENCH_PRECISION=f16 $KVC speed-bench webgpu clip
     run clip-torch 90 python3 bench/gpu/speed-baseline.py clip
     ;;
+  clip-breakdown) # where CLIP-L's forward spends its time (bench/gpu/clip-breakdown.ts), 8 and 64 frames; the tower in torch beside
+    run clip-breakdown 240 $KVC clip-breakdown 8,64
+    run clip-torch 90 python3 bench/gpu/speed-baseline.py clip
+    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|train-check" >&2; exit 2 ;;
 esac
