@@ -34,7 +34,7 @@ def bf16_bytes_numpy(rng, shape, std):
 
 
 def bf16_bytes_torch(gen, shape, std):
-    x = torch.randn(shape, generator=gen, device=DEVICE, dtype=torch.float32).mul_(std).to(torch.bfloat16)
+    x = torch.randn(tuple(shape), generator=gen, device=DEVICE, dtype=torch.float32).mul_(std).to(torch.bfloat16)
     return x.view(torch.int16).cpu().numpy().tobytes()  # little-endian on x86, as safetensors wants
 
 

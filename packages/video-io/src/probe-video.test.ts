@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
-import { parseProbeJson, probeVideo, rotationOf } from './probe-video.js';
+import { packetCountPlausible, parseProbeJson, probeVideo, rotationOf } from './probe-video.js';
 import { makeIndexedVideo, tempDir } from './__tests__/helpers.js';
 import { mkfifo } from './__tests__/mkfifo.js';
+import { runFfprobeJson } from './ffmpeg-process.js';
 
 describe('parseProbeJson', () => {
   const stream = {
@@ -15,10 +16,16 @@ describe('parseProbeJson', () => {
     r_frame_rate: '30000/1001',
     avg_frame_rate: '0/0',
   };
-  it('prefers the decoded frame count, then the container, then fps × duration', () => {
-    expect(parseProbeJson('f', { streams: [{ ...stream, nb_read_frames: '7', nb_frames: '9' }] })).toMatchObject({
+  it('prefers the decoded frame count, then the packets read, then the container, then fps × duration', () => {
+    expect(
+      parseProbeJson('f', { streams: [{ ...stream, nb_read_frames: '7', nb_read_packets: '8', nb_frames: '9' }] }),
+    ).toMatchObject({
       frameCount: 7,
       frameCountSource: 'decoded',
+    });
+    expect(parseProbeJson('f', { streams: [{ ...stream, nb_read_packets: '8', nb_frames: '9' }] })).toMatchObject({
+      frameCount: 8,
+      frameCountSource: 'packets',
     });
     expect(parseProbeJson('f', { streams: [{ ...stream, nb_frames: '9' }] })).toMatchObject({
       frameCount: 9,
@@ -28,6 +35,21 @@ describe('parseProbeJson', () => {
       frameCount: 60,
       frameCountSource: 'estimated',
     });
+  });
+  it('trusts a packet count only near fps × duration (else the stream is decoded to count)', () => {
+    const at = (packets: number, duration = '10', extra = {}) =>
+      packetCountPlausible(
+        parseProbeJson('f', {
+          streams: [{ ...stream, avg_frame_rate: '30/1', duration, nb_read_packets: String(packets), ...extra }],
+        }),
+      );
+    expect([at(300), at(302), at(298), at(303), at(297)]).toEqual([true, true, true, true, true]); // 1 % of 300
+    expect([at(304), at(296)]).toEqual([false, false]);
+    expect(at(600)).toBe(false); // two packets a frame (field-coded)
+    expect(at(2, '0.05')).toBe(true); // 1.5 expected: within 2 frames
+    expect(at(300, 'N/A')).toBe(false); // no duration to check against
+    // a count from decoding or from the container header is not a packet count
+    expect(packetCountPlausible(parseProbeJson('f', { streams: [{ ...stream, nb_read_frames: '300' }] }))).toBe(false);
   });
   it('reads fps from avg_frame_rate, else r_frame_rate', () => {
     expect(parseProbeJson('f', { streams: [stream] }).fps).toBeCloseTo(29.97, 2);
@@ -63,11 +85,14 @@ describe('probeVideo (ffprobe)', () => {
   });
   afterAll(() => cleanup());
 
-  it('counts frames, reads fps and duration', async () => {
+  it('counts frames (by packets, as many as decoding finds), reads fps and duration', async () => {
     const p = await firstValueFrom(probeVideo(join(dir, 'plain.mp4')));
+    const decoded = await firstValueFrom(runFfprobeJson(join(dir, 'plain.mp4'), ['-count_frames', '-show_streams']));
+    const frames = Number((decoded as { streams: { nb_read_frames: string }[] }).streams[0]!.nb_read_frames);
+    expect(p.frameCount).toBe(frames);
     expect(p).toMatchObject({
       frameCount: 6,
-      frameCountSource: 'decoded',
+      frameCountSource: 'packets',
       fps: 5,
       width: 32,
       height: 16,

@@ -1,7 +1,14 @@
 /**
- * Probing a video with ffprobe: decoded frame count (`-count_frames`, because containers lie or
- * omit nb_frames), fps, duration, and the display size after rotation metadata (the display
- * matrix side data, or an old-style `rotate` tag): 90/270 degrees swap width and height.
+ * Probing a video with ffprobe: frame count, fps, duration, and the display size after rotation
+ * metadata (the display matrix side data, or an old-style `rotate` tag): 90/270 degrees swap width
+ * and height.
+ *
+ * The frame count is the stream's packets (`-count_packets`: the file is read, nothing decoded),
+ * because containers lie or omit nb_frames. A video packet is one frame in every ordinary stream, and
+ * counting them costs ~1/50 of decoding: on a 28-second 720p H.264 clip 0.05 s against 2.3 s of
+ * `-count_frames`, which made probing half of `kvc cache`'s decode time. Where the packet count
+ * disagrees with fps × duration (field-coded or damaged streams, where packets and frames differ),
+ * the stream is decoded and its frames counted instead, as before.
  */
 import type { Observable } from 'rxjs';
 import { stat } from 'node:fs/promises';
@@ -13,10 +20,10 @@ import { fileKind } from './file-kind.js';
 /** What a video looks like to the decoder. */
 export interface VideoProbe {
   readonly file: string;
-  /** Frames in the first video stream (decoded count when `countFrames`, else the container's). */
+  /** Frames in the first video stream (counted when `countFrames`, else the container's). */
   readonly frameCount: number;
-  /** Where `frameCount` came from. */
-  readonly frameCountSource: 'decoded' | 'container' | 'estimated';
+  /** Where `frameCount` came from: frames decoded, packets read, the container's header, fps × duration. */
+  readonly frameCountSource: 'decoded' | 'packets' | 'container' | 'estimated';
   readonly fps: number;
   readonly durationSec: number;
   /** Size as displayed (after rotation). */
@@ -32,7 +39,10 @@ export interface VideoProbe {
 
 /** Options of {@link probeVideo}. */
 export interface ProbeOptions {
-  /** Decode the stream to count frames (exact, slower). Default true. */
+  /**
+   * Count the stream's frames (its packets, or its decoded frames where those disagree with fps ×
+   * duration) instead of trusting the container. Default true.
+   */
   readonly countFrames?: boolean;
 }
 
@@ -43,6 +53,7 @@ interface RawStream {
   height?: number;
   nb_frames?: string;
   nb_read_frames?: string;
+  nb_read_packets?: string;
   r_frame_rate?: string;
   avg_frame_rate?: string;
   duration?: string;
@@ -89,10 +100,12 @@ export function parseProbeJson(file: string, json: unknown): VideoProbe {
   const fps = [parseRate(s.avg_frame_rate), parseRate(s.r_frame_rate)].find((x) => Number.isFinite(x) && x > 0) ?? NaN;
   const durationSec = Number(s.duration ?? j.format?.duration ?? NaN);
   const decoded = positiveInt(s.nb_read_frames);
+  const packets = positiveInt(s.nb_read_packets);
   const container = positiveInt(s.nb_frames);
   let frameCount: number;
   let frameCountSource: VideoProbe['frameCountSource'];
   if (decoded !== undefined) [frameCount, frameCountSource] = [decoded, 'decoded'];
+  else if (packets !== undefined) [frameCount, frameCountSource] = [packets, 'packets'];
   else if (container !== undefined && container > 0) [frameCount, frameCountSource] = [container, 'container'];
   else
     [frameCount, frameCountSource] = [
@@ -116,10 +129,23 @@ export function parseProbeJson(file: string, json: unknown): VideoProbe {
   };
 }
 
+/**
+ * Whether a packet count can stand for the frame count: within 1 % (and 2 frames) of fps ×
+ * duration. Rounding of either and a trailing frame stay inside; a field-coded stream (two packets
+ * a frame) or one with a run of damaged packets does not.
+ */
+export function packetCountPlausible(p: VideoProbe): boolean {
+  const expected = p.fps * p.durationSec;
+  if (p.frameCountSource !== 'packets' || !Number.isFinite(expected) || expected <= 0) return false;
+  return Math.abs(p.frameCount - expected) <= Math.max(2, 0.01 * expected);
+}
+
 /** Probe one video (cold: ffprobe runs on subscribe, is killed on unsubscribe). */
 export function probeVideo(file: string, options: ProbeOptions = {}): Observable<VideoProbe> {
-  const args = ['-select_streams', 'v:0', '-show_streams', '-show_format'];
-  if (options.countFrames ?? true) args.unshift('-count_frames');
+  const base = ['-select_streams', 'v:0', '-show_streams', '-show_format'];
+  const count = options.countFrames ?? true;
+  const probeWith = (counting: string[]) =>
+    runFfprobeJson(file, [...counting, ...base]).pipe(map((json) => parseProbeJson(file, json)));
   // A FIFO would block ffprobe forever and a directory is no video: say what the path is instead.
   const regularFile = defer(() => stat(file)).pipe(
     mergeMap((st) => {
@@ -133,8 +159,8 @@ export function probeVideo(file: string, options: ProbeOptions = {}): Observable
     }),
   );
   return regularFile.pipe(
-    mergeMap(() => runFfprobeJson(file, args)),
-    map((json) => parseProbeJson(file, json)),
+    mergeMap(() => probeWith(count ? ['-count_packets'] : [])),
+    mergeMap((p) => (!count || packetCountPlausible(p) ? of(p) : probeWith(['-count_frames']))),
     catchError((err: unknown) => {
       if (err instanceof ProbeError) return throwError(() => err);
       const ctx = err instanceof VideoIoError ? err.context : {};

@@ -110,24 +110,29 @@ export class ImageProcessor {
     let img: U8Image = { width: frame.width, height: frame.height, channels: 3, data: frame.data };
     const r = resizeOutputSize(cfg, frame.height, frame.width);
     if (cfg.doResize && (r.width !== img.width || r.height !== img.height)) {
-      img = pilResize(img, r.width, r.height, cfg.resample, 'uint8', this.flavor === 'torchvision' ? 'torch' : 'pil');
+      // With a center crop, only the kept window is resampled (the same bits as cropping the whole resize).
+      const window = cfg.doCenterCrop ? this.cropWindow(r.width, r.height) : undefined;
+      const q = this.flavor === 'torchvision' ? 'torch' : 'pil';
+      return pilResize(img, r.width, r.height, cfg.resample, 'uint8', q, window);
     }
     if (cfg.doCenterCrop) img = this.centerCrop(img);
     return img;
   }
 
-  private centerCrop(img: U8Image): U8Image {
+  /** Where the center crop lies in a `width`×`height` image (the flavour's rounding of the margins). */
+  private cropWindow(width: number, height: number): { x: number; y: number; width: number; height: number } {
     const { height: ch, width: cw } = this.config.cropSize;
-    if (ch > img.height || cw > img.width) {
-      throw new ModelsError(
-        'E_INPUT_SHAPE',
-        `crop ${cw}x${ch} is larger than the resized image ${img.width}x${img.height}`,
-        { crop: [ch, cw] },
-      );
+    if (ch > height || cw > width) {
+      throw new ModelsError('E_INPUT_SHAPE', `crop ${cw}x${ch} is larger than the resized image ${width}x${height}`, {
+        crop: [ch, cw],
+      });
     }
     const off = (d: number) => (this.flavor === 'torchvision' ? roundHalfEven(d / 2) : Math.floor(d / 2));
-    const top = off(img.height - ch);
-    const left = off(img.width - cw);
+    return { x: off(width - cw), y: off(height - ch), width: cw, height: ch };
+  }
+
+  private centerCrop(img: U8Image): U8Image {
+    const { x: left, y: top, width: cw, height: ch } = this.cropWindow(img.width, img.height);
     const out = new Uint8Array(cw * ch * 3);
     for (let y = 0; y < ch; y++)
       out.set(
