@@ -52,5 +52,6 @@ export function parseClipVisionConfig(raw: RawConfig, file?: string): ClipVision
 
 /** Number of patch positions plus the class token. */
 export function clipNumPositions(c: ClipVisionConfig): number {
-  return (c.imageSize / c.patchSize) ** 2 + 1;
+  // A stride-p conv drops what does not fill a patch, as patchify does.
+  return Math.floor(c.imageSize / c.patchSize) ** 2 + 1;
 }

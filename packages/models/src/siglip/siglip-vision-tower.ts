@@ -38,7 +38,8 @@ export function siglipVisionShapes(c: SiglipVisionConfig, prefix: string): [stri
   const out: [string, number[]][] = [
     ['embeddings.patch_embedding.weight', [h, c.numChannels, c.patchSize, c.patchSize]],
     ['embeddings.patch_embedding.bias', [h]],
-    ['embeddings.position_embedding.weight', [(c.imageSize / c.patchSize) ** 2, h]],
+    // A stride-p conv drops what does not fill a patch (so400m-patch14-384: 27² = 729 positions).
+    ['embeddings.position_embedding.weight', [Math.floor(c.imageSize / c.patchSize) ** 2, h]],
     ...layerNormShapes('post_layernorm', h),
     ['head.probe', [1, 1, h]],
     ['head.attention.in_proj_weight', [3 * h, h]],
