@@ -15,6 +15,7 @@
 #   run              call 2 (carry .e2e/app, .gl): kvc cache (default settings, then 16 decodes and 8 videos
 #                    a batch), a decode-bound run (a 2-layer 336-pixel tower), then the PyTorch baselines
 # Results: $OUT/cache-bench.md (the table), the kvc --json logs, the baselines' output.
+# Env: CACHE_BENCH_N (only the first N videos), CACHE_BENCH_TIMEOUT (s per kvc run, default 300).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -65,7 +66,16 @@ d=.e2e/app/node_modules/webgpu/dist/linux-x64
 export FFMPEG_PATH=$FF FFPROBE_PATH=$W/bin/ffprobe
 NODE=/tmp/kvc-node/node
 KVC=($NODE .e2e/app/kvc.mjs)
+# CACHE_BENCH_N: only the first N videos (a shorter call); the manifest for them is written beside the full one.
 N=$(wc -l < "$C/data/train.jsonl")
+if [ -n "${CACHE_BENCH_N:-}" ] && [ "$CACHE_BENCH_N" -lt "$N" ]; then
+  mkdir -p "$C/data-$CACHE_BENCH_N" && ln -sfn "$C/data/videos" "$C/data-$CACHE_BENCH_N/videos"
+  head -n "$CACHE_BENCH_N" "$C/data/train.jsonl" > "$C/data-$CACHE_BENCH_N/train.jsonl"
+  DATA=$C/data-$CACHE_BENCH_N
+  N=$CACHE_BENCH_N
+else
+  DATA=$C/data
+fi
 OUTD=${OUT:-$C/out}
 mkdir -p "$OUTD"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
@@ -82,7 +92,7 @@ kvc_cache() { # label vision-model extra-overrides...
   rm -rf "$cache"
   local s e
   s=$(now)
-  timeout 300 "${KVC[@]}" cache --data "$C/data" --split train --preset seed --backend webgpu \
+  timeout "${CACHE_BENCH_TIMEOUT:-300}" "${KVC[@]}" cache --data "$DATA" --split train --preset seed --backend webgpu \
     "vision.model=$model" "features.cacheDir=$cache" "$@" --json > "$OUTD/kvc-$label.jsonl" 2> "$OUTD/kvc-$label.err"
   local rc=$?
   e=$(now)
@@ -102,7 +112,7 @@ kvc_cache clip-l-16dec-8vid "$W/models/clip" features.decodeConcurrency=16 featu
 kvc_cache tiny-336-16dec "$C/tiny-clip" features.decodeConcurrency=16 features.batchVideos=8
 
 # PyTorch beside it: the parallel decoder over every video, the seed's way over the first 24.
-python3 bench/e2e/cache-baseline.py "$C/data" "$W/models/clip" "$FF" parallel 2>&1 | tee "$OUTD/torch-parallel.txt" | tail -4
-python3 bench/e2e/cache-baseline.py "$C/data" "$W/models/clip" "$FF" seed 24 2>&1 | tee "$OUTD/torch-seed.txt" | tail -4
+python3 bench/e2e/cache-baseline.py "$DATA" "$W/models/clip" "$FF" parallel 2>&1 | tee "$OUTD/torch-parallel.txt" | tail -4
+python3 bench/e2e/cache-baseline.py "$DATA" "$W/models/clip" "$FF" seed 24 2>&1 | tee "$OUTD/torch-seed.txt" | tail -4
 grep -h '^| ' "$OUTD"/torch-*.txt >> "$table"
 cat "$table"
