@@ -7,11 +7,14 @@
  * scales frames down to the decode bound (frame-bounds.ts), absurd sizes are refused
  * (`E_VIDEO_DIMENSIONS`), and `mapFrame` shrinks each frame as it arrives, before the next is cut.
  */
-import { Observable, catchError, defer, map, of, switchMap, throwError, toArray } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { catchError, defer, map, of, switchMap, throwError, toArray } from 'rxjs';
 import { runFfmpeg } from './ffmpeg-process.js';
 import { probeVideo, type VideoProbe } from './probe-video.js';
 import { planResize, type ResizeSpec } from './resize-plan.js';
 import { blackFrame, type RgbFrame } from './rgb-frame.js';
+import { framesOf } from './frames-of.js';
+import { decodeFramesSeeking } from './decode-frames-seeking.js';
 import { uniformIndices } from './uniform-indices.js';
 import { DEFAULT_MAX_SHORT_EDGE, dimensionsProblem } from './frame-bounds.js';
 import { DecodeError, InvalidArgumentError, VideoIoError } from './errors.js';
@@ -36,6 +39,12 @@ export interface SampleOptions {
   readonly onEmpty?: 'error' | 'black';
   /** A probe already made (skips running ffprobe again). */
   readonly probe?: VideoProbe;
+  /**
+   * Decode by seeking to the keyframe before each sampled frame where that costs well under
+   * decoding every frame (decode-frames-seeking.ts; the same frames, bit for bit), else scan the
+   * whole video. Default true.
+   */
+  readonly seek?: boolean;
   /** Override the frame count used for sampling (when the caller knows better than the probe). */
   readonly totalFrames?: number;
 }
@@ -54,42 +63,6 @@ export interface SampledVideo {
   readonly frames: readonly RgbFrame[];
   /** Positions in `frames` that repeat the last good frame (or are black, with `onEmpty: 'black'`). */
   readonly substituted: readonly number[];
-}
-
-/** Cut a byte stream into frames of `width*height*3` bytes. */
-function framesOf(chunks: Observable<Buffer>, width: number, height: number): Observable<RgbFrame> {
-  const size = width * height * 3;
-  return new Observable<RgbFrame>((subscriber) => {
-    let cur = new Uint8Array(size);
-    let off = 0;
-    return chunks.subscribe({
-      next: (chunk) => {
-        let pos = 0;
-        while (pos < chunk.length) {
-          const n = Math.min(size - off, chunk.length - pos);
-          cur.set(chunk.subarray(pos, pos + n), off);
-          off += n;
-          pos += n;
-          if (off === size) {
-            subscriber.next({ width, height, data: cur });
-            cur = new Uint8Array(size);
-            off = 0;
-          }
-        }
-      },
-      error: (e: unknown) => subscriber.error(e),
-      complete: () => {
-        if (off !== 0)
-          subscriber.error(
-            new DecodeError('E_DECODE_FAILED', `ffmpeg output ${off} stray bytes (frame size mismatch)`, {
-              reason: 'raw output is not a whole number of frames',
-              expected: `${width}x${height}`,
-            }),
-          );
-        else subscriber.complete();
-      },
-    });
-  });
 }
 
 /**
@@ -203,9 +176,15 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
       if (total < 1) return empty(`frame count is ${total}`);
       const indices = uniformIndices(total, n);
       const unique = [...new Set(indices)];
-      return decodeFramesAt(file, unique, probe.width, probe.height, options.resize, bound).pipe(
-        map(mapFrame),
-        toArray(),
+      const scan = () =>
+        decodeFramesAt(file, unique, probe.width, probe.height, options.resize, bound).pipe(map(mapFrame), toArray());
+      // Seeking that fails in any way (no packet list, a segment short of its frames) costs only the scan.
+      const seeking =
+        options.seek === false
+          ? of(undefined)
+          : decodeFramesSeeking(file, unique, total, plan, mapFrame).pipe(catchError(() => of(undefined)));
+      return seeking.pipe(
+        switchMap((frames) => (frames ? of(frames) : scan())),
         switchMap((decoded) => {
           if (decoded.length === 0) return empty(`ffmpeg decoded none of the ${unique.length} selected frames`);
           const substituted: number[] = [];

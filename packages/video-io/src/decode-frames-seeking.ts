@@ -1,0 +1,102 @@
+/**
+ * The sampled frames of a video decoded by seeking (seek-plan.ts) instead of scanning every frame:
+ * the packets are listed (a demux, no decoding), each segment is one ffmpeg run that seeks to its
+ * keyframe (`-noaccurate_seek`: decoding starts there) and keeps the frames whose pts it wants
+ * (`-copyts`: the filter sees the stream's own timestamps; `select=eq(pts,…)`), with the same resize
+ * and rotation as the scan. Emits undefined, never a wrong frame, when seeking is not worth it or a
+ * segment does not yield exactly its frames: the caller then scans (sample-video.ts).
+ */
+import type { Observable} from 'rxjs';
+import { concat, defer, map, mergeMap, of, toArray } from 'rxjs';
+import { runFfmpeg, runFfprobeJson } from './ffmpeg-process.js';
+import { framesOf } from './frames-of.js';
+import type { ResizePlan } from './resize-plan.js';
+import type { RgbFrame } from './rgb-frame.js';
+import { planSeeks, type SeekSegment, type VideoPacket } from './seek-plan.js';
+
+interface PacketListing {
+  packets?: { pts?: number; dts?: number; flags?: string }[];
+  streams?: { time_base?: string }[];
+  format?: { start_time?: string };
+}
+
+/** The video stream's packets (ffprobe, demux only), its time base and the container's start time. */
+export function listVideoPackets(
+  file: string,
+): Observable<{ packets: VideoPacket[]; timeBase: number; startSec: number }> {
+  const args = ['-select_streams', 'v:0', '-show_entries', 'packet=pts,dts,flags:stream=time_base:format=start_time'];
+  return runFfprobeJson(file, args).pipe(
+    map((json) => {
+      const j = json as PacketListing;
+      const [num, den] = (j.streams?.[0]?.time_base ?? '').split('/').map(Number);
+      const packets = (j.packets ?? []).map((p) => ({
+        pts: p.pts ?? NaN,
+        dts: p.dts ?? NaN,
+        key: (p.flags ?? '').startsWith('K'),
+      }));
+      return { packets, timeBase: num! / den!, startSec: Number(j.format?.start_time ?? 0) };
+    }),
+  );
+}
+
+/** One segment's frames: seek to its keyframe, keep its pts. */
+function decodeSegment(file: string, seg: SeekSegment, plan: ResizePlan): Observable<RgbFrame> {
+  const select = `select=${seg.pts.map((p) => `eq(pts\\,${p})`).join('+')}`;
+  const chunks = runFfmpeg({
+    input: file,
+    // One decoding thread: a segment is a few dozen frames, and frame threads would only add latency.
+    inputOptions: ['-threads', '1', '-ss', seg.seekSec.toFixed(6), '-noaccurate_seek', '-copyts'],
+    outputOptions: [
+      '-loglevel',
+      'error',
+      '-map',
+      '0:v:0',
+      '-an',
+      '-sn',
+      '-dn',
+      '-vf',
+      [select, ...plan.filters].join(','),
+      '-vsync',
+      '0',
+      '-frames:v',
+      String(seg.pts.length),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+    ],
+  });
+  return framesOf(chunks, plan.width, plan.height);
+}
+
+/**
+ * The frames at `uniqueIndices` (strictly increasing) by seeking, each passed through `mapFrame` as
+ * it arrives, or undefined: seeking would not pay, the packets do not map onto `totalFrames`
+ * frames, or a segment gave other than its frames.
+ */
+export function decodeFramesSeeking(
+  file: string,
+  uniqueIndices: readonly number[],
+  totalFrames: number,
+  plan: ResizePlan,
+  mapFrame: (frame: RgbFrame) => RgbFrame,
+): Observable<RgbFrame[] | undefined> {
+  return listVideoPackets(file).pipe(
+    mergeMap(({ packets, timeBase, startSec }) => {
+      const segments = planSeeks(packets, uniqueIndices, totalFrames, timeBase, startSec);
+      if (!segments) return of(undefined);
+      return concat(
+        ...segments.map((seg) =>
+          defer(() => decodeSegment(file, seg, plan)).pipe(
+            map(mapFrame),
+            toArray(),
+            map((frames) => (frames.length === seg.pts.length ? frames : undefined)),
+          ),
+        ),
+      ).pipe(
+        toArray(),
+        map((parts) => (parts.every((p) => p !== undefined) ? parts.flat() : undefined)),
+      );
+    }),
+  );
+}
