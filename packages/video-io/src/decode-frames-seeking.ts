@@ -6,7 +6,7 @@
  * and rotation as the scan. Emits undefined, never a wrong frame, when seeking is not worth it or a
  * segment does not yield exactly its frames: the caller then scans (sample-video.ts).
  */
-import type { Observable} from 'rxjs';
+import type { Observable } from 'rxjs';
 import { concat, defer, map, mergeMap, of, toArray } from 'rxjs';
 import { runFfmpeg, runFfprobeJson } from './ffmpeg-process.js';
 import { framesOf } from './frames-of.js';

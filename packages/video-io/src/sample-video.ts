@@ -7,7 +7,7 @@
  * scales frames down to the decode bound (frame-bounds.ts), absurd sizes are refused
  * (`E_VIDEO_DIMENSIONS`), and `mapFrame` shrinks each frame as it arrives, before the next is cut.
  */
-import type { Observable} from 'rxjs';
+import type { Observable } from 'rxjs';
 import { catchError, defer, map, of, switchMap, throwError, toArray } from 'rxjs';
 import { runFfmpeg } from './ffmpeg-process.js';
 import { probeVideo, type VideoProbe } from './probe-video.js';
