@@ -58,11 +58,7 @@ esac
 
 # --- run: node, Dawn and the Vulkan loader as seed-e2e.sh's real mode
 [ -f "$C/data/train.jsonl" ] || { echo "run '$0 videos' first (call 1)" >&2; exit 1; }
-for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-mkdir -p /tmp/kvc-node && xz -dc .e2e/app/node.xz > /tmp/kvc-node/node && chmod +x /tmp/kvc-node/node
-d=.e2e/app/node_modules/webgpu/dist/linux-x64
-[ -f $d/dawn.node ] || xz -dc $d/dawn.node.xz > $d/dawn.node
+source bench/e2e/gpu-node.sh
 export FFMPEG_PATH=$FF FFPROBE_PATH=$W/bin/ffprobe
 NODE=/tmp/kvc-node/node
 KVC=($NODE .e2e/app/kvc.mjs)
@@ -78,7 +74,6 @@ else
 fi
 OUTD=${OUT:-$C/out}
 mkdir -p "$OUTD"
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 echo "$N videos, $(nproc) cores"
 table=$OUTD/cache-bench.md
 {

@@ -109,12 +109,7 @@ if [ "$mode" = tiny ]; then
   DEADLINE=${E2E_DEADLINE_S:-3000}
 else
   [ -f "$W/models/bert/model.safetensors.index.json" ] || { echo "run '$0 prep' first (call 1)" >&2; exit 1; }
-  for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
-  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-  mkdir -p /tmp/kvc-node && xz -dc .e2e/app/node.xz > /tmp/kvc-node/node && chmod +x /tmp/kvc-node/node
-  d=.e2e/app/node_modules/webgpu/dist/linux-x64
-  [ -f $d/dawn.node ] || xz -dc $d/dawn.node.xz > $d/dawn.node
-  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  source bench/e2e/gpu-node.sh
   KVC=(/tmp/kvc-node/node .e2e/app/kvc.mjs)
   REPORT=(/tmp/kvc-node/node .e2e/app/stage-report.mjs)
   export FFMPEG_PATH=$W/bin/ffmpeg FFPROBE_PATH=$W/bin/ffprobe

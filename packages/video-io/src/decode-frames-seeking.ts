@@ -8,8 +8,8 @@
  */
 import type { Observable } from 'rxjs';
 import { concat, defer, map, mergeMap, of, toArray } from 'rxjs';
-import { runFfmpeg, runFfprobeJson } from './ffmpeg-process.js';
-import { framesOf } from './frames-of.js';
+import { runFfprobeJson } from './ffmpeg-process.js';
+import { selectedFrames } from './selected-frames.js';
 import type { ResizePlan } from './resize-plan.js';
 import type { RgbFrame } from './rgb-frame.js';
 import { planSeeks, type SeekSegment, type VideoPacket } from './seek-plan.js';
@@ -42,31 +42,9 @@ export function listVideoPackets(
 /** One segment's frames: seek to its keyframe, keep its pts. */
 function decodeSegment(file: string, seg: SeekSegment, plan: ResizePlan): Observable<RgbFrame> {
   const select = `select=${seg.pts.map((p) => `eq(pts\\,${p})`).join('+')}`;
-  const chunks = runFfmpeg({
-    input: file,
-    // One decoding thread: a segment is a few dozen frames, and frame threads would only add latency.
-    inputOptions: ['-threads', '1', '-ss', seg.seekSec.toFixed(6), '-noaccurate_seek', '-copyts'],
-    outputOptions: [
-      '-loglevel',
-      'error',
-      '-map',
-      '0:v:0',
-      '-an',
-      '-sn',
-      '-dn',
-      '-vf',
-      [select, ...plan.filters].join(','),
-      '-vsync',
-      '0',
-      '-frames:v',
-      String(seg.pts.length),
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-    ],
-  });
-  return framesOf(chunks, plan.width, plan.height);
+  // One decoding thread: a segment is a few dozen frames, and frame threads would only add latency.
+  const seek = ['-threads', '1', '-ss', seg.seekSec.toFixed(6), '-noaccurate_seek', '-copyts'];
+  return selectedFrames(file, select, seg.pts.length, plan, seek);
 }
 
 /**

@@ -9,11 +9,10 @@
  */
 import type { Observable } from 'rxjs';
 import { catchError, defer, map, of, switchMap, throwError, toArray } from 'rxjs';
-import { runFfmpeg } from './ffmpeg-process.js';
 import { probeVideo, type VideoProbe } from './probe-video.js';
 import { planResize, type ResizeSpec } from './resize-plan.js';
 import { blackFrame, type RgbFrame } from './rgb-frame.js';
-import { framesOf } from './frames-of.js';
+import { selectedFrames } from './selected-frames.js';
 import { decodeFramesSeeking } from './decode-frames-seeking.js';
 import { uniformIndices } from './uniform-indices.js';
 import { DEFAULT_MAX_SHORT_EDGE, dimensionsProblem } from './frame-bounds.js';
@@ -89,30 +88,7 @@ export function decodeFramesAt(
     }
     const plan = planResize(displayWidth, displayHeight, resize, maxShortEdge);
     const select = `select=${uniqueIndices.map((i) => `eq(n\\,${i})`).join('+')}`;
-    const vf = [select, ...plan.filters].join(',');
-    const chunks = runFfmpeg({
-      input: file,
-      outputOptions: [
-        '-loglevel',
-        'error',
-        '-map',
-        '0:v:0',
-        '-an',
-        '-sn',
-        '-dn',
-        '-vf',
-        vf,
-        '-vsync',
-        '0',
-        '-frames:v',
-        String(uniqueIndices.length),
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'rgb24',
-      ],
-    });
-    return framesOf(chunks, plan.width, plan.height);
+    return selectedFrames(file, select, uniqueIndices.length, plan);
   }).pipe(
     catchError((err: unknown) => {
       if (err instanceof InvalidArgumentError) return throwError(() => err);

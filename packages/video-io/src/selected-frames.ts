@@ -1,7 +1,47 @@
-/** Raw RGB24 frames cut from ffmpeg's stdout (the decoders of sample-video.ts and decode-frames-seeking.ts). */
+/**
+ * The frames an ffmpeg `select` filter keeps, as raw RGB24 cut from stdout: the one decoding run of
+ * sample-video.ts (select by index over the whole video) and decode-frames-seeking.ts (select by pts
+ * after a seek), with the same output options, resize and rotation.
+ */
 import { Observable } from 'rxjs';
+import { runFfmpeg } from './ffmpeg-process.js';
+import type { ResizePlan } from './resize-plan.js';
 import type { RgbFrame } from './rgb-frame.js';
 import { DecodeError } from './errors.js';
+
+/** `count` frames of `file` that `select` keeps, through `plan`'s filters; `inputOptions` before the input. */
+export function selectedFrames(
+  file: string,
+  select: string,
+  count: number,
+  plan: ResizePlan,
+  inputOptions: readonly string[] = [],
+): Observable<RgbFrame> {
+  const chunks = runFfmpeg({
+    input: file,
+    inputOptions,
+    outputOptions: [
+      '-loglevel',
+      'error',
+      '-map',
+      '0:v:0',
+      '-an',
+      '-sn',
+      '-dn',
+      '-vf',
+      [select, ...plan.filters].join(','),
+      '-vsync',
+      '0',
+      '-frames:v',
+      String(count),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+    ],
+  });
+  return framesOf(chunks, plan.width, plan.height);
+}
 
 /** Cut a byte stream into frames of `width*height*3` bytes. */
 export function framesOf(chunks: Observable<Buffer>, width: number, height: number): Observable<RgbFrame> {
