@@ -6,20 +6,22 @@
  * batches of videos while the next videos decode, and written one LMDB transaction a batch. The
  * decoded videos alive at once are bounded (a batch being encoded plus the decodes feeding the
  * next), so memory does not grow with the dataset or the videos' resolution. A video that cannot
- * be decoded is reported (a skip event with video-io's code) and skipped, never fatal. Returns each
- * usable sample's cache key.
+ * be decoded is reported (a skip event with video-io's code) and skipped, never fatal. A GPU buffer
+ * pool too small for a batch is reported once (pool-churn-watch.ts). Returns each usable sample's
+ * cache key.
  */
 import { concatMap, filter, from, lastValueFrom, tap } from 'rxjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { cacheFeatures, featureKey, videoIdentity } from '@kvc/feature-cache';
 import type { FeatureCache, FeatureKey, FeatureTensor } from '@kvc/feature-cache';
-import { encodeFrames } from '@kvc/models';
+import { encodeFrames, gpuPoolStats } from '@kvc/models';
 import { decodeSample, decodeSkip, defaultDecodeConcurrency } from '@kvc/video-io';
 import type { FramesEvent, SampleEvent, SkipEvent } from '@kvc/video-io';
 import type { Output } from '../output.js';
 import type { RunConfig } from '../config/run-config.js';
 import { processorFrame } from './processor-frame.js';
 import { reportSkip } from './report-skip.js';
+import { poolChurnWatch } from './pool-churn-watch.js';
 import type { VisionEncoder } from './vision-encoder.js';
 
 export interface CachedSplit {
@@ -53,6 +55,7 @@ export async function cacheSplitFeatures(args: {
   const decodeConcurrency = config.features.decodeConcurrency || defaultDecodeConcurrency();
   const batchSize = config.features.batchVideos;
   const mapFrame = processorFrame(encoder.processor);
+  const churn = poolChurnWatch(gpuPoolStats);
   await lastValueFrom(
     from(samples).pipe(
       concatMap(async (sample) => ({ sample, key: featureKey(await videoIdentity(sample.video), encoder.recipe) })),
@@ -66,7 +69,12 @@ export async function cacheSplitFeatures(args: {
         cache,
         keyOf: (k) => k.key,
         decode: (k) => decodeSample(k.sample, { numFrames: config.vision.frames, mapFrame }),
-        encode: (batch) => encodeBatch(batch, encoder, config),
+        encode: async (batch) => {
+          const features = await encodeBatch(batch, encoder, config);
+          const warning = churn.afterBatch();
+          if (warning) out.warn(warning);
+          return features;
+        },
         batchSize,
         decodeConcurrency,
         // A batch being encoded, the next one decoded, and every decode slot busy on top of that.
