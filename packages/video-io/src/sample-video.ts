@@ -1,7 +1,9 @@
 /**
  * Decoding the uniformly sampled frames of one video through ffmpeg: frame-exact selection by
  * index (`select=eq(n\,i)+...` with `-vsync 0`, so nothing is duplicated or dropped), autorotate,
- * optional resize/crop inside ffmpeg, raw RGB24 on a pipe. Duplicated indices are decoded once
+ * optional resize/crop inside ffmpeg, raw RGB24 on a pipe. Where it pays, the same frames come from
+ * seeking to each one's keyframe instead of decoding the whole video (decode-frames-seeking.ts,
+ * checked by pts; anything unexpected falls back to the scan). Duplicated indices are decoded once
  * and emitted once per requested position; frames ffmpeg could not deliver are replaced by the
  * last good one and reported in `substituted`. Memory stays bounded whatever the resolution: ffmpeg
  * scales frames down to the decode bound (frame-bounds.ts), absurd sizes are refused
