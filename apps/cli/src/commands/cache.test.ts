@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyClipVision } from '../demo/write-tiny-clip-vision.js';
 import { SKIP_CODES, synthDataset } from '@kvc/video-io';
 import { jsonLines, runCaptured } from './__tests__/run-captured.js';
-import { formatCacheSummary } from './cache.js';
+import { formatCacheSummary, formatCacheTiming } from './cache.js';
 
 let dir: string;
 let data: string;
@@ -62,9 +62,18 @@ describe('kvc cache', () => {
         encoded: number;
         skipped: number;
         skips: { id: string; reason: string }[];
+        timing: { wallMs: number; decodeMs: number; encodeMs: number; decodeSlots: number };
       }[];
     };
     expect(result.type).toBe('result');
+    // Each split's time, split between stages that overlap: each within the wall time (the decoders' over their slots).
+    for (const { timing: t } of result.splits) {
+      expect(t.wallMs).toBeGreaterThan(0);
+      expect(t.encodeMs).toBeGreaterThan(0);
+      expect(t.decodeMs).toBeGreaterThan(0);
+      expect(t.encodeMs).toBeLessThanOrEqual(t.wallMs);
+      expect(t.decodeMs).toBeLessThanOrEqual(t.wallMs * t.decodeSlots);
+    }
     expect(result.entries).toBe(5);
     const [train, val] = result.splits;
     expect(train).toMatchObject({ split: 'train', samples: 4, hits: 0, encoded: 3, skipped: 2 });
@@ -84,6 +93,7 @@ describe('kvc cache', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('train    4 samples: 3 cached already, 0 encoded, 2 skipped');
     expect(second.stdout).toContain('val      2 samples: 2 cached already, 0 encoded, 0 skipped');
+    expect(second.stdout).not.toContain('videos/s'); // nothing encoded: no speed line
     expect(second.stdout).toContain(`kvc cache-stats --cache ${cacheDir}`);
 
     const stats = await runCaptured(['cache-stats', '--cache', cacheDir, '--json']);
@@ -143,6 +153,20 @@ describe('kvc cache', () => {
     expect(missing.code).toBe(1);
     expect(jsonLines(missing.stdout).at(-1)).toMatchObject({ type: 'error' });
     expect(missing.stderr).toContain('test');
+  });
+
+  it('says the speed and which stage was busy, where something was encoded', () => {
+    const t = { wallMs: 10_000, decodeMs: 60_000, encodeMs: 4_000, decodeSlots: 8 };
+    expect(formatCacheTiming(15, t)).toBe('10.0 s, 1.50 videos/s; encoder busy 40% of it, decoders 75% (8 at once)');
+    expect(formatCacheTiming(0, t)).toBeUndefined();
+    const text = formatCacheSummary(
+      '/c',
+      [{ split: 'val', samples: 15, hits: 0, encoded: 15, skipped: 0, skips: [], timing: t }],
+      15,
+    );
+    expect(text.split('\n')[2]).toBe(
+      '           10.0 s, 1.50 videos/s; encoder busy 40% of it, decoders 75% (8 at once)',
+    );
   });
 
   it('formats one line per split and one per skip', () => {

@@ -16,7 +16,7 @@ import type { CacheShard } from '@kvc/feature-cache';
 import type { ActionRunner, CommandModule } from '../command.js';
 import { CliError } from '../cli-error.js';
 import { loadRunConfig } from '../config/load-config.js';
-import { cacheSplitFeatures } from '../pipeline/cache-split-features.js';
+import { cacheSplitFeatures, type CacheTiming } from '../pipeline/cache-split-features.js';
 import { readSplit } from '../pipeline/read-split.js';
 import { loadVisionEncoder } from '../pipeline/vision-encoder.js';
 import { cacheDirs, openFeatureCache } from '../pipeline/open-feature-cache.js';
@@ -41,6 +41,19 @@ export interface SplitCacheSummary {
   /** Bad labels (reader) + undecodable videos (decoder). */
   readonly skipped: number;
   readonly skips: readonly { id: string; file: string; reason: string }[];
+  /** Where the time went (cache-split-features.ts); absent in summaries made elsewhere. */
+  readonly timing?: CacheTiming;
+}
+
+/** One line on the split's speed and which stage was busy, or undefined when nothing was encoded. */
+export function formatCacheTiming(encoded: number, t: CacheTiming): string | undefined {
+  if (encoded === 0 || !(t.wallMs > 0)) return undefined;
+  const pct = (x: number) => `${Math.round(100 * Math.min(1, x))}%`;
+  const rate = (encoded / (t.wallMs / 1000)).toFixed(2);
+  return (
+    `${(t.wallMs / 1000).toFixed(1)} s, ${rate} videos/s; encoder busy ${pct(t.encodeMs / t.wallMs)} of it, ` +
+    `decoders ${pct(t.decodeMs / (t.wallMs * t.decodeSlots))} (${t.decodeSlots} at once)`
+  );
 }
 
 /** The human-readable summary. */
@@ -52,10 +65,13 @@ export function formatCacheSummary(
 ): string {
   const of = shard ? `, shard ${shard.index} of ${shard.count}` : '';
   const lines = [`feature cache ${cacheDir} (${entries} entries${of})`];
-  for (const s of splits)
+  for (const s of splits) {
     lines.push(
       `  ${s.split.padEnd(8)} ${s.samples} samples: ${s.hits} cached already, ${s.encoded} encoded, ${s.skipped} skipped`,
     );
+    const timing = s.timing && formatCacheTiming(s.encoded, s.timing);
+    if (timing) lines.push(`           ${timing}`);
+  }
   for (const s of splits) for (const k of s.skips) lines.push(`  skipped ${s.split}/${k.id}: ${k.reason}`);
   lines.push(`details: kvc cache-stats --cache ${cacheDir}`);
   return lines.join('\n');
@@ -131,6 +147,7 @@ export const cacheCommand: CommandModule = {
                   encoded: r.encoded,
                   skipped: skips.length,
                   skips,
+                  timing: r.timing,
                 };
                 summaries.push(summary);
                 out.event('split', { ...summary });

@@ -10,7 +10,7 @@
  * pool too small for a batch is reported once (pool-churn-watch.ts). Returns each usable sample's
  * cache key.
  */
-import { concatMap, filter, from, lastValueFrom, tap } from 'rxjs';
+import { concatMap, defer, filter, finalize, from, lastValueFrom, tap } from 'rxjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { cacheFeatures, featureKey, videoIdentity } from '@kvc/feature-cache';
 import type { FeatureCache, FeatureKey, FeatureTensor } from '@kvc/feature-cache';
@@ -33,6 +33,19 @@ export interface CachedSplit {
   readonly encoded: number;
   /** Samples left to other shards by `keep`. */
   readonly elsewhere: number;
+  readonly timing: CacheTiming;
+}
+
+/**
+ * Where a split's caching time went: its wall time, the decodes' wall times added up (they overlap,
+ * `decodeSlots` at once) and the encoder's. Which stage keeps the other waiting shows in
+ * `encodeMs / wallMs` (the encoder's share) and `decodeMs / (wallMs · decodeSlots)` (the decoders').
+ */
+export interface CacheTiming {
+  readonly wallMs: number;
+  readonly decodeMs: number;
+  readonly encodeMs: number;
+  readonly decodeSlots: number;
 }
 
 export async function cacheSplitFeatures(args: {
@@ -56,6 +69,9 @@ export async function cacheSplitFeatures(args: {
   const batchSize = config.features.batchVideos;
   const mapFrame = processorFrame(encoder.processor);
   const churn = poolChurnWatch(gpuPoolStats);
+  const start = performance.now();
+  let decodeMs = 0;
+  let encodeMs = 0;
   await lastValueFrom(
     from(samples).pipe(
       concatMap(async (sample) => ({ sample, key: featureKey(await videoIdentity(sample.video), encoder.recipe) })),
@@ -68,9 +84,17 @@ export async function cacheSplitFeatures(args: {
       cacheFeatures<{ sample: SampleEvent; key: FeatureKey }, FramesEvent>({
         cache,
         keyOf: (k) => k.key,
-        decode: (k) => decodeSample(k.sample, { numFrames: config.vision.frames, mapFrame }),
+        decode: (k) =>
+          defer(() => {
+            const t = performance.now();
+            return decodeSample(k.sample, { numFrames: config.vision.frames, mapFrame }).pipe(
+              finalize(() => (decodeMs += performance.now() - t)),
+            );
+          }),
         encode: async (batch) => {
+          const t = performance.now();
           const features = await encodeBatch(batch, encoder, config);
+          encodeMs += performance.now() - t;
           const warning = churn.afterBatch();
           if (warning) out.warn(warning);
           return features;
@@ -96,7 +120,8 @@ export async function cacheSplitFeatures(args: {
     { defaultValue: undefined },
   );
   bar.done();
-  return { keys, skipped, hits, encoded, elsewhere };
+  const timing = { wallMs: performance.now() - start, decodeMs, encodeMs, decodeSlots: decodeConcurrency };
+  return { keys, skipped, hits, encoded, elsewhere, timing };
 }
 
 /**
