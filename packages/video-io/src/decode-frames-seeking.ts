@@ -12,31 +12,12 @@ import { runFfprobeJson } from './ffmpeg-process.js';
 import { selectedFrames } from './selected-frames.js';
 import type { ResizePlan } from './resize-plan.js';
 import type { RgbFrame } from './rgb-frame.js';
-import { planSeeks, type SeekSegment, type VideoPacket } from './seek-plan.js';
+import { packetListing, planSeeks, type PacketListing, type SeekSegment } from './seek-plan.js';
 
-interface PacketListing {
-  packets?: { pts?: number; dts?: number; flags?: string }[];
-  streams?: { time_base?: string }[];
-  format?: { start_time?: string };
-}
-
-/** The video stream's packets (ffprobe, demux only), its time base and the container's start time. */
-export function listVideoPackets(
-  file: string,
-): Observable<{ packets: VideoPacket[]; timeBase: number; startSec: number }> {
+/** The video stream's packets, its time base and the container's start time (ffprobe, demux only). */
+export function listVideoPackets(file: string): Observable<PacketListing> {
   const args = ['-select_streams', 'v:0', '-show_entries', 'packet=pts,dts,flags:stream=time_base:format=start_time'];
-  return runFfprobeJson(file, args).pipe(
-    map((json) => {
-      const j = json as PacketListing;
-      const [num, den] = (j.streams?.[0]?.time_base ?? '').split('/').map(Number);
-      const packets = (j.packets ?? []).map((p) => ({
-        pts: p.pts ?? NaN,
-        dts: p.dts ?? NaN,
-        key: (p.flags ?? '').startsWith('K'),
-      }));
-      return { packets, timeBase: num! / den!, startSec: Number(j.format?.start_time ?? 0) };
-    }),
-  );
+  return runFfprobeJson(file, args).pipe(map(packetListing));
 }
 
 /** One segment's frames: seek to its keyframe, keep its pts. */
@@ -50,7 +31,8 @@ function decodeSegment(file: string, seg: SeekSegment, plan: ResizePlan): Observ
 /**
  * The frames at `uniqueIndices` (strictly increasing) by seeking, each passed through `mapFrame` as
  * it arrives, or undefined: seeking would not pay, the packets do not map onto `totalFrames`
- * frames, or a segment gave other than its frames.
+ * frames, or a segment gave other than its frames. `listing`: the packets the probe already read
+ * (probeVideo's `listPackets`), else they are listed here.
  */
 export function decodeFramesSeeking(
   file: string,
@@ -58,8 +40,9 @@ export function decodeFramesSeeking(
   totalFrames: number,
   plan: ResizePlan,
   mapFrame: (frame: RgbFrame) => RgbFrame,
+  listing?: PacketListing,
 ): Observable<RgbFrame[] | undefined> {
-  return listVideoPackets(file).pipe(
+  return (listing ? of(listing) : listVideoPackets(file)).pipe(
     mergeMap(({ packets, timeBase, startSec }) => {
       const segments = planSeeks(packets, uniqueIndices, totalFrames, timeBase, startSec);
       if (!segments) return of(undefined);

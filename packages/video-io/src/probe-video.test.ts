@@ -100,6 +100,13 @@ describe('probeVideo (ffprobe)', () => {
       codec: 'h264',
     });
     expect(p.durationSec).toBeCloseTo(1.2, 1);
+    expect(p.packets).toBeUndefined();
+    // With listPackets the same run lists them: one per frame, with the stream's time base.
+    const listed = await firstValueFrom(probeVideo(join(dir, 'plain.mp4'), { listPackets: true }));
+    expect({ ...listed, packets: undefined }).toEqual({ ...p, packets: undefined });
+    expect(listed.packets!.packets).toHaveLength(frames);
+    expect(listed.packets!.timeBase).toBeGreaterThan(0);
+    expect(listed.packets!.packets.filter((k) => k.key).length).toBeGreaterThan(0);
   });
   it('swaps the display size of a rotated video', async () => {
     const p = await firstValueFrom(probeVideo(join(dir, 'rot.mp4')));

@@ -16,6 +16,7 @@ import { catchError, defer, map, mergeMap, of, throwError } from 'rxjs';
 import { runFfprobeJson } from './ffmpeg-process.js';
 import { ProbeError, VideoIoError } from './errors.js';
 import { fileKind } from './file-kind.js';
+import { packetListing, type PacketListing } from './seek-plan.js';
 
 /** What a video looks like to the decoder. */
 export interface VideoProbe {
@@ -35,6 +36,8 @@ export interface VideoProbe {
   /** Counterclockwise display rotation in degrees, normalized to 0, 90, 180 or 270. */
   readonly rotationDeg: number;
   readonly codec: string;
+  /** The stream's packets, when probed with `listPackets` (the seeking decoder's plan reads them). */
+  readonly packets?: PacketListing;
 }
 
 /** Options of {@link probeVideo}. */
@@ -44,6 +47,11 @@ export interface ProbeOptions {
    * duration) instead of trusting the container. Default true.
    */
   readonly countFrames?: boolean;
+  /**
+   * Also list the packets (pts, dts, keyframe) in the same ffprobe run, for the seeking decoder:
+   * one demux instead of two. Default false.
+   */
+  readonly listPackets?: boolean;
 }
 
 interface RawStream {
@@ -146,6 +154,12 @@ export function probeVideo(file: string, options: ProbeOptions = {}): Observable
   const count = options.countFrames ?? true;
   const probeWith = (counting: string[]) =>
     runFfprobeJson(file, [...counting, ...base]).pipe(map((json) => parseProbeJson(file, json)));
+  // Listing the packets reads them all, so ffprobe reports their count as -count_packets would.
+  const first = options.listPackets
+    ? runFfprobeJson(file, ['-show_entries', 'packet=pts,dts,flags', ...base]).pipe(
+        map((json) => ({ ...parseProbeJson(file, json), packets: packetListing(json) })),
+      )
+    : probeWith(count ? ['-count_packets'] : []);
   // A FIFO would block ffprobe forever and a directory is no video: say what the path is instead.
   const regularFile = defer(() => stat(file)).pipe(
     mergeMap((st) => {
@@ -159,7 +173,7 @@ export function probeVideo(file: string, options: ProbeOptions = {}): Observable
     }),
   );
   return regularFile.pipe(
-    mergeMap(() => probeWith(count ? ['-count_packets'] : [])),
+    mergeMap(() => first),
     mergeMap((p) => (!count || packetCountPlausible(p) ? of(p) : probeWith(['-count_frames']))),
     catchError((err: unknown) => {
       if (err instanceof ProbeError) return throwError(() => err);

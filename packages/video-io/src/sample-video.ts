@@ -115,7 +115,8 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
   const n = options.numFrames ?? 8;
   const bound = options.maxShortEdge ?? DEFAULT_MAX_SHORT_EDGE;
   const mapFrame = options.mapFrame ?? ((f: RgbFrame) => f);
-  return defer(() => (options.probe ? of(options.probe) : probeVideo(file))).pipe(
+  const seek = options.seek !== false;
+  return defer(() => (options.probe ? of(options.probe) : probeVideo(file, { listPackets: seek }))).pipe(
     switchMap((probe) => {
       const problem = dimensionsProblem(probe.width, probe.height);
       if (problem) {
@@ -126,7 +127,9 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
       const plan = planResize(probe.width, probe.height, options.resize, bound);
       const sampled = (indices: number[], frames: RgbFrame[], substituted: number[]): SampledVideo => {
         const size = { width: frames[0]?.width ?? plan.width, height: frames[0]?.height ?? plan.height };
-        return { file, probe, totalFrames: total, indices, ...size, frames, substituted };
+        // The packet list served the seek plan; a long video's would otherwise ride along with its frames.
+        const { packets: _packets, ...kept } = probe;
+        return { file, probe: kept, totalFrames: total, indices, ...size, frames, substituted };
       };
       const empty = (reason: string): Observable<SampledVideo> => {
         if (options.onEmpty !== 'black') {
@@ -157,10 +160,9 @@ export function sampleVideo(file: string, options: SampleOptions = {}): Observab
       const scan = () =>
         decodeFramesAt(file, unique, probe.width, probe.height, options.resize, bound).pipe(map(mapFrame), toArray());
       // Seeking that fails in any way (no packet list, a segment short of its frames) costs only the scan.
-      const seeking =
-        options.seek === false
-          ? of(undefined)
-          : decodeFramesSeeking(file, unique, total, plan, mapFrame).pipe(catchError(() => of(undefined)));
+      const seeking = !seek
+        ? of(undefined)
+        : decodeFramesSeeking(file, unique, total, plan, mapFrame, probe.packets).pipe(catchError(() => of(undefined)));
       return seeking.pipe(
         switchMap((frames) => (frames ? of(frames) : scan())),
         switchMap((decoded) => {

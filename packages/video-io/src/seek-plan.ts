@@ -18,6 +18,31 @@ export interface VideoPacket {
   readonly key: boolean;
 }
 
+/** A video stream's packets with what turns their pts into seconds (ffprobe `-show_entries packet=…`). */
+export interface PacketListing {
+  readonly packets: readonly VideoPacket[];
+  /** Seconds per pts unit (the stream's time base). */
+  readonly timeBase: number;
+  /** The container's start time, which ffmpeg adds to `-ss`. */
+  readonly startSec: number;
+}
+
+/** The listing in ffprobe's JSON (`packets`, the first stream's `time_base`, `format.start_time`). */
+export function packetListing(json: unknown): PacketListing {
+  const j = json as {
+    packets?: { pts?: number; dts?: number; flags?: string }[];
+    streams?: { time_base?: string }[];
+    format?: { start_time?: string };
+  };
+  const [num, den] = (j.streams?.[0]?.time_base ?? '').split('/').map(Number);
+  const packets = (j.packets ?? []).map((p) => ({
+    pts: p.pts ?? NaN,
+    dts: p.dts ?? NaN,
+    key: (p.flags ?? '').startsWith('K'),
+  }));
+  return { packets, timeBase: num! / den!, startSec: Number(j.format?.start_time ?? 0) };
+}
+
 /** One ffmpeg run of a seek plan: seek to `seekSec` (input seconds), keep the frames with these pts. */
 export interface SeekSegment {
   readonly seekSec: number;
