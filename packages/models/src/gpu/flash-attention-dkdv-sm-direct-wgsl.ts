@@ -11,6 +11,7 @@
 import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
 import { directHeader, directProduct, range, tileLoad } from './flash-attention-sm-direct-wgsl.js';
+import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 /** Keys per workgroup: one 16-row tile. */
 export const FLASH_DIRECT_KEYS = 16;
@@ -44,7 +45,7 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string
     range(ni)
       .map(
         (kk) => `{
-        let a = subgroupMatrixLoad<L>(&${strip}, ${16 * KEYS * kk}u, true, ${KEYS}u);
+        let a = ${smLoad('L', strip, `${16 * KEYS * kk}u`, true, `${KEYS}u`)};
         ${range(dn)
           .map(
             (n) =>
@@ -57,7 +58,7 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string
   const store = (acc: string, dst: string, factor: string) =>
     range(dn)
       .map(
-        (n) => `subgroupMatrixStore(&Ss, 0u, ${acc}${n}, false, 16u);
+        (n) => `${smStore('Ss', '0u', `${acc}${n}`, false, '16u')};
   workgroupBarrier();
   for (var e = lid; e < 256u; e += 32u) {
     let x = c0 + e / 16u;

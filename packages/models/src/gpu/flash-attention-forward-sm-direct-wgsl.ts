@@ -35,6 +35,7 @@ import {
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
 import { biasBinding, flashHeader, visitsCode } from './flash-attention-wgsl.js';
+import { smStore } from './subgroup-matrix-io.js';
 
 const ROWS = FLASH_DIRECT_ROWS;
 
@@ -59,7 +60,7 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
   const whole = range(2 * dn)
     .map((x) => {
       const [n, i] = [x >> 1, x % 2];
-      return `subgroupMatrixStore(&O, oBase + (r0 + ${16 * i}u) * D + ${16 * n}u, o${n}_${i}, false, D);`;
+      return `${smStore('O', `oBase + (r0 + ${16 * i}u) * D + ${16 * n}u`, `o${n}_${i}`, false, 'D')};`;
     })
     .join('\n    ');
   const partial = storeRows('o', 'O', dn);

@@ -23,7 +23,9 @@ describe('direct tensor-core attention WGSL', () => {
     for (const [name, wgsl] of Object.entries(KERNELS)) {
       it(`${name} at d=${s.d}: every subgroup-matrix offset is a constant`, () => {
         const code = wgsl(s, set.tiles(name as keyof typeof KERNELS, s.d, 16384)!);
-        const calls = [...code.matchAll(/subgroupMatrix(?:Load<\w+>|Store)\(([^;]*)/g)].map((m) => m[1]!);
+        const calls = [...code.matchAll(/subgroupMatrix(?:Load<\w+, \w+_major>|Store<\w+_major>)\(([^;]*)/g)].map(
+          (m) => m[1]!,
+        );
         expect(calls.length).toBeGreaterThan(4);
         // `&array, offset,` or `&array[tile index], offset,` with a literal offset.
         const constant = /^&\w+(\[[^\]]+\])?, \d+u,/;
@@ -33,6 +35,6 @@ describe('direct tensor-core attention WGSL', () => {
   }
   it('only the forward writes o through a computed offset, once per workgroup, for whole blocks', () => {
     const code = flashForwardSmDirectWgsl(SHAPES[0]!, set.tiles('forward', 128, 16384)!);
-    expect(code.match(/subgroupMatrixStore\(&O, /g)?.length).toBe(16);
+    expect(code.match(/subgroupMatrixStore<row_major>\(&O, /g)?.length).toBe(16);
   });
 });

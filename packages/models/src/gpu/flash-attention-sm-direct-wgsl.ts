@@ -1,5 +1,6 @@
 import { packedRows, type FlashShape } from './flash-attention-shape.js';
 import { firstVisibleCode } from './flash-attention-wgsl.js';
+import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 /**
  * WGSL shared by the direct tensor-core attention kernels (flash-attention-*-sm-direct-wgsl.ts):
@@ -18,7 +19,7 @@ export const range = (n: number): number[] => Array.from({ length: n }, (_, i) =
  * halves at a constant offset, read transposed when `colMajor`.
  */
 export const tileLoad = (kind: 'L' | 'R', operand: string, group: string, n: number, colMajor = false): string =>
-  `subgroupMatrixLoad<${kind}>(&${operand}[${group}], ${256 * n}u, ${colMajor}, 16u)`;
+  smLoad(kind, `${operand}[${group}]`, `${256 * n}u`, colMajor, '16u');
 
 /** f16, subgroup matrices and the matrix aliases. */
 export const directHeader = `enable f16;
@@ -71,7 +72,7 @@ export function directProduct(p: DirectProduct): string {
       ${tiles
         .map(([i, j]) => {
           const { offset, colMajor, stride } = p.store(i, j);
-          return `subgroupMatrixStore(&${p.into}, ${offset}u, ${acc(i, j)}, ${colMajor}, ${stride}u);`;
+          return `${smStore(p.into, `${offset}u`, acc(i, j), colMajor, `${stride}u`)};`;
         })
         .join('\n      ')}
     }`;
@@ -107,8 +108,8 @@ export const accumulateRows = (acc: string, strip: string, operand: string, nj: 
   range(nj)
     .map(
       (kk) => `{
-      let a0 = subgroupMatrixLoad<L>(&${strip}, ${kk * 16 * ROWS}u, true, ${ROWS}u);
-      let a1 = subgroupMatrixLoad<L>(&${strip}, ${kk * 16 * ROWS + 16}u, true, ${ROWS}u);
+      let a0 = ${smLoad('L', strip, `${kk * 16 * ROWS}u`, true, `${ROWS}u`)};
+      let a1 = ${smLoad('L', strip, `${kk * 16 * ROWS + 16}u`, true, `${ROWS}u`)};
       ${range(dn)
         .map(
           (n) => `{ let b = ${tileLoad('R', operand, `kvTile + c0 / 16u + ${kk}u`, n)};
@@ -128,7 +129,7 @@ export const storeRows = (acc: string, dst: string, dn: number, factor = ''): st
   rowAccs(acc, dn)
     .map((name, x) => {
       const [n, i] = [x >> 1, x % 2];
-      return `subgroupMatrixStore(&Ss, 0u, ${name}, false, 16u);
+      return `${smStore('Ss', '0u', name, false, '16u')};
     workgroupBarrier();
     for (var e = lid; e < 256u; e += 32u) {
       let x = r0 + ${16 * i}u + e / 16u;

@@ -7,7 +7,7 @@ import { nf4SubgroupMatrixGemmWgsl } from './nf4-gemm-subgroup-matrix-wgsl.js';
  * offset 0, which Dawn's robustness pass leaves unpredicated (gemm-layout.ts). A computed offset
  * into the operand would pass every numeric test and still cost the speed; this catches it.
  */
-const globalLoads = (code: string) => [...code.matchAll(/subgroupMatrixLoad<\w+>\(&([AB])([^,]*), ([^,]+),/g)];
+const globalLoads = (code: string) => [...code.matchAll(/subgroupMatrixLoad<\w+, \w+>\(&([AB])([^,]*), ([^,]+),/g)];
 
 describe('tensor-core GEMM WGSL: global operand loads', () => {
   for (const [transA, transB] of [
@@ -35,7 +35,7 @@ describe('tensor-core GEMM WGSL: global operand loads', () => {
         { m: 200, n: 300, k: 260, transA, transB, batch: 2 },
         { tm: 2, tn: 2, staged: true, sgm: 2, sgn: 2 },
       );
-      const staged = [...code.matchAll(/subgroupMatrixLoad<\w+>\(&(As|Bs)([^,]*), ([^,]+),/g)];
+      const staged = [...code.matchAll(/subgroupMatrixLoad<\w+, \w+>\(&(As|Bs)([^,]*), ([^,]+),/g)];
       expect(staged.length).toBe(8);
       for (const [, , index, offset] of staged) {
         expect(index).toMatch(/^\[.+\]$/);
@@ -51,6 +51,7 @@ describe('tensor-core GEMM WGSL: global operand loads', () => {
       expect(index).toMatch(/^\[.+\]$/);
       expect(offset).toBe('0u');
     }
-    for (const [, offset] of code.matchAll(/subgroupMatrixLoad<R>\(&Ws, ([^,]+),/g)) expect(offset).toMatch(/^\d+u$/);
+    for (const [, offset] of code.matchAll(/subgroupMatrixLoad<R, \w+>\(&Ws, ([^,]+),/g))
+      expect(offset).toMatch(/^\d+u$/);
   });
 });

@@ -19,6 +19,7 @@
  */
 import { batchStrides, isBatched, packedDims, tileOf, type GemmShape } from './gemm-layout.js';
 import type { Dispatch } from './webgpu-internals.js';
+import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 export interface SubgroupMatrixTiling {
   readonly tm: number;
@@ -50,14 +51,14 @@ const each = (n: number, f: (i: number) => string): string => Array.from({ lengt
 function tileLeft(trans: boolean, ld: number, row: string, k: string, i: number, off = ''): string {
   const r = `${row} + ${16 * i}u`;
   return trans
-    ? `subgroupMatrixLoad<L>(&A[${off}${tileOf(k, r, ld)}], 0u, true, 16u)`
-    : `subgroupMatrixLoad<L>(&A[${off}${tileOf(r, k, ld)}], 0u, false, 16u)`;
+    ? smLoad('L', `A[${off}${tileOf(k, r, ld)}]`, '0u', true, '16u')
+    : smLoad('L', `A[${off}${tileOf(r, k, ld)}]`, '0u', false, '16u');
 }
 function tileRight(trans: boolean, ld: number, col: string, k: string, j: number, off = ''): string {
   const c = `${col} + ${16 * j}u`;
   return trans
-    ? `subgroupMatrixLoad<R>(&B[${off}${tileOf(c, k, ld)}], 0u, true, 16u)`
-    : `subgroupMatrixLoad<R>(&B[${off}${tileOf(k, c, ld)}], 0u, false, 16u)`;
+    ? smLoad('R', `B[${off}${tileOf(c, k, ld)}]`, '0u', true, '16u')
+    : smLoad('R', `B[${off}${tileOf(k, c, ld)}]`, '0u', false, '16u');
 }
 
 /** Prefixes of the batch offsets (aOff, bOff: tiles when direct, halves when staged; cOff in f32), or none for one product. */
@@ -101,14 +102,14 @@ function stage(
 function stagedLeft(trans: boolean, bm: number, row: string, kk: number, i: number): string {
   const r = `(${row}) / 16u + ${i}u`;
   return trans
-    ? `subgroupMatrixLoad<L>(&As[${kk * (bm / 16)}u + ${r}], 0u, true, 16u)`
-    : `subgroupMatrixLoad<L>(&As[(${r}) * ${BK / 16}u + ${kk}u], 0u, false, 16u)`;
+    ? smLoad('L', `As[${kk * (bm / 16)}u + ${r}]`, '0u', true, '16u')
+    : smLoad('L', `As[(${r}) * ${BK / 16}u + ${kk}u]`, '0u', false, '16u');
 }
 function stagedRight(trans: boolean, bn: number, col: string, kk: number, j: number): string {
   const c = `(${col}) / 16u + ${j}u`;
   return trans
-    ? `subgroupMatrixLoad<R>(&Bs[(${c}) * ${BK / 16}u + ${kk}u], 0u, true, 16u)`
-    : `subgroupMatrixLoad<R>(&Bs[${kk * (bn / 16)}u + ${c}], 0u, false, 16u)`;
+    ? smLoad('R', `Bs[(${c}) * ${BK / 16}u + ${kk}u]`, '0u', true, '16u')
+    : smLoad('R', `Bs[${kk * (bn / 16)}u + ${c}]`, '0u', false, '16u');
 }
 
 function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: number, kp: number): string {
@@ -164,11 +165,11 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
   const tile = (i: number, j: number) => [`row0 + ${16 * i}u`, `col0 + ${16 * j}u`] as const;
   const direct = grid(t, (i, j) => {
     const [r, c] = tile(i, j);
-    return `subgroupMatrixStore(&C, ${cOff}(${r}) * ${s.n}u + ${c}, c${i}_${j}, false, ${s.n}u);`;
+    return `${smStore('C', `${cOff}(${r}) * ${s.n}u + ${c}`, `c${i}_${j}`, false, `${s.n}u`)};`;
   });
   const edge = grid(t, (i, j) => {
     const [r, c] = tile(i, j);
-    return `subgroupMatrixStore(&edge, sg * 256u, c${i}_${j}, false, 16u);
+    return `${smStore('edge', 'sg * 256u', `c${i}_${j}`, false, '16u')};
     workgroupBarrier();
     for (var e = lane; e < 256u; e += 32u) {
       let r = ${r} + e / 16u; let c = ${c} + e % 16u;

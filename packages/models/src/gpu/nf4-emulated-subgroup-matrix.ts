@@ -15,7 +15,7 @@ const N = 16;
 
 const M = `array<f32, ${N * N}>`;
 const at = 'select(off + r * stride + c, off + c * stride + r, colMajor)';
-const loadFn = (src: string) => `fn smLoad_${src}(off: u32, colMajor: bool, stride: u32) -> ${M} {
+const loadFn = (src: string) => `fn smLoad_${src}(colMajor: bool, off: u32, stride: u32) -> ${M} {
   var m: ${M};
   for (var r = 0u; r < smN; r++) {
     for (var c = 0u; c < smN; c++) { m[r * ${N}u + c] = f32(${src}[${at}]); }
@@ -23,14 +23,14 @@ const loadFn = (src: string) => `fn smLoad_${src}(off: u32, colMajor: bool, stri
   return m;
 }`;
 // A load through a tile pointer (`&src[tile]`, an array of fixed-size arrays) reads src[tile][…].
-const tileLoadFn = (src: string) => `fn smLoadTile_${src}(tile: u32, off: u32, colMajor: bool, stride: u32) -> ${M} {
+const tileLoadFn = (src: string) => `fn smLoadTile_${src}(colMajor: bool, tile: u32, off: u32, stride: u32) -> ${M} {
   var m: ${M};
   for (var r = 0u; r < smN; r++) {
     for (var c = 0u; c < smN; c++) { m[r * ${N}u + c] = f32(${src}[tile][${at}]); }
   }
   return m;
 }`;
-const storeFn = (dst: string) => `fn smStore_${dst}(off: u32, m: ${M}, colMajor: bool, stride: u32) {
+const storeFn = (dst: string) => `fn smStore_${dst}(colMajor: bool, off: u32, m: ${M}, stride: u32) {
   for (var r = 0u; r < smN; r++) {
     for (var c = 0u; c < smN; c++) { ${dst}[${at}] = m[r * ${N}u + c]; }
   }
@@ -48,16 +48,24 @@ const MMA = `fn smMma(a: ${M}, b: ${M}, acc: ${M}) -> ${M} {
 }`;
 
 export function emulateSubgroupMatrix(code: string): string {
-  const loads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+>\(&(\w+),/g)].map((x) => x[1]!));
-  const tileLoads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+>\(&(\w+)\[/g)].map((x) => x[1]!));
-  const stores = new Set([...code.matchAll(/subgroupMatrixStore\(&(\w+),/g)].map((x) => x[1]!));
+  // The calls as smLoad/smStore write them: the majorness in the template, passed on as the helpers' first argument.
+  const loads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+, \w+_major>\(&(\w+),/g)].map((x) => x[1]!));
+  const tileLoads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+, \w+_major>\(&(\w+)\[/g)].map((x) => x[1]!));
+  const stores = new Set([...code.matchAll(/subgroupMatrixStore<\w+_major>\(&(\w+),/g)].map((x) => x[1]!));
+  const colMajor = (layout: string) => String(layout === 'col');
   const body = code
     .replace('enable chromium_experimental_subgroup_matrix;\n', '')
     .replace('diagnostic(off, chromium.subgroup_matrix_uniformity);\n', '')
     .replace(/alias (L|R|Acc) = subgroup_matrix_\w+<[^>]+>;/g, `alias $1 = array<f32, ${N * N}>;`)
-    .replace(/subgroupMatrixLoad<\w+>\(&(\w+),/g, 'smLoad_$1(')
-    .replace(/subgroupMatrixLoad<\w+>\(&(\w+)\[([^\]]+)\],/g, 'smLoadTile_$1($2,')
-    .replace(/subgroupMatrixStore\(&(\w+),/g, 'smStore_$1(')
+    .replace(
+      /subgroupMatrixLoad<\w+, (\w+)_major>\(&(\w+),/g,
+      (_, l: string, p: string) => `smLoad_${p}(${colMajor(l)},`,
+    )
+    .replace(
+      /subgroupMatrixLoad<\w+, (\w+)_major>\(&(\w+)\[([^\]]+)\],/g,
+      (_, l: string, p: string, tile: string) => `smLoadTile_${p}(${colMajor(l)}, ${tile},`,
+    )
+    .replace(/subgroupMatrixStore<(\w+)_major>\(&(\w+),/g, (_, l: string, p: string) => `smStore_${p}(${colMajor(l)},`)
     .replace(/subgroupMatrixMultiplyAccumulate\(/g, 'smMma(');
   // Helpers go after the module-scope declarations they read (the line before @compute).
   const at = body.indexOf('@compute');

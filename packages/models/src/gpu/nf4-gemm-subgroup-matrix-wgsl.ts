@@ -11,6 +11,7 @@
 import { padTo, tileOf } from './gemm-layout.js';
 import { nf4WeightDims, type Nf4GemmShape } from './nf4-gemm-portable-wgsl.js';
 import { nf4DecodeWgsl, nf4WordShift } from './nf4-wgsl.js';
+import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 export interface Nf4SubgroupMatrixTiling {
   readonly tm: number;
@@ -64,9 +65,9 @@ function storeTiles(s: Nf4GemmShape, t: Nf4SubgroupMatrixTiling): string {
     const r = `row0 + ${16 * i}u`,
       c = `col0 + ${16 * j}u`;
     return `if (${r} + 16u <= ${s.m}u && ${c} + 16u <= ${s.n}u) {
-    subgroupMatrixStore(&C, (${r}) * ${s.n}u + ${c}, c${i}_${j}, false, ${s.n}u);
+    ${smStore('C', `(${r}) * ${s.n}u + ${c}`, `c${i}_${j}`, false, `${s.n}u`)};
   } else if (${r} < ${s.m}u && ${c} < ${s.n}u) {
-    subgroupMatrixStore(&edge, 0u, c${i}_${j}, false, 16u);
+    ${smStore('edge', '0u', `c${i}_${j}`, false, '16u')};
     workgroupBarrier();
     for (var e = lid; e < 256u; e += 32u) {
       let r = ${r} + e / 16u; let c = ${c} + e % 16u;
@@ -91,11 +92,11 @@ export function nf4SubgroupMatrixGemmWgsl(
   // A is tile-major (gemm-layout.ts): a tile index (clamped by robustness) and offset 0. The K steps
   // inside a staged block are unrolled, so the staged weights' offsets are constants too.
   const aLoad = (i: number, kk: number) =>
-    `subgroupMatrixLoad<L>(&A[${tileOf(`row0 + ${16 * i}u`, `k0 + ${kk}u`, lda)}], 0u, false, 16u)`;
+    smLoad('L', `A[${tileOf(`row0 + ${16 * i}u`, `k0 + ${kk}u`, lda)}]`, '0u', false, '16u');
   const wLoad = (j: number, kk: number) =>
     s.transB
-      ? `subgroupMatrixLoad<R>(&Ws, ${16 * j * t.bk + kk}u, true, ${t.bk}u)`
-      : `subgroupMatrixLoad<R>(&Ws, ${kk * bn + 16 * j}u, false, ${bn}u)`;
+      ? smLoad('R', 'Ws', `${16 * j * t.bk + kk}u`, true, `${t.bk}u`)
+      : smLoad('R', 'Ws', `${kk * bn + 16 * j}u`, false, `${bn}u`);
   const steps = Array.from({ length: t.bk / 16 }, (_, q) => 16 * q);
   return `enable f16;
 enable chromium_experimental_subgroup_matrix;
