@@ -7,14 +7,15 @@
  * unchanged; the backward is the chain rule those ops would apply.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hashDropout } from './hash-dropout.js';
 import type { LoraPair } from './linear.js';
 
 /** s·(dropout(x)·Aᵀ)·Bᵀ for x [M, in]; gradients flow to x, A and B. */
 export function loraBranch(x: tf.Tensor2D, lora: LoraPair, dropoutSeed?: number): tf.Tensor2D {
   const drop = dropoutSeed !== undefined && lora.dropout > 0;
-  // The same seed draws the same mask again in the backward (tf.dropout is deterministic given it).
-  const dropped = (t: tf.Tensor2D): tf.Tensor2D =>
-    drop ? (tf.dropout(t, lora.dropout, undefined, dropoutSeed) as tf.Tensor2D) : t;
+  // The mask is a function of the seed and the element index (hash-dropout.ts): the backward
+  // re-applies the forward's mask from the seed instead of keeping it.
+  const dropped = (t: tf.Tensor2D): tf.Tensor2D => (drop ? hashDropout(t, lora.dropout, dropoutSeed ?? 0) : t);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [xi, a, b] = args as tf.Tensor2D[];
@@ -30,8 +31,8 @@ export function loraBranch(x: tf.Tensor2D, lora: LoraPair, dropoutSeed?: number)
           const dm = tf.matMul(dLow, sb!);
           const dA = tf.matMul(dm, dropped(sx!), true, false);
           const dIn = tf.matMul(dm, sa!);
-          const dx = drop ? tf.mul(dIn, dropped(tf.onesLike(sx!) as tf.Tensor2D)) : dIn;
-          return [dx, dA, dB];
+          // d dropout(x) / dx is the same mask and scale, applied to the incoming gradient.
+          return [dropped(dIn as tf.Tensor2D), dA, dB];
         }),
     };
   });
