@@ -97,8 +97,16 @@ case "${1:-}" in
     run clip-breakdown 240 $KVC clip-breakdown 8,64
     run clip-torch 90 python3 bench/gpu/speed-baseline.py clip
     ;;
+  gen) # #14: the subgroup-matrix kernels against the CPU on the hardware (the attention; the model cases through the
+       # f16 GEMM), then greedy generation after the seed's 4620-token prefix (0.6B shapes, f16, LoRA r16 unmerged,
+       # batch 1 and 8 × 128 new tokens, device peak from nvidia-smi); HF generate in bf16 and fp32 beside
+    run flash-check 60 $KVC flash-attn-bench check
+    run parity-f16 100 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    run gen 240 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8 128 f16
+    run gen-torch 150 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16,float32
+    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|train-check" >&2; exit 2 ;;
 esac

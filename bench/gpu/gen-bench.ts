@@ -9,6 +9,7 @@
  *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|mid|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
  *   PRECISION f32 (default) or f16 (frozen weights through the f16 GEMM, webgpu only); PREFIX 4620;
  *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
+ * Env: KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
  * lines here also give the GPU buffers' own peak per run (the bounded pool's counters).
  */
@@ -24,11 +25,13 @@ import {
   parseQwen3Config,
   qwen3ExpectedShapes,
   resetGpuPoolPeak,
+  setGpuPoolLimit,
   throwIfDeviceError,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import { sampleGpuMemory } from './gpu-memory-sampler.js';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
+import { applyBenchAttention } from './bench-attention.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
 
 const args = process.argv.slice(2);
@@ -38,6 +41,11 @@ const merged = loraArg === 'merged';
 const backend = backendArg as 'webgpu' | 'cpu' | 'wasm';
 const tiny = size === 'tiny';
 await initBackend(backend, { purpose: 'inference' });
+// KVC_BENCH_FUSED=tensor-cores: attention on the tensor-core kernels, as the seed preset generates (bench-attention.ts).
+const attention = backend === 'webgpu' ? await applyBenchAttention() : 'tfjs ops';
+// KVC_BENCH_POOL_GIB: the bound on the GPU pool's free buffers (the seed preset's gpuPoolGiB is 6; the library's default 2).
+if (backend === 'webgpu' && process.env.KVC_BENCH_POOL_GIB)
+  setGpuPoolLimit({ maxFreeBytes: Number(process.env.KVC_BENCH_POOL_GIB) * 2 ** 30 });
 // `mid`: Qwen3-0.6B's vocabulary, heads and head size at hidden 128 and 2 layers (fits lavapipe's 128 MiB bindings).
 const json = tiny
   ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, num_hidden_layers: 2, tie_word_embeddings: true })
@@ -89,7 +97,8 @@ const gib = (x: number) => (x / 2 ** 30).toFixed(2);
 console.log(
   `[${(performance.now() / 1000).toFixed(1)} s since start] kvc gen-bench: backend ${tf.getBackend()}, ` +
     `Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
-    `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors`,
+    `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors; ${attention}, ` +
+    `pool ${process.env.KVC_BENCH_POOL_GIB ?? 'default'} GiB`,
 );
 
 for (const b of batches) {

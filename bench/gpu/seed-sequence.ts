@@ -33,9 +33,6 @@ import {
   F16Matrix,
   gpuPoolStats,
   setAttentionGemmDefault,
-  setFusedAttentionDefault,
-  fusedAttentionDefault,
-  flashAttentionVariant,
   resetGpuPoolPeak,
   setGpuPoolLimit,
   F16RowMatrix,
@@ -45,10 +42,7 @@ import {
   type RowMatrix,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
-import {
-  selectFlashAttentionVariant,
-  tensorCoreFlashCandidates,
-} from '../../packages/models/src/gpu/flash-attention-select.js';
+import { applyBenchAttention } from './bench-attention.js';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
 
@@ -61,14 +55,8 @@ const quant = (process.argv[7] ?? 'none') as 'none' | 'nf4';
 await initBackend(backend, { purpose: 'training' });
 // KVC_BENCH_ATTENTION_GEMM=1: attention's head-dimension products on the batched f16 GEMM (off by default).
 if (process.env.KVC_BENCH_ATTENTION_GEMM === '1') setAttentionGemmDefault(true);
-// KVC_BENCH_FUSED=1: attention on the fused kernels (the selected variant, portable by default);
-// KVC_BENCH_FUSED=tensor-cores: first select the tensor-core kernels where the device has them.
-if (process.env.KVC_BENCH_FUSED) setFusedAttentionDefault(true);
-if (process.env.KVC_BENCH_FUSED === 'tensor-cores') {
-  const sel = await selectFlashAttentionVariant(tensorCoreFlashCandidates());
-  sel.warnings.forEach((w) => console.warn(w));
-}
-console.log(`fused attention variant ${flashAttentionVariant() ?? 'none'} (${fusedAttentionDefault() ? 'on' : 'off'})`);
+// KVC_BENCH_FUSED=1 or tensor-cores: attention on the fused kernels (bench-attention.ts).
+console.log(await applyBenchAttention());
 // `tiny` is a CPU smoke test of this script (small shapes, embedding forced into 3 shards).
 const tiny = size === 'tiny';
 const [B, NV, NT, VISION_HIDDEN] = tiny
