@@ -74,6 +74,17 @@ export class CheckpointStore {
   }
 
   /**
+   * Replaces a complete checkpoint's state.json (written beside it, then renamed over it: a kill
+   * leaves the old state or the new one). Its weights are not touched.
+   */
+  async rewriteState(dir: string, state: unknown): Promise<void> {
+    const tmp = join(dir, `.${STATE_FILE}.tmp-${process.pid}`);
+    await writeFileSynced(tmp, JSON.stringify(state, null, 2));
+    await rename(tmp, join(dir, STATE_FILE));
+    await fsyncDir(dir);
+  }
+
+  /**
    * Finishes replacements an exit interrupted: a checkpoint moved aside with no new one in its
    * place is moved back; one whose replacement is in place is deleted.
    */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@kvc/models';
 import { tinySetup, type TinySetup } from './testing/tiny-setup.js';
 import { maxAbsDiff, ofType, readCheckpointWeights, runEvents } from './testing/run-events.js';
-import type { EvaluateHook } from './trainer-types.js';
+import type { EvaluateHook, TrainEvent } from './trainer-types.js';
 
 let s: TinySetup;
 beforeAll(async () => {
@@ -71,6 +71,71 @@ describe('evaluation and best/', () => {
       epoch: 2,
       metrics: { siglip: 0.5 },
     });
+  });
+
+  it('a crash during an epoch-end evaluation loses no training: the resume evaluates that epoch, then trains on', async () => {
+    const stages = [
+      { name: 'stage1', epochs: 1, lr: 1e-2, trainLora: false, evaluate: true },
+      { name: 'stage2', epochs: 2, lr: 1e-2, trainLora: true, evaluate: true },
+    ];
+    const evaluate: EvaluateHook = async ({ epoch }) => ({ metrics: { siglip: epoch / 10, diversity: 1 } });
+    // The uninterrupted run, on its own identically seeded model (LoRA dropout on: the RNG state must survive).
+    const u = await tinySetup({ numSamples: 3, captionLength: 3, hidden: 16, loraDropout: 0.2 });
+    const c = await tinySetup({ numSamples: 3, captionLength: 3, hidden: 16, loraDropout: 0.2 });
+    try {
+      const ref = await runEvents({
+        options: u.options('eval-crash-ref', { stages }),
+        parts: u.parts,
+        data: u.data({ batchSize: 1 }),
+        evaluate,
+      });
+      const options = c.options('eval-crash', { stages });
+      const crashing: EvaluateHook = async (at) => {
+        if (at.stage === 'stage2' && at.epoch === 1) throw new Error('killed during the evaluation');
+        return evaluate(at);
+      };
+      const seen: TrainEvent[] = [];
+      const crash = await runEvents(
+        { options, parts: c.parts, data: c.data({ batchSize: 1 }), evaluate: crashing },
+        (e) => void seen.push(e),
+      ).catch((e: unknown) => e);
+      expect((crash as Error).message).toMatch(/killed during the evaluation/);
+      // The epoch was checkpointed before the evaluation started.
+      const saved = ofType(seen, 'checkpoint').at(-1)!;
+      expect(saved).toMatchObject({ stage: 'stage2', epoch: 1, reason: 'epoch' });
+      const stepsBefore = ofType(seen, 'step').length;
+
+      const second = await runEvents({
+        options: { ...options, resume: true },
+        parts: c.parts,
+        data: c.data({ batchSize: 1 }),
+        evaluate,
+      });
+      expect(ofType(second, 'run-start')[0]!.resumedFrom).toBe(saved.path);
+      expect(ofType(second, 'evaluation').map((e) => [e.stage, e.epoch])).toEqual([
+        ['stage2', 1],
+        ['stage2', 2],
+      ]);
+      // No step of stage 2's first epoch again: the resumed run starts at its second epoch.
+      expect(ofType(second, 'step')[0]).toMatchObject({ stage: 'stage2', epoch: 2 });
+      expect(stepsBefore + ofType(second, 'step').length).toBe(ofType(ref, 'step').length);
+      const end = ofType(second, 'run-end')[0]!;
+      expect(end).toMatchObject({ status: 'finished', best: ofType(ref, 'run-end')[0]!.best });
+      const refEnd = ofType(ref, 'run-end')[0]!.checkpoint;
+      expect(maxAbsDiff(await readCheckpointWeights(end.checkpoint), await readCheckpointWeights(refEnd))).toBe(0);
+      // One training_log.csv row per epoch, as in the uninterrupted run.
+      const rows = async (dir: string) =>
+        (await readFile(join(dir, 'training_log.csv'), 'utf8'))
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',').slice(0, 2).join(','));
+      expect(await rows(options.runDir)).toEqual(await rows(u.options('eval-crash-ref', { stages }).runDir));
+      expect(await rows(options.runDir)).toHaveLength(3);
+    } finally {
+      await u.dispose();
+      await c.dispose();
+    }
   });
 
   it('warns once when the best metric is not evaluated, and best/ is then the final weights', async () => {

@@ -1,13 +1,13 @@
 /**
  * The training loop, top to bottom like nanoGPT's train.py: start or resume (or skip a finished
  * run), then for each stage a fresh AdamW and warmup-cosine schedule, its epochs of accumulated
- * micro-batches with clipping, and at each epoch's end evaluation, best/ and a checkpoint that
- * lets a killed run continue to the same weights. Aborting `signal` stops after the current
+ * micro-batches with clipping, and at each epoch's end a checkpoint that lets a killed run
+ * continue to the same weights, evaluation and best/. Aborting `signal` stops after the current
  * optimizer step with a checkpoint. Events go to `emit` and to events.jsonl. The run folder is
  * locked for the run (unless the caller holds its lock), so no second process trains into it.
  */
 import { mkdir } from 'node:fs/promises';
-import { endOfEpoch } from './end-of-epoch.js';
+import { completeEpochEnd, endOfEpoch } from './end-of-epoch.js';
 import { finishRun, stopRun } from './finish-run.js';
 import { acquireRunLock } from './run-lock.js';
 import { stageEndEvent, startStage } from './stage-run.js';
@@ -30,6 +30,9 @@ export async function runTraining(inputs: RunTrainingInputs): Promise<void> {
 async function trainRun(inputs: RunTrainingInputs): Promise<void> {
   const run = await startOrResume(inputs);
   if (!run) return; // already finished with this config
+  // Stopped during an epoch-end evaluation: evaluate and log that epoch first (end-of-epoch.ts).
+  const owed = run.resume?.state.pendingEpochEnd;
+  if (owed) await completeEpochEnd(run, owed, run.resume!.dir);
 
   for (let si = run.resume?.state.stageIndex ?? 0; si < run.opts.stages.length; si++) {
     const stage = await startStage(run, si);

@@ -237,4 +237,25 @@ export interface TrainState {
   readonly finished: boolean;
   readonly config: unknown;
   readonly savedAt: string;
+  /**
+   * Set on the checkpoint written at an epoch's end before its evaluation: the evaluation and the
+   * training_log.csv row still owed for that epoch. A resume does them first, then clears it.
+   */
+  readonly pendingEpochEnd?: EpochSummary;
+}
+
+/** What an epoch's end logs besides the evaluation (the `epoch` event's and training_log.csv's fields). */
+export interface EpochSummary {
+  readonly stage: string;
+  /** 1-based, as in events. */
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly lr: number;
+  readonly globalStep: number;
+  /** Pre-clip norm of the epoch's last optimizer step; null when this process made none (NaN in JSON). */
+  readonly gradNorm: number | null;
+  readonly tokensPerS: number;
+  /** Steps the loss scaler skipped (f16 training only). */
+  readonly skippedSteps?: number;
+  readonly lossScale?: number;
 }
