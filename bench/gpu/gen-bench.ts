@@ -25,6 +25,7 @@ import {
   parseQwen3Config,
   qwen3ExpectedShapes,
   resetGpuPoolPeak,
+  type StepTiming,
   setGpuPoolLimit,
   throwIfDeviceError,
 } from '@kvc/models';
@@ -105,16 +106,34 @@ for (const b of batches) {
   const prompts = Array.from({ length: b }, () => rand([prefix, H]));
   const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], ...(merged ? {} : { lora }) };
   // Progress on stdout as it goes (a run killed by a timeout still shows how far it got and how fast).
+  // Each line also splits the decode steps since the last line into host recording and waiting for the GPU
+  // (StepTiming): a step that is mostly recording is bound by the host, not the GPU.
+  const split = { recordMs: 0, waitMs: 0 };
   const progress = (label: string) => {
     const t0 = performance.now();
     let last = t0;
-    return (tokens: number) => {
+    let since = { recordMs: 0, waitMs: 0, steps: 0 };
+    return (tokens: number, timing: StepTiming) => {
       const now = performance.now();
-      if (tokens === 1 || tokens % 8 === 0 || now - last > 5000)
+      if (tokens > 1) {
+        since = {
+          recordMs: since.recordMs + timing.recordMs,
+          waitMs: since.waitMs + timing.waitMs,
+          steps: since.steps + 1,
+        };
+        split.recordMs += timing.recordMs;
+        split.waitMs += timing.waitMs;
+      }
+      if (tokens === 1 || tokens % 8 === 0 || now - last > 5000) {
+        const per = (ms: number) => (ms / Math.max(since.steps, 1)).toFixed(0);
         console.log(
           `  ${label} B${b}: ${tokens} tokens at ${((now - t0) / 1000).toFixed(2)} s ` +
-            `(${tokens === 1 ? 'prefill + first token' : `last step ${(now - last).toFixed(0)} ms`})`,
+            (tokens === 1
+              ? `(prefill + first token: recording ${timing.recordMs.toFixed(0)} ms, waiting ${timing.waitMs.toFixed(0)} ms)`
+              : `(per step: recording ${per(since.recordMs)} ms, waiting ${per(since.waitMs)} ms)`),
         );
+        since = { recordMs: 0, waitMs: 0, steps: 0 };
+      }
       last = now;
     };
   };
@@ -122,6 +141,7 @@ for (const b of batches) {
   await generateGreedy(generator, prompts, { ...opts, maxNewTokens: 2, onToken: progress('warm-up') });
   for (const newTok of newTokens) {
     resetGpuPoolPeak();
+    split.recordMs = split.waitMs = 0;
     const sampler = sampleGpuMemory();
     const t0 = performance.now();
     const out = await generateGreedy(generator, prompts, {
@@ -142,7 +162,8 @@ for (const b of batches) {
           ? `gpu buffers peak ${gib(pool.peakBytesAllocated)} GiB, now ${gib(pool.bytesAllocated)} GiB ` +
             `(${gib(pool.freeBytes)} pooled), `
           : '') +
-        `numTensors ${tf.memory().numTensors}`,
+        `numTensors ${tf.memory().numTensors}; decode steps: recording ${(split.recordMs / 1000).toFixed(2)} s, ` +
+        `waiting ${(split.waitMs / 1000).toFixed(2)} s`,
     );
   }
   tf.dispose(prompts);

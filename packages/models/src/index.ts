@@ -100,7 +100,7 @@ export { chunkedCrossEntropy, defaultChunkRows } from './vlm/chunked-cross-entro
 export { vlmGenerate, vlmPromptEmbeds } from './vlm/vlm-generate.js';
 export { applyRepetitionPenalty, argmax } from './generation/repetition-penalty.js';
 export { generateGreedy, generateGreedyFromIds } from './generation/generate-greedy.js';
-export type { GenerateOptions, GenerationResult } from './generation/generate-greedy.js';
+export type { GenerateOptions, GenerationResult, StepTiming } from './generation/generate-greedy.js';
 export { KvCache } from './nn/kv-cache.js';
 export type { KvCacheShape, KvStep } from './nn/kv-cache.js';
 export { PREFILL_CHUNK_ROWS } from './generation/prefill.js';

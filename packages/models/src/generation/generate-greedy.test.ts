@@ -7,7 +7,7 @@ import { SEED_LORA_CONFIG } from '../lora/lora-config.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import { OTHER_CONFIGS, randomIds, randomQwen3 } from '../testing/random-qwen3.js';
 import { KEY_BLOCK } from '../nn/kv-cache.js';
-import { generateGreedy, generateGreedyFromIds } from './generate-greedy.js';
+import { generateGreedy, generateGreedyFromIds, type StepTiming } from './generate-greedy.js';
 import { applyRepetitionPenalty, argmax } from './repetition-penalty.js';
 import { bundledQwen3TokenizerDir, loadTokenizer } from '../tokenizer/text-tokenizer.js';
 
@@ -99,6 +99,27 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
     const chunked = await generateGreedy(model, prompts, { ...opts, prefillChunkTokens: 256 });
     expect(chunked.map((r) => r.ids)).toEqual(onePass.map((r) => r.ids));
     tf.dispose(prompts);
+  });
+
+  it('reports each step once, in order, with its time split into recording and waiting', async () => {
+    const calls: [number, StepTiming][] = [];
+    const t0 = performance.now();
+    const [r] = await generateGreedyFromIds(model, randomIds(1, 4, model.config.vocabSize, 5), {
+      maxNewTokens: 5,
+      eosTokenId: [],
+      onToken: (n, timing) => void calls.push([n, timing]),
+    });
+    const wall = performance.now() - t0;
+    expect(calls.map(([n]) => n)).toEqual([1, 2, 3, 4, 5]);
+    expect(r!.ids).toHaveLength(5);
+    for (const [, t] of calls) {
+      expect(t.recordMs).toBeGreaterThanOrEqual(0);
+      expect(t.waitMs).toBeGreaterThanOrEqual(0);
+    }
+    // The steps partition the generation: together they fit in its wall time, and the first records the prefill.
+    const sum = calls.reduce((a, [, t]) => a + t.recordMs + t.waitMs, 0);
+    expect(sum).toBeLessThanOrEqual(wall);
+    expect(calls[0]![1].recordMs).toBeGreaterThan(0);
   });
 
   it('returns decoded text (special tokens and EOS skipped) when given a tokenizer', async () => {

@@ -38,8 +38,21 @@ export interface GenerateOptions {
   readonly penaltyContextIds?: readonly (readonly number[])[];
   /** Prompt tokens per prefill chunk (default: PREFILL_CHUNK_ROWS / batch). */
   readonly prefillChunkTokens?: number;
-  /** Called when each step's ids have arrived (`tokens`: new tokens so far; the first call includes the prefill). */
-  readonly onToken?: (tokens: number) => void;
+  /**
+   * Called when each step's ids have arrived (`tokens`: new tokens so far; the first call includes
+   * the prefill), with where the step's time went.
+   */
+  readonly onToken?: (tokens: number, timing: StepTiming) => void;
+}
+
+/**
+ * One step's wall time, split: `recordMs` is the host recording the pick and the next step's
+ * kernels (JavaScript, tfjs and Dawn encoding; the GPU may run meanwhile), `waitMs` the wait for
+ * this step's ids after that. A step whose time is mostly recording is bound by the host.
+ */
+export interface StepTiming {
+  readonly recordMs: number;
+  readonly waitMs: number;
 }
 
 export interface GenerationResult {
@@ -93,6 +106,8 @@ async function generate(
     let positions: tf.Tensor2D | undefined;
     try {
       const chunkTokens = opts.prefillChunkTokens ?? prefillChunkTokens(b);
+      // The first step's recording includes the prefill's.
+      let stepStart = performance.now();
       let current = prefill(model, padded, cache, { lora: opts.lora, chunkTokens });
       logits = current;
       positions = tf.tensor2d([...padded.lengths], [b, 1], 'int32');
@@ -107,14 +122,17 @@ async function generate(
           positions.dispose();
           positions = moved;
         }
+        const t1 = performance.now();
         const got = await ids;
+        const timing = { recordMs: t1 - stepStart, waitMs: performance.now() - t1 };
         next.dispose();
         for (let i = 0; i < b; i++) {
           if (done[i]) continue;
           out[i]!.push(got[i]!);
           if (eos.has(got[i]!)) done[i] = true;
         }
-        opts.onToken?.(step + 1);
+        opts.onToken?.(step + 1, timing);
+        stepStart = performance.now();
         if (done.every(Boolean)) break;
       }
     } finally {
