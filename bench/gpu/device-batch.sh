@@ -99,14 +99,22 @@ case "${1:-}" in
     ;;
   gen) # #14: the subgroup-matrix kernels against the CPU on the hardware (the attention; the model cases through the
        # f16 GEMM), then greedy generation after the seed's 4620-token prefix (0.6B shapes, f16, LoRA r16 unmerged,
-       # batch 1 and 8 × 128 new tokens, device peak from nvidia-smi); HF generate in bf16 and fp32 beside
-    run flash-check 60 $KVC flash-attn-bench check
-    run parity-f16 100 $KVC webgpu-parity test/fixtures/reference webgpu f16
-    run gen 240 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8 128 f16
-    run gen-torch 150 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16,float32
+       # batch 1, 8 and 32 × 128 new tokens, device peak from nvidia-smi, each step split into host recording and
+       # waiting); HF generate in bf16 and fp32 beside (session 10 ran batch 1 and 8 in 320 s)
+    run flash-check 40 $KVC flash-attn-bench check
+    run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    run gen 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8,32 128 f16
+    run gen-torch 120 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16,float32
+    # fp32 at batch 32 would need ~140 GiB (35 GiB at batch 8, session 10): bf16 only
+    run gen-torch-32 60 python3 bench/gpu/gen-baseline.py 32 128 bfloat16
+    ;;
+  gen-512) # #14: 512 new tokens after the seed's prefix (its captions need ~400-700), kvc at batch 8 (a step cost the
+           # same at batch 1 in session 10); HF at batch 1 and 8 beside
+    run gen-512 360 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen-512 $KVC gen-bench webgpu 0.6b 8 512 f16
+    run gen-512-torch 150 python3 bench/gpu/gen-baseline.py 1,8 512 bfloat16
     ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|train-check" >&2; exit 2 ;;
 esac
