@@ -43,11 +43,18 @@ setFusedElementwiseDefault(true);
 setFusedAttentionDefault(true);
 const sel = await selectFlashAttentionVariant(tensorCoreFlashCandidates());
 console.log(`fused attention ${sel.variant ?? 'none (tfjs op)'}`);
-const json = tinyQwen3ConfigJson({ num_hidden_layers: layers, hidden_size: 64, head_dim: 16, vocab_size: 1000 });
+const json = tinyQwen3ConfigJson({
+  num_hidden_layers: layers,
+  hidden_size: 64,
+  head_dim: 16,
+  vocab_size: 1000,
+  tie_word_embeddings: true,
+});
 const config = parseQwen3Config(json, 'decode-dispatches');
 const shapes = qwen3ExpectedShapes(config);
 let seed = 1;
-const rand = (name: string) => tf.randomNormal(shapes.get(name)!, 0, 0.02, 'float32', seed++) as tf.Tensor2D;
+const rand = (name: string): tf.Tensor2D =>
+  tf.randomNormal(shapes.get(name)! as [number, number], 0, 0.02, 'float32', seed++);
 const model = new Qwen3ForCausalLM(config, {
   embedTokens: rand('model.embed_tokens.weight'),
   layers: randomQwen3Layers(config, (name) => {
@@ -57,6 +64,7 @@ const model = new Qwen3ForCausalLM(config, {
     return { weight: m };
   }),
   norm: tf.ones([config.hiddenSize]) as tf.Tensor1D,
+  lmHead: undefined, // tied, as Qwen3-0.6B
 });
 const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
 const generator = merged ? model.withMergedLora(lora) : model;

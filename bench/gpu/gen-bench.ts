@@ -87,6 +87,7 @@ const model = new Qwen3ForCausalLM(config, {
   embedTokens: rand(shapes.get('model.embed_tokens.weight')!),
   layers,
   norm: ones(config.hiddenSize),
+  lmHead: undefined, // tied, as Qwen3-0.6B
 });
 const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
 // PEFT starts B at zero; non-zero B makes the LoRA matmuls real work, as after training.
