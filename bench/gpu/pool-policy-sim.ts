@@ -43,16 +43,17 @@ const step = await randomVlmStep(config, { batch: 2, visionTokens: 96, textToken
 });
 await step();
 
-type Event = { readonly acquire: boolean; readonly key: string; readonly size: number };
+type Event = { readonly acquire: boolean; readonly key: string; readonly size: number; readonly usage: number };
 const trace: Event[] = [];
 const manager = (tf.backend() as unknown as { bufferManager: BufferManagerLike }).bufferManager;
 const [acquire, release] = [manager.acquireBuffer.bind(manager), manager.releaseBuffer.bind(manager)];
 manager.acquireBuffer = (size, usage, mapped, reuse = true) => {
-  if (reuse) trace.push({ acquire: true, key: `${size}_${usage}`, size });
+  if (reuse) trace.push({ acquire: true, key: `${size}_${usage}`, size, usage });
   return acquire(size, usage, mapped, reuse);
 };
 manager.releaseBuffer = (buffer, reuse = true) => {
-  if (reuse) trace.push({ acquire: false, key: `${buffer.size}_${buffer.usage}`, size: buffer.size });
+  if (reuse)
+    trace.push({ acquire: false, key: `${buffer.size}_${buffer.usage}`, size: buffer.size, usage: buffer.usage });
   release(buffer, reuse);
 };
 await step();
@@ -83,9 +84,22 @@ console.log(
 );
 
 type Policy = 'lru' | 'mru' | 'opt';
+/**
+ * Size classes: every request rounded up to the next 2^(k/perOctave) bytes (a buffer then serves any request
+ * of its class; up to 2^(1/perOctave) − 1 of each buffer is unused). 0: exact sizes, as tfjs matches them.
+ */
+const classed = (perOctave: number): Event[] =>
+  perOctave === 0
+    ? trace
+    : trace.map((e) => {
+        const size = Math.ceil(2 ** (Math.ceil(Math.log2(e.size) * perOctave) / perOctave) / 4) * 4;
+        return { ...e, size, key: `${size}_${e.usage}` };
+      });
+
 /** Buffers created in the last of `rounds` replays of the trace, with a pool of `limit` free bytes. */
-function simulate(policy: Policy, limit: number, rounds = 3): number {
-  const events = Array.from({ length: rounds }, () => trace).flat();
+function simulate(policy: Policy, limit: number, perOctave = 0, rounds = 3): number {
+  const step = classed(perOctave);
+  const events = Array.from({ length: rounds }, () => step).flat();
   // For opt: each event's next request of the same size.
   const nextUse = new Array<number>(events.length).fill(Infinity);
   const seen = new Map<string, number>();
@@ -128,12 +142,17 @@ function simulate(policy: Policy, limit: number, rounds = 3): number {
   return created;
 }
 
-console.log('pool (share of the largest free total) | buffers created a step: lru  mru  opt');
+console.log(
+  'pool (share of the largest free total) | buffers created a step: lru  mru  opt | lru with size classes: ' +
+    '8, 4, 2 an octave (≤ 9, 19, 41 % unused)',
+);
 for (const share of [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1]) {
   const limit = share * maxFree;
   const [l, m, o] = (['lru', 'mru', 'opt'] as const).map((p) => simulate(p, limit));
+  const c = [8, 4, 2].map((k) => simulate('lru', limit, k));
   console.log(
-    `${(share * 100).toFixed(0).padStart(4)} % (${(limit / 2 ** 20).toFixed(1)} MiB) | ${l} ${m} ${o} of ${acquires}`,
+    `${(share * 100).toFixed(0).padStart(4)} % (${(limit / 2 ** 20).toFixed(1)} MiB) | ${l} ${m} ${o} | ` +
+      `${c.join(' ')} of ${acquires}`,
   );
 }
 process.exit(0);
