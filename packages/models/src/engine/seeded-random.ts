@@ -36,7 +36,7 @@ export class SeededRandom {
     return out;
   }
 
-  /** A 31-bit integer, e.g. a seed for tf.dropout. */
+  /** A 31-bit integer, e.g. a seed for hashDropout. */
   int31(): number {
     return Math.floor(this.next() * 2 ** 31);
   }
