@@ -24,7 +24,7 @@ for dt in [DTYPES[d] for d in os.environ.get('KVC_TORCH_DTYPES', 'fp32,bf16').sp
     torch.cuda.reset_peak_memory_stats()
     with torch.device(dev):
         llm = Qwen3ForCausalLM(cfg).to(dt)
-    llm = get_peft_model(llm, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=['q_proj','k_proj','v_proj','o_proj','gate_proj','up_proj','down_proj'], task_type='CAUSAL_LM'))
+    llm = get_peft_model(llm, LoraConfig(r=16, lora_alpha=32, lora_dropout=float(os.environ.get('KVC_BENCH_LORA_DROPOUT', '0.05')), target_modules=['q_proj','k_proj','v_proj','o_proj','gate_proj','up_proj','down_proj'], task_type='CAUSAL_LM'))
     llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False}); llm.enable_input_require_grads()
     proj = torch.nn.Linear(1024, cfg.hidden_size, device=dev, dtype=dt)
     feats = torch.randn(B, NV, 1024, device=dev, dtype=dt); ids = torch.randint(0, 151000, (B, NT), device=dev)

@@ -31,6 +31,7 @@ import {
   throwIfDeviceError,
   vlmLossAndGrads,
   F16Matrix,
+  SeededRandom,
   gpuPoolStats,
   setAttentionGemmDefault,
   resetGpuPoolPeak,
@@ -147,7 +148,11 @@ const model = new Qwen3ForCausalLM(config, {
   norm: ones([config.hiddenSize]) as tf.Tensor1D,
   lmHead: config.tieWordEmbeddings ? undefined : matrix('lm_head.weight'),
 });
-const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
+// KVC_BENCH_LORA_DROPOUT: the LoRA dropout rate (default the seed preset's 0.05; masks drawn on the device, hash-dropout.ts).
+const loraDropout = Number(process.env['KVC_BENCH_LORA_DROPOUT'] ?? SEED_LORA_CONFIG.loraDropout);
+const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout }, 1);
+const dropoutRng = new SeededRandom(42);
+console.log(`LoRA r16 on 7 modules, dropout ${loraDropout}`);
 // LoRA B starts at 0 (PEFT): make it non-zero so every LoRA gradient is exercised.
 for (const [n, v] of lora.variables()) if (n.includes('lora_B')) v.assign(rand(v.shape, 0.01));
 const projector = Projector.create('linear', VISION_HIDDEN, config.hiddenSize, 1);
@@ -192,7 +197,7 @@ async function trainStep(step: number): Promise<void> {
     { model, projector, lora },
     { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels },
     trainable,
-    { checkpointLayers },
+    { checkpointLayers, dropoutRng },
   );
   // Recording ends when vlmLossAndGrads returns (webgpu runs behind it); if it is most of the
   // step, the host (issuing dispatches), not the GPU, sets the pace.
