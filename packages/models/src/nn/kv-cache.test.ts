@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { KvCache } from './kv-cache.js';
 import { writeRows } from './write-rows.js';
+import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
 
 afterAll(async () => {
   await initBackend('cpu');
@@ -59,5 +60,40 @@ describe.each(['cpu', 'wasm'] as const)('writeRows and KvCache on %s', (backend)
     expect(cache.length).toBe(6);
     expect(() => cache.begin(tf.ones([2, 1]) as tf.Tensor2D)).toThrow(RangeError);
     cache.dispose();
+  });
+});
+
+describe('KvCache on webgpu', async () => {
+  const gpu = await webgpuForTests();
+  it.skipIf(!gpu)('is made on the device: no cache-sized tensor is built on the host and uploaded', async () => {
+    await initBackend('webgpu');
+    // The seed's prefix at batch 8 would upload 8.7 GB of host zeros per generation (kv-cache.ts).
+    const be = tf.backend() as unknown as {
+      uploadToGPU(id: object): void;
+      tensorMap: { get(id: object): { values?: unknown; shape: number[] } | undefined };
+    };
+    const upload = be.uploadToGPU.bind(be);
+    const uploaded: number[] = [];
+    be.uploadToGPU = (id: object) => {
+      const d = be.tensorMap.get(id);
+      if (d?.values) uploaded.push(d.shape.reduce((a, n) => a * n, 1));
+      upload(id);
+    };
+    try {
+      const shape = { numLayers: 2, batch: 2, kvHeads: 2, headDim: 8, capacity: 40 };
+      const cache = new KvCache(shape);
+      const { keyMask } = cache.begin(tf.ones([2, 3]) as tf.Tensor2D);
+      const kv = cache.update(0, tf.ones([2, 2, 3, 8]) as tf.Tensor4D, tf.ones([2, 2, 3, 8]) as tf.Tensor4D);
+      const k = await kv.k.data();
+      expect(k[0]).toBe(1);
+      expect(k[3 * 8]).toBe(0); // row 3 of head 0: not written, zero
+      expect(uploaded.length).toBeGreaterThan(0); // the new rows and the mask do travel
+      expect(Math.max(...uploaded)).toBeLessThan(2 * 2 * 40 * 8);
+      tf.dispose([keyMask, kv.k, kv.v]);
+      cache.dispose();
+    } finally {
+      be.uploadToGPU = upload;
+      await initBackend('cpu');
+    }
   });
 });
