@@ -85,6 +85,18 @@ describe.each(Object.entries(OTHER_CONFIGS))('LoRA on %s', (_name, cfgJson) => {
     tf.dispose([x, base, lora]);
   });
 
+  it('hands each module its scaling as one kept scalar per value, freed with the adapter', async () => {
+    const before = tf.memory().numTensors;
+    const c = { ...config, rankPattern: { 'layers.0.mlp.down_proj': 1 } };
+    const a = tf.tidy(() => LoraAdapter.create(model.linearModules(), c, 7)); // kept through a tidy
+    const pairs = a.modulePaths().map((p) => a.pair(p)!);
+    expect(new Set(pairs.map((p) => p.scaling))).toEqual(new Set([5 / 3, 5]));
+    for (const p of pairs) expect((await p.scale!.data())[0]).toBe(Math.fround(p.scaling));
+    expect(new Set(pairs.map((p) => p.scale)).size).toBe(2);
+    a.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('merged weights give the same logits as the unmerged adapter, and differ from the base', async () => {
     randomizeB(adapter, 5);
     const x = tf.tensor2d(randomIds(2, 6, model.config.vocabSize, 2), undefined, 'int32');

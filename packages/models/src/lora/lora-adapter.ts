@@ -36,11 +36,20 @@ export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
 
 export class LoraAdapter implements LoraProvider {
   private disposed = false;
+  /**
+   * Each distinct scaling as a scalar tensor, made once: a plain number becomes a new scalar tensor in every
+   * tf.mul, which on webgpu is a buffer created and uploaded per module per step (bench/gpu/op-host-cost.ts:
+   * a multiply by a number cost 2.3× a multiply's host time on lavapipe).
+   */
+  private readonly scales: ReadonlyMap<number, tf.Scalar>;
 
   private constructor(
     readonly config: LoraConfig,
     private readonly entries: ReadonlyMap<string, Entry>,
-  ) {}
+  ) {
+    const values = new Set([...entries.values()].map((e) => e.scaling));
+    this.scales = new Map([...values].map((v) => [v, tf.keep(tf.scalar(v))]));
+  }
 
   /** The modules of `modules` that `config` targets, in model order. */
   private static targets(modules: LinearModuleShapes, config: LoraConfig): [string, readonly [number, number]][] {
@@ -122,7 +131,9 @@ export class LoraAdapter implements LoraProvider {
 
   pair(modulePath: string): LoraPair | undefined {
     const e = this.entries.get(modulePath);
-    return e && { a: e.a, b: e.b, scaling: e.scaling, dropout: this.config.loraDropout };
+    return (
+      e && { a: e.a, b: e.b, scaling: e.scaling, scale: this.scales.get(e.scaling), dropout: this.config.loraDropout }
+    );
   }
 
   /**
@@ -142,5 +153,6 @@ export class LoraAdapter implements LoraProvider {
     if (this.disposed) return;
     this.disposed = true;
     for (const e of this.entries.values()) tf.dispose([e.a, e.b]);
+    tf.dispose([...this.scales.values()]);
   }
 }

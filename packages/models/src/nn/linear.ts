@@ -39,6 +39,8 @@ export interface LoraPair {
   readonly a: tf.Tensor2D;
   readonly b: tf.Tensor2D;
   readonly scaling: number;
+  /** `scaling` as a scalar tensor its owner keeps (saves a scalar upload per product); the number is used without it. */
+  readonly scale?: tf.Scalar;
   /** Dropout rate on the LoRA input (applied only when a dropout seed is given). */
   readonly dropout: number;
 }

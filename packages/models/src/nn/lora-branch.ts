@@ -16,17 +16,18 @@ export function loraBranch(x: tf.Tensor2D, lora: LoraPair, dropoutSeed?: number)
   // The mask is a function of the seed and the element index (hash-dropout.ts): the backward
   // re-applies the forward's mask from the seed instead of keeping it.
   const dropped = (t: tf.Tensor2D): tf.Tensor2D => (drop ? hashDropout(t, lora.dropout, dropoutSeed ?? 0) : t);
+  const scaling = lora.scale ?? lora.scaling;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [xi, a, b] = args as tf.Tensor2D[];
     const m = tf.matMul(dropped(xi!), a!, false, true);
     save([xi!, a!, b!, m]);
     return {
-      value: tf.mul(tf.matMul(m, b!, false, true), lora.scaling),
+      value: tf.mul(tf.matMul(m, b!, false, true), scaling),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [sx, sa, sb, sm] = saved as tf.Tensor2D[];
-          const dLow = tf.mul(dy, lora.scaling) as tf.Tensor2D;
+          const dLow = tf.mul(dy, scaling) as tf.Tensor2D;
           const dB = tf.matMul(dLow, sm!, true, false);
           const dm = tf.matMul(dLow, sb!);
           const dA = tf.matMul(dm, dropped(sx!), true, false);
