@@ -88,7 +88,10 @@ describe.each(Object.entries(OTHER_CONFIGS))('LoRA on %s', (_name, cfgJson) => {
   it('hands each module its scaling as one kept scalar per value, freed with the adapter', async () => {
     const before = tf.memory().numTensors;
     const c = { ...config, rankPattern: { 'layers.0.mlp.down_proj': 1 } };
-    const a = tf.tidy(() => LoraAdapter.create(model.linearModules(), c, 7)); // kept through a tidy
+    // Made inside a scope, as a caller's tf.tidy would: the scalars must survive it.
+    tf.engine().startScope();
+    const a = LoraAdapter.create(model.linearModules(), c, 7);
+    tf.engine().endScope();
     const pairs = a.modulePaths().map((p) => a.pair(p)!);
     expect(new Set(pairs.map((p) => p.scaling))).toEqual(new Set([5 / 3, 5]));
     for (const p of pairs) expect((await p.scale!.data())[0]).toBe(Math.fround(p.scaling));
