@@ -14,6 +14,7 @@ import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
 import { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { nf4MatMul } from '../quant/nf4-matmul.js';
 import { frozenNf4MatMul } from '../gpu/nf4-frozen-matmul.js';
+import { loraAdd, loraAddTakes } from '../gpu/lora-add-wgsl.js';
 import { loraBranch } from './lora-branch.js';
 
 /**
@@ -64,7 +65,11 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
     let y = frozenMatMul(x2, w.weight);
     if (w.bias) y = tf.add(y, w.bias);
-    if (lora) y = tf.add(y, loraBranch(x2, lora, dropoutSeed));
+    if (lora) {
+      // Inference (no gradient recorded, no dropout) at a few rows, as in a decode step: one dispatch for the branch.
+      const fused = dropoutSeed === undefined && !tf.engine().isTapeOn() && loraAddTakes(x2, lora.a, lora.b, y);
+      y = fused ? loraAdd(x2, lora.a, lora.b, y, lora.scaling) : tf.add(y, loraBranch(x2, lora, dropoutSeed));
+    }
     return x.rank === 2 ? y : tf.reshape(y, [...lead, linearOutDim(w)]);
   });
 }

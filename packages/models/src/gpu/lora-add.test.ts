@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
+import { linear, type LoraPair } from '../nn/linear.js';
+import { loraBranch } from '../nn/lora-branch.js';
+import { loraAdd, loraAddTakes } from './lora-add-wgsl.js';
+import { ownDispatchCount } from './webgpu-internals.js';
+import { webgpuForTests } from './webgpu-for-tests.js';
+
+const gpu = await webgpuForTests();
+afterAll(async () => {
+  if (gpu) await initBackend('cpu');
+});
+
+const U = 2 ** -24;
+const uniform = (shape: [number, number], seed: number, lo = -1, hi = 1) =>
+  tf.randomUniform(shape, lo, hi, 'float32', seed) as tf.Tensor2D;
+
+/**
+ * How far two f32 evaluations of y + s·((x·Aᵀ)·Bᵀ) that sum in different orders can be apart. Each is within
+ * (in + r + 1)·u·|s|·P + u·(|y| + |s|·P) of the exact value, P = (|x|·|A|ᵀ)·|B|ᵀ: the two dot products'
+ * sums (γ_n ≈ n·u each, the first carried through B), the multiply by s and the add (one rounding each).
+ * Twice that, with 1 % for the first-order γ.
+ */
+function bound(x: tf.Tensor2D, a: tf.Tensor2D, b: tf.Tensor2D, y: tf.Tensor2D, s: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const p = tf.mul(tf.matMul(tf.matMul(tf.abs(x), tf.abs(a), false, true), tf.abs(b), false, true), Math.abs(s));
+    const n = x.shape[1] + a.shape[0] + 1;
+    return tf.mul(tf.add(tf.mul(p, n * U), tf.mul(tf.add(tf.abs(y), p), U)), 2.02) as tf.Tensor2D;
+  });
+}
+
+describe.skipIf(!gpu)('loraAdd (the LoRA branch of a decode step, one dispatch) against the tfjs ops', () => {
+  it.each([
+    [1, 70, 33, 2],
+    [3, 256, 200, 16],
+    [8, 1000, 130, 16],
+    [64, 64, 64, 32],
+  ])('%d rows, in %d, out %d, rank %d: within the derived bound', async (rows, inDim, outDim, rank) => {
+    const x = uniform([rows, inDim], 1, -3, 3);
+    const a = uniform([rank, inDim], 2);
+    const b = uniform([outDim, rank], 3);
+    const y = uniform([rows, outDim], 4, -10, 10);
+    const s = 32 / 12;
+    expect(loraAddTakes(x, a, b, y)).toBe(true);
+    const fused = loraAdd(x, a, b, y, s);
+    const ref = tf.add(y, loraBranch(x, { a, b, scaling: s, dropout: 0 }));
+    const lim = bound(x, a, b, y, s);
+    const [f, r, l] = await Promise.all([fused.data(), ref.data(), lim.data()]);
+    let worst = 0;
+    for (let i = 0; i < f.length; i++) worst = Math.max(worst, Math.abs(f[i]! - r[i]!) / l[i]!);
+    expect(worst).toBeLessThanOrEqual(1);
+    const yv = await y.data();
+    expect(f.some((v, i) => v !== yv[i])).toBe(true); // the branch was added
+    tf.dispose([x, a, b, y, fused, ref, lim]);
+  });
+
+  it('linear takes it for inference only: not while a gradient is recorded, not past 64 rows', () => {
+    const w = uniform([24, 40], 5);
+    // Dropout 0: a training call (a dropout seed given) then runs no kernel of ours at all.
+    const lora: LoraPair = { a: uniform([4, 40], 6), b: uniform([24, 4], 7), scaling: 2, dropout: 0 };
+    const dispatches = (f: () => tf.Tensor) => {
+      const before = ownDispatchCount();
+      tf.dispose(f());
+      return ownDispatchCount() - before;
+    };
+    const x = uniform([3, 40], 8);
+    expect(dispatches(() => linear(x, { weight: w }, lora))).toBe(1);
+    expect(dispatches(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(x))).toBe(0);
+    expect(dispatches(() => linear(x, { weight: w }, lora, 7))).toBe(0); // a dropout seed: training
+    const big = uniform([65, 40], 9);
+    expect(dispatches(() => linear(big, { weight: w }, lora))).toBe(0);
+    tf.dispose([w, lora.a, lora.b, x, big]);
+  });
+});
