@@ -6,7 +6,12 @@
  *                 preset's `kernels.attention`), as apps/cli's applyGpuKernels does.
  * Returns the line each bench prints, so its log says what ran.
  */
-import { fusedAttentionDefault, flashAttentionVariant, setFusedAttentionDefault } from '@kvc/models';
+import {
+  fusedAttentionDefault,
+  flashAttentionVariant,
+  setFusedAttentionDefault,
+  setFusedElementwiseDefault,
+} from '@kvc/models';
 import {
   selectFlashAttentionVariant,
   tensorCoreFlashCandidates,
@@ -20,4 +25,15 @@ export async function applyBenchAttention(): Promise<string> {
     sel.warnings.forEach((w) => console.warn(w));
   }
   return `fused attention variant ${flashAttentionVariant() ?? 'none'} (${fusedAttentionDefault() ? 'on' : 'off'})`;
+}
+
+/**
+ * Every fused kernel on, attention on the best variant the device offers (tensor cores where it has subgroup
+ * matrices): what the dispatch counts (step-dispatches, decode-dispatches) count. Returns the line to print.
+ */
+export async function fuseEverything(): Promise<string> {
+  setFusedElementwiseDefault(true);
+  setFusedAttentionDefault(true);
+  const sel = await selectFlashAttentionVariant(tensorCoreFlashCandidates());
+  return `fused attention ${sel.variant ?? 'none (tfjs op)'}`;
 }

@@ -22,15 +22,10 @@ import {
   initBackend,
   parseQwen3Config,
   qwen3ExpectedShapes,
-  setFusedAttentionDefault,
-  setFusedElementwiseDefault,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
-import {
-  selectFlashAttentionVariant,
-  tensorCoreFlashCandidates,
-} from '../../packages/models/src/gpu/flash-attention-select.js';
 import { ownDispatchCount } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { fuseEverything } from './bench-attention.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
@@ -39,10 +34,7 @@ const merged = process.argv[4] === 'merged';
 const STEPS = 4;
 
 await initBackend(backend, { purpose: 'inference' });
-setFusedElementwiseDefault(true);
-setFusedAttentionDefault(true);
-const sel = await selectFlashAttentionVariant(tensorCoreFlashCandidates());
-console.log(`fused attention ${sel.variant ?? 'none (tfjs op)'}`);
+console.log(await fuseEverything());
 const json = tinyQwen3ConfigJson({
   num_hidden_layers: layers,
   hidden_size: 64,

@@ -14,29 +14,17 @@
  * to see where the host's time goes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  F16Matrix,
-  initBackend,
-  parseQwen3Config,
-  setFusedAttentionDefault,
-  setFusedElementwiseDefault,
-} from '@kvc/models';
+import { F16Matrix, initBackend, parseQwen3Config } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
-import {
-  selectFlashAttentionVariant,
-  tensorCoreFlashCandidates,
-} from '../../packages/models/src/gpu/flash-attention-select.js';
 import { ownDispatchCount } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { fuseEverything } from './bench-attention.js';
 import { randomVlmStep } from './random-vlm-step.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const layers = Number(process.argv[3] ?? 2);
 
 await initBackend(backend, { purpose: 'training' });
-setFusedElementwiseDefault(true);
-setFusedAttentionDefault(true);
-const sel = await selectFlashAttentionVariant(tensorCoreFlashCandidates());
-console.log(`fused attention ${sel.variant ?? 'none (tfjs op)'}`);
+console.log(await fuseEverything());
 // Qwen3's structure (GQA 2:1, q/k norms, tied head) at small widths: the dispatches per layer are the same.
 const json = tinyQwen3ConfigJson({ num_hidden_layers: layers, hidden_size: 64, head_dim: 16 });
 const config = parseQwen3Config(json, 'step-dispatches');
