@@ -89,7 +89,15 @@ describe('KvCache on webgpu', async () => {
       expect(k[3 * 8]).toBe(0); // row 3 of head 0: not written, zero
       expect(uploaded.length).toBeGreaterThan(0); // the new rows and the mask do travel
       expect(Math.max(...uploaded)).toBeLessThan(2 * 2 * 40 * 8);
-      tf.dispose([keyMask, kv.k, kv.v]);
+      keyMask.dispose(); // kv.k and kv.v are the cache's own tensors here (all rows visible): cache.dispose frees them
+      // A decode step writes every layer's keys and values with one parameter tensor (plus the mask's own):
+      // a tensor per write would be an upload per write, 56 a step for Qwen3-0.6B.
+      uploaded.length = 0;
+      const next = cache.begin(tf.ones([2, 1]) as tf.Tensor2D);
+      for (const layer of [0, 1])
+        cache.update(layer, tf.ones([2, 2, 1, 8]) as tf.Tensor4D, tf.ones([2, 2, 1, 8]) as tf.Tensor4D);
+      expect(uploaded.filter((n) => n === 5)).toHaveLength(2);
+      next.keyMask.dispose();
       cache.dispose();
     } finally {
       be.uploadToGPU = upload;

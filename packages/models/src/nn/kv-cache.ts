@@ -14,7 +14,7 @@
  * The cache owns its tensors; call `dispose()` when done.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { writeRows } from './write-rows.js';
+import { writeRows, type RowParams } from './write-rows.js';
 
 export interface KvCacheShape {
   readonly numLayers: number;
@@ -41,6 +41,16 @@ export class KvCache {
   private maskRows: tf.Tensor4D;
   private written = 0;
   private step: { start: number; t: number; keys: number } | undefined;
+  /** writeRows' parameters, one tensor while they stay the same (every layer's keys and values of a step). */
+  private params: { key: string; tensor: tf.Tensor1D } | undefined;
+  private readonly rowParams: RowParams = (values) => {
+    const key = values.join(',');
+    if (this.params?.key !== key) {
+      this.params?.tensor.dispose();
+      this.params = { key, tensor: tf.keep(tf.tensor1d([...values], 'int32')) };
+    }
+    return this.params.tensor;
+  };
 
   constructor(readonly shape: KvCacheShape) {
     const { numLayers, batch, kvHeads, headDim, capacity } = shape;
@@ -97,8 +107,8 @@ export class KvCache {
   update(i: number, k: tf.Tensor4D, v: tf.Tensor4D): { k: tf.Tensor4D; v: tf.Tensor4D } {
     if (!this.step) throw new Error('KvCache.update before begin');
     const { start } = this.step;
-    this.keys[i] = this.keepWritten(this.keys[i]!, writeRows(this.keys[i]!, k, start));
-    this.values[i] = this.keepWritten(this.values[i]!, writeRows(this.values[i]!, v, start));
+    this.keys[i] = this.keepWritten(this.keys[i]!, writeRows(this.keys[i]!, k, start, this.rowParams));
+    this.values[i] = this.keepWritten(this.values[i]!, writeRows(this.values[i]!, v, start, this.rowParams));
     return { k: this.visible(this.keys[i]!), v: this.visible(this.values[i]!) };
   }
 
@@ -114,7 +124,8 @@ export class KvCache {
   }
 
   dispose(): void {
-    tf.dispose([...this.keys, ...this.values, this.maskRows]);
+    tf.dispose([...this.keys, ...this.values, this.maskRows, ...(this.params ? [this.params.tensor] : [])]);
+    this.params = undefined;
     this.keys.length = 0;
     this.values.length = 0;
   }

@@ -33,15 +33,21 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   dst[(bh * p[2] + p[0] + row) * d + col] = src[i];
 }`;
 
+/**
+ * The kernel's parameters [start, t, capacity, D, total] as an int32 tensor the caller keeps (KvCache reuses one for
+ * every layer's keys and values of a step: a new tensor per write is an upload per write).
+ */
+export type RowParams = (values: readonly number[]) => tf.Tensor1D;
+
 /** Rows [start, start + t) of `dst` ← `src`. Returns the tensor that holds the result (`dst` when in place). */
-export function writeRows<T extends tf.Tensor4D>(dst: T, src: tf.Tensor4D, start: number): T {
+export function writeRows<T extends tf.Tensor4D>(dst: T, src: tf.Tensor4D, start: number, params?: RowParams): T {
   const [b, h, cap, d] = dst.shape;
   const t = src.shape[2];
   if (src.shape[0] !== b || src.shape[1] !== h || src.shape[3] !== d || start < 0 || start + t > cap)
     throw new RangeError(`writeRows: [${src.shape}] at row ${start} does not fit [${dst.shape}]`);
   if (dst.dtype !== 'float32' || src.dtype !== 'float32') throw new TypeError('writeRows: float32 tensors only');
   const backend = tf.getBackend();
-  if (backend === 'webgpu') writeWebgpu(dst, src, start);
+  if (backend === 'webgpu') writeWebgpu(dst, src, start, params);
   else if (backend === 'cpu' || backend === 'wasm') writeHeap(dst, src, start, heapOf(dst, backend));
   else return writeWithOps(dst, src, start);
   return dst;
@@ -68,12 +74,13 @@ function writeHeap(dst: tf.Tensor4D, src: tf.Tensor4D, start: number, out: Float
   }
 }
 
-function writeWebgpu(dst: tf.Tensor4D, src: tf.Tensor4D, start: number): void {
+function writeWebgpu(dst: tf.Tensor4D, src: tf.Tensor4D, start: number, provided?: RowParams): void {
   const be = webgpuBackend();
   const [, , cap, d] = dst.shape;
   const total = src.size;
   if (total === 0) return;
-  const params = tf.tensor1d([start, src.shape[2], cap, d, total], 'int32');
+  const values = [start, src.shape[2], cap, d, total];
+  const params = provided ? provided(values) : tf.tensor1d(values, 'int32');
   const groups = Math.ceil(total / WORKGROUP);
   const pipeline = pipelineFor(be.device, WRITE_ROWS_WGSL);
   const inputs: tf.TensorInfo[] = [src, params, dst];
@@ -91,7 +98,7 @@ function writeWebgpu(dst: tf.Tensor4D, src: tf.Tensor4D, start: number): void {
   // Released buffers wait for the submit that runs this pass (tfjs's rule for its own kernels);
   // tfjs submits with its next batch of dispatches or read, so no submit of our own per write.
   for (const x of inputs) be.commandQueueOwnedIds.add(x.dataId);
-  params.dispose();
+  if (!provided) params.dispose();
 }
 
 /** Backends with no writable storage: a new tensor, rows replaced by slices and a concat. */
