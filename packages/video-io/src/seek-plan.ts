@@ -3,8 +3,9 @@
  * display order, as `select=eq(n,…)` counts) is the packet with the n-th smallest pts; it decodes
  * correctly from the last keyframe that is shown no later than it and decoded no later than it
  * (the second condition keeps a leading B-frame of an open GOP with the keyframe before it). Each
- * segment is one ffmpeg run: seek to its keyframe, decode, keep the frames whose pts are wanted
- * (sample-video.ts compares them, so a wrong seek never passes for a frame: it falls back to the scan).
+ * segment is one ffmpeg run: seek to its keyframe, decode, keep only the frames whose pts are wanted
+ * (decode-frames-seeking.ts; a segment that yields other than exactly its frames makes sample-video.ts
+ * scan instead, so a wrong seek never passes for a frame).
  *
  * Seeking pays when the frames decoded from the keyframes, plus a process start each, are well
  * below the whole video: 8 frames of a 28 s 720p clip with a keyframe every 2 s took 1.25 s of

@@ -4,6 +4,7 @@
  * HF CLIPVisionConfig's.
  */
 import { ConfigError } from '../errors.js';
+import { patchesAlong } from '../nn/patchify.js';
 import { checkHeads, intField, numField, strField, type RawConfig } from '../io/config-fields.js';
 
 export interface ClipVisionConfig {
@@ -52,6 +53,5 @@ export function parseClipVisionConfig(raw: RawConfig, file?: string): ClipVision
 
 /** Number of patch positions plus the class token. */
 export function clipNumPositions(c: ClipVisionConfig): number {
-  // A stride-p conv drops what does not fill a patch, as patchify does.
-  return Math.floor(c.imageSize / c.patchSize) ** 2 + 1;
+  return patchesAlong(c.imageSize, c.patchSize) ** 2 + 1;
 }

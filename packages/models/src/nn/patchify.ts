@@ -6,11 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelsError } from '../errors.js';
 
+/** Whole patches along a side of `size` pixels: a stride-p conv drops a remainder that does not fill one. */
+export const patchesAlong = (size: number, patch: number): number => Math.floor(size / patch);
+
 export function patchify(pixels: tf.Tensor4D, patch: number): tf.Tensor3D {
   return tf.tidy(() => {
     const [n, c, h, w] = pixels.shape;
-    const gh = Math.floor(h / patch);
-    const gw = Math.floor(w / patch);
+    const gh = patchesAlong(h, patch);
+    const gw = patchesAlong(w, patch);
     if (gh === 0 || gw === 0)
       throw new ModelsError('E_INPUT_SHAPE', `image ${h}x${w} is smaller than one ${patch}x${patch} patch`, {
         shape: pixels.shape,

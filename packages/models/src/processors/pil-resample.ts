@@ -122,6 +122,12 @@ type Pass = (
   q: WeightQuantization,
 ) => void;
 
+/** A pass's fixed-point weights and their bits (exported for the tests' plain-loop oracle). */
+export function fixedPointWeights(c: Coeffs, q: WeightQuantization): { readonly k: Int32Array; readonly bits: number } {
+  const bits = weightBits(c, q);
+  return { k: fixedPoint(c, bits), bits };
+}
+
 /**
  * One pass in Pillow's 8-bit arithmetic: fixed-point weights, sums from ½ (rounding), clip8. The sums are
  * integers below 2^31, exact in doubles whatever the order, so the loops are arranged for speed: the
@@ -129,12 +135,6 @@ type Pass = (
  * into a row of sums (contiguous reads instead of a column walk). 1280×720 → 597×336 RGB went from
  * ~50 ms to a few ms a frame on one core: it runs on the decoding thread, once per frame kvc caches.
  */
-/** A pass's fixed-point weights and their bits (exported for the tests' plain-loop oracle). */
-export function fixedPointWeights(c: Coeffs, q: WeightQuantization): { readonly k: Int32Array; readonly bits: number } {
-  const bits = weightBits(c, q);
-  return { k: fixedPoint(c, bits), bits };
-}
-
 const pass8: Pass = (src, srcW, srcH, ch, c, horizontal, out, q) => {
   const { k, bits } = fixedPointWeights(c, q);
   const outN = c.bounds.length / 2;

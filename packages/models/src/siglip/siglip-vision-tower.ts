@@ -11,7 +11,7 @@ import { layerNorm, type LayerNormWeights } from '../nn/layer-norm.js';
 import { linear, type AnyLinearWeights } from '../nn/linear.js';
 import { attention } from '../nn/attention.js';
 import { mergeHeads, splitHeads } from '../nn/heads.js';
-import { patchify } from '../nn/patchify.js';
+import { patchesAlong, patchify } from '../nn/patchify.js';
 import { loadPreLnLayer, preLnLayer, preLnLayerShapes, type PreLnLayerWeights } from '../nn/pre-ln-encoder-layer.js';
 import { layerNormShapes, linearShapes, type WeightLoader } from '../nn/weight-loader.js';
 import type { SiglipVisionConfig } from './siglip-config.js';
@@ -38,8 +38,8 @@ export function siglipVisionShapes(c: SiglipVisionConfig, prefix: string): [stri
   const out: [string, number[]][] = [
     ['embeddings.patch_embedding.weight', [h, c.numChannels, c.patchSize, c.patchSize]],
     ['embeddings.patch_embedding.bias', [h]],
-    // A stride-p conv drops what does not fill a patch (so400m-patch14-384: 27² = 729 positions).
-    ['embeddings.position_embedding.weight', [Math.floor(c.imageSize / c.patchSize) ** 2, h]],
+    // Whole patches only (so400m-patch14-384: 27² = 729 positions).
+    ['embeddings.position_embedding.weight', [patchesAlong(c.imageSize, c.patchSize) ** 2, h]],
     ...layerNormShapes('post_layernorm', h),
     ['head.probe', [1, 1, h]],
     ['head.attention.in_proj_weight', [3 * h, h]],
