@@ -9,7 +9,8 @@
  *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|mid|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
  *   PRECISION f32 (default) or f16 (frozen weights through the f16 GEMM, webgpu only); PREFIX 4620;
  *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
- * Env: KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound).
+ * Env: KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
+ * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
  * lines here also give the GPU buffers' own peak per run (the bounded pool's counters).
  */
@@ -39,6 +40,7 @@ const args = process.argv.slice(2);
 const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg, loraArg] =
   args;
 const merged = loraArg === 'merged';
+const replaySteps = process.env.KVC_BENCH_REPLAY !== '0';
 const backend = backendArg as 'webgpu' | 'cpu' | 'wasm';
 const tiny = size === 'tiny';
 await initBackend(backend, { purpose: 'inference' });
@@ -100,16 +102,16 @@ console.log(
   `[${(performance.now() / 1000).toFixed(1)} s since start] kvc gen-bench: backend ${tf.getBackend()}, ` +
     `Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
     `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors; ${attention}, ` +
-    `pool ${process.env.KVC_BENCH_POOL_GIB ?? 'default'} GiB`,
+    `pool ${process.env.KVC_BENCH_POOL_GIB ?? 'default'} GiB, decoding steps ${replaySteps ? 'replayed' : 'recorded each'}`,
 );
 
 for (const b of batches) {
   const prompts = Array.from({ length: b }, () => rand([prefix, H]));
-  const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], ...(merged ? {} : { lora }) };
+  const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], replaySteps, ...(merged ? {} : { lora }) };
   // Progress on stdout as it goes (a run killed by a timeout still shows how far it got and how fast).
   // Each line also splits the decode steps since the last line into host recording and waiting for the GPU
   // (StepTiming): a step that is mostly recording is bound by the host, not the GPU.
-  const split = { recordMs: 0, waitMs: 0 };
+  const split = { recordMs: 0, waitMs: 0, replayed: 0 };
   const progress = (label: string) => {
     const t0 = performance.now();
     let last = t0;
@@ -124,6 +126,7 @@ for (const b of batches) {
         };
         split.recordMs += timing.recordMs;
         split.waitMs += timing.waitMs;
+        if (timing.replayed) split.replayed++;
       }
       if (tokens === 1 || tokens % 8 === 0 || now - last > 5000) {
         const per = (ms: number) => (ms / Math.max(since.steps, 1)).toFixed(0);
@@ -142,7 +145,7 @@ for (const b of batches) {
   await generateGreedy(generator, prompts, { ...opts, maxNewTokens: 2, onToken: progress('warm-up') });
   for (const newTok of newTokens) {
     resetGpuPoolPeak();
-    split.recordMs = split.waitMs = 0;
+    split.recordMs = split.waitMs = split.replayed = 0;
     const sampler = sampleGpuMemory();
     const t0 = performance.now();
     const out = await generateGreedy(generator, prompts, {
@@ -164,7 +167,7 @@ for (const b of batches) {
             `(${gib(pool.freeBytes)} pooled), `
           : '') +
         `numTensors ${tf.memory().numTensors}; decode steps: recording ${(split.recordMs / 1000).toFixed(2)} s, ` +
-        `waiting ${(split.waitMs / 1000).toFixed(2)} s`,
+        `waiting ${(split.waitMs / 1000).toFixed(2)} s, ${split.replayed} of ${newTok - 1} replayed`,
     );
   }
   tf.dispose(prompts);

@@ -8,7 +8,8 @@
  * prompt + maxNewTokens and written in place (nn/kv-cache.ts); penalty, argmax and EOS flags stay
  * on the device (device-greedy-picker.ts), so each step reads back only the new ids [B]. That read
  * overlaps the next step: the next token's forward is recorded before the ids arrive (its result
- * is dropped when every sequence turns out to have finished).
+ * is dropped when every sequence turns out to have finished). On webgpu the decoding steps after
+ * the second are replays of a recorded one (replayed-decode.ts): the host no longer records each kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
@@ -21,6 +22,7 @@ import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { DeviceGreedyPicker } from './device-greedy-picker.js';
 import { leftPad } from './left-pad.js';
 import { prefill, prefillChunkTokens } from './prefill.js';
+import { ReplayedDecode } from './replayed-decode.js';
 
 export interface GenerateOptions {
   readonly maxNewTokens: number;
@@ -43,6 +45,11 @@ export interface GenerateOptions {
    * the prefill), with where the step's time went.
    */
   readonly onToken?: (tokens: number, timing: StepTiming) => void;
+  /**
+   * Replay recorded decoding steps on webgpu instead of recording each (replayed-decode.ts; default true). The
+   * ids are the same either way; false is for comparing the two.
+   */
+  readonly replaySteps?: boolean;
 }
 
 /**
@@ -53,6 +60,8 @@ export interface GenerateOptions {
 export interface StepTiming {
   readonly recordMs: number;
   readonly waitMs: number;
+  /** The step after the pick was a replay of a recorded one (replayed-decode.ts), not recorded op by op. */
+  readonly replayed: boolean;
 }
 
 export interface GenerationResult {
@@ -102,29 +111,36 @@ async function generate(
       eosIds: [...eos],
       contextIds: opts.penaltyContextIds,
     });
-    let logits: tf.Tensor2D | undefined;
-    let positions: tf.Tensor2D | undefined;
+    const decode = new ReplayedDecode(
+      {
+        run: (ids, positions) => decodeStep(model, ids, positions, cache, opts.lora),
+        prepare: () => cache.prepareStep(1),
+      },
+      b,
+      opts.replaySteps ?? true,
+    );
+    // The logits of the step being picked from, and whether this loop owns them (a replayed step owns its own).
+    let current: { logits: tf.Tensor2D; owned: boolean } | undefined;
     try {
       const chunkTokens = opts.prefillChunkTokens ?? prefillChunkTokens(b);
       // The first step's recording includes the prefill's.
       let stepStart = performance.now();
-      let current = prefill(model, padded, cache, { lora: opts.lora, chunkTokens });
-      logits = current;
-      positions = tf.tensor2d([...padded.lengths], [b, 1], 'int32');
+      current = { logits: prefill(model, padded, cache, { lora: opts.lora, chunkTokens }), owned: true };
+      const positions = Int32Array.from(padded.lengths);
       for (let step = 0; step < maxNew; step++) {
-        const next = picker.pick(current);
-        current.dispose();
-        logits = undefined;
+        const picked = current!; // the prefill's, then each step's (a step is decoded while more are to come)
+        const next = picker.pick(picked.logits);
+        if (picked.owned) picked.logits.dispose();
+        current = undefined;
         const ids = next.data(); // the copy is recorded now, before the next step's kernels
+        const replays = decode.replays;
         if (step < maxNew - 1) {
-          logits = current = decodeStep(model, next, positions, cache, opts.lora);
-          const moved = tf.add(positions, 1) as tf.Tensor2D;
-          positions.dispose();
-          positions = moved;
+          current = decode.next(next, positions);
+          for (let i = 0; i < b; i++) positions[i]!++;
         }
         const t1 = performance.now();
         const got = await ids;
-        const timing = { recordMs: t1 - stepStart, waitMs: performance.now() - t1 };
+        const timing = { recordMs: t1 - stepStart, waitMs: performance.now() - t1, replayed: decode.replays > replays };
         next.dispose();
         for (let i = 0; i < b; i++) {
           if (done[i]) continue;
@@ -136,7 +152,9 @@ async function generate(
         if (done.every(Boolean)) break;
       }
     } finally {
-      tf.dispose([logits, positions, padded.embeds, padded.mask, padded.positions].filter((t) => t !== undefined));
+      if (current?.owned) current.logits.dispose();
+      decode.dispose();
+      tf.dispose([padded.embeds, padded.mask, padded.positions]);
       picker.dispose();
       cache.dispose();
       restorePhase();

@@ -3,7 +3,7 @@
  * the device and the KV cache is written by our WGSL kernel, against the CPU path: the reference
  * loop on the cpu backend that recomputes the whole sequence each step and applies the penalty and
  * argmax in JavaScript (repetition-penalty.ts). Batched prompts of different lengths and each
- * prompt alone must give that loop's ids.
+ * prompt alone must give that loop's ids, with the decoding steps replayed (the default) and recorded each.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,8 +71,17 @@ describe.skipIf(!gpu).each(Object.entries(OTHER_CONFIGS))('generation on webgpu 
     await initBackend('webgpu');
     expect(tf.getBackend()).toBe('webgpu');
     const opts = { maxNewTokens: NEW, repetitionPenalty: PENALTY, lora };
-    const batched = await generateGreedy(model, prompts, { ...opts, eosTokenId: [] });
+    const replayed: boolean[] = [];
+    const batched = await generateGreedy(model, prompts, {
+      ...opts,
+      eosTokenId: [],
+      onToken: (_n, t) => void replayed.push(t.replayed),
+    });
     expect(batched.map((r) => r.ids)).toEqual(free);
+    // Decoding steps 4 to NEW − 1 were replays of step 3's recording (replayed-decode.ts); the ids above are theirs.
+    expect(replayed).toEqual(Array.from({ length: NEW }, (_, i) => i >= 3 && i < NEW - 1));
+    const recorded = await generateGreedy(model, prompts, { ...opts, eosTokenId: [], replaySteps: false });
+    expect(recorded.map((r) => r.ids)).toEqual(free);
     const alone = [];
     for (const p of prompts) alone.push((await generateGreedy(model, [p], { ...opts, eosTokenId: [] }))[0]!.ids);
     expect(alone).toEqual(free);

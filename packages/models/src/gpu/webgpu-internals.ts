@@ -7,13 +7,18 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
+import type { BufferManagerLike } from './buffer-pool.js';
 
 type DataId = object;
 interface TensorData {
   resource: unknown;
+  /** The host copy: before the upload, or cached by a read (then stale once the buffer is written in place). */
+  values: unknown;
 }
 export interface WebgpuBackendInternals {
   readonly device: GPUDevice;
+  readonly queue: GPUQueue;
+  readonly bufferManager: BufferManagerLike;
   readonly tensorMap: { get(id: DataId): TensorData };
   commandEncoder: GPUCommandEncoder | null;
   commandQueueOwnedIds: WeakSet<DataId>;
@@ -42,6 +47,13 @@ export function webgpuBackend(): WebgpuBackendInternals {
 export function gpuBufferOf(b: WebgpuBackendInternals, t: tf.TensorInfo): GPUBuffer {
   b.uploadToGPU(t.dataId);
   return b.tensorMap.get(t.dataId).resource as GPUBuffer;
+}
+
+/** Submits the commands tfjs has recorded and not yet submitted (its deferred releases happen then). */
+export function submitPending(b: WebgpuBackendInternals): void {
+  if (!b.commandEncoder) return;
+  b.endComputePassEncoder();
+  b.submitQueue();
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();

@@ -98,6 +98,18 @@ describe('KvCache on webgpu', async () => {
         cache.update(layer, tf.ones([2, 2, 1, 8]) as tf.Tensor4D, tf.ones([2, 2, 1, 8]) as tf.Tensor4D);
       expect(uploaded.filter((n) => n === 5)).toHaveLength(2);
       next.keyMask.dispose();
+      // The next step rewrites their start row in place: it uploads none (so it can be replayed).
+      uploaded.length = 0;
+      const third = cache.begin(tf.ones([2, 1]) as tf.Tensor2D);
+      for (const layer of [0, 1])
+        cache.update(layer, tf.fill([2, 2, 1, 8], 2) as tf.Tensor4D, tf.ones([2, 2, 1, 8]) as tf.Tensor4D);
+      expect(uploaded.filter((n) => n === 5)).toHaveLength(0);
+      const keys = await cache
+        .update(1, tf.fill([2, 2, 1, 8], 3) as tf.Tensor4D, tf.ones([2, 2, 1, 8]) as tf.Tensor4D)
+        .k.data();
+      expect([keys[3 * 8], keys[4 * 8], keys[5 * 8]]).toEqual([1, 3, 0]); // rows 3 (second step), 4 (this one), 5 (unwritten)
+      expect(Array.from(await third.keyMask.data()).slice(0, 6)).toEqual([1, 1, 1, 1, 1, 0]);
+      third.keyMask.dispose();
       cache.dispose();
     } finally {
       be.uploadToGPU = upload;

@@ -6,14 +6,17 @@
  *
  * A forward over `t` new tokens calls `begin(newMask)` once (it writes the mask and says where
  * the queries sit), then `update(i, k, v)` per layer. A single new token attends over the whole
- * capacity: positions not yet written lie after it, so the causal bias hides them, and every
- * decoding step sees tensors of one shape (slicing the written rows out would copy the cache each
- * time). A chunk of several tokens (a prefill) attends over the written rows rounded up to
+ * capacity: positions not yet written are 0 in the key mask, so the padding bias alone hides them,
+ * and every decoding step sees tensors of one shape and values that do not depend on the host
+ * (slicing the written rows out would copy the cache each time). The row writer's parameters are
+ * tensors kept per shape whose start row is rewritten in place (`prepareStep`), so a decoding step
+ * uploads nothing and can be recorded once and replayed (gpu/recorded-step.ts). A chunk of several tokens (a prefill) attends over the written rows rounded up to
  * KEY_BLOCK: a copy per layer, but it halves a long prefill's attention work, and the rounding
  * keeps the number of distinct shapes (kernels compiled, buffer sizes) small.
  * The cache owns its tensors; call `dispose()` when done.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gpuBufferOf, submitPending, webgpuBackend } from '../gpu/webgpu-internals.js';
 import { writeRows, type RowParams } from './write-rows.js';
 
 export interface KvCacheShape {
@@ -41,15 +44,18 @@ export class KvCache {
   private maskRows: tf.Tensor4D;
   private written = 0;
   private step: { start: number; t: number; keys: number } | undefined;
-  /** writeRows' parameters, one tensor while they stay the same (every layer's keys and values of a step). */
-  private params: { key: string; tensor: tf.Tensor1D } | undefined;
+  /**
+   * writeRows' parameters [start, t, capacity, D, total], one tensor per (t, D, total): every layer's keys and
+   * values of a step share one, and a new step rewrites its start in place (a new tensor would be an upload).
+   */
+  private readonly params = new Map<string, { tensor: tf.Tensor1D; start: number }>();
   private readonly rowParams: RowParams = (values) => {
-    const key = values.join(',');
-    if (this.params?.key !== key) {
-      this.params?.tensor.dispose();
-      this.params = { key, tensor: tf.keep(tf.tensor1d([...values], 'int32')) };
-    }
-    return this.params.tensor;
+    const [start, ...rest] = values;
+    const key = rest.join(',');
+    let p = this.params.get(key);
+    if (!p) this.params.set(key, (p = { tensor: tf.keep(tf.tensor1d([...values], 'int32')), start: start! }));
+    else if (p.start !== start) this.rewriteStart(p, start!);
+    return p.tensor;
   };
 
   constructor(readonly shape: KvCacheShape) {
@@ -61,7 +67,8 @@ export class KvCache {
       this.keys.push(tf.keep(tf.fill([batch, kvHeads, capacity, headDim], 0)));
       this.values.push(tf.keep(tf.fill([batch, kvHeads, capacity, headDim], 0)));
     }
-    this.maskRows = tf.keep(tf.ones([batch, 1, capacity, 1]));
+    // Unwritten positions are masked keys: what hides them from a decoding step's query (see above).
+    this.maskRows = tf.keep(tf.fill([batch, 1, capacity, 1], 0));
   }
 
   /** A cache for a Qwen3-style config. */
@@ -89,18 +96,41 @@ export class KvCache {
    */
   begin(newMask: tf.Tensor2D): KvStep {
     const [b, t] = newMask.shape;
+    if (b !== this.shape.batch) throw new RangeError(`KvCache: ${b} sequences for a cache of ${this.shape.batch}`);
+    const { start, keys } = this.prepareStep(t);
+    const rows = tf.tidy(() => tf.reshape(tf.cast(newMask, 'float32'), [b, 1, t, 1]) as tf.Tensor4D);
+    this.maskRows = this.keepWritten(this.maskRows, writeRows(this.maskRows, rows, start, this.rowParams));
+    rows.dispose();
+    const keyMask = tf.tidy(() => tf.reshape(this.visible(this.maskRows), [b, keys]) as tf.Tensor2D);
+    return { keyMask, queryStart: start };
+  }
+
+  /**
+   * The host side of a step of `t` new tokens, without its kernels: where they go, and the row writer's start
+   * rewritten in every parameter tensor. begin() calls it; a replayed step (generation/replayed-decode.ts)
+   * calls it alone, since the replay issues the kernels.
+   */
+  prepareStep(t: number): { start: number; keys: number } {
     const start = this.written;
     const { batch, capacity } = this.shape;
-    if (b !== batch || start + t > capacity)
-      throw new RangeError(`KvCache: ${b}×${t} new tokens after ${start} exceed ${batch}×${capacity}`);
-    const rows = tf.tidy(() => tf.reshape(tf.cast(newMask, 'float32'), [b, 1, t, 1]) as tf.Tensor4D);
-    this.maskRows = this.keepWritten(this.maskRows, writeRows(this.maskRows, rows, start));
-    rows.dispose();
+    if (start + t > capacity)
+      throw new RangeError(`KvCache: ${batch}×${t} new tokens after ${start} exceed ${batch}×${capacity}`);
     this.written = start + t;
     const keys = t === 1 ? this.capacity : Math.min(this.capacity, Math.ceil(this.written / KEY_BLOCK) * KEY_BLOCK);
     this.step = { start, t, keys };
-    const keyMask = tf.tidy(() => tf.reshape(this.visible(this.maskRows), [b, keys]) as tf.Tensor2D);
-    return { keyMask, queryStart: start };
+    for (const p of this.params.values()) if (p.start !== start) this.rewriteStart(p, start);
+    return { start, keys };
+  }
+
+  /** A parameter tensor's start row, rewritten in place (only the webgpu row writer reads the tensor). */
+  private rewriteStart(p: { tensor: tf.Tensor1D; start: number }, start: number): void {
+    p.start = start;
+    if (tf.getBackend() !== 'webgpu') return;
+    const be = webgpuBackend();
+    // Commands recorded but not yet submitted must still read the old start: submit them first (the queue
+    // runs a write after what was submitted before it).
+    submitPending(be);
+    be.queue.writeBuffer(gpuBufferOf(be, p.tensor), 0, new Int32Array([start]));
   }
 
   /** Writes layer `i`'s new keys/values [B, kvHeads, t, d]; returns what this step's queries attend over. */
@@ -124,8 +154,8 @@ export class KvCache {
   }
 
   dispose(): void {
-    tf.dispose([...this.keys, ...this.values, this.maskRows, ...(this.params ? [this.params.tensor] : [])]);
-    this.params = undefined;
+    tf.dispose([...this.keys, ...this.values, this.maskRows, ...[...this.params.values()].map((p) => p.tensor)]);
+    this.params.clear();
     this.keys.length = 0;
     this.values.length = 0;
   }

@@ -134,7 +134,10 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
       const positions =
         input.positionIds ?? (tf.tile(tf.reshape(tf.range(past, past + t, 1, 'int32'), [1, t]), [b, 1]) as tf.Tensor2D);
       const { cos, sin } = ropeCosSin(positions, c.headDim, c.ropeTheta);
-      const bias = causalAttentionBias(keyMask, t, queryStart);
+      // One new token over a cache: the keys after it are the unwritten ones, masked in the cache's mask, so the
+      // padding bias is the causal bias, value for value, and uses nothing the host knows of the step (which
+      // lets a decoding step be recorded once and replayed: gpu/recorded-step.ts).
+      const bias = input.cache && t === 1 ? paddingAttentionBias(keyMask) : causalAttentionBias(keyMask, t, queryStart);
       const keyBias = queryStart === keyMask.shape[1] - t ? paddingAttentionBias(keyMask) : undefined;
       const hook = input.layerHook;
       let x = hook ? hook(-1, x0) : x0;
