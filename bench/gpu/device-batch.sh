@@ -113,8 +113,16 @@ case "${1:-}" in
     run gen-512 360 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen-512 $KVC gen-bench webgpu 0.6b 8 512 f16
     run gen-512-torch 150 python3 bench/gpu/gen-baseline.py 1,8 512 bfloat16
     ;;
+  gen-prof) # #14: a CPU profile (node --cpu-prof) of batch 1's prefill and first tokens, to see where its 5-7 s of
+            # host time go (session 11); the profile comes back xz-compressed in $OUT/prof/
+    mkdir -p "$OUT/prof"
+    run gen-prof 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 NODE_OPTIONS="--cpu-prof --cpu-prof-dir=$OUT/prof" \
+      $KVC gen-bench webgpu 0.6b 1 4 f16
+    xz -6 -T4 "$OUT"/prof/*.cpuprofile 2>/dev/null
+    ls -la "$OUT/prof"
+    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-prof|train-check" >&2; exit 2 ;;
 esac
