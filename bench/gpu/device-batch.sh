@@ -113,10 +113,10 @@ case "${1:-}" in
     run gen-512 360 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen-512 $KVC gen-bench webgpu 0.6b 8 512 f16
     run gen-512-torch 150 python3 bench/gpu/gen-baseline.py 1,8 512 bfloat16
     ;;
-  gen-prof) # #14: a CPU profile (node --cpu-prof) of batch 1's prefill and first tokens, to see where its 5-7 s of
+  gen-prof) # #14: a CPU profile (node --cpu-prof; NODE_OPTIONS may not carry it) of batch 1's prefill and first tokens, to see where its 5-7 s of
             # host time go (session 11); the profile comes back xz-compressed in $OUT/prof/
     mkdir -p "$OUT/prof"
-    run gen-prof 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 NODE_OPTIONS="--cpu-prof --cpu-prof-dir=$OUT/prof" \
+    run gen-prof 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_NODE_FLAGS="--cpu-prof --cpu-prof-dir=$OUT/prof" \
       $KVC gen-bench webgpu 0.6b 1 4 f16
     xz -6 -T4 "$OUT"/prof/*.cpuprofile 2>/dev/null
     ls -la "$OUT/prof"

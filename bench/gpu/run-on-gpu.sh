@@ -10,4 +10,5 @@ d=.gpu/app/node_modules/webgpu/dist/linux-x64
 [ -f $d/dawn.node ] || xz -dc $d/dawn.node.xz > $d/dawn.node
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 entry=$1; shift
-node ".gpu/app/$entry.mjs" "$@"
+# KVC_NODE_FLAGS: flags node refuses from NODE_OPTIONS (--cpu-prof ...).
+node ${KVC_NODE_FLAGS:-} ".gpu/app/$entry.mjs" "$@"

@@ -66,10 +66,7 @@ export function flashAttentionBounds(r: FlashReference): [tf.Tensor, tf.Tensor, 
   return tf.tidy(() => {
     const { k, p, pv, mds, perKv, scale, rows, s, d } = attentionBoundTerms(r);
     const dO = r.dy;
-    // Scalars stay tensors: webgpu cannot read synchronously in Node (tfjs needs an OffscreenCanvas).
-    const delta = tf.mul(tf.max(tf.matMul(tf.abs(r.q), tf.abs(k), false, true)), 2 * (gamma(d) + U) * scale);
-    const rhoP = tf.add(tf.mul(delta, 4), 2 * 86 * U + 2 * gamma(s) + U);
-    const rhoO = tf.add(rhoP, 2 * gamma(s) + 2 * U);
+    const { rhoP, rhoO } = relativeErrors(r.q, k, scale, s, d);
     const rhoDs = tf.add(tf.add(rhoP, rhoO), 2 * gamma(d) + U);
     return [
       tf.mul(pv, rhoO),
@@ -77,6 +74,27 @@ export function flashAttentionBounds(r: FlashReference): [tf.Tensor, tf.Tensor, 
       tf.mul(perKv(tf.matMul(mds, tf.abs(r.q), true, false)), tf.mul(tf.add(rhoDs, 2 * gamma(rows) + U), scale)),
       tf.mul(perKv(tf.matMul(p, tf.abs(dO), true, false)), tf.add(rhoP, 2 * gamma(rows))),
     ];
+  });
+}
+
+/** ρ_p and ρ_o of the file comment, as scalar tensors (k expanded to the query heads). */
+function relativeErrors(q: tf.Tensor4D, k: tf.Tensor, scale: number, s: number, d: number) {
+  // Scalars stay tensors: webgpu cannot read synchronously in Node (tfjs needs an OffscreenCanvas).
+  const delta = tf.mul(tf.max(tf.matMul(tf.abs(q), tf.abs(k), false, true)), 2 * (gamma(d) + U) * scale);
+  const rhoP = tf.add(tf.mul(delta, 4), 2 * 86 * U + 2 * gamma(s) + U);
+  return { rhoP, rhoO: tf.add(rhoP, 2 * gamma(s) + 2 * U) };
+}
+
+/**
+ * The bound on o for the key-split decode kernels (flash-decode-wgsl.ts): each probability reaches the output
+ * as exp(x − m_i)·exp(m_i − M), a run's own max then the common one, in the numerator and in l alike. That is
+ * one more exp and one more product than exp(x − m) (ε_exp + u, twice), on top of ρ_o.
+ */
+export function flashDecodeBound(r: Omit<FlashReference, 'dy'>): tf.Tensor {
+  return tf.tidy(() => {
+    const { k, pv, scale, s, d } = attentionBoundTerms({ ...r, dy: tf.zerosLike(r.q) });
+    const { rhoO } = relativeErrors(r.q, k, scale, s, d);
+    return tf.mul(pv, tf.add(rhoO, 2 * (86 * U + U)));
   });
 }
 

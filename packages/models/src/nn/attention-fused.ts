@@ -1,11 +1,15 @@
 /**
  * Where `attention` hands over to the fused WGSL kernels (gpu/flash-attention.ts): when asked
  * (the call's `fused`, else setFusedAttentionDefault), on the webgpu backend, once their start-up
- * self-test passed, for float32 inputs of a shape they take. Every other case (cpu and wasm
- * always) keeps the tfjs op, which stays the f32 reference.
+ * self-test passed, for float32 inputs of a shape they take; a decoding step's single query row goes
+ * to the key-split kernels (gpu/flash-decode.ts). Every other case (cpu and wasm always) keeps the
+ * tfjs op, which stays the f32 reference.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tapeRecording } from '../engine/tape-recording.js';
 import { flashAttention, flashAttentionVariant, flashShape, fusedAttentionDefault } from '../gpu/flash-attention.js';
+import { decodeShapeOf, flashDecode } from '../gpu/flash-decode.js';
+import { webgpuBackend } from '../gpu/webgpu-internals.js';
 import { MASK_MIN } from './attention-bias.js';
 import type { AttentionReplay } from './attention-replay.js';
 
@@ -33,9 +37,15 @@ export function fusedAttention(
   requested: boolean | undefined,
   replay?: AttentionReplay,
 ): tf.Tensor4D | undefined {
-  return fusedAttentionTakes(q, k, v, bias, causal, requested)
-    ? flashAttention(q, k, v, { bias, causal, replay })
-    : undefined;
+  if (!fusedAttentionTakes(q, k, v, bias, causal, requested)) return undefined;
+  // One query row per head with no gradient to keep (a decoding step): the key-split kernels. The causal flag
+  // changes nothing there: the one query sits after every key.
+  if (!replay && !tapeRecording()) {
+    const limit = webgpuBackend().device.limits.maxComputeWorkgroupStorageSize;
+    const shape = decodeShapeOf(q, k, bias, limit);
+    if (shape) return flashDecode(shape, q, k, v, bias);
+  }
+  return flashAttention(q, k, v, { bias, causal, replay });
 }
 
 /**

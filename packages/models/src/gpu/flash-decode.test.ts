@@ -1,0 +1,153 @@
+/**
+ * The key-split decode kernels (flash-decode-wgsl.ts) on webgpu (lavapipe in CI) against the tfjs attention op
+ * on the CPU, within the derived bound (flashDecodeBound): GQA 4:1, 2:1 and 1:1, key counts that are not
+ * multiples of the block or the split, head sizes below and above the workgroup, padding with a masked prefix
+ * and an unwritten tail (a KV cache), and a row that sees nothing (the uniform average, as HF). Then which calls
+ * attention() hands to them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
+import { SeededRandom } from '../engine/seeded-random.js';
+import { paddingAttentionBias } from '../nn/attention-bias.js';
+import { attention } from '../nn/attention.js';
+import { flashDecodeBound, worstBoundRatio } from './flash-attention-tolerance.js';
+import { decodeShapeOf, flashDecode } from './flash-decode.js';
+import { ownDispatchCount, webgpuBackend } from './webgpu-internals.js';
+import { webgpuForTests } from './webgpu-for-tests.js';
+
+const gpu = await webgpuForTests();
+afterAll(async () => {
+  if (gpu) await initBackend('cpu');
+});
+
+interface Case {
+  b: number;
+  nh: number;
+  nkv: number;
+  s: number;
+  d: number;
+  /** Per sequence: [masked prefix, visible, masked tail]; none: no bias. */
+  mask?: [number, number, number][];
+}
+
+const CASES: [string, Case][] = [
+  [
+    'GQA 2:1, d 128, 300 keys, left pads and an unwritten tail',
+    {
+      b: 2,
+      nh: 4,
+      nkv: 2,
+      s: 300,
+      d: 128,
+      mask: [
+        [0, 290, 10],
+        [37, 250, 13],
+      ],
+    },
+  ],
+  ['GQA 4:1, d 64, 1000 keys (4 splits), no bias', { b: 1, nh: 8, nkv: 2, s: 1000, d: 64 }],
+  [
+    '1:1, d 24 (under a workgroup), 5 keys, a row that sees nothing',
+    {
+      b: 3,
+      nh: 2,
+      nkv: 2,
+      s: 5,
+      d: 24,
+      mask: [
+        [0, 5, 0],
+        [5, 0, 0],
+        [1, 3, 1],
+      ],
+    },
+  ],
+  [
+    'GQA 2:1, d 80 (two passes of the workgroup), 513 keys',
+    { b: 1, nh: 2, nkv: 1, s: 513, d: 80, mask: [[3, 509, 1]] },
+  ],
+];
+
+function inputs(c: Case, seed: number) {
+  const rng = new SeededRandom(seed);
+  const t = (shape: number[], lo = -1, hi = 1) =>
+    tf.tensor(
+      rng.uniform(
+        shape.reduce((a, n) => a * n),
+        lo,
+        hi,
+      ),
+      shape,
+    );
+  const q = t([c.b, c.nh, 1, c.d], -2, 2) as tf.Tensor4D;
+  const k = t([c.b, c.nkv, c.s, c.d], -2, 2) as tf.Tensor4D;
+  const v = t([c.b, c.nkv, c.s, c.d]) as tf.Tensor4D;
+  const mask = c.mask?.map(([pre, vis, tail]) => [
+    ...Array<number>(pre).fill(0),
+    ...Array<number>(vis).fill(1),
+    ...Array<number>(tail).fill(0),
+  ]);
+  const bias = mask && paddingAttentionBias(tf.tensor2d(mask));
+  return { q, k, v, bias };
+}
+
+describe.skipIf(!gpu)('flashDecode (one query row, keys split over workgroups) against the tfjs op', () => {
+  it.each(CASES)('%s: within the derived bound', async (_name, c) => {
+    await initBackend('cpu');
+    const x = inputs(c, c.s + c.d);
+    const ref = attention(x.q, x.k, x.v, { bias: x.bias, fused: false });
+    const bound = flashDecodeBound({ q: x.q, k: x.k, v: x.v, bias: x.bias });
+    const [refV, boundV] = [await ref.data(), await bound.data()];
+    const host = await Promise.all([x.q, x.k, x.v, x.bias].map((t) => t?.data()));
+    tf.dispose([ref, bound, x.q, x.k, x.v, ...(x.bias ? [x.bias] : [])]);
+    await initBackend('webgpu');
+    const [q, k, v] = [x.q, x.k, x.v].map((t, i) => tf.tensor(host[i]!, t.shape)) as tf.Tensor4D[];
+    const bias = x.bias && (tf.tensor(host[3]!, x.bias.shape) as tf.Tensor4D);
+    const shape = decodeShapeOf(q!, k!, bias, webgpuBackend().device.limits.maxComputeWorkgroupStorageSize);
+    expect(shape).toBeDefined();
+    const got = flashDecode(shape!, q!, k!, v!, bias);
+    const ratio = worstBoundRatio(await got.data(), refV, boundV);
+    expect(ratio).toBeLessThanOrEqual(1);
+    expect(ratio).toBeGreaterThan(0); // a different summation order: not the same rounding, so the bound is what holds
+    tf.dispose([got, q!, k!, v!, ...(bias ? [bias] : [])]);
+  });
+
+  it('attention() hands one query row to them when no gradient is recorded, and the flash kernels otherwise', async () => {
+    await initBackend('webgpu');
+    const x = inputs(
+      {
+        b: 2,
+        nh: 4,
+        nkv: 2,
+        s: 70,
+        d: 16,
+        mask: [
+          [0, 70, 0],
+          [4, 60, 6],
+        ],
+      },
+      9,
+    );
+    const dispatches = (f: () => tf.Tensor) => {
+      const before = ownDispatchCount();
+      tf.dispose(f());
+      return ownDispatchCount() - before;
+    };
+    const opts = { bias: x.bias, causal: true, fused: true };
+    expect(dispatches(() => attention(x.q, x.k, x.v, opts))).toBe(2); // partial + combine
+    expect(dispatches(() => attention(x.q, x.k, x.v, { ...opts, fused: false }))).toBe(0);
+    // Under a gradient tape the forward must keep its statistics: the flash forward (one dispatch), not these.
+    let flash = 0;
+    tf.grad((q: tf.Tensor) => {
+      const before = ownDispatchCount();
+      const y = attention(q as tf.Tensor4D, x.k, x.v, opts);
+      flash = ownDispatchCount() - before;
+      return tf.sum(y);
+    })(x.q).dispose();
+    expect(flash).toBe(1);
+    // Two query rows: the flash forward.
+    const q2 = tf.concat([x.q, x.q], 2) as tf.Tensor4D;
+    expect(dispatches(() => attention(q2, x.k, x.v, { ...opts, bias: undefined }))).toBe(1);
+    tf.dispose([x.q, x.k, x.v, x.bias!, q2]);
+  });
+});
