@@ -103,6 +103,9 @@ case "${1:-}" in
        # waiting); HF generate in bf16 and fp32 beside (session 10 ran batch 1 and 8 in 320 s)
     run flash-check 40 $KVC flash-attn-bench check
     run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    # the model cases again with the seed preset's attention: qwen3-vlm's generated ids through the tensor-core
+    # prefill and the key-split decode kernels (session 11)
+    run parity-fused 60 env KVC_BENCH_FUSED=tensor-cores $KVC webgpu-parity test/fixtures/reference webgpu f32
     run gen 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8,32 128 f16
     run gen-torch 120 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16,float32
     # fp32 at batch 32 would need ~140 GiB (35 GiB at batch 8, session 10): bf16 only

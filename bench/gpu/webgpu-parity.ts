@@ -5,17 +5,23 @@
  *   node webgpu-parity.mjs <fixtures/reference dir> [backend] [f32|f16]
  * With f16 the model cases load their frozen linear weights in f16 (the f16 GEMM: tensor cores where
  * the adapter offers subgroup matrices) and are checked against the same f32 references.
+ * KVC_BENCH_FUSED=tensor-cores runs attention on the fused kernels the seed preset uses (bench-attention.ts):
+ * then qwen3-vlm's generated ids come from the tensor-core prefill and the key-split decode kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmVariant, initBackend } from '@kvc/models';
 import { formatParityReport, modelParityRunners } from '@kvc/models/parity';
 import type { ParityReport } from '@kvc/models/parity';
+import { applyBenchAttention } from './bench-attention.js';
 
 const ref = process.argv[2] ?? 'test/fixtures/reference';
 const backendArg = (process.argv[3] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const choice = await initBackend(backendArg, { purpose: 'training' });
 const precision = (process.argv[4] ?? 'f32') as 'f32' | 'f16';
-console.log(`backend: ${choice.backend} (${choice.reason}); precision ${precision}; f16 GEMM ${gemmVariant()}`);
+const attention = choice.backend === 'webgpu' ? await applyBenchAttention() : 'tfjs ops';
+console.log(
+  `backend: ${choice.backend} (${choice.reason}); precision ${precision}; f16 GEMM ${gemmVariant()}; ${attention}`,
+);
 const opts = { backend: choice.backend, precision };
 const cases: [string, () => Promise<ParityReport>][] = [
   ['qwen3', () => modelParityRunners['qwen3-vlm'](`${ref}/qwen3`, opts)],
