@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
 import { markDevicePhase } from '../engine/device-errors.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
-import { KvCache } from '../nn/kv-cache.js';
+import { KvCache, roundedCapacity } from '../nn/kv-cache.js';
 import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3ForCausalLM } from '../qwen3/qwen3-for-causal-lm.js';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
@@ -103,7 +103,7 @@ async function generate(
   if (maxNew > 0) {
     const restorePhase = markDevicePhase('generation');
     const padded = leftPad(prompts);
-    const cache = KvCache.forModel(model.config, b, padded.embeds.shape[1] + maxNew);
+    const cache = KvCache.forModel(model.config, b, roundedCapacity(padded.embeds.shape[1] + maxNew));
     const picker = new DeviceGreedyPicker({
       batch: b,
       vocabSize: model.config.vocabSize,

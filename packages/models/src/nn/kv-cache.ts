@@ -37,6 +37,18 @@ export interface KvStep {
 /** A prefill chunk's keys are the written rows rounded up to a multiple of this. */
 export const KEY_BLOCK = 512;
 
+/**
+ * What generation rounds a cache's capacity up to. The attention kernels are compiled per key count (a WGSL
+ * constant), and a capacity of exactly prompt + new tokens differs from one batch of captions to the next: on the
+ * H200 the compiles took 5 of a batch-1 prefill's 6.6 s (bench/results/2026-11-28-gen-h200-session11.md). The
+ * extra positions stay masked, so every result is the same: their probabilities are exactly 0, summed after the
+ * real keys.
+ */
+export const CAPACITY_BLOCK = 256;
+
+/** `positions` rounded up to a multiple of CAPACITY_BLOCK. */
+export const roundedCapacity = (positions: number): number => Math.ceil(positions / CAPACITY_BLOCK) * CAPACITY_BLOCK;
+
 export class KvCache {
   private readonly keys: tf.Tensor4D[] = [];
   private readonly values: tf.Tensor4D[] = [];
