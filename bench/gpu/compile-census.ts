@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { generateGreedy, initBackend, setFusedAttentionDefault, SeededRandom } from '@kvc/models';
-import { OTHER_CONFIGS, randomQwen3 } from '../../packages/models/src/testing/random-qwen3.js';
+import { OTHER_CONFIGS, randomQwen3 } from '@kvc/models/testing';
 
 const [p = 300, maxNew = 8, batch = 2] = process.argv.slice(2).map(Number);
 await initBackend('cpu');

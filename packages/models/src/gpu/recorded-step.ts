@@ -2,7 +2,7 @@
 /**
  * A step of fixed shapes recorded once and replayed: CUDA graphs' idea on WebGPU. A decode step of
  * Qwen3-0.6B records ~2,300 kernels through tfjs and our own ops, at ~35 µs of host time each (program lookup,
- * uniforms, bind groups, JavaScript around them): ~80 ms a step on the H200, where the GPU needs a few. A
+ * uniforms, bind groups, JavaScript around them): ~80 ms a step on the H200, which then hid the GPU's own time. A
  * replay encodes the same dispatches again from what the capture kept (pipelines, bind groups with their
  * uniforms copied, workgroup counts) and nothing else.
  *
