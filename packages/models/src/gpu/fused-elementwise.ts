@@ -48,14 +48,18 @@ export const KERNEL_BUILTINS =
 /** Invocations per workgroup of the elementwise kernels. */
 export const ELEMENTWISE_WORKGROUP = 256;
 
-/** A kernel of one invocation per index i < n: `prelude` (bindings, functions), then `body` for i. */
-export function elementwiseWgsl(n: number, prelude: string, body: string): string {
+/**
+ * A kernel of one invocation per index i < n: `prelude` (bindings, functions), then `body` for i. `n` is a number
+ * or a WGSL u32 expression read at run time (`arrayLength(&y)`): then one pipeline serves every size, and a new
+ * row count (a generation's prompt length) compiles nothing.
+ */
+export function elementwiseWgsl(n: number | string, prelude: string, body: string): string {
   return `${prelude}
 @compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
 fn main(${KERNEL_BUILTINS}) {
   ${FLAT_WORKGROUP}
   let i = flat * ${ELEMENTWISE_WORKGROUP}u + lid;
-  if (i >= ${n}u) { return; }
+  if (i >= ${typeof n === 'number' ? `${n}u` : n}) { return; }
   ${body}
 }`;
 }

@@ -20,9 +20,10 @@ export const rmsNormWorkgroupSize = (d: number): number =>
 
 /**
  * The row's sum of `term(i)` over i < D into `total` (every invocation reads it). `flat` is
- * workgroup-uniform, so the early return keeps the barriers in uniform control flow.
+ * workgroup-uniform, so the early return keeps the barriers in uniform control flow. The row count is r's
+ * length at run time (one entry per row in both directions): one pipeline for every row count.
  */
-function rowSum(d: number, rows: number, wg: number, term: string): string {
+function rowSum(d: number, wg: number, term: string): string {
   return `
 const D = ${d}u;
 const WG = ${wg}u;
@@ -30,7 +31,7 @@ var<workgroup> part: array<f32, WG>;
 @compute @workgroup_size(WG)
 fn main(${KERNEL_BUILTINS}) {
   ${FLAT_WORKGROUP}
-  if (flat >= ${rows}u) { return; }
+  if (flat >= arrayLength(&r)) { return; }
   let base = flat * D;
   var acc = 0.0;
   for (var i = lid; i < D; i += WG) { acc += ${term}; }
@@ -44,9 +45,9 @@ fn main(${KERNEL_BUILTINS}) {
 }
 
 /** Forward: y = w·(x·r) and r = 1/√(mean(x²) + eps) per row. */
-export function rmsNormForwardWgsl(rows: number, d: number, eps: number): string {
+export function rmsNormForwardWgsl(d: number, eps: number): string {
   return `${storageBindings(['x', 'w'], ['y', 'r'])}
-${rowSum(d, rows, rmsNormWorkgroupSize(d), 'x[base + i] * x[base + i]')}
+${rowSum(d, rmsNormWorkgroupSize(d), 'x[base + i] * x[base + i]')}
   let rr = inverseSqrt(total / f32(D) + ${f32Literal(eps)});
   for (var i = lid; i < D; i += WG) { y[base + i] = w[i] * (x[base + i] * rr); }
   if (lid == 0u) { r[flat] = rr; }
@@ -54,12 +55,12 @@ ${rowSum(d, rows, rmsNormWorkgroupSize(d), 'x[base + i] * x[base + i]')}
 }
 
 /** Backward: dx = r·(g − x̂·mean(g·x̂)), g = dy·w, x̂ = x·r (nn/rms-norm.ts's gradFunc, per element). */
-export function rmsNormBackwardWgsl(rows: number, d: number): string {
+export function rmsNormBackwardWgsl(d: number): string {
   return `${storageBindings(['x', 'r', 'w', 'dy'], ['dx'])}
 // (g, x̂) of entry i; the sum is over g·x̂.
 fn gxh(i: u32, base: u32, rr: f32) -> vec2f { return vec2f(dy[base + i] * w[i], x[base + i] * rr); }
 fn product(v: vec2f) -> f32 { return v.x * v.y; }
-${rowSum(d, rows, rmsNormWorkgroupSize(d), 'product(gxh(i, base, r[flat]))')}
+${rowSum(d, rmsNormWorkgroupSize(d), 'product(gxh(i, base, r[flat]))')}
   let rr = r[flat];
   let m = total / f32(D);
   for (var i = lid; i < D; i += WG) {
@@ -81,13 +82,13 @@ const rShape = (x: tf.Tensor) => [...x.shape.slice(0, -1), 1];
 /** y (x's shape) and r (x's shape with last axis 1), one dispatch. */
 export function rmsNormForwardFused(x: tf.Tensor, weight: tf.Tensor, eps: number): { y: tf.Tensor; r: tf.Tensor } {
   const d = x.shape[x.rank - 1]!;
-  const code = rmsNormForwardWgsl(rowsOf(x), d, eps);
+  const code = rmsNormForwardWgsl(d, eps);
   const [y, r] = runSmallKernel(code, [x, weight], [x.shape, rShape(x)], rowsOf(x));
   return { y: y!, r: r! };
 }
 
 /** dx from the saved x, r and weight and the output's gradient dy, one dispatch. */
 export function rmsNormBackwardFused(x: tf.Tensor, r: tf.Tensor, weight: tf.Tensor, dy: tf.Tensor): tf.Tensor {
-  const code = rmsNormBackwardWgsl(rowsOf(x), x.shape[x.rank - 1]!);
+  const code = rmsNormBackwardWgsl(x.shape[x.rank - 1]!);
   return runSmallKernel(code, [x, r, weight, dy], [x.shape], rowsOf(x))[0]!;
 }

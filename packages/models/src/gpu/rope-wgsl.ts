@@ -24,16 +24,18 @@ export interface RopeShape {
 /** WGSL for one pair: x1, x2 (the halves' entries), c1, s1, c2, s2 (cos and sin at j and j + d/2). */
 function ropeKernel(s: RopeShape, ins: string[], out: string, pair: string): string {
   const half = s.d / 2;
-  const n = (s.b * s.h * s.t * s.d) / 2;
-  const body = `let row = i / ${half}u;
+  // The sequence length and the pair count at run time (cos is [CB, 1, T, d], the output [B, H, T, d]): one
+  // pipeline for every T, so a new prompt length compiles nothing.
+  const body = `let t = arrayLength(&cosv) / ${s.cosBatch * s.d}u;
+  let row = i / ${half}u;
   let j = i % ${half}u;
-  let b = row / ${s.h * s.t}u;
+  let b = row / (${s.h}u * t);
   let cb = ${s.cosBatch === 1 ? '0u' : 'b'};
-  let cs = (cb * ${s.t}u + row % ${s.t}u) * ${s.d}u + j;
+  let cs = (cb * t + row % t) * ${s.d}u + j;
   let at = row * ${s.d}u + j;
   let c1 = cosv[cs]; let s1 = sinv[cs]; let c2 = cosv[cs + ${half}u]; let s2 = sinv[cs + ${half}u];
   ${pair}`;
-  return elementwiseWgsl(n, storageBindings([...ins, 'cosv', 'sinv'], [out]), body);
+  return elementwiseWgsl(`arrayLength(&${out}) / 2u`, storageBindings([...ins, 'cosv', 'sinv'], [out]), body);
 }
 
 /** y = x·cos + rotate_half(x)·sin, rotate_half(x) = [−x2, x1]. */

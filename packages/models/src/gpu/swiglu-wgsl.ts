@@ -14,14 +14,16 @@ import {
 } from './fused-elementwise.js';
 
 const SIGMOID = 'fn sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }';
-const elementwise = (n: number, bindings: string, body: string) => elementwiseWgsl(n, `${bindings}\n${SIGMOID}`, body);
+// The count is the output's length at run time: one pipeline for every size.
+const elementwise = (out: string, bindings: string, body: string) =>
+  elementwiseWgsl(`arrayLength(&${out})`, `${bindings}\n${SIGMOID}`, body);
 
-export const swiGluForwardWgsl = (n: number): string =>
-  elementwise(n, storageBindings(['g', 'u'], ['y']), 'let gv = g[i]; y[i] = (gv * sigmoid(gv)) * u[i];');
+export const swiGluForwardWgsl = (): string =>
+  elementwise('y', storageBindings(['g', 'u'], ['y']), 'let gv = g[i]; y[i] = (gv * sigmoid(gv)) * u[i];');
 
-export const swiGluBackwardWgsl = (n: number): string =>
+export const swiGluBackwardWgsl = (): string =>
   elementwise(
-    n,
+    'dg',
     storageBindings(['g', 'u', 'dy'], ['dg', 'du']),
     `let gv = g[i];
   let s = sigmoid(gv);
@@ -36,8 +38,8 @@ export const swiGluFusedTakes = (g: tf.Tensor, u: tf.Tensor): boolean =>
 
 /** g·σ(g)·u, one dispatch. */
 export const swiGluForwardFused = (g: tf.Tensor, u: tf.Tensor): tf.Tensor =>
-  runSmallKernel(swiGluForwardWgsl(g.size), [g, u], [g.shape], Math.ceil(g.size / WG))[0]!;
+  runSmallKernel(swiGluForwardWgsl(), [g, u], [g.shape], Math.ceil(g.size / WG))[0]!;
 
 /** [dg, du] from the saved g and u and the output's gradient dy, one dispatch. */
 export const swiGluBackwardFused = (g: tf.Tensor, u: tf.Tensor, dy: tf.Tensor): tf.Tensor[] =>
-  runSmallKernel(swiGluBackwardWgsl(g.size), [g, u, dy], [g.shape, g.shape], Math.ceil(g.size / WG));
+  runSmallKernel(swiGluBackwardWgsl(), [g, u, dy], [g.shape, g.shape], Math.ceil(g.size / WG));
