@@ -6,7 +6,7 @@
  * prompt alone must give that loop's ids, with the decoding steps replayed (the default) and recorded each.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { SeededRandom } from '../engine/seeded-random.js';
 import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
@@ -91,5 +91,32 @@ describe.skipIf(!gpu).each(Object.entries(OTHER_CONFIGS))('generation on webgpu 
       stopped.map((ids) => ids.length < NEW || eos.includes(ids.at(-1)!)),
     );
     expect(withEos[0]!.reachedEos).toBe(true);
+  });
+
+  it('a step that cannot be replayed is recorded each time: the same ids, with one warning', async () => {
+    await initBackend('webgpu');
+    const opts = { maxNewTokens: NEW, repetitionPenalty: PENALTY, lora, eosTokenId: [] };
+    const want = (await generateGreedy(model, prompts, opts)).map((r) => r.ids);
+    // tf.profile times every kernel with timestamp queries read back to the host: a capture refuses that.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const replayed: boolean[] = [];
+      let ids: number[][] = [];
+      await tf.profile(async () => {
+        const out = await generateGreedy(model, prompts, {
+          ...opts,
+          onToken: (_n, t) => void replayed.push(t.replayed),
+        });
+        ids = out.map((r) => r.ids);
+      });
+      expect(ids).toEqual(want);
+      expect(replayed.some(Boolean)).toBe(false);
+      const said = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('not replayed'));
+      // Once per reason and process (the first config's run said it; the second's says nothing).
+      expect(said.length).toBeLessThanOrEqual(1);
+      for (const m of said) expect(m).toMatch(/it issued a read back to the host/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -7,7 +7,6 @@
  * step runs normally, as before: the output is the same either way, bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError } from '../errors.js';
 import { feedInputs, RecordedStep } from '../gpu/recorded-step.js';
 
 export interface DecodeStepFn {
@@ -18,6 +17,8 @@ export interface DecodeStepFn {
 }
 
 type State = 'warm-up' | 'first' | 'second' | 'replay' | 'off';
+
+const warned = new Set<string>();
 
 export class ReplayedDecode {
   private state: State;
@@ -58,15 +59,20 @@ export class ReplayedDecode {
     }
     const inputs = [tf.keep(tf.fill([this.batch], 0, 'int32')), tf.keep(tf.fill([this.batch, 1], 0, 'int32'))];
     feedInputs(inputs, [ids, positions]);
+    // A step that throws has failed for real: the error goes through (its inputs are freed).
     let rec: RecordedStep<tf.Tensor2D>;
     try {
       rec = RecordedStep.capture(inputs, ([i, p]) => this.step.run(i as tf.Tensor1D, p as tf.Tensor2D));
     } catch (e) {
       tf.dispose(inputs);
-      // A step a replay cannot repeat has still run; nothing is lost but the replays.
-      if (!(e instanceof BackendError && e.code === 'E_GPU_CAPTURE')) throw e;
-      this.refuse(e.message);
-      return { logits: this.runFresh(ids, positions), owned: true };
+      throw e;
+    }
+    if (rec.notReplayable) {
+      // The step ran (the cache holds its keys): use its logits, never run it again.
+      this.retired.push(rec, ...(this.first ? [this.first] : []));
+      this.first = undefined;
+      this.refuse(rec.notReplayable);
+      return { logits: rec.output, owned: false };
     }
     if (this.state === 'first') {
       this.first = rec;
@@ -93,6 +99,9 @@ export class ReplayedDecode {
   private refuse(why: string): void {
     this.state = 'off';
     this.refused = why;
+    // Once per reason and process: an evaluation generates batch after batch, each refused the same way.
+    if (warned.has(why)) return;
+    warned.add(why);
     console.warn(`kvc: decoding steps are recorded each time, not replayed: ${why}`);
   }
 

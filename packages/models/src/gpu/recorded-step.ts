@@ -298,12 +298,18 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
     readonly signature: readonly string[],
     private readonly uniforms: readonly GPUBuffer[],
     private readonly unpin: () => void,
+    /**
+     * Why this step cannot be replayed (it issued something a replay cannot repeat), or undefined. The step did
+     * run: its output is valid and its side effects (a KV cache written) happened, so the caller must use the
+     * output rather than run the step again.
+     */
+    readonly notReplayable: string | undefined,
   ) {}
 
   /**
    * Runs `fn(inputs)` once, for real, while recording every command it issues. The step takes over `inputs`
-   * (GPU tensors it rewrites before each replay) and the returned tensor, and disposes them with itself.
-   * Throws E_GPU_CAPTURE when `fn` issued something a replay cannot repeat.
+   * (GPU tensors it rewrites before each replay) and the returned tensor, and disposes them with itself. When
+   * `fn` issued something a replay cannot repeat, `notReplayable` says what (and `replay` throws E_GPU_CAPTURE).
    */
   static capture<T extends tf.Tensor>(inputs: readonly tf.Tensor[], fn: (inputs: readonly tf.Tensor[]) => T) {
     const b = webgpuBackend();
@@ -327,17 +333,8 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
       unhook();
     }
     const unpin = pinBuffers(b.bufferManager, rec.used, rec.held);
-    const step = new RecordedStep(out, inputs, rec.ops, rec.signature, [...rec.uniforms.values()], unpin);
-    if (rec.failure) {
-      step.dispose();
-      throw new BackendError(
-        'E_GPU_CAPTURE',
-        `a step cannot be replayed: it issued ${rec.failure}`,
-        { commands: rec.ops.length },
-        'run the step without recording it',
-      );
-    }
-    return step;
+    const why = rec.failure && `a step cannot be replayed: it issued ${rec.failure}`;
+    return new RecordedStep(out, inputs, rec.ops, rec.signature, [...rec.uniforms.values()], unpin, why);
   }
 
   /** Dispatches and copies a replay issues. */
@@ -350,6 +347,8 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
    * then replaying either computes what a fresh recording would.
    */
   differsFrom(other: RecordedStep): string | undefined {
+    const why = this.notReplayable ?? other.notReplayable;
+    if (why) return why;
     const a = this.signature;
     const b = other.signature;
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -361,6 +360,13 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
   /** Writes `feeds` into the inputs, then issues the recorded commands once; returns `output`. */
   replay(feeds: readonly StepFeed[]): T {
     if (this.disposed) throw new Error('RecordedStep.replay after dispose');
+    if (this.notReplayable)
+      throw new BackendError(
+        'E_GPU_CAPTURE',
+        this.notReplayable,
+        { commands: this.ops.length },
+        'run the step again instead',
+      );
     const b = webgpuBackend();
     const sources = feedSources(b, this.inputs, feeds);
     const enc = b.device.createCommandEncoder();
