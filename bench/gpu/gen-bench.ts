@@ -10,7 +10,8 @@
  *   PRECISION f32 (default) or f16 (frozen weights through the f16 GEMM, webgpu only); PREFIX 4620;
  *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
  * Env: KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
- * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11).
+ * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11),
+ * KVC_BENCH_PROFILE_STEP=1 (the recorded decoding step's GPU time by kernel, once per batch: RecordedStep.profile).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
  * lines here also give the GPU buffers' own peak per run (the bounded pool's counters).
  */
@@ -19,6 +20,7 @@ import {
   F16Matrix,
   LoraAdapter,
   Qwen3ForCausalLM,
+  RecordedStep,
   SEED_LORA_CONFIG,
   generateGreedy,
   gpuPoolStats,
@@ -41,6 +43,22 @@ const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', pre
   args;
 const merged = loraArg === 'merged';
 const replaySteps = process.env.KVC_BENCH_REPLAY !== '0';
+const profileStep = process.env.KVC_BENCH_PROFILE_STEP === '1';
+
+/** The recorded step's GPU time by kernel label, largest first (timestamp queries, one pass per dispatch). */
+async function printStepProfile(step: RecordedStep<tf.Tensor2D>, label: string): Promise<void> {
+  const times = await step.profile();
+  if (!times) return void console.log(`  ${label}: no timestamp-query on this device, no profile`);
+  const by = new Map<string, { n: number; ms: number }>();
+  for (const { label: k, ms } of times) {
+    const e = by.get(k) ?? { n: 0, ms: 0 };
+    by.set(k, { n: e.n + 1, ms: e.ms + ms });
+  }
+  const total = times.reduce((a, t) => a + t.ms, 0);
+  console.log(`  ${label}: ${times.length} dispatches, ${total.toFixed(2)} ms of GPU time in separate passes`);
+  for (const [k, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
+    console.log(`    ${e.ms.toFixed(3).padStart(9)} ms ${String(e.n).padStart(5)}×  ${k}`);
+}
 const backend = backendArg as 'webgpu' | 'cpu' | 'wasm';
 const tiny = size === 'tiny';
 await initBackend(backend, { purpose: 'inference' });
@@ -152,6 +170,7 @@ for (const b of batches) {
       ...opts,
       maxNewTokens: newTok,
       onToken: progress(`new ${newTok}`),
+      ...(profileStep ? { onStepRecorded: (step: RecordedStep<tf.Tensor2D>) => printStepProfile(step, `B${b}`) } : {}),
     });
     throwIfDeviceError('generation');
     const s = (performance.now() - t0) / 1000;

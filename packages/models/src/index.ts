@@ -162,3 +162,6 @@ export { fusedElementwiseDefault, setFusedElementwiseDefault } from './gpu/fused
 // tfjs-webgpu's pool of freed buffers, bounded (kvc issue #12)
 export { DEFAULT_GPU_POOL_LIMIT, gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './gpu/index.js';
 export type { GpuPoolLimit, GpuPoolStats } from './gpu/index.js';
+// A decoding step recorded once and replayed (generation uses it; GenerateOptions.onStepRecorded hands it out).
+export { RecordedStep } from './gpu/recorded-step.js';
+export type { StepFeed } from './gpu/recorded-step.js';

@@ -23,6 +23,7 @@ import { DeviceGreedyPicker } from './device-greedy-picker.js';
 import { leftPad } from './left-pad.js';
 import { prefill, prefillChunkTokens } from './prefill.js';
 import { ReplayedDecode } from './replayed-decode.js';
+import type { RecordedStep } from '../gpu/recorded-step.js';
 
 export interface GenerateOptions {
   readonly maxNewTokens: number;
@@ -50,6 +51,11 @@ export interface GenerateOptions {
    * ids are the same either way; false is for comparing the two.
    */
   readonly replaySteps?: boolean;
+  /**
+   * Called once with the recorded decoding step that the later steps replay, after its ids arrived and before
+   * the next step (benchmarks profile it: RecordedStep.profile). The step belongs to the generation.
+   */
+  readonly onStepRecorded?: (step: RecordedStep<tf.Tensor2D>) => Promise<void> | void;
 }
 
 /**
@@ -142,6 +148,10 @@ async function generate(
         const got = await ids;
         const timing = { recordMs: t1 - stepStart, waitMs: performance.now() - t1, replayed: decode.replays > replays };
         next.dispose();
+        if (decode.newlyRecorded) {
+          await opts.onStepRecorded?.(decode.newlyRecorded);
+          decode.newlyRecorded = undefined;
+        }
         for (let i = 0; i < b; i++) {
           if (done[i]) continue;
           out[i]!.push(got[i]!);

@@ -30,6 +30,8 @@ export class ReplayedDecode {
   replays = 0;
   /** Why steps stopped being replayed, if they did. */
   refused: string | undefined;
+  /** The recording that the next steps replay, from the call that made it until the caller takes it. */
+  newlyRecorded: RecordedStep<tf.Tensor2D> | undefined;
 
   constructor(
     private readonly step: DecodeStepFn,
@@ -86,7 +88,7 @@ export class ReplayedDecode {
       this.retired.push(rec);
       this.refuse(`two decoding steps recorded different commands (${why})`);
     } else {
-      this.recorded = rec;
+      this.recorded = this.newlyRecorded = rec;
       this.state = 'replay';
     }
     return { logits: rec.output, owned: false };

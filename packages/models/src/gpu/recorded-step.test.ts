@@ -56,6 +56,29 @@ describe.skipIf(!gpu)('RecordedStep', () => {
     step.dispose();
   });
 
+  it('profiles its dispatches: one time per dispatch, named by tfjs program or by our kernel bindings', async () => {
+    await initBackend('webgpu');
+    const w = tf.keep(tf.randomUniform([8, 16], -1, 1, 'float32', 7) as tf.Tensor2D);
+    const g = tf.keep(tf.randomUniform([16], 0.5, 1.5, 'float32', 8) as tf.Tensor1D);
+    const inputs = [tf.keep(tf.fill([32], 1)), tf.keep(tf.fill([4, 1], 2, 'int32'))];
+    const step = RecordedStep.capture(inputs, stepOf(w, g));
+    const before = Array.from(await step.output.data());
+    const times = await step.profile();
+    if (webgpuBackend().device.features.has('timestamp-query')) {
+      expect(times).toHaveLength(step.commandCount);
+      expect(times!.every((t) => t.ms >= 0)).toBe(true);
+      const labels = times!.map((t) => t.label);
+      expect(labels).toContain('x,w→y,r'); // our RMSNorm kernel
+      expect(labels.some((l) => /^tfjs \w+Program$/.test(l))).toBe(true);
+      // Profiling replays on the inputs as they are: the output is what it was.
+      expect(Array.from(await step.replay([new Float32Array(32).fill(1), Int32Array.of(2, 2, 2, 2)]).data())).toEqual(
+        before,
+      );
+    } else expect(times).toBeUndefined();
+    step.dispose();
+    tf.dispose([w, g]);
+  });
+
   it('keeps the buffers it uses out of the pool while it lives, even when their tensors are disposed', async () => {
     await initBackend('webgpu');
     const be = webgpuBackend();

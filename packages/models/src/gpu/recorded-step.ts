@@ -21,7 +21,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { pinBuffers, withArena } from './buffer-pins.js';
-import { gpuBufferOf, submitPending, webgpuBackend, type WebgpuBackendInternals } from './webgpu-internals.js';
+import {
+  gpuBufferOf,
+  pipelineLabel,
+  submitPending,
+  webgpuBackend,
+  type WebgpuBackendInternals,
+} from './webgpu-internals.js';
 
 // GPUBufferUsage bits (the WebGPU constants; not every runtime defines the global before a device exists).
 const MAP_READ = 0x1;
@@ -33,7 +39,16 @@ const UNIFORM = 0x40;
 export type StepFeed = tf.Tensor | Int32Array | Float32Array;
 
 type Op =
-  | { kind: 'dispatch'; pipeline: GPUComputePipeline; group: GPUBindGroup; x: number; y: number; z: number }
+  | {
+      kind: 'dispatch';
+      pipeline: GPUComputePipeline;
+      group: GPUBindGroup;
+      x: number;
+      y: number;
+      z: number;
+      /** What ran, for profiles: tfjs's program class, or our kernel's bindings (pipelineLabel). */
+      label: string;
+    }
   | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; size: number };
 
 const ids = new WeakMap<object, number>();
@@ -85,6 +100,8 @@ class Recorder {
   private readonly replayGroups = new Map<GPUBindGroup, { group: GPUBindGroup; sig: string }>();
   private pipeline: GPUComputePipeline | undefined;
   private group: GPUBindGroup | undefined;
+  /** The tfjs program being recorded, if one is. */
+  program: string | undefined;
   failure: string | undefined;
 
   /** The device's own methods: the capture hooks shadow them on the device while it records. */
@@ -186,7 +203,8 @@ class Recorder {
       this.failure ??= 'a dispatch whose bind group was not created during the capture';
       return;
     }
-    this.ops.push({ kind: 'dispatch', pipeline: this.pipeline, group: g.group, x, y, z });
+    const label = this.program ? `tfjs ${this.program}` : (pipelineLabel(this.pipeline) ?? 'unknown');
+    this.ops.push({ kind: 'dispatch', pipeline: this.pipeline, group: g.group, x, y, z, label });
     this.signature.push(`D p${idOf(this.pipeline)} ${x},${y},${z} ${g.sig}`);
   }
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
@@ -266,6 +284,15 @@ function hook(b: WebgpuBackendInternals, rec: Recorder): () => void {
     // Other writes are the caller's between replays (KvCache's row parameters): not part of the step.
     return (writeBuffer as (...a: unknown[]) => void).call(queue, buffer, offset, data, dataOffset, size);
   };
+  const run = (b as unknown as { runWebGPUProgram: (program: object, ...rest: unknown[]) => unknown }).runWebGPUProgram;
+  own(b).runWebGPUProgram = (program: object, ...rest: unknown[]) => {
+    rec.program = program.constructor.name;
+    try {
+      return run.call(b, program, ...rest);
+    } finally {
+      rec.program = undefined;
+    }
+  };
   (be as unknown as Record<string, unknown>).uploadToGPU = (id: object) => {
     const data = be.tensorMap.get(id);
     const values = data.resource == null ? data.values : null;
@@ -277,6 +304,7 @@ function hook(b: WebgpuBackendInternals, rec: Recorder): () => void {
     delete own(device).createCommandEncoder;
     delete own(queue).writeBuffer;
     delete (be as unknown as Record<string, unknown>).uploadToGPU;
+    delete own(b).runWebGPUProgram;
   };
 }
 
@@ -391,6 +419,46 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
     // A read of the output or an input cached its values on the host; tfjs would return (or compute on) them.
     for (const t of [this.output, ...this.inputs]) b.tensorMap.get(t.dataId).values = null;
     return this.output;
+  }
+
+  /**
+   * The GPU time of each recorded dispatch (benchmarks): one replay with every dispatch in a pass of its own,
+   * timed by timestamp queries, on the inputs as they are (no feeds; a decoding step recomputes its own
+   * results). Separate passes add their own cost, so the times rank kernels; their sum overstates the step.
+   * Needs the device's `timestamp-query` feature; undefined without it.
+   */
+  async profile(): Promise<{ label: string; ms: number }[] | undefined> {
+    const b = webgpuBackend();
+    if (!b.device.features.has('timestamp-query')) return undefined;
+    submitPending(b);
+    const dispatches = this.ops.filter((o) => o.kind === 'dispatch');
+    const times: number[] = [];
+    // A query set holds 4,096 queries at most (WebGPU's limit): 2,048 dispatches a round.
+    for (let start = 0; start < dispatches.length; start += 2048) {
+      const part = dispatches.slice(start, start + 2048);
+      const n = 2 * part.length;
+      const set = b.device.createQuerySet({ type: 'timestamp', count: n });
+      const resolve = b.device.createBuffer({ size: 8 * n, usage: 0x200 | 0x4 }); // QUERY_RESOLVE | COPY_SRC
+      const read = b.device.createBuffer({ size: 8 * n, usage: MAP_READ | COPY_DST });
+      const enc = b.device.createCommandEncoder();
+      part.forEach((op, i) => {
+        const timestampWrites = { querySet: set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
+        const pass = enc.beginComputePass({ timestampWrites });
+        pass.setPipeline(op.pipeline);
+        pass.setBindGroup(0, op.group);
+        pass.dispatchWorkgroups(op.x, op.y, op.z);
+        pass.end();
+      });
+      enc.resolveQuerySet(set, 0, n, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, read, 0, 8 * n);
+      b.queue.submit([enc.finish()]);
+      await read.mapAsync(MAP_READ);
+      const ns = new BigInt64Array(read.getMappedRange().slice(0));
+      read.unmap();
+      for (let i = 0; i < part.length; i++) times.push(Number(ns[2 * i + 1]! - ns[2 * i]!) / 1e6);
+      for (const x of [set, resolve, read]) x.destroy();
+    }
+    return dispatches.map((op, i) => ({ label: op.label, ms: times[i]! }));
   }
 
   dispose(): void {

@@ -57,6 +57,7 @@ export function submitPending(b: WebgpuBackendInternals): void {
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const labels = new WeakMap<GPUComputePipeline, string>();
 
 /** A compute pipeline for WGSL code, compiled once per device. */
 export function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
@@ -67,9 +68,20 @@ export function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline
     const module = device.createShaderModule({ code });
     p = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     cache.set(code, p);
+    // A name for profiles: the kernel's storage bindings, in order (`Q,K,V,Bias→PO,PS`).
+    const names = [...code.matchAll(/var<storage,\s*(read|read_write)>\s*(\w+)/g)];
+    const side = (a: string) =>
+      names
+        .filter((m) => m[1] === a)
+        .map((m) => m[2])
+        .join(',');
+    labels.set(p, `${side('read')}→${side('read_write')}`);
   }
   return p;
 }
+
+/** The name pipelineFor gave a pipeline of ours, if it made it. */
+export const pipelineLabel = (p: GPUComputePipeline): string | undefined => labels.get(p);
 
 /** Workgroups along x, y and (batched kernels) z. */
 export type Dispatch = [number, number] | [number, number, number];
