@@ -16,11 +16,11 @@
  * lines here also give the GPU buffers' own peak per run (the bounded pool's counters).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { RecordedStep } from '@kvc/models';
 import {
   F16Matrix,
   LoraAdapter,
   Qwen3ForCausalLM,
-  RecordedStep,
   SEED_LORA_CONFIG,
   generateGreedy,
   gpuPoolStats,
