@@ -4,7 +4,7 @@ import { initBackend } from '../engine/init-backend.js';
 import { linear, type AnyLinearWeights, type LoraPair } from '../nn/linear.js';
 import { F16Matrix } from './f16-matrix.js';
 import { gemmErrorRatio } from './gemm-error-ratio.js';
-import { webgpuForTests } from './webgpu-for-tests.js';
+import { watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
 afterAll(async () => {
@@ -34,6 +34,30 @@ describe.skipIf(!gpu)('linear with an f16 weight (F16Matrix) against the f32 pat
     expect(await gemmErrorRatio(y2, x2, w, false, true)).toBeLessThanOrEqual(1);
     tf.dispose([x, w, y, y2, x2]);
     wh.dispose();
+  });
+
+  it('a new row count compiles no pipeline: the pack and the GEMM read M at run time, and stay in bound', async () => {
+    // A generation's prompt length changes the rows of its last prefill chunk: each new M used to compile a
+    // pack and a GEMM per layer shape (bench/results/2026-11-28-compile-census-lavapipe.md).
+    const compiles = watchOurCompiles();
+    const w = rand([OUT, IN], 11) as tf.Tensor2D;
+    const wh = F16Matrix.fromTensor(w);
+    const counts: number[] = [];
+    try {
+      for (const rows of [5, 6, 130, 1]) {
+        const x = rand([rows, IN], rows) as tf.Tensor2D;
+        const y = linear(x, { weight: wh }) as tf.Tensor2D;
+        expect(await gemmErrorRatio(y, x, w, false, true)).toBeLessThanOrEqual(1);
+        counts.push(compiles.count());
+        tf.dispose([x, y]);
+      }
+    } finally {
+      compiles.stop();
+      tf.dispose(w);
+      wh.dispose();
+    }
+    // The first row count may compile; none after it.
+    expect(counts.slice(1)).toEqual(counts.slice(1).map(() => counts[0]));
   });
 
   it('input gradient dx = dy·W: within the derived bound of the f32 product; no weight gradient', async () => {

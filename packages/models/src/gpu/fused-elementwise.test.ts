@@ -7,8 +7,8 @@ import { swiGlu } from '../nn/swiglu.js';
 import { worstBoundRatio } from './flash-attention-tolerance.js';
 import { setFusedElementwiseDefault } from './fused-elementwise.js';
 import { ropeBounds, rmsNormBounds, swiGluBounds } from './fused-elementwise-tolerance.js';
-import { ownDispatchCount, webgpuBackend } from './webgpu-internals.js';
-import { webgpuForTests } from './webgpu-for-tests.js';
+import { ownDispatchCount } from './webgpu-internals.js';
+import { watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
 afterAll(async () => {
@@ -119,26 +119,19 @@ describe.skipIf(!gpu)('fused elementwise kernels against the tfjs ops in f32 on 
   it('a new row count compiles nothing: RMSNorm, SwiGLU and RoPE read their sizes at run time', async () => {
     // A generation's prompt length changes the rows of every prefill kernel; each compile costs time (the H200
     // spent seconds of a prefill compiling, bench/results/2026-11-28-gen-h200-session11.md).
-    const device = webgpuBackend().device;
-    let compiled = 0;
-    const create = device.createShaderModule.bind(device);
-    // Ours only: every tfjs shader declares its uniforms (sizes live there), ours read storage buffers alone.
-    (device as unknown as Record<string, unknown>).createShaderModule = (d: GPUShaderModuleDescriptor) => {
-      if (!d.code.includes('struct Uniforms')) compiled++;
-      return create(d);
-    };
+    const compiles = watchOurCompiles();
     try {
       const layer = async (t: number) => {
         for (const c of [rmsCase([2, t, 64]), swiGluCase([2, t, 48]), ropeCase([2, 4, t, 16], 2)]) await run(c);
       };
       await layer(5);
-      const first = compiled;
+      const first = compiles.count();
       await layer(6);
       await layer(13);
       expect(first).toBeGreaterThan(0);
-      expect(compiled).toBe(first);
+      expect(compiles.count()).toBe(first);
     } finally {
-      delete (device as unknown as Record<string, unknown>).createShaderModule;
+      compiles.stop();
     }
   });
 

@@ -58,3 +58,15 @@ export const tileWord = (r: string, c: string, ld: number): string =>
 
 /** WGSL: the index of the tile holding stored row r (a multiple of 16) and column c (likewise). */
 export const tileOf = (r: string, c: string, ld: number): string => `((${r}) / 16u * ${ld / 16}u + (${c}) / 16u)`;
+
+/**
+ * The row count M as the kernels read it: at run time from C's length (C [M, N] is exactly that large) where
+ * nothing else depends on M (one product, A not transposed: A's packed rows are read by blocks within their
+ * padding), so one pipeline serves every M (a generation's prompt length, its last prefill chunk); else the
+ * constant. Returns the WGSL expression and the statement that defines it.
+ */
+export function rowCount(s: GemmShape): { m: string; define: string } {
+  return isBatched(s) || s.transA
+    ? { m: `${s.m}u`, define: '' }
+    : { m: 'M', define: `let M = arrayLength(&C) / ${s.n}u;` };
+}

@@ -4,7 +4,7 @@
  * block per workgroup of 16×16 invocations, each 4×4 outputs strided by 16 (conflict-free reads
  * of workgroup memory); K staged 16 at a time.
  */
-import { batchStrides, isBatched, packedDims, tileWord, type GemmShape } from './gemm-layout.js';
+import { batchStrides, isBatched, packedDims, rowCount, tileWord, type GemmShape } from './gemm-layout.js';
 import type { Dispatch } from './webgpu-internals.js';
 
 export const PORTABLE_TILE = 64;
@@ -39,9 +39,10 @@ export function portableGemmWgsl(s: GemmShape): string {
   // A batch's matrices lie back to back: offsets (in u32 words for A/B) from workgroup id z.
   const st = batchStrides(s);
   const [aOff, bOff, cOff] = isBatched(s) ? ['aOff + ', 'bOff + ', 'cOff + '] : ['', '', ''];
+  const rows = rowCount(s);
   const offsets = isBatched(s)
     ? `let aOff = wg.z * ${st.a / 2}u; let bOff = wg.z * ${st.b / 2}u; let cOff = wg.z * ${st.c}u;`
-    : '';
+    : rows.define;
   return `@group(0) @binding(0) var<storage, read> A: array<u32>;
 @group(0) @binding(1) var<storage, read> B: array<u32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
@@ -68,7 +69,7 @@ var<workgroup> Bs: array<f32, ${T * BK}>;
     let r = row0 + li.y + 16u * i;
     for (var j = 0u; j < 4u; j++) {
       let c = col0 + li.x + 16u * j;
-      if (r < ${s.m}u && c < ${s.n}u) { C[${cOff}r * ${s.n}u + c] = acc[i * 4u + j]; }
+      if (r < ${rows.m} && c < ${s.n}u) { C[${cOff}r * ${s.n}u + c] = acc[i * 4u + j]; }
     }
   }
 }`;

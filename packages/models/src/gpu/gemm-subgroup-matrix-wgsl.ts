@@ -17,7 +17,7 @@
  * A batch (GemmShape.batch) is workgroup id z: each operand's matrices lie back to back, and the
  * per-matrix offsets stay workgroup-uniform, as the loads and stores require.
  */
-import { batchStrides, isBatched, packedDims, tileOf, type GemmShape } from './gemm-layout.js';
+import { batchStrides, isBatched, packedDims, rowCount, tileOf, type GemmShape } from './gemm-layout.js';
 import type { Dispatch } from './webgpu-internals.js';
 import { smLoad, smStore } from './subgroup-matrix-io.js';
 
@@ -155,9 +155,10 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
   const { lda, ldb, kp } = packedDims(s);
   const st = batchStrides(s);
   const cOff = offsetPrefixes(s)[2];
+  const rows = rowCount(s);
   const offsets = isBatched(s)
     ? `\n  let aOff = wg.z * ${t.staged ? st.a : st.a / 256}u; let bOff = wg.z * ${t.staged ? st.b : st.b / 256}u; let cOff = wg.z * ${st.c}u;`
-    : '';
+    : rows.define && `\n  ${rows.define}`;
   const operand = t.staged ? 'vec4<u32>' : 'array<f16, 256>';
   const staged = t.staged
     ? `var<workgroup> As: array<array<f16, 256>, ${(bm * BK) / 256}>;\nvar<workgroup> Bs: array<array<f16, 256>, ${(bn * BK) / 256}>;`
@@ -173,7 +174,7 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
     workgroupBarrier();
     for (var e = lane; e < 256u; e += 32u) {
       let r = ${r} + e / 16u; let c = ${c} + e % 16u;
-      if (r < ${s.m}u && c < ${s.n}u) { C[${cOff}r * ${s.n}u + c] = edge[sg * 256u + e]; }
+      if (r < ${rows.m} && c < ${s.n}u) { C[${cOff}r * ${s.n}u + c] = edge[sg * 256u + e]; }
     }
     workgroupBarrier();`;
   });
@@ -194,7 +195,7 @@ ${staged}
   let row0 = blockRow + (sg % ${sgm}u) * ${16 * t.tm}u; let col0 = blockCol + (sg / ${sgm}u) * ${16 * t.tn}u;${offsets}
   ${grid(t, (i, j) => `var c${i}_${j} = Acc();`)}
   ${mainLoop(s, t, lda, ldb, kp)}
-  if (blockRow + ${bm}u <= ${s.m}u && blockCol + ${bn}u <= ${s.n}u) {
+  if (blockRow + ${bm}u <= ${rows.m} && blockCol + ${bn}u <= ${s.n}u) {
   ${direct}
   } else {
   ${edge}

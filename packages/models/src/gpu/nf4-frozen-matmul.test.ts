@@ -6,7 +6,7 @@ import { nf4GemmVariant } from './nf4-gemm.js';
 import { frozenNf4MatMul } from './nf4-frozen-matmul.js';
 import { randomNf4 } from './nf4-host.js';
 import { webgpuBackend } from './webgpu-internals.js';
-import { webgpuForTests } from './webgpu-for-tests.js';
+import { watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
 afterAll(async () => {
@@ -20,6 +20,27 @@ describe.skipIf(!gpu)('frozenNf4MatMul (y = x·Wᵀ, W frozen in NF4) through tf
   it('the start-up self-test chose the NF4 variant the device has', () => {
     const hasSM = webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix');
     expect(nf4GemmVariant()).toBe(hasSM ? 'subgroup-matrix' : 'portable');
+  });
+
+  it('a new row count compiles no pipeline: the NF4 GEMMs read M at run time, both directions', async () => {
+    const w = randomNf4(OUT, IN, 12);
+    const compiles = watchOurCompiles();
+    const counts: number[] = [];
+    try {
+      for (const rows of [5, 6, 41]) {
+        const x = tf.randomUniform([rows, IN], -1, 1, 'float32', rows) as tf.Tensor2D;
+        // In-kernel dequantization: the NF4 GEMMs themselves (per-call would run the f16 GEMM).
+        const f = (xi: tf.Tensor) => tf.sum(frozenNf4MatMul(xi as tf.Tensor2D, w.matrix, { dequantize: 'in-kernel' }));
+        const dx = tf.grad(f)(x);
+        await dx.data();
+        counts.push(compiles.count());
+        tf.dispose([x, dx]);
+      }
+    } finally {
+      compiles.stop();
+      w.matrix.dispose();
+    }
+    expect(counts.slice(1)).toEqual(counts.slice(1).map(() => counts[0]));
   });
 
   it('forward and input gradient within the derived f16 bound of the CPU product', async () => {

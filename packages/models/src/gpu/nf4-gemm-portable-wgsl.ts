@@ -53,6 +53,8 @@ ${nf4DecodeWgsl(s.blocksize)}
 @compute @workgroup_size(16, 16) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_id) li: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row0 = wg.y * ${T}u; let col0 = wg.x * ${T}u;
+  // M from C's length at run time: one pipeline for every row count (a generation's prompt length).
+  let M = arrayLength(&C) / ${s.n}u;
   var acc: array<f32, 16>;
   for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
     for (var w = lid; w < ${(T * BK) / 2}u; w += 256u) {
@@ -75,7 +77,7 @@ ${nf4DecodeWgsl(s.blocksize)}
     let r = row0 + li.y + 16u * i;
     for (var j = 0u; j < 4u; j++) {
       let c = col0 + li.x + 16u * j;
-      if (r < ${s.m}u && c < ${s.n}u) { C[r * ${s.n}u + c] = acc[i * 4u + j]; }
+      if (r < M && c < ${s.n}u) { C[r * ${s.n}u + c] = acc[i * 4u + j]; }
     }
   }
 }`;

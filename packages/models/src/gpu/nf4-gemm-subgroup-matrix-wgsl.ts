@@ -64,14 +64,14 @@ function storeTiles(s: Nf4GemmShape, t: Nf4SubgroupMatrixTiling): string {
   return grid(t, (i, j) => {
     const r = `row0 + ${16 * i}u`,
       c = `col0 + ${16 * j}u`;
-    return `if (${r} + 16u <= ${s.m}u && ${c} + 16u <= ${s.n}u) {
+    return `if (${r} + 16u <= M && ${c} + 16u <= ${s.n}u) {
     ${smStore('C', `(${r}) * ${s.n}u + ${c}`, `c${i}_${j}`, false, `${s.n}u`)};
-  } else if (${r} < ${s.m}u && ${c} < ${s.n}u) {
+  } else if (${r} < M && ${c} < ${s.n}u) {
     ${smStore('edge', '0u', `c${i}_${j}`, false, '16u')};
     workgroupBarrier();
     for (var e = lid; e < 256u; e += 32u) {
       let r = ${r} + e / 16u; let c = ${c} + e % 16u;
-      if (r < ${s.m}u && c < ${s.n}u) { C[r * ${s.n}u + c] = edge[e]; }
+      if (r < M && c < ${s.n}u) { C[r * ${s.n}u + c] = edge[e]; }
     }
     workgroupBarrier();
   }`;
@@ -113,6 +113,8 @@ var<workgroup> NF4_LUT: array<f32, 16>;
 ${nf4DecodeWgsl(s.blocksize)}
 @compute @workgroup_size(32) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row0 = wg.y * ${16 * t.tm}u; let col0 = wg.x * ${bn}u;
+  // M from C's length at run time: one pipeline for every row count (a generation's prompt length).
+  let M = arrayLength(&C) / ${s.n}u;
   ${grid(t, (i, j) => `var c${i}_${j} = Acc();`)}
   if (lid < 16u) { NF4_LUT[lid] = NF4_VALUES[lid]; }
   workgroupBarrier();

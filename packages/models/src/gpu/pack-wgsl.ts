@@ -15,7 +15,11 @@ export const PACK_WORKGROUP = 64;
 export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0): string {
   const words = colsP / 2;
   const [src, dst] = rowsP > 0 ? ['s0 + ', 'd0 + '] : ['', ''];
-  const offsets = rowsP > 0 ? ` let s0 = wg.z * ${rows * cols}u; let d0 = wg.z * ${rowsP * words}u;` : '';
+  // One matrix: its row count from S's length at run time (one pipeline for every row count); a batch: constants.
+  const offsets =
+    rowsP > 0
+      ? ` let s0 = wg.z * ${rows * cols}u; let d0 = wg.z * ${rowsP * words}u; let rows = ${rows}u;`
+      : ` let rows = arrayLength(&S) / ${cols}u;`;
   return `@group(0) @binding(0) var<storage, read> S: array<f32>;
 @group(0) @binding(1) var<storage, read_write> D: array<u32>;
 @compute @workgroup_size(${PACK_WORKGROUP}) fn main(@builtin(workgroup_id) wg: vec3u,
@@ -24,7 +28,7 @@ export function packWgsl(rows: number, cols: number, colsP: number, rowsP = 0): 
   if (w >= ${words}u) { return; }
   let c = 2u * w;
   var v = vec2f(0.0, 0.0);
-  if (r < ${rows}u) {
+  if (r < rows) {
     if (c < ${cols}u) { v.x = S[${src}r * ${cols}u + c]; }
     if (c + 1u < ${cols}u) { v.y = S[${src}r * ${cols}u + c + 1u]; }
   }

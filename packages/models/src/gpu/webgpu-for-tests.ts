@@ -3,7 +3,9 @@
  * adapter exists the GPU tests skip with a message on a developer machine, but fail where
  * KVC_REQUIRE_WEBGPU=1 (CI installs lavapipe and sets it: a missing adapter there is a bug).
  */
+/// <reference types="@webgpu/types" />
 import { initBackend } from '../engine/init-backend.js';
+import { webgpuBackend } from './webgpu-internals.js';
 
 export async function webgpuForTests(): Promise<boolean> {
   try {
@@ -15,4 +17,22 @@ export async function webgpuForTests(): Promise<boolean> {
     console.warn(`skipping WebGPU kernel tests: ${why} (set VK_DRIVER_FILES to lavapipe's lvp_icd.json)`);
     return false;
   }
+}
+
+/**
+ * Counts the shader modules our own kernels compile from now on (tfjs's declare their uniforms, ours read
+ * storage buffers alone) until `stop()`: tests that a new shape compiles nothing.
+ */
+export function watchOurCompiles(): { count: () => number; stop: () => void } {
+  const device = webgpuBackend().device;
+  let compiled = 0;
+  const create = device.createShaderModule.bind(device);
+  (device as unknown as Record<string, unknown>).createShaderModule = (d: GPUShaderModuleDescriptor) => {
+    if (!d.code.includes('struct Uniforms')) compiled++;
+    return create(d);
+  };
+  return {
+    count: () => compiled,
+    stop: () => void delete (device as unknown as Record<string, unknown>).createShaderModule,
+  };
 }
