@@ -1,0 +1,69 @@
+/**
+ * The GPU bench tools run on lavapipe as they run on the GPU machine (bundled by bench/demo/run.sh), so that
+ * they never rot between device sessions, and each one's point is checked on its own output:
+ * - compile-census: generating again, and with a prompt one token longer, compiles none of our pipelines;
+ * - decode-dispatches: counts a decode step's kernels with every fused kernel on (bench-attention.ts's
+ *   fuseEverything selects the attention variant the device has);
+ * - gen-bench: generation with the fused attention (applyBenchAttention), replayed decoding steps and the
+ *   recorded step's GPU profile (RecordedStep.profile).
+ * Their subgroup-matrix branches need the GPU machine (bench/gpu/device-batch.sh); lavapipe has none.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const REPO_ROOT = new URL('..', import.meta.url).pathname;
+const onGpu = process.env.KVC_REQUIRE_WEBGPU === '1' || Boolean(process.env.VK_DRIVER_FILES);
+
+function bench(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('bash', ['bench/demo/run.sh', ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env, FORCE_COLOR: '0' },
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
+  it('compile-census: a repeated and a one-token-longer prompt compile none of our pipelines', async () => {
+    const r = await bench(['bench/gpu/compile-census.ts', '40', '3', '2']);
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    const ours = [...r.out.matchAll(/^prompt (\d+): (\d+) of our pipelines/gm)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    expect(ours.map(([p]) => p)).toEqual([40, 40, 41]);
+    expect(ours[0]![1]).toBeGreaterThan(0);
+    expect(ours.slice(1).map(([, n]) => n)).toEqual([0, 0]);
+  });
+
+  it('decode-dispatches: counts one decode step of a 1-layer model with every fused kernel on', async () => {
+    const r = await bench(['bench/gpu/decode-dispatches.ts', 'webgpu', '1']);
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    expect(r.out).toMatch(/^fused attention (portable|subgroup-matrix)$/m);
+    const m = /one decode step = ([\d.]+) tfjs kernels \+ ([\d.]+) own/.exec(r.out);
+    expect(m, r.out.slice(-2000)).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(0);
+  });
+
+  it('gen-bench: fused attention, replayed steps and the recorded step profile', async () => {
+    const r = await bench(['bench/gpu/gen-bench.ts', 'webgpu', 'tiny', '2', '8'], {
+      KVC_BENCH_FUSED: '1',
+      KVC_BENCH_PROFILE_STEP: '1',
+    });
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    expect(r.out).toMatch(/fused attention variant (portable|subgroup-matrix) \(on\)/);
+    expect(r.out).toMatch(/B2: \d+ dispatches, [\d.]+ ms of GPU time in separate passes/);
+    const replayed = /RESULT kvc webgpu .*, (\d+) of 7 replayed/.exec(r.out);
+    expect(replayed, r.out.slice(-2000)).not.toBeNull();
+    expect(Number(replayed![1])).toBe(4); // steps 1-3 run (one warm-up, two recorded), 4-7 replayed
+  });
+});
