@@ -8,28 +8,15 @@
  *   recorded step's GPU profile (RecordedStep.profile).
  * Their subgroup-matrix branches need the GPU machine (bench/gpu/device-batch.sh); lavapipe has none.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runProcess } from './helpers/tiny-setup.js';
 
-const REPO_ROOT = new URL('..', import.meta.url).pathname;
 const onGpu = process.env.KVC_REQUIRE_WEBGPU === '1' || Boolean(process.env.VK_DRIVER_FILES);
 
-function bench(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('bash', ['bench/demo/run.sh', ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env, FORCE_COLOR: '0' },
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, out }));
-  });
+/** A bench entry bundled and run as on the GPU machine; stdout and stderr together. */
+async function bench(args: readonly string[], env: Record<string, string> = {}) {
+  const r = await runProcess('bash', ['bench/demo/run.sh', ...args], { env });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {

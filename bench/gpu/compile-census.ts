@@ -9,21 +9,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { generateGreedy, initBackend, setFusedAttentionDefault, SeededRandom } from '@kvc/models';
-import { OTHER_CONFIGS, randomQwen3 } from '@kvc/models/testing';
+import { OTHER_CONFIGS, randomQwen3, watchOurCompiles } from '@kvc/models/testing';
 
 const [p = 300, maxNew = 8, batch = 2] = process.argv.slice(2).map(Number);
 await initBackend('cpu');
 const { model } = await randomQwen3(Object.values(OTHER_CONFIGS)[0]!, 1);
 await initBackend('webgpu');
 setFusedAttentionDefault(true);
-const be = tf.backend() as unknown as { pipelineCache: Record<string, unknown>; device: GPUDevice };
-// Our kernels compile through device.createShaderModule (pipelineFor): list them by their WGSL's leading constants.
-const ours: string[] = [];
-const create = be.device.createShaderModule.bind(be.device);
-(be.device as unknown as Record<string, unknown>).createShaderModule = (d: GPUShaderModuleDescriptor) => {
-  if (!d.code.includes('// tfjs') && !/fn _start|getOutputIndexFromCoords/.test(d.code)) ours.push(d.code);
-  return create(d);
-};
+const be = tf.backend() as unknown as { pipelineCache: Record<string, unknown> };
+// Our kernels compile through device.createShaderModule (pipelineFor); watchOurCompiles keeps their WGSL.
+const ours = watchOurCompiles().codes;
 const h = model.config.hiddenSize;
 const rng = new SeededRandom(2);
 const run = async (len: number) => {

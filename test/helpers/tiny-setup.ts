@@ -151,11 +151,20 @@ export function kvc(args: readonly string[], opts: { cwd?: string } = {}): Promi
 
 /** Runs `node <args>` (a script and its arguments) from the repository root. */
 export function runNode(args: readonly string[], opts: { cwd?: string } = {}): Promise<KvcResult> {
+  return runProcess(process.execPath, args, opts);
+}
+
+/** Runs `command <args>` from the repository root (or `cwd`), with extra environment variables. */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<KvcResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...args], {
+    const p = spawn(command, [...args], {
       cwd: opts.cwd ?? REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, ...opts.env, FORCE_COLOR: '0' },
     });
     let stdout = '';
     let stderr = '';

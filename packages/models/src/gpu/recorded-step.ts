@@ -171,7 +171,7 @@ class Recorder {
           this.failure ??= 'a uniform buffer bound before any write to it';
           return e;
         }
-        const key = hashBytes(bytes) + ':' + [...bytes].join(',');
+        const key = bytes.join(',');
         let own = this.uniforms.get(key);
         if (!own) {
           own = this.device.createBuffer({ size: buffer.size, usage: UNIFORM | COPY_DST });

@@ -20,19 +20,20 @@ export async function webgpuForTests(): Promise<boolean> {
 }
 
 /**
- * Counts the shader modules our own kernels compile from now on (tfjs's declare their uniforms, ours read
- * storage buffers alone) until `stop()`: tests that a new shape compiles nothing.
+ * Watches the shader modules our own kernels compile from now on (tfjs's declare their uniforms, ours read
+ * storage buffers alone) until `stop()`: tests and the compile census check that a new shape compiles nothing.
  */
-export function watchOurCompiles(): { count: () => number; stop: () => void } {
+export function watchOurCompiles(): { count: () => number; codes: readonly string[]; stop: () => void } {
   const device = webgpuBackend().device;
-  let compiled = 0;
+  const codes: string[] = [];
   const create = device.createShaderModule.bind(device);
   (device as unknown as Record<string, unknown>).createShaderModule = (d: GPUShaderModuleDescriptor) => {
-    if (!d.code.includes('struct Uniforms')) compiled++;
+    if (!d.code.includes('struct Uniforms')) codes.push(d.code);
     return create(d);
   };
   return {
-    count: () => compiled,
+    count: () => codes.length,
+    codes,
     stop: () => void delete (device as unknown as Record<string, unknown>).createShaderModule,
   };
 }

@@ -130,7 +130,8 @@ export class KvCache {
     this.written = start + t;
     const keys = t === 1 ? this.capacity : Math.min(this.capacity, Math.ceil(this.written / KEY_BLOCK) * KEY_BLOCK);
     this.step = { start, t, keys };
-    for (const p of this.params.values()) if (p.start !== start) this.rewriteStart(p, start);
+    // Only the writers of t rows run this step (others are rewritten when next used, by rowParams).
+    for (const [key, p] of this.params) if (key.startsWith(`${t},`) && p.start !== start) this.rewriteStart(p, start);
     return { start, keys };
   }
 

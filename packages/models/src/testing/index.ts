@@ -7,4 +7,4 @@ export { writeRandomQwen3, tinyQwen3ConfigJson } from './write-random-qwen3.js';
 export type { RandomQwen3Options } from './write-random-qwen3.js';
 export { OTHER_CONFIGS, randomQwen3, randomIds } from './random-qwen3.js';
 export { writeRandomModel, seededUniform } from './write-random-model.js';
-export { webgpuForTests } from '../gpu/webgpu-for-tests.js';
+export { watchOurCompiles, webgpuForTests } from '../gpu/webgpu-for-tests.js';
