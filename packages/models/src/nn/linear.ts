@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
+import { f16Gemv, gemvTakes } from '../gpu/f16-gemv.js';
 import { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { nf4MatMul } from '../quant/nf4-matmul.js';
 import { frozenNf4MatMul } from '../gpu/nf4-frozen-matmul.js';
@@ -63,11 +64,14 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     const inDim = x.shape[x.shape.length - 1]!;
     const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
-    let y = frozenMatMul(x2, w.weight);
+    // Inference (no gradient recorded, no dropout) at a few rows, as in a decoding step, fuses the LoRA branch:
+    // into an f16 weight's product (one dispatch for the layer), else into one kernel after it.
+    const inference = dropoutSeed === undefined && !tf.engine().isTapeOn();
+    const intoProduct = inference && lora && !w.bias && w.weight instanceof F16Matrix && gemvTakes(x2, w.weight, lora);
+    let y = intoProduct ? f16Gemv(x2, w.weight as F16Matrix, lora) : frozenMatMul(x2, w.weight);
     if (w.bias) y = tf.add(y, w.bias);
-    if (lora) {
-      // Inference (no gradient recorded, no dropout) at a few rows, as in a decode step: one dispatch for the branch.
-      const fused = dropoutSeed === undefined && !tf.engine().isTapeOn() && loraAddTakes(x2, lora.a, lora.b, y);
+    if (lora && !intoProduct) {
+      const fused = inference && loraAddTakes(x2, lora.a, lora.b, y);
       y = fused ? loraAdd(x2, lora.a, lora.b, y, lora.scaling) : tf.add(y, loraBranch(x2, lora, dropoutSeed));
     }
     return x.rank === 2 ? y : tf.reshape(y, [...lead, linearOutDim(w)]);

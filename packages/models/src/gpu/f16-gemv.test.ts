@@ -1,0 +1,164 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/init-backend.js';
+import { linear, type LoraPair } from '../nn/linear.js';
+import { F16Matrix } from './f16-matrix.js';
+import { f16Gemv, gemvTakes, type GemvLora } from './f16-gemv.js';
+import { GEMV_MAX_ROWS, gemvRowBucket } from './f16-gemv-wgsl.js';
+import { ownDispatchCount } from './webgpu-internals.js';
+import { watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
+
+const gpu = await webgpuForTests();
+afterAll(async () => {
+  if (gpu) await initBackend('cpu');
+});
+
+const U = 2 ** -24;
+const uniform = (shape: [number, number], seed: number, lo = -1, hi = 1) =>
+  tf.randomUniform(shape, lo, hi, 'float32', seed) as tf.Tensor2D;
+const gamma = (n: number) => (n * U) / (1 - n * U);
+/**
+ * a·bᵀ with b transposed first: tfjs-webgpu 4.22's split-K matMul (few output tiles, K ≥ 2000, batch 1) reads a
+ * transposed B wrongly (off by up to 63 at [9, 2048]·[16, 2048]ᵀ on lavapipe, right without the transpose).
+ */
+const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.matMul(a, tf.transpose(b));
+
+/**
+ * How far the kernel may be from tfjs's f32 product of x and the f16 weight's exact values (W16 = toTensor()),
+ * plus the LoRA branch y + s·((x·Aᵀ)·Bᵀ). x is not rounded (the kernel widens W, never narrows x), so both are
+ * f32 evaluations of the same sums in different orders: each product sum within γ_n·P of the exact one,
+ * P = |x|·|W16|ᵀ, n ≤ K + 16 (an invocation's chain over its tiles, then the 16 partial sums); the branch as
+ * lora-add.test.ts derives it, (in + r + 1)·u·|s|·PL + u·(|y| + |s|·PL) with PL = (|x|·|A|ᵀ)·|B|ᵀ, plus one
+ * rounding of the final add. Twice the sum (both sides), 1 % for the first-order terms.
+ */
+function bound(x: tf.Tensor2D, w16: tf.Tensor2D, lora?: GemvLora): tf.Tensor2D {
+  return tf.tidy(() => {
+    const k = x.shape[1];
+    const p = matMulT(tf.abs(x), tf.abs(w16));
+    let e = tf.mul(p, gamma(k + 16));
+    if (lora) {
+      const s = Math.abs(lora.scaling);
+      const pl = tf.mul(matMulT(matMulT(tf.abs(x), tf.abs(lora.a)), tf.abs(lora.b)), s);
+      const n = k + lora.a.shape[0] + 1;
+      e = tf.add(e, tf.add(tf.mul(pl, n * U), tf.mul(tf.add(p, pl), 2 * U)));
+    }
+    return tf.mul(e, 2.02) as tf.Tensor2D;
+  });
+}
+
+function reference(x: tf.Tensor2D, w16: tf.Tensor2D, lora?: GemvLora): tf.Tensor2D {
+  return tf.tidy(() => {
+    const y = matMulT(x, w16);
+    if (!lora) return y;
+    return tf.add(y, tf.mul(matMulT(matMulT(x, lora.a), lora.b), lora.scaling));
+  });
+}
+
+/** max |got − ref| / bound over the elements (≤ 1: within the bound). */
+async function ratio(got: tf.Tensor, ref: tf.Tensor, lim: tf.Tensor): Promise<number> {
+  const [g, r, l] = await Promise.all([got.data(), ref.data(), lim.data()]);
+  let worst = 0;
+  for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - r[i]!) / l[i]!);
+  return worst;
+}
+
+describe.skipIf(!gpu)('f16Gemv (a decoding step’s linear layers: x f32 · f16 Wᵀ, LoRA fused) against tfjs f32', () => {
+  // K 70: scalar loads, masked past K; 1000: vec4 loads, the last tile half padding; 1024 and 2048 the model's.
+  it.each([
+    [1, 70, 45],
+    [3, 1000, 130],
+    [8, 1024, 16],
+    [17, 256, 200],
+    [32, 2048, 48],
+  ])('%d rows, in %d, out %d: within the derived f32 bound, with and without LoRA', async (m, k, n) => {
+    const x = uniform([m, k], 1, -3, 3);
+    const w = uniform([n, k], 2);
+    const wh = F16Matrix.fromTensor(w);
+    const w16 = wh.toTensor();
+    const lora: GemvLora = { a: uniform([16, k], 3, -0.5, 0.5), b: uniform([n, 16], 4), scaling: 32 / 12 };
+    for (const l of [undefined, lora]) {
+      expect(gemvTakes(x, wh, l)).toBe(true);
+      const got = f16Gemv(x, wh, l);
+      expect(got.shape).toEqual([m, n]);
+      const ref = reference(x, w16, l);
+      const lim = bound(x, w16, l);
+      expect(await ratio(got, ref, lim)).toBeLessThanOrEqual(1);
+      tf.dispose([got, ref, lim]);
+    }
+    tf.dispose([x, w, w16, lora.a, lora.b]);
+    wh.dispose();
+  });
+
+  it('is tighter than a product that rounds x to f16: the bound above fails for one', async () => {
+    // Guards the test's power: x rounded to f16 (what the tile GEMM does) lands outside the f32 bound. At a
+    // short K: the rounding errors grow like √K and the bound like K, so at the model's K only the worst case
+    // would show it.
+    const x = uniform([4, 32], 5, -3, 3);
+    const wh = F16Matrix.fromTensor(uniform([64, 32], 6));
+    const w16 = wh.toTensor();
+    const xh = F16Matrix.fromTensor(x);
+    const x16 = xh.toTensor();
+    const rounded = matMulT(x16, w16);
+    const [ref, lim] = [reference(x, w16), bound(x, w16)];
+    expect(await ratio(rounded, ref, lim)).toBeGreaterThan(1);
+    tf.dispose([x, w16, x16, rounded, ref, lim]);
+    wh.dispose();
+    xh.dispose();
+  });
+
+  it('a row’s result does not depend on the batch: each row equals its one-row product bit for bit', async () => {
+    const [m, k, n] = [9, 1024, 70];
+    const x = uniform([m, k], 7, -3, 3);
+    const wh = F16Matrix.fromTensor(uniform([n, k], 8));
+    const lora: GemvLora = { a: uniform([8, k], 9), b: uniform([n, 8], 10), scaling: 2 };
+    const all = await f16Gemv(x, wh, lora).data();
+    for (const i of [0, 4, 8]) {
+      const row = tf.slice(x, [i, 0], [1, k]);
+      const one = await f16Gemv(row, wh, lora).data();
+      expect(Array.from(one)).toEqual(Array.from(all.subarray(i * n, (i + 1) * n)));
+      row.dispose();
+    }
+    tf.dispose([x, lora.a, lora.b]);
+    wh.dispose();
+  });
+
+  it('rows within one bucket share a pipeline; a new bucket compiles one', async () => {
+    const wh = F16Matrix.fromTensor(uniform([40, 64], 11));
+    const compiles = watchOurCompiles();
+    const counts: number[] = [];
+    try {
+      for (const m of [5, 6, 8, 2]) {
+        const x = uniform([m, 64], m);
+        await f16Gemv(x, wh).data();
+        counts.push(compiles.count());
+        x.dispose();
+      }
+    } finally {
+      compiles.stop();
+      wh.dispose();
+    }
+    expect(gemvRowBucket(5)).toBe(gemvRowBucket(8));
+    expect(counts).toEqual([1, 1, 1, 2]);
+  });
+
+  it('linear takes it for an f16 weight’s forward, fusing LoRA for inference only', () => {
+    const w = uniform([24, 40], 12);
+    const wh = F16Matrix.fromTensor(w);
+    const lora: LoraPair = { a: uniform([4, 40], 13), b: uniform([24, 4], 14), scaling: 2, dropout: 0 };
+    const dispatches = (f: () => tf.Tensor) => {
+      const before = ownDispatchCount();
+      tf.dispose(f());
+      return ownDispatchCount() - before;
+    };
+    const x = uniform([3, 40], 15);
+    expect(dispatches(() => linear(x, { weight: wh }, lora))).toBe(1); // the product with the branch in it
+    expect(dispatches(() => linear(x, { weight: wh }))).toBe(1);
+    // Under a tape: the GEMV forward, then the tile GEMM's pack and product for dx (the branch in tfjs ops).
+    expect(dispatches(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: wh }, lora)))(x))).toBe(3);
+    const big = uniform([GEMV_MAX_ROWS + 1, 40], 16);
+    expect(gemvTakes(big, wh)).toBe(false);
+    expect(gemvTakes(uniform([2, 41], 17), wh)).toBe(false);
+    tf.dispose([w, lora.a, lora.b, x, big]);
+    wh.dispose();
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The few-row product of a frozen f16 weight (f16-gemv-wgsl.ts): x [M, in] · Wᵀ, optionally with the layer's
+ * LoRA branch fused in, one dispatch where the tile GEMM took a pack of x, the product and the LoRA kernel.
+ * frozenF16MatMul takes it for the forward product at M ≤ GEMV_MAX_ROWS (a decoding step's rows); nn/linear.ts
+ * takes the fused branch for inference (no gradient recorded, no dropout), as it does loraAdd.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { F16Matrix } from './f16-matrix.js';
+import { GEMV_MAX_RANK, GEMV_MAX_ROWS, gemvDispatch, gemvRowBucket, gemvWgsl } from './f16-gemv-wgsl.js';
+import { fusedElementwiseTakes } from './fused-elementwise.js';
+import { runKernelOutputs } from './webgpu-internals.js';
+
+/** The LoRA branch as the kernel takes it: A [r, in], B [out, r], y += s·((x·Aᵀ)·Bᵀ). */
+export interface GemvLora {
+  readonly a: tf.Tensor2D;
+  readonly b: tf.Tensor2D;
+  readonly scaling: number;
+}
+
+/**
+ * Whether the kernel takes x [M, in] · Wᵀ (and the LoRA pair): the webgpu backend with our kernels on
+ * (fusedElementwiseTakes: float32 tensors, each within one binding), 1 ≤ M ≤ GEMV_MAX_ROWS, x's width W's.
+ */
+export function gemvTakes(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): boolean {
+  const [m, k] = x.shape;
+  if (m < 1 || m > GEMV_MAX_ROWS || k !== w.cols || w.isDisposed) return false;
+  if (!lora) return fusedElementwiseTakes(x);
+  const [r, ka] = lora.a.shape;
+  return (
+    r <= GEMV_MAX_RANK &&
+    ka === k &&
+    lora.b.shape[0] === w.rows &&
+    lora.b.shape[1] === r &&
+    fusedElementwiseTakes(x, lora.a, lora.b)
+  );
+}
+
+/** x [M, in] · Wᵀ [in, out] (+ s·((x·Aᵀ)·Bᵀ)) → [M, out] f32. Call where gemvTakes says so. */
+export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): tf.Tensor2D {
+  const [m, k] = x.shape;
+  const shape = {
+    n: w.rows,
+    k,
+    rows: gemvRowBucket(m),
+    ...(lora ? { rank: lora.a.shape[0], scaling: lora.scaling } : {}),
+  };
+  const inputs = lora ? [x, w.bits, lora.a, lora.b] : [x, w.bits];
+  const out = { shape: [m, w.rows], dtype: 'float32' as const };
+  // Small kernels: submitted with tfjs's next batch, not one queue submit each.
+  return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape), { batched: true })[0] as tf.Tensor2D;
+}
