@@ -21,7 +21,7 @@ const gamma = (n: number) => (n * U) / (1 - n * U);
  * a·bᵀ with b transposed first: tfjs-webgpu 4.22's split-K matMul (few output tiles, K ≥ 2000, batch 1) reads a
  * transposed B wrongly (off by up to 63 at [9, 2048]·[16, 2048]ᵀ on lavapipe, right without the transpose).
  */
-const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.matMul(a, tf.transpose(b));
+const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => tf.matMul(a, tf.transpose(b) as tf.Tensor2D);
 
 /**
  * How far the kernel may be from tfjs's f32 product of x and the f16 weight's exact values (W16 = toTensor()),

@@ -24,92 +24,154 @@ export interface DecodeShape {
   readonly bias: boolean;
 }
 
-/** Keys per block of the online softmax, and threads per workgroup. */
-export const DECODE_BK = 64;
-export const DECODE_THREADS = 64;
+/** Keys per block of the online softmax, and invocations per workgroup (four per key while scoring). */
+export const DECODE_BK = 32;
+export const DECODE_THREADS = 128;
+/** Invocations that score one key together, each a quarter of its vec4s. */
+const TPK = DECODE_THREADS / DECODE_BK;
 /**
- * Keys per workgroup of `partial`: four blocks of work each, and at the seed's 4,864-position cache ~150
- * workgroups for Qwen3-0.6B at batch 1 (8 kv heads × 19 runs), about one per SM of an H200 (132).
+ * Keys per workgroup of `partial`: four blocks. At the seed's 4,864-position cache that is 38 runs per kv head,
+ * ~300 workgroups for Qwen3-0.6B at batch 1 (8 kv heads), two or three per SM of an H200 (132).
  */
-export const DECODE_SPLIT = 256;
+export const DECODE_SPLIT = 128;
 
 export const decodeSplits = (s: DecodeShape): number => Math.ceil(s.s / DECODE_SPLIT);
 
+/** The kernels read K and V as vec4 rows: head widths that are a multiple of 4 (decodeShapeOf checks). */
+export const decodeTakesWidth = (d: number): boolean => d % 4 === 0;
+
+/**
+ * How `partial` spreads the weighted sum of V over its invocations: REP·D/4 vec4 outputs, each summed over the
+ * block's keys by KH invocations (keys c ≡ half mod KH) when that leaves none idle, then added in order.
+ */
+function pvSplit(s: DecodeShape): { outs: number; kh: number; per: number } {
+  const outs = (s.nh / s.nkv) * (s.d / 4);
+  let kh = 1;
+  while (kh * 2 * outs <= DECODE_THREADS && kh * 2 <= DECODE_BK) kh *= 2;
+  return { outs, kh, per: Math.ceil(outs / DECODE_THREADS) };
+}
+
 function header(s: DecodeShape): string {
-  return `const S = ${s.s}u; const D = ${s.d}u; const H = ${s.nh}u; const HKV = ${s.nkv}u;
+  return `const S = ${s.s}u; const D = ${s.d}u; const D4 = ${s.d / 4}u; const H = ${s.nh}u; const HKV = ${s.nkv}u;
 const REP = ${s.nh / s.nkv}u; const NSPLIT = ${decodeSplits(s)}u; const SPLIT = ${DECODE_SPLIT}u;
-const BK = ${DECODE_BK}u; const DJ = ${Math.ceil(s.d / DECODE_THREADS)}u;
+const BK = ${DECODE_BK}u; const T = ${DECODE_THREADS}u; const TPK = ${TPK}u; const DT = ${Math.ceil(s.d / 4 / TPK)}u;
 const SCALE: f32 = ${1 / Math.sqrt(s.d)};
 const MASK_MIN: f32 = ${MASK_MIN};`;
 }
 
-/** partial(Q [B, H, 1, D], K, V [B, HKV, S, D], Bias? [B, S]) → PO [B·HKV, NSPLIT, REP, D], PS [B·HKV, NSPLIT, REP, 2]. */
+/** Workgroup memory of `partial` in f32 words: q rows, the quarter dots, a block's probabilities, row stats, PV halves. */
+export function decodePartialWords(s: DecodeShape): number {
+  const rep = s.nh / s.nkv;
+  const { kh, outs } = pvSplit(s);
+  return rep * s.d + rep * DECODE_BK * TPK + rep * DECODE_BK + 3 * rep + (kh > 1 ? kh * outs * 4 : 0);
+}
+
+/**
+ * partial(Q [B, H, 1, D], K, V [B, HKV, S, D], Bias? [B, S]) → PO [B·HKV, NSPLIT, REP, D], PS [B·HKV, NSPLIT, REP, 2].
+ * Every loop over D or over a block's keys has a constant trip count, so the compiler can unroll it and issue the
+ * loads together: the first version walked them one dependent load at a time (363 µs a layer at batch 1 on the
+ * H200, 28 % of a decoding step).
+ */
 export function decodePartialWgsl(s: DecodeShape): string {
   const bias = s.bias ? ' + Bias[b * S + j]' : '';
+  const { outs, kh, per } = pvSplit(s);
   return `${header(s)}
-@group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(1) var<storage, read> K: array<f32>;
-@group(0) @binding(2) var<storage, read> V: array<f32>;
+const OUTS = ${outs}u; const KH = ${kh}u; const PER = ${per}u;
+@group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
 ${s.bias ? '@group(0) @binding(3) var<storage, read> Bias: array<f32>;' : ''}
-@group(0) @binding(${s.bias ? 4 : 3}) var<storage, read_write> PO: array<f32>;
+@group(0) @binding(${s.bias ? 4 : 3}) var<storage, read_write> PO: array<vec4<f32>>;
 @group(0) @binding(${s.bias ? 5 : 4}) var<storage, read_write> PS: array<f32>;
-var<workgroup> q: array<f32, ${(s.nh / s.nkv) * s.d}>;
+var<workgroup> q: array<vec4<f32>, ${(s.nh / s.nkv) * (s.d / 4)}>;
+var<workgroup> sc: array<f32, ${(s.nh / s.nkv) * DECODE_BK * TPK}>;
 var<workgroup> p: array<f32, ${(s.nh / s.nkv) * DECODE_BK}>;
 var<workgroup> rowM: array<f32, ${s.nh / s.nkv}>;
 var<workgroup> rowL: array<f32, ${s.nh / s.nkv}>;
 var<workgroup> alpha: array<f32, ${s.nh / s.nkv}>;
+${kh > 1 ? `var<workgroup> halves: array<vec4<f32>, ${kh * outs}>;` : ''}
 @compute @workgroup_size(${DECODE_THREADS}) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32) {
   let split = wg.x; let bkv = wg.y; let b = bkv / HKV; let kvh = bkv % HKV;
-  let z0 = wg.z; // 0 the compiler cannot see: keeps the long loops from being unrolled (lavapipe compiles slowly)
-  let kvBase = bkv * S * D;
+  let kv4 = bkv * S * D4;
   let s0 = split * SPLIT; let s1 = min(s0 + SPLIT, S);
-  for (var e = lid; e < REP * D; e += ${DECODE_THREADS}u) {
-    q[e] = Q[(b * H + kvh * REP + e / D) * D + e % D];
-  }
+  for (var e = lid; e < REP * D4; e += T) { q[e] = Q[(b * H + kvh * REP) * D4 + e]; }
   if (lid < REP) { rowM[lid] = MASK_MIN; rowL[lid] = 0.0; }
-  var acc: array<f32, ${(s.nh / s.nkv) * Math.ceil(s.d / DECODE_THREADS)}>;
+  // Scoring: invocation lid takes key lid / TPK of the block and vec4s sub, sub + TPK, ... of its row.
+  let key = lid / TPK; let sub = lid % TPK;
+  // Weighting V: output o (a vec4 of one query head's row) over keys half, half + KH, ... of the block.
+  let half = lid / OUTS;
+  var acc: array<vec4<f32>, PER>;
   for (var c0 = s0; c0 < s1; c0 += BK) {
     let n = min(BK, s1 - c0);
     workgroupBarrier();
-    for (var e = lid; e < REP * BK; e += ${DECODE_THREADS}u) {
-      let r = e / BK; let c = e % BK; let j = c0 + c;
+    // Zeroed by hand: a var declared in a loop kept the previous iteration's values on lavapipe (f16-gemv-wgsl.ts).
+    var qk: array<f32, REP>;
+    for (var r = 0u; r < REP; r++) { qk[r] = 0.0; }
+    if (key < n) {
+      let row = kv4 + (c0 + key) * D4;
+      for (var t = 0u; t < DT; t++) {
+        let i = sub + t * TPK;
+        if (i < D4) {
+          let kv = K[row + i];
+          for (var r = 0u; r < REP; r++) { qk[r] += dot(q[r * D4 + i], kv); }
+        }
+      }
+    }
+    for (var r = 0u; r < REP; r++) { sc[(r * BK + key) * TPK + sub] = qk[r]; }
+    workgroupBarrier();
+    for (var e = lid; e < REP * BK; e += T) {
+      let c = e % BK; let j = c0 + c;
       if (c < n) {
-        var dot = 0.0;
-        for (var k = z0; k < D; k++) { dot = fma(q[r * D + k], K[kvBase + j * D + k], dot); }
-        p[e] = dot * SCALE${bias};
+        var d = 0.0;
+        for (var u = 0u; u < TPK; u++) { d += sc[e * TPK + u]; }
+        p[e] = d * SCALE${bias};
       }
     }
     workgroupBarrier();
     if (lid < REP) {
       let r = lid;
       var mx = rowM[r];
-      for (var c = z0; c < n; c++) { mx = max(mx, p[r * BK + c]); }
+      for (var c = 0u; c < BK; c++) { if (c < n) { mx = max(mx, p[r * BK + c]); } }
       let a = exp(rowM[r] - mx);
       var sum = rowL[r] * a;
-      for (var c = z0; c < n; c++) { let e = exp(p[r * BK + c] - mx); p[r * BK + c] = e; sum += e; }
+      for (var c = 0u; c < BK; c++) {
+        if (c < n) { let e = exp(p[r * BK + c] - mx); p[r * BK + c] = e; sum += e; }
+      }
       rowM[r] = mx; rowL[r] = sum; alpha[r] = a;
     }
     workgroupBarrier();
-    for (var r = 0u; r < REP; r++) {
-      let a = alpha[r];
-      for (var i = 0u; i < DJ; i++) {
-        let dd = lid + i * ${DECODE_THREADS}u;
-        if (dd < D) {
-          var o = acc[r * DJ + i] * a;
-          for (var c = z0; c < n; c++) { o = fma(p[r * BK + c], V[kvBase + (c0 + c) * D + dd], o); }
-          acc[r * DJ + i] = o;
+    if (half < KH) {
+      for (var k = 0u; k < PER; k++) {
+        let o = lid % OUTS + k * T;
+        if (o < OUTS) {
+          let r = o / D4; let i = o % D4;
+          var v = acc[k] * alpha[r];
+          for (var cc = 0u; cc < BK / KH; cc++) {
+            let c = half + cc * KH;
+            if (c < n) { v = fma(vec4<f32>(p[r * BK + c]), V[kv4 + (c0 + c) * D4 + i], v); }
+          }
+          acc[k] = v;
         }
       }
     }
   }
   workgroupBarrier();
   let part = (bkv * NSPLIT + split) * REP;
-  for (var r = 0u; r < REP; r++) {
-    for (var i = 0u; i < DJ; i++) {
-      let dd = lid + i * ${DECODE_THREADS}u;
-      if (dd < D) { PO[(part + r) * D + dd] = acc[r * DJ + i]; }
-    }
+  ${
+    kh > 1
+      ? `// The KH key subsets of each output, added in order.
+  if (half < KH) { halves[half * OUTS + lid % OUTS] = acc[0]; }
+  workgroupBarrier();
+  if (lid < OUTS) {
+    var v = halves[lid];
+    for (var hh = 1u; hh < KH; hh++) { v += halves[hh * OUTS + lid]; }
+    PO[part * D4 + lid] = v;
+  }`
+      : `for (var k = 0u; k < PER; k++) {
+    let o = lid + k * T;
+    if (o < OUTS) { PO[part * D4 + o] = acc[k]; }
+  }`
   }
   if (lid < REP) { PS[(part + lid) * 2u] = rowM[lid]; PS[(part + lid) * 2u + 1u] = rowL[lid]; }
 }`;

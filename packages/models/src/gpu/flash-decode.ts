@@ -3,13 +3,17 @@
  * decoding step runs in place of the flash forward when no gradient is recorded.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DECODE_BK, decodeCombineWgsl, decodePartialWgsl, decodeSplits } from './flash-decode-wgsl.js';
+import {
+  decodeCombineWgsl,
+  decodePartialWgsl,
+  decodePartialWords,
+  decodeSplits,
+  decodeTakesWidth,
+} from './flash-decode-wgsl.js';
 import type { DecodeShape } from './flash-decode-wgsl.js';
 import { runKernelOutputs } from './webgpu-internals.js';
 
 const MAX_GROUPS = 65535;
-/** float32 words of workgroup memory `partial` declares: q rows, a block of probabilities, three per row. */
-const words = (rep: number, d: number) => rep * d + rep * DECODE_BK + 3 * rep;
 
 /** The shape the decode kernels take for q [B, H, 1, d], k [B, Hkv, S, d] and a bias [B, 1, 1, S], or undefined. */
 export function decodeShapeOf(
@@ -20,10 +24,12 @@ export function decodeShapeOf(
 ): DecodeShape | undefined {
   const [b, nh, t, d] = q.shape;
   const [, nkv, s] = k.shape;
-  if (t !== 1 || nh % nkv !== 0 || q.dtype !== 'float32' || k.dtype !== 'float32') return undefined;
+  if (t !== 1 || nh % nkv !== 0 || !decodeTakesWidth(d) || q.dtype !== 'float32' || k.dtype !== 'float32')
+    return undefined;
   if (bias && (bias.dtype !== 'float32' || bias.shape.join() !== [b, 1, 1, s].join())) return undefined;
   const shape: DecodeShape = { b, nh, nkv, s, d, bias: bias !== undefined };
-  if (4 * words(nh / nkv, d) > storageLimitBytes || b * nkv > MAX_GROUPS || b * nh > MAX_GROUPS) return undefined;
+  if (4 * decodePartialWords(shape) > storageLimitBytes || b * nkv > MAX_GROUPS || b * nh > MAX_GROUPS)
+    return undefined;
   if (decodeSplits(shape) > MAX_GROUPS) return undefined;
   return shape;
 }
