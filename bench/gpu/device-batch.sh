@@ -129,6 +129,16 @@ case "${1:-}" in
     run gen-step-profile 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 \
       $KVC gen-bench webgpu 0.6b 1,8 16 f16
     ;;
+  gen-gemv) # #14 (session 12): the f16 GEMV with LoRA fused and the vec4 decode attention, checked on the hardware
+            # (the f16 model cases decode through the GEMV; the f32 ones with fused attention through the decode
+            # kernels), then a replayed step's profile and 128 new tokens at batch 1 and 8; HF bf16 beside
+    run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    run parity-fused 60 env KVC_BENCH_FUSED=1 $KVC webgpu-parity test/fixtures/reference webgpu f32
+    run gen-step-profile 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 \
+      $KVC gen-bench webgpu 0.6b 1,8 16 f16
+    run gen 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8 128 f16
+    run gen-torch 90 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
+    ;;
   gen-prof) # #14: a CPU profile (node --cpu-prof; NODE_OPTIONS may not carry it) of batch 1's prefill and first tokens, to see where its 5-7 s of
             # host time go (session 11); the profile comes back xz-compressed in $OUT/prof/
     mkdir -p "$OUT/prof"
@@ -140,5 +150,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-prof|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-prof|train-check" >&2; exit 2 ;;
 esac
