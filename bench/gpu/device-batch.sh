@@ -139,11 +139,11 @@ case "${1:-}" in
     run gen 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8 128 f16
     run gen-torch 90 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
     ;;
-  gen-prof) # #14: a CPU profile (node --cpu-prof; NODE_OPTIONS may not carry it) of batch 1's prefill and first tokens, to see where its 5-7 s of
-            # host time go (session 11); the profile comes back xz-compressed in $OUT/prof/
+  gen-prof) # #14: a CPU profile (node --cpu-prof; NODE_OPTIONS may not carry it) of the prefill and first tokens at batch KVC_PROF_BATCH (1), to see where its
+            # host time goes (sessions 11, 12); the profile comes back xz-compressed in $OUT/prof/
     mkdir -p "$OUT/prof"
     run gen-prof 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_NODE_FLAGS="--cpu-prof --cpu-prof-dir=$OUT/prof" \
-      $KVC gen-bench webgpu 0.6b 1 4 f16
+      $KVC gen-bench webgpu 0.6b ${KVC_PROF_BATCH:-1} 4 f16
     xz -6 -T4 "$OUT"/prof/*.cpuprofile 2>/dev/null
     ls -la "$OUT/prof"
     ;;

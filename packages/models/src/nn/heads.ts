@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, t, h] = x.shape as [number, number, number];
-    return tf.transpose(tf.reshape(x, [b, t, heads, h / heads]), [0, 2, 1, 3]) as tf.Tensor4D;
+    return headsFirst(tf.reshape(x, [b, t, heads, h / heads]) as tf.Tensor4D);
   });
 }
 
@@ -13,6 +13,16 @@ export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
 export function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
   return tf.tidy(() => {
     const [b, n, t, d] = x.shape;
-    return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, t, n * d]) as tf.Tensor3D;
+    // One position (a decoding step): [B, heads, 1, d] is already [B, 1, heads, d] in memory.
+    return tf.reshape(t === 1 ? x : tf.transpose(x, [0, 2, 1, 3]), [b, t, n * d]) as tf.Tensor3D;
   });
+}
+
+/**
+ * [B, T, heads, d] → [B, heads, T, d]. At one position (a decoding step) the two orders are the same memory, so
+ * a reshape: no transpose dispatch (four a layer per decoding step before).
+ */
+export function headsFirst(x: tf.Tensor4D): tf.Tensor4D {
+  const [b, t, n, d] = x.shape;
+  return (t === 1 ? tf.reshape(x, [b, n, t, d]) : tf.transpose(x, [0, 2, 1, 3])) as tf.Tensor4D;
 }

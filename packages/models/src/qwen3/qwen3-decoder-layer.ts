@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attention } from '../nn/attention.js';
 import { fusedAttentionTakes } from '../nn/attention-fused.js';
 import type { AttentionReplay } from '../nn/attention-replay.js';
-import { mergeHeads, splitHeads } from '../nn/heads.js';
+import { headsFirst, mergeHeads, splitHeads } from '../nn/heads.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { rmsNorm } from '../nn/rms-norm.js';
 import { applyRope } from '../nn/rotary.js';
@@ -95,15 +95,12 @@ function qwen3AttentionBlock(
     const h = rmsNorm(x, w.inputNorm, c.rmsNormEps);
     // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
     const q = applyRope(
-      tf.transpose(rmsNorm(tf.reshape(lin(h, 'q'), [b, t, nh, d]), w.qNorm, c.rmsNormEps), [0, 2, 1, 3]) as tf.Tensor4D,
+      headsFirst(rmsNorm(tf.reshape(lin(h, 'q'), [b, t, nh, d]), w.qNorm, c.rmsNormEps) as tf.Tensor4D),
       ctx.cos,
       ctx.sin,
     );
     let k = applyRope(
-      tf.transpose(
-        rmsNorm(tf.reshape(lin(h, 'k'), [b, t, nkv, d]), w.kNorm, c.rmsNormEps),
-        [0, 2, 1, 3],
-      ) as tf.Tensor4D,
+      headsFirst(rmsNorm(tf.reshape(lin(h, 'k'), [b, t, nkv, d]), w.kNorm, c.rmsNormEps) as tf.Tensor4D),
       ctx.cos,
       ctx.sin,
     );
