@@ -139,6 +139,16 @@ case "${1:-}" in
     run gen 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8 128 f16
     run gen-torch 90 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
     ;;
+  gen-final12) # #14 (session 12) in one call: the model cases (f16 decodes through the GEMV; f32 with the fused
+                # attention through the decode kernels), then 128 new tokens at batch 1, 8 and 32 and 512 at batch 8;
+                # HF bf16 beside
+    run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    run parity-fused 60 env KVC_BENCH_FUSED=1 $KVC webgpu-parity test/fixtures/reference webgpu f32
+    run gen 240 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8,32 128 f16
+    run gen-512 120 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $PEAK gen-512 $KVC gen-bench webgpu 0.6b 8 512 f16
+    run gen-torch 90 python3 bench/gpu/gen-baseline.py 1,8,32 128 bfloat16
+    run gen-512-torch 60 python3 bench/gpu/gen-baseline.py 8 512 bfloat16
+    ;;
   gen-prof) # #14: a CPU profile (node --cpu-prof; NODE_OPTIONS may not carry it) of the prefill and first tokens at batch KVC_PROF_BATCH (1), to see where its
             # host time goes (sessions 11, 12); the profile comes back xz-compressed in $OUT/prof/
     mkdir -p "$OUT/prof"
@@ -150,5 +160,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-prof|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prof|train-check" >&2; exit 2 ;;
 esac

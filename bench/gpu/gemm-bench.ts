@@ -18,6 +18,7 @@ import type { GemmVariant, SubgroupMatrixTiling } from '../../packages/models/sr
 import { gemmErrorRatio } from '../../packages/models/src/gpu/gemm-error-ratio.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { mmaOnly, referenceG4x4, tileMajor, timeKernel } from './gemm-kernel-timing.js';
+import { drainGpu } from './time-on-gpu.js';
 
 const phases = (process.argv[2] ?? 'warm,check,raw,ceiling,sweep,linear').split(',');
 const S = Number(process.argv[3] ?? 4096);
@@ -98,11 +99,11 @@ async function viaOp(m: number, n: number, k: number, transA: boolean, transB: b
   const run = () => gemm(packA ? a : fa, fb, { transA, transB, variant: kern.variant, tiling: kern.tiling });
   const reps = Math.max(3, Math.min(400, Math.round(3e13 / (2 * m * n * k))));
   tf.dispose([run(), run()]);
-  await device.queue.onSubmittedWorkDone();
+  await drainGpu();
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) run().dispose();
   const cpu = (performance.now() - t0) / reps;
-  await device.queue.onSubmittedWorkDone();
+  await drainGpu();
   const ms = (performance.now() - t0) / reps;
   tf.dispose([a, b]);
   fa.dispose();

@@ -17,6 +17,7 @@ import { allEntries, nf4ErrorRatio } from '../../packages/models/src/gpu/nf4-err
 import { prng, randomNf4, type HostNf4 } from '../../packages/models/src/gpu/nf4-host.js';
 import { gpuBufferOf, runKernel, webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { timeDispatch } from './nf4-kernel-timing.js';
+import { drainGpu } from './time-on-gpu.js';
 
 /** W is [out, in]; forward y = x·Wᵀ (M×out×in), else the input gradient dx = dy·W (M×in×out). */
 export interface Product {
@@ -97,13 +98,12 @@ function gpuRandom(rows: number, cols: number, seed: number): tf.Tensor2D {
 
 /** Wall clock of an op over ≥ ~0.2 s (Dawn resolves onSubmittedWorkDone when it polls), TFLOP/s. */
 async function wall(run: () => tf.Tensor, flop: number): Promise<number> {
-  const device = webgpuBackend().device;
   const reps = Math.max(3, Math.min(50, Math.round(1e13 / flop)));
   tf.dispose([run(), run()]);
-  await device.queue.onSubmittedWorkDone();
+  await drainGpu();
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) run().dispose();
-  await device.queue.onSubmittedWorkDone();
+  await drainGpu();
   return flop / ((performance.now() - t0) / reps / 1000) / 1e12;
 }
 

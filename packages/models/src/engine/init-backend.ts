@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { installWasmMatMulFix } from './wasm-matmul-fix.js';
+import { installWebgpuMatMulFix } from './webgpu-matmul-fix.js';
 import { watchDeviceErrors } from './device-errors.js';
 import { dawnFlags, registerWebgpuBackend } from '../gpu/webgpu-device.js';
 import { selectGemmVariant } from '../gpu/select-gemm-variant.js';
@@ -164,6 +165,8 @@ async function initWebgpu(allowSoftware = true): Promise<string | undefined> {
   if (device) watchDeviceErrors(device);
   // tfjs-webgpu's pool never frees a buffer: bound it (setGpuPoolLimit changes the bound).
   applyGpuPoolLimit();
+  // tfjs-webgpu 4.22's split-K matMul reads transposed operands wrongly (a LoRA branch's x·Aᵀ at 9–256 rows).
+  installWebgpuMatMulFix();
   // One after the other: each self-test pushes and pops the device's error scope.
   gemmSelected ??= (async () => {
     for (const select of [selectGemmVariant, selectFlashAttentionVariant]) {

@@ -22,6 +22,7 @@ import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { DeviceGreedyPicker } from './device-greedy-picker.js';
 import { leftPad } from './left-pad.js';
 import { prefill, prefillChunkTokens } from './prefill.js';
+import { fusedAttentionOn } from '../nn/attention-fused.js';
 import { ReplayedDecode } from './replayed-decode.js';
 import type { RecordedStep } from '../gpu/recorded-step.js';
 
@@ -39,7 +40,7 @@ export interface GenerateOptions {
    * counts the prompt ids when generating from ids and nothing when generating from embeddings.
    */
   readonly penaltyContextIds?: readonly (readonly number[])[];
-  /** Prompt tokens per prefill chunk (default: PREFILL_CHUNK_ROWS / batch). */
+  /** Prompt tokens per prefill chunk (default: prefillChunkTokens, larger where the fused attention runs). */
   readonly prefillChunkTokens?: number;
   /**
    * Called when each step's ids have arrived (`tokens`: new tokens so far; the first call includes
@@ -128,7 +129,7 @@ async function generate(
     // The logits of the step being picked from, and whether this loop owns them (a replayed step owns its own).
     let current: { logits: tf.Tensor2D; owned: boolean } | undefined;
     try {
-      const chunkTokens = opts.prefillChunkTokens ?? prefillChunkTokens(b);
+      const chunkTokens = opts.prefillChunkTokens ?? prefillChunkTokens(b, fusedAttentionOn());
       // The first step's recording includes the prefill's.
       let stepStart = performance.now();
       current = { logits: prefill(model, padded, cache, { lora: opts.lora, chunkTokens }), owned: true };

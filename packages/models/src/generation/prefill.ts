@@ -17,10 +17,21 @@ import type { LeftPadded } from './left-pad.js';
 export const PREFILL_CHUNK_ROWS = 4096;
 /** Tokens of one prefill chunk at most (bounds a chunk's causal bias at small batches). */
 export const PREFILL_CHUNK_MAX_TOKENS = 1024;
+/**
+ * The same where the fused attention takes the prefill (webgpu): it reads the keys' padding bias, so no
+ * [chunk × keys] bias or score tensor exists, and a chunk's memory is its activations (~1 GiB for Qwen3-0.6B at
+ * 16,384 rows). Each chunk costs ~60 dispatches a layer of host time: 10 chunks of 512 tokens took 2.1 s to record
+ * at batch 8 on the H200 (bench/results/2026-11-28-gen-h200-session12.md).
+ */
+export const PREFILL_CHUNK_ROWS_FUSED = 16384;
+export const PREFILL_CHUNK_MAX_TOKENS_FUSED = 4096;
 
-/** Tokens per prefill chunk for a batch of `batch` (at least 1). */
-export function prefillChunkTokens(batch: number, rows = PREFILL_CHUNK_ROWS): number {
-  return Math.max(1, Math.min(PREFILL_CHUNK_MAX_TOKENS, Math.floor(rows / batch)));
+/** Tokens per prefill chunk for a batch of `batch` (at least 1); `fused`: the fused attention takes it. */
+export function prefillChunkTokens(batch: number, fused = false): number {
+  const [rows, most] = fused
+    ? [PREFILL_CHUNK_ROWS_FUSED, PREFILL_CHUNK_MAX_TOKENS_FUSED]
+    : [PREFILL_CHUNK_ROWS, PREFILL_CHUNK_MAX_TOKENS];
+  return Math.max(1, Math.min(most, Math.floor(rows / batch)));
 }
 
 /** Runs the padded prompts through the model into `cache`; returns the last position's logits [B, V]. */

@@ -46,6 +46,5 @@ export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): tf.Tenso
   };
   const inputs = lora ? [x, w.bits, lora.a, lora.b] : [x, w.bits];
   const out = { shape: [m, w.rows], dtype: 'float32' as const };
-  // Small kernels: submitted with tfjs's next batch, not one queue submit each.
-  return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape), { batched: true })[0] as tf.Tensor2D;
+  return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape))[0] as tf.Tensor2D;
 }

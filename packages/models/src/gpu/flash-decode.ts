@@ -46,15 +46,13 @@ export function flashDecode(
   const rep = nh / nkv;
   const splits = decodeSplits(shape);
   const f32 = (dims: number[]) => ({ shape: dims, dtype: 'float32' as const });
-  // Small kernels: submitted with tfjs's next batch, not one queue submit each.
   const [po, ps] = runKernelOutputs(
     decodePartialWgsl(shape),
     [q, k, v, ...(bias ? [bias] : [])],
     [f32([b * nkv, splits, rep, d]), f32([b * nkv, splits, rep, 2])],
     [splits, b * nkv],
-    { batched: true },
   );
-  const [o] = runKernelOutputs(decodeCombineWgsl(shape), [po!, ps!], [f32(q.shape)], [b * nh, 1], { batched: true });
+  const [o] = runKernelOutputs(decodeCombineWgsl(shape), [po!, ps!], [f32(q.shape)], [b * nh, 1]);
   tf.dispose([po!, ps!]);
   return o as tf.Tensor4D;
 }

@@ -83,5 +83,5 @@ export function storageBindings(inputs: readonly string[], outputs: readonly str
 /** Runs a small kernel (submitted with tfjs's batch): float32 outputs of the given shapes. */
 export function runSmallKernel(code: string, inputs: tf.Tensor[], shapes: number[][], workgroups: number): tf.Tensor[] {
   const outputs = shapes.map((shape) => ({ shape, dtype: 'float32' as const }));
-  return runKernelOutputs(code, inputs, outputs, flatDispatch(workgroups), { batched: true });
+  return runKernelOutputs(code, inputs, outputs, flatDispatch(workgroups));
 }

@@ -62,7 +62,7 @@ function dropSlice(x: tf.Tensor, start: number, params: HashDropoutParams): tf.T
   try {
     const code = hashDropoutWgsl(x.size, params);
     const out = { shape: x.shape, dtype: 'float32' as const };
-    return runKernelOutputs(code, [x, p], [out], flatDispatch(Math.ceil(x.size / WG)), { batched: true })[0]!;
+    return runKernelOutputs(code, [x, p], [out], flatDispatch(Math.ceil(x.size / WG)))[0]!;
   } finally {
     p.dispose();
   }

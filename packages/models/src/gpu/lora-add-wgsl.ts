@@ -70,5 +70,5 @@ export function loraAdd(x: tf.Tensor2D, a: tf.Tensor2D, b: tf.Tensor2D, y: tf.Te
   const s = { rows: x.shape[0], inDim: x.shape[1], outDim: y.shape[1], rank: a.shape[0] };
   const out = { shape: [s.rows, s.outDim], dtype: 'float32' as const };
   const dispatch: [number, number] = [Math.ceil(s.outDim / WG), s.rows];
-  return runKernelOutputs(loraAddWgsl(s, scaling), [x, a, b, y], [out], dispatch, { batched: true })[0] as tf.Tensor2D;
+  return runKernelOutputs(loraAddWgsl(s, scaling), [x, a, b, y], [out], dispatch)[0] as tf.Tensor2D;
 }

@@ -103,11 +103,12 @@ export function runKernel(
 /** How a dispatch is submitted. */
 export interface KernelSubmit {
   /**
-   * Submit with tfjs's next batch (every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE dispatches, or at the
-   * next read) instead of at once: for small kernels (elementwise, norms), where one queue submit
-   * per dispatch would cost as much as the work. Default: submit now.
+   * Submit at once. By default a dispatch goes with tfjs's next batch (every
+   * WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE dispatches, or at the next read or host write that needs it): one queue
+   * submit costs Dawn ~0.1 ms of host time, and a prefill that submitted each product took ~4,500 of them
+   * (0.56 of its 2.1 s of host time at batch 8 on the H200, bench/results/2026-11-28-gen-h200-session12.md).
    */
-  readonly batched?: boolean;
+  readonly now?: boolean;
 }
 
 let ownDispatches = 0;
@@ -139,8 +140,7 @@ export function runKernelOutputs(
   pass.end();
   for (const t of [...inputs, ...outs]) b.commandQueueOwnedIds.add(t.dataId);
   ownDispatches++;
-  // Large kernels submit now; small ones count toward tfjs's batch, which its next kernel or read submits.
-  if (!submit.batched || ++b.dispatchCountInPass >= Number(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'))) {
+  if (submit.now || ++b.dispatchCountInPass >= Number(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'))) {
     b.submitQueue();
   }
   return outs.map((o) => tf.engine().makeTensorFromTensorInfo(o));

@@ -22,9 +22,15 @@ export function fusedAttentionTakes(
   causal: boolean,
   requested?: boolean,
 ): boolean {
-  if (!(requested ?? fusedAttentionDefault())) return false;
-  if (tf.getBackend() !== 'webgpu' || !flashAttentionVariant() || v.dtype !== 'float32') return false;
+  if (!fusedAttentionOn(requested) || v.dtype !== 'float32') return false;
   return !flashShape(q, k, { bias, causal }).why;
+}
+
+/** Whether the fused kernels run at all now: asked for (the call's, else the default), webgpu, self-test passed. */
+export function fusedAttentionOn(requested?: boolean): boolean {
+  return (
+    (requested ?? fusedAttentionDefault()) && tf.getBackend() === 'webgpu' && flashAttentionVariant() !== undefined
+  );
 }
 
 /** The fused kernels' result, or undefined when they cannot take the call. */
