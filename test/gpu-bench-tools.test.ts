@@ -41,14 +41,18 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
     expect(Number(m![2])).toBeGreaterThan(0);
   });
 
-  it('gen-bench: fused attention, replayed steps and the recorded step profile', async () => {
+  it('gen-bench: fused attention, replayed steps, the recorded step and prefill chunk profiles', async () => {
     const r = await bench(['bench/gpu/gen-bench.ts', 'webgpu', 'tiny', '2', '8'], {
       KVC_BENCH_FUSED: '1',
       KVC_BENCH_PROFILE_STEP: '1',
+      KVC_BENCH_PROFILE_PREFILL: '1',
     });
     expect(r.code, r.out.slice(-3000)).toBe(0);
     expect(r.out).toMatch(/fused attention variant (portable|subgroup-matrix) \(on\)/);
     expect(r.out).toMatch(/B2: \d+ dispatches, [\d.]+ ms of GPU time in separate passes/);
+    // The tiny prefix (40 tokens) is one chunk; its profile lists the f16 products among its kernels.
+    expect(r.out).toMatch(/prefill chunk B2 × 40 tokens: \d+ dispatches, [\d.]+ ms of GPU time in separate passes/);
+    expect(r.out).toMatch(/\d+× {2}A,B→C/);
     const replayed = /RESULT kvc webgpu .*, (\d+) of 7 replayed/.exec(r.out);
     expect(replayed, r.out.slice(-2000)).not.toBeNull();
     expect(Number(replayed![1])).toBe(4); // steps 1-3 run (one warm-up, two recorded), 4-7 replayed

@@ -11,21 +11,26 @@
  *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
  * Env: KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
  * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11),
- * KVC_BENCH_PROFILE_STEP=1 (the recorded decoding step's GPU time by kernel, once per batch: RecordedStep.profile).
+ * KVC_BENCH_PROFILE_STEP=1 (the recorded decoding step's GPU time by kernel, once per batch: RecordedStep.profile),
+ * KVC_BENCH_PROFILE_PREFILL=1 (the same for the first prefill chunk, captured once per batch after the runs).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
  * lines here also give the GPU buffers' own peak per run (the bounded pool's counters).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { RecordedStep } from '@kvc/models';
 import {
   F16Matrix,
+  KvCache,
   LoraAdapter,
+  RecordedStep,
   Qwen3ForCausalLM,
   SEED_LORA_CONFIG,
   generateGreedy,
   gpuPoolStats,
   initBackend,
   parseQwen3Config,
+  fusedAttentionOn,
+  prefillChunkTokens,
+  roundedCapacity,
   qwen3ExpectedShapes,
   resetGpuPoolPeak,
   type StepTiming,
@@ -44,9 +49,10 @@ const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', pre
 const merged = loraArg === 'merged';
 const replaySteps = process.env.KVC_BENCH_REPLAY !== '0';
 const profileStep = process.env.KVC_BENCH_PROFILE_STEP === '1';
+const profilePrefill = process.env.KVC_BENCH_PROFILE_PREFILL === '1';
 
 /** The recorded step's GPU time by kernel label, largest first (timestamp queries, one pass per dispatch). */
-async function printStepProfile(step: RecordedStep<tf.Tensor2D>, label: string): Promise<void> {
+async function printStepProfile(step: RecordedStep, label: string): Promise<void> {
   const times = await step.profile();
   if (!times) return void console.log(`  ${label}: no timestamp-query on this device, no profile`);
   const by = new Map<string, { n: number; ms: number }>();
@@ -189,6 +195,35 @@ for (const b of batches) {
         `waiting ${(split.waitMs / 1000).toFixed(2)} s, ${split.replayed} of ${newTok - 1} replayed`,
     );
   }
+  if (profilePrefill && backend === 'webgpu') await profilePrefillChunk(b);
   tf.dispose(prompts);
+}
+
+/**
+ * The first prefill chunk of a batch (as generateGreedy sizes it) captured as a RecordedStep over a fresh cache,
+ * then profiled: which kernels the prefill's GPU time goes to. Separate passes per dispatch and pinned buffers:
+ * no allocation or lazy zeroing of new buffers is in these times, so their sum against the run's prefill waiting
+ * shows what those cost.
+ */
+async function profilePrefillChunk(b: number): Promise<void> {
+  const chunk = Math.min(prefix, prefillChunkTokens(b, fusedAttentionOn()));
+  const cache = KvCache.forModel(config, b, roundedCapacity(prefix + 2));
+  const embeds = rand([b * chunk, H]);
+  const x = tf.reshape(embeds, [b, chunk, H]);
+  const mask = tf.ones([b, chunk]);
+  const positions = tf.tile(tf.reshape(tf.range(0, chunk, 1, 'int32'), [1, chunk]), [b, 1]);
+  const step = RecordedStep.capture([x], ([e]) =>
+    generator.forward({
+      inputsEmbeds: e as tf.Tensor3D,
+      attentionMask: mask as tf.Tensor2D,
+      positionIds: positions as tf.Tensor2D,
+      cache,
+      ...(merged ? {} : { lora }),
+    }),
+  );
+  await printStepProfile(step, `prefill chunk B${b} × ${chunk} tokens`);
+  step.dispose();
+  cache.dispose();
+  tf.dispose([embeds, x, mask, positions]);
 }
 process.exit(0);

@@ -101,9 +101,9 @@ export { vlmGenerate, vlmPromptEmbeds } from './vlm/vlm-generate.js';
 export { applyRepetitionPenalty, argmax } from './generation/repetition-penalty.js';
 export { generateGreedy, generateGreedyFromIds } from './generation/generate-greedy.js';
 export type { GenerateOptions, GenerationResult, StepTiming } from './generation/generate-greedy.js';
-export { KvCache } from './nn/kv-cache.js';
+export { KvCache, roundedCapacity } from './nn/kv-cache.js';
 export type { KvCacheShape, KvStep } from './nn/kv-cache.js';
-export { PREFILL_CHUNK_ROWS } from './generation/prefill.js';
+export { PREFILL_CHUNK_ROWS, PREFILL_CHUNK_ROWS_FUSED, prefillChunkTokens } from './generation/prefill.js';
 export { loadTokenizer, bundledQwen3TokenizerDir } from './tokenizer/text-tokenizer.js';
 export type { TextTokenizer } from './tokenizer/text-tokenizer.js';
 // --- encoders: CLIP vision, SigLIP, BERT; image processors
@@ -157,6 +157,7 @@ export {
   type FlashAttentionVariant,
 } from './gpu/flash-attention.js';
 export { selectFlashAttentionVariant, tensorCoreFlashCandidates } from './gpu/flash-attention-select.js';
+export { fusedAttentionOn } from './nn/attention-fused.js';
 // RMSNorm, SwiGLU and RoPE as one WGSL dispatch each way on webgpu (kvc issue #12; on by default)
 export { fusedElementwiseDefault, setFusedElementwiseDefault } from './gpu/fused-elementwise.js';
 // tfjs-webgpu's pool of freed buffers, bounded (kvc issue #12)
