@@ -155,6 +155,12 @@ case "${1:-}" in
     run gen-prefill-profile 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_PREFILL=1 \
       $KVC gen-bench webgpu 0.6b 1,8,32 2 f16
     ;;
+  gen-lowrank) # #14 (session 12, last call): the prefill's LoRA branches in one kernel after x·Aᵀ; 128 new tokens at
+               # batch 1 and 8 with the prefill chunk's profile, HF bf16 beside
+    run gen 240 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_PREFILL=1 $PEAK gen \
+      $KVC gen-bench webgpu 0.6b 1,8 128 f16
+    run gen-torch 90 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
+    ;;
   gen-prof) # #14: a CPU profile (node --cpu-prof; NODE_OPTIONS may not carry it) of the prefill and first tokens at batch KVC_PROF_BATCH (1), to see where its
             # host time goes (sessions 11, 12); the profile comes back xz-compressed in $OUT/prof/
     mkdir -p "$OUT/prof"
@@ -166,5 +172,5 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-prof|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|train-check" >&2; exit 2 ;;
 esac

@@ -15,7 +15,8 @@ import { f16Gemv, gemvTakes } from '../gpu/f16-gemv.js';
 import { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { nf4MatMul } from '../quant/nf4-matmul.js';
 import { frozenNf4MatMul } from '../gpu/nf4-frozen-matmul.js';
-import { loraAdd, loraAddTakes } from '../gpu/lora-add-wgsl.js';
+import { LORA_ADD_MAX_ROWS, loraAdd, loraAddTakes } from '../gpu/lora-add-wgsl.js';
+import { lowRankAdd, lowRankAddTakes } from '../gpu/low-rank-add-wgsl.js';
 import { loraBranch } from './lora-branch.js';
 
 /**
@@ -71,8 +72,11 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     let y = intoProduct ? f16Gemv(x2, w.weight as F16Matrix, lora) : frozenMatMul(x2, w.weight);
     if (w.bias) y = tf.add(y, w.bias);
     if (lora && !intoProduct) {
-      const fused = inference && loraAddTakes(x2, lora.a, lora.b, y);
-      y = fused ? loraAdd(x2, lora.a, lora.b, y, lora.scaling) : tf.add(y, loraBranch(x2, lora, dropoutSeed));
+      if (inference && loraAddTakes(x2, lora.a, lora.b, y)) y = loraAdd(x2, lora.a, lora.b, y, lora.scaling);
+      // Many rows (a prefill chunk): tfjs's x·Aᵀ, then the rest in one kernel.
+      else if (inference && y.shape[0] > LORA_ADD_MAX_ROWS && lowRankAddTakes(lora.b, y))
+        y = lowRankAdd(y, tf.matMul(x2, lora.a, false, true), lora.b, lora.scaling);
+      else y = tf.add(y, loraBranch(x2, lora, dropoutSeed));
     }
     return x.rank === 2 ? y : tf.reshape(y, [...lead, linearOutDim(w)]);
   });
