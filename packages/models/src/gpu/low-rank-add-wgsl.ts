@@ -4,7 +4,7 @@
  * matMul, a multiply and an add, each writing an [M, out] tensor the next one read again: at batch 8 on the H200
  * the LoRA branches took 62 ms of matMuls and ~26 ms of scale and add of a 539 ms prefill chunk
  * (bench/results/2026-11-28-gen-h200-session12.md). A workgroup stages 16 rows of t and 64 rows of B in workgroup
- * memory and each invocation writes 4 outputs: Σ_j t[m,j]·B[n,j] in order, times s, plus y (tfjs's order of the
+ * memory (B's transposed) and each invocation writes 4 outputs: Σ_j t[m,j]·B[n,j] in order, times s, plus y (tfjs's order of the
  * multiply and the add). M is read at run time (out is exactly [M, N]): one pipeline per layer shape.
  */
 import type * as tf from '@tensorflow/tfjs-core';
@@ -30,9 +30,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let row = r0 + e / R;
     ts[e] = select(0.0, t[row * R + e % R], row < M);
   }
+  // B's block transposed ([r][64]): neighbouring invocations then read neighbouring words (no bank conflicts; the
+  // row-major block put them r words apart: 286 µs a dispatch at 16,384 rows on the H200).
   for (var e = lid; e < ${COLS}u * R; e += ${WG}u) {
     let col = c0 + e / R;
-    bs[e] = select(0.0, b[col * R + e % R], col < N);
+    bs[(e % R) * ${COLS}u + e / R] = select(0.0, b[col * R + e % R], col < N);
   }
   workgroupBarrier();
   for (var k = 0u; k < ${(ROWS * COLS) / WG}u; k++) {
@@ -41,7 +43,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let row = r0 + i; let col = c0 + j;
     if (row < M && col < N) {
       var acc = 0.0;
-      for (var q = 0u; q < R; q++) { acc = fma(ts[i * R + q], bs[j * R + q], acc); }
+      for (var q = 0u; q < R; q++) { acc = fma(ts[i * R + q], bs[q * ${COLS}u + j], acc); }
       out[row * N + col] = y[row * N + col] + acc * ${f32Literal(scaling)};
     }
   }
