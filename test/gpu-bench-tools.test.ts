@@ -50,9 +50,9 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
     expect(r.code, r.out.slice(-3000)).toBe(0);
     expect(r.out).toMatch(/fused attention variant (portable|subgroup-matrix) \(on\)/);
     expect(r.out).toMatch(/B2: \d+ dispatches, [\d.]+ ms of GPU time in separate passes/);
-    // The tiny prefix (40 tokens) is one chunk; its profile lists the f16 products among its kernels.
+    // The tiny prefix (40 tokens) is one chunk; its profile lists the flash forward among its kernels.
     expect(r.out).toMatch(/prefill chunk B2 × 40 tokens: \d+ dispatches, [\d.]+ ms of GPU time in separate passes/);
-    expect(r.out).toMatch(/\d+× {2}A,B→C/);
+    expect(r.out).toMatch(/\d+× {2}Q,K,V,Bias→O,ST/);
     const replayed = /RESULT kvc webgpu .*, (\d+) of 7 replayed/.exec(r.out);
     expect(replayed, r.out.slice(-2000)).not.toBeNull();
     expect(Number(replayed![1])).toBe(4); // steps 1-3 run (one warm-up, two recorded), 4-7 replayed
