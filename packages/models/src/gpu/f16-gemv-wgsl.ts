@@ -19,7 +19,7 @@
 import { f32Literal } from './fused-elementwise.js';
 import { padTo } from './gemm-layout.js';
 
-/** Rows up to which a product takes this kernel (decoding batches); above it the tile GEMMs win. */
+/** Rows up to which a product takes this kernel (decoding batches up to 32); above it the tile GEMMs take it. */
 export const GEMV_MAX_ROWS = 32;
 /** Invocations per workgroup; each tile row of W is 32 vec4<u32> per 16 K. */
 const WG = 256;

@@ -1,8 +1,9 @@
 /**
  * y = x·Wᵀ for a frozen weight W [out, in] held in f16 (F16Matrix), differentiable in x only:
  * the forward and the input gradient dx = dy·W run through `gemm` (f16 inputs, f32 accumulation),
- * the forward at a few rows (a decoding step) through the GEMV (f16-gemv.ts: x kept in f32). W is not a variable, so there is no dW; gradients of anything added after
- * (bias, LoRA) flow through ordinary tfjs ops.
+ * the forward at a few rows (a decoding step) through the GEMV (f16-gemv.ts: x kept in f32). W is
+ * not a variable, so there is no dW; gradients of anything added after (bias, LoRA) flow through
+ * ordinary tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { F16Matrix } from './f16-matrix.js';

@@ -65,8 +65,8 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     const inDim = x.shape[x.shape.length - 1]!;
     const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
-    // Inference (no gradient recorded, no dropout) at a few rows, as in a decoding step, fuses the LoRA branch:
-    // into an f16 weight's product (one dispatch for the layer), else into one kernel after it.
+    // Inference (no gradient recorded, no dropout) fuses the LoRA branch. At a few rows (a decoding step): into an
+    // f16 weight's product (one dispatch for the layer), else into one kernel after it (loraAdd).
     const inference = dropoutSeed === undefined && !tf.engine().isTapeOn();
     const intoProduct = inference && lora && !w.bias && w.weight instanceof F16Matrix && gemvTakes(x2, w.weight, lora);
     let y = intoProduct ? f16Gemv(x2, w.weight as F16Matrix, lora) : frozenMatMul(x2, w.weight);
