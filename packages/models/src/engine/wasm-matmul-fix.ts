@@ -8,6 +8,7 @@
  * through it; results are the same up to float summation order.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { swapLastAxes } from './swap-last-axes.js';
 
 let installed = false;
 
@@ -24,13 +25,8 @@ export function installWasmMatMulFix(): boolean {
       const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
       if (!transposeA && !transposeB) return orig.kernelFunc({ inputs, backend, attrs });
-      const swapLast = (x: tf.TensorInfo): tf.TensorInfo => {
-        const r = x.shape.length;
-        const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
-        return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
-      };
-      const a2 = transposeA ? swapLast(a) : a;
-      const b2 = transposeB ? swapLast(b) : b;
+      const a2 = transposeA ? swapLastAxes(transpose, a, backend) : a;
+      const b2 = transposeB ? swapLastAxes(transpose, b, backend) : b;
       try {
         return orig.kernelFunc({
           inputs: { a: a2, b: b2 },

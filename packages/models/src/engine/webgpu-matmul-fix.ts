@@ -8,6 +8,7 @@
  * B explicitly (a copy of a small matrix) when tfjs would take that program, and call it with transposeB false. Every other product goes to tfjs's kernel as it was.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { swapLastAxes } from './swap-last-axes.js';
 
 let installed = false;
 
@@ -58,9 +59,7 @@ export function installWebgpuMatMulFix(): boolean {
       if (!t.transposeB || !takesSplitK(a.shape, b.shape, t, threshold)) {
         return orig.kernelFunc({ inputs, backend, attrs });
       }
-      const r = b.shape.length;
-      const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
-      const b2 = transpose.kernelFunc({ inputs: { x: b }, backend, attrs: { perm } }) as tf.TensorInfo;
+      const b2 = swapLastAxes(transpose, b, backend);
       try {
         return orig.kernelFunc({ inputs: { a, b: b2 }, backend, attrs: { ...attrs, transposeB: false } });
       } finally {

@@ -6,6 +6,7 @@ import { F16Matrix } from './f16-matrix.js';
 import { f16Gemv, gemvTakes, type GemvLora } from './f16-gemv.js';
 import { GEMV_MAX_ROWS, gemvRowBucket } from './f16-gemv-wgsl.js';
 import { ownDispatchCount } from './webgpu-internals.js';
+import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
 import { watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
@@ -13,9 +14,8 @@ afterAll(async () => {
   if (gpu) await initBackend('cpu');
 });
 
-const U = 2 ** -24;
-const uniform = (shape: [number, number], seed: number, lo = -1, hi = 1) =>
-  tf.randomUniform(shape, lo, hi, 'float32', seed) as tf.Tensor2D;
+const U = F32_UNIT;
+const uniform = uniformMatrix;
 const gamma = (n: number) => (n * U) / (1 - n * U);
 /**
  * a·bᵀ with b transposed first: tfjs-webgpu 4.22's split-K matMul (few output tiles, K ≥ 2000, batch 1) reads a

@@ -5,6 +5,7 @@ import { linear, type LoraPair } from '../nn/linear.js';
 import { loraBranch } from '../nn/lora-branch.js';
 import { loraAdd, loraAddTakes } from './lora-add-wgsl.js';
 import { ownDispatchCount } from './webgpu-internals.js';
+import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
@@ -12,9 +13,8 @@ afterAll(async () => {
   if (gpu) await initBackend('cpu');
 });
 
-const U = 2 ** -24;
-const uniform = (shape: [number, number], seed: number, lo = -1, hi = 1) =>
-  tf.randomUniform(shape, lo, hi, 'float32', seed) as tf.Tensor2D;
+const U = F32_UNIT;
+const uniform = uniformMatrix;
 
 /**
  * How far two f32 evaluations of y + s·((x·Aᵀ)·Bᵀ) that sum in different orders can be apart. Each is within

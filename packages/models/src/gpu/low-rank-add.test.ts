@@ -5,6 +5,7 @@ import { linear, type LoraPair } from '../nn/linear.js';
 import { LORA_ADD_MAX_ROWS } from './lora-add-wgsl.js';
 import { lowRankAdd, lowRankAddTakes } from './low-rank-add-wgsl.js';
 import { ownDispatchCount } from './webgpu-internals.js';
+import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
@@ -12,9 +13,8 @@ afterAll(async () => {
   if (gpu) await initBackend('cpu');
 });
 
-const U = 2 ** -24;
-const uniform = (shape: [number, number], seed: number, lo = -1, hi = 1) =>
-  tf.randomUniform(shape, lo, hi, 'float32', seed) as tf.Tensor2D;
+const U = F32_UNIT;
+const uniform = uniformMatrix;
 
 /**
  * How far two f32 evaluations of y + s·(t·Bᵀ) that sum t·Bᵀ in different orders can be apart: each is within

@@ -8,3 +8,4 @@ export type { RandomQwen3Options } from './write-random-qwen3.js';
 export { OTHER_CONFIGS, randomQwen3, randomIds } from './random-qwen3.js';
 export { writeRandomModel, seededUniform } from './write-random-model.js';
 export { watchOurCompiles, webgpuForTests } from '../gpu/webgpu-for-tests.js';
+export { F32_UNIT, uniformMatrix } from './uniform-matrix.js';
