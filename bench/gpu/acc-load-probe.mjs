@@ -1,7 +1,8 @@
-// Probe: do subgroup-matrix *result* (f32 accumulator) loads work on this GPU? The one-pass tensor-core
-// attention forward rescales its accumulators through workgroup memory (store, scale each row, load
-// back); on an H200 its output was wrong while the WGSL emulation agreed. Each case prints the largest
-// difference from what the WGSL proposal's semantics give.
+// Probe: subgroup-matrix loads and stores in workgroup memory on this GPU. The one-pass tensor-core
+// attention forward was wrong on an H200 while the WGSL emulation agreed; the cause (session 13) is the
+// case "left load of an f16 workgroup array beside a lone u32": the driver packs workgroup variables
+// back to back, and a matrix load needs a 16-byte boundary. Each case prints the largest difference
+// from what the WGSL proposal's semantics give.
 // Device: cp bench/gpu/acc-load-probe.mjs .gpu/app/ && bash bench/gpu/run-on-gpu.sh acc-load-probe
 import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
@@ -24,6 +25,7 @@ alias Acc = subgroup_matrix_result<f32, 16, 16>;
 @group(0) @binding(1) var<storage, read_write> O: array<f32, 256>;
 var<workgroup> W: array<f32, 512>;
 var<workgroup> H: array<f16, 512>;
+EXTRA
 @compute @workgroup_size(32) fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3u) {
   for (var e = lid; e < 256u; e += 32u) { W[e] = X[e]; H[e] = f16(X[e]); H[256u + e] = f16(select(0.0, 1.0, e / 16u == e % 16u)); }
   workgroupBarrier();
@@ -60,6 +62,39 @@ const cases = {
   workgroupBarrier();
   for (var e = lid; e < 256u; e += 32u) { O[e] = W[16u + (e / 16u) * 32u + e % 16u]; }`,
     (r, c) => X[r * 16 + c],
+  ],
+  // The first one-pass forward's round trip: column-major at stride 32, offset 16 (the second row tile).
+  'store<Acc> col-major stride 32, load back col-major': [
+    `let a = subgroupMatrixLoad<Acc>(&X, 0u, false, 16u);
+  workgroupBarrier();
+  subgroupMatrixStore(&W, 16u, a, true, 32u);
+  workgroupBarrier();
+  let b = subgroupMatrixLoad<Acc>(&W, 16u, true, 32u); subgroupMatrixStore(&O, 0u, b, false, 16u);`,
+    (r, c) => X[r * 16 + c],
+  ],
+  'store<Acc> col-major stride 32, read by invocations': [
+    `let a = subgroupMatrixLoad<Acc>(&X, 0u, false, 16u);
+  workgroupBarrier();
+  subgroupMatrixStore(&W, 16u, a, true, 32u);
+  workgroupBarrier();
+  for (var e = lid; e < 256u; e += 32u) { O[e] = W[16u + (e % 16u) * 32u + e / 16u]; }`,
+    (r, c) => X[r * 16 + c],
+  ],
+  // The cause of the one-pass forward's wrong output (session 13): a 4-byte workgroup variable beside the f16 strip.
+  // H·I with H loaded as a left matrix; `flag` is written so that it is kept.
+  'left load of an f16 workgroup array beside a lone u32': [
+    `flag = 1u;
+  let h = subgroupMatrixLoad<L>(&H, 0u, false, 16u); let i = subgroupMatrixLoad<R>(&H, 256u, false, 16u);
+  subgroupMatrixStore(&O, 0u, subgroupMatrixMultiplyAccumulate(h, i, Acc()), false, 16u);`,
+    (r, c) => X[r * 16 + c],
+    'var<workgroup> flag: u32;',
+  ],
+  'the same beside array<u32, 4>': [
+    `flag[0] = 1u;
+  let h = subgroupMatrixLoad<L>(&H, 0u, false, 16u); let i = subgroupMatrixLoad<R>(&H, 256u, false, 16u);
+  subgroupMatrixStore(&O, 0u, subgroupMatrixMultiplyAccumulate(h, i, Acc()), false, 16u);`,
+    (r, c) => X[r * 16 + c],
+    'var<workgroup> flag: array<u32, 4>;',
   ],
   'load<Acc> storage, row-major': [
     `let a = subgroupMatrixLoad<Acc>(&X, 0u, false, 16u); subgroupMatrixStore(&O, 0u, a, false, 16u);`,
@@ -108,11 +143,11 @@ const cases = {
 
 const xBuf = device.createBuffer({ size: 1024, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
 device.queue.writeBuffer(xBuf, 0, X);
-for (const [name, [body, expected]] of Object.entries(cases)) {
+for (const [name, [body, expected, extra = '']] of Object.entries(cases)) {
   device.pushErrorScope('validation');
   const o = device.createBuffer({ size: 1024, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const read = device.createBuffer({ size: 1024, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const module = device.createShaderModule({ code: `${head}  ${body}\n}` });
+  const module = device.createShaderModule({ code: `${head.replace('EXTRA', extra)}  ${body}\n}` });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
   const bind = device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),

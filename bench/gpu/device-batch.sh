@@ -169,8 +169,26 @@ case "${1:-}" in
     xz -6 -T4 "$OUT"/prof/*.cpuprofile 2>/dev/null
     ls -la "$OUT/prof"
     ;;
+  onepass) # #12/#14 (session 13): the one-pass tensor-core forward, its workgroup variables 16-byte sized. The probe
+           # (bench/gpu/acc-load-probe.mjs, copied in here: a left load beside a lone u32 shows the cause), the kernels
+           # and the model cases against the CPU on the hardware; the attention against the two-pass bundle
+           # (.gpu/app/flash-attn-bench-old.mjs.xz, packed from the previous commit) and torch SDPA; 128 new tokens at
+           # batch 1 and 8 and HF bf16; the 0.6B seed step keeping attention results and torch bf16
+    cp bench/gpu/acc-load-probe.mjs .gpu/app/
+    run acc-load-probe 60 $KVC acc-load-probe
+    run flash-check 90 $KVC flash-attn-bench check
+    run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    run parity-fused 60 env KVC_BENCH_FUSED=1 $KVC webgpu-parity test/fixtures/reference webgpu f32
+    run flash-speed 90 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
+    [ -f .gpu/app/flash-attn-bench-old.mjs ] && run flash-speed-old 90 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench-old clip,seed
+    run flash-torch 60 python3 bench/gpu/flash-attn-baseline.py
+    run gen 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_PREFILL=1 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8 128 f16
+    run gen-torch 90 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
+    run seed-0.6b-keep-attn 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-attention $PEAK kvc-0.6b-keep-attn $KVC seed-sequence webgpu 0.6b 0 3 f16 none
+    run torch-0.6b 100 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|train-check" >&2; exit 2 ;;
 esac

@@ -13,15 +13,32 @@
  * a group is picked by an index, which robustness merely clamps, and each tile inside it loads at
  * a constant offset, with the head dimension unrolled. The score and
  * probability strips live in workgroup memory at constant offsets (one subgroup, unrolled tiles).
- * Seed shape (B4 H16/8 T5376 d128, causal + padding) on an H200: 39.5 ms, against 96.6 ms for the
- * staged four-subgroup kernel this replaced and 87.6 ms for this one with computed offsets.
  *
- * Each invocation keeps its row's statistics in registers, with no reduction across invocations.
- * Two passes over the visited key blocks: the first computes each row's maximum m and sum l, the
- * second P = exp(score − m) / l (f16) and P·v. A result matrix cannot be scaled per row in
- * registers, so the online rescaling of flash-attention-forward-wgsl.ts would cost a round trip
- * of o through workgroup memory per key block; the second pass costs one more q·kᵀ instead.
- * Writes o (f32) and the statistics (m, l, ·) in the layout the backward kernels read.
+ * One pass over the visited key blocks, with lazy rescaling (as FlashAttention-4 does). Each
+ * invocation keeps its row's reference maximum m and sum l in registers and writes
+ * P = exp(score − m) (f16, unnormalized) for P·v. A result matrix cannot be scaled per row in
+ * registers, so rescaling o is a round trip through workgroup memory. m therefore moves only when a
+ * row's block maximum passes it by more than RESCALE_MARGIN (P ≤ e^RESCALE_MARGIN stays far inside
+ * f16), and the round trip runs only in blocks where some row's m moved (all rows together:
+ * subgroup-matrix calls must be uniform). Scores settle within a few blocks, so nearly every block
+ * is one q·kᵀ and one P·v; the two-pass kernel this replaced computed q·kᵀ twice and the softmax
+ * loops twice. o is divided by l at the end, through the same round trip. Seed shape (B4 H16/8
+ * T5376 d128, causal + padding) on an H200: 11.6 ms against the two-pass kernel's 29.0 ms in the
+ * same call (torch SDPA bf16: 0.82 ms; bench/results/2026-11-28-one-pass-attention-h200.md).
+ *
+ * The round trip is row-major; the invocations scale consecutive words, each reading its word's
+ * row factor from Fs. Whether some row's m moved is one workgroup flag, set by atomicOr from
+ * every invocation (no divergent branch near the subgroup-matrix calls).
+ *
+ * Every workgroup variable is a multiple of 16 bytes (workgroup-alignment.test.ts checks all
+ * tensor-core kernels). The first version of this kernel (session 8) declared the flag as one u32
+ * beside Ps; on an H200 that put Ps off a 16-byte boundary, and every P·v load of Ps read garbage
+ * while P itself was right (the emulation cannot show it). It was taken for a bug in the rescale
+ * until bench/gpu/acc-load-probe.mjs reproduced it with a lone u32 beside an f16 array.
+ *
+ * The statistics are (m, l, ·) with l = Σ exp(score − m), the layout the backward kernels read:
+ * they only need P = exp(score − m) / l, whichever m it is. A row that sees no key keeps
+ * m = MASK_MIN, so each of its P is exp(0) = 1: the uniform average, as the tfjs op gives.
  */
 import { FLASH_PACK_ROWS, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import {
@@ -35,9 +52,34 @@ import {
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
 import { biasBinding, flashHeader, visitsCode } from './flash-attention-wgsl.js';
-import { smStore } from './subgroup-matrix-io.js';
+import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 const ROWS = FLASH_DIRECT_ROWS;
+
+/** How far a row's maximum may pass its reference m before o is rescaled: P ≤ e⁸ ≈ 2981 in f16. */
+export const RESCALE_MARGIN = 8;
+
+/**
+ * o's rows times each row's factor (`Fs[row]`, written by its invocation before this runs), through
+ * the f32 strip Ss of 32 rows × 16·nj columns: nj head tiles of both row tiles a round.
+ */
+function rescaleRows(dn: number, nj: number): string {
+  const width = 16 * nj;
+  return range(Math.ceil(dn / nj))
+    .map((g) => {
+      const tiles = range(2 * nj)
+        .map((x) => [g * nj + (x >> 1), x % 2] as const)
+        .filter(([n]) => n < dn);
+      const at = (n: number, i: number) => `${16 * i * width + (n - g * nj) * 16}u`;
+      return `${tiles.map(([n, i]) => `${smStore('Ss', at(n, i), `o${n}_${i}`, false, `${width}u`)};`).join(' ')}
+    workgroupBarrier();
+    for (var k = 0u; k < ${width}u; k++) { let e = k * ${ROWS}u + lid; Ss[e] *= Fs[e / ${width}u]; }
+    workgroupBarrier();
+    ${tiles.map(([n, i]) => `o${n}_${i} = ${smLoad('Acc', 'Ss', at(n, i), false, `${width}u`)};`).join(' ')}
+    workgroupBarrier();`;
+    })
+    .join('\n    ');
+}
 
 export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
   if (bc % 16 !== 0 || FLASH_PACK_ROWS % bc !== 0 || s.d % 16 !== 0) {
@@ -52,10 +94,7 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
     ['V', 'read', 'f16-tiles'],
     ...biasBinding(s),
   ] as const;
-  const scores = `${rowStrip('Ss', 'Q', 'K', nj, dn)}
-    workgroupBarrier();`;
   const accs = rowAccs('o', dn);
-  const accumulate = accumulateRows('o', 'Ps', 'V', nj, dn);
   // Whole blocks store straight to o; the last, partial one through Ss with a bounds check.
   const whole = range(2 * dn)
     .map((x) => {
@@ -63,39 +102,58 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
       return `${smStore('O', `oBase + (r0 + ${16 * i}u) * D + ${16 * n}u`, `o${n}_${i}`, false, 'D')};`;
     })
     .join('\n    ');
-  const partial = storeRows('o', 'O', dn);
+  const arrays = `var<workgroup> Ss: array<f32, ${ROWS * bc}>;
+var<workgroup> Ps: array<f16, ${ROWS * bc}>;
+var<workgroup> Fs: array<f32, ${ROWS}>;
+var<workgroup> moved: array<atomic<u32>, 4>;`; // 4: 16 bytes (see above)
   return `${directHeader}
 ${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], ROWS)}
-${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup> Ps: array<f16, ${ROWS * bc}>;`)}
+${rowKernelMain(s, arrays)}
   var m = MASK_MIN; var l = 0.0;
-  for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
-    if (!${visits}) { continue; }
-    ${scores}
-    let n = min(${bc}u, S - c0);
-    var mx = m;
-    for (var c = 0u; c < n; c++) { mx = max(mx, score(Ss[c * ${ROWS}u + lid], b, t, c0 + c)); }
-    var sum = l * exp(m - mx);
-    for (var c = 0u; c < n; c++) { sum += exp(score(Ss[c * ${ROWS}u + lid], b, t, c0 + c) - mx); }
-    m = mx; l = sum;
-    workgroupBarrier();
-  }
+  var started = false;
   ${accs.map((a) => `var ${a} = Acc();`).join(' ')}
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visits}) { continue; }
-    ${scores}
-    for (var c = 0u; c < ${bc}u; c++) {
-      let j = c0 + c;
-      let p = exp(score(Ss[c * ${ROWS}u + lid], b, t, min(j, S - 1u)) - m) / l;
-      Ps[c * ${ROWS}u + lid] = f16(select(0.0, p, r0 + lid < T && j < S));
-    }
+    // Every invocation read the flag before the last block's closing barrier.
+    atomicStore(&moved[0], 0u);
+    ${rowStrip('Ss', 'Q', 'K', nj, dn)}
     workgroupBarrier();
-    ${accumulate}
+    let n = min(${bc}u, S - c0);
+    var mx = MASK_MIN;
+    for (var c = 0u; c < n; c++) {
+      let sc = score(Ss[c * ${ROWS}u + lid], b, t, c0 + c);
+      Ss[c * ${ROWS}u + lid] = sc;
+      mx = max(mx, sc);
+    }
+    let grew = mx > m + ${RESCALE_MARGIN.toFixed(1)};
+    let alpha = select(1.0, exp(m - mx), grew);
+    m = select(m, mx, grew);
+    atomicOr(&moved[0], select(0u, 1u, grew));
+    var sum = 0.0;
+    for (var c = 0u; c < ${bc}u; c++) {
+      let p = select(0.0, exp(Ss[c * ${ROWS}u + lid] - m), r0 + lid < T && c < n);
+      Ps[c * ${ROWS}u + lid] = f16(p);
+      sum += p;
+    }
+    l = l * alpha + sum;
+    Fs[lid] = alpha;
+    // P and the factors are complete before the subgroup reads them as matrices.
+    workgroupBarrier();
+    // Uniform: the whole subgroup rescales o, each row by its own factor (1 where m stayed).
+    if (workgroupUniformLoad(&moved[0]) != 0u && started) {
+    ${rescaleRows(dn, nj)}
+    }
+    started = true;
+    ${accumulateRows('o', 'Ps', 'V', nj, dn)}
     workgroupBarrier();
   }
+  Fs[lid] = select(0.0, 1.0 / l, l > 0.0);
+  workgroupBarrier();
+  ${rescaleRows(dn, nj)}
   if (r0 + ${ROWS}u <= T) {
     ${whole}
   } else {
-    ${partial}
+    ${storeRows('o', 'O', dn)}
   }
   if (r0 + lid < T) { ST[(bh * T + r0 + lid) * 3u] = m; ST[(bh * T + r0 + lid) * 3u + 1u] = l; }
 }`;

@@ -32,7 +32,7 @@ const SCALE: f32 = ${1 / Math.sqrt(s.d)};
 const MASK_MIN: f32 = ${MASK_MIN};
 ${vars}
 var<workgroup> fvPart: array<u32, ${threads}>;
-var<workgroup> fvAll: u32;
+var<workgroup> fvAll: array<u32, 4>; // 16 bytes: see workgroup-alignment.test.ts
 fn score(dot: f32, b: u32, t: u32, j: u32) -> f32 {
   ${s.causal ? 'if (j > OFFSET + t) { return dot * SCALE + MASK_MIN; }' : ''}
   return dot * SCALE${{ none: '', keys: ' + Bias[b * S + j]', full: ' + Bias[(b * T + t) * S + j]' }[s.bias]};
@@ -63,9 +63,9 @@ export function firstVisibleCode(s: FlashShape, threads = FLASH_THREADS): string
   if (lid == 0u) {
     var m = S;
     for (var i = 0u; i < ${threads}u; i++) { m = min(m, fvPart[i]); }
-    fvAll = m;
+    fvAll[0] = m;
   }
-  let firstVis = workgroupUniformLoad(&fvAll);`;
+  let firstVis = workgroupUniformLoad(&fvAll[0]);`;
 }
 
 /** WGSL bool: whether query rows [r0, r0 + nr) and keys from k0 interact (see the file comment). */
