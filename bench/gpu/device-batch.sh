@@ -187,14 +187,8 @@ case "${1:-}" in
     run seed-0.6b-keep-attn 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-attention $PEAK kvc-0.6b-keep-attn $KVC seed-sequence webgpu 0.6b 0 3 f16 none
     run torch-0.6b 100 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
-  attn-staged) # #12 (session 13): the attention kernels with their per-workgroup operands staged in workgroup memory,
-          # each kernel alone and all together, checked against the CPU on the hardware, then timed; torch SDPA beside
-    run flash-check-staged 120 env KVC_FLASH_STAGED=1 $KVC flash-attn-bench check
-    run flash-speed-staged 150 env KVC_FLASH_STAGED=1 KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 $KVC flash-attn-bench clip,seed
-    run flash-torch 60 python3 bench/gpu/flash-attn-baseline.py
-    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|attn-staged|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|train-check" >&2; exit 2 ;;
 esac

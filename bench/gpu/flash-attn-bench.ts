@@ -12,8 +12,7 @@
  * products, checked against attention-gemm-tolerance.ts). The tfjs op is timed once per shape.
  * flash-attn-baseline.py gives torch SDPA bf16/fp32 at the same shapes.
  * KVC_FLASH_FORWARD_BC (comma list of key blocks) adds a tensor-core set per key block of the
- * direct forward; KVC_FLASH_STAGED=1 adds the kernels with and without their per-workgroup operands
- * staged in workgroup memory.
+ * direct forward.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@kvc/models';
@@ -32,10 +31,6 @@ import {
   type FlashKernelSet,
 } from '../../packages/models/src/gpu/flash-kernel-set.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
-import { flashDkdvSmDirectWgsl } from '../../packages/models/src/gpu/flash-attention-dkdv-sm-direct-wgsl.js';
-import { flashDqSmDirectWgsl } from '../../packages/models/src/gpu/flash-attention-dq-sm-direct-wgsl.js';
-import { flashForwardSmDirectWgsl } from '../../packages/models/src/gpu/flash-attention-forward-sm-direct-wgsl.js';
-import type { FlashShape, FlashTiles } from '../../packages/models/src/gpu/flash-attention-shape.js';
 import { timeOnGpu } from './time-on-gpu.js';
 
 const phases = (process.argv[2] ?? 'check,seed,clip').split(',');
@@ -159,25 +154,6 @@ async function webgpuSets(): Promise<(FlashKernelSet & { label?: string })[]> {
       label: `direct forward bc ${bc}`,
       tiles: (k, d, limit) => (k === 'forward' ? { br: 32, bc: Number(bc) } : sm.tiles(k, d, limit)),
     }));
-  // KVC_FLASH_STAGED=1: the kernels with and without their per-workgroup operands (q and dO rows; the dk/dv
-  // kernel's k and v keys) staged once in workgroup memory, each kernel alone, so the backward's two can be told apart.
-  if (process.env['KVC_FLASH_STAGED']) {
-    const variant = (label: string, f: boolean, q: boolean, kv: boolean) => ({
-      ...sm,
-      label,
-      wgsl: {
-        forward: (sh: FlashShape, t: FlashTiles) => flashForwardSmDirectWgsl(sh, t, f),
-        dq: (sh: FlashShape, t: FlashTiles) => flashDqSmDirectWgsl(sh, t, q),
-        dkdv: (sh: FlashShape, t: FlashTiles) => flashDkdvSmDirectWgsl(sh, t, kv),
-      },
-    });
-    extra.push(
-      variant('unstaged', false, false, false),
-      variant('staged all', true, true, true),
-      variant('staged dq only', false, true, false),
-      variant('staged dkdv only', false, false, true),
-    );
-  }
   if (process.env['KVC_FLASH_ABLATE']) {
     for (const [name, cut] of Object.entries(ablations())) {
       extra.push({

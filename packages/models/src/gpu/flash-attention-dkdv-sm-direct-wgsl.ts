@@ -10,22 +10,14 @@
  */
 import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
-import {
-  directHeader,
-  directProduct,
-  range,
-  stageGroups,
-  stagedDecl,
-  stagedTile,
-  tileLoad,
-} from './flash-attention-sm-direct-wgsl.js';
+import { directHeader, directProduct, range, tileLoad } from './flash-attention-sm-direct-wgsl.js';
 import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 /** Keys per workgroup: one 16-row tile. */
 export const FLASH_DIRECT_KEYS = 16;
 const KEYS = FLASH_DIRECT_KEYS;
 
-export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles, stage = false): string {
+export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string {
   if (br % 16 !== 0 || br > 32) throw new Error(`flash attention (direct dk/dv): query block ${br} must be 16 or 32`);
   const ni = br / 16,
     dn = s.d / 16;
@@ -44,7 +36,7 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles, stage =
       rows: 1,
       cols: ni,
       inner: dn,
-      left: (_, k) => (stage ? stagedTile('L', `${left}s`, k) : tileLoad('L', left, 'kTile', k)),
+      left: (_, k) => tileLoad('L', left, 'kTile', k),
       right: (j, k) => tileLoad('R', right, `qTile + r0 / 16u + ${j}u`, k, true),
       store: (_, j) => ({ offset: 16 * KEYS * j, colMajor: true, stride: KEYS }),
     });
@@ -85,20 +77,12 @@ var<workgroup> DSs: array<f16, ${KEYS * br}>;
 var<workgroup> rowM: array<f32, ${br}>;
 var<workgroup> rowL: array<f32, ${br}>;
 var<workgroup> delta: array<f32, ${br}>;
-${stage ? `${stagedDecl('Ks', 1, dn)}\n${stagedDecl('Vs', 1, dn)}` : ''}
 @compute @workgroup_size(32) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32) {
   let bk = wg.y; let b = bk / HKV; let hk = bk % HKV;
   let c0 = wg.x * ${KEYS}u;
   let kTile = (bk * SP + c0) / 16u; let kvBase = bk * S * D;
   ${firstVisibleCode(s, 32)}
-  ${
-    stage
-      ? `${stageGroups('Ks', 'K', 'kTile', 1, dn, 32)}
-  ${stageGroups('Vs', 'V', 'kTile', 1, dn, 32)}
-  workgroupBarrier();`
-      : ''
-  }
   ${range(dn)
     .map((n) => `var dk${n} = Acc(); var dv${n} = Acc();`)
     .join(' ')}

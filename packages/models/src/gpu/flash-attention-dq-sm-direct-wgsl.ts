@@ -18,14 +18,12 @@ import {
   rowAccs,
   rowKernelMain,
   rowStrip,
-  stageGroups,
-  stagedDecl,
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
 
 const ROWS = FLASH_DIRECT_ROWS;
 
-export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles, stage = false): string {
+export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
   const nj = bc / 16,
     dn = s.d / 16;
   const inputs = [
@@ -41,14 +39,7 @@ export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles, stage = f
   return `${directHeader}
 ${flashHeader(s, [...inputs, ['DQ', 'read_write']], ROWS)}
 const D4 = D / 4u;
-${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup> DPs: array<f32, ${ROWS * bc}>;\nvar<workgroup> DSs: array<f16, ${ROWS * bc}>;${stage ? `\n${stagedDecl('Qs', 2, dn)}\n${stagedDecl('DOs', 2, dn)}` : ''}`)}
-  ${
-    stage
-      ? `${stageGroups('Qs', 'Q', 'qTile', 2, dn, ROWS)}
-  ${stageGroups('DOs', 'DO', 'qTile', 2, dn, ROWS)}
-  workgroupBarrier();`
-      : ''
-  }
+${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup> DPs: array<f32, ${ROWS * bc}>;\nvar<workgroup> DSs: array<f16, ${ROWS * bc}>;`)}
   var dl = 0.0;
   // dO as the products see it (f16): Δ then matches Σ P·dP row by row, as it does exactly in f32.
   // Row t of its 16-row group: 16 halves in each 256-half tile (tile-major, packFlashOperand).
@@ -65,8 +56,8 @@ ${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup>
   ${dq.map((a) => `var ${a} = Acc();`).join(' ')}
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visitsCode(s, 'r0', `${ROWS}u`, 'c0')}) { continue; }
-    ${rowStrip('Ss', 'Q', 'K', nj, dn, stage ? 'Qs' : undefined)}
-    ${rowStrip('DPs', 'DO', 'V', nj, dn, stage ? 'DOs' : undefined)}
+    ${rowStrip('Ss', 'Q', 'K', nj, dn)}
+    ${rowStrip('DPs', 'DO', 'V', nj, dn)}
     workgroupBarrier();
     for (var c = 0u; c < ${bc}u; c++) {
       let j = c0 + c;

@@ -49,8 +49,6 @@ import {
   rowAccs,
   rowKernelMain,
   rowStrip,
-  stageGroups,
-  stagedDecl,
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
 import { biasBinding, flashHeader, visitsCode } from './flash-attention-wgsl.js';
@@ -83,7 +81,7 @@ function rescaleRows(dn: number, nj: number): string {
     .join('\n    ');
 }
 
-export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles, stage = false): string {
+export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
   if (bc % 16 !== 0 || FLASH_PACK_ROWS % bc !== 0 || s.d % 16 !== 0) {
     throw new Error(`flash attention (direct): key block ${bc} and head size ${s.d} must be multiples of 16`);
   }
@@ -107,16 +105,10 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles, stag
   const arrays = `var<workgroup> Ss: array<f32, ${ROWS * bc}>;
 var<workgroup> Ps: array<f16, ${ROWS * bc}>;
 var<workgroup> Fs: array<f32, ${ROWS}>;
-var<workgroup> moved: array<atomic<u32>, 4>;${stage ? `\n${stagedDecl('Qs', 2, dn)}` : ''}`; // 4: 16 bytes (see above)
+var<workgroup> moved: array<atomic<u32>, 4>;`; // 4: 16 bytes (see above)
   return `${directHeader}
 ${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], ROWS)}
 ${rowKernelMain(s, arrays)}
-  ${
-    stage
-      ? `${stageGroups('Qs', 'Q', 'qTile', 2, dn, ROWS)}
-  workgroupBarrier();`
-      : ''
-  }
   var m = MASK_MIN; var l = 0.0;
   var started = false;
   ${accs.map((a) => `var ${a} = Acc();`).join(' ')}
@@ -124,7 +116,7 @@ ${rowKernelMain(s, arrays)}
     if (!${visits}) { continue; }
     // Every invocation read the flag before the last block's closing barrier.
     atomicStore(&moved[0], 0u);
-    ${rowStrip('Ss', 'Q', 'K', nj, dn, stage ? 'Qs' : undefined)}
+    ${rowStrip('Ss', 'Q', 'K', nj, dn)}
     workgroupBarrier();
     let n = min(${bc}u, S - c0);
     var mx = MASK_MIN;

@@ -21,31 +21,6 @@ export const range = (n: number): number[] => Array.from({ length: n }, (_, i) =
 export const tileLoad = (kind: 'L' | 'R', operand: string, group: string, n: number, colMajor = false): string =>
   smLoad(kind, `${operand}[${group}]`, `${256 * n}u`, colMajor, '16u');
 
-/**
- * A workgroup array holding `groups` 16-row groups of a packed operand (d/16 tiles each), tile by
- * tile: tile n of group i is `name[i·d/16 + n]`, 512 bytes (a multiple of 16: workgroup-alignment.test.ts).
- */
-export const stagedDecl = (name: string, groups: number, dn: number): string =>
-  `var<workgroup> ${name}: array<array<f16, 256>, ${groups * dn}>;`;
-
-/** Statements copying 16-row groups `first` … `first + groups − 1` of `operand` into a stagedDecl array, by `threads` invocations. */
-export const stageGroups = (
-  name: string,
-  operand: string,
-  first: string,
-  groups: number,
-  dn: number,
-  threads: number,
-): string =>
-  `for (var e = lid; e < ${groups * dn * 256}u; e += ${threads}u) {
-    let g = e / ${dn * 256}u; let x = e % ${dn * 256}u;
-    ${name}[g * ${dn}u + x / 256u][x % 256u] = ${operand}[${first} + g][x];
-  }`;
-
-/** The subgroup-matrix load of tile `index` of a stagedDecl array: a tile index and offset 0. */
-export const stagedTile = (kind: 'L' | 'R', name: string, index: number, colMajor = false): string =>
-  smLoad(kind, `${name}[${index}]`, '0u', colMajor, '16u');
-
 /** f16, subgroup matrices and the matrix aliases. */
 export const directHeader = `enable f16;
 enable chromium_experimental_subgroup_matrix;
@@ -111,13 +86,13 @@ const ROWS = FLASH_DIRECT_ROWS;
  * the head dimension, stored column-major into `into` ((row, key) at key·32 + row: an invocation
  * walks its row over consecutive-bank words).
  */
-export const rowStrip = (into: string, a: string, b: string, nj: number, dn: number, stagedA?: string): string =>
+export const rowStrip = (into: string, a: string, b: string, nj: number, dn: number): string =>
   directProduct({
     into,
     rows: 2,
     cols: nj,
     inner: dn,
-    left: (i, k) => (stagedA ? stagedTile('L', stagedA, i * dn + k) : tileLoad('L', a, `qTile + ${i}u`, k)),
+    left: (i, k) => tileLoad('L', a, `qTile + ${i}u`, k),
     right: (j, k) => tileLoad('R', b, `kvTile + c0 / 16u + ${j}u`, k, true),
     store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
   });
