@@ -187,8 +187,16 @@ case "${1:-}" in
     run seed-0.6b-keep-attn 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-attention $PEAK kvc-0.6b-keep-attn $KVC seed-sequence webgpu 0.6b 0 3 f16 none
     run torch-0.6b 100 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
+  add-norm) # #14 (session 13): the residual add fused into the MLP's RMSNorm at inference. The model cases on the
+            # hardware (qwen3-vlm's ids exact), then 128 new tokens at batch 1 and 8 with this build and with the
+            # previous commit's bundle (.gpu/app/gen-bench-old.mjs.xz); HF bf16 beside
+    run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    run gen 100 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench webgpu 0.6b 1,8 128 f16
+    [ -f .gpu/app/gen-bench-old.mjs ] && run gen-old 100 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench-old webgpu 0.6b 1,8 128 f16
+    run gen-torch 60 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
+    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|train-check" >&2; exit 2 ;;
 esac

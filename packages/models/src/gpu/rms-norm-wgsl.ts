@@ -54,6 +54,21 @@ ${rowSum(d, rmsNormWorkgroupSize(d), 'x[base + i] * x[base + i]')}
 }`;
 }
 
+/**
+ * The residual add and the next RMSNorm in one pass (inference: nn/rms-norm.ts's addRmsNorm): s = x + h,
+ * y = w·(s·r). Each invocation writes the sums it squares and reads them back itself, so s and y are exactly
+ * tf.add's sum and the forward above on it: the same operations in the same order.
+ */
+export function addRmsNormForwardWgsl(d: number, eps: number): string {
+  return `${storageBindings(['x', 'h', 'w'], ['s', 'y', 'r'])}
+fn sumSquared(i: u32) -> f32 { let v = x[i] + h[i]; s[i] = v; return v * v; }
+${rowSum(d, rmsNormWorkgroupSize(d), 'sumSquared(base + i)')}
+  let rr = inverseSqrt(total / f32(D) + ${f32Literal(eps)});
+  for (var i = lid; i < D; i += WG) { y[base + i] = w[i] * (s[base + i] * rr); }
+  if (lid == 0u) { r[flat] = rr; }
+}`;
+}
+
 /** Backward: dx = r·(g − x̂·mean(g·x̂)), g = dy·w, x̂ = x·r (nn/rms-norm.ts's gradFunc, per element). */
 export function rmsNormBackwardWgsl(d: number): string {
   return `${storageBindings(['x', 'r', 'w', 'dy'], ['dx'])}
@@ -85,6 +100,19 @@ export function rmsNormForwardFused(x: tf.Tensor, weight: tf.Tensor, eps: number
   const code = rmsNormForwardWgsl(d, eps);
   const [y, r] = runSmallKernel(code, [x, weight], [x.shape, rShape(x)], rowsOf(x));
   return { y: y!, r: r! };
+}
+
+/** s = x + h and y = rmsNorm(s) (the row statistics are dropped), one dispatch; x and h of one shape. */
+export function addRmsNormFused(
+  x: tf.Tensor,
+  h: tf.Tensor,
+  weight: tf.Tensor,
+  eps: number,
+): { sum: tf.Tensor; y: tf.Tensor } {
+  const code = addRmsNormForwardWgsl(x.shape[x.rank - 1]!, eps);
+  const [sum, y, r] = runSmallKernel(code, [x, h, weight], [x.shape, x.shape, rShape(x)], rowsOf(x));
+  r!.dispose();
+  return { sum: sum!, y: y! };
 }
 
 /** dx from the saved x, r and weight and the output's gradient dy, one dispatch. */

@@ -9,7 +9,8 @@
  * direction is one dispatch of our own kernel (gpu/rms-norm-wgsl.ts; setFusedElementwiseDefault).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { rmsNormBackwardFused, rmsNormForwardFused, rmsNormFusedTakes } from '../gpu/rms-norm-wgsl.js';
+import { tapeRecording } from '../engine/tape-recording.js';
+import { addRmsNormFused, rmsNormBackwardFused, rmsNormForwardFused, rmsNormFusedTakes } from '../gpu/rms-norm-wgsl.js';
 
 /** Normalises over the last axis of `x`; `weight` has that axis' size. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
@@ -35,6 +36,28 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
     };
   });
   return f(x);
+}
+
+/**
+ * The residual stream's next value x + h and its RMSNorm. At inference on webgpu that is one dispatch
+ * (gpu/rms-norm-wgsl.ts: the same values as the add and the fused norm); where a gradient is recorded,
+ * or the kernels do not take the tensors, it is tf.add and rmsNorm.
+ */
+export function addRmsNorm(
+  x: tf.Tensor,
+  h: tf.Tensor,
+  weight: tf.Tensor,
+  eps: number,
+): { sum: tf.Tensor; y: tf.Tensor } {
+  const oneKernel =
+    !tapeRecording() &&
+    !(weight instanceof tf.Variable && weight.trainable) &&
+    h.dtype === x.dtype &&
+    tf.util.arraysEqual(h.shape, x.shape) &&
+    rmsNormFusedTakes(x, weight);
+  if (oneKernel) return addRmsNormFused(x, h, weight, eps);
+  const sum = tf.add(x, h);
+  return { sum, y: rmsNorm(sum, weight, eps) };
 }
 
 /** The forward, in HF's order of operations (the values parity checks). */
