@@ -17,6 +17,7 @@ import { nf4MatMul } from '../quant/nf4-matmul.js';
 import { frozenNf4MatMul } from '../gpu/nf4-frozen-matmul.js';
 import { LORA_ADD_MAX_ROWS, loraAdd, loraAddTakes } from '../gpu/lora-add-wgsl.js';
 import { lowRankAdd, lowRankAddTakes } from '../gpu/low-rank-add-wgsl.js';
+import { tapeRecording } from '../engine/tape-recording.js';
 import { loraBranch } from './lora-branch.js';
 
 /**
@@ -67,7 +68,7 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
     // Inference (no gradient recorded, no dropout) fuses the LoRA branch. At a few rows (a decoding step): into an
     // f16 weight's product (one dispatch for the layer), else into one kernel after it (loraAdd).
-    const inference = dropoutSeed === undefined && !tf.engine().isTapeOn();
+    const inference = dropoutSeed === undefined && !tapeRecording();
     const intoProduct = inference && lora && !w.bias && w.weight instanceof F16Matrix && gemvTakes(x2, w.weight, lora);
     let y = intoProduct ? f16Gemv(x2, w.weight as F16Matrix, lora) : frozenMatMul(x2, w.weight);
     if (w.bias) y = tf.add(y, w.bias);
