@@ -61,14 +61,31 @@ export function qwen3DecoderLayer(
   ctx: DecoderLayerContext,
 ): tf.Tensor3D {
   return tf.tidy(() => {
-    // The residual add and the MLP's norm in one step (one dispatch at inference on webgpu).
-    const { sum: x1, y: h2 } = addRmsNorm(
-      x,
-      qwen3AttentionDelta(x, w, ctx),
-      w.postAttentionNorm,
-      ctx.config.rmsNormEps,
-    );
-    return tf.add(x1, qwen3Mlp(h2 as tf.Tensor3D, w, ctx)) as tf.Tensor3D;
+    const r = qwen3DecoderLayerDeferred(x, undefined, w, ctx);
+    return tf.add(r.x, r.pending) as tf.Tensor3D;
+  });
+}
+
+/**
+ * The layer with its last residual add left to the caller: the stream comes in as x + `pending` (the previous
+ * layer's MLP output, or nothing), and goes out as `x` (the stream before this layer's MLP output) and `pending`
+ * (that output). Each residual add then goes into the next RMSNorm with addRmsNorm: at inference on webgpu, one
+ * dispatch for both, with the same values as the add and the norm apart.
+ */
+export function qwen3DecoderLayerDeferred(
+  x: tf.Tensor3D,
+  pending: tf.Tensor3D | undefined,
+  w: Qwen3LayerWeights<LinearWeight>,
+  ctx: DecoderLayerContext,
+): { x: tf.Tensor3D; pending: tf.Tensor3D } {
+  return tf.tidy(() => {
+    const eps = ctx.config.rmsNormEps;
+    const { sum: xin, y: h } = pending
+      ? addRmsNorm(x, pending, w.inputNorm, eps)
+      : { sum: x, y: rmsNorm(x, w.inputNorm, eps) };
+    const attn = qwen3AttentionDelta(h as tf.Tensor3D, w, ctx);
+    const { sum: x1, y: h2 } = addRmsNorm(xin, attn, w.postAttentionNorm, eps);
+    return { x: x1 as tf.Tensor3D, pending: qwen3Mlp(h2 as tf.Tensor3D, w, ctx) };
   });
 }
 
@@ -93,24 +110,29 @@ function qwen3AttentionBlock(
   w: Qwen3LayerWeights<LinearWeight>,
   ctx: DecoderLayerContext,
 ): tf.Tensor3D {
-  return tf.tidy(() => tf.add(x, qwen3AttentionDelta(x, w, ctx)) as tf.Tensor3D);
+  return tf.tidy(
+    () =>
+      tf.add(
+        x,
+        qwen3AttentionDelta(rmsNorm(x, w.inputNorm, ctx.config.rmsNormEps) as tf.Tensor3D, w, ctx),
+      ) as tf.Tensor3D,
+  );
 }
 
-/** What the attention block adds to the residual stream: o(attention(rope(norm(q)), rope(norm(k)), v)) over norm(x). */
+/** What the attention block adds to the residual stream: o(attention(rope(norm(q)), rope(norm(k)), v)) of h = norm(x). */
 function qwen3AttentionDelta(
-  x: tf.Tensor3D,
+  h: tf.Tensor3D,
   w: Qwen3LayerWeights<LinearWeight>,
   ctx: DecoderLayerContext,
 ): tf.Tensor3D {
   return tf.tidy(() => {
     const c = ctx.config;
-    const [b, t] = x.shape;
+    const [b, t] = h.shape;
     const nh = c.numAttentionHeads;
     const nkv = c.numKeyValueHeads;
     const d = c.headDim;
     const lin = linearOf(w, ctx);
 
-    const h = rmsNorm(x, w.inputNorm, c.rmsNormEps);
     // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
     const q = applyRope(
       headsFirst(rmsNorm(tf.reshape(lin(h, 'q'), [b, t, nh, d]), w.qNorm, c.rmsNormEps) as tf.Tensor4D),

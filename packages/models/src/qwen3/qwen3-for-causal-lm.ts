@@ -16,12 +16,13 @@ import { frozenLinearWeight, weightTensors } from '../nn/precision.js';
 import { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { dequantizeNf4Matrix } from '../quant/nf4-matmul.js';
 import { nf4MatrixFromTensor } from '../quant/nf4-matrix-from-host.js';
-import { rmsNorm } from '../nn/rms-norm.js';
+import { addRmsNorm, rmsNorm } from '../nn/rms-norm.js';
 import { gatherRows, matMulTransposed, rowMatrixTensors, type RowMatrix } from '../nn/row-matrix.js';
 import { ropeCosSin } from '../nn/rotary.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import {
   qwen3DecoderLayer,
+  qwen3DecoderLayerDeferred,
   qwen3LayerStages,
   type DecoderLayerContext,
   type Qwen3ModuleKey,
@@ -141,6 +142,9 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
       const keyBias = queryStart === keyMask.shape[1] - t ? paddingAttentionBias(keyMask) : undefined;
       const hook = input.layerHook;
       let x = hook ? hook(-1, x0) : x0;
+      // Without a hook (which sees every layer's output) or checkpointing, each layer's last residual add goes
+      // into the next RMSNorm (qwen3DecoderLayerDeferred): `pending` is what the stream still has to add.
+      let pending: tf.Tensor3D | undefined;
       for (let i = 0; i < c.numHiddenLayers; i++) {
         const lora: Partial<Record<Qwen3ModuleKey, LoraPair>> = {};
         const seeds: Partial<Record<Qwen3ModuleKey, number>> = {};
@@ -166,22 +170,29 @@ export class Qwen3ForCausalLM<W extends LinearWeight = tf.Tensor2D> {
           ...(cache ? { extendKv: (k, v) => cache.update(i, k, v) } : {}),
         };
         const w = this.weights.layers[i]!;
+        const checkpoint = input.checkpointLayers && !cache;
+        if (!hook && !checkpoint) {
+          const prev = [x, pending];
+          ({ x, pending } = qwen3DecoderLayerDeferred(x, pending, w, ctx));
+          // With no gradient tape, a layer's inputs are dead once its outputs exist: free them now, not at the
+          // end of the forward (a 4620-token prefix holds 19 MB a layer per sequence).
+          if (!tapeRecording()) for (const p of prev) if (p && p !== x0) p.dispose();
+          continue;
+        }
         const prev = x;
-        x =
-          input.checkpointLayers && !cache
-            ? checkpointed(x, ctx, qwen3LayerStages(w), {
-                keepStageInputs:
-                  input.checkpointLayers === 'keep-stage-inputs' || input.checkpointLayers === 'keep-attention',
-                keepAttention: input.checkpointLayers === 'keep-attention',
-              })
-            : qwen3DecoderLayer(x, w, ctx);
-        // With no gradient tape (and no hook, which may keep what it saw), a layer's input is dead once
-        // the next exists: free it now, not at the end of the forward (a 4620-token prefix holds 19 MB
-        // a layer per sequence).
+        x = checkpoint
+          ? checkpointed(x, ctx, qwen3LayerStages(w), {
+              keepStageInputs:
+                input.checkpointLayers === 'keep-stage-inputs' || input.checkpointLayers === 'keep-attention',
+              keepAttention: input.checkpointLayers === 'keep-attention',
+            })
+          : qwen3DecoderLayer(x, w, ctx);
+        // A hook may keep what it saw; otherwise a layer's input is dead once the next exists.
         if (hook) x = hook(i, x);
         else if (prev !== x0 && !tapeRecording()) prev.dispose();
       }
-      return rmsNorm(x, this.weights.norm, c.rmsNormEps) as tf.Tensor3D;
+      const norm = this.weights.norm;
+      return (pending ? addRmsNorm(x, pending, norm, c.rmsNormEps).y : rmsNorm(x, norm, c.rmsNormEps)) as tf.Tensor3D;
     });
   }
 
