@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { KvCache } from './kv-cache.js';
-import { writeRows } from './write-rows.js';
+import { writeRows, writeRowsTogether } from './write-rows.js';
+import { ownDispatchCount } from '../gpu/webgpu-internals.js';
 import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
 
 afterAll(async () => {
@@ -113,6 +114,51 @@ describe('KvCache on webgpu', async () => {
       cache.dispose();
     } finally {
       be.uploadToGPU = upload;
+      await initBackend('cpu');
+    }
+  });
+});
+
+describe("writeRowsTogether on webgpu: a layer's keys and values in one dispatch", async () => {
+  const gpu = await webgpuForTests();
+  it.skipIf(!gpu)('writes each pair as writeRows does, in one dispatch; pairs of other shapes one by one', async () => {
+    await initBackend('webgpu');
+    try {
+      const [b, h, cap, d, t] = [3, 5, 37, 24, 7]; // odd sizes, none a multiple of the workgroup
+      const fill = (shape: [number, number, number, number], seed: number) =>
+        tf.randomUniform(shape, -1, 1, 'float32', seed) as tf.Tensor4D;
+      const dsts = [fill([b, h, cap, d], 1), fill([b, h, cap, d], 2)];
+      const srcs = [fill([b, h, t, d], 3), fill([b, h, t, d], 4)];
+      const want = dsts.map((dst, j) => expected(dst, srcs[j]!, 11));
+      const before = ownDispatchCount();
+      const got = writeRowsTogether(
+        [
+          [dsts[0]!, srcs[0]!],
+          [dsts[1]!, srcs[1]!],
+        ],
+        11,
+      );
+      expect(ownDispatchCount() - before).toBe(1);
+      expect(got[0]).toBe(dsts[0]);
+      expect(got[1]).toBe(dsts[1]);
+      for (const j of [0, 1]) expect(Array.from(await got[j]!.data())).toEqual(Array.from(await want[j]!.data()));
+      // Different shapes: one write each, the same values as writeRows.
+      const small = fill([b, h, 9, d], 5);
+      const row = fill([b, h, 1, d], 6);
+      const wantSmall = expected(small, row, 2);
+      const mark = ownDispatchCount();
+      const [, gotSmall] = writeRowsTogether(
+        [
+          [dsts[0]!, srcs[0]!],
+          [small, row],
+        ],
+        2,
+      );
+      expect(ownDispatchCount() - mark).toBe(2);
+      expect(Array.from(await gotSmall!.data())).toEqual(Array.from(await wantSmall.data()));
+      expect(() => writeRowsTogether([[dsts[0]!, srcs[0]!]], cap - 2)).toThrow(RangeError);
+      tf.dispose([...dsts, ...srcs, ...want, small, row, wantSmall]);
+    } finally {
       await initBackend('cpu');
     }
   });

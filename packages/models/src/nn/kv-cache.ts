@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gpuBufferOf, submitPending, webgpuBackend } from '../gpu/webgpu-internals.js';
-import { writeRows, type RowParams } from './write-rows.js';
+import { writeRows, writeRowsTogether, type RowParams } from './write-rows.js';
 
 export interface KvCacheShape {
   readonly numLayers: number;
@@ -150,8 +150,17 @@ export class KvCache {
   update(i: number, k: tf.Tensor4D, v: tf.Tensor4D): { k: tf.Tensor4D; v: tf.Tensor4D } {
     if (!this.step) throw new Error('KvCache.update before begin');
     const { start } = this.step;
-    this.keys[i] = this.keepWritten(this.keys[i]!, writeRows(this.keys[i]!, k, start, this.rowParams));
-    this.values[i] = this.keepWritten(this.values[i]!, writeRows(this.values[i]!, v, start, this.rowParams));
+    // Keys and values in one write (one dispatch on webgpu).
+    const [kw, vw] = writeRowsTogether(
+      [
+        [this.keys[i]!, k],
+        [this.values[i]!, v],
+      ],
+      start,
+      this.rowParams,
+    );
+    this.keys[i] = this.keepWritten(this.keys[i]!, kw!);
+    this.values[i] = this.keepWritten(this.values[i]!, vw!);
     return { k: this.visible(this.keys[i]!), v: this.visible(this.values[i]!) };
   }
 

@@ -11,16 +11,24 @@
  * tensor sharing `dst`'s data would change with it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gpuBufferOf, pipelineFor, webgpuBackend } from '../gpu/webgpu-internals.js';
+import { runKernelOutputs } from '../gpu/webgpu-internals.js';
 
 const WORKGROUP = 256;
 const MAX_GROUPS = 65535;
 
-// p = [start, t, capacity, D, total]; one invocation per element of src.
-const WRITE_ROWS_WGSL = /* wgsl */ `
-@group(0) @binding(0) var<storage, read> src: array<f32>;
-@group(0) @binding(1) var<storage, read> p: array<i32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+/**
+ * The kernel for `n` pairs of one shape (a layer's keys and values: one dispatch for both). p = [start, t,
+ * capacity, D, total]; one invocation per element of a src, writing that element of every pair.
+ */
+const kernels = new Map<number, string>();
+const writeRowsWgsl = (n: number): string => {
+  const known = kernels.get(n);
+  if (known) return known;
+  const pairs = Array.from({ length: n }, (_, j) => j);
+  const code = /* wgsl */ `
+${pairs.map((j) => `@group(0) @binding(${j}) var<storage, read> src${j}: array<f32>;`).join('\n')}
+@group(0) @binding(${n}) var<storage, read> p: array<i32>;
+${pairs.map((j) => `@group(0) @binding(${n + 1 + j}) var<storage, read_write> dst${j}: array<f32>;`).join('\n')}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let i = i32(g.x + g.y * ${MAX_GROUPS * WORKGROUP}u);
@@ -30,8 +38,12 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let col = i % d;
   let row = (i / d) % t;
   let bh = i / (d * t);
-  dst[(bh * p[2] + p[0] + row) * d + col] = src[i];
+  let at = (bh * p[2] + p[0] + row) * d + col;
+  ${pairs.map((j) => `dst${j}[at] = src${j}[i];`).join(' ')}
 }`;
+  kernels.set(n, code);
+  return code;
+};
 
 /**
  * The kernel's parameters [start, t, capacity, D, total] as an int32 tensor the caller keeps (KvCache reuses one for
@@ -41,16 +53,40 @@ export type RowParams = (values: readonly number[]) => tf.Tensor1D;
 
 /** Rows [start, start + t) of `dst` ← `src`. Returns the tensor that holds the result (`dst` when in place). */
 export function writeRows<T extends tf.Tensor4D>(dst: T, src: tf.Tensor4D, start: number, params?: RowParams): T {
-  const [b, h, cap, d] = dst.shape;
-  const t = src.shape[2];
-  if (src.shape[0] !== b || src.shape[1] !== h || src.shape[3] !== d || start < 0 || start + t > cap)
-    throw new RangeError(`writeRows: [${src.shape}] at row ${start} does not fit [${dst.shape}]`);
-  if (dst.dtype !== 'float32' || src.dtype !== 'float32') throw new TypeError('writeRows: float32 tensors only');
+  check(dst, src, start);
   const backend = tf.getBackend();
-  if (backend === 'webgpu') writeWebgpu(dst, src, start, params);
+  if (backend === 'webgpu') writeWebgpu([dst], [src], start, params);
   else if (backend === 'cpu' || backend === 'wasm') writeHeap(dst, src, start, heapOf(dst, backend));
   else return writeWithOps(dst, src, start);
   return dst;
+}
+
+/**
+ * writeRows for several destinations of one shape with sources of one shape (a layer's keys and values): on
+ * webgpu one dispatch for all of them. Returns what holds each result, in order.
+ */
+export function writeRowsTogether<T extends tf.Tensor4D>(
+  pairs: readonly (readonly [dst: T, src: tf.Tensor4D])[],
+  start: number,
+  params?: RowParams,
+): T[] {
+  const [first] = pairs;
+  const same =
+    first !== undefined &&
+    pairs.every(
+      ([dst, src]) => tf.util.arraysEqual(dst.shape, first[0].shape) && tf.util.arraysEqual(src.shape, first[1].shape),
+    );
+  if (!same || pairs.length < 2 || tf.getBackend() !== 'webgpu') {
+    return pairs.map(([dst, src]) => writeRows(dst, src, start, params));
+  }
+  for (const [dst, src] of pairs) check(dst, src, start);
+  writeWebgpu(
+    pairs.map(([dst]) => dst),
+    pairs.map(([, src]) => src),
+    start,
+    params,
+  );
+  return pairs.map(([dst]) => dst);
 }
 
 /** The typed array behind a cpu or wasm tensor (its live storage, not a copy). */
@@ -74,30 +110,31 @@ function writeHeap(dst: tf.Tensor4D, src: tf.Tensor4D, start: number, out: Float
   }
 }
 
-function writeWebgpu(dst: tf.Tensor4D, src: tf.Tensor4D, start: number, provided?: RowParams): void {
-  const be = webgpuBackend();
-  const [, , cap, d] = dst.shape;
+/** RangeError or TypeError unless `src` fits rows [start, start + t) of `dst`, both float32. */
+function check(dst: tf.Tensor4D, src: tf.Tensor4D, start: number): void {
+  const [b, h, cap, d] = dst.shape;
+  const t = src.shape[2];
+  if (src.shape[0] !== b || src.shape[1] !== h || src.shape[3] !== d || start < 0 || start + t > cap)
+    throw new RangeError(`writeRows: [${src.shape}] at row ${start} does not fit [${dst.shape}]`);
+  if (dst.dtype !== 'float32' || src.dtype !== 'float32') throw new TypeError('writeRows: float32 tensors only');
+}
+
+/** Every src into its dst (all dsts of one shape, all srcs of one shape), one dispatch. */
+function writeWebgpu(dsts: tf.Tensor4D[], srcs: tf.Tensor4D[], start: number, provided?: RowParams): void {
+  const [, , cap, d] = dsts[0]!.shape;
+  const src = srcs[0]!;
   const total = src.size;
   if (total === 0) return;
   const values = [start, src.shape[2], cap, d, total];
   const params = provided ? provided(values) : tf.tensor1d(values, 'int32');
   const groups = Math.ceil(total / WORKGROUP);
-  const pipeline = pipelineFor(be.device, WRITE_ROWS_WGSL);
-  const inputs: tf.TensorInfo[] = [src, params, dst];
-  const bindGroup = be.device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: inputs.map((x, binding) => ({ binding, resource: { buffer: gpuBufferOf(be, x) } })),
-  });
-  be.ensureCommandEncoderReady();
-  be.endComputePassEncoder();
-  const pass = be.commandEncoder!.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS));
-  pass.end();
-  // Released buffers wait for the submit that runs this pass (tfjs's rule for its own kernels);
-  // tfjs submits with its next batch of dispatches or read, so no submit of our own per write.
-  for (const x of inputs) be.commandQueueOwnedIds.add(x.dataId);
+  // No outputs: the kernel writes into the dsts, bound read_write after the srcs and the parameters.
+  runKernelOutputs(
+    writeRowsWgsl(dsts.length),
+    [...srcs, params, ...dsts],
+    [],
+    [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)],
+  );
   if (!provided) params.dispose();
 }
 
