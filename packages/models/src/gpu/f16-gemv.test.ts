@@ -5,9 +5,8 @@ import { linear, type LoraPair } from '../nn/linear.js';
 import { F16Matrix } from './f16-matrix.js';
 import { f16Gemv, gemvTakes, type GemvLora } from './f16-gemv.js';
 import { GEMV_MAX_ROWS, gemvRowBucket } from './f16-gemv-wgsl.js';
-import { ownDispatchCount } from './webgpu-internals.js';
 import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
-import { watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
+import { ownDispatchesOf, watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
 afterAll(async () => {
@@ -145,16 +144,11 @@ describe.skipIf(!gpu)('f16Gemv (a decoding step’s linear layers: x f32 · f16 
     const w = uniform([24, 40], 12);
     const wh = F16Matrix.fromTensor(w);
     const lora: LoraPair = { a: uniform([4, 40], 13), b: uniform([24, 4], 14), scaling: 2, dropout: 0 };
-    const dispatches = (f: () => tf.Tensor) => {
-      const before = ownDispatchCount();
-      tf.dispose(f());
-      return ownDispatchCount() - before;
-    };
     const x = uniform([3, 40], 15);
-    expect(dispatches(() => linear(x, { weight: wh }, lora))).toBe(1); // the product with the branch in it
-    expect(dispatches(() => linear(x, { weight: wh }))).toBe(1);
+    expect(ownDispatchesOf(() => linear(x, { weight: wh }, lora))).toBe(1); // the product with the branch in it
+    expect(ownDispatchesOf(() => linear(x, { weight: wh }))).toBe(1);
     // Under a tape: the GEMV forward, then the tile GEMM's pack and product for dx (the branch in tfjs ops).
-    expect(dispatches(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: wh }, lora)))(x))).toBe(3);
+    expect(ownDispatchesOf(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: wh }, lora)))(x))).toBe(3);
     const big = uniform([GEMV_MAX_ROWS + 1, 40], 16);
     expect(gemvTakes(big, wh)).toBe(false);
     expect(gemvTakes(uniform([2, 41], 17), wh)).toBe(false);

@@ -14,7 +14,7 @@ import { attention } from '../nn/attention.js';
 import { flashDecodeBound, worstBoundRatio } from './flash-attention-tolerance.js';
 import { decodeShapeOf, flashDecode } from './flash-decode.js';
 import { ownDispatchCount, webgpuBackend } from './webgpu-internals.js';
-import { webgpuForTests } from './webgpu-for-tests.js';
+import { ownDispatchesOf, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
 afterAll(async () => {
@@ -130,14 +130,9 @@ describe.skipIf(!gpu)('flashDecode (one query row, keys split over workgroups) a
       },
       9,
     );
-    const dispatches = (f: () => tf.Tensor) => {
-      const before = ownDispatchCount();
-      tf.dispose(f());
-      return ownDispatchCount() - before;
-    };
     const opts = { bias: x.bias, causal: true, fused: true };
-    expect(dispatches(() => attention(x.q, x.k, x.v, opts))).toBe(2); // partial + combine
-    expect(dispatches(() => attention(x.q, x.k, x.v, { ...opts, fused: false }))).toBe(0);
+    expect(ownDispatchesOf(() => attention(x.q, x.k, x.v, opts))).toBe(2); // partial + combine
+    expect(ownDispatchesOf(() => attention(x.q, x.k, x.v, { ...opts, fused: false }))).toBe(0);
     // Under a gradient tape the forward must keep its statistics: the flash forward (one dispatch), not these.
     let flash = 0;
     tf.grad((q: tf.Tensor) => {
@@ -149,7 +144,7 @@ describe.skipIf(!gpu)('flashDecode (one query row, keys split over workgroups) a
     expect(flash).toBe(1);
     // Two query rows: the flash forward.
     const q2 = tf.concat([x.q, x.q], 2) as tf.Tensor4D;
-    expect(dispatches(() => attention(q2, x.k, x.v, { ...opts, bias: undefined }))).toBe(1);
+    expect(ownDispatchesOf(() => attention(q2, x.k, x.v, { ...opts, bias: undefined }))).toBe(1);
     tf.dispose([x.q, x.k, x.v, x.bias!, q2]);
   });
 });

@@ -6,7 +6,7 @@ import { loraBranch } from '../nn/lora-branch.js';
 import { loraAdd, loraAddTakes } from './lora-add-wgsl.js';
 import { ownDispatchCount } from './webgpu-internals.js';
 import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
-import { webgpuForTests } from './webgpu-for-tests.js';
+import { ownDispatchesOf, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
 afterAll(async () => {
@@ -59,15 +59,10 @@ describe.skipIf(!gpu)('loraAdd (the LoRA branch of a decode step, one dispatch) 
     const w = uniform([24, 40], 5);
     // Dropout 0: a training call (a dropout seed given) then runs no kernel of ours at all.
     const lora: LoraPair = { a: uniform([4, 40], 6), b: uniform([24, 4], 7), scaling: 2, dropout: 0 };
-    const dispatches = (f: () => tf.Tensor) => {
-      const before = ownDispatchCount();
-      tf.dispose(f());
-      return ownDispatchCount() - before;
-    };
     const x = uniform([3, 40], 8);
-    expect(dispatches(() => linear(x, { weight: w }, lora))).toBe(1);
-    expect(dispatches(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(x))).toBe(0);
-    expect(dispatches(() => linear(x, { weight: w }, lora, 7))).toBe(0); // a dropout seed: training
+    expect(ownDispatchesOf(() => linear(x, { weight: w }, lora))).toBe(1);
+    expect(ownDispatchesOf(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(x))).toBe(0);
+    expect(ownDispatchesOf(() => linear(x, { weight: w }, lora, 7))).toBe(0); // a dropout seed: training
     const big = uniform([65, 40], 9);
     // Past 64 rows lowRankAdd takes the branch after tfjs's x·Aᵀ (low-rank-add.test.ts): one kernel, not this one.
     const before = ownDispatchCount();

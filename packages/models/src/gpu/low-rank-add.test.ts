@@ -4,9 +4,8 @@ import { initBackend } from '../engine/init-backend.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { LORA_ADD_MAX_ROWS } from './lora-add-wgsl.js';
 import { lowRankAdd, lowRankAddTakes } from './low-rank-add-wgsl.js';
-import { ownDispatchCount } from './webgpu-internals.js';
 import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
-import { webgpuForTests } from './webgpu-for-tests.js';
+import { ownDispatchesOf, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
 afterAll(async () => {
@@ -54,15 +53,10 @@ describe.skipIf(!gpu)('lowRankAdd (the LoRA branch of a prefill chunk after x·A
   it('linear takes it for inference past loraAdd’s rows only', () => {
     const w = uniform([24, 40], 5);
     const lora: LoraPair = { a: uniform([4, 40], 6), b: uniform([24, 4], 7), scaling: 2, dropout: 0 };
-    const dispatches = (f: () => tf.Tensor) => {
-      const before = ownDispatchCount();
-      tf.dispose(f());
-      return ownDispatchCount() - before;
-    };
     const big = uniform([LORA_ADD_MAX_ROWS + 36, 40], 8);
-    expect(dispatches(() => linear(big, { weight: w }, lora))).toBe(1);
-    expect(dispatches(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(big))).toBe(0);
-    expect(dispatches(() => linear(big, { weight: w }, lora, 7))).toBe(0); // a dropout seed: training
+    expect(ownDispatchesOf(() => linear(big, { weight: w }, lora))).toBe(1);
+    expect(ownDispatchesOf(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(big))).toBe(0);
+    expect(ownDispatchesOf(() => linear(big, { weight: w }, lora, 7))).toBe(0); // a dropout seed: training
     tf.dispose([w, lora.a, lora.b, big]);
   });
 });

@@ -4,8 +4,9 @@
  * KVC_REQUIRE_WEBGPU=1 (CI installs lavapipe and sets it: a missing adapter there is a bug).
  */
 /// <reference types="@webgpu/types" />
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../engine/init-backend.js';
-import { webgpuBackend } from './webgpu-internals.js';
+import { ownDispatchCount, webgpuBackend } from './webgpu-internals.js';
 
 export async function webgpuForTests(): Promise<boolean> {
   try {
@@ -17,6 +18,13 @@ export async function webgpuForTests(): Promise<boolean> {
     console.warn(`skipping WebGPU kernel tests: ${why} (set VK_DRIVER_FILES to lavapipe's lvp_icd.json)`);
     return false;
   }
+}
+
+/** How many dispatches of our own kernels `f` records (what it returns is disposed). */
+export function ownDispatchesOf(f: () => tf.Tensor | tf.Tensor[]): number {
+  const before = ownDispatchCount();
+  tf.dispose(f());
+  return ownDispatchCount() - before;
 }
 
 /**

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
-import { ownDispatchCount } from '../gpu/webgpu-internals.js';
-import { webgpuForTests } from '../gpu/webgpu-for-tests.js';
+import { ownDispatchesOf, webgpuForTests } from '../gpu/webgpu-for-tests.js';
 import { uniformMatrix } from '../testing/uniform-matrix.js';
 import { addRmsNorm, rmsNorm } from './rms-norm.js';
 
@@ -12,11 +11,6 @@ afterAll(async () => {
 });
 
 const EPS = 1e-6;
-const ownDispatches = (f: () => tf.Tensor[]) => {
-  const before = ownDispatchCount();
-  tf.dispose(f());
-  return ownDispatchCount() - before;
-};
 
 /**
  * The residual add fused into the next RMSNorm (gpu/rms-norm-wgsl.ts addRmsNormForwardWgsl). It does the same
@@ -51,10 +45,10 @@ describe.skipIf(!gpu)('addRmsNorm: x + h and its RMSNorm in one dispatch at infe
     const h = tf.reshape(uniformMatrix([6, 64], 5, -2, 2), [2, 3, 64]);
     const w = tf.reshape(uniformMatrix([1, 64], 6, 0.5, 1.5), [64]);
     const both = (r: { sum: tf.Tensor; y: tf.Tensor }) => [r.sum, r.y];
-    expect(ownDispatches(() => both(addRmsNorm(x, h, w, EPS)))).toBe(1);
+    expect(ownDispatchesOf(() => both(addRmsNorm(x, h, w, EPS)))).toBe(1);
     const tfjsKernels = async (f: () => tf.Tensor[]) => (await tf.profile(f)).kernels.map((k) => k.name);
     expect(await tfjsKernels(() => both(addRmsNorm(x, h, w, EPS)))).not.toContain('Add');
-    expect(ownDispatches(() => both({ sum: tf.add(x, h), y: rmsNorm(tf.add(x, h), w, EPS) }))).toBe(1);
+    expect(ownDispatchesOf(() => both({ sum: tf.add(x, h), y: rmsNorm(tf.add(x, h), w, EPS) }))).toBe(1);
     // Under a tape: tf.add (tfjs's kernel) and the norm's own forward and backward.
     const loss = (a: tf.Tensor, b: tf.Tensor) => {
       const r = addRmsNorm(a, b, w, EPS);
