@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { existsSync } from 'node:fs';
+import { firstValueFrom, lastValueFrom, tap, toArray } from 'rxjs';
 import { planSynth, synthDataset } from './synth-dataset.js';
 import { ATTRIBUTE_VALUES, DIRECTIONS, SHAPE_COLORS, extractAttributes } from './vocabulary.js';
 import { CAPTION_TEMPLATE_COUNT, synthCaption } from './caption.js';
@@ -73,8 +74,17 @@ describe('synthDataset', () => {
     const tb = await tempDir('kvc-synth-b-');
     [a, b] = [ta.dir, tb.dir];
     cleanups.push(ta.cleanup, tb.cleanup);
-    const progress = await lastValueFrom(synthDataset({ out: a, ...opts }).pipe(toArray()));
+    // The marker (what `kvc demo` reuses a dataset by) appears only once every sample is written.
+    const markerSeen: boolean[] = [];
+    const progress = await lastValueFrom(
+      synthDataset({ out: a, ...opts }).pipe(
+        tap(() => markerSeen.push(existsSync(join(a, 'synth.json')))),
+        toArray(),
+      ),
+    );
     expect(progress.map((p) => p.done)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(markerSeen).toEqual([false, false, false, false, false, false]);
+    expect(existsSync(join(a, 'synth.json'))).toBe(true);
     await lastValueFrom(synthDataset({ out: b, ...opts }).pipe(toArray()));
   });
   afterAll(async () => {

@@ -144,10 +144,13 @@ export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
           await mkdir(dir, { recursive: true }).catch(writeFailed(dir));
         }
       }
+    }).pipe(ignoreElements());
+    // The marker goes last: a dataset with a marker is complete (`kvc demo` reuses one that has it).
+    const marker = defer(async () => {
       const { out: _out, concurrency: _c, ...recorded } = o;
-      const marker = join(root, 'synth.json');
+      const file = join(root, 'synth.json');
       const text = JSON.stringify({ generator: '@kvc/video-io synth', ...recorded }, null, 2) + '\n';
-      await writeFile(marker, text).catch(writeFailed(marker));
+      await writeFile(file, text).catch(writeFailed(file));
     }).pipe(ignoreElements());
     const samples = from(plan).pipe(
       mergeMap((s) => {
@@ -163,6 +166,6 @@ export function synthDataset(options: SynthOptions): Observable<SynthProgress> {
       }, o.concurrency),
       map((s): SynthProgress => ({ type: 'written', split: s.split, id: s.id, done: ++done, total: plan.length })),
     );
-    return concat(dirs, samples);
+    return concat(dirs, samples, marker);
   });
 }
