@@ -1,11 +1,12 @@
 /**
- * The one module that starts ffmpeg/ffprobe processes (ffmpeg through fluent-ffmpeg, which is
- * archived upstream: swapping it means rewriting only this file). Each run is a cold Observable:
+ * The one module that starts ffmpeg/ffprobe processes, with node's `spawn`. Each run is a cold Observable:
  * subscribing starts the process, unsubscribing kills it (SIGKILL), failures carry stderr's tail.
+ * ffmpeg went through fluent-ffmpeg until it was found to fail good decodes under load: it reports "Output stream
+ * closed" when the process's exit comes more than 20 ms after its stdout closes (ffmpeg-process.test.ts shows
+ * the case), which skipped valid videos in busy runs.
  */
 import { spawn } from 'node:child_process';
-import { PassThrough, type Readable } from 'node:stream';
-import ffmpeg from 'fluent-ffmpeg';
+import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { resolveFfmpeg, resolveFfprobe } from './ffmpeg-binaries.js';
 import { VideoIoError, stderrTail } from './errors.js';
@@ -28,6 +29,30 @@ export class FfmpegProcessError extends VideoIoError {
   }
 }
 
+/** The command line: input options, the input (stdin for a stream), `-y` before a file output, output options. */
+export function ffmpegArgs(run: FfmpegRun): string[] {
+  return [
+    ...(run.inputOptions ?? []),
+    '-i',
+    typeof run.input === 'string' ? run.input : 'pipe:0',
+    '-hide_banner',
+    '-nostdin',
+    ...(run.output !== undefined ? ['-y'] : []),
+    ...run.outputOptions,
+    run.output ?? 'pipe:1',
+  ];
+}
+
+/** ffmpeg's own error: the first of the last run of stderr lines that do not start with a space or `[`. */
+function errorLine(stderr: string): string {
+  let run: string[] = [];
+  for (const line of stderr.split(/\r\n|\r|\n/)) {
+    if (line.startsWith(' ') || line.startsWith('[')) run = [];
+    else run.push(line);
+  }
+  return (run.find((l) => l.trim() !== '') ?? '').trim();
+}
+
 /**
  * Run ffmpeg. Emits stdout chunks (only when no output file is given) and completes when ffmpeg
  * exited with 0 and stdout was drained; errors with an {@link FfmpegProcessError} otherwise.
@@ -41,44 +66,50 @@ export function runFfmpeg(run: FfmpegRun): Observable<Buffer> {
       subscriber.error(err);
       return;
     }
-    let closed = false;
-    const cmd = ffmpeg({ stdoutLines: 60 }).setFfmpegPath(bin).input(run.input);
-    if (run.inputOptions?.length) cmd.inputOptions([...run.inputOptions]);
-    cmd.outputOptions(['-hide_banner', '-nostdin', ...run.outputOptions]);
-    let ended = false;
-    let drained = run.output !== undefined;
-    const finish = (): void => {
-      if (ended && drained && !closed) subscriber.complete();
-    };
-    if (run.output !== undefined) {
-      cmd.output(run.output);
-    } else {
-      const sink = new PassThrough();
-      sink.on('data', (chunk: Buffer) => {
-        if (!closed) subscriber.next(chunk);
+    const toStdout = run.output === undefined;
+    const stdin = typeof run.input === 'string' ? 'ignore' : 'pipe';
+    const child = spawn(bin, ffmpegArgs(run), {
+      stdio: [stdin, toStdout ? 'pipe' : 'ignore', 'pipe'],
+      windowsHide: true,
+    });
+    let done = false;
+    let stderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (c: string) => {
+      stderr = (stderr + c).slice(-8000);
+    });
+    if (toStdout) child.stdout!.on('data', (chunk: Buffer) => !done && subscriber.next(chunk));
+    if (typeof run.input !== 'string') {
+      const input = run.input;
+      input.on('error', (e) => {
+        if (done) return;
+        done = true;
+        child.kill('SIGKILL');
+        subscriber.error(new FfmpegProcessError(`input stream error: ${e.message}`, stderr));
       });
-      sink.on('end', () => {
-        drained = true;
-        finish();
-      });
-      cmd.output(sink, { end: true });
+      // ffmpeg closing its stdin early (it failed, or needs no more) shows in its exit status, not here.
+      child.stdin!.on('error', () => undefined);
+      input.pipe(child.stdin!);
     }
-    cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
-      if (closed) return; // killed because the subscriber left: nobody to tell
-      closed = true;
-      subscriber.error(new FfmpegProcessError(err.message.split('\n')[0] ?? 'ffmpeg failed', stderr ?? ''));
+    child.on('error', (e) => {
+      if (done) return;
+      done = true;
+      subscriber.error(new FfmpegProcessError(`ffmpeg could not start: ${e.message}`, stderr));
     });
-    cmd.on('end', () => {
-      ended = true;
-      finish();
+    // 'close': the process exited and its stdout and stderr are drained, in whatever order those came.
+    child.on('close', (code, signal) => {
+      if (done) return;
+      done = true;
+      if (code === 0) return subscriber.complete();
+      const what = signal ? `ffmpeg was killed with signal ${signal}` : `ffmpeg exited with code ${code}`;
+      const line = errorLine(stderr);
+      subscriber.error(new FfmpegProcessError(`${what}${line ? `: ${line}` : ''}`, stderr));
     });
-    cmd.run();
     return () => {
-      if (!ended || !drained) {
-        closed = true;
-        cmd.kill('SIGKILL');
+      if (!done) {
+        done = true;
+        child.kill('SIGKILL');
       }
-      closed = true;
     };
   });
 }
