@@ -1,15 +1,21 @@
 /**
  * Decoding throughput of `kvc cache`'s decode stage alone (kvc #15): 8 uniformly sampled frames of every
  * video in a manifest folder (cache-bench.sh's `videos`), each shrunk by a CLIP image processor (resize to
- * 336 + center crop, as kvc cache does), `concurrency` videos at once, by seeking (the default) and by
- * scanning every frame. Prints videos/s and the process tree's CPU seconds per video for each.
- * Usage (bench/demo/run.sh): decode-bench.ts DATA_DIR CLIP_DIR [concurrency=cores] [limit]
+ * 336 + center crop, as kvc cache does), `concurrency` videos at once. Modes (KVC_DECODE_MODES, default all):
+ * `workers` (seeking, in video-io's DecodePool with the CLI's processor mapper: what `kvc cache` does),
+ * `seek` (seeking, all in the main thread: `features.decodeIn=main`), `scan` (every frame decoded, main
+ * thread). Prints videos/s and, per video, the CPU seconds of this process (all its threads), of its ffmpeg and
+ * ffprobe children, and the main thread's busy time (its event loop's active time): the thread that also feeds
+ * the GPU in `kvc cache`.
+ * Usage (bench/demo/run.sh, after `npx turbo run build`: the workers run the built dist/ files):
+ *   decode-bench.ts DATA_DIR CLIP_DIR [concurrency=cores] [limit]
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
-import { sampleVideo } from '@kvc/video-io';
+import { DecodePool, sampleVideo } from '@kvc/video-io';
 import { loadImageProcessor } from '@kvc/models';
 
 const [data, clipDir, conc, limitArg] = process.argv.slice(2);
@@ -31,22 +37,46 @@ const cpu = () => {
   const u = process.resourceUsage();
   return (u.userCPUTime + u.systemCPUTime) / 1e6;
 };
-for (const seek of [true, false]) {
+// The built files the workers run (a bundle of this script has neither beside it); bench/demo/run.sh runs in the
+// repository's root.
+const dist = (p: string) => pathToFileURL(join(process.cwd(), p));
+const modes = (process.env.KVC_DECODE_MODES ?? 'workers,seek,scan').split(',');
+for (const mode of modes) {
+  const pool =
+    mode === 'workers'
+      ? await DecodePool.open({
+          size: concurrency,
+          workerUrl: dist('packages/video-io/dist/decode-worker.js'),
+          mapper: {
+            module: dist('apps/cli/dist/pipeline/processor-frame.js').href,
+            name: 'processorFrameMapper',
+            args: { config: processor.config, flavor: processor.flavor },
+          },
+        })
+      : undefined;
   const c0 = cpu();
   const children0 = await childrenCpu();
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   await lastValueFrom(
     from(videos).pipe(
-      mergeMap((v) => sampleVideo(v, { numFrames: 8, mapFrame, seek }), concurrency),
+      mergeMap(
+        (v) =>
+          pool ? pool.sample(v, { numFrames: 8 }) : sampleVideo(v, { numFrames: 8, mapFrame, seek: mode !== 'scan' }),
+        concurrency,
+      ),
       toArray(),
     ),
   );
   const secs = (performance.now() - t0) / 1000;
+  const busy = performance.eventLoopUtilization(elu0).active / 1000;
   const node = cpu() - c0;
   const ff = (await childrenCpu()) - children0;
+  await pool?.close();
+  const per = (x: number) => (x / videos.length).toFixed(3);
   console.log(
-    `${seek ? 'seek' : 'scan'}: ${videos.length} videos in ${secs.toFixed(1)} s = ${(videos.length / secs).toFixed(2)} videos/s; ` +
-      `CPU per video: node ${(node / videos.length).toFixed(3)} s, ffmpeg/ffprobe ${(ff / videos.length).toFixed(3)} s ` +
+    `${mode}: ${videos.length} videos in ${secs.toFixed(1)} s = ${(videos.length / secs).toFixed(2)} videos/s; ` +
+      `per video: main thread busy ${per(busy)} s, node CPU (all threads) ${per(node)} s, ffmpeg/ffprobe ${per(ff)} s ` +
       `(${concurrency} at once, ${availableParallelism()} cores)`,
   );
 }

@@ -17,7 +17,9 @@ rm -rf .e2e/app/node_modules .e2e/prep && mkdir -p .e2e/app/node_modules .e2e/ff
 
 # --- app: node, the kvc bundle, the external packages
 [ -f .e2e/app/node.xz ] || xz -6 -T2 -c "$(command -v node)" > .e2e/app/node.xz
-bash bench/e2e/bundle.sh .e2e/app bench/e2e/kvc.ts bench/e2e/stage-report.ts bench/e2e/write-tiny-clip.ts
+# decode-worker.mjs and processor-frame.mjs sit beside kvc.mjs: `kvc cache`'s decode workers load them.
+bash bench/e2e/bundle.sh .e2e/app bench/e2e/kvc.ts bench/e2e/stage-report.ts bench/e2e/write-tiny-clip.ts \
+  packages/video-io/src/decode-worker.ts apps/cli/src/pipeline/processor-frame.ts
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm .e2e/app/
 nm=.e2e/app/node_modules
 # Packages copied whole, without source maps, type declarations, C sources or benchmarks.

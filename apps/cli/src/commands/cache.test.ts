@@ -156,8 +156,11 @@ describe('kvc cache', () => {
   });
 
   it('says the speed and which stage was busy, where something was encoded', () => {
-    const t = { wallMs: 10_000, decodeMs: 60_000, encodeMs: 4_000, decodeSlots: 8 };
-    expect(formatCacheTiming(15, t)).toBe('10.0 s, 1.50 videos/s; encoder busy 40% of it, decoders 75% (8 at once)');
+    const t = { wallMs: 10_000, decodeMs: 60_000, encodeMs: 4_000, decodeSlots: 8, decodeIn: 'workers' as const };
+    expect(formatCacheTiming(15, t)).toBe(
+      '10.0 s, 1.50 videos/s; encoder busy 40% of it, decoders 75% (8 at once, in worker threads)',
+    );
+    expect(formatCacheTiming(15, { ...t, decodeIn: 'main' })).toContain('(8 at once, in the main thread)');
     expect(formatCacheTiming(0, t)).toBeUndefined();
     const text = formatCacheSummary(
       '/c',
@@ -165,7 +168,7 @@ describe('kvc cache', () => {
       15,
     );
     expect(text.split('\n')[2]).toBe(
-      '           10.0 s, 1.50 videos/s; encoder busy 40% of it, decoders 75% (8 at once)',
+      '           10.0 s, 1.50 videos/s; encoder busy 40% of it, decoders 75% (8 at once, in worker threads)',
     );
   });
 

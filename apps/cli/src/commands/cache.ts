@@ -52,7 +52,7 @@ export function formatCacheTiming(encoded: number, t: CacheTiming): string | und
   const rate = (encoded / (t.wallMs / 1000)).toFixed(2);
   return (
     `${(t.wallMs / 1000).toFixed(1)} s, ${rate} videos/s; encoder busy ${pct(t.encodeMs / t.wallMs)} of it, ` +
-    `decoders ${pct(t.decodeMs / (t.wallMs * t.decodeSlots))} (${t.decodeSlots} at once)`
+    `decoders ${pct(t.decodeMs / (t.wallMs * t.decodeSlots))} (${t.decodeSlots} at once, ${t.decodeIn === 'workers' ? 'in worker threads' : 'in the main thread'})`
   );
 }
 

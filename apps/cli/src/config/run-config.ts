@@ -77,8 +77,13 @@ export const runConfigSchema = z.strictObject({
       dtype: z.enum(['float16', 'float32']).default('float16'),
       /** Frames of this many videos go through the vision encoder together. */
       batchVideos: z.number().int().min(1).default(4),
-      /** Videos decoded at once (ffmpeg processes) while the encoder works; 0 = one per core, at most 8. */
+      /** Videos decoded at once (ffmpeg processes) while the encoder works; 0 = one per core, at most 32. */
       decodeConcurrency: z.number().int().min(0).default(0),
+      /**
+       * Where videos are decoded and their frames resized: `workers` (threads, one per decode: the main thread
+       * only feeds the encoder) or `main`. The frames are the same bit for bit.
+       */
+      decodeIn: z.enum(['workers', 'main']).default('workers'),
       /** Append per-patch late-minus-early frame tokens on load (pipeline/motion-tokens.ts); off in the seed. */
       motionTokens: z.boolean().default(false),
     })

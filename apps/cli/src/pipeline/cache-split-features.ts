@@ -1,7 +1,8 @@
 /**
  * Vision features of one split into the LMDB cache, through feature-cache's `cacheFeatures`: hits
- * cost a cache read; misses are decoded by video-io's `decodeSample` (uniform frames, several
- * ffmpeg processes at once: `features.decodeConcurrency`, by default one per core), each frame
+ * cost a cache read; misses are decoded (uniform frames, several videos at once:
+ * `features.decodeConcurrency`, by default one per core; in worker threads unless `features.decodeIn` is
+ * `main`: frame-decoder.ts), each frame
  * shrunk to what the image processor keeps as it arrives, encoded by the frozen CLIP tower in
  * batches of videos while the next videos decode, and written one LMDB transaction a batch. The
  * decoded videos alive at once are bounded (a batch being encoded plus the decodes feeding the
@@ -15,11 +16,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { cacheFeatures, featureKey, videoIdentity } from '@kvc/feature-cache';
 import type { FeatureCache, FeatureKey, FeatureTensor } from '@kvc/feature-cache';
 import { encodeFrames, gpuPoolStats } from '@kvc/models';
-import { decodeSample, decodeSkip, defaultDecodeConcurrency } from '@kvc/video-io';
+import { decodeSkip, defaultDecodeConcurrency } from '@kvc/video-io';
 import type { FramesEvent, SampleEvent, SkipEvent } from '@kvc/video-io';
 import type { Output } from '../output.js';
 import type { RunConfig } from '../config/run-config.js';
-import { processorFrame } from './processor-frame.js';
+import { openFrameDecoder } from './frame-decoder.js';
 import { reportSkip } from './report-skip.js';
 import { poolChurnWatch } from './pool-churn-watch.js';
 import type { VisionEncoder } from './vision-encoder.js';
@@ -46,6 +47,8 @@ export interface CacheTiming {
   readonly decodeMs: number;
   readonly encodeMs: number;
   readonly decodeSlots: number;
+  /** Where the decodes ran (frame-decoder.ts). */
+  readonly decodeIn: 'workers' | 'main';
 }
 
 export async function cacheSplitFeatures(args: {
@@ -67,60 +70,75 @@ export async function cacheSplitFeatures(args: {
   const bar = out.progress(`features ${split}`, samples.length);
   const decodeConcurrency = config.features.decodeConcurrency || defaultDecodeConcurrency();
   const batchSize = config.features.batchVideos;
-  const mapFrame = processorFrame(encoder.processor);
+  const decoder = await openFrameDecoder({
+    processor: encoder.processor,
+    decodeIn: config.features.decodeIn,
+    slots: decodeConcurrency,
+    out,
+  });
   const churn = poolChurnWatch(gpuPoolStats);
   const start = performance.now();
   let decodeMs = 0;
   let encodeMs = 0;
-  await lastValueFrom(
-    from(samples).pipe(
-      concatMap(async (sample) => ({ sample, key: featureKey(await videoIdentity(sample.video), encoder.recipe) })),
-      filter(({ key }) => {
-        if (!keep || keep(key.key)) return true;
-        elsewhere++;
-        bar.tick(1);
-        return false;
-      }),
-      cacheFeatures<{ sample: SampleEvent; key: FeatureKey }, FramesEvent>({
-        cache,
-        keyOf: (k) => k.key,
-        decode: (k) =>
-          defer(() => {
+  try {
+    await lastValueFrom(
+      from(samples).pipe(
+        concatMap(async (sample) => ({ sample, key: featureKey(await videoIdentity(sample.video), encoder.recipe) })),
+        filter(({ key }) => {
+          if (!keep || keep(key.key)) return true;
+          elsewhere++;
+          bar.tick(1);
+          return false;
+        }),
+        cacheFeatures<{ sample: SampleEvent; key: FeatureKey }, FramesEvent>({
+          cache,
+          keyOf: (k) => k.key,
+          decode: (k) =>
+            defer(() => {
+              const t = performance.now();
+              return decoder
+                .decode(k.sample, config.vision.frames)
+                .pipe(finalize(() => (decodeMs += performance.now() - t)));
+            }),
+          encode: async (batch) => {
             const t = performance.now();
-            return decodeSample(k.sample, { numFrames: config.vision.frames, mapFrame }).pipe(
-              finalize(() => (decodeMs += performance.now() - t)),
-            );
-          }),
-        encode: async (batch) => {
-          const t = performance.now();
-          const features = await encodeBatch(batch, encoder, config);
-          encodeMs += performance.now() - t;
-          const warning = churn.afterBatch();
-          if (warning) out.warn(warning);
-          return features;
-        },
-        batchSize,
-        decodeConcurrency,
-        // A batch being encoded, the next one decoded, and every decode slot busy on top of that.
-        maxInFlight: 2 * batchSize + decodeConcurrency,
-      }),
-      tap((r) => {
-        if (r.source === 'skipped') {
-          const s = decodeSkip(r.item.sample, r.error); // rethrows what is not the video's fault (no ffmpeg)
-          skipped.push(s);
-          reportSkip(out, split, s);
-        } else {
-          keys.set(r.item.sample.id, r.key);
-          if (r.source === 'cache') hits++;
-          else encoded++;
-        }
-        bar.tick(1, hits ? `${hits} cached` : undefined);
-      }),
-    ),
-    { defaultValue: undefined },
-  );
+            const features = await encodeBatch(batch, encoder, config);
+            encodeMs += performance.now() - t;
+            const warning = churn.afterBatch();
+            if (warning) out.warn(warning);
+            return features;
+          },
+          batchSize,
+          decodeConcurrency,
+          // A batch being encoded, the next one decoded, and every decode slot busy on top of that.
+          maxInFlight: 2 * batchSize + decodeConcurrency,
+        }),
+        tap((r) => {
+          if (r.source === 'skipped') {
+            const s = decodeSkip(r.item.sample, r.error); // rethrows what is not the video's fault (no ffmpeg)
+            skipped.push(s);
+            reportSkip(out, split, s);
+          } else {
+            keys.set(r.item.sample.id, r.key);
+            if (r.source === 'cache') hits++;
+            else encoded++;
+          }
+          bar.tick(1, hits ? `${hits} cached` : undefined);
+        }),
+      ),
+      { defaultValue: undefined },
+    );
+  } finally {
+    await decoder.close();
+  }
   bar.done();
-  const timing = { wallMs: performance.now() - start, decodeMs, encodeMs, decodeSlots: decodeConcurrency };
+  const timing = {
+    wallMs: performance.now() - start,
+    decodeMs,
+    encodeMs,
+    decodeSlots: decodeConcurrency,
+    decodeIn: decoder.where,
+  };
   return { keys, skipped, hits, encoded, elsewhere, timing };
 }
 

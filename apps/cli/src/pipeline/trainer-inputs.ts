@@ -30,6 +30,7 @@ const RESUME_IGNORE = [
   'features.cacheDir',
   'features.batchVideos',
   'features.decodeConcurrency',
+  'features.decodeIn',
   'generation.batchSize',
   'eval',
   'data.root',

@@ -13,7 +13,7 @@ import { orderedMergeMap } from './ordered-merge-map.js';
 
 /** Options of {@link decodeSamples}. */
 export interface DecodeSamplesOptions extends DecodeSampleOptions {
-  /** Videos decoded at once (default: the cores available, at most 8; see decode-concurrency.ts). */
+  /** Videos decoded at once (default: the cores available, at most 32; see decode-concurrency.ts). */
   readonly concurrency?: number;
   /** What a decoding failure does: become a skip event (default) or error the stream. */
   readonly onError?: 'skip' | 'error';
