@@ -5,7 +5,9 @@
  * - decode-dispatches: counts a decode step's kernels with every fused kernel on (bench-attention.ts's
  *   fuseEverything selects the attention variant the device has);
  * - gen-bench: generation with the fused attention (applyBenchAttention), replayed decoding steps and the
- *   recorded step's GPU profile (RecordedStep.profile).
+ *   recorded step's GPU profile (RecordedStep.profile, and the step in one pass without each kernel:
+ *   RecordedStep.timeInOnePass);
+ * - gemv-bench: the decoding step's GEMVs in one pass per tiling, each tiling's outputs against the first's.
  * Their subgroup-matrix branches need the GPU machine (bench/gpu/device-batch.sh); lavapipe has none.
  */
 import { describe, expect, it } from 'vitest';
@@ -53,8 +55,26 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
     // The tiny prefix (40 tokens) is one chunk; its profile lists the flash forward among its kernels.
     expect(r.out).toMatch(/prefill chunk B2 × 40 tokens: \d+ dispatches, [\d.]+ ms of GPU time in separate passes/);
     expect(r.out).toMatch(/\d+× {2}Q,K,V,Bias→O,ST/);
+    expect(r.out).toMatch(/B2: the whole step in one pass: [\d.]+ ms of GPU time/);
+    expect(r.out).toMatch(/without +\d+× .+: [\d.]+ ms \(its share -?[\d.]+ ms\)/);
     const replayed = /RESULT kvc webgpu .*, (\d+) of 7 replayed/.exec(r.out);
     expect(replayed, r.out.slice(-2000)).not.toBeNull();
     expect(Number(replayed![1])).toBe(4); // steps 1-3 run (one warm-up, two recorded), 4-7 replayed
+  });
+
+  it('gemv-bench: every tiling of the decoding step’s GEMVs agrees with the first, with and without LoRA', async () => {
+    const r = await bench(['bench/gpu/gemv-bench.ts', '3'], {
+      KVC_GEMV_LAYERS: '1',
+      KVC_GEMV_TILINGS: '16x1,8x4',
+      KVC_GEMV_ROUNDS: '1',
+    });
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    const lines = [
+      ...r.out.matchAll(/^B(\d+) (plain|lora) tiling (\d+x\d+): [\d.]+ ms a step .* max rel diff vs first (\S+)$/gm),
+    ];
+    expect(lines).toHaveLength(2 * 2);
+    // The same sums in other orders: f32 rounding apart (K ≤ 3072 terms), never more.
+    for (const m of lines) expect(Number(m[4]), m[0]).toBeLessThan(1e-5);
+    expect(r.out).not.toMatch(/GPU ERROR/);
   });
 });

@@ -195,8 +195,15 @@ case "${1:-}" in
     [ -f .gpu/app/gen-bench-old.mjs ] && run gen-old 100 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench-old webgpu 0.6b 1,8 128 f16
     run gen-torch 60 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
     ;;
+  gemv-profile) # #14 (session 14): the decoding step's 196 GEMVs alone in one pass per tiling (gemv-bench.ts), then
+                # the recorded step at batch 1 and 8: its kernels in separate passes, and the whole step in one pass
+                # without each of the largest (RecordedStep.timeInOnePass)
+    run gemv 120 env KVC_GEMV_TILINGS=16x1,8x1,16x8,8x4,8x8,16x4 $KVC gemv-bench 1,8,32
+    run gen-step-profile 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 \
+      $KVC gen-bench webgpu 0.6b 1,8 16 f16
+    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|train-check" >&2; exit 2 ;;
 esac

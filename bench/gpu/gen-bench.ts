@@ -64,6 +64,16 @@ async function printStepProfile(step: RecordedStep, label: string): Promise<void
   console.log(`  ${label}: ${times.length} dispatches, ${total.toFixed(2)} ms of GPU time in separate passes`);
   for (const [k, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
     console.log(`    ${e.ms.toFixed(3).padStart(9)} ms ${String(e.n).padStart(5)}×  ${k}`);
+  // The honest split: the whole step in one pass, then without each of the largest kernels (timeInOnePass).
+  const whole = await step.timeInOnePass();
+  if (whole === undefined) return;
+  console.log(`  ${label}: the whole step in one pass: ${whole.toFixed(3)} ms of GPU time`);
+  for (const [k, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8)) {
+    const without = (await step.timeInOnePass((l) => l !== k))!;
+    console.log(
+      `    without ${String(e.n).padStart(4)}× ${k}: ${without.toFixed(3)} ms (its share ${(whole - without).toFixed(3)} ms)`,
+    );
+  }
 }
 const backend = backendArg as 'webgpu' | 'cpu' | 'wasm';
 const tiny = size === 'tiny';

@@ -4,13 +4,14 @@
  * product: on the H200 a decoding step's 196 products took 91 µs each plus 7 µs of packing at batch 1
  * (RecordedStep.profile, bench/results/2026-11-28-gen-h200-session12.md), where reading Qwen3-0.6B's f16
  * weights once takes ~0.2 ms in all. This kernel streams W once, memory-bound:
- * - one workgroup per 16 output features: a tile row of the packed W (gemm-layout.ts), which is 16·Kp
- *   contiguous halves, read as vec4<u32> (8 halves of one stored row) by 256 invocations in a row;
+ * - one workgroup per 16 output features (a tile row of the packed W, gemm-layout.ts: 16·Kp contiguous
+ *   halves) or per 8 (half a tile row: `GemvTiling`), read as vec4<u32> (8 halves of one stored row) by 256
+ *   invocations, 2·features of them to a tile, each loading `loadBatch` tiles before using any;
  * - x stays f32 (no pack) and is read straight from its buffer for every row of the batch, the weight
  *   widened to f32: each product is a plain f32 fma, so the only rounding besides the sums' is W's own
  *   (a tighter error than the GEMM's, which also rounds x to f16);
- * - each invocation owns one output feature and an eighth of K's tiles for every row, and the 16 partial sums
- *   of a feature are added in workgroup memory in a fixed order: a row's result does not depend on M;
+ * - each invocation owns one output feature and a share of K's tiles for every row, and the partial sums of a
+ *   feature are added in workgroup memory in a fixed order: a row's result does not depend on M;
  * - with LoRA, the workgroup first computes the row's r low-rank values x·Aᵀ (each workgroup again: at a few
  *   rows that is cheaper than another dispatch, as in lora-add-wgsl.ts) and adds (t·B[n]ᵀ)·s after the sum,
  *   in tfjs's order.
@@ -42,12 +43,33 @@ export interface GemvShape {
   /** LoRA rank, when the branch is fused in. */
   readonly rank?: number;
   readonly scaling?: number;
+  /** How the work splits (benchmarks compare them); default DEFAULT_GEMV_TILING. */
+  readonly tiling?: GemvTiling;
 }
+
+/**
+ * Output features per workgroup (a tile row's 16, or half of it: twice the workgroups for a decoding step's
+ * N = 1024 products, which otherwise leave half of the H200's 132 SMs idle) and how many tiles an invocation
+ * loads before it uses any (at most; the largest power of two dividing its trip count).
+ */
+export interface GemvTiling {
+  readonly features: 8 | 16;
+  readonly loadBatch: number;
+}
+
+/**
+ * Session 12's split, measured on the H200 (bench/results/2026-11-28-gen-h200-session12.md). The others are
+ * benchmarked by bench/gpu/gemv-bench.ts (`device-batch.sh gemv-profile`), not yet run on the hardware.
+ */
+export const DEFAULT_GEMV_TILING: GemvTiling = { features: 16, loadBatch: 1 };
 
 /** Largest LoRA rank fused in (workgroup memory holds rows × rank low-rank values). */
 export const GEMV_MAX_RANK = 32;
 
-export const gemvDispatch = (s: GemvShape): [number, number] => [Math.ceil(s.n / 16), 1];
+export const gemvDispatch = (s: GemvShape): [number, number] => [
+  Math.ceil(s.n / (s.tiling ?? DEFAULT_GEMV_TILING).features),
+  1,
+];
 
 export function gemvWgsl(s: GemvShape): string {
   const { n, k, rows: MB } = s;
@@ -55,6 +77,12 @@ export function gemvWgsl(s: GemvShape): string {
   const lora = s.rank !== undefined;
   const r = s.rank ?? 0;
   const chunk = Math.min(CHUNK, MB);
+  const { features: fpw, loadBatch } = s.tiling ?? DEFAULT_GEMV_TILING;
+  // Tiles a workgroup reads at once (each by 2·FPW invocations) and its loop's trip count over the padded tiles.
+  const tpi = WG / (2 * fpw);
+  const it = Math.ceil(kp / 16 / tpi);
+  let lb = 1;
+  while (lb * 2 <= loadBatch && it % (lb * 2) === 0) lb *= 2;
   // x as vec4 when a run of 8 inputs never crosses a row's end (K a multiple of 8); else scalars, masked.
   const vecX = k % 8 === 0;
   const xLoads = vecX
@@ -124,7 +152,8 @@ export function gemvWgsl(s: GemvShape): string {
       : []),
     `@group(0) @binding(${lora ? 4 : 2}) var<storage, read_write> C: array<f32>;`,
   ];
-  return `const N = ${n}u; const K = ${k}u; const KT = ${Math.ceil(k / 16)}u; const TPR = ${kp / 16}u;
+  return `const N = ${n}u; const K = ${k}u; const TPR = ${kp / 16}u;
+const FPW = ${fpw}u; const LPT = ${2 * fpw}u; const TPI = ${tpi}u; const IT = ${it}u; const NL = ${lb}u;
 const MB = ${MB}u; const CH = ${chunk}u; const WG = ${WG}u;${lora ? ` const R = ${r}u; const SL = ${slices}u;` : ''}
 ${bindings.join('\n')}
 var<workgroup> part: array<f32, ${chunk * WG}>;
@@ -132,40 +161,47 @@ ${lora ? `var<workgroup> low: array<f32, ${MB * r}>;` : ''}
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let M = arrayLength(&C) / N;
   let tr = wg.x;${loraPhase}
-  // Invocation lid reads vec4 (lid & 31) of every eighth tile from tile lid >> 5: stored row (lid & 31) >> 1
-  // of the tile row, inputs 8·(lid & 1) .. +7 of the tile.
-  let row = (lid & 31u) >> 1u; let h = lid & 1u;
+  // Invocation lid reads vec4 \`lane\` of every TPI-th tile from tile \`sub\`: stored row lane >> 1 of the
+  // workgroup's FPW rows of the tile row, inputs 8·(lane & 1) .. +7 of the tile. The loop runs over the padded
+  // tiles (zeros past K) with a constant trip count and loads NL tiles before using any, so that many loads
+  // are in flight at once: a decoding step's products are too small to hide one load's latency behind others.
+  let lane = lid % LPT; let sub = lid / LPT;
+  let h = lane & 1u;
   var acc: array<f32, MB>;
-  let base = tr * TPR * 32u + (lid & 31u);
-  for (var it = 0u; it < ${Math.ceil(Math.ceil(k / 16) / 8)}u; it++) {
-    let kt = (lid >> 5u) + it * 8u;
-    if (kt >= KT) { break; }
-    let wv = W[base + kt * 32u];
-    let w0 = unpack2x16float(wv.x); let w1 = unpack2x16float(wv.y);
-    let w2 = unpack2x16float(wv.z); let w3 = unpack2x16float(wv.w);
-    let k0 = kt * 16u + h * 8u;
-    ${vecX ? 'if (k0 < K) {' : '{'}
-      for (var m = 0u; m < MB; m++) {
-        if (m < M) {
-          let xb = m * K + k0;
-          var s = acc[m];
-          ${xLoads}
-          acc[m] = s;
+  let base = (tr / ${16 / fpw}u) * TPR * 32u + (tr % ${16 / fpw}u) * LPT + lane;
+  for (var ib = 0u; ib < IT; ib += NL) {
+    var wb: array<vec4<u32>, NL>;
+    // Past the last tile (only where a row has fewer tiles than a round reads) the load repeats the last one,
+    // whose inputs k0 then skips.
+    for (var j = 0u; j < NL; j++) { wb[j] = W[base + min(sub + (ib + j) * TPI, TPR - 1u) * 32u]; }
+    for (var j = 0u; j < NL; j++) {
+      let wv = wb[j];
+      let w0 = unpack2x16float(wv.x); let w1 = unpack2x16float(wv.y);
+      let w2 = unpack2x16float(wv.z); let w3 = unpack2x16float(wv.w);
+      let k0 = (sub + (ib + j) * TPI) * 16u + h * 8u;
+      if (k0 < K) {
+        for (var m = 0u; m < MB; m++) {
+          if (m < M) {
+            let xb = m * K + k0;
+            var s = acc[m];
+            ${xLoads}
+            acc[m] = s;
+          }
         }
       }
     }
   }
-  // The 16 partial sums of a feature (8 tile phases × 2 halves), added in one order whatever M is.
+  // The 2·TPI partial sums of a feature (TPI tile phases × 2 halves), added in one order whatever M is.
   for (var m0 = 0u; m0 < MB; m0 += CH) {
     workgroupBarrier();
     for (var i = 0u; i < CH; i++) { part[i * WG + lid] = acc[m0 + i]; }
     workgroupBarrier();
-    if (lid < CH * 16u) {
-      let i = lid / 16u; let rr = lid % 16u; let m = m0 + i; let nn = tr * 16u + rr;
+    if (lid < CH * FPW) {
+      let i = lid / FPW; let rr = lid % FPW; let m = m0 + i; let nn = tr * FPW + rr;
       if (m < M && nn < N) {
         var sum = 0.0;
-        for (var a = 0u; a < 8u; a++) {
-          sum += part[i * WG + a * 32u + rr * 2u] + part[i * WG + a * 32u + rr * 2u + 1u];
+        for (var a = 0u; a < TPI; a++) {
+          sum += part[i * WG + a * LPT + rr * 2u] + part[i * WG + a * LPT + rr * 2u + 1u];
         }${loraAdd}
         C[m * N + nn] = sum;
       }

@@ -7,6 +7,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { F16Matrix } from './f16-matrix.js';
 import { GEMV_MAX_RANK, GEMV_MAX_ROWS, gemvDispatch, gemvRowBucket, gemvWgsl } from './f16-gemv-wgsl.js';
+import type { GemvTiling } from './f16-gemv-wgsl.js';
 import { fusedElementwiseTakes } from './fused-elementwise.js';
 import { runKernelOutputs } from './webgpu-internals.js';
 
@@ -35,14 +36,18 @@ export function gemvTakes(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): boolea
   );
 }
 
-/** x [M, in] · Wᵀ [in, out] (+ s·((x·Aᵀ)·Bᵀ)) → [M, out] f32. Call where gemvTakes says so. */
-export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): tf.Tensor2D {
+/**
+ * x [M, in] · Wᵀ [in, out] (+ s·((x·Aᵀ)·Bᵀ)) → [M, out] f32. Call where gemvTakes says so. `tiling`: tests and
+ * benchmarks try the others; the result is the same up to the order of the partial sums.
+ */
+export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora, tiling?: GemvTiling): tf.Tensor2D {
   const [m, k] = x.shape;
   const shape = {
     n: w.rows,
     k,
     rows: gemvRowBucket(m),
     ...(lora ? { rank: lora.a.shape[0], scaling: lora.scaling } : {}),
+    ...(tiling ? { tiling } : {}),
   };
   const inputs = lora ? [x, w.bits, lora.a, lora.b] : [x, w.bits];
   const out = { shape: [m, w.rows], dtype: 'float32' as const };

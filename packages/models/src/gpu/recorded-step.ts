@@ -462,6 +462,50 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
     return dispatches.map((op, i) => ({ label: op.label, ms: times[i]! }));
   }
 
+  /**
+   * The GPU time of the recorded dispatches that `keep` accepts (default all), run back to back in one pass as a
+   * replay runs them, timed by one pair of timestamps: the median of `rounds` after a warm-up (benchmarks).
+   * Leaving a kernel out and timing again is an honest measure of its share, which separate passes
+   * (profile()) are not: on the H200 a pass of its own costs more than a small dispatch. The results of a run
+   * that leaves kernels out are garbage; the step is replayed normally afterwards. Undefined without
+   * `timestamp-query`.
+   */
+  async timeInOnePass(keep: (label: string) => boolean = () => true, rounds = 5): Promise<number | undefined> {
+    const b = webgpuBackend();
+    if (!b.device.features.has('timestamp-query')) return undefined;
+    submitPending(b);
+    const kept = this.ops.filter((o) => o.kind === 'dispatch' && keep(o.label));
+    const set = b.device.createQuerySet({ type: 'timestamp', count: 2 });
+    const resolve = b.device.createBuffer({ size: 16, usage: 0x200 | 0x4 }); // QUERY_RESOLVE | COPY_SRC
+    const read = b.device.createBuffer({ size: 16, usage: MAP_READ | COPY_DST });
+    const ms: number[] = [];
+    try {
+      for (let round = 0; round <= rounds; round++) {
+        const enc = b.device.createCommandEncoder();
+        const pass = enc.beginComputePass({
+          timestampWrites: { querySet: set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+        });
+        for (const op of kept) {
+          if (op.kind !== 'dispatch') continue;
+          pass.setPipeline(op.pipeline);
+          pass.setBindGroup(0, op.group);
+          pass.dispatchWorkgroups(op.x, op.y, op.z);
+        }
+        pass.end();
+        enc.resolveQuerySet(set, 0, 2, resolve, 0);
+        enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
+        b.queue.submit([enc.finish()]);
+        await read.mapAsync(MAP_READ);
+        const ns = new BigInt64Array(read.getMappedRange().slice(0));
+        read.unmap();
+        if (round > 0) ms.push(Number(ns[1]! - ns[0]!) / 1e6);
+      }
+    } finally {
+      for (const x of [set, resolve, read]) x.destroy();
+    }
+    return ms.sort((x, y) => x - y)[Math.floor(ms.length / 2)];
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
