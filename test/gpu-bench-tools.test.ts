@@ -65,14 +65,14 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
   it('gemv-bench: every tiling of the decoding step’s GEMVs agrees with the first, with and without LoRA', async () => {
     const r = await bench(['bench/gpu/gemv-bench.ts', '3'], {
       KVC_GEMV_LAYERS: '1',
-      KVC_GEMV_TILINGS: '16x1,8x4',
+      KVC_GEMV_TILINGS: '16x1,8x4,16x2r4',
       KVC_GEMV_ROUNDS: '1',
     });
     expect(r.code, r.out.slice(-3000)).toBe(0);
     const lines = [
-      ...r.out.matchAll(/^B(\d+) (plain|lora) tiling (\d+x\d+): [\d.]+ ms a step .* max rel diff vs first (\S+)$/gm),
+      ...r.out.matchAll(/^B(\d+) (plain|lora) tiling (\d+x\d+r\d): [\d.]+ ms a step .* max rel diff vs first (\S+)$/gm),
     ];
-    expect(lines).toHaveLength(2 * 2);
+    expect(lines).toHaveLength(2 * 3);
     // The same sums in other orders: f32 rounding apart (K ≤ 3072 terms), never more.
     for (const m of lines) expect(Number(m[4]), m[0]).toBeLessThan(1e-5);
     expect(r.out).not.toMatch(/GPU ERROR/);

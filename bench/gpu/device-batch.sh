@@ -198,7 +198,7 @@ case "${1:-}" in
   gemv-profile) # #14 (session 14): the decoding step's 196 GEMVs alone in one pass per tiling (gemv-bench.ts), then
                 # the recorded step at batch 1 and 8: its kernels in separate passes, and the whole step in one pass
                 # without each of the largest (RecordedStep.timeInOnePass)
-    run gemv 120 env KVC_GEMV_TILINGS=16x1,8x1,16x8,8x4,8x8,16x4 $KVC gemv-bench 1,8,32
+    run gemv 150 env KVC_GEMV_TILINGS=16x1,8x1,16x8,8x4,16x4r2,16x4r4,8x4r2,16x8r4 $KVC gemv-bench 1,8,32
     run gen-step-profile 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 \
       $KVC gen-bench webgpu 0.6b 1,8 16 f16
     ;;

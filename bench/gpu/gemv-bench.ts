@@ -5,7 +5,8 @@
  * runs them (time-dispatches.ts). Per batch and tiling (f16-gemv-wgsl.ts GemvTiling), with and without the LoRA
  * branch (r 16): ms a step and the weights' bytes over that time against the H200's 4.8 TB/s. Each tiling's
  * outputs are checked against the first's (the same sums in another order: relative differences ~1e-6).
- * Usage: gemv-bench.ts [batches, default 1,8,32]; KVC_GEMV_TILINGS="16x1,8x1,16x8,8x4" (features x loadBatch),
+ * Usage: gemv-bench.ts [batches, default 1,8,32]; KVC_GEMV_TILINGS="16x1,8x4,16x4r4" (features x loadBatch, then
+ * r and the features an invocation owns),
  * KVC_GEMV_LAYERS (28), KVC_GEMV_ROUNDS (5).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,11 +24,15 @@ import { uniformMatrix } from '../../packages/models/src/testing/uniform-matrix.
 import { timeDispatches, type Dispatch } from './time-dispatches.js';
 
 const batches = (process.argv[2] ?? '1,8,32').split(',').map(Number);
-const tilings: GemvTiling[] = (process.env.KVC_GEMV_TILINGS ?? '16x1,8x1,16x8,8x4').split(',').map((t) => {
-  const [f, l] = t.split('x').map(Number);
-  if (f !== 8 && f !== 16) throw new Error(`KVC_GEMV_TILINGS: ${t}: features must be 8 or 16`);
-  return { features: f, loadBatch: l ?? 1 };
-});
+const tilings: GemvTiling[] = (process.env.KVC_GEMV_TILINGS ?? '16x1,8x1,16x8,8x4,16x4r4,16x4r2')
+  .split(',')
+  .map((t) => {
+    const [, f, l, r] = /^(\d+)x(\d+)(?:r(\d))?$/.exec(t) ?? [];
+    if (f !== '8' && f !== '16') throw new Error(`KVC_GEMV_TILINGS: ${t} is not like 16x4r2 (features 8 or 16)`);
+    const rows = Number(r ?? 1);
+    if (rows !== 1 && rows !== 2 && rows !== 4) throw new Error(`KVC_GEMV_TILINGS: ${t}: rows must be 1, 2 or 4`);
+    return { features: Number(f) as 8 | 16, loadBatch: Number(l), rows };
+  });
 const LAYERS = Number(process.env.KVC_GEMV_LAYERS ?? 28);
 /** Timed rounds after the warm-up (time-dispatches.ts); CI's lavapipe run takes 1. */
 const ROUNDS = Number(process.env.KVC_GEMV_ROUNDS ?? 5);
@@ -114,7 +119,7 @@ for (const batch of batches) {
       for (const c of outs) c.destroy();
       const tb = weightBytes / (ms / 1000) / 1e12;
       console.log(
-        `B${batch} ${lora ? 'lora' : 'plain'} tiling ${tiling.features}x${tiling.loadBatch}: ${ms.toFixed(3)} ms a step ` +
+        `B${batch} ${lora ? 'lora' : 'plain'} tiling ${tiling.features}x${tiling.loadBatch}r${tiling.rows ?? 1}: ${ms.toFixed(3)} ms a step ` +
           `(${((ms * 1000) / dispatches.length).toFixed(1)} µs a product, ${tb.toFixed(2)} TB/s of weights), ` +
           `max rel diff vs first ${rel.toExponential(1)}${gpuError ? ` GPU ERROR ${gpuError}` : ''}`,
       );

@@ -49,12 +49,16 @@ export interface GemvShape {
 
 /**
  * Output features per workgroup (a tile row's 16, or half of it: twice the workgroups for a decoding step's
- * N = 1024 products, which otherwise leave half of the H200's 132 SMs idle) and how many tiles an invocation
- * loads before it uses any (at most; the largest power of two dividing its trip count).
+ * N = 1024 products, which otherwise leave half of the H200's 132 SMs idle), output features per invocation
+ * (`rows`: each x value loaded once for that many weight rows; at batch 8 an invocation loads 16 x vectors per
+ * weight vector with one row) and how many tiles an invocation loads before it uses any (at most; the largest
+ * power of two dividing its trip count).
  */
 export interface GemvTiling {
   readonly features: 8 | 16;
   readonly loadBatch: number;
+  /** Default 1. */
+  readonly rows?: 1 | 2 | 4;
 }
 
 /**
@@ -77,24 +81,30 @@ export function gemvWgsl(s: GemvShape): string {
   const lora = s.rank !== undefined;
   const r = s.rank ?? 0;
   const chunk = Math.min(CHUNK, MB);
-  const { features: fpw, loadBatch } = s.tiling ?? DEFAULT_GEMV_TILING;
-  // Tiles a workgroup reads at once (each by 2·FPW invocations) and its loop's trip count over the padded tiles.
-  const tpi = WG / (2 * fpw);
+  const { features: fpw, loadBatch, rows: rpi = 1 } = s.tiling ?? DEFAULT_GEMV_TILING;
+  // Invocations a tile is read by (each: `rpi` stored rows, one half of the tile's 16 inputs), tiles a workgroup
+  // reads at once, and the loop's trip count over the padded tiles.
+  const lpt = (2 * fpw) / rpi;
+  const tpi = WG / lpt;
   const it = Math.ceil(kp / 16 / tpi);
   let lb = 1;
   while (lb * 2 <= loadBatch && it % (lb * 2) === 0) lb *= 2;
-  // x as vec4 when a run of 8 inputs never crosses a row's end (K a multiple of 8); else scalars, masked.
+  // Rows of the batch whose partial sums go through workgroup memory at once (rpi values each).
+  const chr = Math.max(1, chunk / rpi);
+  // x as vec4 when a run of 8 inputs never crosses a row's end (K a multiple of 8); else scalars, masked. Each
+  // x value is multiplied into the invocation's `rpi` weight rows (w{row}_{pair}) while it is in registers.
   const vecX = k % 8 === 0;
-  const xLoads = vecX
-    ? `let xa = X[xb / 4u]; let xc = X[xb / 4u + 1u];
-          s = fma(xa.x, w0.x, s); s = fma(xa.y, w0.y, s); s = fma(xa.z, w1.x, s); s = fma(xa.w, w1.y, s);
-          s = fma(xc.x, w2.x, s); s = fma(xc.y, w2.y, s); s = fma(xc.z, w3.x, s); s = fma(xc.w, w3.y, s);`
-    : [0, 1, 2, 3, 4, 5, 6, 7]
-        .map((i) => {
-          const w = `w${i >> 1}.${i & 1 ? 'y' : 'x'}`;
-          return `s = fma(select(0.0, X[xb + ${i}u], k0 + ${i}u < K), ${w}, s);`;
-        })
-        .join('\n          ');
+  const rowsOf = (f: (jr: number) => string): string =>
+    Array.from({ length: rpi }, (_, jr) => f(jr)).join('\n            ');
+  const xValue = (i: number): string =>
+    vecX ? `${i < 4 ? 'xa' : 'xc'}.${'xyzw'[i % 4]}` : `select(0.0, X[xb + ${i}u], k0 + ${i}u < K)`;
+  const xLoads = `${vecX ? 'let xa = X[xb / 4u]; let xc = X[xb / 4u + 1u];' : ''}
+            ${rowsOf((jr) => {
+              const fmas = [0, 1, 2, 3, 4, 5, 6, 7]
+                .map((i) => `s${jr} = fma(${xValue(i)}, w${jr}_${i >> 1}.${i & 1 ? 'y' : 'x'}, s${jr});`)
+                .join(' ');
+              return `var s${jr} = acc[${jr}u * MB + m]; ${fmas} acc[${jr}u * MB + m] = s${jr};`;
+            })}`;
   // Slices of K per low-rank value: the invocations split as rank × slices (slices a power of two).
   const rp = lora ? 2 ** Math.ceil(Math.log2(Math.max(r, 1))) : 1;
   const slices = WG / rp;
@@ -153,55 +163,60 @@ export function gemvWgsl(s: GemvShape): string {
     `@group(0) @binding(${lora ? 4 : 2}) var<storage, read_write> C: array<f32>;`,
   ];
   return `const N = ${n}u; const K = ${k}u; const TPR = ${kp / 16}u;
-const FPW = ${fpw}u; const LPT = ${2 * fpw}u; const TPI = ${tpi}u; const IT = ${it}u; const NL = ${lb}u;
-const MB = ${MB}u; const CH = ${chunk}u; const WG = ${WG}u;${lora ? ` const R = ${r}u; const SL = ${slices}u;` : ''}
+const FPW = ${fpw}u; const RPI = ${rpi}u; const LPT = ${lpt}u; const TPI = ${tpi}u; const IT = ${it}u; const NL = ${lb}u;
+const MB = ${MB}u; const CH = ${chunk}u; const CHR = ${chr}u; const WG = ${WG}u;${lora ? ` const R = ${r}u; const SL = ${slices}u;` : ''}
 ${bindings.join('\n')}
-var<workgroup> part: array<f32, ${chunk * WG}>;
+var<workgroup> part: array<f32, ${Math.max(chunk, chr * rpi) * WG}>;
 ${lora ? `var<workgroup> low: array<f32, ${MB * r}>;` : ''}
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let M = arrayLength(&C) / N;
   let tr = wg.x;${loraPhase}
-  // Invocation lid reads vec4 \`lane\` of every TPI-th tile from tile \`sub\`: stored row lane >> 1 of the
-  // workgroup's FPW rows of the tile row, inputs 8·(lane & 1) .. +7 of the tile. The loop runs over the padded
-  // tiles (zeros past K) with a constant trip count and loads NL tiles before using any, so that many loads
-  // are in flight at once: a decoding step's products are too small to hide one load's latency behind others.
+  // Invocation lid reads, of every TPI-th tile from tile \`sub\`, the vec4s of stored rows RPI·(lane >> 1) ..
+  // +RPI−1 of the workgroup's FPW rows of the tile row, inputs 8·(lane & 1) .. +7 of the tile. The loop runs over
+  // the padded tiles (zeros past K) with a constant trip count and loads NL tiles before using any, so that many
+  // loads are in flight at once: a decoding step's products are too small to hide one load's latency behind others.
   let lane = lid % LPT; let sub = lid / LPT;
   let h = lane & 1u;
-  var acc: array<f32, MB>;
-  let base = (tr / ${16 / fpw}u) * TPR * 32u + (tr % ${16 / fpw}u) * LPT + lane;
+  var acc: array<f32, ${rpi} * MB>;
+  let base = (tr / ${16 / fpw}u) * TPR * 32u + ((tr % ${16 / fpw}u) * FPW + (lane >> 1u) * RPI) * 2u + h;
   for (var ib = 0u; ib < IT; ib += NL) {
-    var wb: array<vec4<u32>, NL>;
+    var wb: array<vec4<u32>, ${lb * rpi}>;
     // Past the last tile (only where a row has fewer tiles than a round reads) the load repeats the last one,
     // whose inputs k0 then skips.
-    for (var j = 0u; j < NL; j++) { wb[j] = W[base + min(sub + (ib + j) * TPI, TPR - 1u) * 32u]; }
     for (var j = 0u; j < NL; j++) {
-      let wv = wb[j];
-      let w0 = unpack2x16float(wv.x); let w1 = unpack2x16float(wv.y);
-      let w2 = unpack2x16float(wv.z); let w3 = unpack2x16float(wv.w);
+      let t = base + min(sub + (ib + j) * TPI, TPR - 1u) * 32u;
+      for (var jr = 0u; jr < RPI; jr++) { wb[j * RPI + jr] = W[t + 2u * jr]; }
+    }
+    for (var j = 0u; j < NL; j++) {
+      ${rowsOf(
+        (jr) =>
+          `let v${jr} = wb[j * RPI + ${jr}u]; let w${jr}_0 = unpack2x16float(v${jr}.x); let w${jr}_1 = unpack2x16float(v${jr}.y); let w${jr}_2 = unpack2x16float(v${jr}.z); let w${jr}_3 = unpack2x16float(v${jr}.w);`,
+      )}
       let k0 = (sub + (ib + j) * TPI) * 16u + h * 8u;
       if (k0 < K) {
         for (var m = 0u; m < MB; m++) {
           if (m < M) {
             let xb = m * K + k0;
-            var s = acc[m];
             ${xLoads}
-            acc[m] = s;
           }
         }
       }
     }
   }
   // The 2·TPI partial sums of a feature (TPI tile phases × 2 halves), added in one order whatever M is.
-  for (var m0 = 0u; m0 < MB; m0 += CH) {
+  for (var m0 = 0u; m0 < MB; m0 += CHR) {
     workgroupBarrier();
-    for (var i = 0u; i < CH; i++) { part[i * WG + lid] = acc[m0 + i]; }
+    for (var i = 0u; i < CHR; i++) {
+      for (var jr = 0u; jr < RPI; jr++) { part[(i * RPI + jr) * WG + lid] = acc[jr * MB + m0 + i]; }
+    }
     workgroupBarrier();
-    if (lid < CH * FPW) {
+    if (lid < CHR * FPW) {
       let i = lid / FPW; let rr = lid % FPW; let m = m0 + i; let nn = tr * FPW + rr;
+      let col = (i * RPI + rr % RPI) * WG + (rr / RPI) * 2u;
       if (m < M && nn < N) {
         var sum = 0.0;
         for (var a = 0u; a < TPI; a++) {
-          sum += part[i * WG + a * LPT + rr * 2u] + part[i * WG + a * LPT + rr * 2u + 1u];
+          sum += part[col + a * LPT] + part[col + a * LPT + 1u];
         }${loraAdd}
         C[m * N + nn] = sum;
       }

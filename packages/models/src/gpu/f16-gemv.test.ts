@@ -61,12 +61,14 @@ async function ratio(got: tf.Tensor, ref: tf.Tensor, lim: tf.Tensor): Promise<nu
   return worst;
 }
 
-/** Every way the work may split: the default, half a tile row a workgroup, several loads in flight. */
+/** Every way the work may split: the default, half a tile row a workgroup, several loads in flight, several rows an invocation. */
 const TILINGS: GemvTiling[] = [
   DEFAULT_GEMV_TILING,
   { features: 8, loadBatch: 1 },
   { features: 16, loadBatch: 8 },
   { features: 8, loadBatch: 4 },
+  { features: 16, loadBatch: 4, rows: 4 },
+  { features: 8, loadBatch: 2, rows: 2 },
 ];
 
 describe.skipIf(!gpu)('f16Gemv (a decoding step’s linear layers: x f32 · f16 Wᵀ, LoRA fused) against tfjs f32', () => {
@@ -119,7 +121,7 @@ describe.skipIf(!gpu)('f16Gemv (a decoding step’s linear layers: x f32 · f16 
     xh.dispose();
   });
 
-  it.each([TILINGS[0]!, TILINGS[3]!])(
+  it.each([TILINGS[0]!, TILINGS[3]!, TILINGS[4]!, TILINGS[5]!])(
     'a row’s result does not depend on the batch (tiling %o): each row equals its one-row product bit for bit',
     async (t) => {
       const [m, k, n] = [9, 1024, 70];
