@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SEGMENT_COST_FRAMES, planSeeks, type VideoPacket } from './seek-plan.js';
+import { FFMPEG_SEEK_BACKOFF_SEC as BACKOFF, SEGMENT_COST_FRAMES, planSeeks, type VideoPacket } from './seek-plan.js';
 
 /**
  * Packets in decode order of a closed-GOP stream with one B-frame between references (display
@@ -23,13 +23,26 @@ describe('planSeeks', () => {
     expect(new Set(p.map((x) => x.pts)).size).toBe(600);
     const segs = planSeeks(p, [0, 95, 100, 599], 600, tb, 0)!;
     expect(segs.map((s) => s.pts)).toEqual([[0], [950, 1000], [5990]]);
-    // keyframes at display 0, 90 and 570, a hair past their time
-    expect(segs.map((s) => Math.round((s.seekSec - 5e-4) / tb / 10))).toEqual([0, 90, 570]);
+    // keyframes at display 0, 90 and 570, a hair and ffmpeg's B-frame backoff past their time
+    expect(segs.map((s) => (s.seekSec - 5e-4 - BACKOFF) / tb / 10)).toEqual(
+      [0, 90, 570].map((k) => expect.closeTo(k, 6)),
+    );
+  });
+  it('adds the backoff only where the next keyframe is further away (else ffmpeg could land on that one)', () => {
+    // A keyframe every 10 frames (0.1 s here) is closer than the backoff (0.13 s): a hair past the keyframe only.
+    const segs = planSeeks(stream(600, 10), [95, 300], 600, tb, 0)!;
+    expect(segs.map((s) => s.seekSec)).toEqual([expect.closeTo(0.9 + 5e-4, 9), expect.closeTo(3 + 5e-4, 9)]);
+    // Keyframes 0.3 s apart: past the backoff, but for the last keyframe, with none after it, too.
+    const far = planSeeks(stream(600, 30), [95, 599], 600, tb, 0)!;
+    expect(far.map((s) => s.seekSec)).toEqual([
+      expect.closeTo(0.9 + 5e-4 + BACKOFF, 9),
+      expect.closeTo(5.7 + 5e-4 + BACKOFF, 9),
+    ]);
   });
   it('subtracts the container start time (ffmpeg adds it to -ss), never below 0', () => {
     const segs = planSeeks(stream(600, 30), [0, 300], 600, tb, 1.5)!;
     expect(segs[0]!.seekSec).toBe(0);
-    expect(segs[1]!.seekSec).toBeCloseTo(3 - 1.5 + 5e-4, 9);
+    expect(segs[1]!.seekSec).toBeCloseTo(3 - 1.5 + 5e-4 + BACKOFF, 9);
   });
   it('a leading B-frame of an open GOP decodes from the keyframe before (shown earlier, decoded later)', () => {
     // display: I0 … I30 with B29 decoded after I30 (open GOP): its keyframe must be I0.
@@ -41,7 +54,7 @@ describe('planSeeks', () => {
     p[b29] = { ...p[b29]!, dts: Math.max(d30, d29) + 1 };
     const segs = planSeeks(p, [29, 300], 600, tb, 0)!;
     expect(segs.map((s) => s.pts)).toEqual([[290], [3000]]);
-    expect(segs[0]!.seekSec).toBeCloseTo(5e-4, 9);
+    expect(segs[0]!.seekSec).toBeCloseTo(5e-4 + BACKOFF, 9);
   });
   it('scans instead when seeking would cost about as much as decoding everything', () => {
     // the seed's case: 8 frames of a 40 s, 30 fps video; a keyframe every 2 s pays, one every 10 s does not
