@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { runFfmpeg } from './ffmpeg-process.js';
 import { decodeFramesAt, sampleVideo } from './sample-video.js';
-import { decodeFramesSeeking } from './decode-frames-seeking.js';
+import { SEGMENTS_PER_RUN, decodeFramesSeeking } from './decode-frames-seeking.js';
 import { planResize, type ResizeSpec } from './resize-plan.js';
 import { probeVideo } from './probe-video.js';
 import { uniformIndices } from './uniform-indices.js';
@@ -36,6 +36,8 @@ describe('decodeFramesSeeking (the sampled frames by seeking, checked against th
     ({ dir, cleanup } = await tempDir('kvc-seek-'));
     await makeVideo(join(dir, 'gop20.mp4'), 20);
     await makeVideo(join(dir, 'short.mp4'), 20, 2);
+    // 12 frames of 60 s: 12 segments, more than one ffmpeg run takes (SEGMENTS_PER_RUN).
+    await makeVideo(join(dir, 'long.mp4'), 20, 60);
     await lastValueFrom(
       runFfmpeg({
         input: join(dir, 'gop20.mp4'),
@@ -50,6 +52,7 @@ describe('decodeFramesSeeking (the sampled frames by seeking, checked against th
   it.each([
     ['gop20.mp4', undefined, 8],
     ['gop20.mp4', undefined, 3],
+    ['long.mp4', undefined, 12],
     ['rotated.mp4', undefined, 8],
     ['gop20.mp4', { mode: 'shortest', size: 32, centerCrop: true } as ResizeSpec, 8],
   ] as const)(
@@ -58,12 +61,13 @@ describe('decodeFramesSeeking (the sampled frames by seeking, checked against th
       const file = join(dir, name);
       const probe = await firstValueFrom(probeVideo(file));
       const unique = [...new Set(uniformIndices(probe.frameCount, n))];
+      if (name === 'long.mp4') expect(unique.length).toBeGreaterThan(SEGMENTS_PER_RUN);
       const plan = planResize(probe.width, probe.height, resize, 2160);
       const sought = await firstValueFrom(decodeFramesSeeking(file, unique, probe.frameCount, plan, identity));
       const scanned = await lastValueFrom(
         decodeFramesAt(file, unique, probe.width, probe.height, resize, 2160).pipe(toArray()),
       );
-      expect(sought, 'seeking should pay on 600 frames with a keyframe every 20').toBeDefined();
+      expect(sought, 'seeking should pay with a keyframe every 20 frames').toBeDefined();
       expect(sought!.length).toBe(unique.length);
       sought!.forEach((f, i) => {
         expect([f.width, f.height]).toEqual([scanned[i]!.width, scanned[i]!.height]);

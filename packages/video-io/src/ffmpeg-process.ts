@@ -15,6 +15,8 @@ import { VideoIoError, stderrTail } from './errors.js';
 export interface FfmpegRun {
   readonly input: string | Readable;
   readonly inputOptions?: readonly string[];
+  /** Further input files, each with its own options (a filter graph reads them as [1:v], [2:v], ...). */
+  readonly moreInputs?: readonly { readonly input: string; readonly inputOptions?: readonly string[] }[];
   readonly outputOptions: readonly string[];
   /** Output file; when absent the output goes to stdout and is emitted as chunks. */
   readonly output?: string;
@@ -35,6 +37,7 @@ export function ffmpegArgs(run: FfmpegRun): string[] {
     ...(run.inputOptions ?? []),
     '-i',
     typeof run.input === 'string' ? run.input : 'pipe:0',
+    ...(run.moreInputs ?? []).flatMap((i) => [...(i.inputOptions ?? []), '-i', i.input]),
     '-hide_banner',
     '-nostdin',
     ...(run.output !== undefined ? ['-y'] : []),

@@ -3,11 +3,11 @@
  * display order, as `select=eq(n,…)` counts) is the packet with the n-th smallest pts; it decodes
  * correctly from the last keyframe that is shown no later than it and decoded no later than it
  * (the second condition keeps a leading B-frame of an open GOP with the keyframe before it). Each
- * segment is one ffmpeg run: seek to its keyframe, decode, keep only the frames whose pts are wanted
- * (decode-frames-seeking.ts; a segment that yields other than exactly its frames makes sample-video.ts
- * scan instead, so a wrong seek never passes for a frame).
+ * segment is one input of an ffmpeg run: seek to its keyframe, decode, keep only the frames whose pts
+ * are wanted (decode-frames-seeking.ts; a run that yields other than exactly its frames makes
+ * sample-video.ts scan instead, so a wrong seek never passes for a frame).
  *
- * Seeking pays when the frames decoded from the keyframes, plus a process start each, are well
+ * Seeking pays when the frames decoded from the keyframes, plus a fixed cost each, are well
  * below the whole video: 8 frames of a 28 s 720p clip with a keyframe every 2 s took 1.25 s of
  * CPU against 2.5 s for the scan (measured with ffmpeg 4.1 on the CPU machine, 2026-11-28).
  */
@@ -50,7 +50,10 @@ export interface SeekSegment {
   readonly pts: readonly number[];
 }
 
-/** A process start, in decoded frames: what one more segment costs beyond its frames. */
+/**
+ * What one more segment costs beyond its frames, in decoded frames: set when each segment was a process start;
+ * an input of a shared run (decode-frames-seeking.ts) costs less, so the plan errs toward scanning.
+ */
 export const SEGMENT_COST_FRAMES = 30;
 /** Seek only when the plan's cost is below this share of decoding every frame. */
 export const SEEK_WORTH = 0.6;

@@ -43,23 +43,30 @@ export function selectedFrames(
   return framesOf(chunks, plan.width, plan.height);
 }
 
-/** Cut a byte stream into frames of `width*height*3` bytes. */
+/**
+ * Cut a byte stream into frames of `width*height*3` bytes. A frame's buffer is taken when its first byte comes,
+ * uninitialized (every byte is written before the frame is emitted; a partial frame is an error): a zeroed one
+ * allocated ahead, which the last frame of every run never used, cost a 720p video's decode ~0.3 s of CPU in
+ * zeroing, page faults and collection (bench/results/2026-11-28-decode-workers-cpu.md).
+ */
 export function framesOf(chunks: Observable<Buffer>, width: number, height: number): Observable<RgbFrame> {
   const size = width * height * 3;
   return new Observable<RgbFrame>((subscriber) => {
-    let cur = new Uint8Array(size);
+    let cur: Uint8Array | undefined;
     let off = 0;
     return chunks.subscribe({
       next: (chunk) => {
         let pos = 0;
         while (pos < chunk.length) {
+          cur ??= Buffer.allocUnsafeSlow(size);
           const n = Math.min(size - off, chunk.length - pos);
           cur.set(chunk.subarray(pos, pos + n), off);
           off += n;
           pos += n;
           if (off === size) {
-            subscriber.next({ width, height, data: cur });
-            cur = new Uint8Array(size);
+            // A plain Uint8Array view (not a Buffer) of the frame's own ArrayBuffer, as before.
+            subscriber.next({ width, height, data: new Uint8Array(cur.buffer, cur.byteOffset, size) });
+            cur = undefined;
             off = 0;
           }
         }
