@@ -7,25 +7,9 @@ import { SEGMENTS_PER_RUN, decodeFramesSeeking } from './decode-frames-seeking.j
 import { planResize, type ResizeSpec } from './resize-plan.js';
 import { probeVideo } from './probe-video.js';
 import { uniformIndices } from './uniform-indices.js';
-import { tempDir } from './__tests__/helpers.js';
+import { makeNoisyVideo, tempDir } from './__tests__/helpers.js';
 
-/** 20 s at 30 fps of noisy test pattern, H.264 with B-frames and a keyframe every `gop` frames. */
-async function makeVideo(file: string, gop: number, seconds = 20): Promise<void> {
-  await lastValueFrom(
-    runFfmpeg({
-      input: `testsrc2=s=64x48:r=30:d=${seconds},noise=alls=20:allf=t+u`,
-      inputOptions: ['-f', 'lavfi'],
-      outputOptions: ['-loglevel', 'error', '-y', '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(gop)].concat([
-        '-bf',
-        '3',
-        '-pix_fmt',
-        'yuv420p',
-      ]),
-      output: file,
-    }),
-    { defaultValue: undefined },
-  );
-}
+const makeVideo = (file: string, gop: number, seconds = 20): Promise<void> => makeNoisyVideo(file, gop, seconds);
 
 const identity = <T>(f: T) => f;
 

@@ -12,7 +12,7 @@
 import type { Observable } from 'rxjs';
 import { concat, defer, map, mergeMap, of, toArray } from 'rxjs';
 import { runFfmpeg, runFfprobeJson } from './ffmpeg-process.js';
-import { framesOf } from './selected-frames.js';
+import { framesOf, rawFramesOutput } from './selected-frames.js';
 import type { ResizePlan } from './resize-plan.js';
 import type { RgbFrame } from './rgb-frame.js';
 import { packetListing, planSeeks, type PacketListing, type SeekSegment } from './seek-plan.js';
@@ -47,26 +47,7 @@ function decodeSegments(file: string, segments: readonly SeekSegment[], plan: Re
   const chunks = runFfmpeg({
     ...first!,
     moreInputs: rest,
-    outputOptions: [
-      '-loglevel',
-      'error',
-      '-copyts',
-      '-filter_complex',
-      graph,
-      '-map',
-      '[out]',
-      '-an',
-      '-sn',
-      '-dn',
-      '-vsync',
-      '0',
-      '-frames:v',
-      String(count),
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-    ],
+    outputOptions: ['-copyts', '-filter_complex', graph, '-map', '[out]', ...rawFramesOutput(count)],
   });
   return framesOf(chunks, plan.width, plan.height);
 }

@@ -6,11 +6,10 @@ import { build } from 'esbuild';
 import { firstValueFrom, lastValueFrom, mergeMap, from, toArray, type Observable } from 'rxjs';
 import { DecodePool } from './decode-pool.js';
 import { decodeSkip } from './decode-sample.js';
-import { runFfmpeg } from './ffmpeg-process.js';
 import { sampleVideo, type SampledVideo } from './sample-video.js';
 import type { FrameMapperSpec, FrameMapper } from './frame-mapper.js';
 import type { SampleEvent } from './dataset-events.js';
-import { pidsWithArg, tempDir, waitFor } from './__tests__/helpers.js';
+import { makeNoisyVideo, pidsWithArg, tempDir, waitFor } from './__tests__/helpers.js';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 // The bundles go where node finds the package's dependencies (the repo's ignored tmp/ folder), as in
@@ -34,23 +33,6 @@ export function leftHalfInverted(args) {
     return { width: w, height: f.height, data };
   };
 }`;
-
-async function makeVideo(file: string, size: string, seconds: number, gop: number): Promise<void> {
-  await lastValueFrom(
-    runFfmpeg({
-      input: `testsrc2=s=${size}:r=30:d=${seconds},noise=alls=20:allf=t+u`,
-      inputOptions: ['-f', 'lavfi'],
-      outputOptions: ['-loglevel', 'error', '-y', '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(gop)].concat([
-        '-bf',
-        '3',
-        '-pix_fmt',
-        'yuv420p',
-      ]),
-      output: file,
-    }),
-    { defaultValue: undefined },
-  );
-}
 
 type CodedError = Error & { code?: string };
 /** The error an Observable of one value fails with (the test fails if it gives a value). */
@@ -93,10 +75,10 @@ describe('DecodePool (sampleVideo in worker threads)', () => {
     inThread = ((await import(mapper.module)) as { leftHalfInverted: (a: unknown) => FrameMapper }).leftHalfInverted(
       mapper.args,
     );
-    await makeVideo(join(dir, 'gop20.mp4'), '64x48', 6, 20);
-    await makeVideo(join(dir, 'other.mp4'), '48x32', 3, 30);
-    await makeVideo(join(dir, 'die.mp4'), '40x30', 1, 30);
-    await makeVideo(join(dir, 'long.mp4'), '320x240', 60, 600);
+    await makeNoisyVideo(join(dir, 'gop20.mp4'), 20, 6);
+    await makeNoisyVideo(join(dir, 'other.mp4'), 30, 3, '48x32');
+    await makeNoisyVideo(join(dir, 'die.mp4'), 30, 1, '40x30');
+    await makeNoisyVideo(join(dir, 'long.mp4'), 600, 60, '320x240');
     await writeFile(join(dir, 'broken.mp4'), Buffer.from('not a video at all'));
     pool = (await DecodePool.open({ size: 2, mapper, workerUrl: pathToFileURL(WORKER) }))!;
   }, 120_000);

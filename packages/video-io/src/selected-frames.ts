@@ -20,27 +20,22 @@ export function selectedFrames(
   const chunks = runFfmpeg({
     input: file,
     inputOptions,
-    outputOptions: [
-      '-loglevel',
-      'error',
-      '-map',
-      '0:v:0',
-      '-an',
-      '-sn',
-      '-dn',
-      '-vf',
-      [select, ...plan.filters].join(','),
-      '-vsync',
-      '0',
-      '-frames:v',
-      String(count),
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-    ],
+    outputOptions: ['-map', '0:v:0', '-vf', [select, ...plan.filters].join(','), ...rawFramesOutput(count)],
   });
   return framesOf(chunks, plan.width, plan.height);
+}
+
+/**
+ * The output options every frame decode shares: `count` video frames, nothing else, each frame as it comes
+ * (`-vsync 0`: none duplicated or dropped), raw RGB24 on stdout.
+ */
+export function rawFramesOutput(count: number): string[] {
+  return ['-loglevel', 'error', '-an', '-sn', '-dn', '-vsync', '0', '-frames:v', String(count)].concat([
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+  ]);
 }
 
 /**

@@ -91,3 +91,21 @@ export async function waitFor(cond: () => boolean, tries = 200): Promise<boolean
   }
   return cond();
 }
+
+/** `seconds` of noisy test pattern at 30 fps, H.264 with B-frames (3) and a keyframe every `gop` frames. */
+export async function makeNoisyVideo(file: string, gop: number, seconds: number, size = '64x48'): Promise<void> {
+  await lastValueFrom(
+    runFfmpeg({
+      input: `testsrc2=s=${size}:r=30:d=${seconds},noise=alls=20:allf=t+u`,
+      inputOptions: ['-f', 'lavfi'],
+      outputOptions: ['-loglevel', 'error', '-y', '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(gop)].concat([
+        '-bf',
+        '3',
+        '-pix_fmt',
+        'yuv420p',
+      ]),
+      output: file,
+    }),
+    { defaultValue: undefined },
+  );
+}
