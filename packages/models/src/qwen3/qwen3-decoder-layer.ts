@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attention } from '../nn/attention.js';
 import { fusedAttentionTakes } from '../nn/attention-fused.js';
 import type { AttentionReplay } from '../nn/attention-replay.js';
-import { headsFirst, mergeHeads, splitHeads } from '../nn/heads.js';
+import { mergeHeads, splitHeads } from '../nn/heads.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { addRmsNorm, rmsNorm } from '../nn/rms-norm.js';
-import { applyRope } from '../nn/rotary.js';
+import { qkNormRope } from '../nn/qk-norm-rope.js';
 import { swiGlu } from '../nn/swiglu.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import type { LinearWeight } from '../nn/linear.js';
@@ -134,16 +134,15 @@ function qwen3AttentionDelta(
     const lin = linearOf(w, ctx);
 
     // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
-    const q = applyRope(
-      headsFirst(rmsNorm(tf.reshape(lin(h, 'q'), [b, t, nh, d]), w.qNorm, c.rmsNormEps) as tf.Tensor4D),
-      ctx.cos,
-      ctx.sin,
+    const { q, k: k0 } = qkNormRope(
+      lin(h, 'q'),
+      lin(h, 'k'),
+      { q: w.qNorm, k: w.kNorm },
+      { cos: ctx.cos, sin: ctx.sin },
+      { b, t, hq: nh, hk: nkv, d },
+      c.rmsNormEps,
     );
-    let k = applyRope(
-      headsFirst(rmsNorm(tf.reshape(lin(h, 'k'), [b, t, nkv, d]), w.kNorm, c.rmsNormEps) as tf.Tensor4D),
-      ctx.cos,
-      ctx.sin,
-    );
+    let k = k0;
     let v = splitHeads(lin(h, 'v'), nkv);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
     const kb = ctx.keyBias;
