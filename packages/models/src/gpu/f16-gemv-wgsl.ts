@@ -19,6 +19,7 @@
  */
 import { f32Literal } from './fused-elementwise.js';
 import { padTo } from './gemm-layout.js';
+import { SIGMOID } from './swiglu-wgsl.js';
 
 /** Rows up to which a product takes this kernel (decoding batches up to 32); above it the tile GEMMs take it. */
 export const GEMV_MAX_ROWS = 32;
@@ -45,6 +46,11 @@ export interface GemvShape {
   readonly scaling?: number;
   /** How the work splits (benchmarks compare them); default DEFAULT_GEMV_TILING. */
   readonly tiling?: GemvTiling;
+  /**
+   * SwiGLU's two products in one: W is the gate's weight, a second (W2, with its own LoRA pair) the up
+   * projection's, and C = silu(x·Wᵀ)·(x·W2ᵀ) as swiglu-wgsl.ts computes it from the two products' values.
+   */
+  readonly gated?: boolean;
 }
 
 /**
@@ -96,15 +102,21 @@ export function gemvWgsl(s: GemvShape): string {
   const vecX = k % 8 === 0;
   const rowsOf = (f: (jr: number) => string): string =>
     Array.from({ length: rpi }, (_, jr) => f(jr)).join('\n            ');
+  const unpack = (jr: number, buf: string, w: string) =>
+    `let ${w}v${jr} = ${buf}[j * RPI + ${jr}u]; let ${w}${jr}_0 = unpack2x16float(${w}v${jr}.x); let ${w}${jr}_1 = unpack2x16float(${w}v${jr}.y); let ${w}${jr}_2 = unpack2x16float(${w}v${jr}.z); let ${w}${jr}_3 = unpack2x16float(${w}v${jr}.w);`;
   const xValue = (i: number): string =>
     vecX ? `${i < 4 ? 'xa' : 'xc'}.${'xyzw'[i % 4]}` : `select(0.0, X[xb + ${i}u], k0 + ${i}u < K)`;
+  const gated = s.gated === true;
+  // One weight's products for row jr: its sum s (acc, or acc2 for the gated kernel's up weight), w (its unpacked
+  // halves: w{jr}_{pair}, or u{jr}_{pair}).
+  const fmaRow = (jr: number, sv: string, acc: string, w: string) => {
+    const fmas = [0, 1, 2, 3, 4, 5, 6, 7]
+      .map((i) => `${sv}${jr} = fma(${xValue(i)}, ${w}${jr}_${i >> 1}.${i & 1 ? 'y' : 'x'}, ${sv}${jr});`)
+      .join(' ');
+    return `var ${sv}${jr} = ${acc}[${jr}u * MB + m]; ${fmas} ${acc}[${jr}u * MB + m] = ${sv}${jr};`;
+  };
   const xLoads = `${vecX ? 'let xa = X[xb / 4u]; let xc = X[xb / 4u + 1u];' : ''}
-            ${rowsOf((jr) => {
-              const fmas = [0, 1, 2, 3, 4, 5, 6, 7]
-                .map((i) => `s${jr} = fma(${xValue(i)}, w${jr}_${i >> 1}.${i & 1 ? 'y' : 'x'}, s${jr});`)
-                .join(' ');
-              return `var s${jr} = acc[${jr}u * MB + m]; ${fmas} acc[${jr}u * MB + m] = s${jr};`;
-            })}`;
+            ${rowsOf((jr) => fmaRow(jr, 's', 'acc', 'w') + (gated ? ' ' + fmaRow(jr, 'q', 'acc2', 'u') : ''))}`;
   // Slices of K per low-rank value: the invocations split as rank × slices (slices a power of two).
   const rp = lora ? 2 ** Math.ceil(Math.log2(Math.max(r, 1))) : 1;
   const slices = WG / rp;
@@ -112,8 +124,7 @@ export function gemvWgsl(s: GemvShape): string {
   // a constant trip count, so the compiler can unroll it and issue the loads together (a loop over k from the
   // invocation's own start walked one dependent load at a time: 50 µs a product on the H200).
   const kw = vecX ? k / 4 : k;
-  const loraPhase = lora
-    ? `
+  const loraPhaseOf = (A: string, low: string) => `
   // t[m][j] = Σ_k x[m,k]·A[j,k]: invocation (j, sl) sums the ${vecX ? 'vec4s' : 'inputs'} ≡ sl (mod SL), neighbours
   // reading neighbours.
   {
@@ -126,7 +137,7 @@ export function gemvWgsl(s: GemvShape): string {
         for (var it = 0u; it < ${Math.ceil(kw / slices)}u; it++) {
           let kk = sl + it * SL;
           if (kk < ${kw}u) {
-            let av = LA[j * ${kw}u + kk];
+            let av = ${A}[j * ${kw}u + kk];
             for (var i = 0u; i < CH; i++) {
               if (m0 + i < M) { la[i] += ${vecX ? 'dot(X[(m0 + i) * ' + kw + 'u + kk], av)' : 'X[(m0 + i) * K + kk] * av'}; }
             }
@@ -139,35 +150,60 @@ export function gemvWgsl(s: GemvShape): string {
         let i = e / R; let jj = e % R;
         var t = 0.0;
         for (var q = 0u; q < SL; q++) { t += part[i * WG + jj * SL + q]; }
-        low[(m0 + i) * R + jj] = t;
+        ${low}[(m0 + i) * R + jj] = t;
       }
       workgroupBarrier();
     }
-  }`
-    : '';
-  const loraAdd = lora
-    ? `
-          var lw = 0.0;
-          for (var jj = 0u; jj < R; jj++) { lw = fma(low[m * R + jj], LB[nn * R + jj], lw); }
-          sum = sum + lw * ${f32Literal(s.scaling ?? 1)};`
-    : '';
-  const bindings = [
-    `@group(0) @binding(0) var<storage, read> X: array<${vecX ? 'vec4<f32>' : 'f32'}>;`,
-    `@group(0) @binding(1) var<storage, read> W: array<vec4<u32>>;`,
+  }`;
+  const loraPhase = lora ? loraPhaseOf('LA', 'low') + (gated ? loraPhaseOf('LA2', 'low2') : '') : '';
+  // The low-rank branch added to a product's sum (v), in tfjs's order.
+  const loraAddOf = (v: string, low: string, B: string) =>
+    lora
+      ? `
+          var lw${v} = 0.0;
+          for (var jj = 0u; jj < R; jj++) { lw${v} = fma(${low}[m * R + jj], ${B}[nn * R + jj], lw${v}); }
+          ${v} = ${v} + lw${v} * ${f32Literal(s.scaling ?? 1)};`
+      : '';
+  const xType = vecX ? 'vec4<f32>' : 'f32';
+  const inputs: [string, string][] = [
+    ['X', xType],
+    ['W', 'vec4<u32>'],
+    ...(gated ? ([['W2', 'vec4<u32>']] as [string, string][]) : []),
     ...(lora
-      ? [
-          `@group(0) @binding(2) var<storage, read> LA: array<${vecX ? 'vec4<f32>' : 'f32'}>;`,
-          `@group(0) @binding(3) var<storage, read> LB: array<f32>;`,
-        ]
+      ? ([
+          ['LA', xType],
+          ['LB', 'f32'],
+        ] as [string, string][])
       : []),
-    `@group(0) @binding(${lora ? 4 : 2}) var<storage, read_write> C: array<f32>;`,
+    ...(lora && gated
+      ? ([
+          ['LA2', xType],
+          ['LB2', 'f32'],
+        ] as [string, string][])
+      : []),
   ];
+  const bindings = [
+    ...inputs.map(([name, type], i) => `@group(0) @binding(${i}) var<storage, read> ${name}: array<${type}>;`),
+    `@group(0) @binding(${inputs.length}) var<storage, read_write> C: array<f32>;`,
+  ];
+  // A product's sum over the 2·TPI partials of its feature, from workgroup memory (acc's or acc2's).
+  const reduce = (v: string) => `${v} = 0.0;
+        for (var a = 0u; a < TPI; a++) {
+          ${v} += part[col + a * LPT] + part[col + a * LPT + 1u];
+        }`;
+  const store = (acc: string) => `workgroupBarrier();
+    for (var i = 0u; i < CHR; i++) {
+      for (var jr = 0u; jr < RPI; jr++) { part[(i * RPI + jr) * WG + lid] = ${acc}[jr * MB + m0 + i]; }
+    }
+    workgroupBarrier();`;
   return `const N = ${n}u; const K = ${k}u; const TPR = ${kp / 16}u;
 const FPW = ${fpw}u; const RPI = ${rpi}u; const LPT = ${lpt}u; const TPI = ${tpi}u; const IT = ${it}u; const NL = ${lb}u;
 const MB = ${MB}u; const CH = ${chunk}u; const CHR = ${chr}u; const WG = ${WG}u;${lora ? ` const R = ${r}u; const SL = ${slices}u;` : ''}
 ${bindings.join('\n')}
 var<workgroup> part: array<f32, ${Math.max(chunk, chr * rpi) * WG}>;
 ${lora ? `var<workgroup> low: array<f32, ${MB * r}>;` : ''}
+${lora && gated ? `var<workgroup> low2: array<f32, ${MB * r}>;` : ''}
+${gated ? SIGMOID : ''}
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let M = arrayLength(&C) / N;
   let tr = wg.x;${loraPhase}
@@ -178,20 +214,19 @@ ${lora ? `var<workgroup> low: array<f32, ${MB * r}>;` : ''}
   let lane = lid % LPT; let sub = lid / LPT;
   let h = lane & 1u;
   var acc: array<f32, ${rpi} * MB>;
+  ${gated ? `var acc2: array<f32, ${rpi} * MB>;` : ''}
   let base = (tr / ${16 / fpw}u) * TPR * 32u + ((tr % ${16 / fpw}u) * FPW + (lane >> 1u) * RPI) * 2u + h;
   for (var ib = 0u; ib < IT; ib += NL) {
     var wb: array<vec4<u32>, ${lb * rpi}>;
+    ${gated ? `var ub: array<vec4<u32>, ${lb * rpi}>;` : ''}
     // Past the last tile (only where a row has fewer tiles than a round reads) the load repeats the last one,
     // whose inputs k0 then skips.
     for (var j = 0u; j < NL; j++) {
       let t = base + min(sub + (ib + j) * TPI, TPR - 1u) * 32u;
-      for (var jr = 0u; jr < RPI; jr++) { wb[j * RPI + jr] = W[t + 2u * jr]; }
+      for (var jr = 0u; jr < RPI; jr++) { wb[j * RPI + jr] = W[t + 2u * jr];${gated ? ' ub[j * RPI + jr] = W2[t + 2u * jr];' : ''} }
     }
     for (var j = 0u; j < NL; j++) {
-      ${rowsOf(
-        (jr) =>
-          `let v${jr} = wb[j * RPI + ${jr}u]; let w${jr}_0 = unpack2x16float(v${jr}.x); let w${jr}_1 = unpack2x16float(v${jr}.y); let w${jr}_2 = unpack2x16float(v${jr}.z); let w${jr}_3 = unpack2x16float(v${jr}.w);`,
-      )}
+      ${rowsOf((jr) => unpack(jr, 'wb', 'w') + (gated ? ' ' + unpack(jr, 'ub', 'u') : ''))}
       let k0 = (sub + (ib + j) * TPI) * 16u + h * 8u;
       if (k0 < K) {
         for (var m = 0u; m < MB; m++) {
@@ -205,21 +240,24 @@ ${lora ? `var<workgroup> low: array<f32, ${MB * r}>;` : ''}
   }
   // The 2·TPI partial sums of a feature (TPI tile phases × 2 halves), added in one order whatever M is.
   for (var m0 = 0u; m0 < MB; m0 += CHR) {
-    workgroupBarrier();
-    for (var i = 0u; i < CHR; i++) {
-      for (var jr = 0u; jr < RPI; jr++) { part[(i * RPI + jr) * WG + lid] = acc[jr * MB + m0 + i]; }
-    }
-    workgroupBarrier();
-    if (lid < CHR * FPW) {
-      let i = lid / FPW; let rr = lid % FPW; let m = m0 + i; let nn = tr * FPW + rr;
-      let col = (i * RPI + rr % RPI) * WG + (rr / RPI) * 2u;
-      if (m < M && nn < N) {
-        var sum = 0.0;
-        for (var a = 0u; a < TPI; a++) {
-          sum += part[col + a * LPT] + part[col + a * LPT + 1u];
-        }${loraAdd}
-        C[m * N + nn] = sum;
-      }
+    ${store('acc')}
+    let i = lid / FPW; let rr = lid % FPW; let m = m0 + i; let nn = tr * FPW + rr;
+    let col = (i * RPI + rr % RPI) * WG + (rr / RPI) * 2u;
+    let live = lid < CHR * FPW && m < M && nn < N;
+    var sum = 0.0;
+    if (live) {
+        ${reduce('sum')}${loraAddOf('sum', 'low', 'LB')}
+    }${
+      gated
+        ? `
+    ${store('acc2')}
+    var up = 0.0;
+    if (live) {
+        ${reduce('up')}${loraAddOf('up', 'low2', 'LB2')}
+        C[m * N + nn] = (sum * sigmoid(sum)) * up;
+    }`
+        : `
+    if (live) { C[m * N + nn] = sum; }`
     }
   }
 }`;

@@ -3,7 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { F16Matrix } from './f16-matrix.js';
-import { f16Gemv, gemvTakes, type GemvLora } from './f16-gemv.js';
+import { f16GatedGemv, f16Gemv, gatedGemvTakes, gemvTakes, type GemvLora } from './f16-gemv.js';
+import { swiGlu } from '../nn/swiglu.js';
+import { swiGluLinear } from '../nn/swiglu-linear.js';
 import { DEFAULT_GEMV_TILING, GEMV_MAX_ROWS, gemvRowBucket, type GemvTiling } from './f16-gemv-wgsl.js';
 import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
 import { ownDispatchesOf, watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
@@ -173,5 +175,63 @@ describe.skipIf(!gpu)('f16Gemv (a decoding step’s linear layers: x f32 · f16 
     expect(gemvTakes(uniform([2, 41], 17), wh)).toBe(false);
     tf.dispose([w, lora.a, lora.b, x, big]);
     wh.dispose();
+  });
+
+  it.each(
+    [
+      [1, 1024, 3072],
+      [8, 1000, 70],
+      [5, 70, 45],
+    ].flatMap(([m, k, n]) => [TILINGS[0]!, TILINGS[4]!].map((t) => [m!, k!, n!, t] as const)),
+  )(
+    'gated, %d rows, in %d, out %d, tiling %o: silu(gate)·up bit for bit the two GEMVs and swiGlu, with and without LoRA',
+    async (m, k, n, t) => {
+      const x = uniform([m, k], 20, -3, 3);
+      const [g, u] = [F16Matrix.fromTensor(uniform([n, k], 21)), F16Matrix.fromTensor(uniform([n, k], 22))];
+      const lg: GemvLora = { a: uniform([16, k], 23, -0.5, 0.5), b: uniform([n, 16], 24), scaling: 2 };
+      const lu: GemvLora = { a: uniform([16, k], 25, -0.5, 0.5), b: uniform([n, 16], 26), scaling: 2 };
+      for (const [a, b] of [
+        [undefined, undefined],
+        [lg, lu],
+      ] as const) {
+        expect(gatedGemvTakes(x, g, u, a, b)).toBe(true);
+        const got = f16GatedGemv(x, g, u, a, b, t);
+        const want = swiGlu(f16Gemv(x, g, a, t), f16Gemv(x, u, b, t));
+        expect(got.shape).toEqual([m, n]);
+        const [gv, wv] = await Promise.all([got.data(), want.data()]);
+        expect(Array.from(gv)).toEqual(Array.from(wv));
+        tf.dispose([got, want]);
+      }
+      tf.dispose([x, lg.a, lg.b, lu.a, lu.b]);
+      g.dispose();
+      u.dispose();
+    },
+  );
+
+  it('swiGluLinear takes the gated kernel at inference (one dispatch) and linear, linear, swiGlu under a tape', async () => {
+    const x = uniform([3, 40], 30);
+    const gate = { weight: F16Matrix.fromTensor(uniform([24, 40], 31)) };
+    const up = { weight: F16Matrix.fromTensor(uniform([24, 40], 32)) };
+    const pair = (seed: number): LoraPair => ({
+      a: uniform([4, 40], seed),
+      b: uniform([24, 4], seed + 1),
+      scaling: 2,
+      dropout: 0,
+    });
+    const lora = { gate: pair(33), up: pair(35) };
+    expect(ownDispatchesOf(() => swiGluLinear(x, gate, up, lora))).toBe(1);
+    // Ranks or scalings that differ, or one pair alone: not the gated kernel (the two GEMVs and the SwiGLU kernel).
+    expect(gatedGemvTakes(x, gate.weight, up.weight, lora.gate, { ...lora.up, scaling: 3 })).toBe(false);
+    expect(gatedGemvTakes(x, gate.weight, up.weight, lora.gate)).toBe(false);
+    expect(ownDispatchesOf(() => swiGluLinear(x, gate, up, { gate: lora.gate }))).toBe(3);
+    const viaKernel = await swiGluLinear(x, gate, up, lora).data();
+    const composed = await swiGlu(linear(x, gate, lora.gate), linear(x, up, lora.up)).data();
+    expect(Array.from(viaKernel)).toEqual(Array.from(composed));
+    // Under a tape the composed path runs (its gradient flows to x).
+    const dx = tf.grad((xi: tf.Tensor) => tf.sum(swiGluLinear(xi, gate, up, lora)))(x);
+    expect(dx.shape).toEqual([3, 40]);
+    tf.dispose([x, lora.gate.a, lora.gate.b, lora.up.a, lora.up.b, dx]);
+    gate.weight.dispose();
+    up.weight.dispose();
   });
 });

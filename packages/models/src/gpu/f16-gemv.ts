@@ -53,3 +53,47 @@ export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora, tiling?: 
   const out = { shape: [m, w.rows], dtype: 'float32' as const };
   return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape))[0] as tf.Tensor2D;
 }
+
+/**
+ * Whether the gated kernel takes x with SwiGLU's gate and up weights (and LoRA pairs): each product as gemvTakes
+ * says, one output width, and both pairs or neither, of one rank and scaling (the kernel has one of each).
+ */
+export function gatedGemvTakes(
+  x: tf.Tensor2D,
+  gate: F16Matrix,
+  up: F16Matrix,
+  loraGate?: GemvLora,
+  loraUp?: GemvLora,
+): boolean {
+  if (gate.rows !== up.rows || (loraGate === undefined) !== (loraUp === undefined)) return false;
+  if (loraGate && loraUp && (loraGate.a.shape[0] !== loraUp.a.shape[0] || loraGate.scaling !== loraUp.scaling))
+    return false;
+  return gemvTakes(x, gate, loraGate) && gemvTakes(x, up, loraUp);
+}
+
+/**
+ * silu(x·Gᵀ (+ LoRA)) · (x·Uᵀ (+ LoRA)) → [M, out] in one dispatch: the two products of f16Gemv and swiglu-wgsl.ts's
+ * forward on their values, bit for bit. Call where gatedGemvTakes says so.
+ */
+export function f16GatedGemv(
+  x: tf.Tensor2D,
+  gate: F16Matrix,
+  up: F16Matrix,
+  loraGate?: GemvLora,
+  loraUp?: GemvLora,
+  tiling?: GemvTiling,
+): tf.Tensor2D {
+  const [m, k] = x.shape;
+  const shape = {
+    n: gate.rows,
+    k,
+    rows: gemvRowBucket(m),
+    gated: true,
+    ...(loraGate ? { rank: loraGate.a.shape[0], scaling: loraGate.scaling } : {}),
+    ...(tiling ? { tiling } : {}),
+  };
+  const inputs =
+    loraGate && loraUp ? [x, gate.bits, up.bits, loraGate.a, loraGate.b, loraUp.a, loraUp.b] : [x, gate.bits, up.bits];
+  const out = { shape: [m, gate.rows], dtype: 'float32' as const };
+  return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape))[0] as tf.Tensor2D;
+}

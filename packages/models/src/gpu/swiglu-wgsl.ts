@@ -13,7 +13,8 @@ import {
   storageBindings,
 } from './fused-elementwise.js';
 
-const SIGMOID = 'fn sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }';
+/** σ as tfjs-webgpu's sigmoid computes it (f16-gemv-wgsl.ts's gated product uses it too). */
+export const SIGMOID = 'fn sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }';
 // The count is the output's length at run time: one pipeline for every size.
 const elementwise = (out: string, bindings: string, body: string) =>
   elementwiseWgsl(`arrayLength(&${out})`, `${bindings}\n${SIGMOID}`, body);

@@ -11,7 +11,7 @@ import { mergeHeads, splitHeads } from '../nn/heads.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { addRmsNorm, rmsNorm } from '../nn/rms-norm.js';
 import { qkNormRope } from '../nn/qk-norm-rope.js';
-import { swiGlu } from '../nn/swiglu.js';
+import { swiGluLinear } from '../nn/swiglu-linear.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3LayerWeights } from './qwen3-weights.js';
@@ -171,6 +171,13 @@ function qwen3MlpBlock(x1: tf.Tensor3D, w: Qwen3LayerWeights<LinearWeight>, ctx:
 function qwen3Mlp(h: tf.Tensor3D, w: Qwen3LayerWeights<LinearWeight>, ctx: DecoderLayerContext): tf.Tensor3D {
   return tf.tidy(() => {
     const lin = linearOf(w, ctx);
-    return lin(swiGlu(lin(h, 'gate'), lin(h, 'up')), 'down') as tf.Tensor3D;
+    const gated = swiGluLinear(
+      h,
+      w.gate,
+      w.up,
+      { gate: ctx.lora.gate, up: ctx.lora.up },
+      { gate: ctx.dropoutSeeds?.gate, up: ctx.dropoutSeeds?.up },
+    );
+    return lin(gated, 'down') as tf.Tensor3D;
   });
 }

@@ -1,0 +1,39 @@
+/**
+ * SwiGLU's two projections and the gate: silu(x·Gᵀ)·(x·Uᵀ), each projection with its LoRA branch. At inference on
+ * a decoding step's few rows with f16 weights that is one dispatch (gpu/f16-gemv.ts f16GatedGemv: the same values
+ * as the two GEMVs and the SwiGLU kernel, bit for bit), where it was three; otherwise `linear` twice and `swiGlu`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { tapeRecording } from '../engine/tape-recording.js';
+import { F16Matrix } from '../gpu/f16-matrix.js';
+import { f16GatedGemv, gatedGemvTakes } from '../gpu/f16-gemv.js';
+import { linear, type AnyLinearWeights, type LoraPair } from './linear.js';
+import { swiGlu } from './swiglu.js';
+
+export function swiGluLinear(
+  x: tf.Tensor,
+  gate: AnyLinearWeights,
+  up: AnyLinearWeights,
+  lora: { readonly gate?: LoraPair; readonly up?: LoraPair } = {},
+  dropoutSeeds: { readonly gate?: number; readonly up?: number } = {},
+): tf.Tensor {
+  const inDim = x.shape[x.rank - 1]!;
+  const fused =
+    dropoutSeeds.gate === undefined &&
+    dropoutSeeds.up === undefined &&
+    !tapeRecording() &&
+    !gate.bias &&
+    !up.bias &&
+    gate.weight instanceof F16Matrix &&
+    up.weight instanceof F16Matrix;
+  if (fused) {
+    const [g, u] = [gate.weight as F16Matrix, up.weight as F16Matrix];
+    const y = tf.tidy(() => {
+      const x2 = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
+      if (!gatedGemvTakes(x2, g, u, lora.gate, lora.up)) return undefined;
+      return tf.reshape(f16GatedGemv(x2, g, u, lora.gate, lora.up), [...x.shape.slice(0, -1), g.rows]);
+    });
+    if (y) return y;
+  }
+  return swiGlu(linear(x, gate, lora.gate, dropoutSeeds.gate), linear(x, up, lora.up, dropoutSeeds.up));
+}
