@@ -197,10 +197,13 @@ case "${1:-}" in
     ;;
   gemv-profile) # #14 (session 14): the decoding step's 196 GEMVs alone in one pass per tiling (gemv-bench.ts), then
                 # the recorded step at batch 1 and 8: its kernels in separate passes, and the whole step in one pass
-                # without each of the largest (RecordedStep.timeInOnePass)
+                # without each of the largest (RecordedStep.timeInOnePass); then 128 new tokens at batch 1 and 8 with
+                # session 14's dispatch cuts (q/k norm + RoPE, gated SwiGLU GEMV), HF bf16 beside
     run gemv 150 env KVC_GEMV_TILINGS=16x1,8x1,16x8,8x4,16x4r2,16x4r4,8x4r2,16x8r4 $KVC gemv-bench 1,8,32
-    run gen-step-profile 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 \
+    run gen-step-profile 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 \
       $KVC gen-bench webgpu 0.6b 1,8 16 f16
+    run gen 100 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench webgpu 0.6b 1,8 128 f16
+    run gen-torch 60 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
     ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
