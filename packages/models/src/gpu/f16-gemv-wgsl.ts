@@ -44,7 +44,7 @@ export interface GemvShape {
   /** LoRA rank, when the branch is fused in. */
   readonly rank?: number;
   readonly scaling?: number;
-  /** How the work splits (benchmarks compare them); default DEFAULT_GEMV_TILING. */
+  /** How the work splits (f16-gemv.ts picks it per device; benchmarks compare them); default PORTABLE_GEMV_TILING. */
   readonly tiling?: GemvTiling;
   /**
    * SwiGLU's two products in one: W is the gate's weight, a second (W2, with its own LoRA pair) the up
@@ -68,16 +68,28 @@ export interface GemvTiling {
 }
 
 /**
- * Session 12's split, measured on the H200 (bench/results/2026-11-28-gen-h200-session12.md). The others are
- * benchmarked by bench/gpu/gemv-bench.ts (`device-batch.sh gemv-profile`), not yet run on the hardware.
+ * The split for GPUs with tensor cores (devices with subgroup matrices, f16-gemv.ts gemvTiling): half a tile row a
+ * workgroup, 4 tiles in flight, 2 weight rows an invocation. Of the eight splits bench/gpu/gemv-bench.ts timed on
+ * the H200 (the decoding step's 196 products) it was the fastest at batch 1 and 8 with the LoRA branch, and within
+ * 3 % of the fastest at 32: 7.7 / 11.5 / 22.9 ms a step at B1 / B8 / B32 against 10.0 / 16.3 / 36.2 for
+ * PORTABLE_GEMV_TILING (bench/results/2026-11-29-gemv-tilings-h200.md). One split for every batch: a feature's
+ * partial sums are added in an order fixed by TPI alone (256 · rows / (2 · features) = 32 here), so a row's result
+ * stays the same at any batch size.
  */
-export const DEFAULT_GEMV_TILING: GemvTiling = { features: 16, loadBatch: 1 };
+export const TUNED_GEMV_TILING: GemvTiling = { features: 8, loadBatch: 4, rows: 2 };
+
+/**
+ * The split elsewhere, and the generator's default: a whole tile row a workgroup, one load at a time (session 12's
+ * kernel). Lavapipe (CI) compiles it in under a second; the tuned split's unrolled loads took it 30–60 s a
+ * pipeline (f16-gemv.test.ts on 2 cores), where its speed does not matter.
+ */
+export const PORTABLE_GEMV_TILING: GemvTiling = { features: 16, loadBatch: 1 };
 
 /** Largest LoRA rank fused in (workgroup memory holds rows × rank low-rank values). */
 export const GEMV_MAX_RANK = 32;
 
 export const gemvDispatch = (s: GemvShape): [number, number] => [
-  Math.ceil(s.n / (s.tiling ?? DEFAULT_GEMV_TILING).features),
+  Math.ceil(s.n / (s.tiling ?? PORTABLE_GEMV_TILING).features),
   1,
 ];
 
@@ -87,7 +99,7 @@ export function gemvWgsl(s: GemvShape): string {
   const lora = s.rank !== undefined;
   const r = s.rank ?? 0;
   const chunk = Math.min(CHUNK, MB);
-  const { features: fpw, loadBatch, rows: rpi = 1 } = s.tiling ?? DEFAULT_GEMV_TILING;
+  const { features: fpw, loadBatch, rows: rpi = 1 } = s.tiling ?? PORTABLE_GEMV_TILING;
   // Invocations a tile is read by (each: `rpi` stored rows, one half of the tile's 16 inputs), tiles a workgroup
   // reads at once, and the loop's trip count over the padded tiles.
   const lpt = (2 * fpw) / rpi;

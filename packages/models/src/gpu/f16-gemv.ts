@@ -7,9 +7,19 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { F16Matrix } from './f16-matrix.js';
 import { GEMV_MAX_RANK, GEMV_MAX_ROWS, gemvDispatch, gemvRowBucket, gemvWgsl } from './f16-gemv-wgsl.js';
-import type { GemvTiling } from './f16-gemv-wgsl.js';
+import { PORTABLE_GEMV_TILING, TUNED_GEMV_TILING, type GemvTiling } from './f16-gemv-wgsl.js';
 import { fusedElementwiseTakes } from './fused-elementwise.js';
-import { runKernelOutputs } from './webgpu-internals.js';
+import { runKernelOutputs, webgpuBackend } from './webgpu-internals.js';
+
+/**
+ * The split this device's GEMVs take: the tuned one where the device has subgroup matrices (the tensor-core GPUs it
+ * was measured on), else the portable one (f16-gemv-wgsl.ts says why).
+ */
+export function gemvTiling(): GemvTiling {
+  return webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix')
+    ? TUNED_GEMV_TILING
+    : PORTABLE_GEMV_TILING;
+}
 
 /** The LoRA branch as the kernel takes it: A [r, in], B [out, r], y += s·((x·Aᵀ)·Bᵀ). */
 export interface GemvLora {
@@ -37,8 +47,8 @@ export function gemvTakes(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): boolea
 }
 
 /**
- * x [M, in] · Wᵀ [in, out] (+ s·((x·Aᵀ)·Bᵀ)) → [M, out] f32. Call where gemvTakes says so. `tiling`: tests and
- * benchmarks try the others; the result is the same up to the order of the partial sums.
+ * x [M, in] · Wᵀ [in, out] (+ s·((x·Aᵀ)·Bᵀ)) → [M, out] f32. Call where gemvTakes says so. `tiling` (default
+ * gemvTiling()): tests and benchmarks try others; the result is the same up to the order of the partial sums.
  */
 export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora, tiling?: GemvTiling): tf.Tensor2D {
   const [m, k] = x.shape;
@@ -47,7 +57,7 @@ export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora, tiling?: 
     k,
     rows: gemvRowBucket(m),
     ...(lora ? { rank: lora.a.shape[0], scaling: lora.scaling } : {}),
-    ...(tiling ? { tiling } : {}),
+    tiling: tiling ?? gemvTiling(),
   };
   const inputs = lora ? [x, w.bits, lora.a, lora.b] : [x, w.bits];
   const out = { shape: [m, w.rows], dtype: 'float32' as const };
@@ -90,7 +100,7 @@ export function f16GatedGemv(
     rows: gemvRowBucket(m),
     gated: true,
     ...(loraGate ? { rank: loraGate.a.shape[0], scaling: loraGate.scaling } : {}),
-    ...(tiling ? { tiling } : {}),
+    tiling: tiling ?? gemvTiling(),
   };
   const inputs =
     loraGate && loraUp ? [x, gate.bits, up.bits, loraGate.a, loraGate.b, loraUp.a, loraUp.b] : [x, gate.bits, up.bits];
