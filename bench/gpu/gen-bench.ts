@@ -11,6 +11,7 @@
  *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
  * Env: KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
  * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11),
+ * KVC_BENCH_KV=f32|f16 (the KV cache's rows; default generateGreedy's: f16 with f16 weights and the fused attention),
  * KVC_BENCH_PROFILE_STEP=1 (the recorded decoding step's GPU time by kernel, once per batch: RecordedStep.profile),
  * KVC_BENCH_PROFILE_PREFILL=1 (the same for the first prefill chunk, captured once per batch after the runs).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
@@ -25,6 +26,7 @@ import {
   Qwen3ForCausalLM,
   SEED_LORA_CONFIG,
   generateGreedy,
+  kvCacheF16For,
   gpuPoolStats,
   initBackend,
   parseQwen3Config,
@@ -48,6 +50,10 @@ const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', pre
   args;
 const merged = loraArg === 'merged';
 const replaySteps = process.env.KVC_BENCH_REPLAY !== '0';
+const kvEnv = ((v): 'f32' | 'f16' | undefined => {
+  if (v === undefined || v === 'f32' || v === 'f16') return v;
+  throw new Error(`KVC_BENCH_KV: f32 or f16, not ${v}`);
+})(process.env.KVC_BENCH_KV);
 const profileStep = process.env.KVC_BENCH_PROFILE_STEP === '1';
 const profilePrefill = process.env.KVC_BENCH_PROFILE_PREFILL === '1';
 
@@ -136,12 +142,19 @@ console.log(
   `[${(performance.now() / 1000).toFixed(1)} s since start] kvc gen-bench: backend ${tf.getBackend()}, ` +
     `Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
     `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors; ${attention}, ` +
-    `pool ${process.env.KVC_BENCH_POOL_GIB ?? 'default'} GiB, decoding steps ${replaySteps ? 'replayed' : 'recorded each'}`,
+    `pool ${process.env.KVC_BENCH_POOL_GIB ?? 'default'} GiB, decoding steps ${replaySteps ? 'replayed' : 'recorded each'}, ` +
+    `KV cache ${kvEnv ?? (kvCacheF16For(generator) ? 'f16' : 'f32')}`,
 );
 
 for (const b of batches) {
   const prompts = Array.from({ length: b }, () => rand([prefix, H]));
-  const opts = { repetitionPenalty: 1.2, eosTokenId: [] as number[], replaySteps, ...(merged ? {} : { lora }) };
+  const opts = {
+    repetitionPenalty: 1.2,
+    eosTokenId: [] as number[],
+    replaySteps,
+    ...(merged ? {} : { lora }),
+    ...(kvEnv ? { kvCache: kvEnv } : {}),
+  };
   // Progress on stdout as it goes (a run killed by a timeout still shows how far it got and how fast).
   // Each line also splits the decode steps since the last line into host recording and waiting for the GPU
   // (StepTiming): a step that is mostly recording is bound by the host, not the GPU.
@@ -217,7 +230,8 @@ for (const b of batches) {
  */
 async function profilePrefillChunk(b: number): Promise<void> {
   const chunk = Math.min(prefix, prefillChunkTokens(b, fusedAttentionOn()));
-  const cache = KvCache.forModel(config, b, roundedCapacity(prefix + 2));
+  const kv = kvEnv ?? (kvCacheF16For(generator) ? 'f16' : 'f32');
+  const cache = KvCache.forModel(config, b, roundedCapacity(prefix + 2), kv === 'f16');
   const embeds = rand([b * chunk, H]);
   const x = tf.reshape(embeds, [b, chunk, H]);
   const mask = tf.ones([b, chunk]);

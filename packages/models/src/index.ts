@@ -99,7 +99,7 @@ export type { VlmParts, VlmLossOptions } from './vlm/vlm-loss.js';
 export { chunkedCrossEntropy, defaultChunkRows } from './vlm/chunked-cross-entropy.js';
 export { vlmGenerate, vlmPromptEmbeds } from './vlm/vlm-generate.js';
 export { applyRepetitionPenalty, argmax } from './generation/repetition-penalty.js';
-export { generateGreedy, generateGreedyFromIds } from './generation/generate-greedy.js';
+export { generateGreedy, generateGreedyFromIds, kvCacheF16For } from './generation/generate-greedy.js';
 export type { GenerateOptions, GenerationResult, StepTiming } from './generation/generate-greedy.js';
 export { KvCache, roundedCapacity } from './nn/kv-cache.js';
 export type { KvCacheShape, KvStep } from './nn/kv-cache.js';

@@ -24,6 +24,7 @@ import { leftPad } from './left-pad.js';
 import { prefill, prefillChunkTokens } from './prefill.js';
 import { fusedAttentionOn } from '../nn/attention-fused.js';
 import { ReplayedDecode } from './replayed-decode.js';
+import { decodeTakesWidth } from '../gpu/flash-decode-wgsl.js';
 import type { RecordedStep } from '../gpu/recorded-step.js';
 
 export interface GenerateOptions {
@@ -52,6 +53,12 @@ export interface GenerateOptions {
    * ids are the same either way; false is for comparing the two.
    */
   readonly replaySteps?: boolean;
+  /**
+   * How the KV cache keeps keys and values (nn/kv-cache.ts): 'f16' rows halve what a decoding step's attention
+   * reads. Default (kvCacheF16For): f16 on webgpu with the fused kernels on, for a model whose frozen weights are
+   * not float32 (f16 or NF4: their attention forward already rounds keys and values to f16); else 'f32'.
+   */
+  readonly kvCache?: 'f32' | 'f16';
   /**
    * Called once with the recorded decoding step that the later steps replay, after its ids arrived and before
    * the next step (benchmarks profile it: RecordedStep.profile). The step belongs to the generation.
@@ -110,7 +117,8 @@ async function generate(
   if (maxNew > 0) {
     const restorePhase = markDevicePhase('generation');
     const padded = leftPad(prompts);
-    const cache = KvCache.forModel(model.config, b, roundedCapacity(padded.embeds.shape[1] + maxNew));
+    const f16 = (opts.kvCache ?? (kvCacheF16For(model) ? 'f16' : 'f32')) === 'f16';
+    const cache = KvCache.forModel(model.config, b, roundedCapacity(padded.embeds.shape[1] + maxNew), f16);
     const picker = new DeviceGreedyPicker({
       batch: b,
       vocabSize: model.config.vocabSize,
@@ -183,6 +191,15 @@ async function generate(
         }
       : {}),
   }));
+}
+
+/**
+ * Whether generation keeps the KV cache in f16 by default: webgpu with the fused attention on, frozen weights that
+ * are not float32 tensors, and a head width the decode kernels read (a multiple of 4).
+ */
+export function kvCacheF16For(model: Qwen3ForCausalLM<LinearWeight>): boolean {
+  const w = model.weights.layers[0]?.q.weight;
+  return fusedAttentionOn() && w !== undefined && !(w instanceof tf.Tensor) && decodeTakesWidth(model.config.headDim);
 }
 
 /** One new token per sequence through the model: logits [B, V] (caller owns). */

@@ -72,7 +72,7 @@ export interface GemvTiling {
  * workgroup, 4 tiles in flight, 2 weight rows an invocation. Of the eight splits bench/gpu/gemv-bench.ts timed on
  * the H200 (the decoding step's 196 products) it was the fastest at batch 1 and 8 with the LoRA branch, and within
  * 3 % of the fastest at 32: 7.7 / 11.5 / 22.9 ms a step at B1 / B8 / B32 against 10.0 / 16.3 / 36.2 for
- * PORTABLE_GEMV_TILING (bench/results/2026-11-29-gemv-tilings-h200.md). One split for every batch: a feature's
+ * PORTABLE_GEMV_TILING (bench/results/2026-11-29-gen-h200-session15.md). One split for every batch: a feature's
  * partial sums are added in an order fixed by TPI alone (256 · rows / (2 · features) = 32 here), so a row's result
  * stays the same at any batch size.
  */

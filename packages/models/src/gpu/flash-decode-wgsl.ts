@@ -5,7 +5,7 @@
  * walking 4,748 keys, and it first packs the whole cache to f16 for the tensor cores, a layer at a time. Here:
  * - `partial`: one workgroup per (sequence, kv head, run of SPLIT keys) computes, for the REP query heads that
  *   share the kv head, the running max m, sum l and unnormalised Σ exp(x − m)·v over its keys (online softmax,
- *   BK keys at a time), straight from the f32 cache;
+ *   BK keys at a time), straight from the cache (f32, or f16 rows: DecodeShape.f16);
  * - `combine`: one workgroup per (sequence, head) rescales the runs to their common max and divides.
  * Scores are `dot·scale + bias` as in the other kernels (flash-attention-wgsl.ts): a masked key rounds to
  * MASK_MIN, whose exp against a real maximum is exactly 0, and a row that sees nothing averages every key.
@@ -22,6 +22,11 @@ export interface DecodeShape {
   readonly d: number;
   /** A padding bias [B, S] is read (else every key is visible). */
   readonly bias: boolean;
+  /**
+   * K and V are f16 rows, two halves a u32 (nn/kv-cache.ts f16 mode): each vec4 of a row is read as two words
+   * and widened, so the kernel's arithmetic is the float32 kernel's on the rounded values.
+   */
+  readonly f16?: boolean;
 }
 
 /** Keys per block of the online softmax, and invocations per workgroup (four per key while scoring). */
@@ -75,11 +80,14 @@ export function decodePartialWords(s: DecodeShape): number {
 export function decodePartialWgsl(s: DecodeShape): string {
   const bias = s.bias ? ' + Bias[b * S + j]' : '';
   const { outs, kh, per } = pvSplit(s);
+  // A vec4 of a key or value row: as stored, or two words of halves widened.
+  const row4 = s.f16 ? 'vec2<u32>' : 'vec4<f32>';
+  const at = (buf: string, i: string) => (s.f16 ? `half4(${buf}[${i}])` : `${buf}[${i}]`);
   return `${header(s)}
 const OUTS = ${outs}u; const KH = ${kh}u; const PER = ${per}u;
 @group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> K: array<${row4}>;
+@group(0) @binding(2) var<storage, read> V: array<${row4}>;
 ${s.bias ? '@group(0) @binding(3) var<storage, read> Bias: array<f32>;' : ''}
 @group(0) @binding(${s.bias ? 4 : 3}) var<storage, read_write> PO: array<vec4<f32>>;
 @group(0) @binding(${s.bias ? 5 : 4}) var<storage, read_write> PS: array<f32>;
@@ -90,6 +98,7 @@ var<workgroup> rowM: array<f32, ${s.nh / s.nkv}>;
 var<workgroup> rowL: array<f32, ${s.nh / s.nkv}>;
 var<workgroup> alpha: array<f32, ${s.nh / s.nkv}>;
 ${kh > 1 ? `var<workgroup> halves: array<vec4<f32>, ${kh * outs}>;` : ''}
+${s.f16 ? 'fn half4(w: vec2<u32>) -> vec4<f32> { return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)); }' : ''}
 @compute @workgroup_size(${DECODE_THREADS}) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32) {
   let split = wg.x; let bkv = wg.y; let b = bkv / HKV; let kvh = bkv % HKV;
@@ -113,7 +122,7 @@ ${kh > 1 ? `var<workgroup> halves: array<vec4<f32>, ${kh * outs}>;` : ''}
       for (var t = 0u; t < DT; t++) {
         let i = sub + t * TPK;
         if (i < D4) {
-          let kv = K[row + i];
+          let kv = ${at('K', 'row + i')};
           for (var r = 0u; r < REP; r++) { qk[r] += dot(q[r * D4 + i], kv); }
         }
       }
@@ -149,7 +158,7 @@ ${kh > 1 ? `var<workgroup> halves: array<vec4<f32>, ${kh * outs}>;` : ''}
           var v = acc[k] * alpha[r];
           for (var cc = 0u; cc < BK / KH; cc++) {
             let c = half + cc * KH;
-            if (c < n) { v = fma(vec4<f32>(p[r * BK + c]), V[kv4 + (c0 + c) * D4 + i], v); }
+            if (c < n) { v = fma(vec4<f32>(p[r * BK + c]), ${at('V', 'kv4 + (c0 + c) * D4 + i')}, v); }
           }
           acc[k] = v;
         }

@@ -2,8 +2,8 @@
  * The key-split decode kernels (flash-decode-wgsl.ts) on webgpu (lavapipe in CI) against the tfjs attention op
  * on the CPU, within the derived bound (flashDecodeBound): GQA 4:1, 2:1 and 1:1, key counts that are not
  * multiples of the block or the split, head sizes below and above the workgroup, padding with a masked prefix
- * and an unwritten tail (a KV cache), and a row that sees nothing (the uniform average, as HF). Then which calls
- * attention() hands to them.
+ * and an unwritten tail (a KV cache), and a row that sees nothing (the uniform average, as HF). The same cases
+ * from f16 rows (a KV cache in f16 mode). Then which calls attention() hands to them.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { paddingAttentionBias } from '../nn/attention-bias.js';
 import { attention } from '../nn/attention.js';
 import { flashDecodeBound, worstBoundRatio } from './flash-attention-tolerance.js';
 import { decodeShapeOf, flashDecode } from './flash-decode.js';
+import { readF16Rows } from '../nn/read-f16-rows.js';
+import { writeRowsF16 } from '../nn/write-rows.js';
 import { ownDispatchCount, webgpuBackend } from './webgpu-internals.js';
 import { ownDispatchesOf, webgpuForTests } from './webgpu-for-tests.js';
 
@@ -105,7 +107,7 @@ describe.skipIf(!gpu)('flashDecode (one query row, keys split over workgroups) a
     await initBackend('webgpu');
     const [q, k, v] = [x.q, x.k, x.v].map((t, i) => tf.tensor(host[i]!, t.shape)) as tf.Tensor4D[];
     const bias = x.bias && (tf.tensor(host[3]!, x.bias.shape) as tf.Tensor4D);
-    const shape = decodeShapeOf(q!, k!, bias, webgpuBackend().device.limits.maxComputeWorkgroupStorageSize);
+    const shape = decodeShapeOf(q!, k!, v!, bias, webgpuBackend().device.limits.maxComputeWorkgroupStorageSize);
     expect(shape).toBeDefined();
     const got = flashDecode(shape!, q!, k!, v!, bias);
     const ratio = worstBoundRatio(await got.data(), refV, boundV);
@@ -113,6 +115,31 @@ describe.skipIf(!gpu)('flashDecode (one query row, keys split over workgroups) a
     expect(ratio).toBeGreaterThan(0); // a different summation order: not the same rounding, so the bound is what holds
     tf.dispose([got, q!, k!, v!, ...(bias ? [bias] : [])]);
   });
+
+  it.each(CASES)(
+    '%s: from f16 rows (a KV cache in f16 mode), bit for bit the float32 kernel on the rows read back',
+    async (_name, c) => {
+      await initBackend('webgpu');
+      const x = inputs(c, c.s + c.d);
+      const rows = (t: tf.Tensor4D) => {
+        const r = tf.fill([c.b, c.nkv, c.s, c.d / 2], 0, 'int32') as tf.Tensor4D;
+        writeRowsF16([[r, t]], 0);
+        return r;
+      };
+      const [kh, vh] = [rows(x.k), rows(x.v)];
+      const [k32, v32] = [readF16Rows(kh, c.s), readF16Rows(vh, c.s)];
+      const limit = webgpuBackend().device.limits.maxComputeWorkgroupStorageSize;
+      const shape = decodeShapeOf(x.q, kh, vh, x.bias, limit);
+      expect(shape?.f16).toBe(true);
+      const got = flashDecode(shape!, x.q, kh, vh, x.bias);
+      const want = flashDecode(decodeShapeOf(x.q, k32, v32, x.bias, limit)!, x.q, k32, v32, x.bias);
+      expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+      // attention() takes the rows to the same kernels.
+      const viaOp = attention(x.q, kh, vh, { bias: x.bias });
+      expect(Array.from(await viaOp.data())).toEqual(Array.from(await want.data()));
+      tf.dispose([got, want, viaOp, kh, vh, k32, v32, x.q, x.k, x.v, ...(x.bias ? [x.bias] : [])]);
+    },
+  );
 
   it('attention() hands one query row to them when no gradient is recorded, and the flash kernels otherwise', async () => {
     await initBackend('webgpu');

@@ -15,19 +15,28 @@ import { runKernelOutputs } from './webgpu-internals.js';
 
 const MAX_GROUPS = 65535;
 
-/** The shape the decode kernels take for q [B, H, 1, d], k [B, Hkv, S, d] and a bias [B, 1, 1, S], or undefined. */
+/** Whether k is f16 rows (nn/kv-cache.ts f16 mode: int32 words of two halves, [.., d/2]), not float32. */
+export const isF16Rows = (k: tf.Tensor): boolean => k.dtype === 'int32';
+
+/**
+ * The shape the decode kernels take for q [B, H, 1, d], k and v [B, Hkv, S, d] (float32, or both f16 rows
+ * [B, Hkv, S, d/2]) and a bias [B, 1, 1, S], or undefined.
+ */
 export function decodeShapeOf(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
+  v: tf.Tensor4D,
   bias: tf.Tensor4D | undefined,
   storageLimitBytes: number,
 ): DecodeShape | undefined {
   const [b, nh, t, d] = q.shape;
-  const [, nkv, s] = k.shape;
-  if (t !== 1 || nh % nkv !== 0 || !decodeTakesWidth(d) || q.dtype !== 'float32' || k.dtype !== 'float32')
-    return undefined;
+  const [, nkv, s, kd] = k.shape;
+  const f16 = isF16Rows(k);
+  if (t !== 1 || nh % nkv !== 0 || !decodeTakesWidth(d) || q.dtype !== 'float32') return undefined;
+  if (v.dtype !== k.dtype || (!f16 && k.dtype !== 'float32') || kd !== (f16 ? d / 2 : d)) return undefined;
+  if (!tf.util.arraysEqual(v.shape, k.shape)) return undefined;
   if (bias && (bias.dtype !== 'float32' || bias.shape.join() !== [b, 1, 1, s].join())) return undefined;
-  const shape: DecodeShape = { b, nh, nkv, s, d, bias: bias !== undefined };
+  const shape: DecodeShape = { b, nh, nkv, s, d, bias: bias !== undefined, ...(f16 ? { f16 } : {}) };
   if (4 * decodePartialWords(shape) > storageLimitBytes || b * nkv > MAX_GROUPS || b * nh > MAX_GROUPS)
     return undefined;
   if (decodeSplits(shape) > MAX_GROUPS) return undefined;

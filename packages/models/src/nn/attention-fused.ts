@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tapeRecording } from '../engine/tape-recording.js';
 import { flashAttention, flashAttentionVariant, flashShape, fusedAttentionDefault } from '../gpu/flash-attention.js';
-import { decodeShapeOf, flashDecode } from '../gpu/flash-decode.js';
+import { decodeShapeOf, flashDecode, isF16Rows } from '../gpu/flash-decode.js';
 import { webgpuBackend } from '../gpu/webgpu-internals.js';
 import { MASK_MIN } from './attention-bias.js';
 import type { AttentionReplay } from './attention-replay.js';
@@ -43,12 +43,25 @@ export function fusedAttention(
   requested: boolean | undefined,
   replay?: AttentionReplay,
 ): tf.Tensor4D | undefined {
+  // A KV cache's f16 rows (nn/kv-cache.ts f16 mode) are made for the decode kernels alone: nothing else reads them.
+  if (isF16Rows(k) || isF16Rows(v)) {
+    const shape =
+      !replay && !tapeRecording() && tf.getBackend() === 'webgpu'
+        ? decodeShapeOf(q, k, v, bias, webgpuBackend().device.limits.maxComputeWorkgroupStorageSize)
+        : undefined;
+    if (!shape)
+      throw new Error(
+        `attention: f16 key/value rows [${k.shape}] reach the decode kernels only (one query row, no gradient, ` +
+          `webgpu); got q [${q.shape}]. Make the KV cache without f16 for this use.`,
+      );
+    return flashDecode(shape, q, k, v, bias);
+  }
   if (!fusedAttentionTakes(q, k, v, bias, causal, requested)) return undefined;
   // One query row per head with no gradient to keep (a decoding step): the key-split kernels. The causal flag
   // changes nothing there: the one query sits after every key.
   if (!replay && !tapeRecording()) {
     const limit = webgpuBackend().device.limits.maxComputeWorkgroupStorageSize;
-    const shape = decodeShapeOf(q, k, bias, limit);
+    const shape = decodeShapeOf(q, k, v, bias, limit);
     if (shape) return flashDecode(shape, q, k, v, bias);
   }
   return flashAttention(q, k, v, { bias, causal, replay });

@@ -14,10 +14,17 @@
  * KEY_BLOCK: a copy per layer, but it halves a long prefill's attention work, and the rounding
  * keeps the number of distinct shapes (kernels compiled, buffer sizes) small.
  * The cache owns its tensors; call `dispose()` when done.
+ *
+ * `f16` (webgpu only; generation takes it with f16 weights and the fused kernels): keys and values are kept as f16
+ * rows, two halves an int32 word ([B, kvHeads, capacity, headDim/2]). A decoding step's attention reads a cache
+ * whole, so half the bytes is about half its time (gpu/flash-decode.ts takes these rows as they are); a prefill
+ * chunk gets float32 copies of its rows (read-f16-rows.ts, where the float32 cache made a slice). The halves are
+ * what the tensor-core attention forward rounds keys and values to anyway.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gpuBufferOf, submitPending, webgpuBackend } from '../gpu/webgpu-internals.js';
-import { writeRows, writeRowsTogether, type RowParams } from './write-rows.js';
+import { readF16Rows } from './read-f16-rows.js';
+import { writeRows, writeRowsF16, writeRowsTogether, type RowParams } from './write-rows.js';
 
 export interface KvCacheShape {
   readonly numLayers: number;
@@ -26,6 +33,8 @@ export interface KvCacheShape {
   readonly headDim: number;
   /** Positions it holds: prompt (padded) + new tokens. */
   readonly capacity: number;
+  /** Keys and values as f16 rows (see the class comment); webgpu, an even head width. */
+  readonly f16?: boolean;
 }
 
 /** What one forward's queries see: the key mask [B, Tk] and the query rows' first position. */
@@ -71,13 +80,19 @@ export class KvCache {
   };
 
   constructor(readonly shape: KvCacheShape) {
-    const { numLayers, batch, kvHeads, headDim, capacity } = shape;
+    const { numLayers, batch, kvHeads, headDim, capacity, f16 } = shape;
     if (!(capacity > 0 && batch > 0)) throw new RangeError(`KvCache: capacity ${capacity}, batch ${batch}`);
+    if (f16 && (tf.getBackend() !== 'webgpu' || headDim % 2 !== 0))
+      throw new RangeError(`KvCache: f16 rows need webgpu and an even head width (${tf.getBackend()}, ${headDim})`);
+    const rows: [number, number, number, number] = f16
+      ? [batch, kvHeads, capacity, headDim / 2]
+      : [batch, kvHeads, capacity, headDim];
+    const dtype = f16 ? 'int32' : 'float32';
     // tf.fill runs on the backend (a kernel on webgpu). tf.zeros would build every zero in a host array and upload it:
     // at the seed's prefix and batch 8, 2 × 155 MB a layer of Qwen3-0.6B, 8.7 GB per generation.
     for (let i = 0; i < numLayers; i++) {
-      this.keys.push(tf.keep(tf.fill([batch, kvHeads, capacity, headDim], 0)));
-      this.values.push(tf.keep(tf.fill([batch, kvHeads, capacity, headDim], 0)));
+      this.keys.push(tf.keep(tf.fill(rows, 0, dtype)));
+      this.values.push(tf.keep(tf.fill(rows, 0, dtype)));
     }
     // Unwritten positions are masked keys: what hides them from a decoding step's query (see above).
     this.maskRows = tf.keep(tf.fill([batch, 1, capacity, 1], 0));
@@ -88,9 +103,10 @@ export class KvCache {
     config: { numHiddenLayers: number; numKeyValueHeads: number; headDim: number },
     batch: number,
     capacity: number,
+    f16 = false,
   ): KvCache {
     const { numHiddenLayers: numLayers, numKeyValueHeads: kvHeads, headDim } = config;
-    return new KvCache({ numLayers, batch, kvHeads, headDim, capacity });
+    return new KvCache({ numLayers, batch, kvHeads, headDim, capacity, f16 });
   }
 
   /** Number of positions written (0 when empty). */
@@ -146,10 +162,26 @@ export class KvCache {
     be.queue.writeBuffer(gpuBufferOf(be, p.tensor), 0, new Int32Array([start]));
   }
 
-  /** Writes layer `i`'s new keys/values [B, kvHeads, t, d]; returns what this step's queries attend over. */
+  /**
+   * Writes layer `i`'s new keys/values [B, kvHeads, t, d]; returns what this step's queries attend over. In f16
+   * mode a decoding step's are the cache's f16 rows themselves (int32, [.., d/2]: only the decode kernels read them).
+   */
   update(i: number, k: tf.Tensor4D, v: tf.Tensor4D): { k: tf.Tensor4D; v: tf.Tensor4D } {
     if (!this.step) throw new Error('KvCache.update before begin');
     const { start } = this.step;
+    if (this.shape.f16) {
+      writeRowsF16(
+        [
+          [this.keys[i]!, k],
+          [this.values[i]!, v],
+        ],
+        start,
+        this.rowParams,
+      );
+      const { t, keys } = this.step;
+      if (t === 1) return { k: this.keys[i]!, v: this.values[i]! };
+      return { k: readF16Rows(this.keys[i]!, keys), v: readF16Rows(this.values[i]!, keys) };
+    }
     // Keys and values in one write (one dispatch on webgpu).
     const [kw, vw] = writeRowsTogether(
       [

@@ -18,17 +18,20 @@ const MAX_GROUPS = 65535;
 
 /**
  * The kernel for `n` pairs of one shape (a layer's keys and values: one dispatch for both). p = [start, t,
- * capacity, D, total]; one invocation per element of a src, writing that element of every pair.
+ * capacity, U, total] in units of a dst element: one invocation per unit of a src, writing that unit of every
+ * pair. `f16`: a dst unit is a u32 of two halves (writeRowsF16), a src's two floats rounded to nearest.
  */
-const kernels = new Map<number, string>();
-const writeRowsWgsl = (n: number): string => {
-  const known = kernels.get(n);
+const kernels = new Map<string, string>();
+const writeRowsWgsl = (n: number, f16: boolean): string => {
+  const key = `${n},${f16}`;
+  const known = kernels.get(key);
   if (known) return known;
   const pairs = Array.from({ length: n }, (_, j) => j);
+  const unit = (j: number) => (f16 ? `pack2x16float(vec2<f32>(src${j}[2 * i], src${j}[2 * i + 1]))` : `src${j}[i]`);
   const code = /* wgsl */ `
 ${pairs.map((j) => `@group(0) @binding(${j}) var<storage, read> src${j}: array<f32>;`).join('\n')}
 @group(0) @binding(${n}) var<storage, read> p: array<i32>;
-${pairs.map((j) => `@group(0) @binding(${n + 1 + j}) var<storage, read_write> dst${j}: array<f32>;`).join('\n')}
+${pairs.map((j) => `@group(0) @binding(${n + 1 + j}) var<storage, read_write> dst${j}: array<${f16 ? 'u32' : 'f32'}>;`).join('\n')}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let i = i32(g.x + g.y * ${MAX_GROUPS * WORKGROUP}u);
@@ -39,9 +42,9 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let row = (i / d) % t;
   let bh = i / (d * t);
   let at = (bh * p[2] + p[0] + row) * d + col;
-  ${pairs.map((j) => `dst${j}[at] = src${j}[i];`).join(' ')}
+  ${pairs.map((j) => `dst${j}[at] = ${unit(j)};`).join(' ')}
 }`;
-  kernels.set(n, code);
+  kernels.set(key, code);
   return code;
 };
 
@@ -89,6 +92,44 @@ export function writeRowsTogether<T extends tf.Tensor4D>(
   return pairs.map(([dst]) => dst);
 }
 
+/**
+ * writeRowsTogether into f16 rows (KvCache's f16 mode, webgpu only): each `dst` [B, H, capacity, D/2] int32 holds
+ * two halves a word (the low half first, as unpack2x16float reads them); each `src` [B, H, t, D] float32 is rounded
+ * to nearest. One dispatch for all pairs.
+ */
+export function writeRowsF16<T extends tf.Tensor4D>(
+  pairs: readonly (readonly [dst: T, src: tf.Tensor4D])[],
+  start: number,
+  params?: RowParams,
+): void {
+  if (tf.getBackend() !== 'webgpu') throw new Error(`writeRowsF16: webgpu only, not ${tf.getBackend()}`);
+  const [first] = pairs;
+  if (!first) return;
+  for (const [dst, src] of pairs) {
+    const [b, h, cap, w] = dst.shape;
+    const t = src.shape[2];
+    if (
+      !tf.util.arraysEqual(dst.shape, first[0].shape) ||
+      !tf.util.arraysEqual(src.shape, first[1].shape) ||
+      src.shape[0] !== b ||
+      src.shape[1] !== h ||
+      src.shape[3] !== 2 * w ||
+      start < 0 ||
+      start + t > cap
+    )
+      throw new RangeError(`writeRowsF16: [${src.shape}] at row ${start} does not fit f16 rows [${dst.shape}]`);
+    if (dst.dtype !== 'int32' || src.dtype !== 'float32')
+      throw new TypeError('writeRowsF16: int32 rows of half pairs, float32 sources');
+  }
+  writeWebgpu(
+    pairs.map(([dst]) => dst),
+    pairs.map(([, src]) => src),
+    start,
+    params,
+    true,
+  );
+}
+
 /** The typed array behind a cpu or wasm tensor (its live storage, not a copy). */
 function heapOf(x: tf.Tensor, backend: string): Float32Array {
   const be = tf.backend() as unknown as {
@@ -119,18 +160,18 @@ function check(dst: tf.Tensor4D, src: tf.Tensor4D, start: number): void {
   if (dst.dtype !== 'float32' || src.dtype !== 'float32') throw new TypeError('writeRows: float32 tensors only');
 }
 
-/** Every src into its dst (all dsts of one shape, all srcs of one shape), one dispatch. */
-function writeWebgpu(dsts: tf.Tensor4D[], srcs: tf.Tensor4D[], start: number, provided?: RowParams): void {
-  const [, , cap, d] = dsts[0]!.shape;
+/** Every src into its dst (all dsts of one shape, all srcs of one shape), one dispatch; `f16`: dsts of half pairs. */
+function writeWebgpu(dsts: tf.Tensor4D[], srcs: tf.Tensor4D[], start: number, provided?: RowParams, f16 = false): void {
+  const [, , cap, u] = dsts[0]!.shape;
   const src = srcs[0]!;
-  const total = src.size;
+  const total = f16 ? src.size / 2 : src.size;
   if (total === 0) return;
-  const values = [start, src.shape[2], cap, d, total];
+  const values = [start, src.shape[2], cap, u, total];
   const params = provided ? provided(values) : tf.tensor1d(values, 'int32');
   const groups = Math.ceil(total / WORKGROUP);
   // No outputs: the kernel writes into the dsts, bound read_write after the srcs and the parameters.
   runKernelOutputs(
-    writeRowsWgsl(dsts.length),
+    writeRowsWgsl(dsts.length, f16),
     [...srcs, params, ...dsts],
     [],
     [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)],
