@@ -12,6 +12,7 @@
  * Env: KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
  * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11),
  * KVC_BENCH_KV=f32|f16 (the KV cache's rows; default generateGreedy's: f16 with f16 weights and the fused attention),
+ * KVC_GEMV_TILING=8x4r2 (the GEMV's split, features x loadBatch r rows as in gemv-bench.ts; default the device's),
  * KVC_BENCH_PROFILE_STEP=1 (the recorded decoding step's GPU time by kernel, once per batch: RecordedStep.profile),
  * KVC_BENCH_PROFILE_PREFILL=1 (the same for the first prefill chunk, captured once per batch after the runs).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
@@ -44,6 +45,7 @@ import { sampleGpuMemory } from './gpu-memory-sampler.js';
 import { QWEN3_0_6B } from './qwen3-real-configs.js';
 import { applyBenchAttention } from './bench-attention.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
+import { gemvTiling, setGemvTiling } from '../../packages/models/src/gpu/f16-gemv.js';
 
 const args = process.argv.slice(2);
 const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg, loraArg] =
@@ -54,6 +56,12 @@ const kvEnv = ((v): 'f32' | 'f16' | undefined => {
   if (v === undefined || v === 'f32' || v === 'f16') return v;
   throw new Error(`KVC_BENCH_KV: f32 or f16, not ${v}`);
 })(process.env.KVC_BENCH_KV);
+const gemvTilingEnv = process.env.KVC_GEMV_TILING;
+if (gemvTilingEnv) {
+  const [, f, l, r] = /^(8|16)x(\d+)(?:r([124]))?$/.exec(gemvTilingEnv) ?? [];
+  if (!f) throw new Error(`KVC_GEMV_TILING: ${gemvTilingEnv} is not like 8x4r2 (features 8 or 16, rows 1, 2 or 4)`);
+  setGemvTiling({ features: Number(f) as 8 | 16, loadBatch: Number(l), rows: Number(r ?? 1) as 1 | 2 | 4 });
+}
 const profileStep = process.env.KVC_BENCH_PROFILE_STEP === '1';
 const profilePrefill = process.env.KVC_BENCH_PROFILE_PREFILL === '1';
 
@@ -143,7 +151,8 @@ console.log(
     `Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
     `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors; ${attention}, ` +
     `pool ${process.env.KVC_BENCH_POOL_GIB ?? 'default'} GiB, decoding steps ${replaySteps ? 'replayed' : 'recorded each'}, ` +
-    `KV cache ${kvEnv ?? (kvCacheF16For(generator) ? 'f16' : 'f32')}`,
+    `KV cache ${kvEnv ?? (kvCacheF16For(generator) ? 'f16' : 'f32')}` +
+    (backend === 'webgpu' ? `, GEMV split ${JSON.stringify(gemvTiling())}` : ''),
 );
 
 for (const b of batches) {

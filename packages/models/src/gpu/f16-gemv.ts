@@ -11,11 +11,19 @@ import { PORTABLE_GEMV_TILING, TUNED_GEMV_TILING, type GemvTiling } from './f16-
 import { fusedElementwiseTakes } from './fused-elementwise.js';
 import { runKernelOutputs, webgpuBackend } from './webgpu-internals.js';
 
+let chosen: GemvTiling | undefined;
+
+/** Sets the split every GEMV takes from now on (benchmarks compare them in the real step); undefined: the device's. */
+export function setGemvTiling(t: GemvTiling | undefined): void {
+  chosen = t;
+}
+
 /**
- * The split this device's GEMVs take: the tuned one where the device has subgroup matrices (the tensor-core GPUs it
- * was measured on), else the portable one (f16-gemv-wgsl.ts says why).
+ * The split this device's GEMVs take: setGemvTiling's, else the tuned one where the device has subgroup matrices
+ * (the tensor-core GPUs it was measured on), else the portable one (f16-gemv-wgsl.ts says why).
  */
 export function gemvTiling(): GemvTiling {
+  if (chosen) return chosen;
   return webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix')
     ? TUNED_GEMV_TILING
     : PORTABLE_GEMV_TILING;

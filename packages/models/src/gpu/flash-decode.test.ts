@@ -52,7 +52,7 @@ const CASES: [string, Case][] = [
   // 8 query heads a kv head at d 128: 256 vec4 outputs, two per invocation (the 8B's 4:1 takes one each).
   ['GQA 8:1, d 128, 200 keys, no bias', { b: 2, nh: 8, nkv: 1, s: 200, d: 128 }],
   [
-    '1:1, d 24 (six vec4s over a key’s four invocations; 16 key subsets), 5 keys, a row that sees nothing',
+    '1:1, d 24 (six vec4s a row; 16 key subsets), 5 keys, a row that sees nothing',
     {
       b: 3,
       nh: 2,
