@@ -5,10 +5,13 @@
  * walking 4,748 keys, and it first packs the whole cache to f16 for the tensor cores, a layer at a time. Here:
  * - `partial`: one workgroup per (sequence, kv head, run of SPLIT keys) computes, for the REP query heads that
  *   share the kv head, the run's max m, sum l and unnormalised Σ exp(x − m)·v, straight from the cache (f32, or
- *   f16 rows: DecodeShape.f16). The whole run at once: an invocation scores one key, the maxima and sums are
- *   trees over workgroup memory. The first version walked the run in blocks of 32 keys with an online softmax
- *   whose statistics one invocation a row computed alone, 32 keys in a row: on the H200 its 28 dispatches took
- *   3.3 ms of a batch-8 step, and halving the bytes read (f16 rows) did not shorten them
+ *   f16 rows: DecodeShape.f16). The whole run at once: TPK invocations score a key (neighbours reading
+ *   neighbouring 16 bytes), the maxima and sums are trees over workgroup memory, and each invocation weights V
+ *   for 8 of an output row's values. Every load is 16 bytes: 8 halves of an f16 row, or two vec4s of an f32 one,
+ *   so both modes do the same arithmetic in the same order.
+ *   On the H200 the first version (blocks of 32 keys with an online softmax whose statistics one invocation a
+ *   row computed alone, vec4 loads) took 3.3 ms of a batch-8 step's 28 dispatches with the f32 cache, and 4.1 ms
+ *   reading f16 rows 8 bytes a load: the loads' count, not their bytes, bounds it
  *   (bench/results/2026-11-29-gen-h200-session15.md);
  * - `combine`: one workgroup per (sequence, head) rescales the runs to their common max and divides.
  * Scores are `dot·scale + bias` as in the other kernels (flash-attention-wgsl.ts): a masked key rounds to
@@ -35,44 +38,48 @@ export interface DecodeShape {
 
 /** Invocations per workgroup. */
 export const DECODE_THREADS = 128;
+/** Invocations that score one key together, each a quarter of its 16-byte chunks. */
+const TPK = 4;
 /**
- * Keys per workgroup of `partial`, one per invocation while scoring. At the seed's 4,864-position cache that is
- * 38 runs per kv head, ~300 workgroups for Qwen3-0.6B at batch 1 (8 kv heads), two or three per SM of an H200.
+ * Keys per workgroup of `partial`. At the seed's 4,864-position cache that is 38 runs per kv head, ~300
+ * workgroups for Qwen3-0.6B at batch 1 (8 kv heads), two or three per SM of an H200.
  */
-export const DECODE_SPLIT = DECODE_THREADS;
+export const DECODE_SPLIT = 128;
 
 export const decodeSplits = (s: DecodeShape): number => Math.ceil(s.s / DECODE_SPLIT);
 
-/** The kernels read K and V as vec4 rows: head widths that are a multiple of 4 (decodeShapeOf checks). */
-export const decodeTakesWidth = (d: number): boolean => d % 4 === 0;
+/** The kernels read K and V in chunks of 8 values: head widths that are a multiple of 8 (decodeShapeOf checks). */
+export const decodeTakesWidth = (d: number): boolean => d % 8 === 0;
 
 /**
- * How `partial` spreads the weighted sum of V over its invocations: REP·D/4 vec4 outputs, each summed over the
- * run's keys by KH invocations (keys c ≡ half mod KH) when that leaves none idle, then added in order.
+ * How `partial` spreads the weighted sum of V over its invocations: REP·D/8 outputs of 8 values, each summed over
+ * the run's keys by KH invocations (keys c ≡ half mod KH) when that leaves none idle, then added in order.
  */
 function pvSplit(s: DecodeShape): { outs: number; kh: number; per: number } {
-  const outs = (s.nh / s.nkv) * (s.d / 4);
+  const outs = (s.nh / s.nkv) * (s.d / 8);
   let kh = 1;
   while (kh * 2 * outs <= DECODE_THREADS && kh * 2 <= DECODE_SPLIT) kh *= 2;
   return { outs, kh, per: Math.ceil(outs / DECODE_THREADS) };
 }
 
 function header(s: DecodeShape): string {
-  return `const S = ${s.s}u; const D = ${s.d}u; const D4 = ${s.d / 4}u; const H = ${s.nh}u; const HKV = ${s.nkv}u;
+  return `const S = ${s.s}u; const D = ${s.d}u; const D4 = ${s.d / 4}u; const D8 = ${s.d / 8}u;
+const H = ${s.nh}u; const HKV = ${s.nkv}u;
 const REP = ${s.nh / s.nkv}u; const NSPLIT = ${decodeSplits(s)}u; const SPLIT = ${DECODE_SPLIT}u;
-const T = ${DECODE_THREADS}u; const HALF = ${DECODE_SPLIT / 2}u;
+const T = ${DECODE_THREADS}u; const HALF = ${DECODE_SPLIT / 2}u; const TPK = ${TPK}u; const KPP = ${DECODE_THREADS / TPK}u;
+const DT = ${Math.ceil(s.d / 8 / TPK)}u;
 const SCALE: f32 = ${1 / Math.sqrt(s.d)};
 const MASK_MIN: f32 = ${MASK_MIN};`;
 }
 
 /**
- * Workgroup memory of `partial` in f32 words: q rows, the run's scores (then their exps), the two trees' halves,
- * PV halves.
+ * Workgroup memory of `partial` in f32 words: q rows, the partial dots, the run's scores (then their exps), the
+ * two trees' halves, PV halves.
  */
 export function decodePartialWords(s: DecodeShape): number {
   const rep = s.nh / s.nkv;
   const { kh, outs } = pvSplit(s);
-  return rep * s.d + rep * DECODE_SPLIT + 2 * rep * (DECODE_SPLIT / 2) + (kh > 1 ? kh * outs * 4 : 0);
+  return rep * s.d + rep * DECODE_SPLIT * (TPK + 2) + (kh > 1 ? kh * outs * 8 : 0);
 }
 
 /**
@@ -84,9 +91,12 @@ export function decodePartialWords(s: DecodeShape): number {
 export function decodePartialWgsl(s: DecodeShape): string {
   const bias = s.bias ? ' + Bias[b * S + s0 + c]' : '';
   const { outs, kh, per } = pvSplit(s);
-  // A vec4 of a key or value row: as stored, or two words of halves widened.
-  const row4 = s.f16 ? 'vec2<u32>' : 'vec4<f32>';
-  const at = (buf: string, i: string) => (s.f16 ? `half4(${buf}[${i}])` : `${buf}[${i}]`);
+  // Chunk i (8 values) of a K or V row as two vec4s: one vec4<u32> of halves widened, or two vec4<f32>.
+  const row = s.f16 ? 'vec4<u32>' : 'vec4<f32>';
+  const chunk = (buf: string, i: string, name: string) =>
+    s.f16
+      ? `let ${name}w = ${buf}[${i}]; let ${name}0 = half4(${name}w.xy); let ${name}1 = half4(${name}w.zw);`
+      : `let ${name}0 = ${buf}[2u * (${i})]; let ${name}1 = ${buf}[2u * (${i}) + 1u];`;
   // A tree over each row's SPLIT values of src into red (a row's result in its first word), halving the span each
   // level: the first level reads src, the others work in place. Every level's order is fixed.
   const tree = (src: string, red: string, op: (a: string, b: string) => string) => `
@@ -105,40 +115,59 @@ export function decodePartialWgsl(s: DecodeShape): string {
   return `${header(s)}
 const OUTS = ${outs}u; const KH = ${kh}u; const PER = ${per}u;
 @group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> K: array<${row4}>;
-@group(0) @binding(2) var<storage, read> V: array<${row4}>;
+@group(0) @binding(1) var<storage, read> K: array<${row}>;
+@group(0) @binding(2) var<storage, read> V: array<${row}>;
 ${s.bias ? '@group(0) @binding(3) var<storage, read> Bias: array<f32>;' : ''}
 @group(0) @binding(${s.bias ? 4 : 3}) var<storage, read_write> PO: array<vec4<f32>>;
 @group(0) @binding(${s.bias ? 5 : 4}) var<storage, read_write> PS: array<f32>;
 var<workgroup> q: array<vec4<f32>, ${(s.nh / s.nkv) * (s.d / 4)}>;
+var<workgroup> sc: array<f32, ${(s.nh / s.nkv) * DECODE_SPLIT * TPK}>;
 var<workgroup> p: array<f32, ${(s.nh / s.nkv) * DECODE_SPLIT}>;
 var<workgroup> redM: array<f32, ${(s.nh / s.nkv) * (DECODE_SPLIT / 2)}>;
 var<workgroup> redL: array<f32, ${(s.nh / s.nkv) * (DECODE_SPLIT / 2)}>;
-${kh > 1 ? `var<workgroup> halves: array<vec4<f32>, ${kh * outs}>;` : ''}
+${kh > 1 ? `var<workgroup> halves: array<vec4<f32>, ${kh * outs * 2}>;` : ''}
 ${s.f16 ? 'fn half4(w: vec2<u32>) -> vec4<f32> { return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)); }' : ''}
 @compute @workgroup_size(${DECODE_THREADS}) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32) {
   let split = wg.x; let bkv = wg.y; let b = bkv / HKV; let kvh = bkv % HKV;
-  let kv4 = bkv * S * D4;
+  let kv8 = bkv * S * D8;
   let s0 = split * SPLIT; let n = min(SPLIT, S - s0);
   for (var e = lid; e < REP * D4; e += T) { q[e] = Q[(b * H + kvh * REP) * D4 + e]; }
   workgroupBarrier();
-  // Scores: invocation lid takes key lid of the run, its whole row one vec4 at a time (a constant trip count, so
-  // the loads issue together). Past the run's end a score is MASK_MIN, below every real one: the maxima skip it.
-  {
-    let c = lid;
+  // Partial dots: invocations (g, sub) take keys g, g + KPP, ... of the run and chunks sub, sub + TPK, ... of
+  // their rows (loops of constant trip counts, so the loads issue together).
+  let sub = lid % TPK; let g = lid / TPK;
+  for (var ps = 0u; ps < SPLIT / KPP; ps++) {
+    let c = g + ps * KPP;
     var qk: array<f32, REP>;
-    for (var r = 0u; r < REP; r++) { qk[r] = MASK_MIN; }
+    for (var r = 0u; r < REP; r++) { qk[r] = 0.0; }
     if (c < n) {
-      for (var r = 0u; r < REP; r++) { qk[r] = 0.0; }
-      let row = kv4 + (s0 + c) * D4;
-      for (var i = 0u; i < D4; i++) {
-        let kv = ${at('K', 'row + i')};
-        for (var r = 0u; r < REP; r++) { qk[r] += dot(q[r * D4 + i], kv); }
+      let row = kv8 + (s0 + c) * D8;
+      for (var t = 0u; t < DT; t++) {
+        let j = sub + t * TPK;
+        if (j < D8) {
+          ${chunk('K', 'row + j', 'k')}
+          for (var r = 0u; r < REP; r++) {
+            qk[r] += dot(q[r * D4 + 2u * j], k0);
+            qk[r] += dot(q[r * D4 + 2u * j + 1u], k1);
+          }
+        }
       }
-      for (var r = 0u; r < REP; r++) { qk[r] = qk[r] * SCALE${bias}; }
     }
-    for (var r = 0u; r < REP; r++) { p[r * SPLIT + c] = qk[r]; }
+    for (var r = 0u; r < REP; r++) { sc[(r * SPLIT + c) * TPK + sub] = qk[r]; }
+  }
+  workgroupBarrier();
+  // Scores, in order over the partial dots. Past the run's end a score is MASK_MIN, below every real one: the
+  // maxima skip it, and its exp is set to 0 below.
+  for (var e = lid; e < REP * SPLIT; e += T) {
+    let c = e % SPLIT;
+    var x = MASK_MIN;
+    if (c < n) {
+      var d = 0.0;
+      for (var u = 0u; u < TPK; u++) { d += sc[e * TPK + u]; }
+      x = d * SCALE${bias};
+    }
+    p[e] = x;
   }
   workgroupBarrier();
   // Each row's maximum m, then p = exp(score − m) (0 past the run's end), then their sum l.
@@ -149,21 +178,26 @@ ${s.f16 ? 'fn half4(w: vec2<u32>) -> vec4<f32> { return vec4<f32>(unpack2x16floa
   }
   workgroupBarrier();
   ${tree('p', 'redL', (x, y) => `${x} + ${y}`)}
-  // Σ p·v: output o (a vec4 of one query head's row) over keys half, half + KH, ...
+  // Σ p·v: output o (8 values of one query head's row: vec4s 2·(o mod D8) and the next) over keys half,
+  // half + KH, ...
   let half = lid / OUTS;
-  var acc: array<vec4<f32>, PER>;
-  for (var k = 0u; k < PER; k++) { acc[k] = vec4<f32>(0.0); }
+  var acc: array<vec4<f32>, ${2 * per}>;
+  for (var k = 0u; k < 2u * PER; k++) { acc[k] = vec4<f32>(0.0); }
   if (half < KH) {
     for (var k = 0u; k < PER; k++) {
       let o = lid % OUTS + k * T;
       if (o < OUTS) {
-        let r = o / D4; let i = o % D4;
-        var v = vec4<f32>(0.0);
+        let r = o / D8; let j = o % D8;
+        var v0 = vec4<f32>(0.0); var v1 = vec4<f32>(0.0);
         for (var cc = 0u; cc < SPLIT / KH; cc++) {
           let c = half + cc * KH;
-          if (c < n) { v = fma(vec4<f32>(p[r * SPLIT + c]), ${at('V', 'kv4 + (s0 + c) * D4 + i')}, v); }
+          if (c < n) {
+            ${chunk('V', 'kv8 + (s0 + c) * D8 + j', 'w')}
+            let pc = vec4<f32>(p[r * SPLIT + c]);
+            v0 = fma(pc, w0, v0); v1 = fma(pc, w1, v1);
+          }
         }
-        acc[k] = v;
+        acc[2u * k] = v0; acc[2u * k + 1u] = v1;
       }
     }
   }
@@ -171,16 +205,16 @@ ${s.f16 ? 'fn half4(w: vec2<u32>) -> vec4<f32> { return vec4<f32>(unpack2x16floa
   ${
     kh > 1
       ? `// The KH key subsets of each output, added in order.
-  if (half < KH) { halves[half * OUTS + lid % OUTS] = acc[0]; }
+  if (half < KH) { halves[(half * OUTS + lid % OUTS) * 2u] = acc[0]; halves[(half * OUTS + lid % OUTS) * 2u + 1u] = acc[1]; }
   workgroupBarrier();
   if (lid < OUTS) {
-    var v = halves[lid];
-    for (var hh = 1u; hh < KH; hh++) { v += halves[hh * OUTS + lid]; }
-    PO[part * D4 + lid] = v;
+    var v0 = halves[lid * 2u]; var v1 = halves[lid * 2u + 1u];
+    for (var hh = 1u; hh < KH; hh++) { v0 += halves[(hh * OUTS + lid) * 2u]; v1 += halves[(hh * OUTS + lid) * 2u + 1u]; }
+    PO[part * D4 + 2u * lid] = v0; PO[part * D4 + 2u * lid + 1u] = v1;
   }`
       : `for (var k = 0u; k < PER; k++) {
     let o = lid + k * T;
-    if (o < OUTS) { PO[part * D4 + o] = acc[k]; }
+    if (o < OUTS) { PO[part * D4 + 2u * o] = acc[2u * k]; PO[part * D4 + 2u * o + 1u] = acc[2u * k + 1u]; }
   }`
   }
   if (lid < REP) { PS[(part + lid) * 2u] = redM[lid * HALF]; PS[(part + lid) * 2u + 1u] = redL[lid * HALF]; }

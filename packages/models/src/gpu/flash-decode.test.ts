@@ -49,10 +49,10 @@ const CASES: [string, Case][] = [
     },
   ],
   ['GQA 4:1, d 64, 1000 keys (8 splits, the last partial), no bias', { b: 1, nh: 8, nkv: 2, s: 1000, d: 64 }],
-  // 8 query heads a kv head at d 128: 256 vec4 outputs, two per invocation (the 8B's 4:1 takes one each).
+  // 8 query heads a kv head at d 128: 128 outputs of 8 values, one per invocation (the 8B's 4:1: 64, two key subsets).
   ['GQA 8:1, d 128, 200 keys, no bias', { b: 2, nh: 8, nkv: 1, s: 200, d: 128 }],
   [
-    '1:1, d 24 (six vec4s a row; 16 key subsets), 5 keys, a row that sees nothing',
+    '1:1, d 24 (three chunks of 8 a row; 32 key subsets), 5 keys, a row that sees nothing',
     {
       b: 3,
       nh: 2,
@@ -67,7 +67,7 @@ const CASES: [string, Case][] = [
     },
   ],
   [
-    'GQA 2:1, d 80 (40 vec4 outputs, two key subsets each), 513 keys',
+    'GQA 2:1, d 80 (20 outputs of 8 values, four key subsets each), 513 keys',
     { b: 1, nh: 2, nkv: 1, s: 513, d: 80, mask: [[3, 509, 1]] },
   ],
 ];
