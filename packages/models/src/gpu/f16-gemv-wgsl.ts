@@ -51,6 +51,12 @@ export interface GemvShape {
    * projection's, and C = silu(x·Wᵀ)·(x·W2ᵀ) as swiglu-wgsl.ts computes it from the two products' values.
    */
   readonly gated?: boolean;
+  /**
+   * The LoRA branch's low-rank values t = x·Aᵀ come computed ([M, rank] in place of A; low-rank-down.ts, one
+   * dispatch for the products that read the same x): each workgroup copies them instead of computing them again.
+   * The values are the ones this kernel computes, bit for bit, so the outputs are too.
+   */
+  readonly lowGiven?: boolean;
 }
 
 /**
@@ -93,6 +99,22 @@ export const gemvDispatch = (s: GemvShape): [number, number] => [
   1,
 ];
 
+/**
+ * How the low-rank values t = x·Aᵀ of a LoRA branch are summed (here, and in low-rank-down-wgsl.ts, which must give
+ * the same bits): 256 invocations as rank (rounded up to a power of two) × `slices`; invocation (j, sl) adds its
+ * row's products over the `kw` units ≡ sl (mod slices), vec4s of x and A where x is read so (K a multiple of 8),
+ * else scalars, `iters` of them in a constant trip count, so the compiler can unroll it and issue the loads
+ * together (a loop over k from the invocation's own start walked one dependent load at a time: 50 µs a product on
+ * the H200); then t[j] is the sum of the slices' partials, in slice order.
+ */
+export function lowRankSplit(k: number, rank: number): { slices: number; kw: number; vecX: boolean; iters: number } {
+  const rp = 2 ** Math.ceil(Math.log2(Math.max(rank, 1)));
+  const slices = WG / rp;
+  const vecX = k % 8 === 0;
+  const kw = vecX ? k / 4 : k;
+  return { slices, kw, vecX, iters: Math.ceil(kw / slices) };
+}
+
 export function gemvWgsl(s: GemvShape): string {
   const { n, k, rows: MB } = s;
   const kp = padTo(k);
@@ -129,13 +151,7 @@ export function gemvWgsl(s: GemvShape): string {
   };
   const xLoads = `${vecX ? 'let xa = X[xb / 4u]; let xc = X[xb / 4u + 1u];' : ''}
             ${rowsOf((jr) => fmaRow(jr, 's', 'acc', 'w') + (gated ? ' ' + fmaRow(jr, 'q', 'acc2', 'u') : ''))}`;
-  // Slices of K per low-rank value: the invocations split as rank × slices (slices a power of two).
-  const rp = lora ? 2 ** Math.ceil(Math.log2(Math.max(r, 1))) : 1;
-  const slices = WG / rp;
-  // The low-rank sums read vec4s of x and A where x is read so (K a multiple of 8), else scalars; every loop has
-  // a constant trip count, so the compiler can unroll it and issue the loads together (a loop over k from the
-  // invocation's own start walked one dependent load at a time: 50 µs a product on the H200).
-  const kw = vecX ? k / 4 : k;
+  const { slices, kw } = lowRankSplit(k, lora ? r : 1);
   const loraPhaseOf = (A: string, low: string) => `
   // t[m][j] = Σ_k x[m,k]·A[j,k]: invocation (j, sl) sums the ${vecX ? 'vec4s' : 'inputs'} ≡ sl (mod SL), neighbours
   // reading neighbours.
@@ -167,7 +183,15 @@ export function gemvWgsl(s: GemvShape): string {
       workgroupBarrier();
     }
   }`;
-  const loraPhase = lora ? loraPhaseOf('LA', 'low') + (gated ? loraPhaseOf('LA2', 'low2') : '') : '';
+  const given = lora && s.lowGiven === true;
+  const copyPhase = `
+  for (var e = lid; e < M * R; e += WG) { low[e] = LT[e];${gated ? ' low2[e] = LT2[e];' : ''} }
+  workgroupBarrier();`;
+  const loraPhase = !lora
+    ? ''
+    : given
+      ? copyPhase
+      : loraPhaseOf('LA', 'low') + (gated ? loraPhaseOf('LA2', 'low2') : '');
   // The low-rank branch added to a product's sum (v), in tfjs's order.
   const loraAddOf = (v: string, low: string, B: string) =>
     lora
@@ -181,18 +205,8 @@ export function gemvWgsl(s: GemvShape): string {
     ['X', xType],
     ['W', 'vec4<u32>'],
     ...(gated ? ([['W2', 'vec4<u32>']] as [string, string][]) : []),
-    ...(lora
-      ? ([
-          ['LA', xType],
-          ['LB', 'f32'],
-        ] as [string, string][])
-      : []),
-    ...(lora && gated
-      ? ([
-          ['LA2', xType],
-          ['LB2', 'f32'],
-        ] as [string, string][])
-      : []),
+    ...(lora ? ([given ? ['LT', 'f32'] : ['LA', xType], ['LB', 'f32']] as [string, string][]) : []),
+    ...(lora && gated ? ([given ? ['LT2', 'f32'] : ['LA2', xType], ['LB2', 'f32']] as [string, string][]) : []),
   ];
   const bindings = [
     ...inputs.map(([name, type], i) => `@group(0) @binding(${i}) var<storage, read> ${name}: array<${type}>;`),

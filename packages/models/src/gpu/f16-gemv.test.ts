@@ -4,6 +4,8 @@ import { initBackend } from '../engine/init-backend.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { F16Matrix } from './f16-matrix.js';
 import { f16GatedGemv, f16Gemv, gatedGemvTakes, gemvTakes, type GemvLora } from './f16-gemv.js';
+import { lowRankDown, lowRankDownTakes } from './low-rank-down.js';
+import { ownDispatchCount } from './webgpu-internals.js';
 import { swiGlu } from '../nn/swiglu.js';
 import { swiGluLinear } from '../nn/swiglu-linear.js';
 import {
@@ -170,6 +172,57 @@ describe.skipIf(!gpu)('f16Gemv (a decoding step’s linear layers: x f32 · f16 
     expect(gemvRowBucket(5)).toBe(gemvRowBucket(8));
     expect(counts).toEqual([1, 1, 1, 2]);
   });
+
+  it.each([
+    [8, 1024, 96, TILINGS[0]!],
+    [8, 1024, 96, TILINGS[1]!],
+    [5, 70, 45, TILINGS[0]!],
+    [1, 1000, 130, TILINGS[0]!],
+  ] as const)(
+    '%d rows, in %d, out %d, tiling %o: given the low-rank values (one dispatch for three products), bit for bit computing them',
+    async (m, k, n, t) => {
+      const x = uniform([m, k], 30, -3, 3);
+      const ws = [31, 32, 33].map((seed) => F16Matrix.fromTensor(uniform([n, k], seed)));
+      const loras: GemvLora[] = [34, 36, 38].map((seed) => ({
+        a: uniform([16, k], seed, -0.5, 0.5),
+        b: uniform([n, 16], seed + 1),
+        scaling: 2,
+      }));
+      expect(
+        lowRankDownTakes(
+          x,
+          loras.map((l) => l.a),
+        ),
+      ).toBe(true);
+      const before = ownDispatchCount();
+      const lows = lowRankDown(
+        x,
+        loras.map((l) => l.a),
+      );
+      expect(ownDispatchCount() - before).toBe(1);
+      for (const [i, w] of ws.entries()) {
+        const given = { ...loras[i]!, low: lows[i]! };
+        expect(gemvTakes(x, w, given)).toBe(true);
+        const [got, want] = [f16Gemv(x, w, given, t), f16Gemv(x, w, loras[i], t)];
+        expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+        tf.dispose([got, want]);
+      }
+      // The gated kernel given both products' values.
+      const [lg, lu] = [
+        { ...loras[0]!, low: lows[0]! },
+        { ...loras[1]!, low: lows[1]! },
+      ];
+      expect(gatedGemvTakes(x, ws[0]!, ws[1]!, lg, lu)).toBe(true);
+      expect(gatedGemvTakes(x, ws[0]!, ws[1]!, lg, loras[1])).toBe(false); // both given or neither
+      const [got, want] = [
+        f16GatedGemv(x, ws[0]!, ws[1]!, lg, lu, t),
+        f16GatedGemv(x, ws[0]!, ws[1]!, loras[0], loras[1], t),
+      ];
+      expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+      tf.dispose([got, want, x, ...lows, ...loras.flatMap((l) => [l.a, l.b])]);
+      for (const w of ws) w.dispose();
+    },
+  );
 
   it('linear takes it for an f16 weight’s forward, fusing LoRA for inference only', () => {
     const w = uniform([24, 40], 12);

@@ -34,6 +34,11 @@ export interface GemvLora {
   readonly a: tf.Tensor2D;
   readonly b: tf.Tensor2D;
   readonly scaling: number;
+  /**
+   * x·Aᵀ [M, r] already computed (low-rank-down.ts, shared by the products that read x): the kernel takes it
+   * instead of computing it in each workgroup, with the same result bit for bit.
+   */
+  readonly low?: tf.Tensor2D;
 }
 
 /**
@@ -45,6 +50,8 @@ export function gemvTakes(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): boolea
   if (m < 1 || m > GEMV_MAX_ROWS || k !== w.cols || w.isDisposed) return false;
   if (!lora) return fusedElementwiseTakes(x);
   const [r, ka] = lora.a.shape;
+  if (lora.low && (lora.low.shape[0] !== m || lora.low.shape[1] !== r || !fusedElementwiseTakes(lora.low)))
+    return false;
   return (
     r <= GEMV_MAX_RANK &&
     ka === k &&
@@ -64,10 +71,10 @@ export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora, tiling?: 
     n: w.rows,
     k,
     rows: gemvRowBucket(m),
-    ...(lora ? { rank: lora.a.shape[0], scaling: lora.scaling } : {}),
+    ...(lora ? { rank: lora.a.shape[0], scaling: lora.scaling, lowGiven: lora.low !== undefined } : {}),
     tiling: tiling ?? gemvTiling(),
   };
-  const inputs = lora ? [x, w.bits, lora.a, lora.b] : [x, w.bits];
+  const inputs = lora ? [x, w.bits, lora.low ?? lora.a, lora.b] : [x, w.bits];
   const out = { shape: [m, w.rows], dtype: 'float32' as const };
   return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape))[0] as tf.Tensor2D;
 }
@@ -84,7 +91,13 @@ export function gatedGemvTakes(
   loraUp?: GemvLora,
 ): boolean {
   if (gate.rows !== up.rows || (loraGate === undefined) !== (loraUp === undefined)) return false;
-  if (loraGate && loraUp && (loraGate.a.shape[0] !== loraUp.a.shape[0] || loraGate.scaling !== loraUp.scaling))
+  if (
+    loraGate &&
+    loraUp &&
+    (loraGate.a.shape[0] !== loraUp.a.shape[0] ||
+      loraGate.scaling !== loraUp.scaling ||
+      (loraGate.low === undefined) !== (loraUp.low === undefined))
+  )
     return false;
   return gemvTakes(x, gate, loraGate) && gemvTakes(x, up, loraUp);
 }
@@ -107,11 +120,13 @@ export function f16GatedGemv(
     k,
     rows: gemvRowBucket(m),
     gated: true,
-    ...(loraGate ? { rank: loraGate.a.shape[0], scaling: loraGate.scaling } : {}),
+    ...(loraGate ? { rank: loraGate.a.shape[0], scaling: loraGate.scaling, lowGiven: loraGate.low !== undefined } : {}),
     tiling: tiling ?? gemvTiling(),
   };
   const inputs =
-    loraGate && loraUp ? [x, gate.bits, up.bits, loraGate.a, loraGate.b, loraUp.a, loraUp.b] : [x, gate.bits, up.bits];
+    loraGate && loraUp
+      ? [x, gate.bits, up.bits, loraGate.low ?? loraGate.a, loraGate.b, loraUp.low ?? loraUp.a, loraUp.b]
+      : [x, gate.bits, up.bits];
   const out = { shape: [m, gate.rows], dtype: 'float32' as const };
   return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape))[0] as tf.Tensor2D;
 }

@@ -12,6 +12,7 @@ import { linear, type LoraPair } from '../nn/linear.js';
 import { addRmsNorm, rmsNorm } from '../nn/rms-norm.js';
 import { qkNormRope } from '../nn/qk-norm-rope.js';
 import { swiGluLinear } from '../nn/swiglu-linear.js';
+import { withSharedLowRank } from '../nn/shared-low-rank.js';
 import type { Qwen3Config } from './qwen3-config.js';
 import type { LinearWeight } from '../nn/linear.js';
 import type { Qwen3LayerWeights } from './qwen3-weights.js';
@@ -132,18 +133,27 @@ function qwen3AttentionDelta(
     const nkv = c.numKeyValueHeads;
     const d = c.headDim;
     const lin = linearOf(w, ctx);
+    // q, k and v read the same h: their LoRA branches' x·Aᵀ in one dispatch where the GEMVs take them.
+    const seeds = ctx.dropoutSeeds;
+    const [lq, lk, lv] = withSharedLowRank(
+      tf.reshape(h, [-1, h.shape[2]]) as tf.Tensor2D,
+      [w.q, w.k, w.v],
+      [ctx.lora.q, ctx.lora.k, ctx.lora.v],
+      [seeds?.q, seeds?.k, seeds?.v],
+    );
+    const qkv = (key: 'q' | 'k' | 'v', pair: LoraPair | undefined) => linear(h, w[key], pair, seeds?.[key]);
 
     // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
     const { q, k: k0 } = qkNormRope(
-      lin(h, 'q'),
-      lin(h, 'k'),
+      qkv('q', lq),
+      qkv('k', lk),
       { q: w.qNorm, k: w.kNorm },
       { cos: ctx.cos, sin: ctx.sin },
       { b, t, hq: nh, hk: nkv, d },
       c.rmsNormEps,
     );
     let k = k0;
-    let v = splitHeads(lin(h, 'v'), nkv);
+    let v = splitHeads(qkv('v', lv), nkv);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
     const kb = ctx.keyBias;
     const seen = ctx.everyRowSeesAKey;

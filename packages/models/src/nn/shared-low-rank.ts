@@ -1,0 +1,53 @@
+/**
+ * The LoRA pairs of linear layers that read the same x (attention's q, k and v; SwiGLU's gate and up), with their
+ * low-rank values x·Aᵀ computed once for all of them where a decoding step's GEMVs take them
+ * (gpu/low-rank-down.ts): at inference (no tape, no dropout), f16 weights without bias, a pair on each, and a batch
+ * of SHARED_LOW_RANK_MIN_ROWS to GEMV_MAX_ROWS rows. The GEMV otherwise computes them in each of its workgroups
+ * (128–384 a product): on the H200 that was ~3 ms of a batch-8 step's 10 (merged LoRA against unmerged,
+ * bench/results/2026-11-29-gen-h200-session15.md). The values are the GEMV's own, bit for bit.
+ * Below SHARED_LOW_RANK_MIN_ROWS the pairs come back as they are: a batch-1 step is bound by the host issuing its
+ * dispatches, and the GPU's saving there (~1.2 ms a step) is smaller than one more dispatch a group costs the host.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { tapeRecording } from '../engine/tape-recording.js';
+import { GEMV_MAX_ROWS } from '../gpu/f16-gemv-wgsl.js';
+import { F16Matrix } from '../gpu/f16-matrix.js';
+import { lowRankDown, lowRankDownTakes } from '../gpu/low-rank-down.js';
+import type { AnyLinearWeights, LoraPair } from './linear.js';
+
+export const SHARED_LOW_RANK_MIN_ROWS = 4;
+
+/** A LoRA pair, with x·Aᵀ [M, r] when it was computed for the group (f16Gemv takes it). */
+export type LoraWithLow = LoraPair & { readonly low?: tf.Tensor2D };
+
+/**
+ * `loras` for layers `weights` reading x2 [M, in], each with its low-rank values where the GEMVs take them (one
+ * dispatch for the group), else unchanged. The values belong to the caller's tidy scope.
+ */
+export function withSharedLowRank(
+  x2: tf.Tensor2D,
+  weights: readonly AnyLinearWeights[],
+  loras: readonly (LoraPair | undefined)[],
+  dropoutSeeds: readonly (number | undefined)[] = [],
+): (LoraWithLow | undefined)[] {
+  const m = x2.shape[0];
+  const pairs = loras.filter((l): l is LoraPair => l !== undefined);
+  const shared =
+    m >= SHARED_LOW_RANK_MIN_ROWS &&
+    m <= GEMV_MAX_ROWS &&
+    pairs.length === loras.length &&
+    pairs.length > 1 &&
+    dropoutSeeds.every((s) => s === undefined) &&
+    !tapeRecording() &&
+    weights.every((w) => w.weight instanceof F16Matrix && !w.bias) &&
+    lowRankDownTakes(
+      x2,
+      pairs.map((l) => l.a),
+    );
+  if (!shared) return [...loras];
+  const lows = lowRankDown(
+    x2,
+    pairs.map((l) => l.a),
+  );
+  return pairs.map((l, i) => ({ ...l, low: lows[i]! }));
+}
