@@ -2,7 +2,7 @@
  * x [M, in] · A_pᵀ for the LoRA branches of up to three products reading the same x, one dispatch
  * (low-rank-down-wgsl.ts): what f16Gemv / f16GatedGemv then take as `low` instead of computing it in each workgroup.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { GEMV_MAX_RANK, GEMV_MAX_ROWS } from './f16-gemv-wgsl.js';
 import { fusedElementwiseTakes } from './fused-elementwise.js';
 import { LOW_RANK_DOWN_MAX_PRODUCTS, lowRankDownWgsl } from './low-rank-down-wgsl.js';

@@ -100,10 +100,26 @@ export function qwen3LayerStages(
   ];
 }
 
-const linearOf =
-  (w: Qwen3LayerWeights<LinearWeight>, ctx: DecoderLayerContext) =>
-  (h: tf.Tensor, key: Qwen3ModuleKey): tf.Tensor =>
-    linear(h, w[key], ctx.lora[key], ctx.dropoutSeeds?.[key]);
+/**
+ * The layers `keys`, which all read x, each with its LoRA branch; their branches' x·Aᵀ in one dispatch where a
+ * decoding step's GEMVs take it (shared-low-rank.ts).
+ */
+function linearsOf(
+  x: tf.Tensor,
+  w: Qwen3LayerWeights<LinearWeight>,
+  ctx: DecoderLayerContext,
+  keys: readonly Qwen3ModuleKey[],
+): tf.Tensor[] {
+  const seeds = keys.map((k) => ctx.dropoutSeeds?.[k]);
+  const x2 = tf.reshape(x, [-1, x.shape[x.rank - 1]!]) as tf.Tensor2D;
+  const pairs = withSharedLowRank(
+    x2,
+    keys.map((k) => w[k]),
+    keys.map((k) => ctx.lora[k]),
+    seeds,
+  );
+  return keys.map((k, i) => linear(x, w[k], pairs[i], seeds[i]));
+}
 
 /** x + o(attention(rope(norm(q)), rope(norm(k)), v)) over norm(x). */
 function qwen3AttentionBlock(
@@ -132,28 +148,20 @@ function qwen3AttentionDelta(
     const nh = c.numAttentionHeads;
     const nkv = c.numKeyValueHeads;
     const d = c.headDim;
-    const lin = linearOf(w, ctx);
-    // q, k and v read the same h: their LoRA branches' x·Aᵀ in one dispatch where the GEMVs take them.
-    const seeds = ctx.dropoutSeeds;
-    const [lq, lk, lv] = withSharedLowRank(
-      tf.reshape(h, [-1, h.shape[2]]) as tf.Tensor2D,
-      [w.q, w.k, w.v],
-      [ctx.lora.q, ctx.lora.k, ctx.lora.v],
-      [seeds?.q, seeds?.k, seeds?.v],
-    );
-    const qkv = (key: 'q' | 'k' | 'v', pair: LoraPair | undefined) => linear(h, w[key], pair, seeds?.[key]);
+    // q, k and v read the same h.
+    const [qp, kp, vp] = linearsOf(h, w, ctx, ['q', 'k', 'v']);
 
     // q/k RMSNorm is over each head's vector (before RoPE), as in HF Qwen3Attention.
     const { q, k: k0 } = qkNormRope(
-      qkv('q', lq),
-      qkv('k', lk),
+      qp!,
+      kp!,
       { q: w.qNorm, k: w.kNorm },
       { cos: ctx.cos, sin: ctx.sin },
       { b, t, hq: nh, hk: nkv, d },
       c.rmsNormEps,
     );
     let k = k0;
-    let v = splitHeads(qkv('v', lv), nkv);
+    let v = splitHeads(vp!, nkv);
     if (ctx.extendKv) ({ k, v } = ctx.extendKv(k, v));
     const kb = ctx.keyBias;
     const seen = ctx.everyRowSeesAKey;
@@ -162,7 +170,7 @@ function qwen3AttentionDelta(
         ? { bias: kb, causal: true, everyRowSeesAKey: seen }
         : { bias: ctx.bias };
     const attn = attention(q, k, v, { ...mask, chunkBytes: ctx.scoreChunkBytes, replay: ctx.attentionReplay });
-    return lin(mergeHeads(attn), 'o') as tf.Tensor3D;
+    return linearsOf(mergeHeads(attn), w, ctx, ['o'])[0] as tf.Tensor3D;
   });
 }
 
@@ -180,7 +188,6 @@ function qwen3MlpBlock(x1: tf.Tensor3D, w: Qwen3LayerWeights<LinearWeight>, ctx:
 /** down(silu(gate(h)) · up(h)) of the normed stream h. */
 function qwen3Mlp(h: tf.Tensor3D, w: Qwen3LayerWeights<LinearWeight>, ctx: DecoderLayerContext): tf.Tensor3D {
   return tf.tidy(() => {
-    const lin = linearOf(w, ctx);
     const gated = swiGluLinear(
       h,
       w.gate,
@@ -188,6 +195,6 @@ function qwen3Mlp(h: tf.Tensor3D, w: Qwen3LayerWeights<LinearWeight>, ctx: Decod
       { gate: ctx.lora.gate, up: ctx.lora.up },
       { gate: ctx.dropoutSeeds?.gate, up: ctx.dropoutSeeds?.up },
     );
-    return lin(gated, 'down') as tf.Tensor3D;
+    return linearsOf(gated, w, ctx, ['down'])[0] as tf.Tensor3D;
   });
 }
