@@ -263,8 +263,16 @@ case "${1:-}" in
     run gen-torch 120 python3 bench/gpu/gen-baseline.py 1,8,32 128 bfloat16
     run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
     ;;
+  gen-shared2) # #14 (session 15): o and down also take their x·Aᵀ from one dispatch: B8's step split; 128 new tokens
+               # at B8 and B32 with HF bf16 beside; the f16 parity
+    run gen-step-profile 60 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 \
+      $KVC gen-bench webgpu 0.6b 8 16 f16
+    run gen 70 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench webgpu 0.6b 8,32 128 f16
+    run gen-torch 60 python3 bench/gpu/gen-baseline.py 8,32 128 bfloat16
+    run parity-f16 40 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    ;;
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|train-check" >&2; exit 2 ;;
 esac
