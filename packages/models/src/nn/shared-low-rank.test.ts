@@ -29,7 +29,7 @@ const pair = (seed: number): LoraPair => ({
 });
 
 describe.skipIf(!gpu)('withSharedLowRank', () => {
-  it('computes a group’s (or one layer’s) x·Aᵀ in one dispatch from 4 rows; each linear gives the same bits as computing them itself', async () => {
+  it('computes a group’s x·Aᵀ in one dispatch from 4 rows; each linear gives the same bits as computing them itself', async () => {
     const ws = [1, 2, 3].map((s) => ({ weight: F16Matrix.fromTensor(uniformMatrix([N, K], s)) }));
     const loras = [10, 12, 14].map(pair);
     const x = uniformMatrix([SHARED_LOW_RANK_MIN_ROWS + 1, K], 20, -2, 2);
@@ -44,13 +44,7 @@ describe.skipIf(!gpu)('withSharedLowRank', () => {
       tf.dispose([got, want]);
     }
     tf.dispose(shared.map((l) => l!.low!));
-    // One layer alone (o, down): its x·Aᵀ once too, not once a workgroup.
-    const mark0 = ownDispatchCount();
-    const [alone] = withSharedLowRank(x, ws.slice(0, 1), loras.slice(0, 1));
-    expect(ownDispatchCount() - mark0).toBe(1);
-    const [got0, want0] = [linear(x, ws[0]!, alone), linear(x, ws[0]!, loras[0])];
-    expect(Array.from(await got0.data())).toEqual(Array.from(await want0.data()));
-    tf.dispose([got0, want0, alone!.low!]);
+
     // Where it does not apply, the pairs come back as they are and nothing runs.
     const few = uniformMatrix([SHARED_LOW_RANK_MIN_ROWS - 1, K], 21);
     const f32w = uniformMatrix([N, K], 22);
@@ -59,6 +53,7 @@ describe.skipIf(!gpu)('withSharedLowRank', () => {
       ['fewer rows', () => withSharedLowRank(few, ws, loras)],
       ['an f32 weight', () => withSharedLowRank(x, f32, loras)],
       ['a layer without a pair', () => withSharedLowRank(x, ws, [loras[0], undefined, loras[2]])],
+      ['one layer alone (o, down)', () => withSharedLowRank(x, ws.slice(0, 1), loras.slice(0, 1))],
       ['a dropout seed', () => withSharedLowRank(x, ws, loras, [undefined, 7, undefined])],
     ];
     for (const [why, run] of cases) {

@@ -1,11 +1,13 @@
 /**
- * The LoRA pairs of linear layers that read the same x (attention's q, k and v; SwiGLU's gate and up; o and down
- * alone), with their low-rank values x·Aᵀ computed once, in one dispatch for the group, where a decoding step's
- * GEMVs take them (gpu/low-rank-down.ts): at inference (no tape, no dropout), f16 weights without bias, a pair on
- * each, and a batch of SHARED_LOW_RANK_MIN_ROWS to GEMV_MAX_ROWS rows. The GEMV otherwise computes them in each
+ * The LoRA pairs of linear layers that read the same x (attention's q, k and v; SwiGLU's gate and up), with their
+ * low-rank values x·Aᵀ computed once for all of them, in one dispatch, where a decoding step's GEMVs take them
+ * (gpu/low-rank-down.ts): at inference (no tape, no dropout), f16 weights without bias, a pair on each, two or more
+ * layers, and a batch of SHARED_LOW_RANK_MIN_ROWS to GEMV_MAX_ROWS rows. The GEMV otherwise computes them in each
  * of its workgroups (128–384 a product): on the H200 that was ~3 ms of a batch-8 step's 10 (merged LoRA against
- * unmerged), and sharing them for q/k/v and gate/up took the step to 9.0 ms, o and down (K 2048 and 3072) still
- * 2.6 ms of it (bench/results/2026-11-29-gen-h200-session15.md). The values are the GEMV's own, bit for bit.
+ * unmerged), and sharing them for q/k/v and gate/up took the step to 9.0 ms and 128 new tokens at B8 from 2.76 to
+ * 2.63 s (bench/results/2026-11-29-gen-h200-session15.md). The values are the GEMV's own, bit for bit.
+ * A layer alone (o, down) keeps the GEMV's own: one dispatch of x·Aᵀ each took the step's GPU time 0.4 ms lower
+ * but added 56 dispatches, and the host, which records them, became the bound (B8: 2.69 s).
  * Below SHARED_LOW_RANK_MIN_ROWS the pairs come back as they are: a batch-1 step is bound by the host issuing its
  * dispatches, and the GPU's saving there (~1.2 ms a step) is smaller than one more dispatch a group costs the host.
  */
@@ -37,7 +39,7 @@ export function withSharedLowRank(
     m >= SHARED_LOW_RANK_MIN_ROWS &&
     m <= GEMV_MAX_ROWS &&
     pairs.length === loras.length &&
-    pairs.length > 0 &&
+    pairs.length > 1 &&
     dropoutSeeds.every((s) => s === undefined) &&
     !tapeRecording() &&
     weights.every((w) => w.weight instanceof F16Matrix && !w.bias) &&
