@@ -54,8 +54,8 @@ export interface GenerateOptions {
    */
   readonly replaySteps?: boolean;
   /**
-   * How the KV cache keeps keys and values (nn/kv-cache.ts): 'f16' rows halve what a decoding step's attention
-   * reads. Default (kvCacheF16For): f16 on webgpu with the fused kernels on, for a model whose frozen weights are
+   * How the KV cache keeps keys and values (nn/kv-cache.ts): 'f16' rows take half the memory. Default
+   * (kvCacheF16For): f16 on webgpu with the fused kernels on, for a model whose frozen weights are
    * not float32 (f16 or NF4: their attention forward already rounds keys and values to f16); else 'f32'.
    */
   readonly kvCache?: 'f32' | 'f16';
@@ -195,7 +195,7 @@ async function generate(
 
 /**
  * Whether generation keeps the KV cache in f16 by default: webgpu with the fused attention on, frozen weights that
- * are not float32 tensors, and a head width the decode kernels read (a multiple of 4).
+ * are not float32 tensors, and a head width the decode kernels read (a multiple of 8).
  */
 export function kvCacheF16For(model: Qwen3ForCausalLM<LinearWeight>): boolean {
   const w = model.weights.layers[0]?.q.weight;

@@ -6,6 +6,7 @@
  * tfjs op, which stays the f32 reference.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '../errors.js';
 import { tapeRecording } from '../engine/tape-recording.js';
 import { flashAttention, flashAttentionVariant, flashShape, fusedAttentionDefault } from '../gpu/flash-attention.js';
 import { decodeShapeOf, flashDecode, isF16Rows } from '../gpu/flash-decode.js';
@@ -50,9 +51,11 @@ export function fusedAttention(
         ? decodeShapeOf(q, k, v, bias, webgpuBackend().device.limits.maxComputeWorkgroupStorageSize)
         : undefined;
     if (!shape)
-      throw new Error(
-        `attention: f16 key/value rows [${k.shape}] reach the decode kernels only (one query row, no gradient, ` +
-          `webgpu); got q [${q.shape}]. Make the KV cache without f16 for this use.`,
+      throw new BackendError(
+        'E_GPU_F16_ROWS',
+        'attention: f16 key/value rows reach the decode kernels only (one query row, no gradient, webgpu)',
+        { q: q.shape, k: k.shape, v: v.shape, tape: tapeRecording(), replay: replay !== undefined },
+        'make the KV cache without f16 rows for this use (GenerateOptions.kvCache = "f32")',
       );
     return flashDecode(shape, q, k, v, bias);
   }

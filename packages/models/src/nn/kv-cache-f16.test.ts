@@ -109,6 +109,11 @@ describe.skipIf(!gpu)('f16 rows of a KV cache on webgpu', () => {
     // Nothing but the decode kernels reads them: two query rows are refused with a message.
     const q2 = tf.zeros([2, 4, 2, 8]) as tf.Tensor4D;
     expect(() => attention(q2, step.k, step.v)).toThrow(/decode kernels only/);
+    try {
+      attention(q2, step.k, step.v);
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'E_GPU_F16_ROWS', hint: expect.stringContaining('kvCache') });
+    }
     tf.dispose([k, v, one, q2]);
     cache.dispose();
   });

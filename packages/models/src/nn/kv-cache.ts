@@ -16,10 +16,12 @@
  * The cache owns its tensors; call `dispose()` when done.
  *
  * `f16` (webgpu only; generation takes it with f16 weights and the fused kernels): keys and values are kept as f16
- * rows, two halves an int32 word ([B, kvHeads, capacity, headDim/2]). A decoding step's attention reads a cache
- * whole, so half the bytes is about half its time (gpu/flash-decode.ts takes these rows as they are); a prefill
- * chunk gets float32 copies of its rows (read-f16-rows.ts, where the float32 cache made a slice). The halves are
- * what the tensor-core attention forward rounds keys and values to anyway.
+ * rows, two halves an int32 word ([B, kvHeads, capacity, headDim/2]): half the memory (Qwen3-0.6B at batch 32 and
+ * the seed's prefix: 34 GiB of device peak where the float32 cache took 49). The decode kernels take the rows as
+ * they are (gpu/flash-decode.ts); they are bound by their loads' count, not bytes, so a step is no faster for it
+ * (bench/results/2026-11-29-gen-h200-session15.md). A prefill chunk gets float32 copies of its rows
+ * (read-f16-rows.ts, where the float32 cache made a slice). The halves are what the tensor-core attention forward
+ * rounds keys and values to anyway.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gpuBufferOf, submitPending, webgpuBackend } from '../gpu/webgpu-internals.js';
