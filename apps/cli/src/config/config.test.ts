@@ -40,6 +40,13 @@ describe('run config', () => {
     expect(() => loadRunConfig({ overrides: ['train.batchSize=0'] })).toThrow(/train\.batchSize/);
     expect(() => loadRunConfig({ preset: 'sed' })).toThrow(/unknown preset/);
     expect(() => applyOverride({}, 'novalue')).toThrow(/key=value/);
+    expect(() => loadRunConfig({ overrides: ['generation.kvCache=bf16'] })).toThrow(/generation\.kvCache/);
+  });
+
+  it('generation.kvCache: auto by default, f32 or f16 on request', () => {
+    expect(loadRunConfig({}).generation.kvCache).toBe('auto');
+    expect(loadRunConfig({ overrides: ['generation.kvCache=f16'] }).generation.kvCache).toBe('f16');
+    expect(loadRunConfig({ overrides: ['generation.kvCache=f32'] }).generation.kvCache).toBe('f32');
   });
 
   it('refuses __proto__, constructor and prototype segments (no prototype pollution) and empty segments', () => {

@@ -181,6 +181,11 @@ export const runConfigSchema = z.strictObject({
       maxNewTokens: z.number().int().min(1).default(512),
       repetitionPenalty: z.number().positive().default(1.2),
       batchSize: z.number().int().min(1).default(8),
+      /**
+       * The KV cache's keys and values: `auto` keeps them as f16 rows on webgpu with the fused attention and f16
+       * or NF4 weights (half the memory), else float32; `f32` and `f16` force one (`f16` needs webgpu).
+       */
+      kvCache: z.enum(['auto', 'f32', 'f16']).default('auto'),
     })
     .prefault({}),
   eval: z

@@ -28,6 +28,7 @@ export async function captionFeatures(
       eosTokenId: models.eosId,
       repetitionPenalty: config.generation.repetitionPenalty,
       tokenizer: models.tokenizer,
+      ...(config.generation.kvCache === 'auto' ? {} : { kvCache: config.generation.kvCache }),
     });
   } finally {
     x.dispose();

@@ -72,6 +72,15 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
     expect(res!.ids).toEqual(seq.slice(prompt.length));
   });
 
+  it('an f16 KV cache off webgpu is refused with a code and a hint, before any step', async () => {
+    const prompt = randomIds(1, 3, model.config.vocabSize, 8)[0]!;
+    const before = tf.memory().numTensors;
+    await expect(
+      generateGreedyFromIds(model, [prompt], { maxNewTokens: 2, eosTokenId: [], kvCache: 'f16' }),
+    ).rejects.toMatchObject({ code: 'E_GPU_F16_ROWS', hint: expect.stringContaining('webgpu') });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('a batch of different-length prompts (embeddings) generates what each generates alone', async () => {
     const rng = new SeededRandom(12);
     const h = model.config.hiddenSize;

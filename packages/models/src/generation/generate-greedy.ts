@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
 import { markDevicePhase } from '../engine/device-errors.js';
+import { BackendError } from '../errors.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import { KvCache, roundedCapacity } from '../nn/kv-cache.js';
 import type { LinearWeight } from '../nn/linear.js';
@@ -114,10 +115,18 @@ async function generate(
   const b = prompts.length;
   const out = prompts.map(() => [] as number[]);
   const done = prompts.map(() => false);
+  // Before anything is allocated: a refused cache leaves nothing behind.
+  const f16 = (opts.kvCache ?? (kvCacheF16For(model) ? 'f16' : 'f32')) === 'f16';
+  if (f16 && !kvCacheF16Possible(model))
+    throw new BackendError(
+      'E_GPU_F16_ROWS',
+      'an f16 KV cache needs the webgpu backend and a head width that is a multiple of 8',
+      { backend: tf.getBackend(), headDim: model.config.headDim },
+      'run on webgpu (--backend webgpu), or keep the cache in float32 (generation.kvCache=f32 or auto)',
+    );
   if (maxNew > 0) {
     const restorePhase = markDevicePhase('generation');
     const padded = leftPad(prompts);
-    const f16 = (opts.kvCache ?? (kvCacheF16For(model) ? 'f16' : 'f32')) === 'f16';
     const cache = KvCache.forModel(model.config, b, roundedCapacity(padded.embeds.shape[1] + maxNew), f16);
     const picker = new DeviceGreedyPicker({
       batch: b,
@@ -199,8 +208,12 @@ async function generate(
  */
 export function kvCacheF16For(model: Qwen3ForCausalLM<LinearWeight>): boolean {
   const w = model.weights.layers[0]?.q.weight;
-  return fusedAttentionOn() && w !== undefined && !(w instanceof tf.Tensor) && decodeTakesWidth(model.config.headDim);
+  return fusedAttentionOn() && w !== undefined && !(w instanceof tf.Tensor) && kvCacheF16Possible(model);
 }
+
+/** Whether f16 rows can be used at all: the webgpu backend (the decode kernels read them) and their head width. */
+const kvCacheF16Possible = (model: Qwen3ForCausalLM<LinearWeight>): boolean =>
+  tf.getBackend() === 'webgpu' && decodeTakesWidth(model.config.headDim);
 
 /** One new token per sequence through the model: logits [B, V] (caller owns). */
 function decodeStep(
