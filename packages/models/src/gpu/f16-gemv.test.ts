@@ -3,9 +3,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { linear, type LoraPair } from '../nn/linear.js';
 import { F16Matrix } from './f16-matrix.js';
-import { f16GatedGemv, f16Gemv, gatedGemvTakes, gemvTakes, type GemvLora } from './f16-gemv.js';
+import {
+  f16GatedGemv,
+  f16Gemv,
+  gatedGemvTakes,
+  gemvTakes,
+  gemvTiling,
+  setGemvTiling,
+  type GemvLora,
+} from './f16-gemv.js';
 import { lowRankDown, lowRankDownTakes } from './low-rank-down.js';
-import { ownDispatchCount } from './webgpu-internals.js';
+import { ownDispatchCount, webgpuBackend } from './webgpu-internals.js';
 import { swiGlu } from '../nn/swiglu.js';
 import { swiGluLinear } from '../nn/swiglu-linear.js';
 import {
@@ -115,6 +123,25 @@ describe.skipIf(!gpu)('f16Gemv (a decoding step’s linear layers: x f32 · f16 
       tf.dispose([got, ref, lim]);
     }
     tf.dispose([x, w, w16, lora.a, lora.b]);
+    wh.dispose();
+  });
+
+  it('takes the tuned split where the device has subgroup matrices, else the portable one; setGemvTiling overrides both', async () => {
+    const sm = webgpuBackend().device.features.has('chromium-experimental-subgroup-matrix');
+    expect(gemvTiling()).toEqual(sm ? TUNED_GEMV_TILING : PORTABLE_GEMV_TILING);
+    const x = uniform([1, 70], 1, -3, 3);
+    const wh = F16Matrix.fromTensor(uniform([45, 70], 2));
+    try {
+      setGemvTiling(TUNED_GEMV_TILING);
+      expect(gemvTiling()).toBe(TUNED_GEMV_TILING);
+      const [got, want] = [f16Gemv(x, wh), f16Gemv(x, wh, undefined, TUNED_GEMV_TILING)];
+      expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+      tf.dispose([got, want]);
+    } finally {
+      setGemvTiling(undefined);
+    }
+    expect(gemvTiling()).toEqual(sm ? TUNED_GEMV_TILING : PORTABLE_GEMV_TILING);
+    x.dispose();
     wh.dispose();
   });
 
