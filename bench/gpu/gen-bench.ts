@@ -144,6 +144,8 @@ const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, lo
 for (const [n, v] of lora.variables()) if (n.includes('lora_B')) v.assign(rand(v.shape));
 // Merged: the same outputs without the LoRA matmuls (fewer kernels per token); the adapted weights are copies.
 const generator = merged ? model.withMergedLora(lora) : model;
+// The KV cache's rows for every run and the prefill profile: KVC_BENCH_KV, else what generateGreedy would take.
+const kvCache = kvEnv ?? (kvCacheF16For(generator) ? 'f16' : 'f32');
 const H = config.hiddenSize;
 const gib = (x: number) => (x / 2 ** 30).toFixed(2);
 console.log(
@@ -151,7 +153,7 @@ console.log(
     `Qwen3 ${size} ${precision}, LoRA ${merged ? 'merged' : 'unmerged'}, prefix ${prefix}, batches ${batches}, ` +
     `new tokens ${newTokens}; weights ${gib(tf.memory().numBytes)} GiB of tensors; ${attention}, ` +
     `pool ${process.env.KVC_BENCH_POOL_GIB ?? 'default'} GiB, decoding steps ${replaySteps ? 'replayed' : 'recorded each'}, ` +
-    `KV cache ${kvEnv ?? (kvCacheF16For(generator) ? 'f16' : 'f32')}` +
+    `KV cache ${kvCache}` +
     (backend === 'webgpu' ? `, GEMV split ${JSON.stringify(gemvTiling())}` : ''),
 );
 
@@ -162,7 +164,7 @@ for (const b of batches) {
     eosTokenId: [] as number[],
     replaySteps,
     ...(merged ? {} : { lora }),
-    ...(kvEnv ? { kvCache: kvEnv } : {}),
+    kvCache,
   };
   // Progress on stdout as it goes (a run killed by a timeout still shows how far it got and how fast).
   // Each line also splits the decode steps since the last line into host recording and waiting for the GPU
@@ -239,8 +241,7 @@ for (const b of batches) {
  */
 async function profilePrefillChunk(b: number): Promise<void> {
   const chunk = Math.min(prefix, prefillChunkTokens(b, fusedAttentionOn()));
-  const kv = kvEnv ?? (kvCacheF16For(generator) ? 'f16' : 'f32');
-  const cache = KvCache.forModel(config, b, roundedCapacity(prefix + 2), kv === 'f16');
+  const cache = KvCache.forModel(config, b, roundedCapacity(prefix + 2), kvCache === 'f16');
   const embeds = rand([b * chunk, H]);
   const x = tf.reshape(embeds, [b, chunk, H]);
   const mask = tf.ones([b, chunk]);
