@@ -7,6 +7,7 @@
  * - gen-bench: generation with the fused attention (applyBenchAttention), replayed decoding steps and the
  *   recorded step's GPU profile (RecordedStep.profile, and the step in one pass without each kernel:
  *   RecordedStep.timeInOnePass);
+ *   With f16 weights, the f16 KV cache and a GEMV split chosen by environment (at batch 4: the shared x·Aᵀ).
  * - gemv-bench: the decoding step's GEMVs in one pass per tiling, each tiling's outputs against the first's.
  * Their subgroup-matrix branches need the GPU machine (bench/gpu/device-batch.sh); lavapipe has none.
  */
@@ -60,6 +61,22 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
     const replayed = /RESULT kvc webgpu .*, (\d+) of 7 replayed/.exec(r.out);
     expect(replayed, r.out.slice(-2000)).not.toBeNull();
     expect(Number(replayed![1])).toBe(4); // steps 1-3 run (one warm-up, two recorded), 4-7 replayed
+  });
+
+  it('gen-bench: f16 weights with the f16 KV cache and a chosen GEMV split (KVC_BENCH_KV, KVC_GEMV_TILING)', async () => {
+    const r = await bench(['bench/gpu/gen-bench.ts', 'webgpu', 'tiny', '4', '6', 'f16'], {
+      KVC_BENCH_FUSED: '1',
+      KVC_BENCH_KV: 'f16',
+      KVC_GEMV_TILING: '16x4',
+    });
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    expect(r.out).toMatch(/KV cache f16, GEMV split \{"features":16,"loadBatch":4,"rows":1\}/);
+    const replayed = /RESULT kvc webgpu f16 B4 .*, (\d+) of 5 replayed/.exec(r.out);
+    expect(replayed, r.out.slice(-2000)).not.toBeNull();
+    expect(Number(replayed![1])).toBe(2); // steps 1-3 run (one warm-up, two recorded), 4-5 replayed
+    const bad = await bench(['bench/gpu/gen-bench.ts', 'webgpu', 'tiny', '1', '2'], { KVC_BENCH_KV: 'bf16' });
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/KVC_BENCH_KV: f32 or f16, not bf16/);
   });
 
   it('gemv-bench: every tiling of the decoding step’s GEMVs agrees with the first, with and without LoRA', async () => {
