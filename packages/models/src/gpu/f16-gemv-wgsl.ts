@@ -17,7 +17,7 @@
  *   in tfjs's order.
  * M is read at run time (C is exactly [M, N]) up to the row bucket the pipeline was built for.
  */
-import { f32Literal } from './fused-elementwise.js';
+import { gemvLoraAddWgsl, gemvLoraBindings, gemvLoraPhaseWgsl, lowRankSplit } from './gemv-lora-wgsl.js';
 import { padTo } from './gemm-layout.js';
 import { SIGMOID } from './swiglu-wgsl.js';
 
@@ -99,22 +99,6 @@ export const gemvDispatch = (s: GemvShape): [number, number] => [
   1,
 ];
 
-/**
- * How the low-rank values t = x·Aᵀ of a LoRA branch are summed (here, and in low-rank-down-wgsl.ts, which must give
- * the same bits): 256 invocations as rank (rounded up to a power of two) × `slices`; invocation (j, sl) adds its
- * row's products over the `kw` units ≡ sl (mod slices), vec4s of x and A where x is read so (K a multiple of 8),
- * else scalars, `iters` of them in a constant trip count, so the compiler can unroll it and issue the loads
- * together (a loop over k from the invocation's own start walked one dependent load at a time: 50 µs a product on
- * the H200); then t[j] is the sum of the slices' partials, in slice order.
- */
-export function lowRankSplit(k: number, rank: number): { slices: number; kw: number; vecX: boolean; iters: number } {
-  const rp = 2 ** Math.ceil(Math.log2(Math.max(rank, 1)));
-  const slices = WG / rp;
-  const vecX = k % 8 === 0;
-  const kw = vecX ? k / 4 : k;
-  return { slices, kw, vecX, iters: Math.ceil(kw / slices) };
-}
-
 export function gemvWgsl(s: GemvShape): string {
   const { n, k, rows: MB } = s;
   const kp = padTo(k);
@@ -151,62 +135,15 @@ export function gemvWgsl(s: GemvShape): string {
   };
   const xLoads = `${vecX ? 'let xa = X[xb / 4u]; let xc = X[xb / 4u + 1u];' : ''}
             ${rowsOf((jr) => fmaRow(jr, 's', 'acc', 'w') + (gated ? ' ' + fmaRow(jr, 'q', 'acc2', 'u') : ''))}`;
-  const { slices, kw } = lowRankSplit(k, lora ? r : 1);
-  const loraPhaseOf = (A: string, low: string) => `
-  // t[m][j] = Σ_k x[m,k]·A[j,k]: invocation (j, sl) sums the ${vecX ? 'vec4s' : 'inputs'} ≡ sl (mod SL), neighbours
-  // reading neighbours.
-  {
-    let j = lid / SL; let sl = lid % SL;
-    var la: array<f32, CH>;
-    for (var m0 = 0u; m0 < MB; m0 += CH) {
-      // Zeroed by hand: a var declared in the loop kept the previous chunk's sums on lavapipe.
-      for (var i = 0u; i < CH; i++) { la[i] = 0.0; }
-      if (j < R) {
-        for (var it = 0u; it < ${Math.ceil(kw / slices)}u; it++) {
-          let kk = sl + it * SL;
-          if (kk < ${kw}u) {
-            let av = ${A}[j * ${kw}u + kk];
-            for (var i = 0u; i < CH; i++) {
-              if (m0 + i < M) { la[i] += ${vecX ? 'dot(X[(m0 + i) * ' + kw + 'u + kk], av)' : 'X[(m0 + i) * K + kk] * av'}; }
-            }
-          }
-        }
-      }
-      for (var i = 0u; i < CH; i++) { part[i * WG + lid] = la[i]; }
-      workgroupBarrier();
-      for (var e = lid; e < CH * R; e += WG) {
-        let i = e / R; let jj = e % R;
-        var t = 0.0;
-        for (var q = 0u; q < SL; q++) { t += part[i * WG + jj * SL + q]; }
-        ${low}[(m0 + i) * R + jj] = t;
-      }
-      workgroupBarrier();
-    }
-  }`;
-  const given = lora && s.lowGiven === true;
-  const copyPhase = `
-  for (var e = lid; e < M * R; e += WG) { low[e] = LT[e];${gated ? ' low2[e] = LT2[e];' : ''} }
-  workgroupBarrier();`;
-  const loraPhase = !lora
-    ? ''
-    : given
-      ? copyPhase
-      : loraPhaseOf('LA', 'low') + (gated ? loraPhaseOf('LA2', 'low2') : '');
+  const loraPhase = lora ? gemvLoraPhaseWgsl(k, r, gated, s.lowGiven === true) : '';
   // The low-rank branch added to a product's sum (v), in tfjs's order.
-  const loraAddOf = (v: string, low: string, B: string) =>
-    lora
-      ? `
-          var lw${v} = 0.0;
-          for (var jj = 0u; jj < R; jj++) { lw${v} = fma(${low}[m * R + jj], ${B}[nn * R + jj], lw${v}); }
-          ${v} = ${v} + lw${v} * ${f32Literal(s.scaling ?? 1)};`
-      : '';
+  const loraAddOf = (v: string, low: string, B: string) => (lora ? gemvLoraAddWgsl(v, low, B, s.scaling ?? 1) : '');
   const xType = vecX ? 'vec4<f32>' : 'f32';
   const inputs: [string, string][] = [
     ['X', xType],
     ['W', 'vec4<u32>'],
     ...(gated ? ([['W2', 'vec4<u32>']] as [string, string][]) : []),
-    ...(lora ? ([given ? ['LT', 'f32'] : ['LA', xType], ['LB', 'f32']] as [string, string][]) : []),
-    ...(lora && gated ? ([given ? ['LT2', 'f32'] : ['LA2', xType], ['LB2', 'f32']] as [string, string][]) : []),
+    ...(lora ? gemvLoraBindings(k, gated, s.lowGiven === true) : []),
   ];
   const bindings = [
     ...inputs.map(([name, type], i) => `@group(0) @binding(${i}) var<storage, read> ${name}: array<${type}>;`),
@@ -224,7 +161,7 @@ export function gemvWgsl(s: GemvShape): string {
     workgroupBarrier();`;
   return `const N = ${n}u; const K = ${k}u; const TPR = ${kp / 16}u;
 const FPW = ${fpw}u; const RPI = ${rpi}u; const LPT = ${lpt}u; const TPI = ${tpi}u; const IT = ${it}u; const NL = ${lb}u;
-const MB = ${MB}u; const CH = ${chunk}u; const CHR = ${chr}u; const WG = ${WG}u;${lora ? ` const R = ${r}u; const SL = ${slices}u;` : ''}
+const MB = ${MB}u; const CH = ${chunk}u; const CHR = ${chr}u; const WG = ${WG}u;${lora ? ` const R = ${r}u; const SL = ${lowRankSplit(k, r).slices}u;` : ''}
 ${bindings.join('\n')}
 var<workgroup> part: array<f32, ${Math.max(chunk, chr * rpi) * WG}>;
 ${lora ? `var<workgroup> low: array<f32, ${MB * r}>;` : ''}

@@ -23,7 +23,8 @@ import {
   gemvRowBucket,
   type GemvTiling,
 } from './f16-gemv-wgsl.js';
-import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
+import { uniformMatrix } from '../testing/uniform-matrix.js';
+import { gemvBound, gemvReference, matMulT, worstRatio } from './gemv-tolerance.js';
 import { ownDispatchesOf, watchOurCompiles, webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
@@ -31,53 +32,11 @@ afterAll(async () => {
   if (gpu) await initBackend('cpu');
 });
 
-const U = F32_UNIT;
+/** The f16 kernel's chain (gemv-tolerance.ts): K/16 tiles of 8 fmas, then at most 32 partial sums. */
+const bound = (x: tf.Tensor2D, w16: tf.Tensor2D, lora?: GemvLora) => gemvBound(x, w16, x.shape[1] + 32, 0, lora);
+const reference = gemvReference;
 const uniform = uniformMatrix;
-const gamma = (n: number) => (n * U) / (1 - n * U);
-/**
- * a·bᵀ with b transposed first: tfjs-webgpu 4.22's split-K matMul (few output tiles, K ≥ 2000, batch 1) reads a
- * transposed B wrongly (off by up to 63 at [9, 2048]·[16, 2048]ᵀ on lavapipe, right without the transpose).
- */
-const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => tf.matMul(a, tf.transpose(b) as tf.Tensor2D);
-
-/**
- * How far the kernel may be from tfjs's f32 product of x and the f16 weight's exact values (W16 = toTensor()),
- * plus the LoRA branch y + s·((x·Aᵀ)·Bᵀ). x is not rounded (the kernel widens W, never narrows x), so both are
- * f32 evaluations of the same sums in different orders: each product sum within γ_n·P of the exact one,
- * P = |x|·|W16|ᵀ, n ≤ K + 32 (an invocation's chain over its tiles, then at most 32 partial sums); the branch as
- * lora-add.test.ts derives it, (in + r + 1)·u·|s|·PL + u·(|y| + |s|·PL) with PL = (|x|·|A|ᵀ)·|B|ᵀ, plus one
- * rounding of the final add. Twice the sum (both sides), 1 % for the first-order terms.
- */
-function bound(x: tf.Tensor2D, w16: tf.Tensor2D, lora?: GemvLora): tf.Tensor2D {
-  return tf.tidy(() => {
-    const k = x.shape[1];
-    const p = matMulT(tf.abs(x), tf.abs(w16));
-    let e = tf.mul(p, gamma(k + 32));
-    if (lora) {
-      const s = Math.abs(lora.scaling);
-      const pl = tf.mul(matMulT(matMulT(tf.abs(x), tf.abs(lora.a)), tf.abs(lora.b)), s);
-      const n = k + lora.a.shape[0] + 1;
-      e = tf.add(e, tf.add(tf.mul(pl, n * U), tf.mul(tf.add(p, pl), 2 * U)));
-    }
-    return tf.mul(e, 2.02) as tf.Tensor2D;
-  });
-}
-
-function reference(x: tf.Tensor2D, w16: tf.Tensor2D, lora?: GemvLora): tf.Tensor2D {
-  return tf.tidy(() => {
-    const y = matMulT(x, w16);
-    if (!lora) return y;
-    return tf.add(y, tf.mul(matMulT(matMulT(x, lora.a), lora.b), lora.scaling));
-  });
-}
-
-/** max |got − ref| / bound over the elements (≤ 1: within the bound). */
-async function ratio(got: tf.Tensor, ref: tf.Tensor, lim: tf.Tensor): Promise<number> {
-  const [g, r, l] = await Promise.all([got.data(), ref.data(), lim.data()]);
-  let worst = 0;
-  for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - r[i]!) / l[i]!);
-  return worst;
-}
+const ratio = worstRatio;
 
 /**
  * Every way the work may split: the two defaults (tensor-core GPUs: half a tile row a workgroup, 4 loads in

@@ -1,13 +1,16 @@
 /**
- * The few-row product of a frozen f16 weight (f16-gemv-wgsl.ts): x [M, in] · Wᵀ, optionally with the layer's
- * LoRA branch fused in, one dispatch where the tile GEMM took a pack of x, the product and the LoRA kernel.
- * frozenF16MatMul takes it for the forward product at M ≤ GEMV_MAX_ROWS (a decoding step's rows); nn/linear.ts
+ * The few-row product of a frozen f16 or NF4 weight (f16-gemv-wgsl.ts, nf4-gemv-wgsl.ts): x [M, in] · Wᵀ,
+ * optionally with the layer's LoRA branch fused in, one dispatch where the tile GEMM took a pack of x, the product
+ * and the LoRA kernel (and, for NF4, a dequantized copy of the whole weight). frozenF16MatMul and
+ * frozenNf4MatMul take it for the forward product at M ≤ GEMV_MAX_ROWS (a decoding step's rows); nn/linear.ts
  * takes the fused branch for inference (no gradient recorded, no dropout), as it does loraAdd.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { F16Matrix } from './f16-matrix.js';
+import { F16Matrix } from './f16-matrix.js';
+import { Nf4Matrix } from '../quant/nf4-matrix.js';
+import { nf4GemvDispatch, nf4GemvShapeTakes, nf4GemvWgsl } from './nf4-gemv-wgsl.js';
 import { GEMV_MAX_RANK, GEMV_MAX_ROWS, gemvDispatch, gemvRowBucket, gemvWgsl } from './f16-gemv-wgsl.js';
-import { PORTABLE_GEMV_TILING, TUNED_GEMV_TILING, type GemvTiling } from './f16-gemv-wgsl.js';
+import { PORTABLE_GEMV_TILING, TUNED_GEMV_TILING, type GemvShape, type GemvTiling } from './f16-gemv-wgsl.js';
 import { fusedElementwiseTakes } from './fused-elementwise.js';
 import { runKernelOutputs, webgpuBackend } from './webgpu-internals.js';
 
@@ -29,6 +32,28 @@ export function gemvTiling(): GemvTiling {
     : PORTABLE_GEMV_TILING;
 }
 
+/** A frozen weight the GEMV reads: f16 (F16Matrix) or NF4 (Nf4Matrix). */
+export type GemvWeight = F16Matrix | Nf4Matrix;
+
+/** Whether a linear weight is one the GEMV reads (f16 or NF4, not f32). */
+export const isGemvWeight = (w: unknown): w is GemvWeight => w instanceof F16Matrix || w instanceof Nf4Matrix;
+
+/** Whether the weight's kernel reads it with x of width k: live, of that width, and (NF4) in whole vec4s of codes. */
+function weightTakes(w: GemvWeight, k: number): boolean {
+  if (k !== w.cols) return false;
+  if (w instanceof F16Matrix) return !w.isDisposed;
+  return !w.codes.isDisposed && nf4GemvShapeTakes(k, w.blocksize);
+}
+
+const weightInputs = (w: GemvWeight): tf.Tensor[] => (w instanceof F16Matrix ? [w.bits] : [w.codes, w.absmax]);
+
+/** The kernel for a weight of this kind and its grid. */
+function kernelFor(w: GemvWeight, shape: GemvShape): { code: string; grid: [number, number] } {
+  if (w instanceof F16Matrix) return { code: gemvWgsl(shape), grid: gemvDispatch(shape) };
+  const s = { ...shape, blocksize: w.blocksize };
+  return { code: nf4GemvWgsl(s), grid: nf4GemvDispatch(s) };
+}
+
 /** The LoRA branch as the kernel takes it: A [r, in], B [out, r], y += s·((x·Aᵀ)·Bᵀ). */
 export interface GemvLora {
   readonly a: tf.Tensor2D;
@@ -45,9 +70,9 @@ export interface GemvLora {
  * Whether the kernel takes x [M, in] · Wᵀ (and the LoRA pair): the webgpu backend with our kernels on
  * (fusedElementwiseTakes: float32 tensors, each within one binding), 1 ≤ M ≤ GEMV_MAX_ROWS, x's width W's.
  */
-export function gemvTakes(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): boolean {
+export function gemvTakes(x: tf.Tensor2D, w: GemvWeight, lora?: GemvLora): boolean {
   const [m, k] = x.shape;
-  if (m < 1 || m > GEMV_MAX_ROWS || k !== w.cols || w.isDisposed) return false;
+  if (m < 1 || m > GEMV_MAX_ROWS || !weightTakes(w, k)) return false;
   if (!lora) return fusedElementwiseTakes(x);
   const [r, ka] = lora.a.shape;
   if (lora.low && (lora.low.shape[0] !== m || lora.low.shape[1] !== r || !fusedElementwiseTakes(lora.low)))
@@ -65,32 +90,40 @@ export function gemvTakes(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora): boolea
  * x [M, in] · Wᵀ [in, out] (+ s·((x·Aᵀ)·Bᵀ)) → [M, out] f32. Call where gemvTakes says so. `tiling` (default
  * gemvTiling()): tests and benchmarks try others; the result is the same up to the order of the partial sums.
  */
-export function f16Gemv(x: tf.Tensor2D, w: F16Matrix, lora?: GemvLora, tiling?: GemvTiling): tf.Tensor2D {
+export function f16Gemv(x: tf.Tensor2D, w: GemvWeight, lora?: GemvLora, tiling?: GemvTiling): tf.Tensor2D {
   const [m, k] = x.shape;
-  const shape = {
+  const shape: GemvShape = {
     n: w.rows,
     k,
     rows: gemvRowBucket(m),
     ...(lora ? { rank: lora.a.shape[0], scaling: lora.scaling, lowGiven: lora.low !== undefined } : {}),
     tiling: tiling ?? gemvTiling(),
   };
-  const inputs = lora ? [x, w.bits, lora.low ?? lora.a, lora.b] : [x, w.bits];
+  const inputs = [x, ...weightInputs(w), ...(lora ? [lora.low ?? lora.a, lora.b] : [])];
   const out = { shape: [m, w.rows], dtype: 'float32' as const };
-  return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape))[0] as tf.Tensor2D;
+  const { code, grid } = kernelFor(w, shape);
+  return runKernelOutputs(code, inputs, [out], grid)[0] as tf.Tensor2D;
 }
 
 /**
  * Whether the gated kernel takes x with SwiGLU's gate and up weights (and LoRA pairs): each product as gemvTakes
- * says, one output width, and both pairs or neither, of one rank and scaling (the kernel has one of each).
+ * says, one output width, weights of one kind (and one NF4 block size), and both pairs or neither, of one rank and
+ * scaling (the kernel has one of each), within the device's storage buffers a stage (NF4 with LoRA binds 10).
  */
 export function gatedGemvTakes(
   x: tf.Tensor2D,
-  gate: F16Matrix,
-  up: F16Matrix,
+  gate: GemvWeight,
+  up: GemvWeight,
   loraGate?: GemvLora,
   loraUp?: GemvLora,
 ): boolean {
   if (gate.rows !== up.rows || (loraGate === undefined) !== (loraUp === undefined)) return false;
+  if (
+    gate instanceof F16Matrix
+      ? !(up instanceof F16Matrix)
+      : !(up instanceof Nf4Matrix) || up.blocksize !== gate.blocksize
+  )
+    return false;
   if (
     loraGate &&
     loraUp &&
@@ -99,6 +132,9 @@ export function gatedGemvTakes(
       (loraGate.low === undefined) !== (loraUp.low === undefined))
   )
     return false;
+  // Bindings: x, each weight's buffers (f16: 1, NF4: codes and scales), two a LoRA pair, the output.
+  const buffers = 2 + 2 * weightInputs(gate).length + (loraGate ? 4 : 0);
+  if (buffers > webgpuBackend().device.limits.maxStorageBuffersPerShaderStage) return false;
   return gemvTakes(x, gate, loraGate) && gemvTakes(x, up, loraUp);
 }
 
@@ -108,14 +144,14 @@ export function gatedGemvTakes(
  */
 export function f16GatedGemv(
   x: tf.Tensor2D,
-  gate: F16Matrix,
-  up: F16Matrix,
+  gate: GemvWeight,
+  up: GemvWeight,
   loraGate?: GemvLora,
   loraUp?: GemvLora,
   tiling?: GemvTiling,
 ): tf.Tensor2D {
   const [m, k] = x.shape;
-  const shape = {
+  const shape: GemvShape = {
     n: gate.rows,
     k,
     rows: gemvRowBucket(m),
@@ -123,10 +159,13 @@ export function f16GatedGemv(
     ...(loraGate ? { rank: loraGate.a.shape[0], scaling: loraGate.scaling, lowGiven: loraGate.low !== undefined } : {}),
     tiling: tiling ?? gemvTiling(),
   };
-  const inputs =
-    loraGate && loraUp
-      ? [x, gate.bits, up.bits, loraGate.low ?? loraGate.a, loraGate.b, loraUp.low ?? loraUp.a, loraUp.b]
-      : [x, gate.bits, up.bits];
+  const inputs = [
+    x,
+    ...weightInputs(gate),
+    ...weightInputs(up),
+    ...(loraGate && loraUp ? [loraGate.low ?? loraGate.a, loraGate.b, loraUp.low ?? loraUp.a, loraUp.b] : []),
+  ];
   const out = { shape: [m, gate.rows], dtype: 'float32' as const };
-  return runKernelOutputs(gemvWgsl(shape), inputs, [out], gemvDispatch(shape))[0] as tf.Tensor2D;
+  const { code, grid } = kernelFor(gate, shape);
+  return runKernelOutputs(code, inputs, [out], grid)[0] as tf.Tensor2D;
 }

@@ -28,7 +28,7 @@ export const GEMM_FEATURES = [
   'timestamp-query',
 ] as const;
 
-/** Requests a device with tfjs-webgpu's limits and every GEMM_FEATURES entry the adapter has. */
+/** Requests a device with tfjs-webgpu's limits (and the adapter's storage buffers a stage) and every GEMM_FEATURES entry the adapter has. */
 export async function requestGemmDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   const want = GEMM_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   const l = adapter.limits;
@@ -41,6 +41,8 @@ export async function requestGemmDevice(adapter: GPUAdapter): Promise<GPUDevice>
       maxBufferSize: l.maxBufferSize,
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      // The gated NF4 GEMV with LoRA binds 10 buffers (nf4-gemv-wgsl.ts); the default is 8.
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
   });
 }

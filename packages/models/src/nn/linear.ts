@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { F16Matrix } from '../gpu/f16-matrix.js';
 import { frozenF16MatMul } from '../gpu/frozen-f16-matmul.js';
-import { f16Gemv, gemvTakes } from '../gpu/f16-gemv.js';
+import { f16Gemv, gemvTakes, isGemvWeight } from '../gpu/f16-gemv.js';
 import { Nf4Matrix } from '../quant/nf4-matrix.js';
 import { nf4MatMul } from '../quant/nf4-matmul.js';
 import { frozenNf4MatMul } from '../gpu/nf4-frozen-matmul.js';
@@ -67,10 +67,11 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
     // Inference (no gradient recorded, no dropout) fuses the LoRA branch. At a few rows (a decoding step): into an
-    // f16 weight's product (one dispatch for the layer), else into one kernel after it (loraAdd).
+    // f16 or NF4 weight's product (one dispatch for the layer), else into one kernel after it (loraAdd).
     const inference = dropoutSeed === undefined && !tapeRecording();
-    const intoProduct = inference && lora && !w.bias && w.weight instanceof F16Matrix && gemvTakes(x2, w.weight, lora);
-    let y = intoProduct ? f16Gemv(x2, w.weight as F16Matrix, lora) : frozenMatMul(x2, w.weight);
+    const frozen = isGemvWeight(w.weight) ? w.weight : undefined;
+    const intoProduct = inference && lora && !w.bias && frozen !== undefined && gemvTakes(x2, frozen, lora);
+    let y = intoProduct && frozen ? f16Gemv(x2, frozen, lora) : frozenMatMul(x2, w.weight);
     if (w.bias) y = tf.add(y, w.bias);
     if (lora && !intoProduct) {
       if (inference && loraAddTakes(x2, lora.a, lora.b, y)) y = loraAdd(x2, lora.a, lora.b, y, lora.scaling);

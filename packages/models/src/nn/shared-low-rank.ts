@@ -1,7 +1,7 @@
 /**
  * The LoRA pairs of linear layers that read the same x (attention's q, k and v; SwiGLU's gate and up), with their
  * low-rank values x·Aᵀ computed once for all of them, in one dispatch, where a decoding step's GEMVs take them
- * (gpu/low-rank-down.ts): at inference (no tape, no dropout), f16 weights without bias, a pair on each, two or more
+ * (gpu/low-rank-down.ts): at inference (no tape, no dropout), f16 or NF4 weights without bias, a pair on each, two or more
  * layers, and a batch of SHARED_LOW_RANK_MIN_ROWS to GEMV_MAX_ROWS rows. The GEMV otherwise computes them in each
  * of its workgroups (128–384 a product): on the H200 that was ~3 ms of a batch-8 step's 10 (merged LoRA against
  * unmerged), and sharing them for q/k/v and gate/up took the step to 9.0 ms and 128 new tokens at B8 from 2.76 to
@@ -14,7 +14,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { tapeRecording } from '../engine/tape-recording.js';
 import { GEMV_MAX_ROWS } from '../gpu/f16-gemv-wgsl.js';
-import { F16Matrix } from '../gpu/f16-matrix.js';
+import { gemvTakes, isGemvWeight } from '../gpu/f16-gemv.js';
 import { lowRankDown, lowRankDownTakes } from '../gpu/low-rank-down.js';
 import type { AnyLinearWeights, LoraPair } from './linear.js';
 
@@ -42,7 +42,7 @@ export function withSharedLowRank(
     pairs.length > 1 &&
     dropoutSeeds.every((s) => s === undefined) &&
     !tapeRecording() &&
-    weights.every((w) => w.weight instanceof F16Matrix && !w.bias) &&
+    weights.every((w) => isGemvWeight(w.weight) && !w.bias && gemvTakes(x2, w.weight)) &&
     lowRankDownTakes(
       x2,
       pairs.map((l) => l.a),

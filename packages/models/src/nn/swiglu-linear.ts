@@ -1,13 +1,12 @@
 /**
  * SwiGLU's two projections and the gate: silu(x·Gᵀ)·(x·Uᵀ), each projection with its LoRA branch. At inference on
- * a decoding step's few rows with f16 weights that is one dispatch (gpu/f16-gemv.ts f16GatedGemv: the same values
+ * a decoding step's few rows with f16 or NF4 weights that is one dispatch (gpu/f16-gemv.ts f16GatedGemv: the same values
  * as the two GEMVs and the SwiGLU kernel, bit for bit), where it was three, and from 4 rows one more for both
  * LoRA branches' x·Aᵀ (shared-low-rank.ts); otherwise `linear` twice and `swiGlu`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { tapeRecording } from '../engine/tape-recording.js';
-import { F16Matrix } from '../gpu/f16-matrix.js';
-import { f16GatedGemv, gatedGemvTakes } from '../gpu/f16-gemv.js';
+import { f16GatedGemv, gatedGemvTakes, isGemvWeight, type GemvWeight } from '../gpu/f16-gemv.js';
 import { linear, type AnyLinearWeights, type LoraPair } from './linear.js';
 import { swiGlu } from './swiglu.js';
 import { withSharedLowRank } from './shared-low-rank.js';
@@ -26,10 +25,10 @@ export function swiGluLinear(
     !tapeRecording() &&
     !gate.bias &&
     !up.bias &&
-    gate.weight instanceof F16Matrix &&
-    up.weight instanceof F16Matrix;
+    isGemvWeight(gate.weight) &&
+    isGemvWeight(up.weight);
   if (fused) {
-    const [g, u] = [gate.weight as F16Matrix, up.weight as F16Matrix];
+    const [g, u] = [gate.weight as GemvWeight, up.weight as GemvWeight];
     const y = tf.tidy(() => {
       const x2 = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
       if (!gatedGemvTakes(x2, g, u, lora.gate, lora.up)) return undefined;
