@@ -274,5 +274,10 @@ case "${1:-}" in
   train-check) # the f16 training trajectory against the f32 references (never run on the H100 yet)
     run f16-train-check 200 $KVC f16-train-check test/fixtures/reference
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|train-check" >&2; exit 2 ;;
+  gen-nf4) # #14/#13 (session 16): Qwen3-8B with NF4 weights (the seed's LLM), decoding steps on the NF4 GEMV; 128 new
+           # tokens after the 4620-token prefix at B1 and B8; HF bf16 8B beside (no bitsandbytes on this machine)
+    run gen-8b-nf4 330 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK gen-8b-nf4 $KVC gen-bench webgpu 8b 1,8 128 nf4
+    run gen-8b-torch 200 $PEAK gen-8b-torch python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16 4620 8b
+    ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|train-check" >&2; exit 2 ;;
 esac

@@ -6,10 +6,11 @@
  * its tokens). Per batch: one short warm-up (compiles the shaders), then a timed run per new-token count.
  *
  * Usage: bash bench/gpu/run-on-gpu.sh gen-bench BACKEND SIZE BATCHES NEW_TOKENS [PRECISION] [PREFIX]
- *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|mid|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
- *   PRECISION f32 (default) or f16 (frozen weights through the f16 GEMM, webgpu only); PREFIX 4620;
+ *   BACKEND webgpu|cpu|wasm; SIZE 0.6b|8b|mid|tiny; BATCHES e.g. 1,8,32; NEW_TOKENS e.g. 128,512;
+ *   PRECISION f32 (default), f16 (frozen weights through the f16 GEMM, webgpu only) or nf4 (the decoder's linear
+ *   weights as random NF4 codes and scales, the seed's quantization; embedding and head f16); PREFIX 4620;
  *   LORA unmerged (default: as the CLI generates) or merged (W + BA once: no LoRA matmuls per token).
- * Env: KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
+ * Env: KVC_BENCH_LAYERS / KVC_BENCH_VOCAB (8b: fewer layers, a smaller head), KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
  * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11),
  * KVC_BENCH_KV=f32|f16 (the KV cache's rows; default generateGreedy's: f16 with f16 weights and the fused attention),
  * KVC_GEMV_TILING=8x4r2 (the GEMV's split, features x loadBatch r rows as in gemv-bench.ts; default the device's),
@@ -22,6 +23,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   F16Matrix,
   KvCache,
+  backendMaxTensorBytes,
+  type LinearWeight,
   LoraAdapter,
   RecordedStep,
   Qwen3ForCausalLM,
@@ -42,7 +45,8 @@ import {
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import { sampleGpuMemory } from './gpu-memory-sampler.js';
-import { QWEN3_0_6B } from './qwen3-real-configs.js';
+import { QWEN3_0_6B, QWEN3_8B } from './qwen3-real-configs.js';
+import { randomNf4Matrix, randomRowMatrix } from './random-bench-weights.js';
 import { applyBenchAttention } from './bench-attention.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
 import { gemvTiling, setGemvTiling } from '../../packages/models/src/gpu/f16-gemv.js';
@@ -98,11 +102,18 @@ const attention = backend === 'webgpu' ? await applyBenchAttention() : 'tfjs ops
 if (backend === 'webgpu' && process.env.KVC_BENCH_POOL_GIB)
   setGpuPoolLimit({ maxFreeBytes: Number(process.env.KVC_BENCH_POOL_GIB) * 2 ** 30 });
 // `mid`: Qwen3-0.6B's vocabulary, heads and head size at hidden 128 and 2 layers (fits lavapipe's 128 MiB bindings).
+// `8b`: Qwen3-8B (the seed's LLM; KVC_BENCH_LAYERS its first L layers, KVC_BENCH_VOCAB a smaller head for lavapipe).
 const json = tiny
   ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, num_hidden_layers: 2, tie_word_embeddings: true })
   : size === 'mid'
     ? tinyQwen3ConfigJson({ ...QWEN3_0_6B, hidden_size: 128, intermediate_size: 384, num_hidden_layers: 2 })
-    : tinyQwen3ConfigJson(QWEN3_0_6B);
+    : size === '8b'
+      ? tinyQwen3ConfigJson({
+          ...QWEN3_8B,
+          num_hidden_layers: Number(process.env.KVC_BENCH_LAYERS ?? QWEN3_8B.num_hidden_layers),
+          vocab_size: Number(process.env.KVC_BENCH_VOCAB ?? QWEN3_8B.vocab_size),
+        })
+      : tinyQwen3ConfigJson(QWEN3_0_6B);
 const config = parseQwen3Config(json, 'gen-bench');
 const shapes = qwen3ExpectedShapes(config);
 const prefix = Number(prefixArg ?? (tiny ? 40 : 4620));
@@ -125,19 +136,27 @@ const rand = (shape: readonly number[]): tf.Tensor2D => {
   });
 };
 const ones = (n: number) => tf.ones([n]) as tf.Tensor1D;
-const lin = (name: string) => {
-  const w = rand(shapes.get(`${name}.weight`)!);
+const lin = (name: string): { weight: LinearWeight } => {
+  const [rows, cols] = shapes.get(`${name}.weight`)! as [number, number];
+  if (precision === 'nf4') return { weight: randomNf4Matrix(rows, cols, () => seed++) };
+  const w = rand([rows, cols]);
   if (precision !== 'f16') return { weight: w };
   const m = F16Matrix.fromTensor(w);
   w.dispose();
   return { weight: m };
 };
-const layers = randomQwen3Layers<tf.Tensor2D | F16Matrix>(config, lin);
+const layers = randomQwen3Layers(config, lin);
+// Qwen3-8B's embedding and head (151936 × 4096) are over a binding: row shards, f16 with f16 or NF4 weights (as
+// the seed preset loads them). Qwen3-0.6B's tied embedding stays one f32 tensor, as every earlier run had it.
+const matrix = (name: string) =>
+  size === '8b'
+    ? randomRowMatrix(name, shapes.get(name)!, precision === 'f32' ? 'f32' : 'f16', backendMaxTensorBytes(), rand)
+    : rand(shapes.get(name)!);
 const model = new Qwen3ForCausalLM(config, {
-  embedTokens: rand(shapes.get('model.embed_tokens.weight')!),
+  embedTokens: matrix('model.embed_tokens.weight'),
   layers,
   norm: ones(config.hiddenSize),
-  lmHead: undefined, // tied, as Qwen3-0.6B
+  lmHead: config.tieWordEmbeddings ? undefined : matrix('lm_head.weight'),
 });
 const lora = LoraAdapter.create(model.linearModules(), { ...SEED_LORA_CONFIG, loraDropout: 0 }, 1);
 // PEFT starts B at zero; non-zero B makes the LoRA matmuls real work, as after training.

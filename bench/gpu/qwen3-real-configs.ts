@@ -17,3 +17,18 @@ export const QWEN3_0_6B = {
   eos_token_id: 151645,
   pad_token_id: 151643,
 } as const;
+
+/** Qwen/Qwen3-8B (the seed's LLM): 36 layers, hidden 4096, 32/8 heads, MLP 12288, untied embedding and head. */
+export const QWEN3_8B = {
+  vocab_size: 151936,
+  hidden_size: 4096,
+  intermediate_size: 12288,
+  num_hidden_layers: 36,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
+  head_dim: 128,
+  rope_theta: 1000000,
+  tie_word_embeddings: false,
+  eos_token_id: 151645,
+  pad_token_id: 151643,
+} as const;

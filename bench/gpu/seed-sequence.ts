@@ -36,15 +36,14 @@ import {
   setAttentionGemmDefault,
   resetGpuPoolPeak,
   setGpuPoolLimit,
-  F16RowMatrix,
-  Nf4Matrix,
   type LayerCheckpointing,
   type LinearWeight,
   type RowMatrix,
 } from '@kvc/models';
 import { tinyQwen3ConfigJson } from '@kvc/models/testing';
 import { applyBenchAttention } from './bench-attention.js';
-import { QWEN3_0_6B } from './qwen3-real-configs.js';
+import { QWEN3_0_6B, QWEN3_8B } from './qwen3-real-configs.js';
+import { randomNf4Matrix, randomRowMatrix } from './random-bench-weights.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
@@ -75,18 +74,10 @@ const json = tiny
   ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, tie_word_embeddings: false, num_hidden_layers: 2 })
   : size === '8b'
     ? tinyQwen3ConfigJson({
+        ...QWEN3_8B,
         // KVC_BENCH_VOCAB: a smaller head for lavapipe runs (its bindings stop at 128 MiB).
-        vocab_size: Number(process.env.KVC_BENCH_VOCAB ?? 151936),
-        hidden_size: 4096,
-        intermediate_size: 12288,
+        vocab_size: Number(process.env.KVC_BENCH_VOCAB ?? QWEN3_8B.vocab_size),
         num_hidden_layers: layers8b,
-        num_attention_heads: 32,
-        num_key_value_heads: 8,
-        head_dim: 128,
-        rope_theta: 1000000,
-        tie_word_embeddings: false,
-        eos_token_id: 151645,
-        pad_token_id: 151643,
       })
     : tinyQwen3ConfigJson({
         ...QWEN3_0_6B,
@@ -106,35 +97,11 @@ const rand = (shape: readonly number[], std = 0.02): tf.Tensor =>
   tf.randomNormal([...shape], 0, std, 'float32', seed++);
 const ones = (shape: readonly number[]): tf.Tensor => tf.ones([...shape]);
 /** A [rows, cols] matrix as the loader would hold it: row shards when over the binding limit. */
-function matrix(name: string): RowMatrix {
-  const [rows, cols] = shapes.get(name)! as [number, number];
-  if (precision === 'f16') {
-    const per = Math.min(32768, Math.floor(maxBytes / (4 * cols))); // rows per f16 shard: under the packer's row limit, a 512 MB f32 staging tensor
-    const shards: F16Matrix[] = [];
-    for (let r = 0; r < rows; r += per) {
-      const t = rand([Math.min(per, rows - r), cols]) as tf.Tensor2D;
-      shards.push(F16Matrix.fromTensor(t));
-      t.dispose();
-    }
-    console.log(`${name}: ${rows}×${cols} in ${shards.length} f16 row shards`);
-    return new F16RowMatrix(shards);
-  }
-  const shards = Math.ceil((rows * cols * 4) / maxBytes);
-  if (shards <= 1) return rand([rows, cols]) as tf.Tensor2D;
-  const per = Math.ceil(rows / shards);
-  const out: tf.Tensor2D[] = [];
-  for (let r = 0; r < rows; r += per) out.push(rand([Math.min(per, rows - r), cols]) as tf.Tensor2D);
-  console.log(`${name}: ${rows}×${cols} in ${out.length} row shards`);
-  return out;
-}
+const matrix = (name: string): RowMatrix =>
+  randomRowMatrix(name, shapes.get(name)!, precision, maxBytes, (shape) => rand(shape) as tf.Tensor2D);
 function lin(name: string): { weight: LinearWeight } {
   const [rows, cols] = shapes.get(`${name}.weight`)! as [number, number];
-  if (quant === 'nf4') {
-    const words = Math.ceil((rows * cols) / 8);
-    const codes = tf.randomUniform([words], -(2 ** 31), 2 ** 31 - 1, 'int32', seed++) as tf.Tensor1D;
-    const absmax = tf.randomUniform([Math.ceil((rows * cols) / 64)], 0.01, 0.1, 'float32', seed++) as tf.Tensor1D;
-    return { weight: new Nf4Matrix(codes, absmax, rows, cols) };
-  }
+  if (quant === 'nf4') return { weight: randomNf4Matrix(rows, cols, () => seed++) };
   const t = rand([rows, cols]) as tf.Tensor2D;
   if (precision === 'f32') return { weight: t };
   const w = F16Matrix.fromTensor(t);
