@@ -279,5 +279,15 @@ case "${1:-}" in
     run gen-8b-nf4 330 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK gen-8b-nf4 $KVC gen-bench webgpu 8b 1,8 128 nf4
     run gen-8b-torch 200 $PEAK gen-8b-torch python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16 4620 8b
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|train-check" >&2; exit 2 ;;
+  gen-nf4-rows) # #14/#13 (session 16): the NF4 GEMV with 2 (default) / 4 / 1 weight rows an invocation and every 8B product's
+                # x·Aᵀ shared; HF bf16 8B beside; the 0.6B f16 runs (B1, B8) and the f16 parity after the refactor
+    run gen-8b-nf4 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK gen-8b-nf4 $KVC gen-bench webgpu 8b 1,8 128 nf4
+    run gen-8b-nf4-r4 200 env KVC_GEMV_TILING=16x2r4 KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $KVC gen-bench webgpu 8b 1,8 128 nf4
+    run gen-8b-nf4-r1 200 env KVC_GEMV_TILING=8x4r1 KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $KVC gen-bench webgpu 8b 1,8 128 nf4
+    run gen-8b-torch 200 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16 4620 8b
+    run gen-0.6b 100 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench webgpu 0.6b 1,8 128 f16
+    run gen-0.6b-torch 100 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
+    run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
+    ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|train-check" >&2; exit 2 ;;
 esac

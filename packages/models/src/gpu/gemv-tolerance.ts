@@ -6,9 +6,9 @@
  * same sums in different orders. With P = |x|·|W|ᵀ and γ_n = n·u/(1 − n·u), u = 2⁻²⁴ (Higham §3.1):
  * - the reference's product is within γ_K·P of the exact one;
  * - the kernel's within γ_n·P, n its longest chain of roundings: for f16 weights an invocation's K/16 tiles of 8
- *   fmas then at most 32 partial sums (n ≤ K + 32); for NF4 a chain of 32 fmas a vec4 of codes, the fma that adds
- *   it (times its scale, exact inside the fma) to the lane's sum over its ≤ K/32 vec4s, then ≤ 256 lanes' sums
- *   (n ≤ 32 + K/32 + 256);
+ *   fmas then at most 32 partial sums (n ≤ K + 32); for NF4 a chain of at most 32 fmas a unit of codes, the fma
+ *   that adds it (times its scale, exact inside the fma) to the lane's sum over its ≤ K/8 units, then ≤ 512 lanes'
+ *   sums (n ≤ 32 + K/8 + 512);
  * - NF4's reference weight is the host's f32 value fl(v·s), one rounding (u·P) off the kernel's exact v·s.
  * The branch as lora-add.test.ts derives it: (in + r + 1)·u·|s|·PL + u·(|y| + |s|·PL) with PL = (|x|·|A|ᵀ)·|B|ᵀ,
  * plus one rounding of the final add. 1 % on top for first-order terms (P itself computed in f32).

@@ -11,7 +11,9 @@ import { ownDispatchCount } from '../gpu/webgpu-internals.js';
 import { ownDispatchesOf, webgpuForTests } from '../gpu/webgpu-for-tests.js';
 import { uniformMatrix } from '../testing/uniform-matrix.js';
 import { linear, type LoraPair } from './linear.js';
-import { SHARED_LOW_RANK_MIN_ROWS, withSharedLowRank } from './shared-low-rank.js';
+import { SHARED_LOW_RANK_LARGE_BYTES, SHARED_LOW_RANK_MIN_ROWS, withSharedLowRank } from './shared-low-rank.js';
+import { gemvTiling } from '../gpu/f16-gemv.js';
+import { randomNf4 } from '../gpu/nf4-host.js';
 import { swiGlu } from './swiglu.js';
 import { swiGluLinear } from './swiglu-linear.js';
 
@@ -89,5 +91,34 @@ describe.skipIf(!gpu)('withSharedLowRank', () => {
     tf.dispose([lora.gate.a, lora.gate.b, lora.up.a, lora.up.b]);
     gate!.weight.dispose();
     up!.weight.dispose();
+  });
+
+  it('shares a large layer’s x·Aᵀ alone and at batch 1 (Qwen3-8B’s o and down), bit for bit; a small one keeps its own', async () => {
+    // 4096 × 4096 with rank 16: 4096/features workgroups each reading A's 256 KiB, at least SHARED_LOW_RANK_LARGE_BYTES.
+    const [k, n] = [4096, 4096];
+    const h = randomNf4(n, k, 50, 64, 0.05);
+    const w = { weight: h.matrix };
+    const lora: LoraPair = {
+      a: uniformMatrix([16, k], 51, -0.5, 0.5),
+      b: uniformMatrix([n, 16], 52),
+      scaling: 2,
+      dropout: 0,
+    };
+    expect(Math.ceil(n / gemvTiling().features) * k * 16 * 4).toBeGreaterThanOrEqual(SHARED_LOW_RANK_LARGE_BYTES);
+    const x = uniformMatrix([1, k], 53, -2, 2);
+    const before = ownDispatchCount();
+    const [shared] = withSharedLowRank(x, [w], [lora]);
+    expect(ownDispatchCount() - before).toBe(1);
+    expect(shared!.low?.shape).toEqual([1, 16]);
+    const [got, want] = [linear(x, w, shared), linear(x, w, lora)];
+    expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+    // The 48 × 64 layers above, alone at batch 1: not shared.
+    const small = { weight: F16Matrix.fromTensor(uniformMatrix([N, K], 54)) };
+    const mark = ownDispatchCount();
+    expect(withSharedLowRank(uniformMatrix([1, K], 55), [small], [pair(56)])[0]!.low).toBeUndefined();
+    expect(ownDispatchCount()).toBe(mark);
+    tf.dispose([got, want, x, lora.a, lora.b, shared!.low!]);
+    h.matrix.dispose();
+    small.weight.dispose();
   });
 });
