@@ -289,5 +289,11 @@ case "${1:-}" in
     run gen-0.6b-torch 100 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
     run parity-f16 60 $KVC webgpu-parity test/fixtures/reference webgpu f16
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|train-check" >&2; exit 2 ;;
+  gen-nf4-b32) # #14 (session 16): Qwen3-8B NF4 at batch 32 (the 97-video evaluation's generation: 3 such batches and one of 1),
+               # the default split and 4 rows an invocation; HF bf16 8B beside
+    run gen-8b-nf4-b32 240 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK gen-8b-nf4-b32 $KVC gen-bench webgpu 8b 32 128 nf4
+    run gen-8b-nf4-b32-r4 200 env KVC_GEMV_TILING=16x2r4 KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $KVC gen-bench webgpu 8b 32 128 nf4
+    run gen-8b-torch-b32 140 $PEAK gen-8b-torch-b32 python3 bench/gpu/gen-baseline.py 32 128 bfloat16 4620 8b
+    ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|train-check" >&2; exit 2 ;;
 esac
