@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
+import { recordDeviceError } from '../engine/device-errors.js';
 import { SeededRandom } from '../engine/seeded-random.js';
 import { LoraAdapter } from '../lora/lora-adapter.js';
 import { SEED_LORA_CONFIG } from '../lora/lora-config.js';
@@ -129,6 +130,24 @@ describe.each(Object.entries(OTHER_CONFIGS))('greedy generation on %s', (_name, 
     const sum = calls.reduce((a, [, t]) => a + t.recordMs + t.waitMs, 0);
     expect(sum).toBeLessThanOrEqual(wall);
     expect(calls[0]![1].recordMs).toBeGreaterThan(0);
+  });
+
+  it('stops at the step a GPU error is reported in, with its code, and frees what it held', async () => {
+    const before = tf.memory().numTensors;
+    const steps: number[] = [];
+    const run = generateGreedyFromIds(model, randomIds(1, 4, model.config.vocabSize, 6), {
+      maxNewTokens: 20,
+      eosTokenId: [],
+      onToken: (n) => {
+        steps.push(n);
+        // As Dawn reports it when a tensor outgrows a binding (B32 × 4620 × 4096 f32 prompts, session 16).
+        if (n === 2)
+          recordDeviceError('Binding size (2422210560) of [Buffer] is larger than the maximum (2147483644).');
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'E_GPU_ERROR', message: expect.stringContaining('Binding size') });
+    expect(steps).toEqual([1, 2]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('returns decoded text (special tokens and EOS skipped) when given a tokenizer', async () => {

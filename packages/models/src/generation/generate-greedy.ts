@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
+import { throwIfDeviceError } from '../engine/device-errors.js';
 import { markDevicePhase } from '../engine/device-errors.js';
 import { BackendError } from '../errors.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
@@ -127,7 +128,7 @@ async function generate(
   if (maxNew > 0) {
     const restorePhase = markDevicePhase('generation');
     const padded = leftPad(prompts);
-    const cache = KvCache.forModel(model.config, b, roundedCapacity(padded.embeds.shape[1] + maxNew), f16);
+    const cache = KvCache.forModel(model.config, b, roundedCapacity(padded.length + maxNew), f16);
     const picker = new DeviceGreedyPicker({
       batch: b,
       vocabSize: model.config.vocabSize,
@@ -166,6 +167,9 @@ async function generate(
         const got = await ids;
         const timing = { recordMs: t1 - stepStart, waitMs: performance.now() - t1, replayed: decode.replays > replays };
         next.dispose();
+        // A GPU error (a binding too large, out of memory) makes every later result invalid: stop at the step it
+        // is reported in, not after all of them.
+        throwIfDeviceError('greedy generation', 'generation');
         if (decode.newlyRecorded) {
           await opts.onStepRecorded?.(decode.newlyRecorded);
           decode.newlyRecorded = undefined;
@@ -182,7 +186,7 @@ async function generate(
     } finally {
       if (current?.owned) current.logits.dispose();
       decode.dispose();
-      tf.dispose([padded.embeds, padded.mask, padded.positions]);
+      tf.dispose([padded.mask, padded.positions]);
       picker.dispose();
       cache.dispose();
       restorePhase();

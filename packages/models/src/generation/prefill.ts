@@ -41,7 +41,7 @@ export function prefill(
   cache: KvCache,
   opts: { readonly lora?: LoraProvider | undefined; readonly chunkTokens: number },
 ): tf.Tensor2D {
-  const [b, t] = prompt.embeds.shape;
+  const [b, t] = prompt.mask.shape;
   const lora = opts.lora ? { lora: opts.lora } : {};
   const chunk = Math.max(1, Math.min(opts.chunkTokens, t));
   let logits: tf.Tensor2D | undefined;
@@ -49,7 +49,7 @@ export function prefill(
     const n = Math.min(chunk, t - s);
     const hidden = tf.tidy(() =>
       model.forward({
-        inputsEmbeds: tf.slice(prompt.embeds, [0, s, 0], [b, n, -1]),
+        inputsEmbeds: prompt.chunk(s, n),
         attentionMask: tf.slice(prompt.mask, [0, s], [b, n]),
         positionIds: tf.slice(prompt.positions, [0, s], [b, n]),
         cache,
