@@ -298,5 +298,11 @@ case "${1:-}" in
   gen-nf4-profile) # #14 (session 16): where a Qwen3-8B NF4 decoding step's GPU time goes at B8 (RecordedStep.profile)
     run gen-8b-nf4-profile 170 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_PROFILE_STEP=1 $KVC gen-bench webgpu 8b 8 16 nf4
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|train-check" >&2; exit 2 ;;
+  gen-nf4-final) # #14 (session 16): x·Aᵀ's loads batched; 8B NF4 B1/B8 and 0.6B f16 B8 × 128 tokens, HF bf16 beside each
+    run gen-8b-nf4 120 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $KVC gen-bench webgpu 8b 1,8 128 nf4
+    run gen-8b-torch 100 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16 4620 8b
+    run gen-0.6b 60 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench webgpu 0.6b 8 128 f16
+    run gen-0.6b-torch 60 python3 bench/gpu/gen-baseline.py 8 128 bfloat16
+    ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|train-check" >&2; exit 2 ;;
 esac

@@ -11,6 +11,8 @@ import { lowRankSplit } from './gemv-lora-wgsl.js';
 
 /** Products one dispatch takes (bindings: x, 3 A's, 3 outputs). */
 export const LOW_RANK_DOWN_MAX_PRODUCTS = 3;
+/** Loads a lane issues before it adds any (its units in a batch). */
+const NB = 8;
 
 export function lowRankDownWgsl(k: number, rank: number, products: number): string {
   if (products < 1 || products > LOW_RANK_DOWN_MAX_PRODUCTS)
@@ -18,14 +20,22 @@ export function lowRankDownWgsl(k: number, rank: number, products: number): stri
   const { slices, kw, vecX, iters } = lowRankSplit(k, rank);
   const ps = Array.from({ length: products }, (_, p) => p);
   const xType = vecX ? 'vec4<f32>' : 'f32';
-  // The branch for product p: the same loop as the GEMV's phase, for one row.
+  // The branch for product p: the GEMV phase's sums in its order (each lane's units in turn, then the slices), but
+  // its loads issued NB at a time before any is added: a lane's loop ran one dependent load at a time, 65 µs a
+  // dispatch for Qwen3-8B's o and down (K 4096, 12288) at batch 8 (bench/results/2026-11-29-gen-h200-session16.md).
   const sumOf = (p: number) => `if (wg.y == ${p}u && j < R) {
-      for (var it = 0u; it < ${iters}u; it++) {
-        let kk = sl + it * SL;
-        if (kk < ${kw}u) { la += ${vecX ? `dot(X[m * ${kw}u + kk], A${p}[j * ${kw}u + kk])` : `X[m * K + kk] * A${p}[j * ${kw}u + kk]`}; }
+      for (var it0 = 0u; it0 < ${iters}u; it0 += NB) {
+        var xs: array<${xType}, NB>; var av: array<${xType}, NB>;
+        for (var b = 0u; b < NB; b++) {
+          let kc = min(sl + (it0 + b) * SL, ${kw - 1}u);
+          xs[b] = X[m * ${kw}u + kc]; av[b] = A${p}[j * ${kw}u + kc];
+        }
+        for (var b = 0u; b < NB; b++) {
+          if (sl + (it0 + b) * SL < ${kw}u) { la += ${vecX ? 'dot(xs[b], av[b])' : 'xs[b] * av[b]'}; }
+        }
       }
     }`;
-  return `const K = ${k}u; const R = ${rank}u; const SL = ${slices}u; const WG = 256u;
+  return `const K = ${k}u; const R = ${rank}u; const SL = ${slices}u; const WG = 256u; const NB = ${NB}u;
 @group(0) @binding(0) var<storage, read> X: array<${xType}>;
 ${ps.map((p) => `@group(0) @binding(${1 + p}) var<storage, read> A${p}: array<${xType}>;`).join('\n')}
 ${ps.map((p) => `@group(0) @binding(${1 + products + p}) var<storage, read_write> T${p}: array<f32>;`).join('\n')}
