@@ -7,7 +7,8 @@
  * - gen-bench: generation with the fused attention (applyBenchAttention), replayed decoding steps and the
  *   recorded step's GPU profile (RecordedStep.profile, and the step in one pass without each kernel:
  *   RecordedStep.timeInOnePass);
- *   With f16 weights, the f16 KV cache and a GEMV split chosen by environment (at batch 4: the shared x·Aᵀ).
+ *   With f16 weights, the f16 KV cache and a GEMV split chosen by environment (at batch 4: the shared x·Aᵀ);
+ *   at Qwen3-8B's widths with NF4 weights.
  * - gemv-bench: the decoding step's GEMVs in one pass per tiling, each tiling's outputs against the first's.
  * Their subgroup-matrix branches need the GPU machine (bench/gpu/device-batch.sh); lavapipe has none.
  */
@@ -78,6 +79,20 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.out).toMatch(/KVC_BENCH_KV: f32 or f16, not bf16/);
   });
+
+  // The NF4 GEMVs a step takes are counted in generate-f16.test.ts; the step's profile at these widths (9 more runs
+  // of it) took lavapipe over 2 minutes.
+  it('gen-bench: Qwen3-8B widths with NF4 weights (1 layer, a small head), embedding and head in f16 row shards', async () => {
+    const r = await bench(['bench/gpu/gen-bench.ts', 'webgpu', '8b', '1', '4', 'nf4', '16'], {
+      KVC_BENCH_FUSED: '1',
+      KVC_BENCH_LAYERS: '1',
+      KVC_BENCH_VOCAB: '1000',
+    });
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    expect(r.out).toMatch(/Qwen3 8b nf4, LoRA unmerged, prefix 16/);
+    expect(r.out).toMatch(/lm_head.weight: 1000×4096 in 1 f16 row shards/);
+    expect(r.out).toMatch(/RESULT kvc webgpu nf4 B1 new 4 prefix 16: [\d.]+ s, [\d.]+ tok\/s \(4 ids\)/);
+  }, 240_000);
 
   it('gemv-bench: every tiling of the decoding step’s GEMVs agrees with the first, with and without LoRA', async () => {
     const r = await bench(['bench/gpu/gemv-bench.ts', '3'], {
