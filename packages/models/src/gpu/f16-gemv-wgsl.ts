@@ -17,7 +17,13 @@
  *   in tfjs's order.
  * M is read at run time (C is exactly [M, N]) up to the row bucket the pipeline was built for.
  */
-import { gemvLoraAddWgsl, gemvLoraBindings, gemvLoraPhaseWgsl, lowRankSplit } from './gemv-lora-wgsl.js';
+import {
+  gemvEpilogueWgsl,
+  gemvLoraAddWgsl,
+  gemvLoraBindings,
+  gemvLoraPhaseWgsl,
+  lowRankSplit,
+} from './gemv-parts-wgsl.js';
 import { padTo } from './gemm-layout.js';
 import { SIGMOID } from './swiglu-wgsl.js';
 
@@ -202,26 +208,6 @@ ${gated ? SIGMOID : ''}
     }
   }
   // The 2·TPI partial sums of a feature (TPI tile phases × 2 halves), added in one order whatever M is.
-  for (var m0 = 0u; m0 < MB; m0 += CHR) {
-    ${store('acc')}
-    let i = lid / FPW; let rr = lid % FPW; let m = m0 + i; let nn = tr * FPW + rr;
-    let col = (i * RPI + rr % RPI) * WG + (rr / RPI) * 2u;
-    let live = lid < CHR * FPW && m < M && nn < N;
-    var sum = 0.0;
-    if (live) {
-        ${reduce('sum')}${loraAddOf('sum', 'low', 'LB')}
-    }${
-      gated
-        ? `
-    ${store('acc2')}
-    var up = 0.0;
-    if (live) {
-        ${reduce('up')}${loraAddOf('up', 'low2', 'LB2')}
-        C[m * N + nn] = (sum * sigmoid(sum)) * up;
-    }`
-        : `
-    if (live) { C[m * N + nn] = sum; }`
-    }
-  }
+  ${gemvEpilogueWgsl('let i = lid / FPW; let rr = lid % FPW; let m = m0 + i; let nn = tr * FPW + rr; let col = (i * RPI + rr % RPI) * WG + (rr / RPI) * 2u;', store, reduce, loraAddOf, gated)}
 }`;
 }

@@ -7,7 +7,7 @@
  * (bench/results/2026-11-29-gen-h200-session15.md).
  * M is read at run time (the dispatch's x), so a recorded step replays at any batch size it was compiled for.
  */
-import { lowRankSplit } from './gemv-lora-wgsl.js';
+import { lowRankSplit } from './gemv-parts-wgsl.js';
 
 /** Products one dispatch takes (bindings: x, 3 A's, 3 outputs). */
 export const LOW_RANK_DOWN_MAX_PRODUCTS = 3;

@@ -3,7 +3,7 @@
  * layers with the seed's quantized Qwen3-8B. Without it each such product took the NF4 GEMM, which dequantized
  * the whole weight to f16 first (nf4-frozen-matmul.ts: a copy per product, per step). Like f16-gemv-wgsl.ts
  * it streams W once, memory-bound, x kept in f32, and the partial sums of a feature are added in a fixed order
- * (a row's result does not depend on M); it shares that kernel's LoRA phase (gemv-lora-wgsl.ts), row buckets and
+ * (a row's result does not depend on M); it shares that kernel's LoRA phase and epilogue (gemv-parts-wgsl.ts), row buckets and
  * split (GemvTiling: `features` a workgroup, `loadBatch` loads in flight, `rows` weight rows an invocation).
  * - W's storage is quant/nf4-matrix.ts's contract: row-major codes, two a byte, one f32 scale a block of 64. With
  *   K a multiple of 32, 32 consecutive codes of a row lie in one block: an invocation reads, for each of its
@@ -19,7 +19,13 @@
  */
 import { NF4_TABLE } from '../quant/nf4-matrix.js';
 import { PORTABLE_GEMV_TILING, type GemvShape } from './f16-gemv-wgsl.js';
-import { gemvLoraAddWgsl, gemvLoraBindings, gemvLoraPhaseWgsl, lowRankSplit } from './gemv-lora-wgsl.js';
+import {
+  gemvEpilogueWgsl,
+  gemvLoraAddWgsl,
+  gemvLoraBindings,
+  gemvLoraPhaseWgsl,
+  lowRankSplit,
+} from './gemv-parts-wgsl.js';
 import { SIGMOID } from './swiglu-wgsl.js';
 
 const WG = 256;
@@ -156,26 +162,6 @@ ${gated ? SIGMOID : ''}
     }
   }
   // The LPF partial sums of a row, added in lane order whatever M is.
-  for (var m0 = 0u; m0 < MB; m0 += CHR) {
-    ${store('acc')}
-    let i = lid / FPW; let ff = lid % FPW; let m = m0 + i; let nn = wg.x * FPW + ff;
-    let gg = ff / RPI; let rj = ff % RPI;
-    let live = lid < CHR * FPW && m < M && nn < N;
-    var sum = 0.0;
-    if (live) {
-        ${reduce('sum')}${loraAddOf('sum', 'low', 'LB')}
-    }${
-      gated
-        ? `
-    ${store('acc2')}
-    var up = 0.0;
-    if (live) {
-        ${reduce('up')}${loraAddOf('up', 'low2', 'LB2')}
-        C[m * N + nn] = (sum * sigmoid(sum)) * up;
-    }`
-        : `
-    if (live) { C[m * N + nn] = sum; }`
-    }
-  }
+  ${gemvEpilogueWgsl('let i = lid / FPW; let ff = lid % FPW; let m = m0 + i; let nn = wg.x * FPW + ff; let gg = ff / RPI; let rj = ff % RPI;', store, reduce, loraAddOf, gated)}
 }`;
 }

@@ -1,7 +1,8 @@
 /**
- * The LoRA branch y += s·((x·Aᵀ)·Bᵀ) as both GEMV kernels fuse it (f16-gemv-wgsl.ts for f16 weights,
- * nf4-gemv-wgsl.ts for NF4 ones), and how low-rank-down-wgsl.ts sums the same values in a dispatch of its own: one
- * place for the order of those sums, so the three kernels give the same bits.
+ * The WGSL both GEMV kernels share (f16-gemv-wgsl.ts for f16 weights, nf4-gemv-wgsl.ts for NF4 ones): the LoRA
+ * branch y += s·((x·Aᵀ)·Bᵀ) as they fuse it, with how low-rank-down-wgsl.ts sums the same values in a dispatch of
+ * its own (one place for the order of those sums, so the three kernels give the same bits), and the epilogue that
+ * adds a feature's partial sums, the branch and (gated) SwiGLU's gate.
  * The WGSL here expects of the kernel it is pasted into: `X` (x, vec4<f32> when lowRankSplit's vecX, else f32),
  * `LA`/`LB` (`LA2`/`LB2` for the gated kernel's second product) or `LT` (`LT2`) when the values come given, the
  * constants `MB` (row bound), `CH` (rows a chunk), `WG` (256), `R` and `SL`, `M` (rows, at run time), `lid`,
@@ -81,4 +82,39 @@ export function gemvLoraBindings(k: number, gated: boolean, given: boolean): [st
   const xType = lowRankSplit(k, 1).vecX ? 'vec4<f32>' : 'f32';
   const pair = (p: string): [string, string][] => [given ? [`LT${p}`, 'f32'] : [`LA${p}`, xType], [`LB${p}`, 'f32']];
   return [...pair(''), ...(gated ? pair('2') : [])];
+}
+
+/**
+ * The epilogue: for each chunk of CHR rows, `store` puts the invocations' partial sums (acc, then acc2 for the gated
+ * kernel's up product) in workgroup memory, invocation lid < CHR·FPW takes row m = m0 + i, feature nn (`indices`
+ * declares i, m, nn and what `reduce` reads), `reduce` adds its partials, the branch is added, and C gets the sum
+ * or silu(sum)·up. The kernel declares CHR, FPW, N, M, C and `sigmoid` (gated).
+ */
+export function gemvEpilogueWgsl(
+  indices: string,
+  store: (acc: string) => string,
+  reduce: (v: string) => string,
+  loraAdd: (v: string, low: string, B: string) => string,
+  gated: boolean,
+): string {
+  return `for (var m0 = 0u; m0 < MB; m0 += CHR) {
+    ${store('acc')}
+    ${indices}
+    let live = lid < CHR * FPW && m < M && nn < N;
+    var sum = 0.0;
+    if (live) {
+        ${reduce('sum')}${loraAdd('sum', 'low', 'LB')}
+    }${
+      gated
+        ? `
+    ${store('acc2')}
+    var up = 0.0;
+    if (live) {
+        ${reduce('up')}${loraAdd('up', 'low2', 'LB2')}
+        C[m * N + nn] = (sum * sigmoid(sum)) * up;
+    }`
+        : `
+    if (live) { C[m * N + nn] = sum; }`
+    }
+  }`;
 }
