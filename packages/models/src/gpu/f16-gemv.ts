@@ -132,10 +132,11 @@ export function gatedGemvTakes(
       (loraGate.low === undefined) !== (loraUp.low === undefined))
   )
     return false;
+  // gemvTakes first: off webgpu (NF4 weights live on the cpu too) it says no before the device is asked.
+  if (!gemvTakes(x, gate, loraGate) || !gemvTakes(x, up, loraUp)) return false;
   // Bindings: x, each weight's buffers (f16: 1, NF4: codes and scales), two a LoRA pair, the output.
   const buffers = 2 + 2 * weightInputs(gate).length + (loraGate ? 4 : 0);
-  if (buffers > webgpuBackend().device.limits.maxStorageBuffersPerShaderStage) return false;
-  return gemvTakes(x, gate, loraGate) && gemvTakes(x, up, loraUp);
+  return buffers <= webgpuBackend().device.limits.maxStorageBuffersPerShaderStage;
 }
 
 /**
