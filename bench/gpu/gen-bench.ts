@@ -13,7 +13,7 @@
  * Env: KVC_BENCH_LAYERS / KVC_BENCH_VOCAB (8b: fewer layers, a smaller head), KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
  * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11),
  * KVC_BENCH_KV=f32|f16 (the KV cache's rows; default generateGreedy's: f16 with f16 weights and the fused attention),
- * KVC_GEMV_TILING=8x4r2 (the GEMV's split, features x loadBatch r rows as in gemv-bench.ts; default the device's),
+ * KVC_GEMV_TILING=8x4r2 (the f16 and NF4 GEMVs' split, features x loadBatch r rows as in gemv-bench.ts; default the device's),
  * KVC_BENCH_PROFILE_STEP=1 (the recorded decoding step's GPU time by kernel, once per batch: RecordedStep.profile),
  * KVC_BENCH_PROFILE_PREFILL=1 (the same for the first prefill chunk, captured once per batch after the runs).
  * Device peak: run it under bench/gpu/with-peak-memory.sh (nvidia-smi, the whole process); the
