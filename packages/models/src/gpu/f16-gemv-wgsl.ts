@@ -20,12 +20,11 @@
 import {
   gemvEpilogueWgsl,
   gemvLoraAddWgsl,
-  gemvLoraBindings,
+  gemvDeclarationsWgsl,
+  gemvLoraConstsWgsl,
   gemvLoraPhaseWgsl,
-  lowRankSplit,
 } from './gemv-parts-wgsl.js';
 import { padTo } from './gemm-layout.js';
-import { SIGMOID } from './swiglu-wgsl.js';
 
 /** Rows up to which a product takes this kernel (decoding batches up to 32); above it the tile GEMMs take it. */
 export const GEMV_MAX_ROWS = 32;
@@ -105,6 +104,10 @@ export const gemvDispatch = (s: GemvShape): [number, number] => [
   1,
 ];
 
+/** The f16 kernel's weight bindings: the packed tile rows (and the up projection's, gated). */
+const WEIGHTS = [['W', 'vec4<u32>']] as const;
+const WEIGHTS_GATED = [...WEIGHTS, ['W2', 'vec4<u32>']] as const;
+
 export function gemvWgsl(s: GemvShape): string {
   const { n, k, rows: MB } = s;
   const kp = padTo(k);
@@ -144,17 +147,6 @@ export function gemvWgsl(s: GemvShape): string {
   const loraPhase = lora ? gemvLoraPhaseWgsl(k, r, gated, s.lowGiven === true) : '';
   // The low-rank branch added to a product's sum (v), in tfjs's order.
   const loraAddOf = (v: string, low: string, B: string) => (lora ? gemvLoraAddWgsl(v, low, B, s.scaling ?? 1) : '');
-  const xType = vecX ? 'vec4<f32>' : 'f32';
-  const inputs: [string, string][] = [
-    ['X', xType],
-    ['W', 'vec4<u32>'],
-    ...(gated ? ([['W2', 'vec4<u32>']] as [string, string][]) : []),
-    ...(lora ? gemvLoraBindings(k, gated, s.lowGiven === true) : []),
-  ];
-  const bindings = [
-    ...inputs.map(([name, type], i) => `@group(0) @binding(${i}) var<storage, read> ${name}: array<${type}>;`),
-    `@group(0) @binding(${inputs.length}) var<storage, read_write> C: array<f32>;`,
-  ];
   // A product's sum over the 2·TPI partials of its feature, from workgroup memory (acc's or acc2's).
   const reduce = (v: string) => `${v} = 0.0;
         for (var a = 0u; a < TPI; a++) {
@@ -167,12 +159,9 @@ export function gemvWgsl(s: GemvShape): string {
     workgroupBarrier();`;
   return `const N = ${n}u; const K = ${k}u; const TPR = ${kp / 16}u;
 const FPW = ${fpw}u; const RPI = ${rpi}u; const LPT = ${lpt}u; const TPI = ${tpi}u; const IT = ${it}u; const NL = ${lb}u;
-const MB = ${MB}u; const CH = ${chunk}u; const CHR = ${chr}u; const WG = ${WG}u;${lora ? ` const R = ${r}u; const SL = ${lowRankSplit(k, r).slices}u;` : ''}
-${bindings.join('\n')}
+const MB = ${MB}u; const CH = ${chunk}u; const CHR = ${chr}u; const WG = ${WG}u;${gemvLoraConstsWgsl(k, s.rank)}
+${gemvDeclarationsWgsl(s, vecX ? 'vec4<f32>' : 'f32', gated ? WEIGHTS_GATED : WEIGHTS)}
 var<workgroup> part: array<f32, ${Math.max(chunk, chr * rpi) * WG}>;
-${lora ? `var<workgroup> low: array<f32, ${MB * r}>;` : ''}
-${lora && gated ? `var<workgroup> low2: array<f32, ${MB * r}>;` : ''}
-${gated ? SIGMOID : ''}
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let M = arrayLength(&C) / N;
   let tr = wg.x;${loraPhase}

@@ -9,6 +9,7 @@
  * `var<workgroup> part` of at least CH·WG floats and `low` (`low2`) of MB·R.
  */
 import { f32Literal } from './fused-elementwise.js';
+import { SIGMOID } from './swiglu-wgsl.js';
 
 const WG = 256;
 
@@ -77,11 +78,42 @@ export const gemvLoraAddWgsl = (v: string, low: string, B: string, scaling: numb
           for (var jj = 0u; jj < R; jj++) { lw${v} = fma(${low}[m * R + jj], ${B}[nn * R + jj], lw${v}); }
           ${v} = ${v} + lw${v} * ${f32Literal(scaling)};`;
 
-/** The branch's bindings after the weights: A (or the given t) and B, per product. */
-export function gemvLoraBindings(k: number, gated: boolean, given: boolean): [string, string][] {
-  const xType = lowRankSplit(k, 1).vecX ? 'vec4<f32>' : 'f32';
-  const pair = (p: string): [string, string][] => [given ? [`LT${p}`, 'f32'] : [`LA${p}`, xType], [`LB${p}`, 'f32']];
-  return [...pair(''), ...(gated ? pair('2') : [])];
+/** The LoRA constants after a kernel's own: ` const R = r; const SL = slices;`, or nothing without LoRA. */
+export const gemvLoraConstsWgsl = (k: number, rank: number | undefined): string =>
+  rank === undefined ? '' : ` const R = ${rank}u; const SL = ${lowRankSplit(k, rank).slices}u;`;
+
+/**
+ * The declarations both kernels make after their constants: the bindings (X of `xType`, the kernel's `weights`,
+ * per product the branch's A (or the given t) and B, then C), the LoRA values' workgroup arrays (`low`, `low2`)
+ * and, gated, the sigmoid.
+ */
+export function gemvDeclarationsWgsl(
+  s: {
+    readonly k: number;
+    readonly rows: number;
+    readonly rank?: number;
+    readonly gated?: boolean;
+    readonly lowGiven?: boolean;
+  },
+  xType: string,
+  weights: readonly (readonly [string, string])[],
+): string {
+  const lora = s.rank !== undefined;
+  const gated = s.gated === true;
+  const aType = lowRankSplit(s.k, 1).vecX ? 'vec4<f32>' : 'f32';
+  const pair = (p: string): [string, string][] => [
+    s.lowGiven ? [`LT${p}`, 'f32'] : [`LA${p}`, aType],
+    [`LB${p}`, 'f32'],
+  ];
+  const inputs = [['X', xType], ...weights, ...(lora ? [...pair(''), ...(gated ? pair('2') : [])] : [])];
+  const low = (name: string) => `var<workgroup> ${name}: array<f32, ${s.rows * (s.rank ?? 0)}>;`;
+  return [
+    ...inputs.map(([name, type], i) => `@group(0) @binding(${i}) var<storage, read> ${name}: array<${type}>;`),
+    `@group(0) @binding(${inputs.length}) var<storage, read_write> C: array<f32>;`,
+    ...(lora ? [low('low')] : []),
+    ...(lora && gated ? [low('low2')] : []),
+    ...(gated ? [SIGMOID] : []),
+  ].join('\n');
 }
 
 /**

@@ -22,11 +22,10 @@ import { PORTABLE_GEMV_TILING, type GemvShape } from './f16-gemv-wgsl.js';
 import {
   gemvEpilogueWgsl,
   gemvLoraAddWgsl,
-  gemvLoraBindings,
+  gemvDeclarationsWgsl,
+  gemvLoraConstsWgsl,
   gemvLoraPhaseWgsl,
-  lowRankSplit,
 } from './gemv-parts-wgsl.js';
-import { SIGMOID } from './swiglu-wgsl.js';
 
 const WG = 256;
 /** Rows whose partial sums go through workgroup memory at once (8 × 256 floats, 8 KiB). */
@@ -87,22 +86,6 @@ export function nf4GemvWgsl(s: Nf4GemvShape): string {
   const xLoads = Array.from({ length: 2 * u }, (_, i) => `let x${i} = X[xb + ${i}u];`).join(' ');
   const rowsOf = (f: (jr: number) => string): string =>
     Array.from({ length: rpi }, (_, jr) => f(jr)).join('\n        ');
-  const inputs: [string, string][] = [
-    ['X', 'vec4<f32>'],
-    ['Q', qType],
-    ['S', 'f32'],
-    ...(gated
-      ? ([
-          ['Q2', qType],
-          ['S2', 'f32'],
-        ] as [string, string][])
-      : []),
-    ...(lora ? gemvLoraBindings(k, gated, given) : []),
-  ];
-  const bindings = [
-    ...inputs.map(([name, type], i) => `@group(0) @binding(${i}) var<storage, read> ${name}: array<${type}>;`),
-    `@group(0) @binding(${inputs.length}) var<storage, read_write> C: array<f32>;`,
-  ];
   const loraAddOf = (v: string, low: string, B: string) => (lora ? gemvLoraAddWgsl(v, low, B, s.scaling ?? 1) : '');
   // A product's sum over its row's LPF partials (lanes in order), from workgroup memory.
   const reduce = (v: string) => `${v} = 0.0;
@@ -121,14 +104,20 @@ export function nf4GemvWgsl(s: Nf4GemvShape): string {
   };
   return `const N = ${n}u; const K = ${k}u; const KU = ${ku}u; const UPB = ${blocksize / codes}u;
 const FPW = ${fpw}u; const RPI = ${rpi}u; const LPF = ${lpf}u; const IT = ${it}u; const NL = ${nl}u;
-const MB = ${MB}u; const CH = ${chunk}u; const CHR = ${chr}u; const WG = ${WG}u;${lora ? ` const R = ${r}u; const SL = ${lowRankSplit(k, r).slices}u;` : ''}
-${bindings.join('\n')}
+const MB = ${MB}u; const CH = ${chunk}u; const CHR = ${chr}u; const WG = ${WG}u;${gemvLoraConstsWgsl(k, s.rank)}
+${gemvDeclarationsWgsl(s, 'vec4<f32>', [
+  ['Q', qType],
+  ['S', 'f32'],
+  ...(gated
+    ? ([
+        ['Q2', qType],
+        ['S2', 'f32'],
+      ] as const)
+    : []),
+])}
 const NF4_VALUES = array<f32, 16>(${NF4_TABLE.map(lit).join(', ')});
 var<workgroup> tbl: array<f32, 16>;
 var<workgroup> part: array<f32, ${Math.max(chunk, chr * rpi) * WG}>;
-${lora ? `var<workgroup> low: array<f32, ${MB * r}>;` : ''}
-${lora && gated ? `var<workgroup> low2: array<f32, ${MB * r}>;` : ''}
-${gated ? SIGMOID : ''}
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let M = arrayLength(&C) / N;
   if (lid < 16u) { tbl[lid] = NF4_VALUES[lid]; }
