@@ -58,6 +58,12 @@ case "${1:-}" in
     run gemm-staged 300 env KVC_BENCH_SM=4x4,4x4s,4x4s2x2,2x4s2x2,4x2s2x2,2x2s2x2 $KVC gemm-bench warm,check,raw 4096
     run gemm-torch 120 python3 bench/gpu/gemm-baseline.py
     ;;
+  gemm-copy) # the GEMM staged by subgroup-matrix copies (few accumulators a subgroup, a large shared block) against direct 4x4
+    # and the halves-staged kernel; torch beside
+    # (GEMM_SM and GEMM_PHASES choose other tilings and phases)
+    run gemm-copy 300 env KVC_BENCH_SM=${GEMM_SM:-4x4,2x2m4x4,2x4m4x2,4x2m2x4,4x4m2x2,2x2m2x2,2x2s4x4} $KVC gemm-bench ${GEMM_PHASES:-warm,check,raw} 4096
+    run gemm-torch 120 python3 bench/gpu/gemm-baseline.py
+    ;;
   probe) # result-matrix loads and stores (bench/gpu/acc-load-probe.mjs; copy it into .gpu/app first), then the attention
     # check and speed of the branch one-pass-forward's bundle (.gpu/app/flash-attn-bench-onepass.mjs.xz: pack.sh in its
     # worktree, then renamed) beside this build's
@@ -304,5 +310,5 @@ case "${1:-}" in
     run gen-0.6b 60 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench webgpu 0.6b 8 128 f16
     run gen-0.6b-torch 60 python3 bench/gpu/gen-baseline.py 8 128 bfloat16
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|train-check" >&2; exit 2 ;;
 esac

@@ -30,17 +30,27 @@ const errorNote = () => (gpuError ? ` GPU ERROR ${gpuError}` : '');
 console.log(`features ${[...device.features].sort().join(' ')}; self-test chose ${gemmVariant()}`);
 
 type Kernel = { name: string; variant: GemmVariant; tiling?: SubgroupMatrixTiling };
-const sm = (tm: number, tn: number, staged = false, sgm = 1, sgn = 1): Kernel => ({
-  name: `sm ${tm}x${tn}${staged ? ' staged' : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}`,
+const sm = (
+  tm: number,
+  tn: number,
+  staged = false,
+  sgm = 1,
+  sgn = 1,
+  copy: 'halves' | 'matrices' = 'halves',
+  bk: 32 | 64 | 128 = 32,
+): Kernel => ({
+  name: `sm ${tm}x${tn}${staged ? (copy === 'matrices' ? ' staged by matrix copies' : ' staged') : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}${bk !== 32 ? ` K slice ${bk}` : ''}`,
   variant: 'subgroup-matrix',
-  tiling: { tm, tn, staged, sgm, sgn },
+  tiling: { tm, tn, staged, sgm, sgn, copy, bk },
 });
 const hasSM = device.features.has('chromium-experimental-subgroup-matrix');
-// KVC_BENCH_SM="4x4s2x2,…": only these tilings (register tile, s = staged, then subgroups), e.g. 4x4s2x2.
+// KVC_BENCH_SM="4x4s2x2,…": only these tilings (register tile, s = staged by halves or m = staged by matrix
+// copies, then subgroups, then k and the staged slice's K), e.g. 4x4s2x2, 2x2m4x4, 2x4m4x2k64.
 const only = process.env.KVC_BENCH_SM?.split(',').map((x) => {
-  const [, tm, tn, st, sgm, sgn] = /^(\d)x(\d)(s?)(?:(\d)x(\d))?$/.exec(x) ?? [];
-  if (!tm) throw new Error(`KVC_BENCH_SM: ${x} is not like 4x4s2x2`);
-  return sm(+tm, +tn!, st === 's', +(sgm ?? 1), +(sgn ?? 1));
+  const [, tm, tn, st, sgm, sgn, bk] = /^(\d)x(\d)([sm]?)(?:(\d)x(\d))?(?:k(32|64|128))?$/.exec(x) ?? [];
+  if (!tm) throw new Error(`KVC_BENCH_SM: ${x} is not like 4x4s2x2, 2x2m4x4 or 2x4m4x2k64`);
+  const copy = st === 'm' ? 'matrices' : 'halves';
+  return sm(+tm, +tn!, st !== '', +(sgm ?? 1), +(sgn ?? 1), copy, +(bk ?? 32) as 32 | 64 | 128);
 });
 const SM = only ?? [
   sm(4, 4),

@@ -65,6 +65,11 @@ const PRODUCTS: [string, Product][] = [
   // Four subgroups per workgroup (2×2): each addresses its own tiles of the shared staged block.
   ['subgroup-matrix 1×1 staged on 2×2 subgroups (emulated)', emulated({ tm: 1, tn: 1, staged: true, sgm: 2, sgn: 2 })],
   ['subgroup-matrix 1×2 direct on 2×1 subgroups (emulated)', emulated({ tm: 1, tn: 2, staged: false, sgm: 2, sgn: 1 })],
+  // Staged by matrix copies: one tile of each operand a subgroup a slice (2×2), then two (2×1).
+  [
+    'subgroup-matrix 1×1 staged by matrix copies on 2×2 subgroups (emulated)',
+    emulated({ tm: 1, tn: 1, staged: true, copy: 'matrices', sgm: 2, sgn: 2 }),
+  ],
 ];
 
 describe.skipIf(!gpu)('batchedGemm (f16 inputs, f32 accumulation) against tf.matMul in f32, matrix by matrix', () => {
@@ -81,6 +86,18 @@ describe.skipIf(!gpu)('batchedGemm (f16 inputs, f32 accumulation) against tf.mat
       });
     }
   }
+
+  // Two tiles of each operand a subgroup a slice (the emulation compiles slowly: two shapes only).
+  const twoCopies = emulated({ tm: 1, tn: 2, staged: true, copy: 'matrices', sgm: 2, sgn: 1 });
+  it('subgroup-matrix 1×2 staged by matrix copies on 2×1 subgroups (emulated): edge blocks, both transposed', async () => {
+    expect(await ratio(twoCopies, 1, 40, 72, 48, false, true)).toBeLessThanOrEqual(1);
+    expect(await ratio(twoCopies, 3, 19, 35, 70, true, true)).toBeLessThanOrEqual(1);
+  });
+  it('subgroup-matrix 1×1 staged by matrix copies on 2×2 subgroups, K slices of 64 (emulated)', async () => {
+    const t = { tm: 1, tn: 1, staged: true, copy: 'matrices', sgm: 2, sgn: 2, bk: 64 } as const;
+    expect(await ratio(emulated(t), 3, 19, 35, 70, true, false)).toBeLessThanOrEqual(1);
+    expect(await ratio(emulated({ ...t, copy: 'halves' }), 1, 40, 72, 48, false, true)).toBeLessThanOrEqual(1);
+  });
 
   it('leaves only its result behind', () => {
     const a = tf.ones([2, 5, 6]) as tf.Tensor3D,

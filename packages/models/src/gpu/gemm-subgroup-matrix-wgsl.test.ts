@@ -43,6 +43,26 @@ describe('tensor-core GEMM WGSL: global operand loads', () => {
       }
     });
   }
+  it('staged by matrix copies: global and workgroup tiles by index at offset 0, and uneven splits refused', () => {
+    const s = { m: 200, n: 300, k: 260, transA: true, transB: false, batch: 2 };
+    const code = subgroupMatrixGemmWgsl(s, { tm: 2, tn: 2, staged: true, copy: 'matrices', sgm: 4, sgn: 4 });
+    const loads = [...code.matchAll(/subgroupMatrixLoad<\w+, \w+>\(&(\w+)(\[[^,]*\]), ([^,]+),/g)];
+    // one copy of each operand a subgroup, issued before the loop and again for the next slice; 2 K steps × (2 + 2)
+    expect(loads.filter(([, p]) => p === 'A' || p === 'B').length).toBe(4);
+    expect(loads.filter(([, p]) => p === 'As' || p === 'Bs').length).toBe(8);
+    for (const [, , , offset] of loads) expect(offset).toBe('0u');
+    const stores = [...code.matchAll(/subgroupMatrixStore<\w+>\(&(As|Bs)\[[^,]*\], ([^,]+),/g)];
+    expect(stores.length).toBe(2);
+    for (const [, , offset] of stores) expect(offset).toBe('0u');
+    // 2×2 tiles on 4×2 subgroups: a 128×64 block; A's slice has 16 tiles, B's 8, over 8 subgroups: 2 and 1.
+    expect(() =>
+      subgroupMatrixGemmWgsl(s, { tm: 2, tn: 2, staged: true, copy: 'matrices', sgm: 4, sgn: 2 }),
+    ).not.toThrow();
+    // 1×1 on 4×2: A's slice has 8 tiles, B's 4, over 8 subgroups: B's do not split.
+    expect(() => subgroupMatrixGemmWgsl(s, { tm: 1, tn: 1, staged: true, copy: 'matrices', sgm: 4, sgn: 2 })).toThrow(
+      RangeError,
+    );
+  });
   it('NF4: the activation tiles likewise, and the staged weights at constant offsets', () => {
     const code = nf4SubgroupMatrixGemmWgsl({ m: 64, n: 96, k: 128, transB: true, blocksize: 64 });
     const loads = globalLoads(code);

@@ -10,8 +10,16 @@
  *   tile-major layout (gemm-layout.ts) at a time: the operands are bound as arrays of tiles, so each
  *   load has a tile index, which Dawn's robustness pass only clamps, and offset 0, which it does not
  *   wrap in a bounds test (as the direct attention kernels found, 2× on an H200);
- * - `staged`: each K step of 32 is first copied into workgroup memory, whole tiles of vec4<u32>,
- *   and kept tile-major there (loaded by tile index at offset 0 again).
+ * - `staged`: each K slice (`bk`, default 32) is first copied into workgroup memory and kept tile-major there
+ *   (loaded by tile index at offset 0 again). `copy: 'halves'` (the default): every invocation
+ *   reads vec4<u32>s and writes their 8 halves one by one (subgroupMatrixLoad reads only arrays of
+ *   the matrix's own component type, so the vec4 cannot be stored whole). `copy: 'matrices'`: each
+ *   subgroup copies whole tiles, a subgroup-matrix load from storage (the direct kernel's fast path)
+ *   and a store into workgroup memory; the next slice's tiles are loaded into registers before this
+ *   slice's multiplies, so their latency overlaps the MMAs. It lets a subgroup hold few accumulators
+ *   (the MMA rate falls with more: bench/results/2026-11-27-gemm-h100.md) while the block, shared by
+ *   many subgroups, stays large. Measured on an H200 it beats the halves copy but not the direct
+ *   kernel, which stays the default (bench/results/2026-11-29-gemm-copy-h200.md).
  * Transposed operands are read with colMajor loads, never copied. Edge tiles (M or N not a
  * multiple of 16) are stored through a 16×16 workgroup scratch and written with bounds checks.
  * A batch (GemmShape.batch) is workgroup id z: each operand's matrices lie back to back, and the
@@ -25,6 +33,10 @@ export interface SubgroupMatrixTiling {
   readonly tm: number;
   readonly tn: number;
   readonly staged: boolean;
+  /** K of a staged slice (default 32): a larger slice puts more multiplies between two barriers. */
+  readonly bk?: 32 | 64 | 128;
+  /** How a staged slice reaches workgroup memory (default `halves`); see the file comment. */
+  readonly copy?: 'halves' | 'matrices';
   /** Subgroups per workgroup along M and N (default 1). */
   readonly sgm?: number;
   readonly sgn?: number;
@@ -38,7 +50,10 @@ export function blockOf(t: SubgroupMatrixTiling) {
 }
 
 export const DEFAULT_SUBGROUP_MATRIX_TILING: SubgroupMatrixTiling = { tm: 4, tn: 4, staged: false };
-const BK = 32;
+const bkOf = (t: SubgroupMatrixTiling): number => t.bk ?? 32;
+
+/** Whether the operands are read as vec4<u32> (the halves copy) rather than as 16×16 tiles. */
+const readsVectors = (t: SubgroupMatrixTiling): boolean => t.staged && (t.copy ?? 'halves') === 'halves';
 
 const grid = (t: SubgroupMatrixTiling, f: (i: number, j: number) => string): string =>
   Array.from({ length: t.tm }, (_, i) => Array.from({ length: t.tn }, (_, j) => f(i, j)).join('\n  ')).join('\n  ');
@@ -99,17 +114,93 @@ function stage(
  * Loads of staged tiles (stage's layout): left tile i / right tile j of the subgroup at the K step
  * `kk` (0 or 1: the slice's two 16-wide steps, unrolled), column-major for a transposed operand.
  */
-function stagedLeft(trans: boolean, bm: number, row: string, kk: number, i: number): string {
+function stagedLeft(trans: boolean, bm: number, bk: number, row: string, kk: number, i: number): string {
   const r = `(${row}) / 16u + ${i}u`;
   return trans
     ? smLoad('L', `As[${kk * (bm / 16)}u + ${r}]`, '0u', true, '16u')
-    : smLoad('L', `As[(${r}) * ${BK / 16}u + ${kk}u]`, '0u', false, '16u');
+    : smLoad('L', `As[(${r}) * ${bk / 16}u + ${kk}u]`, '0u', false, '16u');
 }
-function stagedRight(trans: boolean, bn: number, col: string, kk: number, j: number): string {
+function stagedRight(trans: boolean, bn: number, bk: number, col: string, kk: number, j: number): string {
   const c = `(${col}) / 16u + ${j}u`;
   return trans
-    ? smLoad('R', `Bs[(${c}) * ${BK / 16}u + ${kk}u]`, '0u', true, '16u')
+    ? smLoad('R', `Bs[(${c}) * ${bk / 16}u + ${kk}u]`, '0u', true, '16u')
     : smLoad('R', `Bs[${kk * (bn / 16)}u + ${c}]`, '0u', false, '16u');
+}
+
+/**
+ * The i-th tile of one BK slice that subgroup `sg` copies (tiles `sg`, `sg + nsg`, …, in stage()'s
+ * order: the slice's tiles row by row), as a global tile index of the operand, the slice starting
+ * at K `k`. `r0`/`c0`: the block's first stored tile row and column at that K.
+ */
+function sliceTiles(nsg: number, cols: number, ld: number, r0: (k: string) => string, c0: (k: string) => string) {
+  return (k: string, i: number): string => {
+    const t = `(sg + ${i * nsg}u)`;
+    return `(${r0(k)} + ${t} / ${cols / 16}u) * ${ld / 16}u + ${c0(k)} + ${t} % ${cols / 16}u`;
+  };
+}
+
+/** The K loop of the `matrices` copy: store the slice held in registers, load the next, multiply this one. */
+function matrixCopyLoop(
+  s: GemmShape,
+  t: SubgroupMatrixTiling,
+  lda: number,
+  ldb: number,
+  kp: number,
+  mma: string,
+): string {
+  const { bm, bn, sgm, sgn } = blockOf(t);
+  const nsg = sgm * sgn,
+    BK = bkOf(t);
+  const [aRows, aCols] = s.transA ? [BK, bm] : [bm, BK];
+  const [bRows, bCols] = s.transB ? [bn, BK] : [BK, bn];
+  const [tilesA, tilesB] = [(aRows * aCols) / 256, (bRows * bCols) / 256];
+  if (tilesA % nsg || tilesB % nsg) {
+    throw new RangeError(
+      `subgroup-matrix tiling ${t.tm}×${t.tn} on ${sgm}×${sgn} subgroups: a slice's ${tilesA} + ${tilesB} tiles do not split evenly over the subgroups`,
+    );
+  }
+  const [perA, perB] = [tilesA / nsg, tilesB / nsg];
+  const [aOff, bOff] = offsetPrefixes(s);
+  const kt = (k: string) => `(${k}) / 16u`;
+  const [ar0, ac0] = s.transA ? [kt, () => 'blockRow / 16u'] : [() => 'blockRow / 16u', kt];
+  const [br0, bc0] = s.transB ? [() => 'blockCol / 16u', kt] : [kt, () => 'blockCol / 16u'];
+  const tileA = sliceTiles(nsg, aCols, lda, ar0, ac0);
+  const tileB = sliceTiles(nsg, bCols, ldb, br0, bc0);
+  // A copy is a raw move of 256 halves: loaded and stored row-major, its matrix role does not matter.
+  const load = (k: string) =>
+    [
+      ...Array.from(
+        { length: perA },
+        (_, i) => `pa${i} = ${smLoad('L', `A[${aOff}${tileA(k, i)}]`, '0u', false, '16u')};`,
+      ),
+      ...Array.from(
+        { length: perB },
+        (_, j) => `pb${j} = ${smLoad('L', `B[${bOff}${tileB(k, j)}]`, '0u', false, '16u')};`,
+      ),
+    ].join('\n    ');
+  const store = [
+    ...Array.from({ length: perA }, (_, i) => `${smStore(`As[sg + ${i * nsg}u]`, '0u', `pa${i}`, false, '16u')};`),
+    ...Array.from({ length: perB }, (_, j) => `${smStore(`Bs[sg + ${j * nsg}u]`, '0u', `pb${j}`, false, '16u')};`),
+  ].join('\n    ');
+  return `${each(perA, (i) => `var pa${i}: L;`)}
+  ${each(perB, (j) => `var pb${j}: L;`)}
+  ${load('0u')}
+  for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
+    ${store}
+    workgroupBarrier();
+    if (k0 + ${BK}u < ${kp}u) {
+    ${load(`k0 + ${BK}u`)}
+    }
+    ${each(
+      BK / 16,
+      (kk) => `{
+    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, BK, 'row0 - blockRow', kk, i)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, BK, 'col0 - blockCol', kk, j)};`)}
+    ${mma}
+    }`,
+    )}
+    workgroupBarrier();
+  }`;
 }
 
 function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: number, kp: number): string {
@@ -122,7 +213,9 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
     ${mma}
   }`;
   }
+  if (!readsVectors(t)) return matrixCopyLoop(s, t, lda, ldb, kp, mma);
   const { bm, bn, threads } = blockOf(t);
+  const BK = bkOf(t);
   // Staged blocks keep the stored orientation: [bm][BK] or [BK][bm] for A, likewise for B.
   const [aRows, aCols] = s.transA ? [BK, bm] : [bm, BK];
   const [bRows, bCols] = s.transB ? [bn, BK] : [BK, bn];
@@ -137,8 +230,8 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
     ${each(
       BK / 16,
       (kk) => `{
-    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, 'row0 - blockRow', kk, i)};`)}
-    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, 'col0 - blockCol', kk, j)};`)}
+    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, BK, 'row0 - blockRow', kk, i)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, BK, 'col0 - blockCol', kk, j)};`)}
     ${mma}
     }`,
     )}
@@ -157,11 +250,11 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = D
   const cOff = offsetPrefixes(s)[2];
   const rows = rowCount(s);
   const offsets = isBatched(s)
-    ? `\n  let aOff = wg.z * ${t.staged ? st.a : st.a / 256}u; let bOff = wg.z * ${t.staged ? st.b : st.b / 256}u; let cOff = wg.z * ${st.c}u;`
+    ? `\n  let aOff = wg.z * ${readsVectors(t) ? st.a : st.a / 256}u; let bOff = wg.z * ${readsVectors(t) ? st.b : st.b / 256}u; let cOff = wg.z * ${st.c}u;`
     : rows.define && `\n  ${rows.define}`;
-  const operand = t.staged ? 'vec4<u32>' : 'array<f16, 256>';
+  const operand = readsVectors(t) ? 'vec4<u32>' : 'array<f16, 256>';
   const staged = t.staged
-    ? `var<workgroup> As: array<array<f16, 256>, ${(bm * BK) / 256}>;\nvar<workgroup> Bs: array<array<f16, 256>, ${(bn * BK) / 256}>;`
+    ? `var<workgroup> As: array<array<f16, 256>, ${(bm * bkOf(t)) / 256}>;\nvar<workgroup> Bs: array<array<f16, 256>, ${(bn * bkOf(t)) / 256}>;`
     : '';
   const tile = (i: number, j: number) => [`row0 + ${16 * i}u`, `col0 + ${16 * j}u`] as const;
   const direct = grid(t, (i, j) => {

@@ -35,6 +35,15 @@ const storeFn = (dst: string) => `fn smStore_${dst}(colMajor: bool, off: u32, m:
     for (var c = 0u; c < smN; c++) { ${dst}[${at}] = m[r * ${N}u + c]; }
   }
 }`;
+// A store through a tile pointer (`&dst[tile]`) into an array of fixed-size arrays of `type` (f16 when staging).
+const tileStoreFn = (
+  dst: string,
+  type: string,
+) => `fn smStoreTile_${dst}(colMajor: bool, tile: u32, off: u32, m: ${M}, stride: u32) {
+  for (var r = 0u; r < smN; r++) {
+    for (var c = 0u; c < smN; c++) { ${dst}[tile][${at}] = ${type}(m[r * ${N}u + c]); }
+  }
+}`;
 const MMA = `fn smMma(a: ${M}, b: ${M}, acc: ${M}) -> ${M} {
   var c = acc;
   for (var r = 0u; r < smN; r++) {
@@ -52,6 +61,9 @@ export function emulateSubgroupMatrix(code: string): string {
   const loads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+, \w+_major>\(&(\w+),/g)].map((x) => x[1]!));
   const tileLoads = new Set([...code.matchAll(/subgroupMatrixLoad<\w+, \w+_major>\(&(\w+)\[/g)].map((x) => x[1]!));
   const stores = new Set([...code.matchAll(/subgroupMatrixStore<\w+_major>\(&(\w+),/g)].map((x) => x[1]!));
+  const tileStores = new Set([...code.matchAll(/subgroupMatrixStore<\w+_major>\(&(\w+)\[/g)].map((x) => x[1]!));
+  const elementOf = (name: string) =>
+    new RegExp(`var<workgroup> ${name}: array<array<(\\w+),`).exec(code)?.[1] ?? 'f32';
   const colMajor = (layout: string) => String(layout === 'col');
   const body = code
     .replace('enable chromium_experimental_subgroup_matrix;\n', '')
@@ -66,6 +78,10 @@ export function emulateSubgroupMatrix(code: string): string {
       (_, l: string, p: string, tile: string) => `smLoadTile_${p}(${colMajor(l)}, ${tile},`,
     )
     .replace(/subgroupMatrixStore<(\w+)_major>\(&(\w+),/g, (_, l: string, p: string) => `smStore_${p}(${colMajor(l)},`)
+    .replace(
+      /subgroupMatrixStore<(\w+)_major>\(&(\w+)\[([^\]]+)\],/g,
+      (_, l: string, p: string, tile: string) => `smStoreTile_${p}(${colMajor(l)}, ${tile},`,
+    )
     .replace(/subgroupMatrixMultiplyAccumulate\(/g, 'smMma(');
   // Helpers go after the module-scope declarations they read (the line before @compute).
   const at = body.indexOf('@compute');
@@ -74,6 +90,7 @@ export function emulateSubgroupMatrix(code: string): string {
     ...[...loads].map(loadFn),
     ...[...tileLoads].map(tileLoadFn),
     ...[...stores].map(storeFn),
+    ...[...tileStores].map((d) => tileStoreFn(d, elementOf(d))),
     MMA,
   ].join('\n');
   // smN is 16 unless workgroup_id.x were 2³² − 1, which no dispatch reaches but the compiler cannot rule out.

@@ -18,6 +18,10 @@ const KERNELS: Record<string, string> = {
     { m: 200, n: 300, k: 260, transA: true, transB: false, batch: 1 },
     { tm: 2, tn: 2, staged: true },
   ),
+  'gemm staged by matrix copies': subgroupMatrixGemmWgsl(
+    { m: 200, n: 300, k: 260, transA: true, transB: false, batch: 1 },
+    { tm: 2, tn: 2, staged: true, copy: 'matrices', sgm: 2, sgn: 2 },
+  ),
   'nf4 forward': nf4SubgroupMatrixGemmWgsl({ m: 64, n: 96, k: 128, transB: true, blocksize: 64 }),
   'nf4 input gradient': nf4SubgroupMatrixGemmWgsl({ m: 64, n: 96, k: 128, transB: false, blocksize: 64 }),
   'attention forward': flashForwardSmDirectWgsl(attention, tiles('forward')),

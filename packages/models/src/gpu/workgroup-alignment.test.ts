@@ -72,6 +72,7 @@ var<workgroup> tiles: array<array<f16, 256>, 3>;`;
     const codes = [
       subgroupMatrixGemmWgsl(shape),
       subgroupMatrixGemmWgsl(shape, { tm: 2, tn: 2, staged: true, sgm: 2, sgn: 2 }),
+      subgroupMatrixGemmWgsl(shape, { tm: 2, tn: 2, staged: true, copy: 'matrices', sgm: 4, sgn: 4 }),
       nf4SubgroupMatrixGemmWgsl({ m: 64, n: 96, k: 128, transB: true, blocksize: 64 }),
     ];
     for (const code of codes) expect(misaligned(code)).toEqual([]);
