@@ -7,9 +7,11 @@
 #   .e2e/app   node (xz), the `kvc` CLI bundled by esbuild, tfjs wasm files, and the node_modules the
 #              bundle keeps external: webgpu (Dawn, xz), lmdb + its native build for Node 20, msgpackr
 #              and their small deps                                                → call 2 (real)
+#   .e2e/data  only with E2E_EVAL_VAL=N: a dataset of 8 training and N validation videos (tar, ~0.3 MB a
+#              video), too large to travel beside either of the above    → its own call (`seed-e2e.sh data`)
 # ffmpeg + ffprobe (37 MB xz) do not fit beside node + Dawn (31 MB) in one call, hence two calls.
 # Also makes sure .gl/ holds the Vulkan loader debs (bench/gpu's run-on-gpu.sh reads them).
-# Usage: bash bench/e2e/pack-e2e.sh        (env: E2E_TRAIN=8 E2E_VAL=4 E2E_SHORT_LAYERS=4)
+# Usage: bash bench/e2e/pack-e2e.sh        (env: E2E_TRAIN=8 E2E_VAL=4 E2E_SHORT_LAYERS=4 E2E_EVAL_VAL=)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TS="bash bench/demo/run.sh"
@@ -47,6 +49,13 @@ $TS bench/e2e/write-models.ts $stage/models real manifest
 $TS bench/e2e/write-models.ts $stage/models real manifest "${E2E_SHORT_LAYERS:-4}"
 [ -d $stage/data/val ] || $TS bench/e2e/make-dataset.ts $stage/data "${E2E_TRAIN:-8}" "${E2E_VAL:-4}" 42
 tar -C $stage -cf - models data | xz -6 -T2 > .e2e/prep/prep.tar.xz
+# --- data: the evaluation-scale dataset (H.264 does not compress further: a plain tar)
+rm -rf .e2e/data
+if [ -n "${E2E_EVAL_VAL:-}" ]; then
+  big=.e2e-work/pack-eval$E2E_EVAL_VAL
+  [ -d $big/data/val ] || $TS bench/e2e/make-dataset.ts $big/data 8 "$E2E_EVAL_VAL" 42
+  mkdir -p .e2e/data && tar -C $big -cf .e2e/data/data.tar data
+fi
 
 # --- .gl: the Vulkan loader and GLVND (the NVIDIA ICD needs both), as bench/gpu expects
 if ! ls .gl/libvulkan1_*.deb >/dev/null 2>&1; then
@@ -54,8 +63,9 @@ if ! ls .gl/libvulkan1_*.deb >/dev/null 2>&1; then
 fi
 
 # --- the sizes each call carries (the device tool's limit: 64 MiB a call)
-du -sh .e2e/app .e2e/ff .e2e/prep .gl
+du -sh .e2e/app .e2e/ff .e2e/prep .gl $([ -d .e2e/data ] && echo .e2e/data)
 mib() { du -cm "$@" | tail -1 | cut -f1; }
 tree=$(( $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) / 1048576 ))
 echo "call 1 (prep): .e2e/ff + .e2e/prep = $(mib .e2e/ff .e2e/prep) MiB, + the tracked tree $tree MiB (limit 64)"
 echo "call 2 (real): .e2e/app + .gl = $(mib .e2e/app .gl) MiB, + the tracked tree $tree MiB (limit 64)"
+[ -d .e2e/data ] && echo "the data call: .e2e/data = $(mib .e2e/data) MiB, + the tracked tree $tree MiB (limit 64)"

@@ -14,6 +14,8 @@
 #          (.e2e/prep) into .e2e-work/real, then write random bf16 weights with torch on the GPU
 #          (write-random-weights.py): CLIP ViT-L/14-336, SigLIP2 so400m, BERT-base multilingual and
 #          Qwen3-8B with E2E_LAYERS layers (default 4: 4.0 GB; 36 = the full 16.4 GB model).
+#   data   GPU machine, between prep and real (only for a dataset packed with E2E_EVAL_VAL=N, carry .e2e/data):
+#          replaces the prepared dataset by that one (8 training + N validation videos).
 #   real   GPU machine, call 2: webgpu, the preset's f16 and NF4, the seed's batch 4 × accumulation 2,
 #          768 text tokens, 128 new tokens; one optimizer step per stage (8 training videos, one epoch
 #          each), 4 validation captions. E2E_LAYERS=36: the full Qwen3-8B, whose steps take minutes: the
@@ -37,8 +39,15 @@
 #           run(command="E2E_LAYERS=36 bash bench/e2e/seed-e2e.sh real", carry=[".e2e/app", ".gl"], timeout_s=600)
 #           repeated while train.jsonl's result says "stopped".
 #   If the call's limit_s is below 600 (little device time left), pass E2E_DEADLINE_S=<limit - 60>.
+# The seed's whole evaluation (97 validation videos) at all 36 layers (kvc #14), one optimizer step of stage 1 on
+# 2 videos before it (stage 2 skipped, so the 97 captions are written once, by the final evaluation):
+#   here:   E2E_EVAL_VAL=97 bash bench/e2e/pack-e2e.sh
+#   device: E2E_LAYERS=36 … prep (as above); run(command="bash bench/e2e/seed-e2e.sh data", carry=[".e2e/data"]);
+#           run(command="E2E_LAYERS=36 E2E_EVAL_SAMPLES=97 E2E_OVERRIDES='train.stage2.epochs=0 train.batchSize=1
+#               data.maxSamples=2' bash bench/e2e/seed-e2e.sh real", carry=[".e2e/app", ".gl"])
 # Env: E2E_WORK (default .e2e-work/<mode>), E2E_OVERRIDES (more key=value for kvc train, e.g.
-#      kernels.attention=tensor-cores), E2E_DEADLINE_S.
+#      kernels.attention=tensor-cores), E2E_EVAL_SAMPLES (validation captions an evaluation writes, default 4),
+#      E2E_DEADLINE_S.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -48,8 +57,8 @@ now() { date +%s%3N; }
 
 case "$mode" in
   tiny) W=${E2E_WORK:-$ROOT/.e2e-work/tiny} ;;
-  prep | real) W=${E2E_WORK:-$ROOT/.e2e-work/real} ;;
-  *) echo "usage: $0 tiny|prep|real" >&2; exit 2 ;;
+  prep | data | real) W=${E2E_WORK:-$ROOT/.e2e-work/real} ;;
+  *) echo "usage: $0 tiny|prep|data|real" >&2; exit 2 ;;
 esac
 mkdir -p "$W"
 # The Qwen3-8B folder of the real modes: all 36 layers (`qwen3`) or a Qwen3-8B of E2E_LAYERS layers (`qwen3-L<n>`,
@@ -66,6 +75,17 @@ if [ "$mode" = prep ]; then
   [ -d "$W/models/$REAL_LLM" ] || { echo "no $REAL_LLM in the pack: E2E_SHORT_LAYERS=$layers pack-e2e.sh" >&2; exit 1; }
   python3 bench/e2e/write-random-weights.py "$W/models" 1 "clip,siglip,bert,$REAL_LLM"
   du -sh "$W"/models/* "$W/data"; df -h "$W" | tail -1
+  exit 0
+fi
+
+if [ "$mode" = data ]; then
+  set -e
+  [ -f .e2e/data/data.tar ] || { echo "no .e2e/data/data.tar: E2E_EVAL_VAL=N bash bench/e2e/pack-e2e.sh here first" >&2; exit 1; }
+  [ -d "$W/models" ] || { echo "run '$0 prep' first" >&2; exit 1; }
+  # The features of the earlier dataset would be found under the same ids: start the cache and runs afresh too.
+  rm -rf "$W/data" "$W/cache" "$W"/run-* "$W"/phases.tsv "$W"/memory.tsv
+  tar -C "$W" -xf .e2e/data/data.tar
+  echo "dataset: $(ls "$W"/data/train/videos | wc -l) training, $(ls "$W"/data/val/videos | wc -l) validation videos"
   exit 0
 fi
 
@@ -124,7 +144,8 @@ RUN=$W/run-$LLM
 COMMON=(--preset seed "${BACKEND[@]}" "data.root=$W/data" "features.cacheDir=$W/cache" "vision.model=$M/clip"
   "llm.model=$M/$LLM" "eval.siglipModel=$M/siglip" "eval.bertModel=$M/bert")
 # One optimizer step per stage: 8 training videos = 2 batches of 4 = 1 step at accumulation 2; one epoch each.
-TRAIN=("${SIZES[@]}" train.stage1.epochs=1 train.stage2.epochs=1 eval.maxSamples=4 ${E2E_OVERRIDES:-})
+EVAL_SAMPLES=${E2E_EVAL_SAMPLES:-4}
+TRAIN=("${SIZES[@]}" train.stage1.epochs=1 train.stage2.epochs=1 "eval.maxSamples=$EVAL_SAMPLES" ${E2E_OVERRIDES:-})
 VIDEOS=$(ls "$W"/data/*/videos/*.mp4 | wc -l)
 echo "work $W, run $RUN, $VIDEOS videos, ${KVC[*]}"
 
@@ -167,7 +188,7 @@ if [ ! -f "$RUN/events.jsonl" ]; then
 fi
 phase train "$W/train.jsonl" "${KVC[@]}" train --out "$RUN" --resume "${COMMON[@]}" "${TRAIN[@]}" --json
 rc=$?
-"${REPORT[@]}" "$W" "$RUN" "$VIDEOS" 4 "seed e2e, $mode, $LLM, $(date -u +%F)"
+"${REPORT[@]}" "$W" "$RUN" "$VIDEOS" "$EVAL_SAMPLES" "seed e2e, $mode, $LLM, $(date -u +%F)"
 tail -1 "$W/train.jsonl"
 # Done only when the final evaluation scored with every model-based metric (a missing scorer is only a warning in
 # kvc); `skipped` is a run finished by an earlier call whose final evaluation is there (or was redone now).

@@ -73,6 +73,24 @@ describe('evaluation and best/', () => {
     });
   });
 
+  it('a stage of 0 epochs is skipped: the run finishes after the other, and best/ holds its final weights', async () => {
+    const options = s.options('stage-of-no-epochs', {
+      stages: [
+        { name: 'stage1', epochs: 1, lr: 1e-2, trainLora: false, evaluate: false },
+        { name: 'stage2', epochs: 0, lr: 1e-2, trainLora: true, evaluate: true },
+      ],
+    });
+    const evaluate: EvaluateHook = async () => ({ metrics: { siglip: 1 } });
+    const events = await runEvents({ options, parts: s.parts, data: s.data({ batchSize: 1 }), evaluate });
+    expect(ofType(events, 'stage-start').map((e) => e.stage)).toEqual(['stage1']);
+    expect(ofType(events, 'evaluation')).toEqual([]);
+    const end = ofType(events, 'run-end')[0]!;
+    expect(end.status).toBe('finished');
+    const best = ofType(events, 'checkpoint').find((c) => c.reason === 'best')!;
+    expect(best).toMatchObject({ stage: 'stage1', epoch: 1 });
+    expect(maxAbsDiff(await readCheckpointWeights(best.path), await readCheckpointWeights(end.checkpoint))).toBe(0);
+  });
+
   it('a crash during an epoch-end evaluation loses no training: the resume evaluates that epoch, then trains on', async () => {
     const stages = [
       { name: 'stage1', epochs: 1, lr: 1e-2, trainLora: false, evaluate: true },

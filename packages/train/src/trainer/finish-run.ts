@@ -12,7 +12,7 @@ export async function finishRun(run: RunContext): Promise<void> {
   const fill = (d: string) => writeModelFiles(d, parts, undefined, opts.baseModelName);
   const finalDir = await run.store.write('final', fill, state);
   await run.store.prune(opts.keepCheckpoints ?? 2, ['latest', 'best', 'final']);
-  const lastStage = opts.stages[opts.stages.length - 1];
+  const lastStage = opts.stages.filter((st) => st.epochs > 0).pop(); // stages of 0 epochs were skipped
   const at = { stage: lastStage?.name ?? '', epoch: lastStage?.epochs ?? 0, step: run.globalStep };
   run.out({ type: 'checkpoint', ...at, path: finalDir, reason: 'final' });
   if (!run.best) {

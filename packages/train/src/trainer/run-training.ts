@@ -35,6 +35,9 @@ async function trainRun(inputs: RunTrainingInputs): Promise<void> {
   if (owed) await completeEpochEnd(run, owed, run.resume!.dir);
 
   for (let si = run.resume?.state.stageIndex ?? 0; si < run.opts.stages.length; si++) {
+    // A stage of 0 epochs (e.g. `train.stage2.epochs=0`: the projector alone) trains nothing: no optimizer,
+    // no schedule (whose total steps would be 0), no events.
+    if (run.opts.stages[si]!.epochs === 0) continue;
     const stage = await startStage(run, si);
     for (let epoch = stage.resume?.epoch ?? 0; epoch < stage.spec.epochs; epoch++) {
       const trained = await trainEpoch(run, stage, epoch);
