@@ -80,6 +80,11 @@ export class Checkpoint {
     return this.file(name).readFloat32(name);
   }
 
+  /** One tensor's stored bytes (its dtype: `info(name).dtype`). */
+  async readBytes(name: string): Promise<Uint8Array> {
+    return this.file(name).readBytes(name);
+  }
+
   async readInt32(name: string): Promise<Int32Array> {
     return this.file(name).readInt32(name);
   }

@@ -4,7 +4,8 @@
  * Every tensor keeps its checkpoint (torch) layout: `linear` reads weight [out, in] as is.
  * With precision `f16`, linear and patch-conv weights (frozen) become F16Matrix (nn/precision.ts);
  * their f16 bits are what `created` holds, so disposing frees them too. `nf4Linear` quantizes a weight
- * to NF4 on the host as it is read, so only its 4-bit form ever reaches the backend.
+ * to NF4 as it is read, so only its 4-bit form stays on the backend: on webgpu a bf16 weight's bits go
+ * to the GPU quantizer (gpu/nf4-quantize.ts, the same codes), otherwise the host quantizes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from '../io/checkpoint.js';
@@ -13,6 +14,8 @@ import type { AnyLinearWeights, LinearWeight } from './linear.js';
 import { convAsLinearWeight } from './patchify.js';
 import { checkPrecision, frozenLinearWeight, weightTensors, type Precision } from './precision.js';
 import { nf4MatrixFromHost } from '../quant/nf4-matrix-from-host.js';
+import { nf4MatrixFromBf16OnGpu } from '../gpu/nf4-quantize.js';
+import { toFloat32 } from '../io/dtype.js';
 import type { Nf4QuantizeOptions } from '../quant/quantize-nf4.js';
 
 export class WeightLoader {
@@ -66,9 +69,15 @@ export class WeightLoader {
   /** A frozen linear layer whose weight is quantized to NF4 from the checkpoint's values (bias stays f32). */
   async nf4Linear(name: string, bias: boolean, opts: Nf4QuantizeOptions = {}): Promise<AnyLinearWeights> {
     const full = resolveWeightName(this.ckpt, `${this.prefix}${name}.weight`);
-    const [rows, cols] = this.ckpt.info(full).shape as [number, number];
-    // The f32 values live only for this call: one tensor's worth of host memory at a time.
-    const weight = nf4MatrixFromHost(await this.ckpt.readFloat32(full), rows, cols, opts);
+    const info = this.ckpt.info(full);
+    const [rows, cols] = info.shape as [number, number];
+    // The bytes (and any f32 copy) live only for this call: one tensor's worth of host memory at a time.
+    const bytes = await this.ckpt.readBytes(full);
+    const onGpu =
+      info.dtype === 'BF16' && tf.getBackend() === 'webgpu'
+        ? nf4MatrixFromBf16OnGpu(bytes, rows, cols, opts)
+        : undefined;
+    const weight = onGpu ?? nf4MatrixFromHost(toFloat32(info.dtype, bytes), rows, cols, opts);
     this.created.push(...weightTensors(weight));
     return bias ? { weight, bias: (await this.tensor(`${name}.bias`)) as tf.Tensor1D } : { weight };
   }

@@ -6,7 +6,8 @@
  */
 
 const f = Math.fround;
-const T = {
+/** The decision tree's thresholds (f32 values), shared with the GPU quantizer (gpu/nf4-quantize-wgsl.ts). */
+export const NF4_THRESHOLDS = {
   p0: f(0.03979014977812767),
   p1: f(0.3893125355243683),
   p2: f(0.6427869200706482),
@@ -22,7 +23,8 @@ const T = {
   n4: f(-0.6106329262256622),
   n5: f(-0.4599952697753906),
   n6: f(-0.8480964004993439),
-};
+} as const;
+const T = NF4_THRESHOLDS;
 
 /** The NF4 code (0..15) of `x` (f32, scaled to [-1, 1]); NaN (a zero block's 0·∞) gives 0, as on the GPU. */
 export function nf4Code(x: number): number {

@@ -41,11 +41,7 @@ export interface Nf4Quantized {
 
 /** Quantizes `values` (any shape, flattened row-major) to NF4. */
 export function quantizeNf4(values: Float32Array, opts: Nf4QuantizeOptions = {}): Nf4Quantized {
-  const bs = opts.blocksize ?? NF4_BLOCKSIZE;
-  if (!Number.isInteger(bs) || bs < 2 || bs % 2 !== 0) {
-    const msg = `NF4 block size must be an even integer ≥ 2, not ${bs}`;
-    throw new ConfigError('E_NF4_BLOCKSIZE', msg, { blocksize: bs });
-  }
+  const bs = nf4Blocksize(opts);
   const n = values.length;
   const nb = Math.ceil(n / bs);
   const codes = new Uint8Array(n);
@@ -59,9 +55,27 @@ export function quantizeNf4(values: Float32Array, opts: Nf4QuantizeOptions = {})
     const inv = f(1 / m);
     for (let i = b * bs; i < end; i++) codes[i] = nf4Code(f(values[i]! * inv));
   }
-  if (!opts.doubleQuant) return { codes, absmax, blocksize: bs };
+  return { codes, ...blockScales(absmax, opts), blocksize: bs };
+}
+
+/** The scales a block's codes are multiplied by: absmax itself, or its double-quantized stand-in. */
+export function blockScales(
+  absmax: Float32Array,
+  opts: Nf4QuantizeOptions,
+): { absmax: Float32Array; double?: Nf4DoubleQuant } {
+  if (!opts.doubleQuant) return { absmax };
   const double = doubleQuantize(absmax);
-  return { codes, absmax: doubleDequantize(double), blocksize: bs, double };
+  return { absmax: doubleDequantize(double), double };
+}
+
+/** The block size of `opts`, checked (an even integer ≥ 2). */
+export function nf4Blocksize(opts: Nf4QuantizeOptions): number {
+  const bs = opts.blocksize ?? NF4_BLOCKSIZE;
+  if (!Number.isInteger(bs) || bs < 2 || bs % 2 !== 0) {
+    const msg = `NF4 block size must be an even integer ≥ 2, not ${bs}`;
+    throw new ConfigError('E_NF4_BLOCKSIZE', msg, { blocksize: bs });
+  }
+  return bs;
 }
 
 /** absmax − mean, quantized with the signed dynamic map in blocks of 256. */
