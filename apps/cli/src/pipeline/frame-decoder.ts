@@ -1,5 +1,5 @@
 /**
- * Where `kvc cache` decodes its videos (`features.decodeIn`): in worker threads by default (video-io's
+ * Where `kvc cache` (and the SigLIP score's frames: model-scorers.ts) decodes its videos (`features.decodeIn`): in worker threads by default (video-io's
  * DecodePool, one worker a decode slot, each frame resized and cropped by the image processor there), or in
  * the main thread. The frames are the same bit for bit either way; the workers keep ffmpeg's output, the
  * frames' copies and their resize off the thread that feeds the GPU, which in one thread capped 16 cores at
@@ -8,14 +8,16 @@
  */
 import type { Observable } from 'rxjs';
 import type { ImageProcessor } from '@kvc/models';
-import { DecodePool, decodeSample } from '@kvc/video-io';
-import type { FramesEvent, SampleEvent } from '@kvc/video-io';
+import { DecodePool, decodeSample, sampleVideo } from '@kvc/video-io';
+import type { FramesEvent, SampleEvent, SampledVideo } from '@kvc/video-io';
 import type { Output } from '../output.js';
 import { processorFrame, processorMapperSpec } from './processor-frame.js';
 
 export interface FrameDecoder {
   /** The sample's uniformly sampled frames, each shrunk by the processor (cold; unsubscribing stops it). */
   decode(sample: SampleEvent, numFrames: number): Observable<FramesEvent>;
+  /** A video file's uniformly sampled frames, each shrunk by the processor (cold). */
+  sampleFile(file: string, numFrames: number): Observable<SampledVideo>;
   /** Where the decoding runs. */
   readonly where: 'workers' | 'main';
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function openFrameDecoder(args: {
       return {
         where: 'workers',
         decode: (sample, numFrames) => pool.decodeSample(sample, { numFrames }),
+        sampleFile: (file, numFrames) => pool.sample(file, { numFrames }),
         close: () => pool.close(),
       };
     }
@@ -45,6 +48,7 @@ export async function openFrameDecoder(args: {
   return {
     where: 'main',
     decode: (sample, numFrames) => decodeSample(sample, { numFrames, mapFrame }),
+    sampleFile: (file, numFrames) => sampleVideo(file, { numFrames, mapFrame }),
     close: async () => undefined,
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadImageProcessor } from '@kvc/models';
 import { readReferenceTensors } from '@kvc/models/parity';
-import { encodeVideo } from '@kvc/video-io';
+import { encodeVideo, sampleVideo } from '@kvc/video-io';
 import { lastValueFrom } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodedFrameSource } from './decoded-frame-source.js';
@@ -51,6 +51,27 @@ describe('decodedFrameSource', () => {
     expect(input.pixels.shape).toEqual([3, 3, SIZE, SIZE]);
     expect(Math.max(...input.pixels.data)).toBeLessThanOrEqual(1);
     expect(Math.min(...input.pixels.data)).toBeGreaterThanOrEqual(-1);
+  });
+
+  it('takes the frames from a given sampler (decode workers) to the same pixels when they arrive resized', async () => {
+    const processor = await loadImageProcessor(modelDir);
+    const plain = decodedFrameSource(processor, { dataDir, numFrames: 3 });
+    const files: string[] = [];
+    // what the CLI's decode workers do: sample, then shrink each frame with the processor's own resize
+    const viaSampler = decodedFrameSource(processor, {
+      dataDir,
+      numFrames: 3,
+      sample: (file, numFrames) => {
+        files.push(file);
+        return sampleVideo(file, { numFrames, mapFrame: (f) => processor.resizeAndCrop(f) });
+      },
+    });
+    const record = { id: 'a', video: 'clip.mp4', prediction: '', reference: '' };
+    const [a, b] = [await plain(record), await viaSampler(record)];
+    if (!('pixels' in a) || !('pixels' in b)) throw new Error('expected pixels');
+    expect(files).toEqual([join(dataDir, 'videos', 'clip.mp4')]);
+    expect(b.pixels.shape).toEqual(a.pixels.shape);
+    expect(Buffer.from(b.pixels.data.buffer).equals(Buffer.from(a.pixels.data.buffer))).toBe(true);
   });
 
   it('says which sample has no video and which paths it tried', async () => {

@@ -6,9 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, type Observable } from 'rxjs';
 import type { ImageProcessor } from '@kvc/models';
-import { sampleVideo } from '@kvc/video-io';
+import { sampleVideo, type SampledVideo } from '@kvc/video-io';
 import { ModelMetricError } from '../stream/evaluation-errors.js';
 import type { SiglipFrameSource } from './siglip-video-input.js';
 
@@ -20,6 +20,12 @@ export interface DecodedFrameSourceOptions {
   readonly numFrames?: number;
   /** Where a dataset keeps its videos below `dataDir`, tried in order (default `''`, `videos/`). */
   readonly subdirs?: readonly string[];
+  /**
+   * How a video's frames are sampled (default video-io's sampleVideo, in this thread). The CLI passes decode
+   * workers whose frames arrive already resized and cropped by the same processor: preprocessing them again
+   * gives the same pixel values bit for bit (the processor leaves its own output as it is).
+   */
+  readonly sample?: (file: string, numFrames: number) => Observable<SampledVideo>;
 }
 
 /** A frame source that decodes each record's video and preprocesses its frames with `processor`. */
@@ -48,7 +54,10 @@ export function decodedFrameSource(
       );
     }
     try {
-      const sampled = await lastValueFrom(sampleVideo(file, { numFrames: options.numFrames ?? 8 }));
+      const numFrames = options.numFrames ?? 8;
+      const sampled = await lastValueFrom(
+        options.sample ? options.sample(file, numFrames) : sampleVideo(file, { numFrames }),
+      );
       const px = processor.preprocess(sampled.frames);
       return { pixels: { data: px.data, shape: px.shape } };
     } catch (err) {

@@ -78,4 +78,55 @@ describe('SiglipScorer', () => {
     });
     await expect(s.init()).rejects.toMatchObject({ code: 'E_MODEL_NOT_FOUND' });
   });
+
+  it('fetches a batch’s videos concurrently, and scores later evaluations from the kept embeddings', async () => {
+    const px = get('pixel_values');
+    const ids = get('input_ids');
+    const [rows, cols] = ids.shape as [number, number];
+    const idRows = Array.from({ length: rows }, (_, r) => Array.from(ids.data.subarray(r * cols, (r + 1) * cols)));
+    let inFlight = 0,
+      most = 0;
+    const calls: string[] = [];
+    const make = (keepImageEmbeds: boolean) =>
+      new SiglipScorer({
+        model: join(CASE, 'model'),
+        frames: async (r) => {
+          calls.push(r.video!);
+          most = Math.max(most, ++inFlight);
+          await new Promise((res) => setTimeout(res, 20));
+          inFlight--;
+          return { pixels: { data: px.data, shape: px.shape as [number, number, number, number] } };
+        },
+        tokenize: (texts) => texts.map((t) => idRows[Number(t)]!),
+        decodeConcurrency: 3,
+        keepImageEmbeds,
+      });
+    const batch: CaptionRecord[] = ['v1', 'v2', 'v3', 'v4', 'v5', 'v1'].map((v, i) => ({
+      id: `c${i}`,
+      video: `${v}.mp4`,
+      prediction: String(i % 2),
+      reference: '',
+    }));
+    const s = make(true);
+    await s.init();
+    const first = await s.scoreBatch(batch);
+    expect(calls).toEqual(['v1.mp4', 'v2.mp4', 'v3.mp4', 'v4.mp4', 'v5.mp4']);
+    expect(most).toBe(3);
+    // every video has the reference frames: each caption's score is the reference one for its text row
+    expect(Math.abs(first[0]!.siglip! - get('score_text0').data[0]!)).toBeLessThan(1e-5);
+    // a later evaluation (init again, as a run's next epoch does) decodes nothing and scores the same
+    await s.init();
+    const before = tf.memory().numTensors;
+    expect(await s.scoreBatch(batch)).toEqual(first);
+    expect(calls.length).toBe(5);
+    expect(tf.memory().numTensors).toBe(before);
+    s.dispose();
+    // without keeping, the second evaluation fetches them again
+    const t = make(false);
+    await t.init();
+    await t.scoreBatch(batch);
+    await t.scoreBatch(batch);
+    expect(calls.length).toBe(15);
+    t.dispose();
+  });
 });

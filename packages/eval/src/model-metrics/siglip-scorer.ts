@@ -2,7 +2,11 @@
  * The SigLIP2 image–text score as a {@link Scorer}: per caption, the mean over its video's frames
  * of sigmoid(logit) (the seed's score, `siglipCaptionScore`). A batch runs the vision tower once
  * over the frames of its distinct videos (`imageBatchSize` frames a pass) and the text tower
- * once over its captions. Text is padded to `max_length` 64 (the model card); `padding:
+ * once over its captions. The batch's videos are decoded `decodeConcurrency` at a time, and each
+ * video's image embeddings are kept (on the host, 37 KB a seed video) for the scorer's later
+ * evaluations: a training run evaluates the same validation videos after every epoch, and decoding
+ * them one at a time took most of the 97-video evaluation's ~127 s of scoring on the H200 machine
+ * (bench/results/2026-11-29-eval97-h200.md). Text is padded to `max_length` 64 (the model card); `padding:
  * 'longest'` tokenizes each caption alone with no padding, as the seed's per-sample
  * `padding=True` did, so its numbers can be compared with the notebook's.
  */
@@ -17,10 +21,12 @@ import {
   type Precision,
   type ResolveOptions,
 } from '@kvc/models';
+import { defaultDecodeConcurrency } from '@kvc/video-io';
 import type { CaptionRecord } from '../predictions/caption-record.js';
 import { ModelMetricError } from '../stream/evaluation-errors.js';
 import { RunningMeans, type SampleScores, type Scorer } from '../stream/scorer.js';
 import { type DecodedFrameSourceOptions, decodedFrameSource } from './decoded-frame-source.js';
+import { mapBounded } from './map-bounded.js';
 import { type SiglipFrameSource, type SiglipVideoInput, frameCount } from './siglip-video-input.js';
 
 /** The seed's SigLIP2 checkpoint. */
@@ -44,6 +50,10 @@ export interface SiglipScorerOptions extends ResolveOptions {
   readonly tokenize?: (texts: readonly string[]) => readonly (readonly number[])[];
   /** Frozen weights in f32 (default) or f16 on WebGPU (the run's `precision`). */
   readonly precision?: Precision;
+  /** Videos whose frames are fetched at once (default: one per core, at most 32, as `kvc cache`). */
+  readonly decodeConcurrency?: number;
+  /** Keep each video's image embeddings for later evaluations (default true; a video's frames never change). */
+  readonly keepImageEmbeds?: boolean;
 }
 
 /** Captions of one video share its frames; a caption without a video is its own key. */
@@ -60,6 +70,8 @@ export class SiglipScorer implements Scorer {
       }
     | undefined;
   private readonly means = new RunningMeans();
+  /** Image embeddings [F, H] of the videos scored so far, by video key (keepImageEmbeds). */
+  private readonly kept = new Map<string, { data: Float32Array; shape: [number, number] }>();
 
   constructor(private readonly options: SiglipScorerOptions = {}) {
     this.model = options.model ?? SEED_SIGLIP_MODEL;
@@ -116,14 +128,22 @@ export class SiglipScorer implements Scorer {
   }
 
   /**
-   * Image embeddings [F, H] of each distinct video of the batch. Frames of several videos share
-   * a vision forward pass (up to `imageBatchSize` frames); pixels are dropped once embedded, so
-   * memory holds about one pass of frames, not the whole batch's.
+   * Image embeddings [F, H] of each distinct video of the batch: kept ones, else from the frames. The
+   * videos not kept are fetched `decodeConcurrency` at a time (their pixels are all held until embedded:
+   * 16 seed videos at 384 px are ~230 MB); frames of several videos share a vision forward pass (up to
+   * `imageBatchSize` frames).
    */
   private async videoEmbeds(records: readonly CaptionRecord[]): Promise<Map<string, tf.Tensor2D>> {
     const { model, frames } = this.loaded!;
     const chunk = this.options.imageBatchSize ?? 32;
     const out = new Map<string, tf.Tensor2D>();
+    const missing = new Map<string, CaptionRecord>();
+    for (const r of records) {
+      const key = videoKey(r);
+      const kept = this.kept.get(key);
+      if (kept && !out.has(key)) out.set(key, tf.tensor2d(kept.data, kept.shape));
+      else if (!kept && !missing.has(key)) missing.set(key, r);
+    }
     let pending: { key: string; pixels: Extract<SiglipVideoInput, { pixels: unknown }>['pixels'] }[] = [];
     const flush = (): void => {
       if (pending.length === 0) return;
@@ -161,10 +181,11 @@ export class SiglipScorer implements Scorer {
       pending = [];
     };
     try {
-      for (const r of records) {
-        const key = videoKey(r);
-        if (out.has(key) || pending.some((p) => p.key === key)) continue;
-        const input = await frames(r);
+      const todo = [...missing];
+      const concurrency = this.options.decodeConcurrency ?? defaultDecodeConcurrency();
+      const inputs = await mapBounded(todo, concurrency, ([, r]) => frames(r));
+      for (const [i, [key, r]] of todo.entries()) {
+        const input = inputs[i]!;
         if (frameCount(input) < 1) throw new ModelMetricError('a video gave no frames', { id: r.id, video: r.video });
         if ('imageEmbeds' in input)
           out.set(key, tf.tensor2d(input.imageEmbeds.data, [input.imageEmbeds.shape[0], input.imageEmbeds.shape[1]]));
@@ -172,6 +193,12 @@ export class SiglipScorer implements Scorer {
         if (pending.reduce((a, p) => a + p.pixels.shape[0], 0) >= chunk) flush();
       }
       flush();
+      if (this.options.keepImageEmbeds ?? true) {
+        for (const [key] of todo) {
+          const t = out.get(key)!;
+          this.kept.set(key, { data: (await t.data()) as Float32Array, shape: t.shape as [number, number] });
+        }
+      }
       return out;
     } catch (err) {
       tf.dispose([...out.values()]);
@@ -206,5 +233,6 @@ export class SiglipScorer implements Scorer {
   dispose(): void {
     this.loaded?.model.dispose();
     this.loaded = undefined;
+    this.kept.clear();
   }
 }
