@@ -86,6 +86,29 @@ describe('decodedFrameSource', () => {
     });
   });
 
+  it('refuses a path that leaves the data folder or that ffmpeg would read as a protocol; absolute paths are kept', async () => {
+    const source = decodedFrameSource(await loadImageProcessor(modelDir), { dataDir, numFrames: 2 });
+    const refused = [
+      ['../videos/clip.mp4', 'E_VIDEO_PATH_OUTSIDE'],
+      ['concat:videos/clip.mp4|videos/clip.mp4', 'E_VIDEO_PATH_PROTOCOL'],
+      ['pipe:0', 'E_VIDEO_PATH_PROTOCOL'],
+    ] as const;
+    for (const [video, code] of refused) {
+      await expect(source({ id: 'p', video, prediction: '', reference: '' })).rejects.toMatchObject({
+        code: 'E_MODEL_METRIC',
+        context: { id: 'p', video, code },
+        hint: expect.any(String),
+      });
+    }
+    const input = await source({
+      id: 'abs',
+      video: join(dataDir, 'videos', 'clip.mp4'),
+      prediction: '',
+      reference: '',
+    });
+    expect('pixels' in input && input.pixels.shape[0]).toBe(2);
+  });
+
   it("is what SiglipScorer uses by default, with the model folder's image processor", async () => {
     const tokenize = (texts: readonly string[]) => texts.map(() => idRow);
     const records = [{ id: 'a', video: 'clip.mp4', prediction: 'x', reference: '' }];

@@ -1,14 +1,16 @@
 /**
  * Frames for the SigLIP score by decoding the video (uniformly sampled, as the seed does) with
  * @kvc/video-io and running the SigLIP image processor on them. Videos are resolved against a
- * data folder; a record without a video, or a video that cannot be decoded, is an error with
- * the sample id and path in its context.
+ * data folder by video-io's resolveVideoPath (kvc's predictions hold absolute paths, so those are
+ * allowed; a `..` segment or anything ffmpeg would read as a protocol is refused: a predictions
+ * file from elsewhere cannot make the decoder read a URL or a pipe); a record without a video, or a
+ * video that cannot be decoded, is an error with the sample id and path in its context.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { ImageProcessor } from '@kvc/models';
-import { sampleVideo, type SampledVideo } from '@kvc/video-io';
+import { resolveVideoPath, sampleVideo, type SampledVideo } from '@kvc/video-io';
 import { ModelMetricError } from '../stream/evaluation-errors.js';
 import type { SiglipFrameSource } from './siglip-video-input.js';
 
@@ -42,9 +44,18 @@ export function decodedFrameSource(
         'give each predictions line a "video" (a path, absolute or relative to --data)',
       );
     }
-    const candidates = isAbsolute(record.video)
-      ? [record.video]
-      : subdirs.map((d) => join(options.dataDir ?? '.', d, record.video!));
+    const checks = subdirs.map((d) =>
+      resolveVideoPath(record.video!, join(options.dataDir ?? '.', d), { allowAbsolute: true }),
+    );
+    const refused = checks.find((c) => !c.ok);
+    if (refused && !refused.ok) {
+      throw new ModelMetricError(
+        `video path refused: ${refused.reason}`,
+        { id: record.id, video: record.video, code: refused.code },
+        'predictions name their videos by a path inside --data, or an absolute path',
+      );
+    }
+    const candidates = [...new Set(checks.map((c) => (c.ok ? c.path : '')))];
     const file = candidates.find((f) => existsSync(f));
     if (!file) {
       throw new ModelMetricError(
