@@ -16,7 +16,7 @@ import { initBackend } from '@kvc/models';
 import { F16Matrix, gemm, gemmKernel, gemmVariant } from '../../packages/models/src/gpu/index.js';
 import type { GemmVariant, SubgroupMatrixTiling } from '../../packages/models/src/gpu/index.js';
 import { gemmErrorRatio } from '../../packages/models/src/gpu/gemm-error-ratio.js';
-import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { webgpuBackend, type Dispatch } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { mmaOnly, referenceG4x4, tileMajor, timeKernel } from './gemm-kernel-timing.js';
 import { drainGpu } from './time-on-gpu.js';
 
@@ -88,7 +88,7 @@ async function raw(
   transA: boolean,
   transB: boolean,
   code: string,
-  dispatch: [number, number],
+  dispatch: Dispatch,
 ) {
   const [a, b] = operands(m, n, k, transA, transB);
   const t = await timeKernel(a, b, m, n, k, code, dispatch);

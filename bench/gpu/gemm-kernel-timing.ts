@@ -6,7 +6,12 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { F16Matrix } from '../../packages/models/src/gpu/index.js';
-import { gpuBufferOf, pipelineFor, webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
+import {
+  gpuBufferOf,
+  pipelineFor,
+  webgpuBackend,
+  type Dispatch,
+} from '../../packages/models/src/gpu/webgpu-internals.js';
 
 export interface KernelTiming {
   /** TFLOP/s of rounds 1–3. */
@@ -24,7 +29,7 @@ export async function timeKernel(
   n: number,
   k: number,
   code: string,
-  dispatch: [number, number],
+  dispatch: Dispatch,
 ): Promise<KernelTiming> {
   const device = webgpuBackend().device;
   const fa = F16Matrix.fromTensor(a),
@@ -47,7 +52,7 @@ export async function timeKernel(
       const pass = enc.beginComputePass(ts ? { timestampWrites: { querySet: qs, ...ts } } : {});
       pass.setPipeline(pipe);
       pass.setBindGroup(0, bg);
-      pass.dispatchWorkgroups(...dispatch);
+      pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2] ?? 1);
       pass.end();
     }
     enc.resolveQuerySet(qs, 0, 2, qb, 0);
