@@ -33,6 +33,21 @@ export class F16RowMatrix {
    * PACK_ALIGN, so a shard limited by bytes takes whole multiples of it), and at most the packer's row limit.
    */
   static fromFloat32(data: Float32Array, rows: number, cols: number, maxBytes: number): F16RowMatrix {
+    return F16RowMatrix.fromStaged(rows, cols, maxBytes, (r, n) =>
+      tf.tensor2d(data.subarray(r * cols, (r + n) * cols), [n, cols]),
+    );
+  }
+
+  /**
+   * As fromFloat32, with each shard's f32 staging tensor (rows r..r+n) made by `stage` (a bf16 checkpoint's rows
+   * widened on the GPU: nn/weight-loader.ts); the staging tensor is disposed once packed.
+   */
+  static fromStaged(
+    rows: number,
+    cols: number,
+    maxBytes: number,
+    stage: (r: number, n: number) => tf.Tensor2D,
+  ): F16RowMatrix {
     const rowBytes = Math.max(cols * 4, padTo(cols) * 2);
     const byBytes = Math.floor(maxBytes / rowBytes);
     const aligned = byBytes >= PACK_ALIGN ? Math.floor(byBytes / PACK_ALIGN) * PACK_ALIGN : byBytes;
@@ -42,7 +57,7 @@ export class F16RowMatrix {
     try {
       for (let r = 0; r < rows; r += per) {
         const n = Math.min(per, rows - r);
-        const staged = tf.tensor2d(data.subarray(r * cols, (r + n) * cols), [n, cols]);
+        const staged = stage(r, n);
         try {
           shards.push(F16Matrix.fromTensor(staged));
         } finally {

@@ -1,6 +1,7 @@
 /**
- * Reads a checkpoint's tensors one at a time into tfjs tensors under a name prefix, and
- * remembers every tensor it made so a model can `dispose()` them all (or a failed build can).
+ * Reads a checkpoint's tensors one at a time into tfjs tensors under a name prefix (bf16 ones widened on
+ * the GPU on webgpu: readTensor), and remembers every tensor it made so a model can `dispose()` them all
+ * (or a failed build can).
  * Every tensor keeps its checkpoint (torch) layout: `linear` reads weight [out, in] as is.
  * With precision `f16`, linear and patch-conv weights (frozen) become F16Matrix (nn/precision.ts);
  * their f16 bits are what `created` holds, so disposing frees them too. `nf4Linear` quantizes a weight
@@ -16,6 +17,8 @@ import { checkPrecision, frozenLinearWeight, weightTensors, type Precision } fro
 import { nf4MatrixFromHost } from '../quant/nf4-matrix-from-host.js';
 import { nf4MatrixFromBf16OnGpu } from '../gpu/nf4-quantize.js';
 import { toFloat32 } from '../io/dtype.js';
+import { widenBf16OnGpu } from '../gpu/bf16-widen.js';
+import { backendMaxTensorBytes } from './row-matrix.js';
 import type { Nf4QuantizeOptions } from '../quant/quantize-nf4.js';
 
 export class WeightLoader {
@@ -39,8 +42,7 @@ export class WeightLoader {
 
   async tensor(name: string): Promise<tf.Tensor> {
     const full = resolveWeightName(this.ckpt, this.prefix + name);
-    const data = await this.ckpt.readFloat32(full);
-    const t = tf.tensor(data, [...this.ckpt.info(full).shape], 'float32');
+    const t = await readTensor(this.ckpt, full);
     this.created.push(t);
     return t;
   }
@@ -121,4 +123,19 @@ export function layerNormShapes(name: string, dim: number): [string, number[]][]
     [`${name}.weight`, [dim]],
     [`${name}.bias`, [dim]],
   ];
+}
+
+/**
+ * A checkpoint tensor as float32 on the active backend. On webgpu a bf16 tensor is uploaded as bf16 and widened
+ * there (gpu/bf16-widen.ts: the same values, half the upload, no widening on the host); otherwise, or when it is
+ * over one binding, the host widens it.
+ */
+export async function readTensor(ckpt: Checkpoint, name: string): Promise<tf.Tensor> {
+  const info = ckpt.info(name);
+  const bytes = await ckpt.readBytes(name);
+  const onGpu =
+    info.dtype === 'BF16' && tf.getBackend() === 'webgpu'
+      ? widenBf16OnGpu(bytes, info.shape, backendMaxTensorBytes())
+      : undefined;
+  return onGpu ?? tf.tensor(toFloat32(info.dtype, bytes), [...info.shape], 'float32');
 }

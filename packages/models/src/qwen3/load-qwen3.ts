@@ -1,12 +1,14 @@
 /**
  * Loads a Hugging Face Qwen3 folder as it is on disk (config.json + model.safetensors or
- * shards; bf16/f16/f32 weights become float32 tensors). With quantization nf4 each decoder
- * linear weight is quantized on the host as it is read, tensor by tensor, so neither host nor
- * device ever holds the f32 decoder. A checkpoint that does not match the config fails with one
+ * shards; bf16/f16/f32 weights become float32 tensors, widened on the GPU on webgpu). With
+ * quantization nf4 each decoder linear weight is quantized as it is read (on the GPU on webgpu),
+ * tensor by tensor, so neither host nor device ever holds the f32 decoder. A checkpoint that does not match the config fails with one
  * WeightMismatchError listing every missing/extra/mis-shaped tensor.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
+import { DTYPE_BYTES, toFloat32 } from '../io/dtype.js';
+import { widenBf16OnGpu } from '../gpu/bf16-widen.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { F16RowMatrix } from '../gpu/f16-embedding.js';
 import { backendMaxTensorBytes, rowMatrixTensors, toRowMatrix, type RowMatrix } from '../nn/row-matrix.js';
@@ -91,12 +93,20 @@ export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promi
       });
     }
     const readRows = async (name: string): Promise<RowMatrix> => {
-      const [rows, cols] = ck.info(name).shape as [number, number];
-      const data = await ck.readFloat32(name);
+      const info = ck.info(name);
+      const [rows, cols] = info.shape as [number, number];
+      const bytes = await ck.readBytes(name);
+      const width = DTYPE_BYTES[info.dtype];
+      // In f16 each shard is staged as f32 on the device: a bf16 checkpoint's rows are widened there.
+      const stage = (r: number, n: number): tf.Tensor2D => {
+        const part = bytes.subarray(r * cols * width, (r + n) * cols * width);
+        const onGpu = info.dtype === 'BF16' ? widenBf16OnGpu(part, [n, cols], maxTensorBytes) : undefined;
+        return (onGpu ?? tf.tensor2d(toFloat32(info.dtype, part), [n, cols])) as tf.Tensor2D;
+      };
       const m =
         opts.precision === 'f16'
-          ? F16RowMatrix.fromFloat32(data, rows, cols, maxTensorBytes)
-          : toRowMatrix(data, rows, cols, maxTensorBytes);
+          ? F16RowMatrix.fromStaged(rows, cols, maxTensorBytes, stage)
+          : toRowMatrix(toFloat32(info.dtype, bytes), rows, cols, maxTensorBytes);
       l.created.push(...rowMatrixTensors(m));
       return m;
     };
