@@ -139,6 +139,19 @@ function sliceTiles(nsg: number, cols: number, ld: number, r0: (k: string) => st
   };
 }
 
+/** One staged slice's multiplies, its 16-wide K steps unrolled, each subgroup's tiles loaded from workgroup memory. */
+function stagedMultiplies(s: GemmShape, t: SubgroupMatrixTiling, BK: number, mma: string): string {
+  const { bm, bn } = blockOf(t);
+  return each(
+    BK / 16,
+    (kk) => `{
+    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, BK, 'row0 - blockRow', kk, i)};`)}
+    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, BK, 'col0 - blockCol', kk, j)};`)}
+    ${mma}
+    }`,
+  );
+}
+
 /** The K loop of the `matrices` copy: store the slice held in registers, load the next, multiply this one. */
 function matrixCopyLoop(
   s: GemmShape,
@@ -191,14 +204,7 @@ function matrixCopyLoop(
     if (k0 + ${BK}u < ${kp}u) {
     ${load(`k0 + ${BK}u`)}
     }
-    ${each(
-      BK / 16,
-      (kk) => `{
-    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, BK, 'row0 - blockRow', kk, i)};`)}
-    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, BK, 'col0 - blockCol', kk, j)};`)}
-    ${mma}
-    }`,
-    )}
+    ${stagedMultiplies(s, t, BK, mma)}
     workgroupBarrier();
   }`;
 }
@@ -227,14 +233,7 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
     ${stage('A', 'As', aRows, aCols, lda, aTr, aTc, aV, threads)}
     ${stage('B', 'Bs', bRows, bCols, ldb, bTr, bTc, bV, threads)}
     workgroupBarrier();
-    ${each(
-      BK / 16,
-      (kk) => `{
-    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, BK, 'row0 - blockRow', kk, i)};`)}
-    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, BK, 'col0 - blockCol', kk, j)};`)}
-    ${mma}
-    }`,
-    )}
+    ${stagedMultiplies(s, t, BK, mma)}
     workgroupBarrier();
   }`;
 }

@@ -10,6 +10,7 @@ import { toFloat32 } from '../io/dtype.js';
 import { NF4_TABLE } from '../quant/nf4-matrix.js';
 import { packNf4Codes } from '../quant/pack-nf4-codes.js';
 import { quantizeNf4, type Nf4QuantizeOptions } from '../quant/quantize-nf4.js';
+import { prng } from './nf4-host.js';
 import { nf4MatrixFromBf16OnGpu } from './nf4-quantize.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
 import { mkdtempSync } from 'node:fs';
@@ -28,17 +29,6 @@ afterAll(async () => {
   if (gpu) await initBackend('cpu');
 });
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const bf16Of = (x: number): number => new Uint32Array(Float32Array.of(x).buffer)[0]! >>> 16; // truncation
 
 /**
@@ -47,7 +37,7 @@ const bf16Of = (x: number): number => new Uint32Array(Float32Array.of(x).buffer)
  * beside normal values, one all-zero block, a block holding one nonzero value.
  */
 function weights(n: number, bs: number, seed: number): Uint8Array {
-  const r = rng(seed);
+  const r = prng(seed);
   const bits = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
     const u = r();
