@@ -2,8 +2,9 @@
  * Loads a Hugging Face Qwen3 folder as it is on disk (config.json + model.safetensors or
  * shards; bf16/f16/f32 weights become float32 tensors, widened on the GPU on webgpu). With
  * quantization nf4 each decoder linear weight is quantized as it is read (on the GPU on webgpu),
- * tensor by tensor, so neither host nor device ever holds the f32 decoder. A checkpoint that does not match the config fails with one
- * WeightMismatchError listing every missing/extra/mis-shaped tensor.
+ * tensor by tensor, so neither host nor device ever holds the f32 decoder. A checkpoint that does
+ * not match the config fails with one WeightMismatchError listing every missing/extra/mis-shaped
+ * tensor.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
