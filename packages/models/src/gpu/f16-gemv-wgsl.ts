@@ -18,6 +18,8 @@
  * M is read at run time (C is exactly [M, N]) up to the row bucket the pipeline was built for.
  */
 import {
+  GEMV_CHUNK,
+  GEMV_WG,
   gemvEpilogueWgsl,
   gemvLoraAddWgsl,
   gemvDeclarationsWgsl,
@@ -28,10 +30,9 @@ import { padTo } from './gemm-layout.js';
 
 /** Rows up to which a product takes this kernel (decoding batches up to 32); above it the tile GEMMs take it. */
 export const GEMV_MAX_ROWS = 32;
-/** Invocations per workgroup; each tile row of W is 32 vec4<u32> per 16 K. */
-const WG = 256;
-/** Rows whose partial sums go through workgroup memory at once (8 × 256 floats, 8 KiB). */
-const CHUNK = 8;
+/** Each tile row of W is 32 vec4<u32> per 16 K. */
+const WG = GEMV_WG;
+const CHUNK = GEMV_CHUNK;
 
 /** The row bound one pipeline serves: M in (previous bucket, bucket] shares it. */
 export function gemvRowBucket(m: number): number {

@@ -11,7 +11,11 @@
 import { f32Literal } from './fused-elementwise.js';
 import { SIGMOID } from './swiglu-wgsl.js';
 
-const WG = 256;
+/** Invocations per workgroup of both GEMV kernels (f16-gemv-wgsl.ts, nf4-gemv-wgsl.ts). */
+export const GEMV_WG = 256;
+/** Rows whose partial sums go through workgroup memory at once (8 × 256 floats, 8 KiB). */
+export const GEMV_CHUNK = 8;
+const WG = GEMV_WG;
 
 /**
  * How the low-rank values t = x·Aᵀ are summed: 256 invocations as rank (rounded up to a power of two) × `slices`;

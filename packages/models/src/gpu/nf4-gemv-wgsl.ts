@@ -20,6 +20,8 @@
 import { NF4_TABLE } from '../quant/nf4-matrix.js';
 import { PORTABLE_GEMV_TILING, type GemvShape } from './f16-gemv-wgsl.js';
 import {
+  GEMV_CHUNK,
+  GEMV_WG,
   gemvEpilogueWgsl,
   gemvLoraAddWgsl,
   gemvDeclarationsWgsl,
@@ -27,9 +29,8 @@ import {
   gemvLoraPhaseWgsl,
 } from './gemv-parts-wgsl.js';
 
-const WG = 256;
-/** Rows whose partial sums go through workgroup memory at once (8 × 256 floats, 8 KiB). */
-const CHUNK = 8;
+const WG = GEMV_WG;
+const CHUNK = GEMV_CHUNK;
 /** Codes a vec4<u32> holds: K and the block size must be multiples of it. */
 export const NF4_GEMV_UNIT = 32;
 
