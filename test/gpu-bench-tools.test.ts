@@ -10,6 +10,7 @@
  *   With f16 weights, the f16 KV cache and a GEMV split chosen by environment (at batch 4: the shared x·Aᵀ);
  *   at Qwen3-8B's widths with NF4 weights.
  * - gemv-bench: the decoding step's GEMVs in one pass per tiling, each tiling's outputs against the first's.
+ * - gemm-bench: its check and kernel-alone timing phases (the portable GEMM here), and its tiling specs.
  * Their subgroup-matrix branches need the GPU machine (bench/gpu/device-batch.sh); lavapipe has none.
  */
 import { describe, expect, it } from 'vitest';
@@ -93,6 +94,23 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
     expect(r.out).toMatch(/lm_head.weight: 1000×4096 in 1 f16 row shards/);
     expect(r.out).toMatch(/RESULT kvc webgpu nf4 B1 new 4 prefix 16: [\d.]+ s, [\d.]+ tok\/s \(4 ids\)/);
   }, 240_000);
+
+  it('gemm-bench: check and kernel-alone timing of the portable GEMM; tiling specs parsed, a bad one refused', async () => {
+    // The subgroup-matrix tilings named here (direct, and staged by matrix copies with K slices of 64) only run on the
+    // GPU machine (device-batch.sh gemm-copy); their WGSL runs emulated in packages/models' batched-gemm.test.ts.
+    const r = await bench(['bench/gpu/gemm-bench.ts', 'check,raw', '128'], { KVC_BENCH_SM: '4x4,2x2m4x4k64' });
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    const checks = [...r.out.matchAll(/^check portable \d+x\d+x\d+ tA=\d tB=\d: error\/bound (\S+)$/gm)];
+    expect(checks).toHaveLength(6);
+    for (const m of checks) expect(Number(m[1]), m[0]).toBeLessThanOrEqual(1);
+    expect([...r.out.matchAll(/^raw portable 128x128x128 tA=\d tB=\d: [\d.]+ [\d.]+ [\d.]+ TFLOP\/s$/gm)]).toHaveLength(
+      6,
+    );
+    expect(r.out).not.toMatch(/GPU ERROR/);
+    const bad = await bench(['bench/gpu/gemm-bench.ts', 'check', '128'], { KVC_BENCH_SM: '2x2q4x4' });
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/KVC_BENCH_SM: 2x2q4x4 is not like/);
+  });
 
   it('gemv-bench: every tiling of the decoding step’s GEMVs agrees with the first, with and without LoRA', async () => {
     const r = await bench(['bench/gpu/gemv-bench.ts', '3'], {
