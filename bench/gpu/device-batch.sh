@@ -310,5 +310,16 @@ case "${1:-}" in
     run gen-0.6b 60 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 $KVC gen-bench webgpu 0.6b 8 128 f16
     run gen-0.6b-torch 60 python3 bench/gpu/gen-baseline.py 8 128 bfloat16
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|train-check" >&2; exit 2 ;;
+  decode-split) # #14/#13 (session 18): the decode attention's keys a workgroup (decode-bench: every layer's partial and
+                # combine in one pass, per split) for 0.6B at B1/B8/B32 and 8B at B1/B8; the 8B NF4 step at 8 layers with the
+                # host's time inside WebGPU's buffer, submit and read-back calls, and a CPU profile (xz) in $OUT/prof/
+    run decode-06b 150 $KVC decode-bench 0.6b 1,8,32
+    run decode-8b 100 $KVC decode-bench 8b 1,8
+    mkdir -p "$OUT/prof"
+    run seed-8b-host 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_HOST_CALLS=1 \
+      KVC_NODE_FLAGS="--cpu-prof --cpu-prof-dir=$OUT/prof" $KVC seed-sequence webgpu 8b 8 2 f16 nf4
+    xz -6 -T4 "$OUT"/prof/*.cpuprofile 2>/dev/null
+    ls -la "$OUT/prof"
+    ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|train-check" >&2; exit 2 ;;
 esac

@@ -13,6 +13,7 @@
  * Env: KVC_BENCH_LAYERS / KVC_BENCH_VOCAB (8b: fewer layers, a smaller head), KVC_BENCH_FUSED=tensor-cores (the seed preset's attention), KVC_BENCH_POOL_GIB=6 (its pool bound),
  * KVC_BENCH_REPLAY=0 (record every decoding step instead of replaying a recorded one, as before session 11),
  * KVC_BENCH_KV=f32|f16 (the KV cache's rows; default generateGreedy's: f16 with f16 weights and the fused attention),
+ * KVC_DECODE_SPLIT=256 (keys a workgroup of the decode attention, flash-decode-wgsl.ts; default DECODE_SPLIT),
  * KVC_GEMV_TILING=8x4r2 (the f16 and NF4 GEMVs' split, features x loadBatch r rows as in gemv-bench.ts; default the device's),
  * KVC_BENCH_PROFILE_STEP=1 (the recorded decoding step's GPU time by kernel, once per batch: RecordedStep.profile),
  * KVC_BENCH_PROFILE_PREFILL=1 (the same for the first prefill chunk, captured once per batch after the runs).
@@ -50,6 +51,7 @@ import { randomNf4Matrix, randomRowMatrix } from './random-bench-weights.js';
 import { applyBenchAttention } from './bench-attention.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
 import { gemvTiling, setGemvTiling } from '../../packages/models/src/gpu/f16-gemv.js';
+import { setDecodeSplit } from '../../packages/models/src/gpu/flash-decode.js';
 
 const args = process.argv.slice(2);
 const [backendArg = 'webgpu', size = '0.6b', batchArg = '1', newArg = '128', precision = 'f32', prefixArg, loraArg] =
@@ -60,6 +62,8 @@ const kvEnv = ((v): 'f32' | 'f16' | undefined => {
   if (v === undefined || v === 'f32' || v === 'f16') return v;
   throw new Error(`KVC_BENCH_KV: f32 or f16, not ${v}`);
 })(process.env.KVC_BENCH_KV);
+// KVC_DECODE_SPLIT: keys a workgroup of the decode attention's partial kernel takes (flash-decode-wgsl.ts).
+if (process.env.KVC_DECODE_SPLIT) setDecodeSplit(Number(process.env.KVC_DECODE_SPLIT));
 const gemvTilingEnv = process.env.KVC_GEMV_TILING;
 if (gemvTilingEnv) {
   const [, f, l, r] = /^(8|16)x(\d+)(?:r([124]))?$/.exec(gemvTilingEnv) ?? [];

@@ -16,7 +16,8 @@
  * of the NF4 GEMM does not depend on the values; quantizing 7 billion random weights on the host
  * would take minutes).
  * Prints one line per step (ms, loss) and the engine's GPU bytes; peak device memory comes
- * from nvidia-smi sampled alongside (see bench/results/*-seed-sequence-h100.md).
+ * from nvidia-smi sampled alongside (see bench/results/*-seed-sequence-h100.md). KVC_BENCH_HOST_CALLS=1 adds the
+ * host time inside WebGPU's buffer, submit and read-back calls (host-call-timer.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -45,6 +46,8 @@ import { applyBenchAttention } from './bench-attention.js';
 import { QWEN3_0_6B, QWEN3_8B } from './qwen3-real-configs.js';
 import { randomNf4Matrix, randomRowMatrix } from './random-bench-weights.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
+import { timeHostCalls } from './host-call-timer.js';
+import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const size = process.argv[3] ?? '0.6b';
@@ -158,7 +161,15 @@ const checkpointLayers = ((): LayerCheckpointing => {
   return true;
 })();
 
+// KVC_BENCH_HOST_CALLS=1: each step also prints the host time inside the WebGPU calls a churning pool makes
+// (host-call-timer.ts): is a host-bound step creating and destroying buffers, submitting, or waiting on read-backs?
+const hostCalls =
+  process.env.KVC_BENCH_HOST_CALLS === '1' && tf.getBackend() === 'webgpu'
+    ? timeHostCalls(webgpuBackend().device)
+    : undefined;
+
 async function trainStep(step: number): Promise<void> {
+  hostCalls?.take();
   const t0 = performance.now();
   const { loss, grads } = vlmLossAndGrads(
     { model, projector, lora },
@@ -179,6 +190,7 @@ async function trainStep(step: number): Promise<void> {
   console.log(
     `step ${step}: ${ms.toFixed(0)} ms (recorded at ${recorded.toFixed(0)} ms, loss read at ${lossAt.toFixed(0)} ms), loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`,
   );
+  if (hostCalls) console.log(`  host calls in step ${step}: ${hostCalls.format(hostCalls.take())}`);
   loss.dispose();
   for (const g of grads.values()) g.dispose();
 }

@@ -34,6 +34,8 @@ export interface DecodeShape {
    * and widened, so the kernel's arithmetic is the float32 kernel's on the rounded values.
    */
   readonly f16?: boolean;
+  /** Keys a workgroup of `partial` takes (a power of two, 32 … 1024); DECODE_SPLIT when absent. */
+  readonly split?: number;
 }
 
 /** Invocations per workgroup. */
@@ -46,7 +48,15 @@ const TPK = 4;
  */
 export const DECODE_SPLIT = 128;
 
-export const decodeSplits = (s: DecodeShape): number => Math.ceil(s.s / DECODE_SPLIT);
+/** The keys a workgroup of `partial` takes for `s`. */
+export function splitOf(s: DecodeShape): number {
+  const split = s.split ?? DECODE_SPLIT;
+  if (!(split >= DECODE_THREADS / TPK && split <= 1024 && (split & (split - 1)) === 0))
+    throw new RangeError(`flash decode: split ${split} must be a power of two from ${DECODE_THREADS / TPK} to 1024`);
+  return split;
+}
+
+export const decodeSplits = (s: DecodeShape): number => Math.ceil(s.s / splitOf(s));
 
 /** The kernels read K and V in chunks of 8 values: head widths that are a multiple of 8 (decodeShapeOf checks). */
 export const decodeTakesWidth = (d: number): boolean => d % 8 === 0;
@@ -58,15 +68,16 @@ export const decodeTakesWidth = (d: number): boolean => d % 8 === 0;
 function pvSplit(s: DecodeShape): { outs: number; kh: number; per: number } {
   const outs = (s.nh / s.nkv) * (s.d / 8);
   let kh = 1;
-  while (kh * 2 * outs <= DECODE_THREADS && kh * 2 <= DECODE_SPLIT) kh *= 2;
+  while (kh * 2 * outs <= DECODE_THREADS && kh * 2 <= splitOf(s)) kh *= 2;
   return { outs, kh, per: Math.ceil(outs / DECODE_THREADS) };
 }
 
 function header(s: DecodeShape): string {
+  const split = splitOf(s);
   return `const S = ${s.s}u; const D = ${s.d}u; const D4 = ${s.d / 4}u; const D8 = ${s.d / 8}u;
 const H = ${s.nh}u; const HKV = ${s.nkv}u;
-const REP = ${s.nh / s.nkv}u; const NSPLIT = ${decodeSplits(s)}u; const SPLIT = ${DECODE_SPLIT}u;
-const T = ${DECODE_THREADS}u; const HALF = ${DECODE_SPLIT / 2}u; const TPK = ${TPK}u; const KPP = ${DECODE_THREADS / TPK}u;
+const REP = ${s.nh / s.nkv}u; const NSPLIT = ${decodeSplits(s)}u; const SPLIT = ${split}u;
+const T = ${DECODE_THREADS}u; const HALF = ${split / 2}u; const TPK = ${TPK}u; const KPP = ${DECODE_THREADS / TPK}u;
 const DT = ${Math.ceil(s.d / 8 / TPK)}u;
 const SCALE: f32 = ${1 / Math.sqrt(s.d)};
 const MASK_MIN: f32 = ${MASK_MIN};`;
@@ -79,7 +90,7 @@ const MASK_MIN: f32 = ${MASK_MIN};`;
 export function decodePartialWords(s: DecodeShape): number {
   const rep = s.nh / s.nkv;
   const { kh, outs } = pvSplit(s);
-  return rep * s.d + rep * DECODE_SPLIT * (TPK + 2) + (kh > 1 ? kh * outs * 8 : 0);
+  return rep * s.d + rep * splitOf(s) * (TPK + 2) + (kh > 1 ? kh * outs * 8 : 0);
 }
 
 /**
@@ -121,10 +132,10 @@ ${s.bias ? '@group(0) @binding(3) var<storage, read> Bias: array<f32>;' : ''}
 @group(0) @binding(${s.bias ? 4 : 3}) var<storage, read_write> PO: array<vec4<f32>>;
 @group(0) @binding(${s.bias ? 5 : 4}) var<storage, read_write> PS: array<f32>;
 var<workgroup> q: array<vec4<f32>, ${(s.nh / s.nkv) * (s.d / 4)}>;
-var<workgroup> sc: array<f32, ${(s.nh / s.nkv) * DECODE_SPLIT * TPK}>;
-var<workgroup> p: array<f32, ${(s.nh / s.nkv) * DECODE_SPLIT}>;
-var<workgroup> redM: array<f32, ${(s.nh / s.nkv) * (DECODE_SPLIT / 2)}>;
-var<workgroup> redL: array<f32, ${(s.nh / s.nkv) * (DECODE_SPLIT / 2)}>;
+var<workgroup> sc: array<f32, ${(s.nh / s.nkv) * splitOf(s) * TPK}>;
+var<workgroup> p: array<f32, ${(s.nh / s.nkv) * splitOf(s)}>;
+var<workgroup> redM: array<f32, ${(s.nh / s.nkv) * (splitOf(s) / 2)}>;
+var<workgroup> redL: array<f32, ${(s.nh / s.nkv) * (splitOf(s) / 2)}>;
 ${kh > 1 ? `var<workgroup> halves: array<vec4<f32>, ${kh * outs * 2}>;` : ''}
 ${s.f16 ? 'fn half4(w: vec2<u32>) -> vec4<f32> { return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)); }' : ''}
 @compute @workgroup_size(${DECODE_THREADS}) fn main(@builtin(workgroup_id) wg: vec3u,

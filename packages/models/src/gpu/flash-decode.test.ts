@@ -13,6 +13,7 @@ import { paddingAttentionBias } from '../nn/attention-bias.js';
 import { attention } from '../nn/attention.js';
 import { flashDecodeBound, worstBoundRatio } from './flash-attention-tolerance.js';
 import { decodeShapeOf, flashDecode } from './flash-decode.js';
+import { decodeSplits } from './flash-decode-wgsl.js';
 import { readF16Rows } from '../nn/read-f16-rows.js';
 import { writeRowsF16 } from '../nn/write-rows.js';
 import { ownDispatchCount, webgpuBackend } from './webgpu-internals.js';
@@ -114,6 +115,39 @@ describe.skipIf(!gpu)('flashDecode (one query row, keys split over workgroups) a
     expect(ratio).toBeLessThanOrEqual(1);
     expect(ratio).toBeGreaterThan(0); // a different summation order: not the same rounding, so the bound is what holds
     tf.dispose([got, q!, k!, v!, ...(bias ? [bias] : [])]);
+  });
+
+  // Other run lengths: the trees, the PV key subsets and the combine take every power of two the shape allows.
+  it.each([32, 256, 512].flatMap((split) => [CASES[0]!, CASES[4]!].map(([name, c]) => [split, name, c] as const)))(
+    'split %i keys a workgroup, %s: within the derived bound',
+    async (split, _name, c) => {
+      await initBackend('cpu');
+      const x = inputs(c, c.s + c.d + split);
+      const ref = attention(x.q, x.k, x.v, { bias: x.bias, fused: false });
+      const bound = flashDecodeBound({ q: x.q, k: x.k, v: x.v, bias: x.bias });
+      const [refV, boundV] = [await ref.data(), await bound.data()];
+      const host = await Promise.all([x.q, x.k, x.v, x.bias].map((t) => t?.data()));
+      tf.dispose([ref, bound, x.q, x.k, x.v, ...(x.bias ? [x.bias] : [])]);
+      await initBackend('webgpu');
+      const [q, k, v] = [x.q, x.k, x.v].map((t, i) => tf.tensor(host[i]!, t.shape)) as tf.Tensor4D[];
+      const bias = x.bias && (tf.tensor(host[3]!, x.bias.shape) as tf.Tensor4D);
+      const limit = webgpuBackend().device.limits.maxComputeWorkgroupStorageSize;
+      const shape = decodeShapeOf(q!, k!, v!, bias, limit, split);
+      expect(shape?.split).toBe(split);
+      const got = flashDecode(shape!, q!, k!, v!, bias);
+      expect(worstBoundRatio(await got.data(), refV, boundV)).toBeLessThanOrEqual(1);
+      tf.dispose([got, q!, k!, v!, ...(bias ? [bias] : [])]);
+    },
+  );
+
+  it('refuses a split that is not a power of two from 32 to 1024, or whose workgroup memory is over the limit', () => {
+    const shape = { b: 1, nh: 2, nkv: 1, s: 100, d: 64, bias: false };
+    for (const split of [16, 48, 2048]) expect(() => decodeSplits({ ...shape, split })).toThrow(/power of two/);
+    const [q, k] = [tf.zeros([1, 2, 1, 64]), tf.zeros([1, 1, 100, 64])] as tf.Tensor4D[];
+    // 2 query heads a kv head, d 64, 1024 keys: 2·64 + 2·1024·(4 + 2) + 8·16·8 words (decodePartialWords), 53.8 KB.
+    expect(decodeShapeOf(q!, k!, k!, undefined, 32768, 1024)).toBeUndefined();
+    expect(decodeShapeOf(q!, k!, k!, undefined, 65536, 1024)?.split).toBe(1024);
+    tf.dispose([q!, k!]);
   });
 
   it.each(CASES)(
