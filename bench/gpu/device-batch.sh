@@ -321,5 +321,15 @@ case "${1:-}" in
     xz -6 -T4 "$OUT"/prof/*.cpuprofile 2>/dev/null
     ls -la "$OUT/prof"
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|train-check" >&2; exit 2 ;;
+  pool-cap) # #13/#14 (session 18): the 8B NF4 step at 8 layers under the 6 GiB free-bytes pool, then pools capped by allocated
+            # bytes (48, 64 GiB), host calls timed, device memory sampled every 250 ms into $OUT/mem-pool-cap.txt; then B8 × 128
+            # tokens (0.6B f16) with the decode attention at 128 and 256 keys a workgroup, the step profiled; HF bf16 beside
+    run seed-8b-cap 330 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_POOL_CAP_GIB=48,64 KVC_BENCH_HOST_CALLS=1 \
+      KVC_PEAK_SERIES=$OUT/mem-pool-cap.txt $PEAK kvc-8b-cap $KVC seed-sequence webgpu 8b 8 2 f16 nf4
+    run gen-split128 100 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 $KVC gen-bench webgpu 0.6b 8 128 f16
+    run gen-split256 100 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_STEP=1 KVC_DECODE_SPLIT=256 \
+      $KVC gen-bench webgpu 0.6b 8 128 f16
+    run gen-torch 80 python3 bench/gpu/gen-baseline.py 8 128 bfloat16
+    ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|train-check" >&2; exit 2 ;;
 esac

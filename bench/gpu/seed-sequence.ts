@@ -211,8 +211,16 @@ for (const gib of (process.env.KVC_BENCH_POOL_GIB ?? '').split(',').filter(Boole
   for (let step = 0; step < steps; step++) await trainStep(step);
 }
 
+// KVC_BENCH_POOL_CAP_GIB="40,60": the same under a pool that keeps every freed buffer until a new one would take the
+// allocated bytes past the cap (GpuPoolLimit.maxAllocatedBytes), then gives back the least recently freed.
+for (const gib of (process.env.KVC_BENCH_POOL_CAP_GIB ?? '').split(',').filter(Boolean).map(Number)) {
+  setGpuPoolLimit({ maxFreeBytes: Infinity, maxAllocatedBytes: gib * 2 ** 30 });
+  console.log(`GPU pool keeps freed buffers up to ${gib} GiB allocated`);
+  for (let step = 0; step < steps; step++) await trainStep(step);
+}
+
 for (let step = 0; step < steps; step++) {
-  if (process.env.KVC_BENCH_SUBMIT || process.env.KVC_BENCH_POOL_GIB) break;
+  if (process.env.KVC_BENCH_SUBMIT || process.env.KVC_BENCH_POOL_GIB || process.env.KVC_BENCH_POOL_CAP_GIB) break;
   if (!(profile && step === steps - 1)) {
     await trainStep(step);
     continue;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import { DEFAULT_GPU_POOL_LIMIT } from './buffer-pool.js';
-import { gpuPoolLimit, gpuPoolStats, setGpuPoolLimit } from './buffer-pool-policy.js';
+import { gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './buffer-pool-policy.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
 
 const gpu = await webgpuForTests();
@@ -77,6 +77,32 @@ describe.skipIf(!gpu)('the bounded tfjs-webgpu buffer pool (lavapipe in CI)', ()
     const later = counters();
     expect(later.destroyedBuffers).toBe(first.destroyedBuffers);
     expect(later.allocated).toBe(first.allocated);
+  });
+
+  it('a cap on allocated bytes keeps free buffers until a new one would pass it, then gives back the oldest', async () => {
+    setGpuPoolLimit({ maxFreeBytes: 0 });
+    const base = counters(); // what live tensors (and tfjs's own buffers) hold now
+    setGpuPoolLimit({ maxFreeBytes: Infinity, maxAllocatedBytes: base.allocated + 3 * MIB });
+    resetGpuPoolPeak();
+    // Distinct sizes of 256 KiB and more, each freed after use: 24 of them are ~7.6 MiB, more than the cap leaves.
+    await growingWorkload(24);
+    const after = counters();
+    expect(after.destroyedBuffers).toBeGreaterThan(base.destroyedBuffers);
+    expect(after.peakBytesAllocated).toBeLessThanOrEqual(base.allocated + 3 * MIB);
+    expect(after.freeBytes).toBeGreaterThan(2 * MIB); // kept far more than maxFreeBytes: 0 would have
+    expect(after.allocated).toBe(after.inUse + after.freeBytes);
+    // A repeated shape is served by a kept buffer: nothing destroyed, nothing allocated.
+    const step = async () => {
+      const x = tf.tidy(() => tf.mul(tf.ones([1000, 100]), 2));
+      await x.data();
+      x.dispose();
+    };
+    for (let i = 0; i < 3; i++) await step();
+    const warm = counters();
+    for (let i = 0; i < 5; i++) await step();
+    expect(counters().destroyedBuffers).toBe(warm.destroyedBuffers);
+    expect(counters().allocated).toBe(warm.allocated);
+    expect(() => setGpuPoolLimit({ maxFreeBytes: 0, maxAllocatedBytes: -1 })).toThrow(/maxAllocatedBytes/);
   });
 
   it('computes the same values with no pool at all (every freed buffer destroyed while tfjs runs)', async () => {
