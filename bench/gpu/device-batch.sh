@@ -331,5 +331,12 @@ case "${1:-}" in
       $KVC gen-bench webgpu 0.6b 8 128 f16
     run gen-torch 80 python3 bench/gpu/gen-baseline.py 8 128 bfloat16
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|train-check" >&2; exit 2 ;;
+  pool-cap-36) # #13 (session 18): the seed's 8B NF4 step, all 36 layers, under a pool capped at 64 GiB allocated (fits an 80 GB
+               # card), host calls timed, device memory sampled into $OUT/mem-8b-36-cap.txt; PyTorch bf16 beside
+    run seed-8b-36-cap 420 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=64 KVC_BENCH_HOST_CALLS=1 \
+      KVC_PEAK_SERIES=$OUT/mem-8b-36-cap.txt $PEAK kvc-8b-36-cap $KVC seed-sequence webgpu 8b 36 3 f16 nf4
+    run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
+      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+    ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|pool-cap-36|train-check" >&2; exit 2 ;;
 esac
