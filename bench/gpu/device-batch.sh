@@ -338,5 +338,11 @@ case "${1:-}" in
     run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
       $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|pool-cap-36|train-check" >&2; exit 2 ;;
+  pool-cap-06b) # #12 (session 18): the 0.6B seed step (keep-attention) with 16 GiB of free buffers kept, then under a 40 GiB cap on
+                # allocated bytes, host calls timed; torch bf16 beside
+    run seed-0.6b-cap 260 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_GIB=16 \
+      KVC_BENCH_POOL_CAP_GIB=40 KVC_BENCH_HOST_CALLS=1 $PEAK kvc-0.6b-cap $KVC seed-sequence webgpu 0.6b 0 3 f16 none
+    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|pool-cap-36|pool-cap-06b|train-check" >&2; exit 2 ;;
 esac

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCaptured } from '../commands/__tests__/run-captured.js';
 import { gpuPoolLimit, setGpuPoolLimit } from '@kvc/models';
 import { loadRunConfig } from './load-config.js';
-import { initRunBackend, modelFlagOverrides, precisionOverride } from './precision-flag.js';
+import { gpuPoolLimitOf, initRunBackend, modelFlagOverrides, precisionOverride } from './precision-flag.js';
 import { presets } from './presets.js';
 
 let dir: string;
@@ -95,12 +95,24 @@ describe('--precision on every model command', () => {
   });
 });
 
-describe('gpuPoolGiB: the freed GPU buffers kept for reuse', () => {
-  it('defaults to 2 GiB; the seed preset keeps 16; overrides and negative values are checked', () => {
+describe('gpuPoolGiB and gpuMemoryGiB: the freed GPU buffers kept for reuse', () => {
+  it('gpuPoolGiB defaults to 2 GiB; the seed preset caps the allocated bytes at 64 GiB instead; values are checked', () => {
     expect(loadRunConfig({}).gpuPoolGiB).toBe(2);
-    expect(loadRunConfig({ preset: 'seed' }).gpuPoolGiB).toBe(6);
+    expect(loadRunConfig({}).gpuMemoryGiB).toBeUndefined();
+    expect(loadRunConfig({ preset: 'seed' }).gpuMemoryGiB).toBe(64);
     expect(loadRunConfig({ preset: 'seed', overrides: ['gpuPoolGiB=4'] }).gpuPoolGiB).toBe(4);
+    expect(loadRunConfig({ preset: 'seed', overrides: ['gpuMemoryGiB=40'] }).gpuMemoryGiB).toBe(40);
     expect(() => loadRunConfig({ overrides: ['gpuPoolGiB=-1'] })).toThrow(/gpuPoolGiB/);
+    expect(() => loadRunConfig({ overrides: ['gpuMemoryGiB=-1'] })).toThrow(/gpuMemoryGiB/);
+  });
+
+  it('gpuMemoryGiB, when set, is the bound (kept buffers up to it), and gpuPoolGiB is not used', () => {
+    expect(gpuPoolLimitOf({ gpuPoolGiB: 3 })).toEqual({ maxFreeBytes: 3 * 2 ** 30 });
+    expect(gpuPoolLimitOf({ gpuPoolGiB: 3, gpuMemoryGiB: 64 })).toEqual({
+      maxFreeBytes: Infinity,
+      maxAllocatedBytes: 64 * 2 ** 30,
+    });
+    expect(gpuPoolLimitOf({})).toBeUndefined();
   });
 
   it('initRunBackend sets the pool bound before the backend starts, and leaves it alone when not given', async () => {
@@ -110,6 +122,8 @@ describe('gpuPoolGiB: the freed GPU buffers kept for reuse', () => {
       expect(gpuPoolLimit().maxFreeBytes).toBe(5 * 2 ** 30);
       await initRunBackend({ backend: 'cpu', precision: 'f32' }, 'inference');
       expect(gpuPoolLimit().maxFreeBytes).toBe(5 * 2 ** 30);
+      await initRunBackend({ backend: 'cpu', precision: 'f32', gpuPoolGiB: 5, gpuMemoryGiB: 7 }, 'inference');
+      expect(gpuPoolLimit()).toEqual({ maxFreeBytes: Infinity, maxAllocatedBytes: 7 * 2 ** 30 });
     } finally {
       setGpuPoolLimit(before);
     }

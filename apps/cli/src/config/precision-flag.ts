@@ -5,7 +5,7 @@
  * refused when it is validated, and `auto` is checked once the backend is chosen, before any model
  * loads ({@link initRunBackend}).
  */
-import { initBackend, setGpuPoolLimit, type BackendChoice } from '@kvc/models';
+import { initBackend, setGpuPoolLimit, type BackendChoice, type GpuPoolLimit } from '@kvc/models';
 import { CliError } from '../cli-error.js';
 import { backendOverride } from './backend-flag.js';
 import { applyGpuKernels } from './gpu-kernels.js';
@@ -43,18 +43,30 @@ export function precisionIssues(c: Pick<RunConfig, 'precision' | 'backend'>): st
   return [`precision: f16 needs backend webgpu (or auto with a GPU), not ${c.backend}: ${F16_HINT}`];
 }
 
+/** The pool bound a config asks for: gpuMemoryGiB's cap on allocated bytes when set, else gpuPoolGiB's free bytes. */
+export function gpuPoolLimitOf(
+  config: Partial<Pick<RunConfig, 'gpuPoolGiB' | 'gpuMemoryGiB'>>,
+): GpuPoolLimit | undefined {
+  if (config.gpuMemoryGiB !== undefined)
+    return { maxFreeBytes: Infinity, maxAllocatedBytes: config.gpuMemoryGiB * 2 ** 30 };
+  return config.gpuPoolGiB === undefined ? undefined : { maxFreeBytes: config.gpuPoolGiB * 2 ** 30 };
+}
+
 /**
  * Chooses the run's backend and checks that its precision can run there: with `backend: auto` on a
  * machine without a WebGPU adapter, f16 (the seed preset's) fails here, before any weight is read.
  * Then applies the config's `kernels` there (gpu-kernels.ts); a self-test that failed is a warning.
- * `gpuPoolGiB` bounds the freed GPU buffers kept for reuse (on webgpu; nothing elsewhere).
+ * `gpuPoolGiB` bounds the freed GPU buffers kept for reuse, or `gpuMemoryGiB` (when set) what live tensors and kept
+ * buffers take together (on webgpu; nothing elsewhere).
  */
 export async function initRunBackend(
-  config: Pick<RunConfig, 'precision' | 'backend'> & Partial<Pick<RunConfig, 'kernels' | 'gpuPoolGiB'>>,
+  config: Pick<RunConfig, 'precision' | 'backend'> &
+    Partial<Pick<RunConfig, 'kernels' | 'gpuPoolGiB' | 'gpuMemoryGiB'>>,
   purpose: 'training' | 'inference',
 ): Promise<BackendChoice> {
   // Before initBackend, which applies the bound to a webgpu backend it starts.
-  if (config.gpuPoolGiB !== undefined) setGpuPoolLimit({ maxFreeBytes: config.gpuPoolGiB * 2 ** 30 });
+  const limit = gpuPoolLimitOf(config);
+  if (limit) setGpuPoolLimit(limit);
   const choice = await initBackend(config.backend, { purpose });
   if (config.kernels) {
     // stderr, as initBackend's own self-test warnings: stdout may be a --json event stream.

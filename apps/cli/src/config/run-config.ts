@@ -45,6 +45,15 @@ export const runConfigSchema = z.strictObject({
    * (bench/results/2026-11-28-direct-attention-h200.md). Lower it when the GPU runs out of memory.
    */
   gpuPoolGiB: z.number().min(0).default(2),
+  /**
+   * GiB of GPU memory that live tensors and freed buffers may take together on webgpu before freed buffers are
+   * given back (gpu/buffer-pool.ts `maxAllocatedBytes`); when set, freed buffers are kept up to it and `gpuPoolGiB`
+   * is not used. A pool bounded by its free bytes gives buffers back while the step asks for them again: the seed's
+   * Qwen3-8B step created 300 GiB of buffers a step at 8 layers with 6 GiB kept, and took 51 s at 36 layers, against
+   * 14.9 s kept up to 64 GiB (bench/results/2026-11-29-pool-cap-h200.md). Leave room for what WebGPU holds beside
+   * it: the 64 GiB step peaked at 76.9 GB on nvidia-smi.
+   */
+  gpuMemoryGiB: z.number().min(0).optional(),
   /** Download hub models missing from the Hugging Face cache into it (never implicit). */
   allowDownload: z.boolean().default(false),
   data: z

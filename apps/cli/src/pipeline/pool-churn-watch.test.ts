@@ -26,6 +26,14 @@ describe('poolChurnWatch', () => {
     expect(said[2]).toContain('bound 2.0 GiB');
     expect(said[2]).toContain('gpuPoolGiB');
   });
+  it('names gpuMemoryGiB when the pool is capped by allocated bytes', () => {
+    let n = 0;
+    const w = poolChurnWatch(() => ({ ...at(n), limit: { maxFreeBytes: Infinity, maxAllocatedBytes: 64 * 2 ** 30 } }));
+    n += CHURN_BUFFERS;
+    const said = w.afterBatch();
+    expect(said).toContain('64.0 GiB allocated at most');
+    expect(said).toContain('raise gpuMemoryGiB');
+  });
   it('counts from the first batch (destroyed before the watch began does not count), silent without a pool', () => {
     let n = 5000;
     const w = poolChurnWatch(() => at(n));

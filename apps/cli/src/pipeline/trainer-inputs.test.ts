@@ -63,7 +63,7 @@ describe('precision f16 and the trainer', () => {
 });
 
 describe('trainerOptions: checkpointing', () => {
-  it('train.checkpointStageInputs and checkpointAttention keep what they keep only when layers are checkpointed; they and gpuPoolGiB may change on resume', () => {
+  it('train.checkpointStageInputs and checkpointAttention keep what they keep only when layers are checkpointed; they, gpuPoolGiB and gpuMemoryGiB may change on resume', () => {
     const opts = (overrides: string[]) => trainerOptions(loadRunConfig({ overrides }), '/tmp/run', true);
     expect(opts([]).gradientCheckpointing).toBe(true);
     expect(opts(['train.checkpointStageInputs=true']).gradientCheckpointing).toBe('keep-stage-inputs');
@@ -76,7 +76,12 @@ describe('trainerOptions: checkpointing', () => {
     );
     const a = loadRunConfig({});
     const b = loadRunConfig({
-      overrides: ['train.checkpointStageInputs=true', 'train.checkpointAttention=true', 'gpuPoolGiB=8'],
+      overrides: [
+        'train.checkpointStageInputs=true',
+        'train.checkpointAttention=true',
+        'gpuPoolGiB=8',
+        'gpuMemoryGiB=60',
+      ],
     });
     expect(configDiff(a, b, opts([]).resumeIgnoreKeys)).toEqual([]);
   });

@@ -23,6 +23,7 @@ const RESUME_IGNORE = [
   'kernels',
   // Memory and speed only: the same results either way.
   'gpuPoolGiB',
+  'gpuMemoryGiB',
   'train.checkpointStageInputs',
   'train.checkpointAttention',
   'train.lossScale',

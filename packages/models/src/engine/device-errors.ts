@@ -57,7 +57,7 @@ export type DeviceErrorPhase = 'training' | 'generation' | 'inference';
 const OOM_HINTS: Readonly<Record<DeviceErrorPhase, string>> = {
   training:
     'lower the batch size or the sequence length, turn on train.gradientCheckpointing, or keep fewer freed ' +
-    'GPU buffers for reuse (a lower gpuPoolGiB)',
+    'GPU buffers for reuse (a lower gpuMemoryGiB or gpuPoolGiB)',
   // Generation keeps no activations for a backward pass: what grows is the batch, the KV cache
   // (prefix + new tokens) and the vision prefix.
   generation:
