@@ -4,7 +4,9 @@
  * layer its own cache (Qwen3-0.6B at batch 8 reads 155 MB a layer, past the H200's 50 MB L2). Per batch and split
  * (keys a workgroup of `partial`): ms a step for both kernels, for `partial` alone and for `combine` alone, and the
  * cache's bytes over the whole time against the H200's 4.8 TB/s. Each split's output of the first layer is checked
- * against the first split's (the same sums in another order).
+ * against the first split's (the same sums in another order). On the H200 (session 18) its times disagreed with
+ * the real decoding step's profile (gen-bench KVC_BENCH_PROFILE_STEP=1) by ~3×, and so did its ranking of the splits
+ * (bench/results/2026-11-29-pool-cap-h200.md): check a choice in the real step before trusting it.
  * Usage: decode-bench.ts [0.6b|8b] [batches, default 1,8,32]; KVC_DECODE_SPLITS (default 64,128,256,512),
  * KVC_DECODE_KEYS (the cache's capacity: 4864, the seed's 4620 + 128 rounded up to 256), KVC_DECODE_LAYERS (the
  * model's), KVC_DECODE_ROUNDS (5).

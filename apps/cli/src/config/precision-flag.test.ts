@@ -96,10 +96,11 @@ describe('--precision on every model command', () => {
 });
 
 describe('gpuPoolGiB and gpuMemoryGiB: the freed GPU buffers kept for reuse', () => {
-  it('gpuPoolGiB defaults to 2 GiB; the seed preset caps the allocated bytes at 64 GiB instead; values are checked', () => {
+  it('gpuPoolGiB defaults to 2 GiB and is 6 in the seed preset; gpuMemoryGiB is unset unless given; values are checked', () => {
     expect(loadRunConfig({}).gpuPoolGiB).toBe(2);
     expect(loadRunConfig({}).gpuMemoryGiB).toBeUndefined();
-    expect(loadRunConfig({ preset: 'seed' }).gpuMemoryGiB).toBe(64);
+    expect(loadRunConfig({ preset: 'seed' }).gpuPoolGiB).toBe(6);
+    expect(loadRunConfig({ preset: 'seed' }).gpuMemoryGiB).toBeUndefined();
     expect(loadRunConfig({ preset: 'seed', overrides: ['gpuPoolGiB=4'] }).gpuPoolGiB).toBe(4);
     expect(loadRunConfig({ preset: 'seed', overrides: ['gpuMemoryGiB=40'] }).gpuMemoryGiB).toBe(40);
     expect(() => loadRunConfig({ overrides: ['gpuPoolGiB=-1'] })).toThrow(/gpuPoolGiB/);

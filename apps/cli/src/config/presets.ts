@@ -13,10 +13,10 @@ export const presets = {
     // Not in the notebook (PyTorch picks its SDPA kernels): attention's products on the tensor
     // cores; without subgroup matrices the tfjs op runs (config/gpu-kernels.ts).
     kernels: { attention: 'tensor-cores' },
-    // Not in the notebook: freed GPU buffers kept for reuse until live tensors and kept buffers reach 64 GiB
-    // (run-config.ts): the 8B NF4 step at 36 layers took 14.9 s and peaked at 76.9 GB on an H200's nvidia-smi,
-    // within an 80 GB card; with 6 GiB of free buffers kept it took 51 s (56.6 GB).
-    gpuMemoryGiB: 64,
+    // Not in the notebook: freed GPU buffers kept for reuse (run-config.ts). The 8B NF4 step fits an 80 GB card
+    // at 6 (56.6 GB on an H200, 51 s a step). On a larger card gpuMemoryGiB=64 takes the step to 14.9 s, but the
+    // whole run peaked at 99.5 GB there (bench/results/2026-11-29-pool-cap-h200.md), so it is not the default.
+    gpuPoolGiB: 6,
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
     llm: { model: 'Qwen/Qwen3-8B', quantization: 'nf4' },
     projector: { type: 'linear' },

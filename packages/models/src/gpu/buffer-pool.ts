@@ -29,7 +29,10 @@ export interface GpuPoolLimit {
    * freed ones until it fits (default: no such bound). With it the pool can keep far more than `maxFreeBytes` would
    * allow a fixed share, and gives it back exactly when live tensors need the memory: a pool bounded only by its free
    * bytes re-created 300 GiB of buffers a step of Qwen3-8B at 8 layers (6 GiB kept), 12 of the step's 12.6 s in
-   * `createBuffer` and in the submits that free the destroyed ones (bench/results/2026-11-29-pool-cap-h200.md).
+   * `createBuffer` and in the submits that free the destroyed ones; capped at 48 GiB, 3.5 s
+   * (bench/results/2026-11-29-pool-cap-h200.md). What it does not bound: a destroyed buffer's memory comes back only
+   * when the GPU has run the work queued before it, and a training step is recorded far ahead of the GPU, so a cap
+   * that forces many evictions a step adds them on top (a cap near the live peak ran out of an H200's 141 GB).
    */
   readonly maxAllocatedBytes?: number;
 }
@@ -38,7 +41,8 @@ export interface GpuPoolLimit {
  * 2 GiB: safe on a laptop GPU. Not enough for a seed-sized training step, which frees ~18 GiB and asks
  * for it again (0.6B on an H200: 15.4 s a step at 2 GiB, 5.9 s at 16 GiB, re-creating ~4,000 buffers
  * a step at 2 GiB); the CLI's `gpuPoolGiB` raises it (6 in the seed preset: at 16 the 8B step's device
- * memory grew past 141 GB, far beyond what this pool counts, which is not explained yet).
+ * memory grew past 141 GB, far beyond what this pool counts: the destroyed buffers wait for the GPU, which runs
+ * behind the host's recording of the step; see `maxAllocatedBytes`).
  */
 export const DEFAULT_GPU_POOL_LIMIT: GpuPoolLimit = { maxFreeBytes: 2 * 2 ** 30 };
 
