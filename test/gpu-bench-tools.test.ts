@@ -11,6 +11,8 @@
  *   at Qwen3-8B's widths with NF4 weights.
  * - gemv-bench: the decoding step's GEMVs in one pass per tiling, each tiling's outputs against the first's.
  * - gemm-bench: its check and kernel-alone timing phases (the portable GEMM here), and its tiling specs.
+ * - decode-bench: the decode attention per split, each split's output against the first's.
+ * - seed-sequence: the host's time inside WebGPU's calls (host-call-timer.ts) under a capped pool.
  * Their subgroup-matrix branches need the GPU machine (bench/gpu/device-batch.sh); lavapipe has none.
  */
 import { describe, expect, it } from 'vitest';
@@ -126,5 +128,36 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
     // The same sums in other orders: f32 rounding apart (K ≤ 3072 terms), never more.
     for (const m of lines) expect(Number(m[4]), m[0]).toBeLessThan(1e-5);
     expect(r.out).not.toMatch(/GPU ERROR/);
+  });
+
+  it('decode-bench: every split of the decode attention agrees with the first; one over workgroup memory is skipped', async () => {
+    const r = await bench(['bench/gpu/decode-bench.ts', 'tiny', '1,3'], {
+      KVC_DECODE_SPLITS: '32,128,1024',
+      KVC_DECODE_KEYS: '512',
+      KVC_DECODE_ROUNDS: '1',
+    });
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    const lines = [...r.out.matchAll(/^B(\d+) split (\d+): .* ms a step .* max rel diff vs first (\S+)$/gm)];
+    expect(lines.map((m) => `${m[1]}/${m[2]}`)).toEqual(['1/32', '1/128', '3/32', '3/128']);
+    for (const m of lines) expect(Number(m[3]), m[0]).toBeLessThan(1e-5);
+    // 1024 keys at 2 query heads a kv head need 53.8 KB of workgroup memory, over lavapipe's 32 KiB.
+    expect(r.out).toMatch(/^B1 split 1024: not taken/m);
+    expect(r.out).not.toMatch(/GPU ERROR|NOT FINITE/);
+  });
+
+  it('seed-sequence: host calls timed (KVC_BENCH_HOST_CALLS) under a pool capped by allocated bytes', async () => {
+    const r = await bench(['bench/gpu/seed-sequence.ts', 'webgpu', 'tiny', '0', '2', 'f16', 'nf4'], {
+      KVC_BENCH_FUSED: '1',
+      KVC_BENCH_HOST_CALLS: '1',
+      KVC_BENCH_POOL_CAP_GIB: '0.1',
+    });
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    expect(r.out).toMatch(/^GPU pool keeps freed buffers up to 0.1 GiB allocated$/m);
+    const calls = [...r.out.matchAll(/^ {2}host calls in step (\d): (.*)$/gm)];
+    expect(calls.map((m) => m[1])).toEqual(['0', '1']);
+    for (const m of calls) {
+      expect(m[2]).toMatch(/createBuffer ×\d+ \d+ ms \([\d.]+ GiB\)/);
+      expect(m[2]).toMatch(/queue\.submit ×\d+ \d+ ms/);
+    }
   });
 });
