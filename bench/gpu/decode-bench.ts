@@ -22,6 +22,7 @@ import {
   webgpuBackend,
 } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { paddingAttentionBias } from '../../packages/models/src/nn/attention-bias.js';
+import { readGpuBuffer } from './read-gpu-buffer.js';
 import { timeDispatches, type Dispatch } from './time-dispatches.js';
 
 const MODELS = {
@@ -133,7 +134,7 @@ for (const batch of batches) {
     }
     pass.end();
     device.queue.submit([enc.finish()]);
-    const got = await readBuffer(outs[0]!);
+    const got = await readGpuBuffer(device, outs[0]!);
     let rel = 0;
     if (first) {
       let num = 0,
@@ -154,16 +155,4 @@ for (const batch of batches) {
     for (const x of [po, ps, ...outs]) x.destroy();
   }
   tf.dispose([q, bias, ...caches.flatMap((c) => [c.k, c.v])]);
-}
-
-async function readBuffer(src: GPUBuffer): Promise<Float32Array> {
-  const rb = device.createBuffer({ size: src.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const enc = device.createCommandEncoder();
-  enc.copyBufferToBuffer(src, 0, rb, 0, src.size);
-  device.queue.submit([enc.finish()]);
-  await rb.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(rb.getMappedRange().slice(0));
-  rb.unmap();
-  rb.destroy();
-  return out;
 }

@@ -21,6 +21,7 @@ import {
   webgpuBackend,
 } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { uniformMatrix } from '../../packages/models/src/testing/uniform-matrix.js';
+import { readGpuBuffer } from './read-gpu-buffer.js';
 import { timeDispatches, type Dispatch } from './time-dispatches.js';
 
 const batches = (process.argv[2] ?? '1,8,32').split(',').map(Number);
@@ -103,7 +104,7 @@ for (const batch of batches) {
       submitPending(b); // the operands' own kernels (tfjs records them and submits in batches) run first
       const ms = await timeDispatches(device, dispatches, ROUNDS + 1);
       // The first layer's seven outputs against the first tiling's.
-      const got = await Promise.all(outs.slice(0, SHAPES.length).map((c) => readBuffer(c)));
+      const got = await Promise.all(outs.slice(0, SHAPES.length).map((c) => readGpuBuffer(device, c)));
       let rel = 0;
       if (first) {
         got.forEach((g, i) => {
@@ -126,16 +127,4 @@ for (const batch of batches) {
     }
   }
   tf.dispose([...xs.values()]);
-}
-
-async function readBuffer(src: GPUBuffer): Promise<Float32Array> {
-  const rb = device.createBuffer({ size: src.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const enc = device.createCommandEncoder();
-  enc.copyBufferToBuffer(src, 0, rb, 0, src.size);
-  device.queue.submit([enc.finish()]);
-  await rb.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(rb.getMappedRange().slice(0));
-  rb.unmap();
-  rb.destroy();
-  return out;
 }
