@@ -22,6 +22,7 @@ import {
   webgpuBackend,
 } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { paddingAttentionBias } from '../../packages/models/src/nn/attention-bias.js';
+import { maxRelDiff } from './max-rel-diff.js';
 import { readGpuBuffer } from './read-gpu-buffer.js';
 import { timeDispatches, type Dispatch } from './time-dispatches.js';
 
@@ -135,16 +136,8 @@ for (const batch of batches) {
     pass.end();
     device.queue.submit([enc.finish()]);
     const got = await readGpuBuffer(device, outs[0]!);
-    let rel = 0;
-    if (first) {
-      let num = 0,
-        den = 0;
-      for (let j = 0; j < got.length; j++) {
-        num = Math.max(num, Math.abs(got[j]! - first[j]!));
-        den = Math.max(den, Math.abs(first[j]!));
-      }
-      rel = num / den;
-    } else first = got;
+    const rel = first ? maxRelDiff(got, first) : 0;
+    first ??= got;
     const finite = got.every(Number.isFinite);
     console.log(
       `B${batch} split ${split}: ${n} runs a kv head, ${n * batch * nkv} workgroups; ` +

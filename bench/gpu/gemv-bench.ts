@@ -21,6 +21,7 @@ import {
   webgpuBackend,
 } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { uniformMatrix } from '../../packages/models/src/testing/uniform-matrix.js';
+import { maxRelDiff } from './max-rel-diff.js';
 import { readGpuBuffer } from './read-gpu-buffer.js';
 import { timeDispatches, type Dispatch } from './time-dispatches.js';
 
@@ -107,15 +108,7 @@ for (const batch of batches) {
       const got = await Promise.all(outs.slice(0, SHAPES.length).map((c) => readGpuBuffer(device, c)));
       let rel = 0;
       if (first) {
-        got.forEach((g, i) => {
-          let num = 0,
-            den = 0;
-          for (let j = 0; j < g.length; j++) {
-            num = Math.max(num, Math.abs(g[j]! - first![i]![j]!));
-            den = Math.max(den, Math.abs(first![i]![j]!));
-          }
-          rel = Math.max(rel, num / den);
-        });
+        got.forEach((g, i) => (rel = Math.max(rel, maxRelDiff(g, first![i]!))));
       } else first = got;
       for (const c of outs) c.destroy();
       const tb = weightBytes / (ms / 1000) / 1e12;

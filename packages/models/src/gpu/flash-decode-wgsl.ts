@@ -100,6 +100,8 @@ export function decodePartialWords(s: DecodeShape): number {
  * H200, 28 % of a decoding step).
  */
 export function decodePartialWgsl(s: DecodeShape): string {
+  const split = splitOf(s);
+  const rep = s.nh / s.nkv;
   const bias = s.bias ? ' + Bias[b * S + s0 + c]' : '';
   const { outs, kh, per } = pvSplit(s);
   // Chunk i (8 values) of a K or V row as two vec4s: one vec4<u32> of halves widened, or two vec4<f32>.
@@ -131,11 +133,11 @@ const OUTS = ${outs}u; const KH = ${kh}u; const PER = ${per}u;
 ${s.bias ? '@group(0) @binding(3) var<storage, read> Bias: array<f32>;' : ''}
 @group(0) @binding(${s.bias ? 4 : 3}) var<storage, read_write> PO: array<vec4<f32>>;
 @group(0) @binding(${s.bias ? 5 : 4}) var<storage, read_write> PS: array<f32>;
-var<workgroup> q: array<vec4<f32>, ${(s.nh / s.nkv) * (s.d / 4)}>;
-var<workgroup> sc: array<f32, ${(s.nh / s.nkv) * splitOf(s) * TPK}>;
-var<workgroup> p: array<f32, ${(s.nh / s.nkv) * splitOf(s)}>;
-var<workgroup> redM: array<f32, ${(s.nh / s.nkv) * (splitOf(s) / 2)}>;
-var<workgroup> redL: array<f32, ${(s.nh / s.nkv) * (splitOf(s) / 2)}>;
+var<workgroup> q: array<vec4<f32>, ${rep * (s.d / 4)}>;
+var<workgroup> sc: array<f32, ${rep * split * TPK}>;
+var<workgroup> p: array<f32, ${rep * split}>;
+var<workgroup> redM: array<f32, ${rep * (split / 2)}>;
+var<workgroup> redL: array<f32, ${rep * (split / 2)}>;
 ${kh > 1 ? `var<workgroup> halves: array<vec4<f32>, ${kh * outs * 2}>;` : ''}
 ${s.f16 ? 'fn half4(w: vec2<u32>) -> vec4<f32> { return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)); }' : ''}
 @compute @workgroup_size(${DECODE_THREADS}) fn main(@builtin(workgroup_id) wg: vec3u,

@@ -16,7 +16,7 @@ import { convAsLinearWeight } from './patchify.js';
 import { checkPrecision, frozenLinearWeight, weightTensors, type Precision } from './precision.js';
 import { nf4MatrixFromHost } from '../quant/nf4-matrix-from-host.js';
 import { nf4MatrixFromBf16OnGpu } from '../gpu/nf4-quantize.js';
-import { toFloat32 } from '../io/dtype.js';
+import { toFloat32, type SafetensorsDtype } from '../io/dtype.js';
 import { widenBf16OnGpu } from '../gpu/bf16-widen.js';
 import { backendMaxTensorBytes } from './row-matrix.js';
 import type { Nf4QuantizeOptions } from '../quant/quantize-nf4.js';
@@ -132,10 +132,20 @@ export function layerNormShapes(name: string, dim: number): [string, number[]][]
  */
 export async function readTensor(ckpt: Checkpoint, name: string): Promise<tf.Tensor> {
   const info = ckpt.info(name);
-  const bytes = await ckpt.readBytes(name);
-  const onGpu =
-    info.dtype === 'BF16' && tf.getBackend() === 'webgpu'
-      ? widenBf16OnGpu(bytes, info.shape, backendMaxTensorBytes())
-      : undefined;
-  return onGpu ?? tf.tensor(toFloat32(info.dtype, bytes), [...info.shape], 'float32');
+  return float32Tensor(info.dtype, await ckpt.readBytes(name), info.shape, backendMaxTensorBytes());
+}
+
+/**
+ * Checkpoint bytes of `dtype` as a float32 tensor of `shape` on the active backend: bf16 on webgpu widened there
+ * (when its f32 form fits `maxBytes`, one binding), everything else widened on the host. readTensor, and the f16
+ * row shards' staging (qwen3/load-qwen3.ts), take it.
+ */
+export function float32Tensor(
+  dtype: SafetensorsDtype,
+  bytes: Uint8Array,
+  shape: readonly number[],
+  maxBytes: number,
+): tf.Tensor {
+  const onGpu = dtype === 'BF16' && tf.getBackend() === 'webgpu' ? widenBf16OnGpu(bytes, shape, maxBytes) : undefined;
+  return onGpu ?? tf.tensor(toFloat32(dtype, bytes), [...shape], 'float32');
 }

@@ -6,17 +6,16 @@
  * not match the config fails with one WeightMismatchError listing every missing/extra/mis-shaped
  * tensor.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { Checkpoint } from '../io/checkpoint.js';
 import { DTYPE_BYTES, toFloat32 } from '../io/dtype.js';
-import { widenBf16OnGpu } from '../gpu/bf16-widen.js';
 import { readJsonConfig } from '../io/read-config.js';
 import { F16RowMatrix } from '../gpu/f16-embedding.js';
 import { backendMaxTensorBytes, rowMatrixTensors, toRowMatrix, type RowMatrix } from '../nn/row-matrix.js';
 import type { LinearWeight } from '../nn/linear.js';
 import { checkPrecision, type Precision } from '../nn/precision.js';
 import { checkQuantization, type Quantization } from '../quant/quantization.js';
-import { WeightLoader } from '../nn/weight-loader.js';
+import { WeightLoader, float32Tensor } from '../nn/weight-loader.js';
 import { parseQwen3Config, type Qwen3Config } from './qwen3-config.js';
 import { Qwen3ForCausalLM } from './qwen3-for-causal-lm.js';
 import { qwen3ExpectedShapes, qwen3LinearModules, type Qwen3LayerWeights } from './qwen3-weights.js';
@@ -101,8 +100,7 @@ export async function loadQwen3(dir: string, opts: LoadQwen3Options = {}): Promi
       // In f16 each shard is staged as f32 on the device: a bf16 checkpoint's rows are widened there.
       const stage = (r: number, n: number): tf.Tensor2D => {
         const part = bytes.subarray(r * cols * width, (r + n) * cols * width);
-        const onGpu = info.dtype === 'BF16' ? widenBf16OnGpu(part, [n, cols], maxTensorBytes) : undefined;
-        return (onGpu ?? tf.tensor2d(toFloat32(info.dtype, part), [n, cols])) as tf.Tensor2D;
+        return float32Tensor(info.dtype, part, [n, cols], maxTensorBytes) as tf.Tensor2D;
       };
       const m =
         opts.precision === 'f16'
