@@ -12,7 +12,7 @@
  * - gemv-bench: the decoding step's GEMVs in one pass per tiling, each tiling's outputs against the first's.
  * - gemm-bench: its check and kernel-alone timing phases (the portable GEMM here), and its tiling specs.
  * - decode-bench: the decode attention per split, each split's output against the first's.
- * - seed-sequence: the host's time inside WebGPU's calls (host-call-timer.ts) under a capped pool.
+ * - seed-sequence: the host's time inside WebGPU's calls (host-call-timer.ts) under a capped pool, the backward paced.
  * Their subgroup-matrix branches need the GPU machine (bench/gpu/device-batch.sh); lavapipe has none.
  */
 import { describe, expect, it } from 'vitest';
@@ -145,14 +145,19 @@ describe.skipIf(!onGpu)('GPU bench tools on lavapipe', () => {
     expect(r.out).not.toMatch(/GPU ERROR|NOT FINITE/);
   });
 
-  it('seed-sequence: host calls timed (KVC_BENCH_HOST_CALLS) under a pool capped by allocated bytes', async () => {
+  it('seed-sequence: host calls timed (KVC_BENCH_HOST_CALLS) under a pool capped by allocated bytes, the backward paced', async () => {
+    // A 2 MiB cap destroys buffers every step, and no destroyed byte may stay in flight: the backward waits on the GPU.
     const r = await bench(['bench/gpu/seed-sequence.ts', 'webgpu', 'tiny', '0', '2', 'f16', 'nf4'], {
       KVC_BENCH_FUSED: '1',
       KVC_BENCH_HOST_CALLS: '1',
-      KVC_BENCH_POOL_CAP_GIB: '0.1',
+      KVC_BENCH_POOL_CAP_GIB: '0.002',
+      KVC_BENCH_INFLIGHT_GIB: '0',
     });
     expect(r.code, r.out.slice(-3000)).toBe(0);
-    expect(r.out).toMatch(/^GPU pool keeps freed buffers up to 0.1 GiB allocated$/m);
+    expect(r.out).toMatch(/^GPU pool keeps freed buffers up to 0.002 GiB allocated; destroyed in flight: 0 GiB$/m);
+    const paced = [...r.out.matchAll(/^ {2}paced backward: (\d+) fences, (\d+) waits on the GPU/gm)];
+    expect(paced.length).toBe(2);
+    for (const m of paced) expect(Math.min(Number(m[1]), Number(m[2])), m[0]).toBeGreaterThan(1);
     const calls = [...r.out.matchAll(/^ {2}host calls in step (\d): (.*)$/gm)];
     expect(calls.map((m) => m[1])).toEqual(['0', '1']);
     for (const m of calls) {

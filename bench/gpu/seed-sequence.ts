@@ -37,6 +37,7 @@ import {
   setAttentionGemmDefault,
   resetGpuPoolPeak,
   setGpuPoolLimit,
+  gpuPacingTotals,
   type LayerCheckpointing,
   type LinearWeight,
   type RowMatrix,
@@ -141,7 +142,7 @@ const gpuBytes = (): string => {
   // Peaks since the last line: live tensors' buffers, and those plus the free pool (device memory
   // beyond these is Dawn's: buffers destroyed but still owned by queued work, staging, pipelines).
   const peak = pool
-    ? `; peak in use ${(pool.peakBytesInUse / 2 ** 30).toFixed(2)} GiB, peak allocated ${(pool.peakBytesAllocated / 2 ** 30).toFixed(2)} GiB, ${pool.destroyedBuffers} buffers destroyed`
+    ? `; peak in use ${(pool.peakBytesInUse / 2 ** 30).toFixed(2)} GiB, peak allocated ${(pool.peakBytesAllocated / 2 ** 30).toFixed(2)} GiB, ${pool.destroyedBuffers} buffers (${(pool.destroyedBytes / 2 ** 30).toFixed(1)} GiB) destroyed`
     : '';
   if (pool) resetGpuPoolPeak();
   const rss = `, host peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`;
@@ -170,15 +171,16 @@ const hostCalls =
 
 async function trainStep(step: number): Promise<void> {
   hostCalls?.take();
+  const pacedBefore = gpuPacingTotals();
   const t0 = performance.now();
-  const { loss, grads } = vlmLossAndGrads(
+  const { loss, grads } = await vlmLossAndGrads(
     { model, projector, lora },
     { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels },
     trainable,
     { checkpointLayers, dropoutRng },
   );
-  // Recording ends when vlmLossAndGrads returns (webgpu runs behind it); if it is most of the
-  // step, the host (issuing dispatches), not the GPU, sets the pace.
+  // Recording ends when vlmLossAndGrads returns (webgpu runs behind it, less the waits of a paced
+  // backward, printed below); if it is most of the step, the host (issuing dispatches), not the GPU, sets the pace.
   const recorded = performance.now() - t0;
   const l = (await loss.data())[0]!;
   const lossAt = performance.now() - t0;
@@ -191,6 +193,11 @@ async function trainStep(step: number): Promise<void> {
     `step ${step}: ${ms.toFixed(0)} ms (recorded at ${recorded.toFixed(0)} ms, loss read at ${lossAt.toFixed(0)} ms), loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`,
   );
   if (hostCalls) console.log(`  host calls in step ${step}: ${hostCalls.format(hostCalls.take())}`);
+  const pacing = gpuPacingTotals();
+  if (pacing.fences > pacedBefore.fences)
+    console.log(
+      `  paced backward: ${pacing.fences - pacedBefore.fences} fences, ${pacing.waits - pacedBefore.waits} waits on the GPU (${(pacing.waitedMs - pacedBefore.waitedMs).toFixed(0)} ms)`,
+    );
   loss.dispose();
   for (const g of grads.values()) g.dispose();
 }
@@ -213,10 +220,20 @@ for (const gib of (process.env.KVC_BENCH_POOL_GIB ?? '').split(',').filter(Boole
 
 // KVC_BENCH_POOL_CAP_GIB="40,60": the same under a pool that keeps every freed buffer until a new one would take the
 // allocated bytes past the cap (GpuPoolLimit.maxAllocatedBytes), then gives back the least recently freed.
+// KVC_BENCH_INFLIGHT_GIB="1,8,inf": each cap under each bound on the destroyed buffers the GPU has not yet given back
+// (GpuPoolLimit.maxDestroyedInFlightBytes, gpu/gpu-pacer.ts; default 4 GiB; inf: the backward never waits).
+const inflights = (process.env.KVC_BENCH_INFLIGHT_GIB ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((v) => (v === 'inf' ? Infinity : Number(v)));
 for (const gib of (process.env.KVC_BENCH_POOL_CAP_GIB ?? '').split(',').filter(Boolean).map(Number)) {
-  setGpuPoolLimit({ maxFreeBytes: Infinity, maxAllocatedBytes: gib * 2 ** 30 });
-  console.log(`GPU pool keeps freed buffers up to ${gib} GiB allocated`);
-  for (let step = 0; step < steps; step++) await trainStep(step);
+  for (const inflight of inflights.length ? inflights : [undefined]) {
+    const paced = inflight === undefined ? {} : { maxDestroyedInFlightBytes: inflight * 2 ** 30 };
+    setGpuPoolLimit({ maxFreeBytes: Infinity, maxAllocatedBytes: gib * 2 ** 30, ...paced });
+    const bound = inflight === undefined ? 'the default' : `${inflight} GiB`;
+    console.log(`GPU pool keeps freed buffers up to ${gib} GiB allocated; destroyed in flight: ${bound}`);
+    for (let step = 0; step < steps; step++) await trainStep(step);
+  }
 }
 
 for (let step = 0; step < steps; step++) {

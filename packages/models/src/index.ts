@@ -95,6 +95,7 @@ export type { ProjectorType } from './projector/projector.js';
 export { vlmInputs, targetRuns, IGNORE_INDEX } from './vlm/vlm-batch.js';
 export type { VlmBatch } from './vlm/vlm-batch.js';
 export { vlmLogits, vlmLoss, vlmLossAndGrads } from './vlm/vlm-loss.js';
+export { streamedGrads, type BackwardPace, type StreamedGrads } from './engine/streamed-grads.js';
 export type { VlmParts, VlmLossOptions } from './vlm/vlm-loss.js';
 export { chunkedCrossEntropy, defaultChunkRows } from './vlm/chunked-cross-entropy.js';
 export { vlmGenerate, vlmPromptEmbeds } from './vlm/vlm-generate.js';
@@ -161,7 +162,16 @@ export { fusedAttentionOn } from './nn/attention-fused.js';
 // RMSNorm, SwiGLU and RoPE as one WGSL dispatch each way on webgpu (kvc issue #12; on by default)
 export { fusedElementwiseDefault, setFusedElementwiseDefault } from './gpu/fused-elementwise.js';
 // tfjs-webgpu's pool of freed buffers, bounded (kvc issue #12)
-export { DEFAULT_GPU_POOL_LIMIT, gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './gpu/index.js';
+export {
+  DEFAULT_GPU_POOL_LIMIT,
+  DEFAULT_MAX_DESTROYED_IN_FLIGHT_BYTES,
+  gpuPacingTotals,
+  gpuPoolLimit,
+  gpuPoolStats,
+  resetGpuPoolPeak,
+  setGpuPoolLimit,
+  type GpuPacingTotals,
+} from './gpu/index.js';
 export type { GpuPoolLimit, GpuPoolStats } from './gpu/index.js';
 // A decoding step recorded once and replayed (generation uses it; GenerateOptions.onStepRecorded hands it out).
 export { RecordedStep } from './gpu/recorded-step.js';

@@ -8,6 +8,7 @@ const at = (destroyedBuffers: number): GpuPoolStats => ({
   freeBytes: 0,
   freeBuffers: 0,
   destroyedBuffers,
+  destroyedBytes: destroyedBuffers * 2 ** 20,
   peakBytesAllocated: 0,
   peakBytesInUse: 0,
   limit: { maxFreeBytes: 2 * 2 ** 30 },

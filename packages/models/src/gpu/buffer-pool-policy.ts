@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   boundBufferPool,
   bufferPoolStats,
+  checkGpuPoolLimit,
   DEFAULT_GPU_POOL_LIMIT,
   resetBufferPoolPeak,
   type BufferManagerLike,
@@ -26,6 +27,7 @@ function activeManager(): BufferManagerLike | undefined {
  * webgpu backend and for any initialised later. `Infinity` restores tfjs's keep-everything pool.
  */
 export function setGpuPoolLimit(limit: GpuPoolLimit): void {
+  checkGpuPoolLimit(limit); // before it is kept: a later initBackend would apply it
   current = limit;
   const m = activeManager();
   if (m) boundBufferPool(m, limit);

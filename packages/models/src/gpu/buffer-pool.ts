@@ -35,6 +35,11 @@ export interface GpuPoolLimit {
    * that forces many evictions a step adds them on top (a cap near the live peak ran out of an H200's 141 GB).
    */
   readonly maxAllocatedBytes?: number;
+  /**
+   * Bytes of destroyed buffers that the GPU has not yet given back (it runs behind the host) that a paced backward
+   * lets pile up before it waits on the GPU (gpu/gpu-pacer.ts; default 4 GiB; Infinity: never waits).
+   */
+  readonly maxDestroyedInFlightBytes?: number;
 }
 
 /**
@@ -64,6 +69,8 @@ export interface GpuPoolStats {
   readonly freeBytes: number;
   readonly freeBuffers: number;
   readonly destroyedBuffers: number;
+  /** Bytes of every buffer destroyed since the bound was put on (the pacer's clock). */
+  readonly destroyedBytes: number;
   /** The most bytes allocated at once since the bound was put on, or since resetBufferPoolPeak. */
   readonly peakBytesAllocated: number;
   /** The most bytes held by live tensors at once (allocated minus free), over the same span. */
@@ -77,6 +84,7 @@ interface Bounded {
   readonly order: Set<GPUBuffer>;
   freeBytes: number;
   destroyed: number;
+  destroyedBytes: number;
   peak: number;
   peakInUse: number;
 }
@@ -84,12 +92,19 @@ interface Bounded {
 const bounded = new WeakMap<BufferManagerLike, Bounded>();
 const keyOf = (b: GPUBuffer): string => `${b.size}_${b.usage}`;
 
+/** A RangeError for a bound that is negative or NaN. */
+export function checkGpuPoolLimit(limit: GpuPoolLimit): void {
+  const fields = ['maxFreeBytes', 'maxFreePerSize', 'maxAllocatedBytes', 'maxDestroyedInFlightBytes'] as const;
+  for (const f of fields) {
+    const v = limit[f];
+    if ((v !== undefined || f === 'maxFreeBytes') && !(v! >= 0))
+      throw new RangeError(`GPU pool: ${f} must be >= 0, got ${v}`);
+  }
+}
+
 /** Bounds `manager`'s pool by `limit` (again: changes the bound) and trims it now. */
 export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit): void {
-  if (!(limit.maxFreeBytes >= 0))
-    throw new RangeError(`GPU pool: maxFreeBytes must be >= 0, got ${limit.maxFreeBytes}`);
-  if (limit.maxAllocatedBytes !== undefined && !(limit.maxAllocatedBytes >= 0))
-    throw new RangeError(`GPU pool: maxAllocatedBytes must be >= 0, got ${limit.maxAllocatedBytes}`);
+  checkGpuPoolLimit(limit);
   const known = bounded.get(manager);
   if (known) {
     known.limit = limit;
@@ -101,6 +116,7 @@ export function boundBufferPool(manager: BufferManagerLike, limit: GpuPoolLimit)
     order: new Set(),
     freeBytes: 0,
     destroyed: 0,
+    destroyedBytes: 0,
     peak: manager.numBytesAllocated,
     peakInUse: manager.numBytesUsed,
   };
@@ -165,6 +181,7 @@ function destroyFree(manager: BufferManagerLike, state: Bounded, b: GPUBuffer): 
   state.order.delete(b);
   state.freeBytes -= b.size;
   state.destroyed++;
+  state.destroyedBytes += b.size;
   // tfjs counts free buffers in a private field; keep getNumFreeBuffers() true.
   (manager as unknown as { numFreeBuffers: number }).numFreeBuffers--;
   manager.numBytesAllocated -= b.size;
@@ -181,6 +198,7 @@ export function bufferPoolStats(manager: BufferManagerLike): GpuPoolStats | unde
     freeBytes: s.freeBytes,
     freeBuffers: manager.getNumFreeBuffers(),
     destroyedBuffers: s.destroyed,
+    destroyedBytes: s.destroyedBytes,
     peakBytesAllocated: s.peak,
     peakBytesInUse: s.peakInUse,
     limit: s.limit,

@@ -16,6 +16,7 @@ export type { SubgroupMatrixTiling } from './gemm-subgroup-matrix-wgsl.js';
 export { DAWN_FLAGS, GEMM_FEATURES, dawnFlags, registerWebgpuBackend, requestGemmDevice } from './webgpu-device.js';
 export { gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './buffer-pool-policy.js';
 export { DEFAULT_GPU_POOL_LIMIT } from './buffer-pool.js';
+export { DEFAULT_MAX_DESTROYED_IN_FLIGHT_BYTES, gpuPacingTotals, type GpuPacingTotals } from './gpu-pacer.js';
 export type { GpuPoolLimit, GpuPoolStats } from './buffer-pool.js';
 // NF4 frozen weights (kvc issue #13): dequantized inside the GEMM
 export { nf4Gemm, nf4GemmKernel, nf4GemmVariant, setNf4GemmVariant } from './nf4-gemm.js';

@@ -75,7 +75,7 @@ export async function runQwen3VlmParity(caseDir: string, opts: ModelParityOption
     const parts = { model, projector, lora: adapter };
     await check('logits_vlm', vlmLogits(parts, batch), 'abs', tol.logits);
     const trainable = new Map([...projector.variables('projector.'), ...adapter.variables('default')]);
-    const { loss, grads } = vlmLossAndGrads(parts, batch, trainable);
+    const { loss, grads } = await vlmLossAndGrads(parts, batch, trainable);
     // The reference stores the scalar loss as shape [1].
     const lossT = tf.tidy(() => tf.reshape(loss, [1]));
     if (precision === 'f16') {

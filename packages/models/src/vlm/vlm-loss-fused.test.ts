@@ -64,11 +64,12 @@ describe.skipIf(!gpu)('VLM loss with attention on the fused kernels', () => {
     await initBackend('cpu');
   });
   const trainable = () => new Map([...projector.variables('projector.'), ...adapter.variables()]);
-  const run = (fused: boolean, checkpointLayers: boolean) => {
+  const run = async (fused: boolean, checkpointLayers: boolean) => {
     setFusedAttentionDefault(fused);
     try {
       const opts = { dropoutRng: new SeededRandom(1), checkpointLayers };
-      return vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), opts);
+      // Awaited here: a checkpointed layer's recompute runs in the backward, under the same default.
+      return await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), opts);
     } finally {
       setFusedAttentionDefault(false);
     }
@@ -77,8 +78,8 @@ describe.skipIf(!gpu)('VLM loss with attention on the fused kernels', () => {
   const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => scalar(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b)))));
 
   it('checkpointed layers give the same loss and gradients as plain ones, and the fused kernels did run', async () => {
-    const plain = run(true, false);
-    const ckpt = run(true, true);
+    const plain = await run(true, false);
+    const ckpt = await run(true, true);
     // The recompute runs the same kernels on the same inputs: equal up to the tolerance the
     // cpu checkpointing test uses (vlm-loss.test.ts).
     expect(await maxAbsDiff(plain.loss, ckpt.loss)).toBeLessThan(1e-6);
@@ -87,7 +88,7 @@ describe.skipIf(!gpu)('VLM loss with attention on the fused kernels', () => {
       expect(await maxAbsDiff(g, ckpt.grads.get(name)!), name).toBeLessThanOrEqual(1e-5 * Math.max(norm, 1e-3));
     }
     // The tfjs op rounds differently: bit-identical gradients would mean the kernels never ran.
-    const tfjs = run(false, true);
+    const tfjs = await run(false, true);
     let differs = 0;
     for (const [name, g] of ckpt.grads) differs = Math.max(differs, await maxAbsDiff(g, tfjs.grads.get(name)!));
     expect(differs).toBeGreaterThan(0);

@@ -132,10 +132,10 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
   const trainable = () => new Map([...projector.variables('projector.'), ...adapter.variables()]);
 
   it('gradient checkpointing gives the same loss and gradients (with the same LoRA dropout masks)', async () => {
-    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+    const a = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
       dropoutRng: new SeededRandom(1),
     });
-    const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+    const b = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
       dropoutRng: new SeededRandom(1),
       checkpointLayers: true,
       lossChunkRows: 2,
@@ -152,7 +152,7 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
   });
 
   it('attention in query chunks (long sequences), and checkpointing that keeps stage inputs, give the same loss and gradients', async () => {
-    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable());
+    const a = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable());
     // 1 byte per block: every query row is its own chunk; with checkpointing too.
     // Also with the stage inputs kept (nn/checkpointed.ts): the same ops, one recompute fewer; and
     // with the attention's results kept too (one more fewer).
@@ -164,7 +164,7 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
       { attentionChunkBytes: 1, checkpointLayers: 'keep-attention' },
     ];
     for (const opts of cases) {
-      const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), opts);
+      const b = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), opts);
       expect(await maxAbsDiff(a.loss, b.loss)).toBeLessThan(1e-6);
       for (const [name, g] of a.grads) {
         const norm = (await tf.tidy(() => tf.norm(g)).data())[0]!;
@@ -175,12 +175,34 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
     tf.dispose([a.loss, ...a.grads.values()]);
   });
 
+  it('the streamed backward (freed as it goes) gives tf.variableGrads’ loss and gradients bit for bit, and keeps no tensor', async () => {
+    for (const checkpointLayers of [false, true, 'keep-attention'] as const) {
+      const before = tf.memory().numTensors;
+      const opts = { checkpointLayers, dropoutRng: new SeededRandom(5), lossChunkRows: 3 };
+      const vars = trainable();
+      const ref = tf.variableGrads(
+        () => vlmLoss({ model, projector, lora: adapter }, batch, { ...opts, dropoutRng: new SeededRandom(5) }),
+        [...vars.values()],
+      );
+      const got = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, vars, opts);
+      expect(Array.from(await got.loss.data())).toEqual(Array.from(await ref.value.data()));
+      for (const [name, v] of vars) {
+        const g = got.grads.get(name)!;
+        expect(Array.from(await g.data()), `${checkpointLayers} ${name}`).toEqual(
+          Array.from(await ref.grads[v.name]!.data()),
+        );
+      }
+      tf.dispose([ref.value, got.loss, ...Object.values(ref.grads), ...got.grads.values()]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
   it('checkpointing that keeps the attention results gives bit-identical gradients to recomputing them, and keeps no tensor', async () => {
     const before = tf.memory().numTensors;
-    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+    const a = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
       checkpointLayers: 'keep-stage-inputs',
     });
-    const b = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+    const b = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
       checkpointLayers: 'keep-attention',
     });
     expect(Array.from(await b.loss.data())).toEqual(Array.from(await a.loss.data()));
@@ -198,11 +220,11 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
     const shards = rowShards(sharded.weights.embedTokens);
     expect(shards.length).toBe(3);
     if (!model.config.tieWordEmbeddings) expect(rowShards(sharded.lmHeadWeight).length).toBe(3);
-    const a = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+    const a = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
       checkpointLayers: true,
       lossChunkRows: 3,
     });
-    const b = vlmLossAndGrads({ model: sharded, projector, lora: adapter }, batch, trainable(), {
+    const b = await vlmLossAndGrads({ model: sharded, projector, lora: adapter }, batch, trainable(), {
       checkpointLayers: true,
       lossChunkRows: 3,
     });
@@ -255,8 +277,8 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
     first.dispose();
   });
 
-  it('only the given variables get gradients; base weights stay frozen tensors', () => {
-    const { loss, grads } = vlmLossAndGrads(
+  it('only the given variables get gradients; base weights stay frozen tensors', async () => {
+    const { loss, grads } = await vlmLossAndGrads(
       { model, projector, lora: adapter },
       batch,
       projector.variables('projector.'),
@@ -274,7 +296,7 @@ describe.each(Object.entries(OTHER_CONFIGS))('VLM loss on %s', (_name, cfgJson) 
   it('tf.memory().numTensors does not grow over repeated forward, backward and generate', async () => {
     const once = async () => {
       const l = vlmLoss({ model, projector, lora: adapter }, batch);
-      const { loss, grads } = vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
+      const { loss, grads } = await vlmLossAndGrads({ model, projector, lora: adapter }, batch, trainable(), {
         checkpointLayers: true,
         dropoutRng: new SeededRandom(3),
       });

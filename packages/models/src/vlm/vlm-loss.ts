@@ -4,7 +4,9 @@
  * variables only (projector, and LoRA in stage 2; base weights are frozen tensors).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { withBackendErrors } from '../engine/backend-op-error.js';
+import { withBackendErrorsAsync } from '../engine/backend-op-error.js';
+import { streamedGrads } from '../engine/streamed-grads.js';
+import { gpuPacer } from '../gpu/gpu-pacer.js';
 import type { SeededRandom } from '../engine/seeded-random.js';
 import type { LoraProvider } from '../lora/lora-provider.js';
 import type { Projector } from '../projector/projector.js';
@@ -85,33 +87,45 @@ export function vlmLoss(parts: VlmParts, batch: VlmBatch, opts: VlmLossOptions =
 /**
  * Loss and gradients with respect to `trainable` (name → variable, e.g. the projector's
  * and the adapter's variables). The caller owns the returned tensors.
+ *
+ * The backward is tfjs's, walked by streamedGrads: each layer's saved input and incoming gradient
+ * are freed once its backward has run, and on WebGPU the walk waits on the GPU when the buffers
+ * the pool destroyed and the GPU has not given back pass the pool's bound (gpu/gpu-pacer.ts).
  */
-export function vlmLossAndGrads(
+export async function vlmLossAndGrads(
   parts: VlmParts,
   batch: VlmBatch,
   trainable: ReadonlyMap<string, tf.Variable>,
   opts: VlmLossOptions = {},
-): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const vars = [...trainable.values()];
+): Promise<{ loss: tf.Scalar; grads: Map<string, tf.Tensor> }> {
+  // As tf.variableGrads: a variable marked not trainable gets no gradient (a zero one here).
+  const names = [...trainable.keys()].filter((n) => trainable.get(n)!.trainable);
+  const vars = names.map((n) => trainable.get(n)!);
+  if (!vars.length) throw new RangeError('vlmLossAndGrads: no trainable variable');
   const scale = opts.lossScale ?? 1;
   let unscaled: tf.Scalar | undefined;
-  const { value: scaled, grads } = withBackendErrors('the VLM backward pass', () =>
-    tf.variableGrads(() => {
-      const loss = vlmLoss(parts, batch, opts);
-      if (scale === 1) return loss;
-      // The loss itself is returned, not scaled/scale: a scale too large gives inf gradients (a skipped step)
-      // but must not make the reported loss inf.
-      unscaled = tf.keep(loss);
-      return tf.mul(loss, scale) as tf.Scalar;
-    }, vars),
+  const pace = gpuPacer();
+  const { value: scaled, grads } = await withBackendErrorsAsync('the VLM backward pass', () =>
+    streamedGrads(
+      () => {
+        const loss = vlmLoss(parts, batch, opts);
+        if (scale === 1) return loss;
+        // The loss itself is returned, not scaled/scale: a scale too large gives inf gradients (a skipped step)
+        // but must not make the reported loss inf.
+        unscaled = tf.keep(loss);
+        return tf.mul(loss, scale) as tf.Scalar;
+      },
+      vars,
+      pace,
+    ),
   );
   const value = unscaled ?? scaled;
   if (value !== scaled) scaled.dispose();
+  const got = new Map(names.map((n, i) => [n, grads[i]]));
   const out = new Map<string, tf.Tensor>();
   for (const [name, v] of trainable) {
-    const g = grads[v.name];
     // A variable the loss does not depend on gets a zero gradient (as torch's .grad would be None → treated as 0).
-    out.set(name, g ?? tf.zerosLike(v));
+    out.set(name, got.get(name) ?? tf.zerosLike(v));
   }
   return { loss: value, grads: out };
 }

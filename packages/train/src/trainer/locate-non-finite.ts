@@ -58,7 +58,7 @@ export async function locateNonFinite(
     }));
     return identity(x) as tf.Tensor3D;
   };
-  const { loss, grads } = vlmLossAndGrads(parts, batch, trainable, {
+  const { loss, grads } = await vlmLossAndGrads(parts, batch, trainable, {
     layerHook,
     ...(opts.lossScale ? { lossScale: opts.lossScale } : {}),
     ...(opts.checkpointLayers ? { checkpointLayers: opts.checkpointLayers } : {}),

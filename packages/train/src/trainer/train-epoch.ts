@@ -82,7 +82,7 @@ export async function trainEpoch(run: RunContext, stage: StageRun, epoch: number
     let lossValue: number;
     let finite: boolean;
     try {
-      const { loss, grads } = vlmLossAndGrads(stage.fwdParts, vb, stage.trainable, {
+      const { loss, grads } = await vlmLossAndGrads(stage.fwdParts, vb, stage.trainable, {
         ...(opts.gradientCheckpointing ? { checkpointLayers: opts.gradientCheckpointing } : {}),
         ...(opts.lossChunkRows ? { lossChunkRows: opts.lossChunkRows } : {}),
         ...(scaler ? { lossScale: scaler.scale } : {}),
