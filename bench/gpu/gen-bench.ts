@@ -102,7 +102,7 @@ const tiny = size === 'tiny';
 await initBackend(backend, { purpose: 'inference' });
 // KVC_BENCH_FUSED=tensor-cores: attention on the tensor-core kernels, as the seed preset generates (bench-attention.ts).
 const attention = backend === 'webgpu' ? await applyBenchAttention() : 'tfjs ops';
-// KVC_BENCH_POOL_GIB: the bound on the GPU pool's free buffers (the seed preset's gpuPoolGiB is 6; the library's default 2).
+// KVC_BENCH_POOL_GIB: the bound on the GPU pool's free buffers (the library's default 2; the seed preset caps allocated bytes instead, gpuMemoryGiB 56).
 if (backend === 'webgpu' && process.env.KVC_BENCH_POOL_GIB)
   setGpuPoolLimit({ maxFreeBytes: Number(process.env.KVC_BENCH_POOL_GIB) * 2 ** 30 });
 // `mid`: Qwen3-0.6B's vocabulary, heads and head size at hidden 128 and 2 layers (fits lavapipe's 128 MiB bindings).

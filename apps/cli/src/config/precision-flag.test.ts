@@ -96,11 +96,11 @@ describe('--precision on every model command', () => {
 });
 
 describe('gpuPoolGiB and gpuMemoryGiB: the freed GPU buffers kept for reuse', () => {
-  it('gpuPoolGiB defaults to 2 GiB and is 6 in the seed preset; gpuMemoryGiB is unset unless given; values are checked', () => {
+  it('gpuPoolGiB defaults to 2 GiB; gpuMemoryGiB is unset unless given, 56 in the seed preset; values are checked', () => {
     expect(loadRunConfig({}).gpuPoolGiB).toBe(2);
     expect(loadRunConfig({}).gpuMemoryGiB).toBeUndefined();
-    expect(loadRunConfig({ preset: 'seed' }).gpuPoolGiB).toBe(6);
-    expect(loadRunConfig({ preset: 'seed' }).gpuMemoryGiB).toBeUndefined();
+    expect(loadRunConfig({ preset: 'seed' }).gpuPoolGiB).toBe(2);
+    expect(loadRunConfig({ preset: 'seed' }).gpuMemoryGiB).toBe(56);
     expect(loadRunConfig({ preset: 'seed', overrides: ['gpuPoolGiB=4'] }).gpuPoolGiB).toBe(4);
     expect(loadRunConfig({ preset: 'seed', overrides: ['gpuMemoryGiB=40'] }).gpuMemoryGiB).toBe(40);
     expect(() => loadRunConfig({ overrides: ['gpuPoolGiB=-1'] })).toThrow(/gpuPoolGiB/);
@@ -114,6 +114,10 @@ describe('gpuPoolGiB and gpuMemoryGiB: the freed GPU buffers kept for reuse', ()
       maxAllocatedBytes: 64 * 2 ** 30,
     });
     expect(gpuPoolLimitOf({})).toBeUndefined();
+    // 0 turns the cap off (the seed preset sets one): gpuPoolGiB's bound again.
+    expect(gpuPoolLimitOf({ gpuPoolGiB: 3, gpuMemoryGiB: 0 })).toEqual({ maxFreeBytes: 3 * 2 ** 30 });
+    const seed = loadRunConfig({ preset: 'seed', overrides: ['gpuMemoryGiB=0', 'gpuPoolGiB=6'] });
+    expect(gpuPoolLimitOf(seed)).toEqual({ maxFreeBytes: 6 * 2 ** 30 });
   });
 
   it('initRunBackend sets the pool bound before the backend starts, and leaves it alone when not given', async () => {

@@ -43,12 +43,11 @@ export function precisionIssues(c: Pick<RunConfig, 'precision' | 'backend'>): st
   return [`precision: f16 needs backend webgpu (or auto with a GPU), not ${c.backend}: ${F16_HINT}`];
 }
 
-/** The pool bound a config asks for: gpuMemoryGiB's cap on allocated bytes when set, else gpuPoolGiB's free bytes. */
+/** The pool bound a config asks for: gpuMemoryGiB's cap on allocated bytes when set (not 0), else gpuPoolGiB's free bytes. */
 export function gpuPoolLimitOf(
   config: Partial<Pick<RunConfig, 'gpuPoolGiB' | 'gpuMemoryGiB'>>,
 ): GpuPoolLimit | undefined {
-  if (config.gpuMemoryGiB !== undefined)
-    return { maxFreeBytes: Infinity, maxAllocatedBytes: config.gpuMemoryGiB * 2 ** 30 };
+  if (config.gpuMemoryGiB) return { maxFreeBytes: Infinity, maxAllocatedBytes: config.gpuMemoryGiB * 2 ** 30 };
   return config.gpuPoolGiB === undefined ? undefined : { maxFreeBytes: config.gpuPoolGiB * 2 ** 30 };
 }
 

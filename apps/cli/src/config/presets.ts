@@ -13,10 +13,11 @@ export const presets = {
     // Not in the notebook (PyTorch picks its SDPA kernels): attention's products on the tensor
     // cores; without subgroup matrices the tfjs op runs (config/gpu-kernels.ts).
     kernels: { attention: 'tensor-cores' },
-    // Not in the notebook: freed GPU buffers kept for reuse (run-config.ts). The 8B NF4 step fits an 80 GB card
-    // at 6 (56.6 GB on an H200, 51 s a step). On a larger card gpuMemoryGiB=64 takes the step to 14.9 s, but the
-    // whole run peaked at 99.5 GB there (bench/results/2026-11-29-pool-cap-h200.md), so it is not the default.
-    gpuPoolGiB: 6,
+    // Not in the notebook: GPU memory that live tensors and freed buffers kept for reuse may take together
+    // (run-config.ts). At 56 the whole 36-layer 8B NF4 run through the CLI peaked at 68.2 GB of an H200's nvidia-smi
+    // (fits an 80 GB card), 15.0 s a micro-batch step, against 51 s with only 6 GiB of freed buffers kept
+    // (bench/results/2026-11-29-paced-backward-h200.md). gpuMemoryGiB=0 goes back to gpuPoolGiB's bound.
+    gpuMemoryGiB: 56,
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
     llm: { model: 'Qwen/Qwen3-8B', quantization: 'nf4' },
     projector: { type: 'linear' },

@@ -47,14 +47,14 @@ export const runConfigSchema = z.strictObject({
   gpuPoolGiB: z.number().min(0).default(2),
   /**
    * GiB of GPU memory that live tensors and freed buffers may take together on webgpu before freed buffers are
-   * given back (gpu/buffer-pool.ts `maxAllocatedBytes`); when set, freed buffers are kept up to it and `gpuPoolGiB`
-   * is not used. A pool bounded by its free bytes gives buffers back while the step asks for them again: the seed's
-   * Qwen3-8B step created 300 GiB of buffers a step at 8 layers with 6 GiB kept, and took 51 s at 36 layers, against
-   * 14.9 s kept up to 64 GiB (bench/results/2026-11-29-pool-cap-h200.md). Destroyed buffers are freed only when the
-   * GPU has run the work queued before them, and the host records a step far ahead of the GPU: with 64 the seed's
-   * whole run peaked at 99.5 GB on an H200's nvidia-smi, and with 48 or 56, below what a step holds live plus some
-   * room, the pool destroyed so much so fast that the run ran out of the H200's 141 GB. Set it only on a GPU with
-   * ~1.5× its value to spare; otherwise leave it out and use gpuPoolGiB.
+   * given back (gpu/buffer-pool.ts `maxAllocatedBytes`); when set (and not 0), freed buffers are kept up to it and
+   * `gpuPoolGiB` is not used. A pool bounded by its free bytes gives buffers back while the step asks for them
+   * again: the seed's Qwen3-8B step created 300 GiB of buffers a step at 8 layers with 6 GiB kept, and took 51 s at
+   * 36 layers, against 15.0 s kept up to 56 GiB (bench/results/2026-11-29-pool-cap-h200.md,
+   * 2026-11-29-paced-backward-h200.md). The device holds a little more than this: buffers the pool destroyed are freed
+   * only when the GPU has run the work queued before them, and the backward waits on the GPU once 4 GiB of them are
+   * in flight (gpu/gpu-pacer.ts); with 56 the seed's whole run peaked at 68.2 GB of an H200's nvidia-smi. Leave
+   * ~10 GiB of the card beside it. 0: no such bound (gpuPoolGiB's instead).
    */
   gpuMemoryGiB: z.number().min(0).optional(),
   /** Download hub models missing from the Hugging Face cache into it (never implicit). */

@@ -57,8 +57,8 @@ export type DeviceErrorPhase = 'training' | 'generation' | 'inference';
 const OOM_HINTS: Readonly<Record<DeviceErrorPhase, string>> = {
   training:
     'lower the batch size or the sequence length, turn on train.gradientCheckpointing, or keep fewer freed ' +
-    'GPU buffers for reuse (a lower gpuPoolGiB; with gpuMemoryGiB set, leave it out: a cap near what a step holds ' +
-    'live destroys buffers faster than the GPU frees them)',
+    'GPU buffers for reuse (a lower gpuMemoryGiB, ~10 GiB under the card; gpuMemoryGiB=0 and a lower gpuPoolGiB ' +
+    'keep fewest, at the price of re-creating buffers every step)',
   // Generation keeps no activations for a backward pass: what grows is the batch, the KV cache
   // (prefix + new tokens) and the vision prefix.
   generation:

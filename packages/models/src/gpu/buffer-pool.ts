@@ -32,7 +32,8 @@ export interface GpuPoolLimit {
    * `createBuffer` and in the submits that free the destroyed ones; capped at 48 GiB, 3.5 s
    * (bench/results/2026-11-29-pool-cap-h200.md). What it does not bound: a destroyed buffer's memory comes back only
    * when the GPU has run the work queued before it, and a training step is recorded far ahead of the GPU, so a cap
-   * that forces many evictions a step adds them on top (a cap near the live peak ran out of an H200's 141 GB).
+   * that forces many evictions a step adds them on top (a cap near the live peak ran out of an H200's 141 GB before
+   * the training backward was paced: `maxDestroyedInFlightBytes`).
    */
   readonly maxAllocatedBytes?: number;
   /**
@@ -45,9 +46,9 @@ export interface GpuPoolLimit {
 /**
  * 2 GiB: safe on a laptop GPU. Not enough for a seed-sized training step, which frees ~18 GiB and asks
  * for it again (0.6B on an H200: 15.4 s a step at 2 GiB, 5.9 s at 16 GiB, re-creating ~4,000 buffers
- * a step at 2 GiB); the CLI's `gpuPoolGiB` raises it (6 in the seed preset: at 16 the 8B step's device
- * memory grew past 141 GB, far beyond what this pool counts: the destroyed buffers wait for the GPU, which runs
- * behind the host's recording of the step; see `maxAllocatedBytes`).
+ * a step at 2 GiB); the CLI's `gpuPoolGiB` raises it (at 16 the 8B step's device memory once grew past 141 GB,
+ * far beyond what this pool counts: the destroyed buffers wait for the GPU, which runs behind the host's recording
+ * of the step; see `maxAllocatedBytes` and `maxDestroyedInFlightBytes`).
  */
 export const DEFAULT_GPU_POOL_LIMIT: GpuPoolLimit = { maxFreeBytes: 2 * 2 ** 30 };
 
