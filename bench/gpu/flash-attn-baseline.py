@@ -8,7 +8,7 @@ dev = 'cuda'
 torch.backends.cuda.matmul.allow_tf32 = False
 def T(): torch.cuda.synchronize(); return time.perf_counter()
 print('torch', torch.__version__, torch.cuda.get_device_name(0), flush=True)
-SHAPES = [('seed Qwen3-0.6B', 4, 16, 8, 5376, 128, True), ('CLIP-L', 8, 16, 16, 577, 64, False)]
+SHAPES = [('seed Qwen3-0.6B', 4, 16, 8, 5376, 128, True), ('seed Qwen3-8B', 4, 32, 8, 5376, 128, True), ('CLIP-L', 8, 16, 16, 577, 64, False)]
 for name, b, h, hkv, t, d, causal in SHAPES:
     for dt in [torch.bfloat16, torch.float32]:
         q = torch.randn(b, h, t, d, device=dev, dtype=dt, requires_grad=True)

@@ -6,13 +6,15 @@
  *   output and dq, dk, dv in units of the derived bound (flash-attention-tolerance.ts), PASS ≤ 1;
  * - seed: B4 H16 Hkv8 T=S=5376 d128, causal + padding mask: fused forward, backward (dq; dk+dv)
  *   and the tfjs op's forward and forward+backward on webgpu (f32, chunked, [B,1,T,S] bias);
+ * - seed8b: the same at Qwen3-8B's heads (B4 H32 Hkv8 T=S=5376 d128), fused kernels only;
  * - clip: B8 H16 T=577 d64 bidirectional, the same four numbers.
  * Each phase runs every kernel family the device offers (KVC_FLASH_VARIANTS, comma list, narrows
  * it): portable (f32, checked against flash-attention-tolerance.ts) and subgroup-matrix (f16
  * products, checked against attention-gemm-tolerance.ts). The tfjs op is timed once per shape.
  * flash-attn-baseline.py gives torch SDPA bf16/fp32 at the same shapes.
  * KVC_FLASH_FORWARD_BC (comma list of key blocks) adds a tensor-core set per key block of the
- * direct forward.
+ * direct forward; KVC_FLASH_TILES (e.g. "dq.keep=first,dkdv.keep=both+dq.bc=64") a set per spec of changed tiles
+ * (FlashTiles), each checked by `check` too.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@kvc/models';
@@ -30,6 +32,7 @@ import {
   type FlashAttentionVariant,
   type FlashKernelSet,
 } from '../../packages/models/src/gpu/flash-kernel-set.js';
+import type { FlashKernel, FlashTiles } from '../../packages/models/src/gpu/flash-attention-shape.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
 import { timeOnGpu } from './time-on-gpu.js';
 
@@ -154,6 +157,22 @@ async function webgpuSets(): Promise<(FlashKernelSet & { label?: string })[]> {
       label: `direct forward bc ${bc}`,
       tiles: (k, d, limit) => (k === 'forward' ? { br: 32, bc: Number(bc) } : sm.tiles(k, d, limit)),
     }));
+  // KVC_FLASH_TILES="dq.keep=first,dq.keep=both+dkdv.keep=first,dq.bc=64": each spec a set with those tiles changed
+  // (FlashTiles: br, bc, keep), '+' joining changes of one set.
+  for (const spec of (process.env['KVC_FLASH_TILES'] ?? '').split(',').filter(Boolean)) {
+    const changes: Partial<Record<FlashKernel, Record<string, string | number>>> = {};
+    for (const part of spec.split('+')) {
+      const [, kernel, field, value] = /^(forward|dq|dkdv)\.(br|bc|keep)=(\w+)$/.exec(part) ?? [];
+      if (!kernel) throw new Error(`KVC_FLASH_TILES: cannot read ${part} (kernel.field=value)`);
+      const set = (changes[kernel as FlashKernel] ??= {});
+      set[field!] = field === 'keep' ? value! : Number(value);
+    }
+    extra.push({
+      ...sm,
+      label: `tiles ${spec}`,
+      tiles: (k, d, limit) => ({ ...sm.tiles(k, d, limit)!, ...changes[k] }) as FlashTiles,
+    });
+  }
   if (process.env['KVC_FLASH_ABLATE']) {
     for (const [name, cut] of Object.entries(ablations())) {
       extra.push({
@@ -209,6 +228,22 @@ if (phases.includes('seed')) {
       name: 'seed B4 H16/8 T5376 d128 causal+pad',
       b: 4,
       nh: 16,
+      nkv: 8,
+      t: 5376,
+      d: 128,
+      causal: true,
+      pads: pads(4, 5376),
+    },
+    3,
+  );
+}
+if (phases.includes('seed8b')) {
+  process.env['KVC_FLASH_SKIP_TFJS'] = '1';
+  await bench(
+    {
+      name: 'seed8b B4 H32/8 T5376 d128 causal+pad',
+      b: 4,
+      nh: 32,
       nkv: 8,
       t: 5376,
       d: 128,

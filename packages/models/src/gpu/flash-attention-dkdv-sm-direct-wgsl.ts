@@ -17,7 +17,7 @@ import { smLoad, smStore } from './subgroup-matrix-io.js';
 export const FLASH_DIRECT_KEYS = 16;
 const KEYS = FLASH_DIRECT_KEYS;
 
-export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string {
+export function flashDkdvSmDirectWgsl(s: FlashShape, { br, keep }: FlashTiles): string {
   if (br % 16 !== 0 || br > 32) throw new Error(`flash attention (direct dk/dv): query block ${br} must be 16 or 32`);
   const ni = br / 16,
     dn = s.d / 16;
@@ -30,13 +30,15 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string
     ...biasBinding(s),
   ] as const;
   // Column-major strips of the block's transposed scores and dP: (key, query) at query·16 + key.
+  // The workgroup's 16 keys of k (and v) are the same in every block: kept in registers when asked.
+  const kept = (operand: string) => (operand === 'K' ? keep !== undefined : keep === 'both');
   const strip = (name: string, left: string, right: string) =>
     directProduct({
       into: name,
       rows: 1,
       cols: ni,
       inner: dn,
-      left: (_, k) => tileLoad('L', left, 'kTile', k),
+      left: (_, k) => (kept(left) ? `${left.toLowerCase()}L${k}` : tileLoad('L', left, 'kTile', k)),
       right: (j, k) => tileLoad('R', right, `qTile + r0 / 16u + ${j}u`, k, true),
       store: (_, j) => ({ offset: 16 * KEYS * j, colMajor: true, stride: KEYS }),
     });
@@ -85,6 +87,10 @@ var<workgroup> delta: array<f32, ${br}>;
   ${firstVisibleCode(s, 32)}
   ${range(dn)
     .map((n) => `var dk${n} = Acc(); var dv${n} = Acc();`)
+    .join(' ')}
+  ${['K', 'V']
+    .filter(kept)
+    .flatMap((o) => range(dn).map((k) => `let ${o.toLowerCase()}L${k} = ${tileLoad('L', o, 'kTile', k)};`))
     .join(' ')}
   for (var h = hk * REP; h < hk * REP + REP; h++) {
     let bh = b * H + h; let qTile = bh * TP / 16u;

@@ -23,7 +23,9 @@ const loss = (x: tf.Tensor, w: readonly tf.Tensor2D[]) =>
 describe.skipIf(!gpu)('gpuPacer: the backward waits on the GPU for destroyed buffers (lavapipe in CI)', () => {
   it('fences and waits when the pool destroys buffers, and gives the same gradients as an unpaced backward', async () => {
     const x = tf.randomNormal([8, 16], 0, 1, 'float32', 1) as tf.Tensor2D;
-    const w = [16, 24, 40, 56, 72].map((n, i, a) => tf.randomNormal([i ? a[i - 1]! : 16, n], 0, 0.3, 'float32', i + 2));
+    const w = [16, 24, 40, 56, 72].map(
+      (n, i, a) => tf.randomNormal([i ? a[i - 1]! : 16, n], 0, 0.3, 'float32', i + 2) as tf.Tensor2D,
+    );
     const grads = async () => {
       const pace = gpuPacer();
       const r = await streamedGrads(() => loss(x, w), [x, ...w], pace);
