@@ -344,12 +344,24 @@ case "${1:-}" in
       KVC_BENCH_POOL_CAP_GIB=40 KVC_BENCH_HOST_CALLS=1 $PEAK kvc-0.6b-cap $KVC seed-sequence webgpu 0.6b 0 3 f16 none
     run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
-  attn-keep) # #12/#13 (session 19): the tensor-core attention with loop-invariant operand tiles kept in registers
-             # (FlashTiles.keep) and other key/query blocks, checked, then timed at the 0.6B and 8B seed shapes; torch beside
+  attn-keep) # #12/#13 (session 19): the tensor-core attention with other tiles, checked, then timed at the 0.6B and 8B
+             # seed shapes; torch beside. Call 1 ran it at commit 1fb818d, whose FlashTiles.keep (loop-invariant operand
+             # tiles kept in registers) was taken out again: it was no faster
     run flash-keep 300 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 \
-      KVC_FLASH_TILES=${FLASH_TILES:-forward.keep=first,dq.keep=first,dq.keep=both,dkdv.keep=first,dkdv.keep=both,dq.bc=64,dq.bc=16,dkdv.br=16} \
-      $KVC flash-attn-bench check,seed,seed8b
+      KVC_FLASH_TILES=${FLASH_TILES:-dkdv.br=32,dq.bc=64,dq.bc=16} \
+      $KVC flash-attn-bench ${FLASH_PHASES:-check,seed,seed8b}
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
+    ;;
+  dkdv16) # #12/#13 (session 19): the dk/dv kernel's query blocks of 16 as the default: checked, then the 8B step (36 layers,
+          # cap 56 GiB) and the 0.6B step (keep-attention, cap 40 GiB), PyTorch bf16 beside both
+    run flash-check 120 env KVC_FLASH_VARIANTS=subgroup-matrix $KVC flash-attn-bench check
+    run seed-8b-36-dkdv16 220 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 \
+      KVC_PEAK_SERIES=$OUT/mem-8b-36-dkdv16.txt $PEAK kvc-8b-36-dkdv16 $KVC seed-sequence webgpu 8b 36 3 f16 nf4
+    run seed-0.6b-dkdv16 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
+      $PEAK kvc-0.6b-dkdv16 $KVC seed-sequence webgpu 0.6b 0 3 f16 none
+    run torch-8b 100 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
+      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+    run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
   pace) # #13 (session 19): the seed's 8B NF4 step, all 36 layers, with the streamed backward paced on the GPU (at most 4 GiB of
         # destroyed buffers in flight, gpu/gpu-pacer.ts), under pools capped at 56 and 64 GiB allocated; device memory sampled;
@@ -361,5 +373,5 @@ case "${1:-}" in
     run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
       $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|pool-cap-36|pool-cap-06b|pace|attn-keep|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|pool-cap-36|pool-cap-06b|pace|attn-keep|dkdv16|train-check" >&2; exit 2 ;;
 esac

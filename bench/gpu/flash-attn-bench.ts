@@ -13,7 +13,7 @@
  * products, checked against attention-gemm-tolerance.ts). The tfjs op is timed once per shape.
  * flash-attn-baseline.py gives torch SDPA bf16/fp32 at the same shapes.
  * KVC_FLASH_FORWARD_BC (comma list of key blocks) adds a tensor-core set per key block of the
- * direct forward; KVC_FLASH_TILES (e.g. "dq.keep=first,dkdv.keep=both+dq.bc=64") a set per spec of changed tiles
+ * direct forward; KVC_FLASH_TILES (e.g. "dkdv.br=32,dq.bc=64+dkdv.br=32") a set per spec of changed tiles
  * (FlashTiles), each checked by `check` too.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -157,15 +157,14 @@ async function webgpuSets(): Promise<(FlashKernelSet & { label?: string })[]> {
       label: `direct forward bc ${bc}`,
       tiles: (k, d, limit) => (k === 'forward' ? { br: 32, bc: Number(bc) } : sm.tiles(k, d, limit)),
     }));
-  // KVC_FLASH_TILES="dq.keep=first,dq.keep=both+dkdv.keep=first,dq.bc=64": each spec a set with those tiles changed
-  // (FlashTiles: br, bc, keep), '+' joining changes of one set.
+  // KVC_FLASH_TILES="dkdv.br=32,dq.bc=64+dkdv.br=32": each spec a set with those tiles changed (FlashTiles), '+'
+  // joining changes of one set.
   for (const spec of (process.env['KVC_FLASH_TILES'] ?? '').split(',').filter(Boolean)) {
-    const changes: Partial<Record<FlashKernel, Record<string, string | number>>> = {};
+    const changes: Partial<Record<FlashKernel, Record<string, number>>> = {};
     for (const part of spec.split('+')) {
-      const [, kernel, field, value] = /^(forward|dq|dkdv)\.(br|bc|keep)=(\w+)$/.exec(part) ?? [];
+      const [, kernel, field, value] = /^(forward|dq|dkdv)\.(br|bc)=(\d+)$/.exec(part) ?? [];
       if (!kernel) throw new Error(`KVC_FLASH_TILES: cannot read ${part} (kernel.field=value)`);
-      const set = (changes[kernel as FlashKernel] ??= {});
-      set[field!] = field === 'keep' ? value! : Number(value);
+      (changes[kernel as FlashKernel] ??= {})[field!] = Number(value);
     }
     extra.push({
       ...sm,

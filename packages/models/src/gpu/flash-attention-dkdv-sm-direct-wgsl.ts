@@ -4,8 +4,8 @@
  * 16-row tiles, every subgroup-matrix offset a constant). One workgroup per 16 keys of one
  * (batch, kv head) keeps the dk and dv accumulators for its whole pass (2·d/16 matrices: 16 keys,
  * not 32, so that they stay in registers at d = 128) and walks every query head of the group and
- * every block of 32 queries that sees the keys, as flash-attention-dkdv-wgsl.ts does: sᵀ = k·qᵀ
- * and dPᵀ = v·dOᵀ on the tensor cores, P and dS = P ∘ (dP − Δ) in f32 (Δ from the dq kernel),
+ * every block of br queries (16 by default: flash-kernel-set.ts) that sees the keys, as
+ * flash-attention-dkdv-wgsl.ts does: sᵀ = k·qᵀ and dPᵀ = v·dOᵀ on the tensor cores, P and dS = P ∘ (dP − Δ) in f32 (Δ from the dq kernel),
  * then dv += Pᵀ·dO and dk += dSᵀ·q with P and dS rounded to f16.
  */
 import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
@@ -17,7 +17,7 @@ import { smLoad, smStore } from './subgroup-matrix-io.js';
 export const FLASH_DIRECT_KEYS = 16;
 const KEYS = FLASH_DIRECT_KEYS;
 
-export function flashDkdvSmDirectWgsl(s: FlashShape, { br, keep }: FlashTiles): string {
+export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string {
   if (br % 16 !== 0 || br > 32) throw new Error(`flash attention (direct dk/dv): query block ${br} must be 16 or 32`);
   const ni = br / 16,
     dn = s.d / 16;
@@ -30,15 +30,13 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br, keep }: FlashTiles): 
     ...biasBinding(s),
   ] as const;
   // Column-major strips of the block's transposed scores and dP: (key, query) at query·16 + key.
-  // The workgroup's 16 keys of k (and v) are the same in every block: kept in registers when asked.
-  const kept = (operand: string) => (operand === 'K' ? keep !== undefined : keep === 'both');
   const strip = (name: string, left: string, right: string) =>
     directProduct({
       into: name,
       rows: 1,
       cols: ni,
       inner: dn,
-      left: (_, k) => (kept(left) ? `${left.toLowerCase()}L${k}` : tileLoad('L', left, 'kTile', k)),
+      left: (_, k) => tileLoad('L', left, 'kTile', k),
       right: (j, k) => tileLoad('R', right, `qTile + r0 / 16u + ${j}u`, k, true),
       store: (_, j) => ({ offset: 16 * KEYS * j, colMajor: true, stride: KEYS }),
     });
@@ -87,10 +85,6 @@ var<workgroup> delta: array<f32, ${br}>;
   ${firstVisibleCode(s, 32)}
   ${range(dn)
     .map((n) => `var dk${n} = Acc(); var dv${n} = Acc();`)
-    .join(' ')}
-  ${['K', 'V']
-    .filter(kept)
-    .flatMap((o) => range(dn).map((k) => `let ${o.toLowerCase()}L${k} = ${tileLoad('L', o, 'kTile', k)};`))
     .join(' ')}
   for (var h = hk * REP; h < hk * REP + REP; h++) {
     let bh = b * H + h; let qTile = bh * TP / 16u;

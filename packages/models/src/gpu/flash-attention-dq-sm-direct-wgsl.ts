@@ -15,7 +15,6 @@ import {
   FLASH_DIRECT_ROWS,
   accumulateRows,
   directHeader,
-  keptRows,
   rowAccs,
   rowKernelMain,
   rowStrip,
@@ -24,7 +23,7 @@ import {
 
 const ROWS = FLASH_DIRECT_ROWS;
 
-export function flashDqSmDirectWgsl(s: FlashShape, { bc, keep }: FlashTiles): string {
+export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
   const nj = bc / 16,
     dn = s.d / 16;
   const inputs = [
@@ -55,12 +54,10 @@ ${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup>
   if (r0 + lid < T) { ST[st + 2u] = dl; }
   let m = ST[st]; let l = ST[st + 1u];
   ${dq.map((a) => `var ${a} = Acc();`).join(' ')}
-  ${keptRows('Q', keep !== undefined, dn)}
-  ${keptRows('DO', keep === 'both', dn)}
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visitsCode(s, 'r0', `${ROWS}u`, 'c0')}) { continue; }
-    ${rowStrip('Ss', 'Q', 'K', nj, dn, keep !== undefined)}
-    ${rowStrip('DPs', 'DO', 'V', nj, dn, keep === 'both')}
+    ${rowStrip('Ss', 'Q', 'K', nj, dn)}
+    ${rowStrip('DPs', 'DO', 'V', nj, dn)}
     workgroupBarrier();
     for (var c = 0u; c < ${bc}u; c++) {
       let j = c0 + c;

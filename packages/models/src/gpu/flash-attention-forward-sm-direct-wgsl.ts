@@ -45,7 +45,6 @@ import {
   FLASH_DIRECT_ROWS,
   accumulateRows,
   directHeader,
-  keptRows,
   range,
   rowAccs,
   rowKernelMain,
@@ -82,7 +81,7 @@ function rescaleRows(dn: number, nj: number): string {
     .join('\n    ');
 }
 
-export function flashForwardSmDirectWgsl(s: FlashShape, { bc, keep }: FlashTiles): string {
+export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
   if (bc % 16 !== 0 || FLASH_PACK_ROWS % bc !== 0 || s.d % 16 !== 0) {
     throw new Error(`flash attention (direct): key block ${bc} and head size ${s.d} must be multiples of 16`);
   }
@@ -113,12 +112,11 @@ ${rowKernelMain(s, arrays)}
   var m = MASK_MIN; var l = 0.0;
   var started = false;
   ${accs.map((a) => `var ${a} = Acc();`).join(' ')}
-  ${keptRows('Q', keep !== undefined, dn)}
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visits}) { continue; }
     // Every invocation read the flag before the last block's closing barrier.
     atomicStore(&moved[0], 0u);
-    ${rowStrip('Ss', 'Q', 'K', nj, dn, keep !== undefined)}
+    ${rowStrip('Ss', 'Q', 'K', nj, dn)}
     workgroupBarrier();
     let n = min(${bc}u, S - c0);
     var mx = MASK_MIN;

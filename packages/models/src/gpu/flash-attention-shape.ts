@@ -24,12 +24,6 @@ export interface FlashShape {
 export interface FlashTiles {
   readonly br: number;
   readonly bc: number;
-  /**
-   * Tensor-core kernels: load the operand tiles that stay the same for the whole loop once, into registers,
-   * instead of every block: `first` the forward's and the dq kernel's q (dk/dv kernel: k), `both` also dO (v).
-   * More registers a subgroup against fewer loads (bench/gpu/flash-attn-bench.ts KVC_FLASH_BACKWARD).
-   */
-  readonly keep?: 'first' | 'both';
 }
 
 export type FlashKernel = 'forward' | 'dq' | 'dkdv';

@@ -86,29 +86,16 @@ const ROWS = FLASH_DIRECT_ROWS;
  * the head dimension, stored column-major into `into` ((row, key) at key·32 + row: an invocation
  * walks its row over consecutive-bank words).
  */
-export const rowStrip = (into: string, a: string, b: string, nj: number, dn: number, kept = false): string =>
+export const rowStrip = (into: string, a: string, b: string, nj: number, dn: number): string =>
   directProduct({
     into,
     rows: 2,
     cols: nj,
     inner: dn,
-    left: (i, k) => (kept ? keptName(a, i, k) : tileLoad('L', a, `qTile + ${i}u`, k)),
+    left: (i, k) => tileLoad('L', a, `qTile + ${i}u`, k),
     right: (j, k) => tileLoad('R', b, `kvTile + c0 / 16u + ${j}u`, k, true),
     store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
   });
-
-const keptName = (a: string, i: number, k: number) => `${a.toLowerCase()}L${i}_${k}`;
-
-/**
- * The workgroup's two 16-row groups of `a` (q or dO) as left matrices, loaded once for a kernel's whole key loop
- * (rowStrip with `kept`); nothing when not `on`.
- */
-export const keptRows = (a: string, on: boolean, dn: number): string =>
-  on
-    ? range(2)
-        .flatMap((i) => range(dn).map((k) => `let ${keptName(a, i, k)} = ${tileLoad('L', a, `qTile + ${i}u`, k)};`))
-        .join(' ')
-    : '';
 
 /** The accumulators `acc{n}_{i}` (head tile n, row tile i) of accumulateRows. */
 export const rowAccs = (acc: string, dn: number): string[] => range(2 * dn).map((x) => `${acc}${x >> 1}_${x % 2}`);

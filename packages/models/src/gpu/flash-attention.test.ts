@@ -167,9 +167,9 @@ const sm = FLASH_KERNEL_SETS['subgroup-matrix'];
 /**
  * Small tiles: the emulation holds each 16×16 matrix in private memory per invocation, and
  * lavapipe's LLVM takes minutes on many accumulators. The kernels' rows per workgroup are fixed
- * (32 queries; 16 keys for dk/dv, in query blocks of 32); key blocks of 16 instead of 32.
+ * (32 queries; 16 keys for dk/dv, in query blocks of 16 as on the GPU); key blocks of 16 instead of 32.
  */
-const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 32, bc: 16 }, dkdv: { br: 32, bc: 16 } } as const;
+const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 32, bc: 16 }, dkdv: { br: 16, bc: 16 } } as const;
 const emulatedSm: FlashKernelSet = {
   ...sm,
   tiles: (kernel) => EMULATED_TILES[kernel],

@@ -29,11 +29,15 @@ export interface FlashKernelSet {
   readonly packed?: boolean;
 }
 
-/** Tiles of the direct tensor-core kernels (flash-attention-*-sm-direct-wgsl.ts): rows per workgroup fixed, blocks of 32. */
+/**
+ * Tiles of the direct tensor-core kernels (flash-attention-*-sm-direct-wgsl.ts): rows per workgroup fixed, key blocks
+ * of 32; the dk/dv kernel walks the queries 16 at a time, its backward 90 ms against 110 ms with 32 at Qwen3-8B's
+ * heads on an H200, 44–49 against 50 ms at 0.6B's (bench/results/2026-11-29-attention-tiles-h200.md).
+ */
 const DIRECT_TILES: Readonly<Record<FlashKernel, FlashTiles>> = {
   forward: { br: FLASH_DIRECT_ROWS, bc: 32 },
   dq: { br: FLASH_DIRECT_ROWS, bc: 32 },
-  dkdv: { br: 32, bc: FLASH_DIRECT_KEYS },
+  dkdv: { br: 16, bc: FLASH_DIRECT_KEYS },
 };
 
 export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKernelSet>> = {
