@@ -15,8 +15,8 @@ export const presets = {
     kernels: { attention: 'tensor-cores' },
     // Not in the notebook: GPU memory that live tensors and freed buffers kept for reuse may take together
     // (run-config.ts). At 56 the whole 36-layer 8B NF4 run through the CLI peaked at 68.2 GB of an H200's nvidia-smi
-    // (fits an 80 GB card), 15.0 s a micro-batch step, against 51 s with only 6 GiB of freed buffers kept
-    // (bench/results/2026-11-29-paced-backward-h200.md). gpuMemoryGiB=0 goes back to gpuPoolGiB's bound.
+    // (fits an 80 GB card), 14.6 s a micro-batch step, against 51 s with only 6 GiB of freed buffers kept
+    // (bench/results/2026-11-29-paced-backward-h200.md, …-attention-tiles-h200.md). gpuMemoryGiB=0 goes back to gpuPoolGiB's bound.
     gpuMemoryGiB: 56,
     vision: { model: 'openai/clip-vit-large-patch14-336', layer: -1, frames: 8, dropCls: true },
     llm: { model: 'Qwen/Qwen3-8B', quantization: 'nf4' },

@@ -50,8 +50,8 @@ export const runConfigSchema = z.strictObject({
    * given back (gpu/buffer-pool.ts `maxAllocatedBytes`); when set (and not 0), freed buffers are kept up to it and
    * `gpuPoolGiB` is not used. A pool bounded by its free bytes gives buffers back while the step asks for them
    * again: the seed's Qwen3-8B step created 300 GiB of buffers a step at 8 layers with 6 GiB kept, and took 51 s at
-   * 36 layers, against 15.0 s kept up to 56 GiB (bench/results/2026-11-29-pool-cap-h200.md,
-   * 2026-11-29-paced-backward-h200.md). The device holds a little more than this: buffers the pool destroyed are freed
+   * 36 layers, against 14.6 s kept up to 56 GiB (bench/results/2026-11-29-pool-cap-h200.md,
+   * 2026-11-29-attention-tiles-h200.md). The device holds a little more than this: buffers the pool destroyed are freed
    * only when the GPU has run the work queued before them, and the backward waits on the GPU once 4 GiB of them are
    * in flight (gpu/gpu-pacer.ts); with 56 the seed's whole run peaked at 68.2 GB of an H200's nvidia-smi. Leave
    * ~10 GiB of the card beside it. 0: no such bound (gpuPoolGiB's instead).
