@@ -81,6 +81,7 @@ export { RunningMeans, type SampleScores, type Scorer } from './stream/scorer.js
 export {
   type EvalAggregate,
   type EvalEvent,
+  type EvalTimings,
   type MetricsEvent,
   type ProgressEvent,
   type SampleEvent,

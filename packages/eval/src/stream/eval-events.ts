@@ -46,11 +46,20 @@ export interface EvalAggregate {
   readonly model: SampleScores;
 }
 
+/** Where an evaluation's time went (wall clock, ms): not metrics, so not in metrics.json. */
+export interface EvalTimings {
+  /** Each model-based scorer: its init (the model's load, the first time) and its batches together. */
+  readonly scorers: Readonly<Record<string, { readonly loadMs: number; readonly scoreMs: number }>>;
+  /** The corpus-level pure metrics, computed at the end. */
+  readonly pureMs: number;
+}
+
 /** The last event: the aggregate and every sample with all its metrics. */
 export interface MetricsEvent {
   readonly type: 'metrics';
   readonly aggregate: EvalAggregate;
   readonly samples: readonly SampleResult[];
+  readonly timings?: EvalTimings;
 }
 
 export type EvalEvent = SampleEvent | ProgressEvent | MetricsEvent;

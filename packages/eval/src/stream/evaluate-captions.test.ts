@@ -12,7 +12,7 @@ import { RunningMeans, type SampleScores, type Scorer } from './scorer.js';
 
 /** A scorer that records its calls: score = prediction length. */
 class LengthScorer implements Scorer {
-  readonly name = 'len';
+  readonly name: string = 'len';
   inits = 0;
   disposes = 0;
   batches: number[] = [];
@@ -154,5 +154,32 @@ describe('evaluateCaptions', () => {
       predictions_file: 'x.jsonl',
     });
     expect(metrics.bleu_4).toBe(last.aggregate.pure.bleu?.[3]);
+    // Where the time went is not a metric.
+    expect(Object.keys(metrics).filter((k) => /ms|timing/i.test(k))).toEqual([]);
+  });
+
+  it('says where the time went: each scorer’s load and batches, and the pure metrics', async () => {
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    class SlowScorer extends LengthScorer {
+      override readonly name = 'slow';
+      override async init(): Promise<void> {
+        await wait(60);
+        await super.init();
+      }
+      override async scoreBatch(rs: readonly CaptionRecord[]): Promise<readonly SampleScores[]> {
+        await wait(40);
+        return super.scoreBatch(rs);
+      }
+    }
+    const last = (await lastValueFrom(
+      from(records).pipe(evaluateCaptions({ scorers: [new LengthScorer(), new SlowScorer()], batchSize: 2 })),
+    )) as MetricsEvent;
+    const t = last.timings!;
+    expect(Object.keys(t.scorers).sort()).toEqual(['len', 'slow']);
+    // 3 batches of 40 ms, a 60 ms load (timers fire no earlier than asked; a little slack below for rounding).
+    expect(t.scorers.slow!.loadMs).toBeGreaterThanOrEqual(59);
+    expect(t.scorers.slow!.scoreMs).toBeGreaterThanOrEqual(3 * 40 - 1);
+    expect(t.scorers.len!.scoreMs).toBeLessThan(t.scorers.slow!.scoreMs);
+    expect(t.pureMs).toBeGreaterThanOrEqual(0);
   });
 });

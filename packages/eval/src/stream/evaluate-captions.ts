@@ -26,7 +26,7 @@ import {
 } from '../metrics/compute-pure-metrics.js';
 import { METRICS } from '../metrics/metric-registry.js';
 import type { CaptionRecord } from '../predictions/caption-record.js';
-import type { EvalEvent, MetricsEvent, SampleResult } from './eval-events.js';
+import type { EvalEvent, EvalTimings, MetricsEvent, SampleResult } from './eval-events.js';
 import { ScorerError } from './evaluation-errors.js';
 import type { SampleScores, Scorer } from './scorer.js';
 
@@ -85,15 +85,19 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
     defer(() => {
       const samples: SampleResult[] = [];
       const started: Scorer[] = [];
+      const spent: Record<string, { loadMs: number; scoreMs: number }> = {};
+      for (const s of scorers) spent[s.name] = { loadMs: 0, scoreMs: 0 };
 
       const init = async (): Promise<void> => {
         for (const s of scorers) {
           started.push(s);
+          const t0 = performance.now();
           try {
             await s.init();
           } catch (err) {
             throw scorerFailure(s, 'init', err);
           }
+          spent[s.name]!.loadMs = performance.now() - t0;
         }
       };
 
@@ -101,8 +105,10 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
         const perScorer: (readonly SampleScores[])[] = [];
         for (const s of scorers) {
           let values: readonly SampleScores[];
+          const t0 = performance.now();
           try {
             values = await s.scoreBatch(batch);
+            spent[s.name]!.scoreMs += performance.now() - t0;
           } catch (err) {
             throw scorerFailure(
               s,
@@ -137,6 +143,7 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
       };
 
       const finish = (): MetricsEvent => {
+        const t0 = performance.now();
         const pure =
           samples.length === 0 || pureNames.length === 0
             ? { aggregate: {}, perSample: [] }
@@ -171,6 +178,7 @@ export function evaluateCaptions(options: EvaluateCaptionsOptions = {}): Operato
             model: Object.assign({}, ...scorers.map((s) => s.aggregate())) as SampleScores,
           },
           samples: merged,
+          timings: { scorers: spent, pureMs: performance.now() - t0 } satisfies EvalTimings,
         };
       };
 
