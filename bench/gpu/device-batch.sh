@@ -363,6 +363,12 @@ case "${1:-}" in
       $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
     run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
+  pace-tight) # #13 (prepared in session 19, not run yet: no device time was left): the pacer where the pool must destroy buffers: 8 layers of the 8B step under a 24 GiB cap (below
+              # its ~31 GiB live peak; session 18's tight caps ran out of the H200), with at most 4 GiB of destroyed buffers in
+              # flight, then unpaced; device memory sampled (steps print when they ended, to place them in the series)
+    run seed-8b-tight 130 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=24 KVC_BENCH_INFLIGHT_GIB=4,inf \
+      KVC_PEAK_SERIES=$OUT/mem-8b-tight.txt $PEAK kvc-8b-tight $KVC seed-sequence webgpu 8b 8 2 f16 nf4
+    ;;
   pace) # #13 (session 19): the seed's 8B NF4 step, all 36 layers, with the streamed backward paced on the GPU (at most 4 GiB of
         # destroyed buffers in flight, gpu/gpu-pacer.ts), under pools capped at 56 and 64 GiB allocated; device memory sampled;
         # PyTorch bf16 beside
@@ -373,5 +379,5 @@ case "${1:-}" in
     run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
       $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
     ;;
-  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|pool-cap-36|pool-cap-06b|pace|attn-keep|dkdv16|train-check" >&2; exit 2 ;;
+  *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|pool-cap-36|pool-cap-06b|pace|pace-tight|attn-keep|dkdv16|train-check" >&2; exit 2 ;;
 esac

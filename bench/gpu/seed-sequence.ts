@@ -190,7 +190,7 @@ async function trainStep(step: number): Promise<void> {
   throwIfDeviceError('the train step');
   const ms = performance.now() - t0;
   console.log(
-    `step ${step}: ${ms.toFixed(0)} ms (recorded at ${recorded.toFixed(0)} ms, loss read at ${lossAt.toFixed(0)} ms), loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`,
+    `step ${step} (ended at ${Date.now()}): ${ms.toFixed(0)} ms (recorded at ${recorded.toFixed(0)} ms, loss read at ${lossAt.toFixed(0)} ms), loss ${l.toFixed(4)}, grad norm ${Math.sqrt(sq).toExponential(3)}, ${grads.size} grads; ${gpuBytes()}`,
   );
   if (hostCalls) console.log(`  host calls in step ${step}: ${hostCalls.format(hostCalls.take())}`);
   const pacing = gpuPacingTotals();

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs a command while sampling the GPU's used memory every 250 ms (nvidia-smi: the whole
 # device, so it sees Dawn's and PyTorch's allocations alike); prints the peak after it.
-# KVC_PEAK_SERIES=FILE also keeps every sample there, one MiB value per line, 250 ms apart from the start.
+# KVC_PEAK_SERIES=FILE also keeps every sample there, one MiB value per line, 250 ms apart from the start (printed
+# first, in ms since the epoch).
 # Usage: bash bench/gpu/with-peak-memory.sh LABEL command [args...]
 set -uo pipefail
 label=$1; shift
 log=$(mktemp)
+[ -n "${KVC_PEAK_SERIES:-}" ] && echo "[$label] samples from $(date +%s%3N) ms"
 nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 > "$log" &
 sampler=$!
 "$@"; rc=$?
