@@ -10,7 +10,9 @@
  * destroyed buffers since its last fence it submits tfjs's pending commands and takes a fence
  * (queue.onSubmittedWorkDone: everything destroyed before it is given back once it resolves).
  * While more than `maxDestroyedInFlightBytes` were destroyed after the newest resolved fence, it
- * awaits the oldest pending one. A step that destroys nothing never waits and takes no fence.
+ * awaits the oldest pending one. A step that destroys nothing takes one fence, at its start, and
+ * waits on it once (what came before the step is all it covers: 9–36 ms a step of Qwen3-8B on an
+ * H200, bench/results/2026-11-29-paced-backward-h200.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackwardPace } from '../engine/streamed-grads.js';

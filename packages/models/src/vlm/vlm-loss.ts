@@ -105,7 +105,7 @@ export async function vlmLossAndGrads(
   const scale = opts.lossScale ?? 1;
   let unscaled: tf.Scalar | undefined;
   const pace = gpuPacer();
-  const { value: scaled, grads } = await withBackendErrorsAsync('the VLM backward pass', () =>
+  const backward = withBackendErrorsAsync('the VLM backward pass', () =>
     streamedGrads(
       () => {
         const loss = vlmLoss(parts, batch, opts);
@@ -119,6 +119,10 @@ export async function vlmLossAndGrads(
       pace,
     ),
   );
+  const { value: scaled, grads } = await backward.catch((err: unknown) => {
+    unscaled?.dispose(); // kept outside the failed step's scopes
+    throw err;
+  });
   const value = unscaled ?? scaled;
   if (value !== scaled) scaled.dispose();
   const got = new Map(names.map((n, i) => [n, grads[i]]));
