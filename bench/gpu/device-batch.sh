@@ -346,9 +346,10 @@ case "${1:-}" in
     ;;
   attn-keep) # #12/#13 (session 19): the tensor-core attention with other tiles, checked, then timed at the 0.6B and 8B
              # seed shapes; torch beside. Call 1 ran it at commit 1fb818d, whose FlashTiles.keep (loop-invariant operand
-             # tiles kept in registers) was taken out again: it was no faster
+             # tiles kept in registers) was taken out again: it was no faster. Its default now (not run yet): the dq kernel in
+             # blocks of 16 query rows, alternating with 32
     run flash-keep 300 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 \
-      KVC_FLASH_TILES=${FLASH_TILES:-dkdv.br=32,dq.bc=64,dq.bc=16} \
+      KVC_FLASH_TILES=${FLASH_TILES:-dq.br=16,dq.br=32,dq.br=16,dq.br=32} \
       $KVC flash-attn-bench ${FLASH_PHASES:-check,seed,seed8b}
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
     ;;

@@ -2,8 +2,8 @@
  * The fused attention backward on tensor cores, part 1: dq, GEMM-style like the forward
  * (flash-attention-forward-sm-direct-wgsl.ts says why: one subgroup, packed f16 operands read as
  * 16-row tiles, every subgroup-matrix offset a constant). One workgroup per 32 query rows (one per
- * invocation) of one (batch, head) walks the forward's key blocks: scores and dP = dO·vᵀ on the
- * tensor cores, P = exp(score − m) / l and dS = P ∘ (dP − Δ) in f32 by each row's invocation,
+ * invocation; or 16, two invocations a row: FlashTiles.br) of one (batch, head) walks the
+ * forward's key blocks: scores and dP = dO·vᵀ on the tensor cores, P = exp(score − m) / l and dS = P ∘ (dP − Δ) in f32 by each row's invocation,
  * then dq += dS·k with dS rounded to f16. Δ = rowsum(dO ∘ O) is computed here in f32 from the f16
  * dO (an f32 copy would be a ninth storage binding, past WebGPU's default limit of eight) and the
  * f32 o, and written to the statistics' third slot for the dk/dv kernel, as
@@ -12,7 +12,7 @@
 import type { FlashShape, FlashTiles } from './flash-attention-shape.js';
 import { biasBinding, flashHeader, visitsCode } from './flash-attention-wgsl.js';
 import {
-  FLASH_DIRECT_ROWS,
+  FLASH_DIRECT_LANES,
   accumulateRows,
   directHeader,
   rowAccs,
@@ -21,11 +21,14 @@ import {
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
 
-const ROWS = FLASH_DIRECT_ROWS;
-
-export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
+export function flashDqSmDirectWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
   const nj = bc / 16,
     dn = s.d / 16;
+  // 32 rows: one per invocation. 16: two invocations a row, each taking every other key of a block in
+  // the softmax loop; half the accumulators (fewer registers), twice the workgroups.
+  const rows = br;
+  if (rows !== 16 && rows !== 32) throw new Error(`flash attention (direct dq): ${rows} query rows, not 16 or 32`);
+  const share = FLASH_DIRECT_LANES / rows;
   const inputs = [
     ['Q', 'read', 'f16-tiles'],
     ['K', 'read', 'f16-tiles'],
@@ -35,11 +38,14 @@ export function flashDqSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
     ['ST', 'read_write'],
     ...biasBinding(s),
   ] as const;
-  const dq = rowAccs('dq', dn);
+  const dq = rowAccs('dq', dn, rows);
+  const strips = `var<workgroup> Ss: array<f32, ${rows * bc}>;
+var<workgroup> DPs: array<f32, ${rows * bc}>;
+var<workgroup> DSs: array<f16, ${rows * bc}>;`;
   return `${directHeader}
-${flashHeader(s, [...inputs, ['DQ', 'read_write']], ROWS)}
+${flashHeader(s, [...inputs, ['DQ', 'read_write']], FLASH_DIRECT_LANES)}
 const D4 = D / 4u;
-${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup> DPs: array<f32, ${ROWS * bc}>;\nvar<workgroup> DSs: array<f16, ${ROWS * bc}>;`)}
+${rowKernelMain(s, strips, rows)}
   var dl = 0.0;
   // dO as the products see it (f16): Δ then matches Σ P·dP row by row, as it does exactly in f32.
   // Row t of its 16-row group: 16 halves in each 256-half tile (tile-major, packFlashOperand).
@@ -51,24 +57,24 @@ ${rowKernelMain(s, `var<workgroup> Ss: array<f32, ${ROWS * bc}>;\nvar<workgroup>
     dl += dot(d4, o4);
   }
   let st = (bh * T + t) * 3u;
-  if (r0 + lid < T) { ST[st + 2u] = dl; }
+  if (lid < ${rows}u && r0 + row < T) { ST[st + 2u] = dl; }
   let m = ST[st]; let l = ST[st + 1u];
   ${dq.map((a) => `var ${a} = Acc();`).join(' ')}
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
-    if (!${visitsCode(s, 'r0', `${ROWS}u`, 'c0')}) { continue; }
-    ${rowStrip('Ss', 'Q', 'K', nj, dn)}
-    ${rowStrip('DPs', 'DO', 'V', nj, dn)}
+    if (!${visitsCode(s, 'r0', `${rows}u`, 'c0')}) { continue; }
+    ${rowStrip('Ss', 'Q', 'K', nj, dn, rows)}
+    ${rowStrip('DPs', 'DO', 'V', nj, dn, rows)}
     workgroupBarrier();
-    for (var c = 0u; c < ${bc}u; c++) {
+    for (var c = lid / ${rows}u; c < ${bc}u; c += ${share}u) {
       let j = c0 + c;
-      let x = score(Ss[c * ${ROWS}u + lid], b, t, min(j, S - 1u));
-      let p = select(0.0, exp(x - m) / l, r0 + lid < T && j < S);
-      DSs[c * ${ROWS}u + lid] = f16(p * (DPs[c * ${ROWS}u + lid] - dl));
+      let x = score(Ss[c * ${rows}u + row], b, t, min(j, S - 1u));
+      let p = select(0.0, exp(x - m) / l, r0 + row < T && j < S);
+      DSs[c * ${rows}u + row] = f16(p * (DPs[c * ${rows}u + row] - dl));
     }
     workgroupBarrier();
-    ${accumulateRows('dq', 'DSs', 'K', nj, dn)}
+    ${accumulateRows('dq', 'DSs', 'K', nj, dn, rows)}
     workgroupBarrier();
   }
-  ${storeRows('dq', 'DQ', dn, ' * SCALE')}
+  ${storeRows('dq', 'DQ', dn, ' * SCALE', rows)}
 }`;
 }

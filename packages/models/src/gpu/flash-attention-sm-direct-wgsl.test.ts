@@ -33,6 +33,22 @@ describe('direct tensor-core attention WGSL', () => {
       });
     }
   }
+  it('the dq kernel in 16-row blocks too; other row counts are refused', () => {
+    for (const s of SHAPES) {
+      const code = flashDqSmDirectWgsl(s, { br: 16, bc: 32 });
+      const calls = [...code.matchAll(/subgroupMatrix(?:Load<\w+, \w+_major>|Store<\w+_major>)\(([^;]*)/g)].map(
+        (m) => m[1]!,
+      );
+      expect(calls.length).toBeGreaterThan(4);
+      expect(calls.filter((c) => !/^&\w+(\[[^\]]+\])?, \d+u,/.test(c))).toEqual([]);
+      // Half the accumulators of the 32-row kernel.
+      const accs = (c: string) => c.match(/var dq\d+_\d+ = Acc\(\);/g)?.length;
+      expect(accs(code)).toBe(s.d / 16);
+      expect(accs(flashDqSmDirectWgsl(s, { br: 32, bc: 32 }))).toBe((2 * s.d) / 16);
+    }
+    expect(() => flashDqSmDirectWgsl(SHAPES[0]!, { br: 48, bc: 32 })).toThrow(/48 query rows/);
+  });
+
   it('only the forward writes o through a computed offset, once per workgroup, for whole blocks', () => {
     const code = flashForwardSmDirectWgsl(SHAPES[0]!, set.tiles('forward', 128, 16384)!);
     expect(code.match(/subgroupMatrixStore<row_major>\(&O, /g)?.length).toBe(16);

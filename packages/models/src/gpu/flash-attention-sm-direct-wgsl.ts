@@ -8,7 +8,7 @@ import { smLoad, smStore } from './subgroup-matrix-io.js';
  * subgroup-matrix offset a WGSL constant (flash-attention-forward-sm-direct-wgsl.ts says why).
  */
 
-/** Rows (query rows, or keys in the dk/dv kernel's strips) per workgroup: one per invocation of its one subgroup. */
+/** Rows (query rows, or keys in the dk/dv kernel's strips) per workgroup by default: one per invocation of its one subgroup. */
 export const FLASH_DIRECT_ROWS = 32;
 
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -78,43 +78,68 @@ export function directProduct(p: DirectProduct): string {
     }`;
 }
 
-const ROWS = FLASH_DIRECT_ROWS;
+/** Invocations a workgroup: one subgroup (NVIDIA's 32). */
+export const FLASH_DIRECT_LANES = 32;
+const LANES = FLASH_DIRECT_LANES;
+
+/** Tiles of 16 rows in a workgroup's `rows` (16 or 32). */
+const rowTiles = (rows: number): number => {
+  if (rows !== 16 && rows !== 32) throw new Error(`flash attention (direct): ${rows} rows a workgroup, not 16 or 32`);
+  return rows / 16;
+};
 
 /**
- * The strip of a workgroup's 32 query rows against the key block c0 … c0 + 16·nj − 1: rows of `a`
- * (q or dO, tiles from `qTile`) times rows of `b` (k or v, tiles from `kvTile`) transposed, over
- * the head dimension, stored column-major into `into` ((row, key) at key·32 + row: an invocation
+ * The strip of a workgroup's `rows` query rows (32 by default) against the key block c0 … c0 + 16·nj − 1:
+ * rows of `a` (q or dO, tiles from `qTile`) times rows of `b` (k or v, tiles from `kvTile`) transposed,
+ * over the head dimension, stored column-major into `into` ((row, key) at key·rows + row: an invocation
  * walks its row over consecutive-bank words).
  */
-export const rowStrip = (into: string, a: string, b: string, nj: number, dn: number): string =>
+export const rowStrip = (
+  into: string,
+  a: string,
+  b: string,
+  nj: number,
+  dn: number,
+  rows = FLASH_DIRECT_ROWS,
+): string =>
   directProduct({
     into,
-    rows: 2,
+    rows: rowTiles(rows),
     cols: nj,
     inner: dn,
     left: (i, k) => tileLoad('L', a, `qTile + ${i}u`, k),
     right: (j, k) => tileLoad('R', b, `kvTile + c0 / 16u + ${j}u`, k, true),
-    store: (i, j) => ({ offset: j * 16 * ROWS + i * 16, colMajor: true, stride: ROWS }),
+    store: (i, j) => ({ offset: j * 16 * rows + i * 16, colMajor: true, stride: rows }),
   });
 
 /** The accumulators `acc{n}_{i}` (head tile n, row tile i) of accumulateRows. */
-export const rowAccs = (acc: string, dn: number): string[] => range(2 * dn).map((x) => `${acc}${x >> 1}_${x % 2}`);
+export const rowAccs = (acc: string, dn: number, rows = FLASH_DIRECT_ROWS): string[] =>
+  range(dn).flatMap((n) => range(rowTiles(rows)).map((i) => `${acc}${n}_${i}`));
 
 /**
- * `acc{n}_{i}` += strip · `operand`: the f16 strip [32 rows × 16·nj keys] (rowStrip's layout) times
+ * `acc{n}_{i}` += strip · `operand`: the f16 strip [rows × 16·nj keys] (rowStrip's layout) times
  * the key block's rows of `operand` (v or k), one 16-key step at a time.
  */
-export const accumulateRows = (acc: string, strip: string, operand: string, nj: number, dn: number): string =>
+export const accumulateRows = (
+  acc: string,
+  strip: string,
+  operand: string,
+  nj: number,
+  dn: number,
+  rows = FLASH_DIRECT_ROWS,
+): string =>
   range(nj)
     .map(
       (kk) => `{
-      let a0 = ${smLoad('L', strip, `${kk * 16 * ROWS}u`, true, `${ROWS}u`)};
-      let a1 = ${smLoad('L', strip, `${kk * 16 * ROWS + 16}u`, true, `${ROWS}u`)};
+      ${range(rowTiles(rows))
+        .map((i) => `let a${i} = ${smLoad('L', strip, `${kk * 16 * rows + 16 * i}u`, true, `${rows}u`)};`)
+        .join('\n      ')}
       ${range(dn)
         .map(
           (n) => `{ let b = ${tileLoad('R', operand, `kvTile + c0 / 16u + ${kk}u`, n)};
-        ${acc}${n}_0 = subgroupMatrixMultiplyAccumulate(a0, b, ${acc}${n}_0);
-        ${acc}${n}_1 = subgroupMatrixMultiplyAccumulate(a1, b, ${acc}${n}_1); }`,
+        ${range(rowTiles(rows))
+          .map((i) => `${acc}${n}_${i} = subgroupMatrixMultiplyAccumulate(a${i}, b, ${acc}${n}_${i});`)
+          .join(' ')} }`,
         )
         .join('\n      ')}
     }`,
@@ -125,35 +150,38 @@ export const accumulateRows = (acc: string, strip: string, operand: string, nj: 
  * Writes `acc{n}_{i}` to the f32 rows r0 + … of `dst` (at `oBase`, row stride D) that are below T,
  * each value times `factor`, through the first 256 words of the f32 workgroup array Ss.
  */
-export const storeRows = (acc: string, dst: string, dn: number, factor = ''): string =>
-  rowAccs(acc, dn)
-    .map((name, x) => {
-      const [n, i] = [x >> 1, x % 2];
-      return `${smStore('Ss', '0u', name, false, '16u')};
+export const storeRows = (acc: string, dst: string, dn: number, factor = '', rows = FLASH_DIRECT_ROWS): string =>
+  range(dn)
+    .flatMap((n) => range(rowTiles(rows)).map((i) => [n, i] as const))
+    .map(
+      ([n, i]) => `${smStore('Ss', '0u', `${acc}${n}_${i}`, false, '16u')};
     workgroupBarrier();
-    for (var e = lid; e < 256u; e += 32u) {
+    for (var e = lid; e < 256u; e += ${LANES}u) {
       let x = r0 + ${16 * i}u + e / 16u;
       if (x < T) { ${dst}[oBase + x * D + ${16 * n}u + e % 16u] = Ss[e]${factor}; }
     }
-    workgroupBarrier();`;
-    })
+    workgroupBarrier();`,
+    )
     .join('\n    ');
 
 /**
- * The module-scope constants and entry point of a kernel over 32 query rows of one (batch, head)
- * (forward, dq), after its workgroup `arrays`: the packed row counts TP and SP, then bh, b, h, r0,
- * the first query tile `qTile` and the head's first key tile `kvTile` of the packed operands, oBase
- * (the rows of the f32 o or dq), firstVis, and the invocation's row t (clamped to T − 1).
+ * The module-scope constants and entry point of a kernel over `rows` query rows (32 by default) of one
+ * (batch, head) (forward, dq), after its workgroup `arrays`: the packed row counts TP and SP, then bh, b, h,
+ * r0, the first query tile `qTile` and the head's first key tile `kvTile` of the packed operands, oBase
+ * (the rows of the f32 o or dq), firstVis, the invocation's `row` (lid mod rows: with 16 rows two
+ * invocations share each row) and that row's t (clamped to T − 1).
  */
 export const rowKernelMain = (
   s: FlashShape,
   arrays: string,
+  rows = FLASH_DIRECT_ROWS,
 ): string => `const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
 ${arrays}
-@compute @workgroup_size(${ROWS}) fn main(@builtin(workgroup_id) wg: vec3u,
+@compute @workgroup_size(${LANES}) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32) {
   let bh = wg.y; let b = bh / H; let h = bh % H;
-  let r0 = wg.x * ${ROWS}u;
+  let r0 = wg.x * ${rowTiles(rows) * 16}u;
   let qTile = (bh * TP + r0) / 16u; let kvTile = (b * HKV + h / REP) * SP / 16u; let oBase = bh * T * D;
-  ${firstVisibleCode(s, ROWS)}
-  let t = min(r0 + lid, T - 1u);`;
+  ${firstVisibleCode(s, LANES)}
+  let row = lid % ${rows}u;
+  let t = min(r0 + row, T - 1u);`;

@@ -189,6 +189,12 @@ const SM_CASES = CASES.filter((c) => c.mask !== 'full' && c.pads?.some((p) => p 
   d: Math.min(32, Math.ceil(c.d / 16) * 16),
 }));
 
+/** The dq kernel in blocks of 16 query rows (two invocations a row; flash-attn-bench `dq.br=16`), on one masked case. */
+const emulatedDq16: FlashKernelSet = {
+  ...emulatedSm,
+  tiles: (kernel) => (kernel === 'dq' ? { br: 16, bc: 16 } : EMULATED_TILES[kernel]),
+};
+
 const SUITES = [
   {
     name: 'portable, f32',
@@ -202,6 +208,13 @@ const SUITES = [
     name: 'subgroup-matrix emulated, f16 products',
     kernels: emulatedSm,
     cases: SM_CASES,
+    bounds: attentionGemmBounds,
+    ms: 240_000,
+  },
+  {
+    name: 'subgroup-matrix emulated, dq in 16-row blocks',
+    kernels: emulatedDq16,
+    cases: SM_CASES.filter((c) => c.name.startsWith('odd T=37')),
     bounds: attentionGemmBounds,
     ms: 240_000,
   },

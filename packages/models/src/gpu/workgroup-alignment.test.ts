@@ -66,6 +66,9 @@ var<workgroup> tiles: array<array<f16, 256>, 3>;`;
         expect(misaligned(code)).toEqual([]);
       });
     }
+    it(`attention dq in 16-row blocks, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
+      for (const bc of [16, 32]) expect(misaligned(flashDqSmDirectWgsl(s, { br: 16, bc }))).toEqual([]);
+    });
   }
   it('the GEMMs, direct and staged, and the NF4 GEMM', () => {
     const shape = { m: 200, n: 300, k: 260, transA: false, transB: true, batch: 2 };
