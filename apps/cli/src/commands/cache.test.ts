@@ -62,7 +62,14 @@ describe('kvc cache', () => {
         encoded: number;
         skipped: number;
         skips: { id: string; reason: string }[];
-        timing: { wallMs: number; decodeMs: number; encodeMs: number; decodeSlots: number };
+        timing: {
+          wallMs: number;
+          decodeMs: number;
+          encodeMs: number;
+          encodeHostMs: number;
+          encodeWaitMs: number;
+          decodeSlots: number;
+        };
       }[];
     };
     expect(result.type).toBe('result');
@@ -72,6 +79,10 @@ describe('kvc cache', () => {
       expect(t.encodeMs).toBeGreaterThan(0);
       expect(t.decodeMs).toBeGreaterThan(0);
       expect(t.encodeMs).toBeLessThanOrEqual(t.wallMs);
+      // The encoder's host part and its wait for the features are parts of its time.
+      expect(t.encodeHostMs).toBeGreaterThan(0);
+      expect(t.encodeWaitMs).toBeGreaterThanOrEqual(0);
+      expect(t.encodeHostMs + t.encodeWaitMs).toBeLessThanOrEqual(t.encodeMs);
       expect(t.decodeMs).toBeLessThanOrEqual(t.wallMs * t.decodeSlots);
     }
     expect(result.entries).toBe(5);
@@ -161,6 +172,10 @@ describe('kvc cache', () => {
       '10.0 s, 1.50 videos/s; encoder busy 40% of it, decoders 75% (8 at once, in worker threads)',
     );
     expect(formatCacheTiming(15, { ...t, decodeIn: 'main' })).toContain('(8 at once, in the main thread)');
+    expect(formatCacheTiming(15, { ...t, encodeHostMs: 2_500, encodeWaitMs: 1_400 })).toBe(
+      '10.0 s, 1.50 videos/s; encoder busy 40% of it (host 2.5 s, waiting for the features 1.4 s), ' +
+        'decoders 75% (8 at once, in worker threads)',
+    );
     expect(formatCacheTiming(0, t)).toBeUndefined();
     const text = formatCacheSummary(
       '/c',

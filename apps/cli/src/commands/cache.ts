@@ -50,8 +50,13 @@ export function formatCacheTiming(encoded: number, t: CacheTiming): string | und
   if (encoded === 0 || !(t.wallMs > 0)) return undefined;
   const pct = (x: number) => `${Math.round(100 * Math.min(1, x))}%`;
   const rate = (encoded / (t.wallMs / 1000)).toFixed(2);
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const split =
+    t.encodeHostMs === undefined || t.encodeWaitMs === undefined
+      ? ''
+      : ` (host ${s(t.encodeHostMs)}, waiting for the features ${s(t.encodeWaitMs)})`;
   return (
-    `${(t.wallMs / 1000).toFixed(1)} s, ${rate} videos/s; encoder busy ${pct(t.encodeMs / t.wallMs)} of it, ` +
+    `${(t.wallMs / 1000).toFixed(1)} s, ${rate} videos/s; encoder busy ${pct(t.encodeMs / t.wallMs)} of it${split}, ` +
     `decoders ${pct(t.decodeMs / (t.wallMs * t.decodeSlots))} (${t.decodeSlots} at once, ${t.decodeIn === 'workers' ? 'in worker threads' : 'in the main thread'})`
   );
 }

@@ -46,6 +46,12 @@ export interface CacheTiming {
   readonly wallMs: number;
   readonly decodeMs: number;
   readonly encodeMs: number;
+  /**
+   * Of encodeMs: the host's part (the image processor on the frames, recording the tower's ops) and the wait for the
+   * features to come back (on webgpu the GPU runs the tower then; the rest is copying them out).
+   */
+  readonly encodeHostMs?: number;
+  readonly encodeWaitMs?: number;
   readonly decodeSlots: number;
   /** Where the decodes ran (frame-decoder.ts). */
   readonly decodeIn: 'workers' | 'main';
@@ -80,6 +86,7 @@ export async function cacheSplitFeatures(args: {
   const start = performance.now();
   let decodeMs = 0;
   let encodeMs = 0;
+  const spent = { hostMs: 0, waitMs: 0 };
   try {
     await lastValueFrom(
       from(samples).pipe(
@@ -102,7 +109,7 @@ export async function cacheSplitFeatures(args: {
             }),
           encode: async (batch) => {
             const t = performance.now();
-            const features = await encodeBatch(batch, encoder, config);
+            const features = await encodeBatch(batch, encoder, config, spent);
             encodeMs += performance.now() - t;
             const warning = churn.afterBatch();
             if (warning) out.warn(warning);
@@ -136,6 +143,8 @@ export async function cacheSplitFeatures(args: {
     wallMs: performance.now() - start,
     decodeMs,
     encodeMs,
+    encodeHostMs: spent.hostMs,
+    encodeWaitMs: spent.waitMs,
     decodeSlots: decodeConcurrency,
     decodeIn: decoder.where,
   };
@@ -150,16 +159,21 @@ async function encodeBatch(
   batch: readonly FramesEvent[],
   encoder: VisionEncoder,
   config: RunConfig,
+  spent: { hostMs: number; waitMs: number },
 ): Promise<FeatureTensor[]> {
   const all = batch.flatMap((d) => d.video.frames);
+  const t0 = performance.now();
   const h = encodeFrames(encoder.model, encoder.processor, all, {
     hiddenState: config.vision.layer,
     dropCls: config.vision.dropCls,
     batchSize: 32,
   });
+  const t1 = performance.now();
+  spent.hostMs += t1 - t0;
   try {
     const [, tokens, dim] = h.shape;
     const data = (await h.data()) as Float32Array;
+    spent.waitMs += performance.now() - t1;
     let offset = 0;
     return batch.map((d) => {
       const n = d.video.frames.length * tokens * dim;
