@@ -5,7 +5,9 @@
  * `memory.tsv` (`timeMs MiB` samples: nvidia-smi's used memory on the GPU machine, the kvc
  * process's RSS on the CPU). Writes `<run>/e2e-stages.json` and `<run>/e2e-stages.md` (the table
  * against the notebook's numbers) and prints the table. A run resumed over several processes adds
- * up each stage's intervals; time between processes counts for nothing.
+ * up each stage's intervals; time between processes counts for nothing. From the CLI's own --json output in WORK
+ * (`cache.jsonl`, `train.jsonl`) it adds where the time went inside two stages: each split's cache timing (the
+ * encoder's host part and its wait for the features, the decoders') and each evaluation's scoring (`eval-timings`).
  * Usage (through bench/demo/run.sh): stage-report.ts WORK RUN_DIR VIDEOS VAL_CAPTIONS LABEL
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -66,6 +68,51 @@ export function stageIntervals(events: readonly Ev[], processes: readonly [strin
       }
     }
     out.push({ stage, from, to: end });
+  }
+  return out;
+}
+
+/** JSON lines of a file, those that parse (the CLI's --json output; a cut last line is skipped). */
+const jsonLines = (f: string): Record<string, unknown>[] =>
+  lines(f).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+
+/** Where the time went inside the cache and the evaluations, from the CLI's --json output in `work`. */
+export function insideStages(work: string): string[] {
+  const s = (ms: unknown) => (typeof ms === 'number' ? `${(ms / 1000).toFixed(1)} s` : '—');
+  const out: string[] = [];
+  const result = jsonLines(join(work, 'cache.jsonl')).find((e) => e.type === 'result');
+  const splits = (result?.splits ?? []) as { split: string; encoded: number; timing?: Record<string, number> }[];
+  const timed = splits.filter((x) => x.timing && x.encoded > 0);
+  if (timed.length) {
+    out.push(
+      '| cache split | videos encoded | wall | encoder | of it: host | of it: waiting for the features | decode slots busy |',
+      '|---|---|---|---|---|---|---|',
+      ...timed.map(({ split, encoded, timing: t }) => {
+        const busy = t!.decodeMs! / (t!.wallMs! * t!.decodeSlots!);
+        return `| ${split} | ${encoded} | ${s(t!.wallMs)} | ${s(t!.encodeMs)} | ${s(t!.encodeHostMs)} | ${s(t!.encodeWaitMs)} | ${Math.round(100 * busy)}% of ${t!.decodeSlots} |`;
+      }),
+      '',
+    );
+  }
+  const evals = jsonLines(join(work, 'train.jsonl')).filter((e) => e.type === 'eval-timings');
+  if (evals.length) {
+    const names = [...new Set(evals.flatMap((e) => Object.keys((e.scorers ?? {}) as object)))];
+    out.push(
+      `| evaluation's scoring (after generation) | ${names.map((n) => `${n}: batches (load)`).join(' | ')} | pure metrics |`,
+      `|---|${names.map(() => '---|').join('')}---|`,
+      ...evals.map((e, i) => {
+        const sc = (e.scorers ?? {}) as Record<string, { loadMs: number; scoreMs: number }>;
+        const cells = names.map((n) => (sc[n] ? `${s(sc[n].scoreMs)} (${s(sc[n].loadMs)})` : '—'));
+        return `| ${i === evals.length - 1 ? 'final' : `${i + 1}`} | ${cells.join(' | ')} | ${s(e.pureMs)} |`;
+      }),
+      '',
+    );
   }
   return out;
 }
@@ -143,7 +190,8 @@ function main(): void {
   const note =
     'device peak: nvidia-smi memory.used (the whole GPU) where there is one, else the kvc process RSS; ' +
     's per step includes the epoch-end checkpoint; eval = the stage-2 per-epoch evaluation.';
-  const md = [`## ${label ?? 'e2e'}`, '', ...table, '', note, '', ...comparison, ''].join('\n');
+  const inside = insideStages(work);
+  const md = [`## ${label ?? 'e2e'}`, '', ...table, '', note, '', ...comparison, '', ...inside].join('\n');
   writeFileSync(join(runDir, 'e2e-stages.md'), md);
   writeFileSync(
     join(runDir, 'e2e-stages.json'),
