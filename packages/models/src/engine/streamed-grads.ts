@@ -128,22 +128,9 @@ export async function streamedGrads<T extends tf.Tensor>(
       if (pace) await pace();
     }
     const grads = xs.map((x) => held.get(x.id));
-    // The returned gradients leave the map without being disposed; everything else in it goes.
-    for (const x of xs) {
-      const g = held.get(x.id);
-      if (!g) continue;
-      held.delete(x.id);
-      refs.set(g, refs.get(g)! - 1);
-    }
+    // What is returned stays (under any entry that aliases it); everything else left in the map goes.
     const returned = new Set(grads.filter((g): g is tf.Tensor => g !== undefined));
-    for (const id of [...held.keys()]) {
-      const g = held.get(id)!;
-      if (returned.has(g)) {
-        held.delete(id); // an alias of a returned gradient: not ours to dispose
-        continue;
-      }
-      drop(id);
-    }
+    for (const [id, g] of [...held]) if (!returned.has(g)) drop(id);
     // One gradient returned for two xs (an alias) would be disposed twice by a caller: give each x its own.
     const seen = new Set<tf.Tensor>();
     const own = grads.map((g) => {
