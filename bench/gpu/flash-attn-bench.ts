@@ -13,7 +13,7 @@
  * products, checked against attention-gemm-tolerance.ts). The tfjs op is timed once per shape.
  * flash-attn-baseline.py gives torch SDPA bf16/fp32 at the same shapes.
  * KVC_FLASH_FORWARD_BC (comma list of key blocks) adds a tensor-core set per key block of the
- * direct forward; KVC_FLASH_TILES (e.g. "dkdv.br=32,dq.bc=64+dkdv.br=32") a set per spec of changed tiles
+ * direct forward; KVC_FLASH_TILES (e.g. "dkdv.br=32,dq.bc=64+dkdv.br=32", "dkdv.sg=2") a set per spec of changed tiles
  * (FlashTiles), each checked by `check` too.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -162,7 +162,7 @@ async function webgpuSets(): Promise<(FlashKernelSet & { label?: string })[]> {
   for (const spec of (process.env['KVC_FLASH_TILES'] ?? '').split(',').filter(Boolean)) {
     const changes: Partial<Record<FlashKernel, Record<string, number>>> = {};
     for (const part of spec.split('+')) {
-      const [, kernel, field, value] = /^(forward|dq|dkdv)\.(br|bc)=(\d+)$/.exec(part) ?? [];
+      const [, kernel, field, value] = /^(forward|dq|dkdv)\.(br|bc|sg)=(\d+)$/.exec(part) ?? [];
       if (!kernel) throw new Error(`KVC_FLASH_TILES: cannot read ${part} (kernel.field=value)`);
       (changes[kernel as FlashKernel] ??= {})[field!] = Number(value);
     }

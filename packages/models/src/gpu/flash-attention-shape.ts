@@ -24,6 +24,11 @@ export interface FlashShape {
 export interface FlashTiles {
   readonly br: number;
   readonly bc: number;
+  /**
+   * Subgroups a workgroup (the tensor-core dk/dv kernel only): 1, or 2 per 16-key tile, which split dk and dv
+   * between them (flash-attention-dkdv-sm-split-wgsl.ts). Absent: 1.
+   */
+  readonly sg?: number;
 }
 
 export type FlashKernel = 'forward' | 'dq' | 'dkdv';

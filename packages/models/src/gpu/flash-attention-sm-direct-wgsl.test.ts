@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flashDkdvSmDirectWgsl } from './flash-attention-dkdv-sm-direct-wgsl.js';
+import { flashDkdvSmSplitWgsl } from './flash-attention-dkdv-sm-split-wgsl.js';
 import { flashDqSmDirectWgsl } from './flash-attention-dq-sm-direct-wgsl.js';
 import { flashForwardSmDirectWgsl } from './flash-attention-forward-sm-direct-wgsl.js';
 import type { FlashShape } from './flash-attention-shape.js';
@@ -18,35 +19,52 @@ const SHAPES: FlashShape[] = [
 const KERNELS = { forward: flashForwardSmDirectWgsl, dq: flashDqSmDirectWgsl, dkdv: flashDkdvSmDirectWgsl };
 const set = FLASH_KERNEL_SETS['subgroup-matrix'];
 
+/** The subgroup-matrix loads and stores of a kernel whose offset is not a literal. */
+function computedOffsets(code: string): string[] {
+  const calls = [...code.matchAll(/subgroupMatrix(?:Load<\w+, \w+_major>|Store<\w+_major>)\(([^;]*)/g)].map(
+    (m) => m[1]!,
+  );
+  expect(calls.length).toBeGreaterThan(4);
+  // `&array, offset,` or `&array[tile index], offset,` with a literal offset.
+  return calls.filter((c) => !/^&\w+(\[[^\]]+\])?, \d+u,/.test(c));
+}
+
 describe('direct tensor-core attention WGSL', () => {
   for (const s of SHAPES) {
     for (const [name, wgsl] of Object.entries(KERNELS)) {
       it(`${name} at d=${s.d}: every subgroup-matrix offset is a constant`, () => {
         const code = wgsl(s, set.tiles(name as keyof typeof KERNELS, s.d, 16384)!);
-        const calls = [...code.matchAll(/subgroupMatrix(?:Load<\w+, \w+_major>|Store<\w+_major>)\(([^;]*)/g)].map(
-          (m) => m[1]!,
-        );
-        expect(calls.length).toBeGreaterThan(4);
-        // `&array, offset,` or `&array[tile index], offset,` with a literal offset.
-        const constant = /^&\w+(\[[^\]]+\])?, \d+u,/;
-        expect(calls.filter((c) => !constant.test(c)).filter((c) => !c.startsWith('&O,'))).toEqual([]);
+        expect(computedOffsets(code).filter((c) => !c.startsWith('&O,'))).toEqual([]);
       });
     }
   }
-  it('the dq kernel in 16-row blocks too; other row counts are refused', () => {
+  it('the dq kernel in 32-row blocks too; other row counts are refused', () => {
     for (const s of SHAPES) {
       const code = flashDqSmDirectWgsl(s, { br: 16, bc: 32 });
-      const calls = [...code.matchAll(/subgroupMatrix(?:Load<\w+, \w+_major>|Store<\w+_major>)\(([^;]*)/g)].map(
-        (m) => m[1]!,
-      );
-      expect(calls.length).toBeGreaterThan(4);
-      expect(calls.filter((c) => !/^&\w+(\[[^\]]+\])?, \d+u,/.test(c))).toEqual([]);
+      expect(computedOffsets(flashDqSmDirectWgsl(s, { br: 32, bc: 32 }))).toEqual([]);
       // Half the accumulators of the 32-row kernel.
       const accs = (c: string) => c.match(/var dq\d+_\d+ = Acc\(\);/g)?.length;
       expect(accs(code)).toBe(s.d / 16);
       expect(accs(flashDqSmDirectWgsl(s, { br: 32, bc: 32 }))).toBe((2 * s.d) / 16);
     }
     expect(() => flashDqSmDirectWgsl(SHAPES[0]!, { br: 48, bc: 32 })).toThrow(/48 query rows/);
+  });
+
+  it('the dk/dv kernel split over subgroups: constant offsets, one set of accumulators, 2 subgroups per 16 keys', () => {
+    for (const s of SHAPES) {
+      for (const bc of [16, 32]) {
+        const code = flashDkdvSmSplitWgsl(s, { br: 16, bc, sg: bc / 8 });
+        expect(computedOffsets(code)).toEqual([]);
+        // d/16 accumulators, shared by the dk and dv branches (the one-subgroup kernel declares 2·d/16).
+        expect(code.match(/var acc\d+ = Acc\(\);/g)?.length).toBe(s.d / 16);
+        expect(flashDkdvSmDirectWgsl(s, { br: 16, bc: 16 }).match(/var d[kv]\d+ = Acc\(\);/g)?.length).toBe(s.d / 8);
+        expect(code).toContain(`@workgroup_size(${4 * bc})`);
+        // Every subgroup has its branch, and each branch its products.
+        for (let g = 0; g < bc / 8; g++) expect(code).toContain(`case ${g}u: {`);
+      }
+    }
+    expect(() => flashDkdvSmSplitWgsl(SHAPES[0]!, { br: 16, bc: 16, sg: 4 })).toThrow(/16 keys take 2 subgroups/);
+    expect(() => flashDkdvSmSplitWgsl(SHAPES[0]!, { br: 16, bc: 64, sg: 8 })).toThrow(/key block 64/);
   });
 
   it('only the forward writes o through a computed offset, once per workgroup, for whole blocks', () => {

@@ -167,9 +167,10 @@ const sm = FLASH_KERNEL_SETS['subgroup-matrix'];
 /**
  * Small tiles: the emulation holds each 16×16 matrix in private memory per invocation, and
  * lavapipe's LLVM takes minutes on many accumulators. The kernels' rows per workgroup are fixed
- * (32 queries; 16 keys for dk/dv, in query blocks of 16 as on the GPU); key blocks of 16 instead of 32.
+ * (32 queries in the forward, 16 in dq; 16 keys for dk/dv, in query blocks of 16 as on the GPU); key blocks of 16
+ * instead of 32.
  */
-const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 32, bc: 16 }, dkdv: { br: 16, bc: 16 } } as const;
+const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 16, bc: 16 }, dkdv: { br: 16, bc: 16 } } as const;
 const emulatedSm: FlashKernelSet = {
   ...sm,
   tiles: (kernel) => EMULATED_TILES[kernel],
@@ -189,11 +190,18 @@ const SM_CASES = CASES.filter((c) => c.mask !== 'full' && c.pads?.some((p) => p 
   d: Math.min(32, Math.ceil(c.d / 16) * 16),
 }));
 
-/** The dq kernel in blocks of 16 query rows (two invocations a row; flash-attn-bench `dq.br=16`), on one masked case. */
-const emulatedDq16: FlashKernelSet = {
+/** The dq kernel in blocks of 32 query rows (one invocation a row; flash-attn-bench `dq.br=32`), on one masked case. */
+const emulatedDq32: FlashKernelSet = {
   ...emulatedSm,
-  tiles: (kernel) => (kernel === 'dq' ? { br: 16, bc: 16 } : EMULATED_TILES[kernel]),
+  tiles: (kernel) => (kernel === 'dq' ? { br: 32, bc: 16 } : EMULATED_TILES[kernel]),
 };
+
+/** The dk/dv kernel split over subgroups (flash-attention-dkdv-sm-split-wgsl.ts): 16 keys on 2 subgroups, 32 on 4. */
+const emulatedSplit = (bc: 16 | 32): FlashKernelSet => ({
+  ...emulatedSm,
+  tiles: (kernel) => (kernel === 'dkdv' ? { br: 16, bc, sg: bc / 8 } : EMULATED_TILES[kernel]),
+});
+const casesNamed = (...starts: string[]) => SM_CASES.filter((c) => starts.some((p) => c.name.startsWith(p)));
 
 const SUITES = [
   {
@@ -212,9 +220,23 @@ const SUITES = [
     ms: 240_000,
   },
   {
-    name: 'subgroup-matrix emulated, dq in 16-row blocks',
-    kernels: emulatedDq16,
-    cases: SM_CASES.filter((c) => c.name.startsWith('odd T=37')),
+    name: 'subgroup-matrix emulated, dq in 32-row blocks',
+    kernels: emulatedDq32,
+    cases: casesNamed('odd T=37'),
+    bounds: attentionGemmBounds,
+    ms: 240_000,
+  },
+  {
+    name: 'subgroup-matrix emulated, dk/dv split over 2 subgroups',
+    kernels: emulatedSplit(16),
+    cases: casesNamed('odd T=37', 'S≠T'),
+    bounds: attentionGemmBounds,
+    ms: 240_000,
+  },
+  {
+    name: 'subgroup-matrix emulated, dk/dv split over 4 subgroups (32 keys)',
+    kernels: emulatedSplit(32),
+    cases: casesNamed('odd T=37', 'bidirectional padding'),
     bounds: attentionGemmBounds,
     ms: 240_000,
   },

@@ -5,6 +5,7 @@
  * and the head sizes it takes.
  */
 import { FLASH_DIRECT_KEYS, flashDkdvSmDirectWgsl } from './flash-attention-dkdv-sm-direct-wgsl.js';
+import { flashDkdvSmSplitWgsl } from './flash-attention-dkdv-sm-split-wgsl.js';
 import { flashDkdvWgsl } from './flash-attention-dkdv-wgsl.js';
 import { flashDqSmDirectWgsl } from './flash-attention-dq-sm-direct-wgsl.js';
 import { flashDqWgsl } from './flash-attention-dq-wgsl.js';
@@ -30,13 +31,15 @@ export interface FlashKernelSet {
 }
 
 /**
- * Tiles of the direct tensor-core kernels (flash-attention-*-sm-direct-wgsl.ts): rows per workgroup fixed, key blocks
- * of 32; the dk/dv kernel walks the queries 16 at a time, its backward 90 ms against 110 ms with 32 at Qwen3-8B's
- * heads on an H200, 44–49 against 50 ms at 0.6B's (bench/results/2026-11-29-attention-tiles-h200.md).
+ * Tiles of the direct tensor-core kernels (flash-attention-*-sm-direct-wgsl.ts): key blocks of 32. The forward holds
+ * 32 query rows a workgroup. The dk/dv kernel walks the queries 16 at a time: its backward 90 ms against 110 ms
+ * with 32 at Qwen3-8B's heads on an H200, 44–49 against 50 ms at 0.6B's (bench/results/2026-11-29-attention-tiles-h200.md).
+ * The dq kernel holds 16 query rows (two invocations a row): 80–81 against 90–91 ms at 8B, 42 against 45–47 ms at
+ * 0.6B (bench/results/2026-11-29-pacer-dq16-h200.md).
  */
 const DIRECT_TILES: Readonly<Record<FlashKernel, FlashTiles>> = {
   forward: { br: FLASH_DIRECT_ROWS, bc: 32 },
-  dq: { br: FLASH_DIRECT_ROWS, bc: 32 },
+  dq: { br: 16, bc: 32 },
   dkdv: { br: 16, bc: FLASH_DIRECT_KEYS },
 };
 
@@ -52,7 +55,11 @@ export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKern
     headStep: 16,
     // Workgroup memory is a few KiB whatever d is (the operands are read from storage).
     tiles: (kernel) => DIRECT_TILES[kernel],
-    wgsl: { forward: flashForwardSmDirectWgsl, dq: flashDqSmDirectWgsl, dkdv: flashDkdvSmDirectWgsl },
+    wgsl: {
+      forward: flashForwardSmDirectWgsl,
+      dq: flashDqSmDirectWgsl,
+      dkdv: (s, t) => ((t.sg ?? 1) > 1 ? flashDkdvSmSplitWgsl(s, t) : flashDkdvSmDirectWgsl(s, t)),
+    },
     packed: true,
   },
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flashDkdvSmDirectWgsl } from './flash-attention-dkdv-sm-direct-wgsl.js';
+import { flashDkdvSmSplitWgsl } from './flash-attention-dkdv-sm-split-wgsl.js';
 import { flashDqSmDirectWgsl } from './flash-attention-dq-sm-direct-wgsl.js';
 import { flashForwardSmDirectWgsl } from './flash-attention-forward-sm-direct-wgsl.js';
 import type { FlashShape } from './flash-attention-shape.js';
@@ -66,8 +67,13 @@ var<workgroup> tiles: array<array<f16, 256>, 3>;`;
         expect(misaligned(code)).toEqual([]);
       });
     }
-    it(`attention dq in 16-row blocks, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
-      for (const bc of [16, 32]) expect(misaligned(flashDqSmDirectWgsl(s, { br: 16, bc }))).toEqual([]);
+    it(`attention dq in 16- and 32-row blocks, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
+      for (const br of [16, 32])
+        for (const bc of [16, 32]) expect(misaligned(flashDqSmDirectWgsl(s, { br, bc }))).toEqual([]);
+    });
+    it(`attention dk/dv split over subgroups, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
+      for (const br of [16, 32])
+        for (const bc of [16, 32]) expect(misaligned(flashDkdvSmSplitWgsl(s, { br, bc, sg: bc / 8 }))).toEqual([]);
     });
   }
   it('the GEMMs, direct and staged, and the NF4 GEMM', () => {

@@ -1,0 +1,140 @@
+/**
+ * The tensor-core dk/dv kernel with its work split over several subgroups (FlashTiles.sg > 1): the
+ * one-subgroup kernel (flash-attention-dkdv-sm-direct-wgsl.ts) keeps both accumulators, dk and dv
+ * (2·d/16 matrices, 128 registers an invocation at d = 128), and does all four products of a block
+ * one after the other. Here a workgroup holds two subgroups per 16-key tile:
+ * - role 0 computes the transposed scores k·qᵀ and keeps dv += Pᵀ·dO;
+ * - role 1 computes dPᵀ = v·dOᵀ and keeps dk += dSᵀ·q;
+ * so each holds d/16 accumulators and the two strips, then the two updates, run side by side. The
+ * softmax between them (P and dS from both strips) is shared by the whole workgroup. With bc = 32 a
+ * workgroup holds two key tiles (four subgroups) that walk the same query blocks together, so their q
+ * and dO tiles are read while the other tile's are still in L1.
+ *
+ * The subgroups' work differs only in its operands, but each subgroup-matrix offset must stay a WGSL
+ * constant (flash-attention-forward-sm-direct-wgsl.ts says why: Dawn's robustness otherwise wraps
+ * each load in a bounds test), so every subgroup's share is written out in its own branch of a
+ * switch on the subgroup index; a branch is uniform within its subgroup, which is what the
+ * hardware needs (the uniformity diagnostic is off, as in the GEMM). The accumulators are the same
+ * variables in every branch, so the compiler reserves registers for d/16 of them, not 2·d/16.
+ */
+import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
+import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
+import { directHeader, directProduct, FLASH_DIRECT_LANES, range, tileLoad } from './flash-attention-sm-direct-wgsl.js';
+import { smLoad, smStore } from './subgroup-matrix-io.js';
+
+/** Subgroups per 16-key tile: one for dv, one for dk. */
+export const FLASH_SPLIT_ROLES = 2;
+
+export function flashDkdvSmSplitWgsl(s: FlashShape, { br, bc, sg }: FlashTiles): string {
+  if (br % 16 !== 0 || br > 32) throw new Error(`flash attention (split dk/dv): query block ${br} must be 16 or 32`);
+  if (bc !== 16 && bc !== 32) throw new Error(`flash attention (split dk/dv): key block ${bc} must be 16 or 32`);
+  const kt = bc / 16,
+    groups = FLASH_SPLIT_ROLES * kt;
+  if (sg !== groups) throw new Error(`flash attention (split dk/dv): ${bc} keys take ${groups} subgroups, not ${sg}`);
+  const ni = br / 16,
+    dn = s.d / 16,
+    threads = FLASH_DIRECT_LANES * groups,
+    strip = 16 * br; // f32 words of one key tile's strip: (key, query) at query·16 + key
+  const inputs = [
+    ['Q', 'read', 'f16-tiles'],
+    ['K', 'read', 'f16-tiles'],
+    ['V', 'read', 'f16-tiles'],
+    ['DO', 'read', 'f16-tiles'],
+    ['ST', 'read'],
+    ...biasBinding(s),
+  ] as const;
+  // Subgroup g: key tile g / 2, role g % 2; each branch of the switch is one subgroup's share.
+  const bySubgroup = (share: (tile: number, role: number, g: number) => string) =>
+    `switch (sg) {
+      ${range(groups)
+        .map(
+          (g) => `case ${g}u: {\n      ${share(Math.floor(g / FLASH_SPLIT_ROLES), g % FLASH_SPLIT_ROLES, g)}\n      }`,
+        )
+        .join('\n      ')}
+      default: {}
+    }`;
+  // The transposed strip (scores for role 0, dP for role 1) of key tile `tile` into Scr: scores first, then dP.
+  const stripOf = (tile: number, role: number) =>
+    directProduct({
+      into: 'Scr',
+      rows: 1,
+      cols: ni,
+      inner: dn,
+      left: (_, k) => tileLoad('L', role === 0 ? 'K' : 'V', `kTile + ${tile}u`, k),
+      right: (j, k) => tileLoad('R', role === 0 ? 'Q' : 'DO', `qTile + r0 / 16u + ${j}u`, k, true),
+      store: (_, j) => ({ offset: (role * kt + tile) * strip + 256 * j, colMajor: true, stride: 16 }),
+    });
+  // acc += (P or dS of key tile `tile`)ᵀ · (dO or q).
+  const accumulate = (tile: number, role: number) =>
+    range(ni)
+      .map(
+        (kk) => `{
+        let a = ${smLoad('L', role === 0 ? 'Ps' : 'DSs', `${tile * strip + 256 * kk}u`, true, '16u')};
+        ${range(dn)
+          .map(
+            (n) =>
+              `acc${n} = subgroupMatrixMultiplyAccumulate(a, ${tileLoad('R', role === 0 ? 'DO' : 'Q', `qTile + r0 / 16u + ${kk}u`, n)}, acc${n});`,
+          )
+          .join('\n        ')}
+      }`,
+      )
+      .join('\n      ');
+  // Each subgroup stores its accumulator n into its own 256 words of Scr, then the workgroup writes them out.
+  const store = range(dn)
+    .map(
+      (n) => `${bySubgroup((_, __, g) => `${smStore('Scr', `${256 * g}u`, `acc${n}`, false, '16u')};`)}
+  workgroupBarrier();
+  for (var e = lid; e < ${256 * groups}u; e += ${threads}u) {
+    let g = e / 256u; let w = e % 256u;
+    let x = c0 + (g / ${FLASH_SPLIT_ROLES}u) * 16u + w / 16u; let at = kvBase + x * D + ${16 * n}u + w % 16u;
+    if (x < S) {
+      if (g % ${FLASH_SPLIT_ROLES}u == 0u) { DV[at] = Scr[e]; } else { DK[at] = Scr[e] * SCALE; }
+    }
+  }
+  workgroupBarrier();`,
+    )
+    .join('\n  ');
+  return `${directHeader}
+${flashHeader(s, [...inputs, ['DK', 'read_write'], ['DV', 'read_write']], threads)}
+const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
+var<workgroup> Scr: array<f32, ${FLASH_SPLIT_ROLES * kt * strip}>;
+var<workgroup> Ps: array<f16, ${kt * strip}>;
+var<workgroup> DSs: array<f16, ${kt * strip}>;
+var<workgroup> rowM: array<f32, ${br}>;
+var<workgroup> rowL: array<f32, ${br}>;
+var<workgroup> delta: array<f32, ${br}>;
+@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wg: vec3u,
+    @builtin(local_invocation_index) lid: u32) {
+  let bk = wg.y; let b = bk / HKV; let hk = bk % HKV;
+  let c0 = wg.x * ${bc}u;
+  let kTile = (bk * SP + c0) / 16u; let kvBase = bk * S * D;
+  // NVIDIA's subgroups are 32 consecutive invocations (the start-up self-test checks the kernels' results).
+  let sg = lid / ${FLASH_DIRECT_LANES}u;
+  ${firstVisibleCode(s, threads)}
+  ${range(dn)
+    .map((n) => `var acc${n} = Acc();`)
+    .join(' ')}
+  for (var h = hk * REP; h < hk * REP + REP; h++) {
+    let bh = b * H + h; let qTile = bh * TP / 16u;
+    for (var r0 = 0u; r0 < T; r0 += ${br}u) {
+      if (!${visitsCode(s, 'r0', `${br}u`, 'c0')}) { continue; }
+      if (lid < ${br}u) {
+        let st = (bh * T + min(r0 + lid, T - 1u)) * 3u;
+        rowM[lid] = ST[st]; rowL[lid] = ST[st + 1u]; delta[lid] = ST[st + 2u];
+      }
+      ${bySubgroup((tile, role) => stripOf(tile, role))}
+      workgroupBarrier();
+      for (var e = lid; e < ${kt * strip}u; e += ${threads}u) {
+        let w = e % ${strip}u; let q = w / 16u; let t = r0 + q; let j = c0 + (e / ${strip}u) * 16u + w % 16u;
+        let x = score(Scr[e], b, min(t, T - 1u), min(j, S - 1u));
+        let p = select(0.0, exp(x - rowM[q]) / rowL[q], t < T && j < S);
+        Ps[e] = f16(p); DSs[e] = f16(p * (Scr[${kt * strip}u + e] - delta[q]));
+      }
+      workgroupBarrier();
+      ${bySubgroup((tile, role) => accumulate(tile, role))}
+      workgroupBarrier();
+    }
+  }
+  ${store}
+}`;
+}
