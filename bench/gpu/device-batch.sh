@@ -364,6 +364,24 @@ case "${1:-}" in
       $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
     run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
+  dkdv-split) # #12/#13 (session 20): the dk/dv kernel split over subgroups (dv and dk each on its own subgroup; 32 keys on 4), at
+              # query blocks of 16 and 32, checked, then timed at the 0.6B and 8B seed shapes against the default, twice; torch beside
+    run flash-split 300 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 \
+      KVC_FLASH_TILES=${FLASH_TILES:-dkdv.sg=2,dkdv.bc=32+dkdv.sg=4,dkdv.br=32+dkdv.sg=2,dkdv.br=32+dkdv.bc=32+dkdv.sg=4,dkdv.sg=2,dkdv.bc=32+dkdv.sg=4} \
+      $KVC flash-attn-bench ${FLASH_PHASES:-check,seed,seed8b}
+    run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
+    ;;
+  split-step) # #12/#13 (session 20): the dk/dv kernel split over 2 subgroups, query blocks of 32, as the default: checked, then
+              # the 8B step (36 layers, cap 56 GiB) and the 0.6B step (keep-attention, cap 40 GiB), PyTorch bf16 beside both
+    run flash-check 120 env KVC_FLASH_VARIANTS=subgroup-matrix $KVC flash-attn-bench check
+    run seed-8b-36-split 220 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 \
+      KVC_PEAK_SERIES=$OUT/mem-8b-36-split.txt $PEAK kvc-8b-36-split $KVC seed-sequence webgpu 8b 36 3 f16 nf4
+    run seed-0.6b-split 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
+      $PEAK kvc-0.6b-split $KVC seed-sequence webgpu 0.6b 0 3 f16 none
+    run torch-8b 100 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
+      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+    run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    ;;
   pace-tight) # #13 (prepared in session 19, not run yet: no device time was left): the pacer where the pool must destroy buffers: 8 layers of the 8B step under a 24 GiB cap (below
               # its ~31 GiB live peak; session 18's tight caps ran out of the H200), with at most 4 GiB of destroyed buffers in
               # flight, then unpaced; device memory sampled (steps print when they ended, to place them in the series)

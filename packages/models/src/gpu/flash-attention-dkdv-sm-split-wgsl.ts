@@ -19,7 +19,14 @@
  */
 import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
-import { directHeader, directProduct, FLASH_DIRECT_LANES, range, tileLoad } from './flash-attention-sm-direct-wgsl.js';
+import {
+  bySubgroup,
+  directHeader,
+  directProduct,
+  FLASH_DIRECT_LANES,
+  range,
+  tileLoad,
+} from './flash-attention-sm-direct-wgsl.js';
 import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 /** Subgroups per 16-key tile: one for dv, one for dk. */
@@ -43,16 +50,9 @@ export function flashDkdvSmSplitWgsl(s: FlashShape, { br, bc, sg }: FlashTiles):
     ['ST', 'read'],
     ...biasBinding(s),
   ] as const;
-  // Subgroup g: key tile g / 2, role g % 2; each branch of the switch is one subgroup's share.
-  const bySubgroup = (share: (tile: number, role: number, g: number) => string) =>
-    `switch (sg) {
-      ${range(groups)
-        .map(
-          (g) => `case ${g}u: {\n      ${share(Math.floor(g / FLASH_SPLIT_ROLES), g % FLASH_SPLIT_ROLES, g)}\n      }`,
-        )
-        .join('\n      ')}
-      default: {}
-    }`;
+  // Subgroup g: key tile g / 2, role g % 2.
+  const each = (share: (tile: number, role: number, g: number) => string) =>
+    bySubgroup(groups, (g) => share(Math.floor(g / FLASH_SPLIT_ROLES), g % FLASH_SPLIT_ROLES, g));
   // The transposed strip (scores for role 0, dP for role 1) of key tile `tile` into Scr: scores first, then dP.
   const stripOf = (tile: number, role: number) =>
     directProduct({
@@ -82,7 +82,7 @@ export function flashDkdvSmSplitWgsl(s: FlashShape, { br, bc, sg }: FlashTiles):
   // Each subgroup stores its accumulator n into its own 256 words of Scr, then the workgroup writes them out.
   const store = range(dn)
     .map(
-      (n) => `${bySubgroup((_, __, g) => `${smStore('Scr', `${256 * g}u`, `acc${n}`, false, '16u')};`)}
+      (n) => `${each((_, __, g) => `${smStore('Scr', `${256 * g}u`, `acc${n}`, false, '16u')};`)}
   workgroupBarrier();
   for (var e = lid; e < ${256 * groups}u; e += ${threads}u) {
     let g = e / 256u; let w = e % 256u;
@@ -108,8 +108,6 @@ var<workgroup> delta: array<f32, ${br}>;
   let bk = wg.y; let b = bk / HKV; let hk = bk % HKV;
   let c0 = wg.x * ${bc}u;
   let kTile = (bk * SP + c0) / 16u; let kvBase = bk * S * D;
-  // NVIDIA's subgroups are 32 consecutive invocations (the start-up self-test checks the kernels' results).
-  let sg = lid / ${FLASH_DIRECT_LANES}u;
   ${firstVisibleCode(s, threads)}
   ${range(dn)
     .map((n) => `var acc${n} = Acc();`)
@@ -122,7 +120,7 @@ var<workgroup> delta: array<f32, ${br}>;
         let st = (bh * T + min(r0 + lid, T - 1u)) * 3u;
         rowM[lid] = ST[st]; rowL[lid] = ST[st + 1u]; delta[lid] = ST[st + 2u];
       }
-      ${bySubgroup((tile, role) => stripOf(tile, role))}
+      ${each((tile, role) => stripOf(tile, role))}
       workgroupBarrier();
       for (var e = lid; e < ${kt * strip}u; e += ${threads}u) {
         let w = e % ${strip}u; let q = w / 16u; let t = r0 + q; let j = c0 + (e / ${strip}u) * 16u + w % 16u;
@@ -131,7 +129,7 @@ var<workgroup> delta: array<f32, ${br}>;
         Ps[e] = f16(p); DSs[e] = f16(p * (Scr[${kt * strip}u + e] - delta[q]));
       }
       workgroupBarrier();
-      ${bySubgroup((tile, role) => accumulate(tile, role))}
+      ${each((tile, role) => accumulate(tile, role))}
       workgroupBarrier();
     }
   }

@@ -8,27 +8,41 @@
  * dO (an f32 copy would be a ninth storage binding, past WebGPU's default limit of eight) and the
  * f32 o, and written to the statistics' third slot for the dk/dv kernel, as
  * flash-attention-dq-wgsl.ts does (and why).
+ *
+ * With two subgroups (FlashTiles.sg = 2, as the split dk/dv kernel: flash-attention-dkdv-sm-split-wgsl.ts says
+ * why), one computes the score strip and the other dP's, side by side, and each keeps half of dq's
+ * head tiles; every subgroup's share is its own branch of a switch, so each offset stays a constant.
  */
 import type { FlashShape, FlashTiles } from './flash-attention-shape.js';
 import { biasBinding, flashHeader, visitsCode } from './flash-attention-wgsl.js';
 import {
   FLASH_DIRECT_LANES,
   accumulateRows,
+  bySubgroup,
   directHeader,
+  range,
   rowAccs,
   rowKernelMain,
   rowStrip,
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
+import { smStore } from './subgroup-matrix-io.js';
 
-export function flashDqSmDirectWgsl(s: FlashShape, { br, bc }: FlashTiles): string {
+/** Subgroups the dq kernel can split its head tiles over at head size d: 2 where d/16 is even. */
+export const dqSubgroups = (d: number): 1 | 2 => ((d / 16) % 2 === 0 ? 2 : 1);
+
+export function flashDqSmDirectWgsl(s: FlashShape, { br, bc, sg = 1 }: FlashTiles): string {
   const nj = bc / 16,
     dn = s.d / 16;
+  if (sg !== 1 && sg !== 2) throw new Error(`flash attention (direct dq): ${sg} subgroups, not 1 or 2`);
+  if (dn % sg !== 0)
+    throw new Error(`flash attention (direct dq): head size ${s.d} does not split into ${sg} halves of 16`);
+  const threads = FLASH_DIRECT_LANES * sg;
   // 32 rows: one per invocation. 16: two invocations a row, each taking every other key of a block in
   // the softmax loop; half the accumulators (fewer registers), twice the workgroups.
   const rows = br;
   if (rows !== 16 && rows !== 32) throw new Error(`flash attention (direct dq): ${rows} query rows, not 16 or 32`);
-  const share = FLASH_DIRECT_LANES / rows;
+  const share = threads / rows;
   const inputs = [
     ['Q', 'read', 'f16-tiles'],
     ['K', 'read', 'f16-tiles'],
@@ -38,14 +52,33 @@ export function flashDqSmDirectWgsl(s: FlashShape, { br, bc }: FlashTiles): stri
     ['ST', 'read_write'],
     ...biasBinding(s),
   ] as const;
-  const dq = rowAccs('dq', dn, rows);
-  const strips = `var<workgroup> Ss: array<f32, ${rows * bc}>;
+  // Each subgroup's head tiles of dq: all, or half each.
+  const tilesEach = dn / sg;
+  const dq = rowAccs('dq', tilesEach, rows);
+  const each = (share: (g: number) => string) => bySubgroup(sg, share);
+  // With two subgroups each writes its head tiles through its own 256 words of Ss.
+  const store =
+    sg === 1
+      ? storeRows('dq', 'DQ', dn, ' * SCALE', rows)
+      : range(tilesEach)
+          .flatMap((n) => range(rows / 16).map((i) => [n, i] as const))
+          .map(
+            ([n, i]) => `${each((g) => `${smStore('Ss', `${256 * g}u`, `dq${n}_${i}`, false, '16u')};`)}
+    workgroupBarrier();
+    for (var e = lid; e < ${256 * sg}u; e += ${threads}u) {
+      let x = r0 + ${16 * i}u + (e % 256u) / 16u;
+      if (x < T) { DQ[oBase + x * D + (e / 256u) * ${16 * tilesEach}u + ${16 * n}u + e % 16u] = Ss[e] * SCALE; }
+    }
+    workgroupBarrier();`,
+          )
+          .join('\n    ');
+  const strips = `var<workgroup> Ss: array<f32, ${Math.max(rows * bc, 256 * sg)}>;
 var<workgroup> DPs: array<f32, ${rows * bc}>;
 var<workgroup> DSs: array<f16, ${rows * bc}>;`;
   return `${directHeader}
-${flashHeader(s, [...inputs, ['DQ', 'read_write']], FLASH_DIRECT_LANES)}
+${flashHeader(s, [...inputs, ['DQ', 'read_write']], threads)}
 const D4 = D / 4u;
-${rowKernelMain(s, strips, rows)}
+${rowKernelMain(s, strips, rows, threads)}
   var dl = 0.0;
   // dO as the products see it (f16): Δ then matches Σ P·dP row by row, as it does exactly in f32.
   // Row t of its 16-row group: 16 halves in each 256-half tile (tile-major, packFlashOperand).
@@ -62,8 +95,11 @@ ${rowKernelMain(s, strips, rows)}
   ${dq.map((a) => `var ${a} = Acc();`).join(' ')}
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visitsCode(s, 'r0', `${rows}u`, 'c0')}) { continue; }
-    ${rowStrip('Ss', 'Q', 'K', nj, dn, rows)}
-    ${rowStrip('DPs', 'DO', 'V', nj, dn, rows)}
+    ${
+      sg === 1
+        ? `${rowStrip('Ss', 'Q', 'K', nj, dn, rows)}\n    ${rowStrip('DPs', 'DO', 'V', nj, dn, rows)}`
+        : each((g) => (g === 0 ? rowStrip('Ss', 'Q', 'K', nj, dn, rows) : rowStrip('DPs', 'DO', 'V', nj, dn, rows)))
+    }
     workgroupBarrier();
     for (var c = lid / ${rows}u; c < ${bc}u; c += ${share}u) {
       let j = c0 + c;
@@ -72,9 +108,9 @@ ${rowKernelMain(s, strips, rows)}
       DSs[c * ${rows}u + row] = f16(p * (DPs[c * ${rows}u + row] - dl));
     }
     workgroupBarrier();
-    ${accumulateRows('dq', 'DSs', 'K', nj, dn, rows)}
+    ${each((g) => accumulateRows('dq', 'DSs', 'K', nj, tilesEach, rows, g * tilesEach))}
     workgroupBarrier();
   }
-  ${storeRows('dq', 'DQ', dn, ' * SCALE', rows)}
+  ${store}
 }`;
 }

@@ -50,6 +50,20 @@ describe('direct tensor-core attention WGSL', () => {
     expect(() => flashDqSmDirectWgsl(SHAPES[0]!, { br: 48, bc: 32 })).toThrow(/48 query rows/);
   });
 
+  it('the dq kernel split over 2 subgroups: constant offsets, half the head tiles a subgroup', () => {
+    for (const s of SHAPES) {
+      for (const br of [16, 32]) {
+        const code = flashDqSmDirectWgsl(s, { br, bc: 32, sg: 2 });
+        expect(computedOffsets(code)).toEqual([]);
+        expect(code.match(/var dq\d+_\d+ = Acc\(\);/g)?.length).toBe(((br / 16) * s.d) / 32);
+        expect(code).toContain('@workgroup_size(64)');
+        for (const g of [0, 1]) expect(code).toContain(`case ${g}u: {`);
+      }
+    }
+    expect(() => flashDqSmDirectWgsl(SHAPES[0]!, { br: 16, bc: 32, sg: 4 })).toThrow(/4 subgroups/);
+    expect(() => flashDqSmDirectWgsl({ ...SHAPES[0]!, d: 48 }, { br: 16, bc: 32, sg: 2 })).toThrow(/head size 48/);
+  });
+
   it('the dk/dv kernel split over subgroups: constant offsets, one set of accumulators, 2 subgroups per 16 keys', () => {
     for (const s of SHAPES) {
       for (const bc of [16, 32]) {

@@ -82,8 +82,23 @@ export function directProduct(p: DirectProduct): string {
 export const FLASH_DIRECT_LANES = 32;
 const LANES = FLASH_DIRECT_LANES;
 
+/**
+ * WGSL running `share(g)` on subgroup g of a workgroup of `groups` subgroups (NVIDIA's subgroups are 32
+ * consecutive invocations), one branch of a switch each, so that each share's subgroup-matrix offsets stay
+ * constants; a branch is uniform within its subgroup, which is what the hardware needs. One subgroup: the share itself.
+ */
+export const bySubgroup = (groups: number, share: (g: number) => string): string =>
+  groups === 1
+    ? share(0)
+    : `switch (lid / ${LANES}u) {
+      ${range(groups)
+        .map((g) => `case ${g}u: {\n      ${share(g)}\n      }`)
+        .join('\n      ')}
+      default: {}
+    }`;
+
 /** Tiles of 16 rows in a workgroup's `rows` (16 or 32). */
-const rowTiles = (rows: number): number => {
+export const rowTiles = (rows: number): number => {
   if (rows !== 16 && rows !== 32) throw new Error(`flash attention (direct): ${rows} rows a workgroup, not 16 or 32`);
   return rows / 16;
 };
@@ -118,7 +133,8 @@ export const rowAccs = (acc: string, dn: number, rows = FLASH_DIRECT_ROWS): stri
 
 /**
  * `acc{n}_{i}` += strip · `operand`: the f16 strip [rows × 16·nj keys] (rowStrip's layout) times
- * the key block's rows of `operand` (v or k), one 16-key step at a time.
+ * the key block's rows of `operand` (v or k), one 16-key step at a time; n counts `dn` head tiles
+ * from `firstTile`.
  */
 export const accumulateRows = (
   acc: string,
@@ -127,6 +143,7 @@ export const accumulateRows = (
   nj: number,
   dn: number,
   rows = FLASH_DIRECT_ROWS,
+  firstTile = 0,
 ): string =>
   range(nj)
     .map(
@@ -136,7 +153,7 @@ export const accumulateRows = (
         .join('\n      ')}
       ${range(dn)
         .map(
-          (n) => `{ let b = ${tileLoad('R', operand, `kvTile + c0 / 16u + ${kk}u`, n)};
+          (n) => `{ let b = ${tileLoad('R', operand, `kvTile + c0 / 16u + ${kk}u`, firstTile + n)};
         ${range(rowTiles(rows))
           .map((i) => `${acc}${n}_${i} = subgroupMatrixMultiplyAccumulate(a${i}, b, ${acc}${n}_${i});`)
           .join(' ')} }`,
@@ -169,19 +186,20 @@ export const storeRows = (acc: string, dst: string, dn: number, factor = '', row
  * (batch, head) (forward, dq), after its workgroup `arrays`: the packed row counts TP and SP, then bh, b, h,
  * r0, the first query tile `qTile` and the head's first key tile `kvTile` of the packed operands, oBase
  * (the rows of the f32 o or dq), firstVis, the invocation's `row` (lid mod rows: with 16 rows two
- * invocations share each row) and that row's t (clamped to T − 1).
+ * invocations share each row, and more with `threads` > 32) and that row's t (clamped to T − 1).
  */
 export const rowKernelMain = (
   s: FlashShape,
   arrays: string,
   rows = FLASH_DIRECT_ROWS,
+  threads = LANES,
 ): string => `const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
 ${arrays}
-@compute @workgroup_size(${LANES}) fn main(@builtin(workgroup_id) wg: vec3u,
+@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wg: vec3u,
     @builtin(local_invocation_index) lid: u32) {
   let bh = wg.y; let b = bh / H; let h = bh % H;
   let r0 = wg.x * ${rowTiles(rows) * 16}u;
   let qTile = (bh * TP + r0) / 16u; let kvTile = (b * HKV + h / REP) * SP / 16u; let oBase = bh * T * D;
-  ${firstVisibleCode(s, LANES)}
+  ${firstVisibleCode(s, threads)}
   let row = lid % ${rows}u;
   let t = min(r0 + row, T - 1u);`;

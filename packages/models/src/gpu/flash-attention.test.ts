@@ -4,6 +4,7 @@ import { initBackend } from '../engine/init-backend.js';
 import { causalAttentionBias, paddingAttentionBias } from '../nn/attention-bias.js';
 import { attention } from '../nn/attention.js';
 import { attentionGemmBounds } from './attention-gemm-tolerance.js';
+import { dqSubgroups } from './flash-attention-dq-sm-direct-wgsl.js';
 import { flashAttention, flashShape } from './flash-attention.js';
 import { flashAttentionBounds, worstBoundRatio, type FlashReference } from './flash-attention-tolerance.js';
 import { FLASH_KERNEL_SETS, type FlashKernelSet } from './flash-kernel-set.js';
@@ -196,10 +197,18 @@ const emulatedDq32: FlashKernelSet = {
   tiles: (kernel) => (kernel === 'dq' ? { br: 32, bc: 16 } : EMULATED_TILES[kernel]),
 };
 
-/** The dk/dv kernel split over subgroups (flash-attention-dkdv-sm-split-wgsl.ts): 16 keys on 2 subgroups, 32 on 4. */
-const emulatedSplit = (bc: 16 | 32): FlashKernelSet => ({
+/**
+ * The backward split over subgroups: dk/dv (flash-attention-dkdv-sm-split-wgsl.ts) with 16 keys on 2 subgroups or
+ * 32 on 4, dq on 2 (`rows` query rows) where the head splits into two halves of whole tiles.
+ */
+const emulatedSplit = (bc: 16 | 32, rows: 16 | 32): FlashKernelSet => ({
   ...emulatedSm,
-  tiles: (kernel) => (kernel === 'dkdv' ? { br: 16, bc, sg: bc / 8 } : EMULATED_TILES[kernel]),
+  tiles: (kernel, d) =>
+    kernel === 'dkdv'
+      ? { br: 16, bc, sg: bc / 8 }
+      : kernel === 'dq'
+        ? { br: rows, bc: 16, sg: dqSubgroups(d) }
+        : EMULATED_TILES[kernel],
 });
 const casesNamed = (...starts: string[]) => SM_CASES.filter((c) => starts.some((p) => c.name.startsWith(p)));
 
@@ -227,15 +236,15 @@ const SUITES = [
     ms: 240_000,
   },
   {
-    name: 'subgroup-matrix emulated, dk/dv split over 2 subgroups',
-    kernels: emulatedSplit(16),
+    name: 'split subgroups: dk/dv 16 keys on 2, dq 16 rows on 2 (emulated)',
+    kernels: emulatedSplit(16, 16),
     cases: casesNamed('odd T=37', 'S≠T'),
     bounds: attentionGemmBounds,
     ms: 240_000,
   },
   {
-    name: 'subgroup-matrix emulated, dk/dv split over 4 subgroups (32 keys)',
-    kernels: emulatedSplit(32),
+    name: 'split subgroups: dk/dv 32 keys on 4, dq 32 rows on 2 (emulated)',
+    kernels: emulatedSplit(32, 32),
     cases: casesNamed('odd T=37', 'bidirectional padding'),
     bounds: attentionGemmBounds,
     ms: 240_000,

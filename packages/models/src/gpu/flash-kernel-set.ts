@@ -40,7 +40,7 @@ export interface FlashKernelSet {
 const DIRECT_TILES: Readonly<Record<FlashKernel, FlashTiles>> = {
   forward: { br: FLASH_DIRECT_ROWS, bc: 32 },
   dq: { br: 16, bc: 32 },
-  dkdv: { br: 16, bc: FLASH_DIRECT_KEYS },
+  dkdv: { br: 32, bc: FLASH_DIRECT_KEYS, sg: 2 },
 };
 
 export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKernelSet>> = {

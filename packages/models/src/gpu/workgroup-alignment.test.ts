@@ -67,9 +67,10 @@ var<workgroup> tiles: array<array<f16, 256>, 3>;`;
         expect(misaligned(code)).toEqual([]);
       });
     }
-    it(`attention dq in 16- and 32-row blocks, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
+    it(`attention dq in 16- and 32-row blocks, on 1 or 2 subgroups, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
       for (const br of [16, 32])
-        for (const bc of [16, 32]) expect(misaligned(flashDqSmDirectWgsl(s, { br, bc }))).toEqual([]);
+        for (const bc of [16, 32])
+          for (const sg of [1, 2]) expect(misaligned(flashDqSmDirectWgsl(s, { br, bc, sg }))).toEqual([]);
     });
     it(`attention dk/dv split over subgroups, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
       for (const br of [16, 32])
