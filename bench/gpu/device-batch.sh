@@ -382,6 +382,15 @@ case "${1:-}" in
       $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
     run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
+  dq-split) # #12/#13 (session 20): the dq kernel split over 2 subgroups (score and dP strips side by side, half of dq's head tiles
+            # each), 16 and 32 rows, alternating with the default; then the 8B step keeping the attention results (no forward
+            # recompute) under the 56 GiB cap, device memory sampled
+    run flash-dq-split 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 \
+      KVC_FLASH_TILES=${FLASH_TILES:-dq.sg=2,dq.br=32+dq.sg=2,dq.sg=2,dq.br=32+dq.sg=2} \
+      $KVC flash-attn-bench ${FLASH_PHASES:-check,seed,seed8b}
+    run seed-8b-36-keep 240 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 KVC_BENCH_CHECKPOINT=keep-attention \
+      KVC_PEAK_SERIES=$OUT/mem-8b-36-keep.txt $PEAK kvc-8b-36-keep $KVC seed-sequence webgpu 8b 36 3 f16 nf4
+    ;;
   pace-tight) # #13 (prepared in session 19, not run yet: no device time was left): the pacer where the pool must destroy buffers: 8 layers of the 8B step under a 24 GiB cap (below
               # its ~31 GiB live peak; session 18's tight caps ran out of the H200), with at most 4 GiB of destroyed buffers in
               # flight, then unpaced; device memory sampled (steps print when they ended, to place them in the series)

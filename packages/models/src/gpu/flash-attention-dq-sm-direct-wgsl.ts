@@ -20,13 +20,11 @@ import {
   accumulateRows,
   bySubgroup,
   directHeader,
-  range,
   rowAccs,
   rowKernelMain,
   rowStrip,
   storeRows,
 } from './flash-attention-sm-direct-wgsl.js';
-import { smStore } from './subgroup-matrix-io.js';
 
 /** Subgroups the dq kernel can split its head tiles over at head size d: 2 where d/16 is even. */
 export const dqSubgroups = (d: number): 1 | 2 => ((d / 16) % 2 === 0 ? 2 : 1);
@@ -56,22 +54,6 @@ export function flashDqSmDirectWgsl(s: FlashShape, { br, bc, sg = 1 }: FlashTile
   const tilesEach = dn / sg;
   const dq = rowAccs('dq', tilesEach, rows);
   const each = (share: (g: number) => string) => bySubgroup(sg, share);
-  // With two subgroups each writes its head tiles through its own 256 words of Ss.
-  const store =
-    sg === 1
-      ? storeRows('dq', 'DQ', dn, ' * SCALE', rows)
-      : range(tilesEach)
-          .flatMap((n) => range(rows / 16).map((i) => [n, i] as const))
-          .map(
-            ([n, i]) => `${each((g) => `${smStore('Ss', `${256 * g}u`, `dq${n}_${i}`, false, '16u')};`)}
-    workgroupBarrier();
-    for (var e = lid; e < ${256 * sg}u; e += ${threads}u) {
-      let x = r0 + ${16 * i}u + (e % 256u) / 16u;
-      if (x < T) { DQ[oBase + x * D + (e / 256u) * ${16 * tilesEach}u + ${16 * n}u + e % 16u] = Ss[e] * SCALE; }
-    }
-    workgroupBarrier();`,
-          )
-          .join('\n    ');
   const strips = `var<workgroup> Ss: array<f32, ${Math.max(rows * bc, 256 * sg)}>;
 var<workgroup> DPs: array<f32, ${rows * bc}>;
 var<workgroup> DSs: array<f16, ${rows * bc}>;`;
@@ -111,6 +93,6 @@ ${rowKernelMain(s, strips, rows, threads)}
     ${each((g) => accumulateRows('dq', 'DSs', 'K', nj, tilesEach, rows, g * tilesEach))}
     workgroupBarrier();
   }
-  ${store}
+  ${storeRows('dq', 'DQ', tilesEach, ' * SCALE', rows, sg)}
 }`;
 }

@@ -44,6 +44,7 @@ import { FLASH_PACK_ROWS, type FlashShape, type FlashTiles } from './flash-atten
 import {
   FLASH_DIRECT_ROWS,
   accumulateRows,
+  bySubgroup,
   directHeader,
   range,
   rowAccs,
@@ -81,12 +82,36 @@ function rescaleRows(dn: number, nj: number): string {
     .join('\n    ');
 }
 
-export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): string {
+/**
+ * rescaleRows when `groups` subgroups each hold `dn` head tiles of o: a round per tile (the same tile of
+ * each subgroup), each subgroup through its own 256 words of Ss.
+ */
+function rescaleRowsBySubgroup(dn: number, groups: number): string {
+  return range(dn)
+    .flatMap((n) => range(2).map((i) => [n, i] as const))
+    .map(
+      ([n, i]) => `${bySubgroup(groups, (g) => `${smStore('Ss', `${256 * g}u`, `o${n}_${i}`, false, '16u')};`)}
+    workgroupBarrier();
+    for (var e = lid; e < ${256 * groups}u; e += ${ROWS * groups}u) { Ss[e] *= Fs[${16 * i}u + (e % 256u) / 16u]; }
+    workgroupBarrier();
+    ${bySubgroup(groups, (g) => `o${n}_${i} = ${smLoad('Acc', 'Ss', `${256 * g}u`, false, '16u')};`)}
+    workgroupBarrier();`,
+    )
+    .join('\n    ');
+}
+
+export function flashForwardSmDirectWgsl(s: FlashShape, { bc, sg = 1 }: FlashTiles): string {
   if (bc % 16 !== 0 || FLASH_PACK_ROWS % bc !== 0 || s.d % 16 !== 0) {
     throw new Error(`flash attention (direct): key block ${bc} and head size ${s.d} must be multiples of 16`);
   }
   const nj = bc / 16,
     dn = s.d / 16;
+  if (sg !== 1 && sg !== 2) throw new Error(`flash attention (direct forward): ${sg} subgroups, not 1 or 2`);
+  if (dn % sg !== 0)
+    throw new Error(`flash attention (direct forward): head size ${s.d} does not split into ${sg} halves of 16`);
+  const threads = ROWS * sg,
+    tilesEach = dn / sg;
+  const each = (share: (g: number) => string) => bySubgroup(sg, share);
   const visits = visitsCode(s, 'r0', `${ROWS}u`, 'c0');
   const inputs = [
     ['Q', 'read', 'f16-tiles'],
@@ -94,21 +119,27 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc }: FlashTiles): str
     ['V', 'read', 'f16-tiles'],
     ...biasBinding(s),
   ] as const;
-  const accs = rowAccs('o', dn);
+  const accs = rowAccs('o', tilesEach);
   // Whole blocks store straight to o; the last, partial one through Ss with a bounds check.
-  const whole = range(2 * dn)
-    .map((x) => {
-      const [n, i] = [x >> 1, x % 2];
-      return `${smStore('O', `oBase + (r0 + ${16 * i}u) * D + ${16 * n}u`, `o${n}_${i}`, false, 'D')};`;
-    })
-    .join('\n    ');
-  const arrays = `var<workgroup> Ss: array<f32, ${ROWS * bc}>;
+  const whole = each((g) =>
+    range(2 * tilesEach)
+      .map((x) => {
+        const [n, i] = [x >> 1, x % 2];
+        const at = `oBase + (r0 + ${16 * i}u) * D + ${16 * (g * tilesEach + n)}u`;
+        return `${smStore('O', at, `o${n}_${i}`, false, 'D')};`;
+      })
+      .join('\n    '),
+  );
+  const rescale = sg === 1 ? rescaleRows(dn, nj) : rescaleRowsBySubgroup(tilesEach, sg);
+  const arrays = `var<workgroup> Ss: array<f32, ${Math.max(ROWS * bc, 256 * sg)}>;
 var<workgroup> Ps: array<f16, ${ROWS * bc}>;
 var<workgroup> Fs: array<f32, ${ROWS}>;
 var<workgroup> moved: array<atomic<u32>, 4>;`; // 4: 16 bytes (see above)
+  // With two subgroups, each computes one 16-row tile of the score strip and keeps half of o's head tiles; the
+  // first subgroup's invocations (one a row) run the softmax.
   return `${directHeader}
-${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], ROWS)}
-${rowKernelMain(s, arrays)}
+${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], threads)}
+${rowKernelMain(s, arrays, ROWS, threads)}
   var m = MASK_MIN; var l = 0.0;
   var started = false;
   ${accs.map((a) => `var ${a} = Acc();`).join(' ')}
@@ -116,45 +147,47 @@ ${rowKernelMain(s, arrays)}
     if (!${visits}) { continue; }
     // Every invocation read the flag before the last block's closing barrier.
     atomicStore(&moved[0], 0u);
-    ${rowStrip('Ss', 'Q', 'K', nj, dn)}
+    ${sg === 1 ? rowStrip('Ss', 'Q', 'K', nj, dn) : each((g) => rowStrip('Ss', 'Q', 'K', nj, dn, ROWS, g))}
     workgroupBarrier();
-    let n = min(${bc}u, S - c0);
-    var mx = MASK_MIN;
-    for (var c = 0u; c < n; c++) {
-      let sc = score(Ss[c * ${ROWS}u + lid], b, t, c0 + c);
-      Ss[c * ${ROWS}u + lid] = sc;
-      mx = max(mx, sc);
+    if (lid < ${ROWS}u) {
+      let n = min(${bc}u, S - c0);
+      var mx = MASK_MIN;
+      for (var c = 0u; c < n; c++) {
+        let sc = score(Ss[c * ${ROWS}u + lid], b, t, c0 + c);
+        Ss[c * ${ROWS}u + lid] = sc;
+        mx = max(mx, sc);
+      }
+      let grew = mx > m + ${RESCALE_MARGIN.toFixed(1)};
+      let alpha = select(1.0, exp(m - mx), grew);
+      m = select(m, mx, grew);
+      atomicOr(&moved[0], select(0u, 1u, grew));
+      var sum = 0.0;
+      for (var c = 0u; c < ${bc}u; c++) {
+        let p = select(0.0, exp(Ss[c * ${ROWS}u + lid] - m), r0 + lid < T && c < n);
+        Ps[c * ${ROWS}u + lid] = f16(p);
+        sum += p;
+      }
+      l = l * alpha + sum;
+      Fs[lid] = alpha;
     }
-    let grew = mx > m + ${RESCALE_MARGIN.toFixed(1)};
-    let alpha = select(1.0, exp(m - mx), grew);
-    m = select(m, mx, grew);
-    atomicOr(&moved[0], select(0u, 1u, grew));
-    var sum = 0.0;
-    for (var c = 0u; c < ${bc}u; c++) {
-      let p = select(0.0, exp(Ss[c * ${ROWS}u + lid] - m), r0 + lid < T && c < n);
-      Ps[c * ${ROWS}u + lid] = f16(p);
-      sum += p;
-    }
-    l = l * alpha + sum;
-    Fs[lid] = alpha;
-    // P and the factors are complete before the subgroup reads them as matrices.
+    // P and the factors are complete before the subgroups read them as matrices.
     workgroupBarrier();
-    // Uniform: the whole subgroup rescales o, each row by its own factor (1 where m stayed).
+    // Uniform: the whole workgroup rescales o, each row by its own factor (1 where m stayed).
     if (workgroupUniformLoad(&moved[0]) != 0u && started) {
-    ${rescaleRows(dn, nj)}
+    ${rescale}
     }
     started = true;
-    ${accumulateRows('o', 'Ps', 'V', nj, dn)}
+    ${each((g) => accumulateRows('o', 'Ps', 'V', nj, tilesEach, ROWS, g * tilesEach))}
     workgroupBarrier();
   }
-  Fs[lid] = select(0.0, 1.0 / l, l > 0.0);
+  if (lid < ${ROWS}u) { Fs[lid] = select(0.0, 1.0 / l, l > 0.0); }
   workgroupBarrier();
-  ${rescaleRows(dn, nj)}
+  ${rescale}
   if (r0 + ${ROWS}u <= T) {
     ${whole}
   } else {
-    ${storeRows('o', 'O', dn)}
+    ${storeRows('o', 'O', tilesEach, '', ROWS, sg)}
   }
-  if (r0 + lid < T) { ST[(bh * T + r0 + lid) * 3u] = m; ST[(bh * T + r0 + lid) * 3u + 1u] = l; }
+  if (lid < ${ROWS}u && r0 + lid < T) { ST[(bh * T + r0 + lid) * 3u] = m; ST[(bh * T + r0 + lid) * 3u + 1u] = l; }
 }`;
 }

@@ -81,6 +81,18 @@ describe('direct tensor-core attention WGSL', () => {
     expect(() => flashDkdvSmSplitWgsl(SHAPES[0]!, { br: 16, bc: 64, sg: 8 })).toThrow(/key block 64/);
   });
 
+  it('the forward split over 2 subgroups: constant offsets but o, half the head tiles a subgroup', () => {
+    for (const s of SHAPES) {
+      const code = flashForwardSmDirectWgsl(s, { br: 32, bc: 32, sg: 2 });
+      expect(computedOffsets(code).filter((c) => !c.startsWith('&O,'))).toEqual([]);
+      expect(code.match(/var o\d+_\d+ = Acc\(\);/g)?.length).toBe(s.d / 16);
+      expect(code).toContain('@workgroup_size(64)');
+      // Whole blocks: every head tile of both row tiles, once, across the two branches.
+      expect(code.match(/subgroupMatrixStore<row_major>\(&O, /g)?.length).toBe((2 * s.d) / 16);
+    }
+    expect(() => flashForwardSmDirectWgsl({ ...SHAPES[0]!, d: 48 }, { br: 32, bc: 32, sg: 2 })).toThrow(/head size 48/);
+  });
+
   it('only the forward writes o through a computed offset, once per workgroup, for whole blocks', () => {
     const code = flashForwardSmDirectWgsl(SHAPES[0]!, set.tiles('forward', 128, 16384)!);
     expect(code.match(/subgroupMatrixStore<row_major>\(&O, /g)?.length).toBe(16);

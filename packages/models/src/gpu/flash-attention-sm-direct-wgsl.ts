@@ -107,7 +107,7 @@ export const rowTiles = (rows: number): number => {
  * The strip of a workgroup's `rows` query rows (32 by default) against the key block c0 … c0 + 16·nj − 1:
  * rows of `a` (q or dO, tiles from `qTile`) times rows of `b` (k or v, tiles from `kvTile`) transposed,
  * over the head dimension, stored column-major into `into` ((row, key) at key·rows + row: an invocation
- * walks its row over consecutive-bank words).
+ * walks its row over consecutive-bank words). `rowTile`: only that 16-row tile's part (a subgroup's share).
  */
 export const rowStrip = (
   into: string,
@@ -116,16 +116,19 @@ export const rowStrip = (
   nj: number,
   dn: number,
   rows = FLASH_DIRECT_ROWS,
-): string =>
-  directProduct({
+  rowTile?: number,
+): string => {
+  const first = rowTile ?? 0;
+  return directProduct({
     into,
-    rows: rowTiles(rows),
+    rows: rowTile === undefined ? rowTiles(rows) : 1,
     cols: nj,
     inner: dn,
-    left: (i, k) => tileLoad('L', a, `qTile + ${i}u`, k),
+    left: (i, k) => tileLoad('L', a, `qTile + ${first + i}u`, k),
     right: (j, k) => tileLoad('R', b, `kvTile + c0 / 16u + ${j}u`, k, true),
-    store: (i, j) => ({ offset: j * 16 * rows + i * 16, colMajor: true, stride: rows }),
+    store: (i, j) => ({ offset: j * 16 * rows + (first + i) * 16, colMajor: true, stride: rows }),
   });
+};
 
 /** The accumulators `acc{n}_{i}` (head tile n, row tile i) of accumulateRows. */
 export const rowAccs = (acc: string, dn: number, rows = FLASH_DIRECT_ROWS): string[] =>
@@ -165,17 +168,26 @@ export const accumulateRows = (
 
 /**
  * Writes `acc{n}_{i}` to the f32 rows r0 + … of `dst` (at `oBase`, row stride D) that are below T,
- * each value times `factor`, through the first 256 words of the f32 workgroup array Ss.
+ * each value times `factor`, through the f32 workgroup array Ss. With `groups` subgroups each holds
+ * `dn` head tiles (subgroup g: tiles g·dn …, as accumulateRows' firstTile) and writes them through its own
+ * 256 words of Ss (Ss holds at least 256·groups).
  */
-export const storeRows = (acc: string, dst: string, dn: number, factor = '', rows = FLASH_DIRECT_ROWS): string =>
+export const storeRows = (
+  acc: string,
+  dst: string,
+  dn: number,
+  factor = '',
+  rows = FLASH_DIRECT_ROWS,
+  groups = 1,
+): string =>
   range(dn)
     .flatMap((n) => range(rowTiles(rows)).map((i) => [n, i] as const))
     .map(
-      ([n, i]) => `${smStore('Ss', '0u', `${acc}${n}_${i}`, false, '16u')};
+      ([n, i]) => `${bySubgroup(groups, (g) => `${smStore('Ss', `${256 * g}u`, `${acc}${n}_${i}`, false, '16u')};`)}
     workgroupBarrier();
-    for (var e = lid; e < 256u; e += ${LANES}u) {
-      let x = r0 + ${16 * i}u + e / 16u;
-      if (x < T) { ${dst}[oBase + x * D + ${16 * n}u + e % 16u] = Ss[e]${factor}; }
+    for (var e = lid; e < ${256 * groups}u; e += ${LANES * groups}u) {
+      let x = r0 + ${16 * i}u + (e % 256u) / 16u;
+      if (x < T) { ${dst}[oBase + x * D + (e / 256u) * ${16 * dn}u + ${16 * n}u + e % 16u] = Ss[e]${factor}; }
     }
     workgroupBarrier();`,
     )

@@ -7,6 +7,7 @@ import { attentionGemmBounds } from './attention-gemm-tolerance.js';
 import { dqSubgroups } from './flash-attention-dq-sm-direct-wgsl.js';
 import { flashAttention, flashShape } from './flash-attention.js';
 import { flashAttentionBounds, worstBoundRatio, type FlashReference } from './flash-attention-tolerance.js';
+import type { FlashKernel, FlashTiles } from './flash-attention-shape.js';
 import { FLASH_KERNEL_SETS, type FlashKernelSet } from './flash-kernel-set.js';
 import { emulateSubgroupMatrix } from './nf4-emulated-subgroup-matrix.js';
 import { webgpuForTests } from './webgpu-for-tests.js';
@@ -167,14 +168,19 @@ async function references(cases: readonly Case[], boundsOf: Bounds): Promise<{ e
 const sm = FLASH_KERNEL_SETS['subgroup-matrix'];
 /**
  * Small tiles: the emulation holds each 16×16 matrix in private memory per invocation, and
- * lavapipe's LLVM takes minutes on many accumulators. The kernels' rows per workgroup are fixed
- * (32 queries in the forward, 16 in dq; 16 keys for dk/dv, in query blocks of 16 as on the GPU); key blocks of 16
- * instead of 32.
+ * lavapipe's LLVM takes minutes on many accumulators. Otherwise as on the GPU (flash-kernel-set.ts): 32 query rows
+ * a workgroup in the forward and dq (dq on 2 subgroups where the head splits into halves of whole tiles), 16 keys
+ * for dk/dv on 2 subgroups in query blocks of 32; key blocks of 16 instead of 32.
  */
-const EMULATED_TILES = { forward: { br: 32, bc: 16 }, dq: { br: 16, bc: 16 }, dkdv: { br: 16, bc: 16 } } as const;
+const emulatedTiles = (kernel: FlashKernel, d: number): FlashTiles =>
+  kernel === 'dq'
+    ? { br: 32, bc: 16, sg: dqSubgroups(d) }
+    : kernel === 'dkdv'
+      ? { br: 32, bc: 16, sg: 2 }
+      : { br: 32, bc: 16 };
 const emulatedSm: FlashKernelSet = {
   ...sm,
-  tiles: (kernel) => EMULATED_TILES[kernel],
+  tiles: (kernel, d) => emulatedTiles(kernel, d),
   wgsl: {
     forward: (s, t) => emulateSubgroupMatrix(sm.wgsl.forward(s, t)),
     dq: (s, t) => emulateSubgroupMatrix(sm.wgsl.dq(s, t)),
@@ -191,25 +197,22 @@ const SM_CASES = CASES.filter((c) => c.mask !== 'full' && c.pads?.some((p) => p 
   d: Math.min(32, Math.ceil(c.d / 16) * 16),
 }));
 
-/** The dq kernel in blocks of 32 query rows (one invocation a row; flash-attn-bench `dq.br=32`), on one masked case. */
-const emulatedDq32: FlashKernelSet = {
+/** The one-subgroup backward kernels (FlashTiles.sg 1), in blocks of 16 query rows. */
+const emulatedOneSubgroup: FlashKernelSet = {
   ...emulatedSm,
-  tiles: (kernel) => (kernel === 'dq' ? { br: 32, bc: 16 } : EMULATED_TILES[kernel]),
+  tiles: (kernel, d) => (kernel === 'forward' ? emulatedTiles(kernel, d) : { br: 16, bc: 16 }),
 };
 
-/**
- * The backward split over subgroups: dk/dv (flash-attention-dkdv-sm-split-wgsl.ts) with 16 keys on 2 subgroups or
- * 32 on 4, dq on 2 (`rows` query rows) where the head splits into two halves of whole tiles.
- */
-const emulatedSplit = (bc: 16 | 32, rows: 16 | 32): FlashKernelSet => ({
+/** Split further: dk/dv with 32 keys on 4 subgroups, dq with 16 rows on 2, the forward on 2. */
+const emulatedSplit32: FlashKernelSet = {
   ...emulatedSm,
   tiles: (kernel, d) =>
     kernel === 'dkdv'
-      ? { br: 16, bc, sg: bc / 8 }
+      ? { br: 16, bc: 32, sg: 4 }
       : kernel === 'dq'
-        ? { br: rows, bc: 16, sg: dqSubgroups(d) }
-        : EMULATED_TILES[kernel],
-});
+        ? { br: 16, bc: 16, sg: dqSubgroups(d) }
+        : { br: 32, bc: 16, sg: dqSubgroups(d) },
+};
 const casesNamed = (...starts: string[]) => SM_CASES.filter((c) => starts.some((p) => c.name.startsWith(p)));
 
 const SUITES = [
@@ -229,22 +232,15 @@ const SUITES = [
     ms: 240_000,
   },
   {
-    name: 'subgroup-matrix emulated, dq in 32-row blocks',
-    kernels: emulatedDq32,
-    cases: casesNamed('odd T=37'),
-    bounds: attentionGemmBounds,
-    ms: 240_000,
-  },
-  {
-    name: 'split subgroups: dk/dv 16 keys on 2, dq 16 rows on 2 (emulated)',
-    kernels: emulatedSplit(16, 16),
+    name: 'one subgroup: dq and dk/dv in 16-row blocks (emulated)',
+    kernels: emulatedOneSubgroup,
     cases: casesNamed('odd T=37', 'S≠T'),
     bounds: attentionGemmBounds,
     ms: 240_000,
   },
   {
-    name: 'split subgroups: dk/dv 32 keys on 4, dq 32 rows on 2 (emulated)',
-    kernels: emulatedSplit(32, 32),
+    name: 'split subgroups: dk/dv 32 keys on 4, dq 16 rows and forward on 2 (emulated)',
+    kernels: emulatedSplit32,
     cases: casesNamed('odd T=37', 'bidirectional padding'),
     bounds: attentionGemmBounds,
     ms: 240_000,

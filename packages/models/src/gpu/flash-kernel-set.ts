@@ -7,7 +7,7 @@
 import { FLASH_DIRECT_KEYS, flashDkdvSmDirectWgsl } from './flash-attention-dkdv-sm-direct-wgsl.js';
 import { flashDkdvSmSplitWgsl } from './flash-attention-dkdv-sm-split-wgsl.js';
 import { flashDkdvWgsl } from './flash-attention-dkdv-wgsl.js';
-import { flashDqSmDirectWgsl } from './flash-attention-dq-sm-direct-wgsl.js';
+import { dqSubgroups, flashDqSmDirectWgsl } from './flash-attention-dq-sm-direct-wgsl.js';
 import { flashDqWgsl } from './flash-attention-dq-wgsl.js';
 import { flashForwardSmDirectWgsl } from './flash-attention-forward-sm-direct-wgsl.js';
 import { FLASH_DIRECT_ROWS } from './flash-attention-sm-direct-wgsl.js';
@@ -31,17 +31,19 @@ export interface FlashKernelSet {
 }
 
 /**
- * Tiles of the direct tensor-core kernels (flash-attention-*-sm-direct-wgsl.ts): key blocks of 32. The forward holds
- * 32 query rows a workgroup. The dk/dv kernel walks the queries 16 at a time: its backward 90 ms against 110 ms
- * with 32 at Qwen3-8B's heads on an H200, 44–49 against 50 ms at 0.6B's (bench/results/2026-11-29-attention-tiles-h200.md).
- * The dq kernel holds 16 query rows (two invocations a row): 80–81 against 90–91 ms at 8B, 42 against 45–47 ms at
- * 0.6B (bench/results/2026-11-29-pacer-dq16-h200.md).
+ * Tiles of the direct tensor-core kernels (flash-attention-*-sm-direct-wgsl.ts): 32 query rows a workgroup in the
+ * forward and dq, key blocks of 32, 16 keys a workgroup in dk/dv. Both backward kernels split their products over
+ * 2 subgroups (FlashTiles.sg): at Qwen3-8B's heads on an H200 the backward went 90 → 80 ms with dq in 16-row
+ * blocks, → 67 ms with dk/dv split (query blocks of 32), → 57 ms with dq split (32 rows); at 0.6B's 45 → 28 ms
+ * (bench/results/2026-11-29-split-attention-h200.md). dq splits its head tiles in two halves, so only where d/16
+ * is even.
  */
-const DIRECT_TILES: Readonly<Record<FlashKernel, FlashTiles>> = {
-  forward: { br: FLASH_DIRECT_ROWS, bc: 32 },
-  dq: { br: 16, bc: 32 },
-  dkdv: { br: 32, bc: FLASH_DIRECT_KEYS, sg: 2 },
-};
+const directTiles = (kernel: FlashKernel, d: number): FlashTiles =>
+  kernel === 'forward'
+    ? { br: FLASH_DIRECT_ROWS, bc: 32 }
+    : kernel === 'dq'
+      ? { br: FLASH_DIRECT_ROWS, bc: 32, sg: dqSubgroups(d) }
+      : { br: 32, bc: FLASH_DIRECT_KEYS, sg: 2 };
 
 export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKernelSet>> = {
   portable: {
@@ -54,7 +56,7 @@ export const FLASH_KERNEL_SETS: Readonly<Record<FlashAttentionVariant, FlashKern
     variant: 'subgroup-matrix',
     headStep: 16,
     // Workgroup memory is a few KiB whatever d is (the operands are read from storage).
-    tiles: (kernel) => DIRECT_TILES[kernel],
+    tiles: (kernel, d) => directTiles(kernel, d),
     wgsl: {
       forward: flashForwardSmDirectWgsl,
       dq: flashDqSmDirectWgsl,
