@@ -391,6 +391,20 @@ case "${1:-}" in
     run seed-8b-36-keep 240 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 KVC_BENCH_CHECKPOINT=keep-attention \
       KVC_PEAK_SERIES=$OUT/mem-8b-36-keep.txt $PEAK kvc-8b-36-keep $KVC seed-sequence webgpu 8b 36 3 f16 nf4
     ;;
+  fwd-split) # #12/#13 (session 20): the forward split over 2 subgroups (a 16-row tile of the score strip and half of o's head
+             # tiles each), key blocks of 32 and 16, alternating; torch beside
+    run flash-fwd-split 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 \
+      KVC_FLASH_TILES=${FLASH_TILES:-forward.sg=2,forward.sg=2+forward.bc=16,forward.sg=2,forward.sg=2+forward.bc=16} \
+      $KVC flash-attn-bench ${FLASH_PHASES:-check,seed,seed8b,clip}
+    run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
+    ;;
+  profile-steps) # #12/#13 (session 20): where the step's GPU time goes outside our own kernels: tf.profile over the last step
+                 # (tfjs' kernels only; the fused attention, GEMMs and other WGSL of our own are not in it), Qwen3-8B NF4 at 8
+                 # layers and Qwen3-0.6B keeping the attention results
+    run seed-8b-8-profile 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_PROFILE=1 $KVC seed-sequence webgpu 8b 8 3 f16 nf4
+    run seed-0.6b-profile 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_PROFILE=1 KVC_BENCH_CHECKPOINT=keep-attention \
+      $KVC seed-sequence webgpu 0.6b 0 3 f16 none
+    ;;
   pace-tight) # #13 (prepared in session 19, not run yet: no device time was left): the pacer where the pool must destroy buffers: 8 layers of the 8B step under a 24 GiB cap (below
               # its ~31 GiB live peak; session 18's tight caps ran out of the H200), with at most 4 GiB of destroyed buffers in
               # flight, then unpaced; device memory sampled (steps print when they ended, to place them in the series)

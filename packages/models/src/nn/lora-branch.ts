@@ -4,9 +4,11 @@
  * [M, out] product B·A·x too (the scalar multiply saves its tensor input): one full output per
  * adapted module, 2 × 1 GB for gate and up at Qwen3-8B widths and the seed's batch, for a value
  * the backward never reads. The forward runs the same ops in the same order, so values are
- * unchanged; the backward is the chain rule those ops would apply.
+ * unchanged; the backward is the chain rule those ops would apply. On webgpu the weight gradients, tall-skinny
+ * products over every row, run on kernels of their own (gpu/low-rank-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { lowRankGrad, lowRankGradTakes } from '../gpu/low-rank-grad.js';
 import { hashDropout } from './hash-dropout.js';
 import type { LoraPair } from './linear.js';
 
@@ -27,6 +29,16 @@ export function loraBranch(x: tf.Tensor2D, lora: LoraPair, dropoutSeed?: number)
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [sx, sa, sb, sm] = saved as tf.Tensor2D[];
+          const dy2 = dy as tf.Tensor2D;
+          if (lowRankGradTakes(sm!, dy2)) {
+            // On webgpu: the weight gradients by the thin-by-wide kernels, and s applied to the [M, r] and [out, r]
+            // products instead of dy [M, out] (one multiply of a full output less); the chain rule's terms as below,
+            // the roundings of the sums' order and of s's place aside.
+            const dB = tf.mul(tf.transpose(lowRankGrad(sm!, dy2)), scaling);
+            const dm = tf.mul(tf.matMul(dy2, sb!), scaling) as tf.Tensor2D;
+            const dA = lowRankGrad(dm, dropped(sx!));
+            return [dropped(tf.matMul(dm, sa!)), dA, dB];
+          }
           const dLow = tf.mul(dy, scaling) as tf.Tensor2D;
           const dB = tf.matMul(dLow, sm!, true, false);
           const dm = tf.matMul(dLow, sb!);
