@@ -3,7 +3,7 @@
  * tfjs records as two matMuls, a multiply and an add (plus reshapes) per adapted module, ~0.6 ms of host
  * time each on lavapipe (bench/gpu/op-host-cost.ts) and 28 of a decode step's ~100 kernels a layer
  * (bench/gpu/decode-dispatches.ts). For inference only (nn/linear.ts takes it when no gradient is
- * recorded): the training path keeps loraBranch's differentiable ops.
+ * recorded): the training path takes nn/lora-branch.ts's differentiable branch.
  *
  * A workgroup of 64 owns one row and 64 output columns. It first computes the row's r low-rank values
  * t = x·Aᵀ (each invocation sums a strided slice of the inputs for all r, then the slices are added),

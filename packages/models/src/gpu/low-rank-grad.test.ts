@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/init-backend.js';
 import type { LoraPair } from '../nn/linear.js';
-import { loraBranch } from '../nn/lora-branch.js';
+import { addLoraBranch, loraBranch } from '../nn/lora-branch.js';
 import { F32_UNIT, uniformMatrix } from '../testing/uniform-matrix.js';
 import { lowRankGrad, lowRankGradTakes } from './low-rank-grad.js';
 import { ownDispatchesOf, webgpuForTests } from './webgpu-for-tests.js';
@@ -95,6 +95,23 @@ describe.skipIf(!gpu)('lowRankGrad (Lᵀ·R for a thin L and a wide R, the LoRA 
       expect(worst, `gradient ${i}`).toBeLessThanOrEqual(1);
     }
     tf.dispose([x, a, b, w, ...ours, low, dLow, dm, ...ref, em, adm, ...bounds]);
+  });
+
+  it('addLoraBranch: y + the branch in one kernel; its gradients are dy for y and the branch’s own, bit for bit', async () => {
+    const x = uniformMatrix([200, 40], 41);
+    const y = uniformMatrix([200, 24], 42);
+    const w = uniformMatrix([200, 24], 43);
+    const lora: LoraPair = { a: uniformMatrix([4, 40], 44), b: uniformMatrix([24, 4], 45), scaling: 2, dropout: 0.1 };
+    const pair = (ai: tf.Tensor, bi: tf.Tensor) => ({ ...lora, a: ai as tf.Tensor2D, b: bi as tf.Tensor2D });
+    const added = tf.grads((yi: tf.Tensor, xi: tf.Tensor, ai: tf.Tensor, bi: tf.Tensor) =>
+      tf.sum(tf.mul(addLoraBranch(yi as tf.Tensor2D, xi as tf.Tensor2D, pair(ai, bi), 9), w)),
+    )([y, x, lora.a, lora.b]);
+    const alone = tf.grads((xi: tf.Tensor, ai: tf.Tensor, bi: tf.Tensor) =>
+      tf.sum(tf.mul(loraBranch(xi as tf.Tensor2D, pair(ai, bi), 9), w)),
+    )([x, lora.a, lora.b]);
+    expect(await added[0]!.data()).toEqual(await w.data());
+    for (let i = 0; i < 3; i++) expect(await added[i + 1]!.data()).toEqual(await alone[i]!.data());
+    tf.dispose([x, y, w, lora.a, lora.b, ...added, ...alone]);
   });
 
   it('is refused where it cannot run: rank over 32, rows that do not match', () => {
