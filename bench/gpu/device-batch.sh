@@ -405,6 +405,17 @@ case "${1:-}" in
     run seed-0.6b-profile 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_PROFILE=1 KVC_BENCH_CHECKPOINT=keep-attention \
       $KVC seed-sequence webgpu 0.6b 0 3 f16 none
     ;;
+  lora-step) # #12/#13 (session 20): the LoRA branch's add (lowRankAdd) and weight gradients (lowRankGrad) on kernels of our own
+             # in training: the 8B step (36 layers, cap 56 GiB) and the 0.6B step (keep-attention, cap 40 GiB), PyTorch bf16
+             # beside both
+    run seed-8b-36-lora 220 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 \
+      KVC_PEAK_SERIES=$OUT/mem-8b-36-lora.txt $PEAK kvc-8b-36-lora $KVC seed-sequence webgpu 8b 36 3 f16 nf4
+    run seed-0.6b-lora 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
+      $PEAK kvc-0.6b-lora $KVC seed-sequence webgpu 0.6b 0 3 f16 none
+    run torch-8b 100 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
+      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+    run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    ;;
   pace-tight) # #13 (prepared in session 19, not run yet: no device time was left): the pacer where the pool must destroy buffers: 8 layers of the 8B step under a 24 GiB cap (below
               # its ~31 GiB live peak; session 18's tight caps ran out of the H200), with at most 4 GiB of destroyed buffers in
               # flight, then unpaced; device memory sampled (steps print when they ended, to place them in the series)
