@@ -10,17 +10,19 @@
  */
 import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
-import { directHeader, directProduct, range, tileLoad } from './flash-attention-sm-direct-wgsl.js';
+import { directHeader, directProduct, FLASH_DIRECT_LANES, range, tileLoad } from './flash-attention-sm-direct-wgsl.js';
 import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 /** Keys per workgroup: one 16-row tile. */
 export const FLASH_DIRECT_KEYS = 16;
 const KEYS = FLASH_DIRECT_KEYS;
 
-export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string {
-  if (br % 16 !== 0 || br > 32) throw new Error(`flash attention (direct dk/dv): query block ${br} must be 16 or 32`);
-  const ni = br / 16,
-    dn = s.d / 16;
+/**
+ * The module scope and the entry point's start of a direct dk/dv kernel (this one, and the split one:
+ * flash-attention-dkdv-sm-split-wgsl.ts): bindings, the packed row counts, the workgroup `arrays` and the query block's
+ * statistics (rowM, rowL, delta), then bk, b, hk, the first key c0 (`keys` a workgroup), kTile, kvBase and firstVis.
+ */
+export function dkdvKernelMain(s: FlashShape, arrays: string, br: number, keys: number, threads: number): string {
   const inputs = [
     ['Q', 'read', 'f16-tiles'],
     ['K', 'read', 'f16-tiles'],
@@ -29,6 +31,38 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string
     ['ST', 'read'],
     ...biasBinding(s),
   ] as const;
+  return `${directHeader}
+${flashHeader(s, [...inputs, ['DK', 'read_write'], ['DV', 'read_write']], threads)}
+const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
+${arrays}
+var<workgroup> rowM: array<f32, ${br}>;
+var<workgroup> rowL: array<f32, ${br}>;
+var<workgroup> delta: array<f32, ${br}>;
+@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wg: vec3u,
+    @builtin(local_invocation_index) lid: u32) {
+  let bk = wg.y; let b = bk / HKV; let hk = bk % HKV;
+  let c0 = wg.x * ${keys}u;
+  let kTile = (bk * SP + c0) / 16u; let kvBase = bk * S * D;
+  ${firstVisibleCode(s, threads)}`;
+}
+
+/**
+ * The opening of the walk over every query head of the kv head's group and every block of br queries that sees the
+ * keys, with the block's statistics loaded (bh, qTile and r0 set); the caller writes the body and closes both loops.
+ */
+export const dkdvQueryLoop = (s: FlashShape, br: number): string => `for (var h = hk * REP; h < hk * REP + REP; h++) {
+    let bh = b * H + h; let qTile = bh * TP / 16u;
+    for (var r0 = 0u; r0 < T; r0 += ${br}u) {
+      if (!${visitsCode(s, 'r0', `${br}u`, 'c0')}) { continue; }
+      if (lid < ${br}u) {
+        let st = (bh * T + min(r0 + lid, T - 1u)) * 3u;
+        rowM[lid] = ST[st]; rowL[lid] = ST[st + 1u]; delta[lid] = ST[st + 2u];
+      }`;
+
+export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string {
+  if (br % 16 !== 0 || br > 32) throw new Error(`flash attention (direct dk/dv): query block ${br} must be 16 or 32`);
+  const ni = br / 16,
+    dn = s.d / 16;
   // Column-major strips of the block's transposed scores and dP: (key, query) at query·16 + key.
   const strip = (name: string, left: string, right: string) =>
     directProduct({
@@ -67,33 +101,15 @@ export function flashDkdvSmDirectWgsl(s: FlashShape, { br }: FlashTiles): string
   workgroupBarrier();`,
       )
       .join('\n  ');
-  return `${directHeader}
-${flashHeader(s, [...inputs, ['DK', 'read_write'], ['DV', 'read_write']], 32)}
-const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
-var<workgroup> Ss: array<f32, ${KEYS * br}>;
+  const arrays = `var<workgroup> Ss: array<f32, ${KEYS * br}>;
 var<workgroup> DPs: array<f32, ${KEYS * br}>;
 var<workgroup> Ps: array<f16, ${KEYS * br}>;
-var<workgroup> DSs: array<f16, ${KEYS * br}>;
-var<workgroup> rowM: array<f32, ${br}>;
-var<workgroup> rowL: array<f32, ${br}>;
-var<workgroup> delta: array<f32, ${br}>;
-@compute @workgroup_size(32) fn main(@builtin(workgroup_id) wg: vec3u,
-    @builtin(local_invocation_index) lid: u32) {
-  let bk = wg.y; let b = bk / HKV; let hk = bk % HKV;
-  let c0 = wg.x * ${KEYS}u;
-  let kTile = (bk * SP + c0) / 16u; let kvBase = bk * S * D;
-  ${firstVisibleCode(s, 32)}
+var<workgroup> DSs: array<f16, ${KEYS * br}>;`;
+  return `${dkdvKernelMain(s, arrays, br, KEYS, FLASH_DIRECT_LANES)}
   ${range(dn)
     .map((n) => `var dk${n} = Acc(); var dv${n} = Acc();`)
     .join(' ')}
-  for (var h = hk * REP; h < hk * REP + REP; h++) {
-    let bh = b * H + h; let qTile = bh * TP / 16u;
-    for (var r0 = 0u; r0 < T; r0 += ${br}u) {
-      if (!${visitsCode(s, 'r0', `${br}u`, 'c0')}) { continue; }
-      if (lid < ${br}u) {
-        let st = (bh * T + min(r0 + lid, T - 1u)) * 3u;
-        rowM[lid] = ST[st]; rowL[lid] = ST[st + 1u]; delta[lid] = ST[st + 2u];
-      }
+  ${dkdvQueryLoop(s, br)}
       ${strip('Ss', 'K', 'Q')}
       ${strip('DPs', 'V', 'DO')}
       workgroupBarrier();

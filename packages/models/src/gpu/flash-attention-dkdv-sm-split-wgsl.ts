@@ -17,16 +17,9 @@
  * hardware needs (the uniformity diagnostic is off, as in the GEMM). The accumulators are the same
  * variables in every branch, so the compiler reserves registers for d/16 of them, not 2·d/16.
  */
-import { packedRows, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
-import { biasBinding, firstVisibleCode, flashHeader, visitsCode } from './flash-attention-wgsl.js';
-import {
-  bySubgroup,
-  directHeader,
-  directProduct,
-  FLASH_DIRECT_LANES,
-  range,
-  tileLoad,
-} from './flash-attention-sm-direct-wgsl.js';
+import { dkdvKernelMain, dkdvQueryLoop } from './flash-attention-dkdv-sm-direct-wgsl.js';
+import type { FlashShape, FlashTiles } from './flash-attention-shape.js';
+import { bySubgroup, directProduct, FLASH_DIRECT_LANES, range, tileLoad } from './flash-attention-sm-direct-wgsl.js';
 import { smLoad, smStore } from './subgroup-matrix-io.js';
 
 /** Subgroups per 16-key tile: one for dv, one for dk. */
@@ -42,14 +35,6 @@ export function flashDkdvSmSplitWgsl(s: FlashShape, { br, bc, sg }: FlashTiles):
     dn = s.d / 16,
     threads = FLASH_DIRECT_LANES * groups,
     strip = 16 * br; // f32 words of one key tile's strip: (key, query) at query·16 + key
-  const inputs = [
-    ['Q', 'read', 'f16-tiles'],
-    ['K', 'read', 'f16-tiles'],
-    ['V', 'read', 'f16-tiles'],
-    ['DO', 'read', 'f16-tiles'],
-    ['ST', 'read'],
-    ...biasBinding(s),
-  ] as const;
   // Subgroup g: key tile g / 2, role g % 2.
   const each = (share: (tile: number, role: number, g: number) => string) =>
     bySubgroup(groups, (g) => share(Math.floor(g / FLASH_SPLIT_ROLES), g % FLASH_SPLIT_ROLES, g));
@@ -94,32 +79,14 @@ export function flashDkdvSmSplitWgsl(s: FlashShape, { br, bc, sg }: FlashTiles):
   workgroupBarrier();`,
     )
     .join('\n  ');
-  return `${directHeader}
-${flashHeader(s, [...inputs, ['DK', 'read_write'], ['DV', 'read_write']], threads)}
-const TP = ${packedRows(s.t)}u; const SP = ${packedRows(s.s)}u;
-var<workgroup> Scr: array<f32, ${FLASH_SPLIT_ROLES * kt * strip}>;
+  const arrays = `var<workgroup> Scr: array<f32, ${FLASH_SPLIT_ROLES * kt * strip}>;
 var<workgroup> Ps: array<f16, ${kt * strip}>;
-var<workgroup> DSs: array<f16, ${kt * strip}>;
-var<workgroup> rowM: array<f32, ${br}>;
-var<workgroup> rowL: array<f32, ${br}>;
-var<workgroup> delta: array<f32, ${br}>;
-@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wg: vec3u,
-    @builtin(local_invocation_index) lid: u32) {
-  let bk = wg.y; let b = bk / HKV; let hk = bk % HKV;
-  let c0 = wg.x * ${bc}u;
-  let kTile = (bk * SP + c0) / 16u; let kvBase = bk * S * D;
-  ${firstVisibleCode(s, threads)}
+var<workgroup> DSs: array<f16, ${kt * strip}>;`;
+  return `${dkdvKernelMain(s, arrays, br, bc, threads)}
   ${range(dn)
     .map((n) => `var acc${n} = Acc();`)
     .join(' ')}
-  for (var h = hk * REP; h < hk * REP + REP; h++) {
-    let bh = b * H + h; let qTile = bh * TP / 16u;
-    for (var r0 = 0u; r0 < T; r0 += ${br}u) {
-      if (!${visitsCode(s, 'r0', `${br}u`, 'c0')}) { continue; }
-      if (lid < ${br}u) {
-        let st = (bh * T + min(r0 + lid, T - 1u)) * 3u;
-        rowM[lid] = ST[st]; rowL[lid] = ST[st + 1u]; delta[lid] = ST[st + 2u];
-      }
+  ${dkdvQueryLoop(s, br)}
       ${each((tile, role) => stripOf(tile, role))}
       workgroupBarrier();
       for (var e = lid; e < ${kt * strip}u; e += ${threads}u) {
