@@ -61,15 +61,17 @@ describe.skipIf(!gpu)('loraAdd (the LoRA branch of a decode step, one dispatch) 
     const lora: LoraPair = { a: uniform([4, 40], 6), b: uniform([24, 4], 7), scaling: 2, dropout: 0 };
     const x = uniform([3, 40], 8);
     expect(ownDispatchesOf(() => linear(x, { weight: w }, lora))).toBe(1);
-    // Training takes the differentiable branch (nn/lora-branch.ts addLoraBranch): lowRankAdd forward, lowRankGrad's
-    // two dispatches each for dA and dB backward; a dropout seed alone, lowRankAdd.
-    expect(ownDispatchesOf(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(x))).toBe(5);
-    expect(ownDispatchesOf(() => linear(x, { weight: w }, lora, 7))).toBe(1);
+    // Training takes the differentiable branch (nn/lora-branch.ts addLoraBranch): x·Aᵀ (lowRankProject) and
+    // lowRankAdd forward; dy·B (lowRankProject) and lowRankGrad's two dispatches each for dA and dB backward. A dropout
+    // seed alone: the forward's two.
+    expect(ownDispatchesOf(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(x))).toBe(7);
+    expect(ownDispatchesOf(() => linear(x, { weight: w }, lora, 7))).toBe(2);
     const big = uniform([65, 40], 9);
-    // Past 64 rows lowRankAdd takes the branch after tfjs's x·Aᵀ (low-rank-add.test.ts): one kernel, not this one.
+    // Past 64 rows lowRankAdd takes the branch after x·Aᵀ (lowRankProject; low-rank-add.test.ts): two kernels, not
+    // this one.
     const before = ownDispatchCount();
     const y = linear(big, { weight: w }, lora);
-    expect(ownDispatchCount() - before).toBe(1);
+    expect(ownDispatchCount() - before).toBe(2);
     y.dispose();
     tf.dispose([w, lora.a, lora.b, x, big]);
   });

@@ -54,11 +54,12 @@ describe.skipIf(!gpu)('lowRankAdd (the LoRA branch of a prefill chunk after x·A
     const w = uniform([24, 40], 5);
     const lora: LoraPair = { a: uniform([4, 40], 6), b: uniform([24, 4], 7), scaling: 2, dropout: 0 };
     const big = uniform([LORA_ADD_MAX_ROWS + 36, 40], 8);
-    expect(ownDispatchesOf(() => linear(big, { weight: w }, lora))).toBe(1);
-    // Training too (nn/lora-branch.ts addLoraBranch): this kernel forward, lowRankGrad's two dispatches each for dA
-    // and dB backward.
-    expect(ownDispatchesOf(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(big))).toBe(5);
-    expect(ownDispatchesOf(() => linear(big, { weight: w }, lora, 7))).toBe(1); // a dropout seed: training
+    // x·Aᵀ by lowRankProject, then this kernel.
+    expect(ownDispatchesOf(() => linear(big, { weight: w }, lora))).toBe(2);
+    // Training too (nn/lora-branch.ts addLoraBranch): those two forward; dy·B (lowRankProject) and lowRankGrad's two
+    // dispatches each for dA and dB backward.
+    expect(ownDispatchesOf(() => tf.grad((xi: tf.Tensor) => tf.sum(linear(xi, { weight: w }, lora)))(big))).toBe(7);
+    expect(ownDispatchesOf(() => linear(big, { weight: w }, lora, 7))).toBe(2); // a dropout seed: training
     tf.dispose([w, lora.a, lora.b, big]);
   });
 });

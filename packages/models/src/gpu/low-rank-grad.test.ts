@@ -68,8 +68,8 @@ describe.skipIf(!gpu)('lowRankGrad (Lᵀ·R for a thin L and a wide R, the LoRA 
       tf.sum(
         tf.mul(loraBranch(xi as tf.Tensor2D, { ...lora, a: ai as tf.Tensor2D, b: bi as tf.Tensor2D }), w),
       ) as tf.Scalar;
-    // The backward's own dispatches: the two kernels each for dA and dB.
-    expect(ownDispatchesOf(() => tf.grads(f)([x, a, b]))).toBe(4);
+    // Our own dispatches: x·Aᵀ forward and dy·B backward (lowRankProject), the two kernels each for dA and dB.
+    expect(ownDispatchesOf(() => tf.grads(f)([x, a, b]))).toBe(6);
     const ours = tf.grads(f)([x, a, b]);
     // The tfjs chain rule the CPU path runs: dLow = s·w (dy is w), dB = dLowᵀ·m, dm = dLow·B, dA = dmᵀ·x, dx = dm·A.
     const low = tf.matMul(x, a, false, true);
@@ -79,14 +79,18 @@ describe.skipIf(!gpu)('lowRankGrad (Lᵀ·R for a thin L and a wide R, the LoRA 
     // Bounds, from |·| of the same products. dm here is s·(w·B), there (s·w)·B: each an out-term sum and one
     // multiply by s, so |dm − dm_ref| ≤ (2γ_out + 2u)·|s|·|w||B| =: e_m. Then dx = dm·A (an r-term sum, both sides):
     // e_m·|A| + 2γ_r·|dm||A|; dA = dmᵀ·x over m rows: e_mᵀ|x| + 2γ_m·|dm|ᵀ|x| (γ_m covers this kernel's order and
-    // tfjs's); dB = s·(wᵀ·low) against (s·w)ᵀ·low: (2γ_m + 2u)·|s|·|w|ᵀ|low|.
+    // tfjs's); dB = s·(wᵀ·low) against (s·w)ᵀ·low: (2γ_m + 2u)·|s|·|w|ᵀ|low|, plus |s|·|w|ᵀ·e_low for the two
+    // evaluations of low = x·Aᵀ (lowRankProject's order and tfjs's, in-term sums): e_low = 2γ_in·|x||A|ᵀ.
     const abs = tf.abs;
     const em = tf.mul(tf.matMul(abs(w), abs(b)), (2 * gamma(outDim) + 2 * U) * s);
     const adm = abs(dm);
     const bounds = [
       tf.add(tf.matMul(em, abs(a)), tf.mul(tf.matMul(adm, abs(a)), 2 * gamma(rank))),
       tf.add(tf.matMul(em, abs(x), true, false), tf.mul(tf.matMul(adm, abs(x), true, false), 2 * gamma(m))),
-      tf.mul(tf.matMul(abs(w), abs(low), true, false), (2 * gamma(m) + 2 * U) * s),
+      tf.add(
+        tf.mul(tf.matMul(abs(w), abs(low), true, false), (2 * gamma(m) + 2 * U) * s),
+        tf.mul(tf.matMul(abs(w), tf.matMul(abs(x), abs(a), false, true), true, false), 2 * gamma(inDim) * s),
+      ),
     ];
     for (let i = 0; i < 3; i++) {
       const [o, r, bd] = await Promise.all([ours[i]!.data(), ref[i]!.data(), bounds[i]!.data()]);

@@ -18,7 +18,7 @@ import { frozenNf4MatMul } from '../gpu/nf4-frozen-matmul.js';
 import { LORA_ADD_MAX_ROWS, loraAdd, loraAddTakes } from '../gpu/lora-add-wgsl.js';
 import { lowRankAdd, lowRankAddTakes } from '../gpu/low-rank-add-wgsl.js';
 import { tapeRecording } from '../engine/tape-recording.js';
-import { addLoraBranch } from './lora-branch.js';
+import { addLoraBranch, lowRankOf } from './lora-branch.js';
 
 /**
  * A linear layer's weight [out, in]: an f32 tensor, or frozen: an F16Matrix (precision f16 on WebGPU)
@@ -75,9 +75,9 @@ export function linear(x: tf.Tensor, w: AnyLinearWeights, lora?: LoraPair, dropo
     if (w.bias) y = tf.add(y, w.bias);
     if (lora && !intoProduct) {
       if (inference && loraAddTakes(x2, lora.a, lora.b, y)) y = loraAdd(x2, lora.a, lora.b, y, lora.scaling);
-      // Many rows (a prefill chunk): tfjs's x·Aᵀ, then the rest in one kernel.
+      // Many rows (a prefill chunk): x·Aᵀ, then the rest in one kernel.
       else if (inference && y.shape[0] > LORA_ADD_MAX_ROWS && lowRankAddTakes(lora.b, y))
-        y = lowRankAdd(y, tf.matMul(x2, lora.a, false, true), lora.b, lora.scaling);
+        y = lowRankAdd(y, lowRankOf(x2, lora.a), lora.b, lora.scaling);
       else y = addLoraBranch(y, x2, lora, dropoutSeed);
     }
     return x.rank === 2 ? y : tf.reshape(y, [...lead, linearOutDim(w)]);

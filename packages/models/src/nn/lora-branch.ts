@@ -4,14 +4,21 @@
  * [M, out] product B·A·x too (the scalar multiply saves its tensor input): one full output per
  * adapted module, 2 × 1 GB for gate and up at Qwen3-8B widths and the seed's batch, for a value
  * the backward never reads. The forward runs the same ops in the same order, so values are
- * unchanged; the backward is the chain rule those ops would apply. On webgpu the weight gradients, tall-skinny
- * products over every row, run on kernels of their own (gpu/low-rank-grad.ts).
+ * unchanged; the backward is the chain rule those ops would apply. On webgpu the thin products (x·Aᵀ, dy·B:
+ * gpu/low-rank-project.ts) and the weight gradients, tall-skinny sums over every row (gpu/low-rank-grad.ts), run on
+ * kernels of their own.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { lowRankAdd, lowRankAddTakes } from '../gpu/low-rank-add-wgsl.js';
 import { lowRankGrad, lowRankGradTakes } from '../gpu/low-rank-grad.js';
+import { lowRankProject, lowRankProjectTakes } from '../gpu/low-rank-project.js';
 import { hashDropout } from './hash-dropout.js';
 import type { LoraPair } from './linear.js';
+
+/** x·Aᵀ [M, r]: on webgpu the thin-output kernel (gpu/low-rank-project.ts), else tfjs's matMul. */
+export function lowRankOf(x: tf.Tensor2D, a: tf.Tensor2D): tf.Tensor2D {
+  return lowRankProjectTakes(x, a) ? lowRankProject(x, a) : (tf.matMul(x, a, false, true) as tf.Tensor2D);
+}
 
 /** s·(dropout(x)·Aᵀ)·Bᵀ for x [M, in]; gradients flow to x, A and B. */
 export function loraBranch(x: tf.Tensor2D, lora: LoraPair, dropoutSeed?: number): tf.Tensor2D {
@@ -36,7 +43,7 @@ function branch(x: tf.Tensor2D, lora: LoraPair, dropoutSeed?: number, base?: tf.
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [xi, a, b, y] = args as tf.Tensor2D[];
-    const m = tf.matMul(dropped(xi!), a!, false, true) as tf.Tensor2D;
+    const m = lowRankOf(dropped(xi!), a!);
     save([xi!, a!, b!, m]);
     return {
       value: y ? lowRankAdd(y, m, b!, lora.scaling) : tf.mul(tf.matMul(m, b!, false, true), scaling),
@@ -51,7 +58,7 @@ function branch(x: tf.Tensor2D, lora: LoraPair, dropoutSeed?: number, base?: tf.
             // products instead of dy [M, out] (one multiply of a full output less); the chain rule's terms as below,
             // the roundings of the sums' order and of s's place aside.
             const dB = tf.mul(tf.transpose(lowRankGrad(sm!, dy2)), scaling);
-            const dm = tf.mul(tf.matMul(dy2, sb!), scaling) as tf.Tensor2D;
+            const dm = tf.mul(lowRankOf(dy2, tf.transpose(sb!)), scaling) as tf.Tensor2D;
             const dA = lowRankGrad(dm, dropped(sx!));
             return [dropped(tf.matMul(dm, sa!)), dA, dB, ...dBase];
           }
