@@ -416,6 +416,14 @@ case "${1:-}" in
       $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
     run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     ;;
+  fwd16) # #12/#13 (prepared in session 20, not run yet): the forward in 16-row blocks (one row tile: half the accumulators,
+         # twice the workgroups), alternating with the default 32; torch beside. Then run lora-step: lowRankProject
+         # (x·Aᵀ and dy·B, committed after session 20's last call) against that session's 13.07–13.15 s and 2.26 s
+    run flash-fwd16 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 \
+      KVC_FLASH_TILES=${FLASH_TILES:-forward.br=16,forward.br=32,forward.br=16,forward.br=32} \
+      $KVC flash-attn-bench ${FLASH_PHASES:-check,seed,seed8b,clip}
+    run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
+    ;;
   pace-tight) # #13 (prepared in session 19, not run yet: no device time was left): the pacer where the pool must destroy buffers: 8 layers of the 8B step under a 24 GiB cap (below
               # its ~31 GiB live peak; session 18's tight caps ran out of the H200), with at most 4 GiB of destroyed buffers in
               # flight, then unpaced; device memory sampled (steps print when they ended, to place them in the series)

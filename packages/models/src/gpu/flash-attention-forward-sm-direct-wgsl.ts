@@ -42,7 +42,7 @@
  */
 import { FLASH_PACK_ROWS, type FlashShape, type FlashTiles } from './flash-attention-shape.js';
 import {
-  FLASH_DIRECT_ROWS,
+  FLASH_DIRECT_LANES,
   accumulateRows,
   bySubgroup,
   directHeader,
@@ -55,26 +55,25 @@ import {
 import { biasBinding, flashHeader, visitsCode } from './flash-attention-wgsl.js';
 import { smLoad, smStore } from './subgroup-matrix-io.js';
 
-const ROWS = FLASH_DIRECT_ROWS;
-
 /** How far a row's maximum may pass its reference m before o is rescaled: P ≤ e⁸ ≈ 2981 in f16. */
 export const RESCALE_MARGIN = 8;
 
 /**
  * o's rows times each row's factor (`Fs[row]`, written by its invocation before this runs), through
- * the f32 strip Ss of 32 rows × 16·nj columns: nj head tiles of both row tiles a round.
+ * the f32 strip Ss of `rows` rows × 16·nj columns: nj head tiles of every row tile a round.
  */
-function rescaleRows(dn: number, nj: number): string {
-  const width = 16 * nj;
+function rescaleRows(dn: number, nj: number, rows: number): string {
+  const width = 16 * nj,
+    rt = rows / 16;
   return range(Math.ceil(dn / nj))
     .map((g) => {
-      const tiles = range(2 * nj)
-        .map((x) => [g * nj + (x >> 1), x % 2] as const)
+      const tiles = range(rt * nj)
+        .map((x) => [g * nj + Math.floor(x / rt), x % rt] as const)
         .filter(([n]) => n < dn);
       const at = (n: number, i: number) => `${16 * i * width + (n - g * nj) * 16}u`;
       return `${tiles.map(([n, i]) => `${smStore('Ss', at(n, i), `o${n}_${i}`, false, `${width}u`)};`).join(' ')}
     workgroupBarrier();
-    for (var k = 0u; k < ${width}u; k++) { let e = k * ${ROWS}u + lid; Ss[e] *= Fs[e / ${width}u]; }
+    for (var k = 0u; k < ${(rows * width) / FLASH_DIRECT_LANES}u; k++) { let e = k * ${FLASH_DIRECT_LANES}u + lid; Ss[e] *= Fs[e / ${width}u]; }
     workgroupBarrier();
     ${tiles.map(([n, i]) => `o${n}_${i} = ${smLoad('Acc', 'Ss', at(n, i), false, `${width}u`)};`).join(' ')}
     workgroupBarrier();`;
@@ -92,7 +91,7 @@ function rescaleRowsBySubgroup(dn: number, groups: number): string {
     .map(
       ([n, i]) => `${bySubgroup(groups, (g) => `${smStore('Ss', `${256 * g}u`, `o${n}_${i}`, false, '16u')};`)}
     workgroupBarrier();
-    for (var e = lid; e < ${256 * groups}u; e += ${ROWS * groups}u) { Ss[e] *= Fs[${16 * i}u + (e % 256u) / 16u]; }
+    for (var e = lid; e < ${256 * groups}u; e += ${FLASH_DIRECT_LANES * groups}u) { Ss[e] *= Fs[${16 * i}u + (e % 256u) / 16u]; }
     workgroupBarrier();
     ${bySubgroup(groups, (g) => `o${n}_${i} = ${smLoad('Acc', 'Ss', `${256 * g}u`, false, '16u')};`)}
     workgroupBarrier();`,
@@ -100,7 +99,7 @@ function rescaleRowsBySubgroup(dn: number, groups: number): string {
     .join('\n    ');
 }
 
-export function flashForwardSmDirectWgsl(s: FlashShape, { bc, sg = 1 }: FlashTiles): string {
+export function flashForwardSmDirectWgsl(s: FlashShape, { br, bc, sg = 1 }: FlashTiles): string {
   if (bc % 16 !== 0 || FLASH_PACK_ROWS % bc !== 0 || s.d % 16 !== 0) {
     throw new Error(`flash attention (direct): key block ${bc} and head size ${s.d} must be multiples of 16`);
   }
@@ -109,37 +108,43 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { bc, sg = 1 }: FlashTil
   if (sg !== 1 && sg !== 2) throw new Error(`flash attention (direct forward): ${sg} subgroups, not 1 or 2`);
   if (dn % sg !== 0)
     throw new Error(`flash attention (direct forward): head size ${s.d} does not split into ${sg} halves of 16`);
-  const threads = ROWS * sg,
+  // 32 query rows a workgroup, or 16 (one row tile: half the accumulators, twice the workgroups; the softmax on
+  // half the invocations). Two subgroups take 32 rows.
+  const rows = br;
+  if (rows !== 16 && rows !== 32) throw new Error(`flash attention (direct forward): ${rows} query rows, not 16 or 32`);
+  if (sg === 2 && rows !== 32) throw new Error('flash attention (direct forward): two subgroups take 32 query rows');
+  const rt = rows / 16;
+  const threads = FLASH_DIRECT_LANES * sg,
     tilesEach = dn / sg;
   const each = (share: (g: number) => string) => bySubgroup(sg, share);
-  const visits = visitsCode(s, 'r0', `${ROWS}u`, 'c0');
+  const visits = visitsCode(s, 'r0', `${rows}u`, 'c0');
   const inputs = [
     ['Q', 'read', 'f16-tiles'],
     ['K', 'read', 'f16-tiles'],
     ['V', 'read', 'f16-tiles'],
     ...biasBinding(s),
   ] as const;
-  const accs = rowAccs('o', tilesEach);
+  const accs = rowAccs('o', tilesEach, rows);
   // Whole blocks store straight to o; the last, partial one through Ss with a bounds check.
   const whole = each((g) =>
-    range(2 * tilesEach)
+    range(rt * tilesEach)
       .map((x) => {
-        const [n, i] = [x >> 1, x % 2];
+        const [n, i] = [Math.floor(x / rt), x % rt];
         const at = `oBase + (r0 + ${16 * i}u) * D + ${16 * (g * tilesEach + n)}u`;
         return `${smStore('O', at, `o${n}_${i}`, false, 'D')};`;
       })
       .join('\n    '),
   );
-  const rescale = sg === 1 ? rescaleRows(dn, nj) : rescaleRowsBySubgroup(tilesEach, sg);
-  const arrays = `var<workgroup> Ss: array<f32, ${Math.max(ROWS * bc, 256 * sg)}>;
-var<workgroup> Ps: array<f16, ${ROWS * bc}>;
-var<workgroup> Fs: array<f32, ${ROWS}>;
+  const rescale = sg === 1 ? rescaleRows(dn, nj, rows) : rescaleRowsBySubgroup(tilesEach, sg);
+  const arrays = `var<workgroup> Ss: array<f32, ${Math.max(rows * bc, 256 * sg)}>;
+var<workgroup> Ps: array<f16, ${rows * bc}>;
+var<workgroup> Fs: array<f32, ${rows}>;
 var<workgroup> moved: array<atomic<u32>, 4>;`; // 4: 16 bytes (see above)
   // With two subgroups, each computes one 16-row tile of the score strip and keeps half of o's head tiles; the
   // first subgroup's invocations (one a row) run the softmax.
   return `${directHeader}
 ${flashHeader(s, [...inputs, ['O', 'read_write'], ['ST', 'read_write']], threads)}
-${rowKernelMain(s, arrays, ROWS, threads)}
+${rowKernelMain(s, arrays, rows, threads)}
   var m = MASK_MIN; var l = 0.0;
   var started = false;
   ${accs.map((a) => `var ${a} = Acc();`).join(' ')}
@@ -147,14 +152,14 @@ ${rowKernelMain(s, arrays, ROWS, threads)}
     if (!${visits}) { continue; }
     // Every invocation read the flag before the last block's closing barrier.
     atomicStore(&moved[0], 0u);
-    ${sg === 1 ? rowStrip('Ss', 'Q', 'K', nj, dn) : each((g) => rowStrip('Ss', 'Q', 'K', nj, dn, ROWS, g))}
+    ${sg === 1 ? rowStrip('Ss', 'Q', 'K', nj, dn, rows) : each((g) => rowStrip('Ss', 'Q', 'K', nj, dn, rows, g))}
     workgroupBarrier();
-    if (lid < ${ROWS}u) {
+    if (lid < ${rows}u) {
       let n = min(${bc}u, S - c0);
       var mx = MASK_MIN;
       for (var c = 0u; c < n; c++) {
-        let sc = score(Ss[c * ${ROWS}u + lid], b, t, c0 + c);
-        Ss[c * ${ROWS}u + lid] = sc;
+        let sc = score(Ss[c * ${rows}u + lid], b, t, c0 + c);
+        Ss[c * ${rows}u + lid] = sc;
         mx = max(mx, sc);
       }
       let grew = mx > m + ${RESCALE_MARGIN.toFixed(1)};
@@ -163,8 +168,8 @@ ${rowKernelMain(s, arrays, ROWS, threads)}
       atomicOr(&moved[0], select(0u, 1u, grew));
       var sum = 0.0;
       for (var c = 0u; c < ${bc}u; c++) {
-        let p = select(0.0, exp(Ss[c * ${ROWS}u + lid] - m), r0 + lid < T && c < n);
-        Ps[c * ${ROWS}u + lid] = f16(p);
+        let p = select(0.0, exp(Ss[c * ${rows}u + lid] - m), r0 + lid < T && c < n);
+        Ps[c * ${rows}u + lid] = f16(p);
         sum += p;
       }
       l = l * alpha + sum;
@@ -177,17 +182,17 @@ ${rowKernelMain(s, arrays, ROWS, threads)}
     ${rescale}
     }
     started = true;
-    ${each((g) => accumulateRows('o', 'Ps', 'V', nj, tilesEach, ROWS, g * tilesEach))}
+    ${each((g) => accumulateRows('o', 'Ps', 'V', nj, tilesEach, rows, g * tilesEach))}
     workgroupBarrier();
   }
-  if (lid < ${ROWS}u) { Fs[lid] = select(0.0, 1.0 / l, l > 0.0); }
+  if (lid < ${rows}u) { Fs[lid] = select(0.0, 1.0 / l, l > 0.0); }
   workgroupBarrier();
   ${rescale}
-  if (r0 + ${ROWS}u <= T) {
+  if (r0 + ${rows}u <= T) {
     ${whole}
   } else {
-    ${storeRows('o', 'O', tilesEach, '', ROWS, sg)}
+    ${storeRows('o', 'O', tilesEach, '', rows, sg)}
   }
-  if (lid < ${ROWS}u && r0 + lid < T) { ST[(bh * T + r0 + lid) * 3u] = m; ST[(bh * T + r0 + lid) * 3u + 1u] = l; }
+  if (lid < ${rows}u && r0 + lid < T) { ST[(bh * T + r0 + lid) * 3u] = m; ST[(bh * T + r0 + lid) * 3u + 1u] = l; }
 }`;
 }

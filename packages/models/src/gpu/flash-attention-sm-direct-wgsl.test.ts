@@ -93,6 +93,17 @@ describe('direct tensor-core attention WGSL', () => {
     expect(() => flashForwardSmDirectWgsl({ ...SHAPES[0]!, d: 48 }, { br: 32, bc: 32, sg: 2 })).toThrow(/head size 48/);
   });
 
+  it('the forward in 16-row blocks: constant offsets but o, one row tile of accumulators; other row counts refused', () => {
+    for (const s of SHAPES) {
+      const code = flashForwardSmDirectWgsl(s, { br: 16, bc: 32 });
+      expect(computedOffsets(code).filter((c) => !c.startsWith('&O,'))).toEqual([]);
+      expect(code.match(/var o\d+_\d+ = Acc\(\);/g)?.length).toBe(s.d / 16);
+      expect(code.match(/subgroupMatrixStore<row_major>\(&O, /g)?.length).toBe(s.d / 16);
+    }
+    expect(() => flashForwardSmDirectWgsl(SHAPES[0]!, { br: 48, bc: 32 })).toThrow(/48 query rows/);
+    expect(() => flashForwardSmDirectWgsl(SHAPES[0]!, { br: 16, bc: 32, sg: 2 })).toThrow(/two subgroups take 32/);
+  });
+
   it('only the forward writes o through a computed offset, once per workgroup, for whole blocks', () => {
     const code = flashForwardSmDirectWgsl(SHAPES[0]!, set.tiles('forward', 128, 16384)!);
     expect(code.match(/subgroupMatrixStore<row_major>\(&O, /g)?.length).toBe(16);
