@@ -202,46 +202,8 @@ async function trainStep(step: number): Promise<void> {
   for (const g of grads.values()) g.dispose();
 }
 
-// KVC_BENCH_SUBMIT="15,64,256": rerun the steps under each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
-// (how many dispatches tfjs-webgpu records before it submits; tfjs's default is 15).
-for (const submit of (process.env.KVC_BENCH_SUBMIT ?? '').split(',').filter(Boolean).map(Number)) {
-  if (tf.getBackend() === 'webgpu') tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submit);
-  console.log(`WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=${submit}`);
-  for (let step = 0; step < steps; step++) await trainStep(step);
-}
-
-// KVC_BENCH_POOL_GIB="2,16": rerun the steps under each bound on the freed buffers the GPU pool keeps
-// (setGpuPoolLimit; default 2 GiB): a pool that churns creates and destroys thousands of buffers a step.
-for (const gib of (process.env.KVC_BENCH_POOL_GIB ?? '').split(',').filter(Boolean).map(Number)) {
-  setGpuPoolLimit({ maxFreeBytes: gib * 2 ** 30 });
-  console.log(`GPU pool keeps ${gib} GiB of freed buffers`);
-  for (let step = 0; step < steps; step++) await trainStep(step);
-}
-
-// KVC_BENCH_POOL_CAP_GIB="40,60": the same under a pool that keeps every freed buffer until a new one would take the
-// allocated bytes past the cap (GpuPoolLimit.maxAllocatedBytes), then gives back the least recently freed.
-// KVC_BENCH_INFLIGHT_GIB="1,8,inf": each cap under each bound on the destroyed buffers the GPU has not yet given back
-// (GpuPoolLimit.maxDestroyedInFlightBytes, gpu/gpu-pacer.ts; default 4 GiB; inf: the backward never waits).
-const inflights = (process.env.KVC_BENCH_INFLIGHT_GIB ?? '')
-  .split(',')
-  .filter(Boolean)
-  .map((v) => (v === 'inf' ? Infinity : Number(v)));
-for (const gib of (process.env.KVC_BENCH_POOL_CAP_GIB ?? '').split(',').filter(Boolean).map(Number)) {
-  for (const inflight of inflights.length ? inflights : [undefined]) {
-    const paced = inflight === undefined ? {} : { maxDestroyedInFlightBytes: inflight * 2 ** 30 };
-    setGpuPoolLimit({ maxFreeBytes: Infinity, maxAllocatedBytes: gib * 2 ** 30, ...paced });
-    const bound = inflight === undefined ? 'the default' : `${inflight} GiB`;
-    console.log(`GPU pool keeps freed buffers up to ${gib} GiB allocated; destroyed in flight: ${bound}`);
-    for (let step = 0; step < steps; step++) await trainStep(step);
-  }
-}
-
-for (let step = 0; step < steps; step++) {
-  if (process.env.KVC_BENCH_SUBMIT || process.env.KVC_BENCH_POOL_GIB || process.env.KVC_BENCH_POOL_CAP_GIB) break;
-  if (!(profile && step === steps - 1)) {
-    await trainStep(step);
-    continue;
-  }
+/** The last step under tf.profile (KVC_BENCH_PROFILE=1): GPU time per tfjs kernel name, and per name + shape. */
+async function profiledStep(step: number) {
   const info = await tf.profile(() => trainStep(step));
   // GPU time per kernel name, and per name + output shape (where the time goes).
   const byName = new Map<string, { ms: number; n: number }>();
@@ -272,4 +234,46 @@ for (let step = 0; step < steps; step++) {
     console.log('  --');
   }
 }
+
+/** The steps, the last one profiled when KVC_BENCH_PROFILE=1 (under whichever pool setting runs them). */
+async function runSteps() {
+  for (let step = 0; step < steps; step++) await (profile && step === steps - 1 ? profiledStep(step) : trainStep(step));
+}
+
+// KVC_BENCH_SUBMIT="15,64,256": rerun the steps under each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
+// (how many dispatches tfjs-webgpu records before it submits; tfjs's default is 15).
+for (const submit of (process.env.KVC_BENCH_SUBMIT ?? '').split(',').filter(Boolean).map(Number)) {
+  if (tf.getBackend() === 'webgpu') tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submit);
+  console.log(`WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=${submit}`);
+  await runSteps();
+}
+
+// KVC_BENCH_POOL_GIB="2,16": rerun the steps under each bound on the freed buffers the GPU pool keeps
+// (setGpuPoolLimit; default 2 GiB): a pool that churns creates and destroys thousands of buffers a step.
+for (const gib of (process.env.KVC_BENCH_POOL_GIB ?? '').split(',').filter(Boolean).map(Number)) {
+  setGpuPoolLimit({ maxFreeBytes: gib * 2 ** 30 });
+  console.log(`GPU pool keeps ${gib} GiB of freed buffers`);
+  await runSteps();
+}
+
+// KVC_BENCH_POOL_CAP_GIB="40,60": the same under a pool that keeps every freed buffer until a new one would take the
+// allocated bytes past the cap (GpuPoolLimit.maxAllocatedBytes), then gives back the least recently freed.
+// KVC_BENCH_INFLIGHT_GIB="1,8,inf": each cap under each bound on the destroyed buffers the GPU has not yet given back
+// (GpuPoolLimit.maxDestroyedInFlightBytes, gpu/gpu-pacer.ts; default 4 GiB; inf: the backward never waits).
+const inflights = (process.env.KVC_BENCH_INFLIGHT_GIB ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((v) => (v === 'inf' ? Infinity : Number(v)));
+for (const gib of (process.env.KVC_BENCH_POOL_CAP_GIB ?? '').split(',').filter(Boolean).map(Number)) {
+  for (const inflight of inflights.length ? inflights : [undefined]) {
+    const paced = inflight === undefined ? {} : { maxDestroyedInFlightBytes: inflight * 2 ** 30 };
+    setGpuPoolLimit({ maxFreeBytes: Infinity, maxAllocatedBytes: gib * 2 ** 30, ...paced });
+    const bound = inflight === undefined ? 'the default' : `${inflight} GiB`;
+    console.log(`GPU pool keeps freed buffers up to ${gib} GiB allocated; destroyed in flight: ${bound}`);
+    await runSteps();
+  }
+}
+
+if (!(process.env.KVC_BENCH_SUBMIT || process.env.KVC_BENCH_POOL_GIB || process.env.KVC_BENCH_POOL_CAP_GIB))
+  await runSteps();
 process.exit(0);
