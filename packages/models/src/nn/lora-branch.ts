@@ -3,10 +3,10 @@
  * only x and the rank-r product A·x for its backward. Written as tfjs ops, autodiff keeps the
  * [M, out] product B·A·x too (the scalar multiply saves its tensor input): one full output per
  * adapted module, 2 × 1 GB for gate and up at Qwen3-8B widths and the seed's batch, for a value
- * the backward never reads. The forward runs the same ops in the same order, so values are
- * unchanged; the backward is the chain rule those ops would apply. On webgpu the thin products (x·Aᵀ, dy·B:
+ * the backward never reads. On cpu and wasm the forward runs the same ops in the same order, so values are
+ * unchanged, and the backward is the chain rule those ops would apply. On webgpu the thin products (x·Aᵀ, dy·B:
  * gpu/low-rank-project.ts) and the weight gradients, tall-skinny sums over every row (gpu/low-rank-grad.ts), run on
- * kernels of their own.
+ * kernels of their own: the same terms, summed in another order.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { lowRankAdd, lowRankAddTakes } from '../gpu/low-rank-add-wgsl.js';
