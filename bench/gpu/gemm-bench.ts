@@ -38,19 +38,22 @@ const sm = (
   sgn = 1,
   copy: 'halves' | 'matrices' = 'halves',
   bk: 32 | 64 | 128 = 32,
+  prefetch = false,
 ): Kernel => ({
-  name: `sm ${tm}x${tn}${staged ? (copy === 'matrices' ? ' staged by matrix copies' : ' staged') : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}${bk !== 32 ? ` K slice ${bk}` : ''}`,
+  name: `sm ${tm}x${tn}${staged ? (copy === 'matrices' ? ' staged by matrix copies' : ' staged') : ''}${prefetch ? ' prefetching' : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}${bk !== 32 ? ` K slice ${bk}` : ''}`,
   variant: 'subgroup-matrix',
-  tiling: { tm, tn, staged, sgm, sgn, copy, bk },
+  tiling: { tm, tn, staged, sgm, sgn, copy, bk, prefetch },
 });
 const hasSM = device.features.has('chromium-experimental-subgroup-matrix');
-// KVC_BENCH_SM="4x4s2x2,…": only these tilings (register tile, s = staged by halves or m = staged by matrix
-// copies, then subgroups, then k and the staged slice's K), e.g. 4x4s2x2, 2x2m4x4, 2x4m4x2k64.
+// KVC_BENCH_SM="4x4s2x2,…": only these tilings (register tile, s = staged by halves, m = staged by matrix
+// copies or p = direct, prefetching the next K step, then subgroups, then k and the staged slice's K),
+// e.g. 4x4s2x2, 2x2m4x4, 2x4m4x2k64, 4x4p2x1.
 const only = process.env.KVC_BENCH_SM?.split(',').map((x) => {
-  const [, tm, tn, st, sgm, sgn, bk] = /^(\d)x(\d)([sm]?)(?:(\d)x(\d))?(?:k(32|64|128))?$/.exec(x) ?? [];
-  if (!tm) throw new Error(`KVC_BENCH_SM: ${x} is not like 4x4s2x2, 2x2m4x4 or 2x4m4x2k64`);
+  const [, tm, tn, st, sgm, sgn, bk] = /^(\d)x(\d)([smp]?)(?:(\d)x(\d))?(?:k(32|64|128))?$/.exec(x) ?? [];
+  if (!tm) throw new Error(`KVC_BENCH_SM: ${x} is not like 4x4s2x2, 2x2m4x4, 2x4m4x2k64 or 4x4p`);
   const copy = st === 'm' ? 'matrices' : 'halves';
-  return sm(+tm, +tn!, st !== '', +(sgm ?? 1), +(sgn ?? 1), copy, +(bk ?? 32) as 32 | 64 | 128);
+  const staged = st === 's' || st === 'm';
+  return sm(+tm, +tn!, staged, +(sgm ?? 1), +(sgn ?? 1), copy, +(bk ?? 32) as 32 | 64 | 128, st === 'p');
 });
 const SM = only ?? [
   sm(4, 4),

@@ -99,6 +99,13 @@ describe.skipIf(!gpu)('batchedGemm (f16 inputs, f32 accumulation) against tf.mat
     expect(await ratio(emulated({ ...t, copy: 'halves' }), 1, 40, 72, 48, false, true)).toBeLessThanOrEqual(1);
   });
 
+  // Direct, the next K step's tiles loaded before this step's multiplies (K 70: five steps, the last reloading itself).
+  it('subgroup-matrix 2×1 direct prefetching on 1×2 subgroups (emulated): edge blocks, transposed operands', async () => {
+    const t = { tm: 2, tn: 1, staged: false, prefetch: true, sgm: 1, sgn: 2 } as const;
+    expect(await ratio(emulated(t), 3, 19, 35, 70, true, false)).toBeLessThanOrEqual(1);
+    expect(await ratio(emulated(t), 1, 40, 72, 48, false, true)).toBeLessThanOrEqual(1);
+  });
+
   it('leaves only its result behind', () => {
     const a = tf.ones([2, 5, 6]) as tf.Tensor3D,
       b = tf.ones([2, 6, 7]) as tf.Tensor3D;

@@ -37,6 +37,11 @@ export interface SubgroupMatrixTiling {
   readonly bk?: 32 | 64 | 128;
   /** How a staged slice reaches workgroup memory (default `halves`); see the file comment. */
   readonly copy?: 'halves' | 'matrices';
+  /**
+   * Direct only: load the next K step's tiles into registers before this step's multiplies (their
+   * latency overlaps the MMAs; tm + tn more matrices held).
+   */
+  readonly prefetch?: boolean;
   /** Subgroups per workgroup along M and N (default 1). */
   readonly sgm?: number;
   readonly sgn?: number;
@@ -212,6 +217,22 @@ function matrixCopyLoop(
 function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: number, kp: number): string {
   const mma = grid(t, (i, j) => `c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`);
   const [aOff, bOff] = offsetPrefixes(s);
+  if (!t.staged && t.prefetch) {
+    // The last step reloads its own tiles (kn stays in range), which is cheaper than a branch.
+    const loads = (k: string, decl: string, p: string) =>
+      [
+        ...Array.from({ length: t.tm }, (_, i) => `${decl}${p}a${i} = ${tileLeft(s.transA, lda, 'row0', k, i, aOff)};`),
+        ...Array.from({ length: t.tn }, (_, j) => `${decl}${p}b${j} = ${tileRight(s.transB, ldb, 'col0', k, j, bOff)};`),
+      ].join('\n    ');
+    return `${loads('0u', 'var ', '')}
+  for (var k = 0u; k < ${kp}u; k += 16u) {
+    let kn = min(k + 16u, ${kp - 16}u);
+    ${loads('kn', 'let ', 'n')}
+    ${mma}
+    ${each(t.tm, (i) => `a${i} = na${i};`)}
+    ${each(t.tn, (j) => `b${j} = nb${j};`)}
+  }`;
+  }
   if (!t.staged) {
     return `for (var k = 0u; k < ${kp}u; k += 16u) {
     ${each(t.tm, (i) => `let a${i} = ${tileLeft(s.transA, lda, 'row0', 'k', i, aOff)};`)}
