@@ -21,7 +21,13 @@ for name, f in [('tA=0 tB=0', lambda: a @ b), ('tA=0 tB=1', lambda: a @ b.t()), 
     ms, tf = bench(f, 2 * S ** 3)
     print(f'torch fp16 {S}^3 {name}: {ms:.3f} ms {tf:.1f} TFLOP/s', flush=True)
 M = 4 * 5376
-for name, din, dout in [('q_proj', 1024, 2048), ('k/v_proj', 1024, 1024), ('o_proj', 2048, 1024), ('gate/up_proj', 1024, 3072), ('down_proj', 3072, 1024)]:
+import sys
+LAYERS = {
+    '0.6b': [('q_proj', 1024, 2048), ('k/v_proj', 1024, 1024), ('o_proj', 2048, 1024), ('gate/up_proj', 1024, 3072), ('down_proj', 3072, 1024)],
+    # argv[1] == 8b: Qwen3-8B's shapes (gemm-bench's KVC_BENCH_LINEAR=8b)
+    '8b': [('q/o_proj', 4096, 4096), ('k/v_proj', 4096, 1024), ('gate/up_proj', 4096, 12288), ('down_proj', 12288, 4096)],
+}
+for name, din, dout in LAYERS[sys.argv[1] if len(sys.argv) > 1 else '0.6b']:
     x, w, dy = r(M, din), r(dout, din), r(M, dout)
     fl = 2 * M * din * dout
     y = bench(lambda: x @ w.t(), fl)[1]; dx = bench(lambda: dy @ w, fl)[1]; dw = bench(lambda: dy.t() @ x, fl)[1]

@@ -213,14 +213,23 @@ if (phases.includes('sweep')) {
 
 if (phases.includes('linear')) {
   const M = 4 * 5376;
-  // [name, in, out] of Qwen3-0.6B's linear layers (hidden 1024, q 16×128, kv 8×128, intermediate 3072)
-  const layers = [
-    ['q_proj', 1024, 2048],
-    ['k/v_proj', 1024, 1024],
-    ['o_proj', 2048, 1024],
-    ['gate/up_proj', 1024, 3072],
-    ['down_proj', 3072, 1024],
-  ] as const;
+  // [name, in, out] of Qwen3-0.6B's linear layers (hidden 1024, q 16×128, kv 8×128, intermediate 3072), or with
+  // KVC_BENCH_LINEAR=8b Qwen3-8B's (hidden 4096, q 32×128, kv 8×128, intermediate 12288)
+  const layers =
+    process.env.KVC_BENCH_LINEAR === '8b'
+      ? ([
+          ['q/o_proj', 4096, 4096],
+          ['k/v_proj', 4096, 1024],
+          ['gate/up_proj', 4096, 12288],
+          ['down_proj', 12288, 4096],
+        ] as const)
+      : ([
+          ['q_proj', 1024, 2048],
+          ['k/v_proj', 1024, 1024],
+          ['o_proj', 2048, 1024],
+          ['gate/up_proj', 1024, 3072],
+          ['down_proj', 3072, 1024],
+        ] as const);
   const linear = ['sm 4x4', 'sm 2x8', 'sm 4x4 staged on 2x2 subgroups', 'sm 2x4 staged on 2x2 subgroups', 'portable'];
   const tilings = KERNELS.filter((k) => (only || linear.includes(k.name)) && !bad.has(k.name));
   const byDefault: Kernel = { name: 'default', variant: gemmVariant()! };
