@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { subgroupMatrixGemmWgsl } from './gemm-subgroup-matrix-wgsl.js';
+import {
+  DEFAULT_SUBGROUP_MATRIX_TILING,
+  defaultSubgroupMatrixTiling,
+  subgroupMatrixGemmWgsl,
+} from './gemm-subgroup-matrix-wgsl.js';
 import { nf4SubgroupMatrixGemmWgsl } from './nf4-gemm-subgroup-matrix-wgsl.js';
 
 /**
@@ -16,9 +20,16 @@ describe('tensor-core GEMM WGSL: global operand loads', () => {
     [true, false],
   ] as const) {
     it(`direct, transA ${transA}, transB ${transB}, batched: a tile index and offset 0`, () => {
-      const code = subgroupMatrixGemmWgsl({ m: 200, n: 300, k: 260, transA, transB, batch: 3 });
+      const shape = { m: 200, n: 300, k: 260, transA, transB, batch: 3 };
+      const code = subgroupMatrixGemmWgsl(shape, DEFAULT_SUBGROUP_MATRIX_TILING);
       const loads = globalLoads(code);
       expect(loads.length).toBe(8);
+      // Prefetching: the first step's tiles before the loop, the next step's inside it.
+      const prefetching = globalLoads(
+        subgroupMatrixGemmWgsl(shape, { ...DEFAULT_SUBGROUP_MATRIX_TILING, prefetch: true }),
+      );
+      expect(prefetching.length).toBe(16);
+      loads.push(...prefetching);
       for (const [, , index, offset] of loads) {
         expect(index).toMatch(/^\[.+\]$/);
         expect(offset).toBe('0u');
@@ -62,6 +73,22 @@ describe('tensor-core GEMM WGSL: global operand loads', () => {
     expect(() => subgroupMatrixGemmWgsl(s, { tm: 1, tn: 1, staged: true, copy: 'matrices', sgm: 4, sgn: 2 })).toThrow(
       RangeError,
     );
+  });
+  it('by default, the forward layout is staged by matrix copies on 2×2 subgroups, the others direct and prefetching', () => {
+    expect(defaultSubgroupMatrixTiling({ transA: false, transB: true })).toMatchObject({
+      staged: true,
+      copy: 'matrices',
+      sgm: 2,
+      sgn: 2,
+    });
+    for (const [transA, transB] of [
+      [false, false],
+      [true, false],
+      [true, true],
+    ] as const)
+      expect(defaultSubgroupMatrixTiling({ transA, transB })).toMatchObject({ staged: false, prefetch: true });
+    const s = { m: 200, n: 300, k: 260, transA: false, transB: true, batch: 1 };
+    expect(subgroupMatrixGemmWgsl(s)).toBe(subgroupMatrixGemmWgsl(s, defaultSubgroupMatrixTiling(s)));
   });
   it('NF4: the activation tiles likewise, and the staged weights at constant offsets', () => {
     const code = nf4SubgroupMatrixGemmWgsl({ m: 64, n: 96, k: 128, transB: true, blocksize: 64 });

@@ -55,6 +55,18 @@ export function blockOf(t: SubgroupMatrixTiling) {
 }
 
 export const DEFAULT_SUBGROUP_MATRIX_TILING: SubgroupMatrixTiling = { tm: 4, tn: 4, staged: false };
+
+/**
+ * The tiling a product runs with unless one is given: by layout, the fastest measured on an H200 at
+ * Qwen3-8B's linear shapes (M = 21,504) and at 4096³ (bench/results/2026-11-29-gemm-ramp-h200.md):
+ * the forward y = x·Wᵀ staged by matrix copies on 2×2 subgroups (195–210 TFLOP/s against the
+ * direct kernel's 152–171), the other layouts direct and prefetching (188–201 against 171–181).
+ */
+export function defaultSubgroupMatrixTiling(s: Pick<GemmShape, 'transA' | 'transB'>): SubgroupMatrixTiling {
+  return s.transB && !s.transA
+    ? { tm: 4, tn: 4, staged: true, copy: 'matrices', sgm: 2, sgn: 2 }
+    : { ...DEFAULT_SUBGROUP_MATRIX_TILING, prefetch: true };
+}
 const bkOf = (t: SubgroupMatrixTiling): number => t.bk ?? 32;
 
 /** Whether the operands are read as vec4<u32> (the halves copy) rather than as 16×16 tiles. */
@@ -222,7 +234,10 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
     const loads = (k: string, decl: string, p: string) =>
       [
         ...Array.from({ length: t.tm }, (_, i) => `${decl}${p}a${i} = ${tileLeft(s.transA, lda, 'row0', k, i, aOff)};`),
-        ...Array.from({ length: t.tn }, (_, j) => `${decl}${p}b${j} = ${tileRight(s.transB, ldb, 'col0', k, j, bOff)};`),
+        ...Array.from(
+          { length: t.tn },
+          (_, j) => `${decl}${p}b${j} = ${tileRight(s.transB, ldb, 'col0', k, j, bOff)};`,
+        ),
       ].join('\n    ');
     return `${loads('0u', 'var ', '')}
   for (var k = 0u; k < ${kp}u; k += 16u) {
@@ -259,7 +274,7 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
   }`;
 }
 
-export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING): string {
+export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = defaultSubgroupMatrixTiling(s)): string {
   const { sgm, sgn, threads, bm, bn } = blockOf(t);
   if (![1, 2, 4, 8].includes(t.tm * sgm) || ![1, 2, 4, 8].includes(t.tn * sgn)) {
     // Blocks must divide PACK_ALIGN (128) so that loads never leave the padded operands.
@@ -318,7 +333,7 @@ ${staged}
 
 export const subgroupMatrixDispatch = (
   s: GemmShape,
-  t: SubgroupMatrixTiling = DEFAULT_SUBGROUP_MATRIX_TILING,
+  t: SubgroupMatrixTiling = defaultSubgroupMatrixTiling(s),
 ): Dispatch => {
   const { bm, bn } = blockOf(t);
   return [Math.ceil(s.n / bn), Math.ceil(s.m / bm), s.batch ?? 1];

@@ -12,7 +12,7 @@ import { BackendError } from '../errors.js';
 import type { GemmShape } from './gemm-layout.js';
 import { portableDispatch, portableGemmWgsl } from './gemm-portable-wgsl.js';
 import {
-  DEFAULT_SUBGROUP_MATRIX_TILING,
+  defaultSubgroupMatrixTiling,
   subgroupMatrixDispatch,
   subgroupMatrixGemmWgsl,
   type SubgroupMatrixTiling,
@@ -39,7 +39,7 @@ export function setGemmVariant(v: GemmVariant | undefined): void {
 export const gemmVariant = (): GemmVariant | undefined => chosen;
 
 /** The WGSL and dispatch of one product, for tests and benchmarks that run kernels directly. */
-export function gemmKernel(shape: GemmShape, variant: GemmVariant, tiling = DEFAULT_SUBGROUP_MATRIX_TILING) {
+export function gemmKernel(shape: GemmShape, variant: GemmVariant, tiling = defaultSubgroupMatrixTiling(shape)) {
   return variant === 'portable'
     ? { code: portableGemmWgsl(shape), dispatch: portableDispatch(shape) }
     : { code: subgroupMatrixGemmWgsl(shape, tiling), dispatch: subgroupMatrixDispatch(shape, tiling) };

@@ -11,7 +11,7 @@ export { frozenF16MatMul } from './frozen-f16-matmul.js';
 export { f16GemmBound } from './f16-tolerance.js';
 export { PACK_ALIGN, padTo, packedDims } from './gemm-layout.js';
 export type { GemmShape } from './gemm-layout.js';
-export { DEFAULT_SUBGROUP_MATRIX_TILING } from './gemm-subgroup-matrix-wgsl.js';
+export { DEFAULT_SUBGROUP_MATRIX_TILING, defaultSubgroupMatrixTiling } from './gemm-subgroup-matrix-wgsl.js';
 export type { SubgroupMatrixTiling } from './gemm-subgroup-matrix-wgsl.js';
 export { DAWN_FLAGS, GEMM_FEATURES, dawnFlags, registerWebgpuBackend, requestGemmDevice } from './webgpu-device.js';
 export { gpuPoolLimit, gpuPoolStats, resetGpuPoolPeak, setGpuPoolLimit } from './buffer-pool-policy.js';

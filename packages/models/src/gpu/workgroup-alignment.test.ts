@@ -84,6 +84,7 @@ var<workgroup> tiles: array<array<f16, 256>, 3>;`;
     const shape = { m: 200, n: 300, k: 260, transA: false, transB: true, batch: 2 };
     const codes = [
       subgroupMatrixGemmWgsl(shape),
+      subgroupMatrixGemmWgsl({ ...shape, transB: false }),
       subgroupMatrixGemmWgsl(shape, { tm: 2, tn: 2, staged: true, sgm: 2, sgn: 2 }),
       subgroupMatrixGemmWgsl(shape, { tm: 2, tn: 2, staged: true, copy: 'matrices', sgm: 4, sgn: 4 }),
       nf4SubgroupMatrixGemmWgsl({ m: 64, n: 96, k: 128, transB: true, blocksize: 64 }),
