@@ -58,6 +58,14 @@ case "${1:-}" in
     run gemm-staged 300 env KVC_BENCH_SM=4x4,4x4s,4x4s2x2,2x4s2x2,4x2s2x2,2x2s2x2 $KVC gemm-bench warm,check,raw 4096
     run gemm-torch 120 python3 bench/gpu/gemm-baseline.py
     ;;
+  gemm-ramp) # #12 (session 21): the GEMM kernels, each ramped for 400 ms before it is timed (the clocks), with the MMA-only
+             # ceiling; GEMM_SM / GEMM_PHASES choose (e.g. 4x4p = direct prefetching, 4x4m2x2 = copies on 2x2 subgroups);
+             # then Qwen3-8B's linear shapes (KVC_BENCH_LINEAR=8b); torch beside both
+    run gemm-ramp 300 env KVC_BENCH_SM=${GEMM_SM:-4x4,4x4p,4x4m2x2,2x4,2x42x2,2x22x2,2x4m4x2k64} $KVC gemm-bench ${GEMM_PHASES:-ceiling,raw} 4096
+    run gemm-torch 90 python3 bench/gpu/gemm-baseline.py
+    run gemm-8b 330 env KVC_BENCH_LINEAR=8b KVC_BENCH_SM=${GEMM_8B_SM:-4x4,4x4p,4x4m2x2} $KVC gemm-bench linear
+    run gemm-torch-8b 90 python3 bench/gpu/gemm-baseline.py 8b
+    ;;
   gemm-copy) # the GEMM staged by subgroup-matrix copies (few accumulators a subgroup, a large shared block) against direct 4x4
     # and the halves-staged kernel; torch beside
     # (GEMM_SM and GEMM_PHASES choose other tilings and phases)
