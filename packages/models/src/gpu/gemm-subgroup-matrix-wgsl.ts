@@ -9,7 +9,8 @@
  * - `direct`: operands are loaded from storage (L1/L2 serve the reuse), a 16×16 tile of the
  *   tile-major layout (gemm-layout.ts) at a time: the operands are bound as arrays of tiles, so each
  *   load has a tile index, which Dawn's robustness pass only clamps, and offset 0, which it does not
- *   wrap in a bounds test (as the direct attention kernels found, 2× on an H200);
+ *   wrap in a bounds test (as the direct attention kernels found, 2× on an H200). With `prefetch`
+ *   the next K step's tiles are loaded before this step's multiplies (the other layouts' default);
  * - `staged`: each K slice (`bk`, default 32) is first copied into workgroup memory and kept tile-major there
  *   (loaded by tile index at offset 0 again). `copy: 'halves'` (the default): every invocation
  *   reads vec4<u32>s and writes their 8 halves one by one (subgroupMatrixLoad reads only arrays of
@@ -17,9 +18,9 @@
  *   subgroup copies whole tiles, a subgroup-matrix load from storage (the direct kernel's fast path)
  *   and a store into workgroup memory; the next slice's tiles are loaded into registers before this
  *   slice's multiplies, so their latency overlaps the MMAs. It lets a subgroup hold few accumulators
- *   (the MMA rate falls with more: bench/results/2026-11-27-gemm-h100.md) while the block, shared by
- *   many subgroups, stays large. Measured on an H200 it beats the halves copy but not the direct
- *   kernel, which stays the default (bench/results/2026-11-29-gemm-copy-h200.md).
+ *   while the block, shared by many subgroups, stays large. With 4×4 tiles on 2×2 subgroups it is the
+ *   fastest kernel for the forward layout A·Bᵀ on an H200 and its default there
+ *   (defaultSubgroupMatrixTiling; bench/results/2026-11-29-gemm-ramp-h200.md).
  * Transposed operands are read with colMajor loads, never copied. Edge tiles (M or N not a
  * multiple of 16) are stored through a 16×16 workgroup scratch and written with bounds checks.
  * A batch (GemmShape.batch) is workgroup id z: each operand's matrices lie back to back, and the
@@ -54,6 +55,7 @@ export function blockOf(t: SubgroupMatrixTiling) {
   return { sgm, sgn, threads: 32 * sgm * sgn, bm: 16 * t.tm * sgm, bn: 16 * t.tn * sgn };
 }
 
+/** The direct 4×4 register tile, which the defaults build on (defaultSubgroupMatrixTiling picks by layout). */
 export const DEFAULT_SUBGROUP_MATRIX_TILING: SubgroupMatrixTiling = { tm: 4, tn: 4, staged: false };
 
 /**
