@@ -39,21 +39,22 @@ const sm = (
   copy: 'halves' | 'matrices' = 'halves',
   bk: 32 | 64 | 128 = 32,
   prefetch = false,
+  buffers: 1 | 2 = 1,
 ): Kernel => ({
-  name: `sm ${tm}x${tn}${staged ? (copy === 'matrices' ? ' staged by matrix copies' : ' staged') : ''}${prefetch ? ' prefetching' : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}${bk !== 32 ? ` K slice ${bk}` : ''}`,
+  name: `sm ${tm}x${tn}${staged ? (copy === 'matrices' ? ' staged by matrix copies' : ' staged') : ''}${prefetch ? ' prefetching' : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}${bk !== 32 ? ` K slice ${bk}` : ''}${buffers === 2 ? ', 2 buffers' : ''}`,
   variant: 'subgroup-matrix',
-  tiling: { tm, tn, staged, sgm, sgn, copy, bk, prefetch },
+  tiling: { tm, tn, staged, sgm, sgn, copy, bk, prefetch, buffers },
 });
 const hasSM = device.features.has('chromium-experimental-subgroup-matrix');
 // KVC_BENCH_SM="4x4s2x2,…": only these tilings (register tile, s = staged by halves, m = staged by matrix
 // copies or p = direct, prefetching the next K step, then subgroups, then k and the staged slice's K),
-// e.g. 4x4s2x2, 2x2m4x4, 2x4m4x2k64, 4x4p2x1.
+// e.g. 4x4s2x2, 2x2m4x4, 2x4m4x2k64, 4x4p2x1; a trailing b2 keeps two slices in workgroup memory (4x4m2x2b2).
 const only = process.env.KVC_BENCH_SM?.split(',').map((x) => {
-  const [, tm, tn, st, sgm, sgn, bk] = /^(\d)x(\d)([smp]?)(?:(\d)x(\d))?(?:k(32|64|128))?$/.exec(x) ?? [];
+  const [, tm, tn, st, sgm, sgn, bk, b2] = /^(\d)x(\d)([smp]?)(?:(\d)x(\d))?(?:k(32|64|128))?(b2)?$/.exec(x) ?? [];
   if (!tm) throw new Error(`KVC_BENCH_SM: ${x} is not like 4x4s2x2, 2x2m4x4, 2x4m4x2k64 or 4x4p`);
   const copy = st === 'm' ? 'matrices' : 'halves';
   const staged = st === 's' || st === 'm';
-  return sm(+tm, +tn!, staged, +(sgm ?? 1), +(sgn ?? 1), copy, +(bk ?? 32) as 32 | 64 | 128, st === 'p');
+  return sm(+tm, +tn!, staged, +(sgm ?? 1), +(sgn ?? 1), copy, +(bk ?? 32) as 32 | 64 | 128, st === 'p', b2 ? 2 : 1);
 });
 const SM = only ?? [
   sm(4, 4),

@@ -99,6 +99,13 @@ describe.skipIf(!gpu)('batchedGemm (f16 inputs, f32 accumulation) against tf.mat
     expect(await ratio(emulated({ ...t, copy: 'halves' }), 1, 40, 72, 48, false, true)).toBeLessThanOrEqual(1);
   });
 
+  // Two slices in workgroup memory, one barrier a slice (K pads to 128: 4 slices of 32, so both buffers turn).
+  it('subgroup-matrix 1×1 staged by matrix copies on 2×2 subgroups, 2 buffers (emulated)', async () => {
+    const t = { tm: 1, tn: 1, staged: true, copy: 'matrices', sgm: 2, sgn: 2, buffers: 2 } as const;
+    expect(await ratio(emulated(t), 3, 19, 35, 70, false, true)).toBeLessThanOrEqual(1);
+    expect(await ratio(emulated(t), 1, 40, 72, 48, true, false)).toBeLessThanOrEqual(1);
+  });
+
   // Direct, the next K step's tiles loaded before this step's multiplies (K 70: five steps, the last reloading itself).
   it('subgroup-matrix 2×1 direct prefetching on 1×2 subgroups (emulated): edge blocks, transposed operands', async () => {
     const t = { tm: 2, tn: 1, staged: false, prefetch: true, sgm: 1, sgn: 2 } as const;

@@ -39,6 +39,11 @@ export interface SubgroupMatrixTiling {
   /** How a staged slice reaches workgroup memory (default `halves`); see the file comment. */
   readonly copy?: 'halves' | 'matrices';
   /**
+   * `matrices` copies only: two slices in workgroup memory, the next stored while this one is multiplied, so a
+   * slice needs one barrier instead of two (default 1 buffer).
+   */
+  readonly buffers?: 1 | 2;
+  /**
    * Direct only: load the next K step's tiles into registers before this step's multiplies (their
    * latency overlaps the MMAs; tm + tn more matrices held).
    */
@@ -133,17 +138,17 @@ function stage(
  * Loads of staged tiles (stage's layout): left tile i / right tile j of the subgroup at the K step
  * `kk` (0 or 1: the slice's two 16-wide steps, unrolled), column-major for a transposed operand.
  */
-function stagedLeft(trans: boolean, bm: number, bk: number, row: string, kk: number, i: number): string {
+function stagedLeft(trans: boolean, bm: number, bk: number, row: string, kk: number, i: number, base = ''): string {
   const r = `(${row}) / 16u + ${i}u`;
   return trans
-    ? smLoad('L', `As[${kk * (bm / 16)}u + ${r}]`, '0u', true, '16u')
-    : smLoad('L', `As[(${r}) * ${bk / 16}u + ${kk}u]`, '0u', false, '16u');
+    ? smLoad('L', `As[${base}${kk * (bm / 16)}u + ${r}]`, '0u', true, '16u')
+    : smLoad('L', `As[${base}(${r}) * ${bk / 16}u + ${kk}u]`, '0u', false, '16u');
 }
-function stagedRight(trans: boolean, bn: number, bk: number, col: string, kk: number, j: number): string {
+function stagedRight(trans: boolean, bn: number, bk: number, col: string, kk: number, j: number, base = ''): string {
   const c = `(${col}) / 16u + ${j}u`;
   return trans
-    ? smLoad('R', `Bs[(${c}) * ${bk / 16}u + ${kk}u]`, '0u', true, '16u')
-    : smLoad('R', `Bs[${kk * (bn / 16)}u + ${c}]`, '0u', false, '16u');
+    ? smLoad('R', `Bs[${base}(${c}) * ${bk / 16}u + ${kk}u]`, '0u', true, '16u')
+    : smLoad('R', `Bs[${base}${kk * (bn / 16)}u + ${c}]`, '0u', false, '16u');
 }
 
 /**
@@ -159,13 +164,13 @@ function sliceTiles(nsg: number, cols: number, ld: number, r0: (k: string) => st
 }
 
 /** One staged slice's multiplies, its 16-wide K steps unrolled, each subgroup's tiles loaded from workgroup memory. */
-function stagedMultiplies(s: GemmShape, t: SubgroupMatrixTiling, BK: number, mma: string): string {
+function stagedMultiplies(s: GemmShape, t: SubgroupMatrixTiling, BK: number, mma: string, bases = ['', '']): string {
   const { bm, bn } = blockOf(t);
   return each(
     BK / 16,
     (kk) => `{
-    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, BK, 'row0 - blockRow', kk, i)};`)}
-    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, BK, 'col0 - blockCol', kk, j)};`)}
+    ${each(t.tm, (i) => `let a${i} = ${stagedLeft(s.transA, bm, BK, 'row0 - blockRow', kk, i, bases[0])};`)}
+    ${each(t.tn, (j) => `let b${j} = ${stagedRight(s.transB, bn, BK, 'col0 - blockCol', kk, j, bases[1])};`)}
     ${mma}
     }`,
   );
@@ -210,15 +215,46 @@ function matrixCopyLoop(
         (_, j) => `pb${j} = ${smLoad('L', `B[${bOff}${tileB(k, j)}]`, '0u', false, '16u')};`,
       ),
     ].join('\n    ');
-  const store = [
-    ...Array.from({ length: perA }, (_, i) => `${smStore(`As[sg + ${i * nsg}u]`, '0u', `pa${i}`, false, '16u')};`),
-    ...Array.from({ length: perB }, (_, j) => `${smStore(`Bs[sg + ${j * nsg}u]`, '0u', `pb${j}`, false, '16u')};`),
-  ].join('\n    ');
+  const store = (a = '', b = '') =>
+    [
+      ...Array.from(
+        { length: perA },
+        (_, i) => `${smStore(`As[${a}sg + ${i * nsg}u]`, '0u', `pa${i}`, false, '16u')};`,
+      ),
+      ...Array.from(
+        { length: perB },
+        (_, j) => `${smStore(`Bs[${b}sg + ${j * nsg}u]`, '0u', `pb${j}`, false, '16u')};`,
+      ),
+    ].join('\n    ');
+  if ((t.buffers ?? 1) === 2) {
+    // Slice i is multiplied from buffer i % 2 while slice i + 1 goes into the other; that one was last read in
+    // slice i − 1, before the barrier that ends it. So one barrier a slice.
+    const [nxtA, nxtB] = [`nxt * ${tilesA}u + `, `nxt * ${tilesB}u + `];
+    return `${each(perA, (i) => `var pa${i}: L;`)}
+  ${each(perB, (j) => `var pb${j}: L;`)}
+  ${load('0u')}
+  ${store()}
+  workgroupBarrier();
+  if (${BK}u < ${kp}u) {
+    ${load(`${BK}u`)}
+  }
+  for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
+    let cur = (k0 / ${BK}u) % 2u; let nxt = 1u - cur;
+    ${stagedMultiplies(s, t, BK, mma, [`cur * ${tilesA}u + `, `cur * ${tilesB}u + `])}
+    if (k0 + ${BK}u < ${kp}u) {
+    ${store(nxtA, nxtB)}
+    if (k0 + ${2 * BK}u < ${kp}u) {
+    ${load(`k0 + ${2 * BK}u`)}
+    }
+    }
+    workgroupBarrier();
+  }`;
+  }
   return `${each(perA, (i) => `var pa${i}: L;`)}
   ${each(perB, (j) => `var pb${j}: L;`)}
   ${load('0u')}
   for (var k0 = 0u; k0 < ${kp}u; k0 += ${BK}u) {
-    ${store}
+    ${store()}
     workgroupBarrier();
     if (k0 + ${BK}u < ${kp}u) {
     ${load(`k0 + ${BK}u`)}
@@ -282,6 +318,8 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = d
     // Blocks must divide PACK_ALIGN (128) so that loads never leave the padded operands.
     throw new RangeError(`subgroup-matrix tiling ${t.tm}×${t.tn} on ${sgm}×${sgn} subgroups: blocks must divide 128`);
   }
+  if ((t.buffers ?? 1) !== 1 && !(t.staged && t.copy === 'matrices'))
+    throw new RangeError('subgroup-matrix tiling: two buffers need staging by matrix copies');
   const { lda, ldb, kp } = packedDims(s);
   const st = batchStrides(s);
   const cOff = offsetPrefixes(s)[2];
@@ -290,8 +328,9 @@ export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = d
     ? `\n  let aOff = wg.z * ${readsVectors(t) ? st.a : st.a / 256}u; let bOff = wg.z * ${readsVectors(t) ? st.b : st.b / 256}u; let cOff = wg.z * ${st.c}u;`
     : rows.define && `\n  ${rows.define}`;
   const operand = readsVectors(t) ? 'vec4<u32>' : 'array<f16, 256>';
+  const nbuf = t.staged && t.copy === 'matrices' ? (t.buffers ?? 1) : 1;
   const staged = t.staged
-    ? `var<workgroup> As: array<array<f16, 256>, ${(bm * bkOf(t)) / 256}>;\nvar<workgroup> Bs: array<array<f16, 256>, ${(bn * bkOf(t)) / 256}>;`
+    ? `var<workgroup> As: array<array<f16, 256>, ${(nbuf * bm * bkOf(t)) / 256}>;\nvar<workgroup> Bs: array<array<f16, 256>, ${(nbuf * bn * bkOf(t)) / 256}>;`
     : '';
   const tile = (i: number, j: number) => [`row0 + ${16 * i}u`, `col0 + ${16 * j}u`] as const;
   const direct = grid(t, (i, j) => {
