@@ -87,6 +87,7 @@ var<workgroup> tiles: array<array<f16, 256>, 3>;`;
       subgroupMatrixGemmWgsl({ ...shape, transB: false }),
       subgroupMatrixGemmWgsl(shape, { tm: 2, tn: 2, staged: true, sgm: 2, sgn: 2 }),
       subgroupMatrixGemmWgsl(shape, { tm: 2, tn: 2, staged: true, copy: 'matrices', sgm: 4, sgn: 4 }),
+      subgroupMatrixGemmWgsl(shape, { tm: 4, tn: 4, staged: true, copy: 'matrices', sgm: 2, sgn: 2, buffers: 2 }),
       nf4SubgroupMatrixGemmWgsl({ m: 64, n: 96, k: 128, transB: true, blocksize: 64 }),
     ];
     for (const code of codes) expect(misaligned(code)).toEqual([]);
