@@ -40,7 +40,8 @@ export interface SubgroupMatrixTiling {
   readonly copy?: 'halves' | 'matrices';
   /**
    * `matrices` copies only: two slices in workgroup memory, the next stored while this one is multiplied, so a
-   * slice needs one barrier instead of two (default 1 buffer).
+   * slice needs one barrier instead of two (default 1 buffer). Slower on an H200 (4096³: 105–154 against the one
+   * buffer's 171–201 TFLOP/s; bench/results/2026-11-29-gemm-ramp-h200.md), so off.
    */
   readonly buffers?: 1 | 2;
   /**
