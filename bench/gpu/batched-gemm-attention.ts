@@ -47,10 +47,11 @@ const products = (batch: number, m: number, s: number, d: number): Product[] => 
   { name: 'P·v (and dQ = dS·k)', batch, m, n: d, k: s, transA: false, transB: false },
   { name: 'dK = dSᵀ·q (and dV = Pᵀ·dO)', batch, m: s, n: d, k: m, transA: true, transB: false },
 ];
-const operands = (p: Product) => [
-  tf.randomUniform([p.batch, ...(p.transA ? [p.k, p.m] : [p.m, p.k])], -1, 1, 'float32', 1) as tf.Tensor3D,
-  tf.randomUniform([p.batch, ...(p.transB ? [p.n, p.k] : [p.k, p.n])], -1, 1, 'float32', 2) as tf.Tensor3D,
-];
+const operands = (p: Product): tf.Tensor3D[] => {
+  const a: [number, number, number] = p.transA ? [p.batch, p.k, p.m] : [p.batch, p.m, p.k];
+  const b: [number, number, number] = p.transB ? [p.batch, p.n, p.k] : [p.batch, p.k, p.n];
+  return [tf.randomUniform(a, -1, 1, 'float32', 1), tf.randomUniform(b, -1, 1, 'float32', 2)];
+};
 const datas = (xs: tf.Tensor[]) => Promise.all(xs.map((x) => x.data() as Promise<Float32Array>));
 
 if (phases.includes('check')) {

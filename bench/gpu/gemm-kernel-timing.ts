@@ -1,14 +1,12 @@
 /**
  * Timing WGSL GEMM kernels alone, outside tfjs (for gemm-bench.ts): buffers and bind group made
  * once, 20 dispatches in one command encoder, GPU timestamps around the batch, 4 rounds (the first
- * warms up). Before the rounds the kernel runs alone for KVC_BENCH_RAMP_MS (default 400) of wall time:
- * the H200's clocks fall while the host makes the next operands, and without this ramp the same kernel
- * on two operand sets measured up to 2.7× apart, and the "MMA only" kernels 104–142 instead of
- * 537–559 TFLOP/s (session 21; `KVC_BENCH_RAMP_MS=0` gives the old protocol). Also the two comparison kernels: shared/gpu/f16gemm.mjs's g4x4 and the ceiling
+ * warms up), after rampClocks (ramp-clocks.ts). Also the two comparison kernels: shared/gpu/f16gemm.mjs's g4x4 and the ceiling
  * experiment "MMA only" (operand tiles loaded once, the loop only multiplies).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { F16Matrix } from '../../packages/models/src/gpu/index.js';
+import { rampClocks } from './ramp-clocks.js';
 import {
   gpuBufferOf,
   pipelineFor,
@@ -47,17 +45,7 @@ export async function timeKernel(
   const qs = device.createQuerySet({ type: 'timestamp', count: 2 });
   const qb = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
   const rb = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const ramp = Number(process.env.KVC_BENCH_RAMP_MS ?? 400);
-  for (const start = Date.now(); Date.now() - start < ramp; ) {
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipe);
-    pass.setBindGroup(0, bg);
-    for (let i = 0; i < REPS; i++) pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2] ?? 1);
-    pass.end();
-    device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
-  }
+  await rampClocks(device, pipe, bg, dispatch, REPS);
   const all: number[] = [];
   for (let round = 0; round < 4; round++) {
     const enc = device.createCommandEncoder();

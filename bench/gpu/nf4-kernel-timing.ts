@@ -1,16 +1,17 @@
 /**
  * Timing one WGSL kernel alone on given buffers (for nf4-gemm-bench.ts): a fresh output buffer,
  * `reps` dispatches in one command encoder, GPU timestamps around the batch, 3 rounds after one
- * warm-up round. As gemm-kernel-timing.ts, for kernels with any number of inputs.
+ * warm-up round, after rampClocks. As gemm-kernel-timing.ts, for kernels with any number of inputs.
  */
-import { pipelineFor, webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { pipelineFor, webgpuBackend, type Dispatch } from '../../packages/models/src/gpu/webgpu-internals.js';
+import { rampClocks } from './ramp-clocks.js';
 
 /** TFLOP/s of each timed round for `flop` per dispatch, and their median. */
 export async function timeDispatch(
   code: string,
   inputs: GPUBuffer[],
   outBytes: number,
-  dispatch: [number, number],
+  dispatch: Dispatch,
   flop: number,
   reps = 5,
 ): Promise<{ all: number[]; median: number }> {
@@ -24,6 +25,7 @@ export async function timeDispatch(
   const qs = device.createQuerySet({ type: 'timestamp', count: 2 });
   const qb = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
   const rb = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  await rampClocks(device, pipe, bg, dispatch, reps);
   const all: number[] = [];
   for (let round = 0; round < 4; round++) {
     const enc = device.createCommandEncoder();
@@ -36,7 +38,7 @@ export async function timeDispatch(
       const pass = enc.beginComputePass(i === 0 || i === reps - 1 ? { timestampWrites: ts } : {});
       pass.setPipeline(pipe);
       pass.setBindGroup(0, bg);
-      pass.dispatchWorkgroups(...dispatch);
+      pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2] ?? 1);
       pass.end();
     }
     enc.resolveQuerySet(qs, 0, 2, qb, 0);

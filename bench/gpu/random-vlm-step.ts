@@ -50,7 +50,9 @@ export async function randomVlmStep(
   const labels = (await ids.data()) as Int32Array;
   return async () => {
     const batch = { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels };
-    const { loss, grads } = vlmLossAndGrads({ model, projector, lora }, batch, trainable, { checkpointLayers: true });
+    const { loss, grads } = await vlmLossAndGrads({ model, projector, lora }, batch, trainable, {
+      checkpointLayers: true,
+    });
     const l = (await loss.data())[0]!;
     for (const g of grads.values()) await g.data();
     tf.dispose([loss, ...grads.values()]);

@@ -96,7 +96,7 @@ if (only === 'all' || only.startsWith('qwen')) {
       `Qwen3-0.6B LoRA r16 train step f32, batch ${bsz} × (${nv}+${nt}) tokens, checkpointing, attention in query chunks`,
       2,
       async () => {
-        const { loss, grads } = vlmLossAndGrads(
+        const { loss, grads } = await vlmLossAndGrads(
           { model, projector, lora },
           { visionFeatures: feats, inputIds: ids, attentionMask: mask, labels },
           trainable,
