@@ -413,6 +413,17 @@ case "${1:-}" in
     run seed-0.6b-profile 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_PROFILE=1 KVC_BENCH_CHECKPOINT=keep-attention \
       $KVC seed-sequence webgpu 0.6b 0 3 f16 none
     ;;
+  profile-own) # #12/#13 (prepared in session 21, not run yet: no device time was left): where the step's GPU time goes in our own
+               # kernels (own-kernel-profile.ts: timestamps on every pass of ours, the step otherwise as it runs), the 8B
+               # step at 36 layers (cap 56 GiB) and the 0.6B step (keep-attention, cap 40 GiB); the rest of each step's
+               # wall time is tfjs's kernels and gaps. Then 8 layers of the 8B step with tf.profile beside it (=1)
+    run seed-8b-36-own 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 KVC_BENCH_PROFILE=own \
+      $KVC seed-sequence webgpu 8b 36 3 f16 nf4
+    run seed-0.6b-own 120 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
+      KVC_BENCH_PROFILE=own $KVC seed-sequence webgpu 0.6b 0 3 f16 none
+    run seed-8b-8-both 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 KVC_BENCH_PROFILE=1 \
+      $KVC seed-sequence webgpu 8b 8 2 f16 nf4
+    ;;
   lora-step) # #12/#13 (session 20): the LoRA branch's add (lowRankAdd) and weight gradients (lowRankGrad) on kernels of our own
              # in training: the 8B step (36 layers, cap 56 GiB) and the 0.6B step (keep-attention, cap 40 GiB), PyTorch bf16
              # beside both

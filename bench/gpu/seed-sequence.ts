@@ -17,7 +17,7 @@
  * would take minutes).
  * Prints one line per step (ms, loss) and the engine's GPU bytes; peak device memory comes
  * from nvidia-smi sampled alongside (see bench/results/*-seed-sequence-h100.md). KVC_BENCH_HOST_CALLS=1 adds the
- * host time inside WebGPU's buffer, submit and read-back calls (host-call-timer.ts).
+ * host time inside WebGPU's buffer, submit and read-back calls (host-call-timer.ts). KVC_BENCH_PROFILE (below): GPU time by kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -49,6 +49,11 @@ import { randomNf4Matrix, randomRowMatrix } from './random-bench-weights.js';
 import { randomQwen3Layers } from './random-qwen3-layers.js';
 import { timeHostCalls } from './host-call-timer.js';
 import { webgpuBackend } from '../../packages/models/src/gpu/webgpu-internals.js';
+import {
+  startOwnKernelProfile,
+  stopOwnKernelProfile,
+  type OwnKernelTime,
+} from '../../packages/models/src/gpu/own-kernel-profile.js';
 
 const backend = (process.argv[2] ?? 'webgpu') as 'webgpu' | 'cpu' | 'wasm';
 const size = process.argv[3] ?? '0.6b';
@@ -71,8 +76,12 @@ const [B, NV, NT, VISION_HIDDEN] = tiny
       Number(process.env.KVC_BENCH_TEXT ?? 768),
       1024,
     ];
-// KVC_BENCH_PROFILE=1: the last step runs under tf.profile and prints GPU time per kernel.
-const profile = process.env.KVC_BENCH_PROFILE === '1';
+// KVC_BENCH_PROFILE=1: the last step runs under tf.profile (tfjs's kernels, each submitted and timed alone, so the
+// GPU idles between them) and the profile of our own kernels (own-kernel-profile.ts) and prints GPU time per kernel;
+// KVC_BENCH_PROFILE=own: our kernels' profile alone, the step running as it does unprofiled (what is left of its
+// wall time is tfjs's kernels and the gaps).
+const profile = process.env.KVC_BENCH_PROFILE === '1' || process.env.KVC_BENCH_PROFILE === 'own';
+const tfjsProfile = process.env.KVC_BENCH_PROFILE === '1';
 
 const json = tiny
   ? tinyQwen3ConfigJson({ vocab_size: 1000, hidden_size: 64, tie_word_embeddings: false, num_hidden_layers: 2 })
@@ -202,9 +211,35 @@ async function trainStep(step: number): Promise<void> {
   for (const g of grads.values()) g.dispose();
 }
 
-/** The last step under tf.profile (KVC_BENCH_PROFILE=1): GPU time per tfjs kernel name, and per name + shape. */
+/** Our own kernels' GPU time in the profiled step, by bindings and workgroups (largest first). */
+function printOwnProfile(own: OwnKernelTime[], wallMs: number) {
+  const total = own.reduce((a, e) => a + e.ms, 0);
+  const count = own.reduce((a, e) => a + e.count, 0);
+  console.log(
+    `own kernels: ${count} dispatches, ${total.toFixed(0)} ms of GPU time in a step of ${wallMs.toFixed(0)} ms of wall`,
+  );
+  for (const e of own.slice(0, 30))
+    console.log(
+      `  ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ×${e.count}  ${e.label}`,
+    );
+  console.log('  --');
+}
+
+/**
+ * The last step profiled (KVC_BENCH_PROFILE): our kernels' GPU time by bindings and workgroups; with
+ * KVC_BENCH_PROFILE=1 also tf.profile's GPU time per tfjs kernel name, and per name + shape.
+ */
 async function profiledStep(step: number) {
+  const onGpu = tf.getBackend() === 'webgpu';
+  if (onGpu) startOwnKernelProfile();
+  const t0 = performance.now();
+  if (!tfjsProfile) {
+    await trainStep(step);
+    if (onGpu) printOwnProfile(await stopOwnKernelProfile(webgpuBackend()), performance.now() - t0);
+    return;
+  }
   const info = await tf.profile(() => trainStep(step));
+  if (onGpu) printOwnProfile(await stopOwnKernelProfile(webgpuBackend()), performance.now() - t0);
   // GPU time per kernel name, and per name + output shape (where the time goes).
   const byName = new Map<string, { ms: number; n: number }>();
   const byShape = new Map<string, { ms: number; n: number }>();

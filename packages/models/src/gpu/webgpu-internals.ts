@@ -6,6 +6,7 @@
  * tfjs defer releasing their buffers until the commands are submitted (as it does for its own).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ownPassTimestamps } from './own-kernel-profile.js';
 import { BackendError } from '../errors.js';
 import type { BufferManagerLike } from './buffer-pool.js';
 
@@ -133,7 +134,8 @@ export function runKernelOutputs(
   });
   b.ensureCommandEncoderReady();
   b.endComputePassEncoder();
-  const pass = b.commandEncoder!.beginComputePass();
+  const timestampWrites = ownPassTimestamps(b.device, `${labels.get(pipeline)} ${dispatch.join('×')}`);
+  const pass = b.commandEncoder!.beginComputePass(timestampWrites ? { timestampWrites } : {});
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2] ?? 1);
