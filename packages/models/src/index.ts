@@ -161,6 +161,8 @@ export { selectFlashAttentionVariant, tensorCoreFlashCandidates } from './gpu/fl
 export { fusedAttentionOn } from './nn/attention-fused.js';
 // RMSNorm, SwiGLU and RoPE as one WGSL dispatch each way on webgpu (kvc issue #12; on by default)
 export { fusedElementwiseDefault, setFusedElementwiseDefault } from './gpu/fused-elementwise.js';
+// GPU time of our own kernels, by bindings and workgroups (tf.profile sees only tfjs's)
+export { startOwnKernelProfile, stopOwnKernelProfile, type OwnKernelTime } from './gpu/own-kernel-profile.js';
 // tfjs-webgpu's pool of freed buffers, bounded (kvc issue #12)
 export {
   DEFAULT_GPU_POOL_LIMIT,
