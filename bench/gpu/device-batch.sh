@@ -66,6 +66,11 @@ case "${1:-}" in
     run gemm-8b 330 env KVC_BENCH_LINEAR=8b KVC_BENCH_SM=${GEMM_8B_SM:-4x4,4x4p,4x4m2x2} $KVC gemm-bench linear
     run gemm-torch-8b 90 python3 bench/gpu/gemm-baseline.py 8b
     ;;
+  gemm-next) # #12/#13 (prepared in session 21, not run yet): the blocks walked in groups of 8 block rows (L2 reuse; tiling.swizzle)
+             # for both default tilings, checked, at 4096³ and at Qwen3-8B's linear shapes; torch beside
+    GEMM_SM=${GEMM_SM:-4x4p,4x4pg8,4x4m2x2,4x4m2x2g8} GEMM_PHASES=check,raw GEMM_8B_SM=${GEMM_8B_SM:-4x4p,4x4pg8,4x4m2x2,4x4m2x2g8} \
+      bash "$0" gemm-ramp
+    ;;
   gemm-copy) # the GEMM staged by subgroup-matrix copies (few accumulators a subgroup, a large shared block) against direct 4x4
     # and the halves-staged kernel; torch beside
     # (GEMM_SM and GEMM_PHASES choose other tilings and phases)

@@ -40,21 +40,35 @@ const sm = (
   bk: 32 | 64 | 128 = 32,
   prefetch = false,
   buffers: 1 | 2 = 1,
+  swizzle = 0,
 ): Kernel => ({
-  name: `sm ${tm}x${tn}${staged ? (copy === 'matrices' ? ' staged by matrix copies' : ' staged') : ''}${prefetch ? ' prefetching' : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}${bk !== 32 ? ` K slice ${bk}` : ''}${buffers === 2 ? ', 2 buffers' : ''}`,
+  name: `sm ${tm}x${tn}${staged ? (copy === 'matrices' ? ' staged by matrix copies' : ' staged') : ''}${prefetch ? ' prefetching' : ''}${sgm * sgn > 1 ? ` on ${sgm}x${sgn} subgroups` : ''}${bk !== 32 ? ` K slice ${bk}` : ''}${buffers === 2 ? ', 2 buffers' : ''}${swizzle ? `, blocks in groups of ${swizzle} rows` : ''}`,
   variant: 'subgroup-matrix',
-  tiling: { tm, tn, staged, sgm, sgn, copy, bk, prefetch, buffers },
+  tiling: { tm, tn, staged, sgm, sgn, copy, bk, prefetch, buffers, ...(swizzle ? { swizzle } : {}) },
 });
 const hasSM = device.features.has('chromium-experimental-subgroup-matrix');
 // KVC_BENCH_SM="4x4s2x2,…": only these tilings (register tile, s = staged by halves, m = staged by matrix
 // copies or p = direct, prefetching the next K step, then subgroups, then k and the staged slice's K),
-// e.g. 4x4s2x2, 2x2m4x4, 2x4m4x2k64, 4x4p2x1; a trailing b2 keeps two slices in workgroup memory (4x4m2x2b2).
+// e.g. 4x4s2x2, 2x2m4x4, 2x4m4x2k64, 4x4p2x1; a trailing b2 keeps two slices in workgroup memory (4x4m2x2b2),
+// g8 walks the blocks in groups of 8 block rows (4x4pg8, 4x4m2x2g8).
 const only = process.env.KVC_BENCH_SM?.split(',').map((x) => {
-  const [, tm, tn, st, sgm, sgn, bk, b2] = /^(\d)x(\d)([smp]?)(?:(\d)x(\d))?(?:k(32|64|128))?(b2)?$/.exec(x) ?? [];
+  const [, tm, tn, st, sgm, sgn, bk, b2, g] =
+    /^(\d)x(\d)([smp]?)(?:(\d)x(\d))?(?:k(32|64|128))?(b2)?(?:g(\d+))?$/.exec(x) ?? [];
   if (!tm) throw new Error(`KVC_BENCH_SM: ${x} is not like 4x4s2x2, 2x2m4x4, 2x4m4x2k64 or 4x4p`);
   const copy = st === 'm' ? 'matrices' : 'halves';
   const staged = st === 's' || st === 'm';
-  return sm(+tm, +tn!, staged, +(sgm ?? 1), +(sgn ?? 1), copy, +(bk ?? 32) as 32 | 64 | 128, st === 'p', b2 ? 2 : 1);
+  return sm(
+    +tm,
+    +tn!,
+    staged,
+    +(sgm ?? 1),
+    +(sgn ?? 1),
+    copy,
+    +(bk ?? 32) as 32 | 64 | 128,
+    st === 'p',
+    b2 ? 2 : 1,
+    Number(g ?? 0),
+  );
 });
 const SM = only ?? [
   sm(4, 4),

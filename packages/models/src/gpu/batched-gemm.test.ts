@@ -106,6 +106,16 @@ describe.skipIf(!gpu)('batchedGemm (f16 inputs, f32 accumulation) against tf.mat
     expect(await ratio(emulated(t), 1, 40, 72, 48, true, false)).toBeLessThanOrEqual(1);
   });
 
+  // Blocks walked in groups of 2 block rows: 40 rows are 3 block rows of 16, so the last group holds one.
+  it('subgroup-matrix 1×1 direct, blocks in groups of 2 rows (emulated)', async () => {
+    const t = { tm: 1, tn: 1, staged: false, swizzle: 2 } as const;
+    expect(await ratio(emulated(t), 1, 40, 72, 48, false, true)).toBeLessThanOrEqual(1);
+    expect(await ratio(emulated(t), 3, 19, 35, 70, true, false)).toBeLessThanOrEqual(1);
+    expect(
+      await ratio(emulated({ ...t, staged: true, copy: 'matrices', sgm: 2, sgn: 2 }), 1, 40, 72, 48, false, false),
+    ).toBeLessThanOrEqual(1);
+  });
+
   // Direct, the next K step's tiles loaded before this step's multiplies (K 70: five steps, the last reloading itself).
   it('subgroup-matrix 2×1 direct prefetching on 1×2 subgroups (emulated): edge blocks, transposed operands', async () => {
     const t = { tm: 2, tn: 1, staged: false, prefetch: true, sgm: 1, sgn: 2 } as const;

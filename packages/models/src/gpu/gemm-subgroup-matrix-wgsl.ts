@@ -49,6 +49,12 @@ export interface SubgroupMatrixTiling {
    * latency overlaps the MMAs; tm + tn more matrices held).
    */
   readonly prefetch?: boolean;
+  /**
+   * Blocks in groups of this many block rows (Triton's GROUP_M): consecutive workgroups walk a group's rows
+   * before its next column, so the operand blocks in flight at once stay fewer and more of them hit in L2. Absent:
+   * row by row, as the grid lies.
+   */
+  readonly swizzle?: number;
   /** Subgroups per workgroup along M and N (default 1). */
   readonly sgm?: number;
   readonly sgn?: number;
@@ -313,6 +319,18 @@ function mainLoop(s: GemmShape, t: SubgroupMatrixTiling, lda: number, ldb: numbe
   }`;
 }
 
+/**
+ * blockRow and blockCol of this workgroup's block: the grid's (x, y), or with `swizzle` G the workgroup's linear
+ * index walked down groups of G block rows (the last group may hold fewer), column by column.
+ */
+function blockOrigin(t: SubgroupMatrixTiling, bm: number, bn: number): string {
+  if (!t.swizzle) return `let blockRow = wg.y * ${bm}u; let blockCol = wg.x * ${bn}u;`;
+  const g = t.swizzle;
+  return `let id = wg.y * nwg.x + wg.x; let first = id / (${g}u * nwg.x) * ${g}u;
+  let rowsIn = min(nwg.y - first, ${g}u); let local = id % (${g}u * nwg.x);
+  let blockRow = (first + local % rowsIn) * ${bm}u; let blockCol = local / rowsIn * ${bn}u;`;
+}
+
 export function subgroupMatrixGemmWgsl(s: GemmShape, t: SubgroupMatrixTiling = defaultSubgroupMatrixTiling(s)): string {
   const { sgm, sgn, threads, bm, bn } = blockOf(t);
   if (![1, 2, 4, 8].includes(t.tm * sgm) || ![1, 2, 4, 8].includes(t.tn * sgn)) {
@@ -359,9 +377,9 @@ alias Acc = subgroup_matrix_result<f32, 16, 16>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 var<workgroup> edge: array<f32, ${256 * sgm * sgn}>;
 ${staged}
-@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32${t.swizzle ? ', @builtin(num_workgroups) nwg: vec3u' : ''}) {
   let sg = lid / 32u; let lane = lid % 32u;
-  let blockRow = wg.y * ${bm}u; let blockCol = wg.x * ${bn}u;
+  ${blockOrigin(t, bm, bn)}
   let row0 = blockRow + (sg % ${sgm}u) * ${16 * t.tm}u; let col0 = blockCol + (sg / ${sgm}u) * ${16 * t.tn}u;${offsets}
   ${grid(t, (i, j) => `var c${i}_${j} = Acc();`)}
   ${mainLoop(s, t, lda, ldb, kp)}
