@@ -421,7 +421,9 @@ case "${1:-}" in
   profile-own) # #12/#13 (prepared in session 21, not run yet: no device time was left): where the step's GPU time goes in our own
                # kernels (own-kernel-profile.ts: timestamps on every pass of ours, the step otherwise as it runs), the 8B
                # step at 36 layers (cap 56 GiB) and the 0.6B step (keep-attention, cap 40 GiB); the rest of each step's
-               # wall time is tfjs's kernels and gaps. Then 8 layers of the 8B step with tf.profile beside it (=1)
+               # wall time is tfjs's kernels and gaps. Then 8 layers of the 8B step with tf.profile beside it (=1).
+               # Also the first timing of the heads swap kernel (swap-axes-wgsl.ts, session 21): the steps against
+               # session 21's 12.08 s and 2.26–2.34 s (run lora-step for PyTorch beside them)
     run seed-8b-36-own 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 KVC_BENCH_PROFILE=own \
       $KVC seed-sequence webgpu 8b 36 3 f16 nf4
     run seed-0.6b-own 120 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
