@@ -15,7 +15,8 @@ afterAll(async () => {
   if (gpu) await initBackend('cpu');
 });
 
-const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -3, 3, 'float32', seed) as tf.Tensor4D;
+const rand = (shape: [number, number, number, number], seed: number): tf.Tensor4D =>
+  tf.randomUniform(shape, -3, 3, 'float32', seed);
 const bits = async (t: tf.Tensor) => Array.from(new Uint32Array((await t.data<'float32'>()).buffer));
 
 describe.skipIf(!gpu)('swapping heads and tokens (one copy kernel)', () => {
@@ -37,7 +38,7 @@ describe.skipIf(!gpu)('swapping heads and tokens (one copy kernel)', () => {
       // d/dx Σ headsFirst(x)·w = w swapped back; through mergeHeads likewise.
       const gFirst = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(headsFirst(v as tf.Tensor4D), w)))(x);
       expect(await bits(gFirst)).toEqual(await bits(tf.transpose(w, [0, 2, 1, 3])));
-      const wm = rand([b, t, h * d], 3);
+      const wm = tf.randomUniform([b, t, h * d], -3, 3, 'float32', 3);
       const gMerge = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(mergeHeads(v as tf.Tensor4D), wm)))(w);
       expect(await bits(gMerge)).toEqual(await bits(tf.transpose(tf.reshape(wm, [b, t, h, d]), [0, 2, 1, 3])));
       tf.dispose([x, w, first, merged, gFirst, wm, gMerge]);
