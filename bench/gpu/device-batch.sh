@@ -420,8 +420,7 @@ case "${1:-}" in
     ;;
   profile-steps-own) # #12/#13 (prepared in session 21) in one call (~300 s): the 8B and 0.6B steps with our kernels'
                      # profile (KVC_BENCH_PROFILE=own; the steps also time the heads swap kernel), PyTorch bf16 beside
-                     # both, then the GEMM's L2 grouping at 4096³ (checked first), then the attention forward's
-                     # ablations. Pack seed-sequence, gemm-bench and flash-attn-bench.
+                     # both, then the GEMM's L2 grouping at 4096³ (checked first). Pack seed-sequence and gemm-bench.
     run seed-8b-36-own 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=56 KVC_BENCH_PROFILE=own \
       KVC_PEAK_SERIES=$OUT/mem-8b-36-own.txt $PEAK kvc-8b-36-own $KVC seed-sequence webgpu 8b 36 3 f16 nf4
     run seed-0.6b-own 120 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
@@ -431,9 +430,15 @@ case "${1:-}" in
     run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
     run gemm-next 120 env KVC_BENCH_SM=4x4p,4x4pg8,4x4m2x2,4x4m2x2g8 $KVC gemm-bench check,raw 4096
     run gemm-torch 60 python3 bench/gpu/gemm-baseline.py
-    # where the attention forward's time goes: the kernel with its softmax, its rescale, or both cut out
+    ;;
+  attention-next) # #12/#13 (prepared in session 21, not run yet): where the attention forward's time goes (the kernel with its
+                  # softmax, its rescale or both cut out), then the forward with its key bias staged (FlashTiles.sb)
+                  # checked and alternated with the default; torch SDPA beside. Pack flash-attn-bench.
     run flash-ablate 120 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 KVC_FLASH_ABLATE=1 \
       $KVC flash-attn-bench seed,seed8b
+    run flash-sb 200 env KVC_FLASH_VARIANTS=subgroup-matrix KVC_FLASH_SKIP_TFJS=1 \
+      KVC_FLASH_TILES=forward.sb=1,forward.sb=0,forward.sb=1,forward.sb=0 $KVC flash-attn-bench check,seed,seed8b
+    run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
     ;;
   profile-own) # #12/#13 (prepared in session 21, not run yet: no device time was left): where the step's GPU time goes in our own
                # kernels (own-kernel-profile.ts: timestamps on every pass of ours, the step otherwise as it runs), the 8B

@@ -178,7 +178,7 @@ async function webgpuSets(): Promise<(FlashKernelSet & { label?: string })[]> {
   for (const spec of (process.env['KVC_FLASH_TILES'] ?? '').split(',').filter(Boolean)) {
     const changes: Partial<Record<FlashKernel, Record<string, number>>> = {};
     for (const part of spec.split('+')) {
-      const [, kernel, field, value] = /^(forward|dq|dkdv)\.(br|bc|sg)=(\d+)$/.exec(part) ?? [];
+      const [, kernel, field, value] = /^(forward|dq|dkdv)\.(br|bc|sg|sb)=(\d+)$/.exec(part) ?? [];
       if (!kernel) throw new Error(`KVC_FLASH_TILES: cannot read ${part} (kernel.field=value)`);
       (changes[kernel as FlashKernel] ??= {})[field!] = Number(value);
     }

@@ -99,7 +99,26 @@ function rescaleRowsBySubgroup(dn: number, groups: number): string {
     .join('\n    ');
 }
 
-export function flashForwardSmDirectWgsl(s: FlashShape, { br, bc, sg = 1 }: FlashTiles): string {
+/**
+ * The softmax's first loop with the block's key bias staged in Bk (FlashTiles.sb): to the block's width, a
+ * constant, the keys past S skipped inside; each score by score()'s operations in its order
+ * (flash-attention-wgsl.ts): the same bits where the compiler contracts both alike (lavapipe: tested).
+ */
+function stagedScores(s: FlashShape, bc: number, rows: number): string {
+  const masked = s.causal
+    ? `select(dot * SCALE + Bk[c], dot * SCALE + MASK_MIN, c0 + c > OFFSET + t)`
+    : 'dot * SCALE + Bk[c]';
+  return `for (var c = 0u; c < ${bc}u; c++) {
+        if (c < n) {
+          let dot = Ss[c * ${rows}u + lid];
+          let sc = ${masked};
+          Ss[c * ${rows}u + lid] = sc;
+          mx = max(mx, sc);
+        }
+      }`;
+}
+
+export function flashForwardSmDirectWgsl(s: FlashShape, { br, bc, sg = 1, sb = 0 }: FlashTiles): string {
   if (bc % 16 !== 0 || FLASH_PACK_ROWS % bc !== 0 || s.d % 16 !== 0) {
     throw new Error(`flash attention (direct): key block ${bc} and head size ${s.d} must be multiples of 16`);
   }
@@ -114,6 +133,8 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { br, bc, sg = 1 }: Flas
   if (rows !== 16 && rows !== 32) throw new Error(`flash attention (direct forward): ${rows} query rows, not 16 or 32`);
   if (sg === 2 && rows !== 32) throw new Error('flash attention (direct forward): two subgroups take 32 query rows');
   const rt = rows / 16;
+  // The staged key bias (FlashTiles.sb) where the bias is per key; other biases keep score().
+  const staged = sb === 1 && s.bias === 'keys';
   const threads = FLASH_DIRECT_LANES * sg,
     tilesEach = dn / sg;
   const each = (share: (g: number) => string) => bySubgroup(sg, share);
@@ -139,7 +160,7 @@ export function flashForwardSmDirectWgsl(s: FlashShape, { br, bc, sg = 1 }: Flas
   const arrays = `var<workgroup> Ss: array<f32, ${Math.max(rows * bc, 256 * sg)}>;
 var<workgroup> Ps: array<f16, ${rows * bc}>;
 var<workgroup> Fs: array<f32, ${rows}>;
-var<workgroup> moved: array<atomic<u32>, 4>;`; // 4: 16 bytes (see above)
+var<workgroup> moved: array<atomic<u32>, 4>;${staged ? `\nvar<workgroup> Bk: array<f32, ${bc}>;` : ''}`; // 4: 16 bytes (see above)
   // With two subgroups, each computes one 16-row tile of the score strip and keeps half of o's head tiles; the
   // first subgroup's invocations (one a row) run the softmax.
   return `${directHeader}
@@ -151,16 +172,26 @@ ${rowKernelMain(s, arrays, rows, threads)}
   for (var c0 = 0u; c0 < S; c0 += ${bc}u) {
     if (!${visits}) { continue; }
     // Every invocation read the flag before the last block's closing barrier.
-    atomicStore(&moved[0], 0u);
+    atomicStore(&moved[0], 0u);${
+      staged
+        ? `
+    // The block's key bias, read by the softmax after the strip's barrier (keys past S repeat the last; unused).
+    if (lid < ${bc}u) { Bk[lid] = Bias[b * S + min(c0 + lid, S - 1u)]; }`
+        : ''
+    }
     ${sg === 1 ? rowStrip('Ss', 'Q', 'K', nj, dn, rows) : each((g) => rowStrip('Ss', 'Q', 'K', nj, dn, rows, g))}
     workgroupBarrier();
     if (lid < ${rows}u) {
       let n = min(${bc}u, S - c0);
       var mx = MASK_MIN;
-      for (var c = 0u; c < n; c++) {
+      ${
+        staged
+          ? stagedScores(s, bc, rows)
+          : `for (var c = 0u; c < n; c++) {
         let sc = score(Ss[c * ${rows}u + lid], b, t, c0 + c);
         Ss[c * ${rows}u + lid] = sc;
         mx = max(mx, sc);
+      }`
       }
       let grew = mx > m + ${RESCALE_MARGIN.toFixed(1)};
       let alpha = select(1.0, exp(m - mx), grew);

@@ -29,6 +29,13 @@ export interface FlashTiles {
    * between them (flash-attention-dkdv-sm-split-wgsl.ts). Absent: 1.
    */
   readonly sg?: number;
+  /**
+   * The tensor-core forward only, with a per-key bias: 1 stages the block's bias in workgroup memory once (one
+   * load a key, not one a row and key) and runs the softmax's first loop to the block's width, a constant, with the
+   * keys past S skipped inside it; the scores are score()'s operations in its order. Absent or 0: each row reads the bias from
+   * storage in a loop to the block's valid keys.
+   */
+  readonly sb?: number;
 }
 
 export type FlashKernel = 'forward' | 'dq' | 'dkdv';

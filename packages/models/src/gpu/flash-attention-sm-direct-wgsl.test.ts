@@ -104,6 +104,20 @@ describe('direct tensor-core attention WGSL', () => {
     expect(() => flashForwardSmDirectWgsl(SHAPES[0]!, { br: 16, bc: 32, sg: 2 })).toThrow(/two subgroups take 32/);
   });
 
+  it('the forward with its key bias staged (sb 1): one load a key into Bk, the softmax reading Bk; other biases as before', () => {
+    const keys = { ...SHAPES[0]!, bias: 'keys' as const };
+    const code = flashForwardSmDirectWgsl(keys, { br: 32, bc: 32, sb: 1 });
+    expect(code).toContain('var<workgroup> Bk: array<f32, 32>;');
+    expect(code).toContain('if (lid < 32u) { Bk[lid] = Bias[b * S + min(c0 + lid, S - 1u)]; }');
+    // score() is left to the kernel's other uses: the softmax no longer calls it
+    expect(code).not.toMatch(/let sc = score\(/);
+    expect(flashForwardSmDirectWgsl(keys, { br: 32, bc: 32 })).toMatch(/let sc = score\(/);
+    const full = { ...SHAPES[0]!, bias: 'full' as const };
+    expect(flashForwardSmDirectWgsl(full, { br: 32, bc: 32, sb: 1 })).toBe(
+      flashForwardSmDirectWgsl(full, { br: 32, bc: 32 }),
+    );
+  });
+
   it('only the forward writes o through a computed offset, once per workgroup, for whole blocks', () => {
     const code = flashForwardSmDirectWgsl(SHAPES[0]!, set.tiles('forward', 128, 16384)!);
     expect(code.match(/subgroupMatrixStore<row_major>\(&O, /g)?.length).toBe(16);

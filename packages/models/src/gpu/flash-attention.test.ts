@@ -277,6 +277,28 @@ describe.skipIf(!gpu).each(SUITES)('flashAttention ($name) against the tfjs op i
   });
 });
 
+/** The forward with its key bias staged in workgroup memory (FlashTiles.sb): the default forward's result, bit for bit. */
+const emulatedStagedBias: FlashKernelSet = {
+  ...emulatedSm,
+  tiles: (kernel, d) => (kernel === 'forward' ? { ...emulatedTiles(kernel, d), sb: 1 } : emulatedTiles(kernel, d)),
+};
+describe.skipIf(!gpu)('the tensor-core forward with the key bias staged (emulated)', () => {
+  for (const c of casesNamed('S≠T', 'bidirectional padding'))
+    it(`${c.name} (d=${c.d}): o equals the default forward's bit for bit`, async () => {
+      const x = inputs(c);
+      const mask = c.mask === 'flag' ? { bias: x.keys, causal: true } : { bias: x.full, causal: false };
+      const bits = async (kernels: FlashKernelSet) => {
+        const o = flashAttention(x.q, x.k, x.v, { ...mask, kernels });
+        const out = new Uint32Array((await o.data<'float32'>()).buffer);
+        o.dispose();
+        return Array.from(out);
+      };
+      const staged = await bits(emulatedStagedBias);
+      expect(staged).toEqual(await bits(emulatedSm));
+      tf.dispose([x.q, x.k, x.v, x.dy, x.full, x.keys]);
+    }, 240_000);
+});
+
 describe.skipIf(!gpu)('flashShape: what the packed tensor-core kernels cannot take', () => {
   it('more heads than one dispatch can pack falls back (a reason, not an error at dispatch)', () => {
     const q = tf.zeros([65536, 1, 1, 16]) as T4;

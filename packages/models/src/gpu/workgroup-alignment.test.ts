@@ -75,6 +75,9 @@ var<workgroup> tiles: array<array<f16, 256>, 3>;`;
     it(`attention forward in 16-row blocks, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
       for (const bc of [16, 32]) expect(misaligned(flashForwardSmDirectWgsl(s, { br: 16, bc }))).toEqual([]);
     });
+    it(`attention forward with the key bias staged, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
+      for (const bc of [16, 32]) expect(misaligned(flashForwardSmDirectWgsl(s, { br: 32, bc, sb: 1 }))).toEqual([]);
+    });
     it(`attention dk/dv split over subgroups, d ${s.d}, ${s.causal ? 'causal' : 'bidirectional'}, bias ${s.bias}`, () => {
       for (const br of [16, 32])
         for (const bc of [16, 32]) expect(misaligned(flashDkdvSmSplitWgsl(s, { br, bc, sg: bc / 8 }))).toEqual([]);
