@@ -20,6 +20,12 @@ run() { # name timeout command...
 # Commands, not functions: `timeout` and `env` run programs.
 KVC="bash bench/gpu/run-on-gpu.sh"
 PEAK="bash bench/gpu/with-peak-memory.sh"
+# PyTorch bf16 beside a step: Qwen3-8B (36 layers) and Qwen3-0.6B at the seed's batch, peak memory sampled; $1: timeout
+torch_8b() {
+  run torch-8b "$1" env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
+    $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+}
+torch_06b() { run torch-0.6b "$1" env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b; }
 case "${1:-}" in
   check) # correctness first: the tensor-core attention against the CPU, the f16 training trajectory
     run flash-check 120 $KVC flash-attn-bench check
@@ -39,7 +45,7 @@ case "${1:-}" in
     done
     run flash-torch 90 python3 bench/gpu/flash-attn-baseline.py
     run seed-0.6b-keep-attn 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-attention $PEAK kvc-0.6b-keep-attn $KVC seed-sequence webgpu 0.6b 0 3 f16 none
-    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_06b 120
     ;;
   forward) # the direct tensor-core forward at key blocks 16/32/64; torch beside
     run flash-check 150 $KVC flash-attn-bench check
@@ -48,7 +54,7 @@ case "${1:-}" in
     ;;
   step) # the 0.6B seed step with attention on the tensor-core kernels; torch bf16 beside
     run seed-0.6b-tc 320 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-0.6b-tc $KVC seed-sequence webgpu 0.6b 0 2 f16 none
-    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_06b 120
     ;;
   gemm-tiles) # the tile-major GEMM (constant offsets) checked, timed, and against the same loads with computed offsets; torch beside
     run gemm-tiles 300 env KVC_BENCH_SM=4x4,4x4s $KVC gemm-bench warm,check,tiles,raw 4096
@@ -88,12 +94,12 @@ case "${1:-}" in
   pool) # the 0.6B step at the seed preset's pool (16 GiB), then also keeping stage inputs; torch bf16 beside
     run seed-0.6b-pool16 300 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-0.6b-pool16 $KVC seed-sequence webgpu 0.6b 0 2 f16 none
     run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-stage-inputs $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 2 f16 none
-    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_06b 120
     ;;
   keep) # the 0.6B step at the preset's pool, checkpointing that keeps stage inputs, then also the attention results; torch beside
     run seed-0.6b-keep 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-stage-inputs $PEAK kvc-0.6b-keep $KVC seed-sequence webgpu 0.6b 0 3 f16 none
     run seed-0.6b-keep-attn 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-attention $PEAK kvc-0.6b-keep-attn $KVC seed-sequence webgpu 0.6b 0 3 f16 none
-    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_06b 120
     ;;
   pool-8b) # the 8B NF4 step at the seed preset's pool (16 GiB): does it fit and how fast (torch: step-8b)
     run seed-8b-pool16 500 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 $PEAK kvc-8b-pool16 $KVC seed-sequence webgpu 8b 36 2 f16 nf4
@@ -104,8 +110,7 @@ case "${1:-}" in
     ;;
   step-8b) # Qwen3-8B NF4, all 36 layers, attention on the tensor-core kernels; torch bf16 beside
     run seed-8b-tc 430 env KVC_BENCH_FUSED=tensor-cores $PEAK kvc-8b-tc $KVC seed-sequence webgpu 8b 36 1 f16 nf4
-    run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
-      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+    torch_8b 150
     ;;
   clip) # CLIP-L/14-336 per video, f16 weights, attention on tensor cores and on the tfjs op; torch beside
     run clip-f16-tc 150 env KVC_BENCH_PRECISION=f16 KVC_BENCH_FUSED=tensor-cores $KVC speed-bench webgpu clip
@@ -204,7 +209,7 @@ case "${1:-}" in
     run gen 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=6 KVC_BENCH_PROFILE_PREFILL=1 $PEAK gen $KVC gen-bench webgpu 0.6b 1,8 128 f16
     run gen-torch 90 python3 bench/gpu/gen-baseline.py 1,8 128 bfloat16
     run seed-0.6b-keep-attn 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_GIB=16 KVC_BENCH_CHECKPOINT=keep-attention $PEAK kvc-0.6b-keep-attn $KVC seed-sequence webgpu 0.6b 0 3 f16 none
-    run torch-0.6b 100 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_06b 100
     ;;
   add-norm) # #14 (session 13): the residual add fused into the MLP's RMSNorm at inference. The model cases on the
             # hardware (qwen3-vlm's ids exact), then 128 new tokens at batch 1 and 8 with this build and with the
@@ -348,14 +353,13 @@ case "${1:-}" in
                # card), host calls timed, device memory sampled into $OUT/mem-8b-36-cap.txt; PyTorch bf16 beside
     run seed-8b-36-cap 420 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=64 KVC_BENCH_HOST_CALLS=1 \
       KVC_PEAK_SERIES=$OUT/mem-8b-36-cap.txt $PEAK kvc-8b-36-cap $KVC seed-sequence webgpu 8b 36 3 f16 nf4
-    run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
-      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+    torch_8b 150
     ;;
   pool-cap-06b) # #12 (session 18): the 0.6B seed step (keep-attention) with 16 GiB of free buffers kept, then under a 40 GiB cap on
                 # allocated bytes, host calls timed; torch bf16 beside
     run seed-0.6b-cap 260 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_GIB=16 \
       KVC_BENCH_POOL_CAP_GIB=40 KVC_BENCH_HOST_CALLS=1 $PEAK kvc-0.6b-cap $KVC seed-sequence webgpu 0.6b 0 3 f16 none
-    run torch-0.6b 120 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_06b 120
     ;;
   attn-keep) # #12/#13 (session 19): the tensor-core attention with other tiles, checked, then timed at the 0.6B and 8B
              # seed shapes; torch beside. Call 1 ran it at commit 1fb818d, whose FlashTiles.keep (loop-invariant operand
@@ -373,9 +377,8 @@ case "${1:-}" in
       KVC_PEAK_SERIES=$OUT/mem-8b-36-dkdv16.txt $PEAK kvc-8b-36-dkdv16 $KVC seed-sequence webgpu 8b 36 3 f16 nf4
     run seed-0.6b-dkdv16 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
       $PEAK kvc-0.6b-dkdv16 $KVC seed-sequence webgpu 0.6b 0 3 f16 none
-    run torch-8b 100 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
-      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
-    run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_8b 100
+    torch_06b 80
     ;;
   dkdv-split) # #12/#13 (session 20): the dk/dv kernel split over subgroups (dv and dk each on its own subgroup; 32 keys on 4), at
               # query blocks of 16 and 32, checked, then timed at the 0.6B and 8B seed shapes against the default, twice; torch beside
@@ -391,9 +394,8 @@ case "${1:-}" in
       KVC_PEAK_SERIES=$OUT/mem-8b-36-split.txt $PEAK kvc-8b-36-split $KVC seed-sequence webgpu 8b 36 3 f16 nf4
     run seed-0.6b-split 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
       $PEAK kvc-0.6b-split $KVC seed-sequence webgpu 0.6b 0 3 f16 none
-    run torch-8b 100 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
-      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
-    run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_8b 100
+    torch_06b 80
     ;;
   dq-split) # #12/#13 (session 20): the dq kernel split over 2 subgroups (score and dP strips side by side, half of dq's head tiles
             # each), 16 and 32 rows, alternating with the default; then the 8B step keeping the attention results (no forward
@@ -425,9 +427,8 @@ case "${1:-}" in
       KVC_PEAK_SERIES=$OUT/mem-8b-36-own.txt $PEAK kvc-8b-36-own $KVC seed-sequence webgpu 8b 36 3 f16 nf4
     run seed-0.6b-own 120 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
       KVC_BENCH_PROFILE=own $PEAK kvc-0.6b-own $KVC seed-sequence webgpu 0.6b 0 3 f16 none
-    run torch-8b 100 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
-      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
-    run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_8b 100
+    torch_06b 80
     run gemm-next 120 env KVC_BENCH_SM=4x4p,4x4pg8,4x4m2x2,4x4m2x2g8 $KVC gemm-bench check,raw 4096
     run gemm-torch 60 python3 bench/gpu/gemm-baseline.py
     ;;
@@ -460,9 +461,8 @@ case "${1:-}" in
       KVC_PEAK_SERIES=$OUT/mem-8b-36-lora.txt $PEAK kvc-8b-36-lora $KVC seed-sequence webgpu 8b 36 3 f16 nf4
     run seed-0.6b-lora 150 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_CHECKPOINT=keep-attention KVC_BENCH_POOL_CAP_GIB=40 \
       $PEAK kvc-0.6b-lora $KVC seed-sequence webgpu 0.6b 0 3 f16 none
-    run torch-8b 100 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
-      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
-    run torch-0.6b 80 env KVC_TORCH_DTYPES=bf16 $PEAK torch-0.6b python3 bench/gpu/seed-sequence-baseline.py 0.6b
+    torch_8b 100
+    torch_06b 80
     ;;
   fwd16) # #12/#13 (prepared in session 20, not run yet): the forward in 16-row blocks (one row tile: half the accumulators,
          # twice the workgroups), alternating with the default 32; torch beside. Then run lora-step: lowRankProject
@@ -485,8 +485,7 @@ case "${1:-}" in
       KVC_PEAK_SERIES=$OUT/mem-8b-36-pace56.txt $PEAK kvc-8b-36-pace56 $KVC seed-sequence webgpu 8b 36 3 f16 nf4
     run seed-8b-36-pace64 200 env KVC_BENCH_FUSED=tensor-cores KVC_BENCH_POOL_CAP_GIB=64 KVC_BENCH_HOST_CALLS=1 \
       KVC_PEAK_SERIES=$OUT/mem-8b-36-pace64.txt $PEAK kvc-8b-36-pace64 $KVC seed-sequence webgpu 8b 36 3 f16 nf4
-    run torch-8b 150 env KVC_TORCH_DTYPES=bf16 PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
-      $PEAK torch-8b python3 bench/gpu/seed-sequence-baseline.py 8b 36
+    torch_8b 150
     ;;
   *) echo "usage: $0 check|attention|attention-ab|forward|gemm-tiles|staged|gemm-copy|probe|step|pool|keep|pool-8b|pool-8b-series|step-8b|clip|clip-breakdown|gen|gen-512|gen-final|gen-step-profile|gen-gemv|gen-final12|gen-prefill-profile|gen-lowrank|gen-prof|onepass|add-norm|gemv-profile|gen-tuned|gen-kv|gen-decode|gen-decode16|gen-merged|gen-shared|gen-shared2|gen-nf4|gen-nf4-rows|gen-nf4-b32|gen-nf4-profile|gen-nf4-final|decode-split|pool-cap|pool-cap-36|pool-cap-06b|pace|pace-tight|attn-keep|dkdv16|train-check" >&2; exit 2 ;;
 esac

@@ -12,7 +12,13 @@
  * length reuses the pipelines.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { fusedElementwiseTakes, storageBindings } from './fused-elementwise.js';
+import {
+  ELEMENTWISE_WORKGROUP,
+  elementwiseWgsl,
+  fusedElementwiseTakes,
+  runSmallKernel,
+  storageBindings,
+} from './fused-elementwise.js';
 import { runKernelOutputs, webgpuBackend } from './webgpu-internals.js';
 
 /** Rows of L and R a workgroup sums (the partials' chunk). */
@@ -55,18 +61,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }`;
 
-const chunkSumWgsl = (size: number): string => `const N = ${size}u;
-${storageBindings(['part'], ['out'])}
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-    @builtin(local_invocation_index) lid: u32) {
-  let e = (wid.y * nwg.x + wid.x) * 256u + lid;
-  if (e >= N) { return; }
-  let chunks = arrayLength(&part) / N;
+/** The second dispatch: each of the `size` outputs the sum of its chunks' partials, in chunk order. */
+const chunkSumWgsl = (size: number): string =>
+  elementwiseWgsl(
+    size,
+    storageBindings(['part'], ['out']),
+    `let chunks = arrayLength(&part) / ${size}u;
   var s = 0.0;
-  for (var c = 0u; c < chunks; c++) { s += part[c * N + e]; }
-  out[e] = s;
-}`;
+  for (var c = 0u; c < chunks; c++) { s += part[c * ${size}u + i]; }
+  out[i] = s;`,
+  );
 
 /** Whether the kernels take Lᵀ·R: the fused kernels on (webgpu, float32), rank ≤ 32, the partials within a binding. */
 export function lowRankGradTakes(l: tf.Tensor2D, r: tf.Tensor2D): boolean {
@@ -93,14 +97,7 @@ export function lowRankGrad(l: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D {
     [Math.ceil(w / COLS), chunks],
   );
   const size = rank * w;
-  const groups = Math.ceil(size / 256);
-  const x = Math.min(groups, webgpuBackend().device.limits.maxComputeWorkgroupsPerDimension);
-  const [out] = runKernelOutputs(
-    chunkSumWgsl(size),
-    [part!],
-    [{ shape: [rank, w], dtype: 'float32' }],
-    [x, Math.ceil(groups / x)],
-  );
+  const [out] = runSmallKernel(chunkSumWgsl(size), [part!], [[rank, w]], Math.ceil(size / ELEMENTWISE_WORKGROUP));
   // Disposed once recorded: the queued commands keep its buffer until they finish.
   part!.dispose();
   return out as tf.Tensor2D;

@@ -11,8 +11,8 @@
  * memory, 8 outputs at a time. M is read at run time.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { fusedElementwiseTakes } from './fused-elementwise.js';
-import { runKernelOutputs, webgpuBackend } from './webgpu-internals.js';
+import { fusedElementwiseTakes, runSmallKernel } from './fused-elementwise.js';
+import { webgpuBackend } from './webgpu-internals.js';
 
 const ROWS = 8;
 const LANES = 32;
@@ -72,12 +72,5 @@ export function lowRankProjectTakes(x: tf.Tensor2D, w: tf.Tensor2D): boolean {
 export function lowRankProject(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const [m, k] = x.shape;
   const rank = w.shape[0];
-  const groups = Math.ceil(m / ROWS);
-  const gx = Math.min(groups, webgpuBackend().device.limits.maxComputeWorkgroupsPerDimension);
-  return runKernelOutputs(
-    projectWgsl(k, rank),
-    [x, w],
-    [{ shape: [m, rank], dtype: 'float32' }],
-    [gx, Math.ceil(groups / gx)],
-  )[0] as tf.Tensor2D;
+  return runSmallKernel(projectWgsl(k, rank), [x, w], [[m, rank]], Math.ceil(m / ROWS))[0] as tf.Tensor2D;
 }

@@ -7,15 +7,11 @@
  * Timestamps are per pass, so this changes no pass boundaries and adds no submits: what it measures is the step as
  * it runs. Needs the device's `timestamp-query` feature; without it the profile is empty.
  */
+import { readTimestampPairs } from './timestamp-pairs.js';
 import type { WebgpuBackendInternals } from './webgpu-internals.js';
 
 /** WebGPU's maximum queries a set: 2,048 dispatches a set. */
 const QUERIES = 4096;
-// GPUBufferUsage bits (not every runtime defines the global before a device exists).
-const MAP_READ = 0x1;
-const COPY_DST = 0x8;
-const COPY_SRC = 0x4;
-const QUERY_RESOLVE = 0x200;
 
 interface Chunk {
   readonly set: GPUQuerySet;
@@ -54,27 +50,18 @@ export async function stopOwnKernelProfile(b: WebgpuBackendInternals): Promise<O
   chunks = undefined;
   b.ensureCommandEncoderReady();
   b.endComputePassEncoder();
-  const reads = taken.map((c) => {
-    const bytes = 16 * c.labels.length;
-    const resolve = b.device.createBuffer({ size: bytes, usage: QUERY_RESOLVE | COPY_SRC });
-    const read = b.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
-    b.commandEncoder!.resolveQuerySet(c.set, 0, 2 * c.labels.length, resolve, 0);
-    b.commandEncoder!.copyBufferToBuffer(resolve, 0, read, 0, bytes);
-    return { c, resolve, read };
-  });
+  const reads = taken.map((c) => ({ c, ms: readTimestampPairs(b.device, b.commandEncoder!, c.set, c.labels.length) }));
   b.submitQueue();
   const byLabel = new Map<string, { count: number; ms: number }>();
-  for (const { c, resolve, read } of reads) {
-    await read.mapAsync(MAP_READ);
-    const ns = new BigInt64Array(read.getMappedRange().slice(0));
-    read.unmap();
+  for (const { c, ms } of reads) {
+    const times = await ms();
     c.labels.forEach((label, i) => {
       const e = byLabel.get(label) ?? { count: 0, ms: 0 };
       e.count += 1;
-      e.ms += Number(ns[2 * i + 1]! - ns[2 * i]!) / 1e6;
+      e.ms += times[i]!;
       byLabel.set(label, e);
     });
-    for (const x of [c.set, resolve, read]) x.destroy();
+    c.set.destroy();
   }
   return [...byLabel].map(([label, e]) => ({ label, ...e })).sort((x, y) => y.ms - x.ms);
 }

@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { pinBuffers, withArena } from './buffer-pins.js';
+import { readTimestampPairs } from './timestamp-pairs.js';
 import {
   gpuBufferOf,
   pipelineLabel,
@@ -437,10 +438,7 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
     // A query set holds 4,096 queries at most (WebGPU's limit): 2,048 dispatches a round.
     for (let start = 0; start < dispatches.length; start += 2048) {
       const part = dispatches.slice(start, start + 2048);
-      const n = 2 * part.length;
-      const set = b.device.createQuerySet({ type: 'timestamp', count: n });
-      const resolve = b.device.createBuffer({ size: 8 * n, usage: 0x200 | 0x4 }); // QUERY_RESOLVE | COPY_SRC
-      const read = b.device.createBuffer({ size: 8 * n, usage: MAP_READ | COPY_DST });
+      const set = b.device.createQuerySet({ type: 'timestamp', count: 2 * part.length });
       const enc = b.device.createCommandEncoder();
       part.forEach((op, i) => {
         const timestampWrites = { querySet: set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
@@ -450,14 +448,10 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
         pass.dispatchWorkgroups(op.x, op.y, op.z);
         pass.end();
       });
-      enc.resolveQuerySet(set, 0, n, resolve, 0);
-      enc.copyBufferToBuffer(resolve, 0, read, 0, 8 * n);
+      const ms = readTimestampPairs(b.device, enc, set, part.length);
       b.queue.submit([enc.finish()]);
-      await read.mapAsync(MAP_READ);
-      const ns = new BigInt64Array(read.getMappedRange().slice(0));
-      read.unmap();
-      for (let i = 0; i < part.length; i++) times.push(Number(ns[2 * i + 1]! - ns[2 * i]!) / 1e6);
-      for (const x of [set, resolve, read]) x.destroy();
+      times.push(...(await ms()));
+      set.destroy();
     }
     return dispatches.map((op, i) => ({ label: op.label, ms: times[i]! }));
   }
@@ -476,8 +470,6 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
     submitPending(b);
     const kept = this.ops.filter((o) => o.kind === 'dispatch' && keep(o.label));
     const set = b.device.createQuerySet({ type: 'timestamp', count: 2 });
-    const resolve = b.device.createBuffer({ size: 16, usage: 0x200 | 0x4 }); // QUERY_RESOLVE | COPY_SRC
-    const read = b.device.createBuffer({ size: 16, usage: MAP_READ | COPY_DST });
     const ms: number[] = [];
     try {
       for (let round = 0; round <= rounds; round++) {
@@ -492,16 +484,13 @@ export class RecordedStep<T extends tf.Tensor = tf.Tensor> {
           pass.dispatchWorkgroups(op.x, op.y, op.z);
         }
         pass.end();
-        enc.resolveQuerySet(set, 0, 2, resolve, 0);
-        enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
+        const pair = readTimestampPairs(b.device, enc, set, 1);
         b.queue.submit([enc.finish()]);
-        await read.mapAsync(MAP_READ);
-        const ns = new BigInt64Array(read.getMappedRange().slice(0));
-        read.unmap();
-        if (round > 0) ms.push(Number(ns[1]! - ns[0]!) / 1e6);
+        const [t] = await pair();
+        if (round > 0) ms.push(t!);
       }
     } finally {
-      for (const x of [set, resolve, read]) x.destroy();
+      set.destroy();
     }
     return ms.sort((x, y) => x - y)[Math.floor(ms.length / 2)];
   }
